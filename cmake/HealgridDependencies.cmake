@@ -1,0 +1,25 @@
+# Finds healgrid's dependencies, all from Debian packages (scripts/install-deps.sh).
+# Each ends up as an imported target so the rest of the build names targets only.
+find_package(MPI REQUIRED COMPONENTS C CXX)
+find_package(PkgConfig REQUIRED)
+find_package(Boost REQUIRED COMPONENTS program_options)
+find_package(yaml-cpp REQUIRED)
+
+# Parallel HDF5: the openmpi flavour, never the serial one.
+pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5-openmpi)
+
+# healpix_cxx ships a pkg-config file only.
+pkg_check_modules(HEALPIX REQUIRED IMPORTED_TARGET healpix_cxx)
+
+# Parallel NetCDF-C (libnetcdf-mpi-dev): its headers live apart from the serial ones,
+# and its CMake package points at the serial include dir, so locate both pieces here.
+find_path(NETCDF_PAR_INCLUDE_DIR netcdf_par.h
+  PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/netcdf/mpi/include
+  NO_DEFAULT_PATH)
+find_library(NETCDF_PAR_LIBRARY NAMES netcdf_mpi)
+if(NOT NETCDF_PAR_INCLUDE_DIR OR NOT NETCDF_PAR_LIBRARY)
+  message(FATAL_ERROR "parallel NetCDF-C not found: install libnetcdf-mpi-dev (scripts/install-deps.sh)")
+endif()
+add_library(healgrid::netcdf_par INTERFACE IMPORTED)
+target_include_directories(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_INCLUDE_DIR})
+target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgConfig::HDF5 MPI::MPI_C)

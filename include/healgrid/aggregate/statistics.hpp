@@ -1,0 +1,47 @@
+// The per-cell reducers: each statistic is a function of the values (and sigmas) of the points
+// binned into one cell. All arithmetic is in double; results are stored as float32 (count:
+// int32). Empty input gives NaN (count: 0).
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "healgrid/config/pipeline_config.hpp"
+
+namespace healgrid {
+
+// True for statistics written as int32 with fill 0 (count); the rest are float32, fill NaN.
+bool is_integer_statistic(StatFunction f);
+
+double stat_min(const double* x, std::size_t n);
+double stat_max(const double* x, std::size_t n);
+double stat_sum(const double* x, std::size_t n);
+double stat_mean(const double* x, std::size_t n);
+// Population variance (ddof 0), two-pass: sum of squared deviations from the mean.
+double stat_variance(const double* x, std::size_t n);
+// sum(x / s^2) / sum(1 / s^2); sigma must be > 0.
+double stat_weighted_mean(const double* x, const double* sigma, std::size_t n);
+// 1 / sqrt(sum(1 / s^2)).
+double stat_weighted_mean_sigma(const double* sigma, std::size_t n);
+// numpy.quantile(x, q) with the default 'linear' method, on values sorted ascending.
+double stat_quantile_sorted(const double* sorted, std::size_t n, double q);
+
+// Values of one cell, one column per config variable, plus a sorted copy made on demand.
+class CellValues {
+ public:
+  explicit CellValues(std::size_t variables) : columns_(variables), sorted_(variables) {}
+  void clear();
+  std::vector<double>& column(std::size_t v) { return columns_[v]; }
+  std::size_t size() const { return columns_.empty() ? 0 : columns_[0].size(); }
+  const std::vector<double>& sorted(std::size_t v);
+
+  // The statistic `s` of this cell; `variable`/`sigma` are indices into the config variables.
+  double compute(const StatisticSpec& s, int variable, int sigma);
+
+ private:
+  std::vector<std::vector<double>> columns_;
+  std::vector<std::vector<double>> sorted_;
+  std::vector<bool> sorted_ready_ = std::vector<bool>(columns_.size(), false);
+};
+
+}  // namespace healgrid

@@ -1,0 +1,39 @@
+// Progress of a phase across ranks: every rank reports (throttled) to rank 0 with small eager
+// messages; rank 0 polls between its own work items and prints one line now and then, and a
+// line each time a rank finishes its parent cells. finish() on rank 0 waits for every rank.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "healgrid/util/mpi_util.hpp"
+
+namespace healgrid {
+
+class PhaseProgress {
+ public:
+  PhaseProgress(const MpiContext& mpi, std::string phase, double interval_seconds, bool quiet);
+
+  // This rank's state: work items done of total, points so far.
+  void update(std::int64_t done, std::int64_t total, std::int64_t points);
+  // This rank is finished with `parents` parent cells; rank 0 then collects every rank.
+  void finish(std::int64_t done, std::int64_t total, std::int64_t points, std::int64_t parents);
+
+ private:
+  struct State {
+    std::int64_t done = 0, total = 0, points = 0, parents = 0, finished = 0;
+  };
+  void send(bool finished);
+  void drain(bool block);
+  void print_line();
+
+  MpiContext mpi_;
+  std::string phase_;
+  double interval_, start_, last_send_, last_print_;
+  bool quiet_;
+  State mine_;
+  std::vector<State> ranks_;  // rank 0 only
+};
+
+}  // namespace healgrid

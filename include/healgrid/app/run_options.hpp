@@ -1,0 +1,38 @@
+// `healgrid run` command line: options, their help text, and the overrides they apply to the
+// pipeline config.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "healgrid/config/pipeline_config.hpp"
+
+namespace healgrid {
+
+enum class BadGranulePolicy { fail, skip };
+
+struct RunOptions {
+  std::string config_path;  // empty: the built-in ATL06 pipeline (config/atl06.yaml)
+  std::vector<std::string> inputs;
+  std::string output;
+  std::optional<int> parent_order, child_order, deflate_level;
+  std::optional<std::string> latitude;
+  BadGranulePolicy on_bad_granule = BadGranulePolicy::fail;
+  double progress_seconds = 5.0;
+  bool quiet = false;
+  bool help = false;
+};
+
+// Parses `args`; on a usage error returns false with `error` set. Sets `help` for --help.
+bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, std::string& error);
+std::string run_help_text();
+
+// Applies the CLI overrides to `config` and re-validates; returns a description of what was
+// overridden ("" if nothing). Throws ConfigError naming the option.
+std::string apply_overrides(const RunOptions& opt, PipelineConfig& config);
+
+// The built-in default pipeline (a copy of config/atl06.yaml compiled into the binary).
+const char* default_config_text();
+
+}  // namespace healgrid

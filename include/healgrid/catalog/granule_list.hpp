@@ -1,0 +1,28 @@
+// Step 1 of the job: turn the user's inputs (files, directories, glob patterns) into one list of
+// granules sorted by file name, so every rank and every rerun sees the same order.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace healgrid {
+
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Granule {
+  std::string path;
+  std::string name;  // file name without directory: the sort key and provenance name
+  std::int64_t bytes = 0;
+};
+
+// A directory contributes its *.h5, *.hdf5 and *.he5 files (not recursive); a pattern with
+// * ? or [ is expanded by glob(3). Duplicates (same path) are dropped. Throws InputError naming
+// the path for a missing input, an unreadable directory, or a pattern matching nothing.
+std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs);
+
+}  // namespace healgrid

@@ -1,0 +1,98 @@
+// The pipeline config: what to read from each granule, which points to keep, the grid, and the
+// statistics to write. Loaded from YAML (config/atl06.yaml is the shipped default) and validated
+// completely at load: every problem is a ConfigError naming the key (and line when known).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace healgrid {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class LatitudeConvention { authalic, geodetic };
+enum class FilterOp { eq, ne, lt, le, gt, ge };
+
+enum class StatFunction {
+  count,
+  min,
+  max,
+  sum,
+  mean,
+  weighted_mean,        // sum(x/s^2) / sum(1/s^2)
+  weighted_mean_sigma,  // 1 / sqrt(sum(1/s^2))
+  variance,             // population (ddof 0)
+  std,                  // sqrt(variance)
+  quantile,             // exact, numpy's default linear interpolation
+};
+
+// A dataset path template: "{group}" is replaced by each beam group name.
+struct VariableSpec {
+  std::string name;     // name used by statistics, e.g. "h_li"
+  std::string dataset;  // e.g. "/{group}/land_ice_segments/h_li"
+};
+
+// Keep a point only if `dataset <op> value` holds (fill values in a filter dataset are compared
+// like any other value, so a fill never equals a sensible threshold).
+struct FilterSpec {
+  std::string dataset;
+  FilterOp op = FilterOp::eq;
+  double value = 0;
+};
+
+struct StatisticSpec {
+  std::string name;      // output variable name, e.g. "h_mean"
+  StatFunction function = StatFunction::count;
+  std::string variable;  // source variable name (VariableSpec::name)
+  std::string sigma;     // sigma variable, for weighted_mean / weighted_mean_sigma
+  double q = 0.5;        // for quantile, in [0, 1]
+  std::string long_name; // optional; defaults to a description built from function + source
+  std::string units;     // optional; defaults to the source dataset's units attribute
+};
+
+struct GridSpec {
+  int parent_order = 6;
+  int child_order = 12;
+  LatitudeConvention latitude = LatitudeConvention::authalic;
+};
+
+struct OutputSpec {
+  std::string title;
+  int deflate_level = 4;  // 0 disables compression
+};
+
+struct PipelineConfig {
+  std::string product;                // e.g. "ATL06"; written as the output's `source`
+  std::vector<std::string> groups;    // beam groups, e.g. gt1l..gt3r
+  std::string latitude;               // dataset templates of the coordinates
+  std::string longitude;
+  std::string time;                   // optional (may be empty)
+  std::vector<VariableSpec> variables;
+  std::vector<FilterSpec> filters;
+  GridSpec grid;
+  std::vector<StatisticSpec> statistics;
+  OutputSpec output;
+  std::string source_text;            // the YAML text as loaded, kept for provenance
+
+  // Index of a variable by name, or -1.
+  int variable_index(const std::string& name) const;
+  // Re-check the cross-field rules (orders, statistic references); throws ConfigError.
+  void validate() const;
+};
+
+// `origin` names the text in error messages (usually the file path).
+PipelineConfig parse_config(const std::string& yaml_text, const std::string& origin);
+PipelineConfig load_config_file(const std::string& path);
+
+std::string expand_group(const std::string& dataset_template, const std::string& group);
+const char* to_string(StatFunction f);
+const char* to_string(FilterOp op);
+const char* to_string(LatitudeConvention c);
+bool filter_passes(FilterOp op, double value, double threshold);
+
+}  // namespace healgrid

@@ -1,0 +1,40 @@
+// Where a point is binned: latitude/longitude (degrees) -> HEALPix NESTED cell at child_order,
+// after applying the configured latitude convention. Parent cells are the same scheme at
+// parent_order; in the nested scheme a parent's children are one contiguous id range.
+#pragma once
+
+#include <cstdint>
+
+#include "healgrid/config/pipeline_config.hpp"
+
+namespace healgrid {
+
+constexpr int kMaxOrder = 29;
+
+class HealpixGrid {
+ public:
+  HealpixGrid(int parent_order, int child_order, LatitudeConvention convention);
+
+  // Child cell of a point. Longitude may be any finite value (wrapped); latitude in [-90, 90].
+  std::int64_t cell(double lat_deg, double lon_deg) const;
+  std::int64_t parent_of(std::int64_t cell) const { return cell >> shift_; }
+  std::int64_t first_child(std::int64_t parent) const { return parent << shift_; }
+  std::int64_t children_per_parent() const { return std::int64_t{1} << shift_; }
+  std::int64_t parent_cell_count() const { return 12 * (std::int64_t{1} << (2 * parent_order_)); }
+
+  int parent_order() const { return parent_order_; }
+  int child_order() const { return child_order_; }
+  LatitudeConvention convention() const { return convention_; }
+
+  // Nominal cell edge length at child_order, km (sqrt of the cell area on a sphere of the
+  // WGS84 authalic radius).
+  double child_cell_size_km() const;
+
+ private:
+  int parent_order_;
+  int child_order_;
+  int shift_;  // 2 * (child_order - parent_order)
+  LatitudeConvention convention_;
+};
+
+}  // namespace healgrid

@@ -1,0 +1,15 @@
+// Latitude conventions. HEALPix is defined on the sphere; to make equal-area cells on the WGS84
+// ellipsoid, geodetic latitude is first mapped to authalic latitude (the latitude on the sphere
+// of equal surface area), as CF's healpix grid mapping and the mortie/zagg ecosystem do.
+#pragma once
+
+namespace healgrid {
+
+// WGS84 geodetic latitude (degrees, [-90, 90]) to authalic latitude (degrees). Exact formula
+// (Snyder 1987, eq. 3-11/3-12); odd, monotonic, fixed points at 0 and +-90.
+double geodetic_to_authalic_deg(double geodetic_deg);
+
+// The inverse, by Newton iteration to full double precision.
+double authalic_to_geodetic_deg(double authalic_deg);
+
+}  // namespace healgrid

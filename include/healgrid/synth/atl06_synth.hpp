@@ -1,0 +1,47 @@
+// Synthetic ATL06 v006-layout granules (`healgrid synth`): same file names, groups, datasets,
+// dtypes, attributes, chunking and compression as NASA's, with geometry from an ICESat-2-like
+// orbit and heights from a smooth ice-sheet surface plus noise. Deterministic for a given seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace healgrid {
+
+enum class SynthRegion { antarctica, greenland };
+
+struct SynthOptions {
+  SynthRegion region = SynthRegion::antarctica;
+  int granules = 6;              // how many granules to plan
+  int cycle = 1;                 // ICESat-2 cycle number (1..99)
+  int first_rgt = 1;             // RGTs are taken from here on (1..1387), wrapping
+  int rgt_step = 1;              // stride between successive RGTs
+  std::uint64_t seed = 1;
+  double along_track_m = 20.0;   // segment posting
+  double fill_fraction = 0.01;   // share of segments with h_li fill
+  double bad_quality_fraction = 0.05;
+  std::string out_dir = ".";
+};
+
+struct SynthGranule {
+  std::string name;  // ATL06_YYYYMMDDhhmmss_ttttccss_006_01.h5
+  int rgt = 0;
+  int cycle = 0;
+  int region = 0;    // ATL06 granule region (1..14)
+};
+
+// The granules `opts` describes, in time order: RGTs first_rgt, first_rgt + rgt_step, ... (past
+// 1387 they wrap into the next cycle), each with the area's three regions (antarctica 10, 11,
+// 12; greenland 3, 4, 5), skipping region passes that do not cross the area. Throws
+// std::invalid_argument, naming the command-line option, for out-of-range options.
+std::vector<SynthGranule> plan_synth(const SynthOptions& opts);
+
+// "ATL06_YYYYMMDDhhmmss_ttttccss_006_01.h5", the time being the granule's (region's) start.
+std::string synth_granule_name(int rgt, int cycle, int region);
+
+// Writes one granule into opts.out_dir (temporary name, renamed when complete) and returns its
+// path. Throws std::runtime_error with the path on failure.
+std::string write_synth_granule(const SynthGranule& g, const SynthOptions& opts);
+
+}  // namespace healgrid

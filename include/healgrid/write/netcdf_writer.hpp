@@ -1,0 +1,50 @@
+// The output: one NetCDF-4/HDF5 file written collectively by all ranks (nc_create_par,
+// NC_COLLECTIVE; every rank joins every call, with zero-length writes where it has nothing).
+// Layout: dimension and coordinate `cell_ids` (uint64, every child of every parent cell with
+// data), a CF grid mapping `crs`, one variable per statistic chunked by parent cell, and the
+// provenance of every granule on a `granules` dimension. Written to `<output>.partial` and
+// renamed by rank 0 only once the file is closed and complete.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "healgrid/aggregate/cell_aggregator.hpp"
+#include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/util/mpi_util.hpp"
+
+namespace healgrid {
+
+struct GranuleRecord {
+  std::string name;  // file name (no directory)
+  std::int64_t bytes = 0;
+  std::int64_t points_used = 0;
+  std::string status;  // "used" or "skipped: <reason>"
+};
+
+struct OutputMetadata {
+  std::string history;       // command line
+  std::string date_created;  // ISO 8601, UTC
+  std::string overrides;     // CLI overrides of config values, "" if none
+  std::uint64_t points_used = 0;
+  std::vector<GranuleRecord> granules;  // identical on every rank
+  std::vector<std::string> units;       // per statistic
+  std::vector<std::string> long_names;  // per statistic
+};
+
+std::string partial_path(const std::string& output_path);
+
+// Collective. `parent_offset` is the global index of block.parents[0]; `total_parents` the
+// number over all ranks. Throws std::runtime_error naming the file on failure (the caller
+// must then abort the job: the other ranks may be inside a collective call).
+void write_netcdf(const MpiContext& mpi, const std::string& output_path,
+                  const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
+                  std::int64_t parent_offset, std::int64_t total_parents,
+                  const OutputMetadata& meta);
+
+// ISO 8601 UTC time of SOURCE_DATE_EPOCH when set (reproducible builds convention), else now.
+std::string creation_time_utc();
+
+}  // namespace healgrid

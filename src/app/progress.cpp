@@ -1,0 +1,111 @@
+#include "healgrid/app/progress.hpp"
+
+#include <cstdio>
+
+namespace healgrid {
+namespace {
+constexpr int kProgressTag = 7301;
+}
+
+PhaseProgress::PhaseProgress(const MpiContext& mpi, std::string phase, double interval_seconds,
+                             bool quiet)
+    : mpi_(mpi),
+      phase_(std::move(phase)),
+      interval_(interval_seconds),
+      start_(MPI_Wtime()),
+      last_send_(start_),
+      last_print_(start_),
+      quiet_(quiet),
+      ranks_(mpi.rank == 0 ? mpi.size : 0) {}
+
+void PhaseProgress::send(bool finished) {
+  mine_.finished = finished;
+  if (mpi_.rank == 0) {
+    ranks_[0] = mine_;
+    return;
+  }
+  std::int64_t msg[5] = {mine_.done, mine_.total, mine_.points, mine_.parents, mine_.finished};
+  MPI_Send(msg, 5, MPI_INT64_T, 0, kProgressTag, mpi_.comm);
+}
+
+void PhaseProgress::drain(bool block) {
+  auto finished_all = [&] {
+    for (const auto& s : ranks_)
+      if (!s.finished) return false;
+    return true;
+  };
+  while (true) {
+    int flag = 0;
+    MPI_Status status;
+    if (block && !finished_all()) {
+      MPI_Probe(MPI_ANY_SOURCE, kProgressTag, mpi_.comm, &status);
+      flag = 1;
+    } else {
+      MPI_Iprobe(MPI_ANY_SOURCE, kProgressTag, mpi_.comm, &flag, &status);
+    }
+    if (!flag) return;
+    std::int64_t msg[5];
+    MPI_Recv(msg, 5, MPI_INT64_T, status.MPI_SOURCE, kProgressTag, mpi_.comm, MPI_STATUS_IGNORE);
+    auto& s = ranks_[status.MPI_SOURCE];
+    const bool newly_finished = msg[4] && !s.finished;
+    s = {msg[0], msg[1], msg[2], msg[3], msg[4]};
+    if (newly_finished && !quiet_) {
+      std::printf("[%s] rank %d finished %lld parent cells (%lld points)\n", phase_.c_str(),
+                  status.MPI_SOURCE, static_cast<long long>(s.parents),
+                  static_cast<long long>(s.points));
+      std::fflush(stdout);
+    }
+  }
+}
+
+void PhaseProgress::print_line() {
+  State sum;
+  for (const auto& s : ranks_) {
+    sum.done += s.done;
+    sum.total += s.total;
+    sum.points += s.points;
+    sum.parents += s.finished ? s.parents : 0;
+    sum.finished += s.finished;
+  }
+  const double t = MPI_Wtime() - start_;
+  const double pct = sum.total ? 100.0 * sum.done / sum.total : 100.0;
+  std::printf("[%s] %.1f s: %lld/%lld work items (%.0f%%), %.3g points, %lld/%d ranks done\n",
+              phase_.c_str(), t, static_cast<long long>(sum.done),
+              static_cast<long long>(sum.total), pct, static_cast<double>(sum.points),
+              static_cast<long long>(sum.finished), mpi_.size);
+  std::fflush(stdout);
+  last_print_ = MPI_Wtime();
+}
+
+void PhaseProgress::update(std::int64_t done, std::int64_t total, std::int64_t points) {
+  mine_.done = done;
+  mine_.total = total;
+  mine_.points = points;
+  const double now = MPI_Wtime();
+  if (mpi_.rank != 0) {
+    if (now - last_send_ >= interval_ / 2) {
+      send(false);
+      last_send_ = now;
+    }
+    return;
+  }
+  ranks_[0] = mine_;
+  drain(false);
+  if (!quiet_ && now - last_print_ >= interval_) print_line();
+}
+
+void PhaseProgress::finish(std::int64_t done, std::int64_t total, std::int64_t points,
+                           std::int64_t parents) {
+  mine_ = {done, total, points, parents, 1};
+  send(true);
+  if (mpi_.rank != 0) return;
+  if (!quiet_) {
+    std::printf("[%s] rank 0 finished %lld parent cells (%lld points)\n", phase_.c_str(),
+                static_cast<long long>(parents), static_cast<long long>(points));
+    std::fflush(stdout);
+  }
+  drain(true);
+  if (!quiet_) print_line();
+}
+
+}  // namespace healgrid

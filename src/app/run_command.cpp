@@ -1,0 +1,359 @@
+// `healgrid run`: the main job. Phases: resolve (rank 0) -> index (all) -> plan (rank 0,
+// scattered) -> read+aggregate (all, own parent cells) -> write (all, collective).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "healgrid/aggregate/cell_aggregator.hpp"
+#include "healgrid/app/commands.hpp"
+#include "healgrid/app/index_pass.hpp"
+#include "healgrid/app/progress.hpp"
+#include "healgrid/app/run_options.hpp"
+#include "healgrid/catalog/granule_list.hpp"
+#include "healgrid/read/granule_reader.hpp"
+#include "healgrid/write/netcdf_writer.hpp"
+
+namespace healgrid {
+namespace {
+
+// Rank 0's console: phases, progress and the summary. Errors always print.
+struct Log {
+  const MpiContext& mpi;
+  bool quiet;
+  template <typename... A>
+  void info(const char* fmt, A... a) const {
+    if (mpi.rank != 0 || quiet) return;
+    std::printf(fmt, a...);
+    std::fflush(stdout);
+  }
+  void errors(const std::vector<std::string>& messages) const {
+    if (mpi.rank != 0) return;
+    for (const auto& m : messages) std::fprintf(stderr, "healgrid run: error: %s\n", m.c_str());
+    std::fflush(stderr);
+  }
+};
+
+// The output directory must be writable before any expensive work starts.
+std::string check_output_path(const std::string& output) {
+  struct stat st {};
+  if (stat(output.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return output + ": output path is a directory";
+  const auto slash = output.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
+  if (access(dir.c_str(), W_OK) != 0) return dir + ": output directory is missing or not writable";
+  return "";
+}
+
+std::string describe_statistic(const StatisticSpec& s, const std::string& source_long_name) {
+  const std::string of = source_long_name.empty() ? s.variable : source_long_name;
+  switch (s.function) {
+    case StatFunction::count: return "number of points used (" + s.variable + ")";
+    case StatFunction::quantile: {
+      char q[32];
+      std::snprintf(q, sizeof q, "%g", s.q);
+      return std::string("quantile ") + q + " of " + of;
+    }
+    case StatFunction::weighted_mean: return "mean of " + of + ", weighted by 1/" + s.sigma + "^2";
+    case StatFunction::weighted_mean_sigma:
+      return "uncertainty of the weighted mean of " + of + ", 1/sqrt(sum(1/" + s.sigma + "^2))";
+    default: return std::string(to_string(s.function)) + " of " + of;
+  }
+}
+
+std::string statistic_units(const StatisticSpec& s, const std::string& source_units) {
+  if (!s.units.empty()) return s.units;
+  if (s.function == StatFunction::count) return "1";
+  if (s.function == StatFunction::variance && !source_units.empty()) return source_units + "^2";
+  return source_units;
+}
+
+struct Totals {
+  long long rows_read = 0, points_used = 0, cells_with_data = 0;
+};
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& args) {
+  const auto mpi = MpiContext::world();
+  RunOptions opt;
+  std::string usage_error;
+  if (!parse_run_options(args, opt, usage_error)) {
+    if (mpi.rank == 0)
+      std::fprintf(stderr, "healgrid run: %s\n(see healgrid run --help)\n", usage_error.c_str());
+    return 2;
+  }
+  if (opt.help) {
+    if (mpi.rank == 0) std::fputs(run_help_text().c_str(), stdout);
+    return 0;
+  }
+  const Log log{mpi, opt.quiet};
+  std::vector<std::string> errors;
+  const double t_start = MPI_Wtime();
+
+  // Config: rank 0 reads the file so every rank parses the very same text.
+  std::string config_text = opt.config_path.empty() ? default_config_text() : "";
+  std::string error;
+  if (mpi.rank == 0 && !opt.config_path.empty()) {
+    try {
+      config_text = load_config_file(opt.config_path).source_text;
+    } catch (const ConfigError& e) {
+      error = e.what();
+    }
+  }
+  PipelineConfig config;
+  std::string overrides;
+  bcast_string(mpi, error);
+  if (error.empty()) {
+    bcast_string(mpi, config_text);
+    try {
+      config = parse_config(config_text,
+                            opt.config_path.empty() ? "built-in config" : opt.config_path);
+      overrides = apply_overrides(opt, config);
+    } catch (const ConfigError& e) {
+      error = e.what();
+    }
+  }
+  if (!error.empty()) {
+    log.errors({error});
+    return 2;
+  }
+  const HealpixGrid grid(config.grid.parent_order, config.grid.child_order, config.grid.latitude);
+
+  // Phase 1, resolve (rank 0).
+  double t0 = MPI_Wtime();
+  std::vector<Granule> granules;
+  std::vector<std::string> packed;
+  if (mpi.rank == 0) {
+    error = check_output_path(opt.output);
+    if (error.empty()) {
+      try {
+        granules = resolve_inputs(opt.inputs);
+        if (granules.empty()) error = "no granule files found in the inputs";
+      } catch (const InputError& e) {
+        error = e.what();
+      }
+    }
+    for (const auto& g : granules) {
+      packed.push_back(g.path);
+      packed.push_back(std::to_string(g.bytes));
+    }
+  }
+  bcast_string(mpi, error);
+  if (!error.empty()) {
+    log.errors({error});
+    return 1;
+  }
+  bcast_strings(mpi, packed);
+  if (mpi.rank != 0) {
+    for (std::size_t i = 0; i + 1 < packed.size(); i += 2) {
+      Granule g;
+      g.path = packed[i];
+      g.name = g.path.substr(g.path.find_last_of('/') + 1);
+      g.bytes = std::stoll(packed[i + 1]);
+      granules.push_back(g);
+    }
+  }
+  const double t_resolve = MPI_Wtime() - t0;
+  log.info("[resolve] %zu granules, %.2f s (parent order %d, child order %d, %s latitude, %d ranks)\n",
+           granules.size(), t_resolve, grid.parent_order(), grid.child_order(),
+           to_string(grid.convention()), mpi.size);
+
+  // Phase 2, index (all ranks).
+  t0 = MPI_Wtime();
+  IndexResult index;
+  try {
+    index = index_granules(mpi, granules, config, grid);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!all_ok(mpi, error, &errors)) {
+    log.errors(errors);
+    return 1;
+  }
+  std::vector<std::int64_t> words;
+  for (const auto& e : index.entries) pack(e, words);
+  const auto all_words = gather_int64(mpi, words);
+  std::string failures;
+  for (const auto& [g, why] : index.failures) failures += std::to_string(g) + '\t' + why + '\n';
+  for (const auto g : index.beamless) failures += std::to_string(g) + "\t\n";
+  const auto all_failures = gather_strings(mpi, failures);
+  long long rows_scanned = index.rows_scanned, rows_total = 0;
+  MPI_Reduce(&rows_scanned, &rows_total, 1, MPI_LONG_LONG, MPI_SUM, 0, mpi.comm);
+  const double t_index = MPI_Wtime() - t0;
+
+  // Phase 3, plan (rank 0), then scatter each rank's part.
+  t0 = MPI_Wtime();
+  std::vector<std::string> status(granules.size(), "used");
+  std::vector<std::vector<std::int64_t>> parts;
+  WorkPlan plan;
+  if (mpi.rank == 0) {
+    for (const auto& text : all_failures) {
+      for (std::size_t pos = 0; pos < text.size();) {
+        const auto tab = text.find('\t', pos), nl = text.find('\n', tab);
+        const auto g = std::stoll(text.substr(pos, tab - pos));
+        const auto why = text.substr(tab + 1, nl - tab - 1);
+        if (why.empty()) {
+          status[g] = "empty: none of the configured beam groups";
+        } else if (opt.on_bad_granule == BadGranulePolicy::fail) {
+          errors.push_back(why + " (use --on-bad-granule skip to leave bad granules out)");
+        } else {
+          status[g] = "skipped: " + why;
+          std::fprintf(stderr, "healgrid run: warning: skipping granule %s\n", why.c_str());
+        }
+        pos = nl + 1;
+      }
+    }
+    plan = make_plan(unpack_entries(all_words), mpi.size);
+    if (errors.empty() && plan.loads.empty())
+      errors.push_back("no valid points in any granule: nothing to grid (check the filters and "
+                       "the inputs)");
+    for (const auto& rp : plan.ranks) parts.push_back(rp.serialize());
+  }
+  if (!all_ok(mpi, errors.empty() ? "" : "plan failed", nullptr)) {
+    log.errors(errors);
+    return 1;
+  }
+  bcast_strings(mpi, status);
+  const RankPlan mine = RankPlan::deserialize(scatter_int64(mpi, parts));
+  const double t_plan = MPI_Wtime() - t0;
+  if (mpi.rank == 0) {
+    long long planned = 0;
+    for (const auto& l : plan.loads) planned += l.points;
+    log.info("[index] %lld rows scanned, %lld points pass filters, %zu parent cells with data, "
+             "%.2f s\n[plan] %zu parent cells over %d ranks, %.2f s\n",
+             rows_total, planned, plan.loads.size(), t_index, plan.loads.size(), mpi.size, t_plan);
+  }
+
+  // Phase 4, read + aggregate (each rank: its parent cells only).
+  t0 = MPI_Wtime();
+  CellAggregator aggregator(config, grid, mine.first_parent, mine.last_parent);
+  std::vector<long long> granule_points(granules.size(), 0);
+  Totals totals;
+  PhaseProgress progress(mpi, "read+aggregate", opt.progress_seconds, opt.quiet);
+  GridBlock block;
+  try {
+    BeamChunk chunk;
+    std::unique_ptr<GranuleReader> reader;
+    const auto ntasks = static_cast<std::int64_t>(mine.reads.size());
+    for (std::int64_t t = 0; t < ntasks; ++t) {
+      const auto& task = mine.reads[t];
+      const auto& granule = granules[task.granule];
+      if (!reader || reader->path() != granule.path)
+        reader = std::make_unique<GranuleReader>(granule.path, config);
+      const auto& beams = reader->beams();
+      const auto beam = std::find_if(beams.begin(), beams.end(), [&](const BeamInfo& b) {
+                          return b.group == config.groups[task.group];
+                        }) - beams.begin();
+      for (auto row = task.row_lo; row < task.row_hi; row += kRowBlock) {
+        const auto n = std::min<std::int64_t>(kRowBlock, task.row_hi - row);
+        reader->read(beam, row, n, true, chunk);
+        totals.rows_read += n;
+        granule_points[task.granule] += static_cast<long long>(aggregator.add(chunk));
+      }
+      progress.update(t + 1, ntasks, aggregator.points());
+    }
+    reader.reset();
+    block = aggregator.finalize();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  progress.finish(static_cast<std::int64_t>(mine.reads.size()),
+                  static_cast<std::int64_t>(mine.reads.size()),
+                  static_cast<std::int64_t>(block.points),
+                  static_cast<std::int64_t>(block.parents.size()));
+  if (!all_ok(mpi, error, &errors)) {
+    log.errors(errors);
+    return 1;
+  }
+  const double t_aggregate = MPI_Wtime() - t0;
+
+  // Phase 5, write (collective): parent offsets from every rank's non-empty parents.
+  t0 = MPI_Wtime();
+  long long my_parents = static_cast<long long>(block.parents.size()), offset = 0, total = 0;
+  MPI_Exscan(&my_parents, &offset, 1, MPI_LONG_LONG, MPI_SUM, mpi.comm);
+  if (mpi.rank == 0) offset = 0;
+  MPI_Allreduce(&my_parents, &total, 1, MPI_LONG_LONG, MPI_SUM, mpi.comm);
+  MPI_Allreduce(MPI_IN_PLACE, granule_points.data(), static_cast<int>(granule_points.size()),
+                MPI_LONG_LONG, MPI_SUM, mpi.comm);
+  totals.points_used = static_cast<long long>(block.points);
+  if (!block.columns.empty()) {
+    const auto& first = block.columns.front();
+    for (std::size_t i = 0; i < (first.i32.empty() ? first.f32.size() : first.i32.size()); ++i) {
+      bool any = false;
+      for (const auto& c : block.columns)
+        any = any || (c.i32.empty() ? !std::isnan(c.f32[i]) : c.i32[i] != 0);
+      totals.cells_with_data += any;
+    }
+  }
+  MPI_Allreduce(MPI_IN_PLACE, &totals, 3, MPI_LONG_LONG, MPI_SUM, mpi.comm);
+
+  OutputMetadata meta;
+  meta.date_created = creation_time_utc();
+  meta.history = "healgrid run";
+  for (const auto& a : args) meta.history += " " + a;
+  meta.overrides = overrides;
+  meta.points_used = static_cast<std::uint64_t>(totals.points_used);
+  for (std::size_t g = 0; g < granules.size(); ++g)
+    meta.granules.push_back({granules[g].name, granules[g].bytes, granule_points[g], status[g]});
+  // Units and long names come from the source datasets of the first used granule.
+  std::vector<std::string> attrs;
+  if (mpi.rank == 0) {
+    const auto used = std::find_if(granule_points.begin(), granule_points.end(),
+                                   [](long long n) { return n > 0; }) -
+                      granule_points.begin();
+    try {
+      const GranuleReader reader(granules.at(used).path, config);
+      for (const auto& s : config.statistics) {
+        const int v = config.variable_index(s.variable);
+        attrs.push_back(reader.variable_attribute(v, "units"));
+        attrs.push_back(reader.variable_attribute(v, "long_name"));
+      }
+    } catch (const std::exception&) {
+      attrs.clear();
+    }
+  }
+  bcast_strings(mpi, attrs);
+  for (std::size_t s = 0; s < config.statistics.size(); ++s) {
+    const auto& spec = config.statistics[s];
+    const std::string units = attrs.size() > 2 * s ? attrs[2 * s] : "";
+    const std::string long_name = attrs.size() > 2 * s + 1 ? attrs[2 * s + 1] : "";
+    meta.units.push_back(statistic_units(spec, units));
+    meta.long_names.push_back(spec.long_name.empty() ? describe_statistic(spec, long_name)
+                                                     : spec.long_name);
+  }
+  try {
+    write_netcdf(mpi, opt.output, config, grid, block, offset, total, meta);
+  } catch (const std::exception& e) {
+    // Other ranks may be inside a collective call: abort the job, leaving no finished file.
+    std::fprintf(stderr, "healgrid run: error: rank %d: %s\n", mpi.rank, e.what());
+    std::remove(partial_path(opt.output).c_str());
+    MPI_Abort(mpi.comm, 1);
+  }
+  const double t_write = MPI_Wtime() - t0;
+
+  if (mpi.rank == 0) {
+    struct stat st {};
+    stat(opt.output.c_str(), &st);
+    const double elapsed = MPI_Wtime() - t_start;
+    long long skipped = 0;
+    for (const auto& s : status) skipped += s.rfind("skipped", 0) == 0;
+    std::printf(
+        "healgrid run: done. %zu granules (%lld skipped), %lld rows read, %lld points used, "
+        "%lld cells with data in %lld parent cells\n"
+        "  seconds: resolve %.2f, index %.2f, plan %.2f, read+aggregate %.2f, write %.2f, "
+        "total %.2f\n"
+        "  %.3g points/s (%.3g per rank), output %s: %.1f MB\n",
+        granules.size(), skipped, totals.rows_read, totals.points_used, totals.cells_with_data,
+        total, t_resolve, t_index, t_plan, t_aggregate, t_write, elapsed,
+        totals.points_used / elapsed, totals.points_used / elapsed / mpi.size, opt.output.c_str(),
+        st.st_size / 1e6);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace healgrid

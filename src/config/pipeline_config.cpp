@@ -1,0 +1,332 @@
+#include "healgrid/config/pipeline_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "healgrid/grid/healpix_grid.hpp"
+
+namespace healgrid {
+namespace {
+
+// Every error names the origin, the key path and (when yaml-cpp knows it) the line.
+class Context {
+ public:
+  explicit Context(std::string origin) : origin_(std::move(origin)) {}
+
+  [[noreturn]] void fail(const std::string& key, const YAML::Node& node,
+                         const std::string& what) const {
+    std::ostringstream msg;
+    msg << origin_;
+    if (node.IsDefined() && node.Mark().line >= 0) msg << ":" << node.Mark().line + 1;
+    msg << ": " << key << ": " << what;
+    throw ConfigError(msg.str());
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw ConfigError(origin_ + ": " + key + ": " + what);
+  }
+
+  // Rejects keys not in `allowed`, so a typo never silently falls back to a default.
+  void check_keys(const std::string& where, const YAML::Node& map,
+                  const std::set<std::string>& allowed) const {
+    if (!map.IsMap()) fail(where, map, "expected a mapping");
+    for (const auto& kv : map) {
+      const auto key = kv.first.as<std::string>();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(where.empty() ? key : where + "." + key, kv.first,
+             "unknown key (allowed: " + list + ")");
+      }
+    }
+  }
+
+  template <typename T>
+  T get(const std::string& key, const YAML::Node& node, const char* type_name) const {
+    if (!node.IsScalar()) fail(key, node, std::string("expected ") + type_name);
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(key, node, std::string("expected ") + type_name + ", got '" + node.Scalar() + "'");
+    }
+  }
+
+  std::string str(const std::string& key, const YAML::Node& node) const {
+    return get<std::string>(key, node, "a string");
+  }
+  int integer(const std::string& key, const YAML::Node& node) const {
+    return get<int>(key, node, "an integer");
+  }
+  double number(const std::string& key, const YAML::Node& node) const {
+    return get<double>(key, node, "a number");
+  }
+
+ private:
+  std::string origin_;
+};
+
+StatFunction parse_function(const Context& ctx, const std::string& key, const YAML::Node& n) {
+  static const std::pair<const char*, StatFunction> kNames[] = {
+      {"count", StatFunction::count},
+      {"min", StatFunction::min},
+      {"max", StatFunction::max},
+      {"sum", StatFunction::sum},
+      {"mean", StatFunction::mean},
+      {"weighted_mean", StatFunction::weighted_mean},
+      {"weighted_mean_sigma", StatFunction::weighted_mean_sigma},
+      {"variance", StatFunction::variance},
+      {"std", StatFunction::std},
+      {"quantile", StatFunction::quantile},
+  };
+  const auto name = ctx.str(key, n);
+  for (const auto& [text, f] : kNames)
+    if (name == text) return f;
+  ctx.fail(key, n,
+           "unknown statistic '" + name +
+               "' (known: count min max sum mean weighted_mean weighted_mean_sigma variance std "
+               "quantile)");
+}
+
+FilterOp parse_op(const Context& ctx, const std::string& key, const YAML::Node& n) {
+  const auto op = ctx.str(key, n);
+  if (op == "==") return FilterOp::eq;
+  if (op == "!=") return FilterOp::ne;
+  if (op == "<") return FilterOp::lt;
+  if (op == "<=") return FilterOp::le;
+  if (op == ">") return FilterOp::gt;
+  if (op == ">=") return FilterOp::ge;
+  ctx.fail(key, n, "unknown operator '" + op + "' (known: == != < <= > >=)");
+}
+
+void parse_grid(const Context& ctx, const YAML::Node& g, GridSpec& grid) {
+  ctx.check_keys("grid", g, {"scheme", "indexing", "parent_order", "child_order", "latitude"});
+  if (g["scheme"] && ctx.str("grid.scheme", g["scheme"]) != "healpix")
+    ctx.fail("grid.scheme", g["scheme"], "only 'healpix' is supported");
+  if (g["indexing"] && ctx.str("grid.indexing", g["indexing"]) != "nested")
+    ctx.fail("grid.indexing", g["indexing"], "only 'nested' is supported");
+  if (g["parent_order"]) grid.parent_order = ctx.integer("grid.parent_order", g["parent_order"]);
+  if (g["child_order"]) grid.child_order = ctx.integer("grid.child_order", g["child_order"]);
+  if (g["latitude"]) {
+    const auto lat = ctx.str("grid.latitude", g["latitude"]);
+    if (lat == "authalic")
+      grid.latitude = LatitudeConvention::authalic;
+    else if (lat == "geodetic")
+      grid.latitude = LatitudeConvention::geodetic;
+    else
+      ctx.fail("grid.latitude", g["latitude"],
+               "unknown latitude convention '" + lat + "' (known: authalic, geodetic)");
+  }
+}
+
+void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig& cfg) {
+  if (!list.IsSequence()) ctx.fail("statistics", list, "expected a list of statistics");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto key = "statistics[" + std::to_string(i) + "]";
+    const auto& s = list[i];
+    ctx.check_keys(key, s, {"name", "function", "variable", "sigma", "q", "long_name", "units"});
+    StatisticSpec spec;
+    if (!s["name"]) ctx.fail(key + ".name", s, "missing");
+    if (!s["function"]) ctx.fail(key + ".function", s, "missing");
+    if (!s["variable"]) ctx.fail(key + ".variable", s, "missing");
+    spec.name = ctx.str(key + ".name", s["name"]);
+    spec.function = parse_function(ctx, key + ".function", s["function"]);
+    spec.variable = ctx.str(key + ".variable", s["variable"]);
+    if (s["sigma"]) spec.sigma = ctx.str(key + ".sigma", s["sigma"]);
+    if (s["q"]) spec.q = ctx.number(key + ".q", s["q"]);
+    if (s["long_name"]) spec.long_name = ctx.str(key + ".long_name", s["long_name"]);
+    if (s["units"]) spec.units = ctx.str(key + ".units", s["units"]);
+    if (spec.function == StatFunction::quantile && !s["q"])
+      ctx.fail(key + ".q", s, "required for function quantile");
+    cfg.statistics.push_back(spec);
+  }
+}
+
+}  // namespace
+
+int PipelineConfig::variable_index(const std::string& name) const {
+  for (std::size_t i = 0; i < variables.size(); ++i)
+    if (variables[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+void PipelineConfig::validate() const {
+  const Context ctx("config");
+  if (groups.empty()) ctx.fail("groups", "at least one group is required");
+  if (latitude.empty()) ctx.fail("coordinates.latitude", "missing");
+  if (longitude.empty()) ctx.fail("coordinates.longitude", "missing");
+  if (grid.parent_order < 0 || grid.parent_order > kMaxOrder)
+    ctx.fail("grid.parent_order", "must be in 0..29, got " + std::to_string(grid.parent_order));
+  if (grid.child_order < grid.parent_order || grid.child_order > kMaxOrder)
+    ctx.fail("grid.child_order", "must be in parent_order..29 (parent_order is " +
+                                     std::to_string(grid.parent_order) + "), got " +
+                                     std::to_string(grid.child_order));
+  if (output.deflate_level < 0 || output.deflate_level > 9)
+    ctx.fail("output.deflate_level", "must be in 0..9");
+  if (statistics.empty()) ctx.fail("statistics", "at least one statistic is required");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < statistics.size(); ++i) {
+    const auto& s = statistics[i];
+    const auto key = "statistics[" + std::to_string(i) + "]";
+    if (s.name.empty()) ctx.fail(key + ".name", "must not be empty");
+    if (s.name == "cell_ids" || s.name == "crs" || s.name.rfind("granule_", 0) == 0)
+      ctx.fail(key + ".name", "'" + s.name + "' is reserved for the output's own variables");
+    if (!names.insert(s.name).second) ctx.fail(key + ".name", "duplicate name '" + s.name + "'");
+    if (variable_index(s.variable) < 0)
+      ctx.fail(key + ".variable", "unknown variable '" + s.variable + "' (not in variables)");
+    const bool weighted = s.function == StatFunction::weighted_mean ||
+                          s.function == StatFunction::weighted_mean_sigma;
+    if (weighted && s.sigma.empty())
+      ctx.fail(key + ".sigma", std::string("required for function ") + to_string(s.function));
+    if (!s.sigma.empty() && variable_index(s.sigma) < 0)
+      ctx.fail(key + ".sigma", "unknown variable '" + s.sigma + "' (not in variables)");
+    if (s.function == StatFunction::quantile && !(s.q >= 0.0 && s.q <= 1.0))
+      ctx.fail(key + ".q", "must be in [0, 1]");
+  }
+}
+
+PipelineConfig parse_config(const std::string& yaml_text, const std::string& origin) {
+  const Context ctx(origin);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) ctx.fail("(top level)", root, "expected a mapping of keys");
+  ctx.check_keys("", root,
+                 {"product", "title", "groups", "coordinates", "variables", "filters", "grid",
+                  "output", "statistics"});
+
+  PipelineConfig cfg;
+  cfg.source_text = yaml_text;
+  if (root["product"]) cfg.product = ctx.str("product", root["product"]);
+  if (root["title"]) cfg.output.title = ctx.str("title", root["title"]);
+
+  if (!root["groups"]) ctx.fail("groups", "missing (list of beam groups, e.g. [gt1l, gt1r])");
+  if (!root["groups"].IsSequence()) ctx.fail("groups", root["groups"], "expected a list");
+  for (std::size_t i = 0; i < root["groups"].size(); ++i)
+    cfg.groups.push_back(ctx.str("groups[" + std::to_string(i) + "]", root["groups"][i]));
+
+  if (!root["coordinates"]) ctx.fail("coordinates", "missing (latitude and longitude paths)");
+  const auto& c = root["coordinates"];
+  ctx.check_keys("coordinates", c, {"latitude", "longitude", "time"});
+  if (!c["latitude"]) ctx.fail("coordinates.latitude", c, "missing");
+  if (!c["longitude"]) ctx.fail("coordinates.longitude", c, "missing");
+  cfg.latitude = ctx.str("coordinates.latitude", c["latitude"]);
+  cfg.longitude = ctx.str("coordinates.longitude", c["longitude"]);
+  if (c["time"]) cfg.time = ctx.str("coordinates.time", c["time"]);
+
+  if (!root["variables"]) ctx.fail("variables", "missing (name: dataset path)");
+  const auto& vars = root["variables"];
+  if (!vars.IsMap()) ctx.fail("variables", vars, "expected a mapping of name: dataset path");
+  for (const auto& kv : vars) {
+    const auto name = kv.first.as<std::string>();
+    cfg.variables.push_back({name, ctx.str("variables." + name, kv.second)});
+  }
+
+  if (root["filters"]) {
+    const auto& fl = root["filters"];
+    if (!fl.IsSequence()) ctx.fail("filters", fl, "expected a list");
+    for (std::size_t i = 0; i < fl.size(); ++i) {
+      const auto key = "filters[" + std::to_string(i) + "]";
+      ctx.check_keys(key, fl[i], {"dataset", "op", "value"});
+      if (!fl[i]["dataset"]) ctx.fail(key + ".dataset", fl[i], "missing");
+      if (!fl[i]["value"]) ctx.fail(key + ".value", fl[i], "missing");
+      FilterSpec f;
+      f.dataset = ctx.str(key + ".dataset", fl[i]["dataset"]);
+      if (fl[i]["op"]) f.op = parse_op(ctx, key + ".op", fl[i]["op"]);
+      f.value = ctx.number(key + ".value", fl[i]["value"]);
+      cfg.filters.push_back(f);
+    }
+  }
+
+  if (root["grid"]) parse_grid(ctx, root["grid"], cfg.grid);
+
+  if (root["output"]) {
+    const auto& o = root["output"];
+    ctx.check_keys("output", o, {"deflate_level", "title"});
+    if (o["deflate_level"])
+      cfg.output.deflate_level = ctx.integer("output.deflate_level", o["deflate_level"]);
+    if (o["title"]) cfg.output.title = ctx.str("output.title", o["title"]);
+  }
+
+  if (!root["statistics"]) ctx.fail("statistics", "missing (list of output statistics)");
+  parse_statistics(ctx, root["statistics"], cfg);
+
+  try {
+    cfg.validate();
+  } catch (const ConfigError& e) {
+    // validate() names the key; prefix the file instead of the generic "config".
+    std::string msg = e.what();
+    if (msg.rfind("config: ", 0) == 0) msg = origin + ": " + msg.substr(8);
+    throw ConfigError(msg);
+  }
+  return cfg;
+}
+
+PipelineConfig load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot read config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+std::string expand_group(const std::string& dataset_template, const std::string& group) {
+  std::string out = dataset_template;
+  const std::string token = "{group}";
+  for (auto pos = out.find(token); pos != std::string::npos; pos = out.find(token, pos)) {
+    out.replace(pos, token.size(), group);
+    pos += group.size();
+  }
+  return out;
+}
+
+const char* to_string(StatFunction f) {
+  switch (f) {
+    case StatFunction::count: return "count";
+    case StatFunction::min: return "min";
+    case StatFunction::max: return "max";
+    case StatFunction::sum: return "sum";
+    case StatFunction::mean: return "mean";
+    case StatFunction::weighted_mean: return "weighted_mean";
+    case StatFunction::weighted_mean_sigma: return "weighted_mean_sigma";
+    case StatFunction::variance: return "variance";
+    case StatFunction::std: return "std";
+    case StatFunction::quantile: return "quantile";
+  }
+  return "?";
+}
+
+const char* to_string(FilterOp op) {
+  switch (op) {
+    case FilterOp::eq: return "==";
+    case FilterOp::ne: return "!=";
+    case FilterOp::lt: return "<";
+    case FilterOp::le: return "<=";
+    case FilterOp::gt: return ">";
+    case FilterOp::ge: return ">=";
+  }
+  return "?";
+}
+
+const char* to_string(LatitudeConvention c) {
+  return c == LatitudeConvention::authalic ? "authalic" : "geodetic";
+}
+
+bool filter_passes(FilterOp op, double v, double t) {
+  switch (op) {
+    case FilterOp::eq: return v == t;
+    case FilterOp::ne: return v != t;
+    case FilterOp::lt: return v < t;
+    case FilterOp::le: return v <= t;
+    case FilterOp::gt: return v > t;
+    case FilterOp::ge: return v >= t;
+  }
+  return false;
+}
+
+}  // namespace healgrid

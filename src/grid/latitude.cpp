@@ -1,0 +1,48 @@
+#include "healgrid/grid/latitude.hpp"
+
+#include <cmath>
+
+namespace healgrid {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kDeg = kPi / 180.0;
+constexpr double kE2 = 0.00669437999014;  // WGS84 first eccentricity squared
+const double kE = std::sqrt(kE2);
+
+// Snyder (1987) eq. 3-12: q(phi), proportional to the area between the equator and phi.
+double q_of(double sin_phi) {
+  const double es = kE * sin_phi;
+  return (1.0 - kE2) * (sin_phi / (1.0 - es * es) - std::log((1.0 - es) / (1.0 + es)) / (2.0 * kE));
+}
+
+const double kQp = q_of(1.0);
+
+}  // namespace
+
+double geodetic_to_authalic_deg(double geodetic_deg) {
+  if (geodetic_deg >= 90.0) return 90.0;
+  if (geodetic_deg <= -90.0) return -90.0;
+  const double ratio = q_of(std::sin(geodetic_deg * kDeg)) / kQp;
+  return std::asin(std::fmax(-1.0, std::fmin(1.0, ratio))) / kDeg;
+}
+
+double authalic_to_geodetic_deg(double authalic_deg) {
+  if (authalic_deg >= 90.0) return 90.0;
+  if (authalic_deg <= -90.0) return -90.0;
+  const double q_target = kQp * std::sin(authalic_deg * kDeg);
+  double phi = authalic_deg * kDeg;
+  // Newton on q(phi) = q_target; dq/dphi = 2 (1 - e^2) cos(phi) / (1 - e^2 sin^2(phi))^2.
+  for (int i = 0; i < 20; ++i) {
+    const double s = std::sin(phi);
+    const double d = 1.0 - kE2 * s * s;
+    const double dq = 2.0 * (1.0 - kE2) * std::cos(phi) / (d * d);
+    if (dq <= 0) break;
+    const double step = (q_of(s) - q_target) / dq;
+    phi -= step;
+    if (std::fabs(step) < 1e-15) break;
+  }
+  return phi / kDeg;
+}
+
+}  // namespace healgrid

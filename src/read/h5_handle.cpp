@@ -1,0 +1,44 @@
+#include "healgrid/read/h5_handle.hpp"
+
+#include <mutex>
+#include <vector>
+
+namespace healgrid {
+
+void h5_quiet_errors() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+std::string h5_error_line() {
+  std::vector<std::string> messages;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+        auto* out = static_cast<std::vector<std::string>*>(data);
+        if (e->desc && *e->desc) out->emplace_back(e->desc);
+        return 0;
+      },
+      &messages);
+  H5Eclear2(H5E_DEFAULT);
+  std::string line;
+  for (const auto& m : messages) {
+    if (!line.empty()) line += "; ";
+    line += m;
+  }
+  return line;
+}
+
+bool h5_path_exists(hid_t file, const std::string& path) {
+  if (path.empty() || path == "/") return true;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    const std::string prefix = path.substr(0, pos);
+    if (prefix.empty() || prefix == "/") continue;
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+  }
+  return true;
+}
+
+}  // namespace healgrid

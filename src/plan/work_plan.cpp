@@ -35,7 +35,7 @@ std::vector<std::pair<std::size_t, std::size_t>> partition_parents(
       // leave at least one parent for every later rank when there are enough.
       const double target = total * (r + 1) / ranks;
       const std::size_t reserve = static_cast<std::size_t>(ranks - 1 - r);
-      while (end < loads.size() && loads.size() - end > reserve) {
+      while (end < loads.size() && (end == begin || loads.size() - end > reserve)) {
         const double next = cumulative + static_cast<double>(loads[end].points);
         if (end > begin && std::fabs(next - target) >= std::fabs(cumulative - target)) break;
         cumulative = next;

@@ -46,7 +46,7 @@ std::string read_string_attribute(hid_t obj, const char* name) {
 }  // namespace
 
 GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& config)
-    : path_(path), config_(&config) {
+    : path_(path), filters_(config.filters) {
   h5_quiet_errors();
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw GranuleError(path + ": " + with_cause("not a readable HDF5 file"));
@@ -135,7 +135,7 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n,
   std::vector<double> buffer;
   for (std::size_t f = 0; f < b.filters.size(); ++f) {
     read_column(b.filters[f], row0, n, buffer);
-    const auto& spec = config_->filters[f];
+    const auto& spec = filters_[f];
     for (std::size_t i = 0; i < n; ++i)
       if (!filter_passes(spec.op, buffer[i], spec.value)) out.valid[i] = 0;
   }

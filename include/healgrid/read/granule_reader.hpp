@@ -69,7 +69,7 @@ class GranuleReader {
                    std::vector<double>& out) const;
 
   std::string path_;
-  const PipelineConfig* config_;
+  std::vector<FilterSpec> filters_;
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;

@@ -1,0 +1,173 @@
+#include "healgrid/config/pipeline_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "healgrid/app/run_options.hpp"
+
+namespace healgrid {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::string kShipped = std::string(HEALGRID_SOURCE_DIR) + "/config/atl06.yaml";
+
+// The message of the ConfigError that `text` raises, or "" if it parses.
+std::string error_of(const std::string& text) {
+  try {
+    parse_config(text, "test.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The shipped config with one line replaced.
+std::string shipped_with(const std::string& from, const std::string& to) {
+  auto text = read_file(kShipped);
+  const auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return text.replace(pos, from.size(), to);
+}
+
+TEST(Config, ShippedAtl06ConfigIsTheDefault) {
+  const auto cfg = load_config_file(kShipped);
+  EXPECT_EQ(cfg.product, "ATL06");
+  EXPECT_EQ(cfg.groups, (std::vector<std::string>{"gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"}));
+  EXPECT_EQ(cfg.latitude, "/{group}/land_ice_segments/latitude");
+  EXPECT_EQ(cfg.longitude, "/{group}/land_ice_segments/longitude");
+  EXPECT_EQ(cfg.time, "/{group}/land_ice_segments/delta_time");
+  ASSERT_EQ(cfg.variables.size(), 2u);
+  EXPECT_EQ(cfg.variables[1].name, "s_li");
+  EXPECT_EQ(cfg.variables[1].dataset, "/{group}/land_ice_segments/h_li_sigma");
+  ASSERT_EQ(cfg.filters.size(), 1u);
+  EXPECT_EQ(cfg.filters[0].op, FilterOp::eq);
+  EXPECT_EQ(cfg.filters[0].value, 0);
+  EXPECT_EQ(cfg.grid.parent_order, 6);
+  EXPECT_EQ(cfg.grid.child_order, 12);
+  EXPECT_EQ(cfg.grid.latitude, LatitudeConvention::authalic);
+  EXPECT_EQ(cfg.output.deflate_level, 4);
+  std::vector<std::string> names;
+  for (const auto& s : cfg.statistics) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"count", "h_min", "h_max", "h_mean", "h_sigma",
+                                             "h_variance", "h_q25", "h_q50", "h_q75"}));
+  EXPECT_EQ(cfg.statistics[3].function, StatFunction::weighted_mean);
+  EXPECT_EQ(cfg.statistics[3].sigma, "s_li");
+  EXPECT_EQ(cfg.statistics[4].function, StatFunction::weighted_mean_sigma);
+  EXPECT_DOUBLE_EQ(cfg.statistics[6].q, 0.25);
+  // The built-in default is byte-identical to the shipped file.
+  EXPECT_EQ(std::string(default_config_text()), read_file(kShipped));
+}
+
+TEST(Config, UnknownKeyNamesKeyAndLine) {
+  const auto err = error_of(shipped_with("grid:\n", "grid:\n  parent_ordr: 5\n"));
+  EXPECT_NE(err.find("grid.parent_ordr"), std::string::npos) << err;
+  EXPECT_NE(err.find("unknown key"), std::string::npos) << err;
+  EXPECT_NE(err.find("test.yaml:"), std::string::npos) << err;
+  const auto top = error_of("product: X\nbogus: 1\n");
+  EXPECT_NE(top.find("test.yaml:2: bogus: unknown key"), std::string::npos) << top;
+}
+
+TEST(Config, WrongTypes) {
+  EXPECT_NE(error_of(shipped_with("parent_order: 6", "parent_order: six")).find("grid.parent_order"),
+            std::string::npos);
+  EXPECT_NE(error_of(shipped_with("deflate_level: 4", "deflate_level: [4]")).find("output.deflate_level"),
+            std::string::npos);
+  EXPECT_NE(error_of(shipped_with("groups: [gt1l, gt1r, gt2l, gt2r, gt3l, gt3r]", "groups: gt1l"))
+                .find("groups: expected a list"),
+            std::string::npos);
+}
+
+TEST(Config, GridOrders) {
+  auto err = error_of(shipped_with("child_order: 12", "child_order: 5"));
+  EXPECT_NE(err.find("grid.child_order"), std::string::npos) << err;
+  err = error_of(shipped_with("child_order: 12", "child_order: 30"));
+  EXPECT_NE(err.find("grid.child_order: must be in parent_order..29"), std::string::npos) << err;
+  err = error_of(shipped_with("parent_order: 6", "parent_order: -1"));
+  EXPECT_NE(err.find("grid.parent_order"), std::string::npos) << err;
+  EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 29")), "");
+  EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 6")), "");
+  err = error_of(shipped_with("latitude: authalic", "latitude: geocentric"));
+  EXPECT_NE(err.find("grid.latitude: unknown latitude convention 'geocentric'"), std::string::npos);
+}
+
+TEST(Config, Statistics) {
+  auto err = error_of(shipped_with("function: min", "function: median"));
+  EXPECT_NE(err.find("statistics[1].function: unknown statistic 'median'"), std::string::npos)
+      << err;
+  err = error_of(shipped_with("q: 0.25", "q: 1.5"));
+  EXPECT_NE(err.find("statistics[6].q: must be in [0, 1]"), std::string::npos) << err;
+  err = error_of(shipped_with(", q: 0.25", ""));
+  EXPECT_NE(err.find("statistics[6].q: required"), std::string::npos) << err;
+  err = error_of(shipped_with("function: max, variable: h_li", "function: max, variable: h_x"));
+  EXPECT_NE(err.find("statistics[2].variable: unknown variable 'h_x'"), std::string::npos) << err;
+  err = error_of(shipped_with(", sigma: s_li}\n  - {name: h_sigma", "}\n  - {name: h_sigma"));
+  EXPECT_NE(err.find("statistics[3].sigma: required for function weighted_mean"),
+            std::string::npos)
+      << err;
+  err = error_of(shipped_with("name: h_max", "name: h_min"));
+  EXPECT_NE(err.find("duplicate name 'h_min'"), std::string::npos) << err;
+  err = error_of(shipped_with("name: h_max", "name: cell_ids"));
+  EXPECT_NE(err.find("reserved"), std::string::npos) << err;
+}
+
+TEST(Config, FiltersAndYamlErrors) {
+  auto err = error_of(shipped_with("op: \"==\"", "op: \"=~\""));
+  EXPECT_NE(err.find("filters[0].op: unknown operator '=~'"), std::string::npos) << err;
+  err = error_of("product: [unclosed\n");
+  EXPECT_NE(err.find("invalid YAML"), std::string::npos) << err;
+  err = error_of("- a\n- b\n");
+  EXPECT_NE(err.find("expected a mapping"), std::string::npos) << err;
+  EXPECT_THROW(load_config_file("/nonexistent/healgrid.yaml"), ConfigError);
+}
+
+TEST(Config, ExpandGroupAndFilterOps) {
+  EXPECT_EQ(expand_group("/{group}/a/{group}", "gt2r"), "/gt2r/a/gt2r");
+  EXPECT_EQ(expand_group("/plain/path", "gt1l"), "/plain/path");
+  EXPECT_TRUE(filter_passes(FilterOp::eq, 0, 0));
+  EXPECT_FALSE(filter_passes(FilterOp::eq, 127, 0));
+  EXPECT_TRUE(filter_passes(FilterOp::ne, 1, 0));
+  EXPECT_TRUE(filter_passes(FilterOp::lt, -1, 0));
+  EXPECT_FALSE(filter_passes(FilterOp::lt, 0, 0));
+  EXPECT_TRUE(filter_passes(FilterOp::le, 0, 0));
+  EXPECT_TRUE(filter_passes(FilterOp::gt, 1, 0));
+  EXPECT_TRUE(filter_passes(FilterOp::ge, 0, 0));
+}
+
+TEST(RunOptions, OverridesApplyAndValidate) {
+  RunOptions opt;
+  std::string error;
+  ASSERT_TRUE(parse_run_options({"--input", "a.h5", "-o", "x.nc", "--parent-order", "4",
+                                 "--child-order", "10", "--latitude", "geodetic"},
+                                opt, error))
+      << error;
+  auto cfg = load_config_file(kShipped);
+  EXPECT_EQ(apply_overrides(opt, cfg),
+            "grid.parent_order=4 grid.child_order=10 grid.latitude=geodetic");
+  EXPECT_EQ(cfg.grid.parent_order, 4);
+  EXPECT_EQ(cfg.grid.child_order, 10);
+  EXPECT_EQ(cfg.grid.latitude, LatitudeConvention::geodetic);
+
+  RunOptions bad;
+  ASSERT_TRUE(parse_run_options({"-i", "a.h5", "-o", "x.nc", "--child-order", "3"}, bad, error));
+  cfg = load_config_file(kShipped);
+  EXPECT_THROW(apply_overrides(bad, cfg), ConfigError);
+
+  RunOptions missing;
+  EXPECT_FALSE(parse_run_options({"-i", "a.h5"}, missing, error));
+  EXPECT_NE(error.find("--output"), std::string::npos);
+  EXPECT_FALSE(parse_run_options({"-i", "a", "-o", "b", "--on-bad-granule", "maybe"}, missing,
+                                 error));
+  EXPECT_NE(error.find("--on-bad-granule"), std::string::npos);
+  EXPECT_FALSE(parse_run_options({"-i", "a", "-o", "b", "--no-such-flag"}, missing, error));
+}
+
+}  // namespace
+}  // namespace healgrid

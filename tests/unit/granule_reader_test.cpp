@@ -1,0 +1,210 @@
+#include "healgrid/read/granule_reader.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+
+namespace healgrid {
+namespace {
+
+constexpr float kFill = 3.4028235e38f;
+
+// A tiny ATL06-shaped file written with the HDF5 C API.
+class TinyGranule {
+ public:
+  explicit TinyGranule(const std::string& path) : path_(path) {
+    h5_quiet_errors();
+    file_ = H5Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  }
+  template <typename T>
+  void dataset(const std::string& name, hid_t type, const std::vector<T>& v, const T* fill) {
+    ensure_groups(name);
+    const hsize_t n = v.size();
+    H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H5Handle ds(H5Dcreate2(file_.get(), name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT),
+                H5Dclose);
+    H5Dwrite(ds.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    if (fill) {
+      H5Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+      H5Handle a(H5Acreate2(ds.get(), "_FillValue", type, scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
+                 H5Aclose);
+      H5Awrite(a.get(), type, fill);
+    }
+    if (name.find("h_li") != std::string::npos) {
+      H5Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
+      H5Tset_size(str.get(), 7);
+      H5Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+      H5Handle a(H5Acreate2(ds.get(), "units", str.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
+                 H5Aclose);
+      H5Awrite(a.get(), str.get(), "meters");
+    }
+  }
+  void close() { file_.reset(); }
+
+ private:
+  void ensure_groups(const std::string& name) {
+    for (auto pos = name.find('/', 1); pos != std::string::npos; pos = name.find('/', pos + 1)) {
+      const auto g = name.substr(0, pos);
+      if (H5Lexists(file_.get(), g.c_str(), H5P_DEFAULT) <= 0)
+        H5Gclose(H5Gcreate2(file_.get(), g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    }
+  }
+  std::string path_;
+  H5Handle file_;
+};
+
+PipelineConfig test_config() {
+  PipelineConfig c;
+  c.groups = {"gt1l", "gt2l"};
+  c.latitude = "/{group}/seg/latitude";
+  c.longitude = "/{group}/seg/longitude";
+  c.variables = {{"h", "/{group}/seg/h_li"}, {"s", "/{group}/seg/h_li_sigma"}};
+  c.filters = {{"/{group}/seg/quality", FilterOp::eq, 0}};
+  StatisticSpec mean;
+  mean.name = "h_mean";
+  mean.function = StatFunction::weighted_mean;
+  mean.variable = "h";
+  mean.sigma = "s";
+  c.statistics = {mean};
+  c.validate();
+  return c;
+}
+
+class GranuleReaderTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/healgrid_reader_XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+  // gt1l only (gt2l absent): 6 rows exercising every rule.
+  std::string write_good(const std::string& name = "g.h5") {
+    const auto path = dir_ + "/" + name;
+    TinyGranule g(path);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70, -70.1, 91, -70.3, nan, -70.5},
+                      nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10, 10.1, 10, 370, 10, 10},
+                      nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {100, kFill, 102, 103, 104, 105}, &kFill);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0},
+                     &kFill);
+    const signed char qfill = 127;
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0, 0, 0, 0, 0, 0}, &qfill);
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(GranuleReaderTest, ReadsValidatesAndMarksValidPoints) {
+  const auto path = write_good();
+  const GranuleReader reader(path, test_config());
+  ASSERT_EQ(reader.beams().size(), 1u);  // gt2l is absent: skipped, not an error
+  EXPECT_EQ(reader.beams()[0].group, "gt1l");
+  EXPECT_EQ(reader.beams()[0].rows, 6u);
+  BeamChunk chunk;
+  reader.read(0, 0, 6, true, chunk);
+  // row 1: h fill; row 2: lat 91; row 4: lat NaN; row 5: sigma 0. Row 3: lon 370 is fine.
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 0, 1, 0, 0}));
+  EXPECT_EQ(chunk.values[0][3], 103.0);
+  EXPECT_FLOAT_EQ(static_cast<float>(chunk.values[1][0]), 0.1f);
+  // Without variables only coordinates and filters count: row 1 and 5 pass then.
+  reader.read(0, 0, 6, false, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 1, 0, 1}));
+  EXPECT_TRUE(chunk.values.empty());
+  // A hyperslab.
+  reader.read(0, 2, 3, true, chunk);
+  EXPECT_EQ(chunk.row0, 2u);
+  EXPECT_EQ(chunk.lat.size(), 3u);
+  EXPECT_EQ(chunk.lat[1], -70.3);
+  EXPECT_EQ(reader.variable_attribute(0, "units"), "meters");
+  EXPECT_EQ(reader.variable_attribute(0, "nope"), "");
+}
+
+TEST_F(GranuleReaderTest, FilterRejectsBadQuality) {
+  const auto path = dir_ + "/q.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt2l/seg/latitude", H5T_NATIVE_DOUBLE, {1, 2, 3}, nullptr);
+    g.dataset<double>("/gt2l/seg/longitude", H5T_NATIVE_DOUBLE, {1, 2, 3}, nullptr);
+    g.dataset<float>("/gt2l/seg/h_li", H5T_NATIVE_FLOAT, {1, 2, 3}, &kFill);
+    g.dataset<float>("/gt2l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {1, 1, 1}, &kFill);
+    const signed char qfill = 127;
+    g.dataset<signed char>("/gt2l/seg/quality", H5T_NATIVE_SCHAR, {0, 1, 127}, &qfill);
+  }
+  const GranuleReader reader(path, test_config());
+  BeamChunk chunk;
+  reader.read(0, 0, 3, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 0}));
+}
+
+TEST_F(GranuleReaderTest, MissingDatasetIsNamed) {
+  const auto path = dir_ + "/m.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {1}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {1}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {1}, &kFill);
+    const signed char qfill = 127;
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0}, &qfill);
+  }
+  try {
+    GranuleReader reader(path, test_config());
+    FAIL();
+  } catch (const GranuleError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": missing dataset /gt1l/seg/h_li_sigma");
+  }
+}
+
+TEST_F(GranuleReaderTest, LengthMismatchIsNamed) {
+  const auto path = dir_ + "/l.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {1, 2}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {1, 2}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {1, 2, 3}, &kFill);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {1, 1}, &kFill);
+    const signed char qfill = 127;
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0, 0}, &qfill);
+  }
+  try {
+    GranuleReader reader(path, test_config());
+    FAIL();
+  } catch (const GranuleError& e) {
+    EXPECT_NE(std::string(e.what()).find("/gt1l/seg/h_li has 3 rows, latitude has 2"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(GranuleReaderTest, NotHdf5AndTruncated) {
+  const auto text = dir_ + "/ATL06_fake.h5";
+  std::ofstream(text) << "this is not HDF5";
+  EXPECT_THROW(GranuleReader(text, test_config()), GranuleError);
+  try {
+    GranuleReader(text, test_config());
+  } catch (const GranuleError& e) {
+    EXPECT_NE(std::string(e.what()).find(text + ": not a readable HDF5 file"), std::string::npos);
+  }
+  const auto good = write_good("t.h5");
+  std::ifstream in(good, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto cut = dir_ + "/truncated.h5";
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  EXPECT_THROW(
+      {
+        GranuleReader r(cut, test_config());
+        BeamChunk chunk;
+        for (std::size_t b = 0; b < r.beams().size(); ++b) r.read(b, 0, r.beams()[b].rows, true, chunk);
+      },
+      GranuleError);
+  EXPECT_THROW(GranuleReader(dir_ + "/absent.h5", test_config()), GranuleError);
+}
+
+}  // namespace
+}  // namespace healgrid

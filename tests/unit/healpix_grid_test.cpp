@@ -1,0 +1,100 @@
+#include "healgrid/grid/healpix_grid.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "healgrid/grid/latitude.hpp"
+
+namespace healgrid {
+namespace {
+
+struct Known {
+  double lat, lon;
+  std::int64_t order0, order6, order12, order29;
+};
+
+// healpy.ang2pix(2**order, pi/2 - radians(lat), radians(lon), nest=True), healpy 1.16.
+const Known kKnown[] = {
+    {0, 0, 4, 19456, 79691776, 1369094286720630784},
+    {90, 0, 0, 4095, 16777215, 288230376151711743},
+    {-90, 0, 8, 32768, 134217728, 2305843009213693952},
+    {45, 45, 0, 3084, 12632064, 217017208117448652},
+    {-72.5, -120.25, 10, 41173, 168645905, 2897314598849354695},
+    {70.1, -50.3, 3, 16160, 66192671, 1137181430986342877},
+    {0, 180, 6, 26282, 107653802, 1849478246973483690},
+    {0, -180, 6, 26282, 107653802, 1849478246973483690},
+    {-85.3, 179.999, 9, 36884, 151077189, 2595486345050551915},
+    {60, 359.0, 3, 14207, 58195589, 999792606524183340},
+};
+
+TEST(HealpixGrid, MatchesHealpyOnTheSphere) {
+  for (const auto& k : kKnown) {
+    EXPECT_EQ(HealpixGrid(0, 0, LatitudeConvention::geodetic).cell(k.lat, k.lon), k.order0);
+    EXPECT_EQ(HealpixGrid(0, 6, LatitudeConvention::geodetic).cell(k.lat, k.lon), k.order6);
+    EXPECT_EQ(HealpixGrid(6, 12, LatitudeConvention::geodetic).cell(k.lat, k.lon), k.order12);
+    EXPECT_EQ(HealpixGrid(20, 29, LatitudeConvention::geodetic).cell(k.lat, k.lon), k.order29)
+        << k.lat << " " << k.lon;
+  }
+}
+
+TEST(HealpixGrid, AuthalicBinsTheAuthalicLatitude) {
+  const HealpixGrid authalic(6, 12, LatitudeConvention::authalic);
+  const HealpixGrid sphere(6, 12, LatitudeConvention::geodetic);
+  for (double lat : {-89.0, -70.0, -45.0, 0.0, 30.0, 71.5}) {
+    EXPECT_EQ(authalic.cell(lat, 12.5), sphere.cell(geodetic_to_authalic_deg(lat), 12.5));
+  }
+  // At 45 degrees the two latitudes differ by ~0.128 degrees (~14 km): other cells.
+  EXPECT_NE(authalic.cell(45.0, 10.0), sphere.cell(45.0, 10.0));
+  // At the equator and the poles they agree.
+  EXPECT_EQ(authalic.cell(0.0, 10.0), sphere.cell(0.0, 10.0));
+  EXPECT_EQ(authalic.cell(-90.0, 0.0), sphere.cell(-90.0, 0.0));
+}
+
+TEST(HealpixGrid, ParentIsTheNestedPrefix) {
+  const HealpixGrid grid(6, 12, LatitudeConvention::authalic);
+  const HealpixGrid parents(6, 6, LatitudeConvention::authalic);
+  for (double lat = -89.5; lat < 90; lat += 7.3)
+    for (double lon = -180; lon < 180; lon += 11.1) {
+      const auto cell = grid.cell(lat, lon);
+      EXPECT_EQ(grid.parent_of(cell), parents.cell(lat, lon));
+      EXPECT_GE(cell, grid.first_child(grid.parent_of(cell)));
+      EXPECT_LT(cell, grid.first_child(grid.parent_of(cell)) + grid.children_per_parent());
+    }
+  EXPECT_EQ(grid.children_per_parent(), 4096);
+  EXPECT_EQ(grid.parent_cell_count(), 12 * 4096);
+}
+
+TEST(HealpixGrid, LongitudeWrapsAndAntimeridianIsContinuous) {
+  const HealpixGrid grid(6, 12, LatitudeConvention::authalic);
+  for (double lat : {-75.0, -10.0, 0.0, 33.0, 80.0}) {
+    EXPECT_EQ(grid.cell(lat, 180.0), grid.cell(lat, -180.0));
+    EXPECT_EQ(grid.cell(lat, 0.0), grid.cell(lat, 360.0));
+    EXPECT_EQ(grid.cell(lat, -45.0), grid.cell(lat, 315.0));
+    EXPECT_EQ(grid.cell(lat, 10.0), grid.cell(lat, 730.0));
+  }
+}
+
+TEST(HealpixGrid, PolesAreCornersOfTheirBasePixels) {
+  // Order 12: the north pole is the last cell of base pixel 0..3's corner: 4^12 - 1 in pixel 0.
+  const HealpixGrid grid(0, 12, LatitudeConvention::authalic);
+  EXPECT_EQ(grid.cell(90.0, 0.0), 16777215);
+  EXPECT_EQ(grid.cell(-90.0, 0.0), 8 * 16777216);
+}
+
+TEST(HealpixGrid, RejectsBadOrders) {
+  EXPECT_THROW(HealpixGrid(6, 5, LatitudeConvention::authalic), std::invalid_argument);
+  EXPECT_THROW(HealpixGrid(-1, 5, LatitudeConvention::authalic), std::invalid_argument);
+  EXPECT_THROW(HealpixGrid(6, 30, LatitudeConvention::authalic), std::invalid_argument);
+  EXPECT_NO_THROW(HealpixGrid(29, 29, LatitudeConvention::authalic));
+}
+
+TEST(HealpixGrid, CellSize) {
+  // Order 12 cells on the authalic sphere: sqrt(510065622 km^2 / (12 * 4^12)) = 1.5917 km.
+  EXPECT_NEAR(HealpixGrid(6, 12, LatitudeConvention::authalic).child_cell_size_km(), 1.5917,
+              1e-3);
+}
+
+}  // namespace
+}  // namespace healgrid

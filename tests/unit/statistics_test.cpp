@@ -1,0 +1,102 @@
+#include "healgrid/aggregate/statistics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace healgrid {
+namespace {
+
+const std::vector<double> kX = {3, 1, 4, 1, 5, 9, 2, 6};
+
+TEST(Statistics, Basic) {
+  EXPECT_EQ(stat_min(kX.data(), kX.size()), 1);
+  EXPECT_EQ(stat_max(kX.data(), kX.size()), 9);
+  EXPECT_EQ(stat_sum(kX.data(), kX.size()), 31);
+  EXPECT_DOUBLE_EQ(stat_mean(kX.data(), kX.size()), 31.0 / 8);
+  // population variance: sum((x - 3.875)^2) / 8 = 52.875 / 8
+  EXPECT_DOUBLE_EQ(stat_variance(kX.data(), kX.size()), 52.875 / 8);
+}
+
+TEST(Statistics, EmptyGivesNaN) {
+  EXPECT_TRUE(std::isnan(stat_min(nullptr, 0)));
+  EXPECT_TRUE(std::isnan(stat_max(nullptr, 0)));
+  EXPECT_TRUE(std::isnan(stat_mean(nullptr, 0)));
+  EXPECT_TRUE(std::isnan(stat_variance(nullptr, 0)));
+  EXPECT_TRUE(std::isnan(stat_weighted_mean(nullptr, nullptr, 0)));
+  EXPECT_TRUE(std::isnan(stat_weighted_mean_sigma(nullptr, 0)));
+  EXPECT_TRUE(std::isnan(stat_quantile_sorted(nullptr, 0, 0.5)));
+  EXPECT_EQ(stat_sum(nullptr, 0), 0);
+}
+
+TEST(Statistics, SinglePoint) {
+  const double x = 42.5, s = 0.5;
+  EXPECT_EQ(stat_variance(&x, 1), 0);
+  EXPECT_EQ(stat_weighted_mean(&x, &s, 1), 42.5);
+  EXPECT_EQ(stat_weighted_mean_sigma(&s, 1), 0.5);
+  for (double q : {0.0, 0.25, 1.0}) EXPECT_EQ(stat_quantile_sorted(&x, 1, q), 42.5);
+}
+
+TEST(Statistics, VarianceIsStableFarFromZero) {
+  // Heights near 1e9 with a spread of 1: the naive E[x^2]-E[x]^2 loses every digit here.
+  std::vector<double> x;
+  for (int i = 0; i < 1000; ++i) x.push_back(1e9 + (i % 2 ? 1.0 : -1.0));
+  EXPECT_NEAR(stat_variance(x.data(), x.size()), 1.0, 1e-9);
+}
+
+TEST(Statistics, WeightedMean) {
+  const std::vector<double> x = {10, 20, 30}, s = {1, 2, 0.5};
+  // weights 1, 1/4, 4: (10 + 5 + 120) / 5.25
+  EXPECT_DOUBLE_EQ(stat_weighted_mean(x.data(), s.data(), 3), 135.0 / 5.25);
+  EXPECT_DOUBLE_EQ(stat_weighted_mean_sigma(s.data(), 3), 1.0 / std::sqrt(5.25));
+  // Equal sigmas: the plain mean, and sigma / sqrt(n).
+  const std::vector<double> e = {2, 2, 2};
+  EXPECT_DOUBLE_EQ(stat_weighted_mean(x.data(), e.data(), 3), 20.0);
+  EXPECT_DOUBLE_EQ(stat_weighted_mean_sigma(e.data(), 3), 2.0 / std::sqrt(3.0));
+}
+
+TEST(Statistics, QuantileMatchesNumpyLinear) {
+  auto sorted = kX;
+  std::sort(sorted.begin(), sorted.end());
+  // numpy.quantile([3,1,4,1,5,9,2,6], q), numpy 1.24
+  const std::pair<double, double> expected[] = {{0, 1.0},    {0.25, 1.75}, {0.5, 3.5},
+                                                {0.75, 5.25}, {1, 9.0},    {0.1, 1.0},
+                                                {0.9, 6.8999999999999995}, {0.333, 2.331}};
+  for (const auto& [q, value] : expected)
+    EXPECT_DOUBLE_EQ(stat_quantile_sorted(sorted.data(), sorted.size(), q), value) << q;
+}
+
+TEST(Statistics, CellValuesComputesEveryFunction) {
+  CellValues cell(2);
+  for (double v : {5.0, 1.0, 3.0}) cell.column(0).push_back(v);
+  for (double s : {1.0, 1.0, 2.0}) cell.column(1).push_back(s);
+  auto spec = [](StatFunction f, double q = 0.5) {
+    StatisticSpec s;
+    s.function = f;
+    s.q = q;
+    return s;
+  };
+  EXPECT_EQ(cell.compute(spec(StatFunction::count), 0, -1), 3);
+  EXPECT_EQ(cell.compute(spec(StatFunction::min), 0, -1), 1);
+  EXPECT_EQ(cell.compute(spec(StatFunction::max), 0, -1), 5);
+  EXPECT_EQ(cell.compute(spec(StatFunction::sum), 0, -1), 9);
+  EXPECT_EQ(cell.compute(spec(StatFunction::mean), 0, -1), 3);
+  EXPECT_DOUBLE_EQ(cell.compute(spec(StatFunction::variance), 0, -1), 8.0 / 3);
+  EXPECT_DOUBLE_EQ(cell.compute(spec(StatFunction::std), 0, -1), std::sqrt(8.0 / 3));
+  EXPECT_DOUBLE_EQ(cell.compute(spec(StatFunction::weighted_mean), 0, 1), (5 + 1 + 0.75) / 2.25);
+  EXPECT_DOUBLE_EQ(cell.compute(spec(StatFunction::weighted_mean_sigma), 0, 1), 1 / 1.5);
+  EXPECT_EQ(cell.compute(spec(StatFunction::quantile, 0.5), 0, -1), 3);
+  EXPECT_EQ(cell.compute(spec(StatFunction::quantile, 0.75), 0, -1), 4);
+  // The unsorted column is left as added (order matters for reproducible sums).
+  EXPECT_EQ(cell.column(0)[0], 5);
+  cell.clear();
+  EXPECT_EQ(cell.size(), 0u);
+  cell.column(0).push_back(7);
+  cell.column(1).push_back(1);
+  EXPECT_EQ(cell.compute(spec(StatFunction::quantile, 0.5), 0, -1), 7);  // cache was reset
+}
+
+}  // namespace
+}  // namespace healgrid

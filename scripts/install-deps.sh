@@ -15,7 +15,7 @@ packages=(
   libyaml-cpp-dev
   libgtest-dev
   # test-side reference tools: independent numpy/healpy calculation and the xarray read check
-  python3 python3-numpy python3-h5py python3-healpy python3-xarray python3-netcdf4
+  python3 python3-numpy python3-h5py python3-healpy python3-xarray python3-netcdf4 python3-yaml
 )
 
 missing=()

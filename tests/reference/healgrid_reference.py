@@ -1,0 +1,248 @@
+"""Independent numpy + healpy reference implementation of what healgrid computes.
+
+Written from the healgrid SPEC (config format, point validity, binning, statistics), not from
+the C++ sources, so that the end-to-end tests compare two independent calculations.
+
+    reference_grid(config_path, granule_paths, parent_order=None, child_order=None) -> dict
+
+returns:
+    cell_ids             uint64, every child cell of every parent cell holding >= 1 used point,
+                         strictly increasing
+    <statistic name>     one array per configured statistic, aligned with cell_ids:
+                         count -> int32 (0 where empty), every other function -> float64 (NaN
+                         where empty)
+    points_used          total number of used points (int)
+    granule_points_used  {file basename: number of used points of that granule}
+    units                {statistic name: units attribute of its variable's dataset, or None}
+
+Everything is computed in float64 from the stored values; quantiles use numpy.quantile's
+default (linear) method.
+"""
+
+import os
+
+import h5py
+import healpy
+import numpy as np
+import yaml
+
+# WGS84 first eccentricity squared, as fixed by the SPEC.
+WGS84_E2 = 0.00669437999014
+
+RESERVED_KEYS = ("cell_ids", "points_used", "granule_points_used", "units")
+
+FILTER_OPS = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+
+FLOAT_FUNCTIONS = ("min", "max", "sum", "mean", "weighted_mean", "weighted_mean_sigma",
+                   "variance", "std", "quantile")
+
+
+def load_config(config_path):
+    """Parse the healgrid YAML config into a plain dict (no validation beyond what we use)."""
+    with open(config_path, "r", encoding="utf-8") as stream:
+        cfg = yaml.safe_load(stream)
+    for stat in cfg["statistics"]:
+        if stat["name"] in RESERVED_KEYS:
+            raise ValueError(f"statistic name {stat['name']!r} clashes with a reference key")
+        func = stat["function"]
+        if func != "count" and func not in FLOAT_FUNCTIONS:
+            raise ValueError(f"unknown statistic function {func!r}")
+    return cfg
+
+
+def authalic_latitude_deg(lat_deg):
+    """WGS84 geodetic latitude (degrees) -> authalic latitude (degrees), beta = asin(q/q_p)."""
+    e2 = WGS84_E2
+    e = np.sqrt(e2)
+
+    def q(sin_phi):
+        log_term = np.log((1.0 - e * sin_phi) / (1.0 + e * sin_phi))
+        return (1.0 - e2) * (sin_phi / (1.0 - e2 * sin_phi * sin_phi)
+                             - (1.0 / (2.0 * e)) * log_term)
+
+    ratio = q(np.sin(np.radians(lat_deg))) / q(1.0)
+    return np.degrees(np.arcsin(np.clip(ratio, -1.0, 1.0)))
+
+
+def cell_index(lat_deg, lon_deg, order, convention):
+    """Nested HEALPix cell at `order` of geodetic (lat, lon) in degrees under `convention`."""
+    if convention == "authalic":
+        lat_deg = authalic_latitude_deg(lat_deg)
+    elif convention != "geodetic":
+        raise ValueError(f"unknown latitude convention {convention!r}")
+    theta = np.pi / 2.0 - np.radians(lat_deg)
+    phi = np.mod(np.radians(lon_deg), 2.0 * np.pi)
+    return healpy.ang2pix(2 ** order, theta, phi, nest=True).astype(np.uint64)
+
+
+def _fill_value(dataset):
+    """The dataset's _FillValue attribute as a scalar, or None."""
+    if "_FillValue" not in dataset.attrs:
+        return None
+    return np.asarray(dataset.attrs["_FillValue"]).ravel()[0]
+
+
+def _units(dataset):
+    """The dataset's units attribute as str, or None."""
+    units = dataset.attrs.get("units")
+    if units is None:
+        return None
+    units = np.asarray(units).ravel()[0] if np.ndim(units) else units
+    return units.decode() if isinstance(units, bytes) else str(units)
+
+
+def read_beam(h5, group, cfg, units):
+    """Used points of one beam: (lat, lon, {variable: float64 values}); None if the beam is skipped.
+
+    A row is used iff every filter holds, lat/lon are finite with lat in [-90, 90], and every
+    configured variable is finite and differs from its dataset's _FillValue; variables used as
+    `sigma` must also be > 0. `units` is filled with each variable's units attribute.
+    """
+    if group not in h5:
+        return None
+    coords = cfg["coordinates"]
+    lat_path = coords["latitude"].format(group=group)
+    if lat_path not in h5:
+        return None
+    lat = h5[lat_path][()].astype(np.float64)
+    lon = h5[coords["longitude"].format(group=group)][()].astype(np.float64)
+    ok = np.isfinite(lat) & np.isfinite(lon) & (lat >= -90.0) & (lat <= 90.0)
+
+    for flt in cfg.get("filters") or []:
+        data = h5[flt["dataset"].format(group=group)][()]
+        ok &= FILTER_OPS[flt["op"]](data, flt["value"])
+
+    sigma_vars = {s["sigma"] for s in cfg["statistics"] if s.get("sigma")}
+    values = {}
+    for name, path in cfg["variables"].items():
+        dset = h5[path.format(group=group)]
+        raw = dset[()]
+        ok &= np.isfinite(raw)
+        fill = _fill_value(dset)
+        if fill is not None:
+            ok &= raw != fill
+        values[name] = raw.astype(np.float64)
+        units.setdefault(name, _units(dset))
+    for name in sigma_vars:
+        with np.errstate(invalid="ignore"):
+            ok &= values[name] > 0
+    return lat[ok], lon[ok], {name: v[ok] for name, v in values.items()}
+
+
+def read_granule(path, cfg, units):
+    """Concatenated used points of every configured beam of one granule."""
+    lats, lons, vals = [], [], {name: [] for name in cfg["variables"]}
+    with h5py.File(path, "r") as h5:
+        for group in cfg["groups"]:
+            beam = read_beam(h5, group, cfg, units)
+            if beam is None:
+                continue
+            lats.append(beam[0])
+            lons.append(beam[1])
+            for name in vals:
+                vals[name].append(beam[2][name])
+    cat = lambda parts: np.concatenate(parts) if parts else np.empty(0)  # noqa: E731
+    return cat(lats), cat(lons), {name: cat(parts) for name, parts in vals.items()}
+
+
+def _group_by_cell(cells):
+    """Sort order and segment starts of equal cells: (order, unique cells, starts, counts)."""
+    order = np.argsort(cells, kind="stable")
+    sorted_cells = cells[order]
+    starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]]) \
+        if sorted_cells.size else np.empty(0, dtype=np.intp)
+    counts = np.diff(np.r_[starts, sorted_cells.size])
+    return order, sorted_cells[starts], starts, counts
+
+
+def cell_statistic(stat, values, starts, counts):
+    """One statistic for every cell with data; `values` are already sorted by cell."""
+    func = stat["function"]
+    if func == "count":
+        return counts.astype(np.int32)
+    x = values[stat["variable"]]
+    if func == "min":
+        return np.minimum.reduceat(x, starts)
+    if func == "max":
+        return np.maximum.reduceat(x, starts)
+    if func == "sum":
+        return np.add.reduceat(x, starts)
+    if func == "mean":
+        return np.add.reduceat(x, starts) / counts
+    if func in ("weighted_mean", "weighted_mean_sigma"):
+        w = 1.0 / values[stat["sigma"]] ** 2
+        sum_w = np.add.reduceat(w, starts)
+        if func == "weighted_mean":
+            return np.add.reduceat(x * w, starts) / sum_w
+        return 1.0 / np.sqrt(sum_w)
+    if func in ("variance", "std"):
+        mean = np.add.reduceat(x, starts) / counts
+        dev = x - np.repeat(mean, counts)
+        var = np.add.reduceat(dev * dev, starts) / counts
+        return var if func == "variance" else np.sqrt(var)
+    if func == "quantile":
+        q = float(stat["q"])
+        ends = starts + counts
+        return np.array([np.quantile(x[s:e], q) for s, e in zip(starts, ends)])
+    raise ValueError(f"unknown statistic function {func!r}")
+
+
+def full_children(data_cells, parent_order, child_order):
+    """Every child cell (at child_order) of each parent cell that holds a data cell, increasing."""
+    shift = np.uint64(2 * (child_order - parent_order))
+    parents = np.unique(data_cells >> shift)
+    children = np.arange(4 ** (child_order - parent_order), dtype=np.uint64)
+    return ((parents[:, None] << shift) + children[None, :]).ravel()
+
+
+def reference_grid(config_path, granule_paths, parent_order=None, child_order=None):
+    """Reference HEALPix gridded statistics of `granule_paths` under the config (see module doc).
+
+    parent_order / child_order override the config's grid orders (like the CLI flags).
+    """
+    cfg = load_config(config_path)
+    grid = cfg["grid"]
+    parent_order = int(grid["parent_order"] if parent_order is None else parent_order)
+    child_order = int(grid["child_order"] if child_order is None else child_order)
+    convention = grid.get("latitude", "authalic")
+
+    units = {}
+    cells_parts, value_parts = [], {name: [] for name in cfg["variables"]}
+    per_granule = {}
+    for path in granule_paths:
+        lat, lon, vals = read_granule(path, cfg, units)
+        per_granule[os.path.basename(path)] = int(lat.size)
+        cells_parts.append(cell_index(lat, lon, child_order, convention))
+        for name in value_parts:
+            value_parts[name].append(vals[name])
+
+    cells = np.concatenate(cells_parts) if cells_parts else np.empty(0, dtype=np.uint64)
+    order, data_cells, starts, counts = _group_by_cell(cells)
+    values = {name: np.concatenate(parts)[order] for name, parts in value_parts.items()}
+
+    cell_ids = full_children(data_cells, parent_order, child_order)
+    where = np.searchsorted(cell_ids, data_cells)
+    result = {
+        "cell_ids": cell_ids,
+        "points_used": int(cells.size),
+        "granule_points_used": per_granule,
+        "units": {},
+    }
+    for stat in cfg["statistics"]:
+        per_cell = cell_statistic(stat, values, starts, counts) if data_cells.size else None
+        if stat["function"] == "count":
+            out = np.zeros(cell_ids.size, dtype=np.int32)
+        else:
+            out = np.full(cell_ids.size, np.nan, dtype=np.float64)
+            result["units"][stat["name"]] = units.get(stat["variable"])
+        if per_cell is not None:
+            out[where] = per_cell
+        result[stat["name"]] = out
+    return result

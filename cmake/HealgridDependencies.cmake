@@ -23,3 +23,6 @@ endif()
 add_library(healgrid::netcdf_par INTERFACE IMPORTED)
 target_include_directories(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_INCLUDE_DIR})
 target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgConfig::HDF5 MPI::MPI_C)
+
+# libdeflate: a faster decoder for the zlib streams inside HDF5 chunks (read/deflate_filter).
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)

@@ -21,6 +21,11 @@ std::uint64_t CellAggregator::bytes_per_point() const {
   return sizeof(std::int64_t) + sizeof(double) * values_.size() + sizeof(std::uint32_t);
 }
 
+void CellAggregator::reserve(std::uint64_t points) {
+  cells_.reserve(points);
+  for (auto& v : values_) v.reserve(points);
+}
+
 void CellAggregator::add_point(std::int64_t cell, const double* values) {
   cells_.push_back(cell);
   for (std::size_t v = 0; v < values_.size(); ++v) values_[v].push_back(values[v]);
@@ -41,19 +46,69 @@ std::uint64_t CellAggregator::add(const BeamChunk& chunk) {
   return accepted;
 }
 
+std::vector<std::uint32_t> CellAggregator::order_by_cell(std::vector<std::int64_t>& parents) const {
+  // Distinct parents: points arrive in long runs of one parent (a beam crossing a cell).
+  parents.clear();
+  for (const auto cell : cells_) {
+    const auto parent = grid_.parent_of(cell);
+    if (parents.empty() || parents.back() != parent) parents.push_back(parent);
+  }
+  std::sort(parents.begin(), parents.end());
+  parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
+
+  // Counting sort by parent slot (stable), remembering each point's slot.
+  std::vector<std::uint32_t> slot_of(cells_.size());
+  std::vector<std::size_t> start(parents.size() + 1, 0);
+  std::int64_t cached_parent = -1;
+  std::uint32_t cached_slot = 0;
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    const auto parent = grid_.parent_of(cells_[i]);
+    if (parent != cached_parent) {
+      cached_parent = parent;
+      cached_slot = static_cast<std::uint32_t>(
+          std::lower_bound(parents.begin(), parents.end(), parent) - parents.begin());
+    }
+    slot_of[i] = cached_slot;
+    ++start[cached_slot + 1];
+  }
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  std::vector<std::uint32_t> by_parent(cells_.size());
+  {
+    auto next = start;
+    for (std::size_t i = 0; i < cells_.size(); ++i)
+      by_parent[next[slot_of[i]]++] = static_cast<std::uint32_t>(i);
+  }
+  slot_of = {};
+
+  // Within each parent, a stable sort by child: a counting sort over the children when that
+  // table is small, a comparison sort otherwise (very deep child orders).
+  const auto per_parent = static_cast<std::size_t>(grid_.children_per_parent());
+  const bool counting = per_parent <= (std::size_t{1} << 16);
+  std::vector<std::uint32_t> counts(counting ? per_parent + 1 : 0), out(cells_.size());
+  for (std::size_t p = 0; p < parents.size(); ++p) {
+    const auto b = start[p], e = start[p + 1];
+    const auto base = grid_.first_child(parents[p]);
+    if (!counting) {
+      std::copy(by_parent.begin() + b, by_parent.begin() + e, out.begin() + b);
+      std::stable_sort(out.begin() + b, out.begin() + e,
+                       [&](std::uint32_t x, std::uint32_t y) { return cells_[x] < cells_[y]; });
+      continue;
+    }
+    std::fill(counts.begin(), counts.end(), 0);
+    for (auto k = b; k < e; ++k) ++counts[cells_[by_parent[k]] - base + 1];
+    std::partial_sum(counts.begin(), counts.end(), counts.begin());
+    for (auto k = b; k < e; ++k) {
+      const auto i = by_parent[k];
+      out[b + counts[cells_[i] - base]++] = i;
+    }
+  }
+  return out;
+}
+
 GridBlock CellAggregator::finalize() {
   GridBlock block;
   block.points = cells_.size();
-  // Group by cell, keeping insertion order within a cell (stable) for determinism.
-  std::vector<std::uint32_t> order(cells_.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return cells_[a] < cells_[b]; });
-
-  for (auto i : order) {
-    const auto parent = grid_.parent_of(cells_[i]);
-    if (block.parents.empty() || block.parents.back() != parent) block.parents.push_back(parent);
-  }
+  const auto order = order_by_cell(block.parents);
   const auto per_parent = static_cast<std::size_t>(grid_.children_per_parent());
   const std::size_t cells_out = block.parents.size() * per_parent;
 

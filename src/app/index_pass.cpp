@@ -4,6 +4,7 @@
 #include <map>
 
 #include "healgrid/read/granule_reader.hpp"
+#include "healgrid/util/fault.hpp"
 
 namespace healgrid {
 
@@ -12,6 +13,7 @@ IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& gr
   IndexResult result;
   BeamChunk chunk;
   for (std::size_t g = mpi.rank; g < granules.size(); g += mpi.size) {
+    if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
     std::vector<IndexEntry> entries;
     try {
       GranuleReader reader(granules[g].path, config);
@@ -21,6 +23,7 @@ IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& gr
         const auto group = std::find(config.groups.begin(), config.groups.end(), beam.group) -
                            config.groups.begin();
         std::map<std::int64_t, IndexEntry> per_parent;
+        IndexEntry* current = nullptr;  // a beam stays in one parent cell for long runs
         for (std::uint64_t row0 = 0; row0 < beam.rows; row0 += kRowBlock) {
           reader.read(b, row0, std::min(kRowBlock, beam.rows - row0), false, chunk);
           result.rows_scanned += static_cast<std::int64_t>(chunk.size());
@@ -28,11 +31,13 @@ IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& gr
             if (!chunk.valid[i]) continue;
             const auto parent = grid.parent_of(grid.cell(chunk.lat[i], chunk.lon[i]));
             const auto row = static_cast<std::int64_t>(row0 + i);
-            auto [it, fresh] = per_parent.try_emplace(parent);
-            auto& e = it->second;
-            if (fresh) e = {static_cast<std::int64_t>(g), group, parent, 0, row, row + 1};
-            e.points += 1;
-            e.row_hi = row + 1;
+            if (!current || current->parent != parent) {
+              auto [it, fresh] = per_parent.try_emplace(parent);
+              if (fresh) it->second = {static_cast<std::int64_t>(g), group, parent, 0, row, row};
+              current = &it->second;
+            }
+            current->points += 1;
+            current->row_hi = row + 1;
           }
         }
         for (const auto& [parent, e] : per_parent) entries.push_back(e);

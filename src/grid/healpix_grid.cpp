@@ -39,12 +39,18 @@ HealpixGrid::HealpixGrid(int parent_order, int child_order, LatitudeConvention c
 }
 
 std::int64_t HealpixGrid::cell(double lat_deg, double lon_deg) const {
-  const double lat =
-      convention_ == LatitudeConvention::authalic ? geodetic_to_authalic_deg(lat_deg) : lat_deg;
-  // Same arithmetic as healpy.ang2pix(nside, pi/2 - radians(lat), radians(lon), nest=True).
-  const double theta = kPi / 2 - lat * (kPi / 180.0);
   const double phi = lon_deg * (kPi / 180.0);
-  return base_for(child_order_).ang2pix(pointing(theta, phi));
+  const bool authalic = convention_ == LatitudeConvention::authalic;
+  if (std::fabs(lat_deg) > 89.0) {
+    // Near the poles healpix_cxx wants sin(theta) too for full precision: go by the angle.
+    const double lat = authalic ? geodetic_to_authalic_deg(lat_deg) : lat_deg;
+    return base_for(child_order_).ang2pix(pointing(kPi / 2 - lat * (kPi / 180.0), phi));
+  }
+  // Elsewhere HEALPix needs only z = cos(theta) = sin(latitude), computed as
+  // healpy.ang2pix does (cos(pi/2 - lat)). sin(authalic latitude) follows from it by one
+  // polynomial, which replaces a log/asin/cos chain per point.
+  const double s = std::cos(kPi / 2 - lat_deg * (kPi / 180.0));
+  return base_for(child_order_).zphi2pix(authalic ? authalic_z_from_sin(s) : s, phi);
 }
 
 double HealpixGrid::child_cell_size_km() const {

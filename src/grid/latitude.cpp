@@ -27,6 +27,18 @@ double geodetic_to_authalic_deg(double geodetic_deg) {
   return std::asin(std::fmax(-1.0, std::fmin(1.0, ratio))) / kDeg;
 }
 
+double authalic_z_from_sin(double s) {
+  // q(s) = (1 - e^2) [s / (1 - e^2 s^2) + atanh(e s) / e], and atanh(e s) / e =
+  // s * sum_k (e^2 s^2)^k / (2k + 1); with e^2 s^2 <= 0.0067, seven terms reach 1e-17.
+  const double u = kE2 * s * s;
+  const double series =
+      1.0 +
+      u * (1.0 / 3 +
+           u * (1.0 / 5 + u * (1.0 / 7 + u * (1.0 / 9 + u * (1.0 / 11 + u * (1.0 / 13))))));
+  const double q = (1.0 - kE2) * (s / (1.0 - u) + s * series);
+  return q / kQp;
+}
+
 double authalic_to_geodetic_deg(double authalic_deg) {
   if (authalic_deg >= 90.0) return 90.0;
   if (authalic_deg <= -90.0) return -90.0;

@@ -1,6 +1,7 @@
 #include "healgrid/read/granule_reader.hpp"
 
 #include <cmath>
+#include <cstdlib>
 
 namespace healgrid {
 namespace {
@@ -41,6 +42,14 @@ std::string read_string_attribute(hid_t obj, const char* name) {
   out.resize(out.find('\0') == std::string::npos ? out.size() : out.find('\0'));
   while (!out.empty() && out.back() == ' ') out.pop_back();  // space-padded strings
   return out;
+}
+
+bool direct_chunks_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("HEALGRID_DIRECT_CHUNKS");
+    return !(v && std::string(v) == "0");
+  }();
+  return enabled;
 }
 
 }  // namespace
@@ -100,6 +109,10 @@ GranuleReader::Column GranuleReader::open_column(const std::string& path,
                        " rows, latitude has " + std::to_string(expected_rows));
   }
   c.has_fill = read_double_attribute(c.dataset.get(), "_FillValue", c.fill);
+  if (direct_chunks_enabled()) {
+    c.chunks = std::make_unique<ChunkReader>(c.dataset.get());
+    if (!c.chunks->supported()) c.chunks.reset();
+  }
   return c;
 }
 
@@ -107,6 +120,14 @@ void GranuleReader::read_column(const Column& c, std::uint64_t row0, std::uint64
                                 std::vector<double>& out) const {
   out.resize(n);
   if (n == 0) return;
+  if (c.chunks) {
+    try {
+      c.chunks->read(row0, n, out.data());
+      return;
+    } catch (const std::exception& e) {
+      throw GranuleError(path_ + ": cannot read dataset " + c.path + ": " + e.what());
+    }
+  }
   H5Handle file_space(H5Dget_space(c.dataset.get()), H5Sclose);
   const hsize_t start = row0, count = n;
   H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
@@ -132,7 +153,7 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n,
         (b.lat.has_fill && lat == b.lat.fill) || (b.lon.has_fill && lon == b.lon.fill))
       out.valid[i] = 0;
   }
-  std::vector<double> buffer;
+  auto& buffer = filter_values_;
   for (std::size_t f = 0; f < b.filters.size(); ++f) {
     read_column(b.filters[f], row0, n, buffer);
     const auto& spec = filters_[f];

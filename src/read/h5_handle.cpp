@@ -16,7 +16,9 @@ std::string h5_error_line() {
       H5E_DEFAULT, H5E_WALK_DOWNWARD,
       [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
         auto* out = static_cast<std::vector<std::string>*>(data);
-        if (e->desc && *e->desc) out->emplace_back(e->desc);
+        // HDF5 repeats a message at several levels of its stack: keep each one once in a row.
+        if (e->desc && *e->desc && (out->empty() || out->back() != e->desc))
+          out->emplace_back(e->desc);
         return 0;
       },
       &messages);

@@ -58,3 +58,20 @@ TEST(Latitude, InverseRoundTrips) {
 
 }  // namespace
 }  // namespace healgrid
+
+namespace healgrid {
+namespace {
+
+TEST(Latitude, AuthalicZMatchesTheAngle) {
+  const double pi = std::acos(-1.0);
+  for (double lat = -90; lat <= 90; lat += 0.05) {
+    const double z = authalic_z_from_sin(std::sin(lat * pi / 180));
+    EXPECT_NEAR(z, std::sin(geodetic_to_authalic_deg(lat) * pi / 180), 1e-15) << lat;
+  }
+  EXPECT_DOUBLE_EQ(authalic_z_from_sin(1.0), 1.0);
+  EXPECT_DOUBLE_EQ(authalic_z_from_sin(-1.0), -1.0);
+  EXPECT_EQ(authalic_z_from_sin(0.0), 0.0);
+}
+
+}  // namespace
+}  // namespace healgrid

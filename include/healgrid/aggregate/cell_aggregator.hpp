@@ -37,6 +37,9 @@ class CellAggregator {
   // Adds one point directly (values indexed like config.variables).
   void add_point(std::int64_t cell, const double* values);
 
+  // Capacity for `points` points, so adding never reallocates (the plan knows the count).
+  void reserve(std::uint64_t points);
+
   std::uint64_t points() const { return cells_.size(); }
   std::uint64_t bytes_per_point() const;
 
@@ -47,6 +50,9 @@ class CellAggregator {
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
   std::int64_t first_parent_, last_parent_;
+  // Point indices grouped by cell, cells ascending, insertion order kept within a cell.
+  std::vector<std::uint32_t> order_by_cell(std::vector<std::int64_t>& parents) const;
+
   std::vector<std::int64_t> cells_;
   std::vector<std::vector<double>> values_;  // per variable
 };

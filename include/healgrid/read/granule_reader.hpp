@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/read/chunk_reader.hpp"
 #include "healgrid/read/h5_handle.hpp"
+#include <memory>
 
 namespace healgrid {
 
@@ -34,6 +36,8 @@ struct BeamChunk {
   std::size_t size() const { return lat.size(); }
 };
 
+// Reads go through ChunkReader (raw chunks + libdeflate) where the dataset layout allows,
+// else H5Dread; set HEALGRID_DIRECT_CHUNKS=0 in the environment to force H5Dread everywhere.
 class GranuleReader {
  public:
   // Opens the file and checks every beam: a beam whose group or latitude dataset is absent is
@@ -58,6 +62,7 @@ class GranuleReader {
     std::string path;
     bool has_fill = false;
     double fill = 0;
+    std::unique_ptr<ChunkReader> chunks;  // the fast path, when the layout allows it
   };
   struct Beam {
     Column lat, lon;
@@ -74,6 +79,7 @@ class GranuleReader {
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;
   std::vector<bool> is_sigma_;  // per variable
+  mutable std::vector<double> filter_values_;  // reused between reads: no allocation per call
 };
 
 }  // namespace healgrid

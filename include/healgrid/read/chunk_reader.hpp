@@ -1,0 +1,41 @@
+// Fast reads of 1-D chunked datasets stored with deflate (and optionally shuffle), the layout
+// of every ICESat-2 granule: whole raw chunks come from H5Dread_chunk, are inflated with
+// libdeflate (2-3x faster than zlib on the same streams), unshuffled and converted to double
+// here. Datasets with any other layout, filter or type are not `supported` and the caller
+// reads them with H5Dread.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace healgrid {
+
+class ChunkReader {
+ public:
+  // Inspects `dataset` (not owned; must outlive this). supported() tells whether read() works.
+  explicit ChunkReader(hid_t dataset);
+
+  bool supported() const { return supported_; }
+
+  // Rows [row0, row0 + n) as double into out[0..n). Throws std::runtime_error on a chunk that
+  // cannot be read or inflated (the message says which chunk).
+  void read(std::uint64_t row0, std::uint64_t n, double* out);
+
+ private:
+  enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
+  void decode_chunk(std::uint64_t index);
+
+  hid_t dataset_;
+  bool supported_ = false;
+  bool deflate_ = false, shuffle_ = false;
+  Kind kind_ = Kind::f64;
+  std::size_t element_size_ = 0;
+  std::uint64_t chunk_rows_ = 0, rows_ = 0;
+  std::uint64_t decoded_index_ = UINT64_MAX;  // the chunk now in `chunk_`
+  std::vector<unsigned char> raw_, inflated_, chunk_;
+};
+
+}  // namespace healgrid

@@ -1,0 +1,155 @@
+#include "healgrid/read/chunk_reader.hpp"
+
+#include <libdeflate.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "healgrid/read/h5_handle.hpp"
+
+namespace healgrid {
+namespace {
+
+libdeflate_decompressor* inflater() {
+  // One per thread, kept for the process: allocating per chunk would cost more than a chunk.
+  thread_local struct Holder {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    ~Holder() { libdeflate_free_decompressor(d); }
+  } holder;
+  return holder.d;
+}
+
+template <typename T>
+void convert(const unsigned char* src, std::size_t n, double* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, src + i * sizeof(T), sizeof(T));
+    out[i] = static_cast<double>(v);
+  }
+}
+
+}  // namespace
+
+ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
+  H5Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  H5Handle space(H5Dget_space(dataset), H5Sclose);
+  H5Handle type(H5Dget_type(dataset), H5Tclose);
+  if (!dcpl.valid() || !space.valid() || !type.valid()) return;
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Sget_simple_extent_ndims(space.get()) != 1)
+    return;
+  hsize_t chunk = 0, rows = 0;
+  if (H5Pget_chunk(dcpl.get(), 1, &chunk) != 1 || chunk == 0) return;
+  H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
+  chunk_rows_ = chunk;
+  rows_ = rows;
+
+  // Filters, in the order they were applied when writing: shuffle must come before deflate.
+  const int nfilters = H5Pget_nfilters(dcpl.get());
+  for (int i = 0; i < nfilters; ++i) {
+    unsigned flags = 0;
+    std::size_t nelmts = 0;
+    const auto id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts,
+                                   nullptr, 0, nullptr, nullptr);
+    if (id == H5Z_FILTER_SHUFFLE && !deflate_)
+      shuffle_ = true;
+    else if (id == H5Z_FILTER_DEFLATE && !deflate_)
+      deflate_ = true;
+    else
+      return;
+  }
+
+  const auto cls = H5Tget_class(type.get());
+  element_size_ = H5Tget_size(type.get());
+  if (H5Tget_order(type.get()) != H5T_ORDER_LE) return;  // x86/ARM hosts are little-endian
+  if (cls == H5T_FLOAT) {
+    if (element_size_ == 4 && H5Tequal(type.get(), H5T_IEEE_F32LE) > 0)
+      kind_ = Kind::f32;
+    else if (element_size_ == 8 && H5Tequal(type.get(), H5T_IEEE_F64LE) > 0)
+      kind_ = Kind::f64;
+    else
+      return;
+  } else if (cls == H5T_INTEGER) {
+    const bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
+    switch (element_size_) {
+      case 1: kind_ = sign ? Kind::i8 : Kind::u8; break;
+      case 2: kind_ = sign ? Kind::i16 : Kind::u16; break;
+      case 4: kind_ = sign ? Kind::i32 : Kind::u32; break;
+      case 8: kind_ = sign ? Kind::i64 : Kind::u64; break;
+      default: return;
+    }
+  } else {
+    return;
+  }
+  chunk_.resize(chunk_rows_ * element_size_);
+  supported_ = true;
+}
+
+void ChunkReader::decode_chunk(std::uint64_t index) {
+  if (index == decoded_index_) return;
+  const hsize_t offset = index * chunk_rows_;
+  hsize_t stored = 0;
+  if (H5Dget_chunk_storage_size(dataset_, &offset, &stored) < 0 || stored == 0)
+    throw std::runtime_error("chunk " + std::to_string(index) + " is not stored" +
+                             " (" + h5_error_line() + ")");
+  raw_.resize(stored);
+  std::uint32_t mask = 0;
+  if (H5Dread_chunk(dataset_, H5P_DEFAULT, &offset, &mask, raw_.data()) < 0)
+    throw std::runtime_error("cannot read chunk " + std::to_string(index) + " (" +
+                             h5_error_line() + ")");
+  // Filter mask bit i set: filter i of the pipeline was skipped for this chunk.
+  const bool inflate = deflate_ && !(mask & (shuffle_ ? 2u : 1u));
+  const bool unshuffle = shuffle_ && !(mask & 1u);
+  const unsigned char* data = raw_.data();
+  std::size_t size = raw_.size();
+  if (inflate) {
+    inflated_.resize(chunk_.size());
+    std::size_t produced = 0;
+    const auto rc = libdeflate_zlib_decompress(inflater(), raw_.data(), raw_.size(),
+                                               inflated_.data(), inflated_.size(), &produced);
+    if (rc != LIBDEFLATE_SUCCESS || produced != chunk_.size())
+      throw std::runtime_error("chunk " + std::to_string(index) +
+                               ": corrupt deflate stream (inflate failed)");
+    data = inflated_.data();
+    size = produced;
+  }
+  if (size != chunk_.size())
+    throw std::runtime_error("chunk " + std::to_string(index) + " has " + std::to_string(size) +
+                             " bytes, expected " + std::to_string(chunk_.size()));
+  if (unshuffle && element_size_ > 1) {
+    // Shuffle stores byte k of every element together: byte plane k starts at k * rows.
+    for (std::size_t k = 0; k < element_size_; ++k)
+      for (std::size_t i = 0; i < chunk_rows_; ++i)
+        chunk_[i * element_size_ + k] = data[k * chunk_rows_ + i];
+  } else {
+    std::memcpy(chunk_.data(), data, size);
+  }
+  decoded_index_ = index;
+}
+
+void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {
+  if (n == 0) return;
+  if (row0 + n > rows_) throw std::runtime_error("rows beyond the end of the dataset");
+  for (std::uint64_t row = row0; row < row0 + n;) {
+    const auto index = row / chunk_rows_;
+    decode_chunk(index);
+    const auto first = row - index * chunk_rows_;
+    const auto count = std::min<std::uint64_t>(chunk_rows_ - first, row0 + n - row);
+    const unsigned char* src = chunk_.data() + first * element_size_;
+    double* dst = out + (row - row0);
+    switch (kind_) {
+      case Kind::i8: convert<std::int8_t>(src, count, dst); break;
+      case Kind::u8: convert<std::uint8_t>(src, count, dst); break;
+      case Kind::i16: convert<std::int16_t>(src, count, dst); break;
+      case Kind::u16: convert<std::uint16_t>(src, count, dst); break;
+      case Kind::i32: convert<std::int32_t>(src, count, dst); break;
+      case Kind::u32: convert<std::uint32_t>(src, count, dst); break;
+      case Kind::i64: convert<std::int64_t>(src, count, dst); break;
+      case Kind::u64: convert<std::uint64_t>(src, count, dst); break;
+      case Kind::f32: convert<float>(src, count, dst); break;
+      case Kind::f64: convert<double>(src, count, dst); break;
+    }
+    row += count;
+  }
+}
+
+}  // namespace healgrid

@@ -1,0 +1,114 @@
+#include "healgrid/read/chunk_reader.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <vector>
+
+#include "healgrid/read/h5_handle.hpp"
+
+namespace healgrid {
+namespace {
+
+class ChunkReaderTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    h5_quiet_errors();
+    char tmpl[] = "/tmp/healgrid_chunks_XXXXXX";
+    const int fd = mkstemp(tmpl);
+    close(fd);
+    path_ = tmpl;
+    file_ = H5Handle(H5Fcreate(tmpl, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  }
+  void TearDown() override {
+    file_.reset();
+    std::remove(path_.c_str());
+  }
+
+  // A 1-D dataset of `n` values i * scale + offset of `type`, chunked by `chunk`.
+  H5Handle make(const char* name, hid_t type, hsize_t n, hsize_t chunk, bool shuffle, int deflate,
+                bool fletcher = false) {
+    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    if (chunk) H5Pset_chunk(dcpl.get(), 1, &chunk);
+    if (fletcher) H5Pset_fletcher32(dcpl.get());
+    if (shuffle) H5Pset_shuffle(dcpl.get());
+    if (deflate >= 0) H5Pset_deflate(dcpl.get(), deflate);
+    const hsize_t maxdim = chunk ? H5S_UNLIMITED : n;
+    H5Handle space(H5Screate_simple(1, &n, &maxdim), H5Sclose);
+    H5Handle ds(
+        H5Dcreate2(file_.get(), name, type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose);
+    std::vector<double> values(n);
+    for (hsize_t i = 0; i < n; ++i) values[i] = static_cast<double>(i % 251) * 0.5 - 60;
+    if (H5Tget_class(type) == H5T_INTEGER)
+      for (auto& v : values) v = static_cast<double>(static_cast<long long>(v) % 120);
+    H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    return ds;
+  }
+
+  static std::vector<double> h5read(hid_t ds, hsize_t row0, hsize_t n) {
+    std::vector<double> out(n);
+    H5Handle fs(H5Dget_space(ds), H5Sclose);
+    H5Sselect_hyperslab(fs.get(), H5S_SELECT_SET, &row0, nullptr, &n, nullptr);
+    H5Handle ms(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H5Dread(ds, H5T_NATIVE_DOUBLE, ms.get(), fs.get(), H5P_DEFAULT, out.data());
+    return out;
+  }
+
+  std::string path_;
+  H5Handle file_;
+};
+
+TEST_F(ChunkReaderTest, MatchesH5DreadForEveryTypeAndFilterMix) {
+  const hid_t types[] = {H5T_IEEE_F32LE, H5T_IEEE_F64LE, H5T_STD_I8LE, H5T_STD_U8LE,
+                         H5T_STD_I16LE,  H5T_STD_I32LE,  H5T_STD_U32LE, H5T_STD_I64LE};
+  int k = 0;
+  for (const hid_t type : types) {
+    for (const bool shuffle : {false, true}) {
+      for (const int level : {-1, 1, 6}) {
+        if (!shuffle && level < 0) continue;  // unfiltered chunks: supported too, see below
+        const std::string name = "d" + std::to_string(k++);
+        // 25003 rows in chunks of 1000: the last chunk is partial.
+        auto ds = make(name.c_str(), type, 25003, 1000, shuffle, level);
+        ChunkReader reader(ds.get());
+        ASSERT_TRUE(reader.supported()) << name;
+        for (const auto& [row0, n] : std::vector<std::pair<hsize_t, hsize_t>>{
+                 {0, 25003}, {999, 2}, {1000, 1000}, {24990, 13}, {12345, 6789}, {7, 1}}) {
+          std::vector<double> got(n);
+          reader.read(row0, n, got.data());
+          EXPECT_EQ(got, h5read(ds.get(), row0, n)) << name << " rows " << row0 << "+" << n;
+        }
+      }
+    }
+  }
+}
+
+TEST_F(ChunkReaderTest, UnsupportedLayoutsAreDeclined) {
+  auto contiguous = make("c", H5T_IEEE_F64LE, 100, 0, false, -1);
+  EXPECT_FALSE(ChunkReader(contiguous.get()).supported());
+  auto fletcher = make("f", H5T_IEEE_F64LE, 100, 10, false, 4, true);
+  EXPECT_FALSE(ChunkReader(fletcher.get()).supported());
+  auto big_endian = make("b", H5T_IEEE_F64BE, 100, 10, false, 4);
+  EXPECT_FALSE(ChunkReader(big_endian.get()).supported());
+  auto plain = make("p", H5T_IEEE_F32LE, 100, 10, false, -1);
+  EXPECT_TRUE(ChunkReader(plain.get()).supported());
+}
+
+TEST_F(ChunkReaderTest, CorruptChunkThrows) {
+  auto ds = make("x", H5T_IEEE_F64LE, 100, 50, true, 6);
+  // Overwrite chunk 1 with garbage that is not a deflate stream, keeping the filter mask.
+  std::vector<unsigned char> junk(64, 0x5a);
+  const hsize_t offset = 50;
+  ASSERT_GE(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, &offset, junk.size(), junk.data()), 0);
+  ChunkReader reader(ds.get());
+  std::vector<double> out(100);
+  EXPECT_NO_THROW(reader.read(0, 50, out.data()));
+  EXPECT_THROW(reader.read(40, 20, out.data()), std::runtime_error);
+  EXPECT_THROW(reader.read(90, 20, out.data()), std::runtime_error);  // past the end
+}
+
+}  // namespace
+}  // namespace healgrid

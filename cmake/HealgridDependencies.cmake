@@ -26,3 +26,12 @@ target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgCo
 
 # libdeflate: a faster decoder for the zlib streams inside HDF5 chunks (read/deflate_filter).
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+
+# Catalog stage: HTTP (libcurl4-openssl-dev), JSON (nlohmann-json3-dev), digests (libssl-dev).
+find_package(CURL REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+
+# Render stage: map projections (libproj-dev) and PNG output (libpng-dev).
+pkg_check_modules(PROJ REQUIRED IMPORTED_TARGET proj)
+find_package(PNG REQUIRED)

@@ -14,8 +14,17 @@ packages=(
   libboost-program-options-dev
   libyaml-cpp-dev
   libgtest-dev
+  # catalog stage: HTTP client, JSON, digests
+  libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
+  libdeflate-dev
+  libbenchmark-dev
+  # render stage: projections (PROJ) and PNG images
+  libproj-dev libpng-dev
   # test-side reference tools: independent numpy/healpy calculation and the xarray read check
   python3 python3-numpy python3-h5py python3-healpy python3-xarray python3-netcdf4 python3-yaml
+  python3-pyproj python3-pil
+  # browser viewer tests (viewer/): Debian's chromium, driven by playwright-core from npm
+  chromium chromium-driver
 )
 
 missing=()

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${HEALGRID_BUILD_DIR:-build}
 scripts/build.sh "$build_dir"
+scripts/viewer-setup.sh  # browser viewer: npm ci + npm run build (viewer/dist)
 # mpirun refuses root and more ranks than cores unless told; tests run as root in containers.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1

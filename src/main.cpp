@@ -3,10 +3,12 @@
 
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
 #include "healgrid/app/commands.hpp"
+#include "healgrid/util/fault.hpp"
 
 namespace {
 
@@ -19,6 +21,11 @@ void print_usage() {
       "commands:\n"
       "  run     aggregate granules into one NetCDF-4 file (the main job; runs under mpirun)\n"
       "  synth   write synthetic ATL06 granules (runs under mpirun: granules split over ranks)\n"
+      "  resolve query NASA CMR or a STAC API for granules; write a catalog file\n"
+      "  fetch   download a catalog's granules into a cache directory (runs under mpirun)\n"
+      "  view    serve the browser viewer for an output (or a running job) on 127.0.0.1\n"
+      "  render  draw a variable of an output as a map picture (PNG, polar or global projection)\n"
+      "  info    summarise an output: grid, cells, area, variables, granules (--json for scripts)\n"
       "\n"
       "`healgrid <command> --help` explains each command's options.\n",
       HEALGRID_VERSION);
@@ -37,15 +44,36 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  // `view` is a plain HTTP server on one process: no MPI.
+  if (command == "view") return healgrid::view_command(args);
 
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int rc = 2;
-  if (command == "run") {
-    rc = healgrid::run_command(args);
-  } else if (command == "synth") {
-    rc = healgrid::synth_command(args);
-  } else {
+  // An exception escaping a command is a bug or a fatal condition (e.g. out of memory) on one
+  // rank: end the whole job, naming the rank, rather than leave the others in a collective.
+  try {
+    if (command == "run") {
+      rc = healgrid::run_command(args);
+    } else if (command == "synth") {
+      rc = healgrid::synth_command(args);
+    } else if (command == "resolve") {
+      rc = healgrid::resolve_command(args);
+    } else if (command == "fetch") {
+      rc = healgrid::fetch_command(args);
+    } else if (command == "render") {
+      rc = healgrid::render_command(args);
+    } else if (command == "info") {
+      rc = healgrid::info_command(args);
+    }
+  } catch (const std::exception& e) {
+    healgrid::abort_job(healgrid::MpiContext::world(),
+                        std::string("unexpected error: ") + e.what());
+  } catch (...) {
+    healgrid::abort_job(healgrid::MpiContext::world(), "unexpected error (unknown exception)");
+  }
+  if (command != "run" && command != "synth" && command != "render" && command != "info" &&
+      command != "resolve" && command != "fetch") {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0) {

@@ -9,13 +9,8 @@
 
 namespace healgrid {
 
-CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& grid,
-                               std::int64_t first_parent, std::int64_t last_parent)
-    : config_(config),
-      grid_(grid),
-      first_parent_(first_parent),
-      last_parent_(last_parent),
-      values_(config.variables.size()) {}
+CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& grid)
+    : config_(config), grid_(grid), values_(config.variables.size()) {}
 
 std::uint64_t CellAggregator::bytes_per_point() const {
   return sizeof(std::int64_t) + sizeof(double) * values_.size() + sizeof(std::uint32_t);
@@ -29,21 +24,6 @@ void CellAggregator::reserve(std::uint64_t points) {
 void CellAggregator::add_point(std::int64_t cell, const double* values) {
   cells_.push_back(cell);
   for (std::size_t v = 0; v < values_.size(); ++v) values_[v].push_back(values[v]);
-}
-
-std::uint64_t CellAggregator::add(const BeamChunk& chunk) {
-  std::uint64_t accepted = 0;
-  std::vector<double> point(values_.size());
-  for (std::size_t i = 0; i < chunk.size(); ++i) {
-    if (!chunk.valid[i]) continue;
-    const auto cell = grid_.cell(chunk.lat[i], chunk.lon[i]);
-    const auto parent = grid_.parent_of(cell);
-    if (parent < first_parent_ || parent > last_parent_) continue;
-    for (std::size_t v = 0; v < values_.size(); ++v) point[v] = chunk.values[v][i];
-    add_point(cell, point.data());
-    ++accepted;
-  }
-  return accepted;
 }
 
 std::vector<std::uint32_t> CellAggregator::order_by_cell(std::vector<std::int64_t>& parents) const {

@@ -49,6 +49,7 @@ void PhaseProgress::drain(bool block) {
     auto& s = ranks_[status.MPI_SOURCE];
     const bool newly_finished = msg[4] && !s.finished;
     s = {msg[0], msg[1], msg[2], msg[3], msg[4]};
+    if (newly_finished && rank_finished_) rank_finished_(status.MPI_SOURCE);
     if (newly_finished && !quiet_) {
       std::printf("[%s] rank %d finished %lld parent cells (%lld points)\n", phase_.c_str(),
                   status.MPI_SOURCE, static_cast<long long>(s.parents),
@@ -99,6 +100,7 @@ void PhaseProgress::finish(std::int64_t done, std::int64_t total, std::int64_t p
   mine_ = {done, total, points, parents, 1};
   send(true);
   if (mpi_.rank != 0) return;
+  if (rank_finished_) rank_finished_(0);
   if (!quiet_) {
     std::printf("[%s] rank 0 finished %lld parent cells (%lld points)\n", phase_.c_str(),
                 static_cast<long long>(parents), static_cast<long long>(points));

@@ -1,20 +1,28 @@
 // `healgrid run`: the main job. Phases: resolve (rank 0) -> index (all) -> plan (rank 0,
 // scattered) -> read+aggregate (all, own parent cells) -> write (all, collective).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "healgrid/aggregate/cell_aggregator.hpp"
+#include "healgrid/app/catalog_inputs.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/index_pass.hpp"
 #include "healgrid/app/progress.hpp"
+#include "healgrid/app/progress_file.hpp"
+#include "healgrid/app/run_metrics.hpp"
 #include "healgrid/app/run_options.hpp"
+#include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/catalog/granule_list.hpp"
 #include "healgrid/read/granule_reader.hpp"
+#include "healgrid/util/fault.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
 
 namespace healgrid {
@@ -37,16 +45,33 @@ struct Log {
   }
 };
 
-// The output directory must be writable before any expensive work starts.
+// The output directory must be writable before any expensive work starts: a probe write of
+// 64 KiB (synced) to OUT.partial, removed at once, catches a read-only or full file system, a
+// missing permission (also for root) and a tiny file-size limit.
 std::string check_output_path(const std::string& output) {
   struct stat st {};
   if (stat(output.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     return output + ": output path is a directory";
+  if (stat(output.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return output + ": output path exists and is not a regular file";
   const auto slash = output.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
   if (access(dir.c_str(), W_OK) != 0) return dir + ": output directory is missing or not writable";
+  const std::string probe = partial_path(output);
+  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return probe + ": cannot create the output file: " + std::strerror(errno);
+  const std::vector<char> block(64 * 1024, 0);
+  int err = 0;
+  if (write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) || fsync(fd) != 0)
+    err = errno != 0 ? errno : ENOSPC;
+  if (close(fd) != 0 && err == 0) err = errno;
+  unlink(probe.c_str());
+  if (err != 0) return probe + ": cannot write the output file: " + std::strerror(err);
   return "";
 }
+
+// Exit status of a failed phase: 128 + signal when this rank was asked to stop, else 1.
+int failure_status() { return stop_signal() != 0 ? 128 + stop_signal() : 1; }
 
 std::string describe_statistic(const StatisticSpec& s, const std::string& source_long_name) {
   const std::string of = source_long_name.empty() ? s.variable : source_long_name;
@@ -92,6 +117,7 @@ int run_command(const std::vector<std::string>& args) {
   }
   const Log log{mpi, opt.quiet};
   std::vector<std::string> errors;
+  install_stop_handlers(partial_path(opt.output));
   const double t_start = MPI_Wtime();
 
   // Config: rank 0 reads the file so every rank parses the very same text.
@@ -127,11 +153,14 @@ int run_command(const std::vector<std::string>& args) {
   double t0 = MPI_Wtime();
   std::vector<Granule> granules;
   std::vector<std::string> packed;
+  CatalogSelection catalog_selection;  // [catalog] inputs from a catalog (app/catalog_inputs.hpp)
   if (mpi.rank == 0) {
     error = check_output_path(opt.output);
     if (error.empty()) {
       try {
-        granules = resolve_inputs(opt.inputs);
+        // [catalog] --catalog or a query instead of --input
+        granules = opt.inputs.empty() ? resolve_run_granules(opt, grid, catalog_selection)
+                                      : resolve_inputs(opt.inputs);
         if (granules.empty()) error = "no granule files found in the inputs";
       } catch (const InputError& e) {
         error = e.what();
@@ -148,6 +177,7 @@ int run_command(const std::vector<std::string>& args) {
     return 1;
   }
   bcast_strings(mpi, packed);
+  bcast_selection(mpi, catalog_selection);  // [catalog]
   if (mpi.rank != 0) {
     for (std::size_t i = 0; i + 1 < packed.size(); i += 2) {
       Granule g;
@@ -167,15 +197,17 @@ int run_command(const std::vector<std::string>& args) {
   IndexResult index;
   try {
     index = index_granules(mpi, granules, config, grid);
+    restrict_to_planned_cells(index, grid, catalog_selection);  // [catalog]
   } catch (const std::exception& e) {
     error = e.what();
   }
+  if (error.empty()) error = stop_reason();
   if (!all_ok(mpi, error, &errors)) {
     log.errors(errors);
-    return 1;
+    return failure_status();
   }
   std::vector<std::int64_t> words;
-  for (const auto& e : index.entries) pack(e, words);
+  for (const auto& l : index.loads) words.insert(words.end(), {l.parent, l.points});
   const auto all_words = gather_int64(mpi, words);
   std::string failures;
   for (const auto& [g, why] : index.failures) failures += std::to_string(g) + '\t' + why + '\n';
@@ -188,7 +220,7 @@ int run_command(const std::vector<std::string>& args) {
   // Phase 3, plan (rank 0), then scatter each rank's part.
   t0 = MPI_Wtime();
   std::vector<std::string> status(granules.size(), "used");
-  std::vector<std::vector<std::int64_t>> parts;
+  std::vector<std::int64_t> plan_words;
   WorkPlan plan;
   if (mpi.rank == 0) {
     for (const auto& text : all_failures) {
@@ -207,19 +239,43 @@ int run_command(const std::vector<std::string>& args) {
         pos = nl + 1;
       }
     }
-    plan = make_plan(unpack_entries(all_words), mpi.size);
+    std::vector<ParentLoad> loads;
+    for (std::size_t i = 0; i + 1 < all_words.size(); i += 2)
+      loads.push_back({all_words[i], all_words[i + 1]});
+    plan = make_plan(std::move(loads), mpi.size);
     if (errors.empty() && plan.loads.empty())
       errors.push_back("no valid points in any granule: nothing to grid (check the filters and "
                        "the inputs)");
-    for (const auto& rp : plan.ranks) parts.push_back(rp.serialize());
+    plan_words = serialize(plan.ranks);
   }
   if (!all_ok(mpi, errors.empty() ? "" : "plan failed", nullptr)) {
     log.errors(errors);
     return 1;
   }
   bcast_strings(mpi, status);
-  const RankPlan mine = RankPlan::deserialize(scatter_int64(mpi, parts));
+  // Every rank learns every rank's parent range (to route points), then its own points.
+  long long nwords = static_cast<long long>(plan_words.size());
+  MPI_Bcast(&nwords, 1, MPI_LONG_LONG, 0, mpi.comm);
+  plan_words.resize(static_cast<std::size_t>(nwords));
+  MPI_Bcast(plan_words.data(), static_cast<int>(nwords), MPI_INT64_T, 0, mpi.comm);
+  const auto rank_plans = deserialize_ranks(plan_words);
+  const RankPlan mine = rank_plans.at(mpi.rank);
+  // Points of skipped granules were dropped by the index pass on the rank that read them.
+  std::vector<PointRef> points;
+  try {
+    points = exchange_points(mpi, std::move(index.points), rank_plans, grid, granules.size());
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!all_ok(mpi, error, &errors)) {
+    log.errors(errors);
+    return 1;
+  }
   const double t_plan = MPI_Wtime() - t0;
+  // [live progress file] rank 0 keeps <output>.progress.json up to date (app/progress_file.hpp).
+  ProgressFile progress_file(mpi.rank == 0, opt.output, grid.parent_order(), grid.child_order(),
+                             to_string(grid.convention()), mpi.size);
+  progress_file.planned(plan);
   if (mpi.rank == 0) {
     long long planned = 0;
     for (const auto& l : plan.loads) planned += l.points;
@@ -230,44 +286,77 @@ int run_command(const std::vector<std::string>& args) {
 
   // Phase 4, read + aggregate (each rank: its parent cells only).
   t0 = MPI_Wtime();
-  CellAggregator aggregator(config, grid, mine.first_parent, mine.last_parent);
+  CellAggregator aggregator(config, grid);
+  aggregator.reserve(static_cast<std::uint64_t>(mine.planned_points));  // an upper bound
   std::vector<long long> granule_points(granules.size(), 0);
   Totals totals;
   PhaseProgress progress(mpi, "read+aggregate", opt.progress_seconds, opt.quiet);
+  // [live progress file] each rank's parent range is marked done as it finishes.
+  progress.on_rank_finished([&](int rank) { progress_file.rank_finished(rank); });
   GridBlock block;
+  double t_read_bin = 0, t_reduce = 0;  // this rank's split of the phase
+  // Work items: one per granule beam holding points of this rank, in (granule, group) order.
+  std::vector<std::size_t> runs;  // start of each (granule, group) run in `points`
+  for (std::size_t i = 0; i < points.size(); ++i)
+    if (i == 0 || points[i].granule_group != points[i - 1].granule_group) runs.push_back(i);
+  const auto ntasks = static_cast<std::int64_t>(runs.size());
+  runs.push_back(points.size());
   try {
     BeamChunk chunk;
     std::unique_ptr<GranuleReader> reader;
-    const auto ntasks = static_cast<std::int64_t>(mine.reads.size());
+    std::vector<double> values(config.variables.size());
     for (std::int64_t t = 0; t < ntasks; ++t) {
-      const auto& task = mine.reads[t];
-      const auto& granule = granules[task.granule];
+      if (stop_signal() != 0) throw std::runtime_error(stop_reason());
+      const auto begin = runs[t], end = runs[t + 1];
+      const auto g = points[begin].granule();
+      const auto& granule = granules[g];
       if (!reader || reader->path() != granule.path)
         reader = std::make_unique<GranuleReader>(granule.path, config);
-      const auto& beams = reader->beams();
-      const auto beam = std::find_if(beams.begin(), beams.end(), [&](const BeamInfo& b) {
-                          return b.group == config.groups[task.group];
-                        }) - beams.begin();
-      for (auto row = task.row_lo; row < task.row_hi; row += kRowBlock) {
-        const auto n = std::min<std::int64_t>(kRowBlock, task.row_hi - row);
-        reader->read(beam, row, n, true, chunk);
-        totals.rows_read += n;
-        granule_points[task.granule] += static_cast<long long>(aggregator.add(chunk));
+      const int beam = reader->beam_index(config.groups[points[begin].group()]);
+      if (beam < 0) throw GranuleError(granule.path + ": beam group vanished between passes");
+      // Rows ascend within a run: read the variables in windows covering the next points.
+      for (auto i = begin; i < end;) {
+        if (stop_signal() != 0) throw std::runtime_error(stop_reason());
+        const std::uint64_t row0 = points[i].row;
+        const std::uint64_t n =
+            std::min<std::uint64_t>(kRowBlock, std::uint64_t{points[end - 1].row} + 1 - row0);
+        reader->read_values(static_cast<std::size_t>(beam), row0, n, chunk);
+        totals.rows_read += static_cast<long long>(n);
+        long long used = 0;
+        for (; i < end && points[i].row < row0 + n; ++i) {
+          const auto k = points[i].row - row0;
+          if (!chunk.valid[k]) continue;
+          for (std::size_t v = 0; v < values.size(); ++v) values[v] = chunk.values[v][k];
+          aggregator.add_point(points[i].cell, values.data());
+          ++used;
+        }
+        granule_points[g] += used;
       }
-      progress.update(t + 1, ntasks, aggregator.points());
+      progress.update(t + 1, ntasks, static_cast<std::int64_t>(aggregator.points()));
     }
+    points = {};
     reader.reset();
+    t_read_bin = MPI_Wtime() - t0;
     block = aggregator.finalize();
+    t_reduce = MPI_Wtime() - t0 - t_read_bin;
+  } catch (const GranuleError& e) {
+    // The index pass reads coordinates and filters only: a granule whose variables cannot be
+    // read (e.g. a damaged compressed chunk) fails here, where other ranks may already have used
+    // part of it, so it is fatal even with --on-bad-granule skip.
+    error = std::string(e.what()) +
+            " [read+aggregate phase: fatal even with --on-bad-granule skip, since other ranks "
+            "may already have used part of this granule; remove it from the inputs and rerun]";
   } catch (const std::exception& e) {
     error = e.what();
   }
-  progress.finish(static_cast<std::int64_t>(mine.reads.size()),
-                  static_cast<std::int64_t>(mine.reads.size()),
+  if (error.empty()) error = stop_reason();
+  progress.finish(ntasks, ntasks,
                   static_cast<std::int64_t>(block.points),
                   static_cast<std::int64_t>(block.parents.size()));
   if (!all_ok(mpi, error, &errors)) {
     log.errors(errors);
-    return 1;
+    progress_file.failed(errors);  // [live progress file]
+    return failure_status();
   }
   const double t_aggregate = MPI_Wtime() - t0;
 
@@ -296,6 +385,7 @@ int run_command(const std::vector<std::string>& args) {
   meta.history = "healgrid run";
   for (const auto& a : args) meta.history += " " + a;
   meta.overrides = overrides;
+  meta.extra_attributes = catalog_attributes(catalog_selection);  // [catalog]
   meta.points_used = static_cast<std::uint64_t>(totals.points_used);
   for (std::size_t g = 0; g < granules.size(); ++g)
     meta.granules.push_back({granules[g].name, granules[g].bytes, granule_points[g], status[g]});
@@ -325,15 +415,17 @@ int run_command(const std::vector<std::string>& args) {
     meta.long_names.push_back(spec.long_name.empty() ? describe_statistic(spec, long_name)
                                                      : spec.long_name);
   }
+  progress_file.writing();  // [live progress file]
   try {
     write_netcdf(mpi, opt.output, config, grid, block, offset, total, meta);
   } catch (const std::exception& e) {
-    // Other ranks may be inside a collective call: abort the job, leaving no finished file.
-    std::fprintf(stderr, "healgrid run: error: rank %d: %s\n", mpi.rank, e.what());
-    std::remove(partial_path(opt.output).c_str());
-    MPI_Abort(mpi.comm, 1);
+    // Other ranks may be inside a collective call: abort the job, leaving no finished file
+    // (abort_job removes OUT.partial).
+    progress_file.failed({std::string("write failed: ") + e.what()});  // [live progress file]
+    abort_job(mpi, std::string("write failed: ") + e.what());
   }
   const double t_write = MPI_Wtime() - t0;
+  progress_file.complete();  // [live progress file]
 
   if (mpi.rank == 0) {
     struct stat st {};
@@ -352,6 +444,26 @@ int run_command(const std::vector<std::string>& args) {
         totals.points_used / elapsed, totals.points_used / elapsed / mpi.size, opt.output.c_str(),
         st.st_size / 1e6);
     std::fflush(stdout);
+  }
+  if (!opt.metrics_json.empty()) {
+    RunMetrics m;
+    m.granules = static_cast<long long>(granules.size());
+    m.rows_read = totals.rows_read;
+    m.points_used = totals.points_used;
+    m.cells_with_data = totals.cells_with_data;
+    m.parent_cells = total;
+    m.resolve = t_resolve;
+    m.index = t_index;
+    m.plan = t_plan;
+    m.read_bin = t_read_bin;
+    m.reduce = t_reduce;
+    m.write = t_write;
+    m.total = MPI_Wtime() - t_start;
+    m.bytes_per_point = aggregator.bytes_per_point();
+    struct stat st {};
+    if (stat(opt.output.c_str(), &st) == 0) m.output_bytes = st.st_size;
+    if (!write_metrics_json(mpi, opt.metrics_json, m))
+      log.errors({opt.metrics_json + ": cannot write the metrics file"});
   }
   return 0;
 }

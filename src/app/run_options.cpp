@@ -20,6 +20,11 @@ po::options_description describe(RunOptions& o) {
      "config/atl06.yaml")
     ("input,i", po::value<std::vector<std::string>>(&o.inputs)->composing(),
      "granule file, directory (its *.h5 files) or glob pattern; repeatable")
+    ("catalog", po::value<std::string>(&o.catalog_path),
+     "catalog file from healgrid resolve: grid its granules (those whose footprint touches the "
+     "catalog's cells), found in --cache-dir or at their local path, instead of --input")
+    ("cache-dir", po::value<std::string>(&o.cache_dir),
+     "where healgrid fetch put the catalog's granules")
     ("output,o", po::value<std::string>(&o.output), "output NetCDF-4 file (required)")
     ("parent-order", po::value<int>(), "override grid.parent_order (0..29): the work unit")
     ("child-order", po::value<int>(), "override grid.child_order (parent..29): the output cells")
@@ -28,10 +33,13 @@ po::options_description describe(RunOptions& o) {
     ("on-bad-granule", po::value<std::string>()->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
+    ("metrics-json", po::value<std::string>(&o.metrics_json),
+     "also write the run's figures (phase seconds, points, peak memory per rank) as JSON")
     ("progress-seconds", po::value<double>(&o.progress_seconds)->default_value(5.0),
      "seconds between progress lines")
     ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only");
   // clang-format on
+  d.add(query_options_description(o.query));  // run --collection ... --cycle ... --bbox ...
   return d;
 }
 
@@ -62,8 +70,16 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
       error = "--on-bad-granule: expected fail or skip, got '" + policy + "'";
       return false;
     }
-    if (out.inputs.empty()) {
-      error = "--input: at least one granule file, directory or pattern is required";
+    for (const char* key : {"cycle", "start", "end", "bbox", "polygon", "rgt", "region", "cycles"})
+      out.query_given = out.query_given || vm.count(key) > 0;
+    out.query_given = out.query_given || !vm["collection"].defaulted();
+    if ((!out.inputs.empty()) + (!out.catalog_path.empty()) + out.query_given > 1) {
+      error = "give granules one way: --input, --catalog, or a query (--collection/--cycle/...)";
+      return false;
+    }
+    if (out.inputs.empty() && out.catalog_path.empty() && !out.query_given) {
+      error = "--input: at least one granule file, directory or pattern is required (or "
+              "--catalog, or a query)";
       return false;
     }
     if (out.output.empty()) {

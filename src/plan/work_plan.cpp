@@ -2,20 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
-#include <map>
-#include <tuple>
 
 namespace healgrid {
 
-void pack(const IndexEntry& e, std::vector<std::int64_t>& out) {
-  out.insert(out.end(), {e.granule, e.group, e.parent, e.points, e.row_lo, e.row_hi});
-}
-
-std::vector<IndexEntry> unpack_entries(const std::vector<std::int64_t>& w) {
-  std::vector<IndexEntry> out;
-  for (std::size_t i = 0; i + kIndexEntryWords <= w.size(); i += kIndexEntryWords)
-    out.push_back({w[i], w[i + 1], w[i + 2], w[i + 3], w[i + 4], w[i + 5]});
+std::vector<ParentLoad> merge_loads(std::vector<ParentLoad> loads) {
+  std::sort(loads.begin(), loads.end(),
+            [](const ParentLoad& a, const ParentLoad& b) { return a.parent < b.parent; });
+  std::vector<ParentLoad> out;
+  for (const auto& l : loads) {
+    if (!out.empty() && out.back().parent == l.parent)
+      out.back().points += l.points;
+    else
+      out.push_back(l);
+  }
+  out.erase(std::remove_if(out.begin(), out.end(), [](const ParentLoad& l) { return l.points <= 0; }),
+            out.end());
   return out;
 }
 
@@ -48,31 +49,9 @@ std::vector<std::pair<std::size_t, std::size_t>> partition_parents(
   return out;
 }
 
-std::vector<std::int64_t> RankPlan::serialize() const {
-  std::vector<std::int64_t> w = {first_parent, last_parent, planned_parents, planned_points};
-  for (const auto& t : reads) w.insert(w.end(), {t.granule, t.group, t.row_lo, t.row_hi});
-  return w;
-}
-
-RankPlan RankPlan::deserialize(const std::vector<std::int64_t>& w) {
-  RankPlan p;
-  if (w.size() < 4) return p;
-  p.first_parent = w[0];
-  p.last_parent = w[1];
-  p.planned_parents = w[2];
-  p.planned_points = w[3];
-  for (std::size_t i = 4; i + 4 <= w.size(); i += 4)
-    p.reads.push_back({w[i], w[i + 1], w[i + 2], w[i + 3]});
-  return p;
-}
-
-WorkPlan make_plan(const std::vector<IndexEntry>& entries, int ranks) {
+WorkPlan make_plan(std::vector<ParentLoad> loads, int ranks) {
   WorkPlan plan;
-  std::map<std::int64_t, std::int64_t> per_parent;
-  for (const auto& e : entries) per_parent[e.parent] += e.points;
-  for (const auto& [parent, points] : per_parent)
-    if (points > 0) plan.loads.push_back({parent, points});
-
+  plan.loads = merge_loads(std::move(loads));
   const auto ranges = partition_parents(plan.loads, ranks);
   plan.ranks.resize(ranks);
   for (int r = 0; r < ranks; ++r) {
@@ -84,36 +63,20 @@ WorkPlan make_plan(const std::vector<IndexEntry>& entries, int ranks) {
     rp.planned_parents = static_cast<std::int64_t>(e - b);
     for (auto i = b; i < e; ++i) rp.planned_points += plan.loads[i].points;
   }
-  // Each rank reads, per granule beam, the union of the row ranges of its parents.
-  std::vector<std::map<std::pair<std::int64_t, std::int64_t>, std::pair<std::int64_t, std::int64_t>>>
-      rows(ranks);
-  std::vector<std::pair<std::int64_t, int>> starts;
-  for (int r = 0; r < ranks; ++r)
-    if (plan.ranks[r].last_parent >= plan.ranks[r].first_parent)
-      starts.emplace_back(plan.ranks[r].first_parent, r);
-  for (const auto& e : entries) {
-    if (e.points <= 0) continue;
-    // Non-empty ranges are sorted and disjoint: the last one starting at or before the parent.
-    auto it = std::upper_bound(starts.begin(), starts.end(), e.parent,
-                               [](std::int64_t p, const std::pair<std::int64_t, int>& s) {
-                                 return p < s.first;
-                               });
-    if (it == starts.begin()) continue;
-    const int r = std::prev(it)->second;
-    if (e.parent > plan.ranks[r].last_parent) continue;
-    auto key = std::make_pair(e.granule, e.group);
-    auto found = rows[r].find(key);
-    if (found == rows[r].end()) {
-      rows[r][key] = {e.row_lo, e.row_hi};
-    } else {
-      found->second.first = std::min(found->second.first, e.row_lo);
-      found->second.second = std::max(found->second.second, e.row_hi);
-    }
-  }
-  for (int r = 0; r < ranks; ++r)
-    for (const auto& [key, range] : rows[r])
-      plan.ranks[r].reads.push_back({key.first, key.second, range.first, range.second});
   return plan;
+}
+
+std::vector<std::int64_t> serialize(const std::vector<RankPlan>& ranks) {
+  std::vector<std::int64_t> w;
+  for (const auto& r : ranks)
+    w.insert(w.end(), {r.first_parent, r.last_parent, r.planned_parents, r.planned_points});
+  return w;
+}
+
+std::vector<RankPlan> deserialize_ranks(const std::vector<std::int64_t>& w) {
+  std::vector<RankPlan> out;
+  for (std::size_t i = 0; i + 4 <= w.size(); i += 4) out.push_back({w[i], w[i + 1], w[i + 2], w[i + 3]});
+  return out;
 }
 
 }  // namespace healgrid

@@ -161,7 +161,12 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n,
       if (!filter_passes(spec.op, buffer[i], spec.value)) out.valid[i] = 0;
   }
   out.values.resize(with_variables ? b.variables.size() : 0);
-  if (!with_variables) return;
+  if (with_variables) check_variables(b, row0, n, out);
+}
+
+void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n,
+                                    BeamChunk& out) const {
+  out.values.resize(b.variables.size());
   for (std::size_t v = 0; v < b.variables.size(); ++v) {
     auto& values = out.values[v];
     const Column& c = b.variables[v];
@@ -172,6 +177,21 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n,
         out.valid[i] = 0;
     }
   }
+}
+
+void GranuleReader::read_values(std::size_t beam, std::uint64_t row0, std::uint64_t n,
+                                BeamChunk& out) const {
+  out.row0 = row0;
+  out.lat.clear();
+  out.lon.clear();
+  out.valid.assign(n, 1);
+  check_variables(columns_.at(beam), row0, n, out);
+}
+
+int GranuleReader::beam_index(const std::string& group) const {
+  for (std::size_t b = 0; b < beams_.size(); ++b)
+    if (beams_[b].group == group) return static_cast<int>(b);
+  return -1;
 }
 
 std::string GranuleReader::variable_attribute(int var, const std::string& name) const {

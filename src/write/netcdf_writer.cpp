@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
 #include <limits>
 #include <stdexcept>
 
@@ -26,7 +27,9 @@ class NcFile {
   NcFile(const NcFile&) = delete;
   NcFile& operator=(const NcFile&) = delete;
   ~NcFile() {
-    if (id_ >= 0) nc_close(id_);
+    // nc_close is collective: while an error unwinds this rank alone, closing would wait for
+    // ranks that are elsewhere (a deadlock); the caller aborts the MPI job instead.
+    if (id_ >= 0 && std::uncaught_exceptions() == 0) nc_close(id_);
   }
   int id() const { return id_; }
   void check(int status, const std::string& what) const {
@@ -191,6 +194,7 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   nc.integer(NC_GLOBAL, "parent_cells", total_parents);
   const auto skipped = provenance_lines(meta);
   if (!skipped.empty()) nc.text(NC_GLOBAL, "granules_skipped", skipped);
+  for (const auto& [name, value] : meta.extra_attributes) nc.text(NC_GLOBAL, name.c_str(), value);
   nc.check(nc_enddef(id), "end of definitions");
 
   // Data: this rank's contiguous block of cells.

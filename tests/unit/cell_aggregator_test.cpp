@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 namespace healgrid {
 namespace {
@@ -34,7 +35,7 @@ PipelineConfig config_with_stats() {
 TEST(CellAggregator, DenseBlockOverParentsWithData) {
   const auto cfg = config_with_stats();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);  // 4 children per parent
-  CellAggregator agg(cfg, grid, 0, grid.parent_cell_count() - 1);
+  CellAggregator agg(cfg, grid);
   const double a[] = {10, 1}, b[] = {20, 1}, c[] = {30, 2};
   agg.add_point(9, a);   // parent 2, child slot 1
   agg.add_point(9, b);
@@ -56,31 +57,69 @@ TEST(CellAggregator, DenseBlockOverParentsWithData) {
   EXPECT_EQ(agg.points(), 0u);  // emptied
 }
 
-TEST(CellAggregator, AcceptsOnlyItsParentRange) {
-  const auto cfg = config_with_stats();
-  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
-  const HealpixGrid parents(1, 1, LatitudeConvention::geodetic);
-  const std::int64_t parent = parents.cell(-60.0, 45.0);
-  CellAggregator agg(cfg, grid, parent, parent);
-  BeamChunk chunk;
-  chunk.lat = {-60.0, 60.0, -60.0};
-  chunk.lon = {45.0, 45.0, 45.0};
-  chunk.values = {{1, 2, 3}, {1, 1, 1}};
-  chunk.valid = {1, 1, 0};
-  EXPECT_EQ(agg.add(chunk), 1u);
-  const auto block = agg.finalize();
-  EXPECT_EQ(block.parents, (std::vector<std::int64_t>{parent}));
-}
-
 TEST(CellAggregator, EmptyGivesEmptyBlock) {
   const auto cfg = config_with_stats();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
-  CellAggregator agg(cfg, grid, 1, 0);
+  CellAggregator agg(cfg, grid);
   const auto block = agg.finalize();
   EXPECT_TRUE(block.parents.empty());
   ASSERT_EQ(block.columns.size(), 3u);
   EXPECT_TRUE(block.columns[0].i32.empty());
 }
+
+}  // namespace
+}  // namespace healgrid
+
+namespace healgrid {
+namespace {
+
+// Random points over a few parents; every cell's count and mean must equal a direct grouping,
+// for a child depth on the counting-sort path and one on the comparison-sort path.
+void check_against_map(int parent_order, int child_order) {
+  auto cfg = config_with_stats();
+  cfg.grid.parent_order = parent_order;
+  cfg.grid.child_order = child_order;
+  const HealpixGrid grid(parent_order, child_order, LatitudeConvention::geodetic);
+  CellAggregator agg(cfg, grid);
+  std::map<std::int64_t, std::vector<double>> expected;
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11;
+  };
+  const std::int64_t parents[] = {3, 4, 17, 40};
+  for (int i = 0; i < 20000; ++i) {
+    const auto parent = parents[next() % 4];
+    const auto child = static_cast<std::int64_t>(next() % 37);  // few children: collisions
+    const auto cell = grid.first_child(parent) + child;
+    const double point[] = {static_cast<double>(next() % 1000), 1.0};
+    agg.add_point(cell, point);
+    expected[cell].push_back(point[0]);
+  }
+  const auto block = agg.finalize();
+  ASSERT_EQ(block.parents, (std::vector<std::int64_t>{3, 4, 17, 40}));
+  const auto per_parent = grid.children_per_parent();
+  std::size_t checked = 0;
+  for (std::size_t p = 0; p < block.parents.size(); ++p) {
+    for (std::int64_t c = 0; c < 37; ++c) {
+      const auto cell = grid.first_child(block.parents[p]) + c;
+      const auto slot = p * static_cast<std::size_t>(per_parent) + static_cast<std::size_t>(c);
+      const auto it = expected.find(cell);
+      const int count = it == expected.end() ? 0 : static_cast<int>(it->second.size());
+      ASSERT_EQ(block.columns[0].i32[slot], count) << cell;
+      if (count) {
+        double sum = 0;
+        for (double v : it->second) sum += v;
+        EXPECT_FLOAT_EQ(block.columns[1].f32[slot], static_cast<float>(sum / count));
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, expected.size());
+}
+
+TEST(CellAggregator, GroupsLikeADirectMapCountingPath) { check_against_map(1, 6); }
+TEST(CellAggregator, GroupsLikeADirectMapComparisonPath) { check_against_map(1, 10); }
 
 }  // namespace
 }  // namespace healgrid

@@ -65,52 +65,39 @@ TEST(Partition, Empty) {
   for (const auto& [b, e] : r) EXPECT_EQ(b, e);
 }
 
-TEST(WorkPlan, ReadTasksCoverEachRanksRows) {
-  // granule 0 beam 0 crosses parents 5 (rows 0..10) then 9 (rows 10..30); granule 1 beam 2
-  // touches parent 9 only (rows 100..150) and parent 20 (rows 150..151).
-  const std::vector<IndexEntry> entries = {
-      {0, 0, 5, 10, 0, 10}, {0, 0, 9, 20, 10, 30}, {1, 2, 9, 50, 100, 150}, {1, 2, 20, 1, 150, 151}};
-  const auto plan = make_plan(entries, 2);
+TEST(WorkPlan, MergesLoadsAndCutsRanges) {
+  // Loads as the index pass reports them: per rank, unsorted, with repeats and an empty one.
+  const auto plan = make_plan({{9, 20}, {5, 10}, {9, 50}, {20, 1}, {7, 0}}, 2);
   ASSERT_EQ(plan.loads.size(), 3u);
+  EXPECT_EQ(plan.loads[0].parent, 5);
   EXPECT_EQ(plan.loads[1].points, 70);
-  // 81 points: rank 0 takes parent 5 (10) then 9 (70) -> closer to 40.5 with 5 only? |10-40.5|
-  // = 30.5 vs |80-40.5| = 39.5, so rank 0 = {5}, rank 1 = {9, 20}.
+  // 81 points: rank 0 takes parent 5 (10; adding 9 would overshoot 40.5 by more), rank 1 the
+  // rest.
   EXPECT_EQ(plan.ranks[0].first_parent, 5);
   EXPECT_EQ(plan.ranks[0].last_parent, 5);
   EXPECT_EQ(plan.ranks[1].first_parent, 9);
   EXPECT_EQ(plan.ranks[1].last_parent, 20);
-  ASSERT_EQ(plan.ranks[0].reads.size(), 1u);
-  EXPECT_EQ(plan.ranks[0].reads[0].row_lo, 0);
-  EXPECT_EQ(plan.ranks[0].reads[0].row_hi, 10);
-  ASSERT_EQ(plan.ranks[1].reads.size(), 2u);
-  EXPECT_EQ(plan.ranks[1].reads[0].granule, 0);
-  EXPECT_EQ(plan.ranks[1].reads[0].row_lo, 10);
-  EXPECT_EQ(plan.ranks[1].reads[0].row_hi, 30);
-  EXPECT_EQ(plan.ranks[1].reads[1].granule, 1);
-  EXPECT_EQ(plan.ranks[1].reads[1].group, 2);
-  EXPECT_EQ(plan.ranks[1].reads[1].row_lo, 100);
-  EXPECT_EQ(plan.ranks[1].reads[1].row_hi, 151);
+  EXPECT_EQ(plan.ranks[1].planned_parents, 2);
   EXPECT_EQ(plan.ranks[1].planned_points, 71);
 }
 
 TEST(WorkPlan, SerializationRoundTrips) {
-  const std::vector<IndexEntry> entries = {{3, 1, 42, 7, 5, 12}, {4, 0, 43, 2, 0, 2}};
-  std::vector<std::int64_t> words;
-  for (const auto& e : entries) pack(e, words);
-  const auto back = unpack_entries(words);
-  ASSERT_EQ(back.size(), 2u);
-  EXPECT_EQ(back[1].parent, 43);
-  EXPECT_EQ(back[0].row_hi, 12);
-  const auto plan = make_plan(entries, 1);
-  const auto rp = RankPlan::deserialize(plan.ranks[0].serialize());
-  EXPECT_EQ(rp.first_parent, 42);
-  EXPECT_EQ(rp.last_parent, 43);
-  EXPECT_EQ(rp.planned_points, 9);
-  ASSERT_EQ(rp.reads.size(), 2u);
-  EXPECT_EQ(rp.reads[0].granule, 3);
-  const auto empty = RankPlan::deserialize(RankPlan{}.serialize());
-  EXPECT_LT(empty.last_parent, empty.first_parent);
-  EXPECT_TRUE(empty.reads.empty());
+  const auto plan = make_plan({{42, 7}, {43, 2}}, 3);
+  const auto back = deserialize_ranks(serialize(plan.ranks));
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0].first_parent, 42);
+  EXPECT_EQ(back[1].last_parent, 43);
+  EXPECT_EQ(back[1].planned_points, 2);
+  EXPECT_TRUE(back[2].empty());
+  EXPECT_FALSE(back[0].empty());
+}
+
+TEST(WorkPlan, MergeLoads) {
+  const auto merged = merge_loads({{3, 1}, {1, 2}, {3, 4}, {2, 0}});
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].parent, 1);
+  EXPECT_EQ(merged[1].points, 5);
+  EXPECT_TRUE(merge_loads({}).empty());
 }
 
 }  // namespace

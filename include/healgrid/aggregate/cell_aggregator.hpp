@@ -10,7 +10,6 @@
 
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
-#include "healgrid/read/granule_reader.hpp"
 
 namespace healgrid {
 
@@ -28,13 +27,9 @@ struct GridBlock {
 
 class CellAggregator {
  public:
-  // Accepts points whose parent cell id is in [first_parent, last_parent].
-  CellAggregator(const PipelineConfig& config, const HealpixGrid& grid, std::int64_t first_parent,
-                 std::int64_t last_parent);
+  CellAggregator(const PipelineConfig& config, const HealpixGrid& grid);
 
-  // Bins the chunk's valid points; returns how many were accepted.
-  std::uint64_t add(const BeamChunk& chunk);
-  // Adds one point directly (values indexed like config.variables).
+  // Adds one point of child cell `cell` (values indexed like config.variables).
   void add_point(std::int64_t cell, const double* values);
 
   // Capacity for `points` points, so adding never reallocates (the plan knows the count).
@@ -49,7 +44,6 @@ class CellAggregator {
  private:
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
-  std::int64_t first_parent_, last_parent_;
   // Point indices grouped by cell, cells ascending, insertion order kept within a cell.
   std::vector<std::uint32_t> order_by_cell(std::vector<std::int64_t>& parents) const;
 

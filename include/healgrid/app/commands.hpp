@@ -10,5 +10,10 @@ namespace healgrid {
 // `args` excludes the program name and the subcommand name.
 int run_command(const std::vector<std::string>& args);
 int synth_command(const std::vector<std::string>& args);
+int resolve_command(const std::vector<std::string>& args);
+int fetch_command(const std::vector<std::string>& args);
+int render_command(const std::vector<std::string>& args);
+int info_command(const std::vector<std::string>& args);
+int view_command(const std::vector<std::string>& args);  // no MPI: called before MPI_Init
 
 }  // namespace healgrid

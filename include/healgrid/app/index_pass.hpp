@@ -1,6 +1,7 @@
 // The index pass, spread over all ranks: each rank opens its share of the granules (granule i
-// on rank i % size), reads coordinates and filter datasets once, and counts, per beam and
-// parent cell, the points that pass, with the row range that holds them.
+// on rank i % size), reads coordinates and filter datasets once, bins every point that passes
+// into its child cell, and counts points per parent cell for the plan. The binned points
+// (16 bytes each) are later routed to the ranks that own their cells (plan/point_exchange).
 #pragma once
 
 #include <string>
@@ -9,13 +10,15 @@
 #include "healgrid/catalog/granule_list.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/plan/work_plan.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
 namespace healgrid {
 
 struct IndexResult {
-  std::vector<IndexEntry> entries;
+  std::vector<PointRef> points;    // in (granule, group, row) order
+  std::vector<ParentLoad> loads;   // points per parent cell, this rank's granules
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
   std::int64_t rows_scanned = 0;

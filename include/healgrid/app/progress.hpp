@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ class PhaseProgress {
   void update(std::int64_t done, std::int64_t total, std::int64_t points);
   // This rank is finished with `parents` parent cells; rank 0 then collects every rank.
   void finish(std::int64_t done, std::int64_t total, std::int64_t points, std::int64_t parents);
+  // Rank 0 calls `listener(rank)` as each rank (itself included) finishes (live progress file).
+  void on_rank_finished(std::function<void(int)> listener) { rank_finished_ = std::move(listener); }
 
  private:
   struct State {
@@ -34,6 +37,7 @@ class PhaseProgress {
   bool quiet_;
   State mine_;
   std::vector<State> ranks_;  // rank 0 only
+  std::function<void(int)> rank_finished_;
 };
 
 }  // namespace healgrid

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/app/query_options.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 
 namespace healgrid {
@@ -15,10 +16,16 @@ enum class BadGranulePolicy { fail, skip };
 struct RunOptions {
   std::string config_path;  // empty: the built-in ATL06 pipeline (config/atl06.yaml)
   std::vector<std::string> inputs;
+  // Inputs from a catalog (app/catalog_inputs.hpp): --catalog FILE, or a query resolved by
+  // rank 0 (query_given); granules are looked up in cache_dir.
+  std::string catalog_path, cache_dir;
+  bool query_given = false;
+  QueryArgs query;
   std::string output;
   std::optional<int> parent_order, child_order, deflate_level;
   std::optional<std::string> latitude;
   BadGranulePolicy on_bad_granule = BadGranulePolicy::fail;
+  std::string metrics_json;  // empty: none
   double progress_seconds = 5.0;
   bool quiet = false;
   bool help = false;

@@ -33,7 +33,7 @@ struct BeamChunk {
   std::vector<double> lat, lon;
   std::vector<std::vector<double>> values;  // per config variable; empty without variables
   std::vector<std::uint8_t> valid;          // 1 if the point is used
-  std::size_t size() const { return lat.size(); }
+  std::size_t size() const { return valid.size(); }
 };
 
 // Reads go through ChunkReader (raw chunks + libdeflate) where the dataset layout allows,
@@ -53,6 +53,13 @@ class GranuleReader {
   void read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
             BeamChunk& out) const;
 
+  // Reads only the variables of rows [row0, row0 + n): values and their validity (finite, not
+  // the fill value, sigma > 0). Coordinates and filters were checked by the index pass.
+  void read_values(std::size_t beam, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
+
+  // Index of the beam of `group` in beams(), or -1.
+  int beam_index(const std::string& group) const;
+
   // String attribute `name` of variable `var`'s dataset in the first beam ("" if absent).
   std::string variable_attribute(int var, const std::string& name) const;
 
@@ -70,6 +77,7 @@ class GranuleReader {
   };
   Column open_column(const std::string& path, std::uint64_t expected_rows, bool set_rows,
                      std::uint64_t* rows) const;
+  void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
   void read_column(const Column& c, std::uint64_t row0, std::uint64_t n,
                    std::vector<double>& out) const;
 

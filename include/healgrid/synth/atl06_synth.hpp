@@ -1,6 +1,9 @@
 // Synthetic ATL06 v006-layout granules (`healgrid synth`): same file names, groups, datasets,
 // dtypes, attributes, chunking and compression as NASA's, with geometry from an ICESat-2-like
-// orbit and heights from a smooth ice-sheet surface plus noise. Deterministic for a given seed.
+// orbit and heights from a smooth ice-sheet surface plus noise. Deterministic: the same options
+// give the same bytes whichever rank writes a granule (random streams are seeded per granule and
+// beam and drawn without std:: distributions; files carry no timestamps). Transcendental
+// functions come from the platform libm, so another libm may differ in the last bits.
 #pragma once
 
 #include <cstdint>
@@ -13,13 +16,13 @@ enum class SynthRegion { antarctica, greenland };
 
 struct SynthOptions {
   SynthRegion region = SynthRegion::antarctica;
-  int granules = 6;              // how many granules to plan
-  int cycle = 1;                 // ICESat-2 cycle number (1..99)
-  int first_rgt = 1;             // RGTs are taken from here on (1..1387), wrapping
-  int rgt_step = 1;              // stride between successive RGTs
+  int granules = 6;   // how many granules to plan
+  int cycle = 1;      // ICESat-2 cycle of the first RGT (1..99)
+  int first_rgt = 1;  // RGTs are taken from here on (1..1387), wrapping into the next cycle
+  int rgt_step = 1;   // stride between successive RGTs
   std::uint64_t seed = 1;
-  double along_track_m = 20.0;   // segment posting
-  double fill_fraction = 0.01;   // share of segments with h_li fill
+  double along_track_m = 20.0;  // posting, 20..10000 m (segment_id counts 20 m steps)
+  double fill_fraction = 0.01;  // share of segments with h_li fill
   double bad_quality_fraction = 0.05;
   std::string out_dir = ".";
 };
@@ -28,7 +31,7 @@ struct SynthGranule {
   std::string name;  // ATL06_YYYYMMDDhhmmss_ttttccss_006_01.h5
   int rgt = 0;
   int cycle = 0;
-  int region = 0;    // ATL06 granule region (1..14)
+  int region = 0;  // ATL06 granule region (1..14)
 };
 
 // The granules `opts` describes, in time order: RGTs first_rgt, first_rgt + rgt_step, ... (past

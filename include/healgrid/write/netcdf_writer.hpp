@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "healgrid/aggregate/cell_aggregator.hpp"
@@ -32,6 +33,8 @@ struct OutputMetadata {
   std::vector<GranuleRecord> granules;  // identical on every rank
   std::vector<std::string> units;       // per statistic
   std::vector<std::string> long_names;  // per statistic
+  // More global text attributes, written in order (e.g. the catalog: app/catalog_inputs.hpp).
+  std::vector<std::pair<std::string, std::string>> extra_attributes;
 };
 
 std::string partial_path(const std::string& output_path);

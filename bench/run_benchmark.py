@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""healgrid benchmark: one command, figures printed and saved.
+
+Generates (or reuses) a synthetic Antarctic ATL06 workload with `healgrid synth`, reads it once
+so it is page-cached, then times in the same run:
+  (a) `healgrid run` at 1 rank and at every rank count up to --max-ranks (default: all cores);
+  (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
+each --repeats times (medians reported), checks that healgrid's output equals the baseline's
+(and is identical across rank counts), and prints wall seconds, valid points per second, per
+rank, seconds per phase, peak RSS per rank, output size, the healgrid/baseline ratio at equal
+cores and the parallel efficiency. Results also go to <data-dir>/results.json.
+
+usage: bench/run_benchmark.py [--granules 120] [--repeats 3] [--max-ranks N] [--data-dir DIR]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import netCDF4
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "OMPI_MCA_rmaps_base_oversubscribe": "1"}
+
+
+def run(cmd, **kw):
+    env = dict(os.environ, **MPI_ENV)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, **kw)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"benchmark: command failed ({proc.returncode}): {' '.join(cmd)}\n"
+                 f"{proc.stdout}\n{proc.stderr}")
+    return wall, proc.stdout
+
+
+def ensure_workload(args):
+    data = os.path.join(args.data_dir, f"antarctica_{args.granules}g_seed{args.seed}")
+    files = sorted(f for f in os.listdir(data) if f.endswith(".h5")) if os.path.isdir(data) else []
+    if len(files) != args.granules:
+        print(f"generating {args.granules} synthetic Antarctic granules in {data} ...", flush=True)
+        os.makedirs(data, exist_ok=True)
+        wall, _ = run(["mpirun", "-np", str(args.max_ranks), args.healgrid, "synth",
+                       "--region", "antarctica", "--granules", str(args.granules),
+                       "--seed", str(args.seed), "--output-dir", data])
+        files = sorted(f for f in os.listdir(data) if f.endswith(".h5"))
+        print(f"  generated in {wall:.1f} s", flush=True)
+    paths = [os.path.join(data, f) for f in files]
+    size = sum(os.path.getsize(p) for p in paths)
+    for p in paths:  # page-cache the inputs: the benchmark measures compute, not the disk
+        with open(p, "rb") as stream:
+            while stream.read(1 << 24):
+                pass
+    return data, paths, size
+
+
+def time_healgrid(args, data, ranks, out):
+    runs = []
+    for _ in range(args.repeats):
+        metrics = out + ".json"
+        wall, _ = run(["mpirun", "-np", str(ranks), "--bind-to", "core", args.healgrid, "run",
+                       "--input", data, "--output", out, "--quiet", "--metrics-json", metrics])
+        with open(metrics, encoding="utf-8") as stream:
+            m = json.load(stream)
+        m["wall"] = wall
+        runs.append(m)
+    return runs
+
+
+def time_baseline(args, paths, out):
+    runs = []
+    for _ in range(args.baseline_repeats):
+        metrics = out + ".json"
+        wall, _ = run([sys.executable, os.path.join(HERE, "baseline_numpy.py"), "--output", out,
+                       "--metrics-json", metrics] + paths)
+        with open(metrics, encoding="utf-8") as stream:
+            m = json.load(stream)
+        m["wall"] = wall
+        runs.append(m)
+    return runs
+
+
+def median_of(runs, *keys):
+    values = []
+    for r in runs:
+        v = r
+        for k in keys:
+            v = v[k]
+        values.append(v)
+    return statistics.median(values)
+
+
+def compare(a_path, b_path, exact):
+    """Same cells and counts; floats equal (exact) or within float32 rounding."""
+    with netCDF4.Dataset(a_path) as a, netCDF4.Dataset(b_path) as b:
+        problems = []
+        if not np.array_equal(a["cell_ids"][:], b["cell_ids"][:]):
+            return ["cell_ids differ"]
+        for name in ("count", "h_min", "h_max", "h_mean", "h_sigma", "h_variance", "h_q25",
+                     "h_q50", "h_q75"):
+            x = np.ma.filled(a[name][:].astype(np.float64), np.nan)
+            y = np.ma.filled(b[name][:].astype(np.float64), np.nan)
+            if name == "count":
+                x, y = np.nan_to_num(x), np.nan_to_num(y)
+            same_nan = np.array_equal(np.isnan(x), np.isnan(y))
+            ok = np.array_equal(x, y, equal_nan=True) if exact else same_nan and np.allclose(
+                x, y, rtol=2e-6, atol=1e-4 if name == "h_variance" else 1e-6, equal_nan=True)
+            if not ok:
+                problems.append(name)
+        return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--granules", type=int, default=120,
+                        help="synthetic granules (~16.6 MB, ~0.67 M segments each); default 120")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3, help="healgrid runs per rank count")
+    parser.add_argument("--baseline-repeats", type=int, default=3)
+    parser.add_argument("--max-ranks", type=int, default=os.cpu_count())
+    parser.add_argument("--data-dir", default=os.path.join(ROOT, "bench-data"))
+    parser.add_argument("--healgrid", default=os.path.join(ROOT, "build", "src", "healgrid"))
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+
+    data, paths, size = ensure_workload(args)
+    print(f"workload: {len(paths)} granules, {size / 1e9:.2f} GB, in {data}", flush=True)
+    results = {"granules": len(paths), "bytes": size, "cores": os.cpu_count(), "healgrid": {}}
+    outs = {}
+    for ranks in range(1, args.max_ranks + 1):
+        out = os.path.join(args.data_dir, f"healgrid_np{ranks}.nc")
+        results["healgrid"][ranks] = time_healgrid(args, data, ranks, out)
+        outs[ranks] = out
+        print(f"  healgrid -np {ranks}: median wall "
+              f"{median_of(results['healgrid'][ranks], 'wall'):.2f} s", flush=True)
+    if not args.skip_baseline:
+        base_out = os.path.join(args.data_dir, "baseline.nc")
+        results["baseline"] = time_baseline(args, paths, base_out)
+        print(f"  baseline: median wall {median_of(results['baseline'], 'wall'):.2f} s", flush=True)
+
+    agree = {}
+    for ranks in range(2, args.max_ranks + 1):
+        agree[f"np{ranks}_vs_np1"] = compare(outs[ranks], outs[1], exact=True)
+    if not args.skip_baseline:
+        agree["np1_vs_baseline"] = compare(outs[1], base_out, exact=False)
+    results["agreement"] = agree
+
+    points = results["healgrid"][1][0]["points_used"]
+    print(f"\nvalid points: {points} ({points / len(paths):.0f} per granule)")
+    header = (f"{'tool':<10}{'ranks':>6}{'wall s':>9}{'Mpts/s':>9}{'Mpts/s/rank':>13}"
+              f"{'index':>8}{'read+bin':>10}{'reduce':>8}{'write':>7}{'RSS/rank MB':>13}"
+              f"{'out MB':>8}")
+    print(header)
+    print("-" * len(header))
+    t1 = median_of(results["healgrid"][1], "wall")
+    for ranks, runs in results["healgrid"].items():
+        wall = median_of(runs, "wall")
+        rss = max(max(r["peak_rss_bytes"]) for r in runs) / 1e6
+        print(f"{'healgrid':<10}{ranks:>6}{wall:>9.2f}{points / wall / 1e6:>9.2f}"
+              f"{points / wall / ranks / 1e6:>13.2f}"
+              f"{median_of(runs, 'seconds', 'index'):>8.2f}"
+              f"{median_of(runs, 'seconds', 'read_bin'):>10.2f}"
+              f"{median_of(runs, 'seconds', 'reduce'):>8.2f}"
+              f"{median_of(runs, 'seconds', 'write'):>7.2f}{rss:>13.0f}"
+              f"{runs[0]['output_bytes'] / 1e6:>8.1f}")
+    if not args.skip_baseline:
+        runs = results["baseline"]
+        wall = median_of(runs, "wall")
+        print(f"{'baseline':<10}{1:>6}{wall:>9.2f}{points / wall / 1e6:>9.2f}"
+              f"{points / wall / 1e6:>13.2f}{'-':>8}"
+              f"{median_of(runs, 'seconds', 'read_bin'):>10.2f}"
+              f"{median_of(runs, 'seconds', 'reduce'):>8.2f}"
+              f"{median_of(runs, 'seconds', 'write'):>7.2f}{'':>13}"
+              f"{os.path.getsize(base_out) / 1e6:>8.1f}")
+        print(f"\nhealgrid / baseline throughput at 1 core: {wall / t1:.2f}x")
+        results["speedup_vs_baseline_1core"] = wall / t1
+    for ranks in range(2, args.max_ranks + 1):
+        tp = median_of(results["healgrid"][ranks], "wall")
+        eff = t1 / (ranks * tp)
+        results[f"parallel_efficiency_np{ranks}"] = eff
+        print(f"parallel efficiency 1 -> {ranks} ranks: {100 * eff:.0f}% "
+              f"(speed-up {t1 / tp:.2f}x)")
+    print("agreement:", ", ".join(f"{k}: {'identical' if not v and 'baseline' not in k else ('ok' if not v else 'DIFFER ' + ','.join(v))}" for k, v in agree.items()))
+    with open(os.path.join(args.data_dir, "results.json"), "w", encoding="utf-8") as stream:
+        json.dump(results, stream, indent=1, default=str)
+    return 1 if any(agree.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+// Figures of one `healgrid run`, for benchmarks and scripts: `--metrics-json FILE` makes rank 0
+// write them as JSON (phase seconds are the slowest rank's; peak RSS is per rank).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "healgrid/util/mpi_util.hpp"
+
+namespace healgrid {
+
+struct RunMetrics {
+  long long granules = 0, rows_read = 0, points_used = 0, cells_with_data = 0, parent_cells = 0;
+  double resolve = 0, index = 0, plan = 0, read_bin = 0, reduce = 0, write = 0, total = 0;
+  std::uint64_t bytes_per_point = 0;  // aggregator memory per point held
+  long long output_bytes = 0;
+};
+
+// Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the
+// JSON to `path` (temporary name, then renamed). Returns false on rank 0 if it cannot write.
+bool write_metrics_json(const MpiContext& mpi, const std::string& path, RunMetrics metrics);
+
+// This process's peak resident set size in bytes (getrusage).
+long long peak_rss_bytes();
+
+}  // namespace healgrid

@@ -1,0 +1,49 @@
+// Granule footprints and query areas -> the HEALPix (nested) cells they touch at one order.
+// Footprints (CMR / STAC granule polygons) are spherical polygons with great-circle edges; the
+// cells are found with healpix_cxx's query_polygon_inclusive on an ear-clipped triangulation
+// (the query needs convex polygons), so a cell that overlaps the footprint is never missed (a
+// few neighbours may be added). Query areas (a bbox or a GeoJSON polygon) are lon/lat polygons
+// (GeoJSON semantics: straight edges in lon/lat, a bbox with west > east crosses the
+// antimeridian, a ring down to +-90 holds the pole); their cells are those whose centre lies
+// inside plus every cell near the densely sampled boundary. Vertex latitudes are converted with
+// the grid's latitude convention first, so cells match how points are binned.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "healgrid/config/pipeline_config.hpp"
+
+namespace healgrid {
+
+struct LonLat {
+  double lon = 0;
+  double lat = 0;
+};
+using Ring = std::vector<LonLat>;  // open or closed (last == first); holes are not kept
+
+struct BoundingBox {
+  double west = -180, south = -90, east = 180, north = 90;  // degrees; west > east: crosses 180
+};
+
+// Sorted unique parent cells touched by any of the rings (each a spherical polygon).
+std::vector<std::int64_t> footprint_cells(const std::vector<Ring>& rings, int order,
+                                          LatitudeConvention convention);
+
+// Sorted unique cells that overlap the lon/lat area (bbox or polygon rings), inclusive.
+std::vector<std::int64_t> area_cells(const std::vector<Ring>& rings, int order,
+                                     LatitudeConvention convention);
+Ring bbox_ring(const BoundingBox& box);
+
+// CMR granules.json polygons: "lat lon lat lon ..." (one ring). Throws std::invalid_argument.
+Ring parse_cmr_polygon_string(const std::string& text);
+
+// Sorted intersection / union of sorted cell lists, and the cells re-expressed at another order
+// (children when finer, parents when coarser: both keep every overlapping cell).
+std::vector<std::int64_t> intersect_cells(const std::vector<std::int64_t>& a,
+                                          const std::vector<std::int64_t>& b);
+std::vector<std::int64_t> cells_at_order(const std::vector<std::int64_t>& cells, int from_order,
+                                         int to_order);
+
+}  // namespace healgrid

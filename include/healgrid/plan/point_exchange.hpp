@@ -1,0 +1,36 @@
+// Routes the points binned by the index pass to the ranks that own their parent cells, so
+// coordinates are read and binned once: after the exchange each rank knows, for its own cells,
+// which rows of which granule beams to read (only the variable datasets) and each row's cell.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/plan/work_plan.hpp"
+#include "healgrid/util/mpi_util.hpp"
+
+namespace healgrid {
+
+// One point that passed the coordinate and filter checks. 16 bytes, sent as is.
+struct PointRef {
+  std::int64_t cell = 0;          // child cell
+  std::uint32_t granule_group = 0;  // granule index << 8 | group index
+  std::uint32_t row = 0;          // row in the beam's datasets
+  std::uint32_t granule() const { return granule_group >> 8; }
+  std::uint32_t group() const { return granule_group & 0xff; }
+};
+static_assert(sizeof(PointRef) == 16, "PointRef is exchanged as 16 bytes");
+
+inline std::uint32_t pack_granule_group(std::size_t granule, std::size_t group) {
+  return static_cast<std::uint32_t>(granule << 8 | group);
+}
+
+// Collective. `mine`: this rank's indexed points in (granule, group, row) order. `ranks`:
+// every rank's parent range. Returns the points whose parent this rank owns, in (granule,
+// group, row) order: the same order for any number of ranks.
+std::vector<PointRef> exchange_points(const MpiContext& mpi, std::vector<PointRef> mine,
+                                      const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
+                                      std::size_t granule_count);
+
+}  // namespace healgrid

@@ -1,0 +1,70 @@
+// A finished healgrid output opened for reading (render, info). Opening checks that the file is
+// a healgrid output: a strictly increasing uint64 coordinate `cell_ids` with `grid_name =
+// "healpix"`, `indexing_scheme = "nested"` and an integer `level`, and the global attribute
+// `latitude_convention` (authalic|geodetic). Anything else throws std::runtime_error naming the
+// file and what is missing. Data variables are the variables on the `cell_ids` dimension.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/render/nc_reader.hpp"
+
+namespace healgrid {
+
+struct GridVariable {
+  std::string name;
+  std::string long_name;       // the name when the file has none
+  std::string units;           // "" when absent
+  std::string type;            // NetCDF type, e.g. "float32"
+  std::vector<double> values;  // one per cell id; NaN where the file holds _FillValue
+};
+
+struct GranuleRow {
+  std::string name;
+  std::int64_t bytes = 0;
+  std::int64_t points_used = 0;
+  std::string status;  // "used", "empty: ...", "skipped: ..."
+};
+
+class HealgridOutput {
+ public:
+  explicit HealgridOutput(const std::string& path);
+
+  const std::string& path() const { return reader_.path(); }
+  int level() const { return level_; }
+  int parent_order() const { return parent_order_; }  // the level when the file has none
+  LatitudeConvention convention() const { return convention_; }
+  const std::vector<std::uint64_t>& cell_ids() const { return cell_ids_; }
+  const std::vector<std::string>& variable_names() const { return variable_names_; }
+
+  // Global text attribute ("" when absent) and integer attribute (nullopt when absent).
+  std::string global_text(const std::string& name) const;
+  std::optional<long long> global_integer(const std::string& name) const;
+
+  // Throws std::invalid_argument naming the file, the variable and the available ones when it
+  // is unknown.
+  GridVariable read_variable(const std::string& name) const;
+  // The `granules` provenance; empty when the file has none.
+  std::vector<GranuleRow> read_granules() const;
+
+ private:
+  NcReader reader_;
+  int level_ = 0;
+  int parent_order_ = 0;
+  LatitudeConvention convention_ = LatitudeConvention::authalic;
+  std::vector<std::uint64_t> cell_ids_;
+  std::vector<std::string> variable_names_;
+};
+
+// Whether a provenance row gave points to the grid (status "used", or points_used > 0).
+inline bool contributed(const GranuleRow& g) { return g.status == "used" || g.points_used > 0; }
+
+// Start time of a granule from its name (ATL06_YYYYMMDDhhmmss_..., any "processed_" prefix or
+// other ATLxx product), as "YYYY-MM-DDThh:mm:ssZ"; nullopt when the name has no timestamp.
+std::optional<std::string> granule_start_time(const std::string& granule_name);
+
+}  // namespace healgrid

@@ -1,0 +1,32 @@
+// Process-level fault handling of `healgrid run`: termination signals become a clean, agreed
+// stop; fatal errors end the whole MPI job (never a rank left waiting in a collective).
+//
+// install_stop_handlers(partial): SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 (what Slurm sends
+// at walltime, or `scancel --signal`) set a flag that the run checks between granules and at
+// every phase boundary; the ranks agree and exit with 128 + signal, removing `partial`.
+// If the run has not stopped `grace` seconds after the first signal (a rank busy in a long
+// HDF5 call), or a second signal arrives, the process removes `partial` and exits at once.
+// SIGXFSZ is ignored so that a file-size limit (ulimit -f) makes writes fail with EFBIG, an
+// error healgrid reports, instead of killing the rank.
+#pragma once
+
+#include <string>
+
+#include "healgrid/util/mpi_util.hpp"
+
+namespace healgrid {
+
+// Default grace period, overridable with HEALGRID_STOP_GRACE_SECONDS (> 0).
+constexpr int kDefaultStopGraceSeconds = 20;
+
+void install_stop_handlers(const std::string& partial_path);
+// The signal that asked this process to stop, 0 if none.
+int stop_signal();
+// "stopped by SIGTERM" style text for messages (empty when no signal arrived).
+std::string stop_reason();
+
+// Fatal error on this rank: prints "healgrid: error: rank R: message" to stderr, removes the
+// partial output registered by install_stop_handlers (if any) and calls MPI_Abort.
+[[noreturn]] void abort_job(const MpiContext& mpi, const std::string& message, int code = 1);
+
+}  // namespace healgrid

@@ -1,0 +1,78 @@
+#include "healgrid/app/catalog_inputs.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace healgrid {
+
+std::vector<Granule> resolve_run_granules(const RunOptions& opt, const HealpixGrid& grid,
+                                          CatalogSelection& selection) {
+  std::string catalog_path = opt.catalog_path;
+  try {
+    if (opt.query_given) {
+      QueryArgs args = opt.query;
+      args.search.quiet = opt.quiet;
+      Catalog catalog = run_search(make_query(args), args);
+      finalize_catalog(catalog, grid.parent_order(), grid.convention());
+      catalog_path = catalog_path_beside(opt.output);
+      write_catalog(catalog_path, catalog);
+    }
+    auto granules = granules_from_catalog(catalog_path, opt.cache_dir, grid.parent_order(),
+                                          grid.convention(), selection);
+    if (!opt.quiet)
+      std::printf(
+          "[resolve] catalog %s (sha256 %.12s...): %zu of %zu granules touch %s\n",
+          catalog_path.c_str(), selection.catalog_sha256.c_str(), granules.size(),
+          selection.catalog_granules,
+          selection.restrict_cells
+              ? (std::to_string(selection.planned_cells.size()) + " planned parent cells").c_str()
+              : "the grid (no footprints: every cell planned)");
+    return granules;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(e.what());
+  }
+}
+
+void bcast_selection(const MpiContext& mpi, CatalogSelection& s) {
+  std::vector<std::string> header{s.catalog_path, s.catalog_sha256, s.restrict_cells ? "1" : "0"};
+  bcast_strings(mpi, header);
+  s.catalog_path = header.at(0);
+  s.catalog_sha256 = header.at(1);
+  s.restrict_cells = header.at(2) == "1";
+  long long n = static_cast<long long>(s.planned_cells.size());
+  MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, mpi.comm);
+  s.planned_cells.resize(static_cast<std::size_t>(n));
+  if (n > 0) MPI_Bcast(s.planned_cells.data(), static_cast<int>(n), MPI_INT64_T, 0, mpi.comm);
+}
+
+void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,
+                               const CatalogSelection& s) {
+  if (!s.restrict_cells) return;
+  const auto planned = [&](std::int64_t parent) {
+    return std::binary_search(s.planned_cells.begin(), s.planned_cells.end(), parent);
+  };
+  index.loads.erase(std::remove_if(index.loads.begin(), index.loads.end(),
+                                   [&](const ParentLoad& l) { return !planned(l.parent); }),
+                    index.loads.end());
+  index.points.erase(
+      std::remove_if(index.points.begin(), index.points.end(),
+                     [&](const PointRef& p) { return !planned(grid.parent_of(p.cell)); }),
+      index.points.end());
+}
+
+std::vector<std::pair<std::string, std::string>> catalog_attributes(const CatalogSelection& s) {
+  if (s.catalog_path.empty()) return {};
+  return {{"healgrid_catalog", s.catalog_path},
+          {"healgrid_catalog_sha256", s.catalog_sha256},
+          {"healgrid_catalog_cells",
+           s.restrict_cells ? std::to_string(s.planned_cells.size()) : "all"}};
+}
+
+std::string catalog_path_beside(const std::string& output) {
+  const bool nc = output.size() > 3 && output.compare(output.size() - 3, 3, ".nc") == 0;
+  return (nc ? output.substr(0, output.size() - 3) : output) + ".catalog.json";
+}
+
+}  // namespace healgrid

@@ -1,0 +1,103 @@
+#include "healgrid/app/query_options.hpp"
+
+#include <stdexcept>
+
+namespace po = boost::program_options;
+
+namespace healgrid {
+namespace {
+
+// "2019-01-01" -> "2019-01-01T00:00:00Z"; full ISO 8601 times pass unchanged.
+std::string normalise_time(const std::string& text, const char* option) {
+  if (text.empty()) return text;
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && text.size() == 10)
+    return text + "T00:00:00Z";
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT", &y, &m, &d) == 3 && text.back() == 'Z') return text;
+  throw std::invalid_argument(std::string(option) + " '" + text +
+                              "': expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
+}
+
+}  // namespace
+
+po::options_description query_options_description(QueryArgs& a) {
+  po::options_description d("granule query");
+  // clang-format off
+  d.add_options()
+    ("source", po::value<std::string>(&a.source)->default_value("cmr"),
+     "cmr: NASA CMR granule search; stac: a STAC API item search")
+    ("collection", po::value<std::string>(&a.collection)->default_value("ATL06"),
+     "collection short name")
+    ("version", po::value<std::string>(&a.version)->default_value("006"), "collection version")
+    ("provider", po::value<std::string>(&a.provider)->default_value("NSIDC_CPRD"),
+     "CMR provider (\"\" for any)")
+    ("start", po::value<std::string>(&a.start), "window start, YYYY-MM-DD or ISO 8601 UTC")
+    ("end", po::value<std::string>(&a.end), "window end (exclusive), YYYY-MM-DD or ISO 8601 UTC")
+    ("cycle", po::value<int>(&a.cycle), "ICESat-2 cycle: the 91-day window from 2018-10-13 + "
+     "91*(N-1) days, and only granules named with that cycle")
+    ("bbox", po::value<std::string>(&a.bbox), "area W,S,E,N in degrees (W > E crosses the "
+     "antimeridian)")
+    ("polygon", po::value<std::string>(&a.polygon_file), "area: a GeoJSON (Multi)Polygon file")
+    ("rgt", po::value<std::string>(&a.rgts), "keep these reference ground tracks (e.g. 234,1000-1010)")
+    ("region", po::value<std::string>(&a.regions), "keep these granule regions (1..14)")
+    ("cycles", po::value<std::string>(&a.cycles), "keep these cycles (name filter only)")
+    ("cmr-url", po::value<std::string>(&a.search.cmr_url)->default_value(a.search.cmr_url),
+     "CMR root URL")
+    ("stac-url", po::value<std::string>(&a.search.stac_url)->default_value(a.search.stac_url),
+     "STAC API root URL (POST {root}/search)")
+    ("stac-collection", po::value<std::string>(&a.search.stac_collection),
+     "STAC collection id (default SHORTNAME_VERSION)")
+    ("page-size", po::value<int>(&a.search.page_size)->default_value(2000),
+     "granules per page (CMR: at most 2000)")
+    ("retries", po::value<int>(&a.retries)->default_value(6), "tries per request")
+    ("retry-delay", po::value<double>(&a.retry_delay_s)->default_value(1.0),
+     "first backoff delay in seconds (doubles each retry, jittered; Retry-After wins)")
+    ("timeout", po::value<double>(&a.timeout_s)->default_value(60), "seconds per request");
+  // clang-format on
+  return d;
+}
+
+GranuleQuery make_query(const QueryArgs& a) {
+  GranuleQuery q;
+  q.short_name = a.collection;
+  q.version = a.version;
+  q.provider = a.source == "cmr" ? a.provider : "";
+  if (a.source != "cmr" && a.source != "stac")
+    throw std::invalid_argument("--source: expected cmr or stac, got '" + a.source + "'");
+  q.start = normalise_time(a.start, "--start");
+  q.end = normalise_time(a.end, "--end");
+  if (a.cycle != 0) {
+    const auto [start, end] = icesat2_cycle_window(a.cycle);
+    if (q.start.empty()) q.start = start;
+    if (q.end.empty()) q.end = end;
+    q.cycles.push_back(a.cycle);
+  }
+  if (!a.bbox.empty() && !a.polygon_file.empty())
+    throw std::invalid_argument("--bbox and --polygon: give one area, not both");
+  if (!a.bbox.empty()) q.bbox = parse_bbox(a.bbox);
+  if (!a.polygon_file.empty()) {
+    q.polygon = read_geojson_area(a.polygon_file);
+    q.polygon_file = a.polygon_file;
+  }
+  if (!a.rgts.empty()) q.rgts = parse_int_list(a.rgts, "--rgt");
+  if (!a.regions.empty()) q.regions = parse_int_list(a.regions, "--region");
+  if (!a.cycles.empty()) {
+    for (const int c : parse_int_list(a.cycles, "--cycles")) q.cycles.push_back(c);
+  }
+  if (a.search.page_size < 1 || (a.source == "cmr" && a.search.page_size > 2000))
+    throw std::invalid_argument("--page-size: must be 1..2000");
+  if (a.retries < 1) throw std::invalid_argument("--retries: must be >= 1");
+  if (!(a.retry_delay_s >= 0)) throw std::invalid_argument("--retry-delay: must be >= 0");
+  if (!(a.timeout_s > 0)) throw std::invalid_argument("--timeout: must be > 0");
+  return q;
+}
+
+Catalog run_search(const GranuleQuery& query, QueryArgs a) {
+  a.search.retry.attempts = a.retries;
+  a.search.retry.timeout_s = a.timeout_s;
+  a.search.retry.first_delay_s = a.retry_delay_s;
+  return a.source == "stac" ? search_stac(query, a.search) : search_cmr(query, a.search);
+}
+
+}  // namespace healgrid

@@ -1,0 +1,233 @@
+// `healgrid render OUT.nc --png map.png`: a quicklook map of one variable (see
+// include/healgrid/render/map_renderer.hpp). Under mpirun the map rows are split into one
+// contiguous block per rank; rank 0 gathers them, draws the decorations and writes the PNG.
+// Every rank reads the file and plans the map itself, so they agree without talking.
+#include <mpi.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "healgrid/app/commands.hpp"
+#include "healgrid/render/cli_values.hpp"
+#include "healgrid/render/healgrid_output.hpp"
+#include "healgrid/render/map_renderer.hpp"
+#include "healgrid/util/mpi_util.hpp"
+
+namespace po = boost::program_options;
+
+namespace healgrid {
+namespace {
+
+constexpr const char* kDetails = R"(
+Each map pixel is inverse-projected (PROJ) to longitude/latitude, converted with the file's
+latitude convention and looked up by HEALPix cell id: exact at any size. Cells without data are
+drawn light grey, outside the projection's domain white. The colour range defaults to the 2nd to
+98th percentile of the cells with data (symmetric about 0 with a diverging colormap).
+Negative numbers may follow --extent and --range directly (--extent -60,72,-30,84).
+)";
+
+struct Parsed {
+  std::string input, png;
+  RenderOptions options;
+  bool help = false;
+};
+
+// Returns 0, or 2 with `error` set.
+int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& error,
+          std::string& help) {
+  std::string projection = "auto", size = "1000", extent = "auto", range;
+  bool no_graticule = false;
+  po::options_description d("healgrid render options");
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("input", po::value<std::string>(&out.input), "the healgrid output (NetCDF), positional")
+    ("png", po::value<std::string>(&out.png), "the image to write (PNG), required")
+    ("var", po::value<std::string>(&out.options.variable)->default_value("h_mean"),
+     "variable to draw: any variable on the cell_ids dimension")
+    ("projection", po::value<std::string>(&projection)->default_value("auto"),
+     "south-polar-stereo (EPSG:3031), north-polar-stereo (EPSG:3413), mollweide, plate-carree;"
+     " auto: polar stereographic when all data are beyond 45 degrees of one hemisphere, else "
+     "mollweide")
+    ("size", po::value<std::string>(&size)->default_value("1000"),
+     "map area in pixels: WIDTH (height from the extent) or WIDTHxHEIGHT")
+    ("extent", po::value<std::string>(&extent)->default_value("auto"),
+     "auto (the data's extent), global (mollweide, plate-carree) or "
+     "lon_min,lat_min,lon_max,lat_max in degrees")
+    ("range", po::value<std::string>(&range), "colour range lo,hi (default: 2nd..98th percentile)")
+    ("cmap", po::value<std::string>(&out.options.colormap)->default_value("viridis"),
+     "viridis, cividis or rdbu_r (diverging: blue low, red high)")
+    ("log", po::bool_switch(&out.options.log_scale), "logarithmic colour scale (e.g. --var count)")
+    ("no-graticule", po::bool_switch(&no_graticule), "leave out the latitude/longitude lines");
+  // clang-format on
+  std::ostringstream h;
+  h << "usage: [mpirun -np N] healgrid render OUT.nc --png MAP.png [options]\n\n"
+    << "Draws one variable of a healgrid output as a map picture in a polar or global\n"
+    << "projection, with title, colorbar and graticule.\n\n"
+    << d << kDetails;
+  help = h.str();
+  po::positional_options_description positional;
+  positional.add("input", 1);
+  try {
+    const auto args = join_negative_values(raw_args, {"--extent", "--range"});
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(d).positional(positional).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      out.help = true;
+      return 0;
+    }
+    if (out.input.empty()) throw std::invalid_argument("the output file to render is missing");
+    if (out.png.empty()) throw std::invalid_argument("--png: the image path is missing");
+    if (projection != "auto") out.options.projection = parse_projection(projection);
+    const auto [w, hgt] = parse_size("--size", size);
+    out.options.map_width = w;
+    out.options.map_height = hgt;
+    if (extent == "global") {
+      out.options.global_extent = true;
+    } else if (extent != "auto") {
+      const auto v = parse_numbers("--extent", extent, 4);
+      out.options.bbox = std::array<double, 4>{v[0], v[1], v[2], v[3]};
+    }
+    if (!range.empty()) {
+      const auto v = parse_numbers("--range", range, 2);
+      out.options.range = std::array<double, 2>{v[0], v[1]};
+    }
+    Colormap::named(out.options.colormap);  // validates the name
+    out.options.graticule = !no_graticule;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return 2;
+  }
+  return 0;
+}
+
+int agree_max(int rc) {
+  int all = rc;
+  MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return all;
+}
+
+void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long long pixels,
+            int ranks, double t_plan, double t_render, double t_png) {
+  const MapPlan& m = r.plan();
+  std::printf("healgrid render: wrote %s (%dx%d px) in %.2f s on %d rank(s)\n", p.png.c_str(),
+              L.width, L.height, t_plan + t_render + t_png, ranks);
+  std::printf("  variable: %s (%s%s%s), %zu cells with data, %lld map pixels with data\n",
+              r.variable().name.c_str(), r.variable().long_name.c_str(),
+              r.variable().units.empty() ? "" : ", ", r.variable().units.c_str(), m.cells_with_data,
+              pixels);
+  std::printf("  projection: %s (%s)\n", to_string(m.projection), crs_definition(m.projection));
+  std::printf("  map area: x0=%d y0=%d width=%d height=%d pixels\n", L.map_x0, L.map_y0,
+              m.map_width, m.map_height);
+  std::printf("  extent: x_min=%.17g x_max=%.17g y_min=%.17g y_max=%.17g (projected metres)\n",
+              m.x_min, m.x_max, m.y_min, m.y_max);
+  std::printf("  range: %.17g .. %.17g (%s), colormap %s, %s scale\n", m.value_min, m.value_max,
+              m.range_source.c_str(), p.options.colormap.c_str(),
+              p.options.log_scale ? "log" : "linear");
+  std::printf("  colorbar: x0=%d y0=%d width=%d height=%d pixels\n", L.colorbar_x0, L.colorbar_y0,
+              L.colorbar_width, L.colorbar_height);
+  if (p.options.graticule)
+    std::printf("  graticule: %g deg latitude, %g deg longitude\n", m.lat_step, m.lon_step);
+  else
+    std::printf("  graticule: off\n");
+  std::printf("  seconds: read+plan %.2f, render %.2f, png %.2f\n", t_plan, t_render, t_png);
+}
+
+}  // namespace
+
+int render_command(const std::vector<std::string>& args) {
+  const MpiContext mpi = MpiContext::world();
+  Parsed parsed;
+  std::string error, help;
+  int rc = parse(args, parsed, error, help);
+  if (rc == 0 && parsed.help) {
+    if (mpi.rank == 0) std::fputs(help.c_str(), stdout);
+    return 0;
+  }
+
+  // Read, plan and render this rank's rows; the failure (if any) is agreed before any exchange.
+  const double t0 = MPI_Wtime();
+  double t_plan = 0;
+  std::unique_ptr<MapRenderer> renderer;
+  std::vector<std::uint8_t> rows;
+  int first_row = 0, last_row = 0;
+  long long pixels = 0;
+  if (rc == 0) {
+    try {
+      const HealgridOutput output(parsed.input);
+      renderer = std::make_unique<MapRenderer>(output, parsed.options);
+      t_plan = MPI_Wtime() - t0;
+      const int height = renderer->plan().map_height, width = renderer->plan().map_width;
+      first_row = static_cast<int>(static_cast<long long>(height) * mpi.rank / mpi.size);
+      last_row = static_cast<int>(static_cast<long long>(height) * (mpi.rank + 1) / mpi.size);
+      rows.resize(std::size_t(last_row - first_row) * width * 3);
+      pixels = static_cast<long long>(renderer->render_rows(first_row, last_row, rows.data()));
+    } catch (const std::invalid_argument& e) {
+      error = e.what();
+      rc = 2;
+    } catch (const std::exception& e) {
+      error = e.what();
+      rc = 1;
+    }
+  }
+  std::vector<std::string> messages;
+  const bool ok = all_ok(mpi, error, &messages);
+  const int agreed = agree_max(rc);
+  if (!ok || agreed != 0) {
+    if (mpi.rank == 0) {
+      // Ranks usually fail alike (same file, same options): then print the message once.
+      std::set<std::string> texts;
+      for (const auto& m : messages) texts.insert(m.substr(m.find(": ") + 2));
+      const char* hint = agreed == 2 ? " (try healgrid render --help)" : "";
+      if (texts.size() == 1) {
+        std::fprintf(stderr, "healgrid render: %s%s\n", texts.begin()->c_str(), hint);
+      } else {
+        for (const auto& m : messages)
+          std::fprintf(stderr, "healgrid render: %s%s\n", m.c_str(), hint);
+      }
+    }
+    return agreed != 0 ? agreed : 1;
+  }
+
+  // Gather the row blocks on rank 0, in rank order (= row order).
+  const MapPlan& plan = renderer->plan();
+  const int row_bytes = plan.map_width * 3;
+  std::vector<int> counts(mpi.size), displs(mpi.size);
+  for (int r = 0; r < mpi.size; ++r) {
+    const long long a = static_cast<long long>(plan.map_height) * r / mpi.size;
+    const long long b = static_cast<long long>(plan.map_height) * (r + 1) / mpi.size;
+    counts[r] = static_cast<int>((b - a) * row_bytes);
+    displs[r] = static_cast<int>(a * row_bytes);
+  }
+  std::vector<std::uint8_t> map_rgb(mpi.rank == 0 ? std::size_t(plan.map_height) * row_bytes : 0);
+  MPI_Gatherv(rows.data(), static_cast<int>(rows.size()), MPI_UNSIGNED_CHAR, map_rgb.data(),
+              counts.data(), displs.data(), MPI_UNSIGNED_CHAR, 0, mpi.comm);
+  long long total_pixels = 0;
+  MPI_Reduce(&pixels, &total_pixels, 1, MPI_LONG_LONG, MPI_SUM, 0, mpi.comm);
+  const double t_render = MPI_Wtime() - t0 - t_plan;
+
+  rc = 0;
+  if (mpi.rank == 0) {
+    try {
+      ImageLayout layout;
+      const RasterImage image = renderer->compose(map_rgb, &layout);
+      write_png(image, parsed.png);
+      report(parsed, *renderer, layout, total_pixels, mpi.size, t_plan, t_render,
+             MPI_Wtime() - t0 - t_plan - t_render);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "healgrid render: %s\n", e.what());
+      rc = 1;
+    }
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, mpi.comm);
+  return rc;
+}
+
+}  // namespace healgrid

@@ -1,0 +1,215 @@
+// `healgrid synth`: plans synthetic ATL06 granules and writes them, granule i on rank i % size.
+// Every rank parses the same arguments and plans the same list, so they agree without talking;
+// the return code is agreed with MPI_Allreduce so no rank exits alone.
+#include <mpi.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "healgrid/app/commands.hpp"
+#include "healgrid/synth/atl06_synth.hpp"
+
+namespace po = boost::program_options;
+
+namespace healgrid {
+namespace {
+
+constexpr const char* kLayoutHelp = R"(
+Files: ATL06_YYYYMMDDhhmmss_ttttccss_006_01.h5 (granule start time, RGT, cycle, region), written
+under a temporary name and renamed when complete. Layout as NASA's ATL06 release 006:
+  /gt1l ... /gt3r             beam groups; attributes atlas_beam_type (strong/weak per
+                              sc_orient), atlas_pce, atlas_spot_number, groundtrack_id, ...
+  /gtx/land_ice_segments/     1-D, unlimited, chunk 10000, deflate 6 (+ shuffle on integers):
+      latitude, longitude, delta_time (f64), h_li, h_li_sigma, sigma_geo_h (f32, fill
+      3.4028235e38), atl06_quality_summary (i8, fill 127), segment_id (i32)
+  /ancillary_data/            atlas_sdp_gps_epoch, start/end_{rgt,cycle,region,delta_time,...}
+  /orbit_info/                rgt (i16), cycle_number (i8), sc_orient (i8), lan, crossing_time
+Geometry: circular 92-degree orbit, 1387 RGTs per 91-day cycle (cycle 1 from 2018-10-13),
+three beam pairs 3.3 km apart, beams of a pair 90 m apart, one segment every 20 m. Regions:
+Antarctica 10, 11, 12 (50S-79S descending, south pole, 79S-50S ascending; rows south of 60S
+kept); Greenland 3, 4, 5 (59.5N-80N ascending, north pole, descending; rows in 60-84N,
+75W-10W kept). Heights: a smooth ice-sheet dome plus Gaussian noise of h_li_sigma. The same
+options give the same data values on any number of ranks.
+)";
+
+struct Parsed {
+  SynthOptions opts;
+  bool help = false;
+};
+
+po::options_description describe(SynthOptions& o, std::string& region, std::string& seed) {
+  po::options_description d("healgrid synth options");
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("region", po::value<std::string>(&region)->default_value("antarctica"),
+     "antarctica (granule regions 10, 11, 12) or greenland (3, 4, 5)")
+    ("granules", po::value<int>(&o.granules)->default_value(6), "number of granules to write")
+    ("cycle", po::value<int>(&o.cycle)->default_value(1), "first ICESat-2 cycle (1..99)")
+    ("first-rgt", po::value<int>(&o.first_rgt)->default_value(1),
+     "first reference ground track (1..1387)")
+    ("rgt-step", po::value<int>(&o.rgt_step)->default_value(1),
+     "stride between RGTs; past 1387 the walk goes on in the next cycle. Each RGT gives the "
+     "region's three granules (passes that miss Greenland are skipped)")
+    ("seed", po::value<std::string>(&seed)->default_value("1"),
+     "random seed (unsigned 64-bit): noise, fill and quality flags")
+    ("output-dir", po::value<std::string>(&o.out_dir)->default_value("."),
+     "directory for the granules (created if missing)")
+    ("fill-fraction", po::value<double>(&o.fill_fraction)->default_value(0.01, "0.01"),
+     "share of segments whose h_li and h_li_sigma are fill (0..1)")
+    ("bad-quality-fraction",
+     po::value<double>(&o.bad_quality_fraction)->default_value(0.05, "0.05"),
+     "share of segments with atl06_quality_summary = 1 (0..1)");
+  // clang-format on
+  return d;
+}
+
+// Returns 0 on success, else 2 with `error` set. Range checks are left to plan_synth.
+int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
+          std::string& help) {
+  std::string region, seed;
+  const auto desc = describe(out.opts, region, seed);
+  help = [&] {
+    std::ostringstream s;
+    s << "usage: [mpirun -np N] healgrid synth [options]\n\n"
+      << "Writes synthetic ICESat-2 ATL06 granules (HDF5) that readers cannot tell from NASA's\n"
+      << "by layout; granule i is written by MPI rank i % N.\n\n"
+      << desc << kLayoutHelp;
+    return s.str();
+  }();
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      out.help = true;
+      return 0;
+    }
+  } catch (const po::error& e) {
+    error = e.what();
+    return 2;
+  }
+  if (region == "antarctica") {
+    out.opts.region = SynthRegion::antarctica;
+  } else if (region == "greenland") {
+    out.opts.region = SynthRegion::greenland;
+  } else {
+    error = "--region: expected antarctica or greenland, got '" + region + "'";
+    return 2;
+  }
+  // Digits only: lexical_cast would wrap "-1" to 2^64 - 1.
+  const bool digits = !seed.empty() && seed.size() <= 20 &&
+                      seed.find_first_not_of("0123456789") == std::string::npos;
+  try {
+    if (!digits) throw std::out_of_range(seed);
+    out.opts.seed = std::stoull(seed);
+  } catch (const std::exception&) {
+    error = "--seed: expected an unsigned 64-bit integer, got '" + seed + "'";
+    return 2;
+  }
+  if (out.opts.out_dir.empty()) {
+    error = "--output-dir: must not be empty";
+    return 2;
+  }
+  return 0;
+}
+
+int agree(int rc) {
+  int all = rc;
+  MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return all;
+}
+
+}  // namespace
+
+int synth_command(const std::vector<std::string>& args) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const double t_start = MPI_Wtime();
+
+  Parsed parsed;
+  std::string error, help;
+  int rc = parse(args, parsed, error, help);
+  std::vector<SynthGranule> plan;
+  if (rc == 0 && !parsed.help) {
+    try {
+      plan = plan_synth(parsed.opts);
+    } catch (const std::invalid_argument& e) {
+      error = e.what();
+      rc = 2;
+    } catch (const std::exception& e) {
+      error = e.what();
+      rc = 1;
+    }
+  }
+  if (const int all = agree(rc); all != 0) {
+    if (rank == 0) {
+      std::fprintf(stderr, "healgrid synth: %s%s\n", error.c_str(),
+                   all == 2 ? " (try healgrid synth --help)" : "");
+    }
+    return all;
+  }
+  if (parsed.help) {
+    if (rank == 0) std::fputs(help.c_str(), stdout);
+    return 0;
+  }
+
+  const SynthOptions& opts = parsed.opts;
+  namespace fs = std::filesystem;
+  if (rank == 0) {
+    std::error_code ec;
+    fs::create_directories(opts.out_dir, ec);
+    if (ec || !fs::is_directory(opts.out_dir, ec)) {
+      std::fprintf(stderr, "healgrid synth: --output-dir '%s': cannot create directory%s%s\n",
+                   opts.out_dir.c_str(), ec ? ": " : "", ec ? ec.message().c_str() : "");
+      rc = 1;
+    }
+  }
+  if (agree(rc) != 0) return 1;
+
+  // Each rank writes its share; a failure stops that rank's writing but not its collectives.
+  double bytes = 0;
+  long long written = 0;
+  for (std::size_t i = static_cast<std::size_t>(rank); i < plan.size(); i += size) {
+    const double t0 = MPI_Wtime();
+    try {
+      const std::string path = write_synth_granule(plan[i], opts);
+      const double b = static_cast<double>(fs::file_size(path));
+      bytes += b;
+      ++written;
+      if (rank == 0) {
+        std::printf("[%zu/%zu] %s  %.1f MB  %.2f s\n", i + 1, plan.size(), path.c_str(), b / 1e6,
+                    MPI_Wtime() - t0);
+        std::fflush(stdout);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "healgrid synth: rank %d: %s\n", rank, e.what());
+      rc = 1;
+      break;
+    }
+  }
+  double totals[2] = {bytes, static_cast<double>(written)};
+  MPI_Allreduce(MPI_IN_PLACE, totals, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  rc = agree(rc);
+  const double seconds = MPI_Wtime() - t_start;
+  if (rank == 0) {
+    std::printf(
+        "healgrid synth: %s %lld of %zu granules, %.1f MB, to %s in %.2f s (%.1f MB/s) "
+        "on %d rank%s\n",
+        rc == 0 ? "wrote" : "FAILED after writing", static_cast<long long>(totals[1]), plan.size(),
+        totals[0] / 1e6, opts.out_dir.c_str(), seconds, totals[0] / 1e6 / std::max(seconds, 1e-9),
+        size, size == 1 ? "" : "s");
+  }
+  return rc;
+}
+
+}  // namespace healgrid

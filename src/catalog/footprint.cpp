@@ -1,0 +1,234 @@
+#include "healgrid/catalog/footprint.hpp"
+
+#include <healpix_base.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "healgrid/grid/latitude.hpp"
+
+namespace healgrid {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kDeg = kPi / 180.0;
+// Area cells are found by testing every cell centre: above this order they are found at it and
+// expanded to children (a superset, still inclusive).
+constexpr int kMaxCentreTestOrder = 8;
+
+T_Healpix_Base<std::int64_t> nested_base(int order) {
+  T_Healpix_Base<std::int64_t> base;
+  base.Set(order, NEST);
+  return base;
+}
+
+double to_sphere_lat(double lat, LatitudeConvention convention) {
+  lat = std::clamp(lat, -90.0, 90.0);
+  return convention == LatitudeConvention::authalic ? geodetic_to_authalic_deg(lat) : lat;
+}
+
+vec3 to_vec(const LonLat& p, LatitudeConvention convention) {
+  return pointing(kPi / 2 - to_sphere_lat(p.lat, convention) * kDeg, p.lon * kDeg).to_vec3();
+}
+
+double det(const vec3& a, const vec3& b, const vec3& c) { return dotprod(a, crossprod(b, c)); }
+
+// The ring as unit vectors, closing vertex and repeated vertices dropped.
+std::vector<vec3> ring_vectors(const Ring& ring, LatitudeConvention convention) {
+  std::vector<vec3> v;
+  for (const auto& p : ring) {
+    const vec3 x = to_vec(p, convention);
+    if (v.empty() || (x - v.back()).SquaredLength() > 1e-24) v.push_back(x);
+  }
+  while (v.size() > 1 && (v.front() - v.back()).SquaredLength() <= 1e-24) v.pop_back();
+  return v;
+}
+
+// Ear clipping on the sphere (counter-clockwise seen from outside): triangles are convex, as
+// query_polygon_inclusive requires. Footprints are far smaller than a hemisphere.
+std::vector<std::vector<vec3>> triangulate(std::vector<vec3> v) {
+  vec3 centre(0, 0, 0);
+  for (const auto& x : v) centre += x;
+  centre.Normalize();
+  double signed_area = 0;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    signed_area += det(centre, v[i], v[(i + 1) % v.size()]);
+  if (signed_area < 0) std::reverse(v.begin(), v.end());
+  std::vector<std::vector<vec3>> triangles;
+  while (v.size() > 3) {
+    const std::size_t n = v.size();
+    std::size_t best = n, most_convex = 0;
+    double most = -1e300;
+    for (std::size_t i = 0; i < n && best == n; ++i) {
+      const vec3 &a = v[(i + n - 1) % n], &b = v[i], &c = v[(i + 1) % n];
+      const double turn = det(a, b, c);
+      if (turn > most) most = turn, most_convex = i;
+      if (turn <= 0) continue;
+      bool empty = true;
+      for (std::size_t j = 0; j < n && empty; ++j) {
+        if (j == i || j == (i + 1) % n || j == (i + n - 1) % n) continue;
+        empty = !(det(a, b, v[j]) >= 0 && det(b, c, v[j]) >= 0 && det(c, a, v[j]) >= 0);
+      }
+      if (empty) best = i;
+    }
+    if (best == n) best = most_convex;  // degenerate ring: clip the least bad corner
+    triangles.push_back({v[(best + n - 1) % n], v[best], v[(best + 1) % n]});
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(best));
+  }
+  if (v.size() == 3) triangles.push_back(v);
+  return triangles;
+}
+
+// Cells of the points sampled along a to b (great circle) every `step` radians, with their
+// neighbours: the fallback for triangles too thin for healpix_cxx.
+void add_edge_cells(const T_Healpix_Base<std::int64_t>& base, const vec3& a, const vec3& b,
+                    double step, std::vector<std::int64_t>& out) {
+  const double angle = std::acos(std::clamp(dotprod(a, b), -1.0, 1.0));
+  const int n = std::max(1, static_cast<int>(std::ceil(angle / step)));
+  for (int k = 0; k <= n; ++k) {
+    const double t = static_cast<double>(k) / n;
+    vec3 p = a * (1 - t) + b * t;
+    if (p.SquaredLength() < 1e-30) continue;
+    p.Normalize();
+    const auto cell = base.vec2pix(p);
+    out.push_back(cell);
+    fix_arr<std::int64_t, 8> around;
+    base.neighbors(cell, around);
+    for (int j = 0; j < 8; ++j)
+      if (around[j] >= 0) out.push_back(around[j]);
+  }
+}
+
+double cell_step_radians(int order) {
+  return std::sqrt(4 * kPi / (12.0 * std::pow(4.0, order))) / 4;
+}
+
+std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+bool inside_planar(const Ring& ring, double lon, double lat) {
+  bool inside = false;
+  for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+    const auto &a = ring[i], &b = ring[j];
+    if ((a.lat > lat) != (b.lat > lat) &&
+        lon < (b.lon - a.lon) * (lat - a.lat) / (b.lat - a.lat) + a.lon)
+      inside = !inside;
+  }
+  return inside;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> footprint_cells(const std::vector<Ring>& rings, int order,
+                                          LatitudeConvention convention) {
+  const auto base = nested_base(order);
+  std::vector<std::int64_t> cells;
+  for (const auto& ring : rings) {
+    const auto v = ring_vectors(ring, convention);
+    if (v.empty()) continue;
+    if (v.size() < 3) {  // a point or a line: its cells and their neighbours
+      add_edge_cells(base, v.front(), v.back(), cell_step_radians(order), cells);
+      continue;
+    }
+    for (const auto& tri : triangulate(v)) {
+      std::vector<pointing> corners(tri.begin(), tri.end());
+      try {
+        rangeset<std::int64_t> found;
+        base.query_polygon_inclusive(corners, found, 4);
+        for (const auto c : found.toVector()) cells.push_back(c);
+      } catch (const PlanckError&) {  // degenerate (collinear) corner
+        for (int k = 0; k < 3; ++k)
+          add_edge_cells(base, tri[k], tri[(k + 1) % 3], cell_step_radians(order), cells);
+      }
+    }
+  }
+  return sorted_unique(std::move(cells));
+}
+
+std::vector<std::int64_t> area_cells(const std::vector<Ring>& rings, int order,
+                                     LatitudeConvention convention) {
+  const int test_order = std::min(order, kMaxCentreTestOrder);
+  const auto base = nested_base(test_order);
+  std::vector<std::int64_t> cells;
+  // Cells whose centre is inside (centres converted back to geodetic latitude).
+  for (std::int64_t c = 0; c < base.Npix(); ++c) {
+    const pointing p = base.pix2ang(c);
+    double lat = 90 - p.theta / kDeg;
+    if (convention == LatitudeConvention::authalic) lat = authalic_to_geodetic_deg(lat);
+    double lon = p.phi / kDeg;
+    if (lon > 180) lon -= 360;
+    for (const auto& ring : rings) {
+      if (inside_planar(ring, lon, lat) || inside_planar(ring, lon + 360, lat) ||
+          inside_planar(ring, lon - 360, lat)) {
+        cells.push_back(c);
+        break;
+      }
+    }
+  }
+  // Cells near the boundary, sampled along each lon/lat edge.
+  const double step_deg = cell_step_radians(test_order) / kDeg;
+  for (const auto& ring : rings) {
+    for (std::size_t i = 0; i + 1 < ring.size() || (i + 1 == ring.size() && ring.size() > 2); ++i) {
+      const auto& a = ring[i];
+      const auto& b = ring[(i + 1) % ring.size()];
+      const double span = std::max(std::fabs(b.lon - a.lon), std::fabs(b.lat - a.lat));
+      const int n = std::max(1, static_cast<int>(std::ceil(span / step_deg)));
+      for (int k = 0; k <= n; ++k) {
+        const double t = static_cast<double>(k) / n;
+        const LonLat p{a.lon + (b.lon - a.lon) * t, a.lat + (b.lat - a.lat) * t};
+        const auto v = to_vec(p, convention);
+        add_edge_cells(base, v, v, 1.0, cells);
+      }
+    }
+  }
+  return cells_at_order(sorted_unique(std::move(cells)), test_order, order);
+}
+
+Ring bbox_ring(const BoundingBox& box) {
+  const double east = box.east < box.west ? box.east + 360 : box.east;
+  return {{box.west, box.south}, {east, box.south}, {east, box.north}, {box.west, box.north}};
+}
+
+Ring parse_cmr_polygon_string(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<double> numbers;
+  for (double x; in >> x;) numbers.push_back(x);
+  if (!in.eof() || numbers.size() % 2 != 0 || numbers.size() < 6)
+    throw std::invalid_argument("CMR polygon \"" + text.substr(0, 60) +
+                                "\": expected pairs of numbers \"lat lon lat lon ...\"");
+  Ring ring;
+  for (std::size_t i = 0; i < numbers.size(); i += 2) {
+    if (std::fabs(numbers[i]) > 90)
+      throw std::invalid_argument("CMR polygon: latitude " + std::to_string(numbers[i]) +
+                                  " out of range");
+    ring.push_back({numbers[i + 1], numbers[i]});
+  }
+  return ring;
+}
+
+std::vector<std::int64_t> intersect_cells(const std::vector<std::int64_t>& a,
+                                          const std::vector<std::int64_t>& b) {
+  std::vector<std::int64_t> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::vector<std::int64_t> cells_at_order(const std::vector<std::int64_t>& cells, int from_order,
+                                         int to_order) {
+  std::vector<std::int64_t> out;
+  if (to_order >= from_order) {
+    const int shift = 2 * (to_order - from_order);
+    for (const auto c : cells)
+      for (std::int64_t k = 0; k < (std::int64_t{1} << shift); ++k) out.push_back((c << shift) + k);
+    return out;
+  }
+  for (const auto c : cells) out.push_back(c >> (2 * (from_order - to_order)));
+  return sorted_unique(std::move(out));
+}
+
+}  // namespace healgrid

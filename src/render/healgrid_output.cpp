@@ -1,0 +1,133 @@
+#include "healgrid/render/healgrid_output.hpp"
+
+#include <cmath>
+#include <limits>
+#include <regex>
+#include <stdexcept>
+
+#include "healgrid/grid/healpix_grid.hpp"
+
+namespace healgrid {
+namespace {
+
+[[noreturn]] void not_healgrid(const std::string& path, const std::string& why) {
+  throw std::runtime_error(path + " is not a healgrid output: " + why);
+}
+
+}  // namespace
+
+HealgridOutput::HealgridOutput(const std::string& path) : reader_(path) {
+  const auto cell_var = reader_.find_var("cell_ids");
+  if (!cell_var) not_healgrid(path, "it has no variable 'cell_ids'");
+  if (reader_.var_dim_names(*cell_var) != std::vector<std::string>{"cell_ids"})
+    not_healgrid(path, "variable 'cell_ids' is not on the dimension 'cell_ids'");
+  if (reader_.text_att(*cell_var, "grid_name").value_or("") != "healpix")
+    not_healgrid(path, "cell_ids has no attribute grid_name = \"healpix\"");
+  if (reader_.text_att(*cell_var, "indexing_scheme").value_or("") != "nested")
+    not_healgrid(path, "cell_ids has no attribute indexing_scheme = \"nested\"");
+  const auto level = reader_.number_att(*cell_var, "level");
+  if (!level || *level != std::floor(*level) || *level < 0 || *level > kMaxOrder)
+    not_healgrid(path, "cell_ids has no integer attribute level in [0, 29]");
+  level_ = static_cast<int>(*level);
+  const auto parent = reader_.number_att(-1, "parent_order");
+  parent_order_ = parent && *parent >= 0 && *parent <= level_ ? static_cast<int>(*parent) : level_;
+
+  const auto convention = reader_.text_att(-1, "latitude_convention");
+  if (!convention) not_healgrid(path, "no global attribute latitude_convention");
+  if (*convention == "authalic") {
+    convention_ = LatitudeConvention::authalic;
+  } else if (*convention == "geodetic") {
+    convention_ = LatitudeConvention::geodetic;
+  } else {
+    throw std::runtime_error(path + ": global attribute latitude_convention = '" + *convention +
+                             "' (expected authalic or geodetic)");
+  }
+
+  cell_ids_ = reader_.read_uint64(*cell_var);
+  const std::uint64_t cells_at_level = 12ull << (2 * level_);
+  for (std::size_t i = 0; i < cell_ids_.size(); ++i) {
+    if (cell_ids_[i] >= cells_at_level)
+      throw std::runtime_error(path + ": cell_ids[" + std::to_string(i) +
+                               "] = " + std::to_string(cell_ids_[i]) + " is not a cell of level " +
+                               std::to_string(level_));
+    if (i > 0 && cell_ids_[i] <= cell_ids_[i - 1])
+      throw std::runtime_error(path + ": cell_ids are not strictly increasing at index " +
+                               std::to_string(i));
+  }
+  for (const auto& name : reader_.var_names()) {
+    if (name != "cell_ids" &&
+        reader_.var_dim_names(reader_.var_id(name)) == std::vector<std::string>{"cell_ids"})
+      variable_names_.push_back(name);
+  }
+}
+
+std::string HealgridOutput::global_text(const std::string& name) const {
+  return reader_.text_att(-1, name).value_or("");
+}
+
+std::optional<long long> HealgridOutput::global_integer(const std::string& name) const {
+  const auto value = reader_.number_att(-1, name);
+  if (!value) return std::nullopt;
+  return static_cast<long long>(*value);
+}
+
+GridVariable HealgridOutput::read_variable(const std::string& name) const {
+  bool known = false;
+  std::string available;
+  for (const auto& v : variable_names_) {
+    known = known || v == name;
+    available += (available.empty() ? "" : ", ") + v;
+  }
+  if (!known)
+    throw std::invalid_argument(path() + ": no variable '" + name + "' on the cell_ids dimension" +
+                                " (available: " + (available.empty() ? "none" : available) + ")");
+  const int var = reader_.var_id(name);
+  GridVariable out;
+  out.name = name;
+  out.long_name = reader_.text_att(var, "long_name").value_or(name);
+  out.units = reader_.text_att(var, "units").value_or("");
+  out.type = reader_.var_type_name(var);
+  out.values = reader_.read_doubles(var);
+  const auto fill = reader_.number_att(var, "_FillValue");
+  if (fill && !std::isnan(*fill)) {
+    for (double& v : out.values)
+      if (v == *fill) v = std::numeric_limits<double>::quiet_NaN();
+  }
+  return out;
+}
+
+std::vector<GranuleRow> HealgridOutput::read_granules() const {
+  const auto name_var = reader_.find_var("granule_name");
+  if (!name_var) return {};
+  const auto names = reader_.read_strings(*name_var);
+  std::vector<GranuleRow> rows(names.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i].name = names[i];
+  if (const auto v = reader_.find_var("granule_status")) {
+    const auto statuses = reader_.read_strings(*v);
+    for (std::size_t i = 0; i < rows.size() && i < statuses.size(); ++i)
+      rows[i].status = statuses[i];
+  }
+  auto integers = [&](const char* var_name, std::int64_t GranuleRow::*field) {
+    const auto v = reader_.find_var(var_name);
+    if (!v) return;
+    const auto values = reader_.read_doubles(*v);
+    for (std::size_t i = 0; i < rows.size() && i < values.size(); ++i)
+      rows[i].*field = static_cast<std::int64_t>(values[i]);
+  };
+  integers("granule_bytes", &GranuleRow::bytes);
+  integers("granule_points_used", &GranuleRow::points_used);
+  // An output of zero granules still has one (empty) provenance row.
+  if (rows.size() == 1 && rows[0].name.empty()) rows.clear();
+  return rows;
+}
+
+std::optional<std::string> granule_start_time(const std::string& granule_name) {
+  static const std::regex kStamp(
+      R"(ATL\d\d[A-Za-z0-9-]*_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_)");
+  std::smatch m;
+  if (!std::regex_search(granule_name, m, kStamp)) return std::nullopt;
+  return m[1].str() + "-" + m[2].str() + "-" + m[3].str() + "T" + m[4].str() + ":" + m[5].str() +
+         ":" + m[6].str() + "Z";
+}
+
+}  // namespace healgrid

@@ -1,0 +1,348 @@
+#include "healgrid/render/map_renderer.hpp"
+
+#include <healpix_base.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+
+#include "healgrid/grid/latitude.hpp"
+
+namespace healgrid {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kMaxPixels = 20000;  // per side
+constexpr int kBboxEdgePoints = 256;
+
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+// Smallest candidate step giving at most max_lines lines over span.
+double nice_step(double span, double max_lines, const std::vector<double>& candidates) {
+  for (double c : candidates)
+    if (span / c <= max_lines) return c;
+  return candidates.back();
+}
+
+// Longitude span (degrees) covered by a set of longitudes: 360 minus the largest gap.
+double longitude_span(std::vector<double> lons) {
+  if (lons.size() < 2) return 0;
+  std::sort(lons.begin(), lons.end());
+  double gap = lons.front() + 360.0 - lons.back();
+  for (std::size_t i = 1; i < lons.size(); ++i) gap = std::max(gap, lons[i] - lons[i - 1]);
+  return 360.0 - gap;
+}
+
+}  // namespace
+
+ProjectionKind default_projection(double min_lat, double max_lat) {
+  if (max_lat <= -45.0) return ProjectionKind::south_polar_stereo;
+  if (min_lat >= 45.0) return ProjectionKind::north_polar_stereo;
+  return ProjectionKind::mollweide;
+}
+
+double percentile_sorted(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return kNaN;
+  const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+}
+
+std::string granule_time_span(const std::vector<GranuleRow>& granules) {
+  std::string first, last;
+  for (const auto& g : granules) {
+    if (!contributed(g)) continue;
+    const auto t = granule_start_time(g.name);
+    if (!t) continue;
+    if (first.empty() || *t < first) first = *t;
+    if (last.empty() || *t > last) last = *t;
+  }
+  if (first.empty()) return "";
+  const std::string a = first.substr(0, 10), b = last.substr(0, 10);
+  return a == b ? a : a + " to " + b;
+}
+
+MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& options)
+    : options_(options),
+      variable_(output.read_variable(options.variable)),
+      grid_(0, output.level(), output.convention()),
+      colormap_(Colormap::named(options.colormap)) {
+  if (options.map_width < 16 || options.map_width > kMaxPixels ||
+      (options.map_height != 0 && (options.map_height < 16 || options.map_height > kMaxPixels)))
+    throw std::invalid_argument("--size: each side must be 16.." + std::to_string(kMaxPixels) +
+                                " pixels");
+  if (options.range) {
+    const auto [lo, hi] = *options.range;
+    if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi))
+      throw std::invalid_argument("--range: need two finite numbers lo,hi with lo < hi");
+    if (options.log_scale && lo <= 0)
+      throw std::invalid_argument("--range: with --log the lower bound must be > 0");
+  }
+  for (std::size_t i = 0; i < variable_.values.size(); ++i) {
+    if (std::isnan(variable_.values[i])) continue;
+    data_ids_.push_back(output.cell_ids()[i]);
+    data_values_.push_back(variable_.values[i]);
+  }
+  plan_.cells_with_data = data_ids_.size();
+
+  // Cell centres (geodetic, for the projection) give the default projection and extent.
+  T_Healpix_Base<std::int64_t> base(output.level(), NEST);
+  std::vector<double> lon(data_ids_.size()), lat(data_ids_.size());
+  double min_lat = 90, max_lat = -90;
+  for (std::size_t i = 0; i < data_ids_.size(); ++i) {
+    const pointing p = base.pix2ang(static_cast<std::int64_t>(data_ids_[i]));
+    const double sphere_lat = 90.0 - p.theta * 180.0 / M_PI;
+    lat[i] = output.convention() == LatitudeConvention::authalic
+                 ? authalic_to_geodetic_deg(sphere_lat)
+                 : sphere_lat;
+    lon[i] = p.phi * 180.0 / M_PI;
+    if (lon[i] > 180.0) lon[i] -= 360.0;
+    min_lat = std::min(min_lat, lat[i]);
+    max_lat = std::max(max_lat, lat[i]);
+  }
+  const bool auto_extent = !options.bbox && !options.global_extent;
+  if (data_ids_.empty() && (auto_extent || !options.projection))
+    throw std::runtime_error(output.path() + ": variable '" + variable_.name +
+                             "' has no cells with data; give --projection and --extent to draw "
+                             "an empty map");
+  plan_.projection =
+      options.projection ? *options.projection : default_projection(min_lat, max_lat);
+  projection_ = std::make_unique<MapProjection>(plan_.projection);
+  plan_extent(lon, lat);
+  plan_range();
+  plan_graticule();
+  plan_labels(output);
+}
+
+void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<double>& lat) {
+  double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+  auto include = [&](std::vector<double> xs, std::vector<double> ys) {
+    projection_->forward(xs.data(), ys.data(), xs.size());
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      if (std::isnan(xs[i])) continue;
+      x0 = std::min(x0, xs[i]);
+      x1 = std::max(x1, xs[i]);
+      y0 = std::min(y0, ys[i]);
+      y1 = std::max(y1, ys[i]);
+    }
+  };
+  if (options_.bbox) {
+    const auto [lon0, lat0, lon1, lat1] = *options_.bbox;
+    if (!(lon0 < lon1) || !(lat0 < lat1) || lat0 < -90 || lat1 > 90 || lon0 < -360 || lon1 > 360)
+      throw std::invalid_argument(
+          "--extent: need lon_min,lat_min,lon_max,lat_max with lon_min < lon_max, "
+          "-90 <= lat_min < lat_max <= 90");
+    std::vector<double> xs, ys;
+    for (int k = 0; k < kBboxEdgePoints; ++k) {
+      const double f = k / double(kBboxEdgePoints - 1);
+      const double lo = lon0 + f * (lon1 - lon0), la = lat0 + f * (lat1 - lat0);
+      xs.insert(xs.end(), {lo, lo, lon0, lon1});
+      ys.insert(ys.end(), {lat0, lat1, la, la});
+    }
+    include(xs, ys);
+  } else if (options_.global_extent) {
+    if (plan_.projection != ProjectionKind::mollweide &&
+        plan_.projection != ProjectionKind::plate_carree)
+      throw std::invalid_argument("--extent global needs --projection mollweide or plate-carree");
+    include({-180.0, 180.0, 0.0, 0.0}, {0.0, 0.0, -90.0, 90.0});
+  } else {
+    include(lon, lat);
+    const double pad_cell = grid_.child_cell_size_km() * 1000.0;
+    const double pad_x = 0.03 * (x1 - x0) + pad_cell, pad_y = 0.03 * (y1 - y0) + pad_cell;
+    x0 -= pad_x, x1 += pad_x, y0 -= pad_y, y1 += pad_y;
+  }
+  if (!(x1 > x0) || !(y1 > y0))
+    throw std::invalid_argument(std::string("--extent: the area does not project to a ") +
+                                "non-empty region in " + to_string(plan_.projection));
+  const double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  int w = options_.map_width, h = options_.map_height;
+  double pixel = 0;
+  if (h == 0) {
+    pixel = (x1 - x0) / w;
+    const double rows = std::round((y1 - y0) / pixel);
+    if (rows > kMaxPixels)
+      throw std::invalid_argument("--size: the extent is " + format_number(rows) +
+                                  " pixels tall at this width; give WIDTHxHEIGHT");
+    h = std::max(16, static_cast<int>(rows));
+  } else {
+    pixel = std::max((x1 - x0) / w, (y1 - y0) / h);
+  }
+  plan_.map_width = w;
+  plan_.map_height = h;
+  plan_.x_min = cx - pixel * w / 2, plan_.x_max = cx + pixel * w / 2;
+  plan_.y_min = cy - pixel * h / 2, plan_.y_max = cy + pixel * h / 2;
+}
+
+void MapRenderer::plan_range() {
+  std::vector<double> v;
+  for (double x : data_values_)
+    if (!options_.log_scale || x > 0) v.push_back(x);
+  std::sort(v.begin(), v.end());
+  double lo = options_.log_scale ? 1 : 0, hi = options_.log_scale ? 10 : 1;
+  if (options_.range) {
+    lo = (*options_.range)[0], hi = (*options_.range)[1];
+    plan_.range_source = "--range";
+  } else if (!v.empty()) {
+    lo = percentile_sorted(v, 2), hi = percentile_sorted(v, 98);
+    plan_.range_source = "2nd..98th percentile";
+    if (colormap_.diverging() && !options_.log_scale) {
+      hi = std::max(std::fabs(lo), std::fabs(hi));
+      lo = -hi;
+      plan_.range_source += ", symmetric about 0";
+    }
+    if (!(hi > lo)) {  // one distinct value: widen so that it maps to the middle
+      const double d = options_.log_scale ? 0 : (lo == 0 ? 1 : std::fabs(lo) * 0.01);
+      lo = options_.log_scale ? lo / 2 : lo - d;
+      hi = options_.log_scale ? hi * 2 : hi + d;
+      plan_.range_source += " (one value, widened)";
+    }
+  } else {
+    plan_.range_source = "no data";
+  }
+  plan_.value_min = lo, plan_.value_max = hi;
+}
+
+void MapRenderer::plan_graticule() {
+  constexpr int kSamples = 65;
+  std::vector<double> xs, ys;
+  for (int j = 0; j < kSamples; ++j)
+    for (int i = 0; i < kSamples; ++i) {
+      xs.push_back(plan_.x_min + (plan_.x_max - plan_.x_min) * i / (kSamples - 1));
+      ys.push_back(plan_.y_min + (plan_.y_max - plan_.y_min) * j / (kSamples - 1));
+    }
+  projection_->inverse(xs.data(), ys.data(), xs.size());
+  double lat0 = 90, lat1 = -90;
+  std::vector<double> lons;
+  for (std::size_t k = 0; k < xs.size(); ++k) {
+    if (std::isnan(ys[k])) continue;
+    lat0 = std::min(lat0, ys[k]);
+    lat1 = std::max(lat1, ys[k]);
+    lons.push_back(xs[k]);
+  }
+  // A pole inside the map: every longitude is on it.
+  bool pole_inside = false;
+  for (double pole : {-90.0, 90.0}) {
+    double x = 0, y = pole;
+    projection_->forward(&x, &y, 1);
+    pole_inside =
+        pole_inside || (x > plan_.x_min && x < plan_.x_max && y > plan_.y_min && y < plan_.y_max);
+  }
+  const std::vector<double> steps = {0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30};
+  plan_.lat_step = nice_step(std::max(lat1 - lat0, 0.0), 7, steps);
+  plan_.lon_step = pole_inside ? 30.0
+                               : nice_step(longitude_span(lons), 8,
+                                           {0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 45, 60, 90});
+}
+
+void MapRenderer::plan_labels(const HealgridOutput& output) {
+  char cell[64];
+  std::snprintf(cell, sizeof cell, "level %d (~%.3g km cells)", output.level(),
+                grid_.child_cell_size_km());
+  title_ = variable_.name;
+  const std::string source = output.global_text("source");
+  if (!source.empty()) title_ += " | " + source;
+  title_ += std::string(" | ") + cell;
+  const std::string span = granule_time_span(output.read_granules());
+  if (!span.empty()) title_ += " | " + span;
+
+  subtitle_ =
+      std::string(to_string(plan_.projection)) + " (" +
+      (plan_.projection == ProjectionKind::plate_carree ? std::string("eqc")
+                                                        : crs_definition(plan_.projection)) +
+      ") | " + std::to_string(plan_.cells_with_data) + " cells with data";
+  if (options_.graticule)
+    subtitle_ += " | graticule " + format_number(plan_.lat_step) + " deg lat, " +
+                 format_number(plan_.lon_step) + " deg lon";
+  colorbar_label_ = variable_.long_name;
+  if (!variable_.units.empty()) colorbar_label_ += " [" + variable_.units + "]";
+  if (options_.log_scale) colorbar_label_ += ", log scale";
+}
+
+Rgb MapRenderer::colour_of(double value) const {
+  double t = 0;
+  if (options_.log_scale) {
+    t = value > 0 ? (std::log10(value) - std::log10(plan_.value_min)) /
+                        (std::log10(plan_.value_max) - std::log10(plan_.value_min))
+                  : 0.0;
+  } else {
+    t = (value - plan_.value_min) / (plan_.value_max - plan_.value_min);
+  }
+  return colormap_.at(t);
+}
+
+std::size_t MapRenderer::render_rows(int first_row, int last_row, std::uint8_t* rgb) const {
+  const int w = plan_.map_width;
+  const double pixel = (plan_.x_max - plan_.x_min) / w;
+  std::vector<double> lon(w), lat(w), below_lon(w), below_lat(w);
+  auto inverse_row = [&](int row, std::vector<double>& lo, std::vector<double>& la) {
+    if (row >= plan_.map_height) {
+      std::fill(lo.begin(), lo.end(), kNaN);
+      std::fill(la.begin(), la.end(), kNaN);
+      return;
+    }
+    for (int c = 0; c < w; ++c) {
+      lo[c] = plan_.x_min + (c + 0.5) * pixel;
+      la[c] = plan_.y_max - (row + 0.5) * pixel;
+    }
+    projection_->inverse(lo.data(), la.data(), w);
+  };
+  // A graticule line is drawn on a pixel whose latitude (longitude) band differs from its right
+  // or lower neighbour's: one-pixel lines at multiples of the steps. Meridians stop at the last
+  // parallel before a pole, where they would merge into a blot.
+  const double lat_step = plan_.lat_step, lon_step = plan_.lon_step;
+  const double meridian_limit = 90.0 - std::min(lat_step, 10.0);
+  auto crosses = [&](double lat_a, double lon_a, double lat_b, double lon_b) {
+    if (std::isnan(lat_b)) return false;
+    if (std::floor(lat_a / lat_step) != std::floor(lat_b / lat_step)) return true;
+    return std::fabs(lat_a) < meridian_limit && std::fabs(lat_b) < meridian_limit &&
+           std::floor(lon_a / lon_step) != std::floor(lon_b / lon_step);
+  };
+
+  std::size_t with_data = 0;
+  inverse_row(first_row, lon, lat);
+  for (int row = first_row; row < last_row; ++row) {
+    if (options_.graticule) inverse_row(row + 1, below_lon, below_lat);
+    std::uint8_t* out = rgb + std::size_t(row - first_row) * w * 3;
+    for (int c = 0; c < w; ++c) {
+      Rgb colour = kPageBackground;
+      if (!std::isnan(lat[c])) {
+        const auto cell = static_cast<std::uint64_t>(grid_.cell(lat[c], lon[c]));
+        const auto it = std::lower_bound(data_ids_.begin(), data_ids_.end(), cell);
+        if (it != data_ids_.end() && *it == cell) {
+          colour = colour_of(data_values_[it - data_ids_.begin()]);
+          ++with_data;
+        } else {
+          colour = kMapBackground;
+        }
+        if (options_.graticule && ((c + 1 < w && crosses(lat[c], lon[c], lat[c + 1], lon[c + 1])) ||
+                                   crosses(lat[c], lon[c], below_lat[c], below_lon[c]))) {
+          auto mix = [](std::uint8_t top, std::uint8_t bottom) {
+            return static_cast<std::uint8_t>(
+                std::lround(top * kGraticuleAlpha + bottom * (1 - kGraticuleAlpha)));
+          };
+          colour = Rgb{mix(kGraticule.r, colour.r), mix(kGraticule.g, colour.g),
+                       mix(kGraticule.b, colour.b)};
+        }
+      }
+      out[3 * c] = colour.r;
+      out[3 * c + 1] = colour.g;
+      out[3 * c + 2] = colour.b;
+    }
+    if (options_.graticule) {
+      lon.swap(below_lon);
+      lat.swap(below_lat);
+    } else if (row + 1 < last_row) {
+      inverse_row(row + 1, lon, lat);
+    }
+  }
+  return with_data;
+}
+
+}  // namespace healgrid

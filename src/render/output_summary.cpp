@@ -1,0 +1,203 @@
+#include "healgrid/render/output_summary.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+#include "healgrid/grid/healpix_grid.hpp"
+
+namespace healgrid {
+namespace {
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string short_number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+OutputSummary summarize_output(const HealgridOutput& output) {
+  OutputSummary s;
+  s.path = output.path();
+  s.title = output.global_text("title");
+  s.source = output.global_text("source");
+  s.healgrid_version = output.global_text("healgrid_version");
+  s.date_created = output.global_text("date_created");
+  s.history = output.global_text("history");
+  s.overrides = output.global_text("healgrid_overrides");
+  s.level = output.level();
+  s.parent_order = output.parent_order();
+  s.latitude_convention = to_string(output.convention());
+  const HealpixGrid grid(s.parent_order, s.level, output.convention());
+  s.cell_size_km = grid.child_cell_size_km();
+  s.cell_area_km2 = s.cell_size_km * s.cell_size_km;
+  s.cells_total = output.cell_ids().size();
+  s.parent_cells = s.cells_total / static_cast<std::size_t>(grid.children_per_parent());
+
+  std::vector<bool> has_data(s.cells_total, false);
+  for (const auto& name : output.variable_names()) {
+    const GridVariable v = output.read_variable(name);
+    VariableSummary vs{v.name, v.long_name, v.units, v.type};
+    double sum = 0;
+    vs.min = std::numeric_limits<double>::infinity();
+    vs.max = -vs.min;
+    for (std::size_t i = 0; i < v.values.size(); ++i) {
+      const double x = v.values[i];
+      if (std::isnan(x)) continue;
+      has_data[i] = true;
+      ++vs.cells_with_values;
+      sum += x;
+      vs.min = std::min(vs.min, x);
+      vs.max = std::max(vs.max, x);
+    }
+    if (vs.cells_with_values == 0) vs.min = vs.max = std::numeric_limits<double>::quiet_NaN();
+    vs.mean = vs.cells_with_values ? sum / static_cast<double>(vs.cells_with_values)
+                                   : std::numeric_limits<double>::quiet_NaN();
+    s.variables.push_back(vs);
+  }
+  for (bool b : has_data) s.cells_with_data += b;
+  s.area_km2 = static_cast<double>(s.cells_with_data) * s.cell_area_km2;
+
+  const auto granules = output.read_granules();
+  long long points_from_rows = 0;
+  for (const auto& g : granules) {
+    ++s.granule_count;
+    points_from_rows += g.points_used;
+    if (g.status.rfind("skipped", 0) == 0) {
+      ++s.granules_skipped;
+      s.granules_not_used.push_back(g);
+      continue;
+    }
+    ++s.granules_used;
+    if (g.status.rfind("empty", 0) == 0) {
+      ++s.granules_empty;
+      s.granules_not_used.push_back(g);
+    }
+    if (!contributed(g)) continue;
+    if (const auto t = granule_start_time(g.name)) {
+      if (s.time_start.empty() || *t < s.time_start) s.time_start = *t;
+      if (s.time_end.empty() || *t > s.time_end) s.time_end = *t;
+    }
+  }
+  s.points_used = output.global_integer("points_used").value_or(points_from_rows);
+  return s;
+}
+
+std::string summary_text(const OutputSummary& s) {
+  std::ostringstream o;
+  o << s.path << "\n";
+  if (!s.title.empty()) o << "  title:      " << s.title << "\n";
+  o << "  product:    " << (s.source.empty() ? "?" : s.source) << ", healgrid "
+    << (s.healgrid_version.empty() ? "?" : s.healgrid_version) << ", created "
+    << (s.date_created.empty() ? "?" : s.date_created) << "\n";
+  o << "  grid:       HEALPix nested, level " << s.level << " (cells ~"
+    << short_number(s.cell_size_km) << " km, " << short_number(s.cell_area_km2)
+    << " km^2), parent order " << s.parent_order << ", " << s.latitude_convention << " latitude\n";
+  o << "  cells:      " << s.cells_total << " in the file (" << s.parent_cells << " parent cells), "
+    << s.cells_with_data << " with data, covering " << short_number(s.area_km2) << " km^2\n";
+  o << "  granules:   " << s.granule_count << " (" << s.granules_used << " used, "
+    << s.granules_empty << " of them empty, " << s.granules_skipped << " skipped), "
+    << s.points_used << " points used\n";
+  o << "  time span:  "
+    << (s.time_start.empty() ? std::string("unknown (no timestamps in the granule names)")
+                             : s.time_start + " to " + s.time_end + " (granule start times)")
+    << "\n";
+  if (!s.overrides.empty()) o << "  overrides:  " << s.overrides << "\n";
+  o << "  variables (over the cells holding a value):\n";
+  for (const auto& v : s.variables) {
+    o << "    " << v.name << " (" << v.type << (v.units.empty() ? "" : ", " + v.units)
+      << "): " << v.cells_with_values << " cells";
+    if (v.cells_with_values)
+      o << ", min " << short_number(v.min) << ", max " << short_number(v.max) << ", mean "
+        << short_number(v.mean);
+    o << "  -- " << v.long_name << "\n";
+  }
+  if (!s.granules_not_used.empty()) {
+    o << "  granules not contributing:\n";
+    for (const auto& g : s.granules_not_used) o << "    " << g.name << ": " << g.status << "\n";
+  }
+  return o.str();
+}
+
+std::string summary_json(const OutputSummary& s) {
+  std::ostringstream o;
+  o << "{\n  \"file\": " << json_string(s.path) << ",\n";
+  o << "  \"title\": " << json_string(s.title) << ",\n";
+  o << "  \"source\": " << json_string(s.source) << ",\n";
+  o << "  \"healgrid_version\": " << json_string(s.healgrid_version) << ",\n";
+  o << "  \"date_created\": " << json_string(s.date_created) << ",\n";
+  o << "  \"history\": " << json_string(s.history) << ",\n";
+  o << "  \"overrides\": " << json_string(s.overrides) << ",\n";
+  o << "  \"grid\": {\"level\": " << s.level << ", \"parent_order\": " << s.parent_order
+    << ", \"indexing_scheme\": \"nested\", \"latitude_convention\": "
+    << json_string(s.latitude_convention) << ", \"cell_size_km\": " << number(s.cell_size_km)
+    << ", \"cell_area_km2\": " << number(s.cell_area_km2) << "},\n";
+  o << "  \"cells\": {\"total\": " << s.cells_total << ", \"parent_cells\": " << s.parent_cells
+    << ", \"with_data\": " << s.cells_with_data << ", \"area_km2\": " << number(s.area_km2)
+    << "},\n";
+  o << "  \"granules\": {\"count\": " << s.granule_count << ", \"used\": " << s.granules_used
+    << ", \"empty\": " << s.granules_empty << ", \"skipped\": " << s.granules_skipped
+    << ", \"points_used\": " << s.points_used
+    << ", \"time_start\": " << (s.time_start.empty() ? "null" : json_string(s.time_start))
+    << ", \"time_end\": " << (s.time_end.empty() ? "null" : json_string(s.time_end))
+    << ", \"not_used\": [";
+  for (std::size_t i = 0; i < s.granules_not_used.size(); ++i) {
+    const auto& g = s.granules_not_used[i];
+    o << (i ? ", " : "") << "{\"name\": " << json_string(g.name)
+      << ", \"status\": " << json_string(g.status) << "}";
+  }
+  o << "]},\n  \"variables\": [";
+  for (std::size_t i = 0; i < s.variables.size(); ++i) {
+    const auto& v = s.variables[i];
+    o << (i ? "," : "") << "\n    {\"name\": " << json_string(v.name)
+      << ", \"long_name\": " << json_string(v.long_name) << ", \"units\": " << json_string(v.units)
+      << ", \"type\": " << json_string(v.type) << ", \"cells_with_values\": " << v.cells_with_values
+      << ", \"min\": " << number(v.min) << ", \"max\": " << number(v.max)
+      << ", \"mean\": " << number(v.mean) << "}";
+  }
+  o << "\n  ]\n}\n";
+  return o.str();
+}
+
+}  // namespace healgrid

@@ -1,0 +1,211 @@
+// The catalog stage's pure parts: digests, cycle windows, granule names, the recorded CMR
+// responses, footprint and area cells (antimeridian, poles), catalog files and .netrc rules.
+#include "healgrid/catalog/catalog.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "healgrid/catalog/catalog_search.hpp"
+#include "healgrid/catalog/checksum.hpp"
+#include "healgrid/catalog/download.hpp"
+#include "healgrid/grid/healpix_grid.hpp"
+
+namespace healgrid {
+namespace {
+
+const std::string kResponses = std::string(HEALGRID_SOURCE_DIR) + "/../shared/data/responses";
+
+nlohmann::json load_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+bool has(const std::vector<std::int64_t>& cells, std::int64_t c) {
+  return std::binary_search(cells.begin(), cells.end(), c);
+}
+
+std::int64_t parent_cell(double lat, double lon, int order = 6) {
+  return HealpixGrid(order, order, LatitudeConvention::authalic).cell(lat, lon);
+}
+
+std::string temp_path(const char* name) {
+  return ::testing::TempDir() + "/healgrid_catalog_test_" + name;
+}
+
+TEST(Checksum, KnownAnswers) {
+  EXPECT_EQ(digest_hex("abc", "SHA-256"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(digest_hex("abc", "md5"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_FALSE(digest_algorithm_known("CRC32"));
+  const auto path = temp_path("abc");
+  std::ofstream(path) << "abc";
+  EXPECT_EQ(file_digest_hex(path), digest_hex("abc"));
+  std::remove(path.c_str());
+}
+
+TEST(GranuleQuery, CycleWindowsAndNames) {
+  EXPECT_EQ(icesat2_cycle_window(1).first, "2018-10-13T00:00:00Z");
+  EXPECT_EQ(icesat2_cycle_window(1).second, "2019-01-12T00:00:00Z");
+  EXPECT_EQ(icesat2_cycle_window(22).first, "2024-01-06T00:00:00Z");  // python datetime
+  const auto f = parse_granule_name("dir/processed_ATL06_20190221121851_08410203_005_01.h5");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rgt, 841);
+  EXPECT_EQ(f->cycle, 2);
+  EXPECT_EQ(f->region, 3);
+  EXPECT_EQ(f->version, 5);
+  GranuleQuery q;
+  q.rgts = {841};
+  q.regions = {2, 3};
+  EXPECT_TRUE(passes_name_filters(q, "ATL06_20190221121851_08410203_005_01.h5"));
+  q.cycles = {22};
+  EXPECT_FALSE(passes_name_filters(q, "ATL06_20190221121851_08410203_005_01.h5"));
+  EXPECT_FALSE(passes_name_filters(q, "not_a_granule.h5"));
+  EXPECT_EQ(parse_int_list("1,5-7", "--rgt"), (std::vector<int>{1, 5, 6, 7}));
+  EXPECT_THROW(parse_bbox("10,20,30"), std::invalid_argument);
+}
+
+TEST(CmrResponses, RecordedGranulesJsonFeed) {
+  const auto path = kResponses + "/earthaccess_atl06.json";
+  std::ifstream probe(path);
+  if (!probe) GTEST_SKIP() << "recorded responses absent: " << path;
+  const auto granules = parse_cmr_json_feed(load_json(path));
+  ASSERT_EQ(granules.size(), 1u);
+  const auto& g = granules[0];
+  EXPECT_EQ(g.id, "G2159085058-NSIDC_ECS");
+  EXPECT_EQ(g.name, "ATL06_20190221121851_08410203_005_01.h5");
+  EXPECT_EQ(g.https_url.rfind("https://n5eil01u.ecs.nsidc.org/", 0), 0u);
+  ASSERT_TRUE(g.footprint);
+  const Ring& ring = g.footprint->at(0);
+  ASSERT_EQ(ring.size(), 7u);  // "lat lon" pairs: lat first
+  EXPECT_DOUBLE_EQ(ring[0].lat, 58.62975669572381);
+  EXPECT_DOUBLE_EQ(ring[0].lon, -47.899339089543176);
+  const auto cells = footprint_cells(*g.footprint, 6, LatitudeConvention::authalic);
+  // Every vertex and every midpoint across the strip (vertex i and its opposite) is covered.
+  for (const auto& p : ring) EXPECT_TRUE(has(cells, parent_cell(p.lat, p.lon)));
+  for (int i = 0; i < 3; ++i) {
+    const auto &a = ring[i], &b = ring[5 - i];
+    EXPECT_TRUE(has(cells, parent_cell((a.lat + b.lat) / 2, (a.lon + b.lon) / 2)));
+  }
+  EXPECT_FALSE(has(cells, parent_cell(68, 0)));
+  EXPECT_LT(cells.size(), 200u);
+}
+
+TEST(CmrResponses, RecordedUmmJson) {
+  const auto path = kResponses + "/earthaccess_atl06_umm.json";
+  std::ifstream probe(path);
+  if (!probe) GTEST_SKIP() << "recorded responses absent: " << path;
+  const auto granules = parse_cmr_umm_page(load_json(path));
+  ASSERT_EQ(granules.size(), 1u);
+  EXPECT_EQ(granules[0].id, "G2159085058-NSIDC_ECS");
+  EXPECT_EQ(granules[0].name, "ATL06_20190221121851_08410203_005_01.h5");
+  EXPECT_EQ(granules[0].time_start, "2019-02-21T12:19:05.196Z");
+  EXPECT_FALSE(granules[0].footprint);  // orbit only: no polygon to query
+}
+
+TEST(FootprintCells, AntimeridianAndPole) {
+  const Ring across{{179, -70}, {-179, -70}, {-179, -69}, {179, -69}};
+  const auto cells = footprint_cells({across}, 6, LatitudeConvention::authalic);
+  EXPECT_TRUE(has(cells, parent_cell(-69.5, 179.9)));
+  EXPECT_TRUE(has(cells, parent_cell(-69.5, -179.9)));
+  EXPECT_FALSE(has(cells, parent_cell(-69.5, 0)));
+  EXPECT_LT(cells.size(), 40u);  // the short way across, not around the globe
+  Ring around;
+  for (int k = 0; k < 12; ++k) around.push_back({-180.0 + 30 * k, -85});
+  const auto polar = footprint_cells({around}, 6, LatitudeConvention::authalic);
+  EXPECT_TRUE(has(polar, parent_cell(-90, 0)));
+  EXPECT_TRUE(has(polar, parent_cell(-87, 100)));
+  EXPECT_FALSE(has(polar, parent_cell(-80, 100)));
+}
+
+TEST(AreaCells, BboxMatchesBruteForceCentres) {
+  const BoundingBox box{170, -80, -170, -60};  // crosses the antimeridian
+  const auto cells = area_cells({bbox_ring(box)}, 4, LatitudeConvention::geodetic);
+  EXPECT_TRUE(has(cells, parent_cell(-70, 175, 4)));
+  EXPECT_TRUE(has(cells, parent_cell(-70, -175, 4)));
+  EXPECT_FALSE(has(cells, parent_cell(-70, 0, 4)));
+  // Independent: every order-4 cell whose centre is in the box (by healpix pix2ang-free
+  // reasoning: sample a dense lon/lat grid inside the box) is included.
+  for (double lat = -79.9; lat < -60; lat += 0.5)
+    for (double lon = 170.1; lon < 190; lon += 0.5)
+      ASSERT_TRUE(has(cells, parent_cell(lat, lon > 180 ? lon - 360 : lon, 4)))
+          << lat << " " << lon;
+  const auto south =
+      area_cells({bbox_ring({-180, -90, 180, -60})}, 4, LatitudeConvention::authalic);
+  EXPECT_TRUE(has(south, parent_cell(-90, 0, 4)));
+  EXPECT_FALSE(has(south, parent_cell(-40, 0, 4)));
+}
+
+TEST(CellsAtOrder, FinerAndCoarser) {
+  EXPECT_EQ(cells_at_order({5}, 3, 4), (std::vector<std::int64_t>{20, 21, 22, 23}));
+  EXPECT_EQ(cells_at_order({20, 23, 24}, 4, 3), (std::vector<std::int64_t>{5, 6}));
+}
+
+TEST(StacPaging, NextLinkKinds) {
+  const nlohmann::json previous = {{"limit", 10}, {"collections", {"c"}}};
+  const nlohmann::json post_page = {{"features", nlohmann::json::array()},
+                                    {"links",
+                                     {{{"rel", "next"},
+                                       {"method", "POST"},
+                                       {"href", "http://127.0.0.1/search"},
+                                       {"body", {{"token", "t2"}}},
+                                       {"merge", true}}}}};
+  const auto next = stac_next_request(post_page, previous);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->method, "POST");
+  EXPECT_EQ(next->body.at("token"), "t2");
+  EXPECT_EQ(next->body.at("limit"), 10);  // merged
+  const nlohmann::json get_page = {
+      {"links", {{{"rel", "next"}, {"href", "http://127.0.0.1/search?page=2"}}}}};
+  EXPECT_EQ(stac_next_request(get_page, previous)->method, "GET");
+  EXPECT_FALSE(stac_next_request(nlohmann::json{{"links", nlohmann::json::array()}}, previous));
+}
+
+TEST(CatalogFile, RoundTripAndMissingGranules) {
+  Catalog c;
+  c.source = "cmr";
+  c.endpoint = "https://example.invalid/search";
+  c.queried_at = "2024-01-01T00:00:00Z";
+  CatalogGranule g;
+  g.id = "G1";
+  g.name = "ATL06_20190221121851_08410203_005_01.h5";
+  g.bytes = 3;
+  g.footprint = std::vector<Ring>{{{-48, 58.6}, {-55, 77}, {-54, 77.8}, {-47.3, 58.7}}};
+  c.granules.push_back(g);
+  finalize_catalog(c, 6, LatitudeConvention::authalic);
+  const auto path = temp_path("catalog.json");
+  write_catalog(path, c);
+  const auto back = read_catalog(path);
+  ASSERT_EQ(back.granules.size(), 1u);
+  EXPECT_EQ(back.granules[0].cells, c.granules[0].cells);
+  EXPECT_EQ(back.cells, c.cells);
+  CatalogSelection selection;
+  try {
+    granules_from_catalog(path, ::testing::TempDir(), 6, LatitudeConvention::authalic, selection);
+    FAIL() << "a missing granule must be reported";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(g.name), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Netrc, LoosePermissionsRefused) {
+  const auto path = temp_path("netrc");
+  std::ofstream(path) << "machine other login a password b\nmachine urs.example login me "
+                         "password secret\n";
+  chmod(path.c_str(), 0644);
+  EXPECT_THROW(read_netrc(path, "urs.example"), std::runtime_error);
+  chmod(path.c_str(), 0600);
+  const auto entry = read_netrc(path, "urs.example");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->login, "me");
+  EXPECT_EQ(entry->password, "secret");
+  EXPECT_FALSE(read_netrc(path, "nowhere.example"));
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace healgrid

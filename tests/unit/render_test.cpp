@@ -1,0 +1,210 @@
+// The render stage's parts that need no output file: projections (known values from pyproj
+// 3.4 / PROJ 9.1), colormaps, the bitmap font, the PNG writer, option values, percentiles and
+// granule timestamps.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "healgrid/render/bitmap_font.hpp"
+#include "healgrid/render/cli_values.hpp"
+#include "healgrid/render/colormap.hpp"
+#include "healgrid/render/healgrid_output.hpp"
+#include "healgrid/render/map_renderer.hpp"
+#include "healgrid/render/projection.hpp"
+#include "healgrid/render/raster_image.hpp"
+
+namespace healgrid {
+namespace {
+
+struct KnownProjection {
+  ProjectionKind kind;
+  double lon, lat, x, y;
+};
+
+// pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat).
+const KnownProjection kKnownProjections[] = {
+    {ProjectionKind::south_polar_stereo, 30, -75, 819391.6192036181, 1419227.9157567972},
+    {ProjectionKind::north_polar_stereo, -50, 72, -171299.44096363947, -1957961.569648178},
+    {ProjectionKind::mollweide, 100, 45, 8077024.836241628, 5340244.911544235},
+    {ProjectionKind::plate_carree, -120, 30, -13358338.895192828, 3339584.723798207},
+};
+
+TEST(MapProjection, ForwardMatchesPyprojAndInverseRoundTrips) {
+  for (const auto& k : kKnownProjections) {
+    const MapProjection projection(k.kind);
+    double x = k.lon, y = k.lat;
+    projection.forward(&x, &y, 1);
+    EXPECT_NEAR(x, k.x, 1e-6) << to_string(k.kind);
+    EXPECT_NEAR(y, k.y, 1e-6) << to_string(k.kind);
+    projection.inverse(&x, &y, 1);
+    EXPECT_NEAR(x, k.lon, 1e-9) << to_string(k.kind);
+    EXPECT_NEAR(y, k.lat, 1e-9) << to_string(k.kind);
+  }
+}
+
+TEST(MapProjection, PointsOffTheWorldAreNaN) {
+  const MapProjection mollweide(ProjectionKind::mollweide);
+  double x = 1.9e7, y = 0;  // right of the ellipse (semi-axis 2 sqrt(2) R = 1.804e7 m)
+  mollweide.inverse(&x, &y, 1);
+  EXPECT_TRUE(std::isnan(x) && std::isnan(y));
+  const MapProjection plate(ProjectionKind::plate_carree);
+  x = 2.1e7, y = 0;  // past 180 degrees east: PROJ would wrap it around
+  plate.inverse(&x, &y, 1);
+  EXPECT_TRUE(std::isnan(x));
+  x = 0, y = 1.1e7;  // past the north pole
+  plate.inverse(&x, &y, 1);
+  EXPECT_TRUE(std::isnan(y));
+}
+
+TEST(MapProjection, NamesRoundTripAndUnknownNamesAreListed) {
+  for (const char* name : {"south-polar-stereo", "north-polar-stereo", "mollweide", "plate-carree"})
+    EXPECT_STREQ(to_string(parse_projection(name)), name);
+  try {
+    parse_projection("robinson");
+    FAIL() << "robinson accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("robinson"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("mollweide"), std::string::npos);
+  }
+  EXPECT_EQ(default_projection(-89, -60), ProjectionKind::south_polar_stereo);
+  EXPECT_EQ(default_projection(59.5, 84), ProjectionKind::north_polar_stereo);
+  EXPECT_EQ(default_projection(-80, 72), ProjectionKind::mollweide);
+  EXPECT_EQ(default_projection(-44, -10), ProjectionKind::mollweide);
+}
+
+TEST(Colormap, EndsAreTheAnchorsAndEntriesInterpolate) {
+  const Colormap viridis = Colormap::named("viridis");
+  EXPECT_EQ(viridis.at(0.0), (Rgb{0x44, 0x01, 0x54}));
+  EXPECT_EQ(viridis.at(1.0), (Rgb{0xfd, 0xe7, 0x25}));
+  EXPECT_EQ(viridis.at(-3.0), viridis.at(0.0));  // clamped
+  EXPECT_EQ(viridis.at(7.0), viridis.at(1.0));
+  EXPECT_EQ(viridis.at(std::nan("")), viridis.at(0.0));
+  // Entry 85 is t = 1/3 = anchor 3 of 10 exactly: 0x31688e.
+  EXPECT_EQ(viridis.table()[85], (Rgb{0x31, 0x68, 0x8e}));
+  // t picks entry floor(256 t): 0.5 -> 128.
+  EXPECT_EQ(viridis.at(0.5), viridis.table()[128]);
+  const Colormap diverging = Colormap::named("rdbu_r");
+  EXPECT_TRUE(diverging.diverging());
+  // 11 anchors: t = 0.5 is the white middle anchor, between entries 127 and 128.
+  EXPECT_EQ(diverging.table()[0], (Rgb{0x05, 0x30, 0x61}));
+  const Rgb mid = diverging.at(0.499);
+  EXPECT_NEAR(mid.r, 0xf7, 2);
+  EXPECT_NEAR(mid.g, 0xf7, 2);
+  EXPECT_FALSE(Colormap::named("cividis").diverging());
+  EXPECT_THROW(Colormap::named("jet"), std::invalid_argument);
+}
+
+TEST(BitmapFont, EveryPrintableGlyphIsWellFormedAndDistinct) {
+  for (int c = 32; c <= 126; ++c) {
+    const auto& rows = glyph(static_cast<char>(c));
+    int ink = 0;
+    for (const char* row : rows) {
+      ASSERT_EQ(std::string(row).size(), static_cast<std::size_t>(kGlyphWidth)) << char(c);
+      for (int i = 0; i < kGlyphWidth; ++i) {
+        ASSERT_TRUE(row[i] == '#' || row[i] == '.') << char(c);
+        ink += row[i] == '#';
+      }
+    }
+    EXPECT_EQ(ink == 0, c == ' ') << "glyph '" << char(c) << "'";
+    for (int d = 32; d < c; ++d) {
+      bool same = true;
+      for (int r = 0; r < kGlyphHeight; ++r)
+        same = same && std::string(glyph(char(c))[r]) == glyph(char(d))[r];
+      EXPECT_FALSE(same) << "'" << char(c) << "' and '" << char(d) << "' look alike";
+    }
+  }
+  EXPECT_EQ(&glyph('\x7f'), &glyph('?'));
+  EXPECT_EQ(text_width("ab", 2), (2 * kGlyphAdvance - 1) * 2);
+}
+
+TEST(RasterImage, TextInksTheGlyphPixelsOnly) {
+  RasterImage image(20, 10, kPageBackground);
+  image.draw_text(1, 1, "L", 1, kInk);
+  // 'L' is a left column and a bottom row.
+  for (int r = 0; r < kGlyphHeight; ++r) EXPECT_EQ(image.get(1, 1 + r), kInk);
+  for (int c = 0; c < kGlyphWidth; ++c) EXPECT_EQ(image.get(1 + c, 7), kInk);
+  EXPECT_EQ(image.get(3, 3), kPageBackground);
+  image.blend(10, 5, Rgb{0, 0, 0}, 0.35);
+  EXPECT_EQ(image.get(10, 5), (Rgb{166, 166, 166}));  // round(255 * 0.65)
+}
+
+TEST(RasterImage, PngIsWrittenCompleteUnderItsName) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("healgrid_render_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "t.png").string();
+  RasterImage image(37, 23, Rgb{10, 20, 30});
+  write_png(image, path);
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 33u);
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  auto be32 = [&](std::size_t at) {
+    return (unsigned(static_cast<unsigned char>(bytes[at])) << 24) |
+           (unsigned(static_cast<unsigned char>(bytes[at + 1])) << 16) |
+           (unsigned(static_cast<unsigned char>(bytes[at + 2])) << 8) |
+           unsigned(static_cast<unsigned char>(bytes[at + 3]));
+  };
+  EXPECT_EQ(bytes.substr(12, 4), "IHDR");
+  EXPECT_EQ(be32(16), 37u);
+  EXPECT_EQ(be32(20), 23u);
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
+  EXPECT_THROW(write_png(image, (dir / "missing" / "t.png").string()), std::runtime_error);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RenderValues, SizesNumbersAndNegativeValues) {
+  EXPECT_EQ(parse_size("--size", "1000"), std::make_pair(1000, 0));
+  EXPECT_EQ(parse_size("--size", "1200x800"), std::make_pair(1200, 800));
+  for (const char* bad : {"", "x", "12x", "-5", "1e3", "10x10x10", "abc"})
+    EXPECT_THROW(parse_size("--size", bad), std::invalid_argument) << bad;
+  EXPECT_EQ(parse_numbers("--extent", "-60,72.5,-30,84", 4),
+            (std::vector<double>{-60, 72.5, -30, 84}));
+  for (const char* bad : {"1,2,3", "1,2,3,4,5", "1,,3,4", "a,b,c,d", "1,2,3,nan", " 1,2,3,4"})
+    EXPECT_THROW(parse_numbers("--extent", bad, 4), std::invalid_argument) << bad;
+  const auto joined =
+      join_negative_values({"f.nc", "--extent", "-60,72,-30,84", "--range", "5,6", "--var", "-x"},
+                           {"--extent", "--range"});
+  EXPECT_EQ(joined, (std::vector<std::string>{"f.nc", "--extent=-60,72,-30,84", "--range", "5,6",
+                                              "--var", "-x"}));
+}
+
+TEST(RenderValues, PercentilesAreNumpysLinearOnes) {
+  // numpy.percentile([3, 1, 4, 1, 5, 9, 2, 6], [0, 2, 50, 98, 100]) = 1, 1, 3.5, 8.58, 9.
+  const std::vector<double> sorted = {1, 1, 2, 3, 4, 5, 6, 9};
+  EXPECT_DOUBLE_EQ(percentile_sorted(sorted, 0), 1);
+  EXPECT_DOUBLE_EQ(percentile_sorted(sorted, 2), 1);
+  EXPECT_DOUBLE_EQ(percentile_sorted(sorted, 50), 3.5);
+  EXPECT_NEAR(percentile_sorted(sorted, 98), 8.58, 1e-12);
+  EXPECT_DOUBLE_EQ(percentile_sorted(sorted, 100), 9);
+  EXPECT_DOUBLE_EQ(percentile_sorted({7}, 98), 7);
+  EXPECT_TRUE(std::isnan(percentile_sorted({}, 50)));
+}
+
+TEST(GranuleNames, TimestampsAndTimeSpan) {
+  EXPECT_EQ(granule_start_time("ATL06_20190416093911_02770303_002_01.h5"), "2019-04-16T09:39:11Z");
+  EXPECT_EQ(granule_start_time("processed_ATL06_20181015100401_02560110_003_01.h5"),
+            "2018-10-15T10:04:01Z");
+  EXPECT_EQ(granule_start_time("processed_ATL07-01_20190222003738_08490201_003_02.h5"),
+            "2019-02-22T00:37:38Z");
+  EXPECT_FALSE(granule_start_time("atl03_clip.h5"));
+  EXPECT_FALSE(granule_start_time("ATL06_2019041609391_x.h5"));  // 13 digits
+  const std::vector<GranuleRow> rows = {
+      {"ATL06_20190613065109_11610303_002_01.h5", 1, 10, "used"},
+      {"ATL06_20190416093911_02770303_002_01.h5", 1, 10, "used"},
+      {"ATL06_20200101000000_00010110_006_01.h5", 1, 0, "skipped: not HDF5"},
+      {"processed_ATL07-01_20180222003738_08490201_003_02.h5", 1, 0, "empty: no beams"},
+      {"atl03_clip.h5", 1, 5, "used"}};
+  EXPECT_EQ(granule_time_span(rows), "2019-04-16 to 2019-06-13");
+  EXPECT_EQ(granule_time_span({rows[0]}), "2019-06-13");
+  EXPECT_EQ(granule_time_span({rows[2], rows[4]}), "");
+}
+
+}  // namespace
+}  // namespace healgrid

@@ -1,0 +1,212 @@
+// A healgrid output read with h5wasm (the NetCDF-4 file is HDF5): cell ids, every per-cell
+// variable, global attributes and the provenance, plus the coarsened values the renderer draws
+// at overview zoom levels. Coarse cells take the mean of their child cells that hold data.
+import h5wasm from 'h5wasm';
+import { nestedNumberToFaceXY } from './healpix.js';
+
+let fileCounter = 0;
+
+function scalar(v) {
+  if (v == null) return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (ArrayBuffer.isView(v) || Array.isArray(v)) return v.length === 1 ? scalar(v[0]) : v;
+  return v;
+}
+
+function attributes(node) {
+  const out = {};
+  for (const [name, attr] of Object.entries(node.attrs)) {
+    try {
+      out[name] = scalar(attr.value);
+    } catch (e) {
+      out[name] = `(unreadable: ${e.message})`;
+    }
+  }
+  return out;
+}
+
+// NetCDF classic char arrays (granules x strlen) as one string per row.
+function charRows(ds) {
+  const v = ds.value;
+  const [rows, width] = ds.shape.length === 2 ? ds.shape : [ds.shape[0], 1];
+  const out = [];
+  for (let r = 0; r < rows; r++) {
+    let s = '';
+    for (let c = 0; c < width; c++) {
+      const ch = v[r * width + c];
+      s += typeof ch === 'string' ? ch : String.fromCharCode(ch);
+    }
+    out.push(s.replace(/\0+$/, ''));
+  }
+  return out;
+}
+
+function column(f, name) {
+  if (!f.keys().includes(name)) return null;
+  const ds = f.get(name);
+  if (ds.shape.length === 2 || typeof ds.value?.[0] === 'string') {
+    return ds.shape.length === 2 ? charRows(ds) : Array.from(ds.value);
+  }
+  return Array.from(ds.value, Number);
+}
+
+export class HealgridDataset {
+  // Parses the file's bytes. Throws an Error naming what is missing.
+  static async fromBuffer(buffer, name) {
+    const { FS } = await h5wasm.ready;
+    const path = `/healgrid-${++fileCounter}.nc`;
+    FS.writeFile(path, new Uint8Array(buffer));
+    const f = new h5wasm.File(path, 'r');
+    try {
+      return new HealgridDataset(f, name);
+    } finally {
+      f.close();
+      FS.unlink(path);
+    }
+  }
+
+  constructor(f, name) {
+    this.name = name;
+    if (!f.keys().includes('cell_ids')) throw new Error(`${name}: no cell_ids variable: not a healgrid output`);
+    const ids = f.get('cell_ids');
+    this.cellIds = ids.value;  // BigUint64Array, strictly increasing
+    this.cellAttrs = attributes(ids);
+    this.attrs = attributes(f);
+    this.count = this.cellIds.length;
+    this.childOrder = Number(this.attrs.child_order ?? this.cellAttrs.level);
+    this.parentOrder = Number(this.attrs.parent_order ?? this.childOrder);
+    this.authalic = String(this.attrs.latitude_convention ?? 'geodetic') === 'authalic';
+    // (hi, lo) halves of each id, little-endian as stored.
+    this.idWords = new Uint32Array(this.cellIds.buffer, this.cellIds.byteOffset, this.count * 2);
+
+    this.variables = [];
+    for (const key of f.keys()) {
+      if (key === 'cell_ids') continue;
+      const ds = f.get(key);
+      if (!ds || !ds.shape || ds.shape.length !== 1 || ds.shape[0] !== this.count) continue;
+      const a = attributes(ds);
+      const raw = ds.value;
+      const fill = a._FillValue;
+      const values = new Float32Array(this.count);  // NaN where the file holds the fill value
+      for (let i = 0; i < this.count; i++) {
+        const v = Number(raw[i]);
+        values[i] = fill !== undefined && (v === Number(fill) || (Number.isNaN(v) && Number.isNaN(Number(fill)))) ? NaN : v;
+      }
+      this.variables.push({
+        name: key, raw, values, fill, units: a.units ?? '', longName: a.long_name ?? key,
+        integer: !(raw instanceof Float32Array || raw instanceof Float64Array), attrs: a,
+      });
+    }
+    this.provenance = {
+      name: column(f, 'granule_name') || [],
+      bytes: column(f, 'granule_bytes') || [],
+      points: column(f, 'granule_points_used') || [],
+      status: column(f, 'granule_status') || [],
+    };
+    this.setupParents();
+    this.levelCache = new Map();
+  }
+
+  // Parent blocks: the contract is 4^(child - parent) consecutive children per parent. A file
+  // that breaks it is drawn with every cell as its own "parent" (slower, still right).
+  setupParents() {
+    let block = 4 ** (this.childOrder - this.parentOrder);
+    const ok = this.count % block === 0 && (() => {
+      for (let k = 0; k < this.count; k += block) {
+        const first = this.cellIds[k], last = this.cellIds[k + block - 1];
+        if (first % BigInt(block) !== 0n || last - first !== BigInt(block - 1)) return false;
+      }
+      return true;
+    })();
+    if (!ok) {
+      this.parentOrder = this.childOrder;
+      block = 1;
+    }
+    this.block = block;
+    this.parentCount = this.count / block;
+    this.parentIds = new Float64Array(this.parentCount);
+    const b = BigInt(block);
+    for (let k = 0; k < this.parentCount; k++) this.parentIds[k] = Number(this.cellIds[k * block] / b);
+    this.parentFXY = this.parentCount ? Array.from(this.parentIds, (id) => nestedNumberToFaceXY(id, this.parentOrder)) : [];
+  }
+
+  variable(name) {
+    return this.variables.find((v) => v.name === name);
+  }
+
+  // Index of the cell with nested id `id` (BigInt) at child order, or -1.
+  indexOf(id) {
+    let lo = 0, hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.cellIds[mid];
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1; else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  // Values at display `level` (parentOrder..childOrder): Float32Array, parent k's sub-cell j
+  // (nested order within the parent) at k * 4^(level - parentOrder) + j.
+  fineLevel(name, level) {
+    const key = `${name}@${level}`;
+    if (this.levelCache.has(key)) return this.levelCache.get(key);
+    const src = this.variable(name).values;
+    const group = 4 ** (this.childOrder - level);
+    let out = src;
+    if (group > 1) {
+      out = new Float32Array(this.count / group);
+      for (let g = 0, i = 0; g < out.length; g++) {
+        let sum = 0, n = 0;
+        for (const end = i + group; i < end; i++) {
+          const v = src[i];
+          if (v === v) { sum += v; n++; }
+        }
+        out[g] = n ? sum / n : NaN;
+      }
+    }
+    this.levelCache.set(key, out);
+    return out;
+  }
+
+  // Cells at display `level` < parentOrder: { ids (Numbers), fxy, values } of the coarse cells
+  // covering parent cells, each the mean of all child cells with data under it.
+  coarseLevel(name, level) {
+    const key = `${name}@${level}`;
+    if (this.levelCache.has(key)) return this.levelCache.get(key);
+    const src = this.variable(name).values;
+    const div = 4 ** (this.parentOrder - level);
+    const ids = [], values = [];
+    let current = -1, sum = 0, n = 0;
+    for (let k = 0; k < this.parentCount; k++) {
+      const id = Math.floor(this.parentIds[k] / div);
+      if (id !== current) {
+        if (current >= 0) { ids.push(current); values.push(n ? sum / n : NaN); }
+        current = id; sum = 0; n = 0;
+      }
+      for (let i = k * this.block, end = i + this.block; i < end; i++) {
+        const v = src[i];
+        if (v === v) { sum += v; n++; }
+      }
+    }
+    if (current >= 0) { ids.push(current); values.push(n ? sum / n : NaN); }
+    const out = { ids, values: Float32Array.from(values), fxy: ids.map((id) => nestedNumberToFaceXY(id, level)) };
+    this.levelCache.set(key, out);
+    return out;
+  }
+
+  // A robust default colour range: the 2nd and 98th percentiles of a sample of the values.
+  defaultRange(name) {
+    const src = this.variable(name).values;
+    const step = Math.max(1, Math.floor(src.length / 200000));
+    const sample = [];
+    for (let i = 0; i < src.length; i += step) if (src[i] === src[i]) sample.push(src[i]);
+    if (!sample.length) return [0, 1];
+    sample.sort((a, b) => a - b);
+    const at = (q) => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))];
+    let lo = at(0.02), hi = at(0.98);
+    if (!(hi > lo)) { lo = sample[0]; hi = sample[sample.length - 1]; }
+    if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+    return [lo, hi];
+  }
+}

@@ -28,7 +28,6 @@ from common import Checks  # isort: skip
 
 import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
-import render_reference as rr  # noqa: E402
 
 AUTHALIC_RADIUS_KM = 6371.0072
 STAMP = re.compile(r"ATL\d\d[A-Za-z0-9-]*_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_")

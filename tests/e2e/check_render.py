@@ -138,7 +138,7 @@ def check_extent_holds_data(checks, label, report, ids, values, level, conventio
     checks.check(out == 0, f"{label}: {out} cells with data lie outside the auto extent")
 
 
-def check_graticule(checks, label, with_lines, without_lines, report, convention_lat_span):
+def check_graticule(checks, label, with_lines, without_lines, report, lat_span):
     """Lines only darken (black at alpha 0.35) and run along multiples of the latitude step."""
     a = rr.map_area(with_lines, report).astype(int)
     b = rr.map_area(without_lines, report).astype(int)
@@ -148,9 +148,9 @@ def check_graticule(checks, label, with_lines, without_lines, report, convention
     wrong = np.count_nonzero(np.any(a[diff] != blended[diff], axis=1))
     checks.check(wrong == 0, f"{label}: {wrong} graticule pixels are not the blended colour")
     step = report["graticule"][0]
-    lat_lo, lat_hi = convention_lat_span
+    lat_lo, lat_hi = lat_span
     parallels = [p for p in np.arange(np.ceil(lat_lo / step), np.floor(lat_hi / step) + 1) * step]
-    checks.check(parallels, f"{label}: no parallel of step {step} inside {convention_lat_span}")
+    checks.check(parallels, f"{label}: no parallel of step {step} inside {lat_span}")
     for lat in parallels[:3]:
         lon = np.linspace(-180, 180, 20001)
         cols, rows = rr.forward_pixels(report, lon, np.full(lon.size, lat))

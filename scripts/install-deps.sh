@@ -25,6 +25,8 @@ packages=(
   python3-pyproj python3-pil
   # browser viewer tests (viewer/): Debian's chromium, driven by playwright-core from npm
   chromium chromium-driver
+  # cluster operation (jobs/, campaigns): a real single-node Slurm in the tests
+  slurm-wlm munge
 )
 
 missing=()

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The sanitizer stage of CI: builds healgrid with AddressSanitizer + UndefinedBehaviorSanitizer
-# (-DHEALGRID_SANITIZE=ON, Debug: quickest to build) and runs the unit tests plus a subset of the MPI
-# end-to-end tests (real granules at 2 ranks, bad input, the bad-granule corpus) under it, with
-# leak detection on (OpenMPI's own exit-time allocations suppressed by tests/sanitize/lsan.supp).
-# Any sanitizer report fails the run (halt_on_error, abort_on_error: the rank dies, mpirun and
-# the test fail).
-#   scripts/test-sanitize.sh [ctest args...]    BUILD dir: $HEALGRID_SANITIZE_BUILD_DIR
+# (-DHEALGRID_SANITIZE=ON, Debug: the quickest to build) and runs the unit tests plus a subset of
+# the MPI end-to-end tests (real granules at 2 ranks, bad input, the bad-granule corpus) under
+# it, with leak detection on (OpenMPI's own exit-time allocations suppressed by
+# tests/sanitize/lsan.supp). Any sanitizer report fails the run (halt_on_error, abort_on_error:
+# the rank dies, mpirun and the test fail).
+#   scripts/test-sanitize.sh [ctest args...]    build dir: $HEALGRID_SANITIZE_BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${HEALGRID_SANITIZE_BUILD_DIR:-build-sanitize}

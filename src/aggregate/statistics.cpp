@@ -70,6 +70,27 @@ double stat_quantile_sorted(const double* sorted, std::size_t n, double q) {
 void CellValues::clear() {
   for (auto& c : columns_) c.clear();
   std::fill(sorted_ready_.begin(), sorted_ready_.end(), false);
+  std::fill(selection_ready_.begin(), selection_ready_.end(), false);
+}
+
+double CellValues::quantile(std::size_t v, double q) {
+  const std::size_t n = columns_[v].size();
+  if (n == 0) return kNaN;
+  if (n <= 32 || sorted_ready_[v]) return stat_quantile_sorted(sorted(v).data(), n, q);
+  auto& a = selection_[v];
+  if (!selection_ready_[v]) {
+    a = columns_[v];
+    selection_ready_[v] = true;
+  }
+  // The same index arithmetic as stat_quantile_sorted, on the two order statistics needed.
+  const double index = q * static_cast<double>(n - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(index));
+  std::nth_element(a.begin(), a.begin() + lo, a.end());
+  const double x_lo = a[lo];
+  if (lo + 1 >= n) return x_lo;
+  const double x_hi = *std::min_element(a.begin() + lo + 1, a.end());
+  const double pair[2] = {x_lo, x_hi};
+  return stat_quantile_sorted(pair, 2, index - static_cast<double>(lo));
 }
 
 const std::vector<double>& CellValues::sorted(std::size_t v) {
@@ -96,7 +117,7 @@ double CellValues::compute(const StatisticSpec& s, int variable, int sigma) {
       return stat_weighted_mean(x.data(), columns_[sigma].data(), n);
     case StatFunction::weighted_mean_sigma:
       return stat_weighted_mean_sigma(columns_[sigma].data(), n);
-    case StatFunction::quantile: return stat_quantile_sorted(sorted(variable).data(), n, s.q);
+    case StatFunction::quantile: return quantile(variable, s.q);
   }
   return kNaN;
 }

@@ -6,7 +6,7 @@ pair, 5 km either side, every 10 km). Checks: every point's parent cell (healpy,
 is among its granule's catalog cells; with a bbox south of 82S only the polar granule is read;
 the output's cells lie in the catalog's planned cells and equal, cell for cell, a plain
 `run --input` of all three granules on those cells; the output names the catalog and its
-SHA-256.
+SHA-256. `run` given the query itself writes the catalog beside the output and names it.
 """
 
 import hashlib
@@ -144,6 +144,17 @@ def main():
                         a, b = ds[var].values, ref[var].values[keep]
                         checks.check(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"),
                                      f"{var} differs from the full run on the planned cells")
+            # The query given to run directly: rank 0 resolves, the catalog lands beside OUT.
+            direct = os.path.join(tmp, "direct.nc")
+            if common.run_healgrid_ok(["--cmr-url", f"{server.url}/cmr/gen", "--bbox",
+                                       "-180,-90,180,-82", "--cache-dir", cache, "--output",
+                                       direct, "-q"], 2, checks, "run with a query"):
+                beside = os.path.join(tmp, "direct.catalog.json")
+                attrs = common.open_output(direct).attrs
+                checks.check(os.path.isfile(beside) and attrs.get("healgrid_catalog") == beside
+                             and attrs.get("healgrid_catalog_sha256") ==
+                             hashlib.sha256(open(beside, "rb").read()).hexdigest(),
+                             f"run with a query: catalog {beside} not named by the output")
     finally:
         server.stop()
     checks.finish()

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -17,7 +18,11 @@
 namespace healgrid {
 namespace {
 
-const std::string kResponses = std::string(HEALGRID_SOURCE_DIR) + "/../shared/data/responses";
+// The recorded responses: $HEALGRID_SHARED_DIR/data/responses, else ../shared beside the repo.
+const std::string kResponses =
+    std::string(std::getenv("HEALGRID_SHARED_DIR") ? std::getenv("HEALGRID_SHARED_DIR")
+                                                   : HEALGRID_SOURCE_DIR "/../shared") +
+    "/data/responses";
 
 nlohmann::json load_json(const std::string& path) {
   std::ifstream in(path);

@@ -100,3 +100,26 @@ TEST(Statistics, CellValuesComputesEveryFunction) {
 
 }  // namespace
 }  // namespace healgrid
+
+namespace healgrid {
+namespace {
+
+TEST(Statistics, QuantileBySelectionEqualsSortedPath) {
+  std::uint64_t state = 99;
+  for (std::size_t n : {33u, 34u, 75u, 128u, 501u}) {
+    CellValues cell(1);
+    std::vector<double> x(n);
+    for (auto& v : x) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      v = static_cast<double>(state >> 40) * 0.001 - 3000.0;
+      cell.column(0).push_back(v);
+    }
+    std::sort(x.begin(), x.end());
+    for (double q : {0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1.0})
+      EXPECT_EQ(cell.quantile(0, q), stat_quantile_sorted(x.data(), n, q)) << n << " " << q;
+    EXPECT_EQ(cell.quantile(0, 0.5), stat_quantile_sorted(x.data(), n, 0.5));  // repeated
+  }
+}
+
+}  // namespace
+}  // namespace healgrid

@@ -29,11 +29,15 @@ double stat_quantile_sorted(const double* sorted, std::size_t n, double q);
 // Values of one cell, one column per config variable, plus a sorted copy made on demand.
 class CellValues {
  public:
-  explicit CellValues(std::size_t variables) : columns_(variables), sorted_(variables) {}
+  explicit CellValues(std::size_t variables)
+      : columns_(variables), sorted_(variables), selection_(variables) {}
   void clear();
   std::vector<double>& column(std::size_t v) { return columns_[v]; }
   std::size_t size() const { return columns_.empty() ? 0 : columns_[0].size(); }
   const std::vector<double>& sorted(std::size_t v);
+  // numpy.quantile of column v: exact, by selection (nth_element) on a working copy, which
+  // costs O(n) per quantile instead of a full sort per cell.
+  double quantile(std::size_t v, double q);
 
   // The statistic `s` of this cell; `variable`/`sigma` are indices into the config variables.
   double compute(const StatisticSpec& s, int variable, int sigma);
@@ -41,7 +45,9 @@ class CellValues {
  private:
   std::vector<std::vector<double>> columns_;
   std::vector<std::vector<double>> sorted_;
+  std::vector<std::vector<double>> selection_;  // working copies for quantile()
   std::vector<bool> sorted_ready_ = std::vector<bool>(columns_.size(), false);
+  std::vector<bool> selection_ready_ = std::vector<bool>(columns_.size(), false);
 };
 
 }  // namespace healgrid

@@ -1,5 +1,7 @@
 #include "healgrid/app/progress_file.hpp"
 
+#include "healgrid/util/text.hpp"
+
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -7,37 +9,6 @@
 
 namespace healgrid {
 namespace {
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-std::string base_name(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 }  // namespace
 
@@ -141,19 +112,19 @@ std::string ProgressFile::json() const {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.3f", elapsed());
   o << "{\"format\": \"healgrid-progress\", \"version\": 1,\n"
-    << " \"output\": " << json_string(base_name(output_path_)) << ",\n"
-    << " \"state\": " << json_string(state_) << ",\n"
+    << " \"output\": " << json_quote(base_name(output_path_)) << ",\n"
+    << " \"state\": " << json_quote(state_) << ",\n"
     << " \"parent_order\": " << parent_order_ << ", \"child_order\": " << child_order_
-    << ", \"latitude_convention\": " << json_string(latitude_) << ", \"ranks\": " << ranks_
-    << ",\n \"started\": " << json_string(started_utc_) << ", \"updated\": "
-    << json_string(utc_now()) << ", \"elapsed_seconds\": " << seconds << ",\n"
+    << ", \"latitude_convention\": " << json_quote(latitude_) << ", \"ranks\": " << ranks_
+    << ",\n \"started\": " << json_quote(started_utc_) << ", \"updated\": "
+    << json_quote(utc_now()) << ", \"elapsed_seconds\": " << seconds << ",\n"
     << " \"parent_cells\": {\"planned\": " << planned_.size() << ", \"done\": " << done
     << ", \"failed\": " << failed << "},\n \"ranges\": [";
   for (std::size_t i = 0; i < ranges_.size(); ++i) {
     const auto& r = ranges_[i];
     o << (i ? ",\n  " : "\n  ") << "{\"rank\": " << i << ", \"first\": " << r.first
       << ", \"count\": " << r.count << ", \"points\": " << r.points
-      << ", \"state\": " << json_string(r.state) << ", \"done_seconds\": ";
+      << ", \"state\": " << json_quote(r.state) << ", \"done_seconds\": ";
     if (r.done_seconds < 0) {
       o << "null}";
     } else {
@@ -162,7 +133,7 @@ std::string ProgressFile::json() const {
     }
   }
   o << "],\n \"errors\": [";
-  for (std::size_t i = 0; i < errors_.size(); ++i) o << (i ? ", " : "") << json_string(errors_[i]);
+  for (std::size_t i = 0; i < errors_.size(); ++i) o << (i ? ", " : "") << json_quote(errors_[i]);
   o << "],\n \"planned_parents\": [";
   for (std::size_t i = 0; i < planned_.size(); ++i) o << (i ? "," : "") << planned_[i];
   o << "]}\n";

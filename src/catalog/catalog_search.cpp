@@ -1,3 +1,4 @@
+#include "healgrid/util/text.hpp"
 #include "healgrid/catalog/catalog_search.hpp"
 
 #include <algorithm>
@@ -10,9 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string base_name(std::string url) {
-  url = url.substr(0, url.find_first_of("?#"));
-  return url.substr(url.find_last_of('/') + 1);
+// The file name of a URL, without its query or fragment.
+std::string url_file_name(const std::string& url) {
+  return base_name(url.substr(0, url.find_first_of("?#")));
 }
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
@@ -23,15 +24,6 @@ bool is_web_url(const std::string& s) {
 std::string str(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>()
                                                                    : "";
-}
-
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char s[32];
-  std::strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return s;
 }
 
 Ring box_ring(double west, double south, double east, double north) {
@@ -54,7 +46,7 @@ CatalogGranule parse_umm_item(const json& item) {
         g.s3_url = url;
     }
   }
-  if (g.name.empty()) g.name = g.https_url.empty() ? str(umm, "GranuleUR") : base_name(g.https_url);
+  if (g.name.empty()) g.name = g.https_url.empty() ? str(umm, "GranuleUR") : url_file_name(g.https_url);
   if (g.id.empty()) g.id = str(umm, "GranuleUR");
   if (umm.contains("TemporalExtent")) {
     const auto& t = umm.at("TemporalExtent");
@@ -129,7 +121,7 @@ Catalog new_catalog(const GranuleQuery& q, const std::string& source, const std:
   Catalog c;
   c.source = source;
   c.endpoint = endpoint;
-  c.queried_at = now_utc();
+  c.queried_at = utc_now();
   c.query = query_to_json(q);
   c.area = q.area_rings();
   return c;
@@ -198,7 +190,7 @@ std::vector<CatalogGranule> parse_stac_page(const json& page) {
         if (assets.contains("data")) data = &assets.at("data");
         for (const auto& [key, a] : assets.items()) {
           const auto href = str(a, "href");
-          if (!data && is_web_url(href) && base_name(href).find(".h5") != std::string::npos)
+          if (!data && is_web_url(href) && url_file_name(href).find(".h5") != std::string::npos)
             data = &a;
           if (starts_with(href, "s3://") && g.s3_url.empty()) g.s3_url = href;
         }
@@ -214,7 +206,7 @@ std::vector<CatalogGranule> parse_stac_page(const json& page) {
           g.checksum_algorithm = "SHA-256";
           g.checksum = multihash.substr(4);
         }
-        g.name = base_name(href);
+        g.name = url_file_name(href);
       }
       if (g.name.empty()) g.name = g.id;
       const json props = f.value("properties", json::object());

@@ -1,5 +1,7 @@
 #include "healgrid/catalog/granule_list.hpp"
 
+#include "healgrid/util/text.hpp"
+
 #include <dirent.h>
 #include <glob.h>
 #include <sys/stat.h>
@@ -18,11 +20,6 @@ bool has_granule_extension(const std::string& name) {
     if (name.size() > n && name.compare(name.size() - n, n, ext) == 0) return true;
   }
   return false;
-}
-
-std::string base_name(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 void add_file(const std::string& path, std::vector<Granule>& out) {

@@ -1,3 +1,4 @@
+#include "healgrid/util/text.hpp"
 #include "healgrid/catalog/granule_query.hpp"
 
 #include <algorithm>
@@ -10,14 +11,6 @@
 
 namespace healgrid {
 namespace {
-
-std::string iso_utc(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char s[32];
-  std::strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return s;
-}
 
 bool contains(const std::vector<int>& v, int x) {
   return v.empty() || std::find(v.begin(), v.end(), x) != v.end();
@@ -49,7 +42,7 @@ std::pair<std::string, std::string> icesat2_cycle_window(int cycle) {
   tm.tm_mday = 13;
   const std::time_t first = timegm(&tm);
   const std::time_t start = first + static_cast<std::time_t>(cycle - 1) * 91 * 86400;
-  return {iso_utc(start), iso_utc(start + 91 * 86400)};
+  return {utc_timestamp(start), utc_timestamp(start + 91 * 86400)};
 }
 
 std::optional<GranuleNameFields> parse_granule_name(const std::string& name) {

@@ -1,3 +1,4 @@
+#include "healgrid/util/text.hpp"
 #include "healgrid/render/output_summary.hpp"
 
 #include <cmath>
@@ -21,38 +22,6 @@ std::string short_number(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -162,16 +131,16 @@ std::string summary_text(const OutputSummary& s) {
 
 std::string summary_json(const OutputSummary& s) {
   std::ostringstream o;
-  o << "{\n  \"file\": " << json_string(s.path) << ",\n";
-  o << "  \"title\": " << json_string(s.title) << ",\n";
-  o << "  \"source\": " << json_string(s.source) << ",\n";
-  o << "  \"healgrid_version\": " << json_string(s.healgrid_version) << ",\n";
-  o << "  \"date_created\": " << json_string(s.date_created) << ",\n";
-  o << "  \"history\": " << json_string(s.history) << ",\n";
-  o << "  \"overrides\": " << json_string(s.overrides) << ",\n";
+  o << "{\n  \"file\": " << json_quote(s.path) << ",\n";
+  o << "  \"title\": " << json_quote(s.title) << ",\n";
+  o << "  \"source\": " << json_quote(s.source) << ",\n";
+  o << "  \"healgrid_version\": " << json_quote(s.healgrid_version) << ",\n";
+  o << "  \"date_created\": " << json_quote(s.date_created) << ",\n";
+  o << "  \"history\": " << json_quote(s.history) << ",\n";
+  o << "  \"overrides\": " << json_quote(s.overrides) << ",\n";
   o << "  \"grid\": {\"level\": " << s.level << ", \"parent_order\": " << s.parent_order
     << ", \"indexing_scheme\": \"nested\", \"latitude_convention\": "
-    << json_string(s.latitude_convention) << ", \"cell_size_km\": " << number(s.cell_size_km)
+    << json_quote(s.latitude_convention) << ", \"cell_size_km\": " << number(s.cell_size_km)
     << ", \"cell_area_km2\": " << number(s.cell_area_km2) << "},\n";
   o << "  \"cells\": {\"total\": " << s.cells_total << ", \"parent_cells\": " << s.parent_cells
     << ", \"with_data\": " << s.cells_with_data << ", \"area_km2\": " << number(s.area_km2)
@@ -179,20 +148,20 @@ std::string summary_json(const OutputSummary& s) {
   o << "  \"granules\": {\"count\": " << s.granule_count << ", \"used\": " << s.granules_used
     << ", \"empty\": " << s.granules_empty << ", \"skipped\": " << s.granules_skipped
     << ", \"points_used\": " << s.points_used
-    << ", \"time_start\": " << (s.time_start.empty() ? "null" : json_string(s.time_start))
-    << ", \"time_end\": " << (s.time_end.empty() ? "null" : json_string(s.time_end))
+    << ", \"time_start\": " << (s.time_start.empty() ? "null" : json_quote(s.time_start))
+    << ", \"time_end\": " << (s.time_end.empty() ? "null" : json_quote(s.time_end))
     << ", \"not_used\": [";
   for (std::size_t i = 0; i < s.granules_not_used.size(); ++i) {
     const auto& g = s.granules_not_used[i];
-    o << (i ? ", " : "") << "{\"name\": " << json_string(g.name)
-      << ", \"status\": " << json_string(g.status) << "}";
+    o << (i ? ", " : "") << "{\"name\": " << json_quote(g.name)
+      << ", \"status\": " << json_quote(g.status) << "}";
   }
   o << "]},\n  \"variables\": [";
   for (std::size_t i = 0; i < s.variables.size(); ++i) {
     const auto& v = s.variables[i];
-    o << (i ? "," : "") << "\n    {\"name\": " << json_string(v.name)
-      << ", \"long_name\": " << json_string(v.long_name) << ", \"units\": " << json_string(v.units)
-      << ", \"type\": " << json_string(v.type) << ", \"cells_with_values\": " << v.cells_with_values
+    o << (i ? "," : "") << "\n    {\"name\": " << json_quote(v.name)
+      << ", \"long_name\": " << json_quote(v.long_name) << ", \"units\": " << json_quote(v.units)
+      << ", \"type\": " << json_quote(v.type) << ", \"cells_with_values\": " << v.cells_with_values
       << ", \"min\": " << number(v.min) << ", \"max\": " << number(v.max)
       << ", \"mean\": " << number(v.mean) << "}";
   }

@@ -99,4 +99,17 @@ void BM_QuantilesSort(benchmark::State& state) {
 }
 BENCHMARK(BM_QuantilesSort)->Arg(16)->Arg(128)->Arg(1024);
 
+// The same three quantiles through CellValues::quantile: selection (nth_element) above 256.
+void BM_QuantilesSelect(benchmark::State& state) {
+  const auto x = cell_values(static_cast<std::size_t>(state.range(0)));
+  healgrid::CellValues cell(1);
+  for (auto _ : state) {
+    cell.clear();
+    cell.column(0) = x;
+    for (double q : {0.25, 0.5, 0.75}) benchmark::DoNotOptimize(cell.quantile(0, q));
+  }
+  state.SetItemsProcessed(state.iterations() * x.size());
+}
+BENCHMARK(BM_QuantilesSelect)->Arg(16)->Arg(128)->Arg(1024);
+
 }  // namespace

@@ -35,7 +35,7 @@ class CellValues {
   std::vector<double>& column(std::size_t v) { return columns_[v]; }
   std::size_t size() const { return columns_.empty() ? 0 : columns_[0].size(); }
   const std::vector<double>& sorted(std::size_t v);
-  // numpy.quantile of column v: exact, by selection (nth_element) on a working copy, which
+  // numpy.quantile of column v: exact; for cells above 256 points by selection (nth_element), which
   // costs O(n) per quantile instead of a full sort per cell.
   double quantile(std::size_t v, double q);
 

@@ -34,7 +34,8 @@ class Context {
                   const std::set<std::string>& allowed) const {
     if (!map.IsMap()) fail(where, map, "expected a mapping");
     for (const auto& kv : map) {
-      const auto key = kv.first.as<std::string>();
+      // A key may be any YAML node ({}: 1 is valid YAML): it must be a plain string here.
+      const auto key = str(where.empty() ? "(key)" : where + " (key)", kv.first);
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -223,7 +224,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   const auto& vars = root["variables"];
   if (!vars.IsMap()) ctx.fail("variables", vars, "expected a mapping of name: dataset path");
   for (const auto& kv : vars) {
-    const auto name = kv.first.as<std::string>();
+    const auto name = ctx.str("variables (key)", kv.first);
     cfg.variables.push_back({name, ctx.str("variables." + name, kv.second)});
   }
 

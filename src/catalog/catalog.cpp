@@ -8,6 +8,7 @@
 #include <set>
 
 #include "healgrid/catalog/checksum.hpp"
+#include "healgrid/util/safe_path.hpp"
 
 namespace healgrid {
 namespace {
@@ -203,7 +204,7 @@ std::vector<Granule> granules_from_catalog(const std::string& catalog_path,
       continue;
     }
     std::vector<std::string> candidates;
-    if (!cache_dir.empty()) candidates.push_back(cache_dir + "/" + g.name);
+    if (!cache_dir.empty()) candidates.push_back(safe_cache_path(cache_dir, g.name));
     if (!g.path.empty()) candidates.push_back(g.path);
     bool found = false;
     for (const auto& p : candidates) {

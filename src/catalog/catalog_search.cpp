@@ -1,10 +1,11 @@
-#include "healgrid/util/text.hpp"
 #include "healgrid/catalog/catalog_search.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
+
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
@@ -46,7 +47,8 @@ CatalogGranule parse_umm_item(const json& item) {
         g.s3_url = url;
     }
   }
-  if (g.name.empty()) g.name = g.https_url.empty() ? str(umm, "GranuleUR") : url_file_name(g.https_url);
+  if (g.name.empty())
+    g.name = g.https_url.empty() ? str(umm, "GranuleUR") : url_file_name(g.https_url);
   if (g.id.empty()) g.id = str(umm, "GranuleUR");
   if (umm.contains("TemporalExtent")) {
     const auto& t = umm.at("TemporalExtent");
@@ -129,7 +131,7 @@ Catalog new_catalog(const GranuleQuery& q, const std::string& source, const std:
 
 }  // namespace
 
-std::vector<CatalogGranule> parse_cmr_umm_page(const json& page) {
+static std::vector<CatalogGranule> parse_cmr_umm_page_unchecked(const json& page) {
   std::vector<CatalogGranule> out;
   std::size_t i = 0;
   for (const auto& item : page.at("items")) {
@@ -143,7 +145,7 @@ std::vector<CatalogGranule> parse_cmr_umm_page(const json& page) {
   return out;
 }
 
-std::vector<CatalogGranule> parse_cmr_json_feed(const json& page) {
+static std::vector<CatalogGranule> parse_cmr_json_feed_unchecked(const json& page) {
   std::vector<CatalogGranule> out;
   for (const auto& e : page.at("feed").at("entry")) {
     CatalogGranule g;
@@ -177,7 +179,7 @@ std::vector<CatalogGranule> parse_cmr_json_feed(const json& page) {
   return out;
 }
 
-std::vector<CatalogGranule> parse_stac_page(const json& page) {
+static std::vector<CatalogGranule> parse_stac_page_unchecked(const json& page) {
   std::vector<CatalogGranule> out;
   std::size_t i = 0;
   for (const auto& f : page.at("features")) {
@@ -377,6 +379,33 @@ Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
     next = *following;
   }
   return catalog;
+}
+
+std::vector<CatalogGranule> parse_cmr_umm_page(const json& page) {
+  // A page of unexpected shape is the server's fault: one documented error type for it.
+  try {
+    return parse_cmr_umm_page_unchecked(page);
+  } catch (const json::exception& e) {
+    throw std::invalid_argument(std::string("CMR UMM page: unexpected content: ") + e.what());
+  }
+}
+
+std::vector<CatalogGranule> parse_cmr_json_feed(const json& page) {
+  // A page of unexpected shape is the server's fault: one documented error type for it.
+  try {
+    return parse_cmr_json_feed_unchecked(page);
+  } catch (const json::exception& e) {
+    throw std::invalid_argument(std::string("CMR JSON feed page: unexpected content: ") + e.what());
+  }
+}
+
+std::vector<CatalogGranule> parse_stac_page(const json& page) {
+  // A page of unexpected shape is the server's fault: one documented error type for it.
+  try {
+    return parse_stac_page_unchecked(page);
+  } catch (const json::exception& e) {
+    throw std::invalid_argument(std::string("STAC page: unexpected content: ") + e.what());
+  }
 }
 
 }  // namespace healgrid

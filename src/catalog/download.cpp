@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "healgrid/catalog/checksum.hpp"
+#include "healgrid/util/safe_path.hpp"
 
 namespace healgrid {
 namespace {
@@ -247,7 +248,7 @@ EarthdataAuth load_earthdata_auth(const std::string& token_env, const std::strin
 }
 
 bool cached_and_verified(const CatalogGranule& g, const std::string& cache_dir) {
-  const std::string path = cache_dir + "/" + g.name;
+  const std::string path = safe_cache_path(cache_dir, g.name);
   if (file_size(path) < 0) return false;
   bool remove = false;
   return verify(g, path, remove).empty();
@@ -258,7 +259,7 @@ DownloadOutcome download_granule(HttpClient& client, const CatalogGranule& g,
                                  const RetryPolicy& policy, const std::string& label,
                                  double progress_seconds) {
   DownloadOutcome outcome;
-  const std::string path = cache_dir + "/" + g.name, partial = path + ".partial";
+  const std::string path = safe_cache_path(cache_dir, g.name), partial = path + ".partial";
   if (cached_and_verified(g, cache_dir)) {
     outcome.skipped = true;
     outcome.bytes = file_size(path);

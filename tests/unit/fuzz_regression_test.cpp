@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "healgrid/catalog/catalog_search.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 
 namespace healgrid {
@@ -22,6 +23,23 @@ TEST(FuzzRegression, ConfigNonScalarKeyIsAConfigError) {
       EXPECT_NE(std::string(e.what()).find("fuzz.yaml"), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find("expected a string"), std::string::npos) << e.what();
     }
+  }
+}
+
+}  // namespace
+}  // namespace healgrid
+
+namespace healgrid {
+namespace {
+
+// Found by fuzz_catalog_json: pages of the wrong shape let nlohmann's exceptions escape.
+TEST(FuzzRegression, CatalogPagesOfTheWrongShapeAreInvalidArgument) {
+  const auto object = nlohmann::json::object();
+  const auto weird = nlohmann::json::parse(R"({"feed": 1, "items": [1], "features": "x"})");
+  for (const auto& page : {object, weird, nlohmann::json::array({1, 2})}) {
+    EXPECT_THROW(parse_cmr_json_feed(page), std::invalid_argument) << page.dump();
+    EXPECT_THROW(parse_cmr_umm_page(page), std::invalid_argument) << page.dump();
+    EXPECT_THROW(parse_stac_page(page), std::invalid_argument) << page.dump();
   }
 }
 

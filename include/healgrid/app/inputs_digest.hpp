@@ -1,0 +1,32 @@
+// The identity of a run's inputs, as one SHA-256 (lower-case hex): the healgrid version, the
+// pipeline config text, the command-line overrides, the bad-granule policy, the catalog's own
+// SHA-256 (when the run used one) and the granules' file names and sizes in name order.
+// Directories and paths are left out, so moving the data keeps the identity. The output
+// records it as the global attribute `healgrid_inputs_sha256`; a campaign skips a run whose
+// output carries the identity its inputs have now; the restart journal is keyed by it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "healgrid/catalog/granule_list.hpp"
+
+namespace healgrid {
+
+struct RunInputs {
+  std::string config_text;     // the YAML text as every rank parsed it
+  std::string overrides;       // apply_overrides()'s description, "" if none
+  std::string bad_granule;     // "fail" or "skip"
+  std::string catalog_sha256;  // "" when the granules were not chosen through a catalog
+  std::vector<Granule> granules;
+};
+
+// The text that is hashed (one item per line, lengths spelled out so that no two different
+// inputs give the same text), then its SHA-256.
+std::string inputs_text(const RunInputs& inputs);
+std::string inputs_sha256(const RunInputs& inputs);
+
+// The global attribute naming it in the output.
+constexpr const char* kInputsAttribute = "healgrid_inputs_sha256";
+
+}  // namespace healgrid

@@ -1,0 +1,41 @@
+#include "healgrid/app/inputs_digest.hpp"
+
+#include <algorithm>
+
+#include "healgrid/catalog/checksum.hpp"
+
+namespace healgrid {
+namespace {
+
+void item(std::string& out, const char* key, const std::string& value) {
+  out += key;
+  out += ' ';
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+  out += '\n';
+}
+
+}  // namespace
+
+std::string inputs_text(const RunInputs& inputs) {
+  std::string text;
+  item(text, "healgrid_version", HEALGRID_VERSION);
+  item(text, "config", inputs.config_text);
+  item(text, "overrides", inputs.overrides);
+  item(text, "on_bad_granule", inputs.bad_granule);
+  item(text, "catalog_sha256", inputs.catalog_sha256);
+  std::vector<const Granule*> sorted;
+  for (const auto& g : inputs.granules) sorted.push_back(&g);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Granule* a, const Granule* b) { return a->name < b->name; });
+  item(text, "granules", std::to_string(sorted.size()));
+  for (const auto* g : sorted) item(text, "granule", g->name + ' ' + std::to_string(g->bytes));
+  return text;
+}
+
+std::string inputs_sha256(const RunInputs& inputs) {
+  return digest_hex(inputs_text(inputs), "SHA-256");
+}
+
+}  // namespace healgrid

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -25,6 +26,7 @@ void print_usage() {
       "  resolve query NASA CMR or a STAC API for granules; write a catalog file\n"
       "  fetch   download a catalog's granules into a cache directory (runs under mpirun)\n"
       "  view    serve the browser viewer for an output (or a running job) on 127.0.0.1\n"
+      "  campaign  plan, check and submit (Slurm job array) many runs from one campaign file\n"
       "  render  draw a variable of an output as a map picture (PNG, polar or global projection)\n"
       "  info    summarise an output: grid, cells, area, variables, granules (--json for scripts)\n"
       "\n"
@@ -51,7 +53,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   // `view` is a plain HTTP server on one process: no MPI.
   if (command == "view") return healgrid::view_command(args);
+  if (command == "campaign") return healgrid::campaign_command(args);  // no MPI: runs sbatch
 
+  // [reproducibility] OpenMPI's aggregated collective writes (OMPIO fcoll dynamic/vulcan) also
+  // write the holes between the HDF5 chunks they gather, with stale bytes of earlier writes
+  // that depend on the rank count; independent writes keep `run`'s output byte-identical for
+  // any number of ranks. Read at MPI_Init; a user's own OMPI_MCA_fcoll wins.
+  if (command == "run") setenv("OMPI_MCA_fcoll", "individual", 0);
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int rc = 2;

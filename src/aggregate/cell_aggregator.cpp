@@ -10,88 +10,47 @@
 namespace healgrid {
 
 CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& grid)
-    : config_(config), grid_(grid), values_(config.variables.size()) {}
+    : config_(config), grid_(grid), nvars_(config.variables.size()) {}
 
 std::uint64_t CellAggregator::bytes_per_point() const {
-  return sizeof(std::int64_t) + sizeof(double) * values_.size() + sizeof(std::uint32_t);
+  return sizeof(std::int64_t) + sizeof(double) * nvars_ + sizeof(std::uint32_t);
 }
 
-void CellAggregator::reserve(std::uint64_t points) {
-  cells_.reserve(points);
-  for (auto& v : values_) v.reserve(points);
+void CellAggregator::expect(const std::vector<ParentLoad>& loads) {
+  buckets_.reserve(loads.size());
+  for (const auto& l : loads) {
+    auto& b = buckets_[l.parent];
+    b.cells.reserve(static_cast<std::size_t>(l.points));
+    b.values.reserve(static_cast<std::size_t>(l.points) * nvars_);
+  }
+  last_parent_ = -1;
+  last_bucket_ = nullptr;
+}
+
+CellAggregator::Bucket& CellAggregator::bucket_of(std::int64_t parent) {
+  if (parent != last_parent_) {  // a beam stays in one parent cell for long runs
+    last_parent_ = parent;
+    last_bucket_ = &buckets_[parent];
+  }
+  return *last_bucket_;
 }
 
 void CellAggregator::add_point(std::int64_t cell, const double* values) {
-  cells_.push_back(cell);
-  for (std::size_t v = 0; v < values_.size(); ++v) values_[v].push_back(values[v]);
-}
-
-std::vector<std::uint32_t> CellAggregator::order_by_cell(std::vector<std::int64_t>& parents) const {
-  // Distinct parents: points arrive in long runs of one parent (a beam crossing a cell).
-  parents.clear();
-  for (const auto cell : cells_) {
-    const auto parent = grid_.parent_of(cell);
-    if (parents.empty() || parents.back() != parent) parents.push_back(parent);
-  }
-  std::sort(parents.begin(), parents.end());
-  parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
-
-  // Counting sort by parent slot (stable), remembering each point's slot.
-  std::vector<std::uint32_t> slot_of(cells_.size());
-  std::vector<std::size_t> start(parents.size() + 1, 0);
-  std::int64_t cached_parent = -1;
-  std::uint32_t cached_slot = 0;
-  for (std::size_t i = 0; i < cells_.size(); ++i) {
-    const auto parent = grid_.parent_of(cells_[i]);
-    if (parent != cached_parent) {
-      cached_parent = parent;
-      cached_slot = static_cast<std::uint32_t>(
-          std::lower_bound(parents.begin(), parents.end(), parent) - parents.begin());
-    }
-    slot_of[i] = cached_slot;
-    ++start[cached_slot + 1];
-  }
-  std::partial_sum(start.begin(), start.end(), start.begin());
-  std::vector<std::uint32_t> by_parent(cells_.size());
-  {
-    auto next = start;
-    for (std::size_t i = 0; i < cells_.size(); ++i)
-      by_parent[next[slot_of[i]]++] = static_cast<std::uint32_t>(i);
-  }
-  slot_of = {};
-
-  // Within each parent, a stable sort by child: a counting sort over the children when that
-  // table is small, a comparison sort otherwise (very deep child orders).
-  const auto per_parent = static_cast<std::size_t>(grid_.children_per_parent());
-  const bool counting = per_parent <= (std::size_t{1} << 16);
-  std::vector<std::uint32_t> counts(counting ? per_parent + 1 : 0), out(cells_.size());
-  for (std::size_t p = 0; p < parents.size(); ++p) {
-    const auto b = start[p], e = start[p + 1];
-    const auto base = grid_.first_child(parents[p]);
-    if (!counting) {
-      std::copy(by_parent.begin() + b, by_parent.begin() + e, out.begin() + b);
-      std::stable_sort(out.begin() + b, out.begin() + e,
-                       [&](std::uint32_t x, std::uint32_t y) { return cells_[x] < cells_[y]; });
-      continue;
-    }
-    std::fill(counts.begin(), counts.end(), 0);
-    for (auto k = b; k < e; ++k) ++counts[cells_[by_parent[k]] - base + 1];
-    std::partial_sum(counts.begin(), counts.end(), counts.begin());
-    for (auto k = b; k < e; ++k) {
-      const auto i = by_parent[k];
-      out[b + counts[cells_[i] - base]++] = i;
-    }
-  }
-  return out;
+  auto& b = bucket_of(grid_.parent_of(cell));
+  b.cells.push_back(cell);
+  b.values.insert(b.values.end(), values, values + nvars_);
+  ++points_;
 }
 
 GridBlock CellAggregator::finalize() {
   GridBlock block;
-  block.points = cells_.size();
-  const auto order = order_by_cell(block.parents);
+  block.points = points_;
+  for (const auto& [parent, b] : buckets_)
+    if (!b.cells.empty()) block.parents.push_back(parent);
+  std::sort(block.parents.begin(), block.parents.end());
+
   const auto per_parent = static_cast<std::size_t>(grid_.children_per_parent());
   const std::size_t cells_out = block.parents.size() * per_parent;
-
   std::vector<int> var_index, sigma_index;
   for (const auto& s : config_.statistics) {
     OutputColumn col;
@@ -105,36 +64,54 @@ GridBlock CellAggregator::finalize() {
     sigma_index.push_back(s.sigma.empty() ? -1 : config_.variable_index(s.sigma));
   }
 
-  CellValues cell_values(values_.size());
-  std::size_t parent_slot = 0;
-  for (std::size_t begin = 0; begin < order.size();) {
-    const auto cell = cells_[order[begin]];
-    std::size_t end = begin;
-    cell_values.clear();
-    while (end < order.size() && cells_[order[end]] == cell) {
-      for (std::size_t v = 0; v < values_.size(); ++v)
-        cell_values.column(v).push_back(values_[v][order[end]]);
-      ++end;
+  // Within a parent, a stable sort by child: a counting sort over the children when that table
+  // is small, a comparison sort otherwise (very deep child orders).
+  const bool counting = per_parent <= (std::size_t{1} << 16);
+  std::vector<std::uint32_t> counts(counting ? per_parent + 1 : 0), order;
+  CellValues cell_values(nvars_);
+  for (std::size_t slot = 0; slot < block.parents.size(); ++slot) {
+    const auto parent = block.parents[slot];
+    auto it = buckets_.find(parent);
+    Bucket& b = it->second;
+    const auto base = grid_.first_child(parent);
+    const std::size_t n = b.cells.size();
+    order.resize(n);
+    if (counting) {
+      std::fill(counts.begin(), counts.end(), 0);
+      for (const auto cell : b.cells) ++counts[cell - base + 1];
+      std::partial_sum(counts.begin(), counts.end(), counts.begin());
+      for (std::size_t i = 0; i < n; ++i)
+        order[counts[b.cells[i] - base]++] = static_cast<std::uint32_t>(i);
+    } else {
+      std::iota(order.begin(), order.end(), 0u);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::uint32_t x, std::uint32_t y) { return b.cells[x] < b.cells[y]; });
     }
-    const auto parent = grid_.parent_of(cell);
-    while (block.parents[parent_slot] != parent) ++parent_slot;
-    const std::size_t out = parent_slot * per_parent + (cell - grid_.first_child(parent));
-    for (std::size_t s = 0; s < block.columns.size(); ++s) {
-      auto& col = block.columns[s];
-      const double value = cell_values.compute(*col.spec, var_index[s], sigma_index[s]);
-      if (!col.i32.empty())
-        col.i32[out] = static_cast<std::int32_t>(value);
-      else
-        col.f32[out] = static_cast<float>(value);
+    for (std::size_t begin = 0; begin < n;) {
+      const auto cell = b.cells[order[begin]];
+      cell_values.clear();
+      std::size_t end = begin;
+      for (; end < n && b.cells[order[end]] == cell; ++end) {
+        const double* v = &b.values[static_cast<std::size_t>(order[end]) * nvars_];
+        for (std::size_t k = 0; k < nvars_; ++k) cell_values.column(k).push_back(v[k]);
+      }
+      const std::size_t out = slot * per_parent + static_cast<std::size_t>(cell - base);
+      for (std::size_t s = 0; s < block.columns.size(); ++s) {
+        auto& col = block.columns[s];
+        const double value = cell_values.compute(*col.spec, var_index[s], sigma_index[s]);
+        if (!col.i32.empty())
+          col.i32[out] = static_cast<std::int32_t>(value);
+        else
+          col.f32[out] = static_cast<float>(value);
+      }
+      begin = end;
     }
-    begin = end;
+    buckets_.erase(it);  // reduced: give the memory back for the next parents
   }
-  cells_.clear();
-  cells_.shrink_to_fit();
-  for (auto& v : values_) {
-    v.clear();
-    v.shrink_to_fit();
-  }
+  buckets_.clear();
+  last_parent_ = -1;
+  last_bucket_ = nullptr;
+  points_ = 0;
   return block;
 }
 

@@ -56,10 +56,10 @@ void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,
   index.loads.erase(std::remove_if(index.loads.begin(), index.loads.end(),
                                    [&](const ParentLoad& l) { return !planned(l.parent); }),
                     index.loads.end());
-  index.points.erase(
-      std::remove_if(index.points.begin(), index.points.end(),
-                     [&](const PointRef& p) { return !planned(grid.parent_of(p.cell)); }),
-      index.points.end());
+  for (auto& part : index.points)
+    part.erase(std::remove_if(part.begin(), part.end(),
+                              [&](const PointRef& p) { return !planned(grid.parent_of(p.cell)); }),
+               part.end());
 }
 
 std::vector<std::pair<std::string, std::string>> catalog_attributes(const CatalogSelection& s) {

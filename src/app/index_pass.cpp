@@ -17,11 +17,14 @@ IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& gr
   BeamChunk chunk;
   for (std::size_t g = mpi.rank; g < granules.size(); g += mpi.size) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
-    const auto kept = result.points.size();
     std::vector<ParentLoad> loads;  // this granule's, kept only if it reads completely
+    std::vector<PointRef> points;
     try {
       GranuleReader reader(granules[g].path, config);
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
+      std::uint64_t rows = 0;
+      for (const auto& beam : reader.beams()) rows += beam.rows;
+      points.reserve(rows);
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
         if (beam.rows > std::numeric_limits<std::uint32_t>::max())
@@ -35,7 +38,7 @@ IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& gr
           for (std::size_t i = 0; i < chunk.size(); ++i) {
             if (!chunk.valid[i]) continue;
             const auto cell = grid.cell(chunk.lat[i], chunk.lon[i]);
-            result.points.push_back({cell, tag, static_cast<std::uint32_t>(row0 + i)});
+            points.push_back({cell, tag, static_cast<std::uint32_t>(row0 + i)});
             // A beam stays in one parent cell for long runs: extend the last load.
             const auto parent = grid.parent_of(cell);
             if (loads.empty() || loads.back().parent != parent) loads.push_back({parent, 0});
@@ -45,9 +48,9 @@ IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& gr
       }
     } catch (const GranuleError& e) {
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());
-      result.points.resize(kept);  // nothing of a bad granule is used
-      continue;
+      continue;  // nothing of a bad granule is used
     }
+    result.points.push_back(std::move(points));
     result.loads.insert(result.loads.end(), loads.begin(), loads.end());
     result.loads = merge_loads(std::move(result.loads));
   }

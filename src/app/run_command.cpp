@@ -15,6 +15,8 @@
 #include "healgrid/app/catalog_inputs.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/index_pass.hpp"
+#include "healgrid/app/inputs_digest.hpp"  // [restart]
+#include "healgrid/app/journal.hpp"        // [restart]
 #include "healgrid/app/progress.hpp"
 #include "healgrid/app/progress_file.hpp"
 #include "healgrid/app/run_metrics.hpp"
@@ -187,6 +189,28 @@ int run_command(const std::vector<std::string>& args) {
       granules.push_back(g);
     }
   }
+  // [restart] The inputs' identity (app/inputs_digest.hpp): recorded in the output, keys the
+  // restart journal, which rank 0 opens (or clears, for other inputs) now.
+  std::string inputs_sha;
+  if (mpi.rank == 0)
+    inputs_sha = inputs_sha256({config_text, overrides,
+                                opt.on_bad_granule == BadGranulePolicy::skip ? "skip" : "fail",
+                                catalog_selection.catalog_sha256, granules});
+  bcast_string(mpi, inputs_sha);
+  RunJournal journal(mpi, opt.output, inputs_sha, config, grid, opt.rounds);
+  if (mpi.rank == 0) {
+    try {
+      const auto line = journal.open();
+      if (!line.empty()) log.info("%s\n", line.c_str());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  bcast_string(mpi, error);
+  if (!error.empty()) {
+    log.errors({error});
+    return 1;
+  }
   const double t_resolve = MPI_Wtime() - t0;
   log.info("[resolve] %zu granules, %.2f s (parent order %d, child order %d, %s latitude, %d ranks)\n",
            granules.size(), t_resolve, grid.parent_order(), grid.child_order(),
@@ -254,12 +278,18 @@ int run_command(const std::vector<std::string>& args) {
   }
   bcast_strings(mpi, status);
   // Every rank learns every rank's parent range (to route points), then its own points.
-  long long nwords = static_cast<long long>(plan_words.size());
-  MPI_Bcast(&nwords, 1, MPI_LONG_LONG, 0, mpi.comm);
-  plan_words.resize(static_cast<std::size_t>(nwords));
-  MPI_Bcast(plan_words.data(), static_cast<int>(nwords), MPI_INT64_T, 0, mpi.comm);
+  bcast_int64(mpi, plan_words);
   const auto rank_plans = deserialize_ranks(plan_words);
   const RankPlan mine = rank_plans.at(mpi.rank);
+  // The planned point count of each parent cell, to size the aggregator's buckets.
+  std::vector<std::int64_t> load_words;
+  if (mpi.rank == 0)
+    for (const auto& l : plan.loads) load_words.insert(load_words.end(), {l.parent, l.points});
+  bcast_int64(mpi, load_words);
+  std::vector<ParentLoad> my_loads;
+  for (std::size_t i = 0; i + 1 < load_words.size(); i += 2)
+    if (load_words[i] >= mine.first_parent && load_words[i] <= mine.last_parent)
+      my_loads.push_back({load_words[i], load_words[i + 1]});
   // Points of skipped granules were dropped by the index pass on the rank that read them.
   std::vector<PointRef> points;
   try {
@@ -286,8 +316,12 @@ int run_command(const std::vector<std::string>& args) {
 
   // Phase 4, read + aggregate (each rank: its parent cells only).
   t0 = MPI_Wtime();
+  // [restart] Journaled parent cells are loaded, not computed; the others go round by round.
+  journal.prepare(mine, points);
+  log.info("%s", journal.resume_line().c_str());
   CellAggregator aggregator(config, grid);
-  aggregator.reserve(static_cast<std::uint64_t>(mine.planned_points));  // an upper bound
+  aggregator.expect(my_loads);
+  aggregator.reserve(journal.next_round_points());  // [restart] the first round's points
   std::vector<long long> granule_points(granules.size(), 0);
   Totals totals;
   PhaseProgress progress(mpi, "read+aggregate", opt.progress_seconds, opt.quiet);
@@ -296,11 +330,10 @@ int run_command(const std::vector<std::string>& args) {
   GridBlock block;
   double t_read_bin = 0, t_reduce = 0;  // this rank's split of the phase
   // Work items: one per granule beam holding points of this rank, in (granule, group) order.
-  std::vector<std::size_t> runs;  // start of each (granule, group) run in `points`
-  for (std::size_t i = 0; i < points.size(); ++i)
-    if (i == 0 || points[i].granule_group != points[i - 1].granule_group) runs.push_back(i);
-  const auto ntasks = static_cast<std::int64_t>(runs.size());
-  runs.push_back(points.size());
+  // [restart] start of each (granule, group) run in `points`, split at rounds; then the end
+  const std::vector<std::size_t> runs = journal.work_runs(points);
+  const auto ntasks = static_cast<std::int64_t>(runs.size()) - 1;
+  std::int64_t round_points = 0;  // [restart] points of the finished rounds
   try {
     BeamChunk chunk;
     std::unique_ptr<GranuleReader> reader;
@@ -328,17 +361,26 @@ int run_command(const std::vector<std::string>& args) {
           if (!chunk.valid[k]) continue;
           for (std::size_t v = 0; v < values.size(); ++v) values[v] = chunk.values[v][k];
           aggregator.add_point(points[i].cell, values.data());
+          journal.count(points[i].cell, static_cast<std::uint32_t>(g));  // [restart]
           ++used;
         }
         granule_points[g] += used;
       }
-      progress.update(t + 1, ntasks, static_cast<std::int64_t>(aggregator.points()));
+      if (journal.round_ends_at(end)) {  // [restart] a finished round: reduce and journal it
+        const double r0 = MPI_Wtime();
+        round_points += static_cast<std::int64_t>(aggregator.points());
+        journal.commit(aggregator.finalize());
+        aggregator.reserve(journal.next_round_points());
+        t_reduce += MPI_Wtime() - r0;
+      }
+      progress.update(t + 1, ntasks, round_points + static_cast<std::int64_t>(aggregator.points()));
     }
     points = {};
     reader.reset();
-    t_read_bin = MPI_Wtime() - t0;
-    block = aggregator.finalize();
-    t_reduce = MPI_Wtime() - t0 - t_read_bin;
+    t_read_bin = MPI_Wtime() - t0 - t_reduce;
+    const double r0 = MPI_Wtime();
+    block = journal.assemble(granule_points);  // [restart] journaled + computed rounds
+    t_reduce += MPI_Wtime() - r0;
   } catch (const GranuleError& e) {
     // The index pass reads coordinates and filters only: a granule whose variables cannot be
     // read (e.g. a damaged compressed chunk) fails here, where other ranks may already have used
@@ -385,7 +427,8 @@ int run_command(const std::vector<std::string>& args) {
   meta.history = "healgrid run";
   for (const auto& a : args) meta.history += " " + a;
   meta.overrides = overrides;
-  meta.extra_attributes = catalog_attributes(catalog_selection);  // [catalog]
+  meta.extra_attributes = catalog_attributes(catalog_selection);     // [catalog]
+  meta.extra_attributes.emplace_back(kInputsAttribute, inputs_sha);  // [restart]
   meta.points_used = static_cast<std::uint64_t>(totals.points_used);
   for (std::size_t g = 0; g < granules.size(); ++g)
     meta.granules.push_back({granules[g].name, granules[g].bytes, granule_points[g], status[g]});
@@ -426,6 +469,7 @@ int run_command(const std::vector<std::string>& args) {
   }
   const double t_write = MPI_Wtime() - t0;
   progress_file.complete();  // [live progress file]
+  journal.remove();          // [restart] the output is complete
 
   if (mpi.rank == 0) {
     struct stat st {};

@@ -37,7 +37,11 @@ po::options_description describe(RunOptions& o) {
      "also write the run's figures (phase seconds, points, peak memory per rank) as JSON")
     ("progress-seconds", po::value<double>(&o.progress_seconds)->default_value(5.0),
      "seconds between progress lines")
-    ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only");
+    ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only")
+    // [restart] app/journal.hpp
+    ("rounds", po::value<int>(&o.rounds)->default_value(4),
+     "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "
+     "done, so that a rerun of the same command after a failure resumes; 0: no journal");
   // clang-format on
   d.add(query_options_description(o.query));  // run --collection ... --cycle ... --bbox ...
   return d;
@@ -56,6 +60,10 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (vm.count("help")) {
       out.help = true;
       return true;
+    }
+    if (out.rounds < 0 || out.rounds > 100000) {  // [restart]
+      error = "--rounds: expected 0..100000, got " + std::to_string(out.rounds);
+      return false;
     }
     if (vm.count("parent-order")) out.parent_order = vm["parent-order"].as<int>();
     if (vm.count("child-order")) out.child_order = vm["child-order"].as<int>();

@@ -1,46 +1,66 @@
 #include "healgrid/plan/point_exchange.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <numeric>
 #include <stdexcept>
 
 namespace healgrid {
 
-std::vector<PointRef> exchange_points(const MpiContext& mpi, std::vector<PointRef> mine,
+std::vector<PointRef> exchange_points(const MpiContext& mpi,
+                                      std::vector<std::vector<PointRef>> mine,
                                       const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
                                       std::size_t granule_count) {
-  if (mpi.size == 1) return mine;  // one rank indexed every granule in order and owns it all
+  std::size_t count = 0;
+  for (const auto& part : mine) count += part.size();
+  if (count > static_cast<std::size_t>(INT_MAX))
+    throw std::runtime_error("more than 2^31 points indexed on one rank: use more ranks");
+  if (mpi.size == 1) {  // one rank indexed every granule in order and owns them all
+    std::vector<PointRef> all;
+    all.reserve(count);
+    for (auto& part : mine) {
+      all.insert(all.end(), part.begin(), part.end());
+      part = {};
+    }
+    return all;
+  }
   // Owner of each point: the rank whose parent range holds its parent (ranges are sorted).
   std::vector<std::pair<std::int64_t, int>> starts;
   for (int r = 0; r < static_cast<int>(ranks.size()); ++r)
     if (!ranks[r].empty()) starts.emplace_back(ranks[r].first_parent, r);
-  std::vector<int> owner(mine.size());
+  std::vector<int> owner(count);
   std::vector<int> send_counts(mpi.size, 0);
   std::int64_t cached_parent = -1;
   int cached_owner = -1;
-  for (std::size_t i = 0; i < mine.size(); ++i) {
-    const auto parent = grid.parent_of(mine[i].cell);
-    if (parent != cached_parent) {
-      cached_parent = parent;
-      auto it = std::upper_bound(
-          starts.begin(), starts.end(), parent,
-          [](std::int64_t p, const std::pair<std::int64_t, int>& s) { return p < s.first; });
-      cached_owner = it == starts.begin() ? -1 : std::prev(it)->second;
-      if (cached_owner >= 0 && parent > ranks[cached_owner].last_parent) cached_owner = -1;
+  std::size_t k = 0;
+  for (const auto& part : mine) {
+    for (const auto& point : part) {
+      const auto parent = grid.parent_of(point.cell);
+      if (parent != cached_parent) {
+        cached_parent = parent;
+        auto it = std::upper_bound(
+            starts.begin(), starts.end(), parent,
+            [](std::int64_t p, const std::pair<std::int64_t, int>& s) { return p < s.first; });
+        cached_owner = it == starts.begin() ? -1 : std::prev(it)->second;
+        if (cached_owner >= 0 && parent > ranks[cached_owner].last_parent) cached_owner = -1;
+      }
+      if (cached_owner < 0) throw std::logic_error("a point's parent cell is in no rank's range");
+      owner[k++] = cached_owner;
+      ++send_counts[cached_owner];
     }
-    if (cached_owner < 0) throw std::logic_error("a point's parent cell is in no rank's range");
-    owner[i] = cached_owner;
-    ++send_counts[cached_owner];
   }
   // Pack per destination, keeping the (granule, group, row) order within each.
   std::vector<int> send_displs(mpi.size, 0);
   std::partial_sum(send_counts.begin(), send_counts.end() - 1, send_displs.begin() + 1);
-  std::vector<PointRef> send(mine.size());
+  std::vector<PointRef> send(count);
   {
     auto next = send_displs;
-    for (std::size_t i = 0; i < mine.size(); ++i) send[next[owner[i]]++] = mine[i];
+    k = 0;
+    for (auto& part : mine) {
+      for (const auto& point : part) send[next[owner[k++]]++] = point;
+      part = {};
+    }
   }
-  mine = {};
   owner = {};
 
   std::vector<int> recv_counts(mpi.size), recv_displs(mpi.size, 0);

@@ -30,6 +30,13 @@ void bcast_strings(const MpiContext& mpi, std::vector<std::string>& v, int root)
   }
 }
 
+void bcast_int64(const MpiContext& mpi, std::vector<std::int64_t>& v, int root) {
+  long long n = static_cast<long long>(v.size());
+  MPI_Bcast(&n, 1, MPI_LONG_LONG, root, mpi.comm);
+  v.resize(static_cast<std::size_t>(n));
+  if (n > 0) MPI_Bcast(v.data(), static_cast<int>(n), MPI_INT64_T, root, mpi.comm);
+}
+
 std::vector<std::string> gather_strings(const MpiContext& mpi, const std::string& mine) {
   int n = static_cast<int>(mine.size());
   std::vector<int> sizes(mpi.size), displs(mpi.size);

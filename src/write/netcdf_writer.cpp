@@ -101,10 +101,6 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
     nc.check(nc_def_var(id, name, type, ndims, dims, &var), std::string("define ") + name);
     if (chunked) {
       nc.check(nc_def_var_chunking(id, var, NC_CHUNKED, &chunk), std::string("chunk ") + name);
-      // [reproducibility] No fill chunks: every chunk is written in full (one parent cell),
-      // while fill chunks allocated at creation and then moved to their compressed size leave
-      // rank-count-dependent bytes in the file's free space. _FillValue stays an attribute.
-      nc.check(nc_def_var_fill(id, var, NC_NOFILL, nullptr), std::string("no fill ") + name);
       if (config.output.deflate_level > 0)
         nc.check(nc_def_var_deflate(id, var, 1, 1, config.output.deflate_level),
                  std::string("deflate ") + name);
@@ -139,10 +135,10 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
     const int var = define(spec.name.c_str(), is_int ? NC_INT : NC_FLOAT, 1, &cell_dim, true);
     if (is_int) {
       const int fill = 0;
-      nc.check(nc_put_att_int(id, var, "_FillValue", NC_INT, 1, &fill), "fill " + spec.name);
+      nc.check(nc_def_var_fill(id, var, NC_FILL, &fill), "fill " + spec.name);
     } else {
       const float fill = std::numeric_limits<float>::quiet_NaN();
-      nc.check(nc_put_att_float(id, var, "_FillValue", NC_FLOAT, 1, &fill), "fill " + spec.name);
+      nc.check(nc_def_var_fill(id, var, NC_FILL, &fill), "fill " + spec.name);
     }
     nc.text(var, "long_name", meta.long_names.at(s));
     if (!meta.units.at(s).empty()) nc.text(var, "units", meta.units.at(s));

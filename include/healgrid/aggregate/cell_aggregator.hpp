@@ -1,15 +1,19 @@
 // Collects the used points of one rank's parent cells and reduces them per child cell into a
 // dense block: every child of every parent that received at least one point, in id order.
-// Points are reduced in the order they were added (granule name, beam, row), so each cell's
-// result is independent of how parent cells are spread over ranks.
+// Points are kept in one bucket per parent cell as they arrive, so reducing a parent touches
+// only its own contiguous points (cache-sized), and each bucket is freed once reduced. Within a
+// cell, points are reduced in the order they were added (granule name, beam, row), so each
+// cell's result is independent of how parent cells are spread over ranks.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/plan/work_plan.hpp"
 
 namespace healgrid {
 
@@ -29,26 +33,35 @@ class CellAggregator {
  public:
   CellAggregator(const PipelineConfig& config, const HealpixGrid& grid);
 
+  // Optional: the parents to expect and an upper bound of their points (the plan's counts),
+  // so buckets never reallocate. Points of other parents are still accepted.
+  void expect(const std::vector<ParentLoad>& loads);
+  // Kept for callers that know only a total: a hint, buckets grow as needed.
+  void reserve(std::uint64_t) {}
+
   // Adds one point of child cell `cell` (values indexed like config.variables).
   void add_point(std::int64_t cell, const double* values);
 
-  // Capacity for `points` points, so adding never reallocates (the plan knows the count).
-  void reserve(std::uint64_t points);
-
-  std::uint64_t points() const { return cells_.size(); }
+  std::uint64_t points() const { return points_; }
   std::uint64_t bytes_per_point() const;
 
-  // Reduces everything added; the aggregator is left empty.
+  // Reduces everything added; the aggregator is left empty (expectations included).
   GridBlock finalize();
 
  private:
+  struct Bucket {
+    std::vector<std::int64_t> cells;
+    std::vector<double> values;  // variables interleaved: point i at [i * nvars, (i+1) * nvars)
+  };
+  Bucket& bucket_of(std::int64_t parent);
+
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
-  // Point indices grouped by cell, cells ascending, insertion order kept within a cell.
-  std::vector<std::uint32_t> order_by_cell(std::vector<std::int64_t>& parents) const;
-
-  std::vector<std::int64_t> cells_;
-  std::vector<std::vector<double>> values_;  // per variable
+  std::size_t nvars_;
+  std::unordered_map<std::int64_t, Bucket> buckets_;
+  std::int64_t last_parent_ = -1;
+  Bucket* last_bucket_ = nullptr;
+  std::uint64_t points_ = 0;
 };
 
 }  // namespace healgrid

@@ -15,5 +15,7 @@ int fetch_command(const std::vector<std::string>& args);
 int render_command(const std::vector<std::string>& args);
 int info_command(const std::vector<std::string>& args);
 int view_command(const std::vector<std::string>& args);  // no MPI: called before MPI_Init
+// plan|status|submit of a campaign file (app/campaign.hpp); no MPI: called before MPI_Init.
+int campaign_command(const std::vector<std::string>& args);
 
 }  // namespace healgrid

@@ -28,6 +28,7 @@ struct RunOptions {
   std::string metrics_json;  // empty: none
   double progress_seconds = 5.0;
   bool quiet = false;
+  int rounds = 4;  // [restart] journaled rounds per rank (app/journal.hpp); 0: no journal
   bool help = false;
 };
 

@@ -19,6 +19,8 @@ struct MpiContext {
 
 void bcast_string(const MpiContext& mpi, std::string& s, int root = 0);
 void bcast_strings(const MpiContext& mpi, std::vector<std::string>& v, int root = 0);
+// Rank `root`'s array on every rank.
+void bcast_int64(const MpiContext& mpi, std::vector<std::int64_t>& v, int root = 0);
 // Every rank's string, on rank 0 only (empty elsewhere).
 std::vector<std::string> gather_strings(const MpiContext& mpi, const std::string& mine);
 // Every rank's array concatenated in rank order, on rank 0 only.

@@ -1,0 +1,119 @@
+// Restart journal of `healgrid run`: finished work survives a killed job (walltime, node
+// failure, scancel), and a rerun of the same command, at any rank count, resumes from it.
+//
+// After the point exchange each rank splits its parent cells into `rounds` contiguous rounds of
+// about equal points. When a round is reduced, its dense block (the round's parent cells, the
+// statistic columns of those with data, and the points used per parent and granule) is written
+// to `<output>.journal/p<first>-<last>.round` durably (temporary name, fsync, rename, fsync of
+// the directory). The directory's KEY file holds the inputs' SHA-256 (app/inputs_digest.hpp),
+// and so does every round file: a journal of other inputs is removed, never used. On a rerun,
+// every rank loads the journaled parents of its range (slicing files written under another
+// rank count), drops their points before reading anything and computes the rest. The journal
+// is removed once the output is complete. rounds = 0 turns it off (one round, nothing written).
+//
+// Test hook: HEALGRID_TEST_ROUND_PAUSE_SECONDS=S makes each rank sleep S seconds after writing
+// each round, so a test can kill a run deterministically half-way.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "healgrid/aggregate/cell_aggregator.hpp"
+#include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/plan/point_exchange.hpp"
+#include "healgrid/plan/work_plan.hpp"
+#include "healgrid/util/mpi_util.hpp"
+
+namespace healgrid {
+
+constexpr int kDefaultRounds = 4;
+
+// One journaled (or loaded) piece of a rank's result.
+struct JournalPiece {
+  std::vector<std::int64_t> covered;  // every planned parent of the piece, sorted
+  GridBlock block;                    // those of them with used points
+  // (parent, granule index, points used) triples, sorted: the output's granule_points_used.
+  std::vector<std::int64_t> granule_points;
+};
+
+// The journal file format, exposed for the unit tests. write_piece throws std::runtime_error
+// naming the file; read_piece returns false with `why` set for a file that is not a complete
+// round of these inputs, grid and statistics.
+void write_piece(const std::string& path, const std::string& inputs_sha256,
+                 const JournalPiece& piece, std::int64_t children_per_parent);
+bool read_piece(const std::string& path, const std::string& inputs_sha256,
+                const PipelineConfig& config, std::int64_t children_per_parent, JournalPiece& piece,
+                std::string& why);
+// The part of `piece` whose parents lie in [first, last].
+JournalPiece slice_piece(const JournalPiece& piece, std::int64_t first, std::int64_t last,
+                         std::int64_t children_per_parent);
+// All pieces merged in parent order (their parents must be disjoint).
+GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineConfig& config,
+                       std::int64_t children_per_parent);
+
+class RunJournal {
+ public:
+  RunJournal(const MpiContext& mpi, const std::string& output, const std::string& inputs_sha256,
+             const PipelineConfig& config, const HealpixGrid& grid, int rounds);
+
+  bool enabled() const { return rounds_ > 0; }
+  const std::string& directory() const { return dir_; }
+
+  // Rank 0, before the index pass: keeps a journal of the same inputs, removes one of other
+  // inputs, creates the directory and its KEY. Returns a line for the log ("" when there was
+  // nothing to resume). Throws std::runtime_error naming the path.
+  std::string open();
+
+  // Every rank, after the exchange: loads the journaled parents of [mine.first_parent,
+  // mine.last_parent], drops their points and orders the others round by round, keeping the
+  // (granule, group, row) order within a round. Warnings (unusable files) go to stderr.
+  void prepare(const RankPlan& mine, std::vector<PointRef>& points);
+  // Start of every (granule, group) run of `points`, split at round starts, then points.size().
+  std::vector<std::size_t> work_runs(const std::vector<PointRef>& points) const;
+  // True when a run ending at `end` (an index into points) finishes the current round.
+  bool round_ends_at(std::size_t end) const;
+  std::uint64_t next_round_points() const;
+
+  // The read loop's hook: one used point of child `cell` from granule `granule`.
+  void count(std::int64_t cell, std::uint32_t granule) {
+    const auto parent = grid_.parent_of(cell);
+    if (parent != cur_parent_ || granule != cur_granule_) flush_count(parent, granule);
+    ++cur_points_;
+  }
+  // The current round's reduced block: journaled (when enabled) and kept.
+  void commit(GridBlock block);
+  // Every piece (loaded and computed) merged; adds the loaded pieces' points to
+  // granule_points (computed points were counted by the caller).
+  GridBlock assemble(std::vector<long long>& granule_points);
+
+  // Collective: rank 0 gets one line (reused and computed parent cells and points).
+  std::string resume_line() const;
+  long long reused_points() const { return reused_points_; }
+
+  // Rank 0, once the output is complete. Errors are ignored (a stale journal is never used).
+  void remove() const;
+
+ private:
+  void flush_count(std::int64_t parent, std::uint32_t granule);
+
+  const MpiContext& mpi_;
+  std::string dir_, key_;
+  const PipelineConfig& config_;
+  const HealpixGrid& grid_;
+  int rounds_;
+  std::vector<JournalPiece> pieces_;
+  std::vector<std::size_t> round_begin_;  // size rounds + 1 after prepare
+  std::vector<std::vector<std::int64_t>> round_parents_;
+  std::size_t round_ = 0;
+  std::vector<std::int64_t> counts_;  // (parent, granule, n) of this round
+  std::int64_t cur_parent_ = -1;
+  std::uint32_t cur_granule_ = 0;
+  std::int64_t cur_points_ = 0;
+  long long reused_parents_ = 0, reused_points_ = 0, computed_parents_ = 0, computed_points_ = 0,
+            files_written_ = 0;
+  std::size_t loaded_pieces_ = 0;
+};
+
+}  // namespace healgrid

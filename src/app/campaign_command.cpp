@@ -1,0 +1,239 @@
+// `healgrid campaign plan|status|submit`: see include/healgrid/app/campaign.hpp. No MPI: it
+// plans files, reads outputs and talks to Slurm (sbatch, squeue).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "healgrid/app/campaign.hpp"
+#include "healgrid/app/commands.hpp"
+
+namespace fs = std::filesystem;
+
+namespace healgrid {
+namespace {
+
+const char* kUsage =
+    "usage: healgrid campaign plan CAMPAIGN.yaml\n"
+    "       healgrid campaign status CAMPAIGN.yaml|PLAN_DIR [--json]\n"
+    "       healgrid campaign submit CAMPAIGN.yaml|PLAN_DIR [--script FILE] [--sbatch-arg ARG]...\n"
+    "                                [--dry-run] [--wait]\n"
+    "\n"
+    "plan    expands the campaign file into runs and writes PLAN_DIR: plan.json, per run I the\n"
+    "        frozen config runs/I.yaml and its `healgrid run` arguments runs/I.args\n"
+    "status  per run: done (output with the inputs hash its inputs have now), stale (output of\n"
+    "        other inputs), running/pending (Slurm job), failed (exit status, or the job ended\n"
+    "        without a result), todo (never run), error (config or inputs unusable); and the\n"
+    "        restart journal's finished rounds\n"
+    "submit  hands every run that is not done, running or pending to sbatch as one job array\n"
+    "        (jobs/healgrid-campaign.sbatch; the campaign's `sbatch:` options, then\n"
+    "        --sbatch-arg); --wait waits for the array and prints the status; --dry-run only\n"
+    "        prints the sbatch command\n";
+
+Campaign open_plan(const std::string& target) {
+  std::error_code ec;
+  const std::string dir = fs::is_directory(target, ec) ? target : load_campaign(target).plan_dir;
+  return read_plan(dir);
+}
+
+std::string self_executable() {
+  std::error_code ec;
+  const auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "healgrid" : p.string();
+}
+
+// The array script: --script, the campaign's job_script, or jobs/ of a source tree holding the
+// executable (build folders live inside it).
+std::string find_job_script(const std::string& given, const Campaign& plan) {
+  if (!given.empty()) return given;
+  if (!plan.job_script.empty()) return plan.job_script;
+  fs::path dir = fs::path(self_executable()).parent_path();
+  for (int up = 0; up < 5 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    const auto candidate = dir / "jobs" / "healgrid-campaign.sbatch";
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return candidate.string();
+    if (dir == dir.parent_path()) break;
+  }
+  throw CampaignError(
+      "cannot find jobs/healgrid-campaign.sbatch near the executable: give --script FILE or "
+      "job_script: in the campaign file");
+}
+
+int print_status(const Campaign& plan, bool json) {
+  nlohmann::json rows = nlohmann::json::array();
+  std::map<std::string, int> counts;
+  if (!json)
+    std::printf("campaign %s: %zu runs (plan %s)\n", plan.name.c_str(), plan.runs.size(),
+                plan.plan_dir.c_str());
+  for (const auto& run : plan.runs) {
+    const auto s = run_state(plan, run);
+    ++counts[s.state];
+    std::string detail = s.detail;
+    if (s.journal_rounds > 0 && s.state != "done")
+      detail += "; journal: " + std::to_string(s.journal_rounds) + " rounds finished";
+    if (json) {
+      rows.push_back({{"index", run.index},
+                      {"name", run.name},
+                      {"state", s.state},
+                      {"detail", s.detail},
+                      {"journal_rounds", s.journal_rounds},
+                      {"output", run.output}});
+    } else {
+      std::printf("  %3d  %-16s %-8s %s\n       %s\n", run.index, run.name.c_str(), s.state.c_str(),
+                  detail.c_str(), run.output.c_str());
+    }
+  }
+  if (json) {
+    std::printf("%s\n", nlohmann::json({{"campaign", plan.name}, {"runs", rows}}).dump(1).c_str());
+  } else {
+    std::string line;
+    for (const auto& [state, n] : counts)
+      line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+    std::printf("summary: %s\n", line.c_str());
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+int submit(const Campaign& plan, const std::vector<std::string>& args) {
+  std::string script;
+  std::vector<std::string> extra;
+  bool dry_run = false, wait = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--dry-run") {
+      dry_run = true;
+    } else if (args[i] == "--wait") {
+      wait = true;
+    } else if ((args[i] == "--script" || args[i] == "--sbatch-arg") && i + 1 < args.size()) {
+      (args[i] == "--script" ? script : extra.emplace_back()) = args[i + 1];
+      ++i;
+    } else if (args[i].rfind("--sbatch-arg=", 0) == 0) {
+      extra.push_back(args[i].substr(13));
+    } else {
+      std::fprintf(stderr, "healgrid campaign submit: unknown option '%s'\n%s", args[i].c_str(),
+                   kUsage);
+      return 2;
+    }
+  }
+  std::vector<int> todo;
+  for (const auto& run : plan.runs) {
+    const auto s = run_state(plan, run);
+    if (s.state == "todo" || s.state == "failed" || s.state == "stale") {
+      todo.push_back(run.index);
+      std::printf("submit: run %d %s (%s: %s)\n", run.index, run.name.c_str(), s.state.c_str(),
+                  s.detail.c_str());
+    } else if (s.state == "error") {
+      std::fprintf(stderr, "healgrid campaign submit: run %d %s left out: %s\n", run.index,
+                   run.name.c_str(), s.detail.c_str());
+    }
+  }
+  if (todo.empty()) {
+    std::printf("submit: nothing to submit (every run is done, running or pending)\n");
+    return 0;
+  }
+  std::string list;
+  for (const int i : todo) list += (list.empty() ? "" : ",") + std::to_string(i);
+  const auto logs = fs::path(plan.plan_dir) / "logs";
+  std::vector<std::string> argv = {"sbatch",
+                                   "--parsable",
+                                   "--array=" + list,
+                                   "--job-name=healgrid-" + plan.name,
+                                   "--output=" + (logs / "%A_%a.log").string(),
+                                   "--export=ALL,HEALGRID=" + self_executable()};
+  argv.insert(argv.end(), plan.sbatch.begin(), plan.sbatch.end());
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(find_job_script(script, plan));
+  argv.push_back(plan.plan_dir);
+  std::string shown;
+  for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
+  std::printf("submit: %s\n", shown.c_str());
+  std::fflush(stdout);
+  if (dry_run) return 0;
+  std::error_code ec;
+  fs::create_directories(logs, ec);
+  fs::create_directories(fs::path(plan.plan_dir) / "state", ec);
+  const std::time_t submitted_at = std::time(nullptr);
+  std::string out;
+  const int rc = run_program(argv, out);
+  const std::string job = out.substr(0, out.find_first_of(";\n"));
+  if (rc != 0 || job.empty()) {
+    std::fprintf(stderr, "healgrid campaign submit: sbatch failed (exit status %d)%s\n", rc,
+                 rc == -1 ? ": sbatch not found on PATH" : "");
+    return 1;
+  }
+  for (const int i : todo) {  // unless the task already wrote its own state
+    const auto path = fs::path(plan.plan_dir) / "state" / std::to_string(i);
+    std::ifstream in(path);
+    std::string what, id;
+    long long when = 0;
+    if (in >> what >> id >> when && when >= submitted_at) continue;
+    std::ofstream(path.string() + ".tmp")
+        << "submitted " << job << "_" << i << " " << submitted_at << "\n";
+    fs::rename(path.string() + ".tmp", path, ec);
+  }
+  std::printf("submit: job array %s, %zu runs\n", job.c_str(), todo.size());
+  std::fflush(stdout);
+  if (!wait) return 0;
+  for (;;) {  // until the array leaves the queue
+    std::string q;
+    if (run_program({"squeue", "-h", "-j", job, "-o", "%i"}, q) != 0 || q.empty()) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  print_status(plan, false);
+  for (const int i : todo)
+    if (run_state(plan, plan.runs.at(static_cast<std::size_t>(i))).state != "done") return 1;
+  return 0;
+}
+
+}  // namespace
+
+int campaign_command(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& verb = args[0];
+  if (args.size() < 2 || (verb != "plan" && verb != "status" && verb != "submit")) {
+    std::fprintf(stderr, "healgrid campaign: expected plan, status or submit and a file\n%s",
+                 kUsage);
+    return 2;
+  }
+  try {
+    if (verb == "plan") {
+      if (args.size() != 2) {
+        std::fprintf(stderr, "healgrid campaign plan: expected one campaign file\n");
+        return 2;
+      }
+      const auto c = load_campaign(args[1]);
+      write_plan(c);
+      std::printf("campaign %s: %zu runs planned in %s\n", c.name.c_str(), c.runs.size(),
+                  c.plan_dir.c_str());
+      for (const auto& r : c.runs)
+        std::printf("  %3d  %-16s %s\n", r.index, r.name.c_str(), r.output.c_str());
+      return 0;
+    }
+    const auto plan = open_plan(args[1]);
+    const std::vector<std::string> rest(args.begin() + 2, args.end());
+    if (verb == "status") {
+      const bool json = rest.size() == 1 && rest[0] == "--json";
+      if (!rest.empty() && !json) {
+        std::fprintf(stderr, "healgrid campaign status: unknown option '%s'\n", rest[0].c_str());
+        return 2;
+      }
+      return print_status(plan, json);
+    }
+    return submit(plan, rest);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "healgrid campaign %s: error: %s\n", verb.c_str(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace healgrid

@@ -1,0 +1,169 @@
+// Campaign run states: the inputs hash a run would record, the output's, the job's state file
+// and squeue; and a small no-shell process runner for sbatch and squeue.
+#include <fcntl.h>
+#include <netcdf.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "healgrid/app/campaign.hpp"
+#include "healgrid/app/catalog_inputs.hpp"
+#include "healgrid/app/inputs_digest.hpp"
+#include "healgrid/app/run_options.hpp"
+#include "healgrid/render/nc_reader.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace healgrid {
+
+int run_program(const std::vector<std::string>& argv, std::string& out) {
+  out.clear();
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  const int err = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipefd[1]);
+  if (err != 0) {
+    close(pipefd[0]);
+    return -1;
+  }
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(pipefd[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(pipefd[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string run_inputs_sha256(const std::vector<std::string>& run_args) {
+  RunOptions opt;
+  std::string error;
+  if (!parse_run_options(run_args, opt, error)) throw CampaignError("run arguments: " + error);
+  if (opt.query_given)
+    throw CampaignError("campaign runs take --input or --catalog, not a query (resolve first)");
+  opt.quiet = true;
+  const std::string text = opt.config_path.empty() ? std::string(default_config_text())
+                                                   : load_config_file(opt.config_path).source_text;
+  PipelineConfig config =
+      parse_config(text, opt.config_path.empty() ? "built-in config" : opt.config_path);
+  const std::string overrides = apply_overrides(opt, config);
+  const HealpixGrid grid(config.grid.parent_order, config.grid.child_order, config.grid.latitude);
+  CatalogSelection selection;
+  const auto granules =
+      opt.inputs.empty() ? resolve_run_granules(opt, grid, selection) : resolve_inputs(opt.inputs);
+  return inputs_sha256({text, overrides,
+                        opt.on_bad_granule == BadGranulePolicy::skip ? "skip" : "fail",
+                        selection.catalog_sha256, granules});
+}
+
+namespace {
+
+int journal_rounds(const std::string& output) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(output + ".journal", ec)) {
+    const auto name = e.path().filename().string();
+    n += name.size() > 6 && name[0] == 'p' && name.compare(name.size() - 6, 6, ".round") == 0;
+  }
+  return n;
+}
+
+// The output's recorded inputs hash; "" with `why` set when there is none.
+std::string recorded_sha(const std::string& output, std::string& why) {
+  try {
+    const NcReader nc(output);
+    const auto sha = nc.text_att(NC_GLOBAL, kInputsAttribute);
+    if (!sha) why = "output has no " + std::string(kInputsAttribute) + " (older healgrid)";
+    return sha.value_or("");
+  } catch (const std::exception& e) {
+    why = e.what();
+    return "";
+  }
+}
+
+std::string short_sha(const std::string& s) { return s.substr(0, 12); }
+
+}  // namespace
+
+RunState run_state(const Campaign& plan, const CampaignRun& run) {
+  RunState s;
+  s.journal_rounds = journal_rounds(run.output);
+  std::string want;
+  try {
+    want = run_inputs_sha256(run.args);
+  } catch (const std::exception& e) {
+    s.state = "error";
+    s.detail = e.what();
+    return s;
+  }
+  std::string stale;
+  std::error_code ec;
+  if (fs::exists(run.output, ec)) {
+    std::string why;
+    const auto have = recorded_sha(run.output, why);
+    if (have == want) {
+      s.state = "done";
+      s.detail = "inputs " + short_sha(want);
+      return s;
+    }
+    stale = !why.empty()
+                ? why
+                : "output of other inputs (" + short_sha(have) + ", now " + short_sha(want) + ")";
+  }
+  // PLAN_DIR/state/I: "WHAT JOB SECONDS [STATUS]" (jobs/healgrid-campaign.sbatch, submit).
+  std::ifstream in((fs::path(plan.plan_dir) / "state" / std::to_string(run.index)).string());
+  std::string what, job, when, rc;
+  if (in >> what >> job >> when) {
+    in >> rc;
+    if (what == "running" || what == "submitted") {
+      std::string out;
+      const int st = run_program({"squeue", "-h", "-j", job, "-o", "%T"}, out);
+      std::istringstream lines(out);
+      std::string slurm_state;
+      lines >> slurm_state;
+      if (st == 0 && !slurm_state.empty() && slurm_state != "COMPLETED" &&
+          slurm_state != "FAILED" && slurm_state != "CANCELLED" && slurm_state != "TIMEOUT" &&
+          slurm_state != "NODE_FAIL" && slurm_state != "OUT_OF_MEMORY") {
+        s.state = slurm_state == "PENDING" ? "pending" : "running";
+        s.detail = "job " + job + " " + slurm_state;
+        return s;
+      }
+      s.state = "failed";
+      s.detail =
+          "job " + job + " ended without a result" +
+          (slurm_state.empty() ? std::string(" (killed, cancelled, walltime or node failure)")
+                               : " (" + slurm_state + ")");
+      return s;
+    }
+    if (what == "failed") {
+      s.state = "failed";
+      s.detail = "job " + job + " exit status " + rc;
+      return s;
+    }
+  }
+  s.state = stale.empty() ? "todo" : "stale";
+  s.detail = stale.empty() ? "not run yet" : stale;
+  return s;
+}
+
+}  // namespace healgrid

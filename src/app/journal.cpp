@@ -1,0 +1,317 @@
+// RunJournal: the restart journal's life in a run (open, prepare rounds, commit, assemble).
+#include "healgrid/app/journal.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+namespace healgrid {
+namespace {
+
+constexpr const char* kSuffix = ".round";
+
+std::vector<std::string> round_files(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (const dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.size() > 7 && name[0] == 'p' && name.compare(name.size() - 6, 6, kSuffix) == 0)
+        names.push_back(name);
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// "p<first>-<last>.round" -> first, last.
+bool parse_name(const std::string& name, std::int64_t& first, std::int64_t& last) {
+  long long a = 0, b = 0;
+  char tail[8] = {};
+  if (std::sscanf(name.c_str(), "p%lld-%lld%7s", &a, &b, tail) != 3) return false;
+  first = a;
+  last = b;
+  return std::string(tail) == kSuffix && a <= b;
+}
+
+void sync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+RunJournal::RunJournal(const MpiContext& mpi, const std::string& output,
+                       const std::string& inputs_sha256, const PipelineConfig& config,
+                       const HealpixGrid& grid, int rounds)
+    : mpi_(mpi),
+      dir_(output + ".journal"),
+      key_(inputs_sha256),
+      config_(config),
+      grid_(grid),
+      rounds_(std::max(0, rounds)) {}
+
+std::string RunJournal::open() {
+  if (!enabled()) return "";
+  const std::string key_path = dir_ + "/KEY";
+  struct stat st {};
+  std::string line;
+  if (stat(dir_.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) throw std::runtime_error(dir_ + ": journal path is not a directory");
+    const auto files = round_files(dir_);
+    if (read_text(key_path) == key_ + "\n") {
+      if (!files.empty())
+        line = "[journal] " + dir_ + ": " + std::to_string(files.size()) +
+               " round files of these inputs: resuming";
+      return line;
+    }
+    for (const auto& f : files) ::unlink((dir_ + "/" + f).c_str());
+    ::unlink(key_path.c_str());
+    if (!files.empty())
+      line = "[journal] " + dir_ + ": removed " + std::to_string(files.size()) +
+             " round files of other inputs (config, granules, overrides or version changed)";
+  } else if (::mkdir(dir_.c_str(), 0755) != 0) {
+    throw std::runtime_error(dir_ +
+                             ": cannot create the journal directory: " + std::strerror(errno));
+  }
+  const std::string tmp = key_path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << key_ << "\n";
+    if (!out.flush()) throw std::runtime_error(tmp + ": cannot write the journal key");
+  }
+  if (std::rename(tmp.c_str(), key_path.c_str()) != 0)
+    throw std::runtime_error(key_path + ": cannot write the journal key: " + std::strerror(errno));
+  sync_dir(dir_);
+  return line;
+}
+
+void RunJournal::prepare(const RankPlan& mine, std::vector<PointRef>& points) {
+  const auto per = grid_.children_per_parent();
+  std::vector<std::int64_t> done;
+  if (enabled() && !mine.empty() && read_text(dir_ + "/KEY") == key_ + "\n") {
+    for (const auto& name : round_files(dir_)) {
+      std::int64_t first = 0, last = 0;
+      if (!parse_name(name, first, last) || last < mine.first_parent || first > mine.last_parent)
+        continue;
+      JournalPiece piece;
+      std::string why;
+      const std::string path = dir_ + "/" + name;
+      if (!read_piece(path, key_, config_, per, piece, why)) {
+        std::fprintf(stderr, "healgrid run: warning: rank %d: %s: %s (ignored)\n", mpi_.rank,
+                     path.c_str(), why.c_str());
+        continue;
+      }
+      auto part = slice_piece(piece, mine.first_parent, mine.last_parent, per);
+      bool overlaps = false;  // a piece overlapping loaded parents is left out whole
+      for (const auto p : part.covered)
+        overlaps = overlaps || std::binary_search(done.begin(), done.end(), p);
+      if (overlaps || part.covered.empty()) continue;
+      done.insert(done.end(), part.covered.begin(), part.covered.end());
+      std::sort(done.begin(), done.end());
+      reused_parents_ += static_cast<long long>(part.covered.size());
+      reused_points_ += static_cast<long long>(part.block.points);
+      pieces_.push_back(std::move(part));
+    }
+  }
+  loaded_pieces_ = pieces_.size();
+
+  // Points per remaining parent (points arrive in long runs of one parent).
+  std::unordered_map<std::int64_t, std::int64_t> load;
+  std::int64_t last_parent = -1;
+  bool last_done = false;
+  std::size_t kept = 0;
+  std::int64_t* run_count = nullptr;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const auto parent = grid_.parent_of(points[i].cell);
+    if (parent != last_parent) {
+      last_parent = parent;
+      last_done = std::binary_search(done.begin(), done.end(), parent);
+      run_count = last_done ? nullptr : &load[parent];
+    }
+    if (last_done) continue;
+    ++*run_count;
+    points[kept++] = points[i];
+  }
+  points.resize(kept);
+  std::vector<std::pair<std::int64_t, std::int64_t>> parents(load.begin(), load.end());
+  std::sort(parents.begin(), parents.end());
+  computed_parents_ = static_cast<long long>(parents.size());
+  computed_points_ = static_cast<long long>(points.size());
+
+  // Rounds: contiguous parent ranges of about equal points; empty ones are left out.
+  const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
+  std::vector<std::uint32_t> round_of(parents.size());
+  round_parents_.clear();
+  const double total = static_cast<double>(points.size());
+  double cum = 0;
+  std::size_t previous = 0;
+  for (std::size_t k = 0; k < parents.size(); ++k) {
+    const auto r = std::min(nrounds - 1, static_cast<std::size_t>(cum * nrounds / total));
+    if (k == 0 || r != previous) round_parents_.emplace_back();
+    previous = r;
+    round_of[k] = static_cast<std::uint32_t>(round_parents_.size() - 1);
+    round_parents_.back().push_back(parents[k].first);
+    cum += static_cast<double>(parents[k].second);
+  }
+
+  // Stable counting sort of the points by round.
+  std::vector<std::size_t> begin(round_parents_.size() + 1, 0);
+  std::vector<std::uint32_t> point_round(points.size());
+  last_parent = -1;
+  std::uint32_t cached = 0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const auto parent = grid_.parent_of(points[i].cell);
+    if (parent != last_parent) {
+      last_parent = parent;
+      const auto it =
+          std::lower_bound(parents.begin(), parents.end(), std::make_pair(parent, std::int64_t{0}));
+      cached = round_of[static_cast<std::size_t>(it - parents.begin())];
+    }
+    point_round[i] = cached;
+    ++begin[cached + 1];
+  }
+  for (std::size_t k = 1; k < begin.size(); ++k) begin[k] += begin[k - 1];
+  if (round_parents_.size() > 1) {
+    std::vector<PointRef> ordered(points.size());
+    auto next = begin;
+    for (std::size_t i = 0; i < points.size(); ++i) ordered[next[point_round[i]]++] = points[i];
+    points.swap(ordered);
+  }
+  round_begin_ = std::move(begin);
+  round_ = 0;
+}
+
+std::vector<std::size_t> RunJournal::work_runs(const std::vector<PointRef>& points) const {
+  std::vector<std::size_t> runs;
+  std::size_t next_round = 1;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    bool round_start = false;
+    while (next_round < round_begin_.size() && round_begin_[next_round] <= i) {
+      round_start = round_begin_[next_round] == i;
+      ++next_round;
+    }
+    if (i == 0 || round_start || points[i].granule_group != points[i - 1].granule_group)
+      runs.push_back(i);
+  }
+  runs.push_back(points.size());
+  return runs;
+}
+
+bool RunJournal::round_ends_at(std::size_t end) const {
+  return round_ + 1 < round_begin_.size() && round_begin_[round_ + 1] == end;
+}
+
+std::uint64_t RunJournal::next_round_points() const {
+  return round_ + 1 < round_begin_.size() ? round_begin_[round_ + 1] - round_begin_[round_] : 0;
+}
+
+void RunJournal::flush_count(std::int64_t parent, std::uint32_t granule) {
+  if (cur_points_ > 0) counts_.insert(counts_.end(), {cur_parent_, cur_granule_, cur_points_});
+  cur_parent_ = parent;
+  cur_granule_ = granule;
+  cur_points_ = 0;
+}
+
+void RunJournal::commit(GridBlock block) {
+  flush_count(-1, 0);
+  // Sort and merge the (parent, granule, n) triples.
+  std::vector<std::array<std::int64_t, 3>> t;
+  for (std::size_t i = 0; i + 2 < counts_.size(); i += 3)
+    t.push_back({counts_[i], counts_[i + 1], counts_[i + 2]});
+  counts_.clear();
+  std::sort(t.begin(), t.end());
+  JournalPiece piece;
+  for (const auto& e : t) {
+    auto& g = piece.granule_points;
+    if (!g.empty() && g[g.size() - 3] == e[0] && g[g.size() - 2] == e[1])
+      g.back() += e[2];
+    else
+      g.insert(g.end(), e.begin(), e.end());
+  }
+  piece.covered = round_parents_.at(round_);
+  piece.block = std::move(block);
+  if (enabled() && !piece.covered.empty()) {
+    const std::string name = "p" + std::to_string(piece.covered.front()) + "-" +
+                             std::to_string(piece.covered.back()) + kSuffix;
+    const std::string tmp = dir_ + "/." + name + ".tmp" + std::to_string(mpi_.rank);
+    write_piece(tmp, key_, piece, grid_.children_per_parent());
+    if (std::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0)
+      throw std::runtime_error(dir_ + "/" + name +
+                               ": journal: cannot rename: " + std::strerror(errno));
+    sync_dir(dir_);
+    ++files_written_;
+    if (const char* pause = std::getenv("HEALGRID_TEST_ROUND_PAUSE_SECONDS")) {
+      const double s = std::atof(pause);
+      if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
+    }
+  }
+  pieces_.push_back(std::move(piece));
+  ++round_;
+}
+
+GridBlock RunJournal::assemble(std::vector<long long>& granule_points) {
+  for (std::size_t k = 0; k < loaded_pieces_; ++k) {
+    const auto& g = pieces_[k].granule_points;
+    for (std::size_t i = 0; i + 2 < g.size(); i += 3)
+      if (g[i + 1] >= 0 && static_cast<std::size_t>(g[i + 1]) < granule_points.size())
+        granule_points[static_cast<std::size_t>(g[i + 1])] += g[i + 2];
+  }
+  GridBlock block = pieces_.size() == 1 && loaded_pieces_ == 0
+                        ? std::move(pieces_.front().block)
+                        : merge_pieces(pieces_, config_, grid_.children_per_parent());
+  pieces_.clear();
+  return block;
+}
+
+std::string RunJournal::resume_line() const {
+  long long v[5] = {reused_parents_, reused_points_, computed_parents_, computed_points_,
+                    files_written_};
+  MPI_Allreduce(MPI_IN_PLACE, v, 5, MPI_LONG_LONG, MPI_SUM, mpi_.comm);
+  if (!enabled() || mpi_.rank != 0) return "";
+  char line[400];
+  std::snprintf(line, sizeof line,
+                "[journal] reused %lld parent cells (%lld points used) from %s/; computing %lld "
+                "parent cells (%lld points to read) in rounds\n",
+                v[0], v[1], dir_.c_str(), v[2], v[3]);
+  return line;
+}
+
+void RunJournal::remove() const {
+  if (!enabled() || mpi_.rank != 0) return;
+  if (DIR* d = opendir(dir_.c_str())) {  // round files, KEY and temporaries of killed runs
+    std::vector<std::string> names;
+    while (const dirent* e = readdir(d))
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+        names.push_back(e->d_name);
+    closedir(d);
+    for (const auto& n : names) ::unlink((dir_ + "/" + n).c_str());
+  }
+  ::rmdir(dir_.c_str());
+}
+
+}  // namespace healgrid

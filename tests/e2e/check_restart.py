@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""A run killed half-way resumes from its journal and gives the uninterrupted run's bytes.
+
+Synthetic granules; SOURCE_DATE_EPOCH fixed; every run uses the same `healgrid run` arguments
+(--rounds 4) in its own directory, so outputs can be compared byte for byte.
+1. Reference: an uninterrupted 2-rank run (no journal left behind).
+2. A 2-rank run slowed by the test hook HEALGRID_TEST_ROUND_PAUSE_SECONDS (a sleep after each
+   journaled round) is killed with a real external SIGKILL of rank 1 once half of its 8 rounds
+   are in OUT.nc.journal/: mpirun exits non-zero naming rank 1 and signal 9, and no OUT.nc.
+3. The same command again: it prints the reused parent cells and points (> 0) and computed
+   fewer points than the whole, reads fewer rows than the reference, removes the journal, and
+   its output is byte-identical to the reference.
+4. Killed again the same way, then resumed with 3 ranks (journal rounds sliced to other rank
+   ranges): byte-identical too.
+"""
+
+import glob
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+
+import common  # isort: skip
+from common import Checks  # isort: skip
+
+EPOCH = "1700000000"
+ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
+
+
+def launch(nprocs, cwd, env):
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run"] + ARGS
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace",
+                            start_new_session=True)
+
+
+def run(nprocs, cwd, env):
+    proc = launch(nprocs, cwd, env)
+    out, _ = proc.communicate(timeout=300)
+    return proc.returncode, out
+
+
+def rank_pids(mpirun_pid):
+    """{rank: pid} of the healgrid ranks started by this mpirun (OMPI_COMM_WORLD_RANK)."""
+    ranks = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            pid = int(stat.split("/")[2])
+            with open(stat, encoding="utf-8") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                environ = f.read().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent != mpirun_pid:
+            continue
+        for var in environ:
+            if var.startswith(b"OMPI_COMM_WORLD_RANK="):
+                ranks[int(var.split(b"=", 1)[1])] = pid
+    return ranks
+
+
+def killed_run(checks, cwd, env, label):
+    """Starts the slowed 2-rank run, SIGKILLs rank 1 at >= 4 of 8 rounds; returns rounds seen."""
+    slow = dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1.5")
+    proc = launch(2, cwd, slow)
+    journal = os.path.join(cwd, "out.nc.journal")
+    deadline, rounds = time.time() + 120, []
+    while time.time() < deadline and proc.poll() is None:
+        rounds = glob.glob(os.path.join(journal, "p*.round"))
+        if len(rounds) >= 4:
+            break
+        time.sleep(0.05)
+    pids = rank_pids(proc.pid)
+    if not checks.check(len(rounds) >= 4 and sorted(pids) == [0, 1],
+                        f"{label}: no half-way point (rounds {len(rounds)}, ranks {pids})"):
+        proc.kill()
+        proc.communicate()
+        return 0
+    os.kill(pids[1], signal.SIGKILL)
+    out, _ = proc.communicate(timeout=120)
+    print(f"{label}: killed rank pid {pids[1]} with {len(rounds)} of 8 rounds journaled; "
+          f"mpirun exited {proc.returncode}")
+    checks.check(proc.returncode != 0, f"{label}: killed run exited 0")
+    checks.check(re.search(r"rank 1 .*signal 9", out) is not None,
+                 f"{label}: the log does not name rank 1 and signal 9:\n{out}")
+    checks.check(not os.path.exists(os.path.join(cwd, "out.nc")), f"{label}: out.nc left")
+    return len(rounds)
+
+
+def summary(out):
+    m = re.search(r"\[journal\] reused (\d+) parent cells \((\d+) points used\).*computing "
+                  r"(\d+) parent cells \((\d+) points to read\)", out)
+    rows = re.search(r"(\d+) rows read", out)
+    return (tuple(int(x) for x in m.groups()) if m else None), (int(rows.group(1)) if rows else -1)
+
+
+def main():
+    checks = Checks("check_restart")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+    with common.temp_dir("healgrid-restart-") as tmp:
+        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+        synth = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
+                                          "synth", "--granules", "3", "--cycle", "4",
+                                          "--output-dir", os.path.join(tmp, "granules")],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=300, check=False)
+        if not checks.check(synth.returncode == 0, f"synth failed: {synth.stdout}"):
+            checks.finish()
+        dirs = {name: os.path.join(tmp, name) for name in ("ref", "np2", "np3")}
+        for d in dirs.values():
+            os.makedirs(d)
+        rc, out = run(2, dirs["ref"], env)
+        if not checks.check(rc == 0, f"reference run exited {rc}:\n{out}"):
+            checks.finish()
+        (reused, _, computed, total_points), ref_rows = summary(out)
+        checks.check(reused == 0 and not os.path.exists(os.path.join(dirs["ref"], "out.nc.journal")),
+                     f"reference: reused {reused}, or journal left behind")
+        reference = open(os.path.join(dirs["ref"], "out.nc"), "rb").read()
+        print(f"reference: {computed} parent cells, {total_points} points, {ref_rows} rows read")
+
+        for name, nprocs in (("np2", 2), ("np3", 3)):
+            d = dirs[name]
+            if not killed_run(checks, d, env, name):
+                continue
+            start = time.time()
+            rc, out = run(nprocs, d, env)
+            seconds = time.time() - start
+            if not checks.check(rc == 0, f"{name}: resumed run exited {rc}:\n{out}"):
+                continue
+            counts, rows = summary(out)
+            print(f"{name}: resumed with {nprocs} ranks in {seconds:.1f} s")
+            if checks.check(counts is not None, f"{name}: no [journal] line:\n{out}"):
+                r_cells, r_points, c_cells, c_points = counts
+                checks.check(r_cells > 0 and r_points > 0, f"{name}: nothing reused: {counts}")
+                checks.check(c_points < total_points and r_cells + c_cells == computed,
+                             f"{name}: computed {c_points} of {total_points} points, cells "
+                             f"{r_cells} + {c_cells} != {computed}")
+                print(f"{name}: reused {r_cells} parent cells ({r_points} points), computed "
+                      f"{c_cells} ({c_points} of {total_points} points); rows read {rows} vs "
+                      f"{ref_rows} uninterrupted")
+            checks.check(0 <= rows < ref_rows, f"{name}: read {rows} rows, reference {ref_rows}")
+            checks.check(not os.path.exists(os.path.join(d, "out.nc.journal")),
+                         f"{name}: journal not removed after the complete output")
+            same = open(os.path.join(d, "out.nc"), "rb").read() == reference
+            checks.check(same, f"{name}: resumed output differs from the uninterrupted run")
+            print(f"{name}: byte-identical to the uninterrupted run: {same}")
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

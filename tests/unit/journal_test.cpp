@@ -1,0 +1,154 @@
+// The restart journal's round files (write, read, validation, slicing, merging) and the inputs'
+// identity hash.
+#include "healgrid/app/journal.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "healgrid/app/inputs_digest.hpp"
+#include "healgrid/catalog/checksum.hpp"
+
+namespace healgrid {
+namespace {
+
+PipelineConfig two_stats() {
+  PipelineConfig c;
+  c.groups = {"g"};
+  c.latitude = "lat";
+  c.longitude = "lon";
+  c.variables = {{"h", "h"}};
+  StatisticSpec n, m;
+  n.name = "count";
+  n.function = StatFunction::count;
+  n.variable = "h";
+  m.name = "h_mean";
+  m.function = StatFunction::mean;
+  m.variable = "h";
+  c.statistics = {n, m};
+  c.grid.parent_order = 1;
+  c.grid.child_order = 2;
+  c.validate();
+  return c;
+}
+
+// Parents {2, 5, 9} covered, 2 and 9 with data; 4 children per parent.
+JournalPiece sample(const PipelineConfig& c) {
+  JournalPiece p;
+  p.covered = {2, 5, 9};
+  p.block.parents = {2, 9};
+  p.block.points = 7;
+  OutputColumn n, m;
+  n.spec = &c.statistics[0];
+  n.i32 = {1, 0, 2, 0, 0, 4, 0, 0};
+  m.spec = &c.statistics[1];
+  const float nan = std::nanf("");
+  m.f32 = {1.5f, nan, 2.5f, nan, nan, 9.0f, nan, nan};
+  p.block.columns = {n, m};
+  p.granule_points = {2, 0, 2, 2, 1, 1, 9, 1, 4};  // (parent, granule, points)
+  return p;
+}
+
+std::string temp_path(const char* name) {
+  return ::testing::TempDir() + "healgrid_journal_" + std::to_string(::getpid()) + name;
+}
+
+TEST(JournalFile, RoundTripKeepsEveryValue) {
+  const auto c = two_stats();
+  const auto path = temp_path("rt.round");
+  write_piece(path, std::string(64, 'a'), sample(c), 4);
+  JournalPiece back;
+  std::string why;
+  ASSERT_TRUE(read_piece(path, std::string(64, 'a'), c, 4, back, why)) << why;
+  EXPECT_EQ(back.covered, (std::vector<std::int64_t>{2, 5, 9}));
+  EXPECT_EQ(back.block.parents, (std::vector<std::int64_t>{2, 9}));
+  EXPECT_EQ(back.block.points, 7u);
+  EXPECT_EQ(back.block.columns[0].i32, (std::vector<std::int32_t>{1, 0, 2, 0, 0, 4, 0, 0}));
+  EXPECT_EQ(back.block.columns[1].f32[5], 9.0f);
+  EXPECT_TRUE(std::isnan(back.block.columns[1].f32[1]));
+  EXPECT_EQ(back.granule_points, sample(c).granule_points);
+  std::remove(path.c_str());
+}
+
+TEST(JournalFile, RejectsOtherInputsGridOrTruncation) {
+  const auto c = two_stats();
+  const auto path = temp_path("bad.round");
+  write_piece(path, std::string(64, 'a'), sample(c), 4);
+  JournalPiece back;
+  std::string why;
+  EXPECT_FALSE(read_piece(path, std::string(64, 'b'), c, 4, back, why));
+  EXPECT_EQ(why, "written for other inputs");
+  EXPECT_FALSE(read_piece(path, std::string(64, 'a'), c, 16, back, why));
+  EXPECT_EQ(why, "written for another grid or other statistics");
+  // Cut the last byte: a torn file is never used.
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size() - 1);
+  EXPECT_FALSE(read_piece(path, std::string(64, 'a'), c, 4, back, why));
+  EXPECT_EQ(why, "truncated or damaged");
+  EXPECT_FALSE(read_piece(path + ".missing", std::string(64, 'a'), c, 4, back, why));
+  std::remove(path.c_str());
+}
+
+TEST(JournalFile, SliceKeepsTheRangeAndItsPoints) {
+  const auto c = two_stats();
+  const auto part = slice_piece(sample(c), 3, 9, 4);
+  EXPECT_EQ(part.covered, (std::vector<std::int64_t>{5, 9}));
+  EXPECT_EQ(part.block.parents, (std::vector<std::int64_t>{9}));
+  EXPECT_EQ(part.block.columns[0].i32, (std::vector<std::int32_t>{0, 4, 0, 0}));
+  EXPECT_EQ(part.block.points, 4u);
+  EXPECT_EQ(part.granule_points, (std::vector<std::int64_t>{9, 1, 4}));
+}
+
+TEST(JournalFile, MergeOrdersPiecesByParent) {
+  const auto c = two_stats();
+  const auto high = slice_piece(sample(c), 3, 9, 4), low = slice_piece(sample(c), 0, 2, 4);
+  const auto block = merge_pieces({high, low}, c, 4);
+  EXPECT_EQ(block.parents, (std::vector<std::int64_t>{2, 9}));
+  EXPECT_EQ(block.points, 7u);
+  EXPECT_EQ(block.columns[0].i32, sample(c).block.columns[0].i32);
+  EXPECT_EQ(block.columns[1].f32[2], 2.5f);
+  EXPECT_THROW(merge_pieces({high, high}, c, 4), std::logic_error);
+}
+
+TEST(InputsDigest, DependsOnEveryInputButNotOnOrderOrDirectory) {
+  RunInputs a;
+  a.config_text = "grid: {parent_order: 6}\n";
+  a.bad_granule = "fail";
+  a.granules = {{"/x/B.h5", "B.h5", 20}, {"/x/A.h5", "A.h5", 10}};
+  const auto base = inputs_sha256(a);
+  EXPECT_EQ(base, digest_hex(inputs_text(a), "SHA-256"));
+  EXPECT_EQ(base.size(), 64u);
+  auto moved = a;  // other directories, other order: the same inputs
+  moved.granules = {{"/y/A.h5", "A.h5", 10}, {"/y/B.h5", "B.h5", 20}};
+  EXPECT_EQ(inputs_sha256(moved), base);
+  auto changed = a;
+  changed.granules[0].bytes = 21;
+  EXPECT_NE(inputs_sha256(changed), base);
+  changed = a;
+  changed.overrides = "child_order=10";
+  EXPECT_NE(inputs_sha256(changed), base);
+  changed = a;
+  changed.config_text += " ";
+  EXPECT_NE(inputs_sha256(changed), base);
+  changed = a;
+  changed.bad_granule = "skip";
+  EXPECT_NE(inputs_sha256(changed), base);
+  changed = a;
+  changed.catalog_sha256 = "00";
+  EXPECT_NE(inputs_sha256(changed), base);
+  // Lengths are spelled out: moving text between fields changes the hash.
+  changed = a;
+  changed.config_text = "grid: {parent_order: 6}";
+  changed.overrides = "\n";
+  EXPECT_NE(inputs_sha256(changed), base);
+  EXPECT_NE(inputs_text(a).find("granule 7:A.h5 10\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace healgrid

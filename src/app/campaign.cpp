@@ -254,6 +254,8 @@ void write_plan(const Campaign& c) {
   if (ec) throw CampaignError(c.plan_dir + ": cannot create the plan directory: " + ec.message());
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& r : c.runs) {
+    fs::create_directories(fs::path(r.output).parent_path(), ec);  // the run checks it exists
+    if (ec) throw CampaignError(r.output + ": cannot create the output directory: " + ec.message());
     write_file(r.config_path, r.config_text);
     std::string args;
     for (const auto& a : r.args) {

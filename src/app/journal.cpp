@@ -255,16 +255,27 @@ void RunJournal::commit(GridBlock block) {
   }
   piece.covered = round_parents_.at(round_);
   piece.block = std::move(block);
-  if (enabled() && !piece.covered.empty()) {
+  if (enabled() && !write_failed_ && !piece.covered.empty()) {
     const std::string name = "p" + std::to_string(piece.covered.front()) + "-" +
                              std::to_string(piece.covered.back()) + kSuffix;
     const std::string tmp = dir_ + "/." + name + ".tmp" + std::to_string(mpi_.rank);
-    write_piece(tmp, key_, piece, grid_.children_per_parent());
-    if (std::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0)
-      throw std::runtime_error(dir_ + "/" + name +
-                               ": journal: cannot rename: " + std::strerror(errno));
-    sync_dir(dir_);
-    ++files_written_;
+    try {
+      write_piece(tmp, key_, piece, grid_.children_per_parent());
+      if (std::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0)
+        throw std::runtime_error(dir_ + "/" + name +
+                                 ": journal: cannot rename: " + std::strerror(errno));
+      sync_dir(dir_);
+      ++files_written_;
+    } catch (const std::runtime_error& e) {
+      // The journal only saves work for a rerun: a full disk or a file-size limit turns it
+      // off on this rank (the output write meets the same condition and reports it).
+      ::unlink(tmp.c_str());
+      write_failed_ = true;
+      std::fprintf(stderr,
+                   "healgrid run: warning: rank %d: %s; journal off on this rank (a rerun "
+                   "recomputes its rounds)\n",
+                   mpi_.rank, e.what());
+    }
     if (const char* pause = std::getenv("HEALGRID_TEST_ROUND_PAUSE_SECONDS")) {
       const double s = std::atof(pause);
       if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));

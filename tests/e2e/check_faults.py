@@ -131,8 +131,9 @@ class Faults:
         return rc, output
 
     def no_leftovers(self, label, folder, allowed=()):
+        # [restart] OUT.journal/ keeps the finished rounds for the rerun (app/journal.hpp).
         left = sorted(n for n in os.listdir(folder)
-                      if n not in allowed and not n.endswith(".progress.json"))
+                      if n not in allowed and not n.endswith((".progress.json", ".journal")))
         self.checks.check(not left, f"{label}: left in the output folder: {left}")
 
 

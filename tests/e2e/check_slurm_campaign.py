@@ -120,7 +120,6 @@ run:
 sbatch: ["--ntasks=2", "--overcommit", "--time=00:05:00"]
 job_script: {os.path.join(jobs, "healgrid-campaign.sbatch")}
 """)
-            os.makedirs(os.path.join(tmp, "out"))
             rc, out = sh([binary, "campaign", "plan", campaign], env=env)
             plan = os.path.join(tmp, "cycles.plan")
             checks.check(rc == 0 and "3 runs planned" in out, f"campaign plan exited {rc}: {out}")

@@ -9,7 +9,9 @@
 // and so does every round file: a journal of other inputs is removed, never used. On a rerun,
 // every rank loads the journaled parents of its range (slicing files written under another
 // rank count), drops their points before reading anything and computes the rest. The journal
-// is removed once the output is complete. rounds = 0 turns it off (one round, nothing written).
+// is removed once the output is complete and kept after a failure. rounds = 0 turns it off
+// (one round, nothing written); a round that cannot be written (disk full) turns it off on that
+// rank.
 //
 // Test hook: HEALGRID_TEST_ROUND_PAUSE_SECONDS=S makes each rank sleep S seconds after writing
 // each round, so a test can kill a run deterministically half-way.
@@ -114,6 +116,7 @@ class RunJournal {
   long long reused_parents_ = 0, reused_points_ = 0, computed_parents_ = 0, computed_points_ = 0,
             files_written_ = 0;
   std::size_t loaded_pieces_ = 0;
+  bool write_failed_ = false;  // a round could not be written: journal off on this rank
 };
 
 }  // namespace healgrid

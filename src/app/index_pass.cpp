@@ -9,13 +9,38 @@
 
 namespace healgrid {
 
+std::pair<std::size_t, std::size_t> index_share(const std::vector<Granule>& granules, int rank,
+                                                int ranks) {
+  double total = 0;
+  for (const auto& g : granules) total += static_cast<double>(std::max<std::int64_t>(g.bytes, 1));
+  // Granule i belongs to the rank whose byte range holds the middle of the granule.
+  auto owner = [&, cumulative = 0.0, i = std::size_t{0}]() mutable {
+    const double bytes = static_cast<double>(std::max<std::int64_t>(granules[i++].bytes, 1));
+    const double middle = cumulative + bytes / 2;
+    cumulative += bytes;
+    return std::min(ranks - 1, static_cast<int>(middle / total * ranks));
+  };
+  std::size_t first = granules.size(), last = granules.size();
+  for (std::size_t i = 0; i < granules.size(); ++i) {
+    const int r = owner();
+    if (r == rank && first == granules.size()) first = i;
+    if (r > rank) {
+      last = i;
+      break;
+    }
+  }
+  if (first == granules.size()) return {first, first};
+  return {first, last};
+}
+
 IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& granules,
                            const PipelineConfig& config, const HealpixGrid& grid) {
   if (granules.size() >= (std::size_t{1} << 24) || config.groups.size() > 255)
     throw std::runtime_error("at most 16777215 granules and 255 beam groups per run");
   IndexResult result;
   BeamChunk chunk;
-  for (std::size_t g = mpi.rank; g < granules.size(); g += mpi.size) {
+  const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
+  for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
     std::vector<ParentLoad> loads;  // this granule's, kept only if it reads completely
     std::vector<PointRef> points;

@@ -110,7 +110,7 @@ std::string RunJournal::open() {
   return line;
 }
 
-void RunJournal::prepare(const RankPlan& mine, std::vector<PointRef>& points) {
+std::vector<PointRef> RunJournal::prepare(const RankPlan& mine, PointParts parts) {
   const auto per = grid_.children_per_parent();
   std::vector<std::int64_t> done;
   if (enabled() && !mine.empty() && read_text(dir_ + "/KEY") == key_ + "\n") {
@@ -142,68 +142,71 @@ void RunJournal::prepare(const RankPlan& mine, std::vector<PointRef>& points) {
 
   // Points per remaining parent (points arrive in long runs of one parent).
   std::unordered_map<std::int64_t, std::int64_t> load;
-  std::int64_t last_parent = -1;
-  bool last_done = false;
-  std::size_t kept = 0;
-  std::int64_t* run_count = nullptr;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const auto parent = grid_.parent_of(points[i].cell);
-    if (parent != last_parent) {
-      last_parent = parent;
-      last_done = std::binary_search(done.begin(), done.end(), parent);
-      run_count = last_done ? nullptr : &load[parent];
+  {
+    std::int64_t last_parent = -1;
+    std::int64_t* run_count = nullptr;
+    for (const auto& part : parts) {
+      for (const auto& point : part) {
+        const auto parent = grid_.parent_of(point.cell);
+        if (parent != last_parent) {
+          last_parent = parent;
+          run_count = std::binary_search(done.begin(), done.end(), parent) ? nullptr : &load[parent];
+        }
+        if (run_count) ++*run_count;
+      }
     }
-    if (last_done) continue;
-    ++*run_count;
-    points[kept++] = points[i];
   }
-  points.resize(kept);
   std::vector<std::pair<std::int64_t, std::int64_t>> parents(load.begin(), load.end());
   std::sort(parents.begin(), parents.end());
   computed_parents_ = static_cast<long long>(parents.size());
-  computed_points_ = static_cast<long long>(points.size());
 
   // Rounds: contiguous parent ranges of about equal points; empty ones are left out.
+  std::int64_t kept = 0;
+  for (const auto& p : parents) kept += p.second;
+  computed_points_ = static_cast<long long>(kept);
   const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
   std::vector<std::uint32_t> round_of(parents.size());
   round_parents_.clear();
-  const double total = static_cast<double>(points.size());
+  const double total = static_cast<double>(kept);
   double cum = 0;
   std::size_t previous = 0;
+  std::vector<std::size_t> begin(1, 0);
   for (std::size_t k = 0; k < parents.size(); ++k) {
     const auto r = std::min(nrounds - 1, static_cast<std::size_t>(cum * nrounds / total));
-    if (k == 0 || r != previous) round_parents_.emplace_back();
+    if (k == 0 || r != previous) {
+      round_parents_.emplace_back();
+      begin.push_back(begin.back());
+    }
     previous = r;
     round_of[k] = static_cast<std::uint32_t>(round_parents_.size() - 1);
     round_parents_.back().push_back(parents[k].first);
+    begin.back() += static_cast<std::size_t>(parents[k].second);
     cum += static_cast<double>(parents[k].second);
   }
 
-  // Stable counting sort of the points by round.
-  std::vector<std::size_t> begin(round_parents_.size() + 1, 0);
-  std::vector<std::uint32_t> point_round(points.size());
-  last_parent = -1;
-  std::uint32_t cached = 0;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const auto parent = grid_.parent_of(points[i].cell);
-    if (parent != last_parent) {
-      last_parent = parent;
-      const auto it =
-          std::lower_bound(parents.begin(), parents.end(), std::make_pair(parent, std::int64_t{0}));
-      cached = round_of[static_cast<std::size_t>(it - parents.begin())];
+  // Stable counting sort of the remaining points by round, straight from the parts (which it
+  // also flattens into one array); each part is freed once copied.
+  std::vector<PointRef> ordered(static_cast<std::size_t>(kept));
+  auto next = begin;
+  std::int64_t last_parent = -1;
+  std::size_t* slot = nullptr;
+  for (auto& part : parts) {
+    for (const auto& point : part) {
+      const auto parent = grid_.parent_of(point.cell);
+      if (parent != last_parent) {
+        last_parent = parent;
+        const auto it = std::lower_bound(parents.begin(), parents.end(),
+                                         std::make_pair(parent, std::int64_t{0}));
+        const bool computed = it != parents.end() && it->first == parent;
+        slot = computed ? &next[round_of[static_cast<std::size_t>(it - parents.begin())]] : nullptr;
+      }
+      if (slot) ordered[(*slot)++] = point;
     }
-    point_round[i] = cached;
-    ++begin[cached + 1];
-  }
-  for (std::size_t k = 1; k < begin.size(); ++k) begin[k] += begin[k - 1];
-  if (round_parents_.size() > 1) {
-    std::vector<PointRef> ordered(points.size());
-    auto next = begin;
-    for (std::size_t i = 0; i < points.size(); ++i) ordered[next[point_round[i]]++] = points[i];
-    points.swap(ordered);
+    part = {};
   }
   round_begin_ = std::move(begin);
   round_ = 0;
+  return ordered;
 }
 
 std::vector<std::size_t> RunJournal::work_runs(const std::vector<PointRef>& points) const {
@@ -310,6 +313,10 @@ std::string RunJournal::resume_line() const {
                 "parent cells (%lld points to read) in rounds\n",
                 v[0], v[1], dir_.c_str(), v[2], v[3]);
   return line;
+}
+
+RunJournal::~RunJournal() {
+  if (enabled() && mpi_.rank == 0 && round_files(dir_).empty()) remove();
 }
 
 void RunJournal::remove() const {

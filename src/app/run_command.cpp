@@ -291,9 +291,9 @@ int run_command(const std::vector<std::string>& args) {
     if (load_words[i] >= mine.first_parent && load_words[i] <= mine.last_parent)
       my_loads.push_back({load_words[i], load_words[i + 1]});
   // Points of skipped granules were dropped by the index pass on the rank that read them.
-  std::vector<PointRef> points;
+  PointParts received;
   try {
-    points = exchange_points(mpi, std::move(index.points), rank_plans, grid, granules.size());
+    received = exchange_points(mpi, std::move(index.points), rank_plans, grid);
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -317,7 +317,7 @@ int run_command(const std::vector<std::string>& args) {
   // Phase 4, read + aggregate (each rank: its parent cells only).
   t0 = MPI_Wtime();
   // [restart] Journaled parent cells are loaded, not computed; the others go round by round.
-  journal.prepare(mine, points);
+  std::vector<PointRef> points = journal.prepare(mine, std::move(received));
   log.info("%s", journal.resume_line().c_str());
   CellAggregator aggregator(config, grid);
   aggregator.expect(my_loads);

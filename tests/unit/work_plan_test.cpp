@@ -102,3 +102,34 @@ TEST(WorkPlan, MergeLoads) {
 
 }  // namespace
 }  // namespace healgrid
+
+#include "healgrid/app/index_pass.hpp"
+
+namespace healgrid {
+namespace {
+
+TEST(IndexShare, ContiguousBlocksBalancedByBytes) {
+  std::vector<Granule> granules;
+  for (int i = 0; i < 10; ++i) granules.push_back({"g" + std::to_string(i), "", i < 5 ? 100 : 300});
+  // 2000 bytes over 2 ranks: the first 5 small + 1.67 large granules vs the rest.
+  const auto a = index_share(granules, 0, 2), b = index_share(granules, 1, 2);
+  EXPECT_EQ(a.first, 0u);
+  EXPECT_EQ(a.second, b.first);
+  EXPECT_EQ(b.second, 10u);
+  EXPECT_EQ(a.second, 7u);  // 5 * 100 + 2 * 300 = 1100 vs 900: middles decide
+  // Every granule exactly once, in order, for any rank count; extra ranks get nothing.
+  for (int ranks : {1, 3, 7, 10, 16}) {
+    std::size_t expect = 0;
+    for (int r = 0; r < ranks; ++r) {
+      const auto [first, last] = index_share(granules, r, ranks);
+      if (first == last) continue;
+      EXPECT_EQ(first, expect) << ranks;
+      expect = last;
+    }
+    EXPECT_EQ(expect, 10u) << ranks;
+  }
+  EXPECT_EQ(index_share({}, 0, 4).first, index_share({}, 0, 4).second);
+}
+
+}  // namespace
+}  // namespace healgrid

@@ -1,5 +1,7 @@
-// The index pass, spread over all ranks: each rank opens its share of the granules (granule i
-// on rank i % size), reads coordinates and filter datasets once, bins every point that passes
+// The index pass, spread over all ranks: each rank opens its share of the granules (a
+// contiguous block of the sorted list, balanced by file size, so that the points it later sends
+// arrive at their owners already in granule order), reads coordinates and filter datasets
+// once, bins every point that passes
 // into its child cell, and counts points per parent cell for the plan. The binned points
 // (16 bytes each) are later routed to the ranks that own their cells (plan/point_exchange).
 #pragma once
@@ -25,6 +27,10 @@ struct IndexResult {
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
   std::int64_t rows_scanned = 0;
 };
+
+// The granules [first, last) that `rank` indexes: contiguous blocks of about equal bytes.
+std::pair<std::size_t, std::size_t> index_share(const std::vector<Granule>& granules, int rank,
+                                                int ranks);
 
 // Rows read per HDF5 call: bounds the transient memory of one beam.
 constexpr std::uint64_t kRowBlock = std::uint64_t{1} << 20;

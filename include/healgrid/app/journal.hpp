@@ -69,9 +69,10 @@ class RunJournal {
   std::string open();
 
   // Every rank, after the exchange: loads the journaled parents of [mine.first_parent,
-  // mine.last_parent], drops their points and orders the others round by round, keeping the
-  // (granule, group, row) order within a round. Warnings (unusable files) go to stderr.
-  void prepare(const RankPlan& mine, std::vector<PointRef>& points);
+  // mine.last_parent], drops their points and returns the others in one array, round by round,
+  // keeping the (granule, group, row) order within a round (each part is freed once copied).
+  // Warnings (unusable files) go to stderr.
+  std::vector<PointRef> prepare(const RankPlan& mine, PointParts parts);
   // Start of every (granule, group) run of `points`, split at round starts, then points.size().
   std::vector<std::size_t> work_runs(const std::vector<PointRef>& points) const;
   // True when a run ending at `end` (an index into points) finishes the current round.
@@ -96,6 +97,11 @@ class RunJournal {
 
   // Rank 0, once the output is complete. Errors are ignored (a stale journal is never used).
   void remove() const;
+  // A journal without any finished round holds nothing to resume: rank 0 removes it when the
+  // run ends without output (failure, stop), so a failed run leaves no stray directory.
+  ~RunJournal();
+  RunJournal(const RunJournal&) = delete;
+  RunJournal& operator=(const RunJournal&) = delete;
 
  private:
   void flush_count(std::int64_t parent, std::uint32_t granule);

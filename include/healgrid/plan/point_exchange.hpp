@@ -26,13 +26,15 @@ inline std::uint32_t pack_granule_group(std::size_t granule, std::size_t group) 
   return static_cast<std::uint32_t>(granule << 8 | group);
 }
 
-// Collective. `mine`: this rank's indexed points, per granule, in (granule, group, row) order;
-// each part is freed as soon as it is packed. `ranks`: every rank's parent range. Returns the
-// points whose parent this rank owns, in (granule, group, row) order: the same order for any
-// number of ranks.
-std::vector<PointRef> exchange_points(const MpiContext& mpi,
-                                      std::vector<std::vector<PointRef>> mine,
-                                      const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
-                                      std::size_t granule_count);
+// Points in parts; read part after part, they are in (granule, group, row) order.
+using PointParts = std::vector<std::vector<PointRef>>;
+
+// Collective. `mine`: this rank's indexed points, per granule, in (granule, group, row) order,
+// its granules a contiguous block of the sorted list following the previous rank's (see
+// index_share); each part is freed as soon as it is packed. `ranks`: every rank's parent range.
+// Returns the points whose parent this rank owns, in (granule, group, row) order: the same
+// order for any number of ranks (on one rank, `mine` itself).
+PointParts exchange_points(const MpiContext& mpi, PointParts mine,
+                           const std::vector<RankPlan>& ranks, const HealpixGrid& grid);
 
 }  // namespace healgrid

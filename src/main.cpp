@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0) {
-      std::fprintf(stderr, "healgrid: unknown command '%s' (try healgrid --help)\n", command.c_str());
+      std::fprintf(stderr, "healgrid: unknown command '%s' (try healgrid --help)\n",
+                   command.c_str());
     }
   }
   MPI_Finalize();

@@ -21,7 +21,8 @@ healgrid::PipelineConfig atl06_like() {
     s.name = name;
     s.function = f;
     s.variable = "h";
-    if (f == healgrid::StatFunction::weighted_mean || f == healgrid::StatFunction::weighted_mean_sigma)
+    if (f == healgrid::StatFunction::weighted_mean ||
+        f == healgrid::StatFunction::weighted_mean_sigma)
       s.sigma = "s";
     s.q = q;
     c.statistics.push_back(s);

@@ -107,18 +107,26 @@ double CellValues::compute(const StatisticSpec& s, int variable, int sigma) {
   const auto& x = columns_[variable];
   const std::size_t n = x.size();
   switch (s.function) {
-    case StatFunction::count: return static_cast<double>(n);
-    case StatFunction::min: return stat_min(x.data(), n);
-    case StatFunction::max: return stat_max(x.data(), n);
-    case StatFunction::sum: return stat_sum(x.data(), n);
-    case StatFunction::mean: return stat_mean(x.data(), n);
-    case StatFunction::variance: return stat_variance(x.data(), n);
-    case StatFunction::std: return std::sqrt(stat_variance(x.data(), n));
+    case StatFunction::count:
+      return static_cast<double>(n);
+    case StatFunction::min:
+      return stat_min(x.data(), n);
+    case StatFunction::max:
+      return stat_max(x.data(), n);
+    case StatFunction::sum:
+      return stat_sum(x.data(), n);
+    case StatFunction::mean:
+      return stat_mean(x.data(), n);
+    case StatFunction::variance:
+      return stat_variance(x.data(), n);
+    case StatFunction::std:
+      return std::sqrt(stat_variance(x.data(), n));
     case StatFunction::weighted_mean:
       return stat_weighted_mean(x.data(), columns_[sigma].data(), n);
     case StatFunction::weighted_mean_sigma:
       return stat_weighted_mean_sigma(columns_[sigma].data(), n);
-    case StatFunction::quantile: return quantile(variable, s.q);
+    case StatFunction::quantile:
+      return quantile(variable, s.q);
   }
   return kNaN;
 }

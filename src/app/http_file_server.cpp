@@ -181,7 +181,8 @@ void HttpFileServer::handle(int fd) const {
   const auto line_end = request.find("\r\n");
   const std::string line = request.substr(0, line_end);
   const auto sp1 = line.find(' '), sp2 = line.find(' ', sp1 + 1);
-  if (sp1 == std::string::npos || sp2 == std::string::npos) return send_status(fd, 400, "Bad Request", false);
+  if (sp1 == std::string::npos || sp2 == std::string::npos)
+    return send_status(fd, 400, "Bad Request", false);
   const std::string method = line.substr(0, sp1);
   std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const bool head = method == "HEAD";
@@ -218,7 +219,8 @@ void HttpFileServer::handle(int fd) const {
     char hdr[160];
     std::snprintf(hdr, sizeof hdr,
                   "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%lld\r\n"
-                  "Content-Length: 0\r\nConnection: close\r\n\r\n", size);
+                  "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                  size);
     send_all(fd, hdr, std::strlen(hdr));
     close(file);
     return;

@@ -53,7 +53,8 @@ IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& gr
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
         if (beam.rows > std::numeric_limits<std::uint32_t>::max())
-          throw GranuleError(granules[g].path + ": beam " + beam.group + " has more than 2^32 rows");
+          throw GranuleError(granules[g].path + ": beam " + beam.group +
+                             " has more than 2^32 rows");
         const auto group = std::find(config.groups.begin(), config.groups.end(), beam.group) -
                            config.groups.begin();
         const auto tag = pack_granule_group(g, static_cast<std::size_t>(group));

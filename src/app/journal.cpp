@@ -150,7 +150,8 @@ std::vector<PointRef> RunJournal::prepare(const RankPlan& mine, PointParts parts
         const auto parent = grid_.parent_of(point.cell);
         if (parent != last_parent) {
           last_parent = parent;
-          run_count = std::binary_search(done.begin(), done.end(), parent) ? nullptr : &load[parent];
+          run_count =
+              std::binary_search(done.begin(), done.end(), parent) ? nullptr : &load[parent];
         }
         if (run_count) ++*run_count;
       }

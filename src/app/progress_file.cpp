@@ -1,23 +1,19 @@
 #include "healgrid/app/progress_file.hpp"
 
-#include "healgrid/util/text.hpp"
-
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
+#include "healgrid/util/text.hpp"
+
 namespace healgrid {
-namespace {
+namespace {}  // namespace
 
-}  // namespace
+std::string progress_path(const std::string& output_path) { return output_path + ".progress.json"; }
 
-std::string progress_path(const std::string& output_path) {
-  return output_path + ".progress.json";
-}
-
-ProgressFile::ProgressFile(bool enabled, std::string output_path, int parent_order,
-                           int child_order, std::string latitude_convention, int ranks)
+ProgressFile::ProgressFile(bool enabled, std::string output_path, int parent_order, int child_order,
+                           std::string latitude_convention, int ranks)
     : enabled_(enabled),
       output_path_(std::move(output_path)),
       parent_order_(parent_order),
@@ -116,8 +112,8 @@ std::string ProgressFile::json() const {
     << " \"state\": " << json_quote(state_) << ",\n"
     << " \"parent_order\": " << parent_order_ << ", \"child_order\": " << child_order_
     << ", \"latitude_convention\": " << json_quote(latitude_) << ", \"ranks\": " << ranks_
-    << ",\n \"started\": " << json_quote(started_utc_) << ", \"updated\": "
-    << json_quote(utc_now()) << ", \"elapsed_seconds\": " << seconds << ",\n"
+    << ",\n \"started\": " << json_quote(started_utc_) << ", \"updated\": " << json_quote(utc_now())
+    << ", \"elapsed_seconds\": " << seconds << ",\n"
     << " \"parent_cells\": {\"planned\": " << planned_.size() << ", \"done\": " << done
     << ", \"failed\": " << failed << "},\n \"ranges\": [";
   for (std::size_t i = 0; i < ranges_.size(); ++i) {

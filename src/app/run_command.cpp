@@ -21,8 +21,8 @@
 #include "healgrid/app/progress_file.hpp"
 #include "healgrid/app/run_metrics.hpp"
 #include "healgrid/app/run_options.hpp"
-#include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/catalog/granule_list.hpp"
+#include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
@@ -78,16 +78,19 @@ int failure_status() { return stop_signal() != 0 ? 128 + stop_signal() : 1; }
 std::string describe_statistic(const StatisticSpec& s, const std::string& source_long_name) {
   const std::string of = source_long_name.empty() ? s.variable : source_long_name;
   switch (s.function) {
-    case StatFunction::count: return "number of points used (" + s.variable + ")";
+    case StatFunction::count:
+      return "number of points used (" + s.variable + ")";
     case StatFunction::quantile: {
       char q[32];
       std::snprintf(q, sizeof q, "%g", s.q);
       return std::string("quantile ") + q + " of " + of;
     }
-    case StatFunction::weighted_mean: return "mean of " + of + ", weighted by 1/" + s.sigma + "^2";
+    case StatFunction::weighted_mean:
+      return "mean of " + of + ", weighted by 1/" + s.sigma + "^2";
     case StatFunction::weighted_mean_sigma:
       return "uncertainty of the weighted mean of " + of + ", 1/sqrt(sum(1/" + s.sigma + "^2))";
-    default: return std::string(to_string(s.function)) + " of " + of;
+    default:
+      return std::string(to_string(s.function)) + " of " + of;
   }
 }
 
@@ -138,8 +141,8 @@ int run_command(const std::vector<std::string>& args) {
   if (error.empty()) {
     bcast_string(mpi, config_text);
     try {
-      config = parse_config(config_text,
-                            opt.config_path.empty() ? "built-in config" : opt.config_path);
+      config =
+          parse_config(config_text, opt.config_path.empty() ? "built-in config" : opt.config_path);
       overrides = apply_overrides(opt, config);
     } catch (const ConfigError& e) {
       error = e.what();
@@ -212,9 +215,10 @@ int run_command(const std::vector<std::string>& args) {
     return 1;
   }
   const double t_resolve = MPI_Wtime() - t0;
-  log.info("[resolve] %zu granules, %.2f s (parent order %d, child order %d, %s latitude, %d ranks)\n",
-           granules.size(), t_resolve, grid.parent_order(), grid.child_order(),
-           to_string(grid.convention()), mpi.size);
+  log.info(
+      "[resolve] %zu granules, %.2f s (parent order %d, child order %d, %s latitude, %d ranks)\n",
+      granules.size(), t_resolve, grid.parent_order(), grid.child_order(),
+      to_string(grid.convention()), mpi.size);
 
   // Phase 2, index (all ranks).
   t0 = MPI_Wtime();
@@ -268,8 +272,9 @@ int run_command(const std::vector<std::string>& args) {
       loads.push_back({all_words[i], all_words[i + 1]});
     plan = make_plan(std::move(loads), mpi.size);
     if (errors.empty() && plan.loads.empty())
-      errors.push_back("no valid points in any granule: nothing to grid (check the filters and "
-                       "the inputs)");
+      errors.push_back(
+          "no valid points in any granule: nothing to grid (check the filters and "
+          "the inputs)");
     plan_words = serialize(plan.ranks);
   }
   if (!all_ok(mpi, errors.empty() ? "" : "plan failed", nullptr)) {
@@ -309,9 +314,10 @@ int run_command(const std::vector<std::string>& args) {
   if (mpi.rank == 0) {
     long long planned = 0;
     for (const auto& l : plan.loads) planned += l.points;
-    log.info("[index] %lld rows scanned, %lld points pass filters, %zu parent cells with data, "
-             "%.2f s\n[plan] %zu parent cells over %d ranks, %.2f s\n",
-             rows_total, planned, plan.loads.size(), t_index, plan.loads.size(), mpi.size, t_plan);
+    log.info(
+        "[index] %lld rows scanned, %lld points pass filters, %zu parent cells with data, "
+        "%.2f s\n[plan] %zu parent cells over %d ranks, %.2f s\n",
+        rows_total, planned, plan.loads.size(), t_index, plan.loads.size(), mpi.size, t_plan);
   }
 
   // Phase 4, read + aggregate (each rank: its parent cells only).
@@ -392,8 +398,7 @@ int run_command(const std::vector<std::string>& args) {
     error = e.what();
   }
   if (error.empty()) error = stop_reason();
-  progress.finish(ntasks, ntasks,
-                  static_cast<std::int64_t>(block.points),
+  progress.finish(ntasks, ntasks, static_cast<std::int64_t>(block.points),
                   static_cast<std::int64_t>(block.parents.size()));
   if (!all_ok(mpi, error, &errors)) {
     log.errors(errors);

@@ -37,8 +37,8 @@ bool write_metrics_json(const MpiContext& mpi, const std::string& path, RunMetri
         << "  \"parent_cells\": " << m.parent_cells << ",\n"
         << "  \"seconds\": {\"resolve\": " << m.resolve << ", \"index\": " << m.index
         << ", \"plan\": " << m.plan << ", \"read_bin\": " << m.read_bin
-        << ", \"reduce\": " << m.reduce << ", \"write\": " << m.write
-        << ", \"total\": " << m.total << "},\n"
+        << ", \"reduce\": " << m.reduce << ", \"write\": " << m.write << ", \"total\": " << m.total
+        << "},\n"
         << "  \"points_per_second\": " << (m.total > 0 ? m.points_used / m.total : 0) << ",\n"
         << "  \"bytes_per_point\": " << m.bytes_per_point << ",\n"
         << "  \"output_bytes\": " << m.output_bytes << ",\n"

@@ -86,8 +86,9 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
       return false;
     }
     if (out.inputs.empty() && out.catalog_path.empty() && !out.query_given) {
-      error = "--input: at least one granule file, directory or pattern is required (or "
-              "--catalog, or a query)";
+      error =
+          "--input: at least one granule file, directory or pattern is required (or "
+          "--catalog, or a query)";
       return false;
     }
     if (out.output.empty()) {

@@ -142,9 +142,10 @@ int view_command(const std::vector<std::string>& args) {
     std::printf("healgrid view: serving %s\n  open http://%s:%d/?file=%s\n", output.c_str(),
                 host.c_str(), server.port(), url_encode_path("data/" + name).c_str());
     if (host == "127.0.0.1")
-      std::printf("  (from another machine: ssh -L %d:127.0.0.1:%d <this host>, then open the "
-                  "URL there)\n",
-                  server.port(), server.port());
+      std::printf(
+          "  (from another machine: ssh -L %d:127.0.0.1:%d <this host>, then open the "
+          "URL there)\n",
+          server.port(), server.port());
     std::printf("  Ctrl-C stops the server.\n");
     std::fflush(stdout);
     server.serve_forever();

@@ -1,7 +1,5 @@
 #include "healgrid/catalog/granule_list.hpp"
 
-#include "healgrid/util/text.hpp"
-
 #include <dirent.h>
 #include <glob.h>
 #include <sys/stat.h>
@@ -10,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {

@@ -1,4 +1,3 @@
-#include "healgrid/util/text.hpp"
 #include "healgrid/catalog/granule_query.hpp"
 
 #include <algorithm>
@@ -8,6 +7,8 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {

@@ -288,28 +288,44 @@ std::string expand_group(const std::string& dataset_template, const std::string&
 
 const char* to_string(StatFunction f) {
   switch (f) {
-    case StatFunction::count: return "count";
-    case StatFunction::min: return "min";
-    case StatFunction::max: return "max";
-    case StatFunction::sum: return "sum";
-    case StatFunction::mean: return "mean";
-    case StatFunction::weighted_mean: return "weighted_mean";
-    case StatFunction::weighted_mean_sigma: return "weighted_mean_sigma";
-    case StatFunction::variance: return "variance";
-    case StatFunction::std: return "std";
-    case StatFunction::quantile: return "quantile";
+    case StatFunction::count:
+      return "count";
+    case StatFunction::min:
+      return "min";
+    case StatFunction::max:
+      return "max";
+    case StatFunction::sum:
+      return "sum";
+    case StatFunction::mean:
+      return "mean";
+    case StatFunction::weighted_mean:
+      return "weighted_mean";
+    case StatFunction::weighted_mean_sigma:
+      return "weighted_mean_sigma";
+    case StatFunction::variance:
+      return "variance";
+    case StatFunction::std:
+      return "std";
+    case StatFunction::quantile:
+      return "quantile";
   }
   return "?";
 }
 
 const char* to_string(FilterOp op) {
   switch (op) {
-    case FilterOp::eq: return "==";
-    case FilterOp::ne: return "!=";
-    case FilterOp::lt: return "<";
-    case FilterOp::le: return "<=";
-    case FilterOp::gt: return ">";
-    case FilterOp::ge: return ">=";
+    case FilterOp::eq:
+      return "==";
+    case FilterOp::ne:
+      return "!=";
+    case FilterOp::lt:
+      return "<";
+    case FilterOp::le:
+      return "<=";
+    case FilterOp::gt:
+      return ">";
+    case FilterOp::ge:
+      return ">=";
   }
   return "?";
 }
@@ -320,12 +336,18 @@ const char* to_string(LatitudeConvention c) {
 
 bool filter_passes(FilterOp op, double v, double t) {
   switch (op) {
-    case FilterOp::eq: return v == t;
-    case FilterOp::ne: return v != t;
-    case FilterOp::lt: return v < t;
-    case FilterOp::le: return v <= t;
-    case FilterOp::gt: return v > t;
-    case FilterOp::ge: return v >= t;
+    case FilterOp::eq:
+      return v == t;
+    case FilterOp::ne:
+      return v != t;
+    case FilterOp::lt:
+      return v < t;
+    case FilterOp::le:
+      return v <= t;
+    case FilterOp::gt:
+      return v > t;
+    case FilterOp::ge:
+      return v >= t;
   }
   return false;
 }

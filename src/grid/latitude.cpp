@@ -32,9 +32,8 @@ double authalic_z_from_sin(double s) {
   // s * sum_k (e^2 s^2)^k / (2k + 1); with e^2 s^2 <= 0.0067, seven terms reach 1e-17.
   const double u = kE2 * s * s;
   const double series =
-      1.0 +
-      u * (1.0 / 3 +
-           u * (1.0 / 5 + u * (1.0 / 7 + u * (1.0 / 9 + u * (1.0 / 11 + u * (1.0 / 13))))));
+      1.0 + u * (1.0 / 3 +
+                 u * (1.0 / 5 + u * (1.0 / 7 + u * (1.0 / 9 + u * (1.0 / 11 + u * (1.0 / 13))))));
   const double q = (1.0 - kE2) * (s / (1.0 - u) + s * series);
   return q / kQp;
 }

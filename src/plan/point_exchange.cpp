@@ -63,8 +63,8 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
   MPI_Datatype point_type;
   MPI_Type_contiguous(static_cast<int>(sizeof(PointRef)), MPI_BYTE, &point_type);
   MPI_Type_commit(&point_type);
-  MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), point_type,
-                received[0].data(), recv_counts.data(), recv_displs.data(), point_type, mpi.comm);
+  MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), point_type, received[0].data(),
+                recv_counts.data(), recv_displs.data(), point_type, mpi.comm);
   MPI_Type_free(&point_type);
   return received;
 }

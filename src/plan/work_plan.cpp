@@ -15,8 +15,9 @@ std::vector<ParentLoad> merge_loads(std::vector<ParentLoad> loads) {
     else
       out.push_back(l);
   }
-  out.erase(std::remove_if(out.begin(), out.end(), [](const ParentLoad& l) { return l.points <= 0; }),
-            out.end());
+  out.erase(
+      std::remove_if(out.begin(), out.end(), [](const ParentLoad& l) { return l.points <= 0; }),
+      out.end());
   return out;
 }
 
@@ -75,7 +76,8 @@ std::vector<std::int64_t> serialize(const std::vector<RankPlan>& ranks) {
 
 std::vector<RankPlan> deserialize_ranks(const std::vector<std::int64_t>& w) {
   std::vector<RankPlan> out;
-  for (std::size_t i = 0; i + 4 <= w.size(); i += 4) out.push_back({w[i], w[i + 1], w[i + 2], w[i + 3]});
+  for (std::size_t i = 0; i + 4 <= w.size(); i += 4)
+    out.push_back({w[i], w[i + 1], w[i + 2], w[i + 3]});
   return out;
 }
 

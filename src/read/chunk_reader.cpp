@@ -48,8 +48,8 @@ ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
   for (int i = 0; i < nfilters; ++i) {
     unsigned flags = 0;
     std::size_t nelmts = 0;
-    const auto id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts,
-                                   nullptr, 0, nullptr, nullptr);
+    const auto id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr,
+                                   0, nullptr, nullptr);
     if (id == H5Z_FILTER_SHUFFLE && !deflate_)
       shuffle_ = true;
     else if (id == H5Z_FILTER_DEFLATE && !deflate_)
@@ -71,11 +71,20 @@ ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
   } else if (cls == H5T_INTEGER) {
     const bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
     switch (element_size_) {
-      case 1: kind_ = sign ? Kind::i8 : Kind::u8; break;
-      case 2: kind_ = sign ? Kind::i16 : Kind::u16; break;
-      case 4: kind_ = sign ? Kind::i32 : Kind::u32; break;
-      case 8: kind_ = sign ? Kind::i64 : Kind::u64; break;
-      default: return;
+      case 1:
+        kind_ = sign ? Kind::i8 : Kind::u8;
+        break;
+      case 2:
+        kind_ = sign ? Kind::i16 : Kind::u16;
+        break;
+      case 4:
+        kind_ = sign ? Kind::i32 : Kind::u32;
+        break;
+      case 8:
+        kind_ = sign ? Kind::i64 : Kind::u64;
+        break;
+      default:
+        return;
     }
   } else {
     return;
@@ -89,13 +98,13 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   const hsize_t offset = index * chunk_rows_;
   hsize_t stored = 0;
   if (H5Dget_chunk_storage_size(dataset_, &offset, &stored) < 0 || stored == 0)
-    throw std::runtime_error("chunk " + std::to_string(index) + " is not stored" +
-                             " (" + h5_error_line() + ")");
+    throw std::runtime_error("chunk " + std::to_string(index) + " is not stored" + " (" +
+                             h5_error_line() + ")");
   raw_.resize(stored);
   std::uint32_t mask = 0;
   if (H5Dread_chunk(dataset_, H5P_DEFAULT, &offset, &mask, raw_.data()) < 0)
-    throw std::runtime_error("cannot read chunk " + std::to_string(index) + " (" +
-                             h5_error_line() + ")");
+    throw std::runtime_error("cannot read chunk " + std::to_string(index) + " (" + h5_error_line() +
+                             ")");
   // Filter mask bit i set: filter i of the pipeline was skipped for this chunk.
   const bool inflate = deflate_ && !(mask & (shuffle_ ? 2u : 1u));
   const bool unshuffle = shuffle_ && !(mask & 1u);
@@ -137,16 +146,36 @@ void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {
     const unsigned char* src = chunk_.data() + first * element_size_;
     double* dst = out + (row - row0);
     switch (kind_) {
-      case Kind::i8: convert<std::int8_t>(src, count, dst); break;
-      case Kind::u8: convert<std::uint8_t>(src, count, dst); break;
-      case Kind::i16: convert<std::int16_t>(src, count, dst); break;
-      case Kind::u16: convert<std::uint16_t>(src, count, dst); break;
-      case Kind::i32: convert<std::int32_t>(src, count, dst); break;
-      case Kind::u32: convert<std::uint32_t>(src, count, dst); break;
-      case Kind::i64: convert<std::int64_t>(src, count, dst); break;
-      case Kind::u64: convert<std::uint64_t>(src, count, dst); break;
-      case Kind::f32: convert<float>(src, count, dst); break;
-      case Kind::f64: convert<double>(src, count, dst); break;
+      case Kind::i8:
+        convert<std::int8_t>(src, count, dst);
+        break;
+      case Kind::u8:
+        convert<std::uint8_t>(src, count, dst);
+        break;
+      case Kind::i16:
+        convert<std::int16_t>(src, count, dst);
+        break;
+      case Kind::u16:
+        convert<std::uint16_t>(src, count, dst);
+        break;
+      case Kind::i32:
+        convert<std::int32_t>(src, count, dst);
+        break;
+      case Kind::u32:
+        convert<std::uint32_t>(src, count, dst);
+        break;
+      case Kind::i64:
+        convert<std::int64_t>(src, count, dst);
+        break;
+      case Kind::u64:
+        convert<std::uint64_t>(src, count, dst);
+        break;
+      case Kind::f32:
+        convert<float>(src, count, dst);
+        break;
+      case Kind::f64:
+        convert<double>(src, count, dst);
+        break;
     }
     row += count;
   }

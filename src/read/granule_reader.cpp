@@ -86,8 +86,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
 GranuleReader::Column GranuleReader::open_column(const std::string& path,
                                                  std::uint64_t expected_rows, bool set_rows,
                                                  std::uint64_t* rows) const {
-  if (!h5_path_exists(file_.get(), path))
-    throw GranuleError(path_ + ": missing dataset " + path);
+  if (!h5_path_exists(file_.get(), path)) throw GranuleError(path_ + ": missing dataset " + path);
   Column c;
   c.path = path;
   c.dataset = H5Handle(H5Dopen2(file_.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
@@ -134,14 +133,14 @@ void GranuleReader::read_column(const Column& c, std::uint64_t row0, std::uint64
   H5Handle mem_space(H5Screate_simple(1, &count, nullptr), H5Sclose);
   if (H5Dread(c.dataset.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT,
               out.data()) < 0) {
-    throw GranuleError(path_ + ": " + with_cause("cannot read dataset " + c.path + " rows " +
-                                                 std::to_string(row0) + ".." +
-                                                 std::to_string(row0 + n)));
+    throw GranuleError(path_ + ": " +
+                       with_cause("cannot read dataset " + c.path + " rows " +
+                                  std::to_string(row0) + ".." + std::to_string(row0 + n)));
   }
 }
 
-void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n,
-                         bool with_variables, BeamChunk& out) const {
+void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
+                         BeamChunk& out) const {
   const Beam& b = columns_.at(beam);
   out.row0 = row0;
   read_column(b.lat, row0, n, out.lat);

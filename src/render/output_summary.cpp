@@ -1,4 +1,3 @@
-#include "healgrid/util/text.hpp"
 #include "healgrid/render/output_summary.hpp"
 
 #include <cmath>
@@ -7,6 +6,7 @@
 #include <sstream>
 
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {

@@ -72,8 +72,8 @@ std::vector<std::int64_t> gather_int64(const MpiContext& mpi,
     }
     all.resize(total);
   }
-  MPI_Gatherv(mine.data(), n, MPI_INT64_T, all.data(), sizes.data(), displs.data(), MPI_INT64_T,
-              0, mpi.comm);
+  MPI_Gatherv(mine.data(), n, MPI_INT64_T, all.data(), sizes.data(), displs.data(), MPI_INT64_T, 0,
+              mpi.comm);
   return all;
 }
 
@@ -91,8 +91,8 @@ std::vector<std::int64_t> scatter_int64(const MpiContext& mpi,
   int n = 0;
   MPI_Scatter(sizes.data(), 1, MPI_INT, &n, 1, MPI_INT, 0, mpi.comm);
   std::vector<std::int64_t> mine(n);
-  MPI_Scatterv(packed.data(), sizes.data(), displs.data(), MPI_INT64_T, mine.data(), n,
-               MPI_INT64_T, 0, mpi.comm);
+  MPI_Scatterv(packed.data(), sizes.data(), displs.data(), MPI_INT64_T, mine.data(), n, MPI_INT64_T,
+               0, mpi.comm);
   return mine;
 }
 

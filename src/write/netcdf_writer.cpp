@@ -1,7 +1,5 @@
 #include "healgrid/write/netcdf_writer.hpp"
 
-#include "healgrid/aggregate/statistics.hpp"
-
 #include <netcdf.h>
 #include <netcdf_par.h>
 
@@ -13,6 +11,8 @@
 #include <exception>
 #include <limits>
 #include <stdexcept>
+
+#include "healgrid/aggregate/statistics.hpp"
 
 namespace healgrid {
 namespace {
@@ -176,7 +176,8 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   nc.text(gstatus_var, "long_name", "used, or skipped with the reason");
 
   nc.text(NC_GLOBAL, "Conventions", "CF-1.11");
-  nc.text(NC_GLOBAL, "title", config.output.title.empty() ? "healgrid output" : config.output.title);
+  nc.text(NC_GLOBAL, "title",
+          config.output.title.empty() ? "healgrid output" : config.output.title);
   nc.text(NC_GLOBAL, "source", config.product);
   nc.text(NC_GLOBAL, "history", meta.date_created + " " + meta.history);
   nc.text(NC_GLOBAL, "date_created", meta.date_created);
@@ -230,7 +231,8 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
     points[g] = rec.points_used;
   }
   const std::size_t zero = 0;
-  const std::size_t nstart[2] = {0, 0}, ncount[2] = {rows, name_len}, scount[2] = {rows, status_len};
+  const std::size_t nstart[2] = {0, 0}, ncount[2] = {rows, name_len},
+                    scount[2] = {rows, status_len};
   nc.check(nc_put_vara_text(id, gname_var, nstart, ncount, names.data()), "write granule_name");
   nc.check(nc_put_vara_text(id, gstatus_var, nstart, scount, statuses.data()),
            "write granule_status");

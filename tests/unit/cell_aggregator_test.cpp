@@ -37,7 +37,7 @@ TEST(CellAggregator, DenseBlockOverParentsWithData) {
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);  // 4 children per parent
   CellAggregator agg(cfg, grid);
   const double a[] = {10, 1}, b[] = {20, 1}, c[] = {30, 2};
-  agg.add_point(9, a);   // parent 2, child slot 1
+  agg.add_point(9, a);  // parent 2, child slot 1
   agg.add_point(9, b);
   agg.add_point(41, c);  // parent 10, child slot 1
   agg.add_point(40, c);  // parent 10, child slot 0

@@ -63,7 +63,7 @@ class ChunkReaderTest : public testing::Test {
 };
 
 TEST_F(ChunkReaderTest, MatchesH5DreadForEveryTypeAndFilterMix) {
-  const hid_t types[] = {H5T_IEEE_F32LE, H5T_IEEE_F64LE, H5T_STD_I8LE, H5T_STD_U8LE,
+  const hid_t types[] = {H5T_IEEE_F32LE, H5T_IEEE_F64LE, H5T_STD_I8LE,  H5T_STD_U8LE,
                          H5T_STD_I16LE,  H5T_STD_I32LE,  H5T_STD_U32LE, H5T_STD_I64LE};
   int k = 0;
   for (const hid_t type : types) {

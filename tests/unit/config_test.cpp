@@ -1,11 +1,10 @@
-#include "healgrid/config/pipeline_config.hpp"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "healgrid/app/run_options.hpp"
+#include "healgrid/config/pipeline_config.hpp"
 
 namespace healgrid {
 namespace {
@@ -76,10 +75,12 @@ TEST(Config, UnknownKeyNamesKeyAndLine) {
 }
 
 TEST(Config, WrongTypes) {
-  EXPECT_NE(error_of(shipped_with("parent_order: 6", "parent_order: six")).find("grid.parent_order"),
-            std::string::npos);
-  EXPECT_NE(error_of(shipped_with("deflate_level: 4", "deflate_level: [4]")).find("output.deflate_level"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(shipped_with("parent_order: 6", "parent_order: six")).find("grid.parent_order"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(shipped_with("deflate_level: 4", "deflate_level: [4]")).find("output.deflate_level"),
+      std::string::npos);
   EXPECT_NE(error_of(shipped_with("groups: [gt1l, gt1r, gt2l, gt2r, gt3l, gt3r]", "groups: gt1l"))
                 .find("groups: expected a list"),
             std::string::npos);
@@ -109,8 +110,7 @@ TEST(Config, Statistics) {
   err = error_of(shipped_with("function: max, variable: h_li", "function: max, variable: h_x"));
   EXPECT_NE(err.find("statistics[2].variable: unknown variable 'h_x'"), std::string::npos) << err;
   err = error_of(shipped_with(", sigma: s_li}\n  - {name: h_sigma", "}\n  - {name: h_sigma"));
-  EXPECT_NE(err.find("statistics[3].sigma: required for function weighted_mean"),
-            std::string::npos)
+  EXPECT_NE(err.find("statistics[3].sigma: required for function weighted_mean"), std::string::npos)
       << err;
   err = error_of(shipped_with("name: h_max", "name: h_min"));
   EXPECT_NE(err.find("duplicate name 'h_min'"), std::string::npos) << err;
@@ -163,8 +163,8 @@ TEST(RunOptions, OverridesApplyAndValidate) {
   RunOptions missing;
   EXPECT_FALSE(parse_run_options({"-i", "a.h5"}, missing, error));
   EXPECT_NE(error.find("--output"), std::string::npos);
-  EXPECT_FALSE(parse_run_options({"-i", "a", "-o", "b", "--on-bad-granule", "maybe"}, missing,
-                                 error));
+  EXPECT_FALSE(
+      parse_run_options({"-i", "a", "-o", "b", "--on-bad-granule", "maybe"}, missing, error));
   EXPECT_NE(error.find("--on-bad-granule"), std::string::npos);
   EXPECT_FALSE(parse_run_options({"-i", "a", "-o", "b", "--no-such-flag"}, missing, error));
 }

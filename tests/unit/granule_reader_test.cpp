@@ -200,7 +200,8 @@ TEST_F(GranuleReaderTest, NotHdf5AndTruncated) {
       {
         GranuleReader r(cut, test_config());
         BeamChunk chunk;
-        for (std::size_t b = 0; b < r.beams().size(); ++b) r.read(b, 0, r.beams()[b].rows, true, chunk);
+        for (std::size_t b = 0; b < r.beams().size(); ++b)
+          r.read(b, 0, r.beams()[b].rows, true, chunk);
       },
       GranuleError);
   EXPECT_THROW(GranuleReader(dir_ + "/absent.h5", test_config()), GranuleError);

@@ -96,8 +96,7 @@ TEST(HealpixGrid, RejectsBadOrders) {
 
 TEST(HealpixGrid, CellSize) {
   // Order 12 cells on the authalic sphere: sqrt(510065622 km^2 / (12 * 4^12)) = 1.5917 km.
-  EXPECT_NEAR(HealpixGrid(6, 12, LatitudeConvention::authalic).child_cell_size_km(), 1.5917,
-              1e-3);
+  EXPECT_NEAR(HealpixGrid(6, 12, LatitudeConvention::authalic).child_cell_size_km(), 1.5917, 1e-3);
 }
 
 }  // namespace

@@ -61,9 +61,14 @@ TEST(Statistics, QuantileMatchesNumpyLinear) {
   auto sorted = kX;
   std::sort(sorted.begin(), sorted.end());
   // numpy.quantile([3,1,4,1,5,9,2,6], q), numpy 1.24
-  const std::pair<double, double> expected[] = {{0, 1.0},    {0.25, 1.75}, {0.5, 3.5},
-                                                {0.75, 5.25}, {1, 9.0},    {0.1, 1.0},
-                                                {0.9, 6.8999999999999995}, {0.333, 2.331}};
+  const std::pair<double, double> expected[] = {{0, 1.0},
+                                                {0.25, 1.75},
+                                                {0.5, 3.5},
+                                                {0.75, 5.25},
+                                                {1, 9.0},
+                                                {0.1, 1.0},
+                                                {0.9, 6.8999999999999995},
+                                                {0.333, 2.331}};
   for (const auto& [q, value] : expected)
     EXPECT_DOUBLE_EQ(stat_quantile_sorted(sorted.data(), sorted.size(), q), value) << q;
 }

@@ -22,7 +22,7 @@ struct IndexResult {
   // Per indexed granule, in (granule, group, row) order; each vector is reserved to the
   // granule's rows, so storing points never reallocates or over-allocates.
   std::vector<std::vector<PointRef>> points;
-  std::vector<ParentLoad> loads;   // points per parent cell, this rank's granules
+  std::vector<ParentLoad> loads;  // points per parent cell, this rank's granules
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
   std::int64_t rows_scanned = 0;

@@ -46,13 +46,13 @@ struct FilterSpec {
 };
 
 struct StatisticSpec {
-  std::string name;      // output variable name, e.g. "h_mean"
+  std::string name;  // output variable name, e.g. "h_mean"
   StatFunction function = StatFunction::count;
-  std::string variable;  // source variable name (VariableSpec::name)
-  std::string sigma;     // sigma variable, for weighted_mean / weighted_mean_sigma
-  double q = 0.5;        // for quantile, in [0, 1]
-  std::string long_name; // optional; defaults to a description built from function + source
-  std::string units;     // optional; defaults to the source dataset's units attribute
+  std::string variable;   // source variable name (VariableSpec::name)
+  std::string sigma;      // sigma variable, for weighted_mean / weighted_mean_sigma
+  double q = 0.5;         // for quantile, in [0, 1]
+  std::string long_name;  // optional; defaults to a description built from function + source
+  std::string units;      // optional; defaults to the source dataset's units attribute
 };
 
 struct GridSpec {
@@ -67,17 +67,17 @@ struct OutputSpec {
 };
 
 struct PipelineConfig {
-  std::string product;                // e.g. "ATL06"; written as the output's `source`
-  std::vector<std::string> groups;    // beam groups, e.g. gt1l..gt3r
-  std::string latitude;               // dataset templates of the coordinates
+  std::string product;              // e.g. "ATL06"; written as the output's `source`
+  std::vector<std::string> groups;  // beam groups, e.g. gt1l..gt3r
+  std::string latitude;             // dataset templates of the coordinates
   std::string longitude;
-  std::string time;                   // optional (may be empty)
+  std::string time;  // optional (may be empty)
   std::vector<VariableSpec> variables;
   std::vector<FilterSpec> filters;
   GridSpec grid;
   std::vector<StatisticSpec> statistics;
   OutputSpec output;
-  std::string source_text;            // the YAML text as loaded, kept for provenance
+  std::string source_text;  // the YAML text as loaded, kept for provenance
 
   // Index of a variable by name, or -1.
   int variable_index(const std::string& name) const;

@@ -14,9 +14,9 @@ namespace healgrid {
 
 // One point that passed the coordinate and filter checks. 16 bytes, sent as is.
 struct PointRef {
-  std::int64_t cell = 0;          // child cell
+  std::int64_t cell = 0;            // child cell
   std::uint32_t granule_group = 0;  // granule index << 8 | group index
-  std::uint32_t row = 0;          // row in the beam's datasets
+  std::uint32_t row = 0;            // row in the beam's datasets
   std::uint32_t granule() const { return granule_group >> 8; }
   std::uint32_t group() const { return granule_group & 0xff; }
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,7 +13,6 @@
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/read/chunk_reader.hpp"
 #include "healgrid/read/h5_handle.hpp"
-#include <memory>
 
 namespace healgrid {
 
@@ -86,7 +86,7 @@ class GranuleReader {
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;
-  std::vector<bool> is_sigma_;  // per variable
+  std::vector<bool> is_sigma_;                 // per variable
   mutable std::vector<double> filter_values_;  // reused between reads: no allocation per call
 };
 

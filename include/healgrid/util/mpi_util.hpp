@@ -24,7 +24,8 @@ void bcast_int64(const MpiContext& mpi, std::vector<std::int64_t>& v, int root =
 // Every rank's string, on rank 0 only (empty elsewhere).
 std::vector<std::string> gather_strings(const MpiContext& mpi, const std::string& mine);
 // Every rank's array concatenated in rank order, on rank 0 only.
-std::vector<std::int64_t> gather_int64(const MpiContext& mpi, const std::vector<std::int64_t>& mine);
+std::vector<std::int64_t> gather_int64(const MpiContext& mpi,
+                                       const std::vector<std::int64_t>& mine);
 // Rank 0 hands parts[r] to rank r; returns this rank's part.
 std::vector<std::int64_t> scatter_int64(const MpiContext& mpi,
                                         const std::vector<std::vector<std::int64_t>>& parts);

@@ -108,12 +108,6 @@ int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& er
   return 0;
 }
 
-int agree_max(int rc) {
-  int all = rc;
-  MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  return all;
-}
-
 void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long long pixels,
             int ranks, double t_plan, double t_render, double t_png) {
   const MapPlan& m = r.plan();
@@ -179,7 +173,7 @@ int render_command(const std::vector<std::string>& args) {
   }
   std::vector<std::string> messages;
   const bool ok = all_ok(mpi, error, &messages);
-  const int agreed = agree_max(rc);
+  const int agreed = max_over_ranks(MpiContext::world(), rc);
   if (!ok || agreed != 0) {
     if (mpi.rank == 0) {
       // Ranks usually fail alike (same file, same options): then print the message once.

@@ -16,6 +16,7 @@
 
 #include "healgrid/app/commands.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
+#include "healgrid/util/mpi_util.hpp"
 
 namespace po = boost::program_options;
 
@@ -122,12 +123,6 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
   return 0;
 }
 
-int agree(int rc) {
-  int all = rc;
-  MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  return all;
-}
-
 }  // namespace
 
 int synth_command(const std::vector<std::string>& args) {
@@ -151,7 +146,7 @@ int synth_command(const std::vector<std::string>& args) {
       rc = 1;
     }
   }
-  if (const int all = agree(rc); all != 0) {
+  if (const int all = max_over_ranks(MpiContext::world(), rc); all != 0) {
     if (rank == 0) {
       std::fprintf(stderr, "healgrid synth: %s%s\n", error.c_str(),
                    all == 2 ? " (try healgrid synth --help)" : "");
@@ -174,7 +169,7 @@ int synth_command(const std::vector<std::string>& args) {
       rc = 1;
     }
   }
-  if (agree(rc) != 0) return 1;
+  if (max_over_ranks(MpiContext::world(), rc) != 0) return 1;
 
   // Each rank writes its share; a failure stops that rank's writing but not its collectives.
   double bytes = 0;
@@ -199,7 +194,7 @@ int synth_command(const std::vector<std::string>& args) {
   }
   double totals[2] = {bytes, static_cast<double>(written)};
   MPI_Allreduce(MPI_IN_PLACE, totals, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-  rc = agree(rc);
+  rc = max_over_ranks(MpiContext::world(), rc);
   const double seconds = MPI_Wtime() - t_start;
   if (rank == 0) {
     std::printf(

@@ -96,6 +96,12 @@ std::vector<std::int64_t> scatter_int64(const MpiContext& mpi,
   return mine;
 }
 
+int max_over_ranks(const MpiContext& mpi, int value) {
+  int all = value;
+  MPI_Allreduce(&value, &all, 1, MPI_INT, MPI_MAX, mpi.comm);
+  return all;
+}
+
 bool all_ok(const MpiContext& mpi, const std::string& my_error,
             std::vector<std::string>* messages) {
   int failed = my_error.empty() ? 0 : 1, any = 0;

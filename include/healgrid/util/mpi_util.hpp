@@ -30,6 +30,9 @@ std::vector<std::int64_t> gather_int64(const MpiContext& mpi,
 std::vector<std::int64_t> scatter_int64(const MpiContext& mpi,
                                         const std::vector<std::vector<std::int64_t>>& parts);
 
+// The largest of every rank's `value` (e.g. exit codes: every rank returns the worst).
+int max_over_ranks(const MpiContext& mpi, int value);
+
 // All ranks learn whether every rank succeeded; on failure rank 0 receives each failing rank's
 // message in `messages` (as "rank R: ...").
 bool all_ok(const MpiContext& mpi, const std::string& my_error, std::vector<std::string>* messages);

@@ -307,10 +307,6 @@ int run_command(const std::vector<std::string>& args) {
     return 1;
   }
   const double t_plan = MPI_Wtime() - t0;
-  // [live progress file] rank 0 keeps <output>.progress.json up to date (app/progress_file.hpp).
-  ProgressFile progress_file(mpi.rank == 0, opt.output, grid.parent_order(), grid.child_order(),
-                             to_string(grid.convention()), mpi.size);
-  progress_file.planned(plan);
   if (mpi.rank == 0) {
     long long planned = 0;
     for (const auto& l : plan.loads) planned += l.points;
@@ -325,6 +321,12 @@ int run_command(const std::vector<std::string>& args) {
   // [restart] Journaled parent cells are loaded, not computed; the others go round by round.
   std::vector<PointRef> points = journal.prepare(mine, std::move(received));
   log.info("%s", journal.resume_line().c_str());
+  // [live progress file] rank 0 keeps <output>.progress.json up to date (app/progress_file.hpp).
+  // Published after the last collective call before the reads, so a rank that finishes its
+  // cells is never held back by a slower one until the write.
+  ProgressFile progress_file(mpi.rank == 0, opt.output, grid.parent_order(), grid.child_order(),
+                             to_string(grid.convention()), mpi.size);
+  progress_file.planned(plan);
   CellAggregator aggregator(config, grid);
   aggregator.expect(my_loads);
   aggregator.reserve(journal.next_round_points());  // [restart] the first round's points

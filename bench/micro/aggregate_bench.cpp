@@ -50,7 +50,6 @@ void BM_AggregateFinalize(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     healgrid::CellAggregator agg(cfg, grid);
-    agg.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       const std::int64_t parent = 40000 + static_cast<std::int64_t>((i / 4096) % 64);
       const std::int64_t child = static_cast<std::int64_t>((i / 75) % 4096);

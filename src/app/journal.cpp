@@ -230,10 +230,6 @@ bool RunJournal::round_ends_at(std::size_t end) const {
   return round_ + 1 < round_begin_.size() && round_begin_[round_ + 1] == end;
 }
 
-std::uint64_t RunJournal::next_round_points() const {
-  return round_ + 1 < round_begin_.size() ? round_begin_[round_ + 1] - round_begin_[round_] : 0;
-}
-
 void RunJournal::flush_count(std::int64_t parent, std::uint32_t granule) {
   if (cur_points_ > 0) counts_.insert(counts_.end(), {cur_parent_, cur_granule_, cur_points_});
   cur_parent_ = parent;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "healgrid/app/commands.hpp"
+#include "healgrid/app/exit_status.hpp"
 #include "healgrid/render/cli_values.hpp"
 #include "healgrid/render/healgrid_output.hpp"
 #include "healgrid/render/map_renderer.hpp"
@@ -154,22 +155,18 @@ int render_command(const std::vector<std::string>& args) {
   int first_row = 0, last_row = 0;
   long long pixels = 0;
   if (rc == 0) {
-    try {
-      const HealgridOutput output(parsed.input);
-      renderer = std::make_unique<MapRenderer>(output, parsed.options);
-      t_plan = MPI_Wtime() - t0;
-      const int height = renderer->plan().map_height, width = renderer->plan().map_width;
-      first_row = static_cast<int>(static_cast<long long>(height) * mpi.rank / mpi.size);
-      last_row = static_cast<int>(static_cast<long long>(height) * (mpi.rank + 1) / mpi.size);
-      rows.resize(std::size_t(last_row - first_row) * width * 3);
-      pixels = static_cast<long long>(renderer->render_rows(first_row, last_row, rows.data()));
-    } catch (const std::invalid_argument& e) {
-      error = e.what();
-      rc = 2;
-    } catch (const std::exception& e) {
-      error = e.what();
-      rc = 1;
-    }
+    rc = exit_status_of(
+        [&] {
+          const HealgridOutput output(parsed.input);
+          renderer = std::make_unique<MapRenderer>(output, parsed.options);
+          t_plan = MPI_Wtime() - t0;
+          const int height = renderer->plan().map_height, width = renderer->plan().map_width;
+          first_row = static_cast<int>(static_cast<long long>(height) * mpi.rank / mpi.size);
+          last_row = static_cast<int>(static_cast<long long>(height) * (mpi.rank + 1) / mpi.size);
+          rows.resize(std::size_t(last_row - first_row) * width * 3);
+          pixels = static_cast<long long>(renderer->render_rows(first_row, last_row, rows.data()));
+        },
+        error);
   }
   std::vector<std::string> messages;
   const bool ok = all_ok(mpi, error, &messages);

@@ -329,7 +329,6 @@ int run_command(const std::vector<std::string>& args) {
   progress_file.planned(plan);
   CellAggregator aggregator(config, grid);
   aggregator.expect(my_loads);
-  aggregator.reserve(journal.next_round_points());  // [restart] the first round's points
   std::vector<long long> granule_points(granules.size(), 0);
   Totals totals;
   PhaseProgress progress(mpi, "read+aggregate", opt.progress_seconds, opt.quiet);
@@ -378,7 +377,6 @@ int run_command(const std::vector<std::string>& args) {
         const double r0 = MPI_Wtime();
         round_points += static_cast<std::int64_t>(aggregator.points());
         journal.commit(aggregator.finalize());
-        aggregator.reserve(journal.next_round_points());
         t_reduce += MPI_Wtime() - r0;
       }
       progress.update(t + 1, ntasks, round_points + static_cast<std::int64_t>(aggregator.points()));

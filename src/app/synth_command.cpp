@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "healgrid/app/commands.hpp"
+#include "healgrid/app/exit_status.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
@@ -135,17 +136,7 @@ int synth_command(const std::vector<std::string>& args) {
   std::string error, help;
   int rc = parse(args, parsed, error, help);
   std::vector<SynthGranule> plan;
-  if (rc == 0 && !parsed.help) {
-    try {
-      plan = plan_synth(parsed.opts);
-    } catch (const std::invalid_argument& e) {
-      error = e.what();
-      rc = 2;
-    } catch (const std::exception& e) {
-      error = e.what();
-      rc = 1;
-    }
-  }
+  if (rc == 0 && !parsed.help) rc = exit_status_of([&] { plan = plan_synth(parsed.opts); }, error);
   if (const int all = max_over_ranks(MpiContext::world(), rc); all != 0) {
     if (rank == 0) {
       std::fprintf(stderr, "healgrid synth: %s%s\n", error.c_str(),

@@ -36,8 +36,6 @@ class CellAggregator {
   // Optional: the parents to expect and an upper bound of their points (the plan's counts),
   // so buckets never reallocate. Points of other parents are still accepted.
   void expect(const std::vector<ParentLoad>& loads);
-  // Kept for callers that know only a total: a hint, buckets grow as needed.
-  void reserve(std::uint64_t) {}
 
   // Adds one point of child cell `cell` (values indexed like config.variables).
   void add_point(std::int64_t cell, const double* values);

@@ -77,7 +77,6 @@ class RunJournal {
   std::vector<std::size_t> work_runs(const std::vector<PointRef>& points) const;
   // True when a run ending at `end` (an index into points) finishes the current round.
   bool round_ends_at(std::size_t end) const;
-  std::uint64_t next_round_points() const;
 
   // The read loop's hook: one used point of child `cell` from granule `granule`.
   void count(std::int64_t cell, std::uint32_t granule) {

@@ -4,24 +4,33 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 #include "healgrid/aggregate/statistics.hpp"
 
 namespace healgrid {
 
 CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& grid)
-    : config_(config), grid_(grid), nvars_(config.variables.size()) {}
+    : config_(config), grid_(grid), nvars_(config.variables.size()) {
+  if (grid.child_order() - grid.parent_order() > kMaxOrderDifference)
+    throw std::invalid_argument("child_order - parent_order above 16 is not supported");
+}
 
 std::uint64_t CellAggregator::bytes_per_point() const {
-  return sizeof(std::int64_t) + sizeof(double) * nvars_ + sizeof(std::uint32_t);
+  // child offset, values, and finalize's sort index
+  return sizeof(std::uint32_t) + (wide_ ? sizeof(double) : sizeof(float)) * nvars_ +
+         sizeof(std::uint32_t);
 }
 
 void CellAggregator::expect(const std::vector<ParentLoad>& loads) {
   buckets_.reserve(loads.size());
   for (const auto& l : loads) {
     auto& b = buckets_[l.parent];
-    b.cells.reserve(static_cast<std::size_t>(l.points));
-    b.values.reserve(static_cast<std::size_t>(l.points) * nvars_);
+    b.children.reserve(static_cast<std::size_t>(l.points));
+    if (wide_)
+      b.wide.reserve(static_cast<std::size_t>(l.points) * nvars_);
+    else
+      b.narrow.reserve(static_cast<std::size_t>(l.points) * nvars_);
   }
   last_parent_ = -1;
   last_bucket_ = nullptr;
@@ -35,18 +44,40 @@ CellAggregator::Bucket& CellAggregator::bucket_of(std::int64_t parent) {
   return *last_bucket_;
 }
 
+void CellAggregator::widen() {
+  for (auto& [parent, b] : buckets_) {
+    b.wide.reserve(b.narrow.capacity());
+    b.wide.assign(b.narrow.begin(), b.narrow.end());
+    b.narrow = {};
+  }
+  wide_ = true;
+}
+
 void CellAggregator::add_point(std::int64_t cell, const double* values) {
-  auto& b = bucket_of(grid_.parent_of(cell));
-  b.cells.push_back(cell);
-  b.values.insert(b.values.end(), values, values + nvars_);
+  const auto parent = grid_.parent_of(cell);
+  auto& b = bucket_of(parent);
+  b.children.push_back(static_cast<std::uint32_t>(cell - grid_.first_child(parent)));
   ++points_;
+  if (!wide_) {
+    bool exact = true;
+    for (std::size_t k = 0; k < nvars_; ++k) {
+      const double v = values[k];
+      exact = exact && (static_cast<double>(static_cast<float>(v)) == v || v != v);
+    }
+    if (exact) {
+      for (std::size_t k = 0; k < nvars_; ++k) b.narrow.push_back(static_cast<float>(values[k]));
+      return;
+    }
+    widen();
+  }
+  for (std::size_t k = 0; k < nvars_; ++k) b.wide.push_back(values[k]);
 }
 
 GridBlock CellAggregator::finalize() {
   GridBlock block;
   block.points = points_;
   for (const auto& [parent, b] : buckets_)
-    if (!b.cells.empty()) block.parents.push_back(parent);
+    if (!b.children.empty()) block.parents.push_back(parent);
   std::sort(block.parents.begin(), block.parents.end());
 
   const auto per_parent = static_cast<std::size_t>(grid_.children_per_parent());
@@ -73,29 +104,32 @@ GridBlock CellAggregator::finalize() {
     const auto parent = block.parents[slot];
     auto it = buckets_.find(parent);
     Bucket& b = it->second;
-    const auto base = grid_.first_child(parent);
-    const std::size_t n = b.cells.size();
+    const std::size_t n = b.children.size();
+    const auto& child = b.children;
     order.resize(n);
     if (counting) {
       std::fill(counts.begin(), counts.end(), 0);
-      for (const auto cell : b.cells) ++counts[cell - base + 1];
+      for (const auto c : child) ++counts[c + 1];
       std::partial_sum(counts.begin(), counts.end(), counts.begin());
-      for (std::size_t i = 0; i < n; ++i)
-        order[counts[b.cells[i] - base]++] = static_cast<std::uint32_t>(i);
+      for (std::size_t i = 0; i < n; ++i) order[counts[child[i]]++] = static_cast<std::uint32_t>(i);
     } else {
       std::iota(order.begin(), order.end(), 0u);
       std::stable_sort(order.begin(), order.end(),
-                       [&](std::uint32_t x, std::uint32_t y) { return b.cells[x] < b.cells[y]; });
+                       [&](std::uint32_t x, std::uint32_t y) { return child[x] < child[y]; });
     }
     for (std::size_t begin = 0; begin < n;) {
-      const auto cell = b.cells[order[begin]];
+      const auto cell = child[order[begin]];
       cell_values.clear();
       std::size_t end = begin;
-      for (; end < n && b.cells[order[end]] == cell; ++end) {
-        const double* v = &b.values[static_cast<std::size_t>(order[end]) * nvars_];
-        for (std::size_t k = 0; k < nvars_; ++k) cell_values.column(k).push_back(v[k]);
+      for (; end < n && child[order[end]] == cell; ++end) {
+        const std::size_t at = static_cast<std::size_t>(order[end]) * nvars_;
+        if (wide_)
+          for (std::size_t k = 0; k < nvars_; ++k) cell_values.column(k).push_back(b.wide[at + k]);
+        else
+          for (std::size_t k = 0; k < nvars_; ++k)
+            cell_values.column(k).push_back(static_cast<double>(b.narrow[at + k]));
       }
-      const std::size_t out = slot * per_parent + static_cast<std::size_t>(cell - base);
+      const std::size_t out = slot * per_parent + cell;
       for (std::size_t s = 0; s < block.columns.size(); ++s) {
         auto& col = block.columns[s];
         const double value = cell_values.compute(*col.spec, var_index[s], sigma_index[s]);
@@ -112,6 +146,7 @@ GridBlock CellAggregator::finalize() {
   last_parent_ = -1;
   last_bucket_ = nullptr;
   points_ = 0;
+  wide_ = false;
   return block;
 }
 

@@ -110,7 +110,7 @@ std::string RunJournal::open() {
   return line;
 }
 
-std::vector<PointRef> RunJournal::prepare(const RankPlan& mine, PointParts parts) {
+std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts& parts) {
   const auto per = grid_.children_per_parent();
   std::vector<std::int64_t> done;
   if (enabled() && !mine.empty() && read_text(dir_ + "/KEY") == key_ + "\n") {
@@ -140,23 +140,34 @@ std::vector<PointRef> RunJournal::prepare(const RankPlan& mine, PointParts parts
   }
   loaded_pieces_ = pieces_.size();
 
-  // Points per remaining parent (points arrive in long runs of one parent).
-  std::unordered_map<std::int64_t, std::int64_t> load;
-  {
-    std::int64_t last_parent = -1;
-    std::int64_t* run_count = nullptr;
-    for (const auto& part : parts) {
-      for (const auto& point : part) {
-        const auto parent = grid_.parent_of(point.cell);
-        if (parent != last_parent) {
-          last_parent = parent;
-          run_count =
-              std::binary_search(done.begin(), done.end(), parent) ? nullptr : &load[parent];
-        }
-        if (run_count) ++*run_count;
-      }
+  // Segments: maximal stretches of one part with one parent and one granule beam. Points come
+  // in long runs of one parent, so there are few, and everything below works on them.
+  struct Segment {
+    std::size_t part, begin, end;
+    std::int64_t parent;
+    std::uint32_t round;  // index into round_parents_; kSkip: journaled parent, not computed
+  };
+  constexpr std::uint32_t kSkip = 0xffffffffu;
+  std::vector<Segment> segments;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const auto& part = parts[p];
+    for (std::size_t i = 0; i < part.size();) {
+      const auto parent = grid_.parent_of(part[i].cell);
+      const auto gg = part[i].granule_group;
+      std::size_t j = i + 1;
+      while (j < part.size() && part[j].granule_group == gg &&
+             grid_.parent_of(part[j].cell) == parent)
+        ++j;
+      segments.push_back({p, i, j, parent, kSkip});
+      i = j;
     }
   }
+
+  // Points per remaining parent.
+  std::unordered_map<std::int64_t, std::int64_t> load;
+  for (const auto& s : segments)
+    if (!std::binary_search(done.begin(), done.end(), s.parent))
+      load[s.parent] += static_cast<std::int64_t>(s.end - s.begin);
   std::vector<std::pair<std::int64_t, std::int64_t>> parents(load.begin(), load.end());
   std::sort(parents.begin(), parents.end());
   computed_parents_ = static_cast<long long>(parents.size());
@@ -166,68 +177,48 @@ std::vector<PointRef> RunJournal::prepare(const RankPlan& mine, PointParts parts
   for (const auto& p : parents) kept += p.second;
   computed_points_ = static_cast<long long>(kept);
   const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
-  std::vector<std::uint32_t> round_of(parents.size());
+  std::unordered_map<std::int64_t, std::uint32_t> round_of;
   round_parents_.clear();
   const double total = static_cast<double>(kept);
   double cum = 0;
   std::size_t previous = 0;
-  std::vector<std::size_t> begin(1, 0);
   for (std::size_t k = 0; k < parents.size(); ++k) {
     const auto r = std::min(nrounds - 1, static_cast<std::size_t>(cum * nrounds / total));
-    if (k == 0 || r != previous) {
-      round_parents_.emplace_back();
-      begin.push_back(begin.back());
-    }
+    if (k == 0 || r != previous) round_parents_.emplace_back();
     previous = r;
-    round_of[k] = static_cast<std::uint32_t>(round_parents_.size() - 1);
+    round_of[parents[k].first] = static_cast<std::uint32_t>(round_parents_.size() - 1);
     round_parents_.back().push_back(parents[k].first);
-    begin.back() += static_cast<std::size_t>(parents[k].second);
     cum += static_cast<double>(parents[k].second);
   }
-
-  // Stable counting sort of the remaining points by round, straight from the parts (which it
-  // also flattens into one array); each part is freed once copied.
-  std::vector<PointRef> ordered(static_cast<std::size_t>(kept));
-  auto next = begin;
-  std::int64_t last_parent = -1;
-  std::size_t* slot = nullptr;
-  for (auto& part : parts) {
-    for (const auto& point : part) {
-      const auto parent = grid_.parent_of(point.cell);
-      if (parent != last_parent) {
-        last_parent = parent;
-        const auto it = std::lower_bound(parents.begin(), parents.end(),
-                                         std::make_pair(parent, std::int64_t{0}));
-        const bool computed = it != parents.end() && it->first == parent;
-        slot = computed ? &next[round_of[static_cast<std::size_t>(it - parents.begin())]] : nullptr;
-      }
-      if (slot) ordered[(*slot)++] = point;
-    }
-    part = {};
+  for (auto& s : segments) {
+    const auto it = round_of.find(s.parent);
+    if (it != round_of.end()) s.round = it->second;
   }
-  round_begin_ = std::move(begin);
+
+  // Runs: neighbouring segments of one part, beam and round merged; then round after round,
+  // keeping the (granule, group, row) order within each round (a stable sort).
+  std::vector<std::pair<std::uint32_t, WorkRun>> runs;
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    const auto& s = segments[k];
+    if (s.round == kSkip) continue;
+    auto* prev = runs.empty() ? nullptr : &runs.back();
+    if (prev && prev->first == s.round && prev->second.part == s.part &&
+        prev->second.end == s.begin &&
+        parts[s.part][s.begin].granule_group == parts[s.part][prev->second.begin].granule_group)
+      prev->second.end = s.end;
+    else
+      runs.push_back({s.round, WorkRun{s.part, s.begin, s.end, false}});
+  }
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<WorkRun> out;
+  out.reserve(runs.size());
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    out.push_back(runs[k].second);
+    out.back().ends_round = k + 1 == runs.size() || runs[k + 1].first != runs[k].first;
+  }
   round_ = 0;
-  return ordered;
-}
-
-std::vector<std::size_t> RunJournal::work_runs(const std::vector<PointRef>& points) const {
-  std::vector<std::size_t> runs;
-  std::size_t next_round = 1;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    bool round_start = false;
-    while (next_round < round_begin_.size() && round_begin_[next_round] <= i) {
-      round_start = round_begin_[next_round] == i;
-      ++next_round;
-    }
-    if (i == 0 || round_start || points[i].granule_group != points[i - 1].granule_group)
-      runs.push_back(i);
-  }
-  runs.push_back(points.size());
-  return runs;
-}
-
-bool RunJournal::round_ends_at(std::size_t end) const {
-  return round_ + 1 < round_begin_.size() && round_begin_[round_ + 1] == end;
+  return out;
 }
 
 void RunJournal::flush_count(std::int64_t parent, std::uint32_t granule) {

@@ -319,7 +319,8 @@ int run_command(const std::vector<std::string>& args) {
   // Phase 4, read + aggregate (each rank: its parent cells only).
   t0 = MPI_Wtime();
   // [restart] Journaled parent cells are loaded, not computed; the others go round by round.
-  std::vector<PointRef> points = journal.prepare(mine, std::move(received));
+  PointParts parts = std::move(received);
+  const std::vector<WorkRun> runs = journal.prepare(mine, parts);
   log.info("%s", journal.resume_line().c_str());
   // [live progress file] rank 0 keeps <output>.progress.json up to date (app/progress_file.hpp).
   // Published after the last collective call before the reads, so a rank that finishes its
@@ -336,10 +337,8 @@ int run_command(const std::vector<std::string>& args) {
   progress.on_rank_finished([&](int rank) { progress_file.rank_finished(rank); });
   GridBlock block;
   double t_read_bin = 0, t_reduce = 0;  // this rank's split of the phase
-  // Work items: one per granule beam holding points of this rank, in (granule, group) order.
-  // [restart] start of each (granule, group) run in `points`, split at rounds; then the end
-  const std::vector<std::size_t> runs = journal.work_runs(points);
-  const auto ntasks = static_cast<std::int64_t>(runs.size()) - 1;
+  // Work items: runs of one granule beam's points, round after round ([restart]).
+  const auto ntasks = static_cast<std::int64_t>(runs.size());
   std::int64_t round_points = 0;  // [restart] points of the finished rounds
   try {
     BeamChunk chunk;
@@ -347,7 +346,9 @@ int run_command(const std::vector<std::string>& args) {
     std::vector<double> values(config.variables.size());
     for (std::int64_t t = 0; t < ntasks; ++t) {
       if (stop_signal() != 0) throw std::runtime_error(stop_reason());
-      const auto begin = runs[t], end = runs[t + 1];
+      const auto& run = runs[static_cast<std::size_t>(t)];
+      const auto& points = parts[run.part];
+      const auto begin = run.begin, end = run.end;
       const auto g = points[begin].granule();
       const auto& granule = granules[g];
       if (!reader || reader->path() != granule.path)
@@ -373,7 +374,7 @@ int run_command(const std::vector<std::string>& args) {
         }
         granule_points[g] += used;
       }
-      if (journal.round_ends_at(end)) {  // [restart] a finished round: reduce and journal it
+      if (run.ends_round) {  // [restart] a finished round: reduce and journal it
         const double r0 = MPI_Wtime();
         round_points += static_cast<std::int64_t>(aggregator.points());
         journal.commit(aggregator.finalize());
@@ -381,7 +382,7 @@ int run_command(const std::vector<std::string>& args) {
       }
       progress.update(t + 1, ntasks, round_points + static_cast<std::int64_t>(aggregator.points()));
     }
-    points = {};
+    parts = {};
     reader.reset();
     t_read_bin = MPI_Wtime() - t0 - t_reduce;
     const double r0 = MPI_Wtime();

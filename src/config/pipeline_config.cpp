@@ -164,6 +164,14 @@ void PipelineConfig::validate() const {
     ctx.fail("grid.child_order", "must be in parent_order..29 (parent_order is " +
                                      std::to_string(grid.parent_order) + "), got " +
                                      std::to_string(grid.child_order));
+  // Each parent's output block holds all 4^(child - parent) children (ids kept as 32 bits).
+  if (grid.child_order - grid.parent_order > kMaxOrderDifference)
+    ctx.fail("grid.child_order",
+             "must be at most parent_order + 16 (each parent cell with data "
+             "is written with all its 4^(child_order - parent_order) "
+             "cells), got " +
+                 std::to_string(grid.child_order) + " with parent_order " +
+                 std::to_string(grid.parent_order));
   if (output.deflate_level < 0 || output.deflate_level > 9)
     ctx.fail("output.deflate_level", "must be in 0..9");
   if (statistics.empty()) ctx.fail("statistics", "at least one statistic is required");

@@ -57,6 +57,36 @@ TEST(CellAggregator, DenseBlockOverParentsWithData) {
   EXPECT_EQ(agg.points(), 0u);  // emptied
 }
 
+// Values are kept as float while every one is exactly a float; one that is not (1e8 + 1 has no
+// float32) switches every bucket, points already held included, to double. The variance of
+// {1e8, 1e8 + 1} is 0.25 in double and would be 0 from float storage.
+TEST(CellAggregator, KeepsDoublesOnceAValueIsNotAFloat) {
+  auto cfg = config_with_stats();
+  cfg.statistics[1].function = StatFunction::variance;
+  cfg.statistics[1].sigma = "";
+  cfg.validate();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  CellAggregator agg(cfg, grid);
+  const double small[] = {1.5, 1}, big[] = {1e8, 1}, big1[] = {1e8 + 1, 1};
+  agg.add_point(9, small);  // parent 2
+  agg.add_point(9, small);
+  agg.add_point(41, big);                              // parent 10
+  EXPECT_EQ(agg.bytes_per_point(), 4u + 2 * 4u + 4u);  // float storage so far
+  agg.add_point(41, big1);
+  EXPECT_EQ(agg.bytes_per_point(), 4u + 2 * 8u + 4u);
+  agg.add_point(9, small);
+  auto block = agg.finalize();
+  ASSERT_EQ(block.parents, (std::vector<std::int64_t>{2, 10}));
+  EXPECT_EQ(block.columns[0].i32[1], 3);
+  EXPECT_EQ(block.columns[1].f32[1], 0.0f);   // three 1.5: kept exactly
+  EXPECT_EQ(block.columns[1].f32[5], 0.25f);  // {1e8, 1e8 + 1} in double
+  // The next round starts narrow again.
+  agg.add_point(9, small);
+  EXPECT_EQ(agg.bytes_per_point(), 4u + 2 * 4u + 4u);
+  block = agg.finalize();
+  EXPECT_EQ(block.columns[0].i32[1], 1);
+}
+
 TEST(CellAggregator, EmptyGivesEmptyBlock) {
   const auto cfg = config_with_stats();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);

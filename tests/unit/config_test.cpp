@@ -93,7 +93,11 @@ TEST(Config, GridOrders) {
   EXPECT_NE(err.find("grid.child_order: must be in parent_order..29"), std::string::npos) << err;
   err = error_of(shipped_with("parent_order: 6", "parent_order: -1"));
   EXPECT_NE(err.find("grid.parent_order"), std::string::npos) << err;
-  EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 29")), "");
+  EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 22")), "");
+  err = error_of(shipped_with("child_order: 12", "child_order: 23"));
+  EXPECT_NE(err.find("grid.child_order: must be at most parent_order + 16"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("got 23 with parent_order 6"), std::string::npos) << err;
   EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 6")), "");
   err = error_of(shipped_with("latitude: authalic", "latitude: geocentric"));
   EXPECT_NE(err.find("grid.latitude: unknown latitude convention 'geocentric'"), std::string::npos);

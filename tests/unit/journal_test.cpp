@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -114,6 +115,104 @@ TEST(JournalFile, MergeOrdersPiecesByParent) {
   EXPECT_EQ(block.columns[0].i32, sample(c).block.columns[0].i32);
   EXPECT_EQ(block.columns[1].f32[2], 2.5f);
   EXPECT_THROW(merge_pieces({high, high}, c, 4), std::logic_error);
+}
+
+// Two granules whose beams wander over parents 1..6 (4 children each); granule 1 has two beams.
+PointParts wandering_points(const HealpixGrid& grid) {
+  PointParts parts(2);
+  const std::int64_t path0[] = {1, 1, 5, 5, 5, 2, 1, 6, 6, 3};
+  const std::int64_t path1[] = {4, 4, 1, 2, 2, 6, 5, 5};
+  for (std::uint32_t r = 0; r < 10; ++r)
+    parts[0].push_back({grid.first_child(path0[r]) + r % 4, pack_granule_group(0, 0), r});
+  for (std::uint32_t r = 0; r < 8; ++r)
+    parts[1].push_back({grid.first_child(path1[r]), pack_granule_group(1, r < 4 ? 0 : 1), 3 * r});
+  return parts;
+}
+
+// Every point in exactly one run; a run is one beam of one part, rows ascending, in one round;
+// rounds are contiguous parent ranges, each ended by exactly one run marked ends_round, and
+// within a round the runs keep (part, row) order.
+TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
+  const auto c = two_stats();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  MpiContext mpi;
+  RunJournal journal(mpi, temp_path("prep.nc"), std::string(64, 'a'), c, grid, 3);
+  const auto parts = wandering_points(grid);
+  RankPlan mine;
+  mine.first_parent = 0;
+  mine.last_parent = 47;
+  const auto runs = journal.prepare(mine, parts);
+  std::vector<std::vector<int>> seen(2);
+  seen[0].assign(parts[0].size(), 0);
+  seen[1].assign(parts[1].size(), 0);
+  std::vector<std::vector<std::int64_t>> round_parents(1);
+  std::pair<std::size_t, std::size_t> last{0, 0};
+  for (const auto& run : runs) {
+    ASSERT_LT(run.begin, run.end);
+    const auto& part = parts[run.part];
+    EXPECT_TRUE(round_parents.back().empty() || std::make_pair(run.part, run.begin) > last);
+    last = {run.part, run.begin};
+    for (auto i = run.begin; i < run.end; ++i) {
+      ++seen[run.part][i];
+      EXPECT_EQ(part[i].granule_group, part[run.begin].granule_group);
+      if (i > run.begin) {
+        EXPECT_GT(part[i].row, part[i - 1].row);
+      }
+      round_parents.back().push_back(grid.parent_of(part[i].cell));
+    }
+    if (run.ends_round) round_parents.emplace_back();
+  }
+  EXPECT_TRUE(round_parents.back().empty());  // the last run ends a round
+  round_parents.pop_back();
+  for (const auto& s : seen)
+    for (int n : s) EXPECT_EQ(n, 1);
+  ASSERT_EQ(round_parents.size(), 3u);
+  for (std::size_t r = 0; r + 1 < round_parents.size(); ++r)
+    EXPECT_LT(*std::max_element(round_parents[r].begin(), round_parents[r].end()),
+              *std::min_element(round_parents[r + 1].begin(), round_parents[r + 1].end()));
+  // 18 points over 3 rounds of contiguous parents: {1, 2} (7 points), {3, 4, 5} (8), {6} (3)
+  // by the cumulative rule (a parent starts round floor(points before it * 3 / 18)).
+  EXPECT_EQ(round_parents[0].size(), 7u);
+  EXPECT_EQ(round_parents[2], (std::vector<std::int64_t>{6, 6, 6}));
+  // Beam order is kept: granule 1's two beams are separate runs, even on one parent.
+  EXPECT_GT(runs.size(), 9u);
+}
+
+// Journaled parents of a previous run are loaded, and their points are in no run.
+TEST(RunJournalPrepare, LeavesOutJournaledParents) {
+  const auto c = two_stats();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  MpiContext mpi;
+  const auto out = temp_path("skip.nc");
+  const std::string key(64, 'a');
+  RunJournal journal(mpi, out, key, c, grid, 2);
+  ASSERT_EQ(journal.open(), "");
+  JournalPiece piece;
+  piece.covered = {5};
+  piece.block.parents = {5};
+  piece.block.points = 4;
+  OutputColumn n, m;
+  n.spec = &c.statistics[0];
+  n.i32 = {4, 0, 0, 0};
+  m.spec = &c.statistics[1];
+  m.f32 = {1.0f, std::nanf(""), std::nanf(""), std::nanf("")};
+  piece.block.columns = {n, m};
+  piece.granule_points = {5, 0, 3, 5, 1, 1};
+  write_piece(journal.directory() + "/p5-5.round", key, piece, 4);
+  const auto parts = wandering_points(grid);
+  RankPlan mine;
+  mine.first_parent = 0;
+  mine.last_parent = 47;
+  const auto runs = journal.prepare(mine, parts);
+  std::size_t points = 0;
+  for (const auto& run : runs)
+    for (auto i = run.begin; i < run.end; ++i) {
+      EXPECT_NE(grid.parent_of(parts[run.part][i].cell), 5);
+      ++points;
+    }
+  EXPECT_EQ(points, 18u - 5u);  // parent 5 holds 3 points of granule 0 and 2 of granule 1
+  EXPECT_EQ(journal.reused_points(), 4);
+  journal.remove();
 }
 
 TEST(InputsDigest, DependsOnEveryInputButNotOnOrderOrDirectory) {

@@ -47,15 +47,21 @@ class CellAggregator {
   GridBlock finalize();
 
  private:
+  // A parent's points: the child's offset in the parent (nested ids: children are contiguous)
+  // and the values, stored as float while every value added is exactly a float (float32 or
+  // small-integer datasets, the usual case), which halves the memory, else as double.
   struct Bucket {
-    std::vector<std::int64_t> cells;
-    std::vector<double> values;  // variables interleaved: point i at [i * nvars, (i+1) * nvars)
+    std::vector<std::uint32_t> children;
+    std::vector<float> narrow;  // variables interleaved: point i at [i * nvars, (i+1) * nvars)
+    std::vector<double> wide;   // the same, once wide_
   };
   Bucket& bucket_of(std::int64_t parent);
+  void widen();  // a value that is not exactly a float arrived: every bucket to double
 
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
   std::size_t nvars_;
+  bool wide_ = false;
   std::unordered_map<std::int64_t, Bucket> buckets_;
   std::int64_t last_parent_ = -1;
   Bucket* last_bucket_ = nullptr;

@@ -32,6 +32,13 @@ namespace healgrid {
 
 constexpr int kDefaultRounds = 4;
 
+// Points [begin, end) of one part of the exchanged points: all of one granule beam and one
+// round, rows ascending.
+struct WorkRun {
+  std::size_t part = 0, begin = 0, end = 0;
+  bool ends_round = false;  // the last run of its round: reduce and journal the round after it
+};
+
 // One journaled (or loaded) piece of a rank's result.
 struct JournalPiece {
   std::vector<std::int64_t> covered;  // every planned parent of the piece, sorted
@@ -69,14 +76,10 @@ class RunJournal {
   std::string open();
 
   // Every rank, after the exchange: loads the journaled parents of [mine.first_parent,
-  // mine.last_parent], drops their points and returns the others in one array, round by round,
-  // keeping the (granule, group, row) order within a round (each part is freed once copied).
-  // Warnings (unusable files) go to stderr.
-  std::vector<PointRef> prepare(const RankPlan& mine, PointParts parts);
-  // Start of every (granule, group) run of `points`, split at round starts, then points.size().
-  std::vector<std::size_t> work_runs(const std::vector<PointRef>& points) const;
-  // True when a run ending at `end` (an index into points) finishes the current round.
-  bool round_ends_at(std::size_t end) const;
+  // mine.last_parent], leaves their points out and splits the others into rounds. Returns the
+  // work as runs of `parts` (read in place: nothing is copied), round after round, in
+  // (granule, group, row) order within a round. Warnings (unusable files) go to stderr.
+  std::vector<WorkRun> prepare(const RankPlan& mine, const PointParts& parts);
 
   // The read loop's hook: one used point of child `cell` from granule `granule`.
   void count(std::int64_t cell, std::uint32_t granule) {
@@ -111,7 +114,6 @@ class RunJournal {
   const HealpixGrid& grid_;
   int rounds_;
   std::vector<JournalPiece> pieces_;
-  std::vector<std::size_t> round_begin_;  // size rounds + 1 after prepare
   std::vector<std::vector<std::int64_t>> round_parents_;
   std::size_t round_ = 0;
   std::vector<std::int64_t> counts_;  // (parent, granule, n) of this round

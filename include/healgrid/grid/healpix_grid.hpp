@@ -10,6 +10,8 @@
 namespace healgrid {
 
 constexpr int kMaxOrder = 29;
+// Largest child_order - parent_order: a parent's children are numbered in 32 bits.
+constexpr int kMaxOrderDifference = 16;
 
 class HealpixGrid {
  public:

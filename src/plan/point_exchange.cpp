@@ -39,33 +39,67 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
   std::vector<int> send_counts(mpi.size, 0);
   for (const auto& part : mine)
     for (const auto& point : part) ++send_counts[owner_of(point)];
+  send_counts[mpi.rank] = 0;  // this rank's own points stay where they are
 
-  // Pack per destination, keeping the (granule, group, row) order within each.
+  // Pack the others per destination and compact the own ones in place, both keeping the
+  // (granule, group, row) order.
   std::vector<int> send_displs(mpi.size, 0);
   std::partial_sum(send_counts.begin(), send_counts.end() - 1, send_displs.begin() + 1);
-  std::vector<PointRef> send(count);
+  std::vector<PointRef> send(static_cast<std::size_t>(send_displs.back()) + send_counts.back());
   {
     auto next = send_displs;
     for (auto& part : mine) {
-      for (const auto& point : part) send[next[owner_of(point)]++] = point;
-      part = {};
+      std::size_t kept = 0;
+      for (const auto& point : part) {
+        const int owner = owner_of(point);
+        if (owner == mpi.rank)
+          part[kept++] = point;
+        else
+          send[static_cast<std::size_t>(next[owner]++)] = point;
+      }
+      part.resize(kept);
+      if (kept == 0) part = {};
     }
   }
 
-  // Rank r indexed the granules after rank r - 1's: placing what each source sends after the
-  // previous source's gives (granule, group, row) order with no sort.
+  // Rank r indexed the granules after rank r - 1's: the points of each source, placed after
+  // the previous source's (this rank's own parts in its place), are in (granule, group, row)
+  // order with no sort.
   std::vector<int> recv_counts(mpi.size), recv_displs(mpi.size, 0);
   MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, mpi.comm);
   std::partial_sum(recv_counts.begin(), recv_counts.end() - 1, recv_displs.begin() + 1);
-  const std::size_t total = static_cast<std::size_t>(recv_displs.back()) + recv_counts.back();
-  PointParts received(1);
-  received[0].resize(total);
+  // Two receive arrays: from the ranks before this one, and from those after.
+  const auto before = static_cast<std::size_t>(recv_displs[mpi.rank]);
+  const auto after = static_cast<std::size_t>(recv_displs.back()) + recv_counts.back() - before;
+  std::vector<PointRef> low(before), high(after);
   MPI_Datatype point_type;
   MPI_Type_contiguous(static_cast<int>(sizeof(PointRef)), MPI_BYTE, &point_type);
   MPI_Type_commit(&point_type);
-  MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), point_type, received[0].data(),
-                recv_counts.data(), recv_displs.data(), point_type, mpi.comm);
+  std::vector<MPI_Request> requests;
+  for (int r = 0; r < mpi.size; ++r) {
+    if (r == mpi.rank || recv_counts[r] == 0) continue;
+    PointRef* at = r < mpi.rank ? low.data() + recv_displs[r]
+                                : high.data() + (static_cast<std::size_t>(recv_displs[r]) - before);
+    requests.emplace_back();
+    MPI_Irecv(at, recv_counts[r], point_type, r, 0, mpi.comm, &requests.back());
+  }
+  for (int k = 1; k < mpi.size; ++k) {  // staggered, so that not every rank sends to rank 0 first
+    const int r = (mpi.rank + k) % mpi.size;
+    if (send_counts[r] == 0) continue;
+    requests.emplace_back();
+    MPI_Isend(send.data() + send_displs[r], send_counts[r], point_type, r, 0, mpi.comm,
+              &requests.back());
+  }
+  MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
   MPI_Type_free(&point_type);
+  send = {};
+
+  PointParts received;
+  received.reserve(mine.size() + 2);
+  if (!low.empty()) received.push_back(std::move(low));
+  for (auto& part : mine)
+    if (!part.empty()) received.push_back(std::move(part));
+  if (!high.empty()) received.push_back(std::move(high));
   return received;
 }
 

@@ -31,7 +31,8 @@ using PointParts = std::vector<std::vector<PointRef>>;
 
 // Collective. `mine`: this rank's indexed points, per granule, in (granule, group, row) order,
 // its granules a contiguous block of the sorted list following the previous rank's (see
-// index_share); each part is freed as soon as it is packed. `ranks`: every rank's parent range.
+// index_share). The points this rank owns stay in their parts (compacted in place); the others
+// are packed per destination and sent. `ranks`: every rank's parent range.
 // Returns the points whose parent this rank owns, in (granule, group, row) order: the same
 // order for any number of ranks (on one rank, `mine` itself).
 PointParts exchange_points(const MpiContext& mpi, PointParts mine,

@@ -2,6 +2,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "healgrid/aggregate/cell_aggregator.hpp"
@@ -63,9 +64,20 @@ void BM_AggregateFinalize(benchmark::State& state) {
 }
 BENCHMARK(BM_AggregateFinalize)->Arg(1 << 20)->Arg(1 << 22)->Unit(benchmark::kMillisecond);
 
-std::vector<double> cell_values(std::size_t n) {
+// Heights of one 1.5 km cell as the synthetic workload gives them: four tracks cross the cell,
+// each a run of points along a sloping surface (so runs ascend or descend) with 5 cm of noise;
+// `floats`: exactly float32 values, as ATL06's h_li is stored.
+std::vector<double> cell_values(std::size_t n, bool floats = true, std::uint64_t seed = 42) {
   std::vector<double> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = 1000.0 + static_cast<double>((i * 7919) % 1009) * 0.01;
+  std::uint64_t state = seed;
+  for (std::size_t i = 0; i < n; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::size_t track = i * 4 / n, along = i - track * n / 4;
+    const double slope = (track % 2 ? -0.02 : 0.03) * static_cast<double>(track + 1);
+    const double noise = static_cast<double>((state >> 33) % 1000) * 1e-4 - 0.05;
+    v[i] = 1500.0 + static_cast<double>(track) + slope * static_cast<double>(along) + noise;
+    if (floats) v[i] = static_cast<double>(static_cast<float>(v[i]));
+  }
   return v;
 }
 
@@ -85,31 +97,45 @@ void BM_WeightedMean(benchmark::State& state) {
 }
 BENCHMARK(BM_WeightedMean)->Arg(16)->Arg(128)->Arg(1024);
 
-// Three quantiles of one cell: one sort, then three interpolations (what CellValues does).
-void BM_QuantilesSort(benchmark::State& state) {
-  const auto x = cell_values(static_cast<std::size_t>(state.range(0)));
+// Many different cells, taken in turn: sorting the same values again and again would let the
+// branch predictor learn their order and flatter comparison sorts.
+std::vector<std::vector<double>> many_cells(std::size_t n, bool floats) {
+  std::vector<std::vector<double>> cells;
+  for (std::uint64_t seed = 1; seed <= 256; ++seed) cells.push_back(cell_values(n, floats, seed));
+  return cells;
+}
+
+// Three quantiles of one cell by a comparison sort then three interpolations: the baseline.
+void BM_QuantilesStdSort(benchmark::State& state) {
+  const auto cells = many_cells(static_cast<std::size_t>(state.range(0)), true);
   std::vector<double> sorted;
+  std::size_t next = 0;
   for (auto _ : state) {
-    sorted = x;
+    sorted = cells[next++ % cells.size()];
     std::sort(sorted.begin(), sorted.end());
     for (double q : {0.25, 0.5, 0.75})
       benchmark::DoNotOptimize(healgrid::stat_quantile_sorted(sorted.data(), sorted.size(), q));
   }
-  state.SetItemsProcessed(state.iterations() * x.size());
+  state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_QuantilesSort)->Arg(16)->Arg(128)->Arg(1024);
+BENCHMARK(BM_QuantilesStdSort)->Arg(16)->Arg(128)->Arg(1024);
 
-// The same three quantiles through CellValues::quantile: selection (nth_element) above 256.
-void BM_QuantilesSelect(benchmark::State& state) {
-  const auto x = cell_values(static_cast<std::size_t>(state.range(0)));
+// The same three quantiles through CellValues::quantile, as the aggregator computes them.
+// floats=1: values that are all floats (radix sort from 48 values); floats=0: doubles
+// (comparison sort up to 256 values, selection by nth_element above).
+void BM_QuantilesCellValues(benchmark::State& state) {
+  const auto cells = many_cells(static_cast<std::size_t>(state.range(0)), state.range(1) != 0);
   healgrid::CellValues cell(1);
+  std::size_t next = 0;
   for (auto _ : state) {
     cell.clear();
-    cell.column(0) = x;
+    cell.column(0) = cells[next++ % cells.size()];
     for (double q : {0.25, 0.5, 0.75}) benchmark::DoNotOptimize(cell.quantile(0, q));
   }
-  state.SetItemsProcessed(state.iterations() * x.size());
+  state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_QuantilesSelect)->Arg(16)->Arg(128)->Arg(1024);
+BENCHMARK(BM_QuantilesCellValues)
+    ->ArgsProduct({{16, 128, 1024}, {1, 0}})
+    ->ArgNames({"n", "floats"});
 
 }  // namespace

@@ -1,12 +1,71 @@
 #include "healgrid/aggregate/statistics.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace healgrid {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Below this many values a comparison sort is as fast as clearing the radix histograms.
+constexpr std::size_t kRadixMin = 48;
+
+// A float's bits, mapped so that unsigned order is numeric order (negatives reversed).
+std::uint32_t order_key(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+float from_order_key(std::uint32_t k) {
+  const std::uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+}  // namespace
+
+bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>& keys,
+                             std::vector<std::uint32_t>& scratch) {
+  const std::size_t n = x.size();
+  keys.resize(n);
+  std::uint32_t all = ~0u, any = 0;  // bits set in every key, in some key
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto f = static_cast<float>(x[i]);
+    if (static_cast<double>(f) != x[i]) return false;  // not a float (or NaN): x untouched
+    keys[i] = order_key(f);
+    all &= keys[i];
+    any |= keys[i];
+  }
+  // Only the bytes that differ between keys need a pass: values of one cell share the sign,
+  // the exponent and often the leading mantissa bits.
+  const std::uint32_t varying = all ^ any;
+  std::array<int, 4> digits{};
+  int passes = 0;
+  for (int d = 0; d < 4; ++d)
+    if ((varying >> (8 * d)) & 0xffu) digits[passes++] = d;
+  std::array<std::uint32_t, 256> count;
+  scratch.resize(n);
+  for (int p = 0; p < passes; ++p) {
+    const int shift = 8 * digits[p];
+    count.fill(0);
+    for (const auto k : keys) ++count[(k >> shift) & 0xffu];
+    std::uint32_t sum = 0;
+    for (auto& v : count) {
+      const auto here = v;
+      v = sum;
+      sum += here;
+    }
+    for (const auto k : keys) scratch[count[(k >> shift) & 0xffu]++] = k;  // stable
+    keys.swap(scratch);
+  }
+  for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<double>(from_order_key(keys[i]));
+  return true;
 }
 
 bool is_integer_statistic(StatFunction f) { return f == StatFunction::count; }
@@ -76,8 +135,18 @@ void CellValues::clear() {
 double CellValues::quantile(std::size_t v, double q) {
   const std::size_t n = columns_[v].size();
   if (n == 0) return kNaN;
-  // Small cells: one sort serves every quantile and beats repeated selection (bench/micro).
-  if (n <= 256 || sorted_ready_[v]) return stat_quantile_sorted(sorted(v).data(), n, q);
+  // The first quantile of a column decides: small cells are sorted (one sort serves every
+  // quantile and beats repeated selection, bench/micro), and so are cells of any size whose
+  // values are all floats (a radix sort, linear); other large cells use selection.
+  if (!sorted_ready_[v] && !selection_ready_[v]) {
+    if (n <= 256) {
+      sorted(v);
+    } else {
+      sorted_[v] = columns_[v];
+      sorted_ready_[v] = radix_sort_exact_floats(sorted_[v], keys_, scratch_);
+    }
+  }
+  if (sorted_ready_[v]) return stat_quantile_sorted(sorted_[v].data(), n, q);
   auto& a = selection_[v];
   if (!selection_ready_[v]) {
     a = columns_[v];
@@ -97,7 +166,8 @@ double CellValues::quantile(std::size_t v, double q) {
 const std::vector<double>& CellValues::sorted(std::size_t v) {
   if (!sorted_ready_[v]) {
     sorted_[v] = columns_[v];
-    std::sort(sorted_[v].begin(), sorted_[v].end());
+    if (sorted_[v].size() < kRadixMin || !radix_sort_exact_floats(sorted_[v], keys_, scratch_))
+      std::sort(sorted_[v].begin(), sorted_[v].end());
     sorted_ready_[v] = true;
   }
   return sorted_[v];

@@ -128,3 +128,68 @@ TEST(Statistics, QuantileBySelectionEqualsSortedPath) {
 
 }  // namespace
 }  // namespace healgrid
+
+namespace healgrid {
+namespace {
+
+std::vector<double> random_floats(std::size_t n, std::uint64_t seed) {
+  std::vector<double> x(n);
+  for (auto& v : x) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    // Heights of either sign and several magnitudes, with repeats (few distinct low bits).
+    const double m = static_cast<double>((seed >> 33) % 20000) * 0.37 - 2000.0;
+    v = static_cast<double>(static_cast<float>(m * ((seed >> 20) % 3 == 0 ? 1e-3 : 1.0)));
+  }
+  return x;
+}
+
+TEST(RadixSort, SortsFloatsLikeStdSort) {
+  std::vector<std::uint32_t> keys, scratch;
+  for (std::size_t n : {0u, 1u, 2u, 47u, 48u, 300u, 5000u}) {
+    auto x = random_floats(n, n + 7);
+    if (n > 3) {  // the edges of the float line
+      x[0] = -std::numeric_limits<double>::infinity();
+      x[1] = std::numeric_limits<double>::infinity();
+      x[2] = static_cast<double>(std::numeric_limits<float>::denorm_min());
+      x[3] = -static_cast<double>(std::numeric_limits<float>::max());
+    }
+    auto expected = x;
+    std::sort(expected.begin(), expected.end());
+    ASSERT_TRUE(radix_sort_exact_floats(x, keys, scratch)) << n;
+    EXPECT_EQ(x, expected) << n;
+  }
+  std::vector<double> same(100, 5.5);  // one digit value everywhere: every pass skipped
+  ASSERT_TRUE(radix_sort_exact_floats(same, keys, scratch));
+  EXPECT_EQ(same, std::vector<double>(100, 5.5));
+}
+
+TEST(RadixSort, RefusesValuesThatAreNotFloatsAndLeavesThemAlone) {
+  std::vector<std::uint32_t> keys, scratch;
+  auto x = random_floats(200, 3);
+  x[150] = 0.1;  // no float equals 0.1
+  const auto before = x;
+  EXPECT_FALSE(radix_sort_exact_floats(x, keys, scratch));
+  EXPECT_EQ(x, before);
+  x[150] = std::nan("");
+  EXPECT_FALSE(radix_sort_exact_floats(x, keys, scratch));
+  x[150] = 1e300;  // beyond float range
+  EXPECT_FALSE(radix_sort_exact_floats(x, keys, scratch));
+}
+
+// Cells of floats above 256 points take the radix path; every quantile must equal the one
+// from a comparison sort (numpy's linear method on the sorted values).
+TEST(Statistics, QuantileOfFloatCellsEqualsSortedPath) {
+  for (std::size_t n : {49u, 120u, 257u, 3000u}) {
+    const auto x = random_floats(n, 11 * n);
+    CellValues cell(1);
+    cell.column(0) = x;
+    auto sorted = x;
+    std::sort(sorted.begin(), sorted.end());
+    for (double q : {0.0, 0.25, 0.5, 0.75, 0.999, 1.0})
+      EXPECT_EQ(cell.quantile(0, q), stat_quantile_sorted(sorted.data(), n, q)) << n << " " << q;
+    EXPECT_EQ(cell.sorted(0), sorted);
+  }
+}
+
+}  // namespace
+}  // namespace healgrid

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "healgrid/config/pipeline_config.hpp"
@@ -26,6 +27,13 @@ double stat_weighted_mean_sigma(const double* sigma, std::size_t n);
 // numpy.quantile(x, q) with the default 'linear' method, on values sorted ascending.
 double stat_quantile_sorted(const double* sorted, std::size_t n, double q);
 
+// Sorts x ascending by a radix sort (no comparisons, so no mispredicted branches) when every
+// value is exactly a float, as values read from float32 datasets are; returns false and leaves
+// x untouched otherwise (a NaN included). keys and scratch are working memory, kept by callers
+// to avoid allocations. -0.0 sorts before 0.0.
+bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>& keys,
+                             std::vector<std::uint32_t>& scratch);
+
 // Values of one cell, one column per config variable, plus a sorted copy made on demand.
 class CellValues {
  public:
@@ -35,8 +43,8 @@ class CellValues {
   std::vector<double>& column(std::size_t v) { return columns_[v]; }
   std::size_t size() const { return columns_.empty() ? 0 : columns_[0].size(); }
   const std::vector<double>& sorted(std::size_t v);
-  // numpy.quantile of column v: exact; for cells above 256 points by selection (nth_element), which
-  // costs O(n) per quantile instead of a full sort per cell.
+  // numpy.quantile of column v: exact; from a sorted copy for small cells and cells of floats
+  // (radix sort), else by selection (nth_element): O(n) per quantile, not a full sort.
   double quantile(std::size_t v, double q);
 
   // The statistic `s` of this cell; `variable`/`sigma` are indices into the config variables.
@@ -48,6 +56,7 @@ class CellValues {
   std::vector<std::vector<double>> selection_;  // working copies for quantile()
   std::vector<bool> sorted_ready_ = std::vector<bool>(columns_.size(), false);
   std::vector<bool> selection_ready_ = std::vector<bool>(columns_.size(), false);
+  std::vector<std::uint32_t> keys_, scratch_;  // radix sort working memory
 };
 
 }  // namespace healgrid

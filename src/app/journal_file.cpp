@@ -17,9 +17,37 @@
 namespace healgrid {
 namespace {
 
-constexpr char kMagic[8] = {'H', 'G', 'J', 'R', 'N', 'L', '0', '1'};
-constexpr char kEnd[8] = {'H', 'G', 'J', 'E', 'N', 'D', '0', '1'};
+// Version 02: only the cells holding a value are stored (most of a parent's children are
+// empty at campaign scales short of full coverage), with their indices into the block.
+constexpr char kMagic[8] = {'H', 'G', 'J', 'R', 'N', 'L', '0', '2'};
+constexpr char kEnd[8] = {'H', 'G', 'J', 'E', 'N', 'D', '0', '2'};
 constexpr std::size_t kShaLen = 64;
+
+// Fill values, as CellAggregator::finalize leaves them in cells without points.
+const float kFillF32 = std::numeric_limits<float>::quiet_NaN();
+constexpr std::int32_t kFillI32 = 0;
+
+bool is_fill(float v) {
+  std::uint32_t a, b;
+  std::memcpy(&a, &v, sizeof a);
+  std::memcpy(&b, &kFillF32, sizeof b);
+  return a == b;  // bitwise: a NaN of another payload is a value, kept as it is
+}
+
+// Indices of the block's cells where some column holds something other than its fill value.
+std::vector<std::uint64_t> occupied_cells(const GridBlock& block) {
+  std::size_t cells = 0;
+  for (const auto& col : block.columns) cells = std::max(cells, col.i32.size() + col.f32.size());
+  std::vector<unsigned char> used(cells, 0);
+  for (const auto& col : block.columns) {
+    for (std::size_t i = 0; i < col.i32.size(); ++i) used[i] |= col.i32[i] != kFillI32;
+    for (std::size_t i = 0; i < col.f32.size(); ++i) used[i] |= !is_fill(col.f32[i]);
+  }
+  std::vector<std::uint64_t> idx;
+  for (std::size_t i = 0; i < cells; ++i)
+    if (used[i]) idx.push_back(i);
+  return idx;
+}
 
 class Writer {
  public:
@@ -106,13 +134,24 @@ void write_piece(const std::string& path, const std::string& inputs_sha256,
   w.u64(piece.block.points);
   w.array(piece.covered);
   w.array(piece.block.parents);
+  const auto cells = occupied_cells(piece.block);
+  w.u64(cells.size());
+  w.array(cells);
+  std::vector<std::int32_t> i32(cells.size());
+  std::vector<float> f32(cells.size());
   for (const auto& col : piece.block.columns) {
     const std::uint64_t kind = col.i32.empty() ? 0 : 1;
     w.u64(kind);
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+      if (kind)
+        i32[k] = col.i32[cells[k]];
+      else
+        f32[k] = col.f32[cells[k]];
+    }
     if (kind)
-      w.array(col.i32);
+      w.array(i32);
     else
-      w.array(col.f32);
+      w.array(f32);
   }
   w.array(piece.granule_points);
   w.bytes(kEnd, sizeof kEnd);
@@ -150,7 +189,19 @@ bool read_piece(const std::string& path, const std::string& inputs_sha256,
     return false;
   }
   const std::uint64_t cells = nparents * per_parent;
+  std::vector<std::uint64_t> at;
+  if (!r.array(at, r.u64(), cells)) {
+    why = "truncated";
+    return false;
+  }
+  for (std::size_t k = 0; k < at.size(); ++k)
+    if (at[k] >= cells || (k > 0 && at[k] <= at[k - 1])) {
+      why = "damaged (cell index out of range or order)";
+      return false;
+    }
   piece.block.columns.clear();
+  std::vector<std::int32_t> i32;
+  std::vector<float> f32;
   for (std::size_t s = 0; s < ncols; ++s) {
     OutputColumn col;
     col.spec = &config.statistics[s];
@@ -159,9 +210,16 @@ bool read_piece(const std::string& path, const std::string& inputs_sha256,
       why = "column " + config.statistics[s].name + " has another type";
       return false;
     }
-    if (!(kind ? r.array(col.i32, cells, cells) : r.array(col.f32, cells, cells))) {
+    if (!(kind ? r.array(i32, at.size(), at.size()) : r.array(f32, at.size(), at.size()))) {
       why = "truncated";
       return false;
+    }
+    if (kind) {
+      col.i32.assign(cells, kFillI32);
+      for (std::size_t k = 0; k < at.size(); ++k) col.i32[at[k]] = i32[k];
+    } else {
+      col.f32.assign(cells, kFillF32);
+      for (std::size_t k = 0; k < at.size(); ++k) col.f32[at[k]] = f32[k];
     }
     piece.block.columns.push_back(std::move(col));
   }

@@ -142,14 +142,20 @@ void ProgressFile::write() const {
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << json();
+    out.flush();
     if (!out) {
+      // A full disk: the live view is only informative, so warn and leave no partial file.
+      out.close();
+      std::remove(tmp.c_str());
       std::fprintf(stderr, "healgrid run: warning: cannot write %s\n", tmp.c_str());
       return;
     }
   }
   // rename() replaces the old file in one step: readers see the old or the new, never a mix.
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
     std::fprintf(stderr, "healgrid run: warning: cannot rename %s\n", tmp.c_str());
+  }
 }
 
 }  // namespace healgrid

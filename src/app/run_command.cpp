@@ -298,7 +298,7 @@ int run_command(const std::vector<std::string>& args) {
   // Points of skipped granules were dropped by the index pass on the rank that read them.
   PointParts received;
   try {
-    received = exchange_points(mpi, std::move(index.points), rank_plans, grid);
+    received = exchange_points(mpi, std::move(index.points), index.loads, rank_plans, grid);
   } catch (const std::exception& e) {
     error = e.what();
   }

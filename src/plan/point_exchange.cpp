@@ -8,7 +8,8 @@
 namespace healgrid {
 
 PointParts exchange_points(const MpiContext& mpi, PointParts mine,
-                           const std::vector<RankPlan>& ranks, const HealpixGrid& grid) {
+                           const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
+                           const HealpixGrid& grid) {
   if (mpi.size == 1) return mine;  // one rank indexed every granule in order and owns them all
   std::size_t count = 0;
   for (const auto& part : mine) count += part.size();
@@ -36,10 +37,18 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
     }
     return cached_owner;
   };
+  // Points per destination from the loads (no pass over the points); the packing checks them.
   std::vector<int> send_counts(mpi.size, 0);
-  for (const auto& part : mine)
-    for (const auto& point : part) ++send_counts[owner_of(point)];
-  send_counts[mpi.rank] = 0;  // this rank's own points stay where they are
+  {
+    std::vector<long long> n(mpi.size, 0);
+    for (const auto& l : loads) {
+      PointRef probe;
+      probe.cell = grid.first_child(l.parent);
+      n[owner_of(probe)] += l.points;
+    }
+    n[mpi.rank] = 0;  // this rank's own points stay where they are
+    for (int r = 0; r < mpi.size; ++r) send_counts[r] = static_cast<int>(n[r]);
+  }
 
   // Pack the others per destination and compact the own ones in place, both keeping the
   // (granule, group, row) order.
@@ -52,14 +61,20 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
       std::size_t kept = 0;
       for (const auto& point : part) {
         const int owner = owner_of(point);
-        if (owner == mpi.rank)
+        if (owner == mpi.rank) {
           part[kept++] = point;
-        else
+        } else {
+          if (next[owner] == send_displs[owner] + send_counts[owner])
+            throw std::logic_error("indexed points disagree with the parent loads");
           send[static_cast<std::size_t>(next[owner]++)] = point;
+        }
       }
       part.resize(kept);
       if (kept == 0) part = {};
     }
+    for (int r = 0; r < mpi.size; ++r)
+      if (r != mpi.rank && next[r] != send_displs[r] + send_counts[r])
+        throw std::logic_error("indexed points disagree with the parent loads");
   }
 
   // Rank r indexed the granules after rank r - 1's: the points of each source, placed after

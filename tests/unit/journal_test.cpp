@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -72,6 +73,30 @@ TEST(JournalFile, RoundTripKeepsEveryValue) {
   EXPECT_EQ(back.block.columns[1].f32[5], 9.0f);
   EXPECT_TRUE(std::isnan(back.block.columns[1].f32[1]));
   EXPECT_EQ(back.granule_points, sample(c).granule_points);
+  std::remove(path.c_str());
+}
+
+// Only cells holding a value are stored; a NaN of another payload than the fill is a value and
+// comes back bit for bit (a resumed run must write the same bytes).
+TEST(JournalFile, StoresOccupiedCellsOnlyAndKeepsNaNPayloads) {
+  const auto c = two_stats();
+  auto piece = sample(c);
+  const std::uint32_t payload = 0xffc00001u;  // a negative quiet NaN, not the fill's bits
+  std::memcpy(&piece.block.columns[1].f32[7], &payload, sizeof payload);
+  const auto path = temp_path("sparse.round");
+  write_piece(path, std::string(64, 'a'), piece, 4);
+  JournalPiece back;
+  std::string why;
+  ASSERT_TRUE(read_piece(path, std::string(64, 'a'), c, 4, back, why)) << why;
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &back.block.columns[1].f32[7], sizeof bits);
+  EXPECT_EQ(bits, payload);
+  EXPECT_TRUE(std::isnan(back.block.columns[1].f32[6]));
+  EXPECT_EQ(back.block.columns[0].i32, piece.block.columns[0].i32);
+  // Header, 3 + 2 parent ids, 4 occupied cells (0, 2, 5, 7) with 4 + 4 bytes each, 9 counts.
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  EXPECT_EQ(static_cast<std::size_t>(in.tellg()),
+            8 + 64 + 6 * 8 + 5 * 8 + 8 + 4 * 8 + 2 * 8 + 4 * 4 + 4 * 4 + 9 * 8 + 8);
   std::remove(path.c_str());
 }
 

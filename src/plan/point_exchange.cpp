@@ -50,30 +50,54 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
     for (int r = 0; r < mpi.size; ++r) send_counts[r] = static_cast<int>(n[r]);
   }
 
-  // Pack the others per destination and compact the own ones in place, both keeping the
-  // (granule, group, row) order.
-  std::vector<int> send_displs(mpi.size, 0);
-  std::partial_sum(send_counts.begin(), send_counts.end() - 1, send_displs.begin() + 1);
-  std::vector<PointRef> send(static_cast<std::size_t>(send_displs.back()) + send_counts.back());
+  // Each part is reordered in place into [own points | points for rank 0 | for rank 1 | ...],
+  // every group keeping the (granule, group, row) order, through a scratch array of one part's
+  // size; the groups are sent straight from the parts (one hindexed datatype per destination),
+  // so there is no send buffer as large as all the points to allocate and fill.
+  MPI_Datatype point_type;
+  MPI_Type_contiguous(static_cast<int>(sizeof(PointRef)), MPI_BYTE, &point_type);
+  MPI_Type_commit(&point_type);
+  std::vector<std::vector<MPI_Aint>> where(mpi.size);
+  std::vector<std::vector<int>> lengths(mpi.size);
+  std::vector<std::size_t> kept_of(mine.size(), 0);
   {
-    auto next = send_displs;
-    for (auto& part : mine) {
+    std::vector<PointRef> scratch;
+    std::vector<int> owner_at;
+    std::vector<std::size_t> count(mpi.size), next(mpi.size);
+    std::vector<long long> packed(mpi.size, 0);
+    for (std::size_t p = 0; p < mine.size(); ++p) {
+      auto& part = mine[p];
+      scratch.clear();
+      owner_at.clear();
+      std::fill(count.begin(), count.end(), 0);
       std::size_t kept = 0;
       for (const auto& point : part) {
         const int owner = owner_of(point);
         if (owner == mpi.rank) {
           part[kept++] = point;
         } else {
-          if (next[owner] == send_displs[owner] + send_counts[owner])
-            throw std::logic_error("indexed points disagree with the parent loads");
-          send[static_cast<std::size_t>(next[owner]++)] = point;
+          scratch.push_back(point);
+          owner_at.push_back(owner);
+          ++count[owner];
         }
       }
-      part.resize(kept);
-      if (kept == 0) part = {};
+      kept_of[p] = kept;
+      std::size_t at = kept;
+      for (int r = 0; r < mpi.size; ++r) {
+        next[r] = at;
+        if (count[r] > 0) {
+          MPI_Aint address;
+          MPI_Get_address(part.data() + at, &address);
+          where[r].push_back(address);
+          lengths[r].push_back(static_cast<int>(count[r]));
+          packed[r] += static_cast<long long>(count[r]);
+        }
+        at += count[r];
+      }
+      for (std::size_t i = 0; i < scratch.size(); ++i) part[next[owner_at[i]]++] = scratch[i];
     }
     for (int r = 0; r < mpi.size; ++r)
-      if (r != mpi.rank && next[r] != send_displs[r] + send_counts[r])
+      if (r != mpi.rank && packed[r] != send_counts[r])
         throw std::logic_error("indexed points disagree with the parent loads");
   }
 
@@ -87,10 +111,8 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
   const auto before = static_cast<std::size_t>(recv_displs[mpi.rank]);
   const auto after = static_cast<std::size_t>(recv_displs.back()) + recv_counts.back() - before;
   std::vector<PointRef> low(before), high(after);
-  MPI_Datatype point_type;
-  MPI_Type_contiguous(static_cast<int>(sizeof(PointRef)), MPI_BYTE, &point_type);
-  MPI_Type_commit(&point_type);
   std::vector<MPI_Request> requests;
+  std::vector<MPI_Datatype> types;
   for (int r = 0; r < mpi.size; ++r) {
     if (r == mpi.rank || recv_counts[r] == 0) continue;
     PointRef* at = r < mpi.rank ? low.data() + recv_displs[r]
@@ -101,13 +123,20 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
   for (int k = 1; k < mpi.size; ++k) {  // staggered, so that not every rank sends to rank 0 first
     const int r = (mpi.rank + k) % mpi.size;
     if (send_counts[r] == 0) continue;
+    types.emplace_back();
+    MPI_Type_create_hindexed(static_cast<int>(lengths[r].size()), lengths[r].data(),
+                             where[r].data(), point_type, &types.back());
+    MPI_Type_commit(&types.back());
     requests.emplace_back();
-    MPI_Isend(send.data() + send_displs[r], send_counts[r], point_type, r, 0, mpi.comm,
-              &requests.back());
+    MPI_Isend(MPI_BOTTOM, 1, types.back(), r, 0, mpi.comm, &requests.back());
   }
   MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  for (auto& t : types) MPI_Type_free(&t);
   MPI_Type_free(&point_type);
-  send = {};
+  for (std::size_t p = 0; p < mine.size(); ++p) {
+    mine[p].resize(kept_of[p]);
+    if (kept_of[p] == 0) mine[p] = {};
+  }
 
   PointParts received;
   received.reserve(mine.size() + 2);

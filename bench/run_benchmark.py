@@ -5,7 +5,8 @@ Generates (or reuses) a synthetic Antarctic ATL06 workload with `healgrid synth`
 so it is page-cached, then times in the same run:
   (a) `healgrid run` at 1 rank and at every rank count up to --max-ranks (default: all cores);
   (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
-each --repeats times (medians reported), checks that healgrid's output equals the baseline's
+each --repeats times in interleaved rounds (one run of every configuration per round, so a slow
+spell of the machine touches all alike; medians reported), checks that healgrid's output equals the baseline's
 (and is identical across rank counts), and prints wall seconds, valid points per second, per
 rank, seconds per phase, peak RSS per rank, output size, the healgrid/baseline ratio at equal
 cores and the parallel efficiency. Results also go to <data-dir>/results.json.
@@ -62,29 +63,25 @@ def ensure_workload(args):
 
 
 def time_healgrid(args, data, ranks, out):
-    runs = []
-    for _ in range(args.repeats):
-        metrics = out + ".json"
-        wall, _ = run(["mpirun", "-np", str(ranks), "--bind-to", "core", args.healgrid, "run",
-                       "--input", data, "--output", out, "--quiet", "--metrics-json", metrics])
-        with open(metrics, encoding="utf-8") as stream:
-            m = json.load(stream)
-        m["wall"] = wall
-        runs.append(m)
-    return runs
+    """One healgrid run at `ranks`: its metrics plus the wall time of mpirun."""
+    metrics = out + ".json"
+    wall, _ = run(["mpirun", "-np", str(ranks), "--bind-to", "core", args.healgrid, "run",
+                   "--input", data, "--output", out, "--quiet", "--metrics-json", metrics])
+    with open(metrics, encoding="utf-8") as stream:
+        m = json.load(stream)
+    m["wall"] = wall
+    return m
 
 
 def time_baseline(args, paths, out):
-    runs = []
-    for _ in range(args.baseline_repeats):
-        metrics = out + ".json"
-        wall, _ = run([sys.executable, os.path.join(HERE, "baseline_numpy.py"), "--output", out,
-                       "--metrics-json", metrics] + paths)
-        with open(metrics, encoding="utf-8") as stream:
-            m = json.load(stream)
-        m["wall"] = wall
-        runs.append(m)
-    return runs
+    """One baseline run."""
+    metrics = out + ".json"
+    wall, _ = run([sys.executable, os.path.join(HERE, "baseline_numpy.py"), "--output", out,
+                   "--metrics-json", metrics] + paths)
+    with open(metrics, encoding="utf-8") as stream:
+        m = json.load(stream)
+    m["wall"] = wall
+    return m
 
 
 def median_of(runs, *keys):
@@ -133,17 +130,25 @@ def main():
     data, paths, size = ensure_workload(args)
     print(f"workload: {len(paths)} granules, {size / 1e9:.2f} GB, in {data}", flush=True)
     results = {"granules": len(paths), "bytes": size, "cores": os.cpu_count(), "healgrid": {}}
-    outs = {}
-    for ranks in range(1, args.max_ranks + 1):
-        out = os.path.join(args.data_dir, f"healgrid_np{ranks}.nc")
-        results["healgrid"][ranks] = time_healgrid(args, data, ranks, out)
-        outs[ranks] = out
-        print(f"  healgrid -np {ranks}: median wall "
-              f"{median_of(results['healgrid'][ranks], 'wall'):.2f} s", flush=True)
-    if not args.skip_baseline:
-        base_out = os.path.join(args.data_dir, "baseline.nc")
-        results["baseline"] = time_baseline(args, paths, base_out)
-        print(f"  baseline: median wall {median_of(results['baseline'], 'wall'):.2f} s", flush=True)
+    # Rounds of one run per configuration, interleaved, so that a slow spell of the machine
+    # touches every configuration alike instead of one rank count's whole series.
+    outs = {r: os.path.join(args.data_dir, f"healgrid_np{r}.nc") for r in range(1, args.max_ranks + 1)}
+    base_out = os.path.join(args.data_dir, "baseline.nc")
+    baseline_repeats = 0 if args.skip_baseline else args.baseline_repeats
+    for ranks in outs:
+        results["healgrid"][ranks] = []
+    if baseline_repeats:
+        results["baseline"] = []
+    for rep in range(max(args.repeats, baseline_repeats)):
+        if rep < args.repeats:
+            for ranks, out in outs.items():
+                results["healgrid"][ranks].append(time_healgrid(args, data, ranks, out))
+        if rep < baseline_repeats:
+            results["baseline"].append(time_baseline(args, paths, base_out))
+        print(f"  round {rep + 1}: " + ", ".join(
+            f"np{r} {results['healgrid'][r][-1]['wall']:.2f} s" for r in outs
+            if rep < args.repeats) + (f", baseline {results['baseline'][-1]['wall']:.2f} s"
+                                      if rep < baseline_repeats else ""), flush=True)
 
     agree = {}
     for ranks in range(2, args.max_ranks + 1):
@@ -185,8 +190,17 @@ def main():
         tp = median_of(results["healgrid"][ranks], "wall")
         eff = t1 / (ranks * tp)
         results[f"parallel_efficiency_np{ranks}"] = eff
+        # Paired per round (the runs of one round ran minutes apart at most): robust to drift.
+        paired = statistics.median(
+            a["wall"] / (ranks * b["wall"])
+            for a, b in zip(results["healgrid"][1], results["healgrid"][ranks]))
+        results[f"parallel_efficiency_np{ranks}_paired"] = paired
         print(f"parallel efficiency 1 -> {ranks} ranks: {100 * eff:.0f}% "
-              f"(speed-up {t1 / tp:.2f}x)")
+              f"(speed-up {t1 / tp:.2f}x; median of per-round pairs {100 * paired:.0f}%)")
+    for ranks, runs in results["healgrid"].items():
+        share = statistics.median(r["seconds"]["write"] / r["wall"] for r in runs)
+        results[f"write_share_np{ranks}"] = share
+        print(f"write phase at {ranks} rank(s): {100 * share:.1f}% of the wall time (median)")
     print("agreement:", ", ".join(f"{k}: {'identical' if not v and 'baseline' not in k else ('ok' if not v else 'DIFFER ' + ','.join(v))}" for k, v in agree.items()))
     with open(os.path.join(args.data_dir, "results.json"), "w", encoding="utf-8") as stream:
         json.dump(results, stream, indent=1, default=str)

@@ -18,7 +18,7 @@ CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& 
 
 std::uint64_t CellAggregator::bytes_per_point() const {
   // child offset, values, and finalize's sort index
-  return sizeof(std::uint32_t) + (wide_ ? sizeof(double) : sizeof(float)) * nvars_ +
+  return sizeof(std::uint32_t) + (ever_wide_ ? sizeof(double) : sizeof(float)) * nvars_ +
          sizeof(std::uint32_t);
 }
 
@@ -50,7 +50,7 @@ void CellAggregator::widen() {
     b.wide.assign(b.narrow.begin(), b.narrow.end());
     b.narrow = {};
   }
-  wide_ = true;
+  wide_ = ever_wide_ = true;
 }
 
 void CellAggregator::add_point(std::int64_t cell, const double* values) {

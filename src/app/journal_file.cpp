@@ -140,7 +140,8 @@ void write_piece(const std::string& path, const std::string& inputs_sha256,
   std::vector<std::int32_t> i32(cells.size());
   std::vector<float> f32(cells.size());
   for (const auto& col : piece.block.columns) {
-    const std::uint64_t kind = col.i32.empty() ? 0 : 1;
+    // From the statistic, not the data: a round whose points were all invalid has no cells.
+    const std::uint64_t kind = is_integer_statistic(col.spec->function) ? 1 : 0;
     w.u64(kind);
     for (std::size_t k = 0; k < cells.size(); ++k) {
       if (kind)

@@ -320,7 +320,16 @@ int run_command(const std::vector<std::string>& args) {
   t0 = MPI_Wtime();
   // [restart] Journaled parent cells are loaded, not computed; the others go round by round.
   PointParts parts = std::move(received);
-  const std::vector<WorkRun> runs = journal.prepare(mine, parts);
+  std::vector<WorkRun> runs;
+  try {
+    runs = journal.prepare(mine, parts);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!all_ok(mpi, error, &errors)) {
+    log.errors(errors);
+    return 1;
+  }
   log.info("%s", journal.resume_line().c_str());
   // [live progress file] rank 0 keeps <output>.progress.json up to date (app/progress_file.hpp).
   // Published after the last collective call before the reads, so a rank that finishes its

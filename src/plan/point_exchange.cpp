@@ -4,18 +4,18 @@
 #include <climits>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 namespace healgrid {
 
-PointParts exchange_points(const MpiContext& mpi, PointParts mine,
-                           const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
-                           const HealpixGrid& grid) {
-  if (mpi.size == 1) return mine;  // one rank indexed every granule in order and owns them all
-  std::size_t count = 0;
-  for (const auto& part : mine) count += part.size();
-  if (count > static_cast<std::size_t>(INT_MAX))
-    throw std::runtime_error("more than 2^31 points indexed on one rank: use more ranks");
+namespace {
 
+// Reorders each part in place into [own points | points for rank 0 | for rank 1 | ...] and
+// returns, per destination, the count and the (address, length) blocks to send. Local only.
+void pack_in_place(const MpiContext& mpi, PointParts& mine, const std::vector<ParentLoad>& loads,
+                   const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
+                   std::vector<int>& send_counts, std::vector<std::vector<MPI_Aint>>& where,
+                   std::vector<std::vector<int>>& lengths, std::vector<std::size_t>& kept_of) {
   // Owner of a point: the rank whose parent range holds its parent (ranges are sorted). Points
   // come in long runs of one parent, so the lookup is cached; it is cheap enough to do twice
   // rather than keep an owner per point.
@@ -37,8 +37,11 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
     }
     return cached_owner;
   };
+  std::size_t count = 0;
+  for (const auto& part : mine) count += part.size();
+  if (count > static_cast<std::size_t>(INT_MAX))
+    throw std::runtime_error("more than 2^31 points indexed on one rank: use more ranks");
   // Points per destination from the loads (no pass over the points); the packing checks them.
-  std::vector<int> send_counts(mpi.size, 0);
   {
     std::vector<long long> n(mpi.size, 0);
     for (const auto& l : loads) {
@@ -54,12 +57,6 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
   // every group keeping the (granule, group, row) order, through a scratch array of one part's
   // size; the groups are sent straight from the parts (one hindexed datatype per destination),
   // so there is no send buffer as large as all the points to allocate and fill.
-  MPI_Datatype point_type;
-  MPI_Type_contiguous(static_cast<int>(sizeof(PointRef)), MPI_BYTE, &point_type);
-  MPI_Type_commit(&point_type);
-  std::vector<std::vector<MPI_Aint>> where(mpi.size);
-  std::vector<std::vector<int>> lengths(mpi.size);
-  std::vector<std::size_t> kept_of(mine.size(), 0);
   {
     std::vector<PointRef> scratch;
     std::vector<int> owner_at;
@@ -100,23 +97,51 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
       if (r != mpi.rank && packed[r] != send_counts[r])
         throw std::logic_error("indexed points disagree with the parent loads");
   }
+}
+
+}  // namespace
+
+PointParts exchange_points(const MpiContext& mpi, PointParts mine,
+                           const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
+                           const HealpixGrid& grid) {
+  if (mpi.size == 1) return mine;  // one rank indexed every granule in order and owns them all
+  // Everything before the first collective call is local: a rank that fails there must not
+  // leave the others waiting in it, so the outcome is agreed on before any transfer.
+  std::string error;
+  std::vector<int> send_counts(mpi.size, 0);
+  std::vector<std::vector<MPI_Aint>> where(mpi.size);
+  std::vector<std::vector<int>> lengths(mpi.size);
+  std::vector<std::size_t> kept_of(mine.size(), 0);
+  try {
+    pack_in_place(mpi, mine, loads, ranks, grid, send_counts, where, lengths, kept_of);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!all_ok(mpi, error, nullptr))
+    throw std::runtime_error(error.empty() ? "the point exchange failed on another rank" : error);
 
   // Rank r indexed the granules after rank r - 1's: the points of each source, placed after
   // the previous source's (this rank's own parts in its place), are in (granule, group, row)
   // order with no sort.
-  std::vector<int> recv_counts(mpi.size), recv_displs(mpi.size, 0);
+  std::vector<int> recv_counts(mpi.size);
   MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, mpi.comm);
-  std::partial_sum(recv_counts.begin(), recv_counts.end() - 1, recv_displs.begin() + 1);
   // Two receive arrays: from the ranks before this one, and from those after.
-  const auto before = static_cast<std::size_t>(recv_displs[mpi.rank]);
-  const auto after = static_cast<std::size_t>(recv_displs.back()) + recv_counts.back() - before;
+  std::vector<std::size_t> offset(mpi.size, 0);
+  std::size_t before = 0, after = 0;
+  for (int r = 0; r < mpi.size; ++r) {
+    auto& n = r < mpi.rank ? before : after;
+    offset[r] = n;
+    if (r != mpi.rank) n += static_cast<std::size_t>(recv_counts[r]);
+  }
   std::vector<PointRef> low(before), high(after);
+  MPI_Datatype point_type;
+  MPI_Type_contiguous(static_cast<int>(sizeof(PointRef)), MPI_BYTE, &point_type);
+  MPI_Type_commit(&point_type);
   std::vector<MPI_Request> requests;
   std::vector<MPI_Datatype> types;
   for (int r = 0; r < mpi.size; ++r) {
     if (r == mpi.rank || recv_counts[r] == 0) continue;
-    PointRef* at = r < mpi.rank ? low.data() + recv_displs[r]
-                                : high.data() + (static_cast<std::size_t>(recv_displs[r]) - before);
+    PointRef* at = (r < mpi.rank ? low.data() : high.data()) + offset[r];
     requests.emplace_back();
     MPI_Irecv(at, recv_counts[r], point_type, r, 0, mpi.comm, &requests.back());
   }
@@ -133,9 +158,17 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
   MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
   for (auto& t : types) MPI_Type_free(&t);
   MPI_Type_free(&point_type);
+  // The sent points' slots are dead: a part that keeps less than a quarter (most parts at
+  // higher rank counts) is copied to its own size, so the rest returns to the heap for the
+  // reads; at 2 ranks about half is kept and the copy would cost more than it saves.
   for (std::size_t p = 0; p < mine.size(); ++p) {
-    mine[p].resize(kept_of[p]);
-    if (kept_of[p] == 0) mine[p] = {};
+    auto& part = mine[p];
+    if (kept_of[p] == 0)
+      part = {};
+    else if (kept_of[p] < part.size() / 4)
+      part = std::vector<PointRef>(part.begin(), part.begin() + static_cast<long>(kept_of[p]));
+    else
+      part.resize(kept_of[p]);
   }
 
   PointParts received;

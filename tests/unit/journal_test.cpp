@@ -100,6 +100,26 @@ TEST(JournalFile, StoresOccupiedCellsOnlyAndKeepsNaNPayloads) {
   std::remove(path.c_str());
 }
 
+// A round whose points were all invalid reduces to no cells; its file must still read back
+// (the count column's type comes from the statistic, not from the empty data).
+TEST(JournalFile, RoundWithoutCellsReadsBack) {
+  const auto c = two_stats();
+  JournalPiece piece;
+  piece.covered = {4};
+  OutputColumn n, m;
+  n.spec = &c.statistics[0];
+  m.spec = &c.statistics[1];
+  piece.block.columns = {n, m};
+  const auto path = temp_path("empty.round");
+  write_piece(path, std::string(64, 'a'), piece, 4);
+  JournalPiece back;
+  std::string why;
+  ASSERT_TRUE(read_piece(path, std::string(64, 'a'), c, 4, back, why)) << why;
+  EXPECT_EQ(back.covered, (std::vector<std::int64_t>{4}));
+  EXPECT_TRUE(back.block.parents.empty());
+  std::remove(path.c_str());
+}
+
 TEST(JournalFile, RejectsOtherInputsGridOrTruncation) {
   const auto c = two_stats();
   const auto path = temp_path("bad.round");

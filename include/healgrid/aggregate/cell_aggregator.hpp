@@ -41,6 +41,7 @@ class CellAggregator {
   void add_point(std::int64_t cell, const double* values);
 
   std::uint64_t points() const { return points_; }
+  // Memory per point held: the larger layout if any round needed doubles.
   std::uint64_t bytes_per_point() const;
 
   // Reduces everything added; the aggregator is left empty (expectations included).
@@ -61,7 +62,8 @@ class CellAggregator {
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
   std::size_t nvars_;
-  bool wide_ = false;
+  bool wide_ = false;       // this round's values are stored as double
+  bool ever_wide_ = false;  // some round's were (bytes_per_point reports the larger size)
   std::unordered_map<std::int64_t, Bucket> buckets_;
   std::int64_t last_parent_ = -1;
   Bucket* last_bucket_ = nullptr;

@@ -1,6 +1,5 @@
 #include "healgrid/write/deflate_filter.hpp"
 
-#include <dlfcn.h>
 #include <hdf5.h>
 #include <libdeflate.h>
 
@@ -8,6 +7,8 @@
 #include <array>
 #include <cstddef>
 #include <limits>
+
+#include "healgrid/write/predefined_filter.hpp"
 
 namespace healgrid {
 namespace {
@@ -85,17 +86,6 @@ std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned
   return written;
 }
 
-// The public H5Zregister refuses ids below H5Z_FILTER_RESERVED ("unable to modify predefined
-// filters"); H5Z_register, which it wraps and which replaces a registered id in place, is
-// exported by HDF5's shared library (checked on 1.10.8) but not declared in its headers.
-// Looked up at run time, so an HDF5 without it keeps its zlib filter instead of failing.
-using RegisterFn = herr_t (*)(const H5Z_class2_t*);
-
-RegisterFn internal_register() {
-  static const auto fn = reinterpret_cast<RegisterFn>(dlsym(RTLD_DEFAULT, "H5Z_register"));
-  return fn;
-}
-
 }  // namespace
 
 bool use_libdeflate_for_hdf5_deflate() {
@@ -109,16 +99,7 @@ bool use_libdeflate_for_hdf5_deflate() {
     c.filter = deflate_filter;
     return c;
   }();
-  // Only the releases whose H5Z_register(const H5Z_class2_t*) is known (1.10 to 1.14).
-  unsigned major = 0, minor = 0, release = 0;
-  if (H5get_libversion(&major, &minor, &release) < 0 || major != 1 || minor < 10 || minor > 14)
-    return false;
-  const RegisterFn reg = internal_register();
-  // H5open and a public H5Z call first: they initialise the library and the filter table, so
-  // the built-in filter is there to be replaced, not registered again after ours.
-  if (!reg || H5open() < 0 || H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0) return false;
-  // Registering again (e.g. after an H5close reset the table) just rewrites the same entry.
-  return reg(&cls) >= 0;
+  return replace_predefined_filter(cls);
 }
 
 }  // namespace healgrid

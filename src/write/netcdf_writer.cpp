@@ -14,6 +14,7 @@
 
 #include "healgrid/aggregate/statistics.hpp"
 #include "healgrid/write/deflate_filter.hpp"
+#include "healgrid/write/shuffle_filter.hpp"
 
 namespace healgrid {
 namespace {
@@ -87,8 +88,9 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   std::int64_t parent_offset, std::int64_t total_parents,
                   const OutputMetadata& meta) {
   const std::string tmp = partial_path(output_path);
-  // Faster chunk compression, same zlib streams; if it cannot be had, HDF5's zlib filter stays.
+  // Faster chunk filters writing the same format; where they cannot be had, HDF5's stay.
   use_libdeflate_for_hdf5_deflate();
+  use_fast_hdf5_shuffle();
   NcFile nc(mpi, tmp);
   const int id = nc.id();
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());

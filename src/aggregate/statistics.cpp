@@ -142,16 +142,14 @@ double CellValues::quantile(std::size_t v, double q) {
     if (n <= 256) {
       sorted(v);
     } else {
+      // Radix-sorted in place, or else left as it is: selection's working copy.
       sorted_[v] = columns_[v];
       sorted_ready_[v] = radix_sort_exact_floats(sorted_[v], keys_, scratch_);
+      selection_ready_[v] = !sorted_ready_[v];
     }
   }
   if (sorted_ready_[v]) return stat_quantile_sorted(sorted_[v].data(), n, q);
-  auto& a = selection_[v];
-  if (!selection_ready_[v]) {
-    a = columns_[v];
-    selection_ready_[v] = true;
-  }
+  auto& a = sorted_[v];  // reordered by each nth_element, never sorted_ready_
   // The same index arithmetic as stat_quantile_sorted, on the two order statistics needed.
   const double index = q * static_cast<double>(n - 1);
   const auto lo = static_cast<std::size_t>(std::floor(index));

@@ -16,16 +16,14 @@ void pack_in_place(const MpiContext& mpi, PointParts& mine, const std::vector<Pa
                    const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
                    std::vector<int>& send_counts, std::vector<std::vector<MPI_Aint>>& where,
                    std::vector<std::vector<int>>& lengths, std::vector<std::size_t>& kept_of) {
-  // Owner of a point: the rank whose parent range holds its parent (ranges are sorted). Points
-  // come in long runs of one parent, so the lookup is cached; it is cheap enough to do twice
-  // rather than keep an owner per point.
+  // Owner of a parent cell: the rank whose parent range holds it (ranges are sorted). Points
+  // come in long runs of one parent, so the lookup is cached.
   std::vector<std::pair<std::int64_t, int>> starts;
   for (int r = 0; r < static_cast<int>(ranks.size()); ++r)
     if (!ranks[r].empty()) starts.emplace_back(ranks[r].first_parent, r);
   std::int64_t cached_parent = -1;
   int cached_owner = -1;
-  auto owner_of = [&](const PointRef& point) {
-    const auto parent = grid.parent_of(point.cell);
+  auto owner_of = [&](std::int64_t parent) {
     if (parent != cached_parent) {
       cached_parent = parent;
       auto it = std::upper_bound(
@@ -44,11 +42,7 @@ void pack_in_place(const MpiContext& mpi, PointParts& mine, const std::vector<Pa
   // Points per destination from the loads (no pass over the points); the packing checks them.
   {
     std::vector<long long> n(mpi.size, 0);
-    for (const auto& l : loads) {
-      PointRef probe;
-      probe.cell = grid.first_child(l.parent);
-      n[owner_of(probe)] += l.points;
-    }
+    for (const auto& l : loads) n[owner_of(l.parent)] += l.points;
     n[mpi.rank] = 0;  // this rank's own points stay where they are
     for (int r = 0; r < mpi.size; ++r) send_counts[r] = static_cast<int>(n[r]);
   }
@@ -69,7 +63,7 @@ void pack_in_place(const MpiContext& mpi, PointParts& mine, const std::vector<Pa
       std::fill(count.begin(), count.end(), 0);
       std::size_t kept = 0;
       for (const auto& point : part) {
-        const int owner = owner_of(point);
+        const int owner = owner_of(grid.parent_of(point.cell));
         if (owner == mpi.rank) {
           part[kept++] = point;
         } else {

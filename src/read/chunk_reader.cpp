@@ -6,18 +6,10 @@
 #include <stdexcept>
 
 #include "healgrid/read/h5_handle.hpp"
+#include "healgrid/util/deflate_codecs.hpp"
 
 namespace healgrid {
 namespace {
-
-libdeflate_decompressor* inflater() {
-  // One per thread, kept for the process: allocating per chunk would cost more than a chunk.
-  thread_local struct Holder {
-    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-    ~Holder() { libdeflate_free_decompressor(d); }
-  } holder;
-  return holder.d;
-}
 
 template <typename T>
 void convert(const unsigned char* src, std::size_t n, double* out) {
@@ -113,7 +105,7 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   if (inflate) {
     inflated_.resize(chunk_.size());
     std::size_t produced = 0;
-    const auto rc = libdeflate_zlib_decompress(inflater(), raw_.data(), raw_.size(),
+    const auto rc = libdeflate_zlib_decompress(thread_decompressor(), raw_.data(), raw_.size(),
                                                inflated_.data(), inflated_.size(), &produced);
     if (rc != LIBDEFLATE_SUCCESS || produced != chunk_.size())
       throw std::runtime_error("chunk " + std::to_string(index) +

@@ -4,38 +4,16 @@
 #include <libdeflate.h>
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <limits>
 
+#include "healgrid/util/deflate_codecs.hpp"
 #include "healgrid/write/predefined_filter.hpp"
 
 namespace healgrid {
 namespace {
 
 constexpr int kMaxLevel = 9;  // zlib's scale, as H5Pset_deflate accepts
-
-libdeflate_compressor* compressor(int level) {
-  // One per level per thread, kept for the process: allocating one per chunk costs more than
-  // compressing a 16 KB chunk.
-  thread_local struct Holder {
-    std::array<libdeflate_compressor*, kMaxLevel + 1> c{};
-    ~Holder() {
-      for (auto* p : c) libdeflate_free_compressor(p);
-    }
-  } holder;
-  auto*& c = holder.c[static_cast<std::size_t>(level)];
-  if (!c) c = libdeflate_alloc_compressor(level);
-  return c;
-}
-
-libdeflate_decompressor* decompressor() {
-  thread_local struct Holder {
-    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-    ~Holder() { libdeflate_free_decompressor(d); }
-  } holder;
-  return holder.d;
-}
 
 // Replaces *buf (HDF5's allocation) with `out` of `size` bytes.
 void hand_over(void** buf, std::size_t* buf_size, void* out, std::size_t size) {
@@ -49,7 +27,7 @@ void hand_over(void** buf, std::size_t* buf_size, void* out, std::size_t size) {
 std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned cd_values[],
                            std::size_t nbytes, std::size_t* buf_size, void** buf) {
   if (flags & H5Z_FLAG_REVERSE) {
-    auto* d = decompressor();
+    auto* d = thread_decompressor();
     if (!d) return 0;
     // The chunk size is not passed in; 4x the stream fits shuffled floats, and it doubles
     // until the stream fits.
@@ -72,7 +50,7 @@ std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned
   }
   if (cd_nelmts < 1) return 0;  // H5Pset_deflate always stores the level
   const int level = static_cast<int>(std::min<unsigned>(cd_values[0], kMaxLevel));
-  auto* c = compressor(level);
+  auto* c = thread_compressor(level);
   if (!c) return 0;
   const std::size_t bound = libdeflate_zlib_compress_bound(c, nbytes);
   void* out = H5allocate_memory(bound, false);
@@ -89,17 +67,7 @@ std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned
 }  // namespace
 
 bool use_libdeflate_for_hdf5_deflate() {
-  static const H5Z_class2_t cls = [] {
-    H5Z_class2_t c{};
-    c.version = H5Z_CLASS_T_VERS;
-    c.id = H5Z_FILTER_DEFLATE;
-    c.encoder_present = 1;
-    c.decoder_present = 1;
-    c.name = "deflate";  // HDF5's own name: version-1 pipeline messages store it in the file
-    c.filter = deflate_filter;
-    return c;
-  }();
-  return replace_predefined_filter(cls);
+  return replace_predefined_filter(H5Z_FILTER_DEFLATE, "deflate", deflate_filter);
 }
 
 }  // namespace healgrid

@@ -4,7 +4,16 @@
 
 namespace healgrid {
 
-bool replace_predefined_filter(const H5Z_class2_t& cls) {
+bool replace_predefined_filter(H5Z_filter_t id, const char* name, H5Z_func_t filter,
+                               H5Z_set_local_func_t set_local) {
+  H5Z_class2_t cls{};  // H5Z_register copies it into HDF5's table
+  cls.version = H5Z_CLASS_T_VERS;
+  cls.id = id;
+  cls.encoder_present = 1;
+  cls.decoder_present = 1;
+  cls.name = name;
+  cls.set_local = set_local;
+  cls.filter = filter;
   using RegisterFn = herr_t (*)(const H5Z_class2_t*);
   static const auto reg = reinterpret_cast<RegisterFn>(dlsym(RTLD_DEFAULT, "H5Z_register"));
   // Only the releases whose H5Z_register(const H5Z_class2_t*) is known (1.10 to 1.14).

@@ -81,18 +81,8 @@ herr_t shuffle_set_local(hid_t dcpl, hid_t type, hid_t) {
 }  // namespace
 
 bool use_fast_hdf5_shuffle() {
-  static const H5Z_class2_t cls = [] {
-    H5Z_class2_t c{};
-    c.version = H5Z_CLASS_T_VERS;
-    c.id = H5Z_FILTER_SHUFFLE;
-    c.encoder_present = 1;
-    c.decoder_present = 1;
-    c.name = "shuffle";  // HDF5's own name
-    c.set_local = shuffle_set_local;
-    c.filter = shuffle_filter;
-    return c;
-  }();
-  return replace_predefined_filter(cls);
+  return replace_predefined_filter(H5Z_FILTER_SHUFFLE, "shuffle", shuffle_filter,
+                                   shuffle_set_local);
 }
 
 }  // namespace healgrid

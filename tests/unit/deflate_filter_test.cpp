@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "healgrid/read/h5_handle.hpp"
+#include "scratch_h5_file.hpp"
 
 namespace healgrid {
 namespace {
@@ -63,14 +64,7 @@ class DeflateFilterTest : public testing::Test {
   void SetUp() override {
     h5_quiet_errors();
     ASSERT_TRUE(use_libdeflate_for_hdf5_deflate());
-    path_ = testing::TempDir() + "healgrid_deflate_filter_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name() + ".h5";
-    file_ = H5Handle(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
     ASSERT_TRUE(file_.valid());
-  }
-  void TearDown() override {
-    file_.reset();
-    std::remove(path_.c_str());
   }
 
   // A 1-D dataset of `data` (a whole number of chunks), deflated at `level`.
@@ -93,8 +87,7 @@ class DeflateFilterTest : public testing::Test {
 
   // Closes and reopens the file, so reads decode the stored chunks, not the chunk cache.
   void reopen() {
-    file_.reset();
-    file_ = H5Handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    file_.reopen_read_only();
     ASSERT_TRUE(file_.valid());
   }
 
@@ -124,8 +117,7 @@ class DeflateFilterTest : public testing::Test {
     return out;
   }
 
-  std::string path_;
-  H5Handle file_;
+  ScratchH5File file_{"healgrid_deflate_filter_"};
 };
 
 // Smooth heights with NaN gaps, like the output's float statistics.

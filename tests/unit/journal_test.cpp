@@ -59,13 +59,23 @@ std::string temp_path(const char* name) {
   return ::testing::TempDir() + "healgrid_journal_" + std::to_string(::getpid()) + name;
 }
 
+// Writes `piece` to a scratch round file of these inputs and reads it back into `back`; the
+// file's size goes to `bytes`. The file is removed.
+bool round_trip(const JournalPiece& piece, const PipelineConfig& c, const char* name,
+                JournalPiece& back, std::string& why, std::size_t* bytes = nullptr) {
+  const auto path = temp_path(name);
+  write_piece(path, std::string(64, 'a'), piece, 4);
+  if (bytes) *bytes = static_cast<std::size_t>(std::ifstream(path, std::ios::ate).tellg());
+  const bool ok = read_piece(path, std::string(64, 'a'), c, 4, back, why);
+  std::remove(path.c_str());
+  return ok;
+}
+
 TEST(JournalFile, RoundTripKeepsEveryValue) {
   const auto c = two_stats();
-  const auto path = temp_path("rt.round");
-  write_piece(path, std::string(64, 'a'), sample(c), 4);
   JournalPiece back;
   std::string why;
-  ASSERT_TRUE(read_piece(path, std::string(64, 'a'), c, 4, back, why)) << why;
+  ASSERT_TRUE(round_trip(sample(c), c, "rt.round", back, why)) << why;
   EXPECT_EQ(back.covered, (std::vector<std::int64_t>{2, 5, 9}));
   EXPECT_EQ(back.block.parents, (std::vector<std::int64_t>{2, 9}));
   EXPECT_EQ(back.block.points, 7u);
@@ -73,7 +83,6 @@ TEST(JournalFile, RoundTripKeepsEveryValue) {
   EXPECT_EQ(back.block.columns[1].f32[5], 9.0f);
   EXPECT_TRUE(std::isnan(back.block.columns[1].f32[1]));
   EXPECT_EQ(back.granule_points, sample(c).granule_points);
-  std::remove(path.c_str());
 }
 
 // Only cells holding a value are stored; a NaN of another payload than the fill is a value and
@@ -83,21 +92,17 @@ TEST(JournalFile, StoresOccupiedCellsOnlyAndKeepsNaNPayloads) {
   auto piece = sample(c);
   const std::uint32_t payload = 0xffc00001u;  // a negative quiet NaN, not the fill's bits
   std::memcpy(&piece.block.columns[1].f32[7], &payload, sizeof payload);
-  const auto path = temp_path("sparse.round");
-  write_piece(path, std::string(64, 'a'), piece, 4);
   JournalPiece back;
   std::string why;
-  ASSERT_TRUE(read_piece(path, std::string(64, 'a'), c, 4, back, why)) << why;
+  std::size_t bytes = 0;
+  ASSERT_TRUE(round_trip(piece, c, "sparse.round", back, why, &bytes)) << why;
   std::uint32_t bits = 0;
   std::memcpy(&bits, &back.block.columns[1].f32[7], sizeof bits);
   EXPECT_EQ(bits, payload);
   EXPECT_TRUE(std::isnan(back.block.columns[1].f32[6]));
   EXPECT_EQ(back.block.columns[0].i32, piece.block.columns[0].i32);
   // Header, 3 + 2 parent ids, 4 occupied cells (0, 2, 5, 7) with 4 + 4 bytes each, 9 counts.
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  EXPECT_EQ(static_cast<std::size_t>(in.tellg()),
-            8 + 64 + 6 * 8 + 5 * 8 + 8 + 4 * 8 + 2 * 8 + 4 * 4 + 4 * 4 + 9 * 8 + 8);
-  std::remove(path.c_str());
+  EXPECT_EQ(bytes, 8 + 64 + 6 * 8 + 5 * 8 + 8 + 4 * 8 + 2 * 8 + 4 * 4 + 4 * 4 + 9 * 8 + 8);
 }
 
 // A round whose points were all invalid reduces to no cells; its file must still read back
@@ -110,14 +115,11 @@ TEST(JournalFile, RoundWithoutCellsReadsBack) {
   n.spec = &c.statistics[0];
   m.spec = &c.statistics[1];
   piece.block.columns = {n, m};
-  const auto path = temp_path("empty.round");
-  write_piece(path, std::string(64, 'a'), piece, 4);
   JournalPiece back;
   std::string why;
-  ASSERT_TRUE(read_piece(path, std::string(64, 'a'), c, 4, back, why)) << why;
+  ASSERT_TRUE(round_trip(piece, c, "empty.round", back, why)) << why;
   EXPECT_EQ(back.covered, (std::vector<std::int64_t>{4}));
   EXPECT_TRUE(back.block.parents.empty());
-  std::remove(path.c_str());
 }
 
 TEST(JournalFile, RejectsOtherInputsGridOrTruncation) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "healgrid/read/h5_handle.hpp"
+#include "scratch_h5_file.hpp"
 
 namespace healgrid {
 namespace {
@@ -23,14 +24,7 @@ class ShuffleFilterTest : public testing::Test {
   void SetUp() override {
     h5_quiet_errors();
     ASSERT_TRUE(use_fast_hdf5_shuffle());
-    path_ = testing::TempDir() + "healgrid_shuffle_filter_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name() + ".h5";
-    file_ = H5Handle(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
     ASSERT_TRUE(file_.valid());
-  }
-  void TearDown() override {
-    file_.reset();
-    std::remove(path_.c_str());
   }
 
   // Writes `data` (2.5 chunks: the last one partial) shuffled only, then checks chunk 1's
@@ -49,8 +43,7 @@ class ShuffleFilterTest : public testing::Test {
       ASSERT_TRUE(ds.valid());
       ASSERT_GE(H5Dwrite(ds.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), 0);
     }
-    file_.reset();
-    file_ = H5Handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    file_.reopen_read_only();
     H5Handle ds(H5Dopen2(file_.get(), "v", H5P_DEFAULT), H5Dclose);
     const std::size_t size = sizeof(T);
     const hsize_t offset = kChunk;
@@ -68,8 +61,7 @@ class ShuffleFilterTest : public testing::Test {
     EXPECT_EQ(std::memcmp(back.data(), data.data(), data.size() * size), 0) << size;
   }
 
-  std::string path_;
-  H5Handle file_;
+  ScratchH5File file_{"healgrid_shuffle_filter_"};
 };
 
 template <typename T>

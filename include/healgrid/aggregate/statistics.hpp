@@ -37,8 +37,7 @@ bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>&
 // Values of one cell, one column per config variable, plus a sorted copy made on demand.
 class CellValues {
  public:
-  explicit CellValues(std::size_t variables)
-      : columns_(variables), sorted_(variables), selection_(variables) {}
+  explicit CellValues(std::size_t variables) : columns_(variables), sorted_(variables) {}
   void clear();
   std::vector<double>& column(std::size_t v) { return columns_[v]; }
   std::size_t size() const { return columns_.empty() ? 0 : columns_[0].size(); }
@@ -52,8 +51,7 @@ class CellValues {
 
  private:
   std::vector<std::vector<double>> columns_;
-  std::vector<std::vector<double>> sorted_;
-  std::vector<std::vector<double>> selection_;  // working copies for quantile()
+  std::vector<std::vector<double>> sorted_;  // sorted copies, or quantile()'s working copies
   std::vector<bool> sorted_ready_ = std::vector<bool>(columns_.size(), false);
   std::vector<bool> selection_ready_ = std::vector<bool>(columns_.size(), false);
   std::vector<std::uint32_t> keys_, scratch_;  // radix sort working memory

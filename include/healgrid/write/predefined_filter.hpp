@@ -9,8 +9,10 @@
 
 namespace healgrid {
 
-// Registers `cls` in place of the predefined filter cls.id (which must be initialised by
-// HDF5 already). Returns false, changing nothing, when this HDF5 offers no way to do it.
-bool replace_predefined_filter(const H5Z_class2_t& cls);
+// Registers `filter` (both directions) and `set_local` (may be null) in place of the
+// predefined filter `id`, under HDF5's own `name` (version-1 pipeline messages store it in the
+// file). Returns false, changing nothing, when this HDF5 offers no way to do it.
+bool replace_predefined_filter(H5Z_filter_t id, const char* name, H5Z_func_t filter,
+                               H5Z_set_local_func_t set_local = nullptr);
 
 }  // namespace healgrid

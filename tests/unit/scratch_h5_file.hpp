@@ -1,0 +1,40 @@
+// A scratch HDF5 file for one test: named after the test, under the test temp dir, removed
+// when the test ends.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "healgrid/read/h5_handle.hpp"
+
+namespace healgrid {
+
+class ScratchH5File {
+ public:
+  explicit ScratchH5File(const std::string& prefix)
+      : path_(testing::TempDir() + prefix +
+              testing::UnitTest::GetInstance()->current_test_info()->name() + ".h5"),
+        file_(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose) {}
+  ~ScratchH5File() {
+    file_.reset();
+    std::remove(path_.c_str());
+  }
+  ScratchH5File(const ScratchH5File&) = delete;
+  ScratchH5File& operator=(const ScratchH5File&) = delete;
+
+  hid_t get() const { return file_.get(); }
+  bool valid() const { return file_.valid(); }
+  // Closes and reopens read-only, so reads decode the stored chunks, not the chunk cache.
+  void reopen_read_only() {
+    file_.reset();
+    file_ = H5Handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  }
+
+ private:
+  std::string path_;
+  H5Handle file_;
+};
+
+}  // namespace healgrid

@@ -16,7 +16,7 @@ packages=(
   libgtest-dev
   # catalog stage: HTTP client, JSON, digests
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
-  libdeflate-dev
+  libdeflate-dev zlib1g-dev  # zlib: the tests and microbenchmarks compare against it
   libbenchmark-dev
   # render stage: projections (PROJ) and PNG images
   libproj-dev libpng-dev

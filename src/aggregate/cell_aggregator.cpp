@@ -150,4 +150,29 @@ GridBlock CellAggregator::finalize() {
   return block;
 }
 
+std::uint64_t cells_with_data(const GridBlock& block) {
+  if (block.columns.empty()) return 0;
+  const auto& first = block.columns.front();
+  const std::size_t cells = first.i32.empty() ? first.f32.size() : first.i32.size();
+  // Column by column over cache-sized spans: branch-free loops the compiler vectorises (most
+  // cells are empty, so a per-cell early exit would test every column anyway).
+  constexpr std::size_t kSpan = 4096;
+  std::uint64_t n = 0;
+  for (std::size_t begin = 0; begin < cells; begin += kSpan) {
+    const std::size_t len = std::min(kSpan, cells - begin);
+    unsigned char has[kSpan] = {};
+    for (const auto& c : block.columns) {
+      if (c.i32.empty()) {
+        const float* v = c.f32.data() + begin;
+        for (std::size_t i = 0; i < len; ++i) has[i] |= v[i] == v[i];  // not NaN
+      } else {
+        const std::int32_t* v = c.i32.data() + begin;
+        for (std::size_t i = 0; i < len; ++i) has[i] |= v[i] != 0;
+      }
+    }
+    for (std::size_t i = 0; i < len; ++i) n += has[i];
+  }
+  return n;
+}
+
 }  // namespace healgrid

@@ -426,15 +426,7 @@ int run_command(const std::vector<std::string>& args) {
   MPI_Allreduce(MPI_IN_PLACE, granule_points.data(), static_cast<int>(granule_points.size()),
                 MPI_LONG_LONG, MPI_SUM, mpi.comm);
   totals.points_used = static_cast<long long>(block.points);
-  if (!block.columns.empty()) {
-    const auto& first = block.columns.front();
-    for (std::size_t i = 0; i < (first.i32.empty() ? first.f32.size() : first.i32.size()); ++i) {
-      bool any = false;
-      for (const auto& c : block.columns)
-        any = any || (c.i32.empty() ? !std::isnan(c.f32[i]) : c.i32[i] != 0);
-      totals.cells_with_data += any;
-    }
-  }
+  totals.cells_with_data = static_cast<long long>(cells_with_data(block));
   MPI_Allreduce(MPI_IN_PLACE, &totals, 3, MPI_LONG_LONG, MPI_SUM, mpi.comm);
 
   OutputMetadata meta;

@@ -8,12 +8,14 @@
 #include <limits>
 
 #include "healgrid/util/deflate_codecs.hpp"
+#include "healgrid/write/greedy_deflate.hpp"
 #include "healgrid/write/predefined_filter.hpp"
 
 namespace healgrid {
 namespace {
 
-constexpr int kMaxLevel = 9;  // zlib's scale, as H5Pset_deflate accepts
+constexpr int kMaxLevel = 9;        // zlib's scale, as H5Pset_deflate accepts
+constexpr int kGreedyMaxLevel = 4;  // levels 1..4: write/greedy_deflate; above: libdeflate
 
 // Replaces *buf (HDF5's allocation) with `out` of `size` bytes.
 void hand_over(void** buf, std::size_t* buf_size, void* out, std::size_t size) {
@@ -50,6 +52,15 @@ std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned
   }
   if (cd_nelmts < 1) return 0;  // H5Pset_deflate always stores the level
   const int level = static_cast<int>(std::min<unsigned>(cd_values[0], kMaxLevel));
+  if (level >= 1 && level <= kGreedyMaxLevel) {
+    const std::size_t bound = greedy_zlib_bound(nbytes);
+    void* out = H5allocate_memory(bound, false);
+    if (!out) return 0;
+    const std::size_t written = greedy_zlib_compress(static_cast<const unsigned char*>(*buf),
+                                                     nbytes, static_cast<unsigned char*>(out));
+    hand_over(buf, buf_size, out, bound);
+    return written;
+  }
   auto* c = thread_compressor(level);
   if (!c) return 0;
   const std::size_t bound = libdeflate_zlib_compress_bound(c, nbytes);
@@ -66,7 +77,7 @@ std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned
 
 }  // namespace
 
-bool use_libdeflate_for_hdf5_deflate() {
+bool use_fast_hdf5_deflate() {
   return replace_predefined_filter(H5Z_FILTER_DEFLATE, "deflate", deflate_filter);
 }
 

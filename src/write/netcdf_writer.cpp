@@ -89,7 +89,7 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const OutputMetadata& meta) {
   const std::string tmp = partial_path(output_path);
   // Faster chunk filters writing the same format; where they cannot be had, HDF5's stay.
-  use_libdeflate_for_hdf5_deflate();
+  use_fast_hdf5_deflate();
   use_fast_hdf5_shuffle();
   NcFile nc(mpi, tmp);
   const int id = nc.id();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace healgrid {
@@ -85,6 +86,33 @@ TEST(CellAggregator, KeepsDoublesOnceAValueIsNotAFloat) {
   EXPECT_EQ(agg.bytes_per_point(), 4u + 2 * 8u + 4u);
   block = agg.finalize();
   EXPECT_EQ(block.columns[0].i32[1], 1);
+}
+
+TEST(CellsWithData, CountsCellsWithAnyNonFillStatistic) {
+  // Hand-made columns, longer than the function's 4096-cell spans: a cell counts when any
+  // column holds a value (a count > 0, or a float that is not NaN), whichever column it is.
+  const std::size_t n = 10000;
+  GridBlock block;
+  block.columns.resize(3);
+  block.columns[0].i32.assign(n, 0);
+  block.columns[1].f32.assign(n, std::nanf(""));
+  block.columns[2].f32.assign(n, std::nanf(""));
+  std::size_t expected = 0;
+  for (std::size_t i = 0; i < n; i += 7) {
+    ++expected;
+    if (i % 3 == 0)
+      block.columns[0].i32[i] = 2;
+    else if (i % 3 == 1)
+      block.columns[1].f32[i] = -0.0f;  // zero is a value, not fill
+    else
+      block.columns[2].f32[i] = std::numeric_limits<float>::infinity();
+  }
+  block.columns[1].f32[4095] = 1.0f;  // last cell of the first span
+  block.columns[2].f32[4096] = 1.0f;  // first of the second
+  block.columns[0].i32[n - 1] = 1;    // last cell
+  expected += (4095 % 7 != 0) + (4096 % 7 != 0) + ((n - 1) % 7 != 0);
+  EXPECT_EQ(cells_with_data(block), expected);
+  EXPECT_EQ(cells_with_data(GridBlock{}), 0u);
 }
 
 TEST(CellAggregator, EmptyGivesEmptyBlock) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "healgrid/read/h5_handle.hpp"
+#include "healgrid/write/greedy_deflate.hpp"
 #include "scratch_h5_file.hpp"
 
 namespace healgrid {
@@ -59,11 +60,23 @@ Bytes libdeflate_stream(const Bytes& in, int level) {
   return out;
 }
 
+Bytes greedy_stream(const Bytes& in) {
+  Bytes out(greedy_zlib_bound(in.size()));
+  out.resize(greedy_zlib_compress(in.data(), in.size(), out.data()));
+  return out;
+}
+
+// What the filter writes at `level`: healgrid's greedy encoder for 1..4, libdeflate above
+// (and at 0, stored blocks).
+Bytes expected_stream(const Bytes& in, int level) {
+  return level >= 1 && level <= 4 ? greedy_stream(in) : libdeflate_stream(in, level);
+}
+
 class DeflateFilterTest : public testing::Test {
  protected:
   void SetUp() override {
     h5_quiet_errors();
-    ASSERT_TRUE(use_libdeflate_for_hdf5_deflate());
+    ASSERT_TRUE(use_fast_hdf5_deflate());
     ASSERT_TRUE(file_.valid());
   }
 
@@ -130,7 +143,7 @@ std::vector<float> heights(std::size_t n) {
 }
 
 TEST_F(DeflateFilterTest, RegisteringAgainIsHarmlessAndKeepsBothDirections) {
-  EXPECT_TRUE(use_libdeflate_for_hdf5_deflate());
+  EXPECT_TRUE(use_fast_hdf5_deflate());
   EXPECT_GT(H5Zfilter_avail(H5Z_FILTER_DEFLATE), 0);
   unsigned info = 0;
   ASSERT_GE(H5Zget_filter_info(H5Z_FILTER_DEFLATE, &info), 0);
@@ -138,7 +151,7 @@ TEST_F(DeflateFilterTest, RegisteringAgainIsHarmlessAndKeepsBothDirections) {
   EXPECT_TRUE(info & H5Z_FILTER_CONFIG_DECODE_ENABLED);
 }
 
-TEST_F(DeflateFilterTest, StoredChunksAreLibdeflateZlibStreamsThatZlibDecodes) {
+TEST_F(DeflateFilterTest, StoredChunksAreTheGreedyEncodersZlibStreamsThatZlibDecodes) {
   const auto data = heights(3 * kChunk);
   const Bytes all = bytes_of(data);
   for (const bool shuffle : {false, true}) {
@@ -149,9 +162,9 @@ TEST_F(DeflateFilterTest, StoredChunksAreLibdeflateZlibStreamsThatZlibDecodes) {
       const Bytes input = chunk_input(all, sizeof(float), c, shuffle);
       EXPECT_LT(raw.size(), input.size()) << name << " chunk " << c << ": not compressed";
       EXPECT_EQ(zlib_uncompress(raw, input.size()), input) << name << " chunk " << c;
-      // Byte for byte what libdeflate makes at level 4: the replacement filter wrote it, not
+      // Byte for byte what the greedy encoder makes: the replacement filter wrote it, not
       // HDF5's zlib one.
-      EXPECT_EQ(raw, libdeflate_stream(input, 4)) << name << " chunk " << c;
+      EXPECT_EQ(raw, greedy_stream(input)) << name << " chunk " << c;
     }
   }
 }
@@ -192,24 +205,25 @@ TEST_F(DeflateFilterTest, IncompressibleAndAllNanChunksRoundTrip) {
   EXPECT_EQ(bytes_of(read_back<float>("nan", H5T_NATIVE_FLOAT, nan.size())), nan_bytes);
 }
 
-TEST_F(DeflateFilterTest, LevelsZeroOneAndNineFollowCdValues) {
+TEST_F(DeflateFilterTest, LevelsFollowCdValues) {
   const auto data = heights(2 * kChunk);
   const Bytes all = bytes_of(data);
   std::size_t size[10] = {};
-  for (const int level : {0, 1, 9}) {
+  for (const int level : {0, 1, 4, 5, 9}) {
     const std::string name = "level" + std::to_string(level);
     write(name.c_str(), H5T_NATIVE_FLOAT, data, true, level);
     for (hsize_t c = 0; c < 2; ++c) {
       const Bytes raw = raw_chunk(name.c_str(), c);
       const Bytes input = chunk_input(all, 4, c, true);
-      EXPECT_EQ(raw, libdeflate_stream(input, level)) << name << " chunk " << c;
+      EXPECT_EQ(raw, expected_stream(input, level)) << name << " chunk " << c;
       EXPECT_EQ(zlib_uncompress(raw, input.size()), input) << name << " chunk " << c;
       size[level] += raw.size();
     }
   }
   EXPECT_GT(size[0], all.size());  // level 0: stored blocks, a valid stream all the same
-  EXPECT_LT(size[9], size[1]);
-  for (const int level : {0, 1, 9}) {
+  EXPECT_EQ(size[1], size[4]);     // one greedy encoder for 1..4
+  EXPECT_LT(size[9], size[5]);
+  for (const int level : {0, 1, 4, 5, 9}) {
     const std::string name = "level" + std::to_string(level);
     EXPECT_EQ(bytes_of(read_back<float>(name.c_str(), H5T_NATIVE_FLOAT, data.size())), all) << name;
   }

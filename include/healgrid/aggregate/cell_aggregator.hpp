@@ -29,6 +29,9 @@ struct GridBlock {
   std::uint64_t points = 0;
 };
 
+// Cells of `block` in which some statistic is not the fill (NaN, or 0 for counts).
+std::uint64_t cells_with_data(const GridBlock& block);
+
 class CellAggregator {
  public:
   CellAggregator(const PipelineConfig& config, const HealpixGrid& grid);

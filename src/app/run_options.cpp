@@ -29,7 +29,8 @@ po::options_description describe(RunOptions& o) {
     ("parent-order", po::value<int>(), "override grid.parent_order (0..29): the work unit")
     ("child-order", po::value<int>(), "override grid.child_order (parent..29): the output cells")
     ("latitude", po::value<std::string>(), "override grid.latitude: authalic or geodetic")
-    ("deflate-level", po::value<int>(), "override output.deflate_level (0..9; 0 off, 1-4 fast, 5-9 smaller and slower)")
+    ("deflate-level", po::value<int>(),
+     "override output.deflate_level (0..9; 0 off, 1-4 fast, 5-9 smaller and slower)")
     ("on-bad-granule", po::value<std::string>()->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")

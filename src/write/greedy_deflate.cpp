@@ -18,8 +18,8 @@ constexpr std::size_t kMaxMatch = 258;
 constexpr int kHashBits = 12;
 constexpr std::uint32_t kNoPosition = 0xFFFFFFFF;
 constexpr std::size_t kBlockTokens = std::size_t{1} << 15;  // tokens per deflate block
-constexpr std::size_t kMaxStep = 32;                        // literals taken per probe, at most
-constexpr std::size_t kMaxStored = 65535;                   // bytes per stored block
+constexpr std::size_t kMaxStep = 32;       // extra literals taken per probe, at most
+constexpr std::size_t kMaxStored = 65535;  // bytes per stored block
 constexpr int kLitLenSymbols = 286, kDistSymbols = 30, kCodeLengthSymbols = 19;
 constexpr int kEndOfBlock = 256;
 
@@ -101,7 +101,7 @@ class BitWriter {
     buf_ = 0;
   }
   void raw(const unsigned char* p, std::size_t n) {  // only when aligned
-    std::memcpy(out_, p, n);
+    if (n) std::memcpy(out_, p, n);                  // p may be null when n is 0
     out_ += n;
   }
   unsigned char* position() const { return out_; }

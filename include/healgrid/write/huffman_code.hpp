@@ -4,8 +4,10 @@
 // Contract: with two or more used symbols (frequency > 0) the code is complete (Kraft sum
 // exactly 1, which zlib's inflate requires of every code but a lone 1-bit one), no length
 // exceeds max_bits, and when max_bits does not bind the lengths are optimal (a Huffman code);
-// when it binds they are a close-to-optimal fit. A lone used symbol gets length 1, unused
-// symbols 0. Ties are broken by symbol index, so the lengths depend on the frequencies only.
+// when it binds, a heuristic fit (measured against the optimum: within 0.2% at 15 bits, up to
+// ~11% at 7 bits, which only deflate's small code-length code uses). A lone used symbol gets
+// length 1, unused symbols 0. Ties are broken by symbol index, so the lengths depend on the
+// frequencies only.
 #pragma once
 
 #include <cstdint>

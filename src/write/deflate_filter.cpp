@@ -24,6 +24,21 @@ void hand_over(void** buf, std::size_t* buf_size, void* out, std::size_t size) {
   *buf_size = size;
 }
 
+// Compresses into a new HDF5 allocation of `bound` bytes with `compress(out, bound)` (the
+// bytes written, 0 on failure) and hands it over in place of *buf.
+template <typename Compress>
+std::size_t compress_into(void** buf, std::size_t* buf_size, std::size_t bound, Compress compress) {
+  void* out = H5allocate_memory(bound, false);
+  if (!out) return 0;
+  const std::size_t written = compress(out, bound);
+  if (written == 0) {
+    H5free_memory(out);
+    return 0;
+  }
+  hand_over(buf, buf_size, out, bound);
+  return written;
+}
+
 // The H5Z_func_t: returns the bytes now valid in *buf, 0 on failure (HDF5 then stores a write
 // unfiltered, the deflate filter being optional, or fails the read).
 std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned cd_values[],
@@ -52,27 +67,17 @@ std::size_t deflate_filter(unsigned flags, std::size_t cd_nelmts, const unsigned
   }
   if (cd_nelmts < 1) return 0;  // H5Pset_deflate always stores the level
   const int level = static_cast<int>(std::min<unsigned>(cd_values[0], kMaxLevel));
-  if (level >= 1 && level <= kGreedyMaxLevel) {
-    const std::size_t bound = greedy_zlib_bound(nbytes);
-    void* out = H5allocate_memory(bound, false);
-    if (!out) return 0;
-    const std::size_t written = greedy_zlib_compress(static_cast<const unsigned char*>(*buf),
-                                                     nbytes, static_cast<unsigned char*>(out));
-    hand_over(buf, buf_size, out, bound);
-    return written;
-  }
+  if (level >= 1 && level <= kGreedyMaxLevel)
+    return compress_into(buf, buf_size, greedy_zlib_bound(nbytes), [&](void* out, std::size_t) {
+      return greedy_zlib_compress(static_cast<const unsigned char*>(*buf), nbytes,
+                                  static_cast<unsigned char*>(out));
+    });
   auto* c = thread_compressor(level);
   if (!c) return 0;
-  const std::size_t bound = libdeflate_zlib_compress_bound(c, nbytes);
-  void* out = H5allocate_memory(bound, false);
-  if (!out) return 0;
-  const std::size_t written = libdeflate_zlib_compress(c, *buf, nbytes, out, bound);
-  if (written == 0) {
-    H5free_memory(out);
-    return 0;
-  }
-  hand_over(buf, buf_size, out, bound);
-  return written;
+  return compress_into(buf, buf_size, libdeflate_zlib_compress_bound(c, nbytes),
+                       [&](void* out, std::size_t cap) {
+                         return libdeflate_zlib_compress(c, *buf, nbytes, out, cap);
+                       });
 }
 
 }  // namespace

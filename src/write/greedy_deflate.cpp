@@ -115,13 +115,17 @@ class BitWriter {
 // A token is a literal byte (< 256) or length << 16 | distance.
 bool is_literal(std::uint32_t token) { return token < 256; }
 
-// Gives every code at least two used symbols, so that each is complete (see huffman_code.hpp).
+// Code lengths for `freq` (at most max_bits), counting unused symbols as used until two are,
+// so that every code is complete (see huffman_code.hpp); the extra ones are never written.
 template <int N>
-void at_least_two(std::uint32_t (&freq)[N]) {
+void complete_code_lengths(const std::uint32_t (&freq)[N], int max_bits,
+                           std::uint8_t (&lengths)[N]) {
+  std::uint32_t f[N];
   int used = 0;
-  for (int s = 0; s < N; ++s) used += freq[s] != 0;
+  for (int s = 0; s < N; ++s) used += (f[s] = freq[s]) != 0;
   for (int s = 0; s < N && used < 2; ++s)
-    if (!freq[s]) freq[s] = 1, ++used;
+    if (!f[s]) f[s] = 1, ++used;
+  huffman_code_lengths(f, N, max_bits, lengths);
 }
 
 // One deflate block for tokens[0..ntokens), which encode bytes[0..nbytes): dynamic Huffman
@@ -140,14 +144,9 @@ void write_block(BitWriter& w, const unsigned char* bytes, std::size_t nbytes,
   }
   lfreq[kEndOfBlock] = 1;
 
-  std::uint32_t lcodefreq[kLitLenSymbols], dcodefreq[kDistSymbols];
-  std::copy(lfreq, lfreq + kLitLenSymbols, lcodefreq);
-  std::copy(dfreq, dfreq + kDistSymbols, dcodefreq);
-  at_least_two(lcodefreq);
-  at_least_two(dcodefreq);
   std::uint8_t llen[kLitLenSymbols], dlen[kDistSymbols];
-  huffman_code_lengths(lcodefreq, kLitLenSymbols, 15, llen);
-  huffman_code_lengths(dcodefreq, kDistSymbols, 15, dlen);
+  complete_code_lengths(lfreq, 15, llen);
+  complete_code_lengths(dfreq, 15, dlen);
   int hlit = kLitLenSymbols, hdist = kDistSymbols;
   while (llen[hlit - 1] == 0) --hlit;
   while (dlen[hdist - 1] == 0) --hdist;
@@ -181,11 +180,8 @@ void write_block(BitWriter& w, const unsigned char* bytes, std::size_t nbytes,
     }
     for (; run > 0; --run) emit(v, 0);
   }
-  std::uint32_t clcodefreq[kCodeLengthSymbols];
-  std::copy(clfreq, clfreq + kCodeLengthSymbols, clcodefreq);
-  at_least_two(clcodefreq);
   std::uint8_t cllen[kCodeLengthSymbols];
-  huffman_code_lengths(clcodefreq, kCodeLengthSymbols, 7, cllen);
+  complete_code_lengths(clfreq, 7, cllen);
   int hclen = kCodeLengthSymbols;
   while (hclen > 4 && cllen[kCodeLengthOrder[hclen - 1]] == 0) --hclen;
 

@@ -1,4 +1,4 @@
-// `healgrid campaign plan|status|submit`: see include/healgrid/app/campaign.hpp. No MPI: it
+// `healgrid campaign plan|status|submit`: see include/healgrid/campaign/campaign.hpp. No MPI: it
 // plans files, reads outputs and talks to Slurm (sbatch, squeue).
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "healgrid/app/campaign.hpp"
 #include "healgrid/app/commands.hpp"
+#include "healgrid/campaign/campaign.hpp"
 
 namespace fs = std::filesystem;
 

@@ -12,16 +12,16 @@
 #include <memory>
 
 #include "healgrid/aggregate/cell_aggregator.hpp"
-#include "healgrid/app/catalog_inputs.hpp"
 #include "healgrid/app/commands.hpp"
-#include "healgrid/app/index_pass.hpp"
-#include "healgrid/app/inputs_digest.hpp"  // [restart]
-#include "healgrid/app/journal.hpp"        // [restart]
-#include "healgrid/app/progress.hpp"
-#include "healgrid/app/progress_file.hpp"
-#include "healgrid/app/run_metrics.hpp"
 #include "healgrid/app/run_options.hpp"
 #include "healgrid/catalog/granule_list.hpp"
+#include "healgrid/pipeline/catalog_inputs.hpp"
+#include "healgrid/pipeline/index_pass.hpp"
+#include "healgrid/pipeline/inputs_digest.hpp"  // [restart]
+#include "healgrid/pipeline/journal.hpp"        // [restart]
+#include "healgrid/pipeline/progress.hpp"
+#include "healgrid/pipeline/progress_file.hpp"
+#include "healgrid/pipeline/run_metrics.hpp"
 #include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"

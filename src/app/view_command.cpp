@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "healgrid/app/commands.hpp"
-#include "healgrid/app/http_file_server.hpp"
-#include "healgrid/app/progress_file.hpp"
+#include "healgrid/pipeline/progress_file.hpp"
+#include "healgrid/serve/http_file_server.hpp"
 
 namespace healgrid {
 namespace {

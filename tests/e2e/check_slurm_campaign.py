@@ -38,7 +38,7 @@ def sh(cmd, env=None, cwd=None, timeout=300):
 
 
 def inputs_sha256(version, config_text, granule_paths):
-    """Independent re-implementation of include/healgrid/app/inputs_digest.hpp."""
+    """Independent re-implementation of include/healgrid/pipeline/inputs_digest.hpp."""
     def item(key, value):
         data = value.encode()
         return key.encode() + b" " + str(len(data)).encode() + b":" + data + b"\n"

@@ -1,6 +1,6 @@
 // The restart journal's round files (write, read, validation, slicing, merging) and the inputs'
 // identity hash.
-#include "healgrid/app/journal.hpp"
+#include "healgrid/pipeline/journal.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 #include <fstream>
 #include <string>
 
-#include "healgrid/app/inputs_digest.hpp"
 #include "healgrid/catalog/checksum.hpp"
+#include "healgrid/pipeline/inputs_digest.hpp"
 
 namespace healgrid {
 namespace {

@@ -103,7 +103,7 @@ TEST(WorkPlan, MergeLoads) {
 }  // namespace
 }  // namespace healgrid
 
-#include "healgrid/app/index_pass.hpp"
+#include "healgrid/pipeline/index_pass.hpp"
 
 namespace healgrid {
 namespace {

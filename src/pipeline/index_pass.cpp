@@ -1,4 +1,4 @@
-#include "healgrid/app/index_pass.hpp"
+#include "healgrid/pipeline/index_pass.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,5 +1,5 @@
 // Campaign files: parsing, expansion into runs, frozen configs, the plan directory.
-#include "healgrid/app/campaign.hpp"
+#include "healgrid/campaign/campaign.hpp"
 
 #include <yaml-cpp/yaml.h>
 

@@ -1,4 +1,4 @@
-#include "healgrid/app/http_file_server.hpp"
+#include "healgrid/serve/http_file_server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

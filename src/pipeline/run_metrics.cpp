@@ -1,4 +1,4 @@
-#include "healgrid/app/run_metrics.hpp"
+#include "healgrid/pipeline/run_metrics.hpp"
 
 #include <sys/resource.h>
 

@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "healgrid/aggregate/statistics.hpp"
-#include "healgrid/app/journal.hpp"
+#include "healgrid/pipeline/journal.hpp"
 
 namespace healgrid {
 namespace {

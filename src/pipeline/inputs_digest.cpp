@@ -1,4 +1,4 @@
-#include "healgrid/app/inputs_digest.hpp"
+#include "healgrid/pipeline/inputs_digest.hpp"
 
 #include <algorithm>
 

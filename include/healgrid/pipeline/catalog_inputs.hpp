@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "healgrid/app/index_pass.hpp"
 #include "healgrid/app/run_options.hpp"
 #include "healgrid/catalog/catalog.hpp"
+#include "healgrid/pipeline/index_pass.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
 namespace healgrid {

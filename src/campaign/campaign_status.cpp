@@ -6,10 +6,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "healgrid/app/campaign.hpp"
-#include "healgrid/app/catalog_inputs.hpp"
-#include "healgrid/app/inputs_digest.hpp"
 #include "healgrid/app/run_options.hpp"
+#include "healgrid/campaign/campaign.hpp"
+#include "healgrid/pipeline/catalog_inputs.hpp"
+#include "healgrid/pipeline/inputs_digest.hpp"
 #include "healgrid/render/nc_reader.hpp"
 
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "healgrid/app/progress_file.hpp"
+#include "healgrid/pipeline/progress_file.hpp"
 
 #include <cstdio>
 #include <ctime>

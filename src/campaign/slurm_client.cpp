@@ -8,7 +8,7 @@
 
 #include <cerrno>
 
-#include "healgrid/app/campaign.hpp"
+#include "healgrid/campaign/campaign.hpp"
 
 extern char** environ;
 

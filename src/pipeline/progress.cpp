@@ -1,4 +1,4 @@
-#include "healgrid/app/progress.hpp"
+#include "healgrid/pipeline/progress.hpp"
 
 #include <cstdio>
 

@@ -1,5 +1,5 @@
 // RunJournal: the restart journal's life in a run (open, prepare rounds, commit, assemble).
-#include "healgrid/app/journal.hpp"
+#include "healgrid/pipeline/journal.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "healgrid/app/catalog_inputs.hpp"
+#include "healgrid/pipeline/catalog_inputs.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -17,13 +17,24 @@ export function skip(why) {
   process.exit(SKIP);
 }
 
+// A part the install scripts provide (chromium, npm packages, the built viewer) is missing: in CI
+// (CI=true) that is a failure with the reason, since a skipped test there would hide it; outside
+// CI the test skips with the message.
+export function unavailable(why) {
+  if (process.env.CI === 'true') {
+    console.log(`FAIL: ${why} (CI=true: a browser test must run in CI, not skip)`);
+    process.exit(1);
+  }
+  skip(why);
+}
+
 // The environment ctest gives (HEALGRID_BIN, MPIEXEC), or skip when the browser parts are absent.
 export async function requirements() {
   const bin = process.env.HEALGRID_BIN;
   if (!bin || !existsSync(bin)) skip('HEALGRID_BIN is not set (run under ctest)');
-  if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} is missing (scripts/viewer-setup.sh installs it)`);
-  if (!existsSync(join(VIEWER_DIR, 'node_modules/playwright-core'))) skip('viewer/node_modules is missing (scripts/viewer-setup.sh runs npm ci)');
-  if (!existsSync(join(VIEWER_DIR, 'dist/app.js'))) skip('viewer/dist is missing (scripts/viewer-setup.sh runs npm run build)');
+  if (!existsSync(CHROMIUM)) unavailable(`${CHROMIUM} is missing (scripts/viewer-setup.sh installs it)`);
+  if (!existsSync(join(VIEWER_DIR, 'node_modules/playwright-core'))) unavailable('viewer/node_modules is missing (scripts/viewer-setup.sh runs npm ci)');
+  if (!existsSync(join(VIEWER_DIR, 'dist/app.js'))) unavailable('viewer/dist is missing (scripts/viewer-setup.sh runs npm run build)');
   const { chromium } = await import('playwright-core');
   return { bin, mpiexec: process.env.MPIEXEC || 'mpirun', chromium };
 }

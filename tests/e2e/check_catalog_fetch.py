@@ -9,6 +9,9 @@ run fail naming it, leaves no finished file, and a rerun completes it; a wrong c
 refused. Earthdata Login on loopback: the redirect flow with .netrc credentials for a URS
 server on another port (the data server never sees an Authorization header, credentials never
 printed), a .netrc readable by others refused, and a bearer token sent only to the data host.
+Earthdata's HTML answers with status 200 (login page, EULA page), with and without a size in
+the catalog: nothing kept, the message says which and what to do; a .partial holding such a
+page is discarded, not resumed.
 """
 
 import hashlib

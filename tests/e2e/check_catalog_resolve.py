@@ -7,6 +7,10 @@ links. Faults: 500, 429 + Retry-After, a dropped connection, a response slower t
 timeout (all retried), malformed JSON (reported, no catalog left). Checks: every page followed,
 no granule lost or duplicated, footprints parsed (UMM GPolygons lon/lat), cells of every
 footprint vertex (healpy, independently) in the granule's cells, query parameters as sent.
+Integrity (issue 15): credentials inside --stac-url / --cmr-url appear in no catalog or
+message; --cycle N sends the cycle's granule-name pattern and, on a replay of the recorded UMM
+granules plus one item per real granule file, keeps every granule of the cycle and no other;
+a granule starting exactly at --end is left out.
 """
 
 import copy

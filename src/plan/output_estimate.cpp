@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <string>
 
 namespace healgrid {
 namespace {
@@ -19,6 +21,34 @@ std::string count(double n) {
   char text[32];
   std::snprintf(text, sizeof text, n < 1e7 ? "%.0f" : "%.3g", n);
   return text;
+}
+
+// A number read from a cgroup file; INFINITY for "max", a missing file or anything else.
+double limit_in(const std::string& path) {
+  std::ifstream in(path);
+  double value = INFINITY;
+  return in >> value && value > 0 ? value : INFINITY;
+}
+
+// The memory limit of this process's cgroup (v2 memory.max, v1 memory.limit_in_bytes), as a
+// Slurm job with --mem or a container sets it; INFINITY when there is none.
+double cgroup_memory_limit() {
+  std::ifstream cgroups("/proc/self/cgroup");
+  double limit = INFINITY;
+  for (std::string line; std::getline(cgroups, line);) {
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    const std::string path = line.substr(second + 1);
+    if (controllers.empty()) {  // cgroup v2
+      limit = std::min({limit, limit_in("/sys/fs/cgroup" + path + "/memory.max"),
+                        limit_in("/sys/fs/cgroup/memory.max")});
+    } else if (controllers.find("memory") != std::string::npos) {  // cgroup v1
+      limit = std::min({limit, limit_in("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes"),
+                        limit_in("/sys/fs/cgroup/memory/memory.limit_in_bytes")});
+    }
+  }
+  return limit;
 }
 
 }  // namespace
@@ -48,7 +78,7 @@ std::string output_memory_problem(const OutputEstimate& e, double memory_per_ran
          count(static_cast<double>(e.parents)) + " parent cell(s): " + count(e.cells) + " cells, " +
          gigabytes(e.file_bytes) + " uncompressed; the busiest rank needs " +
          gigabytes(e.rank_bytes) + " but has " + gigabytes(memory_per_rank_bytes) +
-         " (node memory / ranks on the node). Lower grid.child_order (--child-order), "
+         " (node or cgroup memory / ranks on the node). Lower grid.child_order (--child-order), "
          "or spread the run over more nodes";
 }
 
@@ -60,7 +90,9 @@ double memory_per_rank_bytes(MPI_Comm comm) {
   MPI_Comm_free(&node);
   const double pages = static_cast<double>(sysconf(_SC_PHYS_PAGES));
   const double page_size = static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  double mine = pages > 0 && page_size > 0 ? pages * page_size / ranks_on_node : INFINITY;
+  const double node_memory =
+      std::min(pages > 0 && page_size > 0 ? pages * page_size : INFINITY, cgroup_memory_limit());
+  double mine = node_memory / ranks_on_node;
   double smallest = mine;
   MPI_Allreduce(&mine, &smallest, 1, MPI_DOUBLE, MPI_MIN, comm);
   return smallest;

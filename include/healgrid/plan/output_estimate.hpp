@@ -31,8 +31,9 @@ OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parent
 // figures and the keys to change (grid.child_order / --child-order, or more nodes).
 std::string output_memory_problem(const OutputEstimate& estimate, double memory_per_rank_bytes);
 
-// The physical memory of each rank's node divided by the ranks on that node, the smallest over
-// all ranks (collective on `comm`: every rank gets the same figure, so all decide alike).
+// The memory of each rank's node (physical, or its cgroup's limit when lower: Slurm --mem,
+// containers) divided by the ranks on that node, the smallest over all ranks (collective on
+// `comm`: every rank gets the same figure, so all decide alike).
 double memory_per_rank_bytes(MPI_Comm comm);
 
 }  // namespace healgrid

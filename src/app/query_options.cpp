@@ -34,8 +34,8 @@ po::options_description query_options_description(QueryArgs& a) {
      "CMR provider (\"\" for any)")
     ("start", po::value<std::string>(&a.start), "window start, YYYY-MM-DD or ISO 8601 UTC")
     ("end", po::value<std::string>(&a.end), "window end (exclusive), YYYY-MM-DD or ISO 8601 UTC")
-    ("cycle", po::value<int>(&a.cycle), "ICESat-2 cycle: the 91-day window from 2018-10-13 + "
-     "91*(N-1) days, and only granules named with that cycle")
+    ("cycle", po::value<int>(&a.cycle), "ICESat-2 cycle: the granules named with that cycle "
+     "(CMR: a granule-name pattern; STAC: the cycle's dates, then the names)")
     ("bbox", po::value<std::string>(&a.bbox), "area W,S,E,N in degrees (W > E crosses the "
      "antimeridian)")
     ("polygon", po::value<std::string>(&a.polygon_file), "area: a GeoJSON (Multi)Polygon file")
@@ -68,9 +68,11 @@ GranuleQuery make_query(const QueryArgs& a) {
   q.start = normalise_time(a.start, "--start");
   q.end = normalise_time(a.end, "--end");
   if (a.cycle != 0) {
+    // CMR selects the cycle by granule name pattern, exactly; a STAC search has no such
+    // parameter and gets a window around the cycle (the names filter its edges).
     const auto [start, end] = icesat2_cycle_window(a.cycle);
-    if (q.start.empty()) q.start = start;
-    if (q.end.empty()) q.end = end;
+    if (a.source == "stac" && q.start.empty()) q.start = start;
+    if (a.source == "stac" && q.end.empty()) q.end = end;
     q.cycles.push_back(a.cycle);
   }
   if (!a.bbox.empty() && !a.polygon_file.empty())

@@ -22,9 +22,11 @@
 #include "healgrid/pipeline/progress.hpp"
 #include "healgrid/pipeline/progress_file.hpp"
 #include "healgrid/pipeline/run_metrics.hpp"
+#include "healgrid/plan/output_estimate.hpp"
 #include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
+#include "healgrid/util/safe_path.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
 
 namespace healgrid {
@@ -148,6 +150,9 @@ int run_command(const std::vector<std::string>& args) {
       error = e.what();
     }
   }
+  // Refuse at once an output that cannot fit even with one parent cell (plan/output_estimate).
+  const double memory_per_rank = memory_per_rank_bytes(mpi.comm);  // collective
+  if (error.empty()) error = output_memory_problem(estimate_output(config, 1, 1), memory_per_rank);
   if (!error.empty()) {
     log.errors({error});
     return 2;
@@ -275,6 +280,12 @@ int run_command(const std::vector<std::string>& args) {
       errors.push_back(
           "no valid points in any granule: nothing to grid (check the filters and "
           "the inputs)");
+    std::int64_t busiest = 0;  // the most parent cells any rank writes
+    for (const auto& r : plan.ranks) busiest = std::max(busiest, r.planned_parents);
+    const auto estimate =
+        estimate_output(config, static_cast<std::int64_t>(plan.loads.size()), busiest);
+    if (const auto problem = output_memory_problem(estimate, memory_per_rank); !problem.empty())
+      errors.push_back(problem);
     plan_words = serialize(plan.ranks);
   }
   if (!all_ok(mpi, errors.empty() ? "" : "plan failed", nullptr)) {
@@ -432,7 +443,7 @@ int run_command(const std::vector<std::string>& args) {
   OutputMetadata meta;
   meta.date_created = creation_time_utc();
   meta.history = "healgrid run";
-  for (const auto& a : args) meta.history += " " + a;
+  for (const auto& a : args) meta.history += " " + redact_credentials(a);  // user:pass@ URLs
   meta.overrides = overrides;
   meta.extra_attributes = catalog_attributes(catalog_selection);     // [catalog]
   meta.extra_attributes.emplace_back(kInputsAttribute, inputs_sha);  // [restart]

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "healgrid/util/safe_path.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
@@ -108,15 +109,17 @@ json parse_body(const HttpResponse& r, const std::string& url) {
 
 void check_status(const HttpResponse& r, const std::string& url) {
   if (r.status == 200) return;
-  std::string detail = r.body.substr(0, 300);
+  std::string detail = redact_credentials(r.body.substr(0, 300));
   throw std::runtime_error(url_for_log(url) + ": HTTP " + std::to_string(r.status) +
                            (detail.empty() ? "" : ": " + detail));
 }
 
+// Servers match time windows inclusively at both ends; the query's end is exclusive.
 void keep_matching(const GranuleQuery& q, std::vector<CatalogGranule>& page,
                    std::vector<CatalogGranule>& out) {
   for (auto& g : page)
-    if (passes_name_filters(q, g.name)) out.push_back(std::move(g));
+    if (passes_name_filters(q, g.name) && in_time_window(q, g.time_start, g.time_end))
+      out.push_back(std::move(g));
 }
 
 Catalog new_catalog(const GranuleQuery& q, const std::string& source, const std::string& endpoint) {
@@ -264,7 +267,7 @@ std::string cmr_search_url(const GranuleQuery& q, const std::string& root, int p
   }
   for (const auto& ring : q.polygon) {
     std::string points;
-    for (const auto& p : ring) {
+    for (const auto& p : counter_clockwise(ring)) {  // CMR refuses clockwise rings (400)
       std::snprintf(number, sizeof number, "%s%.10g,%.10g", points.empty() ? "" : ",", p.lon,
                     p.lat);
       points += number;
@@ -272,6 +275,12 @@ std::string cmr_search_url(const GranuleQuery& q, const std::string& root, int p
     url += "&polygon%5B%5D=" + url_encode(points);
   }
   if (q.polygon.size() > 1) url += "&options%5Bpolygon%5D%5Bor%5D=true";
+  // Cycles by the cycle field of the granule names, as icepyx does: CMR's own cycle[] searches
+  // UMM-G Track data, which ICESat-2 granules do not carry (they have Orbit).
+  for (const int cycle : q.cycles)
+    url += "&readable_granule_name%5B%5D=" +
+           url_encode(icesat2_cycle_name_pattern(q.short_name, cycle));
+  if (!q.cycles.empty()) url += "&options%5Breadable_granule_name%5D%5Bpattern%5D=true";
   url += "&page_size=" + std::to_string(page_size);
   return url;
 }
@@ -286,7 +295,7 @@ json stac_search_body(const GranuleQuery& q, const std::string& collection, int 
     json polys = json::array();
     for (const auto& r : q.polygon) {
       json ring = json::array();
-      for (const auto& p : r) ring.push_back({p.lon, p.lat});
+      for (const auto& p : counter_clockwise(r)) ring.push_back({p.lon, p.lat});
       polys.push_back({ring});
     }
     body["intersects"] = {{"type", "MultiPolygon"}, {"coordinates", polys}};
@@ -339,7 +348,7 @@ Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
       options.stac_collection.empty() ? q.short_name + "_" + q.version : options.stac_collection;
   StacNextRequest next{"POST", options.stac_url + "/search",
                        stac_search_body(q, collection, options.page_size)};
-  Catalog catalog = new_catalog(q, "stac", options.stac_url + "/search");
+  Catalog catalog = new_catalog(q, "stac", url_for_log(options.stac_url + "/search"));
   HttpClient client(options.retry.timeout_s);
   std::vector<std::string> seen_requests;
   long long received = 0;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "healgrid/catalog/checksum.hpp"
+#include "healgrid/catalog/granule_signature.hpp"
 #include "healgrid/util/safe_path.hpp"
 
 namespace healgrid {
@@ -249,7 +250,7 @@ EarthdataAuth load_earthdata_auth(const std::string& token_env, const std::strin
 
 bool cached_and_verified(const CatalogGranule& g, const std::string& cache_dir) {
   const std::string path = safe_cache_path(cache_dir, g.name);
-  if (file_size(path) < 0) return false;
+  if (file_size(path) < 0 || !starts_like_granule(path)) return false;
   bool remove = false;
   return verify(g, path, remove).empty();
 }
@@ -270,7 +271,19 @@ DownloadOutcome download_granule(HttpClient& client, const CatalogGranule& g,
   const auto start = Clock::now();
   for (int n = 1;; ++n) {
     outcome.attempts = n;
+    // A kept .partial that is no granule's start (an HTML page saved by an older run) would be
+    // resumed into HTML + granule bytes: start over instead.
+    if (file_size(partial) > 0 && !starts_like_granule(partial)) {
+      std::fprintf(stderr, "%s: %s: %s is not the start of an HDF5/netCDF file; discarded\n",
+                   label.c_str(), g.name.c_str(), partial.c_str());
+      std::remove(partial.c_str());
+    }
     auto result = attempt(client, g, partial, auth, label, progress_seconds);
+    if (result.verdict == Verdict::done && !starts_like_granule(partial)) {
+      const std::string why = explain_not_a_granule(partial, g.https_url);
+      std::remove(partial.c_str());
+      throw DownloadError(g.name + ": " + why);
+    }
     if (result.verdict == Verdict::done) {
       bool remove = false;
       const auto problem = verify(g, partial, remove);

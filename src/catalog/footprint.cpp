@@ -194,6 +194,22 @@ Ring bbox_ring(const BoundingBox& box) {
   return {{box.west, box.south}, {east, box.south}, {east, box.north}, {box.west, box.north}};
 }
 
+Ring counter_clockwise(const Ring& ring) {
+  // Shoelace on unwrapped longitudes: each step takes the short way round (|dlon| <= 180).
+  double twice_area = 0, lon = ring.empty() ? 0 : ring[0].lon;
+  for (std::size_t i = 0; i + 1 <= ring.size(); ++i) {
+    const auto& a = ring[i];
+    const auto& b = ring[(i + 1) % ring.size()];
+    double step = b.lon - a.lon;
+    if (step > 180) step -= 360;
+    if (step < -180) step += 360;
+    twice_area += lon * b.lat - (lon + step) * a.lat;
+    lon += step;
+  }
+  if (twice_area >= 0) return ring;
+  return Ring(ring.rbegin(), ring.rend());
+}
+
 Ring parse_cmr_polygon_string(const std::string& text) {
   std::istringstream in(text);
   std::vector<double> numbers;

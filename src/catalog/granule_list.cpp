@@ -6,9 +6,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <set>
+#include <fstream>
+#include <map>
 
+#include "healgrid/util/safe_path.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
@@ -22,17 +26,20 @@ bool has_granule_extension(const std::string& name) {
   return false;
 }
 
+// A path as it may be printed: a URL-like input keeps no credentials in messages.
+std::string shown(const std::string& path) { return redact_credentials(path); }
+
 void add_file(const std::string& path, std::vector<Granule>& out) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0)
-    throw InputError(path + ": cannot access input: " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw InputError(path + ": input is not a regular file");
+    throw InputError(shown(path) + ": cannot access input: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw InputError(shown(path) + ": input is not a regular file");
   out.push_back({path, base_name(path), static_cast<std::int64_t>(st.st_size)});
 }
 
 void add_directory(const std::string& dir, std::vector<Granule>& out) {
   DIR* d = opendir(dir.c_str());
-  if (!d) throw InputError(dir + ": cannot read input directory: " + std::strerror(errno));
+  if (!d) throw InputError(shown(dir) + ": cannot read input directory: " + std::strerror(errno));
   std::vector<std::string> names;
   while (const dirent* e = readdir(d)) {
     const std::string name = e->d_name;
@@ -41,6 +48,96 @@ void add_directory(const std::string& dir, std::vector<Granule>& out) {
   closedir(d);
   const std::string prefix = dir.back() == '/' ? dir : dir + "/";
   for (const auto& name : names) add_file(prefix + name, out);
+}
+
+// The file behind a path, whatever way it is spelt (d/G.h5, d/./G.h5, a symlink, a hard link).
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool operator<(const FileIdentity& o) const {
+    return device != o.device ? device < o.device : inode < o.inode;
+  }
+};
+
+FileIdentity identity_of(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    throw InputError(shown(path) + ": cannot access input: " + std::strerror(errno));
+  return {st.st_dev, st.st_ino};
+}
+
+// True when both files hold the same bytes (compared only for two granules of one name).
+bool same_content(const std::string& a, const std::string& b) {
+  std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+  if (!fa || !fb) return false;
+  std::vector<char> ba(1 << 20), bb(1 << 20);
+  while (fa && fb) {
+    fa.read(ba.data(), static_cast<std::streamsize>(ba.size()));
+    fb.read(bb.data(), static_cast<std::streamsize>(bb.size()));
+    if (fa.gcount() != fb.gcount() ||
+        std::memcmp(ba.data(), bb.data(), static_cast<std::size_t>(fa.gcount())) != 0)
+      return false;
+  }
+  return fa.eof() && fb.eof();
+}
+
+void warn(const std::string& message) {
+  std::fprintf(stderr, "healgrid: warning: %s\n", message.c_str());
+}
+
+// True when the path's file name is the file's own (not the name of a symlink to it).
+bool has_own_name(const Granule& g) {
+  char* real = realpath(g.path.c_str(), nullptr);
+  if (!real) return false;
+  const bool own = base_name(real) == g.name;
+  std::free(real);
+  return own;
+}
+
+bool by_name_then_path(const Granule& a, const Granule& b) {
+  return a.name != b.name ? a.name < b.name : a.path < b.path;
+}
+
+// One entry per file, however it was reached (d/G.h5, d/./G.h5, a symlink, a hard link): the
+// first in (name, path) order, except that a spelling with the file's own name wins over a
+// symlink's name (the name is the granule's identity in the output and the inputs hash).
+std::vector<Granule> one_per_file(std::vector<Granule> all) {
+  std::sort(all.begin(), all.end(), by_name_then_path);
+  std::map<FileIdentity, std::size_t> index_of;
+  std::vector<Granule> files;
+  for (auto& g : all) {
+    const auto [it, fresh] = index_of.emplace(identity_of(g.path), files.size());
+    if (fresh) {
+      files.push_back(std::move(g));
+      continue;
+    }
+    Granule& kept = files[it->second];
+    if (kept.path != g.path)
+      warn(shown(g.path) + " is the same file as " + shown(kept.path) + ": used once");
+    if (!has_own_name(kept) && has_own_name(g)) kept = std::move(g);
+  }
+  std::sort(files.begin(), files.end(), by_name_then_path);
+  return files;
+}
+
+// Each granule once: one entry per file, then one per granule name: the same name with the
+// same bytes in two places is kept once with a warning; with different bytes it is an error
+// naming both, since the output's provenance and the inputs hash know granules by name.
+std::vector<Granule> without_duplicates(std::vector<Granule> all) {
+  std::vector<Granule> unique;
+  for (auto& g : one_per_file(std::move(all))) {
+    if (!unique.empty() && unique.back().name == g.name) {
+      const auto& kept = unique.back();
+      if (kept.bytes != g.bytes || !same_content(kept.path, g.path))
+        throw InputError("granule " + g.name +
+                         " is given twice with different content: " + shown(kept.path) + " and " +
+                         shown(g.path) + "; keep one of them in the inputs");
+      warn(shown(g.path) + " holds the same bytes as " + shown(kept.path) + ": used once");
+      continue;
+    }
+    unique.push_back(std::move(g));
+  }
+  return unique;
 }
 
 }  // namespace
@@ -54,11 +151,11 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs) {
       const int rc = glob(input.c_str(), 0, nullptr, &g);
       if (rc == GLOB_NOMATCH) {
         globfree(&g);
-        throw InputError(input + ": pattern matches no file");
+        throw InputError(shown(input) + ": pattern matches no file");
       }
       if (rc != 0) {
         globfree(&g);
-        throw InputError(input + ": cannot expand pattern");
+        throw InputError(shown(input) + ": cannot expand pattern");
       }
       for (std::size_t i = 0; i < g.gl_pathc; ++i) add_file(g.gl_pathv[i], all);
       globfree(&g);
@@ -66,20 +163,13 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs) {
     }
     struct stat st {};
     if (stat(input.c_str(), &st) != 0)
-      throw InputError(input + ": cannot access input: " + std::strerror(errno));
+      throw InputError(shown(input) + ": cannot access input: " + std::strerror(errno));
     if (S_ISDIR(st.st_mode))
       add_directory(input, all);
     else
       add_file(input, all);
   }
-  std::sort(all.begin(), all.end(), [](const Granule& a, const Granule& b) {
-    return a.name != b.name ? a.name < b.name : a.path < b.path;
-  });
-  std::set<std::string> seen;
-  std::vector<Granule> unique;
-  for (auto& g : all)
-    if (seen.insert(g.path).second) unique.push_back(std::move(g));
-  return unique;
+  return without_duplicates(std::move(all));
 }
 
 }  // namespace healgrid

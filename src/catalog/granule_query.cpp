@@ -34,16 +34,52 @@ std::vector<Ring> GranuleQuery::area_rings() const {
   return polygon;
 }
 
+// ICESat-2 repeats its 1387 reference ground tracks every cycle. Fitted to the start times in
+// real granule names (RGT, cycle and region in the name; region k starts about (k-1)/14 of an
+// orbit after the RGT's start): RGT 1 of cycle 1 began 2018-09-28T15:32Z (science data from
+// 2018-10-13, RGT 234), and cycles last 90.8186 days, which puts cycle 3 at 2019-03-29T06:49Z
+// (ATL06 RGT 277 at 2019-04-16T09:39 is 18 days in) and cycle 17 at 2022-09-20T17:52Z (ATL03
+// RGT 335 at 2022-10-12T16:16). A flat 91 days from 2018-10-13 starts cycle 3 15 days late.
+constexpr std::time_t kCycle1Start = 1538148720;  // 2018-09-28T15:32:00Z
+constexpr std::time_t kCycleSeconds = 7846727;    // 90.8186 days
+constexpr std::time_t kWindowMargin = 86400;  // a day each side: the fit's error stays far below
+
 std::pair<std::string, std::string> icesat2_cycle_window(int cycle) {
   if (cycle < 1)
     throw std::invalid_argument("ICESat-2 cycle must be >= 1, got " + std::to_string(cycle));
-  std::tm tm{};
-  tm.tm_year = 2018 - 1900;
-  tm.tm_mon = 9;
-  tm.tm_mday = 13;
-  const std::time_t first = timegm(&tm);
-  const std::time_t start = first + static_cast<std::time_t>(cycle - 1) * 91 * 86400;
-  return {utc_timestamp(start), utc_timestamp(start + 91 * 86400)};
+  const std::time_t start = kCycle1Start + static_cast<std::time_t>(cycle - 1) * kCycleSeconds;
+  return {utc_timestamp(start - kWindowMargin),
+          utc_timestamp(start + kCycleSeconds + kWindowMargin)};
+}
+
+std::string icesat2_cycle_name_pattern(const std::string& short_name, int cycle) {
+  if (cycle < 1 || cycle > 99)
+    throw std::invalid_argument("ICESat-2 cycle must be in 1..99, got " + std::to_string(cycle));
+  char field[8];
+  std::snprintf(field, sizeof field, "%02d", cycle);
+  // PRODUCT[-hh]_YYYYMMDDhhmmss_ttttccrr_vvv_nn.h5: cc is the cycle ('?' is one character).
+  return short_name + "*_??????????????_????" + field + "??_*";
+}
+
+bool in_time_window(const GranuleQuery& q, const std::string& time_start,
+                    const std::string& time_end) {
+  const auto seconds = [](const std::string& iso) -> std::optional<double> {
+    std::tm tm{};
+    double sec = 0;
+    if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &sec) != 6)
+      return std::nullopt;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<double>(timegm(&tm)) + sec;
+  };
+  // [start, end): a granule starting exactly at `end` belongs to the next window.
+  const auto begin = seconds(time_start);
+  const auto finish = seconds(time_end.empty() ? time_start : time_end);
+  const auto window_start = seconds(q.start), window_end = seconds(q.end);
+  if (begin && window_end && *begin >= *window_end) return false;
+  if (finish && window_start && *finish < *window_start) return false;
+  return true;
 }
 
 std::optional<GranuleNameFields> parse_granule_name(const std::string& name) {

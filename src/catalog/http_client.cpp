@@ -146,10 +146,11 @@ std::string url_origin(const std::string& url) {
 std::string url_for_log(const std::string& url) {
   std::string s = url.substr(0, url.find_first_of("?#"));
   const auto scheme_end = s.find("://");
-  const auto at = s.find('@');
-  if (scheme_end != std::string::npos && at != std::string::npos &&
-      at < s.find('/', scheme_end + 3))
-    s.erase(scheme_end + 3, at - scheme_end - 2);
+  if (scheme_end == std::string::npos) return s;
+  // User info ends at the last '@' of the authority ("user:p@ss@host" keeps no part of it).
+  const auto path_start = s.find('/', scheme_end + 3);
+  const auto at = s.rfind('@', path_start == std::string::npos ? std::string::npos : path_start);
+  if (at != std::string::npos && at > scheme_end) s.erase(scheme_end + 3, at - scheme_end - 2);
   return s;
 }
 

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "healgrid/config/statistic_names.hpp"
+#include "healgrid/config/yaml_duplicate_keys.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 
 namespace healgrid {
@@ -179,9 +181,8 @@ void PipelineConfig::validate() const {
   for (std::size_t i = 0; i < statistics.size(); ++i) {
     const auto& s = statistics[i];
     const auto key = "statistics[" + std::to_string(i) + "]";
-    if (s.name.empty()) ctx.fail(key + ".name", "must not be empty");
-    if (s.name == "cell_ids" || s.name == "crs" || s.name.rfind("granule_", 0) == 0)
-      ctx.fail(key + ".name", "'" + s.name + "' is reserved for the output's own variables");
+    if (const auto problem = statistic_name_problem(s.name); !problem.empty())
+      ctx.fail(key + ".name", problem);
     if (!names.insert(s.name).second) ctx.fail(key + ".name", "duplicate name '" + s.name + "'");
     if (variable_index(s.variable) < 0)
       ctx.fail(key + ".variable", "unknown variable '" + s.variable + "' (not in variables)");
@@ -205,6 +206,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
     throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
   }
   if (!root.IsMap()) ctx.fail("(top level)", root, "expected a mapping of keys");
+  check_no_duplicate_keys(root, origin);
   ctx.check_keys("", root,
                  {"product", "title", "groups", "coordinates", "variables", "filters", "grid",
                   "output", "statistics"});

@@ -82,16 +82,39 @@ ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
     return;
   }
   chunk_.resize(chunk_rows_ * element_size_);
+  // A chunk never written reads as the dataset's fill value, as H5Dread returns it (zero when
+  // none was set); with an undefined fill value HDF5 returns arbitrary bytes: leave those to it.
+  H5D_fill_value_t fill_status = H5D_FILL_VALUE_ERROR;
+  if (H5Pfill_value_defined(dcpl.get(), &fill_status) < 0 ||
+      fill_status == H5D_FILL_VALUE_UNDEFINED)
+    return;
+  fill_element_.assign(element_size_, 0);
+  if (fill_status != H5D_FILL_VALUE_DEFAULT &&
+      H5Pget_fill_value(dcpl.get(), type.get(), fill_element_.data()) < 0)
+    return;
   supported_ = true;
+}
+
+void ChunkReader::fill_chunk() {
+  for (std::size_t i = 0; i < chunk_rows_; ++i)
+    std::memcpy(chunk_.data() + i * element_size_, fill_element_.data(), element_size_);
 }
 
 void ChunkReader::decode_chunk(std::uint64_t index) {
   if (index == decoded_index_) return;
   const hsize_t offset = index * chunk_rows_;
+  // A chunk never written has no address (H5Dget_chunk_storage_size fails on it).
+  unsigned stored_mask = 0;
+  haddr_t address = HADDR_UNDEF;
   hsize_t stored = 0;
-  if (H5Dget_chunk_storage_size(dataset_, &offset, &stored) < 0 || stored == 0)
-    throw std::runtime_error("chunk " + std::to_string(index) + " is not stored" + " (" +
+  if (H5Dget_chunk_info_by_coord(dataset_, &offset, &stored_mask, &address, &stored) < 0)
+    throw std::runtime_error("cannot locate chunk " + std::to_string(index) + " (" +
                              h5_error_line() + ")");
+  if (address == HADDR_UNDEF || stored == 0) {  // never written: the fill value, as HDF5 reads
+    fill_chunk();
+    decoded_index_ = index;
+    return;
+  }
   raw_.resize(stored);
   std::uint32_t mask = 0;
   if (H5Dread_chunk(dataset_, H5P_DEFAULT, &offset, &mask, raw_.data()) < 0)

@@ -82,7 +82,8 @@ std::string safe_cache_path(const std::string& cache_dir, const std::string& unt
 
 std::string redact_credentials(const std::string& text) {
   using std::regex;
-  static const regex userinfo("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]+@");
+  // Greedy to the last '@' before the path: a password may hold '@' itself.
+  static const regex userinfo("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s]*@");
   static const regex bearer("\\b(Bearer|Basic)\\s+[A-Za-z0-9._~+/=-]+", regex::icase);
   static const regex secret_pair(
       "([A-Za-z0-9_-]*(token|password|passwd|secret|key|signature|credential|session|auth)"

@@ -9,6 +9,8 @@ One `TestServer` listens on 127.0.0.1 (a free port) in a daemon thread and plays
       pages `stac_items` with POST next links (token, merge); "get" with GET next hrefs as NASA
       CMR-STAC does.
   /data/<name>  files of `data_dir`, with Range support.
+  /loginpage/<name>, /eulapage/<name>  an Earthdata Login page / a EULA page, HTML with status
+      200, as Earthdata answers a download whose login or EULA acceptance failed.
   /token/<name> needs "Authorization: Bearer <token>", then 303 to /presigned/<name> on the
       `urs` server (another origin, as S3 is).
   /protected/<name>  the Earthdata redirect flow: no session cookie -> 302 to the URS server's
@@ -33,6 +35,20 @@ import yaml
 
 
 RECORDED_STAC_ROOT = "https://planetarycomputer.microsoft.com/api/stac/v1"
+
+# What Earthdata serves with status 200 when a download's login or EULA acceptance fails.
+LOGIN_PAGE = b"""<!DOCTYPE html>
+<html lang="en"><head><title>Earthdata Login</title></head>
+<body><form action="/login" method="post"><h1>Earthdata Login</h1>
+<label>Username <input name="username"></label><label>Password <input name="password"
+type="password"></label><input type="submit" value="Log in"></form></body></html>
+"""
+EULA_PAGE = b"""<!DOCTYPE html>
+<html><head><title>Earthdata Login - EULA</title></head><body>
+<p>Access to this data requires you to accept the End User License Agreement (EULA).</p>
+<a href="https://urs.earthdata.nasa.gov/accept_eula?eula_id=NSIDC_EULA">Accept EULA</a>
+</body></html>
+"""
 
 
 def load_cassette(path):
@@ -147,6 +163,9 @@ class TestServer:
                     return self.stac_get_page(int(query.get("page", ["0"])[0]), fault)
                 if parts[0] == "data":
                     return self.file(parts[1], fault)
+                if parts[0] in ("loginpage", "eulapage"):  # Earthdata's failures: HTML, 200
+                    return self.send(200, LOGIN_PAGE if parts[0] == "loginpage" else EULA_PAGE,
+                                     [("Content-Type", "text/html; charset=utf-8")], fault)
                 if parts[0] == "presigned":
                     if "X-Amz-Signature" not in query and server.token is None:
                         return self.send(403, b"no signature")

@@ -9,6 +9,9 @@ run fail naming it, leaves no finished file, and a rerun completes it; a wrong c
 refused. Earthdata Login on loopback: the redirect flow with .netrc credentials for a URS
 server on another port (the data server never sees an Authorization header, credentials never
 printed), a .netrc readable by others refused, and a bearer token sent only to the data host.
+Earthdata's HTML answers with status 200 (login page, EULA page), with and without a size in
+the catalog: nothing kept, the message says which and what to do; a .partial holding such a
+page is discarded, not resumed.
 """
 
 import hashlib
@@ -21,9 +24,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from catalog_server import TestServer  # noqa: E402
+from catalog_server import LOGIN_PAGE, TestServer  # noqa: E402
 
 SIZE = 2_000_000
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def umm(name, data, url):
@@ -59,7 +63,9 @@ def main():
             os.mkdir(src)
             server.data_dir = src
             names = [f"ATL06_2024010700000{i}_0{i}012210_006_01.h5" for i in range(7)]
-            blobs = {n: rng.randbytes(SIZE + 1000 * i) for i, n in enumerate(names)}
+            # HDF5 files as far as fetch can tell: the signature, then random bytes.
+            blobs = {n: HDF5_SIGNATURE + rng.randbytes(SIZE + 1000 * i)
+                     for i, n in enumerate(names)}
             for n, b in blobs.items():
                 with open(os.path.join(src, n), "wb") as stream:
                     stream.write(b)
@@ -125,6 +131,34 @@ def main():
             checks.check(rc == 1 and "differs from the catalog" in text and
                          not os.path.exists(os.path.join(cache3, names[5])),
                          f"wrong checksum: rc {rc}:\n{text}")
+
+            # Earthdata's HTML answers with status 200 (login failed, EULA not accepted):
+            # nothing kept, the message says what happened and what to do. With and without a
+            # size in the catalog (without one, the page used to become the granule).
+            def no_size(items):
+                for item in items:
+                    del item["umm"]["DataGranule"]["ArchiveAndDistributionInformation"][0][
+                        "SizeInBytes"]
+                    del item["umm"]["DataGranule"]["ArchiveAndDistributionInformation"][0][
+                        "Checksum"]
+            cache6 = os.path.join(tmp, "cache6")
+            for page, want in (("loginpage", "Earthdata Login page"),
+                               ("eulapage", "accept_eula?eula_id=NSIDC_EULA")):
+                for tamper in (None, no_size):
+                    cat6 = catalog_for(page, [names[1]], os.path.join(tmp, "html.json"), tamper)
+                    rc, text = fetch(cat6, cache6, ["--retries", "2"])
+                    left = os.listdir(cache6) if os.path.isdir(cache6) else []
+                    checks.check(rc == 1 and want in text and "then rerun" in text and not left,
+                                 f"{page} (size {'no' if tamper else 'yes'}): rc {rc}, cache "
+                                 f"{left}:\n{text}")
+            # A .partial holding such a page is discarded, not resumed into HTML + granule.
+            cat7 = catalog_for("data", [names[2]], os.path.join(tmp, "resume.json"), no_size)
+            with open(os.path.join(cache6, names[2] + ".partial"), "wb") as stream:
+                stream.write(LOGIN_PAGE)
+            rc, text = fetch(cat7, cache6)
+            got = open(os.path.join(cache6, names[2]), "rb").read() if rc == 0 else b""
+            checks.check(rc == 0 and got == blobs[names[2]] and "discarded" in text,
+                         f"HTML .partial resumed: rc {rc}, {len(got)} bytes:\n{text}")
 
             # Earthdata Login redirect flow with .netrc, URS on its own port.
             server.urs, urs.urs_user = urs, ("alice", "s3cret-pw")

@@ -7,10 +7,16 @@ links. Faults: 500, 429 + Retry-After, a dropped connection, a response slower t
 timeout (all retried), malformed JSON (reported, no catalog left). Checks: every page followed,
 no granule lost or duplicated, footprints parsed (UMM GPolygons lon/lat), cells of every
 footprint vertex (healpy, independently) in the granule's cells, query parameters as sent.
+Integrity (issue 15): credentials inside --stac-url / --cmr-url appear in no catalog or
+message; --cycle N sends the cycle's granule-name pattern and, on a replay of the recorded UMM
+granules plus one item per real granule file, keeps every granule of the cycle and no other;
+a granule starting exactly at --end is left out.
 """
 
+import copy
 import json
 import os
+import re
 import sys
 import urllib.parse
 
@@ -62,6 +68,39 @@ def stac_item(i):
                                 "file:size": 10 + i}}, "links": []}
 
 
+def name_cycle(item):
+    name = item["umm"]["DataGranule"]["Identifiers"][0]["Identifier"]
+    return int(re.search(r"_\d{14}_\d{4}(\d\d)\d\d_", name).group(1))
+
+
+def replay_items(responses):
+    """The recorded UMM granules, plus one item per real granule file named like it."""
+    items = []
+    for product in ("atl06", "atl03", "atl08"):
+        for item in load(os.path.join(responses, f"earthaccess_{product}_umm.json"))["items"]:
+            url = next(u["URL"] for u in item["umm"]["RelatedUrls"] if u["Type"] == "GET DATA")
+            item["umm"]["DataGranule"]["Identifiers"] = [{
+                "Identifier": os.path.basename(url), "IdentifierType": "ProducerGranuleId"}]
+            items.append(item)
+    template = load(os.path.join(responses, "earthaccess_atl06_umm.json"))["items"][0]
+    real = os.path.join(os.path.dirname(responses), "real")
+    for name in sorted(os.listdir(real)):
+        m = re.match(r"(?:processed_)?(ATL06_(\d{14})_\d{8}_\d{3}_\d\d)\.h5$", name)
+        if not m:
+            continue
+        item = copy.deepcopy(template)
+        t = m.group(2)
+        iso = f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}.000Z"
+        item["meta"]["concept-id"] = f"G-{m.group(1)}"
+        item["umm"]["GranuleUR"] = m.group(1) + ".h5"
+        item["umm"]["TemporalExtent"]["RangeDateTime"] = {"BeginningDateTime": iso,
+                                                         "EndingDateTime": iso}
+        item["umm"]["DataGranule"]["Identifiers"] = [{"Identifier": m.group(1) + ".h5",
+                                                      "IdentifierType": "ProducerGranuleId"}]
+        items.append(item)
+    return items
+
+
 def load(path):
     with open(path, encoding="utf-8") as stream:
         return json.load(stream)
@@ -94,8 +133,9 @@ def main():
                 asks = [e for e in server.requests_to(path) if e[3] == 200 and e[4] == "ok"]
                 checks.check(len(asks) == 3, f"{len(asks)} successful page requests, expected 3")
                 q = urllib.parse.parse_qs(urllib.parse.urlsplit(asks[0][1]).query)
-                checks.check(q.get("temporal[]") == ["2024-01-06T00:00:00Z,2024-04-06T00:00:00Z"],
-                             f"cycle 22 window sent as {q.get('temporal[]')}")
+                checks.check(q.get("readable_granule_name[]") ==
+                             ["ATL06*_??????????????_????22??_*"] and "temporal[]" not in q,
+                             f"cycle 22 sent as {q}")
                 checks.check(q.get("bounding_box") == ["170,-88,-170,-55"],
                              f"antimeridian bbox sent as {q.get('bounding_box')}")
                 checks.check(asks[1][2].get("CMR-Search-After") == '["healgrid", 2000]',
@@ -180,6 +220,55 @@ def main():
                     # Footprints across the antimeridian stay small (the short way).
                     widths = [len(g["cells"]) for g in cat["granules"]]
                     checks.check(max(widths) < 20, f"STAC {kind}: footprint cells {widths}")
+            # 7. Credentials in URLs: never in the catalog, an error message or a log line.
+            stac = server.url.replace("http://", "http://bob:pa%2Fss%40word@") + "/stac/get"
+            rc, text = resolve(["--source", "stac", "--stac-url", stac, "--page-size", 3,
+                                "--output", out])
+            endpoint = load(out)["endpoint"] if rc == 0 else ""
+            checks.check(rc == 0 and "pa%2Fss" not in endpoint and "bob" not in endpoint
+                         and "pa%2Fss" not in text,
+                         f"STAC credentials kept: rc {rc}, endpoint {endpoint!r}:\n{text}")
+            for bad in (["--cmr-url", "http://carol:hunter2@127.0.0.1:9/cmr", "--retries", 1],
+                        ["--cmr-url", "ftp://carol:hunter2@example.invalid/cmr"],
+                        ["--source", "stac", "--stac-url",
+                         "http://carol:hunter2@127.0.0.1:9/stac", "--retries", 1]):
+                rc, text = resolve(bad + ["--output", bad_out])
+                checks.check(rc != 0 and "hunter2" not in text and "carol" not in text,
+                             f"credentials in an error message (rc {rc}):\n{text}")
+
+            # 8. --cycle: the request carries the cycle's granule-name pattern (CMR has no cycle
+            # parameter for ICESat-2: cycle[] searches Track data, which these granules lack),
+            # and a replay of real recorded responses keeps every granule of the cycle and no
+            # other. The replayed items: the recorded earthaccess UMM granules (ATL06 and ATL08
+            # cycle 2, ATL03 cycle 17) and one per real granule file (cycles 1, 2, 3), each
+            # item the recorded ATL06 one with the real file's name and acquisition time.
+            replay = replay_items(responses)
+            server.cmr_items = replay
+            for cycle in (1, 2, 3, 17):
+                server.log.clear()
+                rc, text = resolve(["--cmr-url", f"{server.url}/cmr/gen", "--cycle", cycle,
+                                    "--output", out])
+                if not checks.check(rc == 0, f"--cycle {cycle} exited {rc}:\n{text}"):
+                    continue
+                got = sorted(g["name"] for g in load(out)["granules"])
+                want = sorted(i["umm"]["DataGranule"]["Identifiers"][0]["Identifier"]
+                              for i in replay if name_cycle(i) == cycle)
+                checks.check(got == want and want, f"--cycle {cycle}: {got}, expected {want}")
+                q = urllib.parse.parse_qs(urllib.parse.urlsplit(server.log[0][1]).query)
+                checks.check(q.get("readable_granule_name[]") ==
+                             [f"ATL06*_??????????????_????{cycle:02d}??_*"] and
+                             q.get("options[readable_granule_name][pattern]") == ["true"] and
+                             "temporal[]" not in q, f"--cycle {cycle} request: {q}")
+
+            # 9. --end is exclusive: a granule starting exactly at --end is left out.
+            server.cmr_items = [umm_item(i) for i in range(3)]
+            server.cmr_items[1]["umm"]["TemporalExtent"]["RangeDateTime"][
+                "BeginningDateTime"] = "2024-01-08T00:00:00.000Z"
+            rc, text = resolve(["--cmr-url", f"{server.url}/cmr/gen", "--start", "2024-01-07",
+                                "--end", "2024-01-08", "--output", out])
+            ids = sorted(g["id"] for g in load(out)["granules"]) if rc == 0 else []
+            checks.check(ids == ["G0000000-TEST", "G0000002-TEST"],
+                         f"--end inclusive: rc {rc}, granules {ids}:\n{text}")
     finally:
         server.stop()
     checks.finish()

@@ -146,7 +146,9 @@ def main():
                                      f"{var} differs from the full run on the planned cells")
             # The query given to run directly: rank 0 resolves, the catalog lands beside OUT.
             direct = os.path.join(tmp, "direct.nc")
-            if common.run_healgrid_ok(["--cmr-url", f"{server.url}/cmr/gen", "--bbox",
+            # Credentials inside the URL reach neither the output's history nor the catalog.
+            secret_url = server.url.replace("http://", "http://alice:s3cr%40t@") + "/cmr/gen"
+            if common.run_healgrid_ok(["--cmr-url", secret_url, "--bbox",
                                        "-180,-90,180,-82", "--cache-dir", cache, "--output",
                                        direct, "-q"], 2, checks, "run with a query"):
                 beside = os.path.join(tmp, "direct.catalog.json")
@@ -155,6 +157,13 @@ def main():
                              and attrs.get("healgrid_catalog_sha256") ==
                              hashlib.sha256(open(beside, "rb").read()).hexdigest(),
                              f"run with a query: catalog {beside} not named by the output")
+                history = str(attrs.get("history"))
+                endpoint = json.load(open(beside, encoding="utf-8"))["endpoint"]
+                checks.check("s3cr" not in history and "alice" not in history
+                             and "***@127.0.0.1" in history,
+                             f"credentials of --cmr-url in history: {history}")
+                checks.check("s3cr" not in endpoint and "alice" not in endpoint,
+                             f"credentials of --cmr-url in the catalog's endpoint: {endpoint}")
     finally:
         server.stop()
     checks.finish()

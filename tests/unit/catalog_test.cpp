@@ -2,11 +2,14 @@
 // responses, footprint and area cells (antimeridian, poles), catalog files and .netrc rules.
 #include "healgrid/catalog/catalog.hpp"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -53,9 +56,11 @@ TEST(Checksum, KnownAnswers) {
 }
 
 TEST(GranuleQuery, CycleWindowsAndNames) {
-  EXPECT_EQ(icesat2_cycle_window(1).first, "2018-10-13T00:00:00Z");
-  EXPECT_EQ(icesat2_cycle_window(1).second, "2019-01-12T00:00:00Z");
-  EXPECT_EQ(icesat2_cycle_window(22).first, "2024-01-06T00:00:00Z");  // python datetime
+  // Cycle 22: 2023-12-18T20:06Z .. 2024-03-18T15:45Z, a day wider each side.
+  EXPECT_EQ(icesat2_cycle_window(22).first, "2023-12-17T20:06:27Z");
+  EXPECT_EQ(icesat2_cycle_window(22).second, "2024-03-19T15:45:14Z");
+  EXPECT_EQ(icesat2_cycle_name_pattern("ATL06", 3), "ATL06*_??????????????_????03??_*");
+  EXPECT_THROW(icesat2_cycle_window(0), std::invalid_argument);
   const auto f = parse_granule_name("dir/processed_ATL06_20190221121851_08410203_005_01.h5");
   ASSERT_TRUE(f);
   EXPECT_EQ(f->rgt, 841);
@@ -71,6 +76,106 @@ TEST(GranuleQuery, CycleWindowsAndNames) {
   EXPECT_FALSE(passes_name_filters(q, "not_a_granule.h5"));
   EXPECT_EQ(parse_int_list("1,5-7", "--rgt"), (std::vector<int>{1, 5, 6, 7}));
   EXPECT_THROW(parse_bbox("10,20,30"), std::invalid_argument);
+}
+
+std::time_t utc_seconds(const std::string& yyyymmddhhmmss) {
+  std::tm tm{};
+  std::sscanf(yyyymmddhhmmss.c_str(), "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+              &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return timegm(&tm);
+}
+
+std::time_t iso_seconds(const std::string& iso) {
+  std::string digits;
+  for (const char c : iso)
+    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+  return utc_seconds(digits.substr(0, 14));
+}
+
+// Every real granule name (../shared/data/real, and the recorded CMR responses): its cycle's
+// window holds the granule and the whole cycle around it. Model-free bounds: an RGT lasts at
+// least 90.5 days / 1387, so the cycle began at most (rgt - 1) RGTs before the granule and
+// ends at least (1387 - rgt) RGTs after it. The old window (2018-10-13 + 91 (N - 1) days)
+// starts cycle 3 on 2019-04-13, after RGT 277's granule of 2019-04-16 minus 18 days.
+TEST(GranuleQuery, CycleWindowsHoldEveryRealGranuleAndItsCycle) {
+  const std::string real = kResponses + "/../real";
+  std::vector<std::string> names = {"ATL06_20190221121851_08410203_005_01.h5"};  // earthaccess
+  for (const char* file : {"/earthaccess_atl03_umm.json", "/earthaccess_atl08_umm.json"}) {
+    std::ifstream in(kResponses + file);
+    if (!in) GTEST_SKIP() << "recorded responses absent: " << kResponses;
+    for (const auto& g : parse_cmr_umm_page(nlohmann::json::parse(in))) names.push_back(g.name);
+  }
+  DIR* dir = opendir(real.c_str());
+  if (!dir) GTEST_SKIP() << "real granules absent: " << real;
+  while (const dirent* e = readdir(dir)) names.push_back(e->d_name);
+  closedir(dir);
+  const double shortest_rgt = 90.5 * 86400 / 1387;
+  int checked = 0, cycles_after_1 = 0;
+  for (const auto& name : names) {
+    const auto f = parse_granule_name(name);
+    if (!f) continue;
+    const auto [start, end] = icesat2_cycle_window(f->cycle);
+    const std::time_t t = utc_seconds(f->start);
+    EXPECT_LE(iso_seconds(start), t - (f->rgt - 1) * shortest_rgt) << name << " " << start;
+    EXPECT_GE(iso_seconds(end), t + (1387 - f->rgt) * shortest_rgt) << name << " " << end;
+    GranuleQuery q;
+    q.start = start;
+    q.end = end;
+    q.cycles = {f->cycle};
+    const auto& d = f->start;  // YYYYMMDDhhmmss
+    const auto iso = d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" +
+                     d.substr(8, 2) + ":" + d.substr(10, 2) + ":" + d.substr(12, 2) + "Z";
+    EXPECT_TRUE(in_time_window(q, iso, "")) << name;
+    EXPECT_TRUE(passes_name_filters(q, name)) << name;
+    ++checked;
+    cycles_after_1 += f->cycle > 1;
+  }
+  EXPECT_GE(checked, 15);
+  EXPECT_GE(cycles_after_1, 10);
+}
+
+TEST(GranuleQuery, EndIsExclusive) {
+  GranuleQuery q;
+  q.start = "2019-02-21T00:00:00Z";
+  q.end = "2019-02-22T00:00:00Z";
+  EXPECT_FALSE(in_time_window(q, "2019-02-22T00:00:00Z", "2019-02-22T00:05:00Z"));  // at end
+  EXPECT_FALSE(in_time_window(q, "2019-02-22T00:00:00.000Z", "2019-02-22T00:05:00.000Z"));
+  EXPECT_TRUE(in_time_window(q, "2019-02-21T23:59:59.999Z", "2019-02-22T00:05:00Z"));
+  EXPECT_TRUE(in_time_window(q, "2019-02-20T23:58:00Z", "2019-02-21T00:00:00Z"));  // at start
+  EXPECT_FALSE(in_time_window(q, "2019-02-20T23:50:00Z", "2019-02-20T23:59:59Z"));
+  EXPECT_TRUE(in_time_window(GranuleQuery{}, "2019-02-22T00:00:00Z", ""));
+}
+
+TEST(CmrQuery, CycleSentAsGranuleNamePatternAndRingsCounterClockwise) {
+  GranuleQuery q;
+  q.cycles = {3};
+  const Ring clockwise{{-50, 70}, {-49, 70}, {-49, 69}, {-50, 69}, {-50, 70}};
+  q.polygon = {clockwise};
+  const auto url = cmr_search_url(q, "https://cmr.example", 2000);
+  EXPECT_NE(url.find("&readable_granule_name%5B%5D=ATL06%2A_%3F%3F%3F%3F%3F%3F%3F%3F%3F%3F%3F%3F%3F"
+                     "%3F_%3F%3F%3F%3F03%3F%3F_%2A"),
+            std::string::npos)
+      << url;
+  EXPECT_NE(url.find("&options%5Breadable_granule_name%5D%5Bpattern%5D=true"), std::string::npos);
+  EXPECT_EQ(url.find("temporal"), std::string::npos) << url;
+  // Sent reversed: -50,70 -50,69 -49,69 -49,70 -50,70 (counter-clockwise).
+  EXPECT_NE(url.find("&polygon%5B%5D=-50%2C70%2C-50%2C69%2C-49%2C69%2C-49%2C70%2C-50%2C70"),
+            std::string::npos)
+      << url;
+  // Already counter-clockwise, and across the antimeridian: kept as given.
+  const Ring across{{179, -70}, {-179, -70}, {-179, -69}, {179, -69}, {179, -70}};
+  const auto kept = counter_clockwise(across);
+  ASSERT_EQ(kept.size(), across.size());
+  EXPECT_EQ(kept[1].lon, -179);
+  const auto flipped = counter_clockwise(Ring(across.rbegin(), across.rend()));
+  EXPECT_EQ(flipped[1].lon, -179);
+  EXPECT_EQ(url_for_log("https://alice:p@ss@cmr.example/search?token=x"),
+            "https://cmr.example/search");
+  EXPECT_EQ(url_for_log("https://cmr.example/a@b"), "https://cmr.example/a@b");
+  const auto body = stac_search_body(q, "ATL06_006", 10);
+  EXPECT_EQ(body["intersects"]["coordinates"][0][0][1], nlohmann::json({-50, 69}));
 }
 
 TEST(CmrResponses, RecordedGranulesJsonFeed) {

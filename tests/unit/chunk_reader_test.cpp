@@ -97,6 +97,47 @@ TEST_F(ChunkReaderTest, UnsupportedLayoutsAreDeclined) {
   EXPECT_TRUE(ChunkReader(plain.get()).supported());
 }
 
+// Chunks never written read as the fill value (set, or the default zero), as H5Dread does.
+TEST_F(ChunkReaderTest, UnwrittenChunksReadAsTheFillValue) {
+  for (const bool set_fill : {true, false}) {
+    const hsize_t n = 5000, chunk = 1000, maxdim = H5S_UNLIMITED;
+    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Pset_chunk(dcpl.get(), 1, &chunk);
+    H5Pset_shuffle(dcpl.get());
+    H5Pset_deflate(dcpl.get(), 6);
+    const float fill = 3.4028235e38f;
+    if (set_fill) H5Pset_fill_value(dcpl.get(), H5T_NATIVE_FLOAT, &fill);
+    H5Handle space(H5Screate_simple(1, &n, &maxdim), H5Sclose);
+    const std::string name = set_fill ? "with_fill" : "default_fill";
+    H5Handle ds(H5Dcreate2(file_.get(), name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                           dcpl.get(), H5P_DEFAULT),
+                H5Dclose);
+    // Write chunks 0 and 3 only (rows 0..999 and 3000..3999).
+    std::vector<float> values(chunk);
+    for (hsize_t i = 0; i < chunk; ++i) values[i] = 100.0f + static_cast<float>(i);
+    for (const hsize_t first : {hsize_t{0}, hsize_t{3000}}) {
+      H5Handle fs(H5Dget_space(ds.get()), H5Sclose);
+      H5Sselect_hyperslab(fs.get(), H5S_SELECT_SET, &first, nullptr, &chunk, nullptr);
+      H5Handle ms(H5Screate_simple(1, &chunk, nullptr), H5Sclose);
+      ASSERT_GE(
+          H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, ms.get(), fs.get(), H5P_DEFAULT, values.data()), 0);
+    }
+    H5Fflush(file_.get(), H5F_SCOPE_GLOBAL);
+    const hsize_t offset = 1000;
+    haddr_t address = 0;
+    ASSERT_GE(H5Dget_chunk_info_by_coord(ds.get(), &offset, nullptr, &address, nullptr), 0);
+    ASSERT_EQ(address, HADDR_UNDEF) << "chunk 1 must be unallocated for this test";
+    ChunkReader reader(ds.get());
+    ASSERT_TRUE(reader.supported()) << name;
+    std::vector<double> got(n);
+    reader.read(0, n, got.data());  // used to throw "chunk 1 is not stored"
+    const auto want = h5read(ds.get(), 0, n);
+    EXPECT_EQ(got, want) << name;
+    EXPECT_EQ(got[1500], set_fill ? static_cast<double>(fill) : 0.0) << name;
+    EXPECT_EQ(got[3001], 101.0) << name;
+  }
+}
+
 TEST_F(ChunkReaderTest, CorruptChunkThrows) {
   auto ds = make("x", H5T_IEEE_F64LE, 100, 50, true, 6);
   // Overwrite chunk 1 with garbage that is not a deflate stream, keeping the filter mask.

@@ -122,6 +122,33 @@ TEST(Config, Statistics) {
   EXPECT_NE(err.find("reserved"), std::string::npos) << err;
 }
 
+TEST(Config, DuplicateKeysAtAnyDepthNameKeyAndBothLines) {
+  // Top level: yaml-cpp would use the first `product`, another reader the second.
+  auto err = error_of("product: A\ntitle: t\nproduct: B\n");
+  EXPECT_NE(err.find("test.yaml:3: product: key given twice (lines 1 and 3)"), std::string::npos)
+      << err;
+  // Nested mapping.
+  err = error_of(shipped_with("child_order: 12", "child_order: 12\n  child_order: 9"));
+  EXPECT_NE(err.find("grid.child_order: key given twice (lines 27 and 28)"), std::string::npos)
+      << err;
+  // Inside a flow mapping of a list item.
+  err =
+      error_of(shipped_with("name: h_max, function: max", "name: h_max, function: max, name: h_x"));
+  EXPECT_NE(err.find("statistics[2].name: key given twice"), std::string::npos) << err;
+  // The same key in two different mappings is fine.
+  EXPECT_EQ(error_of(read_file(kShipped)), "");
+}
+
+TEST(Config, StatisticNamesNetcdfRefusesOrTheOutputUsesAreRefusedAtLoad) {
+  for (const char* bad : {"h/mean", "1h", "_h", "h mean", "granules", "crs", "granule_status",
+                          "time", "name_strlen"}) {
+    const auto err = error_of(shipped_with("name: h_max", std::string("name: \"") + bad + "\""));
+    EXPECT_NE(err.find("statistics[2].name: '" + std::string(bad) + "'"), std::string::npos)
+        << bad << ": " << err;
+  }
+  EXPECT_EQ(error_of(shipped_with("name: h_max", "name: h.max-2")), "");
+}
+
 TEST(Config, FiltersAndYamlErrors) {
   auto err = error_of(shipped_with("op: \"==\"", "op: \"=~\""));
   EXPECT_NE(err.find("filters[0].op: unknown operator '=~'"), std::string::npos) << err;

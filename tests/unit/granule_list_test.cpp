@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace healgrid {
 namespace {
@@ -49,6 +51,46 @@ TEST_F(GranuleListTest, DirectoriesFilesAndGlobsSortedByName) {
 TEST_F(GranuleListTest, DuplicatesDropped) {
   const auto g = resolve_inputs({dir_ + "/b", dir_ + "/b/ATL06_1.h5"});
   EXPECT_EQ(g.size(), 2u);
+}
+
+TEST_F(GranuleListTest, SameFileAnySpellingIsUsedOnce) {
+  ASSERT_EQ(symlink((dir_ + "/b/ATL06_1.h5").c_str(), (dir_ + "/a/link_to_1.h5").c_str()), 0);
+  ASSERT_EQ(link((dir_ + "/b/ATL06_2.h5").c_str(), (dir_ + "/a/hard_2.h5").c_str()), 0);
+  const auto g = resolve_inputs({dir_ + "/b/ATL06_1.h5", dir_ + "/b/./ATL06_1.h5",
+                                 dir_ + "//b/../b/ATL06_1.h5", dir_ + "/a", dir_ + "/b"});
+  std::vector<std::string> names;
+  for (const auto& x : g) names.push_back(x.name);
+  // a/: ATL06_3.h5, hard_2.h5 (= b/ATL06_2.h5), link_to_1.h5 (= b/ATL06_1.h5), x.hdf5.
+  EXPECT_EQ(names, (std::vector<std::string>{"ATL06_1.h5", "ATL06_2.h5", "ATL06_3.h5", "x.hdf5"}));
+}
+
+TEST_F(GranuleListTest, SameNameInTwoDirectories) {
+  touch("c/ATL06_1.h5", 20);  // same name and bytes as b/ATL06_1.h5: a copy, used once
+  auto g = resolve_inputs({dir_ + "/b", dir_ + "/c"});
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0].path, dir_ + "/b/ATL06_1.h5");
+  std::ofstream(dir_ + "/c/ATL06_1.h5") << std::string(19, 'x') << 'y';  // same size, new bytes
+  try {
+    resolve_inputs({dir_ + "/c", dir_ + "/b"});
+    FAIL() << "two different granules of one name were accepted";
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("granule ATL06_1.h5 is given twice with different content: " + dir_ +
+                       "/b/ATL06_1.h5 and " + dir_ + "/c/ATL06_1.h5"),
+              std::string::npos)
+        << msg;
+  }
+}
+
+TEST_F(GranuleListTest, CredentialsInAnInputAreNotShown) {
+  try {
+    resolve_inputs({"https://alice:s3cret@data.example/ATL06_1.h5"});
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("https://***@data.example/ATL06_1.h5"), std::string::npos) << msg;
+  }
 }
 
 TEST_F(GranuleListTest, ErrorsNameThePath) {

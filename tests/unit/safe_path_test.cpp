@@ -71,6 +71,9 @@ TEST(Redact, UserInfoQueryAndHeaders) {
   EXPECT_EQ(redact_credentials("{\"access_token\": \"eyJ0\", \"expires\": 3600}"),
             "{\"access_token\": \"***\", \"expires\": 3600}");
   EXPECT_EQ(redact_credentials("password=p@ss word"), "password=*** word");
+  // A password holding '@': nothing of it is left.
+  EXPECT_EQ(redact_credentials("--cmr-url=https://alice:p@ss@cmr.example/search"),
+            "--cmr-url=https://***@cmr.example/search");
   const std::string plain = "granule /data/ATL06_x.h5 rows 0..10: 3 points";
   EXPECT_EQ(redact_credentials(plain), plain);
 }

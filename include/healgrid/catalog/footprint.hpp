@@ -35,6 +35,10 @@ std::vector<std::int64_t> footprint_cells(const std::vector<Ring>& rings, int or
 std::vector<std::int64_t> area_cells(const std::vector<Ring>& rings, int order,
                                      LatitudeConvention convention);
 Ring bbox_ring(const BoundingBox& box);
+// The ring with its vertices counter-clockwise (seen from above, lon east / lat north), as CMR
+// and RFC 7946 want outer rings: reversed when its signed lon/lat area is negative. Longitudes
+// are unwrapped along the ring first, so a ring across the antimeridian keeps its orientation.
+Ring counter_clockwise(const Ring& ring);
 
 // CMR granules.json polygons: "lat lon lat lon ..." (one ring). Throws std::invalid_argument.
 Ring parse_cmr_polygon_string(const std::string& text);

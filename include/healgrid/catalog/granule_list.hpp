@@ -21,8 +21,12 @@ struct Granule {
 };
 
 // A directory contributes its *.h5, *.hdf5 and *.he5 files (not recursive); a pattern with
-// * ? or [ is expanded by glob(3). Duplicates (same path) are dropped. Throws InputError naming
-// the path for a missing input, an unreadable directory, or a pattern matching nothing.
+// * ? or [ is expanded by glob(3). Each granule is used once: the same file reached twice
+// (d/G.h5 and d/./G.h5, a symlink, a hard link) or the same name with identical bytes in two
+// directories is kept once with a warning on stderr; the same name with different content in
+// two places throws InputError naming both paths. Throws InputError naming the path for a
+// missing input, an unreadable directory, or a pattern matching nothing. Paths in messages are
+// shown without URL credentials.
 std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs);
 
 }  // namespace healgrid

@@ -1,7 +1,7 @@
 // What `healgrid resolve` asks a catalog server for: a collection (short name, version,
-// provider), a time window (dates, or an ICESat-2 cycle: cycle 1 starts 2018-10-13, each lasts
-// 91 days), an area (bbox or GeoJSON polygon) and optional RGT / cycle / region filters applied
-// to the granule file name (ATLxx_YYYYMMDDhhmmss_ttttccrr_vvv_nn.h5).
+// provider), a time window [start, end), an area (bbox or GeoJSON polygon) and optional RGT /
+// cycle / region filters applied to the granule file name (ATLxx_YYYYMMDDhhmmss_ttttccrr_vvv_nn
+// .h5). An ICESat-2 cycle is selected by the cycle field of the granule names.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,8 +27,18 @@ struct GranuleQuery {
   std::vector<Ring> area_rings() const;  // the bbox as a ring, or the polygon
 };
 
-// The cycle's window [start, end) as ISO 8601 UTC.
+// A search window [start, end) as ISO 8601 UTC holding every granule of the cycle: the
+// cycle's start and end from real granule names (see the .cpp), a day wider each side. Not
+// exact at the edges: keep only granules named with the cycle (passes_name_filters).
 std::pair<std::string, std::string> icesat2_cycle_window(int cycle);
+// CMR readable_granule_name pattern of the cycle's granules ("ATL06*_??????????????_????22??_*"),
+// the way icepyx selects cycles; sent with options[readable_granule_name][pattern]=true.
+std::string icesat2_cycle_name_pattern(const std::string& short_name, int cycle);
+// False when a granule acquired over [time_start, time_end] lies outside the query's window
+// [start, end) ("--end" is exclusive: a granule starting exactly at it is left out). Times are
+// ISO 8601 UTC, fractions of seconds allowed; unparsable times pass.
+bool in_time_window(const GranuleQuery& query, const std::string& time_start,
+                    const std::string& time_end);
 
 struct GranuleNameFields {
   std::string product;  // "ATL06"

@@ -1,8 +1,10 @@
 // Fast reads of 1-D chunked datasets stored with deflate (and optionally shuffle), the layout
 // of every ICESat-2 granule: whole raw chunks come from H5Dread_chunk, are inflated with
 // libdeflate (2-3x faster than zlib on the same streams), unshuffled and converted to double
-// here. Datasets with any other layout, filter or type are not `supported` and the caller
-// reads them with H5Dread.
+// here. A chunk never written (HDF5 allocates chunks as they are written) reads as the
+// dataset's fill value, as H5Dread returns it. Datasets with any other layout, filter
+// (fletcher32, szip, scaleoffset, n-bit, plugins...), type or an undefined fill value are not
+// `supported` and the caller reads them with H5Dread.
 #pragma once
 
 #include <hdf5.h>
@@ -27,6 +29,7 @@ class ChunkReader {
  private:
   enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
   void decode_chunk(std::uint64_t index);
+  void fill_chunk();  // chunk_ = the fill value in every row
 
   hid_t dataset_;
   bool supported_ = false;
@@ -36,6 +39,7 @@ class ChunkReader {
   std::uint64_t chunk_rows_ = 0, rows_ = 0;
   std::uint64_t decoded_index_ = UINT64_MAX;  // the chunk now in `chunk_`
   std::vector<unsigned char> raw_, inflated_, chunk_;
+  std::vector<unsigned char> fill_element_;  // one element of the fill value, file byte order
 };
 
 }  // namespace healgrid

@@ -1,0 +1,39 @@
+// How big the output is before anything is allocated: every parent cell with data is written
+// with all its 4^(child_order - parent_order) child cells, so a deep child order multiplies the
+// output (child 22 over parent 6: 4.3 billion cells per parent cell) and used to end in
+// std::bad_alloc hours into a run. The estimate is pure arithmetic (unit-tested); the memory
+// budget is measured once per run.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "healgrid/config/pipeline_config.hpp"
+
+namespace healgrid {
+
+struct OutputEstimate {
+  std::int64_t cells_per_parent = 0;
+  std::int64_t parents = 0;         // parent cells with data (written)
+  double cells = 0;                 // parents * cells_per_parent
+  std::int64_t bytes_per_cell = 0;  // 4 per statistic + 8 for the cell id
+  double file_bytes = 0;            // uncompressed size of the output's cell variables
+  double rank_bytes = 0;            // the busiest rank's output block in memory
+};
+
+// `parents` parent cells with data, at most `parents_on_one_rank` of them on one rank.
+OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parents,
+                               std::int64_t parents_on_one_rank);
+
+// "" when the busiest rank's block fits in `memory_per_rank_bytes`; else a message with the
+// figures and the keys to change (grid.child_order / --child-order, or more nodes).
+std::string output_memory_problem(const OutputEstimate& estimate, double memory_per_rank_bytes);
+
+// The memory of each rank's node (physical, or its cgroup's limit when lower: Slurm --mem,
+// containers) divided by the ranks on that node, the smallest over all ranks (collective on
+// `comm`: every rank gets the same figure, so all decide alike).
+double memory_per_rank_bytes(MPI_Comm comm);
+
+}  // namespace healgrid

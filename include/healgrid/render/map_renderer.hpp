@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/render/auto_projection.hpp"
 #include "healgrid/render/coastlines.hpp"
 #include "healgrid/render/colormap.hpp"
 #include "healgrid/render/healgrid_output.hpp"
@@ -112,9 +113,6 @@ struct ImageLayout {
   double scale_bar_km = 0;                             // 0: none
   std::vector<double> colorbar_ticks;                  // the labelled values
 };
-
-// The auto projection (see above) of data with these latitudes and longitudes (degrees).
-ProjectionSpec default_projection(const std::vector<double>& lon, const std::vector<double>& lat);
 
 // Percentile p in [0, 100] of sorted values, numpy's default (linear) interpolation.
 double percentile_sorted(const std::vector<double>& sorted, double p);

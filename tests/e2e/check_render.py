@@ -233,38 +233,46 @@ def check_order(checks, label, report, output):
 
 
 def coastline_cases(checks, tmp, output):
-    """Coastlines: a GSHHG ice-front vertex (decoded here) near the data lands on the pixel
-    pyproj predicts, and every pixel the coastlines change lies next to a projected segment."""
+    """Coastlines against GSHHG decoded here: the Ross ice front (level 5, solid) near 178 E,
+    78 S and the grounding line (level 6, dashed) of Pine Island Glacier near 100.7 W, 75.2 S."""
     if not os.path.exists(rr.GSHHG_LOW):
         checks.fail(f"{rr.GSHHG_LOW} is missing: scripts/install-deps.sh installs gmt-gshhg-low")
         return
     segments = rr.read_gshhg(rr.GSHHG_LOW)
-    ice = [(lon, lat) for level, lon, lat in segments if level == 5]
-    lon = np.concatenate([a for a, _ in ice])
-    lat = np.concatenate([b for _, b in ice])
-    # A vertex of the Ross ice front (~178 E, 78 S): a long, straight, well-known line.
-    pick = np.argmin(np.hypot((lon - 178.0) * np.cos(np.radians(78)), lat + 78.0))
+    coastline_vertex(checks, tmp, output, segments, "ice-front", 5, 178.0, -78.0, 1)
+    coastline_vertex(checks, tmp, output, segments, "grounding-line", 6, -100.7, -75.2, 2)
+
+
+def coastline_vertex(checks, tmp, output, segments, label, level, near_lon, near_lat, radius):
+    """The GSHHG vertex of `level` nearest (near_lon, near_lat) is drawn within `radius` pixels
+    of the pixel pyproj predicts (dashed lines may leave a gap), and every pixel the coastlines
+    change lies within 2.5 pixels of a projected segment."""
+    lines = [(lon, lat) for lev, lon, lat in segments if lev == level]
+    lon = np.concatenate([a for a, _ in lines])
+    lat = np.concatenate([b for _, b in lines])
+    lon = np.where(lon > 180, lon - 360, lon)
+    pick = np.argmin(np.hypot((lon - near_lon) * np.cos(np.radians(near_lat)), lat - near_lat))
     v_lon, v_lat = float(lon[pick]), float(lat[pick])
     bbox = f"{v_lon - 3:.6f},{v_lat - 0.6:.6f},{v_lon + 3:.6f},{v_lat + 0.6:.6f}"
     common_args = ["--size", "500", "--extent", bbox, "--no-graticule"]
-    with_png, without_png = os.path.join(tmp, "coast.png"), os.path.join(tmp, "nocoast.png")
-    report = render(checks, "coast", [output, "--png", with_png, "--coastlines", rr.GSHHG_LOW,
-                                      *common_args])
-    bare = render(checks, "no-coast", [output, "--png", without_png, "--coastlines", "none",
-                                       *common_args])
+    with_png, without_png = (os.path.join(tmp, f"{label}{k}.png") for k in ("", "-bare"))
+    report = render(checks, label, [output, "--png", with_png, "--coastlines", rr.GSHHG_LOW,
+                                    *common_args])
+    bare = render(checks, f"{label}-bare", [output, "--png", without_png, "--coastlines",
+                                            "none", *common_args])
     if report is None or bare is None:
         return
     a = rr.map_area(rr.load_png(with_png), report).astype(int)
     b = rr.map_area(rr.load_png(without_png), report).astype(int)
     changed = np.any(a != b, axis=2)
-    checks.check(changed.sum() > 200, f"coast: only {changed.sum()} pixels show coastlines")
+    checks.check(changed.sum() > 200, f"{label}: only {changed.sum()} pixels show coastlines")
     col, row = rr.forward_pixels(report, np.array([v_lon]), np.array([v_lat]))
     col, row = int(col[0]), int(row[0])
-    near = changed[max(0, row - 1):row + 2, max(0, col - 1):col + 2]
-    checks.check(near.any(), f"coast: nothing drawn at the GSHHG vertex ({v_lon:.4f}, "
+    near = changed[max(0, row - radius):row + radius + 1, max(0, col - radius):col + radius + 1]
+    checks.check(near.any(), f"{label}: nothing drawn at the GSHHG vertex ({v_lon:.4f}, "
                  f"{v_lat:.4f}), pixel (row {row}, col {col}) by pyproj")
     # Every changed pixel centre lies within 2.5 pixels of a projected segment (pyproj, in
-    # fractional pixels; pieces across the antimeridian of a world map are not drawn).
+    # fractional pixels).
     _, _, width, _ = report["map"]
     x_min, x_max, _, y_max = report["extent"]
     pixel = (x_max - x_min) / width
@@ -283,9 +291,9 @@ def coastline_cases(checks, tmp, output):
     t = np.clip(np.sum((q - a0) * d, axis=2) / np.maximum(np.sum(d * d, axis=1), 1e-12), 0, 1)
     dist = np.linalg.norm(q - (a0 + t[..., None] * d), axis=2).min(axis=1)
     far = int(np.count_nonzero(dist > 2.5))
-    checks.check(far == 0, f"coast: {far} of {rows.size} changed pixels are away from every "
+    checks.check(far == 0, f"{label}: {far} of {rows.size} changed pixels are away from every "
                  "GSHHG segment")
-    print(f"coast: {rows.size} coastline pixels, vertex ({v_lon:.4f}, {v_lat:.4f}) at pixel "
+    print(f"{label}: {rows.size} coastline pixels, vertex ({v_lon:.4f}, {v_lat:.4f}) at pixel "
           f"({row}, {col})")
 
 

@@ -32,6 +32,8 @@ find_package(CURL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 
-# Render stage: map projections (libproj-dev) and PNG output (libpng-dev).
+# Render stage: map projections (libproj-dev), PNG output (libpng-dev), antialiased text and
+# lines (libcairo2-dev, with fonts-dejavu-core through fontconfig).
 pkg_check_modules(PROJ REQUIRED IMPORTED_TARGET proj)
 find_package(PNG REQUIRED)
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)

@@ -18,8 +18,8 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
   libdeflate-dev zlib1g-dev  # zlib: the tests and microbenchmarks compare against it
   libbenchmark-dev
-  # render stage: projections (PROJ) and PNG images
-  libproj-dev libpng-dev
+  # render stage: projections (PROJ), PNG images, cairo with a Debian font, GSHHG coastlines
+  libproj-dev libpng-dev libcairo2-dev fonts-dejavu-core gmt-gshhg-low
   # test-side reference tools: independent numpy/healpy calculation and the xarray read check
   python3 python3-numpy python3-h5py python3-healpy python3-xarray python3-netcdf4 python3-yaml
   python3-pyproj python3-pil

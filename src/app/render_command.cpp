@@ -5,7 +5,9 @@
 #include <mpi.h>
 
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -16,6 +18,7 @@
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
 #include "healgrid/render/cli_values.hpp"
+#include "healgrid/render/coastlines.hpp"
 #include "healgrid/render/healgrid_output.hpp"
 #include "healgrid/render/map_renderer.hpp"
 #include "healgrid/util/mpi_util.hpp"
@@ -30,11 +33,16 @@ Each map pixel is inverse-projected (PROJ) to longitude/latitude, converted with
 latitude convention and looked up by HEALPix cell id: exact at any size. Cells without data are
 drawn light grey, outside the projection's domain white. The colour range defaults to the 2nd to
 98th percentile of the cells with data (symmetric about 0 with a diverging colormap).
-Negative numbers may follow --extent and --range directly (--extent -60,72,-30,84).
+Continental maps of fine grids are drawn at a coarser HEALPix order (cells at least 3 pixels
+wide): counts summed, min/max of the children, other statistics as count-weighted means.
+Coastlines (with Antarctica's ice front, and its grounding line dashed) come from GSHHG
+(Debian gmt-gshhg-low). Negative numbers may follow --extent and --range directly
+(--extent -60,72,-30,84).
 )";
 
 struct Parsed {
   std::string input, png;
+  std::string coastline_note;  // why there are no coastlines, when auto found none
   RenderOptions options;
   bool help = false;
 };
@@ -42,7 +50,8 @@ struct Parsed {
 // Returns 0, or 2 with `error` set.
 int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& error,
           std::string& help) {
-  std::string projection = "auto", size = "1000", extent = "auto", range;
+  std::string projection = "auto", size = "1000", extent = "auto", range, order = "auto";
+  std::string coastlines = "auto";
   bool no_graticule = false;
   po::options_description d("healgrid render options");
   // clang-format off
@@ -53,9 +62,10 @@ int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& er
     ("var", po::value<std::string>(&out.options.variable)->default_value("h_mean"),
      "variable to draw: any variable on the cell_ids dimension")
     ("projection", po::value<std::string>(&projection)->default_value("auto"),
-     "south-polar-stereo (EPSG:3031), north-polar-stereo (EPSG:3413), mollweide, plate-carree;"
-     " auto: polar stereographic when all data are beyond 45 degrees of one hemisphere, else "
-     "mollweide")
+     "south-polar-stereo (EPSG:3031), north-polar-stereo (EPSG:3413), mollweide, plate-carree,"
+     " laea (Lambert azimuthal equal-area centred on the data); auto: polar stereographic when"
+     " all data are beyond 45 degrees of one hemisphere, mollweide for data spanning more than"
+     " 100 degrees of latitude or 150 of longitude, else laea")
     ("size", po::value<std::string>(&size)->default_value("1000"),
      "map area in pixels: WIDTH (height from the extent) or WIDTHxHEIGHT")
     ("extent", po::value<std::string>(&extent)->default_value("auto"),
@@ -65,7 +75,13 @@ int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& er
     ("cmap", po::value<std::string>(&out.options.colormap)->default_value("viridis"),
      "viridis, cividis or rdbu_r (diverging: blue low, red high)")
     ("log", po::bool_switch(&out.options.log_scale), "logarithmic colour scale (e.g. --var count)")
-    ("no-graticule", po::bool_switch(&no_graticule), "leave out the latitude/longitude lines");
+    ("no-graticule", po::bool_switch(&no_graticule), "leave out the latitude/longitude lines")
+    ("order", po::value<std::string>(&order)->default_value("auto"),
+     "HEALPix order to draw (0..the file's level); auto: the finest whose cells are at least 3 "
+     "pixels wide")
+    ("coastlines", po::value<std::string>(&coastlines)->default_value("auto"),
+     "GSHHG binned shoreline file (binned_GSHHS_[cli].nc), none, or auto: Debian's "
+     "/usr/share/gmt-gshhg/binned_GSHHS_i.nc for maps under 2500 km wide, else _l.nc");
   // clang-format on
   std::ostringstream h;
   h << "usage: [mpirun -np N] healgrid render OUT.nc --png MAP.png [options]\n\n"
@@ -102,6 +118,25 @@ int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& er
     }
     Colormap::named(out.options.colormap);  // validates the name
     out.options.graticule = !no_graticule;
+    if (order != "auto") {
+      const auto v = parse_numbers("--order", order, 1);
+      if (v[0] != std::floor(v[0]) || v[0] < 0 || v[0] > 29)
+        throw std::invalid_argument("--order: expected auto or an integer 0..29, got '" + order +
+                                    "'");
+      out.options.order = static_cast<int>(v[0]);
+    }
+    if (coastlines == "auto") {
+      out.options.coastlines_auto = true;
+      if (default_coastline_path().empty())
+        out.coastline_note =
+            "none: GSHHG not installed (Debian gmt-gshhg-low), or give "
+            "--coastlines PATH";
+    } else if (coastlines != "none") {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(coastlines, ec))
+        throw std::invalid_argument("--coastlines: no such file '" + coastlines + "'");
+      out.options.coastline_path = coastlines;
+    }
   } catch (const std::exception& e) {
     error = e.what();
     return 2;
@@ -118,7 +153,10 @@ void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long lo
               r.variable().name.c_str(), r.variable().long_name.c_str(),
               r.variable().units.empty() ? "" : ", ", r.variable().units.c_str(), m.cells_with_data,
               pixels);
-  std::printf("  projection: %s (%s)\n", to_string(m.projection), crs_definition(m.projection));
+  std::printf("  projection: %s (%s)\n", to_string(m.projection), m.crs.c_str());
+  std::printf("  order: %d of level %d (%s)%s%s, %zu cells drawn\n", m.order, m.level,
+              m.order_source.c_str(), m.coarsen_rule.empty() ? "" : ", ", m.coarsen_rule.c_str(),
+              m.cells_drawn);
   std::printf("  map area: x0=%d y0=%d width=%d height=%d pixels\n", L.map_x0, L.map_y0,
               m.map_width, m.map_height);
   std::printf("  extent: x_min=%.17g x_max=%.17g y_min=%.17g y_max=%.17g (projected metres)\n",
@@ -128,10 +166,22 @@ void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long lo
               p.options.log_scale ? "log" : "linear");
   std::printf("  colorbar: x0=%d y0=%d width=%d height=%d pixels\n", L.colorbar_x0, L.colorbar_y0,
               L.colorbar_width, L.colorbar_height);
+  std::printf("  colorbar ticks:");
+  for (double t : L.colorbar_ticks) std::printf(" %.17g", t);
+  std::printf("\n");
   if (p.options.graticule)
     std::printf("  graticule: %g deg latitude, %g deg longitude\n", m.lat_step, m.lon_step);
   else
     std::printf("  graticule: off\n");
+  if (!m.coastline_path.empty())
+    std::printf("  coastlines: %s, %d lines drawn\n", m.coastline_path.c_str(),
+                L.coastline_segments);
+  else
+    std::printf("  coastlines: %s\n", p.coastline_note.empty() ? "off" : p.coastline_note.c_str());
+  if (L.scale_bar_km > 0) std::printf("  scale bar: %g km\n", L.scale_bar_km);
+  for (const auto& box : L.inside_label_boxes)
+    std::printf("  graticule label inside: x0=%d y0=%d width=%d height=%d\n", box[0], box[1],
+                box[2], box[3]);
   std::printf("  seconds: read+plan %.2f, render %.2f, png %.2f\n", t_plan, t_render, t_png);
 }
 
@@ -210,6 +260,12 @@ int render_command(const std::vector<std::string>& args) {
       ImageLayout layout;
       const RasterImage image = renderer->compose(map_rgb, &layout);
       write_png(image, parsed.png);
+      for (const auto& warning : renderer->plan().warnings)
+        std::fprintf(stderr, "healgrid render: warning: %s\n", warning.c_str());
+      if (total_pixels == 0 && renderer->plan().cells_with_data > 0)
+        std::fprintf(stderr,
+                     "healgrid render: warning: no cell with data falls inside the map "
+                     "(check --extent and --projection)\n");
       report(parsed, *renderer, layout, total_pixels, mpi.size, t_plan, t_render,
              MPI_Wtime() - t0 - t_plan - t_render);
     } catch (const std::exception& e) {

@@ -87,6 +87,10 @@ GridVariable HealgridOutput::read_variable(const std::string& name) const {
   out.long_name = reader_.text_att(var, "long_name").value_or(name);
   out.units = reader_.text_att(var, "units").value_or("");
   out.type = reader_.var_type_name(var);
+  const std::string methods = reader_.text_att(var, "cell_methods").value_or("");
+  out.cell_method =
+      methods.substr(methods.find(':') == std::string::npos ? 0 : methods.find(':') + 1);
+  out.cell_method.erase(0, out.cell_method.find_first_not_of(' '));
   out.values = reader_.read_doubles(var);
   const auto fill = reader_.number_att(var, "_FillValue");
   if (fill && !std::isnan(*fill)) {

@@ -9,6 +9,9 @@
 #include <stdexcept>
 
 #include "healgrid/grid/latitude.hpp"
+#include "healgrid/render/auto_projection.hpp"
+#include "healgrid/render/axis_ticks.hpp"
+#include "healgrid/render/coarsen.hpp"
 
 namespace healgrid {
 namespace {
@@ -23,29 +26,20 @@ std::string format_number(double v) {
   return buf;
 }
 
-// Smallest candidate step giving at most max_lines lines over span.
-double nice_step(double span, double max_lines, const std::vector<double>& candidates) {
-  for (double c : candidates)
-    if (span / c <= max_lines) return c;
-  return candidates.back();
+constexpr double kAuthalicRadiusM = 6371007.2;
+
+// Side (square root of the area) of a HEALPix cell at `order`, metres.
+double cell_side_m(int order) {
+  return kAuthalicRadiusM * std::sqrt(4.0 * M_PI / (12.0 * std::ldexp(1.0, 2 * order)));
 }
 
-// Longitude span (degrees) covered by a set of longitudes: 360 minus the largest gap.
-double longitude_span(std::vector<double> lons) {
-  if (lons.size() < 2) return 0;
-  std::sort(lons.begin(), lons.end());
-  double gap = lons.front() + 360.0 - lons.back();
-  for (std::size_t i = 1; i < lons.size(); ++i) gap = std::max(gap, lons[i] - lons[i - 1]);
-  return 360.0 - gap;
+// Graticule spacing: a round step (1, 2, 5 x 10^k degrees) giving at most max_lines lines,
+// capped at `largest`.
+double graticule_step(double span, double max_lines, double largest) {
+  return std::min(largest, round_step(std::max(span, 1e-6), max_lines));
 }
 
 }  // namespace
-
-ProjectionKind default_projection(double min_lat, double max_lat) {
-  if (max_lat <= -45.0) return ProjectionKind::south_polar_stereo;
-  if (min_lat >= 45.0) return ProjectionKind::north_polar_stereo;
-  return ProjectionKind::mollweide;
-}
 
 double percentile_sorted(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return kNaN;
@@ -72,7 +66,7 @@ std::string granule_time_span(const std::vector<GranuleRow>& granules) {
 MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& options)
     : options_(options),
       variable_(output.read_variable(options.variable)),
-      grid_(0, output.level(), output.convention()),
+      grid_(std::max(0, output.level() - kMaxOrderDifference), output.level(), output.convention()),
       colormap_(Colormap::named(options.colormap)) {
   if (options.map_width < 16 || options.map_width > kMaxPixels ||
       (options.map_height != 0 && (options.map_height < 16 || options.map_height > kMaxPixels)))
@@ -85,17 +79,21 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
     if (options.log_scale && lo <= 0)
       throw std::invalid_argument("--range: with --log the lower bound must be > 0");
   }
+  if (options.order && (*options.order < 0 || *options.order > output.level()))
+    throw std::invalid_argument("--order: " + std::to_string(*options.order) +
+                                " is not between 0 and the file's level " +
+                                std::to_string(output.level()));
   for (std::size_t i = 0; i < variable_.values.size(); ++i) {
     if (std::isnan(variable_.values[i])) continue;
     data_ids_.push_back(output.cell_ids()[i]);
     data_values_.push_back(variable_.values[i]);
   }
   plan_.cells_with_data = data_ids_.size();
+  plan_.level = plan_.order = output.level();
 
   // Cell centres (geodetic, for the projection) give the default projection and extent.
   T_Healpix_Base<std::int64_t> base(output.level(), NEST);
   std::vector<double> lon(data_ids_.size()), lat(data_ids_.size());
-  double min_lat = 90, max_lat = -90;
   for (std::size_t i = 0; i < data_ids_.size(); ++i) {
     const pointing p = base.pix2ang(static_cast<std::int64_t>(data_ids_[i]));
     const double sphere_lat = 90.0 - p.theta * 180.0 / M_PI;
@@ -104,21 +102,102 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
                  : sphere_lat;
     lon[i] = p.phi * 180.0 / M_PI;
     if (lon[i] > 180.0) lon[i] -= 360.0;
-    min_lat = std::min(min_lat, lat[i]);
-    max_lat = std::max(max_lat, lat[i]);
   }
   const bool auto_extent = !options.bbox && !options.global_extent;
   if (data_ids_.empty() && (auto_extent || !options.projection))
     throw std::runtime_error(output.path() + ": variable '" + variable_.name +
                              "' has no cells with data; give --projection and --extent to draw "
                              "an empty map");
-  plan_.projection =
-      options.projection ? *options.projection : default_projection(min_lat, max_lat);
-  projection_ = std::make_unique<MapProjection>(plan_.projection);
+  plan_.projection_spec = default_projection(lon, lat);
+  if (options.projection && *options.projection != plan_.projection_spec.kind) {
+    // An explicit laea is centred on the data (or on the --extent box) as the auto one is.
+    ProjectionSpec centred = plan_.projection_spec;
+    if (centred.kind != ProjectionKind::laea) centred = laea_centred_on(lon, lat);
+    if (options.bbox) {
+      const auto [lon0, lat0, lon1, lat1] = *options.bbox;
+      centred.lon_0 = std::remainder((lon0 + lon1) / 2, 360.0);
+      centred.lat_0 = (lat0 + lat1) / 2;
+    }
+    plan_.projection_spec = {*options.projection, centred.lon_0, centred.lat_0};
+  }
+  plan_.projection = plan_.projection_spec.kind;
+  plan_.crs = crs_definition(plan_.projection_spec);
+  projection_ = std::make_unique<MapProjection>(plan_.projection_spec);
   plan_extent(lon, lat);
+  plan_order(output);
   plan_range();
   plan_graticule();
   plan_labels(output);
+  plan_warnings(lat);
+  plan_.coastline_path = options.coastline_path;
+  if (options.coastlines_auto) {
+    const double ground_scale = ground_scale_at_centre();
+    const double width_km =
+        (plan_.x_max - plan_.x_min) * (ground_scale > 0 ? ground_scale : 1) / 1000;
+    plan_.coastline_path = default_coastline_path(width_km);
+  }
+  if (!plan_.coastline_path.empty())
+    shorelines_ =
+        read_gshhg_shorelines(plan_.coastline_path, plan_.map_lat_min - 1, plan_.map_lat_max + 1);
+}
+
+void MapRenderer::plan_order(const HealgridOutput& output) {
+  const double pixel_m = (plan_.x_max - plan_.x_min) / plan_.map_width;
+  int order = plan_.level;
+  if (options_.order) {
+    order = *options_.order;
+    plan_.order_source = "--order";
+  } else {
+    while (order > 0 && cell_side_m(order) < kMinCellPixels * pixel_m) --order;
+    char why[96];
+    std::snprintf(why, sizeof why, "automatic: cells >= %g pixels", kMinCellPixels);
+    plan_.order_source = order == plan_.level ? "file level" : why;
+  }
+  plan_.order = order;
+  if (order < plan_.level) {
+    const CoarsenRule rule = coarsen_rule_for(variable_.cell_method);
+    std::vector<double> weights;
+    if (rule == CoarsenRule::weighted_mean) weights = count_weights(output);
+    CellValues coarse = coarsen(data_ids_, data_values_, weights, plan_.level, order, rule);
+    data_ids_ = std::move(coarse.ids);
+    data_values_ = std::move(coarse.values);
+    plan_.coarsen_rule = rule == CoarsenRule::weighted_mean && weights.empty()
+                             ? "mean of children (the file has no count)"
+                             : to_string(rule);
+    grid_ = HealpixGrid(std::max(0, order - kMaxOrderDifference), order, output.convention());
+  }
+  plan_.cells_drawn = data_ids_.size();
+}
+
+std::vector<double> MapRenderer::count_weights(const HealgridOutput& output) const {
+  // The count statistic is usually named "count"; any variable whose cell_methods says count
+  // will do.
+  std::vector<std::string> names = output.variable_names();
+  std::stable_partition(names.begin(), names.end(),
+                        [](const std::string& n) { return n == "count"; });
+  for (const auto& name : names) {
+    GridVariable counts = output.read_variable(name);
+    if (counts.cell_method != "count") continue;
+    std::vector<double> weights;
+    weights.reserve(data_ids_.size());
+    for (std::size_t i = 0; i < counts.values.size(); ++i)
+      if (!std::isnan(variable_.values[i])) weights.push_back(counts.values[i]);
+    return weights;
+  }
+  return {};
+}
+
+void MapRenderer::plan_warnings(const std::vector<double>& lat) {
+  const bool south = plan_.projection == ProjectionKind::south_polar_stereo;
+  const bool north = plan_.projection == ProjectionKind::north_polar_stereo;
+  if (!south && !north) return;
+  std::size_t in_hemisphere = 0;
+  for (double l : lat) in_hemisphere += south ? l < 0 : l > 0;
+  if (lat.empty() || in_hemisphere > 0) return;
+  plan_.warnings.push_back(std::string("no cell with data lies in the ") +
+                           (south ? "southern" : "northern") + " hemisphere that " +
+                           to_string(plan_.projection) + " shows; try --projection " +
+                           (south ? "north-polar-stereo" : "south-polar-stereo") + " or auto");
 }
 
 void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<double>& lat) {
@@ -157,6 +236,16 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
     const double pad_cell = grid_.child_cell_size_km() * 1000.0;
     const double pad_x = 0.03 * (x1 - x0) + pad_cell, pad_y = 0.03 * (y1 - y0) + pad_cell;
     x0 -= pad_x, x1 += pad_x, y0 -= pad_y, y1 += pad_y;
+    // A long, thin data area (a few tracks) gets room around it rather than a strip of a map.
+    const double min_w = (y1 - y0) / kMaxPortrait, min_h = (x1 - x0) / kMaxLandscape;
+    if (x1 - x0 < min_w) {
+      const double grow = (min_w - (x1 - x0)) / 2;
+      x0 -= grow, x1 += grow;
+    }
+    if (y1 - y0 < min_h) {
+      const double grow = (min_h - (y1 - y0)) / 2;
+      y0 -= grow, y1 += grow;
+    }
   }
   if (!(x1 > x0) || !(y1 > y0))
     throw std::invalid_argument(std::string("--extent: the area does not project to a ") +
@@ -174,6 +263,10 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
   } else {
     pixel = std::max((x1 - x0) / w, (y1 - y0) / h);
   }
+  if (static_cast<long long>(w) * h > kMaxMapPixels)
+    throw std::invalid_argument("--size: " + std::to_string(w) + "x" + std::to_string(h) +
+                                " is more than " + std::to_string(kMaxMapPixels / 1000000) +
+                                " million map pixels");
   plan_.map_width = w;
   plan_.map_height = h;
   plan_.x_min = cx - pixel * w / 2, plan_.x_max = cx + pixel * w / 2;
@@ -234,35 +327,68 @@ void MapRenderer::plan_graticule() {
     pole_inside =
         pole_inside || (x > plan_.x_min && x < plan_.x_max && y > plan_.y_min && y < plan_.y_max);
   }
-  const std::vector<double> steps = {0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30};
-  plan_.lat_step = nice_step(std::max(lat1 - lat0, 0.0), 7, steps);
-  plan_.lon_step = pole_inside ? 30.0
-                               : nice_step(longitude_span(lons), 8,
-                                           {0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 45, 60, 90});
+  // Round steps (1, 2, 5 x 10^k degrees); around a pole every meridian meets the map, so they
+  // are spaced by 20 degrees at most (18 of them), parallels by 10.
+  plan_.lat_step = graticule_step(lat1 - lat0, 6, 10);
+  plan_.lon_step = pole_inside ? 20.0 : graticule_step(longitude_span(lons), 7, 20);
+  if (!pole_inside && longitude_span(lons) / plan_.lon_step > 7)  // wide maps: 30, 60, 90
+    for (double wide : {30.0, 60.0, 90.0})
+      if (plan_.lon_step < wide && longitude_span(lons) / plan_.lon_step > 7) plan_.lon_step = wide;
+  plan_.map_lat_min = lat0, plan_.map_lat_max = lat1;
 }
 
 void MapRenderer::plan_labels(const HealgridOutput& output) {
-  char cell[64];
-  std::snprintf(cell, sizeof cell, "level %d (~%.3g km cells)", output.level(),
-                grid_.child_cell_size_km());
+  char cell[160];
+  const HealpixGrid file_grid(std::max(0, plan_.level - kMaxOrderDifference), plan_.level,
+                              output.convention());
+  std::snprintf(cell, sizeof cell, "level %d (~%.3g km cells)", plan_.level,
+                file_grid.child_cell_size_km());
   title_ = variable_.name;
   const std::string source = output.global_text("source");
   if (!source.empty()) title_ += " | " + source;
   title_ += std::string(" | ") + cell;
+  if (plan_.order < plan_.level) {
+    std::snprintf(cell, sizeof cell, " drawn at order %d (~%.3g km cells, %s)", plan_.order,
+                  grid_.child_cell_size_km(), plan_.coarsen_rule.c_str());
+    title_ += cell;
+  }
   const std::string span = granule_time_span(output.read_granules());
   if (!span.empty()) title_ += " | " + span;
 
-  subtitle_ =
-      std::string(to_string(plan_.projection)) + " (" +
-      (plan_.projection == ProjectionKind::plate_carree ? std::string("eqc")
-                                                        : crs_definition(plan_.projection)) +
-      ") | " + std::to_string(plan_.cells_with_data) + " cells with data";
+  std::string crs = plan_.crs;
+  if (plan_.projection == ProjectionKind::plate_carree) crs = "eqc";
+  if (plan_.projection == ProjectionKind::laea)
+    crs = "centre " + format_number(plan_.projection_spec.lon_0) + ", " +
+          format_number(plan_.projection_spec.lat_0);
+  subtitle_ = std::string(to_string(plan_.projection)) + " (" + crs + ") | " +
+              std::to_string(plan_.cells_with_data) + " cells with data";
   if (options_.graticule)
-    subtitle_ += " | graticule " + format_number(plan_.lat_step) + " deg lat, " +
-                 format_number(plan_.lon_step) + " deg lon";
+    subtitle_ += " | graticule " + format_number(plan_.lat_step) + "\u00b0 lat, " +
+                 format_number(plan_.lon_step) + "\u00b0 lon";
+  if (!options_.coastline_path.empty() || options_.coastlines_auto)
+    subtitle_ += " | coastlines GSHHG";
   colorbar_label_ = variable_.long_name;
   if (!variable_.units.empty()) colorbar_label_ += " [" + variable_.units + "]";
   if (options_.log_scale) colorbar_label_ += ", log scale";
+}
+
+double MapRenderer::ground_scale_at_centre() const {
+  const bool projected = plan_.projection == ProjectionKind::south_polar_stereo ||
+                         plan_.projection == ProjectionKind::north_polar_stereo ||
+                         plan_.projection == ProjectionKind::laea;
+  if (!projected) return 0;  // world maps: the scale varies too much for one bar
+  const double cx = (plan_.x_min + plan_.x_max) / 2, cy = (plan_.y_min + plan_.y_max) / 2;
+  const double half = (plan_.x_max - plan_.x_min) / 200;
+  double lon[2] = {cx - half, cx + half}, lat[2] = {cy, cy};
+  projection_->inverse(lon, lat, 2);
+  if (std::isnan(lon[0]) || std::isnan(lon[1])) return 0;
+  // Great-circle distance on the mean Earth sphere (haversine): good to ~0.5% for a scale bar.
+  constexpr double kMeanRadiusM = 6371008.8, kRad = M_PI / 180;
+  const double a = std::pow(std::sin((lat[1] - lat[0]) * kRad / 2), 2) +
+                   std::cos(lat[0] * kRad) * std::cos(lat[1] * kRad) *
+                       std::pow(std::sin((lon[1] - lon[0]) * kRad / 2), 2);
+  const double ground = 2 * kMeanRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
+  return ground / (2 * half);
 }
 
 Rgb MapRenderer::colour_of(double value) const {

@@ -3,6 +3,7 @@
 #include <proj.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 
@@ -18,9 +19,10 @@ ProjectionKind parse_projection(const std::string& name) {
   if (name == "north-polar-stereo") return ProjectionKind::north_polar_stereo;
   if (name == "mollweide") return ProjectionKind::mollweide;
   if (name == "plate-carree") return ProjectionKind::plate_carree;
+  if (name == "laea") return ProjectionKind::laea;
   throw std::invalid_argument("unknown projection '" + name +
                               "' (known: south-polar-stereo, north-polar-stereo, mollweide, "
-                              "plate-carree)");
+                              "plate-carree, laea)");
 }
 
 const char* to_string(ProjectionKind kind) {
@@ -33,12 +35,14 @@ const char* to_string(ProjectionKind kind) {
       return "mollweide";
     case ProjectionKind::plate_carree:
       return "plate-carree";
+    case ProjectionKind::laea:
+      return "laea";
   }
   return "?";
 }
 
-const char* crs_definition(ProjectionKind kind) {
-  switch (kind) {
+std::string crs_definition(const ProjectionSpec& spec) {
+  switch (spec.kind) {
     case ProjectionKind::south_polar_stereo:
       return "EPSG:3031";
     case ProjectionKind::north_polar_stereo:
@@ -47,22 +51,29 @@ const char* crs_definition(ProjectionKind kind) {
       return "ESRI:54009";
     case ProjectionKind::plate_carree:
       return "+proj=eqc +datum=WGS84 +units=m +no_defs +type=crs";
+    case ProjectionKind::laea: {
+      char text[160];
+      std::snprintf(text, sizeof text,
+                    "+proj=laea +lat_0=%.10g +lon_0=%.10g +datum=WGS84 +units=m +no_defs +type=crs",
+                    spec.lat_0, spec.lon_0);
+      return text;
+    }
   }
   return "";
 }
 
-MapProjection::MapProjection(ProjectionKind kind) : kind_(kind) {
+MapProjection::MapProjection(const ProjectionSpec& spec) : kind_(spec.kind) {
+  const std::string definition = crs_definition(spec);
   context_ = proj_context_create();
   if (!context_) throw std::runtime_error("PROJ: cannot create a context");
   // Silence PROJ's own stderr logging: failures are reported by the exceptions below.
   proj_log_level(context_, PJ_LOG_NONE);
-  PJ* raw = proj_create_crs_to_crs(context_, "EPSG:4326", crs_definition(kind), nullptr);
+  PJ* raw = proj_create_crs_to_crs(context_, "EPSG:4326", definition.c_str(), nullptr);
   if (!raw) {
     const std::string why = proj_context_errno_string(context_, proj_context_errno(context_));
     proj_context_destroy(context_);
-    throw std::runtime_error(std::string("PROJ: cannot set up EPSG:4326 -> ") +
-                             crs_definition(kind) + ": " + why +
-                             " (is proj-data with proj.db installed?)");
+    throw std::runtime_error(std::string("PROJ: cannot set up EPSG:4326 -> ") + definition + ": " +
+                             why + " (is proj-data with proj.db installed?)");
   }
   // EPSG:4326 is latitude-first; normalise to longitude, latitude.
   transform_ = proj_normalize_for_visualization(context_, raw);
@@ -71,7 +82,7 @@ MapProjection::MapProjection(ProjectionKind kind) : kind_(kind) {
     proj_context_destroy(context_);
     throw std::runtime_error("PROJ: cannot normalise the axis order");
   }
-  if (kind == ProjectionKind::plate_carree) {
+  if (kind_ == ProjectionKind::plate_carree) {
     double x = 180, y = 0;
     forward(&x, &y, 1);
     frame_half_width_ = x;

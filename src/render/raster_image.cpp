@@ -11,8 +11,6 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "healgrid/render/bitmap_font.hpp"
-
 namespace healgrid {
 namespace {
 
@@ -120,16 +118,6 @@ void RasterImage::outline_rect(int x, int y, int w, int h, Rgb c) {
   fill_rect(x, y + h - 1, w, 1, c);
   fill_rect(x, y, 1, h, c);
   fill_rect(x + w - 1, y, 1, h, c);
-}
-
-void RasterImage::draw_text(int x, int y, const std::string& text, int scale, Rgb c) {
-  for (std::size_t k = 0; k < text.size(); ++k) {
-    const auto& rows = glyph(text[k]);
-    const int left = x + static_cast<int>(k) * kGlyphAdvance * scale;
-    for (int r = 0; r < kGlyphHeight; ++r)
-      for (int col = 0; col < kGlyphWidth; ++col)
-        if (rows[r][col] == '#') fill_rect(left + col * scale, y + r * scale, scale, scale, c);
-  }
 }
 
 void write_png(const RasterImage& image, const std::string& path) {

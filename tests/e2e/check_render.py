@@ -11,8 +11,15 @@ from the colormap anchors: data cells get their colour, empty cells the map back
 off the projection the page colour. Known cells are also placed by pyproj's *forward*
 projection of their centres. Further checks: the default projection and range (numpy
 percentiles), the auto extent holding every cell with data, the colorbar's colours, the
-presence of the title and label text, the graticule (only blended, along the parallels), and
-(synth) that 2 MPI ranks write the identical file.
+presence of the title and label text, the graticule (only blended, along the parallels, its
+labels over the map masked), and (synth) that 2 MPI ranks write the identical file.
+
+Legibility and geography: the drawn order (automatic, or --order) with every coarse value
+recomputed from the file's cells with numpy (counts summed, min/max, count-weighted means);
+coastlines against the GSHHG file decoded here with netCDF4 (a known vertex lands on the pixel
+pyproj predicts, and every pixel the coastlines change lies next to a projected segment); the
+automatic projection (Lambert azimuthal equal-area centred on mid-latitude data, from a real
+GEDI granule); the aspect-ratio cap of the auto extent; the warning for an empty hemisphere.
 """
 
 import argparse
@@ -33,6 +40,7 @@ def render(checks, label, args, nprocs=1):
     if not checks.check(rc == 0, f"{label}: healgrid render exited {rc}\n{out}"):
         return None
     report = rr.parse_report(out)
+    report["text"] = out
     missing = [k for k in rr.REPORT_PATTERNS if k not in report and k != "graticule"]
     if not checks.check(not missing, f"{label}: report lacks {missing}:\n{out}"):
         return None
@@ -56,8 +64,9 @@ def check_range(checks, label, report, values, log, symmetric=False):
 
 
 def check_picture(checks, label, png, report, output, var, cmap, log):
-    """Full-pixel comparison, colorbar, text; returns (image, data ids, values, level, conv)."""
-    ids, values, level, convention, long_name, units = rr.read_output(output, var)
+    """Full-pixel comparison, colorbar, text; returns (image, drawn ids, values, order, conv)."""
+    file_ids, file_values, _, convention, _, _ = rr.read_output(output, var)
+    ids, values, level = rr.drawn_cells(output, var, report)
     image = rr.load_png(png)
     checks.check(image.shape[1] == report["image"][0] and image.shape[0] == report["image"][1],
                  f"{label}: PNG is {image.shape[1]}x{image.shape[0]}, report says "
@@ -67,7 +76,7 @@ def check_picture(checks, label, png, report, output, var, cmap, log):
     checks.check(data_pixels > 0, f"{label}: the reference has no data pixel: a useless test")
     checks.check(abs(data_pixels - report["cells"][1]) <= max(2, 1e-4 * expected.size / 3),
                  f"{label}: report says {report['cells'][1]} data pixels, reference {data_pixels}")
-    checks.check(report["cells"][0] == np.count_nonzero(~np.isnan(values)),
+    checks.check(report["cells"][0] == np.count_nonzero(~np.isnan(file_values)),
                  f"{label}: report says {report['cells'][0]} cells with data")
     check_colorbar(checks, label, image, report, cmap)
     check_text(checks, label, image, report)
@@ -86,10 +95,10 @@ def check_colorbar(checks, label, image, report, cmap):
 
 
 def check_text(checks, label, image, report):
-    """Ink (pure black) above the map (title) and under the colorbar (ticks, label)."""
+    """Ink (dark antialiased text) above the map (title) and under the colorbar (ticks, label)."""
     _, map_y0, _, _ = (int(v) for v in report["map"])
     _, cb_y0, _, cb_h = (int(v) for v in report["colorbar"])
-    ink = np.all(image == 0, axis=2)
+    ink = np.all(image < 80, axis=2)
     checks.check(ink[:map_y0].sum() >= 200, f"{label}: no title text above the map "
                  f"({ink[:map_y0].sum()} ink pixels)")
     checks.check(ink[cb_y0 + cb_h:].sum() >= 200, f"{label}: no tick/label text under the "
@@ -103,8 +112,8 @@ def check_known_cells(checks, label, image, report, ids, values, level, conventi
     x_min, x_max, _, _ = report["extent"]
     pixel_m = (x_max - x_min) / report["map"][2]
     cell_m = np.sqrt(4 * np.pi * 6371007.2 ** 2 / (12 * 4 ** level))
-    if not checks.check(pixel_m < cell_m / 3, f"{label}: pixels of {pixel_m:.0f} m are too "
-                        f"coarse for known-cell checks (cells {cell_m:.0f} m)"):
+    if not checks.check(pixel_m <= cell_m / 3 * (1 + 1e-9), f"{label}: pixels of {pixel_m:.0f} "
+                        f"m are too coarse for known-cell checks (cells {cell_m:.0f} m)"):
         return
     has = np.flatnonzero(~np.isnan(values))
     lon, lat = rr.cell_centres(ids[has], level, convention)
@@ -138,11 +147,14 @@ def check_extent_holds_data(checks, label, report, ids, values, level, conventio
     checks.check(out == 0, f"{label}: {out} cells with data lie outside the auto extent")
 
 
-def check_graticule(checks, label, with_lines, without_lines, report, lat_span):
-    """Lines only darken (black at alpha 0.35) and run along multiples of the latitude step."""
+def check_graticule(checks, label, with_lines, without_lines, report, bare_report, lat_span):
+    """Lines only darken (black at alpha 0.35) and run along multiples of the latitude step;
+    labels drawn over the map (their reported boxes) are left out of the comparison."""
     a = rr.map_area(with_lines, report).astype(int)
-    b = rr.map_area(without_lines, report).astype(int)
+    b = rr.map_area(without_lines, bare_report).astype(int)  # label bands move the map
     diff = np.any(a != b, axis=2)
+    for x0, y0, w, h in report["inside_labels"]:
+        diff[max(0, y0):max(0, y0 + h), max(0, x0):max(0, x0 + w)] = False
     checks.check(diff.sum() > 0, f"{label}: the graticule draws nothing")
     blended = np.floor(b * (1 - rr.GRATICULE_ALPHA) + 0.5).astype(int)
     wrong = np.count_nonzero(np.any(a[diff] != blended[diff], axis=1))
@@ -169,9 +181,7 @@ def lat_span_of_map(report):
     """Latitude range of the map area (pyproj inverse of a grid of points)."""
     x_min, x_max, y_min, y_max = report["extent"]
     xs, ys = np.meshgrid(np.linspace(x_min, x_max, 50), np.linspace(y_min, y_max, 50))
-    t = rr.pyproj.Transformer.from_crs("EPSG:4326", rr.CRS[report["projection"]],
-                                       always_xy=True)
-    _, lat = t.transform(xs.ravel(), ys.ravel(), direction="INVERSE")
+    _, lat = rr.transformer(report).transform(xs.ravel(), ys.ravel(), direction="INVERSE")
     lat = np.asarray(lat)
     lat = lat[np.isfinite(lat)]
     return float(lat.min()), float(lat.max())
@@ -186,6 +196,107 @@ def zoom_bbox(output, var, half_lon, half_lat):
     return f"{lon - half_lon:.6f},{lat - half_lat:.6f},{lon + half_lon:.6f},{lat + half_lat:.6f}"
 
 
+def check_ticks(checks, label, report_text, report, log):
+    """Colorbar ticks: inside the range, at round values (multiples of one 1/2/5 x 10^k step),
+    decades on a log scale (1/2/5 x 10^k when less than two decades fit)."""
+    m = re.search(r"colorbar ticks:(.*)", report_text)
+    ticks = [float(v) for v in m.group(1).split()] if m else []
+    lo, hi = report["range"]
+    if not checks.check(len(ticks) >= 2, f"{label}: only {len(ticks)} colorbar ticks"):
+        return
+    checks.check(all(lo * (1 - 1e-9) - 1e-12 <= t <= hi * (1 + 1e-9) + 1e-12 for t in ticks),
+                 f"{label}: ticks {ticks} outside the range {lo}..{hi}")
+
+    def round_number(v):
+        mantissa = abs(v) / 10 ** np.floor(np.log10(abs(v)))
+        return any(abs(mantissa - c) < 1e-9 for c in (1, 2, 5, 10))
+
+    if log:
+        checks.check(all(round_number(t) for t in ticks), f"{label}: log ticks {ticks}")
+        return
+    steps = np.diff(ticks)
+    checks.check(np.allclose(steps, steps[0], rtol=1e-9) and round_number(steps[0]) and
+                 all(abs(t / steps[0] - round(t / steps[0])) < 1e-6 for t in ticks),
+                 f"{label}: ticks {ticks} are not multiples of one round step")
+
+
+def check_order(checks, label, report, output):
+    """The automatic order: the finest whose cells (sqrt of the area) are >= 3 pixels wide."""
+    _, _, level, _, _, _ = rr.read_output(output, "count")
+    x_min, x_max, _, _ = report["extent"]
+    pixel = (x_max - x_min) / report["map"][2]
+    order = level
+    while order > 0 and np.sqrt(4 * np.pi * 6371007.2 ** 2 / (12 * 4 ** order)) < 3 * pixel:
+        order -= 1
+    checks.check(int(report["order"][0]) == order and int(report["order"][1]) == level,
+                 f"{label}: drawn order {report['order']}, expected {order} of level {level}")
+
+
+def coastline_cases(checks, tmp, output):
+    """Coastlines against GSHHG decoded here: the Ross ice front (level 5, solid) near 178 E,
+    78 S and the grounding line (level 6, dashed) of Pine Island Glacier near 100.7 W, 75.2 S."""
+    if not os.path.exists(rr.GSHHG_LOW):
+        checks.fail(f"{rr.GSHHG_LOW} is missing: scripts/install-deps.sh installs gmt-gshhg-low")
+        return
+    segments = rr.read_gshhg(rr.GSHHG_LOW)
+    coastline_vertex(checks, tmp, output, segments, "ice-front", 5, 178.0, -78.0, 1)
+    coastline_vertex(checks, tmp, output, segments, "grounding-line", 6, -100.7, -75.2, 2)
+
+
+def coastline_vertex(checks, tmp, output, segments, label, level, near_lon, near_lat, radius):
+    """The GSHHG vertex of `level` nearest (near_lon, near_lat) is drawn within `radius` pixels
+    of the pixel pyproj predicts (dashed lines may leave a gap), and every pixel the coastlines
+    change lies within 2.5 pixels of a projected segment."""
+    lines = [(lon, lat) for lev, lon, lat in segments if lev == level]
+    lon = np.concatenate([a for a, _ in lines])
+    lat = np.concatenate([b for _, b in lines])
+    lon = np.where(lon > 180, lon - 360, lon)
+    pick = np.argmin(np.hypot((lon - near_lon) * np.cos(np.radians(near_lat)), lat - near_lat))
+    v_lon, v_lat = float(lon[pick]), float(lat[pick])
+    bbox = f"{v_lon - 3:.6f},{v_lat - 0.6:.6f},{v_lon + 3:.6f},{v_lat + 0.6:.6f}"
+    common_args = ["--size", "500", "--extent", bbox, "--no-graticule"]
+    with_png, without_png = (os.path.join(tmp, f"{label}{k}.png") for k in ("", "-bare"))
+    report = render(checks, label, [output, "--png", with_png, "--coastlines", rr.GSHHG_LOW,
+                                    *common_args])
+    bare = render(checks, f"{label}-bare", [output, "--png", without_png, "--coastlines",
+                                            "none", *common_args])
+    if report is None or bare is None:
+        return
+    a = rr.map_area(rr.load_png(with_png), report).astype(int)
+    b = rr.map_area(rr.load_png(without_png), report).astype(int)
+    changed = np.any(a != b, axis=2)
+    checks.check(changed.sum() > 200, f"{label}: only {changed.sum()} pixels show coastlines")
+    col, row = rr.forward_pixels(report, np.array([v_lon]), np.array([v_lat]))
+    col, row = int(col[0]), int(row[0])
+    near = changed[max(0, row - radius):row + radius + 1, max(0, col - radius):col + radius + 1]
+    checks.check(near.any(), f"{label}: nothing drawn at the GSHHG vertex ({v_lon:.4f}, "
+                 f"{v_lat:.4f}), pixel (row {row}, col {col}) by pyproj")
+    # Every changed pixel centre lies within 2.5 pixels of a projected segment (pyproj, in
+    # fractional pixels).
+    _, _, width, _ = report["map"]
+    x_min, x_max, _, y_max = report["extent"]
+    pixel = (x_max - x_min) / width
+    starts, ends = [], []
+    for _, slon, slat in segments:
+        if slat.max() < v_lat - 2 or slat.min() > v_lat + 2:
+            continue
+        x, y = rr.transformer(report).transform(np.where(slon > 180, slon - 360, slon), slat)
+        p = np.stack([(np.asarray(x) - x_min) / pixel, (y_max - np.asarray(y)) / pixel], axis=1)
+        starts.append(p[:-1])
+        ends.append(p[1:])
+    a0, a1 = np.concatenate(starts), np.concatenate(ends)
+    rows, cols = np.nonzero(changed)
+    q = np.stack([cols + 0.5, rows + 0.5], axis=1)[:, None, :]
+    d = a1 - a0
+    t = np.clip(np.sum((q - a0) * d, axis=2) / np.maximum(np.sum(d * d, axis=1), 1e-12), 0, 1)
+    dist = np.linalg.norm(q - (a0 + t[..., None] * d), axis=2).min(axis=1)
+    far = int(np.count_nonzero(dist > 2.5))
+    checks.check(far == 0, f"{label}: {far} of {rows.size} changed pixels are away from every "
+                 "GSHHG segment")
+    print(f"{label}: {rows.size} coastline pixels, vertex ({v_lon:.4f}, {v_lat:.4f}) at pixel "
+          f"({row}, {col})")
+
+
 def run_job(checks, label, inputs, output, extra=()):
     args = []
     for path in inputs:
@@ -197,7 +308,8 @@ def full_case(checks, label, tmp, output, var, cmap, log, extra, expect_projecti
               known_cells=True, extent_holds=False, symmetric=False):
     """Render without graticule and check everything; returns (png path, report)."""
     png = os.path.join(tmp, f"{label}.png")
-    args = [output, "--png", png, "--var", var, "--cmap", cmap, "--no-graticule", *extra]
+    args = [output, "--png", png, "--var", var, "--cmap", cmap, "--no-graticule",
+            "--coastlines", "none", *extra]
     report = render(checks, label, args + (["--log"] if log else []))
     if report is None:
         return None, None
@@ -209,10 +321,12 @@ def full_case(checks, label, tmp, output, var, cmap, log, extra, expect_projecti
                                                     cmap, log)
     if "--range" not in extra:
         check_range(checks, label, report, values, log, symmetric)
+    check_ticks(checks, label, report["text"], report, log)
     if known_cells:
         check_known_cells(checks, label, image, report, ids, values, level, conv, cmap, log)
     if extent_holds:
-        check_extent_holds_data(checks, label, report, ids, values, level, conv)
+        file_ids, file_values, file_level, _, _, _ = rr.read_output(output, var)
+        check_extent_holds_data(checks, label, report, file_ids, file_values, file_level, conv)
     return png, report
 
 
@@ -227,8 +341,11 @@ def synth_cases(checks, tmp):
     output = os.path.join(tmp, "synth.nc")
     if not run_job(checks, "synth run", [granules], output):
         return
-    full_case(checks, "synth-auto", tmp, output, "h_mean", "viridis", False, ["--size", "300"],
-              expect_projection="south-polar-stereo", known_cells=False, extent_holds=True)
+    png, report = full_case(checks, "synth-auto", tmp, output, "h_mean", "viridis", False,
+                            ["--size", "300"], expect_projection="south-polar-stereo",
+                            extent_holds=True)
+    if report:
+        check_order(checks, "synth-auto", report, output)
     bbox = zoom_bbox(output, "h_mean", 1.5, 0.4)
     zoom = ["--size", "400", "--extent", bbox]
     png, report = full_case(checks, "synth-zoom", tmp, output, "h_mean", "cividis", False, zoom)
@@ -236,14 +353,14 @@ def synth_cases(checks, tmp):
         return
     lined = os.path.join(tmp, "synth-lines.png")
     lined_report = render(checks, "synth-lines", [output, "--png", lined, "--cmap", "cividis",
-                                                  *zoom])
+                                                  "--coastlines", "none", *zoom])
     if lined_report:
         check_graticule(checks, "synth-lines", rr.load_png(lined), rr.load_png(png), lined_report,
-                        lat_span_of_map(report))
+                        report, lat_span_of_map(report))
     # Rows split over 2 ranks: the identical file.
     two = os.path.join(tmp, "synth-np2.png")
     if render(checks, "synth-np2", [output, "--png", two, "--cmap", "cividis", "--no-graticule",
-                                    *zoom], nprocs=2):
+                                    "--coastlines", "none", *zoom], nprocs=2):
         with open(png, "rb") as a, open(two, "rb") as b:
             checks.check(a.read() == b.read(), "synth-np2: 2 ranks wrote a different PNG")
     full_case(checks, "synth-diverging", tmp, output, "h_mean", "rdbu_r", False, zoom,
@@ -252,6 +369,18 @@ def synth_cases(checks, tmp):
               ["--size", "720x640", "--extent", bbox, "--projection", "plate-carree"])
     full_case(checks, "synth-range", tmp, output, "h_sigma", "viridis", False,
               zoom + ["--range", "0.004,0.012"])
+    # Coarsening: each rule against numpy (the full-pixel comparison uses rr.coarsen).
+    for var, log in (("count", True), ("h_min", False), ("h_mean", False)):
+        png, rep = full_case(checks, f"synth-order-{var}", tmp, output, var, "viridis", log,
+                             ["--size", "300", "--order", "7"], known_cells=False)
+        if rep:
+            checks.check(int(rep["order"][0]) == 7, f"synth-order-{var}: order {rep['order']}")
+    # The hemisphere without data: a warning, not a silent empty map.
+    rc, out = rr.run_render([output, "--png", os.path.join(tmp, "north.png"), "--size", "200",
+                             "--projection", "north-polar-stereo"])
+    checks.check(rc == 0 and "warning: no cell with data lies in the northern hemisphere" in out,
+                 f"synth-north: exit {rc}, no hemisphere warning:\n{out}")
+    coastline_cases(checks, tmp, output)
 
 
 def real_cases(checks, tmp):
@@ -264,8 +393,15 @@ def real_cases(checks, tmp):
         common.skip(f"need real Greenland and Antarctic ATL06 granules in {files}")
     north = os.path.join(tmp, "greenland.nc")
     if run_job(checks, "greenland run", greenland, north):
-        full_case(checks, "real-greenland-count", tmp, north, "count", "viridis", True,
-                  ["--size", "300"], expect_projection="north-polar-stereo", extent_holds=True)
+        _, report = full_case(checks, "real-greenland-count", tmp, north, "count", "viridis",
+                              True, ["--size", "300"], expect_projection="north-polar-stereo",
+                              extent_holds=True)
+        if report:  # a few north-south tracks: the extent is widened, not a 1:3 strip
+            _, _, width, height = report["map"]
+            checks.check(height / width <= 1.25 + 1 / width,
+                         f"real-greenland-count: map area {width:.0f}x{height:.0f} is taller "
+                         "than 1.25:1")
+            check_order(checks, "real-greenland-count", report, north)
     south = os.path.join(tmp, "antarctica.nc")
     if run_job(checks, "antarctica run", antarctica, south, ["--latitude", "geodetic"]):
         full_case(checks, "real-antarctica-h_mean", tmp, south, "h_mean", "viridis", False,
@@ -273,6 +409,57 @@ def real_cases(checks, tmp):
         full_case(checks, "real-antarctica-mollweide", tmp, south, "h_q50", "cividis", False,
                   ["--size", "240", "--projection", "mollweide"], known_cells=False,
                   extent_holds=True)
+    mid_latitude_case(checks, tmp)
+
+
+GEDI_CONFIG = """product: GEDI02_A
+title: GEDI L2A ground elevation, HEALPix gridded statistics
+groups: [BEAM0001, BEAM0010, BEAM0011, BEAM0101, BEAM0110, BEAM1000, BEAM1011]
+coordinates:
+  latitude: /{group}/lat_lowestmode
+  longitude: /{group}/lon_lowestmode
+  time: /{group}/delta_time
+variables:
+  elev: /{group}/elev_lowestmode
+filters:
+  - {dataset: "/{group}/quality_flag", op: "==", value: 1}
+grid:
+  parent_order: 10
+  child_order: 17
+statistics:
+  - {name: count, function: count, variable: elev}
+  - {name: elev_mean, function: mean, variable: elev}
+"""
+
+
+def mid_latitude_case(checks, tmp):
+    """A real GEDI granule in Brazil (13.7 S): the automatic projection is Lambert azimuthal
+    equal-area centred on the data (the middle of its latitude range and longitude arc, to 0.01
+    degree), and the picture is exact in it."""
+    gedi = [f for f in sorted(os.listdir(os.path.join(common.shared_dir(), "data", "real")))
+            if f.startswith("GEDI02_A_")]
+    if not gedi:
+        print("SKIP mid-latitude case: no GEDI02_A granule")
+        return
+    config = os.path.join(tmp, "gedi.yaml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(GEDI_CONFIG)
+    output = os.path.join(tmp, "gedi.nc")
+    path = os.path.join(common.shared_dir(), "data", "real", gedi[0])
+    if not run_job(checks, "gedi run", [path], output, ["--config", config]):
+        return
+    _, report = full_case(checks, "real-gedi-auto", tmp, output, "elev_mean", "viridis", False,
+                          ["--size", "400"], expect_projection="laea", extent_holds=True)
+    if report is None:
+        return
+    ids, values, level, conv, _, _ = rr.read_output(output, "elev_mean")
+    lon, lat = rr.cell_centres(ids[~np.isnan(values)], level, conv)
+    lon_0 = round((lon.min() + lon.max()) / 2, 2)  # no antimeridian here: the plain middle
+    lat_0 = round((lat.min() + lat.max()) / 2, 2)
+    m = re.search(r"\+lat_0=(\S+) \+lon_0=(\S+)", report["crs"])
+    checks.check(m is not None and abs(float(m.group(1)) - lat_0) < 1e-9 and
+                 abs(float(m.group(2)) - lon_0) < 1e-9,
+                 f"real-gedi-auto: CRS {report['crs']}, expected lat_0={lat_0} lon_0={lon_0}")
 
 
 def main():

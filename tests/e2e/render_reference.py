@@ -2,8 +2,10 @@
 
 The picture is recomputed here pixel by pixel with pyproj (inverse projection of the pixel
 centres), numpy (WGS84 authalic latitude) and healpy (ang2pix, nested) from the geometry the
-command reports (map area, projected extent), the file's own cell_ids and values, and the
-colormap anchors; nothing here calls healgrid code. Cell centres for forward checks come from
+command reports (map area, projected extent, CRS, drawn order), the file's own cell_ids and
+values (coarsened here with numpy to the drawn order: counts summed, min/max of the children,
+other statistics weighted by the children's counts), and the colormap anchors; nothing here
+calls healgrid code. Coastlines are decoded from the GSHHG binned netCDF file with netCDF4. Cell centres for forward checks come from
 healpy.pix2ang and the series inverse of the authalic latitude (Snyder 1987, eq. 3-18).
 """
 
@@ -37,6 +39,7 @@ CRS = {
     "mollweide": "ESRI:54009",
     "plate-carree": "+proj=eqc +datum=WGS84 +units=m +no_defs +type=crs",
 }
+GSHHG_LOW = "/usr/share/gmt-gshhg/binned_GSHHS_l.nc"
 # Evenly spaced anchors of the colormaps (viridis and cividis sampled at 10 points, ColorBrewer
 # RdBu reversed); the 256-entry table interpolates linearly between them.
 ANCHORS = {
@@ -101,11 +104,73 @@ def read_output(path, var):
         return ids, values, level, convention, v.getncattr("long_name"), getattr(v, "units", "")
 
 
+def coarsen(path, var, order):
+    """(coarse ids, values) of a variable at `order`, combined from the file's cells with numpy:
+    count/sum summed, min/max, anything else weighted by the `count` variable (cells without a
+    value left out)."""
+    ids, values, level, _, _, _ = read_output(path, var)
+    has = ~np.isnan(values)
+    if order == level:
+        return ids[has], values[has]
+    with netCDF4.Dataset(path) as ds:
+        method = getattr(ds[var], "cell_methods", "").split(":")[-1].strip()
+        counts = np.ma.filled(ds["count"][:].astype(np.float64), 0.0)
+    parent = ids[has] >> np.uint64(2 * (level - order))
+    v, w = values[has], counts[has]
+    coarse, start = np.unique(parent, return_index=True)
+    if method in ("count", "sum"):
+        out = np.add.reduceat(v, start)
+    elif method == "min":
+        out = np.minimum.reduceat(v, start)
+    elif method == "max":
+        out = np.maximum.reduceat(v, start)
+    else:
+        out = np.add.reduceat(v * w, start) / np.add.reduceat(w, start)
+    return coarse, out
+
+
+def drawn_cells(path, var, report):
+    """(ids, values, order) of the cells the picture draws (the reported order)."""
+    order = int(report["order"][0])
+    ids, values = coarsen(path, var, order)
+    return ids, values, order
+
+
+def read_gshhg(path=GSHHG_LOW):
+    """Every GSHHG segment as (level, lon array, lat array), decoded from the binned netCDF file
+    (bins of Bin_size_in_minutes from 90 N, points in 1/65535 of a bin from its SW corner; the
+    Antarctic ice front is level 1 flagged by Embedded_ANT_flag, reported as 5)."""
+    with netCDF4.Dataset(path) as ds:
+        ds.set_auto_mask(False)
+        get = lambda name: np.asarray(ds[name][:]).astype(np.int64)  # noqa: E731
+        size = get("Bin_size_in_minutes")[0] / 60.0
+        nx = get("N_bins_in_360_longitude_range")[0]
+        first, nseg = get("Id_of_first_segment_in_a_bin"), get("N_segments_in_a_bin")
+        info, start = get("Embedded_npts_levels_exit_entry_for_a_segment"), \
+            get("Id_of_first_point_in_a_segment")
+        ant = get("Embedded_ANT_flag")
+        dx = get("Relative_longitude_from_SW_corner_of_bin") & 0xFFFF
+        dy = get("Relative_latitude_from_SW_corner_of_bin") & 0xFFFF
+    out = []
+    for b in range(first.size):
+        lon_sw, lat_sw = (b % nx) * size, 90.0 - (b // nx + 1) * size
+        for s in range(first[b], first[b] + nseg[b]):
+            n, level = info[s] >> 9, (info[s] >> 6) & 7
+            if ant[s]:
+                level = 5
+            p = slice(start[s], start[s] + n)
+            out.append((int(level), lon_sw + dx[p] * size / 65535.0,
+                        lat_sw + dy[p] * size / 65535.0))
+    return out
+
+
 # ----------------------------------------------------------------------------- the command
 
 REPORT_PATTERNS = {
     "image": r"wrote \S+ \((\d+)x(\d+) px\)",
     "projection": r"projection: (\S+) \(",
+    "crs": r"projection: \S+ \((.*)\)\n",
+    "order": r"order: (\d+) of level (\d+)",
     "map": r"map area: x0=(\d+) y0=(\d+) width=(\d+) height=(\d+)",
     "extent": r"extent: x_min=(\S+) x_max=(\S+) y_min=(\S+) y_max=(\S+)",
     "range": r"range: (\S+) \.\. (\S+) \(",
@@ -121,10 +186,18 @@ def parse_report(text):
     for key, pattern in REPORT_PATTERNS.items():
         m = re.search(pattern, text)
         if m:
-            out[key] = tuple(g if key == "projection" else float(g) for g in m.groups())
-    if "projection" in out:
-        out["projection"] = out["projection"][0]
+            out[key] = tuple(g if key in ("projection", "crs") else float(g) for g in m.groups())
+    for key in ("projection", "crs"):
+        if key in out:
+            out[key] = out[key][0]
+    out["inside_labels"] = [tuple(int(v) for v in m.groups()) for m in re.finditer(
+        r"graticule label inside: x0=(-?\d+) y0=(-?\d+) width=(\d+) height=(\d+)", text)]
     return out
+
+
+def transformer(report):
+    """pyproj lon/lat -> map CRS of a report (its printed PROJ definition)."""
+    return pyproj.Transformer.from_crs("EPSG:4326", report["crs"], always_xy=True)
 
 
 def run_render(args, nprocs=1, timeout=120):
@@ -144,7 +217,8 @@ def load_png(path):
 
 
 def expected_map(report, ids, values, level, convention, cmap, log):
-    """Reference map area: (expected RGB (H, W, 3), colour index or -1 per pixel)."""
+    """Reference map area: (expected RGB (H, W, 3), colour index or -1 per pixel) of the cells
+    `ids` (at `level`, the drawn order) with their values."""
     _, _, width, height = (int(v) for v in report["map"])
     x_min, x_max, y_min, y_max = report["extent"]
     lo, hi = report["range"]
@@ -152,9 +226,7 @@ def expected_map(report, ids, values, level, convention, cmap, log):
     cols, rows = np.meshgrid(np.arange(width), np.arange(height))
     xs = x_min + (cols.ravel() + 0.5) * pixel
     ys = y_max - (rows.ravel() + 0.5) * pixel
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", CRS[report["projection"]],
-                                              always_xy=True)
-    lon, lat = transformer.transform(xs, ys, direction="INVERSE")
+    lon, lat = transformer(report).transform(xs, ys, direction="INVERSE")
     lon, lat = np.asarray(lon), np.asarray(lat)
     valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
     has = ~np.isnan(values)
@@ -205,8 +277,6 @@ def forward_pixels(report, lon, lat):
     _, _, width, height = (int(v) for v in report["map"])
     x_min, x_max, _, y_max = report["extent"]
     pixel = (x_max - x_min) / width
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", CRS[report["projection"]],
-                                              always_xy=True)
-    x, y = transformer.transform(lon, lat)
+    x, y = transformer(report).transform(lon, lat)
     return (np.floor((np.asarray(x) - x_min) / pixel).astype(int),
             np.floor((y_max - np.asarray(y)) / pixel).astype(int))

@@ -1,6 +1,6 @@
 // The render stage's parts that need no output file: projections (known values from pyproj
-// 3.4 / PROJ 9.1), colormaps, the bitmap font, the PNG writer, option values, percentiles and
-// granule timestamps.
+// 3.4 / PROJ 9.1), colormaps, the PNG writer, cairo text, round ticks, coarsening, the GSHHG
+// reader, option values, percentiles and granule timestamps.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,10 +11,13 @@
 #include <stdexcept>
 #include <string>
 
-#include "healgrid/render/bitmap_font.hpp"
+#include "healgrid/render/axis_ticks.hpp"
 #include "healgrid/render/cli_values.hpp"
+#include "healgrid/render/coarsen.hpp"
+#include "healgrid/render/coastlines.hpp"
 #include "healgrid/render/colormap.hpp"
 #include "healgrid/render/healgrid_output.hpp"
+#include "healgrid/render/map_canvas.hpp"
 #include "healgrid/render/map_renderer.hpp"
 #include "healgrid/render/projection.hpp"
 #include "healgrid/render/raster_image.hpp"
@@ -34,6 +37,21 @@ const KnownProjection kKnownProjections[] = {
     {ProjectionKind::mollweide, 100, 45, 8077024.836241628, 5340244.911544235},
     {ProjectionKind::plate_carree, -120, 30, -13358338.895192828, 3339584.723798207},
 };
+
+TEST(MapProjection, LambertAzimuthalIsCentredWhereAsked) {
+  // pyproj: "+proj=laea +lat_0=40 +lon_0=-105 +datum=WGS84" of (-100, 45).
+  const MapProjection laea(ProjectionSpec{ProjectionKind::laea, -105, 40});
+  double x = -105, y = 40;
+  laea.forward(&x, &y, 1);
+  EXPECT_NEAR(x, 0, 1e-6);
+  EXPECT_NEAR(y, 0, 1e-6);
+  x = -100, y = 45;
+  laea.forward(&x, &y, 1);
+  EXPECT_NEAR(x, 394351.5363389, 1e-3);
+  EXPECT_NEAR(y, 566524.1836999, 1e-3);
+  EXPECT_EQ(crs_definition(ProjectionSpec{ProjectionKind::laea, -105, 40}),
+            "+proj=laea +lat_0=40 +lon_0=-105 +datum=WGS84 +units=m +no_defs +type=crs");
+}
 
 TEST(MapProjection, ForwardMatchesPyprojAndInverseRoundTrips) {
   for (const auto& k : kKnownProjections) {
@@ -63,7 +81,8 @@ TEST(MapProjection, PointsOffTheWorldAreNaN) {
 }
 
 TEST(MapProjection, NamesRoundTripAndUnknownNamesAreListed) {
-  for (const char* name : {"south-polar-stereo", "north-polar-stereo", "mollweide", "plate-carree"})
+  for (const char* name :
+       {"south-polar-stereo", "north-polar-stereo", "mollweide", "plate-carree", "laea"})
     EXPECT_STREQ(to_string(parse_projection(name)), name);
   try {
     parse_projection("robinson");
@@ -72,10 +91,108 @@ TEST(MapProjection, NamesRoundTripAndUnknownNamesAreListed) {
     EXPECT_NE(std::string(e.what()).find("robinson"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("mollweide"), std::string::npos);
   }
-  EXPECT_EQ(default_projection(-89, -60), ProjectionKind::south_polar_stereo);
-  EXPECT_EQ(default_projection(59.5, 84), ProjectionKind::north_polar_stereo);
-  EXPECT_EQ(default_projection(-80, 72), ProjectionKind::mollweide);
-  EXPECT_EQ(default_projection(-44, -10), ProjectionKind::mollweide);
+  EXPECT_EQ(default_projection({0, 100}, {-89, -60}).kind, ProjectionKind::south_polar_stereo);
+  EXPECT_EQ(default_projection({-50, 10}, {59.5, 84}).kind, ProjectionKind::north_polar_stereo);
+  EXPECT_EQ(default_projection({0, 1}, {-80, 72}).kind, ProjectionKind::mollweide);
+  EXPECT_EQ(default_projection({-170, 170, 0}, {-10, 10, 0}).kind, ProjectionKind::mollweide);
+  // A small area: Lambert azimuthal equal-area on its middle, across the antimeridian too.
+  const ProjectionSpec local = default_projection({-44.5, -43.1}, {-14.2, -13.2});
+  EXPECT_EQ(local.kind, ProjectionKind::laea);
+  EXPECT_DOUBLE_EQ(local.lon_0, -43.8);
+  EXPECT_DOUBLE_EQ(local.lat_0, -13.7);
+  const ProjectionSpec pacific = default_projection({179, -179, 178}, {10, 20, 15});
+  EXPECT_EQ(pacific.kind, ProjectionKind::laea);
+  EXPECT_NEAR(std::fabs(pacific.lon_0), 179.5, 1e-9);
+}
+
+TEST(AxisTicks, RoundStepsTicksAndLabels) {
+  EXPECT_DOUBLE_EQ(round_step(30, 6), 5);
+  EXPECT_DOUBLE_EQ(round_step(7, 6), 2);
+  EXPECT_DOUBLE_EQ(round_step(0.9, 6), 0.2);
+  EXPECT_DOUBLE_EQ(round_number_below(730), 500);
+  EXPECT_DOUBLE_EQ(round_number_below(199), 100);
+  EXPECT_DOUBLE_EQ(round_number_below(0.3), 0.2);
+  // The example: 442.1 .. 843.7 ticks at round hundreds, not at quarters of the range.
+  const auto t = linear_ticks(442.1, 2843.7, 6);
+  ASSERT_EQ(t, (std::vector<double>{500, 1000, 1500, 2000, 2500}));
+  EXPECT_EQ(tick_label(t[0], 500), "500");
+  EXPECT_EQ(tick_label(0.30000000000000004, 0.1), "0.3");
+  EXPECT_EQ(tick_label(-0.0, 0.05), "0.00");
+  // Log scale: decades only (3.919 .. 15.36 has one decade inside: 1-2-5 steps instead).
+  EXPECT_EQ(log_ticks(1, 2.5e4), (std::vector<double>{1, 10, 100, 1000, 10000}));
+  EXPECT_EQ(log_ticks(3.919, 15.36), (std::vector<double>{5, 10}));
+  EXPECT_EQ(log_tick_label(1000), "1000");
+  EXPECT_EQ(log_tick_label(1e6), "10\u2076");
+  EXPECT_EQ(log_tick_label(0.01), "0.01");
+}
+
+TEST(Coarsen, EachRuleCombinesTheChildrenAsDocumented) {
+  // Level 2 -> level 1: children of coarse cell c are 4c .. 4c + 3.
+  const std::vector<std::uint64_t> ids = {4, 5, 7, 8, 13, 14};
+  const std::vector<double> values = {1, 3, std::nan(""), 10, 2, 6};
+  const std::vector<double> counts = {1, 3, 5, 2, 1, 1};
+  auto run = [&](CoarsenRule rule, const std::vector<double>& w) {
+    return coarsen(ids, values, w, 2, 1, rule);
+  };
+  const CellValues sum = run(CoarsenRule::sum, {});
+  EXPECT_EQ(sum.ids, (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(sum.values, (std::vector<double>{4, 10, 8}));
+  EXPECT_EQ(run(CoarsenRule::min, {}).values, (std::vector<double>{1, 10, 2}));
+  EXPECT_EQ(run(CoarsenRule::max, {}).values, (std::vector<double>{3, 10, 6}));
+  // (1*1 + 3*3) / 4 = 2.5: the fill child (count 5) does not count.
+  EXPECT_EQ(run(CoarsenRule::weighted_mean, counts).values, (std::vector<double>{2.5, 10, 4}));
+  EXPECT_EQ(run(CoarsenRule::weighted_mean, {}).values, (std::vector<double>{2, 10, 4}));
+  EXPECT_EQ(coarsen(ids, values, {}, 2, 0, CoarsenRule::sum).values, (std::vector<double>{22}));
+  EXPECT_EQ(coarsen(ids, values, {}, 2, 2, CoarsenRule::sum).ids.size(), 5u);  // fill dropped
+  EXPECT_THROW(coarsen(ids, values, {}, 2, 3, CoarsenRule::sum), std::invalid_argument);
+  EXPECT_EQ(coarsen_rule_for("count"), CoarsenRule::sum);
+  EXPECT_EQ(coarsen_rule_for("max"), CoarsenRule::max);
+  EXPECT_EQ(coarsen_rule_for("weighted_mean"), CoarsenRule::weighted_mean);
+}
+
+TEST(Coastlines, DebianGshhgHasAntarcticIceFrontAndGroundingLine) {
+  const std::string path = default_coastline_path();
+  if (path.empty()) GTEST_SKIP() << "gmt-gshhg-low is not installed";
+  const auto south = read_gshhg_shorelines(path, -90, -60);
+  std::size_t ice = 0, grounding = 0, points = 0;
+  for (const auto& line : south) {
+    ice += line.kind == ShoreKind::ice_front;
+    grounding += line.kind == ShoreKind::grounding_line;
+    points += line.lon.size();
+    for (std::size_t i = 0; i < line.lon.size(); ++i) {
+      ASSERT_GE(line.lon[i], 0.0);
+      ASSERT_LE(line.lon[i], 360.0);
+      ASSERT_LE(line.lat[i], -50.0);  // bins reaching down to 60 S start at 50 S at most
+    }
+  }
+  EXPECT_GT(ice, 50u);
+  EXPECT_GT(grounding, 50u);
+  EXPECT_GT(points, 5000u);
+  EXPECT_THROW(read_gshhg_shorelines("/nonexistent/gshhg.nc", -90, 90), std::runtime_error);
+}
+
+TEST(MapCanvas, TextIsAntialiasedAndPixelsAreCopiedExactly) {
+  MapCanvas canvas(120, 40, kPageBackground);
+  const std::uint8_t block[2 * 2 * 3] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  canvas.put_pixels(100, 30, 2, 2, block);
+  canvas.set_font(20);
+  EXPECT_GT(canvas.text_width("healgrid"), 60);
+  canvas.text(2, 24, "healgrid", kInk);
+  const RasterImage image = canvas.to_image();
+  EXPECT_EQ(image.get(100, 30), (Rgb{1, 2, 3}));
+  EXPECT_EQ(image.get(101, 31), (Rgb{10, 11, 12}));
+  int black = 0, grey = 0;
+  for (int y = 0; y < 30; ++y)
+    for (int x = 0; x < 100; ++x) {
+      const Rgb c = image.get(x, y);
+      black += c == Rgb{0, 0, 0};
+      grey += c.r > 0 && c.r < 255;
+    }
+  EXPECT_GT(black, 20);  // glyph stems
+  EXPECT_GT(grey, 20);   // antialiased edges
+  const auto lines =
+      canvas.wrap("alpha beta | gamma delta | epsilon", canvas.text_width("gamma delta |") + 1);
+  EXPECT_EQ(lines, (std::vector<std::string>{"alpha beta", "gamma delta", "epsilon"}));
 }
 
 TEST(Colormap, EndsAreTheAnchorsAndEntriesInterpolate) {
@@ -100,36 +217,8 @@ TEST(Colormap, EndsAreTheAnchorsAndEntriesInterpolate) {
   EXPECT_THROW(Colormap::named("jet"), std::invalid_argument);
 }
 
-TEST(BitmapFont, EveryPrintableGlyphIsWellFormedAndDistinct) {
-  for (int c = 32; c <= 126; ++c) {
-    const auto& rows = glyph(static_cast<char>(c));
-    int ink = 0;
-    for (const char* row : rows) {
-      ASSERT_EQ(std::string(row).size(), static_cast<std::size_t>(kGlyphWidth)) << char(c);
-      for (int i = 0; i < kGlyphWidth; ++i) {
-        ASSERT_TRUE(row[i] == '#' || row[i] == '.') << char(c);
-        ink += row[i] == '#';
-      }
-    }
-    EXPECT_EQ(ink == 0, c == ' ') << "glyph '" << char(c) << "'";
-    for (int d = 32; d < c; ++d) {
-      bool same = true;
-      for (int r = 0; r < kGlyphHeight; ++r)
-        same = same && std::string(glyph(char(c))[r]) == glyph(char(d))[r];
-      EXPECT_FALSE(same) << "'" << char(c) << "' and '" << char(d) << "' look alike";
-    }
-  }
-  EXPECT_EQ(&glyph('\x7f'), &glyph('?'));
-  EXPECT_EQ(text_width("ab", 2), (2 * kGlyphAdvance - 1) * 2);
-}
-
-TEST(RasterImage, TextInksTheGlyphPixelsOnly) {
+TEST(RasterImage, BlendMixesOverThePixel) {
   RasterImage image(20, 10, kPageBackground);
-  image.draw_text(1, 1, "L", 1, kInk);
-  // 'L' is a left column and a bottom row.
-  for (int r = 0; r < kGlyphHeight; ++r) EXPECT_EQ(image.get(1, 1 + r), kInk);
-  for (int c = 0; c < kGlyphWidth; ++c) EXPECT_EQ(image.get(1 + c, 7), kInk);
-  EXPECT_EQ(image.get(3, 3), kPageBackground);
   image.blend(10, 5, Rgb{0, 0, 0}, 0.35);
   EXPECT_EQ(image.get(10, 5), (Rgb{166, 166, 166}));  // round(255 * 0.65)
 }

@@ -20,6 +20,7 @@ struct GridVariable {
   std::string long_name;       // the name when the file has none
   std::string units;           // "" when absent
   std::string type;            // NetCDF type, e.g. "float32"
+  std::string cell_method;     // statistic from `cell_methods` ("count", "min", ...); "" if none
   std::vector<double> values;  // one per cell id; NaN where the file holds _FillValue
 };
 

@@ -4,6 +4,8 @@
 //   north-polar-stereo  EPSG:3413  NSIDC sea ice polar stereographic north (lat_ts 70 N, 45 W)
 //   mollweide           ESRI:54009 World Mollweide (global, equal area)
 //   plate-carree        +proj=eqc  equidistant cylindrical on WGS84 (global)
+//   laea                +proj=laea Lambert azimuthal equal-area on WGS84, centred on (lon_0,
+//                       lat_0): the local equal-area map of data away from the poles
 // Inverse projection of points outside the projection's domain (off the Mollweide ellipse, past
 // the plate carree's +-180/+-90 frame) gives NaN, so callers draw nothing there.
 #pragma once
@@ -16,17 +18,26 @@ struct PJconsts;
 
 namespace healgrid {
 
-enum class ProjectionKind { south_polar_stereo, north_polar_stereo, mollweide, plate_carree };
+enum class ProjectionKind { south_polar_stereo, north_polar_stereo, mollweide, plate_carree, laea };
+
+// A projection and, for laea, its centre (degrees; ignored by the other kinds).
+struct ProjectionSpec {
+  ProjectionKind kind = ProjectionKind::south_polar_stereo;
+  double lon_0 = 0, lat_0 = 0;
+};
 
 // Throws std::invalid_argument listing the known names when `name` is unknown.
 ProjectionKind parse_projection(const std::string& name);
 const char* to_string(ProjectionKind kind);
-// The CRS string handed to PROJ ("EPSG:3031", ...), also usable by pyproj.
-const char* crs_definition(ProjectionKind kind);
+// The CRS string handed to PROJ ("EPSG:3031", "+proj=laea +lat_0=... ..."), also usable by
+// pyproj.
+std::string crs_definition(const ProjectionSpec& spec);
+inline std::string crs_definition(ProjectionKind kind) { return crs_definition({kind, 0, 0}); }
 
 class MapProjection {
  public:
-  explicit MapProjection(ProjectionKind kind);  // throws std::runtime_error when PROJ fails
+  explicit MapProjection(const ProjectionSpec& spec);  // throws std::runtime_error if PROJ fails
+  explicit MapProjection(ProjectionKind kind) : MapProjection(ProjectionSpec{kind, 0, 0}) {}
   MapProjection(const MapProjection&) = delete;
   MapProjection& operator=(const MapProjection&) = delete;
   ~MapProjection();

@@ -1,5 +1,6 @@
-// An 8-bit RGB raster with the few drawing operations quicklook maps need (rectangles, blended
-// pixels, text in the built-in font), and its PNG writer (libpng). write_png writes
+// An 8-bit RGB raster with the few pixel operations quicklook maps need (rectangles, blended
+// pixels; text and lines are drawn with cairo, see map_canvas.hpp), and its PNG writer (libpng).
+// write_png writes
 // `<path>.partial` and renames it to `path` only once the PNG is complete.
 #pragma once
 
@@ -23,8 +24,6 @@ class RasterImage {
   void blend(int x, int y, Rgb c, double alpha);
   void fill_rect(int x, int y, int w, int h, Rgb c);
   void outline_rect(int x, int y, int w, int h, Rgb c);
-  // Top-left corner at (x, y); characters outside printable ASCII draw as '?'.
-  void draw_text(int x, int y, const std::string& text, int scale, Rgb c);
 
   // Row `row` as packed RGB bytes (width * 3), for copying row blocks in and out.
   std::uint8_t* row_data(int row) { return pixels_.data() + std::size_t(row) * width_ * 3; }

@@ -1,0 +1,98 @@
+#include "healgrid/render/axis_ticks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace healgrid {
+namespace {
+
+// 10^k as a double without pow's rounding for the small exponents ticks use.
+double power_of_ten(int k) {
+  double v = 1;
+  for (int i = 0; i < std::abs(k); ++i) v *= 10;
+  return k < 0 ? 1 / v : v;
+}
+
+// Numbers within a relative hair of a multiple print as that multiple.
+double snap(double value, double step) { return std::round(value / step) * step; }
+
+}  // namespace
+
+double round_step(double span, double max_count) {
+  if (!(span > 0) || !(max_count > 0)) return 1;
+  const double raw = span / max_count;
+  int k = static_cast<int>(std::floor(std::log10(raw)));
+  for (;; ++k)
+    for (double m : {1.0, 2.0, 5.0}) {
+      const double step = m * power_of_ten(k);
+      if (span / step <= max_count * (1 + 1e-12)) return step;
+    }
+}
+
+double round_number_below(double x) {
+  if (!(x > 0)) return 0;
+  const int k = static_cast<int>(std::floor(std::log10(x)));
+  double best = power_of_ten(k);
+  for (double m : {2.0, 5.0, 10.0})
+    if (m * power_of_ten(k) <= x * (1 + 1e-12)) best = m * power_of_ten(k);
+  return best;
+}
+
+std::vector<double> linear_ticks(double lo, double hi, int max_count) {
+  std::vector<double> out;
+  if (!(hi > lo)) return out;
+  const double step = round_step(hi - lo, max_count);
+  const double tolerance = (hi - lo) * 1e-9;
+  for (double k = std::ceil((lo - tolerance) / step); k * step <= hi + tolerance; ++k)
+    out.push_back(snap(k * step, step) + 0.0);  // + 0.0: no negative zero
+  return out;
+}
+
+std::vector<double> log_ticks(double lo, double hi) {
+  std::vector<double> out;
+  if (!(lo > 0) || !(hi > lo)) return out;
+  const double tolerance = 1e-9;
+  const int k0 = static_cast<int>(std::ceil(std::log10(lo) - tolerance));
+  const int k1 = static_cast<int>(std::floor(std::log10(hi) + tolerance));
+  const bool fine = k1 - k0 < 1;                          // fewer than two decades inside the range
+  const int stride = std::max(1, (k1 - k0 + 1 + 6) / 7);  // at most ~7 decade labels
+  for (int k = k0 - 1; k <= k1; ++k)
+    for (double m : fine ? std::vector<double>{1, 2, 5} : std::vector<double>{1}) {
+      const double v = m * power_of_ten(k);
+      if (v < lo * (1 - tolerance) || v > hi * (1 + tolerance)) continue;
+      if (m == 1 && !fine && (k - k0) % stride != 0) continue;
+      out.push_back(v);
+    }
+  return out;
+}
+
+std::string tick_label(double value, double step) {
+  char text[48];
+  const double v = snap(value, step);
+  if (v != 0 && (std::fabs(v) >= 1e7 || std::fabs(v) < 1e-4)) {
+    std::snprintf(text, sizeof text, "%.3g", v);
+    return text;
+  }
+  const int decimals =
+      step >= 1 ? 0 : std::min(9, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
+  std::snprintf(text, sizeof text, "%.*f", decimals, v == 0 ? 0.0 : v);
+  return text;
+}
+
+std::string log_tick_label(double value) {
+  const double exponent = std::log10(value);
+  const int k = static_cast<int>(std::lround(exponent));
+  const double mantissa = value / power_of_ten(k);
+  if (std::fabs(mantissa - 1) < 1e-9 && std::abs(k) > 4) {
+    static const char* const kSuperscript[] = {"\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+                                               "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
+    std::string text = k < 0 ? "10\u207b" : "10";
+    for (char c : std::to_string(std::abs(k))) text += kSuperscript[c - '0'];
+    return text;
+  }
+  return tick_label(value,
+                    power_of_ten(std::min(0, static_cast<int>(std::floor(exponent + 1e-9)))));
+}
+
+}  // namespace healgrid

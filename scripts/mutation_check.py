@@ -159,9 +159,10 @@ def commit_id():
     return out + (" (with uncommitted changes)" if dirty else "")
 
 
-def merge_results(scratch, mutants, results, started, elapsed):
+def merge_results(scratch, mutants, results, started, elapsed, first):
     """Results of this and earlier runs (results.json in the scratch folder), latest per id,
-    for every mutant on the list (`not run` for the others), so that batches add up."""
+    for every mutant on the list (`not run` for the others), so that batches add up. `first`:
+    this run's first result (a new entry in the list of runs; later ones update it)."""
     path = os.path.join(scratch, "results.json")
     stored = {}
     if os.path.exists(path):
@@ -169,8 +170,11 @@ def merge_results(scratch, mutants, results, started, elapsed):
             stored = json.load(stream)
     stored.setdefault("runs", [])
     stored.setdefault("mutants", {})
-    stored["runs"].append({"date": f"{started:%Y-%m-%d %H:%M}", "commit": commit_id(),
-                           "mutants": len(results), "minutes": round(elapsed / 60, 1)})
+    if first or not stored["runs"]:
+        stored["runs"].append({"date": f"{started:%Y-%m-%d %H:%M}", "commit": commit_id(),
+                               "mutants": 0, "minutes": 0})
+    stored["runs"][-1]["mutants"] += len(results)
+    stored["runs"][-1]["minutes"] = round(elapsed / 60, 1)
     for r in results:
         stored["mutants"][r["mutant"]["id"]] = {
             "status": r["status"], "killer": r["killer"], "seconds": round(r["seconds"], 1),
@@ -197,8 +201,9 @@ def write_report(path, results, runs):
         "*killed* when one of its covering tests fails.",
         "",
         f"- mutants: {len(results)}; " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())),
-        f"- time: {total_min:.0f} min in all, over {len(runs)} run(s) (each: copy, one full "
-        "build, the baseline tests, then per mutant an incremental build and its tests):",
+        f"- time: {total_min:.0f} min in all, over {len(runs)} run(s) (each: copy, one "
+        "full build (ccache), the baseline tests unless --no-baseline, then per mutant an "
+        "incremental build and its tests):",
     ]
     lines += [f"  - {run['date']} UTC, commit {run['commit']}: {run['mutants']} mutants, "
               f"{run['minutes']} min" for run in runs]
@@ -231,7 +236,7 @@ def main():
                         help="only report the mutants whose snippet is stale in this tree")
     args = parser.parse_args()
 
-    mutants = load_mutants(args.mutants)
+    mutants = everything = load_mutants(args.mutants)
     if args.only:
         wanted = set(args.only.split(","))
         unknown = wanted - {m["id"] for m in mutants}
@@ -290,12 +295,13 @@ def main():
         print(f"[{i}/{len(mutants)}] {m['id']}: {result['status']}"
               f"{' by ' + result['killer'] if result['killer'] else ''} "
               f"({result['seconds']:.0f} s)", flush=True)
+        # Recorded after every mutant, so that an interrupted run keeps what it found.
+        merged, runs = merge_results(args.scratch, everything, [result], started,
+                                     time.monotonic() - t0, first=i == 1)
+        write_report(args.report, merged, runs)
     build(tree, args.jobs, log)  # leave the scratch build unmutated
     elapsed = time.monotonic() - t0
     print(f"setup (copy, build, baseline) {setup_s / 60:.1f} min")
-    merged, runs = merge_results(args.scratch, load_mutants(args.mutants), results, started,
-                                 elapsed)
-    write_report(args.report, merged, runs)
     bad = [r for r in results if r["status"] != "killed"]
     print(f"{len(results) - len(bad)} of {len(results)} killed in {elapsed / 60:.1f} min; "
           f"report {args.report}")

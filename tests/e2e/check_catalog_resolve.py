@@ -6,7 +6,9 @@ links. Generated: 4500 CMR granules over 3 pages, STAC pages with POST (merge) a
 links. Faults: 500, 429 + Retry-After, a dropped connection, a response slower than the
 timeout (all retried), malformed JSON (reported, no catalog left). Checks: every page followed,
 no granule lost or duplicated, footprints parsed (UMM GPolygons lon/lat), cells of every
-footprint vertex (healpy, independently) in the granule's cells, query parameters as sent.
+footprint vertex (healpy, independently) in the granule's cells, and for ~45 footprints their
+cells against healpy alone (query_polygon, points sampled inside, neighbours): every cell inside
+present, none far away; query parameters as sent.
 Integrity (issue 15): credentials inside --stac-url / --cmr-url appear in no catalog or
 message; --cycle N sends the cycle's granule-name pattern and, on a replay of the recorded UMM
 granules plus one item per real granule file, keeps every granule of the cycle and no other;
@@ -23,7 +25,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from catalog_server import TestServer, load_cassette  # noqa: E402
-from healgrid_reference import cell_index  # noqa: E402
+from healgrid_reference import authalic_latitude_deg, cell_index  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -54,6 +56,56 @@ def umm_item(i, cycle=22):
                     "RelatedUrls": [
                         {"URL": f"https://data.example.invalid/{name}", "Type": "GET DATA"},
                         {"URL": f"s3://bucket/{name}", "Type": "GET DATA VIA DIRECT ACCESS"}]}}
+
+
+def footprint_oracle(points, order):
+    """(inside, near) cell sets of a small convex footprint, by healpy alone.
+
+    inside: cells of points sampled inside the polygon (shrunk 10% towards its centre, so that
+    great-circle and lon/lat edges agree), and cells whose centre is inside (query_polygon);
+    near: query_polygon(inclusive) and every neighbour of those cells: a correct footprint's
+    cells hold every `inside` cell and no cell outside `near`.
+    """
+    import healpy
+    lon = np.array([p["Longitude"] for p in points[:-1]])
+    lat = authalic_latitude_deg(np.array([p["Latitude"] for p in points[:-1]]))
+    nside = 2 ** order
+    verts = healpy.ang2vec(np.radians(90.0 - lat), np.radians(lon))
+    inside = set(healpy.query_polygon(nside, verts, inclusive=False, nest=True).tolist())
+    clon, clat = lon.mean(), lat.mean()
+    u, v = np.meshgrid(np.linspace(0, 1, 30), np.linspace(0, 1, 30))
+    # Bilinear samples of the quadrilateral (its vertices in order), shrunk towards the centre.
+    qlon = ((1 - u) * (1 - v) * lon[0] + u * (1 - v) * lon[1] + u * v * lon[2] +
+            (1 - u) * v * lon[3])
+    qlat = ((1 - u) * (1 - v) * lat[0] + u * (1 - v) * lat[1] + u * v * lat[2] +
+            (1 - u) * v * lat[3])
+    slon, slat = clon + 0.9 * (qlon - clon), clat + 0.9 * (qlat - clat)
+    inside |= set(healpy.ang2pix(nside, np.radians(90.0 - slat.ravel()),
+                                 np.radians(slon.ravel()), nest=True).tolist())
+    near = healpy.query_polygon(nside, verts, inclusive=True, fact=8, nest=True)
+    neighbours = healpy.get_all_neighbours(nside, near, nest=True).ravel()
+    return inside, set(near.tolist()) | set(neighbours[neighbours >= 0].tolist())
+
+
+def check_footprint_cells(checks, by_id, order, indices):
+    """Each granule's catalog cells hold its footprint's cells and nothing far from it."""
+    missing = far = checked = 0
+    for i in indices:
+        g = by_id.get(f"G{i:07d}-TEST")
+        if g is None:
+            continue  # another cycle, filtered out
+        pts = umm_item(i)["umm"]["SpatialExtent"]["HorizontalSpatialDomain"]["Geometry"][
+            "GPolygons"][0]["Boundary"]["Points"]
+        inside, near = footprint_oracle(pts, order)
+        cells = set(g["cells"])
+        checked += 1
+        missing += len(inside - cells)
+        far += len(cells - near)
+        checks.check(not inside - cells and not cells - near,
+                     f"footprint of {g['id']}: cells {sorted(cells)}; missing (healpy) "
+                     f"{sorted(inside - cells)}; far from the footprint {sorted(cells - near)}")
+    checks.check(checked >= 40, f"only {checked} footprints compared with healpy")
+    print(f"footprint cells vs healpy, {checked} footprints: {missing} missing, {far} far away")
 
 
 def stac_item(i):
@@ -155,6 +207,7 @@ def main():
                     want = set(cell_index(lat, lon, order, "authalic").tolist())
                     bad += len(want - set(g["cells"]))
                 checks.check(bad == 0, f"{bad} footprint vertex cells (healpy) missing")
+                check_footprint_cells(checks, by_id, order, range(1, 4500, 89))
                 checks.check(set(cat["cells"]) <= set(cat["area_cells"]),
                              "catalog cells outside the bbox's cells")
 

@@ -5,8 +5,9 @@ served with a CMR UMM-JSON response whose footprints are their real tracks (the 
 pair, 5 km either side, every 10 km). Checks: every point's parent cell (healpy, independently)
 is among its granule's catalog cells; with a bbox south of 82S only the polar granule is read;
 the output's cells lie in the catalog's planned cells and equal, cell for cell, a plain
-`run --input` of all three granules on those cells; the output names the catalog and its
-SHA-256. `run` given the query itself writes the catalog beside the output and names it.
+`run --input` of all three granules on those cells, and the numpy + healpy reference
+(tests/reference) of the granules restricted to those cells; the output names the catalog and
+its SHA-256. `run` given the query itself writes the catalog beside the output and names it.
 """
 
 import hashlib
@@ -20,7 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from catalog_server import TestServer  # noqa: E402
-from healgrid_reference import cell_index  # noqa: E402
+from healgrid_reference import cell_index, reference_grid  # noqa: E402
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
@@ -73,6 +74,22 @@ def point_parents(path, order):
                 parents.append(cell_index(seg["latitude"][:], seg["longitude"][:], order,
                                           "authalic"))
     return set(np.unique(np.concatenate(parents)).tolist())
+
+
+def compare_planned_to_reference(checks, ds, paths, planned, order):
+    """run --catalog against numpy + healpy: the reference of every granule, on the parent
+    cells the catalog planned (points elsewhere are dropped), every statistic of every cell."""
+    cfg = common.load_config(common.config_path())
+    ref = reference_grid(common.config_path(), paths)
+    shift = np.uint64(2 * (int(ds.attrs["child_order"]) - order))
+    keep = np.isin(ref["cell_ids"] >> shift, np.asarray(planned, dtype=np.uint64))
+    planned_ref = {name: ref[name][keep] for name in
+                   ["cell_ids"] + [s["name"] for s in cfg["statistics"]]}
+    used = int(planned_ref["count"].sum())
+    checks.check(used > 0 and int(ds.attrs.get("points_used", -1)) == used,
+                 f"run --catalog: points_used {ds.attrs.get('points_used')}, reference {used} "
+                 "in the planned cells")
+    common.compare_to_reference(checks, ds, planned_ref, cfg, "run --catalog vs reference")
 
 
 def run(cmd, timeout=300):
@@ -144,6 +161,7 @@ def main():
                         a, b = ds[var].values, ref[var].values[keep]
                         checks.check(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"),
                                      f"{var} differs from the full run on the planned cells")
+            compare_planned_to_reference(checks, ds, paths, planned, order)
             # The query given to run directly: rank 0 resolves, the catalog lands beside OUT.
             direct = os.path.join(tmp, "direct.nc")
             # Credentials inside the URL reach neither the output's history nor the catalog.

@@ -101,9 +101,10 @@ def _units(dataset):
 def read_beam(h5, group, cfg, units):
     """Used points of one beam: (lat, lon, {variable: float64 values}); None if the beam is skipped.
 
-    A row is used iff every filter holds, lat/lon are finite with lat in [-90, 90], and every
-    configured variable is finite and differs from its dataset's _FillValue; variables used as
-    `sigma` must also be > 0. `units` is filled with each variable's units attribute.
+    A row is used iff every filter holds, lat/lon are finite with lat in [-90, 90] and differ
+    from their datasets' _FillValue (when they have one), and every configured variable is
+    finite and differs from its dataset's _FillValue; variables used as `sigma` must also be
+    > 0. `units` is filled with each variable's units attribute.
     """
     if group not in h5:
         return None
@@ -111,9 +112,15 @@ def read_beam(h5, group, cfg, units):
     lat_path = coords["latitude"].format(group=group)
     if lat_path not in h5:
         return None
-    lat = h5[lat_path][()].astype(np.float64)
-    lon = h5[coords["longitude"].format(group=group)][()].astype(np.float64)
+    lat_dset, lon_dset = h5[lat_path], h5[coords["longitude"].format(group=group)]
+    lat = lat_dset[()].astype(np.float64)
+    lon = lon_dset[()].astype(np.float64)
     ok = np.isfinite(lat) & np.isfinite(lon) & (lat >= -90.0) & (lat <= 90.0)
+    # A coordinate equal to its dataset's _FillValue is missing, even inside the valid range.
+    for values, dset in ((lat, lat_dset), (lon, lon_dset)):
+        fill = _fill_value(dset)
+        if fill is not None:
+            ok &= values != fill
 
     for flt in cfg.get("filters") or []:
         data = h5[flt["dataset"].format(group=group)][()]

@@ -126,6 +126,34 @@ TEST_F(GranuleReaderTest, ReadsValidatesAndMarksValidPoints) {
   EXPECT_EQ(reader.variable_attribute(0, "nope"), "");
 }
 
+// Fill values of the sigma variable and of the coordinates (the spec: a coordinate equal to its
+// _FillValue is missing even inside the valid range), sigma <= 0, a non-finite longitude.
+TEST_F(GranuleReaderTest, SigmaAndCoordinateFillsAreDropped) {
+  const auto path = dir_ + "/fills.h5";
+  {
+    TinyGranule g(path);
+    const double lat_fill = -89.5, lon_fill = -999.0, inf = std::numeric_limits<double>::infinity();
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE,
+                      {-70, -70, -89.5, -89.50001, -70, -70, -70, -70}, &lat_fill);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE,
+                      {10, 10, 10, 10, -999.0, -998.0, inf, 10}, &lon_fill);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {1, 2, 3, 4, 5, 6, 7, 8}, &kFill);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT,
+                     {0.1f, kFill, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, -0.1f}, &kFill);
+    const signed char qfill = 127;
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0, 0, 0, 0, 0, 0, 0, 0}, &qfill);
+  }
+  const GranuleReader reader(path, test_config());
+  BeamChunk chunk;
+  reader.read(0, 0, 8, true, chunk);
+  // 1: sigma = its fill; 2: latitude = its fill; 4: longitude = its fill; 6: longitude inf;
+  // 7: sigma < 0. Rows 3 (next to the latitude fill) and 5 (-998, wrapped) are used.
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 0, 1, 0, 1, 0, 0}));
+  // The variables' values play no part in the index pass: only the sigma rows pass again.
+  reader.read(0, 0, 8, false, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 1, 0, 1, 0, 1}));
+}
+
 TEST_F(GranuleReaderTest, FilterRejectsBadQuality) {
   const auto path = dir_ + "/q.h5";
   {

@@ -262,6 +262,46 @@ TEST(RunJournalPrepare, LeavesOutJournaledParents) {
   journal.remove();
 }
 
+// Round files of runs at other rank counts may overlap: a piece overlapping parents already
+// loaded is left out whole, so no parent's points are counted twice.
+TEST(RunJournalPrepare, LeavesOutPiecesOverlappingLoadedParents) {
+  const auto c = two_stats();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  MpiContext mpi;
+  const auto out = temp_path("overlap.nc");
+  const std::string key(64, 'a');
+  RunJournal journal(mpi, out, key, c, grid, 2);
+  ASSERT_EQ(journal.open(), "");
+  const float nan = std::nanf("");
+  auto piece = [&](std::vector<std::int64_t> covered, std::vector<std::int64_t> parents,
+                   std::int32_t points_each) {
+    JournalPiece p;
+    p.covered = std::move(covered);
+    p.block.parents = parents;
+    p.block.points = static_cast<std::uint64_t>(points_each) * parents.size();
+    OutputColumn n, m;
+    n.spec = &c.statistics[0];
+    m.spec = &c.statistics[1];
+    for (const auto parent : parents) {
+      n.i32.insert(n.i32.end(), {points_each, 0, 0, 0});
+      m.f32.insert(m.f32.end(), {1.0f, nan, nan, nan});
+      p.granule_points.insert(p.granule_points.end(), {parent, 0, points_each});
+    }
+    p.block.columns = {n, m};
+    return p;
+  };
+  // "p4-6" sorts first and is loaded; "p5-5" overlaps its parent 5 and is left out.
+  write_piece(journal.directory() + "/p4-6.round", key, piece({4, 5, 6}, {5, 6}, 3), 4);
+  write_piece(journal.directory() + "/p5-5.round", key, piece({5}, {5}, 4), 4);
+  const auto parts = wandering_points(grid);
+  RankPlan mine;
+  mine.first_parent = 0;
+  mine.last_parent = 47;
+  journal.prepare(mine, parts);
+  EXPECT_EQ(journal.reused_points(), 6);  // parents 5 and 6 of the first piece, once
+  journal.remove();
+}
+
 TEST(InputsDigest, DependsOnEveryInputButNotOnOrderOrDirectory) {
   RunInputs a;
   a.config_text = "grid: {parent_order: 6}\n";

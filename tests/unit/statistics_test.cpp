@@ -109,6 +109,28 @@ TEST(Statistics, CellValuesComputesEveryFunction) {
 namespace healgrid {
 namespace {
 
+// A cell reused after the selection path (more than 256 values that are not all floats) must
+// start afresh: the median of {1, 2, 3} is 2 whatever the previous cell held.
+TEST(Statistics, CellReusedAfterSelectionPathStartsAfresh) {
+  StatisticSpec median;
+  median.function = StatFunction::quantile;
+  median.q = 0.5;
+  CellValues cell(1);
+  for (int i = 0; i < 300; ++i) cell.column(0).push_back(1000.1 + i);  // 1000.1: not a float
+  // numpy.median(1000.1 + arange(300)) = 1149.6 (the two middle values 1149.1, 1150.1)
+  EXPECT_DOUBLE_EQ(cell.compute(median, 0, -1), 1149.6);
+  cell.clear();
+  for (double v : {3.0, 1.0, 2.0}) cell.column(0).push_back(v);
+  EXPECT_EQ(cell.compute(median, 0, -1), 2.0);
+  median.q = 0.25;
+  EXPECT_EQ(cell.compute(median, 0, -1), 1.5);
+  // And back to a large cell of doubles: the selection path again, on the new values only.
+  cell.clear();
+  for (int i = 0; i < 301; ++i) cell.column(0).push_back(-0.3 * i);
+  median.q = 0.5;
+  EXPECT_DOUBLE_EQ(cell.compute(median, 0, -1), -45.0);
+}
+
 TEST(Statistics, QuantileBySelectionEqualsSortedPath) {
   std::uint64_t state = 99;
   for (std::size_t n : {33u, 75u, 257u, 258u, 501u, 2000u}) {

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""The output's documented metadata, and the command-line overrides, asserted end to end.
+
+Granules from validity_granules.py plus a truncated copy (unreadable) and a file that is not
+HDF5; `--on-bad-granule skip`, 2 ranks. Run A: `--parent-order 5 --child-order 11
+--deflate-level 7 --metrics-json M.json`; run B: `--latitude geodetic --deflate-level 0`.
+Checks, each against an independent source (h5py, numpy + healpy reference, the files):
+  - granules_skipped: one line per bad input, "NAME: skipped: <reason>", none for good ones;
+    granule_status / granule_points_used of every row;
+  - healgrid_overrides lists exactly the overrides given, in the documented key=value form, and
+    parent_order / child_order / latitude_convention / output cells follow them;
+  - every statistic's cell_methods is "cell_ids: <function>", units from the source dataset
+    (^2 for variance), _FillValue NaN (count: 0);
+  - every data variable's chunks are deflated at the requested level (h5py compression_opts)
+    with shuffle; level 0: no compression;
+  - --metrics-json: ranks, granules, points used, cells with data and parent cells equal to the
+    reference's, output_bytes the file's size, non-negative phase seconds, one peak RSS per rank;
+  - the values of both runs against the reference at the overridden orders / convention.
+"""
+
+import json
+import os
+import shutil
+
+import h5py
+import numpy as np
+
+import common  # isort: skip
+from common import Checks  # isort: skip
+
+import validity_granules as vg  # noqa: E402
+from healgrid_reference import reference_grid  # noqa: E402
+
+
+def bad_inputs(folder, good):
+    """A truncated copy of a good granule and a text file named like a granule."""
+    truncated = os.path.join(folder, "VALID_20200104000000_00040101_006_01.h5")
+    with open(good, "rb") as src, open(truncated, "wb") as dst:
+        dst.write(src.read(os.path.getsize(good) // 3))
+    not_hdf5 = os.path.join(folder, "VALID_20200105000000_00050101_006_01.h5")
+    with open(not_hdf5, "w", encoding="ascii") as dst:
+        dst.write("not an HDF5 file\n")
+    return [truncated, not_hdf5]
+
+
+def check_attributes(checks, path, cfg, label, deflate_level):
+    """cell_methods, units, fill values and compression of every statistic, read with h5py."""
+    with h5py.File(path, "r") as f:
+        for stat in cfg["statistics"]:
+            name, func = stat["name"], stat["function"]
+            if not checks.check(name in f, f"{label}: variable {name} missing"):
+                continue
+            d = f[name]
+            methods = d.attrs.get("cell_methods", b"")
+            methods = methods.decode() if isinstance(methods, bytes) else str(methods)
+            checks.check(methods == f"cell_ids: {func}",
+                         f"{label}: {name} cell_methods {methods!r}, expected 'cell_ids: {func}'")
+            fill = np.asarray(d.attrs.get("_FillValue", [])).ravel()
+            if func == "count":
+                checks.check(d.dtype == np.int32 and fill.size == 1 and fill[0] == 0,
+                             f"{label}: {name} dtype {d.dtype}, _FillValue {fill}")
+            else:
+                checks.check(d.dtype == np.float32 and fill.size == 1 and np.isnan(fill[0]),
+                             f"{label}: {name} dtype {d.dtype}, _FillValue {fill}")
+                units = d.attrs.get("units", b"")
+                units = units.decode() if isinstance(units, bytes) else str(units)
+                base = "meters" if stat["variable"] in ("h", "s") else "m"
+                want = base + "^2" if func == "variance" else base
+                checks.check(units == want, f"{label}: {name} units {units!r}, expected {want!r}")
+            if deflate_level == 0:
+                checks.check(d.compression is None,
+                             f"{label}: {name} compressed ({d.compression}) at --deflate-level 0")
+            else:
+                checks.check(d.compression == "gzip" and d.compression_opts == deflate_level
+                             and d.shuffle, f"{label}: {name} compression {d.compression} "
+                             f"level {d.compression_opts} shuffle {d.shuffle}, expected gzip "
+                             f"{deflate_level} with shuffle")
+            # The chunks decode (through HDF5's own zlib filter in h5py) to the stored values.
+            checks.check(d[()].shape == f["cell_ids"].shape, f"{label}: {name} shape")
+
+
+def check_overrides(checks, ds, want, label):
+    """healgrid_overrides: exactly the given `key=value` overrides, space-separated."""
+    overrides = str(ds.attrs.get("healgrid_overrides", ""))
+    checks.check(sorted(overrides.split()) == sorted(want),
+                 f"{label}: healgrid_overrides {overrides!r}, expected {sorted(want)}")
+
+
+def check_skipped(checks, ds, bad, label):
+    text = str(ds.attrs.get("granules_skipped", ""))
+    lines = [line for line in text.splitlines() if line.strip()]
+    checks.check(len(lines) == len(bad),
+                 f"{label}: granules_skipped has {len(lines)} lines, expected {len(bad)}: {text!r}")
+    for path in bad:
+        name = os.path.basename(path)
+        line = next((ln for ln in lines if os.path.basename(ln.split(": ")[0]) == name), None)
+        checks.check(line is not None and line.split(": ", 1)[1].startswith("skipped: ")
+                     and len(line.split("skipped: ", 1)[1].strip()) > 0,
+                     f"{label}: granules_skipped does not give {name} with a reason: {text!r}")
+
+
+def check_metrics(checks, path, ref, ds, output, label):
+    if not checks.check(os.path.isfile(path), f"{label}: --metrics-json file {path} missing"):
+        return
+    with open(path, encoding="utf-8") as stream:
+        m = json.load(stream)
+    data_cells = int((ref["count"] > 0).sum())
+    expected = {"ranks": 2, "granules": 5, "points_used": ref["points_used"],
+                "cells_with_data": data_cells,
+                "parent_cells": int(ds.attrs.get("parent_cells", -1)),
+                "output_bytes": os.path.getsize(output)}
+    for key, want in expected.items():
+        checks.check(m.get(key) == want, f"{label}: metrics {key} = {m.get(key)!r}, expected {want}")
+    seconds = m.get("seconds", {})
+    phases = ("resolve", "index", "plan", "read_bin", "reduce", "write", "total")
+    checks.check(all(isinstance(seconds.get(p), (int, float)) and seconds[p] >= 0 for p in phases),
+                 f"{label}: metrics seconds {seconds}")
+    checks.check(seconds.get("total", 0) + 1e-3 >= max(seconds.get(p, 0) for p in phases[:-1]),
+                 f"{label}: total seconds below a phase's: {seconds}")
+    rss = m.get("peak_rss_bytes", [])
+    checks.check(len(rss) == 2 and all(r > 10 * 2**20 for r in rss),
+                 f"{label}: peak_rss_bytes {rss}")
+    checks.check(m.get("rows_read", 0) >= ref["points_used"],
+                 f"{label}: rows_read {m.get('rows_read')} below the points used")
+
+
+def main():
+    checks = Checks("check_output_metadata")
+    with common.temp_dir("healgrid-metadata-") as tmp:
+        paths, _ = vg.make_granules(os.path.join(tmp, "granules"))
+        bad = bad_inputs(os.path.join(tmp, "granules"), paths[0])
+        config = vg.write_config(os.path.join(tmp, "validity.yaml"))
+        cfg = common.load_config(config)
+        inputs = [a for p in paths + bad for a in ("--input", p)]
+
+        # Run A: grid orders and deflate level overridden, metrics written.
+        out, metrics = os.path.join(tmp, "a.nc"), os.path.join(tmp, "metrics.json")
+        args = ["--config", config, "--output", out, "--on-bad-granule", "skip",
+                "--parent-order", "5", "--child-order", "11", "--deflate-level", "7",
+                "--metrics-json", metrics] + inputs
+        if common.run_healgrid_ok(args, 2, checks, "run A"):
+            ref = reference_grid(config, paths, parent_order=5, child_order=11)
+            ds = common.open_output(out)
+            common.compare_to_reference(checks, ds, ref, cfg, "run A")
+            common.check_provenance(checks, ds, "run A", paths, ref, skipped_paths=bad)
+            check_skipped(checks, ds, bad, "run A")
+            check_overrides(checks, ds, {"grid.parent_order=5", "grid.child_order=11",
+                                         "output.deflate_level=7"}, "run A")
+            for key, value in (("parent_order", 5), ("child_order", 11)):
+                checks.check(int(ds.attrs.get(key, -1)) == value,
+                             f"run A: {key} attribute {ds.attrs.get(key)}")
+            checks.check(ds["cell_ids"].attrs.get("level") == 11,
+                         f"run A: cell_ids level {ds['cell_ids'].attrs.get('level')}")
+            check_attributes(checks, out, cfg, "run A", 7)
+            check_metrics(checks, metrics, ref, ds, out, "run A")
+
+        # Run B: geodetic latitude, no compression; the reference with that convention.
+        out = os.path.join(tmp, "b.nc")
+        args = ["--config", config, "--output", out, "--on-bad-granule", "skip",
+                "--latitude", "geodetic", "--deflate-level", "0"] + inputs
+        if common.run_healgrid_ok(args, 2, checks, "run B"):
+            geodetic = common.write_config_variant(config, os.path.join(tmp, "geo.yaml"),
+                                                   latitude="geodetic")
+            ref = reference_grid(geodetic, paths)
+            ds = common.open_output(out)
+            common.compare_to_reference(checks, ds, ref, cfg, "run B")
+            check_overrides(checks, ds, {"output.deflate_level=0", "grid.latitude=geodetic"},
+                            "run B")
+            checks.check(ds.attrs.get("latitude_convention") == "geodetic",
+                         f"run B: latitude_convention {ds.attrs.get('latitude_convention')}")
+            check_attributes(checks, out, cfg, "run B", 0)
+            check_skipped(checks, ds, bad, "run B")
+        shutil.rmtree(os.path.join(tmp, "granules"), ignore_errors=True)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

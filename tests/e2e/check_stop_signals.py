@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""SIGINT, SIGHUP, SIGUSR2 and HEALGRID_STOP_GRACE_SECONDS on a real 2-rank run (docs/reliability.md).
+
+Synthetic granules; each run is slowed by the test hook HEALGRID_TEST_ROUND_PAUSE_SECONDS (a
+sleep after each journaled round, --rounds 4) and signalled once a round is in OUT.nc.journal/.
+In each case a previous OUT.nc is in place. Cases:
+  SIGINT to every rank      exit 130, "stopped by SIGINT"
+  SIGHUP to every rank      exit 129, "stopped by SIGHUP"
+  SIGUSR2 to mpirun         (forwarded to the ranks) exit 140, "stopped by SIGUSR2"
+  grace period              HEALGRID_STOP_GRACE_SECONDS=2, rank 1 frozen (SIGSTOP), SIGTERM to
+                            rank 0: rank 0 cannot agree with rank 1, waits the grace period
+                            (not less: >= 1.8 s), then stops at once ("grace period over"), exit 143
+Every case: the previous OUT.nc left byte for byte, no OUT.nc.partial, the journal kept with
+every round written before the signal; after the SIGINT case, the same command reuses those
+rounds ("[journal] reused N parent cells", N > 0) and completes.
+"""
+
+import glob
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+
+import common  # isort: skip
+from common import Checks  # isort: skip
+
+from check_restart import rank_pids  # noqa: E402
+
+ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
+STOP_WITHIN_S = 10.0
+
+
+def launch(cwd, env):
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    cmd = mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(), "run"] + ARGS
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace",
+                            start_new_session=True)
+
+
+def wait_for_round(proc, journal, timeout=120):
+    """Round files in the journal once there is at least one (empty list on timeout/exit)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        rounds = glob.glob(os.path.join(journal, "p*.round"))
+        if rounds:
+            return rounds
+        time.sleep(0.05)
+    return []
+
+
+def finish(proc, timeout=60):
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        return 124, out
+    return proc.returncode, out
+
+
+def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=0.0):
+    """Start a slowed run in its own folder, `send(proc, pids)` at the first round, check."""
+    cwd = os.path.join(tmp, label.replace(" ", "_"))
+    os.makedirs(cwd)
+    out_nc = os.path.join(cwd, "out.nc")
+    shutil.copyfile(previous, out_nc)
+    before = open(out_nc, "rb").read()
+    proc = launch(cwd, env)
+    journal = os.path.join(cwd, "out.nc.journal")
+    rounds = wait_for_round(proc, journal)
+    pids = rank_pids(proc.pid)
+    if not checks.check(rounds and sorted(pids) == [0, 1],
+                        f"{label}: no journaled round to stop after (ranks {pids})"):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None
+    t0 = time.monotonic()
+    send(proc, pids)
+    rc, out = finish(proc)
+    elapsed = time.monotonic() - t0
+    print(f"{label}: exit {rc} {elapsed:.1f} s after the signal, {len(rounds)} round(s) "
+          "journaled before it")
+    ok = checks.check(rc == expect_rc, f"{label}: exit {rc}, expected {expect_rc}")
+    ok &= checks.check(needle in out, f"{label}: output lacks {needle!r}")
+    ok &= checks.check(min_s <= elapsed < STOP_WITHIN_S,
+                       f"{label}: stopped {elapsed:.1f} s after the signal, expected "
+                       f"{min_s}..{STOP_WITHIN_S} s")
+    if not ok:
+        print(f"--- {label} output:\n{out}")
+    checks.check(open(out_nc, "rb").read() == before, f"{label}: the previous out.nc changed")
+    checks.check(not os.path.exists(out_nc + ".partial"), f"{label}: out.nc.partial left")
+    kept = set(glob.glob(os.path.join(journal, "p*.round")))
+    checks.check(set(rounds) <= kept and os.path.isfile(os.path.join(journal, "KEY")),
+                 f"{label}: journal not kept: {len(kept)} round files and KEY "
+                 f"{os.path.isfile(os.path.join(journal, 'KEY'))}, {len(rounds)} seen before")
+    return cwd
+
+
+def main():
+    checks = Checks("check_stop_signals")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    slow = dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1.5")
+    with common.temp_dir("healgrid-signals-") as tmp:
+        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+        synth = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
+                                          "synth", "--granules", "3", "--cycle", "5",
+                                          "--output-dir", os.path.join(tmp, "granules")],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=300, check=False)
+        if not checks.check(synth.returncode == 0, f"synth failed: {synth.stdout}"):
+            checks.finish()
+        ref_dir = os.path.join(tmp, "reference")
+        os.makedirs(ref_dir)
+        rc, out = finish(launch(ref_dir, env), timeout=300)
+        previous = os.path.join(ref_dir, "out.nc")
+        if not checks.check(rc == 0 and os.path.isfile(previous), f"reference run: {rc}\n{out}"):
+            checks.finish()
+
+        def to_ranks(sig):
+            return lambda proc, pids: [os.kill(pid, sig) for pid in pids.values()]
+
+        cwd = stop_case(checks, tmp, previous, slow, "SIGINT to every rank",
+                        to_ranks(signal.SIGINT), 130, "stopped by SIGINT")
+        stop_case(checks, tmp, previous, slow, "SIGHUP to every rank", to_ranks(signal.SIGHUP),
+                  129, "stopped by SIGHUP")
+        stop_case(checks, tmp, previous, slow, "SIGUSR2 to mpirun",
+                  lambda proc, pids: os.kill(proc.pid, signal.SIGUSR2), 140, "stopped by SIGUSR2")
+
+        def freeze_then_term(proc, pids):
+            os.kill(pids[1], signal.SIGSTOP)
+            os.kill(pids[0], signal.SIGTERM)
+
+        graced = dict(slow, HEALGRID_STOP_GRACE_SECONDS="2")
+        stop_case(checks, tmp, previous, graced, "grace period over", freeze_then_term, 143,
+                  "grace period over", min_s=1.8)
+
+        if cwd:  # the journal kept by the SIGINT case is used by the same command
+            os.remove(os.path.join(cwd, "out.nc"))
+            rc, out = finish(launch(cwd, env), timeout=300)
+            checks.check(rc == 0, f"rerun after SIGINT exited {rc}:\n{out}")
+            reused = [ln for ln in out.splitlines() if "[journal] reused" in ln]
+            checks.check(reused and not reused[0].split("reused ")[1].startswith("0 "),
+                         f"rerun after SIGINT did not reuse the journal: {reused}")
+            same = open(os.path.join(cwd, "out.nc"), "rb").read() == open(previous, "rb").read()
+            checks.check(same, "rerun after SIGINT: output differs from the uninterrupted run")
+            print(f"rerun after SIGINT: {reused[0].strip() if reused else 'no [journal] line'}; "
+                  f"byte-identical: {same}")
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

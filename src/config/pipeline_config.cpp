@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/io/output_schema.hpp"
 
 namespace healgrid {
 namespace {
@@ -180,7 +181,8 @@ void PipelineConfig::validate() const {
     const auto& s = statistics[i];
     const auto key = "statistics[" + std::to_string(i) + "]";
     if (s.name.empty()) ctx.fail(key + ".name", "must not be empty");
-    if (s.name == "cell_ids" || s.name == "crs" || s.name.rfind("granule_", 0) == 0)
+    if (s.name == schema::kCellIds || s.name == schema::kCrs || s.name == schema::kHealpixIndex ||
+        s.name.rfind(schema::kGranulePrefix, 0) == 0)
       ctx.fail(key + ".name", "'" + s.name + "' is reserved for the output's own variables");
     if (!names.insert(s.name).second) ctx.fail(key + ".name", "duplicate name '" + s.name + "'");
     if (variable_index(s.variable) < 0)

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "healgrid/grid/latitude.hpp"
+#include "healgrid/io/output_schema.hpp"
 
 namespace healgrid {
 namespace {
@@ -246,7 +247,7 @@ void MapRenderer::plan_labels(const HealgridOutput& output) {
   std::snprintf(cell, sizeof cell, "level %d (~%.3g km cells)", output.level(),
                 grid_.child_cell_size_km());
   title_ = variable_.name;
-  const std::string source = output.global_text("source");
+  const std::string source = output.global_text(schema::kSource);
   if (!source.empty()) title_ += " | " + source;
   title_ += std::string(" | ") + cell;
   const std::string span = granule_time_span(output.read_granules());

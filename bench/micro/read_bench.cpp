@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/chunk_reader.hpp"
-#include "healgrid/read/h5_handle.hpp"
 
 namespace {
 

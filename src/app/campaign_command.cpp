@@ -14,6 +14,7 @@
 
 #include "healgrid/app/commands.hpp"
 #include "healgrid/campaign/campaign.hpp"
+#include "healgrid/io/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -174,9 +175,12 @@ int submit(const Campaign& plan, const std::vector<std::string>& args) {
     std::string what, id;
     long long when = 0;
     if (in >> what >> id >> when && when >= submitted_at) continue;
-    std::ofstream(path.string() + ".tmp")
-        << "submitted " << job << "_" << i << " " << submitted_at << "\n";
-    fs::rename(path.string() + ".tmp", path, ec);
+    try {
+      io::write_file_atomically(path.string(), "submitted " + job + "_" + std::to_string(i) + " " +
+                                                   std::to_string(submitted_at) + "\n");
+    } catch (const std::exception& e) {  // the state is informative: status falls back to squeue
+      std::fprintf(stderr, "healgrid campaign: warning: %s\n", e.what());
+    }
   }
   std::printf("submit: job array %s, %zu runs\n", job.c_str(), todo.size());
   std::fflush(stdout);

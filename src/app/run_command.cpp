@@ -62,7 +62,9 @@ std::string check_output_path(const std::string& output) {
   const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
   if (access(dir.c_str(), W_OK) != 0) return dir + ": output directory is missing or not writable";
   const std::string probe = partial_path(output);
-  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a symlink planted at OUT.partial fails the run here instead of being written
+  // through (by this probe, then by the netCDF library).
+  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return probe + ": cannot create the output file: " + std::strerror(errno);
   const std::vector<char> block(64 * 1024, 0);
   int err = 0;

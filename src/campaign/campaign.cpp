@@ -12,6 +12,7 @@
 
 #include "healgrid/app/run_options.hpp"
 #include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/io/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -29,15 +30,11 @@ std::string read_file(const std::string& path, const std::string& what) {
 }
 
 void write_file(const fs::path& path, const std::string& text) {
-  const auto tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw CampaignError(tmp + ": cannot write");
+  try {
+    io::write_file_atomically(path.string(), text);
+  } catch (const std::runtime_error& e) {
+    throw CampaignError(e.what());
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw CampaignError(path.string() + ": cannot write: " + ec.message());
 }
 
 std::string resolve(const fs::path& base, const std::string& p) {

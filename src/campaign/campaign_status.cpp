@@ -1,6 +1,5 @@
 // Campaign run states: the inputs hash a run would record, the output's, the job's state file
 // and squeue.
-#include <netcdf.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,9 +7,9 @@
 
 #include "healgrid/app/run_options.hpp"
 #include "healgrid/campaign/campaign.hpp"
+#include "healgrid/io/nc_file.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
-#include "healgrid/render/nc_reader.hpp"
 
 namespace fs = std::filesystem;
 
@@ -52,8 +51,8 @@ int journal_rounds(const std::string& output) {
 // The output's recorded inputs hash; "" with `why` set when there is none.
 std::string recorded_sha(const std::string& output, std::string& why) {
   try {
-    const NcReader nc(output);
-    const auto sha = nc.text_att(NC_GLOBAL, kInputsAttribute);
+    const auto nc = io::NcFile::open_read(output);
+    const auto sha = nc.text_att(io::kNcGlobal, kInputsAttribute);
     if (!sha) why = "output has no " + std::string(kInputsAttribute) + " (older healgrid)";
     return sha.value_or("");
   } catch (const std::exception& e) {

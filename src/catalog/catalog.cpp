@@ -8,6 +8,7 @@
 #include <set>
 
 #include "healgrid/catalog/checksum.hpp"
+#include "healgrid/io/atomic_file.hpp"
 #include "healgrid/util/safe_path.hpp"
 
 namespace healgrid {
@@ -168,16 +169,10 @@ Catalog read_catalog(const std::string& path) {
 }
 
 void write_catalog(const std::string& path, const Catalog& catalog) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial, std::ios::trunc);
-    if (!out) throw InputError(partial + ": cannot write the catalog");
-    out << catalog_to_json(catalog).dump(1) << '\n';
-    if (!out.flush()) throw InputError(partial + ": error writing the catalog");
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0) {
-    std::remove(partial.c_str());
-    throw InputError(path + ": cannot rename the finished catalog into place");
+  try {
+    io::write_file_atomically(path, catalog_to_json(catalog).dump(1) + "\n");
+  } catch (const std::runtime_error& e) {
+    throw InputError(std::string(e.what()) + " (writing the catalog)");
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "healgrid/catalog/checksum.hpp"
 #include "healgrid/catalog/granule_signature.hpp"
+#include "healgrid/io/atomic_file.hpp"
 #include "healgrid/util/safe_path.hpp"
 
 namespace healgrid {
@@ -288,8 +289,11 @@ DownloadOutcome download_granule(HttpClient& client, const CatalogGranule& g,
       bool remove = false;
       const auto problem = verify(g, partial, remove);
       if (problem.empty()) {
-        if (std::rename(partial.c_str(), path.c_str()) != 0)
-          throw DownloadError(path + ": cannot rename the finished download into place");
+        try {
+          io::commit_file(partial, path);  // synced, renamed, directory synced
+        } catch (const std::runtime_error& e) {
+          throw DownloadError(e.what());
+        }
         outcome.bytes = file_size(path);
         outcome.seconds = std::chrono::duration<double>(Clock::now() - start).count();
         return outcome;

@@ -10,6 +10,7 @@
 #include "healgrid/config/statistic_names.hpp"
 #include "healgrid/config/yaml_duplicate_keys.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/io/output_schema.hpp"
 
 namespace healgrid {
 namespace {

@@ -2,14 +2,24 @@
 
 #include <cctype>
 
+#include "healgrid/io/output_schema.hpp"
+
 namespace healgrid {
 namespace {
 
 // Names the output defines besides the statistics (dimensions and variables), and names a
 // later schema may add; "granule_" is a prefix of its own provenance variables.
-constexpr const char* kReserved[] = {"cell_ids",      "crs",  "granules", "name_strlen",
-                                     "status_strlen", "time", "lat",      "lon"};
-constexpr const char* kReservedPrefix = "granule_";
+constexpr const char* kReserved[] = {schema::kCellIds,
+                                     schema::kCrs,
+                                     schema::kHealpixIndex,
+                                     schema::kGranuleDim,
+                                     schema::kNameStrlenDim,
+                                     schema::kStatusStrlenDim,
+                                     "time",
+                                     "time_bnds",
+                                     "lat",
+                                     "lon"};
+constexpr const char* kReservedPrefix = schema::kGranulePrefix;
 constexpr std::size_t kMaxNameBytes = 256;  // NC_MAX_NAME
 
 bool allowed_after_first(unsigned char c) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "healgrid/io/output_schema.hpp"
+
 namespace healgrid {
 
 std::vector<Granule> resolve_run_granules(const RunOptions& opt, const HealpixGrid& grid,
@@ -64,10 +66,10 @@ void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,
 
 std::vector<std::pair<std::string, std::string>> catalog_attributes(const CatalogSelection& s) {
   if (s.catalog_path.empty()) return {};
-  return {{"healgrid_catalog", s.catalog_path},
-          {"healgrid_catalog_sha256", s.catalog_sha256},
-          {"healgrid_catalog_cells",
-           s.restrict_cells ? std::to_string(s.planned_cells.size()) : "all"}};
+  return {
+      {schema::kCatalog, s.catalog_path},
+      {schema::kCatalogSha256, s.catalog_sha256},
+      {schema::kCatalogCells, s.restrict_cells ? std::to_string(s.planned_cells.size()) : "all"}};
 }
 
 std::string catalog_path_beside(const std::string& output) {

@@ -19,6 +19,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "healgrid/io/atomic_file.hpp"
+
 namespace healgrid {
 namespace {
 
@@ -46,14 +48,6 @@ bool parse_name(const std::string& name, std::int64_t& first, std::int64_t& last
   first = a;
   last = b;
   return std::string(tail) == kSuffix && a <= b;
-}
-
-void sync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 std::string read_text(const std::string& path) {
@@ -98,15 +92,7 @@ std::string RunJournal::open() {
     throw std::runtime_error(dir_ +
                              ": cannot create the journal directory: " + std::strerror(errno));
   }
-  const std::string tmp = key_path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << key_ << "\n";
-    if (!out.flush()) throw std::runtime_error(tmp + ": cannot write the journal key");
-  }
-  if (std::rename(tmp.c_str(), key_path.c_str()) != 0)
-    throw std::runtime_error(key_path + ": cannot write the journal key: " + std::strerror(errno));
-  sync_dir(dir_);
+  io::write_file_atomically(key_path, key_ + "\n");
   return line;
 }
 
@@ -249,18 +235,12 @@ void RunJournal::commit(GridBlock block) {
   if (enabled() && !write_failed_ && !piece.covered.empty()) {
     const std::string name = "p" + std::to_string(piece.covered.front()) + "-" +
                              std::to_string(piece.covered.back()) + kSuffix;
-    const std::string tmp = dir_ + "/." + name + ".tmp" + std::to_string(mpi_.rank);
     try {
-      write_piece(tmp, key_, piece, grid_.children_per_parent());
-      if (std::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0)
-        throw std::runtime_error(dir_ + "/" + name +
-                                 ": journal: cannot rename: " + std::strerror(errno));
-      sync_dir(dir_);
+      write_piece(dir_ + "/" + name, key_, piece, grid_.children_per_parent());  // atomic
       ++files_written_;
     } catch (const std::runtime_error& e) {
       // The journal only saves work for a rerun: a full disk or a file-size limit turns it
       // off on this rank (the output write meets the same condition and reports it).
-      ::unlink(tmp.c_str());
       write_failed_ = true;
       std::fprintf(stderr,
                    "healgrid run: warning: rank %d: %s; journal off on this rank (a rerun "

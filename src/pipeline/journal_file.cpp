@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "healgrid/aggregate/statistics.hpp"
+#include "healgrid/io/atomic_file.hpp"
 #include "healgrid/pipeline/journal.hpp"
 
 namespace healgrid {
@@ -49,43 +50,22 @@ std::vector<std::uint64_t> occupied_cells(const GridBlock& block) {
   return idx;
 }
 
+// A round file, written under a temporary name and given its final name only complete.
 class Writer {
  public:
-  explicit Writer(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail("cannot create");
-  }
-  ~Writer() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  explicit Writer(const std::string& path) : file_(path) {}
   void bytes(const void* data, std::size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) fail("cannot write");
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
+    file_.write(std::string_view(static_cast<const char*>(data), n));
   }
   void u64(std::uint64_t v) { bytes(&v, sizeof v); }
   template <typename T>
   void array(const std::vector<T>& v) {
     if (!v.empty()) bytes(v.data(), v.size() * sizeof(T));
   }
-  void finish() {
-    if (::fsync(fd_) != 0) fail("cannot sync");
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail("cannot close");
-  }
+  void finish() { file_.commit(); }
 
  private:
-  [[noreturn]] void fail(const char* what) {
-    throw std::runtime_error(path_ + ": journal: " + what + ": " + std::strerror(errno));
-  }
-  std::string path_;
-  int fd_ = -1;
+  io::AtomicFile file_;
 };
 
 class Reader {

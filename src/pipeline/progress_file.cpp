@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "healgrid/io/atomic_file.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
@@ -138,23 +139,12 @@ std::string ProgressFile::json() const {
 
 void ProgressFile::write() const {
   if (!enabled_) return;
-  const std::string path = progress_path(output_path_), tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << json();
-    out.flush();
-    if (!out) {
-      // A full disk: the live view is only informative, so warn and leave no partial file.
-      out.close();
-      std::remove(tmp.c_str());
-      std::fprintf(stderr, "healgrid run: warning: cannot write %s\n", tmp.c_str());
-      return;
-    }
-  }
-  // rename() replaces the old file in one step: readers see the old or the new, never a mix.
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    std::fprintf(stderr, "healgrid run: warning: cannot rename %s\n", tmp.c_str());
+  try {
+    // Replaced in one step: readers see the old file or the new one, never a mix.
+    io::write_file_atomically(progress_path(output_path_), json());
+  } catch (const std::exception& e) {
+    // A full disk: the live view is only informative, so warn (no temporary is left behind).
+    std::fprintf(stderr, "healgrid run: warning: %s\n", e.what());
   }
 }
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "healgrid/read/h5_handle.hpp"
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
 
 namespace healgrid {

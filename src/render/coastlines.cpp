@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "healgrid/render/nc_reader.hpp"
+#include "healgrid/io/nc_file.hpp"
 
 namespace healgrid {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kDebianLow = "/usr/share/gmt-gshhg/binned_GSHHS_l.nc";
 constexpr const char* kDebianIntermediate = "/usr/share/gmt-gshhg/binned_GSHHS_i.nc";
 
-std::vector<std::int64_t> read_integers(const NcReader& nc, const char* name) {
+std::vector<std::int64_t> read_integers(const io::NcFile& nc, const char* name) {
   const auto values = nc.read_doubles(nc.var_id(name));
   return std::vector<std::int64_t>(values.begin(), values.end());
 }
@@ -40,7 +40,7 @@ std::runtime_error not_gshhg(const std::string& path, const std::string& why) {
 }
 
 std::vector<ShoreLine> read_shorelines(const std::string& path, double lat_min, double lat_max) {
-  const NcReader nc(path);
+  const auto nc = io::NcFile::open_read(path);
   const double bin_degrees = read_integers(nc, "Bin_size_in_minutes").at(0) / 60.0;
   const std::int64_t bins_in_360 = read_integers(nc, "N_bins_in_360_longitude_range").at(0);
   const auto first_segment = read_integers(nc, "Id_of_first_segment_in_a_bin");

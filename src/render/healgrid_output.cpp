@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/io/output_schema.hpp"
 
 namespace healgrid {
 namespace {
@@ -16,27 +17,27 @@ namespace {
 
 }  // namespace
 
-HealgridOutput::HealgridOutput(const std::string& path) : reader_(path) {
-  const auto cell_var = reader_.find_var("cell_ids");
+HealgridOutput::HealgridOutput(const std::string& path) : reader_(io::NcFile::open_read(path)) {
+  const auto cell_var = reader_.find_var(schema::kCellIds);
   if (!cell_var) not_healgrid(path, "it has no variable 'cell_ids'");
-  if (reader_.var_dim_names(*cell_var) != std::vector<std::string>{"cell_ids"})
+  if (reader_.var_dim_names(*cell_var) != std::vector<std::string>{schema::kCellDim})
     not_healgrid(path, "variable 'cell_ids' is not on the dimension 'cell_ids'");
-  if (reader_.text_att(*cell_var, "grid_name").value_or("") != "healpix")
+  if (reader_.text_att(*cell_var, schema::kGridName).value_or("") != schema::kHealpix)
     not_healgrid(path, "cell_ids has no attribute grid_name = \"healpix\"");
-  if (reader_.text_att(*cell_var, "indexing_scheme").value_or("") != "nested")
+  if (reader_.text_att(*cell_var, schema::kIndexingScheme).value_or("") != schema::kNested)
     not_healgrid(path, "cell_ids has no attribute indexing_scheme = \"nested\"");
-  const auto level = reader_.number_att(*cell_var, "level");
+  const auto level = reader_.number_att(*cell_var, schema::kLevel);
   if (!level || *level != std::floor(*level) || *level < 0 || *level > kMaxOrder)
     not_healgrid(path, "cell_ids has no integer attribute level in [0, 29]");
   level_ = static_cast<int>(*level);
-  const auto parent = reader_.number_att(-1, "parent_order");
+  const auto parent = reader_.number_att(io::kNcGlobal, schema::kParentOrder);
   parent_order_ = parent && *parent >= 0 && *parent <= level_ ? static_cast<int>(*parent) : level_;
 
-  const auto convention = reader_.text_att(-1, "latitude_convention");
+  const auto convention = reader_.text_att(io::kNcGlobal, schema::kLatitudeConvention);
   if (!convention) not_healgrid(path, "no global attribute latitude_convention");
-  if (*convention == "authalic") {
+  if (*convention == schema::kAuthalic) {
     convention_ = LatitudeConvention::authalic;
-  } else if (*convention == "geodetic") {
+  } else if (*convention == schema::kGeodetic) {
     convention_ = LatitudeConvention::geodetic;
   } else {
     throw std::runtime_error(path + ": global attribute latitude_convention = '" + *convention +
@@ -55,18 +56,18 @@ HealgridOutput::HealgridOutput(const std::string& path) : reader_(path) {
                                std::to_string(i));
   }
   for (const auto& name : reader_.var_names()) {
-    if (name != "cell_ids" &&
-        reader_.var_dim_names(reader_.var_id(name)) == std::vector<std::string>{"cell_ids"})
+    if (name != schema::kCellIds && name != schema::kHealpixIndex &&
+        reader_.var_dim_names(reader_.var_id(name)) == std::vector<std::string>{schema::kCellDim})
       variable_names_.push_back(name);
   }
 }
 
 std::string HealgridOutput::global_text(const std::string& name) const {
-  return reader_.text_att(-1, name).value_or("");
+  return reader_.text_att(io::kNcGlobal, name).value_or("");
 }
 
 std::optional<long long> HealgridOutput::global_integer(const std::string& name) const {
-  const auto value = reader_.number_att(-1, name);
+  const auto value = reader_.number_att(io::kNcGlobal, name);
   if (!value) return std::nullopt;
   return static_cast<long long>(*value);
 }
@@ -84,15 +85,15 @@ GridVariable HealgridOutput::read_variable(const std::string& name) const {
   const int var = reader_.var_id(name);
   GridVariable out;
   out.name = name;
-  out.long_name = reader_.text_att(var, "long_name").value_or(name);
-  out.units = reader_.text_att(var, "units").value_or("");
+  out.long_name = reader_.text_att(var, schema::kLongName).value_or(name);
+  out.units = reader_.text_att(var, schema::kUnits).value_or("");
   out.type = reader_.var_type_name(var);
   const std::string methods = reader_.text_att(var, "cell_methods").value_or("");
   out.cell_method =
       methods.substr(methods.find(':') == std::string::npos ? 0 : methods.find(':') + 1);
   out.cell_method.erase(0, out.cell_method.find_first_not_of(' '));
   out.values = reader_.read_doubles(var);
-  const auto fill = reader_.number_att(var, "_FillValue");
+  const auto fill = reader_.number_att(var, schema::kFillValue);
   if (fill && !std::isnan(*fill)) {
     for (double& v : out.values)
       if (v == *fill) v = std::numeric_limits<double>::quiet_NaN();
@@ -101,12 +102,12 @@ GridVariable HealgridOutput::read_variable(const std::string& name) const {
 }
 
 std::vector<GranuleRow> HealgridOutput::read_granules() const {
-  const auto name_var = reader_.find_var("granule_name");
+  const auto name_var = reader_.find_var(schema::kGranuleName);
   if (!name_var) return {};
   const auto names = reader_.read_strings(*name_var);
   std::vector<GranuleRow> rows(names.size());
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i].name = names[i];
-  if (const auto v = reader_.find_var("granule_status")) {
+  if (const auto v = reader_.find_var(schema::kGranuleStatus)) {
     const auto statuses = reader_.read_strings(*v);
     for (std::size_t i = 0; i < rows.size() && i < statuses.size(); ++i)
       rows[i].status = statuses[i];
@@ -118,8 +119,8 @@ std::vector<GranuleRow> HealgridOutput::read_granules() const {
     for (std::size_t i = 0; i < rows.size() && i < values.size(); ++i)
       rows[i].*field = static_cast<std::int64_t>(values[i]);
   };
-  integers("granule_bytes", &GranuleRow::bytes);
-  integers("granule_points_used", &GranuleRow::points_used);
+  integers(schema::kGranuleBytes, &GranuleRow::bytes);
+  integers(schema::kGranulePointsUsed, &GranuleRow::points_used);
   // An output of zero granules still has one (empty) provenance row.
   if (rows.size() == 1 && rows[0].name.empty()) rows.clear();
   return rows;

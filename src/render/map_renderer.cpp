@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "healgrid/grid/latitude.hpp"
+#include "healgrid/io/output_schema.hpp"
 #include "healgrid/render/auto_projection.hpp"
 #include "healgrid/render/axis_ticks.hpp"
 #include "healgrid/render/coarsen.hpp"
@@ -344,7 +345,7 @@ void MapRenderer::plan_labels(const HealgridOutput& output) {
   std::snprintf(cell, sizeof cell, "level %d (~%.3g km cells)", plan_.level,
                 file_grid.child_cell_size_km());
   title_ = variable_.name;
-  const std::string source = output.global_text("source");
+  const std::string source = output.global_text(schema::kSource);
   if (!source.empty()) title_ += " | " + source;
   title_ += std::string(" | ") + cell;
   if (plan_.order < plan_.level) {

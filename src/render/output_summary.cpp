@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/io/output_schema.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
@@ -29,12 +30,12 @@ std::string short_number(double v) {
 OutputSummary summarize_output(const HealgridOutput& output) {
   OutputSummary s;
   s.path = output.path();
-  s.title = output.global_text("title");
-  s.source = output.global_text("source");
-  s.healgrid_version = output.global_text("healgrid_version");
-  s.date_created = output.global_text("date_created");
-  s.history = output.global_text("history");
-  s.overrides = output.global_text("healgrid_overrides");
+  s.title = output.global_text(schema::kTitle);
+  s.source = output.global_text(schema::kSource);
+  s.healgrid_version = output.global_text(schema::kHealgridVersion);
+  s.date_created = output.global_text(schema::kDateCreated);
+  s.history = output.global_text(schema::kHistory);
+  s.overrides = output.global_text(schema::kHealgridOverrides);
   s.level = output.level();
   s.parent_order = output.parent_order();
   s.latitude_convention = to_string(output.convention());
@@ -89,7 +90,7 @@ OutputSummary summarize_output(const HealgridOutput& output) {
       if (s.time_end.empty() || *t > s.time_end) s.time_end = *t;
     }
   }
-  s.points_used = output.global_integer("points_used").value_or(points_from_rows);
+  s.points_used = output.global_integer(schema::kPointsUsed).value_or(points_from_rows);
   return s;
 }
 

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "healgrid/io/atomic_file.hpp"
+
 namespace healgrid {
 namespace {
 
@@ -130,11 +132,12 @@ void write_png(const RasterImage& image, const std::string& path) {
     std::filesystem::remove(partial, ignored);
     throw;
   }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) {
-    std::filesystem::remove(partial, ec);
-    throw std::runtime_error(path + ": cannot rename the finished " + partial);
+  try {
+    io::commit_file(partial, path);  // synced, renamed, directory synced
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw;
   }
 }
 

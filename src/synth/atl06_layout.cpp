@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "h5_writer.hpp"
+#include "healgrid/io/h5_writer.hpp"
 
 namespace healgrid::synth_layout {
 namespace {
@@ -31,18 +31,18 @@ constexpr const char* kQualityDescription =
     "data, but will likely miss a significant fraction of usable data, particularly in cloudy, "
     "rough, or low-surface-reflectance conditions.";
 
-synth_h5::Meta aux(const char* long_name, const char* description, const char* units = "1") {
+io::H5Meta aux(const char* long_name, const char* description, const char* units = "1") {
   return {long_name, units, description, "auxiliaryInformation", nullptr, "Derived", nullptr};
 }
-synth_h5::Meta orbit_meta(const char* long_name, const char* description, const char* units,
-                          const char* coordinates = "crossing_time") {
+io::H5Meta orbit_meta(const char* long_name, const char* description, const char* units,
+                      const char* coordinates = "crossing_time") {
   return {long_name, units, description, "referenceInformation", coordinates, "POD/PPD", nullptr};
 }
 
-void write_beam(const synth_h5::Writer& w, hid_t file, int b, int orient, const BeamColumns& d) {
+void write_beam(const io::H5Writer& w, hid_t file, int b, int orient, const BeamColumns& d) {
   const int pair = b / 2;
   const std::string name = orbit::beam_name(b);
-  const synth_h5::H5Id g = w.group(file, name);
+  const H5Handle g = w.group(file, name);
   w.attr_str(
       g, "Description",
       "Contains subgroups organized by Ground Track (gt1l, gt1r, gt2l, gt2r, gt3l and gt3r)");
@@ -53,7 +53,7 @@ void write_beam(const synth_h5::Writer& w, hid_t file, int b, int orient, const 
   w.attr_str(g, "groundtrack_id", name);
   w.attr_str(g, "sc_orientation", orient == 1 ? "Forward" : "Backward");
 
-  const synth_h5::H5Id s = w.group(g, "land_ice_segments");
+  const H5Handle s = w.group(g, "land_ice_segments");
   w.attr_str(s, "Description",
              "The land_ice_height group contains the primary set of derived ATL06 products. This "
              "includes geolocation, height, and standard error and quality measures for each "
@@ -120,8 +120,8 @@ void write_beam(const synth_h5::Writer& w, hid_t file, int b, int orient, const 
            &f_fill);
 }
 
-void write_orbit_info(const synth_h5::Writer& w, hid_t file, const SynthGranule& g) {
-  const synth_h5::H5Id o = w.group(file, "orbit_info");
+void write_orbit_info(const io::H5Writer& w, hid_t file, const SynthGranule& g) {
+  const H5Handle o = w.group(file, "orbit_info");
   w.attr_str(o, "Description",
              "Contains data that are common among all beams for the granule.  These parameters "
              "are constants for a given granule.");
@@ -176,9 +176,9 @@ struct Extent {
   double t0, t1, lat0, lat1, lon0, lon1;
 };
 
-void write_ancillary(const synth_h5::Writer& w, hid_t file, const SynthGranule& g, const Extent& e,
+void write_ancillary(const io::H5Writer& w, hid_t file, const SynthGranule& g, const Extent& e,
                      double g0, double g1) {
-  const synth_h5::H5Id a = w.group(file, "ancillary_data");
+  const H5Handle a = w.group(file, "ancillary_data");
   w.attr_str(a, "Description",
              "Contains information ancillary to the data product. This may include product "
              "characteristics, instrument characteristics and/or processing constants.");
@@ -245,11 +245,11 @@ void write_ancillary(const synth_h5::Writer& w, hid_t file, const SynthGranule& 
 
 void write_atl06_file(const std::string& path, const SynthGranule& g, std::uint64_t seed,
                       const Beams& beams) {
-  const synth_h5::QuietHdf5 quiet;
-  const synth_h5::Writer w(path);
+  const io::H5QuietErrors quiet;
+  const io::H5Writer w(path);
   // Default (sequential) access even in an MPI build: each rank writes whole files alone.
-  synth_h5::H5Id file = w.own(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                              H5Fclose, "cannot create file");
+  H5Handle file = w.own(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                        "cannot create file");
   const orbit::Span span = orbit::region_span(g.region);
   const orbit::GroundTrack track(g.rgt, g.cycle);
   // Requested granule times are whole seconds, as in NASA's files.
@@ -305,7 +305,7 @@ void write_atl06_file(const std::string& path, const SynthGranule& g, std::uint6
     write_beam(w, file, b, orbit::sc_orient(g.cycle), beams[b]);
   }
   write_orbit_info(w, file, g);
-  if (file.release() < 0) w.fail("cannot close file");
+  if (file.close() < 0) w.fail("cannot close file");
 }
 
 }  // namespace healgrid::synth_layout

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "atl06_layout.hpp"
+#include "healgrid/io/atomic_file.hpp"
 #include "healgrid/synth/orbit.hpp"
 
 namespace healgrid {
@@ -208,7 +209,7 @@ std::string write_synth_granule(const SynthGranule& g, const SynthOptions& opts)
   const auto beams = simulate(g, opts);
   try {
     synth_layout::write_atl06_file(tmp_path.string(), g, opts.seed, beams);
-    fs::rename(tmp_path, final_path);
+    io::commit_file(tmp_path.string(), final_path.string());  // synced, then renamed
   } catch (const fs::filesystem_error& e) {
     fs::remove(tmp_path, ec);
     throw std::runtime_error(final_path.string() +

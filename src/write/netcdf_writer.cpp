@@ -1,75 +1,197 @@
 #include "healgrid/write/netcdf_writer.hpp"
 
-#include <netcdf.h>
-#include <netcdf_par.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <exception>
 #include <limits>
 #include <stdexcept>
 
 #include "healgrid/aggregate/statistics.hpp"
+#include "healgrid/io/atomic_file.hpp"
+#include "healgrid/io/nc_file.hpp"
+#include "healgrid/io/output_schema.hpp"
 #include "healgrid/write/deflate_filter.hpp"
 #include "healgrid/write/shuffle_filter.hpp"
 
 namespace healgrid {
 namespace {
 
-// Owns an open NetCDF file; every call goes through check() so errors name the file and step.
-class NcFile {
- public:
-  NcFile(const MpiContext& mpi, const std::string& path) : path_(path) {
-    check(nc_create_par(path.c_str(), NC_NETCDF4 | NC_CLOBBER, mpi.comm, MPI_INFO_NULL, &id_),
-          "create");
-  }
-  NcFile(const NcFile&) = delete;
-  NcFile& operator=(const NcFile&) = delete;
-  ~NcFile() {
-    // nc_close is collective: while an error unwinds this rank alone, closing would wait for
-    // ranks that are elsewhere (a deadlock); the caller aborts the MPI job instead.
-    if (id_ >= 0 && std::uncaught_exceptions() == 0) nc_close(id_);
-  }
-  int id() const { return id_; }
-  void check(int status, const std::string& what) const {
-    if (status != NC_NOERR)
-      throw std::runtime_error(path_ + ": NetCDF " + what + ": " + nc_strerror(status));
-  }
-  void close() {
-    const int id = id_;
-    id_ = -1;
-    check(nc_close(id), "close");
-  }
-  void text(int var, const char* name, const std::string& value) const {
-    check(nc_put_att_text(id_, var, name, value.size(), value.c_str()),
-          std::string("attribute ") + name);
-  }
-  void integer(int var, const char* name, long long value) const {
-    check(nc_put_att_longlong(id_, var, name, NC_INT64, 1, &value),
-          std::string("attribute ") + name);
-  }
-  void int32(int var, const char* name, int value) const {
-    check(nc_put_att_int(id_, var, name, NC_INT, 1, &value), std::string("attribute ") + name);
-  }
+namespace s = schema;
 
- private:
-  std::string path_;
-  int id_ = -1;
+// The variables the writer defines, kept for the data phase.
+struct OutputVars {
+  int cell_ids = -1;
+  int healpix_index = -1;
+  std::vector<int> statistics;
+  int granule_name = -1, granule_bytes = -1, granule_points = -1, granule_status = -1;
+  std::size_t name_len = 1, status_len = 1;
 };
 
-std::string provenance_lines(const OutputMetadata& meta) {
-  std::string s;
+// A collective variable; chunked and compressed (with the configured level) when `chunk` > 0.
+int define_var(io::NcFile& nc, const std::string& name, nc_type type, const std::vector<int>& dims,
+               std::size_t chunk, int deflate_level) {
+  const int var = nc.def_var(name, type, dims);
+  if (chunk > 0) nc.def_chunked(var, chunk, deflate_level);
+  nc.set_collective(var);
+  return var;
+}
+
+// The grid, read by two decoders (docs/conventions.md): cell_ids carries exactly the xdggs
+// attributes (its default decoder passes every one of them to HealpixInfo, which refuses any
+// other), healpix_index the CF standard name, crs exactly the CF-1.13 HEALPix grid mapping
+// (xdggs' "cf" decoder passes its attributes on too). On an ellipsoid the latitudes are
+// authalic, as CF-1.13 Appendix F says; the geodetic convention is the sphere.
+void define_grid(io::NcFile& nc, const HealpixGrid& grid, int cell_dim, std::size_t chunk,
+                 int deflate_level, OutputVars& vars) {
+  const bool authalic = grid.convention() == LatitudeConvention::authalic;
+  vars.cell_ids = define_var(nc, s::kCellIds, NC_UINT64, {cell_dim}, chunk, deflate_level);
+  nc.put_att(vars.cell_ids, s::kGridName, s::kHealpix);
+  nc.put_att_int(vars.cell_ids, s::kLevel, grid.child_order());
+  nc.put_att(vars.cell_ids, s::kIndexingScheme, s::kNested);
+  if (authalic) nc.put_att(vars.cell_ids, s::kEllipsoid, s::kWgs84);
+
+  vars.healpix_index =
+      define_var(nc, s::kHealpixIndex, NC_UINT64, {cell_dim}, chunk, deflate_level);
+  nc.put_att(vars.healpix_index, s::kStandardName, s::kHealpixIndexStandardName);
+  nc.put_att(vars.healpix_index, s::kLongName, "HEALPix cell index (nested)");
+  nc.put_att(vars.healpix_index, s::kUnits, "1");
+
+  const int crs = define_var(nc, s::kCrs, NC_INT, {}, 0, 0);
+  nc.put_att(crs, s::kGridMappingName, s::kHealpix);
+  nc.put_att(crs, s::kIndexingScheme, s::kNested);
+  nc.put_att_int(crs, s::kRefinementLevel, grid.child_order());
+  if (authalic) {
+    nc.put_att_double(crs, s::kSemiMajorAxis, s::kWgs84SemiMajorAxis);
+    nc.put_att_double(crs, s::kInverseFlattening, s::kWgs84InverseFlattening);
+  }
+}
+
+void define_statistics(io::NcFile& nc, const PipelineConfig& config, const OutputMetadata& meta,
+                       int cell_dim, std::size_t chunk, OutputVars& vars) {
+  for (std::size_t i = 0; i < config.statistics.size(); ++i) {
+    const auto& spec = config.statistics[i];
+    const bool is_int = is_integer_statistic(spec.function);
+    const int var = define_var(nc, spec.name, is_int ? NC_INT : NC_FLOAT, {cell_dim}, chunk,
+                               config.output.deflate_level);
+    if (is_int)
+      nc.def_fill(var, 0);
+    else
+      nc.def_fill(var, std::numeric_limits<float>::quiet_NaN());
+    nc.put_att(var, s::kLongName, meta.long_names.at(i));
+    if (!meta.units.at(i).empty()) nc.put_att(var, s::kUnits, meta.units.at(i));
+    nc.put_att(var, s::kGridMapping, s::kCrs);
+    nc.put_att(var, s::kCoordinates, s::kHealpixIndex);
+    nc.put_att(var, s::kCellMethods, std::string(s::kCellDim) + ": " + to_string(spec.function));
+    nc.put_att(var, s::kSourceVariable, spec.variable);
+    if (spec.function == StatFunction::quantile) nc.put_att_double(var, s::kQuantile, spec.q);
+    if (!spec.sigma.empty()) nc.put_att(var, s::kSigmaVariable, spec.sigma);
+    vars.statistics.push_back(var);
+  }
+}
+
+// Provenance: one row per granule (names, sizes, points used, status).
+void define_provenance(io::NcFile& nc, const OutputMetadata& meta, OutputVars& vars) {
+  for (const auto& g : meta.granules) {
+    vars.name_len = std::max(vars.name_len, g.name.size());
+    vars.status_len = std::max(vars.status_len, g.status.size());
+  }
+  const int rows = nc.def_dim(s::kGranuleDim, std::max<std::size_t>(1, meta.granules.size()));
+  const int name_len = nc.def_dim(s::kNameStrlenDim, vars.name_len);
+  const int status_len = nc.def_dim(s::kStatusStrlenDim, vars.status_len);
+  vars.granule_name = define_var(nc, s::kGranuleName, NC_CHAR, {rows, name_len}, 0, 0);
+  nc.put_att(vars.granule_name, s::kLongName, "granule file name");
+  vars.granule_bytes = define_var(nc, s::kGranuleBytes, NC_INT64, {rows}, 0, 0);
+  nc.put_att(vars.granule_bytes, s::kLongName, "granule file size");
+  nc.put_att(vars.granule_bytes, s::kUnits, "bytes");
+  vars.granule_points = define_var(nc, s::kGranulePointsUsed, NC_INT64, {rows}, 0, 0);
+  nc.put_att(vars.granule_points, s::kLongName, "points of the granule used in the grid");
+  vars.granule_status = define_var(nc, s::kGranuleStatus, NC_CHAR, {rows, status_len}, 0, 0);
+  nc.put_att(vars.granule_status, s::kLongName, "used, or skipped with the reason");
+}
+
+std::string skipped_lines(const OutputMetadata& meta) {
+  std::string lines;
   for (const auto& g : meta.granules)
-    if (g.status.rfind("skipped", 0) == 0) s += g.name + ": " + g.status + "\n";
-  return s;
+    if (g.status.rfind("skipped", 0) == 0) lines += g.name + ": " + g.status + "\n";
+  return lines;
+}
+
+void put_global_attributes(io::NcFile& nc, const PipelineConfig& config, const HealpixGrid& grid,
+                           std::int64_t total_parents, const OutputMetadata& meta) {
+  const int g = io::kNcGlobal;
+  nc.put_att(g, s::kConventions, s::kConventionsValue);
+  nc.put_att(g, s::kTitle, config.output.title.empty() ? "healgrid output" : config.output.title);
+  nc.put_att(g, s::kSource, config.product);
+  nc.put_att(g, s::kHistory, meta.date_created + " " + meta.history);
+  nc.put_att(g, s::kDateCreated, meta.date_created);
+  nc.put_att(g, s::kHealgridVersion, HEALGRID_VERSION);
+  nc.put_att_int(g, s::kParentOrder, grid.parent_order());
+  nc.put_att_int(g, s::kChildOrder, grid.child_order());
+  nc.put_att(g, s::kLatitudeConvention, to_string(grid.convention()));
+  nc.put_att(g, s::kHealgridConfig, config.source_text);
+  if (!meta.overrides.empty()) nc.put_att(g, s::kHealgridOverrides, meta.overrides);
+  nc.put_att_int64(g, s::kGranuleCount, static_cast<long long>(meta.granules.size()));
+  long long used_granules = 0;
+  for (const auto& r : meta.granules) used_granules += r.status.rfind("skipped", 0) != 0;
+  nc.put_att_int64(g, s::kGranulesUsed, used_granules);
+  nc.put_att_int64(g, s::kPointsUsed, static_cast<long long>(meta.points_used));
+  nc.put_att_int64(g, s::kParentCells, total_parents);
+  const auto skipped = skipped_lines(meta);
+  if (!skipped.empty()) nc.put_att(g, s::kGranulesSkipped, skipped);
+  for (const auto& [name, value] : meta.extra_attributes) nc.put_att(g, name, value);
+}
+
+// This rank's contiguous block of cells: the ids (twice: cell_ids and healpix_index) and every
+// statistic.
+void write_cells(io::NcFile& nc, const HealpixGrid& grid, const GridBlock& block,
+                 std::int64_t parent_offset, const OutputVars& vars) {
+  const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
+  const std::size_t count = block.parents.size() * per_parent;
+  const std::size_t first = count ? static_cast<std::size_t>(parent_offset) * per_parent : 0;
+  {
+    std::vector<unsigned long long> ids(count);
+    for (std::size_t p = 0; p < block.parents.size(); ++p) {
+      const auto base = static_cast<unsigned long long>(grid.first_child(block.parents[p]));
+      for (std::size_t c = 0; c < per_parent; ++c) ids[p * per_parent + c] = base + c;
+    }
+    nc.put(vars.cell_ids, first, count, ids.data());
+    nc.put(vars.healpix_index, first, count, ids.data());
+  }
+  for (std::size_t i = 0; i < vars.statistics.size(); ++i) {
+    const auto& col = block.columns.at(i);
+    if (!col.i32.empty() || is_integer_statistic(col.spec->function))
+      nc.put(vars.statistics[i], first, count, col.i32.data());
+    else
+      nc.put(vars.statistics[i], first, count, col.f32.data());
+  }
+}
+
+// Provenance rows come from rank 0; the others join the collective writes with nothing.
+void write_provenance(io::NcFile& nc, const MpiContext& mpi, const OutputMetadata& meta,
+                      const OutputVars& vars) {
+  const bool writer = mpi.rank == 0 && !meta.granules.empty();
+  const std::size_t rows = writer ? meta.granules.size() : 0;
+  std::vector<char> names(rows * vars.name_len, '\0'), statuses(rows * vars.status_len, '\0');
+  std::vector<long long> bytes(rows), points(rows);
+  for (std::size_t g = 0; g < rows; ++g) {
+    const auto& rec = meta.granules[g];
+    std::copy(rec.name.begin(), rec.name.end(), names.begin() + g * vars.name_len);
+    std::copy(rec.status.begin(), rec.status.end(), statuses.begin() + g * vars.status_len);
+    bytes[g] = rec.bytes;
+    points[g] = rec.points_used;
+  }
+  nc.put_text_rows(vars.granule_name, rows, vars.name_len, names.data());
+  nc.put_text_rows(vars.granule_status, rows, vars.status_len, statuses.data());
+  nc.put(vars.granule_bytes, 0, rows, bytes.data());
+  nc.put(vars.granule_points, 0, rows, points.data());
 }
 
 }  // namespace
 
-std::string partial_path(const std::string& output_path) { return output_path + ".partial"; }
+std::string partial_path(const std::string& output_path) {
+  return output_path + schema::kPartialSuffix;
+}
 
 std::string creation_time_utc() {
   std::time_t t = std::time(nullptr);
@@ -91,165 +213,27 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   // Faster chunk filters writing the same format; where they cannot be had, HDF5's stay.
   use_fast_hdf5_deflate();
   use_fast_hdf5_shuffle();
-  NcFile nc(mpi, tmp);
-  const int id = nc.id();
+  auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
-  const std::size_t ncells = static_cast<std::size_t>(total_parents) * per_parent;
   const std::size_t chunk = std::min<std::size_t>(per_parent, std::size_t{1} << 20);
-  const bool authalic = grid.convention() == LatitudeConvention::authalic;
+  const int cell_dim =
+      nc.def_dim(s::kCellDim, static_cast<std::size_t>(total_parents) * per_parent);
 
-  int cell_dim = -1;
-  nc.check(nc_def_dim(id, "cell_ids", ncells, &cell_dim), "define dimension cell_ids");
+  OutputVars vars;
+  define_grid(nc, grid, cell_dim, chunk, config.output.deflate_level, vars);
+  define_statistics(nc, config, meta, cell_dim, chunk, vars);
+  define_provenance(nc, meta, vars);
+  put_global_attributes(nc, config, grid, total_parents, meta);
+  nc.end_define();
 
-  auto define = [&](const char* name, nc_type type, int ndims, const int* dims, bool chunked) {
-    int var = -1;
-    nc.check(nc_def_var(id, name, type, ndims, dims, &var), std::string("define ") + name);
-    if (chunked) {
-      nc.check(nc_def_var_chunking(id, var, NC_CHUNKED, &chunk), std::string("chunk ") + name);
-      if (config.output.deflate_level > 0)
-        nc.check(nc_def_var_deflate(id, var, 1, 1, config.output.deflate_level),
-                 std::string("deflate ") + name);
-    }
-    nc.check(nc_var_par_access(id, var, NC_COLLECTIVE), std::string("collective ") + name);
-    return var;
-  };
-
-  const int cell_var = define("cell_ids", NC_UINT64, 1, &cell_dim, true);
-  nc.text(cell_var, "grid_name", "healpix");
-  nc.int32(cell_var, "level", grid.child_order());
-  nc.text(cell_var, "indexing_scheme", "nested");
-  nc.text(cell_var, "standard_name", "healpix_index");
-  nc.text(cell_var, "long_name", "HEALPix cell id (nested)");
-  nc.text(cell_var, "units", "1");
-  if (authalic) nc.text(cell_var, "ellipsoid", "WGS84");
-
-  const int crs_var = define("crs", NC_INT, 0, nullptr, false);
-  nc.text(crs_var, "grid_mapping_name", "healpix");
-  nc.text(crs_var, "indexing_scheme", "nested");
-  nc.int32(crs_var, "refinement_level", grid.child_order());
-  nc.text(crs_var, "latitude_convention", to_string(grid.convention()));
-  if (authalic) {
-    nc.text(crs_var, "reference_ellipsoid_name", "WGS84");
-    nc.text(crs_var, "healpix_latitude", "authalic");
-  }
-
-  std::vector<int> stat_vars;
-  for (std::size_t s = 0; s < config.statistics.size(); ++s) {
-    const auto& spec = config.statistics[s];
-    const bool is_int = is_integer_statistic(spec.function);
-    const int var = define(spec.name.c_str(), is_int ? NC_INT : NC_FLOAT, 1, &cell_dim, true);
-    if (is_int) {
-      const int fill = 0;
-      nc.check(nc_def_var_fill(id, var, NC_FILL, &fill), "fill " + spec.name);
-    } else {
-      const float fill = std::numeric_limits<float>::quiet_NaN();
-      nc.check(nc_def_var_fill(id, var, NC_FILL, &fill), "fill " + spec.name);
-    }
-    nc.text(var, "long_name", meta.long_names.at(s));
-    if (!meta.units.at(s).empty()) nc.text(var, "units", meta.units.at(s));
-    nc.text(var, "grid_mapping", "crs");
-    nc.text(var, "cell_methods", std::string("cell_ids: ") + to_string(spec.function));
-    nc.text(var, "healgrid_source_variable", spec.variable);
-    if (spec.function == StatFunction::quantile) {
-      const double q = spec.q;
-      nc.check(nc_put_att_double(id, var, "quantile", NC_DOUBLE, 1, &q), "attribute quantile");
-    }
-    if (!spec.sigma.empty()) nc.text(var, "healgrid_sigma_variable", spec.sigma);
-    stat_vars.push_back(var);
-  }
-
-  // Provenance: one row per granule (names, sizes, points used, status).
-  std::size_t name_len = 1, status_len = 1;
-  for (const auto& g : meta.granules) {
-    name_len = std::max(name_len, g.name.size());
-    status_len = std::max(status_len, g.status.size());
-  }
-  int gdims[2];
-  nc.check(nc_def_dim(id, "granules", std::max<std::size_t>(1, meta.granules.size()), &gdims[0]),
-           "define dimension granules");
-  int name_dims[2] = {gdims[0], -1}, status_dims[2] = {gdims[0], -1};
-  nc.check(nc_def_dim(id, "name_strlen", name_len, &name_dims[1]), "define name_strlen");
-  nc.check(nc_def_dim(id, "status_strlen", status_len, &status_dims[1]), "define status_strlen");
-  const int gname_var = define("granule_name", NC_CHAR, 2, name_dims, false);
-  nc.text(gname_var, "long_name", "granule file name");
-  const int gbytes_var = define("granule_bytes", NC_INT64, 1, gdims, false);
-  nc.text(gbytes_var, "long_name", "granule file size");
-  nc.text(gbytes_var, "units", "bytes");
-  const int gpoints_var = define("granule_points_used", NC_INT64, 1, gdims, false);
-  nc.text(gpoints_var, "long_name", "points of the granule used in the grid");
-  const int gstatus_var = define("granule_status", NC_CHAR, 2, status_dims, false);
-  nc.text(gstatus_var, "long_name", "used, or skipped with the reason");
-
-  nc.text(NC_GLOBAL, "Conventions", "CF-1.11");
-  nc.text(NC_GLOBAL, "title",
-          config.output.title.empty() ? "healgrid output" : config.output.title);
-  nc.text(NC_GLOBAL, "source", config.product);
-  nc.text(NC_GLOBAL, "history", meta.date_created + " " + meta.history);
-  nc.text(NC_GLOBAL, "date_created", meta.date_created);
-  nc.text(NC_GLOBAL, "healgrid_version", HEALGRID_VERSION);
-  nc.int32(NC_GLOBAL, "parent_order", grid.parent_order());
-  nc.int32(NC_GLOBAL, "child_order", grid.child_order());
-  nc.text(NC_GLOBAL, "latitude_convention", to_string(grid.convention()));
-  nc.text(NC_GLOBAL, "healgrid_config", config.source_text);
-  if (!meta.overrides.empty()) nc.text(NC_GLOBAL, "healgrid_overrides", meta.overrides);
-  nc.integer(NC_GLOBAL, "granule_count", static_cast<long long>(meta.granules.size()));
-  long long used_granules = 0;
-  for (const auto& g : meta.granules) used_granules += g.status.rfind("skipped", 0) != 0;
-  nc.integer(NC_GLOBAL, "granules_used", used_granules);
-  nc.integer(NC_GLOBAL, "points_used", static_cast<long long>(meta.points_used));
-  nc.integer(NC_GLOBAL, "parent_cells", total_parents);
-  const auto skipped = provenance_lines(meta);
-  if (!skipped.empty()) nc.text(NC_GLOBAL, "granules_skipped", skipped);
-  for (const auto& [name, value] : meta.extra_attributes) nc.text(NC_GLOBAL, name.c_str(), value);
-  nc.check(nc_enddef(id), "end of definitions");
-
-  // Data: this rank's contiguous block of cells.
-  const std::size_t start = static_cast<std::size_t>(parent_offset) * per_parent;
-  const std::size_t count = block.parents.size() * per_parent;
-  const std::size_t first = count ? start : 0;
-  std::vector<unsigned long long> ids(count);
-  for (std::size_t p = 0; p < block.parents.size(); ++p) {
-    const auto base = static_cast<unsigned long long>(grid.first_child(block.parents[p]));
-    for (std::size_t c = 0; c < per_parent; ++c) ids[p * per_parent + c] = base + c;
-  }
-  nc.check(nc_put_vara_ulonglong(id, cell_var, &first, &count, ids.data()), "write cell_ids");
-  ids = {};
-  for (std::size_t s = 0; s < stat_vars.size(); ++s) {
-    const auto& col = block.columns.at(s);
-    const auto what = "write " + config.statistics[s].name;
-    if (!col.i32.empty() || is_integer_statistic(col.spec->function))
-      nc.check(nc_put_vara_int(id, stat_vars[s], &first, &count, col.i32.data()), what);
-    else
-      nc.check(nc_put_vara_float(id, stat_vars[s], &first, &count, col.f32.data()), what);
-  }
-
-  // Provenance rows come from rank 0; the others join the collective writes with nothing.
-  const bool writer = mpi.rank == 0 && !meta.granules.empty();
-  const std::size_t rows = writer ? meta.granules.size() : 0;
-  std::vector<char> names(rows * name_len, '\0'), statuses(rows * status_len, '\0');
-  std::vector<long long> bytes(rows), points(rows);
-  for (std::size_t g = 0; g < rows; ++g) {
-    const auto& rec = meta.granules[g];
-    std::copy(rec.name.begin(), rec.name.end(), names.begin() + g * name_len);
-    std::copy(rec.status.begin(), rec.status.end(), statuses.begin() + g * status_len);
-    bytes[g] = rec.bytes;
-    points[g] = rec.points_used;
-  }
-  const std::size_t zero = 0;
-  const std::size_t nstart[2] = {0, 0}, ncount[2] = {rows, name_len},
-                    scount[2] = {rows, status_len};
-  nc.check(nc_put_vara_text(id, gname_var, nstart, ncount, names.data()), "write granule_name");
-  nc.check(nc_put_vara_text(id, gstatus_var, nstart, scount, statuses.data()),
-           "write granule_status");
-  nc.check(nc_put_vara_longlong(id, gbytes_var, &zero, &rows, bytes.data()), "write granule_bytes");
-  nc.check(nc_put_vara_longlong(id, gpoints_var, &zero, &rows, points.data()),
-           "write granule_points_used");
+  write_cells(nc, grid, block, parent_offset, vars);
+  write_provenance(nc, mpi, meta, vars);
   nc.close();
 
-  // Only a closed, complete file gets the final name.
+  // Only a closed, complete file gets the final name (synced first, so a crash right after the
+  // rename cannot leave a complete-looking name over incomplete bytes).
   MPI_Barrier(mpi.comm);
-  if (mpi.rank == 0 && std::rename(tmp.c_str(), output_path.c_str()) != 0)
-    throw std::runtime_error(output_path + ": cannot rename the finished " + tmp);
+  if (mpi.rank == 0) io::commit_file(tmp, output_path);
 }
 
 }  // namespace healgrid

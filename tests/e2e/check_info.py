@@ -28,6 +28,9 @@ from common import Checks  # isort: skip
 
 import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
+import output_schema as schema  # noqa: E402 (tests/reference, on the path set by common)
+
+COORDINATES = (schema.CELL_IDS, schema.HEALPIX_INDEX)  # on cell_ids, but not data variables
 
 AUTHALIC_RADIUS_KM = 6371.0072
 STAMP = re.compile(r"ATL\d\d[A-Za-z0-9-]*_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_")
@@ -47,7 +50,7 @@ def file_figures(path):
         level = int(ds["cell_ids"].getncattr("level"))
         ids = np.asarray(ds["cell_ids"][:])
         names = [v for v, var in ds.variables.items()
-                 if var.dimensions == ("cell_ids",) and v != "cell_ids"]
+                 if var.dimensions == ("cell_ids",) and v not in COORDINATES]
         has_data = np.zeros(ids.size, bool)
         variables = []
         for name in names:

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "healgrid/read/h5_handle.hpp"
+#include "healgrid/io/h5_handle.hpp"
 
 namespace healgrid {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "healgrid/read/h5_handle.hpp"
+#include "healgrid/io/h5_handle.hpp"
 
 namespace healgrid {
 

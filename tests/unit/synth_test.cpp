@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
 #include "healgrid/synth/orbit.hpp"
 
@@ -185,19 +186,12 @@ TEST(SynthPlan, RejectsOutOfRangeOptionsNamingTheOption) {
 }
 
 // ---- Reading back with the HDF5 C API.
-struct H5 {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  ~H5() {
-    if (id >= 0) close(id);
-  }
-  operator hid_t() const { return id; }
-};
+using H5 = H5Handle;  // the project's one HDF5 handle (io/h5_handle.hpp)
 
 template <class T>
 std::vector<T> read_column(hid_t file, const std::string& path, hid_t mem_type) {
   const H5 d{H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose};
-  EXPECT_GE(d.id, 0) << path;
+  EXPECT_GE(d.get(), 0) << path;
   const H5 space{H5Dget_space(d), H5Sclose};
   std::vector<T> v(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
   if (!v.empty()) {
@@ -258,7 +252,7 @@ TEST(SynthWrite, Atl06LayoutDtypesFiltersAndAttributes) {
   }
 
   const H5 file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
-  ASSERT_GE(file.id, 0);
+  ASSERT_GE(file.get(), 0);
   struct Expect {
     const char* name;
     hid_t type;
@@ -277,7 +271,7 @@ TEST(SynthWrite, Atl06LayoutDtypesFiltersAndAttributes) {
     for (const Expect& c : columns) {
       const std::string p = std::string("/") + beam + "/land_ice_segments/" + c.name;
       const H5 d{H5Dopen2(file, p.c_str(), H5P_DEFAULT), H5Dclose};
-      ASSERT_GE(d.id, 0) << p;
+      ASSERT_GE(d.get(), 0) << p;
       const H5 t{H5Dget_type(d), H5Tclose};
       EXPECT_TRUE(H5Tequal(t, c.type) > 0) << p;
       const H5 s{H5Dget_space(d), H5Sclose};
@@ -343,7 +337,7 @@ TEST(SynthWrite, ValuesFollowTheTrackAndRequestedFractions) {
   const SynthOptions o = small_options(dir.str());
   const SynthGranule g = plan_synth(o).at(1);  // region 11, over the pole
   const H5 file{H5Fopen(write_synth_granule(g, o).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
-  ASSERT_GE(file.id, 0);
+  ASSERT_GE(file.get(), 0);
   std::size_t rows = 0, fills = 0, bad = 0;
   for (const char* beam : {"gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"}) {
     const std::string base = std::string("/") + beam + "/land_ice_segments/";

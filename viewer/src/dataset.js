@@ -85,6 +85,7 @@ export class HealgridDataset {
       const ds = f.get(key);
       if (!ds || !ds.shape || ds.shape.length !== 1 || ds.shape[0] !== this.count) continue;
       const a = attributes(ds);
+      if (a.standard_name === 'healpix_index') continue;  // the CF copy of the cell ids
       const raw = ds.value;
       const fill = a._FillValue;
       const values = new Float32Array(this.count);  // NaN where the file holds the fill value

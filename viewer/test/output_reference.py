@@ -43,7 +43,9 @@ def main():
     ids = ds["cell_ids"][:].astype(np.uint64)
     child = int(ds.child_order)
     block = 4 ** (child - int(ds.parent_order))
-    names = [n for n, v in ds.variables.items() if v.dimensions == ("cell_ids",) and n != "cell_ids"]
+    # Data variables: on cell_ids, neither cell_ids nor its CF copy (standard_name healpix_index).
+    names = [n for n, v in ds.variables.items() if v.dimensions == ("cell_ids",) and n != "cell_ids"
+             and getattr(v, "standard_name", "") != "healpix_index"]
     h_mean = ds["h_mean"][:]
     with_data = np.flatnonzero(np.isfinite(h_mean))
     # A cell with data in the middle of the list, and up to 3 others of its parent block with

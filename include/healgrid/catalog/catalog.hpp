@@ -54,7 +54,7 @@ void finalize_catalog(Catalog& catalog, int parent_order, LatitudeConvention lat
 nlohmann::json catalog_to_json(const Catalog& catalog);
 // Throws InputError naming the file and the key for a malformed catalog.
 Catalog read_catalog(const std::string& path);
-// Written as PATH.partial and renamed; throws InputError naming the file.
+// Written atomically (io/atomic_file.hpp); throws InputError naming the file.
 void write_catalog(const std::string& path, const Catalog& catalog);
 
 // Where `healgrid run --catalog` reads from: the local granules of the catalog entries whose

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "healgrid/catalog/granule_list.hpp"
+#include "healgrid/io/output_schema.hpp"
 
 namespace healgrid {
 
@@ -27,6 +28,6 @@ std::string inputs_text(const RunInputs& inputs);
 std::string inputs_sha256(const RunInputs& inputs);
 
 // The global attribute naming it in the output.
-constexpr const char* kInputsAttribute = "healgrid_inputs_sha256";
+constexpr const char* kInputsAttribute = schema::kInputsSha256;
 
 }  // namespace healgrid

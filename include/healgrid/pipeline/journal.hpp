@@ -47,9 +47,9 @@ struct JournalPiece {
   std::vector<std::int64_t> granule_points;
 };
 
-// The journal file format, exposed for the unit tests. write_piece throws std::runtime_error
-// naming the file; read_piece returns false with `why` set for a file that is not a complete
-// round of these inputs, grid and statistics.
+// The journal file format, exposed for the unit tests. write_piece writes `path` atomically
+// (io/atomic_file.hpp) and throws std::runtime_error naming the file; read_piece returns false with
+// `why` set for a file that is not a complete round of these inputs, grid and statistics.
 void write_piece(const std::string& path, const std::string& inputs_sha256,
                  const JournalPiece& piece, std::int64_t children_per_parent);
 bool read_piece(const std::string& path, const std::string& inputs_sha256,

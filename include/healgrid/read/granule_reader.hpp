@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/chunk_reader.hpp"
-#include "healgrid/read/h5_handle.hpp"
 
 namespace healgrid {
 

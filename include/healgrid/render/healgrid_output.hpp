@@ -2,7 +2,8 @@
 // a healgrid output: a strictly increasing uint64 coordinate `cell_ids` with `grid_name =
 // "healpix"`, `indexing_scheme = "nested"` and an integer `level`, and the global attribute
 // `latitude_convention` (authalic|geodetic). Anything else throws std::runtime_error naming the
-// file and what is missing. Data variables are the variables on the `cell_ids` dimension.
+// file and what is missing. Data variables are the variables on the `cell_ids` dimension other
+// than the coordinates (cell_ids, healpix_index). Names: io/output_schema.hpp.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "healgrid/config/pipeline_config.hpp"
-#include "healgrid/render/nc_reader.hpp"
+#include "healgrid/io/nc_file.hpp"
 
 namespace healgrid {
 
@@ -53,7 +54,7 @@ class HealgridOutput {
   std::vector<GranuleRow> read_granules() const;
 
  private:
-  NcReader reader_;
+  io::NcFile reader_;
   int level_ = 0;
   int parent_order_ = 0;
   LatitudeConvention convention_ = LatitudeConvention::authalic;

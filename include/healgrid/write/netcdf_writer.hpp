@@ -1,9 +1,12 @@
 // The output: one NetCDF-4/HDF5 file written collectively by all ranks (nc_create_par,
 // NC_COLLECTIVE; every rank joins every call, with zero-length writes where it has nothing).
 // Layout: dimension and coordinate `cell_ids` (uint64, every child of every parent cell with
-// data), a CF grid mapping `crs`, one variable per statistic chunked by parent cell, and the
-// provenance of every granule on a `granules` dimension. Written to `<output>.partial` and
-// renamed by rank 0 only once the file is closed and complete.
+// data; the xdggs attributes), the same ids as the CF auxiliary coordinate `healpix_index`, the
+// CF-1.13 grid mapping `crs`, one variable per statistic chunked by parent cell, and the
+// provenance of every granule on a `granules` dimension (names: io/output_schema.hpp; why each
+// attribute sits where: docs/conventions.md). Written to `<output>.partial` and renamed by rank 0
+// (io/atomic_file's commit_file: synced, renamed, directory synced) only once the file is closed
+// and complete.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,8 @@
-// Small RAII owners for HDF5 identifiers, and HDF5's error stack turned into one readable line.
+// The one RAII owner of HDF5 identifiers (files, groups, datasets, dataspaces, datatypes,
+// property lists, attributes), used by the granule reader, the chunk reader, the synth writer
+// (io/h5_writer.hpp) and the tests; HDF5's error stack turned into one readable line. A handle
+// closes its id with the matching H5?close when destroyed; the h5:: makers below pair each kind
+// with its closer, so a call site says what it opens: h5::dataset(H5Dopen2(...)).
 #pragma once
 
 #include <hdf5.h>
@@ -27,7 +31,14 @@ class H5Handle {
   ~H5Handle() { reset(); }
 
   hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }  // NOLINT: passed straight to the C API
   bool valid() const { return id_ >= 0; }
+  // Closes now, returning HDF5's status (closing a written file flushes it: a failure matters).
+  herr_t close() {
+    const herr_t status = id_ >= 0 && close_ ? close_(id_) : 0;
+    id_ = H5I_INVALID_HID;
+    return status;
+  }
   void reset() {
     if (id_ >= 0 && close_) close_(id_);
     id_ = H5I_INVALID_HID;
@@ -37,6 +48,16 @@ class H5Handle {
   hid_t id_ = H5I_INVALID_HID;
   Closer close_ = nullptr;
 };
+
+namespace h5 {
+inline H5Handle file(hid_t id) { return {id, H5Fclose}; }
+inline H5Handle group(hid_t id) { return {id, H5Gclose}; }
+inline H5Handle dataset(hid_t id) { return {id, H5Dclose}; }
+inline H5Handle space(hid_t id) { return {id, H5Sclose}; }
+inline H5Handle type(hid_t id) { return {id, H5Tclose}; }
+inline H5Handle plist(hid_t id) { return {id, H5Pclose}; }
+inline H5Handle attribute(hid_t id) { return {id, H5Aclose}; }
+}  // namespace h5
 
 // Turns off HDF5's automatic stack printing (once per process): errors are reported by
 // healgrid's own messages, which include h5_error_line().

@@ -1,4 +1,4 @@
-#include "healgrid/read/h5_handle.hpp"
+#include "healgrid/io/h5_handle.hpp"
 
 #include <mutex>
 #include <vector>

@@ -1,0 +1,93 @@
+// The names of healgrid's output file, in one place: dimensions, variables, attributes and the
+// fixed attribute values. The writer (write/netcdf_writer), the readers (render/healgrid_output,
+// render/output_summary), `view` and the tests use these, never their own literals. The Python
+// tests read the same names from tests/reference/output_schema.py, which the unit test
+// OutputSchema.PythonMirrorMatches keeps equal to this header (every `k...` constant below has
+// a Python twin: kCellIds <-> CELL_IDS). docs/conventions.md says why each attribute sits where.
+#pragma once
+
+namespace healgrid::schema {
+
+// Dimensions.
+inline constexpr char kCellDim[] = "cell_ids";
+inline constexpr char kGranuleDim[] = "granules";
+inline constexpr char kNameStrlenDim[] = "name_strlen";
+inline constexpr char kStatusStrlenDim[] = "status_strlen";
+
+// Coordinates: `cell_ids(cell_ids)` carries the xdggs attributes only; `healpix_index(cell_ids)`
+// holds the same ids with the CF standard name; `crs` is the CF grid mapping (scalar).
+inline constexpr char kCellIds[] = "cell_ids";
+inline constexpr char kHealpixIndex[] = "healpix_index";
+inline constexpr char kCrs[] = "crs";
+
+// Provenance variables on the granules dimension.
+inline constexpr char kGranuleName[] = "granule_name";
+inline constexpr char kGranuleBytes[] = "granule_bytes";
+inline constexpr char kGranulePointsUsed[] = "granule_points_used";
+inline constexpr char kGranuleStatus[] = "granule_status";
+// Statistic names may not take the names of the variables above nor start with this prefix.
+inline constexpr char kGranulePrefix[] = "granule_";
+
+// xdggs attributes of cell_ids (exactly these: xdggs' default decoder refuses any other).
+inline constexpr char kGridName[] = "grid_name";
+inline constexpr char kLevel[] = "level";
+inline constexpr char kIndexingScheme[] = "indexing_scheme";
+inline constexpr char kEllipsoid[] = "ellipsoid";
+
+// CF-1.13 Appendix F "HEALPix" grid mapping attributes of crs (exactly these).
+inline constexpr char kGridMappingName[] = "grid_mapping_name";
+inline constexpr char kRefinementLevel[] = "refinement_level";
+inline constexpr char kSemiMajorAxis[] = "semi_major_axis";
+inline constexpr char kInverseFlattening[] = "inverse_flattening";
+
+// Values of the grid attributes.
+inline constexpr char kHealpix[] = "healpix";
+inline constexpr char kNested[] = "nested";
+inline constexpr char kWgs84[] = "WGS84";
+inline constexpr double kWgs84SemiMajorAxis = 6378137.0;
+inline constexpr double kWgs84InverseFlattening = 298.257223563;
+
+// CF variable attributes.
+inline constexpr char kStandardName[] = "standard_name";
+inline constexpr char kHealpixIndexStandardName[] = "healpix_index";
+inline constexpr char kLongName[] = "long_name";
+inline constexpr char kUnits[] = "units";
+inline constexpr char kFillValue[] = "_FillValue";
+inline constexpr char kGridMapping[] = "grid_mapping";
+inline constexpr char kCoordinates[] = "coordinates";
+inline constexpr char kCellMethods[] = "cell_methods";
+inline constexpr char kQuantile[] = "quantile";
+inline constexpr char kSourceVariable[] = "healgrid_source_variable";
+inline constexpr char kSigmaVariable[] = "healgrid_sigma_variable";
+
+// Global attributes.
+inline constexpr char kConventions[] = "Conventions";
+inline constexpr char kConventionsValue[] = "CF-1.13";
+inline constexpr char kTitle[] = "title";
+inline constexpr char kSource[] = "source";
+inline constexpr char kHistory[] = "history";
+inline constexpr char kDateCreated[] = "date_created";
+inline constexpr char kHealgridVersion[] = "healgrid_version";
+inline constexpr char kParentOrder[] = "parent_order";
+inline constexpr char kChildOrder[] = "child_order";
+inline constexpr char kLatitudeConvention[] = "latitude_convention";
+inline constexpr char kHealgridConfig[] = "healgrid_config";
+inline constexpr char kHealgridOverrides[] = "healgrid_overrides";
+inline constexpr char kGranuleCount[] = "granule_count";
+inline constexpr char kGranulesUsed[] = "granules_used";
+inline constexpr char kGranulesSkipped[] = "granules_skipped";
+inline constexpr char kPointsUsed[] = "points_used";
+inline constexpr char kParentCells[] = "parent_cells";
+inline constexpr char kInputsSha256[] = "healgrid_inputs_sha256";
+inline constexpr char kCatalog[] = "healgrid_catalog";
+inline constexpr char kCatalogSha256[] = "healgrid_catalog_sha256";
+inline constexpr char kCatalogCells[] = "healgrid_catalog_cells";
+
+// Values of latitude_convention.
+inline constexpr char kAuthalic[] = "authalic";
+inline constexpr char kGeodetic[] = "geodetic";
+
+// Suffixes of the files beside OUT: the incomplete output, renamed to OUT when complete.
+inline constexpr char kPartialSuffix[] = ".partial";
+
+}  // namespace healgrid::schema

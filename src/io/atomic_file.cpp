@@ -1,0 +1,120 @@
+#include "healgrid/io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+namespace healgrid::io {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
+  throw std::runtime_error(path + ": " + what + ": " + std::strerror(err));
+}
+
+std::string parent_directory(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// "<path>.tmp.<pid>.<n>.<random>": unique within the process by the counter, across processes
+// by the pid and across hosts sharing the directory by the random part.
+std::string temporary_name(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  static const unsigned long long salt = std::random_device{}();
+  char suffix[80];
+  std::snprintf(suffix, sizeof suffix, ".tmp.%ld.%u.%llx", static_cast<long>(::getpid()),
+                counter.fetch_add(1), salt);
+  return path + suffix;
+}
+
+void fsync_or_throw(int fd, const std::string& path) {
+  if (::fsync(fd) != 0) fail(path, "cannot sync to disk", errno);
+}
+
+}  // namespace
+
+void sync_parent_directory(const std::string& path) {
+  const std::string dir = parent_directory(path);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail(dir, "cannot open directory to sync it", errno);
+  // Some file systems (and /proc-like mounts) refuse fsync on a directory: nothing to make
+  // durable there, so only real I/O errors count.
+  if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+    const int err = errno;
+    ::close(fd);
+    fail(dir, "cannot sync directory", err);
+  }
+  ::close(fd);
+}
+
+AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+  for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
+    temporary_path_ = temporary_name(final_path_);
+    fd_ =
+        ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd_ < 0 && errno != EEXIST) fail(final_path_, "cannot create " + temporary_path_, errno);
+  }
+  if (fd_ < 0) fail(final_path_, "no free temporary name beside it", EEXIST);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!temporary_path_.empty()) ::unlink(temporary_path_.c_str());
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  if (fd_ < 0) throw std::logic_error(final_path_ + ": write after commit");
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(final_path_, "cannot write " + temporary_path_, errno);
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void AtomicFile::commit() {
+  if (fd_ < 0) throw std::logic_error(final_path_ + ": commit twice");
+  fsync_or_throw(fd_, temporary_path_);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail(final_path_, "cannot close " + temporary_path_, errno);
+  if (::rename(temporary_path_.c_str(), final_path_.c_str()) != 0)
+    fail(final_path_, "cannot rename " + temporary_path_ + " to it", errno);
+  temporary_path_.clear();  // nothing left to remove
+  sync_parent_directory(final_path_);
+}
+
+void write_file_atomically(const std::string& path, std::string_view contents) {
+  AtomicFile file(path);
+  file.write(contents);
+  file.commit();
+}
+
+void commit_file(const std::string& from, const std::string& to) {
+  const int fd = ::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) fail(from, "cannot open to sync it", errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw std::runtime_error(from + ": not a regular file; not renamed to " + to);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail(from, "cannot sync to disk", err);
+  }
+  ::close(fd);
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    fail(to, "cannot rename the finished " + from + " to it", errno);
+  sync_parent_directory(to);
+}
+
+}  // namespace healgrid::io

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""The output's metadata contract with the Python ecosystem (docs/conventions.md), on real runs.
+
+xdggs is not packaged for Debian, so its two decoders are re-implemented here, line for line, in
+the part that reads attributes (the DGGS index they then build only needs the ids):
+  - the default decoder, xdggs 0.6.0 (tag 0.6.0): xdggs/conventions/xdggs.py `Xdggs.decode`
+    (grid_info = every attribute of `cell_ids`), xdggs/healpix.py `HealpixInfo.from_dict` (key
+    translations nside/order/depth/resolution -> level, nest -> indexing_scheme) and
+    xdggs/grid.py `translate_parameters` (drops grid_name, refuses duplicates), then
+    `HealpixInfo(**params)`: a dataclass of level, indexing_scheme, ellipsoid, so any other key
+    is a TypeError, plus its __post_init__ checks;
+  - the "cf" decoder, xdggs/conventions/cf.py `Cf.decode`: exactly one variable with
+    grid_mapping_name; the index coordinate found with xarray's own
+    `filter_by_attrs(standard_name=f"{grid_mapping_name}_index")`; grid_info = the grid
+    mapping's attributes with grid_mapping_name -> grid_name, refinement_level -> level. In
+    0.6.0 every other attribute goes to HealpixInfo unchanged (so a CF ellipsoid is refused); on
+    xdggs main since be42c08 ("properly decode and encode ellipsoids for the cf convention",
+    #228, June 2026) semi_major_axis / semi_minor_axis / earth_radius / inverse_flattening /
+    reference_ellipsoid_name become the `ellipsoid` dict.
+Both are run on the file as users open it (xarray.open_dataset), and the grid they decode is
+compared with the run's own: level = child order, nested, WGS84 (a = 6378137 m,
+1/f = 298.257223563) for authalic latitudes, a sphere for geodetic ones. The CF-1.13
+requirements of conformance.adoc section 5.6 / Appendix F "HEALPix" that apply are checked with
+netCDF4 on the raw file.
+
+Runs: the real ATL06 granules at 2 ranks (authalic, the shipped config) and at 3 ranks with the
+geodetic variant (parent 4, child 10).
+"""
+
+import os
+import sys
+
+import common  # isort: skip (fails clearly when numpy, netCDF4, xarray... are missing)
+from common import Checks  # isort: skip
+
+import netCDF4  # noqa: E402
+import numpy as np  # noqa: E402
+import output_schema as schema  # noqa: E402 (tests/reference, on the path set by common)
+import xarray  # noqa: E402
+
+WGS84 = {"semimajor_axis": schema.WGS84_SEMI_MAJOR_AXIS,
+         "inverse_flattening": schema.WGS84_INVERSE_FLATTENING}
+INTEGER_KINDS = "iu"
+
+
+# ----------------------------------------------------------------------- xdggs, re-implemented
+
+def healpix_info_from_dict(mapping):
+    """xdggs 0.6.0 HealpixInfo.from_dict + HealpixInfo(**params): the decoded grid, or raises."""
+    translations = {"nside": "level", "order": "level", "resolution": "level", "depth": "level",
+                    "nest": "indexing_scheme", "ellipsoid": "ellipsoid"}
+    params = {}
+    for key, value in mapping.items():
+        name = translations.get(key, key)
+        if key == "nside":
+            value = int(np.log2(value))
+        if key == "nest":
+            value = "nested" if value else "ring"
+        if name in params:
+            raise ValueError(f"Parameter {name} received multiple values")
+        params[name] = value
+    params.pop("grid_name", None)
+    unexpected = set(params) - {"level", "indexing_scheme", "ellipsoid"}
+    if unexpected:  # the dataclass constructor's TypeError
+        raise TypeError(f"HealpixInfo.__init__() got unexpected keyword arguments {unexpected}")
+    if "level" not in params:
+        raise TypeError("HealpixInfo.__init__() missing 1 required positional argument: 'level'")
+    scheme = params.get("indexing_scheme", "nested")
+    if scheme not in ("nested", "ring", "zuniq"):
+        raise ValueError(f"indexing scheme {scheme!r} not supported")
+    if scheme in ("nested", "ring") and params["level"] not in range(0, 30):
+        raise ValueError("level must be an integer in the range of [0, 29]")
+    ellipsoid = params.get("ellipsoid")
+    if isinstance(ellipsoid, dict) and not ("semimajor_axis" in ellipsoid or
+                                            "radius" in ellipsoid):
+        raise ValueError(f"unknown ellipsoid definition: {ellipsoid}")  # parse_ellipsoid
+    return {"level": int(params["level"]), "indexing_scheme": scheme, "ellipsoid": ellipsoid}
+
+
+def decode_xdggs(ds):
+    """xdggs.decode(ds): (coordinate name, grid info) or raises, as xdggs 0.6.0 does."""
+    var = ds[schema.CELL_IDS]
+    if len(var.dims) != 1:
+        raise ValueError(f"cell id coordinate must be 1D, has {var.dims}")
+    if var.attrs.get("grid_name") != "healpix":
+        raise ValueError(f"unknown grid name: {var.attrs.get('grid_name')!r}")
+    return schema.CELL_IDS, healpix_info_from_dict(dict(var.attrs))
+
+
+CF_ELLIPSOID_KEYS = {"semi_major_axis": "semimajor_axis", "semi_minor_axis": "semiminor_axis",
+                     "earth_radius": "radius", "reference_ellipsoid_name": "name",
+                     "inverse_flattening": "inverse_flattening"}
+
+
+def decode_cf(ds, release="main"):
+    """xdggs.decode(ds, convention="cf"): (coordinate name, grid info) or raises.
+
+    release "0.6.0": the tagged release; "main": with the ellipsoid translation of be42c08."""
+    mappings = [name for name, var in ds.variables.items() if "grid_mapping_name" in var.attrs]
+    if len(mappings) != 1:
+        raise ValueError(f"requires exactly one grid mapping variable, got {mappings}")
+    crs = ds.variables[mappings[0]]
+    standard_name = f"{crs.attrs['grid_mapping_name']}_index"
+    found = list(ds.drop_vars(mappings).filter_by_attrs(standard_name=standard_name).variables)
+    if not found:
+        raise ValueError("cannot find the cell index variable")
+    attrs = dict(crs.attrs)
+    ellipsoid = {}
+    if release == "main":
+        ellipsoid = {CF_ELLIPSOID_KEYS[k]: attrs.pop(k) for k in list(attrs)
+                     if k in CF_ELLIPSOID_KEYS}
+    rename = {"grid_mapping_name": "grid_name", "refinement_level": "level"}
+    grid_info = {rename.get(k, k): v for k, v in attrs.items()}
+    if ellipsoid:
+        grid_info["ellipsoid"] = ellipsoid
+    if grid_info["grid_name"] != "healpix":
+        raise ValueError(f"unknown grid name: {grid_info['grid_name']!r}")
+    return found[0], healpix_info_from_dict(grid_info)
+
+
+# ----------------------------------------------------------------------- the checks
+
+def expected_grid(child_order, authalic, spelling):
+    """The grid both decoders must find; `spelling` of the ellipsoid: "name" or "cf"."""
+    ellipsoid = None
+    if authalic:
+        ellipsoid = schema.WGS84 if spelling == "name" else WGS84
+    return {"level": child_order, "indexing_scheme": "nested", "ellipsoid": ellipsoid}
+
+
+def same_grid(got, want):
+    if (got["level"], got["indexing_scheme"]) != (want["level"], want["indexing_scheme"]):
+        return False
+    if isinstance(want["ellipsoid"], dict):
+        return isinstance(got["ellipsoid"], dict) and set(got["ellipsoid"]) == set(
+            want["ellipsoid"]) and all(float(got["ellipsoid"][k]) == v
+                                       for k, v in want["ellipsoid"].items())
+    return got["ellipsoid"] == want["ellipsoid"]
+
+
+def check_decoders(checks, label, ds, child_order, authalic):
+    """Both xdggs decoders on the file as xarray opens it."""
+    ids = np.asarray(ds[schema.CELL_IDS].values)
+    try:
+        name, grid = decode_xdggs(ds)
+        checks.check(same_grid(grid, expected_grid(child_order, authalic, "name")),
+                     f"{label}: xdggs default decoder found {grid}")
+    except (TypeError, ValueError) as e:
+        checks.fail(f"{label}: xdggs default decoder (0.6.0) refuses the file: {e}")
+    try:
+        name, grid = decode_cf(ds, "main")
+        checks.check(same_grid(grid, expected_grid(child_order, authalic, "cf")),
+                     f"{label}: xdggs cf decoder found {grid}")
+        coord = ds[name]
+        checks.check(coord.dims == (schema.CELL_DIM,) and np.array_equal(coord.values, ids),
+                     f"{label}: the cf decoder's index coordinate {name} {coord.dims} does not "
+                     "hold the cell ids")
+    except (TypeError, ValueError) as e:
+        checks.fail(f"{label}: xdggs cf decoder (main) refuses the file: {e}")
+    # The released 0.6.0 cf decoder passes semi_major_axis on to HealpixInfo: it can read a
+    # sphere only (docs/conventions.md says so; this keeps that statement true).
+    try:
+        _, grid = decode_cf(ds, "0.6.0")
+        checks.check(not authalic and same_grid(grid, expected_grid(child_order, False, "cf")),
+                     f"{label}: xdggs 0.6.0 cf decoder found {grid}")
+    except TypeError as e:
+        checks.check(authalic and "semi_major_axis" in str(e),
+                     f"{label}: xdggs 0.6.0 cf decoder: unexpected refusal {e}")
+
+
+def check_cf(checks, label, path, child_order, authalic):
+    """CF-1.13 (conformance 5.6, Appendix F HEALPix) on the raw file with netCDF4."""
+    with netCDF4.Dataset(path) as nc:
+        checks.check(nc.getncattr(schema.CONVENTIONS) == schema.CONVENTIONS_VALUE,
+                     f"{label}: Conventions = {nc.getncattr(schema.CONVENTIONS)!r}")
+        crs = nc[schema.CRS]
+        attrs = {k: crs.getncattr(k) for k in crs.ncattrs()}
+        want = {"grid_mapping_name", "indexing_scheme", "refinement_level"}
+        if authalic:
+            want |= {"semi_major_axis", "inverse_flattening"}
+        checks.check(set(attrs) == want and crs.dimensions == (),
+                     f"{label}: crs {crs.dimensions} attributes {sorted(attrs)}, expected "
+                     f"{sorted(want)} on a scalar")
+        checks.check(attrs.get("grid_mapping_name") == "healpix" and
+                     attrs.get("indexing_scheme") == "nested", f"{label}: crs {attrs}")
+        level = attrs.get("refinement_level")
+        checks.check(np.asarray(level).dtype.kind in INTEGER_KINDS and int(level) == child_order,
+                     f"{label}: refinement_level {level!r}, expected integer {child_order}")
+        if authalic:  # Table F.1: numeric
+            checks.check(float(attrs["semi_major_axis"]) == schema.WGS84_SEMI_MAJOR_AXIS and
+                         float(attrs["inverse_flattening"]) == schema.WGS84_INVERSE_FLATTENING,
+                         f"{label}: ellipsoid {attrs}")
+        index = [n for n, v in nc.variables.items()
+                 if getattr(v, "standard_name", None) == "healpix_index"]
+        checks.check(index == [schema.HEALPIX_INDEX], f"{label}: healpix_index variables {index}")
+        var = nc[schema.HEALPIX_INDEX]
+        values = var[:]
+        checks.check(var.dtype.kind in INTEGER_KINDS and values.min() >= 0 and
+                     var.dimensions == (schema.CELL_DIM,) and
+                     np.array_equal(values, nc[schema.CELL_IDS][:]),
+                     f"{label}: healpix_index {var.dtype} {var.dimensions}: not the cell ids")
+        cell = nc[schema.CELL_IDS]
+        cell_attrs = set(cell.ncattrs())
+        want_cell = {"grid_name", "level", "indexing_scheme"} | ({"ellipsoid"} if authalic
+                                                                 else set())
+        checks.check(cell_attrs == want_cell, f"{label}: cell_ids attributes {sorted(cell_attrs)},"
+                     f" expected exactly {sorted(want_cell)} (xdggs)")
+        ids = cell[:]
+        checks.check(np.all(ids[1:] > ids[:-1]), f"{label}: cell_ids not strictly monotonic")
+        for name, v in nc.variables.items():
+            if v.dimensions != (schema.CELL_DIM,) or name in (schema.CELL_IDS,
+                                                              schema.HEALPIX_INDEX):
+                continue
+            checks.check(v.getncattr("grid_mapping") == schema.CRS and
+                         schema.HEALPIX_INDEX in v.getncattr("coordinates").split(),
+                         f"{label}: {name} grid_mapping / coordinates do not name crs and "
+                         "healpix_index")
+
+
+def run_and_check(checks, label, args, nprocs, out, child_order, authalic):
+    if not common.run_healgrid_ok(args + ["--output", out], nprocs, checks, label):
+        return
+    with xarray.open_dataset(out) as ds:
+        check_decoders(checks, label, ds, child_order, authalic)
+    check_cf(checks, label, out, child_order, authalic)
+
+
+def main():
+    files = common.real_atl06_files()
+    cfg_path = common.config_path()
+    cfg = common.load_config(cfg_path)
+    checks = Checks("conventions (xdggs default + cf decoders, CF-1.13)")
+    with common.temp_dir() as tmp:
+        inputs = [a for f in files for a in ("--input", f)]
+        run_and_check(checks, "authalic np2", ["--config", cfg_path] + inputs, 2,
+                      os.path.join(tmp, "authalic.nc"), cfg["grid"]["child_order"],
+                      cfg["grid"].get("latitude", "authalic") == "authalic")
+        variant = common.write_config_variant(cfg_path, os.path.join(tmp, "geodetic.yaml"),
+                                              latitude="geodetic", parent_order=4, child_order=10)
+        run_and_check(checks, "geodetic np3", ["--config", variant] + inputs, 3,
+                      os.path.join(tmp, "geodetic.nc"), 10, False)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The names of healgrid's output file, for the Python tests: the mirror of
+include/healgrid/io/output_schema.hpp (kCellIds <-> CELL_IDS, same order and values). The
+unit test OutputSchema.PythonMirrorMatches fails when the two differ: edit both together."""
+
+# Dimensions.
+CELL_DIM = "cell_ids"
+GRANULE_DIM = "granules"
+NAME_STRLEN_DIM = "name_strlen"
+STATUS_STRLEN_DIM = "status_strlen"
+
+# Coordinates: cell_ids (xdggs attributes), healpix_index (CF standard name), crs (grid mapping).
+CELL_IDS = "cell_ids"
+HEALPIX_INDEX = "healpix_index"
+CRS = "crs"
+
+# Provenance variables on the granules dimension.
+GRANULE_NAME = "granule_name"
+GRANULE_BYTES = "granule_bytes"
+GRANULE_POINTS_USED = "granule_points_used"
+GRANULE_STATUS = "granule_status"
+# Statistic names may not take the names of the variables above nor start with this prefix.
+GRANULE_PREFIX = "granule_"
+
+# xdggs attributes of cell_ids (exactly these: xdggs' default decoder refuses any other).
+GRID_NAME = "grid_name"
+LEVEL = "level"
+INDEXING_SCHEME = "indexing_scheme"
+ELLIPSOID = "ellipsoid"
+
+# CF-1.13 Appendix F "HEALPix" grid mapping attributes of crs (exactly these).
+GRID_MAPPING_NAME = "grid_mapping_name"
+REFINEMENT_LEVEL = "refinement_level"
+SEMI_MAJOR_AXIS = "semi_major_axis"
+INVERSE_FLATTENING = "inverse_flattening"
+
+# Values of the grid attributes.
+HEALPIX = "healpix"
+NESTED = "nested"
+WGS84 = "WGS84"
+WGS84_SEMI_MAJOR_AXIS = 6378137.0
+WGS84_INVERSE_FLATTENING = 298.257223563
+
+# CF variable attributes.
+STANDARD_NAME = "standard_name"
+HEALPIX_INDEX_STANDARD_NAME = "healpix_index"
+LONG_NAME = "long_name"
+UNITS = "units"
+FILL_VALUE = "_FillValue"
+GRID_MAPPING = "grid_mapping"
+COORDINATES = "coordinates"
+CELL_METHODS = "cell_methods"
+QUANTILE = "quantile"
+SOURCE_VARIABLE = "healgrid_source_variable"
+SIGMA_VARIABLE = "healgrid_sigma_variable"
+
+# Global attributes.
+CONVENTIONS = "Conventions"
+CONVENTIONS_VALUE = "CF-1.13"
+TITLE = "title"
+SOURCE = "source"
+HISTORY = "history"
+DATE_CREATED = "date_created"
+HEALGRID_VERSION = "healgrid_version"
+PARENT_ORDER = "parent_order"
+CHILD_ORDER = "child_order"
+LATITUDE_CONVENTION = "latitude_convention"
+HEALGRID_CONFIG = "healgrid_config"
+HEALGRID_OVERRIDES = "healgrid_overrides"
+GRANULE_COUNT = "granule_count"
+GRANULES_USED = "granules_used"
+GRANULES_SKIPPED = "granules_skipped"
+POINTS_USED = "points_used"
+PARENT_CELLS = "parent_cells"
+INPUTS_SHA256 = "healgrid_inputs_sha256"
+CATALOG = "healgrid_catalog"
+CATALOG_SHA256 = "healgrid_catalog_sha256"
+CATALOG_CELLS = "healgrid_catalog_cells"
+
+# Values of latitude_convention.
+AUTHALIC = "authalic"
+GEODETIC = "geodetic"
+
+# Suffixes of the files beside OUT: the incomplete output, renamed to OUT when complete.
+PARTIAL_SUFFIX = ".partial"

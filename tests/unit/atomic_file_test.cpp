@@ -1,0 +1,111 @@
+// Durable files: the final name holds the old contents or the new, never a part; temporaries
+// are removed on failure; symlinks are replaced, never written through.
+#include "healgrid/io/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace healgrid {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AtomicFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/healgrid-atomic-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), {}));
+  }
+  fs::path dir_;
+};
+
+TEST_F(AtomicFileTest, ReplacesTheFileInOneStep) {
+  const auto path = (dir_ / "progress.json").string();
+  io::write_file_atomically(path, "old\n");
+  io::AtomicFile file(path);
+  file.write("new ");
+  EXPECT_EQ(read(path), "old\n") << "the final name changed before commit";
+  EXPECT_TRUE(fs::exists(file.temporary_path()));
+  EXPECT_EQ(fs::path(file.temporary_path()).parent_path(), dir_) << "temporary not beside it";
+  file.write("contents\n");
+  file.commit();
+  EXPECT_EQ(read(path), "new contents\n");
+  EXPECT_EQ(entries(), 1u) << "a temporary was left behind";
+}
+
+TEST_F(AtomicFileTest, AbandonedWriteLeavesTheOldFileAndNoTemporary) {
+  const auto path = (dir_ / "metrics.json").string();
+  io::write_file_atomically(path, "kept");
+  {
+    io::AtomicFile file(path);
+    file.write("never committed");
+  }
+  EXPECT_EQ(read(path), "kept");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(AtomicFileTest, SymlinkAtTheFinalNameIsReplacedNotFollowed) {
+  const auto victim = dir_ / "victim";
+  io::write_file_atomically(victim.string(), "untouched");
+  const auto path = dir_ / "out.json";
+  fs::create_symlink(victim, path);
+  io::write_file_atomically(path.string(), "mine");
+  EXPECT_EQ(read(victim), "untouched");
+  EXPECT_FALSE(fs::is_symlink(path));
+  EXPECT_EQ(read(path), "mine");
+}
+
+TEST_F(AtomicFileTest, TwoWritersGetTheirOwnTemporaries) {
+  const auto path = (dir_ / "round").string();
+  io::AtomicFile a(path), b(path);
+  EXPECT_NE(a.temporary_path(), b.temporary_path());
+  a.write("a");
+  b.write("b");
+  a.commit();
+  b.commit();
+  EXPECT_EQ(read(path), "b");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(AtomicFileTest, ErrorsNameTheFile) {
+  const auto path = (dir_ / "missing-dir" / "file").string();
+  try {
+    io::write_file_atomically(path, "x");
+    FAIL() << "no error for a missing directory";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(AtomicFileTest, CommitFileRenamesARegularFileOnly) {
+  const auto from = dir_ / "out.nc.partial", to = dir_ / "out.nc";
+  io::write_file_atomically(from.string(), "netcdf bytes");
+  io::commit_file(from.string(), to.string());
+  EXPECT_EQ(read(to), "netcdf bytes");
+  EXPECT_FALSE(fs::exists(from));
+
+  const auto link = dir_ / "link.partial";
+  fs::create_symlink(to, link);
+  EXPECT_THROW(io::commit_file(link.string(), (dir_ / "other").string()), std::runtime_error);
+  EXPECT_FALSE(fs::exists(dir_ / "other"));
+}
+
+}  // namespace
+}  // namespace healgrid

@@ -35,7 +35,7 @@ using PointParts = std::vector<std::vector<PointRef>>;
 // (compacted in place); the others are packed per destination and sent. `ranks`: every rank's
 // parent range. Returns the points whose parent this rank owns, in (granule, group, row) order: the
 // same order for any number of ranks (on one rank, `mine` itself).
-PointParts exchange_points(const MpiContext& mpi, PointParts mine,
+PointParts exchange_points(const Communicator& mpi, PointParts mine,
                            const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
                            const HealpixGrid& grid);
 

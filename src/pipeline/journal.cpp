@@ -283,6 +283,7 @@ void RunJournal::write_round(const JournalPiece& piece) {
 }
 
 GridBlock RunJournal::assemble(std::vector<long long>& granule_points) {
+  HEALGRID_REQUIRE(round_ == round_parents_.size(), "every planned round committed first");
   for (std::size_t k = 0; k < loaded_pieces_; ++k) {
     const auto& g = pieces_[k].granule_points;
     for (std::size_t i = 0; i + 2 < g.size(); i += 3)

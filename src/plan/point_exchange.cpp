@@ -101,6 +101,7 @@ void pack_in_place(const Communicator& mpi, PointParts& mine, const std::vector<
 PointParts exchange_points(const Communicator& mpi, PointParts mine,
                            const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
                            const HealpixGrid& grid) {
+  HEALGRID_REQUIRE(static_cast<int>(ranks.size()) == mpi.size, "one parent range per rank");
   if (mpi.size == 1) return mine;  // one rank indexed every granule in order and owns them all
   // Everything before the first collective call is local: a rank that fails there must not
   // leave the others waiting in it, so the outcome is agreed on before any transfer.

@@ -94,7 +94,8 @@ class RunJournal {
   // calls it); a round that cannot be written turns the journal off on this rank (warning).
   void write_round(const JournalPiece& piece);
   // Every piece (loaded and computed) merged; adds the loaded pieces' points to
-  // granule_points (computed points were counted by the caller).
+  // granule_points (computed points were counted by the caller). REQUIRES: every round
+  // prepare() planned was committed.
   GridBlock assemble(std::vector<long long>& granule_points);
 
   // Collective: rank 0 gets one line (reused and computed parent cells and points).

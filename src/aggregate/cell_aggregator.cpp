@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "healgrid/aggregate/statistics.hpp"
+#include "healgrid/util/require.hpp"
 
 namespace healgrid {
 
@@ -54,6 +55,9 @@ void CellAggregator::widen() {
 }
 
 void CellAggregator::add_point(std::int64_t cell, const double* values) {
+  HEALGRID_REQUIRE(cell >= 0 && cell < grid_.parent_cell_count() * grid_.children_per_parent(),
+                   "a child cell of the grid");
+  HEALGRID_REQUIRE(values != nullptr || nvars_ == 0, "one value per config variable");
   const auto parent = grid_.parent_of(cell);
   auto& b = bucket_of(parent);
   b.children.push_back(static_cast<std::uint32_t>(cell - grid_.first_child(parent)));

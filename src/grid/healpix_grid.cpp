@@ -7,6 +7,7 @@
 #include <string>
 
 #include "healgrid/grid/latitude.hpp"
+#include "healgrid/util/require.hpp"
 
 namespace healgrid {
 namespace {
@@ -39,6 +40,8 @@ HealpixGrid::HealpixGrid(int parent_order, int child_order, LatitudeConvention c
 }
 
 std::int64_t HealpixGrid::cell(double lat_deg, double lon_deg) const {
+  HEALGRID_REQUIRE(lat_deg >= -90.0 && lat_deg <= 90.0 && std::isfinite(lon_deg),
+                   "latitude in [-90, 90] and a finite longitude (the reader drops the others)");
   const double phi = lon_deg * (kPi / 180.0);
   const bool authalic = convention_ == LatitudeConvention::authalic;
   if (std::fabs(lat_deg) > 89.0) {

@@ -37,16 +37,13 @@ std::vector<Granule> resolve_run_granules(const RunOptions& opt, const HealpixGr
   }
 }
 
-void bcast_selection(const MpiContext& mpi, CatalogSelection& s) {
+void bcast_selection(const Communicator& mpi, CatalogSelection& s) {
   std::vector<std::string> header{s.catalog_path, s.catalog_sha256, s.restrict_cells ? "1" : "0"};
-  bcast_strings(mpi, header);
+  mpi.bcast(header);
   s.catalog_path = header.at(0);
   s.catalog_sha256 = header.at(1);
   s.restrict_cells = header.at(2) == "1";
-  long long n = static_cast<long long>(s.planned_cells.size());
-  MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, mpi.comm);
-  s.planned_cells.resize(static_cast<std::size_t>(n));
-  if (n > 0) MPI_Bcast(s.planned_cells.data(), static_cast<int>(n), MPI_INT64_T, 0, mpi.comm);
+  mpi.bcast(s.planned_cells);
 }
 
 void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,

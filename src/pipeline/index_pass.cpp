@@ -33,7 +33,7 @@ std::pair<std::size_t, std::size_t> index_share(const std::vector<Granule>& gran
   return {first, last};
 }
 
-IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& granules,
+IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& granules,
                            const PipelineConfig& config, const HealpixGrid& grid) {
   if (granules.size() >= (std::size_t{1} << 24) || config.groups.size() > 255)
     throw std::runtime_error("at most 16777215 granules and 255 beam groups per run");

@@ -1,4 +1,4 @@
-// RunJournal: the restart journal's life in a run (open, prepare rounds, commit, assemble).
+// RunJournal: the restart journal's life in a run (open, prepare rounds, commit, write, assemble).
 #include "healgrid/pipeline/journal.hpp"
 
 #include <dirent.h>
@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "healgrid/io/atomic_file.hpp"
+#include "healgrid/util/require.hpp"
 
 namespace healgrid {
 namespace {
@@ -59,7 +60,7 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-RunJournal::RunJournal(const MpiContext& mpi, const std::string& output,
+RunJournal::RunJournal(const Communicator& mpi, const std::string& output,
                        const std::string& inputs_sha256, const PipelineConfig& config,
                        const HealpixGrid& grid, int rounds)
     : mpi_(mpi),
@@ -214,7 +215,8 @@ void RunJournal::flush_count(std::int64_t parent, std::uint32_t granule) {
   cur_points_ = 0;
 }
 
-void RunJournal::commit(GridBlock block) {
+const JournalPiece& RunJournal::commit(GridBlock block) {
+  HEALGRID_REQUIRE(round_ < round_parents_.size(), "commit() once per round prepare() planned");
   flush_count(-1, 0);
   // Sort and merge the (parent, granule, n) triples.
   std::vector<std::array<std::int64_t, 3>> t;
@@ -232,31 +234,35 @@ void RunJournal::commit(GridBlock block) {
   }
   piece.covered = round_parents_.at(round_);
   piece.block = std::move(block);
-  if (enabled() && !write_failed_ && !piece.covered.empty()) {
-    const std::string name = "p" + std::to_string(piece.covered.front()) + "-" +
-                             std::to_string(piece.covered.back()) + kSuffix;
-    try {
-      write_piece(dir_ + "/" + name, key_, piece, grid_.children_per_parent());  // atomic
-      ++files_written_;
-    } catch (const std::runtime_error& e) {
-      // The journal only saves work for a rerun: a full disk or a file-size limit turns it
-      // off on this rank (the output write meets the same condition and reports it).
-      write_failed_ = true;
-      std::fprintf(stderr,
-                   "healgrid run: warning: rank %d: %s; journal off on this rank (a rerun "
-                   "recomputes its rounds)\n",
-                   mpi_.rank, e.what());
-    }
-    if (const char* pause = std::getenv("HEALGRID_TEST_ROUND_PAUSE_SECONDS")) {
-      const double s = std::atof(pause);
-      if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
-    }
-  }
   pieces_.push_back(std::move(piece));
   ++round_;
+  return pieces_.back();
+}
+
+void RunJournal::write_round(const JournalPiece& piece) {
+  if (!enabled() || write_failed_ || piece.covered.empty()) return;
+  const std::string name = "p" + std::to_string(piece.covered.front()) + "-" +
+                           std::to_string(piece.covered.back()) + kSuffix;
+  try {
+    write_piece(dir_ + "/" + name, key_, piece, grid_.children_per_parent());  // atomic
+    ++files_written_;
+  } catch (const std::runtime_error& e) {
+    // The journal only saves work for a rerun: a full disk or a file-size limit turns it
+    // off on this rank (the output write meets the same condition and reports it).
+    write_failed_ = true;
+    std::fprintf(stderr,
+                 "healgrid run: warning: rank %d: %s; journal off on this rank (a rerun "
+                 "recomputes its rounds)\n",
+                 mpi_.rank, e.what());
+  }
+  if (const char* pause = std::getenv("HEALGRID_TEST_ROUND_PAUSE_SECONDS")) {
+    const double s = std::atof(pause);
+    if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
+  }
 }
 
 GridBlock RunJournal::assemble(std::vector<long long>& granule_points) {
+  HEALGRID_REQUIRE(round_ == round_parents_.size(), "every planned round committed first");
   for (std::size_t k = 0; k < loaded_pieces_; ++k) {
     const auto& g = pieces_[k].granule_points;
     for (std::size_t i = 0; i + 2 < g.size(); i += 3)
@@ -271,9 +277,9 @@ GridBlock RunJournal::assemble(std::vector<long long>& granule_points) {
 }
 
 std::string RunJournal::resume_line() const {
-  long long v[5] = {reused_parents_, reused_points_, computed_parents_, computed_points_,
-                    files_written_};
-  MPI_Allreduce(MPI_IN_PLACE, v, 5, MPI_LONG_LONG, MPI_SUM, mpi_.comm);
+  std::vector<long long> v = {reused_parents_, reused_points_, computed_parents_, computed_points_,
+                              files_written_};
+  mpi_.sum_in_place(v);
   if (!enabled() || mpi_.rank != 0) return "";
   char line[400];
   std::snprintf(line, sizeof line,

@@ -7,7 +7,7 @@ namespace {
 constexpr int kProgressTag = 7301;
 }
 
-PhaseProgress::PhaseProgress(const MpiContext& mpi, std::string phase, double interval_seconds,
+PhaseProgress::PhaseProgress(const Communicator& mpi, std::string phase, double interval_seconds,
                              bool quiet)
     : mpi_(mpi),
       phase_(std::move(phase)),

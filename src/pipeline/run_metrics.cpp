@@ -17,15 +17,11 @@ long long peak_rss_bytes() {
   return static_cast<long long>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-bool write_metrics_json(const MpiContext& mpi, const std::string& path, RunMetrics m) {
+bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMetrics m) {
   // The phase times that differ between ranks: report the slowest, which sets the wall time.
-  double times[2] = {m.read_bin, m.reduce};
-  MPI_Allreduce(MPI_IN_PLACE, times, 2, MPI_DOUBLE, MPI_MAX, mpi.comm);
-  m.read_bin = times[0];
-  m.reduce = times[1];
-  long long rss = peak_rss_bytes();
-  std::vector<long long> all(mpi.size);
-  MPI_Gather(&rss, 1, MPI_LONG_LONG, all.data(), 1, MPI_LONG_LONG, 0, mpi.comm);
+  m.read_bin = mpi.max(m.read_bin);
+  m.reduce = mpi.max(m.reduce);
+  const auto all = mpi.gather(peak_rss_bytes());
   if (mpi.rank != 0) return true;
 
   std::ostringstream out;

@@ -6,13 +6,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "healgrid/util/mpi_handles.hpp"
+#include "healgrid/util/require.hpp"
+
 namespace healgrid {
 
 namespace {
 
 // Reorders each part in place into [own points | points for rank 0 | for rank 1 | ...] and
 // returns, per destination, the count and the (address, length) blocks to send. Local only.
-void pack_in_place(const MpiContext& mpi, PointParts& mine, const std::vector<ParentLoad>& loads,
+void pack_in_place(const Communicator& mpi, PointParts& mine, const std::vector<ParentLoad>& loads,
                    const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
                    std::vector<int>& send_counts, std::vector<std::vector<MPI_Aint>>& where,
                    std::vector<std::vector<int>>& lengths, std::vector<std::size_t>& kept_of) {
@@ -95,9 +98,10 @@ void pack_in_place(const MpiContext& mpi, PointParts& mine, const std::vector<Pa
 
 }  // namespace
 
-PointParts exchange_points(const MpiContext& mpi, PointParts mine,
+PointParts exchange_points(const Communicator& mpi, PointParts mine,
                            const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
                            const HealpixGrid& grid) {
+  HEALGRID_REQUIRE(static_cast<int>(ranks.size()) == mpi.size, "one parent range per rank");
   if (mpi.size == 1) return mine;  // one rank indexed every granule in order and owns them all
   // Everything before the first collective call is local: a rank that fails there must not
   // leave the others waiting in it, so the outcome is agreed on before any transfer.
@@ -111,14 +115,13 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
   } catch (const std::exception& e) {
     error = e.what();
   }
-  if (!all_ok(mpi, error, nullptr))
+  if (!mpi.all_ok(error, nullptr))
     throw std::runtime_error(error.empty() ? "the point exchange failed on another rank" : error);
 
   // Rank r indexed the granules after rank r - 1's: the points of each source, placed after
   // the previous source's (this rank's own parts in its place), are in (granule, group, row)
   // order with no sort.
-  std::vector<int> recv_counts(mpi.size);
-  MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, mpi.comm);
+  const std::vector<int> recv_counts = mpi.alltoall(send_counts);
   // Two receive arrays: from the ranks before this one, and from those after.
   std::vector<std::size_t> offset(mpi.size, 0);
   std::size_t before = 0, after = 0;
@@ -128,30 +131,23 @@ PointParts exchange_points(const MpiContext& mpi, PointParts mine,
     if (r != mpi.rank) n += static_cast<std::size_t>(recv_counts[r]);
   }
   std::vector<PointRef> low(before), high(after);
-  MPI_Datatype point_type;
-  MPI_Type_contiguous(static_cast<int>(sizeof(PointRef)), MPI_BYTE, &point_type);
-  MPI_Type_commit(&point_type);
+  const auto point_type = MpiDatatype::bytes(sizeof(PointRef));
   std::vector<MPI_Request> requests;
-  std::vector<MPI_Datatype> types;
+  std::vector<MpiDatatype> types;  // freed when the exchange returns or throws
   for (int r = 0; r < mpi.size; ++r) {
     if (r == mpi.rank || recv_counts[r] == 0) continue;
     PointRef* at = (r < mpi.rank ? low.data() : high.data()) + offset[r];
     requests.emplace_back();
-    MPI_Irecv(at, recv_counts[r], point_type, r, 0, mpi.comm, &requests.back());
+    MPI_Irecv(at, recv_counts[r], point_type.get(), r, 0, mpi.comm, &requests.back());
   }
   for (int k = 1; k < mpi.size; ++k) {  // staggered, so that not every rank sends to rank 0 first
     const int r = (mpi.rank + k) % mpi.size;
     if (send_counts[r] == 0) continue;
-    types.emplace_back();
-    MPI_Type_create_hindexed(static_cast<int>(lengths[r].size()), lengths[r].data(),
-                             where[r].data(), point_type, &types.back());
-    MPI_Type_commit(&types.back());
+    types.push_back(MpiDatatype::at_addresses(lengths[r], where[r], point_type));
     requests.emplace_back();
-    MPI_Isend(MPI_BOTTOM, 1, types.back(), r, 0, mpi.comm, &requests.back());
+    MPI_Isend(MPI_BOTTOM, 1, types.back().get(), r, 0, mpi.comm, &requests.back());
   }
   MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
-  for (auto& t : types) MPI_Type_free(&t);
-  MPI_Type_free(&point_type);
   // The sent points' slots are dead: a part that keeps less than a quarter (most parts at
   // higher rank counts) is copied to its own size, so the rest returns to the heap for the
   // reads; at 2 ranks about half is kept and the copy would cost more than it saves.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "healgrid/util/require.hpp"
+
 namespace healgrid {
 
 std::vector<ParentLoad> merge_loads(std::vector<ParentLoad> loads) {
@@ -23,6 +25,11 @@ std::vector<ParentLoad> merge_loads(std::vector<ParentLoad> loads) {
 
 std::vector<std::pair<std::size_t, std::size_t>> partition_parents(
     const std::vector<ParentLoad>& loads, int ranks) {
+  HEALGRID_REQUIRE(ranks >= 1, "at least one rank");
+  HEALGRID_REQUIRE(
+      std::is_sorted(loads.begin(), loads.end(),
+                     [](const ParentLoad& a, const ParentLoad& b) { return a.parent < b.parent; }),
+      "loads sorted by parent (merge_loads)");
   std::vector<std::pair<std::size_t, std::size_t>> out;
   double total = 0;
   for (const auto& l : loads) total += static_cast<double>(l.points);
@@ -75,6 +82,7 @@ std::vector<std::int64_t> serialize(const std::vector<RankPlan>& ranks) {
 }
 
 std::vector<RankPlan> deserialize_ranks(const std::vector<std::int64_t>& w) {
+  HEALGRID_REQUIRE(w.size() % 4 == 0, "4 words per rank, as serialize() writes them");
   std::vector<RankPlan> out;
   for (std::size_t i = 0; i + 4 <= w.size(); i += 4)
     out.push_back({w[i], w[i + 1], w[i + 2], w[i + 3]});

@@ -182,7 +182,7 @@ PointParts wandering_points(const HealpixGrid& grid) {
 TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
   const auto c = two_stats();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
-  MpiContext mpi;
+  Communicator mpi;
   RunJournal journal(mpi, temp_path("prep.nc"), std::string(64, 'a'), c, grid, 3);
   const auto parts = wandering_points(grid);
   RankPlan mine;
@@ -229,7 +229,7 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
 TEST(RunJournalPrepare, LeavesOutJournaledParents) {
   const auto c = two_stats();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
-  MpiContext mpi;
+  Communicator mpi;
   const auto out = temp_path("skip.nc");
   const std::string key(64, 'a');
   RunJournal journal(mpi, out, key, c, grid, 2);

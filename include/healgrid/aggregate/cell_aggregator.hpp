@@ -40,7 +40,8 @@ class CellAggregator {
   // so buckets never reallocate. Points of other parents are still accepted.
   void expect(const std::vector<ParentLoad>& loads);
 
-  // Adds one point of child cell `cell` (values indexed like config.variables).
+  // Adds one point of child cell `cell` (values indexed like config.variables). REQUIRES: cell
+  // is a cell of the grid at child_order; `values` holds one value per config variable.
   void add_point(std::int64_t cell, const double* values);
 
   std::uint64_t points() const { return points_; }

@@ -17,8 +17,10 @@ class HealpixGrid {
  public:
   HealpixGrid(int parent_order, int child_order, LatitudeConvention convention);
 
-  // Child cell of a point. Longitude may be any finite value (wrapped); latitude in [-90, 90].
+  // Child cell of a point. Longitude may be any finite value (wrapped). REQUIRES: latitude in
+  // [-90, 90], longitude finite.
   std::int64_t cell(double lat_deg, double lon_deg) const;
+  // REQUIRES (unchecked, inline hot path): cell >= 0.
   std::int64_t parent_of(std::int64_t cell) const { return cell >> shift_; }
   std::int64_t first_child(std::int64_t parent) const { return parent << shift_; }
   std::int64_t children_per_parent() const { return std::int64_t{1} << shift_; }

@@ -26,7 +26,7 @@ namespace healgrid {
 std::vector<Granule> resolve_run_granules(const RunOptions& opt, const HealpixGrid& grid,
                                           CatalogSelection& selection);
 
-void bcast_selection(const MpiContext& mpi, CatalogSelection& selection);
+void bcast_selection(const Communicator& mpi, CatalogSelection& selection);
 void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,
                                const CatalogSelection& selection);
 // ("healgrid_catalog", path), ("healgrid_catalog_sha256", hex), ("healgrid_catalog_cells", n);

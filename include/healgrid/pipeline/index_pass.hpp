@@ -35,7 +35,7 @@ std::pair<std::size_t, std::size_t> index_share(const std::vector<Granule>& gran
 // Rows read per HDF5 call: bounds the transient memory of one beam.
 constexpr std::uint64_t kRowBlock = std::uint64_t{1} << 20;
 
-IndexResult index_granules(const MpiContext& mpi, const std::vector<Granule>& granules,
+IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& granules,
                            const PipelineConfig& config, const HealpixGrid& grid);
 
 }  // namespace healgrid

@@ -64,7 +64,7 @@ GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineCo
 
 class RunJournal {
  public:
-  RunJournal(const MpiContext& mpi, const std::string& output, const std::string& inputs_sha256,
+  RunJournal(const Communicator& mpi, const std::string& output, const std::string& inputs_sha256,
              const PipelineConfig& config, const HealpixGrid& grid, int rounds);
 
   bool enabled() const { return rounds_ > 0; }
@@ -87,10 +87,15 @@ class RunJournal {
     if (parent != cur_parent_ || granule != cur_granule_) flush_count(parent, granule);
     ++cur_points_;
   }
-  // The current round's reduced block: journaled (when enabled) and kept.
-  void commit(GridBlock block);
+  // The current round's reduced block, kept for assemble(); returned as the round's piece.
+  // REQUIRES: fewer commits than prepare() planned rounds.
+  const JournalPiece& commit(GridBlock block);
+  // Writes a committed round durably when the journal is enabled (the run's journal observer
+  // calls it); a round that cannot be written turns the journal off on this rank (warning).
+  void write_round(const JournalPiece& piece);
   // Every piece (loaded and computed) merged; adds the loaded pieces' points to
-  // granule_points (computed points were counted by the caller).
+  // granule_points (computed points were counted by the caller). REQUIRES: every round
+  // prepare() planned was committed.
   GridBlock assemble(std::vector<long long>& granule_points);
 
   // Collective: rank 0 gets one line (reused and computed parent cells and points).
@@ -108,7 +113,7 @@ class RunJournal {
  private:
   void flush_count(std::int64_t parent, std::uint32_t granule);
 
-  const MpiContext& mpi_;
+  const Communicator& mpi_;
   std::string dir_, key_;
   const PipelineConfig& config_;
   const HealpixGrid& grid_;

@@ -14,7 +14,7 @@ namespace healgrid {
 
 class PhaseProgress {
  public:
-  PhaseProgress(const MpiContext& mpi, std::string phase, double interval_seconds, bool quiet);
+  PhaseProgress(const Communicator& mpi, std::string phase, double interval_seconds, bool quiet);
 
   // This rank's state: work items done of total, points so far.
   void update(std::int64_t done, std::int64_t total, std::int64_t points);
@@ -31,7 +31,7 @@ class PhaseProgress {
   void drain(bool block);
   void print_line();
 
-  MpiContext mpi_;
+  Communicator mpi_;
   std::string phase_;
   double interval_, start_, last_send_, last_print_;
   bool quiet_;

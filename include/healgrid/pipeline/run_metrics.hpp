@@ -18,7 +18,7 @@ struct RunMetrics {
 
 // Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the
 // JSON to `path` (temporary name, then renamed). Returns false on rank 0 if it cannot write.
-bool write_metrics_json(const MpiContext& mpi, const std::string& path, RunMetrics metrics);
+bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMetrics metrics);
 
 // This process's peak resident set size in bytes (getrusage).
 long long peak_rss_bytes();

@@ -19,7 +19,7 @@ std::vector<ParentLoad> merge_loads(std::vector<ParentLoad> loads);
 
 // Contiguous [begin, end) index ranges into `loads` (sorted by parent), one per rank, that
 // split the total points as evenly as whole parents allow. Ranks beyond the number of
-// parents get empty ranges.
+// parents get empty ranges. REQUIRES: loads sorted by parent (merge_loads), ranks >= 1.
 std::vector<std::pair<std::size_t, std::size_t>> partition_parents(
     const std::vector<ParentLoad>& loads, int ranks);
 
@@ -41,6 +41,7 @@ WorkPlan make_plan(std::vector<ParentLoad> loads, int ranks);
 // The plan as int64 words (4 per rank), for one broadcast: every rank needs every rank's range
 // to route points to their owners.
 std::vector<std::int64_t> serialize(const std::vector<RankPlan>& ranks);
+// REQUIRES: words as serialize() made them (4 per rank).
 std::vector<RankPlan> deserialize_ranks(const std::vector<std::int64_t>& words);
 
 }  // namespace healgrid

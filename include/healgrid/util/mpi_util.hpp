@@ -1,40 +1,90 @@
-// Thin helpers over MPI for the few shapes healgrid exchanges: strings, int64 arrays, and an
-// all-ranks agreement on success so no rank is ever left waiting in a collective.
+// Communicator: the one place healgrid talks MPI collectives. A communicator (MPI_COMM_WORLD or
+// one owned by util/mpi_handles.hpp) with this process's rank and the size, and the few shapes
+// healgrid exchanges: strings, string lists, int64 arrays and plain values, broadcast from a
+// root, gathered on rank 0, summed, prefix-summed; and the agreement on success that keeps a
+// rank from ever being left waiting in a collective after another one failed.
+// Every member function is collective over `comm` (all ranks must call it, in the same order)
+// unless it says otherwise. Counts are limited to INT_MAX elements per call (MPI's int counts).
 #pragma once
 
 #include <mpi.h>
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace healgrid {
 
-struct MpiContext {
+class Communicator {
+ public:
   MPI_Comm comm = MPI_COMM_WORLD;
   int rank = 0;
   int size = 1;
-  static MpiContext world();
+
+  static Communicator world();
+  // A view of `c` (not owned: see OwnedCommunicator for one that is freed).
+  static Communicator of(MPI_Comm c);
+  bool is_root() const { return rank == 0; }
+
+  // Rank `root`'s value on every rank.
+  void bcast(std::string& s, int root = 0) const;
+  void bcast(std::vector<std::string>& v, int root = 0) const;
+  void bcast(std::vector<std::int64_t>& v, int root = 0) const;
+  template <typename T>
+  void bcast_value(T& value, int root = 0) const {
+    static_assert(std::is_trivially_copyable<T>::value, "bcast_value sends raw bytes");
+    MPI_Bcast(&value, static_cast<int>(sizeof(T)), MPI_BYTE, root, comm);
+  }
+
+  // Every rank's value, on rank 0 only (empty elsewhere), in rank order.
+  std::vector<std::string> gather(const std::string& mine) const;
+  // Every rank's elements concatenated in rank order, on rank 0 only.
+  std::vector<std::int64_t> gather(const std::vector<std::int64_t>& mine) const;
+  std::vector<std::string> gather(const std::vector<std::string>& mine) const;
+  std::vector<double> gather(double mine) const;
+  std::vector<long long> gather(long long mine) const;
+
+  // Sums over every rank, known to every rank (in place: element by element).
+  long long sum(long long value) const;
+  void sum_in_place(std::vector<long long>& values) const;
+  // The sum on rank 0 only (the others get 0).
+  long long sum_to_root(long long value) const;
+  // The largest value over every rank, known to every rank.
+  int max(int value) const;
+  double max(double value) const;
+  // The sum over the ranks before this one (0 on rank 0).
+  long long exclusive_prefix_sum(long long value) const;
+  // counts[r] sent to rank r; returns what each rank sent to this one.
+  std::vector<int> alltoall(const std::vector<int>& counts) const;
+
+  // All ranks learn whether every rank succeeded (my_error empty); on failure rank 0 receives
+  // each failing rank's message in `messages` (as "rank R: ..."; nullptr: not gathered).
+  bool all_ok(const std::string& my_error, std::vector<std::string>* messages) const;
 };
 
-void bcast_string(const MpiContext& mpi, std::string& s, int root = 0);
-void bcast_strings(const MpiContext& mpi, std::vector<std::string>& v, int root = 0);
-// Rank `root`'s array on every rank.
-void bcast_int64(const MpiContext& mpi, std::vector<std::int64_t>& v, int root = 0);
-// Every rank's string, on rank 0 only (empty elsewhere).
-std::vector<std::string> gather_strings(const MpiContext& mpi, const std::string& mine);
-// Every rank's array concatenated in rank order, on rank 0 only.
-std::vector<std::int64_t> gather_int64(const MpiContext& mpi,
-                                       const std::vector<std::int64_t>& mine);
-// Rank 0 hands parts[r] to rank r; returns this rank's part.
-std::vector<std::int64_t> scatter_int64(const MpiContext& mpi,
-                                        const std::vector<std::vector<std::int64_t>>& parts);
+// The former name, still used by commands outside the run pipeline.
+using MpiContext = Communicator;
 
-// The largest of every rank's `value` (e.g. exit codes: every rank returns the worst).
-int max_over_ranks(const MpiContext& mpi, int value);
-
-// All ranks learn whether every rank succeeded; on failure rank 0 receives each failing rank's
-// message in `messages` (as "rank R: ...").
-bool all_ok(const MpiContext& mpi, const std::string& my_error, std::vector<std::string>* messages);
+// The free functions of the first version, kept as thin forwards for those commands.
+inline void bcast_string(const Communicator& c, std::string& s, int root = 0) { c.bcast(s, root); }
+inline void bcast_strings(const Communicator& c, std::vector<std::string>& v, int root = 0) {
+  c.bcast(v, root);
+}
+inline void bcast_int64(const Communicator& c, std::vector<std::int64_t>& v, int root = 0) {
+  c.bcast(v, root);
+}
+inline std::vector<std::string> gather_strings(const Communicator& c, const std::string& mine) {
+  return c.gather(mine);
+}
+inline std::vector<std::int64_t> gather_int64(const Communicator& c,
+                                              const std::vector<std::int64_t>& mine) {
+  return c.gather(mine);
+}
+inline int max_over_ranks(const Communicator& c, int value) { return c.max(value); }
+inline bool all_ok(const Communicator& c, const std::string& my_error,
+                   std::vector<std::string>* messages) {
+  return c.all_ok(my_error, messages);
+}
 
 }  // namespace healgrid

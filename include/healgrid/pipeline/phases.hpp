@@ -1,0 +1,85 @@
+// The phases of `healgrid run`, in order, each a function over the run context that returns a
+// typed result (README "The job, in one picture"):
+//   setup      (rank 0 reads, all parse)  options + config file -> RunSetup (run_context.hpp)
+//   resolve    (rank 0, broadcast)        inputs or catalog -> ResolvedInputs
+//   index      (all ranks)                granules -> binned points + loads (IndexedPoints)
+//   plan       (rank 0, broadcast) and the point exchange (all) -> PlannedWork
+//   aggregate  (all ranks, own parents)   variable reads + reduction -> AggregatedBlock
+//   write      (all ranks, collective)    one NetCDF-4 file
+// Every phase but write fails through pipeline/collective_step.hpp: all ranks throw the same
+// RunFailure. A write failure aborts the MPI job (ranks may be inside collective HDF5 calls).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "healgrid/aggregate/cell_aggregator.hpp"
+#include "healgrid/catalog/catalog.hpp"
+#include "healgrid/catalog/granule_list.hpp"
+#include "healgrid/pipeline/index_pass.hpp"
+#include "healgrid/pipeline/journal.hpp"
+#include "healgrid/pipeline/run_context.hpp"
+#include "healgrid/plan/point_exchange.hpp"
+#include "healgrid/plan/work_plan.hpp"
+
+namespace healgrid {
+
+// Collective. Rank 0 reads the config file; every rank parses the same text and applies the
+// overrides. Fails with status 2 naming the file, key or option.
+RunSetup setup_phase(const Communicator& comm, const RunOptions& options);
+
+struct ResolvedInputs {
+  std::vector<Granule> granules;  // sorted by name, identical on every rank
+  CatalogSelection catalog;       // empty unless the run used a catalog
+  std::string inputs_sha256;      // pipeline/inputs_digest.hpp
+};
+// Collective. Rank 0 checks that the output can be written, resolves the inputs (or the
+// catalog) and hashes them; every rank receives the result.
+ResolvedInputs resolve_phase(RunContext& ctx);
+// Collective: rank 0 opens the restart journal (or clears one of other inputs).
+void open_journal(RunContext& ctx, RunJournal& journal);
+
+// A granule the index pass could not use: `reason` says why, empty when it holds none of the
+// configured beam groups (an empty granule, not an error).
+struct GranuleIssue {
+  std::int64_t granule = 0;
+  std::string reason;
+};
+struct IndexedPoints {
+  IndexResult mine;                  // this rank's points and loads
+  std::vector<ParentLoad> loads;     // rank 0: every rank's loads, in rank order
+  std::vector<GranuleIssue> issues;  // rank 0: every rank's, in rank order
+};
+// Collective. Fills figures.rows_scanned (rank 0).
+IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs);
+
+struct PlannedWork {
+  WorkPlan plan;                            // rank 0 only (loads and ranges)
+  std::vector<RankPlan> ranks;              // every rank's parent range, on every rank
+  std::vector<ParentLoad> my_loads;         // this rank's planned parents and their points
+  std::vector<std::string> granule_status;  // "used", "empty: ...", "skipped: ...", every rank
+  PointParts points;                        // this rank's points after the exchange
+  const RankPlan& mine(const Communicator& comm) const { return ranks.at(comm.rank); }
+};
+// Collective. Applies --on-bad-granule to the issues, plans, and routes every point to the
+// rank owning its parent cell. Fills figures.planned_points/planned_parents (rank 0).
+PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoints indexed);
+
+struct AggregatedBlock {
+  GridBlock block;                        // this rank's parents with data (journaled + new)
+  std::vector<long long> granule_points;  // points used per granule, this rank
+};
+// Collective (the journal's agreement before the reads, the progress of the ranks after them).
+// Reads each of this rank's points' variables, reduces them round by round, reporting each
+// round to the observers; fills figures.rows_read/bytes_per_point/seconds.read_bin/reduce
+// (this rank's). Consumes work.points.
+AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, PlannedWork& work,
+                                RunJournal& journal);
+
+// Collective: totals over the ranks, the output's metadata, the NetCDF write. Fills the
+// figures' totals and output_bytes. A failure aborts the job.
+void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
+                 AggregatedBlock aggregated);
+
+}  // namespace healgrid

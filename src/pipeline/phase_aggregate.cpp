@@ -1,0 +1,163 @@
+// Phase 4, read + aggregate (all ranks, each its own parent cells): the variable datasets of
+// this rank's points are read in row windows and reduced per child cell, round by round (each
+// round reported to the observers: the journal writes it). This is the run's hot loop: per
+// point only the aggregator and the journal's inline counter are called.
+#include <exception>
+#include <memory>
+#include <stdexcept>
+
+#include "healgrid/pipeline/collective_step.hpp"
+#include "healgrid/pipeline/phases.hpp"
+#include "healgrid/pipeline/progress.hpp"
+#include "healgrid/read/granule_reader.hpp"
+#include "healgrid/util/fault.hpp"
+
+namespace healgrid {
+namespace {
+
+// One rank's read loop over its work runs (pipeline/journal.hpp: runs of one granule beam's
+// points, rows ascending, round after round).
+class ReadLoop {
+ public:
+  // `phase`: started with the phase (read_bin is the phase's time less the reductions).
+  ReadLoop(RunContext& ctx, const ResolvedInputs& inputs, RunJournal& journal,
+           CellAggregator& aggregator, PhaseProgress& progress, const Stopwatch& phase)
+      : ctx_(ctx),
+        phase_(phase),
+        granules_(inputs.granules),
+        journal_(journal),
+        aggregator_(aggregator),
+        progress_(progress),
+        granule_points_(inputs.granules.size(), 0),
+        values_(ctx.config().variables.size()) {}
+
+  // Reads and reduces every run, then frees `parts`; returns the rank's assembled block
+  // (journaled rounds too).
+  GridBlock run(PointParts& parts, const std::vector<WorkRun>& runs);
+  std::vector<long long>& granule_points() { return granule_points_; }
+
+ private:
+  void read_run(const std::vector<PointRef>& points, std::size_t begin, std::size_t end);
+
+  RunContext& ctx_;
+  const Stopwatch& phase_;
+  const std::vector<Granule>& granules_;
+  RunJournal& journal_;
+  CellAggregator& aggregator_;
+  PhaseProgress& progress_;
+  std::vector<long long> granule_points_;
+  std::unique_ptr<GranuleReader> reader_;
+  BeamChunk chunk_;
+  std::vector<double> values_;
+  long long rows_read_ = 0;
+};
+
+void ReadLoop::read_run(const std::vector<PointRef>& points, std::size_t begin, std::size_t end) {
+  const auto& config = ctx_.config();
+  const auto g = points[begin].granule();
+  const auto& granule = granules_[g];
+  if (!reader_ || reader_->path() != granule.path)
+    reader_ = std::make_unique<GranuleReader>(granule.path, config);
+  const int beam = reader_->beam_index(config.groups[points[begin].group()]);
+  if (beam < 0) throw GranuleError(granule.path + ": beam group vanished between passes");
+  // Rows ascend within a run: read the variables in windows covering the next points.
+  for (auto i = begin; i < end;) {
+    if (stop_signal() != 0) throw std::runtime_error(stop_reason());
+    const std::uint64_t row0 = points[i].row;
+    const std::uint64_t n =
+        std::min<std::uint64_t>(kRowBlock, std::uint64_t{points[end - 1].row} + 1 - row0);
+    reader_->read_values(static_cast<std::size_t>(beam), row0, n, chunk_);
+    rows_read_ += static_cast<long long>(n);
+    const auto& chunk = chunk_;
+    auto& aggregator = aggregator_;
+    auto& journal = journal_;
+    double* values = values_.data();
+    const std::size_t nvalues = values_.size();
+    long long used = 0;
+    for (; i < end && points[i].row < row0 + n; ++i) {
+      const auto k = points[i].row - row0;
+      if (!chunk.valid[k]) continue;
+      for (std::size_t v = 0; v < nvalues; ++v) values[v] = chunk.values[v][k];
+      aggregator.add_point(points[i].cell, values);
+      journal.count(points[i].cell, static_cast<std::uint32_t>(g));
+      ++used;
+    }
+    granule_points_[g] += used;
+  }
+}
+
+GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
+  auto& seconds = ctx_.figures.seconds;
+  const auto ntasks = static_cast<std::int64_t>(runs.size());
+  std::int64_t round_points = 0;  // points of the finished rounds
+  for (std::int64_t t = 0; t < ntasks; ++t) {
+    if (stop_signal() != 0) throw std::runtime_error(stop_reason());
+    const auto& run = runs[static_cast<std::size_t>(t)];
+    read_run(parts[run.part], run.begin, run.end);
+    if (run.ends_round) {  // a finished round: reduce it and hand it to the observers
+      const Stopwatch reduce;
+      round_points += static_cast<std::int64_t>(aggregator_.points());
+      ctx_.observers.round_committed(journal_.commit(aggregator_.finalize()));
+      seconds.reduce += reduce.seconds();
+    }
+    progress_.update(t + 1, ntasks, round_points + static_cast<std::int64_t>(aggregator_.points()));
+  }
+  parts = {};
+  reader_.reset();
+  ctx_.figures.rows_read = rows_read_;
+  seconds.read_bin = phase_.seconds() - seconds.reduce;
+  const Stopwatch assemble;
+  GridBlock block = journal_.assemble(granule_points_);  // journaled + computed rounds
+  seconds.reduce += assemble.seconds();
+  return block;
+}
+
+}  // namespace
+
+AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, PlannedWork& work,
+                                RunJournal& journal) {
+  const auto& comm = ctx.comm;
+  const Stopwatch phase;
+  // Journaled parent cells are loaded, not computed; the others go round by round.
+  PointParts parts = std::move(work.points);
+  std::vector<WorkRun> runs;
+  run_on_every_rank(comm, [&] { runs = journal.prepare(work.mine(comm), parts); });
+  ctx.observers.note(journal.resume_line());
+  // The last collective call before the reads: from here a rank that finishes its cells is
+  // never held back by a slower one until the write.
+  if (comm.is_root()) ctx.observers.plan(work.plan);
+  CellAggregator aggregator(ctx.config(), ctx.grid());
+  aggregator.expect(work.my_loads);
+  PhaseProgress progress(comm, to_string(Phase::aggregate), ctx.options.progress_seconds,
+                         ctx.options.quiet);
+  progress.on_rank_finished([&](int rank) { ctx.observers.rank_finished(rank); });
+  ReadLoop loop(ctx, inputs, journal, aggregator, progress, phase);
+  AggregatedBlock out;
+  const auto ntasks = static_cast<std::int64_t>(runs.size());
+  run_on_every_rank(comm, [&] {
+    std::exception_ptr failure;
+    try {
+      out.block = loop.run(parts, runs);
+    } catch (const GranuleError& e) {
+      // The index pass reads coordinates and filters only: a granule whose variables cannot
+      // be read (e.g. a damaged compressed chunk) fails here, where other ranks may already
+      // have used part of it, so it is fatal even with --on-bad-granule skip.
+      failure = std::make_exception_ptr(std::runtime_error(
+          std::string(e.what()) +
+          " [read+aggregate phase: fatal even with --on-bad-granule skip, since other ranks "
+          "may already have used part of this granule; remove it from the inputs and rerun]"));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    parts = {};
+    // Every rank reports its end, also a failing one: rank 0 waits for all of them.
+    progress.finish(ntasks, ntasks, static_cast<std::int64_t>(out.block.points),
+                    static_cast<std::int64_t>(out.block.parents.size()));
+    if (failure) std::rethrow_exception(failure);
+  });
+  out.granule_points = std::move(loop.granule_points());
+  ctx.figures.bytes_per_point = aggregator.bytes_per_point();
+  return out;
+}
+
+}  // namespace healgrid

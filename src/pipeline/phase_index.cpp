@@ -1,0 +1,53 @@
+// Phase 2, index (all ranks): each rank bins the points of its share of the granules
+// (pipeline/index_pass.hpp); rank 0 gathers the loads and the granules that could not be used.
+#include "healgrid/pipeline/catalog_inputs.hpp"
+#include "healgrid/pipeline/collective_step.hpp"
+#include "healgrid/pipeline/phases.hpp"
+
+namespace healgrid {
+namespace {
+
+std::vector<ParentLoad> gather_loads(const Communicator& comm,
+                                     const std::vector<ParentLoad>& mine) {
+  std::vector<std::int64_t> words;
+  for (const auto& l : mine) words.insert(words.end(), {l.parent, l.points});
+  const auto all = comm.gather(words);
+  std::vector<ParentLoad> loads;
+  for (std::size_t i = 0; i + 1 < all.size(); i += 2) loads.push_back({all[i], all[i + 1]});
+  return loads;
+}
+
+std::vector<GranuleIssue> gather_issues(const Communicator& comm, const IndexResult& mine) {
+  std::vector<std::int64_t> granules;
+  std::vector<std::string> reasons;
+  for (const auto& [g, why] : mine.failures) {
+    granules.push_back(g);
+    reasons.push_back(why);
+  }
+  for (const auto g : mine.beamless) {
+    granules.push_back(g);
+    reasons.emplace_back();
+  }
+  const auto all_granules = comm.gather(granules);
+  const auto all_reasons = comm.gather(reasons);
+  std::vector<GranuleIssue> issues;
+  for (std::size_t i = 0; i < all_granules.size(); ++i)
+    issues.push_back({all_granules[i], all_reasons[i]});
+  return issues;
+}
+
+}  // namespace
+
+IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
+  IndexedPoints out;
+  run_on_every_rank(ctx.comm, [&] {
+    out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid());
+    restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only
+  });
+  out.loads = gather_loads(ctx.comm, out.mine.loads);
+  out.issues = gather_issues(ctx.comm, out.mine);
+  ctx.figures.rows_scanned = ctx.comm.sum_to_root(out.mine.rows_scanned);
+  return out;
+}
+
+}  // namespace healgrid

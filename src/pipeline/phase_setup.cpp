@@ -1,0 +1,38 @@
+// Phase 0, setup: the config every rank parses alike, with the command-line overrides.
+#include <optional>
+
+#include "healgrid/pipeline/collective_step.hpp"
+#include "healgrid/pipeline/phases.hpp"
+#include "healgrid/plan/output_estimate.hpp"
+
+namespace healgrid {
+
+RunSetup setup_phase(const Communicator& comm, const RunOptions& options) {
+  // Rank 0 reads the file so every rank parses the very same text.
+  std::string text = options.config_path.empty() ? default_config_text() : "";
+  run_on_root(comm, [&] {
+    if (!options.config_path.empty()) text = load_config_file(options.config_path).source_text;
+  });
+  comm.bcast(text);
+  std::optional<RunSetup> setup;
+  const double memory_per_rank = memory_per_rank_bytes(comm.comm);  // collective
+  run_on_every_rank(
+      comm,
+      [&] {
+        auto config = parse_config(
+            text, options.config_path.empty() ? "built-in config" : options.config_path);
+        const auto overrides = apply_overrides(options, config);
+        const HealpixGrid grid(config.grid.parent_order, config.grid.child_order,
+                               config.grid.latitude);
+        // Refuse at once an output that cannot fit even with one parent cell per rank.
+        if (const auto problem =
+                output_memory_problem(estimate_output(config, 1, 1), memory_per_rank);
+            !problem.empty())
+          throw ConfigError(problem);
+        setup.emplace(RunSetup{text, std::move(config), overrides, grid, memory_per_rank});
+      },
+      Reporting::root_only);  // the same text gives the same outcome on every rank
+  return std::move(*setup);
+}
+
+}  // namespace healgrid

@@ -1,0 +1,129 @@
+// Phase 5, write (all ranks, collectively): every rank's parent offset and the totals, the
+// output's metadata (units and long names from the source datasets), one NetCDF-4 file.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "healgrid/pipeline/catalog_inputs.hpp"
+#include "healgrid/pipeline/inputs_digest.hpp"
+#include "healgrid/pipeline/phases.hpp"
+#include "healgrid/read/granule_reader.hpp"
+#include "healgrid/util/fault.hpp"
+#include "healgrid/util/safe_path.hpp"
+#include "healgrid/write/netcdf_writer.hpp"
+
+namespace healgrid {
+namespace {
+
+std::string describe_statistic(const StatisticSpec& s, const std::string& source_long_name) {
+  const std::string of = source_long_name.empty() ? s.variable : source_long_name;
+  switch (s.function) {
+    case StatFunction::count:
+      return "number of points used (" + s.variable + ")";
+    case StatFunction::quantile: {
+      char q[32];
+      std::snprintf(q, sizeof q, "%g", s.q);
+      return std::string("quantile ") + q + " of " + of;
+    }
+    case StatFunction::weighted_mean:
+      return "mean of " + of + ", weighted by 1/" + s.sigma + "^2";
+    case StatFunction::weighted_mean_sigma:
+      return "uncertainty of the weighted mean of " + of + ", 1/sqrt(sum(1/" + s.sigma + "^2))";
+    default:
+      return std::string(to_string(s.function)) + " of " + of;
+  }
+}
+
+std::string statistic_units(const StatisticSpec& s, const std::string& source_units) {
+  if (!s.units.empty()) return s.units;
+  if (s.function == StatFunction::count) return "1";
+  if (s.function == StatFunction::variance && !source_units.empty()) return source_units + "^2";
+  return source_units;
+}
+
+// Units and long names of each statistic, from the source datasets of the first used granule
+// (rank 0 reads them; none when that fails).
+void describe_statistics(RunContext& ctx, const std::vector<Granule>& granules,
+                         const std::vector<long long>& granule_points, OutputMetadata& meta) {
+  const auto& config = ctx.config();
+  std::vector<std::string> attrs;
+  if (ctx.comm.is_root()) {
+    const auto used = std::find_if(granule_points.begin(), granule_points.end(),
+                                   [](long long n) { return n > 0; }) -
+                      granule_points.begin();
+    try {
+      const GranuleReader reader(granules.at(used).path, config);
+      for (const auto& s : config.statistics) {
+        const int v = config.variable_index(s.variable);
+        attrs.push_back(reader.variable_attribute(v, "units"));
+        attrs.push_back(reader.variable_attribute(v, "long_name"));
+      }
+    } catch (const std::exception&) {
+      attrs.clear();
+    }
+  }
+  ctx.comm.bcast(attrs);
+  for (std::size_t s = 0; s < config.statistics.size(); ++s) {
+    const auto& spec = config.statistics[s];
+    const std::string units = attrs.size() > 2 * s ? attrs[2 * s] : "";
+    const std::string long_name = attrs.size() > 2 * s + 1 ? attrs[2 * s + 1] : "";
+    meta.units.push_back(statistic_units(spec, units));
+    meta.long_names.push_back(spec.long_name.empty() ? describe_statistic(spec, long_name)
+                                                     : spec.long_name);
+  }
+}
+
+OutputMetadata metadata(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
+                        const std::vector<long long>& granule_points) {
+  OutputMetadata meta;
+  meta.date_created = creation_time_utc();
+  meta.history = "healgrid run";
+  for (const auto& a : ctx.args) meta.history += " " + redact_credentials(a);  // user:pass@ URLs
+  meta.overrides = ctx.setup.overrides;
+  meta.extra_attributes = catalog_attributes(inputs.catalog);
+  meta.extra_attributes.emplace_back(kInputsAttribute, inputs.inputs_sha256);
+  meta.points_used = static_cast<std::uint64_t>(ctx.figures.points_used);
+  const auto& granules = inputs.granules;
+  for (std::size_t g = 0; g < granules.size(); ++g)
+    meta.granules.push_back(
+        {granules[g].name, granules[g].bytes, granule_points[g], work.granule_status[g]});
+  describe_statistics(ctx, granules, granule_points, meta);
+  return meta;
+}
+
+}  // namespace
+
+void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
+                 AggregatedBlock aggregated) {
+  const auto& comm = ctx.comm;
+  auto& figures = ctx.figures;
+  const auto& block = aggregated.block;
+  // Parent offsets from every rank's non-empty parents.
+  const long long my_parents = static_cast<long long>(block.parents.size());
+  const long long offset = comm.exclusive_prefix_sum(my_parents);
+  figures.parent_cells = comm.sum(my_parents);
+  comm.sum_in_place(aggregated.granule_points);
+  std::vector<long long> totals = {figures.rows_read, static_cast<long long>(block.points),
+                                   static_cast<long long>(cells_with_data(block))};
+  comm.sum_in_place(totals);
+  figures.rows_read = totals[0];
+  figures.points_used = totals[1];
+  figures.cells_with_data = totals[2];
+  const auto meta = metadata(ctx, inputs, work, aggregated.granule_points);
+  try {
+    write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, offset,
+                 figures.parent_cells, meta);
+  } catch (const std::exception& e) {
+    // Other ranks may be inside a collective call: abort the job, leaving no finished file
+    // (abort_job removes OUT.partial).
+    const std::string message = std::string("write failed: ") + e.what();
+    ctx.observers.aborting(message);
+    abort_job(comm, message);
+  }
+  struct stat st {};
+  if (comm.is_root() && stat(ctx.options.output.c_str(), &st) == 0)
+    figures.output_bytes = st.st_size;
+}
+
+}  // namespace healgrid

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace healgrid {
@@ -25,26 +26,29 @@ bool write_metrics_json(const MpiContext& mpi, const std::string& path, RunMetri
   MPI_Gather(&rss, 1, MPI_LONG_LONG, all.data(), 1, MPI_LONG_LONG, 0, mpi.comm);
   if (mpi.rank != 0) return true;
 
+  const nlohmann::ordered_json doc = {
+      {"ranks", mpi.size},
+      {"granules", m.granules},
+      {"rows_read", m.rows_read},
+      {"points_used", m.points_used},
+      {"cells_with_data", m.cells_with_data},
+      {"parent_cells", m.parent_cells},
+      {"seconds",
+       {{"resolve", m.resolve},
+        {"index", m.index},
+        {"plan", m.plan},
+        {"read_bin", m.read_bin},
+        {"reduce", m.reduce},
+        {"write", m.write},
+        {"total", m.total}}},
+      {"points_per_second", m.total > 0 ? m.points_used / m.total : 0},
+      {"bytes_per_point", m.bytes_per_point},
+      {"output_bytes", m.output_bytes},
+      {"peak_rss_bytes", all}};
   const std::string tmp = path + ".partial";
   {
     std::ofstream out(tmp);
-    out << "{\n"
-        << "  \"ranks\": " << mpi.size << ",\n"
-        << "  \"granules\": " << m.granules << ",\n"
-        << "  \"rows_read\": " << m.rows_read << ",\n"
-        << "  \"points_used\": " << m.points_used << ",\n"
-        << "  \"cells_with_data\": " << m.cells_with_data << ",\n"
-        << "  \"parent_cells\": " << m.parent_cells << ",\n"
-        << "  \"seconds\": {\"resolve\": " << m.resolve << ", \"index\": " << m.index
-        << ", \"plan\": " << m.plan << ", \"read_bin\": " << m.read_bin
-        << ", \"reduce\": " << m.reduce << ", \"write\": " << m.write << ", \"total\": " << m.total
-        << "},\n"
-        << "  \"points_per_second\": " << (m.total > 0 ? m.points_used / m.total : 0) << ",\n"
-        << "  \"bytes_per_point\": " << m.bytes_per_point << ",\n"
-        << "  \"output_bytes\": " << m.output_bytes << ",\n"
-        << "  \"peak_rss_bytes\": [";
-    for (int r = 0; r < mpi.size; ++r) out << (r ? ", " : "") << all[r];
-    out << "]\n}\n";
+    out << doc.dump(2) << "\n";
     if (!out) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;

@@ -13,8 +13,7 @@
 #include <stdexcept>
 
 #include "healgrid/aggregate/statistics.hpp"
-#include "healgrid/write/deflate_filter.hpp"
-#include "healgrid/write/shuffle_filter.hpp"
+#include "healgrid/write/direct_chunk_writer.hpp"
 
 namespace healgrid {
 namespace {
@@ -88,9 +87,6 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   std::int64_t parent_offset, std::int64_t total_parents,
                   const OutputMetadata& meta) {
   const std::string tmp = partial_path(output_path);
-  // Faster chunk filters writing the same format; where they cannot be had, HDF5's stay.
-  use_fast_hdf5_deflate();
-  use_fast_hdf5_shuffle();
   NcFile nc(mpi, tmp);
   const int id = nc.id();
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
@@ -212,12 +208,23 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
     const auto base = static_cast<unsigned long long>(grid.first_child(block.parents[p]));
     for (std::size_t c = 0; c < per_parent; ++c) ids[p * per_parent + c] = base + c;
   }
-  nc.check(nc_put_vara_ulonglong(id, cell_var, &first, &count, ids.data()), "write cell_ids");
-  ids = {};
+  // Compressed columns: each rank deflates its own chunks, stored once netCDF has closed the
+  // file (write/direct_chunk_writer); uncompressed ones go through netCDF here.
+  const bool compressed = config.output.deflate_level > 0;
+  std::vector<ChunkedColumn> chunked;
+  if (compressed)
+    chunked.push_back({"cell_ids", ids.data(), sizeof(unsigned long long)});
+  else
+    nc.check(nc_put_vara_ulonglong(id, cell_var, &first, &count, ids.data()), "write cell_ids");
   for (std::size_t s = 0; s < stat_vars.size(); ++s) {
     const auto& col = block.columns.at(s);
     const auto what = "write " + config.statistics[s].name;
-    if (!col.i32.empty() || is_integer_statistic(col.spec->function))
+    const bool is_int = !col.i32.empty() || is_integer_statistic(col.spec->function);
+    if (compressed && is_int)
+      chunked.push_back({config.statistics[s].name, col.i32.data(), sizeof(std::int32_t)});
+    else if (compressed)
+      chunked.push_back({config.statistics[s].name, col.f32.data(), sizeof(float)});
+    else if (is_int)
       nc.check(nc_put_vara_int(id, stat_vars[s], &first, &count, col.i32.data()), what);
     else
       nc.check(nc_put_vara_float(id, stat_vars[s], &first, &count, col.f32.data()), what);
@@ -245,6 +252,8 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   nc.check(nc_put_vara_longlong(id, gpoints_var, &zero, &rows, points.data()),
            "write granule_points_used");
   nc.close();
+  if (compressed)
+    write_chunks_directly(mpi, tmp, chunked, first, count, chunk, config.output.deflate_level);
 
   // Only a closed, complete file gets the final name.
   MPI_Barrier(mpi.comm);

@@ -294,7 +294,7 @@ std::string RunJournal::resume_line() const {
   long long v[5] = {reused_parents_, reused_points_, computed_parents_, computed_points_,
                     files_written_};
   MPI_Allreduce(MPI_IN_PLACE, v, 5, MPI_LONG_LONG, MPI_SUM, mpi_.comm);
-  if (!enabled() || mpi_.rank != 0) return "";
+  if (!enabled() || mpi_.rank != 0 || v[0] == 0) return "";  // a fresh run: nothing to say
   char line[400];
   std::snprintf(line, sizeof line,
                 "[journal] reused %lld parent cells (%lld points used) from %s/; computing %lld "

@@ -83,7 +83,8 @@ HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<Ht
   // GET handlers answer HEAD too (headers only).
   server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
     bool no_store = false;
-    const auto file = open_regular_file(resolve(req.path, no_store));  // req.path is decoded
+    const std::string path = resolve(req.path, no_store);  // req.path is decoded
+    const auto file = open_regular_file(path);
     if (!file) return not_found(res);
     res.set_header("Accept-Ranges", "bytes");
     res.set_header("Cache-Control", no_store ? "no-store" : "no-cache");
@@ -92,10 +93,10 @@ HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<Ht
       res.set_header("Content-Range", "bytes */" + std::to_string(file->size));
       return;
     }
-    if (file->size == 0) return res.set_content("", content_type(req.path));
+    if (file->size == 0) return res.set_content("", content_type(path));
     // cpp-httplib asks for the requested range only (206 and Content-Range when one was sent).
     res.set_content_provider(
-        static_cast<std::size_t>(file->size), content_type(req.path),
+        static_cast<std::size_t>(file->size), content_type(path),
         [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
           std::vector<char> piece(std::min(length, kPieceBytes));
           const ssize_t got =

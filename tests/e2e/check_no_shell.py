@@ -2,7 +2,7 @@
 """No shell or child process is ever spawned by healgrid (so no input from configs, catalogs or
 servers can reach one): the sources under src/ and include/ call none of system, popen,
 exec*, fork, vfork, posix_spawn, nor name /bin/sh. A static check of every C/C++ file. The one
-exception: src/app/slurm_client.cpp, where `healgrid campaign` runs sbatch and squeue (argv of
+exception: src/campaign/slurm_client.cpp, where `healgrid campaign` runs sbatch and squeue (argv of
 fixed programs, no shell; it may still not name a shell)."""
 
 import os
@@ -11,7 +11,7 @@ import sys
 
 # [cluster] `healgrid campaign submit|status` runs sbatch and squeue: argv of fixed programs, no
 # shell; only that file may spawn (and never name a shell).
-SPAWN_ALLOWED = {os.path.join("src", "app", "slurm_client.cpp")}
+SPAWN_ALLOWED = {os.path.join("src", "campaign", "slurm_client.cpp")}
 SHELL = re.compile(r"/bin/(ba)?sh\b")
 PATTERN = re.compile(r"\b(system|popen|execl|execlp|execle|execv|execvp|execvpe|fork|vfork|"
                      r"posix_spawnp?|wordexp)\s*\(|/bin/(ba)?sh\b")

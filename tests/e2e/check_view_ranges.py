@@ -92,8 +92,13 @@ def check_refusals(checks, root):
     for path in ("/data/../big.nc", "/../big.nc", "/nothing-here.js"):
         status, _, _ = request(root + path)
         checks.check(status == 404, f"GET {path}: status {status}, expected 404")
-    status, _, body = request(root + "/")
+    status, headers, body = request(root + "/?file=data/big.nc")
     checks.check(status == 200 and b"<title>viewer" in body, f"GET /: status {status}")
+    checks.check(headers.get("Content-Type", "").startswith("text/html"),
+                 f"GET /: Content-Type {headers.get('Content-Type')!r}, expected text/html")
+    status, headers, _ = request(root + "/data/big.nc", method="HEAD")
+    checks.check(headers.get("Content-Type") == "application/x-netcdf",
+                 f"HEAD of the output: Content-Type {headers.get('Content-Type')!r}")
 
 
 def check_download(checks, base, pid):

@@ -93,7 +93,8 @@ class RunJournal {
   // granule_points (computed points were counted by the caller).
   GridBlock assemble(std::vector<long long>& granule_points);
 
-  // Collective: rank 0 gets one line (reused and computed parent cells and points).
+  // Collective: rank 0 gets one line (reused and computed parent cells and points) when
+  // something was reused, else "" (as every other rank).
   std::string resume_line() const;
   long long reused_points() const { return reused_points_; }
 

@@ -24,13 +24,18 @@ add_library(healgrid::netcdf_par INTERFACE IMPORTED)
 target_include_directories(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_INCLUDE_DIR})
 target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgConfig::HDF5 MPI::MPI_C)
 
-# libdeflate: a faster decoder for the zlib streams inside HDF5 chunks (read/deflate_filter).
+# libdeflate: the zlib streams inside HDF5 chunks, decoded on input (read/chunk_reader) and
+# encoded for the output (write/chunk_encoder).
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 
 # Catalog stage: HTTP (libcurl4-openssl-dev), JSON (nlohmann-json3-dev), digests (libssl-dev).
 find_package(CURL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+
+# `healgrid view`'s HTTP server (libcpp-httplib-dev; its pkg-config flags select the ABI the
+# Debian library was built with).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 # Render stage: map projections (libproj-dev), PNG output (libpng-dev), antialiased text and
 # lines (libcairo2-dev, with fonts-dejavu-core through fontconfig).

@@ -17,6 +17,7 @@ packages=(
   # catalog stage: HTTP client, JSON, digests
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
   libdeflate-dev zlib1g-dev  # zlib: the tests and microbenchmarks compare against it
+  libcpp-httplib-dev  # the HTTP server of healgrid view
   libbenchmark-dev
   # render stage: projections (PROJ), PNG images, cairo with a Debian font, GSHHG coastlines
   libproj-dev libpng-dev libcairo2-dev fonts-dejavu-core gmt-gshhg-low

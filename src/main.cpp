@@ -16,21 +16,25 @@ namespace {
 
 void print_usage() {
   std::printf(
-      "healgrid %s - gridded statistics of satellite point observations on a HEALPix grid\n"
+      "healgrid %s: gridded statistics of satellite point observations on HEALPix\n"
       "\n"
-      "usage: [mpirun -np N] healgrid <command> [options]\n"
+      "Usage: [mpirun -np N] healgrid COMMAND [options]\n"
+      "       healgrid help COMMAND       (the same as healgrid COMMAND --help)\n"
       "\n"
-      "commands:\n"
-      "  run     aggregate granules into one NetCDF-4 file (the main job; runs under mpirun)\n"
-      "  synth   write synthetic ATL06 granules (runs under mpirun: granules split over ranks)\n"
-      "  resolve query NASA CMR or a STAC API for granules; write a catalog file\n"
-      "  fetch   download a catalog's granules into a cache directory (runs under mpirun)\n"
-      "  view    serve the browser viewer for an output (or a running job) on 127.0.0.1\n"
-      "  campaign  plan, check and submit (Slurm job array) many runs from one campaign file\n"
-      "  render  draw a variable of an output as a map picture (PNG, polar or global projection)\n"
-      "  info    summarise an output: grid, cells, area, variables, granules (--json for scripts)\n"
+      "Commands:\n"
+      "  run       aggregate granules into one NetCDF-4 file (the main job; mpirun)\n"
+      "  synth     write synthetic ATL06 granules (under mpirun: split over the ranks)\n"
+      "  resolve   query NASA CMR or a STAC API for granules; write a catalog file\n"
+      "  fetch     download a catalog's granules into a cache directory (under mpirun)\n"
+      "  view      serve the browser viewer of an output (or a running job), locally\n"
+      "  campaign  plan, check and submit (Slurm job array) the runs of a campaign file\n"
+      "  render    draw a variable of an output as a map picture (PNG)\n"
+      "  info      summarise an output: grid, cells, area, variables, granules (--json)\n"
       "\n"
-      "`healgrid <command> --help` explains each command's options.\n",
+      "Examples:\n"
+      "  mpirun -np 4 healgrid synth --granules 60 --output-dir granules/\n"
+      "  mpirun -np 4 healgrid run --input granules/ --output antarctica.nc\n"
+      "  healgrid help run\n",
       HEALGRID_VERSION);
 }
 
@@ -51,8 +55,17 @@ int main(int argc, char** argv) {
     std::printf("healgrid %s\n", HEALGRID_VERSION);
     return 0;
   }
-  const std::string command = argv[1];
+  std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "help") {  // `healgrid help CMD [SUBCOMMAND]` is `healgrid CMD [SUB] --help`
+    if (args.empty()) {
+      print_usage();
+      return 0;
+    }
+    command = args.front();
+    args.erase(args.begin());
+    args.push_back("--help");
+  }
   // `view` is a plain HTTP server on one process: no MPI.
   if (command == "view") return healgrid::view_command(args);
   if (command == "campaign") return healgrid::campaign_command(args);  // no MPI: runs sbatch

@@ -1,8 +1,7 @@
-// Compressing output chunks: zlib (HDF5's own deflate filter) and libdeflate at level 4
-// against healgrid's greedy encoder (write/greedy_deflate.hpp, what the deflate filter it
-// registers in HDF5's place uses at levels 1-4), on chunks laid out like healgrid's output: one
-// parent's 4096 children as float32, shuffled, mostly fill (NaN) with values along a few
-// tracks, as at the benchmark's scale. The compressed size is reported as a counter.
+// Compressing output chunks: zlib (HDF5's own deflate filter) against libdeflate at level 4
+// (what write/chunk_encoder uses), on chunks laid out like healgrid's output: one parent's
+// 4096 children as float32, shuffled, mostly fill (NaN) with values along a few tracks, as at
+// the benchmark's scale. The compressed size is reported as a counter.
 #include <benchmark/benchmark.h>
 #include <libdeflate.h>
 #include <zlib.h>
@@ -11,8 +10,6 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
-
-#include "healgrid/write/greedy_deflate.hpp"
 
 namespace {
 
@@ -90,20 +87,5 @@ void BM_CompressOutputChunkLibdeflate(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kCells * 4));
 }
 BENCHMARK(BM_CompressOutputChunkLibdeflate)->Arg(7)->Arg(100)->ArgName("percent_cells_with_data");
-
-void BM_CompressOutputChunkGreedy(benchmark::State& state) {
-  const auto chunks = output_chunks(256, static_cast<int>(state.range(0)));
-  std::vector<unsigned char> dst(healgrid::greedy_zlib_bound(kCells * 4));
-  std::size_t next = 0;
-  for (auto _ : state) {
-    const auto& src = chunks[next++ % chunks.size()];
-    benchmark::DoNotOptimize(healgrid::greedy_zlib_compress(src.data(), src.size(), dst.data()));
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kCells * 4));
-  state.counters["ratio"] = mean_ratio(chunks, [&](const auto& src) {
-    return healgrid::greedy_zlib_compress(src.data(), src.size(), dst.data());
-  });
-}
-BENCHMARK(BM_CompressOutputChunkGreedy)->Arg(7)->Arg(100)->ArgName("percent_cells_with_data");
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/campaign/campaign.hpp"
 #include "healgrid/io/atomic_file.hpp"
@@ -21,22 +23,124 @@ namespace fs = std::filesystem;
 namespace healgrid {
 namespace {
 
-const char* kUsage =
-    "usage: healgrid campaign plan CAMPAIGN.yaml\n"
-    "       healgrid campaign status CAMPAIGN.yaml|PLAN_DIR [--json]\n"
-    "       healgrid campaign submit CAMPAIGN.yaml|PLAN_DIR [--script FILE] [--sbatch-arg ARG]...\n"
-    "                                [--dry-run] [--wait]\n"
-    "\n"
-    "plan    expands the campaign file into runs and writes PLAN_DIR: plan.json, per run I the\n"
-    "        frozen config runs/I.yaml and its `healgrid run` arguments runs/I.args\n"
-    "status  per run: done (output with the inputs hash its inputs have now), stale (output of\n"
-    "        other inputs), running/pending (Slurm job), failed (exit status, or the job ended\n"
-    "        without a result), todo (never run), error (config or inputs unusable); and the\n"
-    "        restart journal's finished rounds\n"
-    "submit  hands every run that is not done, running or pending to sbatch as one job array\n"
-    "        (jobs/healgrid-campaign.sbatch; the campaign's `sbatch:` options, then\n"
-    "        --sbatch-arg); --wait waits for the array and prints the status; --dry-run only\n"
-    "        prints the sbatch command\n";
+namespace po = boost::program_options;
+
+struct CampaignArgs {
+  std::string target;  // CAMPAIGN.yaml, or PLAN_DIR (status, submit)
+  bool json = false, dry_run = false, wait = false, help = false;
+  std::string script;
+  std::vector<std::string> sbatch_args;
+};
+
+std::string overview_help() {
+  auto d = options_list("Options");
+  d.add_options()("help,h", "show this help (also after a subcommand)");
+  return format_help(
+      {{"healgrid campaign plan CAMPAIGN.yaml",
+        "healgrid campaign status CAMPAIGN.yaml|PLAN_DIR [--json]",
+        "healgrid campaign submit CAMPAIGN.yaml|PLAN_DIR [options]"},
+       "Plans, checks and submits many runs from one campaign file (every cycle, every region). "
+       "plan expands the file into runs and writes PLAN_DIR; status tells per run whether it "
+       "is done, stale, running, pending, failed, todo or in error; submit hands every run not "
+       "done, running or pending to sbatch as one job array. `healgrid campaign SUBCOMMAND "
+       "--help` explains each.",
+       {&d},
+       "",
+       {"healgrid campaign plan campaigns/antarctica.yaml",
+        "healgrid campaign status campaigns/antarctica.yaml",
+        "healgrid campaign submit campaigns/antarctica.yaml --wait"}});
+}
+
+// The options of `verb` (plan, status or submit) and its help text.
+po::options_description verb_options(const std::string& verb, CampaignArgs& a, std::string& help) {
+  auto d = options_list("Options");
+  d.add_options()("help,h", "show this help");
+  if (verb == "plan") {
+    help = format_help(
+        {{"healgrid campaign plan CAMPAIGN.yaml"},
+         "Expands the campaign file into runs and writes its plan directory: plan.json, and per "
+         "run I the frozen config runs/I.yaml and its `healgrid run` arguments runs/I.args.",
+         {&d},
+         "",
+         {"healgrid campaign plan campaigns/antarctica.yaml"}});
+  } else if (verb == "status") {
+    d.add_options()("json", po::bool_switch(&a.json), "one JSON object instead of the table");
+    help = format_help(
+        {{"healgrid campaign status CAMPAIGN.yaml|PLAN_DIR [--json]"},
+         "Per run: done (an output with the inputs hash its inputs have now), stale (an output "
+         "of other inputs), running or pending (a Slurm job), failed (exit status, or the job "
+         "ended without a result), todo (never run), error (config or inputs unusable); and "
+         "the restart journal's finished rounds.",
+         {&d},
+         "",
+         {"healgrid campaign status campaigns/antarctica.yaml",
+          "healgrid campaign status plans/antarctica --json"}});
+  } else {
+    // clang-format off
+    d.add_options()
+      ("script", value(&a.script, "FILE"),
+       "the job array script (default: the campaign's job_script, else "
+       "jobs/healgrid-campaign.sbatch near this executable)")
+      ("sbatch-arg", value(&a.sbatch_args, "ARG")->composing(),
+       "one more sbatch argument, after the campaign's `sbatch:` options; repeatable")
+      ("dry-run", po::bool_switch(&a.dry_run), "print the sbatch command only")
+      ("wait", po::bool_switch(&a.wait),
+       "wait for the job array to leave the queue, then print the status (exit 1 unless "
+       "every submitted run is done)");
+    // clang-format on
+    help = format_help(
+        {{"healgrid campaign submit CAMPAIGN.yaml|PLAN_DIR [options]"},
+         "Hands every run that is not done, running or pending to sbatch as one job array "
+         "(jobs/healgrid-campaign.sbatch; the campaign's `sbatch:` options, then --sbatch-arg).",
+         {&d},
+         "",
+         {"healgrid campaign submit campaigns/antarctica.yaml --wait",
+          "healgrid campaign submit plans/antarctica --sbatch-arg --time=2:00:00 --dry-run"}});
+  }
+  return d;
+}
+
+// "--sbatch-arg X" as "--sbatch-arg=X", so that X may start with '-' (an sbatch option).
+std::vector<std::string> join_sbatch_args(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--sbatch-arg" && i + 1 < args.size())
+      out.push_back("--sbatch-arg=" + args[++i]);
+    else
+      out.push_back(args[i]);
+  }
+  return out;
+}
+
+// 0: parsed (help printed if asked), 2: a usage error, printed.
+int parse_verb(const std::string& verb, const std::vector<std::string>& args, CampaignArgs& a) {
+  std::string help;
+  const auto options = verb_options(verb, a, help);
+  po::options_description all;  // the options, and the file given without a name
+  all.add(options).add_options()("target", value(&a.target, "FILE"));
+  po::positional_options_description positional;
+  positional.add("target", 1);
+  try {
+    po::variables_map vm;
+    po::store(
+        po::command_line_parser(join_sbatch_args(args)).options(all).positional(positional).run(),
+        vm);
+    po::notify(vm);
+    a.help = vm.count("help") > 0;
+    if (a.help) {
+      std::fputs(help.c_str(), stdout);
+      return 0;
+    }
+    if (a.target.empty())
+      throw po::error(verb == "plan" ? "expected one campaign file"
+                                     : "expected a campaign file or plan directory");
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "healgrid campaign %s: %s\n(see healgrid campaign %s --help)\n",
+                 verb.c_str(), e.what(), verb.c_str());
+    return 2;
+  }
+  return 0;
+}
 
 Campaign open_plan(const std::string& target) {
   std::error_code ec;
@@ -103,26 +207,10 @@ int print_status(const Campaign& plan, bool json) {
   return 0;
 }
 
-int submit(const Campaign& plan, const std::vector<std::string>& args) {
-  std::string script;
-  std::vector<std::string> extra;
-  bool dry_run = false, wait = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--dry-run") {
-      dry_run = true;
-    } else if (args[i] == "--wait") {
-      wait = true;
-    } else if ((args[i] == "--script" || args[i] == "--sbatch-arg") && i + 1 < args.size()) {
-      (args[i] == "--script" ? script : extra.emplace_back()) = args[i + 1];
-      ++i;
-    } else if (args[i].rfind("--sbatch-arg=", 0) == 0) {
-      extra.push_back(args[i].substr(13));
-    } else {
-      std::fprintf(stderr, "healgrid campaign submit: unknown option '%s'\n%s", args[i].c_str(),
-                   kUsage);
-      return 2;
-    }
-  }
+int submit(const Campaign& plan, const CampaignArgs& args) {
+  const std::string& script = args.script;
+  const std::vector<std::string>& extra = args.sbatch_args;
+  const bool dry_run = args.dry_run, wait = args.wait;
   std::vector<int> todo;
   for (const auto& run : plan.runs) {
     const auto s = run_state(plan, run);
@@ -200,22 +288,24 @@ int submit(const Campaign& plan, const std::vector<std::string>& args) {
 
 int campaign_command(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    std::fputs(overview_help().c_str(), args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
   const std::string& verb = args[0];
-  if (args.size() < 2 || (verb != "plan" && verb != "status" && verb != "submit")) {
-    std::fprintf(stderr, "healgrid campaign: expected plan, status or submit and a file\n%s",
-                 kUsage);
+  if (verb != "plan" && verb != "status" && verb != "submit") {
+    std::fprintf(stderr,
+                 "healgrid campaign: expected plan, status or submit, got '%s'\n(see healgrid "
+                 "campaign --help)\n",
+                 verb.c_str());
     return 2;
   }
+  CampaignArgs parsed;
+  if (const int rc = parse_verb(verb, {args.begin() + 1, args.end()}, parsed);
+      rc != 0 || parsed.help)
+    return rc;
   try {
     if (verb == "plan") {
-      if (args.size() != 2) {
-        std::fprintf(stderr, "healgrid campaign plan: expected one campaign file\n");
-        return 2;
-      }
-      const auto c = load_campaign(args[1]);
+      const auto c = load_campaign(parsed.target);
       write_plan(c);
       std::printf("campaign %s: %zu runs planned in %s\n", c.name.c_str(), c.runs.size(),
                   c.plan_dir.c_str());
@@ -223,17 +313,9 @@ int campaign_command(const std::vector<std::string>& args) {
         std::printf("  %3d  %-16s %s\n", r.index, r.name.c_str(), r.output.c_str());
       return 0;
     }
-    const auto plan = open_plan(args[1]);
-    const std::vector<std::string> rest(args.begin() + 2, args.end());
-    if (verb == "status") {
-      const bool json = rest.size() == 1 && rest[0] == "--json";
-      if (!rest.empty() && !json) {
-        std::fprintf(stderr, "healgrid campaign status: unknown option '%s'\n", rest[0].c_str());
-        return 2;
-      }
-      return print_status(plan, json);
-    }
-    return submit(plan, rest);
+    const auto plan = open_plan(parsed.target);
+    if (verb == "status") return print_status(plan, parsed.json);
+    return submit(plan, parsed);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "healgrid campaign %s: error: %s\n", verb.c_str(), e.what());
     return 1;

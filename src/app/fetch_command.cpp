@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/catalog/download.hpp"
 #include "healgrid/util/mpi_util.hpp"
@@ -22,27 +23,27 @@ int fetch_command(const std::vector<std::string>& args) {
   RetryPolicy policy;
   double progress_seconds = 5;
   bool quiet = false;
-  po::options_description d("healgrid fetch options");
+  auto d = options_list("Options");
   // clang-format off
   d.add_options()
     ("help,h", "show this help")
-    ("catalog", po::value<std::string>(&catalog_path), "catalog written by healgrid resolve (required)")
-    ("cache-dir", po::value<std::string>(&cache_dir), "directory for the granules (required; created)")
-    ("token-env", po::value<std::string>(&token_env)->default_value("EARTHDATA_TOKEN"),
+    ("catalog", value(&catalog_path, "FILE"), "catalog written by healgrid resolve (required)")
+    ("cache-dir", value(&cache_dir, "DIR"), "directory for the granules (required; created)")
+    ("token-env", value(&token_env, "NAME")->default_value("EARTHDATA_TOKEN"),
      "environment variable holding an Earthdata Login bearer token")
-    ("token-file", po::value<std::string>(&token_file), "file holding an Earthdata bearer token")
-    ("netrc", po::value<std::string>(&netrc),
+    ("token-file", value(&token_file, "FILE"), "file holding an Earthdata bearer token")
+    ("netrc", value(&netrc, "FILE"),
      ".netrc with the Earthdata Login credentials (default $NETRC, else ~/.netrc; must not be "
      "readable by group or others)")
-    ("urs-host", po::value<std::string>(&urs_host),
+    ("urs-host", value(&urs_host, "HOST"),
      "Earthdata Login host[:port] (default $HEALGRID_URS_HOST, else urs.earthdata.nasa.gov): "
      "the only host that ever receives the .netrc credentials")
-    ("retries", po::value<int>(&policy.attempts)->default_value(6), "tries per granule")
-    ("retry-delay", po::value<double>(&policy.first_delay_s)->default_value(1.0),
+    ("retries", value(&policy.attempts, "N")->default_value(6), "tries per granule")
+    ("retry-delay", value(&policy.first_delay_s, "S")->default_value(1.0, "1"),
      "first backoff delay in seconds (doubles each retry, jittered)")
-    ("timeout", po::value<double>(&policy.timeout_s)->default_value(60),
+    ("timeout", value(&policy.timeout_s, "S")->default_value(60, "60"),
      "seconds without progress before a transfer is retried")
-    ("progress-seconds", po::value<double>(&progress_seconds)->default_value(5),
+    ("progress-seconds", value(&progress_seconds, "S")->default_value(5, "5"),
      "seconds between progress lines (bytes, rate, ETA)")
     ("quiet,q", po::bool_switch(&quiet), "print errors and the summary only");
   // clang-format on
@@ -52,16 +53,18 @@ int fetch_command(const std::vector<std::string>& args) {
     po::notify(vm);
     if (vm.count("help")) {
       if (mpi.rank == 0)
-        std::cout << "usage: [mpirun -np N] healgrid fetch --catalog CATALOG.json --cache-dir "
-                     "DIR [options]\n\nDownloads every granule of the catalog over HTTPS into "
-                     "DIR (NAME.partial until complete and verified against the catalog's\n"
-                     "size and checksum, then renamed), resuming partial files and retrying "
-                     "timeouts, 429 and 5xx. Granules already in DIR and verified are skipped.\n"
-                     "Earthdata Login: a bearer token (--token-env/--token-file) or .netrc "
-                     "credentials for the URS host on the redirect flow.\n\n"
-                  << d
-                  << "\nexit status: 0 every granule present, 1 a download failed, 2 "
-                     "usage error\n";
+        std::cout << format_help(
+            {{"[mpirun -np N] healgrid fetch --catalog CATALOG.json --cache-dir DIR [options]"},
+             "Downloads every granule of the catalog over HTTPS into DIR (NAME.partial until "
+             "complete and verified against the catalog's size and checksum, then renamed), "
+             "resuming partial files and retrying timeouts, 429 and 5xx. Granules already in DIR "
+             "and verified are skipped. Earthdata Login: a bearer token (--token-env, "
+             "--token-file) or .netrc credentials for the URS host on the redirect flow.",
+             {&d},
+             "Exit status: 0 every granule present, 1 a download failed, 2 a usage error.\n",
+             {"mpirun -np 4 healgrid fetch --catalog cycle4.json --cache-dir /scratch/atl06",
+              "healgrid fetch --catalog cycle4.json --cache-dir atl06/ --token-file "
+              "~/.edl_token"}});
       return 0;
     }
     if (catalog_path.empty()) throw std::invalid_argument("--catalog is required");

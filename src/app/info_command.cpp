@@ -2,11 +2,13 @@
 // output_summary.hpp). Serial: under mpirun only rank 0 reads the file and prints.
 #include <mpi.h>
 
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/render/healgrid_output.hpp"
 #include "healgrid/render/output_summary.hpp"
@@ -15,48 +17,78 @@ namespace healgrid {
 
 namespace {
 
-constexpr const char* kHelp =
-    "usage: healgrid info OUT.nc [--json]\n\n"
-    "Summarises a healgrid output: the grid (level, parent order, cell size, latitude\n"
-    "convention), cells in the file and with data, the area they cover, each variable's range,\n"
-    "mean and units over the cells holding a value, granules and points used, the time span of\n"
-    "the granules' start times, and the granules that did not contribute (empty or skipped).\n\n"
-    "  --json     the same figures as one JSON object (null where a figure is undefined)\n"
-    "  -h, --help show this help\n";
+namespace po = boost::program_options;
+
+struct InfoArgs {
+  std::string input;
+  bool json = false, help = false;
+};
+
+po::options_description info_options(InfoArgs& a) {
+  auto d = options_list("Options");
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("json", po::bool_switch(&a.json),
+     "the same figures as one JSON object (null where a figure is undefined)");
+  // clang-format on
+  return d;
+}
+
+std::string info_help(const po::options_description& options) {
+  return format_help(
+      {{"healgrid info OUT.nc [--json]"},
+       "Summarises a healgrid output: the grid (level, parent order, cell size, latitude "
+       "convention), cells in the file and with data, the area they cover, each variable's "
+       "range, mean and units over the cells holding a value, granules and points used, the "
+       "time span of the granules' start times, and the granules that did not contribute "
+       "(empty or skipped).",
+       {&options},
+       "",
+       {"healgrid info out/antarctica.nc", "healgrid info --json out/antarctica.nc"}});
+}
+
+// "" when parsed (or --help), else the usage error.
+std::string parse_info_args(const std::vector<std::string>& args, InfoArgs& a, std::string& help) {
+  const auto options = info_options(a);
+  help = info_help(options);
+  po::options_description all;  // the options, and OUT.nc given without a name
+  all.add(options).add_options()("input", value(&a.input, "OUT.nc"));
+  po::positional_options_description positional;
+  positional.add("input", 1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+    a.help = vm.count("help") > 0;
+  } catch (const po::too_many_positional_options_error&) {
+    return "one output file at a time";
+  } catch (const po::error& e) {
+    return e.what();
+  }
+  return a.help || !a.input.empty() ? "" : "the output file is missing";
+}
 
 }  // namespace
 
 int info_command(const std::vector<std::string>& args) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::string input, error;
-  bool json = false, help = false;
-  for (const auto& a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--help" || a == "-h") {
-      help = true;
-    } else if (!a.empty() && a[0] == '-') {
-      error = "unknown option '" + a + "'";
-    } else if (input.empty()) {
-      input = a;
-    } else {
-      error = "one output file at a time (got '" + input + "' and '" + a + "')";
-    }
-  }
-  if (!help && error.empty() && input.empty()) error = "the output file is missing";
+  InfoArgs parsed;
+  std::string help;
+  const std::string error = parse_info_args(args, parsed, help);
   int rc = 0;
   if (rank == 0) {
-    if (help) {
-      std::fputs(kHelp, stdout);
+    if (parsed.help && error.empty()) {
+      std::fputs(help.c_str(), stdout);
     } else if (!error.empty()) {
       std::fprintf(stderr, "healgrid info: %s (try healgrid info --help)\n", error.c_str());
       rc = 2;
     } else {
       try {
-        const HealgridOutput output(input);
+        const HealgridOutput output(parsed.input);
         const OutputSummary summary = summarize_output(output);
-        std::fputs((json ? summary_json(summary) : summary_text(summary)).c_str(), stdout);
+        std::fputs((parsed.json ? summary_json(summary) : summary_text(summary)).c_str(), stdout);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "healgrid info: %s\n", e.what());
         rc = 1;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "healgrid/app/command_help.hpp"
+
 namespace po = boost::program_options;
 
 namespace healgrid {
@@ -22,38 +24,38 @@ std::string normalise_time(const std::string& text, const char* option) {
 }  // namespace
 
 po::options_description query_options_description(QueryArgs& a) {
-  po::options_description d("granule query");
+  auto d = options_list("Granule query");
   // clang-format off
   d.add_options()
-    ("source", po::value<std::string>(&a.source)->default_value("cmr"),
+    ("source", value(&a.source, "NAME")->default_value("cmr"),
      "cmr: NASA CMR granule search; stac: a STAC API item search")
-    ("collection", po::value<std::string>(&a.collection)->default_value("ATL06"),
+    ("collection", value(&a.collection, "NAME")->default_value("ATL06"),
      "collection short name")
-    ("version", po::value<std::string>(&a.version)->default_value("006"), "collection version")
-    ("provider", po::value<std::string>(&a.provider)->default_value("NSIDC_CPRD"),
+    ("version", value(&a.version, "VERSION")->default_value("006"), "collection version")
+    ("provider", value(&a.provider, "NAME")->default_value("NSIDC_CPRD"),
      "CMR provider (\"\" for any)")
-    ("start", po::value<std::string>(&a.start), "window start, YYYY-MM-DD or ISO 8601 UTC")
-    ("end", po::value<std::string>(&a.end), "window end (exclusive), YYYY-MM-DD or ISO 8601 UTC")
-    ("cycle", po::value<int>(&a.cycle), "ICESat-2 cycle: the granules named with that cycle "
+    ("start", value(&a.start, "TIME"), "window start, YYYY-MM-DD or ISO 8601 UTC")
+    ("end", value(&a.end, "TIME"), "window end (exclusive), YYYY-MM-DD or ISO 8601 UTC")
+    ("cycle", value(&a.cycle, "N"), "ICESat-2 cycle: the granules named with that cycle "
      "(CMR: a granule-name pattern; STAC: the cycle's dates, then the names)")
-    ("bbox", po::value<std::string>(&a.bbox), "area W,S,E,N in degrees (W > E crosses the "
+    ("bbox", value(&a.bbox, "W,S,E,N"), "area W,S,E,N in degrees (W > E crosses the "
      "antimeridian)")
-    ("polygon", po::value<std::string>(&a.polygon_file), "area: a GeoJSON (Multi)Polygon file")
-    ("rgt", po::value<std::string>(&a.rgts), "keep these reference ground tracks (e.g. 234,1000-1010)")
-    ("region", po::value<std::string>(&a.regions), "keep these granule regions (1..14)")
-    ("cycles", po::value<std::string>(&a.cycles), "keep these cycles (name filter only)")
-    ("cmr-url", po::value<std::string>(&a.search.cmr_url)->default_value(a.search.cmr_url),
+    ("polygon", value(&a.polygon_file, "FILE"), "area: a GeoJSON (Multi)Polygon file")
+    ("rgt", value(&a.rgts, "LIST"), "keep these reference ground tracks (e.g. 234,1000-1010)")
+    ("region", value(&a.regions, "LIST"), "keep these granule regions (1..14)")
+    ("cycles", value(&a.cycles, "LIST"), "keep these cycles (name filter only)")
+    ("cmr-url", value(&a.search.cmr_url, "URL")->default_value(a.search.cmr_url),
      "CMR root URL")
-    ("stac-url", po::value<std::string>(&a.search.stac_url)->default_value(a.search.stac_url),
+    ("stac-url", value(&a.search.stac_url, "URL")->default_value(a.search.stac_url),
      "STAC API root URL (POST {root}/search)")
-    ("stac-collection", po::value<std::string>(&a.search.stac_collection),
+    ("stac-collection", value(&a.search.stac_collection, "ID"),
      "STAC collection id (default SHORTNAME_VERSION)")
-    ("page-size", po::value<int>(&a.search.page_size)->default_value(2000),
+    ("page-size", value(&a.search.page_size, "N")->default_value(2000),
      "granules per page (CMR: at most 2000)")
-    ("retries", po::value<int>(&a.retries)->default_value(6), "tries per request")
-    ("retry-delay", po::value<double>(&a.retry_delay_s)->default_value(1.0),
+    ("retries", value(&a.retries, "N")->default_value(6), "tries per request")
+    ("retry-delay", value(&a.retry_delay_s, "S")->default_value(1.0, "1"),
      "first backoff delay in seconds (doubles each retry, jittered; Retry-After wins)")
-    ("timeout", po::value<double>(&a.timeout_s)->default_value(60), "seconds per request");
+    ("timeout", value(&a.timeout_s, "S")->default_value(60, "60"), "seconds per request");
   // clang-format on
   return d;
 }

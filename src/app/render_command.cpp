@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
 #include "healgrid/render/cli_values.hpp"
@@ -29,15 +29,16 @@ namespace healgrid {
 namespace {
 
 constexpr const char* kDetails = R"(
-Each map pixel is inverse-projected (PROJ) to longitude/latitude, converted with the file's
-latitude convention and looked up by HEALPix cell id: exact at any size. Cells without data are
-drawn light grey, outside the projection's domain white. The colour range defaults to the 2nd to
-98th percentile of the cells with data (symmetric about 0 with a diverging colormap).
-Continental maps of fine grids are drawn at a coarser HEALPix order (cells at least 3 pixels
-wide): counts summed, min/max of the children, other statistics as count-weighted means.
-Coastlines (with Antarctica's ice front, and its grounding line dashed) come from GSHHG
-(Debian gmt-gshhg-low). Negative numbers may follow --extent and --range directly
-(--extent -60,72,-30,84).
+Each map pixel is inverse-projected (PROJ) to longitude/latitude, converted with
+the file's latitude convention and looked up by HEALPix cell id: exact at any
+size. Cells without data are drawn light grey, outside the projection's domain
+white. The colour range defaults to the 2nd to 98th percentile of the cells with
+data (symmetric about 0 with a diverging colormap). Continental maps of fine
+grids are drawn at a coarser HEALPix order (cells at least 3 pixels wide):
+counts summed, min/max of the children, other statistics as count-weighted
+means. Coastlines (with Antarctica's ice front, and its grounding line dashed)
+come from GSHHG (Debian gmt-gshhg-low). Negative numbers may follow --extent and
+--range directly (--extent -60,72,-30,84).
 )";
 
 struct Parsed {
@@ -53,42 +54,45 @@ int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& er
   std::string projection = "auto", size = "1000", extent = "auto", range, order = "auto";
   std::string coastlines = "auto";
   bool no_graticule = false;
-  po::options_description d("healgrid render options");
+  auto d = options_list("Options");
   // clang-format off
   d.add_options()
     ("help,h", "show this help")
-    ("input", po::value<std::string>(&out.input), "the healgrid output (NetCDF), positional")
-    ("png", po::value<std::string>(&out.png), "the image to write (PNG), required")
-    ("var", po::value<std::string>(&out.options.variable)->default_value("h_mean"),
+    ("input", value(&out.input, "OUT.nc"), "the healgrid output (NetCDF), positional")
+    ("png", value(&out.png, "FILE"), "the image to write (PNG), required")
+    ("var", value(&out.options.variable, "NAME")->default_value("h_mean"),
      "variable to draw: any variable on the cell_ids dimension")
-    ("projection", po::value<std::string>(&projection)->default_value("auto"),
+    ("projection", value(&projection, "NAME")->default_value("auto"),
      "south-polar-stereo (EPSG:3031), north-polar-stereo (EPSG:3413), mollweide, plate-carree,"
      " laea (Lambert azimuthal equal-area centred on the data); auto: polar stereographic when"
      " all data are beyond 45 degrees of one hemisphere, mollweide for data spanning more than"
      " 100 degrees of latitude or 150 of longitude, else laea")
-    ("size", po::value<std::string>(&size)->default_value("1000"),
+    ("size", value(&size, "WxH")->default_value("1000"),
      "map area in pixels: WIDTH (height from the extent) or WIDTHxHEIGHT")
-    ("extent", po::value<std::string>(&extent)->default_value("auto"),
+    ("extent", value(&extent, "EXTENT")->default_value("auto"),
      "auto (the data's extent), global (mollweide, plate-carree) or "
      "lon_min,lat_min,lon_max,lat_max in degrees")
-    ("range", po::value<std::string>(&range), "colour range lo,hi (default: 2nd..98th percentile)")
-    ("cmap", po::value<std::string>(&out.options.colormap)->default_value("viridis"),
+    ("range", value(&range, "LO,HI"), "colour range lo,hi (default: 2nd..98th percentile)")
+    ("cmap", value(&out.options.colormap, "NAME")->default_value("viridis"),
      "viridis, cividis or rdbu_r (diverging: blue low, red high)")
     ("log", po::bool_switch(&out.options.log_scale), "logarithmic colour scale (e.g. --var count)")
     ("no-graticule", po::bool_switch(&no_graticule), "leave out the latitude/longitude lines")
-    ("order", po::value<std::string>(&order)->default_value("auto"),
+    ("order", value(&order, "ORDER")->default_value("auto"),
      "HEALPix order to draw (0..the file's level); auto: the finest whose cells are at least 3 "
      "pixels wide")
-    ("coastlines", po::value<std::string>(&coastlines)->default_value("auto"),
+    ("coastlines", value(&coastlines, "PATH")->default_value("auto"),
      "GSHHG binned shoreline file (binned_GSHHS_[cli].nc), none, or auto: Debian's "
      "/usr/share/gmt-gshhg/binned_GSHHS_i.nc for maps under 2500 km wide, else _l.nc");
   // clang-format on
-  std::ostringstream h;
-  h << "usage: [mpirun -np N] healgrid render OUT.nc --png MAP.png [options]\n\n"
-    << "Draws one variable of a healgrid output as a map picture in a polar or global\n"
-    << "projection, with title, colorbar and graticule.\n\n"
-    << d << kDetails;
-  help = h.str();
+  help = format_help(
+      {{"[mpirun -np N] healgrid render OUT.nc --png MAP.png [options]"},
+       "Draws one variable of a healgrid output as a map picture in a polar or global "
+       "projection, with title, colorbar and graticule.",
+       {&d},
+       kDetails + 1,  // without its leading newline
+       {"healgrid render antarctica.nc --png h_mean.png",
+        "healgrid render greenland.nc --png count.png --var count --log --size 1600x1200",
+        "mpirun -np 4 healgrid render out.nc --png map.png --extent -60,72,-30,84"}});
   po::positional_options_description positional;
   positional.add("input", 1);
   try {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/query_options.hpp"
 #include "healgrid/app/run_options.hpp"
@@ -19,16 +20,16 @@ int resolve_command(const std::vector<std::string>& args) {
   std::string output, config_path, latitude;
   int parent_order = -1;
   bool quiet = false;
-  po::options_description general("healgrid resolve options");
+  auto general = options_list("Options");
   // clang-format off
   general.add_options()
     ("help,h", "show this help")
-    ("output,o", po::value<std::string>(&output), "catalog file to write (JSON; required)")
-    ("config,c", po::value<std::string>(&config_path),
+    ("output,o", value(&output, "FILE"), "catalog file to write (JSON; required)")
+    ("config,c", value(&config_path, "FILE"),
      "pipeline config whose grid gives the parent order and latitude convention of the cells "
      "(default: the built-in ATL06 pipeline)")
-    ("parent-order", po::value<int>(&parent_order), "override grid.parent_order")
-    ("latitude", po::value<std::string>(&latitude), "override grid.latitude")
+    ("parent-order", value(&parent_order, "ORDER"), "override grid.parent_order")
+    ("latitude", value(&latitude, "NAME"), "override grid.latitude")
     ("quiet,q", po::bool_switch(&quiet), "print errors and the summary only");
   // clang-format on
   general.add(query_options_description(query_args));
@@ -37,16 +38,20 @@ int resolve_command(const std::vector<std::string>& args) {
     po::store(po::command_line_parser(args).options(general).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
-      std::cout << "usage: healgrid resolve --output CATALOG.json [--source cmr|stac] "
-                   "[--collection ATL06 --version 006] [--cycle N | --start D --end D] "
-                   "[--bbox W,S,E,N | --polygon AREA.geojson] [options]\n\n"
-                   "Asks NASA CMR (granules.umm_json, every page) or a STAC API (POST /search, "
-                   "every next link) for the granules of a collection in a time window and area,\n"
-                   "and writes a catalog: the query, endpoint, time of query and per granule its "
-                   "URLs, time range, size, checksum, footprint and the HEALPix parent cells\n"
-                   "the footprint touches (inclusive). `healgrid fetch` downloads it; `healgrid "
-                   "run --catalog` grids it.\n\n"
-                << general << "\nexit status: 0 success, 1 the query failed, 2 usage error\n";
+      std::cout << format_help(
+          {{"healgrid resolve --output CATALOG.json [--source cmr|stac] [--collection ATL06 "
+            "--version 006] [--cycle N | --start TIME --end TIME] [--bbox W,S,E,N | --polygon "
+            "AREA.geojson] [options]"},
+           "Asks NASA CMR (granules.umm_json, every page) or a STAC API (POST /search, every "
+           "next link) for the granules of a collection in a time window and area, and writes a "
+           "catalog: the query, endpoint, time of query and per granule its URLs, time range, "
+           "size, checksum, footprint and the HEALPix parent cells the footprint touches "
+           "(inclusive). `healgrid fetch` downloads it; `healgrid run --catalog` grids it.",
+           {&general},
+           "Exit status: 0 success, 1 the query failed, 2 a usage error.\n",
+           {"healgrid resolve --cycle 4 --region 10,11,12 --output cycle4.json",
+            "healgrid resolve --start 2019-01-01 --end 2019-02-01 --bbox -60,-90,-30,-60 "
+            "--output peninsula.json"}});
       return 0;
     }
     if (output.empty()) throw std::invalid_argument("--output: the catalog file is required");

@@ -2,7 +2,9 @@
 
 #include <boost/program_options.hpp>
 #include <sstream>
+#include <string>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/default_config.hpp"
 
 namespace po = boost::program_options;
@@ -11,36 +13,36 @@ namespace healgrid {
 namespace {
 
 po::options_description describe(RunOptions& o) {
-  po::options_description d("healgrid run options");
+  auto d = options_list("Options");
   // clang-format off
   d.add_options()
     ("help,h", "show this help")
-    ("config,c", po::value<std::string>(&o.config_path),
+    ("config,c", value(&o.config_path, "FILE"),
      "pipeline config (YAML); default: the built-in ATL06 pipeline, identical to "
      "config/atl06.yaml")
-    ("input,i", po::value<std::vector<std::string>>(&o.inputs)->composing(),
+    ("input,i", value(&o.inputs, "PATH")->composing(),
      "granule file, directory (its *.h5 files) or glob pattern; repeatable")
-    ("catalog", po::value<std::string>(&o.catalog_path),
+    ("catalog", value(&o.catalog_path, "FILE"),
      "catalog file from healgrid resolve: grid its granules (those whose footprint touches the "
      "catalog's cells), found in --cache-dir or at their local path, instead of --input")
-    ("cache-dir", po::value<std::string>(&o.cache_dir),
+    ("cache-dir", value(&o.cache_dir, "DIR"),
      "where healgrid fetch put the catalog's granules")
-    ("output,o", po::value<std::string>(&o.output), "output NetCDF-4 file (required)")
-    ("parent-order", po::value<int>(), "override grid.parent_order (0..29): the work unit")
-    ("child-order", po::value<int>(), "override grid.child_order (parent..29): the output cells")
-    ("latitude", po::value<std::string>(), "override grid.latitude: authalic or geodetic")
-    ("deflate-level", po::value<int>(),
-     "override output.deflate_level (0..9; 0 off, 1-4 fast, 5-9 smaller and slower)")
-    ("on-bad-granule", po::value<std::string>()->default_value("fail"),
+    ("output,o", value(&o.output, "FILE"), "output NetCDF-4 file (required)")
+    ("parent-order", po::value<int>()->value_name("ORDER"), "override grid.parent_order (0..29): the work unit")
+    ("child-order", po::value<int>()->value_name("ORDER"), "override grid.child_order (parent..29): the output cells")
+    ("latitude", po::value<std::string>()->value_name("NAME"), "override grid.latitude: authalic or geodetic")
+    ("deflate-level", po::value<int>()->value_name("N"),
+     "override output.deflate_level (0..9; 0 off, higher levels smaller and slower)")
+    ("on-bad-granule", po::value<std::string>()->value_name("POLICY")->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
-    ("metrics-json", po::value<std::string>(&o.metrics_json),
+    ("metrics-json", value(&o.metrics_json, "FILE"),
      "also write the run's figures (phase seconds, points, peak memory per rank) as JSON")
-    ("progress-seconds", po::value<double>(&o.progress_seconds)->default_value(5.0),
+    ("progress-seconds", value(&o.progress_seconds, "S")->default_value(5.0, "5"),
      "seconds between progress lines")
     ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only")
     // [restart] app/journal.hpp
-    ("rounds", po::value<int>(&o.rounds)->default_value(4),
+    ("rounds", value(&o.rounds, "N")->default_value(4),
      "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "
      "done, so that a rerun of the same command after a failure resumes; 0: no journal");
   // clang-format on
@@ -109,22 +111,25 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
 
 std::string run_help_text() {
   RunOptions o;
-  std::ostringstream s;
-  s << "usage: [mpirun -np N] healgrid run [--config PIPELINE.yaml] --input PATH... --output "
-       "OUT.nc [options]\n\n"
-       "Aggregates the point observations of every input granule into gridded statistics on a\n"
-       "HEALPix (nested) grid and writes them, collectively from all ranks, to one NetCDF-4 file.\n"
-       "Rank 0 lists the granules; all ranks index them (points per parent cell); rank 0 gives\n"
-       "each rank a contiguous, work-balanced range of parent cells; each rank reads only what\n"
-       "its cells need, bins every point into its child cell and reduces per cell. The output\n"
-       "is written as OUT.nc.partial and renamed to OUT.nc only when complete. The same inputs\n"
-       "and config give the same values for any number of ranks.\n\n"
-    << describe(o)
-    << "\nexit status: 0 success, 1 the run failed (message names the file/dataset), "
-       "2 usage or config error\n"
-       "example: mpirun -np 64 healgrid run --config config/atl06.yaml --input /data/ATL06/ "
-       "--output antarctica.nc\n";
-  return s.str();
+  const auto options = describe(o);
+  return format_help(
+      {{"[mpirun -np N] healgrid run [--config PIPELINE.yaml] --input PATH... --output OUT.nc "
+        "[options]"},
+       "Aggregates the point observations of every input granule into gridded statistics on a "
+       "HEALPix (nested) grid and writes them, collectively from all ranks, to one NetCDF-4 "
+       "file. Rank 0 lists the granules; all ranks index them (points per parent cell); rank 0 "
+       "gives each rank a contiguous, work-balanced range of parent cells; each rank reads only "
+       "what its cells need, bins every point into its child cell and reduces per cell. The "
+       "output is written as OUT.nc.partial and renamed to OUT.nc only when complete. The same "
+       "inputs and config give the same values for any number of ranks.",
+       {&options},
+       "Exit status: 0 success, 1 the run failed (the message names the file or\n"
+       "dataset), 2 a usage or config error.\n",
+       {"mpirun -np 64 healgrid run --config config/atl06.yaml --input /data/ATL06/ --output "
+        "antarctica.nc",
+        "healgrid run --input 'granules/ATL06_*.h5' --output out.nc --child-order 10",
+        "mpirun -np 8 healgrid run --catalog cycle4.json --cache-dir /scratch/atl06 --output "
+        "cycle4.nc"}});
 }
 
 std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {

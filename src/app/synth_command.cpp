@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
@@ -25,21 +25,29 @@ namespace healgrid {
 namespace {
 
 constexpr const char* kLayoutHelp = R"(
-Files: ATL06_YYYYMMDDhhmmss_ttttccss_006_01.h5 (granule start time, RGT, cycle, region), written
-under a temporary name and renamed when complete. Layout as NASA's ATL06 release 006:
-  /gt1l ... /gt3r             beam groups; attributes atlas_beam_type (strong/weak per
-                              sc_orient), atlas_pce, atlas_spot_number, groundtrack_id, ...
-  /gtx/land_ice_segments/     1-D, unlimited, chunk 10000, deflate 6 (+ shuffle on integers):
-      latitude, longitude, delta_time (f64), h_li, h_li_sigma, sigma_geo_h (f32, fill
-      3.4028235e38), atl06_quality_summary (i8, fill 127), segment_id (i32)
-  /ancillary_data/            atlas_sdp_gps_epoch, start/end_{rgt,cycle,region,delta_time,...}
-  /orbit_info/                rgt (i16), cycle_number (i8), sc_orient (i8), lan, crossing_time
-Geometry: circular 92-degree orbit, 1387 RGTs per 91-day cycle (cycle 1 from 2018-10-13),
-three beam pairs 3.3 km apart, beams of a pair 90 m apart, one segment every 20 m. Regions:
-Antarctica 10, 11, 12 (50S-79S descending, south pole, 79S-50S ascending; rows south of 60S
-kept); Greenland 3, 4, 5 (59.5N-80N ascending, north pole, descending; rows in 60-84N,
-75W-10W kept). Heights: a smooth ice-sheet dome plus Gaussian noise of h_li_sigma. The same
-options give the same data values on any number of ranks.
+Files: ATL06_YYYYMMDDhhmmss_ttttccss_006_01.h5 (granule start time, RGT, cycle,
+region), written under a temporary name and renamed when complete. Layout as
+NASA's ATL06 release 006:
+  /gt1l ... /gt3r          beam groups; attributes atlas_beam_type (strong/weak
+                           per sc_orient), atlas_pce, atlas_spot_number,
+                           groundtrack_id, ...
+  /gtx/land_ice_segments/  1-D, unlimited, chunk 10000, deflate 6 (+ shuffle on
+                           integers): latitude, longitude, delta_time (f64),
+                           h_li, h_li_sigma, sigma_geo_h (f32, fill
+                           3.4028235e38), atl06_quality_summary (i8, fill 127),
+                           segment_id (i32)
+  /ancillary_data/         atlas_sdp_gps_epoch, start/end_{rgt,cycle,region,
+                           delta_time,...}
+  /orbit_info/             rgt (i16), cycle_number (i8), sc_orient (i8), lan,
+                           crossing_time
+
+Geometry: circular 92-degree orbit, 1387 RGTs per 91-day cycle (cycle 1 from
+2018-10-13), three beam pairs 3.3 km apart, beams of a pair 90 m apart, one
+segment every 20 m. Regions: Antarctica 10, 11, 12 (50S-79S descending, south
+pole, 79S-50S ascending; rows south of 60S kept); Greenland 3, 4, 5 (59.5N-80N
+ascending, north pole, descending; rows in 60-84N, 75W-10W kept). Heights: a
+smooth ice-sheet dome plus Gaussian noise of h_li_sigma. The same options give
+the same data values on any number of ranks.
 )";
 
 struct Parsed {
@@ -48,27 +56,27 @@ struct Parsed {
 };
 
 po::options_description describe(SynthOptions& o, std::string& region, std::string& seed) {
-  po::options_description d("healgrid synth options");
+  auto d = options_list("Options");
   // clang-format off
   d.add_options()
     ("help,h", "show this help")
-    ("region", po::value<std::string>(&region)->default_value("antarctica"),
+    ("region", value(&region, "NAME")->default_value("antarctica"),
      "antarctica (granule regions 10, 11, 12) or greenland (3, 4, 5)")
-    ("granules", po::value<int>(&o.granules)->default_value(6), "number of granules to write")
-    ("cycle", po::value<int>(&o.cycle)->default_value(1), "first ICESat-2 cycle (1..99)")
-    ("first-rgt", po::value<int>(&o.first_rgt)->default_value(1),
+    ("granules", value(&o.granules, "N")->default_value(6), "number of granules to write")
+    ("cycle", value(&o.cycle, "N")->default_value(1), "first ICESat-2 cycle (1..99)")
+    ("first-rgt", value(&o.first_rgt, "RGT")->default_value(1),
      "first reference ground track (1..1387)")
-    ("rgt-step", po::value<int>(&o.rgt_step)->default_value(1),
+    ("rgt-step", value(&o.rgt_step, "N")->default_value(1),
      "stride between RGTs; past 1387 the walk goes on in the next cycle. Each RGT gives the "
      "region's three granules (passes that miss Greenland are skipped)")
-    ("seed", po::value<std::string>(&seed)->default_value("1"),
+    ("seed", value(&seed, "N")->default_value("1"),
      "random seed (unsigned 64-bit): noise, fill and quality flags")
-    ("output-dir", po::value<std::string>(&o.out_dir)->default_value("."),
+    ("output-dir", value(&o.out_dir, "DIR")->default_value("."),
      "directory for the granules (created if missing)")
-    ("fill-fraction", po::value<double>(&o.fill_fraction)->default_value(0.01, "0.01"),
+    ("fill-fraction", value(&o.fill_fraction, "F")->default_value(0.01, "0.01"),
      "share of segments whose h_li and h_li_sigma are fill (0..1)")
     ("bad-quality-fraction",
-     po::value<double>(&o.bad_quality_fraction)->default_value(0.05, "0.05"),
+     value(&o.bad_quality_fraction, "F")->default_value(0.05, "0.05"),
      "share of segments with atl06_quality_summary = 1 (0..1)");
   // clang-format on
   return d;
@@ -79,14 +87,15 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
           std::string& help) {
   std::string region, seed;
   const auto desc = describe(out.opts, region, seed);
-  help = [&] {
-    std::ostringstream s;
-    s << "usage: [mpirun -np N] healgrid synth [options]\n\n"
-      << "Writes synthetic ICESat-2 ATL06 granules (HDF5) that readers cannot tell from NASA's\n"
-      << "by layout; granule i is written by MPI rank i % N.\n\n"
-      << desc << kLayoutHelp;
-    return s.str();
-  }();
+  help = format_help(
+      {{"[mpirun -np N] healgrid synth [options]"},
+       "Writes synthetic ICESat-2 ATL06 granules (HDF5) that readers cannot tell from NASA's by "
+       "layout; granule i is written by MPI rank i % N.",
+       {&desc},
+       kLayoutHelp + 1,  // without its leading newline
+       {"mpirun -np 4 healgrid synth --region antarctica --granules 60 --output-dir granules/",
+        "healgrid synth --region greenland --cycle 4 --first-rgt 100 --rgt-step 10 "
+        "--output-dir gl/"}});
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).run(), vm);

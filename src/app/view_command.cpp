@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/pipeline/progress_file.hpp"
 #include "healgrid/serve/http_file_server.hpp"
@@ -18,21 +20,70 @@
 namespace healgrid {
 namespace {
 
-const char* kViewHelp =
-    "usage: healgrid view OUT.nc [options]\n"
-    "\n"
-    "Serves the browser viewer, OUT.nc and OUT.nc.progress.json (the live progress of a running\n"
-    "`healgrid run --output OUT.nc`) over HTTP and prints the URL. OUT.nc may not exist yet.\n"
-    "Runs until interrupted (Ctrl-C).\n"
-    "\n"
-    "options:\n"
-    "  --port N          TCP port (default 8765; 0 picks a free one)\n"
-    "  --host ADDR       IPv4 address to listen on (default 127.0.0.1: this machine only;\n"
-    "                    from a laptop, tunnel: ssh -L N:127.0.0.1:N <login node>)\n"
-    "  --viewer-dir DIR  the built viewer (default: $HEALGRID_VIEWER_DIR, else viewer/dist of\n"
-    "                    the source tree holding the build folder of this executable, else\n"
-    "                    <prefix>/share/healgrid/viewer)\n"
-    "  -h, --help        this help\n";
+namespace po = boost::program_options;
+
+struct ViewArgs {
+  std::string output, host = "127.0.0.1", viewer_dir;
+  int port = 8765;
+  bool help = false;
+};
+
+po::options_description view_options(ViewArgs& a) {
+  auto d = options_list("Options");
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("port", value(&a.port, "N")->default_value(8765),
+     "TCP port; 0 picks a free one")
+    ("host", value(&a.host, "ADDR")->default_value("127.0.0.1"),
+     "IPv4 address to listen on; 127.0.0.1 is this machine only (from a laptop, tunnel: "
+     "ssh -L N:127.0.0.1:N LOGIN-NODE)")
+    ("viewer-dir", value(&a.viewer_dir, "DIR"),
+     "the built viewer; default: $HEALGRID_VIEWER_DIR, else viewer/dist of the source tree "
+     "holding the build folder of this executable, else PREFIX/share/healgrid/viewer");
+  // clang-format on
+  return d;
+}
+
+std::string view_help(const po::options_description& options) {
+  return format_help(
+      {{"healgrid view OUT.nc [options]"},
+       "Serves the browser viewer, OUT.nc and OUT.nc.progress.json (the live progress of a "
+       "running `healgrid run --output OUT.nc`) over HTTP, with byte ranges, and prints the URL "
+       "to open. OUT.nc need not exist yet. Runs until interrupted (Ctrl-C).",
+       {&options},
+       "",
+       {"healgrid view out/antarctica.nc",
+        "healgrid view --port 0 --viewer-dir /opt/healgrid/viewer run1.nc"}});
+}
+
+// 0: parsed (or --help), 2: a usage error, printed.
+int parse_view_args(const std::vector<std::string>& args, ViewArgs& a) {
+  const auto options = view_options(a);
+  po::options_description all;  // the options, and OUT.nc given without a name
+  all.add(options).add_options()("output", value(&a.output, "OUT.nc"));
+  po::positional_options_description positional;
+  positional.add("output", 1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      a.help = true;
+      std::fputs(view_help(options).c_str(), stdout);
+      return 0;
+    }
+    if (a.port < 0 || a.port > 65535) throw po::error("--port needs a number in 0..65535");
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "healgrid view: %s\n(see healgrid view --help)\n", e.what());
+    return 2;
+  }
+  if (a.output.empty()) {
+    std::fprintf(stderr, "healgrid view: which output file? (usage: healgrid view OUT.nc)\n");
+    return 2;
+  }
+  return 0;
+}
 
 bool is_dir(const std::string& path) {
   struct stat st {};
@@ -72,47 +123,11 @@ std::string absolute(const std::string& path) {
 }  // namespace
 
 int view_command(const std::vector<std::string>& args) {
-  std::string output, host = "127.0.0.1", viewer_dir;
-  int port = 8765;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* name) -> std::string {
-      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(name) + " needs a value");
-      return args[++i];
-    };
-    try {
-      if (a == "-h" || a == "--help") {
-        std::fputs(kViewHelp, stdout);
-        return 0;
-      } else if (a == "--port") {
-        const std::string v = value("--port");
-        std::size_t used = 0;
-        port = std::stoi(v, &used);
-        if (used != v.size() || port < 0 || port > 65535) throw std::invalid_argument("");
-      } else if (a == "--host") {
-        host = value("--host");
-      } else if (a == "--viewer-dir") {
-        viewer_dir = value("--viewer-dir");
-      } else if (!a.empty() && a[0] == '-') {
-        throw std::invalid_argument("unknown option " + a);
-      } else if (output.empty()) {
-        output = a;
-      } else {
-        throw std::invalid_argument("one output file only (got " + output + " and " + a + ")");
-      }
-    } catch (const std::invalid_argument& e) {
-      const std::string why = *e.what() ? e.what() : "--port needs a number in 0..65535";
-      std::fprintf(stderr, "healgrid view: %s\n(see healgrid view --help)\n", why.c_str());
-      return 2;
-    } catch (const std::out_of_range&) {
-      std::fprintf(stderr, "healgrid view: --port needs a number in 0..65535\n");
-      return 2;
-    }
-  }
-  if (output.empty()) {
-    std::fprintf(stderr, "healgrid view: which output file? (usage: healgrid view OUT.nc)\n");
-    return 2;
-  }
+  ViewArgs parsed;
+  if (const int rc = parse_view_args(args, parsed); rc != 0 || parsed.help) return rc;
+  std::string output = parsed.output, viewer_dir = parsed.viewer_dir;
+  const std::string host = parsed.host;
+  const int port = parsed.port;
   if (is_dir(output)) {
     std::fprintf(stderr, "healgrid view: %s is a directory, not an output file\n", output.c_str());
     return 2;

@@ -280,7 +280,7 @@ std::string RunJournal::resume_line() const {
   std::vector<long long> v = {reused_parents_, reused_points_, computed_parents_, computed_points_,
                               files_written_};
   mpi_.sum_in_place(v);
-  if (!enabled() || mpi_.rank != 0) return "";
+  if (!enabled() || mpi_.rank != 0 || v[0] == 0) return "";  // a fresh run: nothing to say
   char line[400];
   std::snprintf(line, sizeof line,
                 "[journal] reused %lld parent cells (%lld points used) from %s/; computing %lld "

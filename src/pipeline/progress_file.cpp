@@ -1,16 +1,15 @@
 #include "healgrid/pipeline/progress_file.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
-namespace {}  // namespace
-
 std::string progress_path(const std::string& output_path) { return output_path + ".progress.json"; }
 
 ProgressFile::ProgressFile(bool enabled, std::string output_path, int parent_order, int child_order,
@@ -105,36 +104,38 @@ std::string ProgressFile::json() const {
     if (r.state == "done") done += r.count;
     if (r.state == "failed") failed += r.count;
   }
-  std::ostringstream o;
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%.3f", elapsed());
-  o << "{\"format\": \"healgrid-progress\", \"version\": 1,\n"
-    << " \"output\": " << json_quote(base_name(output_path_)) << ",\n"
-    << " \"state\": " << json_quote(state_) << ",\n"
-    << " \"parent_order\": " << parent_order_ << ", \"child_order\": " << child_order_
-    << ", \"latitude_convention\": " << json_quote(latitude_) << ", \"ranks\": " << ranks_
-    << ",\n \"started\": " << json_quote(started_utc_) << ", \"updated\": " << json_quote(utc_now())
-    << ", \"elapsed_seconds\": " << seconds << ",\n"
-    << " \"parent_cells\": {\"planned\": " << planned_.size() << ", \"done\": " << done
-    << ", \"failed\": " << failed << "},\n \"ranges\": [";
+  // Seconds to the millisecond: the viewer shows them, finer digits are noise.
+  auto millis = [](double s) { return std::round(s * 1000.0) / 1000.0; };
+  nlohmann::ordered_json ranges = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < ranges_.size(); ++i) {
     const auto& r = ranges_[i];
-    o << (i ? ",\n  " : "\n  ") << "{\"rank\": " << i << ", \"first\": " << r.first
-      << ", \"count\": " << r.count << ", \"points\": " << r.points
-      << ", \"state\": " << json_quote(r.state) << ", \"done_seconds\": ";
-    if (r.done_seconds < 0) {
-      o << "null}";
-    } else {
-      std::snprintf(seconds, sizeof seconds, "%.3f", r.done_seconds);
-      o << seconds << "}";
-    }
+    ranges.push_back(
+        {{"rank", i},
+         {"first", r.first},
+         {"count", r.count},
+         {"points", r.points},
+         {"state", r.state},
+         {"done_seconds", r.done_seconds < 0 ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(millis(r.done_seconds))}});
   }
-  o << "],\n \"errors\": [";
-  for (std::size_t i = 0; i < errors_.size(); ++i) o << (i ? ", " : "") << json_quote(errors_[i]);
-  o << "],\n \"planned_parents\": [";
-  for (std::size_t i = 0; i < planned_.size(); ++i) o << (i ? "," : "") << planned_[i];
-  o << "]}\n";
-  return o.str();
+  const nlohmann::ordered_json doc = {
+      {"format", "healgrid-progress"},
+      {"version", 1},
+      {"output", base_name(output_path_)},
+      {"state", state_},
+      {"parent_order", parent_order_},
+      {"child_order", child_order_},
+      {"latitude_convention", latitude_},
+      {"ranks", ranks_},
+      {"started", started_utc_},
+      {"updated", utc_now()},
+      {"elapsed_seconds", millis(elapsed())},
+      {"parent_cells", {{"planned", planned_.size()}, {"done", done}, {"failed", failed}}},
+      {"ranges", ranges},
+      {"errors", errors_},
+      {"planned_parents", planned_}};
+  // Invalid UTF-8 (a file name in another encoding) is replaced, never an exception.
+  return doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 void ProgressFile::write() const {

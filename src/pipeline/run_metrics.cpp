@@ -4,7 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "healgrid/io/atomic_file.hpp"
@@ -24,26 +24,27 @@ bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMet
   const auto all = mpi.gather(peak_rss_bytes());
   if (mpi.rank != 0) return true;
 
-  std::ostringstream out;
-  out << "{\n"
-      << "  \"ranks\": " << mpi.size << ",\n"
-      << "  \"granules\": " << m.granules << ",\n"
-      << "  \"rows_read\": " << m.rows_read << ",\n"
-      << "  \"points_used\": " << m.points_used << ",\n"
-      << "  \"cells_with_data\": " << m.cells_with_data << ",\n"
-      << "  \"parent_cells\": " << m.parent_cells << ",\n"
-      << "  \"seconds\": {\"resolve\": " << m.resolve << ", \"index\": " << m.index
-      << ", \"plan\": " << m.plan << ", \"read_bin\": " << m.read_bin
-      << ", \"reduce\": " << m.reduce << ", \"write\": " << m.write << ", \"total\": " << m.total
-      << "},\n"
-      << "  \"points_per_second\": " << (m.total > 0 ? m.points_used / m.total : 0) << ",\n"
-      << "  \"bytes_per_point\": " << m.bytes_per_point << ",\n"
-      << "  \"output_bytes\": " << m.output_bytes << ",\n"
-      << "  \"peak_rss_bytes\": [";
-  for (int r = 0; r < mpi.size; ++r) out << (r ? ", " : "") << all[r];
-  out << "]\n}\n";
+  const nlohmann::ordered_json doc = {
+      {"ranks", mpi.size},
+      {"granules", m.granules},
+      {"rows_read", m.rows_read},
+      {"points_used", m.points_used},
+      {"cells_with_data", m.cells_with_data},
+      {"parent_cells", m.parent_cells},
+      {"seconds",
+       {{"resolve", m.resolve},
+        {"index", m.index},
+        {"plan", m.plan},
+        {"read_bin", m.read_bin},
+        {"reduce", m.reduce},
+        {"write", m.write},
+        {"total", m.total}}},
+      {"points_per_second", m.total > 0 ? m.points_used / m.total : 0},
+      {"bytes_per_point", m.bytes_per_point},
+      {"output_bytes", m.output_bytes},
+      {"peak_rss_bytes", all}};
   try {
-    io::write_file_atomically(path, out.str());
+    io::write_file_atomically(path, doc.dump(2) + "\n");
     return true;
   } catch (const std::exception&) {
     return false;

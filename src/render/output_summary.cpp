@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "healgrid/grid/healpix_grid.hpp"
@@ -11,13 +12,6 @@
 
 namespace healgrid {
 namespace {
-
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
 
 std::string short_number(double v) {
   char buf[40];
@@ -131,43 +125,54 @@ std::string summary_text(const OutputSummary& s) {
 }
 
 std::string summary_json(const OutputSummary& s) {
-  std::ostringstream o;
-  o << "{\n  \"file\": " << json_quote(s.path) << ",\n";
-  o << "  \"title\": " << json_quote(s.title) << ",\n";
-  o << "  \"source\": " << json_quote(s.source) << ",\n";
-  o << "  \"healgrid_version\": " << json_quote(s.healgrid_version) << ",\n";
-  o << "  \"date_created\": " << json_quote(s.date_created) << ",\n";
-  o << "  \"history\": " << json_quote(s.history) << ",\n";
-  o << "  \"overrides\": " << json_quote(s.overrides) << ",\n";
-  o << "  \"grid\": {\"level\": " << s.level << ", \"parent_order\": " << s.parent_order
-    << ", \"indexing_scheme\": \"nested\", \"latitude_convention\": "
-    << json_quote(s.latitude_convention) << ", \"cell_size_km\": " << number(s.cell_size_km)
-    << ", \"cell_area_km2\": " << number(s.cell_area_km2) << "},\n";
-  o << "  \"cells\": {\"total\": " << s.cells_total << ", \"parent_cells\": " << s.parent_cells
-    << ", \"with_data\": " << s.cells_with_data << ", \"area_km2\": " << number(s.area_km2)
-    << "},\n";
-  o << "  \"granules\": {\"count\": " << s.granule_count << ", \"used\": " << s.granules_used
-    << ", \"empty\": " << s.granules_empty << ", \"skipped\": " << s.granules_skipped
-    << ", \"points_used\": " << s.points_used
-    << ", \"time_start\": " << (s.time_start.empty() ? "null" : json_quote(s.time_start))
-    << ", \"time_end\": " << (s.time_end.empty() ? "null" : json_quote(s.time_end))
-    << ", \"not_used\": [";
-  for (std::size_t i = 0; i < s.granules_not_used.size(); ++i) {
-    const auto& g = s.granules_not_used[i];
-    o << (i ? ", " : "") << "{\"name\": " << json_quote(g.name)
-      << ", \"status\": " << json_quote(g.status) << "}";
-  }
-  o << "]},\n  \"variables\": [";
-  for (std::size_t i = 0; i < s.variables.size(); ++i) {
-    const auto& v = s.variables[i];
-    o << (i ? "," : "") << "\n    {\"name\": " << json_quote(v.name)
-      << ", \"long_name\": " << json_quote(v.long_name) << ", \"units\": " << json_quote(v.units)
-      << ", \"type\": " << json_quote(v.type) << ", \"cells_with_values\": " << v.cells_with_values
-      << ", \"min\": " << number(v.min) << ", \"max\": " << number(v.max)
-      << ", \"mean\": " << number(v.mean) << "}";
-  }
-  o << "\n  ]\n}\n";
-  return o.str();
+  using Json = nlohmann::ordered_json;
+  // Undefined figures (no cells with values: NaN) are null.
+  auto number = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
+  auto text_or_null = [](const std::string& t) { return t.empty() ? Json(nullptr) : Json(t); };
+  Json not_used = Json::array();
+  for (const auto& g : s.granules_not_used)
+    not_used.push_back({{"name", g.name}, {"status", g.status}});
+  Json variables = Json::array();
+  for (const auto& v : s.variables)
+    variables.push_back({{"name", v.name},
+                         {"long_name", v.long_name},
+                         {"units", v.units},
+                         {"type", v.type},
+                         {"cells_with_values", v.cells_with_values},
+                         {"min", number(v.min)},
+                         {"max", number(v.max)},
+                         {"mean", number(v.mean)}});
+  const Json doc = {{"file", s.path},
+                    {"title", s.title},
+                    {"source", s.source},
+                    {"healgrid_version", s.healgrid_version},
+                    {"date_created", s.date_created},
+                    {"history", s.history},
+                    {"overrides", s.overrides},
+                    {"grid",
+                     {{"level", s.level},
+                      {"parent_order", s.parent_order},
+                      {"indexing_scheme", "nested"},
+                      {"latitude_convention", s.latitude_convention},
+                      {"cell_size_km", number(s.cell_size_km)},
+                      {"cell_area_km2", number(s.cell_area_km2)}}},
+                    {"cells",
+                     {{"total", s.cells_total},
+                      {"parent_cells", s.parent_cells},
+                      {"with_data", s.cells_with_data},
+                      {"area_km2", number(s.area_km2)}}},
+                    {"granules",
+                     {{"count", s.granule_count},
+                      {"used", s.granules_used},
+                      {"empty", s.granules_empty},
+                      {"skipped", s.granules_skipped},
+                      {"points_used", s.points_used},
+                      {"time_start", text_or_null(s.time_start)},
+                      {"time_end", text_or_null(s.time_end)},
+                      {"not_used", not_used}}},
+                    {"variables", variables}};
+  // Invalid UTF-8 in the file's attributes is replaced, never an exception.
+  return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace healgrid

@@ -1,23 +1,22 @@
 #include "healgrid/serve/http_file_server.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <httplib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <memory>
 #include <stdexcept>
-#include <thread>
-#include <vector>
 
 namespace healgrid {
 namespace {
+
+// Enough for the viewer's parallel range reads and progress polls; a download never blocks them.
+constexpr std::size_t kWorkerThreads = 8;
+constexpr std::size_t kPieceBytes = std::size_t{1} << 20;  // read and sent at a time
 
 const char* content_type(const std::string& path) {
   const auto dot = path.find_last_of('.');
@@ -33,68 +32,36 @@ const char* content_type(const std::string& path) {
   return "application/octet-stream";
 }
 
-bool send_all(int fd, const char* data, std::size_t n) {
-  while (n > 0) {
-    const ssize_t k = send(fd, data, n, MSG_NOSIGNAL);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return false;
-    data += k;
-    n -= static_cast<std::size_t>(k);
+// An open file, closed when the last copy of the provider that streams it is gone.
+struct OpenFile {
+  int fd = -1;
+  long long size = 0;
+  ~OpenFile() {
+    if (fd >= 0) close(fd);
   }
-  return true;
+};
+
+std::shared_ptr<OpenFile> open_regular_file(const std::string& path) {
+  auto file = std::make_shared<OpenFile>();
+  file->fd = path.empty() ? -1 : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (file->fd < 0 || fstat(file->fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  file->size = st.st_size;
+  return file;
 }
 
-void send_status(int fd, int code, const char* reason, bool head) {
-  char buf[256];
-  const std::string body = std::to_string(code) + " " + reason + "\n";
-  std::snprintf(buf, sizeof buf,
-                "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-                "Connection: close\r\n\r\n",
-                code, reason, body.size());
-  send_all(fd, buf, std::strlen(buf));
-  if (!head) send_all(fd, body.data(), body.size());
+// A single range starting past the end cannot be served: cpp-httplib would cut a body that
+// does not exist, so it is answered here (RFC 9110 15.5.17).
+bool range_past_end(const httplib::Request& req, long long size) {
+  return req.ranges.size() == 1 && req.ranges[0].first >= size;
 }
 
-// "bytes=a-b", "bytes=a-" or "bytes=-n" against a file of `size` bytes; false if unusable.
-bool parse_range(const std::string& value, long long size, long long& lo, long long& hi) {
-  long long a = -1, b = -1;
-  if (value.rfind("bytes=", 0) != 0 || value.find(',') != std::string::npos) return false;
-  const std::string spec = value.substr(6);
-  const auto dash = spec.find('-');
-  if (dash == std::string::npos) return false;
-  const std::string first = spec.substr(0, dash), last = spec.substr(dash + 1);
-  try {
-    if (!first.empty()) a = std::stoll(first);
-    if (!last.empty()) b = std::stoll(last);
-  } catch (const std::exception&) {
-    return false;
-  }
-  if (a < 0 && b < 0) return false;
-  if (a < 0) {  // suffix: the last b bytes
-    lo = b >= size ? 0 : size - b;
-    hi = size - 1;
-  } else {
-    lo = a;
-    hi = (b < 0 || b >= size) ? size - 1 : b;
-  }
-  return lo <= hi && lo < size;
+void not_found(httplib::Response& res) {
+  res.status = 404;
+  res.set_content("404 Not Found\n", "text/plain");
 }
 
 }  // namespace
-
-std::string url_decode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 std::string url_encode_path(const std::string& s) {
   std::string out;
@@ -111,39 +78,43 @@ std::string url_encode_path(const std::string& s) {
 }
 
 HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<HttpRoute> routes)
-    : routes_(std::move(routes)) {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-  const int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
-    throw std::runtime_error(host + ": not an IPv4 address");
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw std::runtime_error(host + ":" + std::to_string(port) + ": " + std::strerror(errno));
-  if (listen(listen_fd_, 64) != 0)
-    throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
-  socklen_t len = sizeof addr;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+    : server_(std::make_unique<httplib::Server>()), routes_(std::move(routes)) {
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  // GET handlers answer HEAD too (headers only).
+  server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    bool no_store = false;
+    const std::string path = resolve(req.path, no_store);  // req.path is decoded
+    const auto file = open_regular_file(path);
+    if (!file) return not_found(res);
+    res.set_header("Accept-Ranges", "bytes");
+    res.set_header("Cache-Control", no_store ? "no-store" : "no-cache");
+    if (range_past_end(req, file->size)) {
+      res.status = 416;
+      res.set_header("Content-Range", "bytes */" + std::to_string(file->size));
+      return;
+    }
+    if (file->size == 0) return res.set_content("", content_type(path));
+    // cpp-httplib asks for the requested range only (206 and Content-Range when one was sent).
+    res.set_content_provider(
+        static_cast<std::size_t>(file->size), content_type(path),
+        [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+          std::vector<char> piece(std::min(length, kPieceBytes));
+          const ssize_t got =
+              pread(file->fd, piece.data(), piece.size(), static_cast<off_t>(offset));
+          return got > 0 && sink.write(piece.data(), static_cast<std::size_t>(got));
+        });
+  });
+  port_ = port == 0 ? server_->bind_to_any_port(host) : port;
+  if (port_ <= 0 || (port != 0 && !server_->bind_to_port(host, port)))
+    throw std::runtime_error(host + ":" + std::to_string(port) +
+                             ": cannot listen (address in use, or not an address of this host)");
 }
 
-HttpFileServer::~HttpFileServer() {
-  if (listen_fd_ >= 0) close(listen_fd_);
-}
+HttpFileServer::~HttpFileServer() = default;
 
 void HttpFileServer::serve_forever() {
-  while (true) {
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    // The file download of a big output must not hold up the progress polls.
-    std::thread([this, fd] {
-      handle(fd);
-      close(fd);
-    }).detach();
-  }
+  server_->listen_after_bind();
+  throw std::runtime_error("the HTTP server stopped");  // listen_after_bind returns on failure
 }
 
 std::string HttpFileServer::resolve(const std::string& url_path, bool& no_store) const {
@@ -166,84 +137,6 @@ std::string HttpFileServer::resolve(const std::string& url_path, bool& no_store)
     }
   }
   return "";
-}
-
-void HttpFileServer::handle(int fd) const {
-  timeval timeout{30, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  std::string request;
-  char buf[4096];
-  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
-    const ssize_t k = recv(fd, buf, sizeof buf, 0);
-    if (k <= 0) return;
-    request.append(buf, static_cast<std::size_t>(k));
-  }
-  const auto line_end = request.find("\r\n");
-  const std::string line = request.substr(0, line_end);
-  const auto sp1 = line.find(' '), sp2 = line.find(' ', sp1 + 1);
-  if (sp1 == std::string::npos || sp2 == std::string::npos)
-    return send_status(fd, 400, "Bad Request", false);
-  const std::string method = line.substr(0, sp1);
-  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  const bool head = method == "HEAD";
-  if (method != "GET" && !head) return send_status(fd, 405, "Method Not Allowed", false);
-  target = url_decode(target.substr(0, target.find_first_of("?#")));
-
-  std::string range;
-  for (std::size_t pos = line_end + 2; pos < request.size();) {
-    const auto end = request.find("\r\n", pos);
-    if (end == std::string::npos || end == pos) break;
-    const std::string header = request.substr(pos, end - pos);
-    const auto colon = header.find(':');
-    std::string name = header.substr(0, colon);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name == "range" && colon != std::string::npos) {
-      range = header.substr(colon + 1);
-      range.erase(0, range.find_first_not_of(' '));
-    }
-    pos = end + 2;
-  }
-
-  bool no_store = false;
-  const std::string path = resolve(target, no_store);
-  struct stat st {};
-  const int file = path.empty() ? -1 : open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (file < 0 || fstat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
-    if (file >= 0) close(file);
-    return send_status(fd, 404, "Not Found", head);
-  }
-  const long long size = st.st_size;
-  long long lo = 0, hi = size - 1;
-  const bool partial = !range.empty() && parse_range(range, size, lo, hi);
-  if (!range.empty() && !partial) {
-    char hdr[160];
-    std::snprintf(hdr, sizeof hdr,
-                  "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%lld\r\n"
-                  "Content-Length: 0\r\nConnection: close\r\n\r\n",
-                  size);
-    send_all(fd, hdr, std::strlen(hdr));
-    close(file);
-    return;
-  }
-  std::string header = partial ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
-  header += std::string("Content-Type: ") + content_type(path) + "\r\n";
-  header += "Content-Length: " + std::to_string(size == 0 ? 0 : hi - lo + 1) + "\r\n";
-  header += "Accept-Ranges: bytes\r\n";
-  if (partial)
-    header += "Content-Range: bytes " + std::to_string(lo) + "-" + std::to_string(hi) + "/" +
-              std::to_string(size) + "\r\n";
-  header += no_store ? "Cache-Control: no-store\r\n" : "Cache-Control: no-cache\r\n";
-  header += "Connection: close\r\n\r\n";
-  if (send_all(fd, header.data(), header.size()) && !head && size > 0) {
-    std::vector<char> chunk(1 << 20);
-    for (long long at = lo; at <= hi;) {
-      const auto want = static_cast<std::size_t>(std::min<long long>(chunk.size(), hi - at + 1));
-      const ssize_t k = pread(file, chunk.data(), want, at);
-      if (k <= 0 || !send_all(fd, chunk.data(), static_cast<std::size_t>(k))) break;
-      at += k;
-    }
-  }
-  close(file);
 }
 
 }  // namespace healgrid

@@ -11,8 +11,7 @@
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/nc_file.hpp"
 #include "healgrid/io/output_schema.hpp"
-#include "healgrid/write/deflate_filter.hpp"
-#include "healgrid/write/shuffle_filter.hpp"
+#include "healgrid/write/direct_chunk_writer.hpp"
 
 namespace healgrid {
 namespace {
@@ -144,23 +143,36 @@ void put_global_attributes(io::NcFile& nc, const PipelineConfig& config, const H
 
 // This rank's contiguous block of cells: the ids (twice: cell_ids and healpix_index) and every
 // statistic.
+// Compressed columns are not written here: each rank deflates its own chunks and they are stored
+// once netCDF has closed the file (write/direct_chunk_writer); `chunked` lists them, pointing
+// into `ids` and the block, which must outlive that write. Uncompressed columns go through
+// netCDF's collective writes here.
 void write_cells(io::NcFile& nc, const HealpixGrid& grid, const GridBlock& block,
-                 std::int64_t parent_offset, const OutputVars& vars) {
+                 std::int64_t parent_offset, const OutputVars& vars, bool compressed,
+                 std::vector<unsigned long long>& ids, std::vector<ChunkedColumn>& chunked) {
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
   const std::size_t count = block.parents.size() * per_parent;
   const std::size_t first = count ? static_cast<std::size_t>(parent_offset) * per_parent : 0;
-  {
-    std::vector<unsigned long long> ids(count);
-    for (std::size_t p = 0; p < block.parents.size(); ++p) {
-      const auto base = static_cast<unsigned long long>(grid.first_child(block.parents[p]));
-      for (std::size_t c = 0; c < per_parent; ++c) ids[p * per_parent + c] = base + c;
-    }
-    nc.put(vars.cell_ids, first, count, ids.data());
-    nc.put(vars.healpix_index, first, count, ids.data());
+  ids.assign(count, 0);
+  for (std::size_t p = 0; p < block.parents.size(); ++p) {
+    const auto base = static_cast<unsigned long long>(grid.first_child(block.parents[p]));
+    for (std::size_t c = 0; c < per_parent; ++c) ids[p * per_parent + c] = base + c;
+  }
+  const int id_vars[] = {vars.cell_ids, vars.healpix_index};
+  for (const int var : id_vars) {
+    if (compressed)
+      chunked.push_back({nc.var_name(var), ids.data(), sizeof(unsigned long long)});
+    else
+      nc.put(var, first, count, ids.data());
   }
   for (std::size_t i = 0; i < vars.statistics.size(); ++i) {
     const auto& col = block.columns.at(i);
-    if (!col.i32.empty() || is_integer_statistic(col.spec->function))
+    const bool is_int = !col.i32.empty() || is_integer_statistic(col.spec->function);
+    if (compressed && is_int)
+      chunked.push_back({nc.var_name(vars.statistics[i]), col.i32.data(), sizeof(std::int32_t)});
+    else if (compressed)
+      chunked.push_back({nc.var_name(vars.statistics[i]), col.f32.data(), sizeof(float)});
+    else if (is_int)
       nc.put(vars.statistics[i], first, count, col.i32.data());
     else
       nc.put(vars.statistics[i], first, count, col.f32.data());
@@ -210,9 +222,6 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   std::int64_t parent_offset, std::int64_t total_parents,
                   const OutputMetadata& meta) {
   const std::string tmp = partial_path(output_path);
-  // Faster chunk filters writing the same format; where they cannot be had, HDF5's stay.
-  use_fast_hdf5_deflate();
-  use_fast_hdf5_shuffle();
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
   const std::size_t chunk = std::min<std::size_t>(per_parent, std::size_t{1} << 20);
@@ -226,9 +235,17 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   put_global_attributes(nc, config, grid, total_parents, meta);
   nc.end_define();
 
-  write_cells(nc, grid, block, parent_offset, vars);
+  const bool compressed = config.output.deflate_level > 0;
+  std::vector<unsigned long long> ids;
+  std::vector<ChunkedColumn> chunked;
+  write_cells(nc, grid, block, parent_offset, vars, compressed, ids, chunked);
   write_provenance(nc, mpi, meta, vars);
   nc.close();
+  if (compressed) {
+    const std::size_t count = block.parents.size() * per_parent;
+    const std::size_t first = count ? static_cast<std::size_t>(parent_offset) * per_parent : 0;
+    write_chunks_directly(mpi, tmp, chunked, first, count, chunk, config.output.deflate_level);
+  }
 
   // Only a closed, complete file gets the final name (synced first, so a crash right after the
   // rename cannot leave a complete-looking name over incomplete bytes).

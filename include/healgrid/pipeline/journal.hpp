@@ -98,7 +98,8 @@ class RunJournal {
   // prepare() planned was committed.
   GridBlock assemble(std::vector<long long>& granule_points);
 
-  // Collective: rank 0 gets one line (reused and computed parent cells and points).
+  // Collective: rank 0 gets one line (reused and computed parent cells and points) when
+  // something was reused, else "" (as every other rank).
   std::string resume_line() const;
   long long reused_points() const { return reused_points_; }
 

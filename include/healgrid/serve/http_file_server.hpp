@@ -1,12 +1,17 @@
-// A small static HTTP/1.1 server for `healgrid view`: GET and HEAD of files, single byte ranges
-// (206 Partial Content), one thread per connection, `Connection: close`. Routes map a URL path
-// prefix to a directory, or one exact URL path to one file; nothing else is reachable (no "..",
-// no directory listings).
+// The static file server of `healgrid view`, on cpp-httplib: GET and HEAD of files, single byte
+// ranges (206 Partial Content; 416 with the file size when a range starts past the end), files
+// streamed from disk in pieces (never loaded whole, so a multi-GB output costs no memory), a
+// bounded pool of worker threads. Routes map a URL path prefix to a directory, or one exact URL
+// path to one file; nothing else is reachable (no "..", no directory listings).
 #pragma once
 
-#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace httplib {
+class Server;
+}
 
 namespace healgrid {
 
@@ -19,27 +24,24 @@ struct HttpRoute {
 
 class HttpFileServer {
  public:
-  // Binds host:port (port 0: any free port) and listens; throws std::runtime_error.
+  // Binds host:port (port 0: any free port); throws std::runtime_error naming the address.
   HttpFileServer(const std::string& host, int port, std::vector<HttpRoute> routes);
   ~HttpFileServer();
   HttpFileServer(const HttpFileServer&) = delete;
   HttpFileServer& operator=(const HttpFileServer&) = delete;
 
   int port() const { return port_; }
-  // Accepts connections until the process ends.
+  // Serves requests until the process ends.
   [[noreturn]] void serve_forever();
 
  private:
-  void handle(int fd) const;
   std::string resolve(const std::string& url_path, bool& no_store) const;
 
-  int listen_fd_ = -1;
+  std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::vector<HttpRoute> routes_;
 };
 
-// "%xx" decoding of a URL path (no '+' rule: that is for query strings).
-std::string url_decode(const std::string& s);
 // Percent-encoding of everything but unreserved characters and '/'.
 std::string url_encode_path(const std::string& s);
 

@@ -1,13 +1,11 @@
-// Small text helpers shared by the commands: JSON string literals, UTC timestamps, file names.
+// Small text helpers shared by the commands: UTC timestamps, file names. (JSON documents are
+// built with nlohmann-json.)
 #pragma once
 
 #include <ctime>
 #include <string>
 
 namespace healgrid {
-
-// `s` as a JSON string literal, quotes included (", \, and control characters escaped).
-std::string json_quote(const std::string& s);
 
 // ISO 8601 UTC, seconds precision: 2026-11-24T01:02:03Z.
 std::string utc_timestamp(std::time_t t);

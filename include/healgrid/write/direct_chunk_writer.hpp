@@ -1,0 +1,35 @@
+// Writes the output's compressed chunks through HDF5's public direct chunk write
+// (H5Dwrite_chunk), in place of HDF5's filter pipeline: each rank shuffles and deflates the
+// chunks of its own cells with libdeflate (write/chunk_encoder), in parallel, and rank 0 stores
+// them, chunk after chunk in file order, into the file the collective netCDF write defined and
+// closed. HDF5 1.10 does not support direct chunk writes on a file opened with the MPI-IO
+// driver (chunk allocation is collective there), hence the one writer; it receives one rank's
+// chunks of one variable at a time, so its memory holds at most that.
+//
+// Contract: collective over mpi.comm. The datasets exist (chunked 1-D, `chunk_elements` per
+// chunk, shuffle + deflate in their pipeline, nothing written yet) and the file is closed on
+// every rank. Each rank passes its contiguous block [first_element, first_element + elements)
+// of every column, a whole number of chunks. The stored chunks are what HDF5's own filters
+// decode; the file's bytes depend on the data and the level only, never on the rank count.
+// Throws std::runtime_error naming the file and dataset on every rank when rank 0 fails.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "healgrid/util/mpi_util.hpp"
+
+namespace healgrid {
+
+struct ChunkedColumn {
+  std::string dataset;  // path in the file, e.g. "h_mean"
+  const void* data = nullptr;
+  std::size_t element_size = 0;  // bytes
+};
+
+void write_chunks_directly(const MpiContext& mpi, const std::string& path,
+                           const std::vector<ChunkedColumn>& columns, std::size_t first_element,
+                           std::size_t elements, std::size_t chunk_elements, int level);
+
+}  // namespace healgrid

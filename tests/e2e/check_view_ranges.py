@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""`healgrid view` over real HTTP on loopback: byte ranges and large files.
+
+Starts the real `healgrid view` process on a free port of 127.0.0.1, serving an output file of
+640 MB (sparse, with markers at known offsets) and a small viewer directory, and checks with
+urllib: a Range request gets 206 with exactly the file's bytes there and the right
+Content-Range; a suffix range; a range past the end gets 416 with `bytes */SIZE`; HEAD gives the
+size without a body; ".." and unknown paths get 404; a whole download of the 640 MB file
+streams it (the bytes at the markers come through) while the server's peak resident memory
+stays far below the file's size; 16 overlapping downloads all complete (bounded threads queue,
+never drop, requests).
+"""
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Checks, healgrid_bin, temp_dir  # noqa: E402
+
+SIZE = 640 << 20
+MARKERS = {0: b"HDF5-start", 123_456_789: b"middle-marker", SIZE - 9: b"last-9byt"}
+RSS_LIMIT_KB = 200 << 10  # the file is 640 MB; a server that loads it whole exceeds this
+
+
+def make_files(tmp):
+    path = os.path.join(tmp, "big.nc")
+    with open(path, "wb") as f:
+        f.truncate(SIZE)  # sparse: no disk space, reads give zeros
+        for offset, data in MARKERS.items():
+            f.seek(offset)
+            f.write(data)
+    viewer = os.path.join(tmp, "viewer")
+    os.makedirs(viewer)
+    with open(os.path.join(viewer, "index.html"), "w", encoding="utf-8") as f:
+        f.write("<!doctype html><title>viewer</title>\n")
+    return path, viewer
+
+
+def expected(offset, length):
+    """The file's bytes at [offset, offset + length), from the markers (zeros elsewhere)."""
+    out = bytearray(length)
+    for at, data in MARKERS.items():
+        for i, b in enumerate(data):
+            if offset <= at + i < offset + length:
+                out[at + i - offset] = b
+    return bytes(out)
+
+
+def request(url, method="GET", headers=None):
+    """(status, headers, body) of one request; HTTP errors are answers too."""
+    req = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def peak_rss_kb(pid):
+    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return -1
+
+
+def check_ranges(checks, base):
+    status, headers, body = request(base, headers={"Range": "bytes=123456780-123456809"})
+    checks.check(status == 206, f"range request: status {status}, expected 206")
+    checks.check(body == expected(123_456_780, 30), f"range request: wrong bytes {body!r}")
+    checks.check(headers.get("Content-Range") == f"bytes 123456780-123456809/{SIZE}",
+                 f"range request: Content-Range {headers.get('Content-Range')!r}")
+    status, headers, body = request(base, headers={"Range": "bytes=-9"})
+    checks.check(status == 206 and body == b"last-9byt",
+                 f"suffix range: status {status}, bytes {body!r}")
+    status, headers, body = request(base, headers={"Range": f"bytes={SIZE}-{SIZE + 10}"})
+    checks.check(status == 416, f"range past the end: status {status}, expected 416")
+    checks.check(headers.get("Content-Range") == f"bytes */{SIZE}",
+                 f"range past the end: Content-Range {headers.get('Content-Range')!r}")
+    status, headers, body = request(base, method="HEAD")
+    checks.check(status == 200 and body == b"" and headers.get("Content-Length") == str(SIZE),
+                 f"HEAD: status {status}, Content-Length {headers.get('Content-Length')}, "
+                 f"{len(body)} body bytes")
+
+
+def check_refusals(checks, root):
+    for path in ("/data/../big.nc", "/../big.nc", "/nothing-here.js"):
+        status, _, _ = request(root + path)
+        checks.check(status == 404, f"GET {path}: status {status}, expected 404")
+    status, headers, body = request(root + "/?file=data/big.nc")
+    checks.check(status == 200 and b"<title>viewer" in body, f"GET /: status {status}")
+    checks.check(headers.get("Content-Type", "").startswith("text/html"),
+                 f"GET /: Content-Type {headers.get('Content-Type')!r}, expected text/html")
+    status, headers, _ = request(root + "/data/big.nc", method="HEAD")
+    checks.check(headers.get("Content-Type") == "application/x-netcdf",
+                 f"HEAD of the output: Content-Type {headers.get('Content-Type')!r}")
+
+
+def check_download(checks, base, pid):
+    """The whole file, read in pieces; markers checked; the server's peak RSS stays small."""
+    got, seen = 0, {}
+    with urllib.request.urlopen(base, timeout=120) as resp:
+        while True:
+            piece = resp.read(4 << 20)
+            if not piece:
+                break
+            for at, data in MARKERS.items():
+                if got <= at < got + len(piece):
+                    seen[at] = piece[at - got:at - got + len(data)]
+            got += len(piece)
+    checks.check(got == SIZE, f"download: {got} bytes, expected {SIZE}")
+    for at, data in MARKERS.items():
+        if at + len(data) <= SIZE and at in seen and len(seen[at]) == len(data):
+            checks.check(seen[at] == data, f"download: bytes at {at} are {seen[at]!r}")
+    rss = peak_rss_kb(pid)
+    print(f"server peak RSS after a {SIZE >> 20} MB download: {rss >> 10} MB")
+    checks.check(0 < rss < RSS_LIMIT_KB,
+                 f"server peak RSS {rss} kB: the file was loaded, not streamed")
+
+
+def check_concurrency(checks, base):
+    results = []
+
+    def fetch(i):
+        start = i * 1_000_003
+        status, _, body = request(base, headers={"Range": f"bytes={start}-{start + 99_999}"})
+        results.append(status == 206 and body == expected(start, 100_000))
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    checks.check(len(results) == 16 and all(results),
+                 f"16 concurrent range requests: {sum(results)} of 16 right")
+
+
+def main():
+    checks = Checks("view ranges")
+    with temp_dir() as tmp:
+        path, viewer = make_files(tmp)
+        proc = subprocess.Popen([healgrid_bin(), "view", path, "--port", "0", "--viewer-dir",
+                                 viewer], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        try:
+            line = proc.stdout.readline() + proc.stdout.readline()
+            match = re.search(r"http://(127\.0\.0\.1):(\d+)/", line)
+            if not checks.check(match, f"no 127.0.0.1 URL in the output: {line!r}"):
+                checks.finish()
+            root = f"http://127.0.0.1:{match.group(2)}"
+            base = root + "/data/big.nc"
+            check_ranges(checks, base)
+            check_refusals(checks, root)
+            check_concurrency(checks, base)
+            check_download(checks, base, proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "healgrid/read/h5_handle.hpp"
+#include "healgrid/io/h5_handle.hpp"
 #include "scratch_h5_file.hpp"
 
 namespace healgrid {

@@ -40,6 +40,11 @@ struct Log {
     std::printf(fmt, a...);
     std::fflush(stdout);
   }
+  void warning(const std::string& message) const {
+    if (mpi.rank != 0) return;
+    std::fprintf(stderr, "healgrid run: warning: %s\n", message.c_str());
+    std::fflush(stderr);
+  }
   void errors(const std::vector<std::string>& messages) const {
     if (mpi.rank != 0) return;
     for (const auto& m : messages) std::fprintf(stderr, "healgrid run: error: %s\n", m.c_str());
@@ -99,6 +104,13 @@ std::string statistic_units(const StatisticSpec& s, const std::string& source_un
   if (s.function == StatFunction::count) return "1";
   if (s.function == StatFunction::variance && !source_units.empty()) return source_units + "^2";
   return source_units;
+}
+
+// [products] The paths of the resolved granules, packed as (path, bytes) pairs.
+std::vector<std::string> packed_paths(const std::vector<std::string>& packed) {
+  std::vector<std::string> paths;
+  for (std::size_t i = 0; i < packed.size(); i += 2) paths.push_back(packed[i]);
+  return paths;
 }
 
 struct Totals {
@@ -165,7 +177,7 @@ int run_command(const std::vector<std::string>& args) {
       try {
         // [catalog] --catalog or a query instead of --input
         granules = opt.inputs.empty() ? resolve_run_granules(opt, grid, catalog_selection)
-                                      : resolve_inputs(opt.inputs);
+                                      : resolve_inputs(opt.inputs, config.input_suffixes);
         if (granules.empty()) error = "no granule files found in the inputs";
       } catch (const InputError& e) {
         error = e.what();
@@ -180,6 +192,13 @@ int run_command(const std::vector<std::string>& args) {
   if (!error.empty()) {
     log.errors({error});
     return 1;
+  }
+  // [products] Fail fast: the config against the first granules, before any rank reads them.
+  if (mpi.rank == 0) error = check_config_against_granules(config, packed_paths(packed));
+  bcast_string(mpi, error);
+  if (!error.empty()) {
+    log.errors({error + " (the config does not fit the granules: fix the config)"});
+    return 2;
   }
   bcast_strings(mpi, packed);
   bcast_selection(mpi, catalog_selection);  // [catalog]
@@ -241,6 +260,18 @@ int run_command(const std::vector<std::string>& args) {
   for (const auto& [g, why] : index.failures) failures += std::to_string(g) + '\t' + why + '\n';
   for (const auto g : index.beamless) failures += std::to_string(g) + "\t\n";
   const auto all_failures = gather_strings(mpi, failures);
+  // [products] A configured group in no granule: a warning; no group anywhere: a config error.
+  std::vector<long long> found = index.group_beams;
+  found.push_back(static_cast<long long>(index.failures.size()));
+  MPI_Allreduce(MPI_IN_PLACE, found.data(), static_cast<int>(found.size()), MPI_LONG_LONG, MPI_SUM,
+                mpi.comm);
+  const auto coverage =
+      check_group_coverage(config, found, static_cast<long long>(granules.size()) - found.back());
+  for (const auto& w : coverage.warnings) log.warning(w);
+  if (!coverage.error.empty()) {
+    log.errors({coverage.error});
+    return 2;
+  }
   long long rows_scanned = index.rows_scanned, rows_total = 0;
   MPI_Reduce(&rows_scanned, &rows_total, 1, MPI_LONG_LONG, MPI_SUM, 0, mpi.comm);
   const double t_index = MPI_Wtime() - t0;

@@ -60,10 +60,10 @@ def without_fill(dset, data):
     return np.ones(data.shape, bool) if fill is None else data != fill
 
 
-def run_case(checks, label, cfg_path, inputs, nprocs, tmp, points):
+def run_case(checks, label, cfg_path, inputs, nprocs, tmp, points, extra=()):
     """Runs healgrid; compares with grid_points(points) = (lat, lon, {variable: values})."""
-    out = os.path.join(tmp, label.replace(" ", "_") + ".nc")
-    args = ["--config", cfg_path, "--output", out]
+    out = os.path.join(tmp, label.replace(" ", "_").replace(",", "") + ".nc")
+    args = ["--config", cfg_path, "--output", out] + list(extra)
     for path in inputs:
         args += ["--input", path]
     if not common.run_healgrid_ok(args, nprocs, checks, label):
@@ -102,7 +102,10 @@ def make_cf_packed(path, rng, n=6000):
     q = rng.integers(0, 6, n).astype(np.uint8)         # 4, 5 beyond valid_max
     g = rng.normal(0.0, 1.0, n).astype(np.float32)
     g[::29] = -9999.0                                  # the config's sentinel
+    hours = rng.uniform(0.0, 48.0, n)                  # CF time: hours since 2020-01-01
     with h5py.File(path, "w") as h5:
+        d = h5.create_dataset("time", data=hours)
+        d.attrs["units"] = np.bytes_("hours since 2020-01-01 00:00:00")
         d = h5.create_dataset("lat", data=lat_raw, chunks=(1000,), compression="gzip")
         d.attrs.create("scale_factor", 1e-6, dtype="f8")
         d.attrs.create("_FillValue", -2147483647.0, dtype="f8")
@@ -124,7 +127,7 @@ def make_cf_packed(path, rng, n=6000):
 
 
 CF_CONFIG = """product: CF-packed test
-coordinates: {latitude: /lat, longitude: /lon}
+coordinates: {latitude: /lat, longitude: /lon, time: /time}
 variables:
   h: /h
   t: /t
@@ -143,12 +146,15 @@ statistics:
 """
 
 
-def cf_packed_points(path):
-    """From the CF meaning: fills, missing values, valid ranges, then raw * scale + offset."""
+def cf_packed_points(path, hours=(-np.inf, np.inf)):
+    """From the CF meaning: fills, missing values, valid ranges, then raw * scale + offset;
+    `hours` is a time window in hours since 2020-01-01 (the time dataset's units)."""
     with h5py.File(path, "r") as h5:
         lat_raw, lon = h5["lat"][()], h5["lon"][()]
         h_raw, t, q, g = h5["h"][()], h5["t"][()], h5["q"][()], h5["g"][()]
+        time = h5["time"][()]
     ok = (lat_raw != -2147483647) & (h_raw != -32768) & (h_raw >= -30000) & (h_raw <= 30000)
+    ok &= (time >= hours[0]) & (time < hours[1])
     ok &= (t != F32_MAX) & (t != np.float32(-999.0)) & (q <= 3) & (q <= 1) & (g != -9999.0)
     lat = lat_raw.astype(np.float64) * 1e-6
     h = h_raw.astype(np.float64) * 0.05 + 1000.0
@@ -296,9 +302,21 @@ def atl08_points(paths):
     return concat(parts)
 
 
-def atl07_points(paths):
+GPS_EPOCH_UNIX = 315964800      # 1980-01-06T00:00:00Z
+GPS_MINUS_UTC_2019 = 18         # leap seconds between GPS and UTC since 2017-01-01
+
+
+def atl07_utc(h5, beam):
+    """POSIX UTC seconds of each segment: atlas_sdp_gps_epoch + delta_time are GPS seconds."""
+    epoch = float(np.asarray(h5["ancillary_data/atlas_sdp_gps_epoch"][()]).ravel()[0])
+    gps = epoch + h5[f"{beam}/sea_ice_segments/delta_time"][()]
+    return gps + GPS_EPOCH_UNIX - GPS_MINUS_UTC_2019
+
+
+def atl07_points(paths, window=(-np.inf, np.inf)):
     """Sea-ice segments with a fit quality of 1..3 (-1, the flag's fill, is no fit) and a
-    height that is not the height's _FillValue."""
+    height that is not the height's _FillValue; with a window, only segments whose UTC time
+    lies in [start, end)."""
     parts = []
     for path in paths:
         with h5py.File(path, "r") as h5:
@@ -310,6 +328,8 @@ def atl07_points(paths):
                     s["heights/height_segment_fit_quality_flag"]
                 h, flag = h_d[()], f_d[()]
                 ok = without_fill(h_d, h) & without_fill(f_d, flag) & (flag <= 3)
+                utc = atl07_utc(h5, beam)
+                ok &= (utc >= window[0]) & (utc < window[1])
                 parts.append((s["latitude"][()][ok], s["longitude"][()][ok],
                               {"h": h[ok].astype(np.float64)}))
     return concat(parts)
@@ -330,6 +350,24 @@ def atl03_points(paths, column):
                 parts.append((s["lat_ph"][()][ok], s["lon_ph"][()][ok],
                               {"h_ph": s["h_ph"][()][ok].astype(np.float64)}))
     return concat(parts)
+
+
+def check_atl07_window(checks, files, nprocs, tmp):
+    """A config time window that starts inside the first granule and ends inside the last."""
+    with h5py.File(files[0], "r") as h5:
+        first = atl07_utc(h5, "gt1l")
+    with h5py.File(files[-1], "r") as h5:
+        last = atl07_utc(h5, "gt1l")
+    start = np.floor(np.median(first))
+    end = np.floor(np.median(last))
+    text = lambda t: np.datetime_as_string(np.datetime64(int(t), "s")) + "Z"  # noqa: E731
+    cfg = variant(config_file("atl07.yaml"), tmp, "atl07_window.yaml", "\nvariables:",
+                  f"\ntime: {{start: {text(start)}, end: {text(end)}}}\n\nvariables:")
+    points = atl07_points(files, (start, end))
+    everything = atl07_points(files)
+    checks.check(0 < points[0].size < everything[0].size,
+                 f"ATL07 window keeps {points[0].size} of {everything[0].size} segments")
+    run_case(checks, "real ATL07 time window", cfg, files, nprocs, tmp, points)
 
 
 # ----------------------------------------------------------------------------- bad configs
@@ -367,6 +405,17 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
         ("malformed column selector", "gedi",
          variant(config_file("gedi_l2a.yaml"), tmp, "bad9.yaml", "rh[:, 98]", "rh[98]"),
          ["variables.rh98: malformed column selector '[98]'"]),
+        ("time window without an epoch", "gedi",
+         variant(config_file("gedi_l2a.yaml"), tmp, "bad10.yaml", "\nvariables:",
+                 "\ntime: {start: 2019-01-01}\nvariables:"),
+         ["coordinates.time: dataset /BEAM0000/delta_time: no epoch for the time"]),
+        ("time window without a time coordinate", "flat",
+         write_yaml(tmp, "bad11.yaml", flat_cfg.replace(", time: /time", "")
+                    + "time: {end: 2020-01-02}\n"),
+         ["coordinates.time: required by the time window"]),
+        ("time window end before start", "flat",
+         write_yaml(tmp, "bad12.yaml", flat_cfg + "time: {start: 2020-01-02, end: 2020-01-01}\n"),
+         ["time: the start 2020-01-02 is not before the end 2020-01-01"]),
     ]
     inputs = {"flat": [flat], "gedi": [gedi], "atl06": atl06}
     out = os.path.join(tmp, "bad.nc")
@@ -399,6 +448,9 @@ def main():
         make_cf_packed(flat, rng)
         run_case(checks, "CF packed flat file", write_yaml(tmp, "cf.yaml", CF_CONFIG), [flat],
                  nprocs, tmp, cf_packed_points(flat))
+        run_case(checks, "CF packed flat file, start and end options", write_yaml(tmp, "cf.yaml",
+                 CF_CONFIG), [flat], nprocs, tmp, cf_packed_points(flat, (12.0, 30.5)),
+                 extra=["--start", "2020-01-01T12:00:00Z", "--end", "2020-01-02T06:30:00Z"])
         swath = os.path.join(tmp, "swath.nc")
         make_swath(swath, rng)
         run_case(checks, "2-D swath", write_yaml(tmp, "swath.yaml", SWATH_CONFIG), [swath],
@@ -421,6 +473,7 @@ def main():
         if atl07:
             run_case(checks, "real ATL07", config_file("atl07.yaml"), atl07, nprocs, tmp,
                      atl07_points(atl07))
+            check_atl07_window(checks, atl07, nprocs, tmp)
         for name, column in (("ATL03_gt1l.h5", 2), ("atl03_clip.h5", 0)):
             files = real_files(name)
             if files:

@@ -26,6 +26,7 @@ target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgCo
 
 # libdeflate: a faster decoder for the zlib streams inside HDF5 chunks (read/deflate_filter).
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+pkg_check_modules(MUPARSER REQUIRED IMPORTED_TARGET muparser)
 
 # Catalog stage: HTTP (libcurl4-openssl-dev), JSON (nlohmann-json3-dev), digests (libssl-dev).
 find_package(CURL REQUIRED)

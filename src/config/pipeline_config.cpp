@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/config/expression.hpp"
 #include "healgrid/config/utc_time.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 
@@ -134,7 +135,13 @@ VariableSpec parse_variable(const Context& ctx, const YAML::Node& key, const YAM
     v.dataset = ctx.str(where, value);
     return v;
   }
-  ctx.check_keys(where, value, {"dataset", "sentinel"});
+  ctx.check_keys(where, value, {"dataset", "sentinel", "expression"});
+  if (value["expression"]) {
+    if (value["dataset"] || value["sentinel"])
+      ctx.fail(where, value, "give either dataset (with sentinel) or expression");
+    v.expression = ctx.str(where + ".expression", value["expression"]);
+    return v;
+  }
   if (!value["dataset"]) ctx.fail(where + ".dataset", value, "missing");
   v.dataset = ctx.str(where + ".dataset", value["dataset"]);
   const auto& s = value["sentinel"];
@@ -201,9 +208,29 @@ void validate_datasets(const Context& ctx, const PipelineConfig& cfg) {
   std::vector<std::pair<std::string, std::string>> refs = {
       {"coordinates.latitude", cfg.latitude}, {"coordinates.longitude", cfg.longitude}};
   if (!cfg.time.empty()) refs.emplace_back("coordinates.time", cfg.time);
-  for (const auto& v : cfg.variables) refs.emplace_back("variables." + v.name, v.dataset);
+  std::vector<std::string> dataset_variables;
+  for (const auto& v : cfg.variables)
+    if (v.expression.empty()) {
+      refs.emplace_back("variables." + v.name, v.dataset);
+      dataset_variables.push_back(v.name);
+    }
   for (std::size_t i = 0; i < cfg.filters.size(); ++i)
-    refs.emplace_back("filters[" + std::to_string(i) + "].dataset", cfg.filters[i].dataset);
+    if (cfg.filters[i].expression.empty())
+      refs.emplace_back("filters[" + std::to_string(i) + "].dataset", cfg.filters[i].dataset);
+  // Expressions use dataset variables only (one level: no expression of expressions).
+  auto check_expression = [&](const std::string& key, const std::string& text) {
+    try {
+      Expression(text, dataset_variables);
+    } catch (const ExpressionError& e) {
+      ctx.fail(key, std::string(e.what()) + " (names: the variables read from datasets)");
+    }
+  };
+  for (const auto& v : cfg.variables)
+    if (!v.expression.empty())
+      check_expression("variables." + v.name + ".expression", v.expression);
+  for (std::size_t i = 0; i < cfg.filters.size(); ++i)
+    if (!cfg.filters[i].expression.empty())
+      check_expression("filters[" + std::to_string(i) + "].expression", cfg.filters[i].expression);
   const bool flat = cfg.groups.size() == 1 && cfg.groups[0].empty();
   for (const auto& [key, text] : refs) {
     try {
@@ -335,7 +362,15 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
     if (!fl.IsSequence()) ctx.fail("filters", fl, "expected a list");
     for (std::size_t i = 0; i < fl.size(); ++i) {
       const auto key = "filters[" + std::to_string(i) + "]";
-      ctx.check_keys(key, fl[i], {"dataset", "op", "value"});
+      ctx.check_keys(key, fl[i], {"dataset", "op", "value", "expression"});
+      if (fl[i]["expression"]) {
+        if (fl[i]["dataset"] || fl[i]["op"] || fl[i]["value"])
+          ctx.fail(key, fl[i], "give either dataset, op and value, or expression");
+        FilterSpec f;
+        f.expression = ctx.str(key + ".expression", fl[i]["expression"]);
+        cfg.filters.push_back(f);
+        continue;
+      }
       if (!fl[i]["dataset"]) ctx.fail(key + ".dataset", fl[i], "missing");
       if (!fl[i]["value"]) ctx.fail(key + ".value", fl[i], "missing");
       FilterSpec f;

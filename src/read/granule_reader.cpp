@@ -1,5 +1,6 @@
 #include "healgrid/read/granule_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -57,6 +58,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
   is_sigma_.assign(config.variables.size(), false);
   for (const auto& s : config.statistics)
     if (!s.sigma.empty()) is_sigma_[config.variable_index(s.sigma)] = true;
+  prepare_expressions(config);
 
   const bool direct = direct_chunks_enabled();
   for (const auto& group : config.groups) {
@@ -94,9 +96,12 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     }
     for (std::size_t f = 0; f < config.filters.size(); ++f)
       beam.filters.push_back(
-          open("filters[" + std::to_string(f) + "].dataset", config.filters[f].dataset, {}));
+          config.filters[f].expression.empty()
+              ? open("filters[" + std::to_string(f) + "].dataset", config.filters[f].dataset, {})
+              : nullptr);
     for (const auto& v : config.variables)
-      beam.variables.push_back(open("variables." + v.name, v.dataset, v.sentinels));
+      beam.variables.push_back(
+          v.expression.empty() ? open("variables." + v.name, v.dataset, v.sentinels) : nullptr);
     beams_.push_back({group, points.points()});
     columns_.push_back(std::move(beam));
   }
@@ -122,21 +127,85 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
     }
   }
   for (std::size_t f = 0; f < b.filters.size(); ++f) {
+    if (!b.filters[f]) continue;  // an expression: below
     b.filters[f]->read(row0, n, buffer, out.valid.data());
     const auto& spec = filters_[f];
     for (std::size_t i = 0; i < n; ++i)
       if (!filter_passes(spec.op, buffer[i], spec.value)) out.valid[i] = 0;
   }
+  if (!filter_exprs_.empty()) apply_filter_expressions(b, row0, n, out);
   out.values.resize(with_variables ? b.variables.size() : 0);
   if (with_variables) check_variables(b, row0, n, out);
+}
+
+void GranuleReader::prepare_expressions(const PipelineConfig& config) {
+  std::vector<std::string> dataset_variables;
+  for (const auto& v : config.variables) {
+    variable_names_.push_back(v.name);
+    if (v.expression.empty()) dataset_variables.push_back(v.name);
+  }
+  for (const auto& v : config.variables)
+    variable_exprs_.push_back(v.expression.empty()
+                                  ? nullptr
+                                  : std::make_unique<Expression>(v.expression, dataset_variables));
+  bool any = false;
+  std::vector<bool> used(config.variables.size(), false);
+  for (const auto& f : config.filters) {
+    filter_exprs_.push_back(f.expression.empty()
+                                ? nullptr
+                                : std::make_unique<Expression>(f.expression, dataset_variables));
+    if (!filter_exprs_.back()) continue;
+    any = true;
+    for (const auto& name : filter_exprs_.back()->inputs())
+      used[static_cast<std::size_t>(config.variable_index(name))] = true;
+  }
+  if (!any) filter_exprs_.clear();
+  for (std::size_t v = 0; v < used.size(); ++v)
+    if (used[v]) filter_expression_variables_.push_back(static_cast<int>(v));
+  filter_inputs_.resize(config.variables.size());
+}
+
+std::vector<const double*> GranuleReader::expression_inputs(
+    const Expression& e, const std::vector<std::vector<double>>& values) const {
+  std::vector<const double*> inputs;
+  for (const auto& name : e.inputs()) {
+    const auto v =
+        std::find(variable_names_.begin(), variable_names_.end(), name) - variable_names_.begin();
+    inputs.push_back(values.at(static_cast<std::size_t>(v)).data());
+  }
+  return inputs;
+}
+
+// The index pass evaluates filter expressions on the variables they use (read here, with their
+// validity: a point whose input has no data is dropped).
+void GranuleReader::apply_filter_expressions(const Beam& b, std::uint64_t row0, std::uint64_t n,
+                                             BeamChunk& out) const {
+  for (const int v : filter_expression_variables_)
+    b.variables[static_cast<std::size_t>(v)]->read(row0, n, filter_inputs_[v], out.valid.data());
+  auto& result = filter_values_;
+  result.resize(n);
+  for (const auto& e : filter_exprs_) {
+    if (!e) continue;
+    e->evaluate(expression_inputs(*e, filter_inputs_), n, result.data());
+    for (std::size_t i = 0; i < n; ++i)
+      if (!(result[i] != 0) || std::isnan(result[i])) out.valid[i] = 0;
+  }
 }
 
 void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n,
                                     BeamChunk& out) const {
   out.values.resize(b.variables.size());
+  for (std::size_t v = 0; v < b.variables.size(); ++v)
+    if (b.variables[v]) b.variables[v]->read(row0, n, out.values[v], out.valid.data());
   for (std::size_t v = 0; v < b.variables.size(); ++v) {
     auto& values = out.values[v];
-    b.variables[v]->read(row0, n, values, out.valid.data());
+    if (variable_exprs_[v]) {  // derived: bulk over the chunk; a non-finite result is no data
+      values.resize(n);
+      variable_exprs_[v]->evaluate(expression_inputs(*variable_exprs_[v], out.values), n,
+                                   values.data());
+      for (std::size_t i = 0; i < n; ++i)
+        if (!std::isfinite(values[i])) out.valid[i] = 0;
+    }
     if (is_sigma_[v])
       for (std::size_t i = 0; i < n; ++i)
         if (!(values[i] > 0)) out.valid[i] = 0;
@@ -160,7 +229,8 @@ int GranuleReader::beam_index(const std::string& group) const {
 
 std::string GranuleReader::variable_attribute(int var, const std::string& name) const {
   if (columns_.empty() || var < 0) return "";
-  return read_string_attribute(columns_.front().variables.at(var)->dataset(), name.c_str());
+  const auto& column = columns_.front().variables.at(static_cast<std::size_t>(var));
+  return column ? read_string_attribute(column->dataset(), name.c_str()) : "";
 }
 
 std::string check_config_against_granules(const PipelineConfig& config,

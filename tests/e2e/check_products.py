@@ -119,6 +119,7 @@ def make_cf_packed(path, rng, n=6000):
         d = h5.create_dataset("t", data=t)
         d.attrs.create("_FillValue", 3.4028235e38, dtype="f8")
         d.attrs.create("missing_value", -999.0, dtype="f4")
+        h5.create_dataset("flags", data=rng.integers(0, 16, n).astype(np.uint16))
         d = h5.create_dataset("q", data=q)
         d.attrs.create("valid_max", 3, dtype="u1")
         h5.create_dataset("g", data=g)
@@ -160,6 +161,47 @@ def cf_packed_points(path, hours=(-np.inf, np.inf)):
     h = h_raw.astype(np.float64) * 0.05 + 1000.0
     return lat[ok], lon[ok], {"h": h[ok], "t": t[ok].astype(np.float64),
                               "g": g[ok].astype(np.float64)}
+
+
+EXPRESSION_CONFIG = """product: expression test
+coordinates: {latitude: /lat, longitude: /lon, time: /time}
+variables:
+  h: /h
+  t: /t
+  q: /q
+  flags: /flags
+  h_rel: {expression: "h - 0.5 * t"}
+filters:
+  - {expression: "q in {0, 1} and not bit(flags, 2)"}
+  - {expression: "abs(h - 1000) < 400 or t > 255"}
+  - {dataset: /g, op: ">", value: -1}
+grid: {parent_order: 5, child_order: 9}
+statistics:
+  - {name: count, function: count, variable: h_rel}
+  - {name: h_rel_mean, function: mean, variable: h_rel}
+  - {name: h_rel_max, function: max, variable: h_rel}
+  - {name: h_rel_q50, function: quantile, variable: h_rel, q: 0.5}
+  - {name: flags_mean, function: mean, variable: flags}
+"""
+
+
+def expression_points(path):
+    """The expression config from its meaning: q is 0 or 1, bit 2 of flags clear, h within
+    400 of 1000 or t above 255, g above -1 (the -9999 fill is no sentinel here: it fails the
+    filter); h_rel = h - t / 2 on the decoded values."""
+    with h5py.File(path, "r") as h5:
+        lat_raw, lon = h5["lat"][()], h5["lon"][()]
+        h_raw, t, q, g = h5["h"][()], h5["t"][()], h5["q"][()], h5["g"][()]
+        flags = h5["flags"][()]
+    h = h_raw.astype(np.float64) * 0.05 + 1000.0
+    t64 = t.astype(np.float64)
+    ok = (lat_raw != -2147483647) & (h_raw != -32768) & (h_raw >= -30000) & (h_raw <= 30000)
+    ok &= (t != F32_MAX) & (t != np.float32(-999.0)) & (q <= 3)
+    ok &= np.isin(q, [0, 1]) & ((flags >> 2) & 1 == 0)
+    ok &= (np.abs(h - 1000.0) < 400.0) | (t64 > 255.0)
+    ok &= g.astype(np.float64) > -1.0
+    lat = lat_raw.astype(np.float64) * 1e-6
+    return lat[ok], lon[ok], {"h_rel": (h - 0.5 * t64)[ok], "flags": flags[ok].astype(np.float64)}
 
 
 # ----------------------------------------------------------------------------- swath, flat
@@ -413,6 +455,9 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
          write_yaml(tmp, "bad11.yaml", flat_cfg.replace(", time: /time", "")
                     + "time: {end: 2020-01-02}\n"),
          ["coordinates.time: required by the time window"]),
+        ("expression with an unknown name", "flat",
+         write_yaml(tmp, "bad13.yaml", EXPRESSION_CONFIG.replace("h - 0.5 * t", "h - geoid")),
+         ["variables.h_rel.expression: 'h - geoid'", "geoid"]),
         ("time window end before start", "flat",
          write_yaml(tmp, "bad12.yaml", flat_cfg + "time: {start: 2020-01-02, end: 2020-01-01}\n"),
          ["time: the start 2020-01-02 is not before the end 2020-01-01"]),
@@ -451,6 +496,8 @@ def main():
         run_case(checks, "CF packed flat file, start and end options", write_yaml(tmp, "cf.yaml",
                  CF_CONFIG), [flat], nprocs, tmp, cf_packed_points(flat, (12.0, 30.5)),
                  extra=["--start", "2020-01-01T12:00:00Z", "--end", "2020-01-02T06:30:00Z"])
+        run_case(checks, "expressions on the CF file", write_yaml(tmp, "expr.yaml",
+                 EXPRESSION_CONFIG), [flat], nprocs, tmp, expression_points(flat))
         swath = os.path.join(tmp, "swath.nc")
         make_swath(swath, rng)
         run_case(checks, "2-D swath", write_yaml(tmp, "swath.yaml", SWATH_CONFIG), [swath],

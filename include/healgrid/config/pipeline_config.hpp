@@ -40,6 +40,9 @@ struct VariableSpec {
   // Stored values that mean "no data" besides the dataset's own CF attributes (e.g. GEDI's
   // -9999), compared like _FillValue: in the dataset's type, before scale_factor/add_offset.
   std::vector<double> sentinels = {};
+  // A derived variable instead of a dataset: an expression (config/expression.hpp) over the
+  // dataset variables, e.g. "h_canopy_abs - h_te_best_fit"; dataset is then empty.
+  std::string expression = {};
 };
 
 // Keep a point only if `dataset <op> value` holds, on the decoded value (scale_factor/add_offset
@@ -48,6 +51,9 @@ struct FilterSpec {
   std::string dataset;
   FilterOp op = FilterOp::eq;
   double value = 0;
+  // Or an expression over the dataset variables (dataset empty): the point is kept where it is
+  // non-zero, e.g. "quality == 0 and conf in {3, 4}"; its variables are read by the index pass.
+  std::string expression = {};
 };
 
 struct StatisticSpec {

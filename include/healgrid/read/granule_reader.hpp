@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/config/expression.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/read/dataset_column.hpp"
 #include "healgrid/read/granule_error.hpp"
@@ -65,9 +66,15 @@ class GranuleReader {
  private:
   struct Beam {
     std::unique_ptr<DatasetColumn> lat, lon, time;  // time: when the config names one
+    // Per config filter / variable; null for an expression.
     std::vector<std::unique_ptr<DatasetColumn>> filters, variables;
   };
   void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
+  void prepare_expressions(const PipelineConfig& config);
+  void apply_filter_expressions(const Beam& b, std::uint64_t row0, std::uint64_t n,
+                                BeamChunk& out) const;
+  std::vector<const double*> expression_inputs(
+      const Expression& e, const std::vector<std::vector<double>>& values) const;
 
   std::string path_;
   std::vector<FilterSpec> filters_;
@@ -76,7 +83,12 @@ class GranuleReader {
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;
-  std::vector<bool> is_sigma_;                 // per variable
+  std::vector<bool> is_sigma_;  // per variable
+  std::vector<std::string> variable_names_;
+  // Per variable / filter: its expression, or null for a dataset.
+  mutable std::vector<std::unique_ptr<Expression>> variable_exprs_, filter_exprs_;
+  std::vector<int> filter_expression_variables_;  // dataset variables the filters' expressions use
+  mutable std::vector<std::vector<double>> filter_inputs_;  // their values in the index pass
   mutable std::vector<double> filter_values_;  // reused between reads: no allocation per call
 };
 

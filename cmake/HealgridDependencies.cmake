@@ -27,6 +27,7 @@ target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgCo
 # libdeflate: the zlib streams inside HDF5 chunks, decoded on input (read/chunk_reader) and
 # encoded for the output (write/chunk_encoder).
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+pkg_check_modules(MUPARSER REQUIRED IMPORTED_TARGET muparser)
 
 # Catalog stage: HTTP (libcurl4-openssl-dev), JSON (nlohmann-json3-dev), digests (libssl-dev).
 find_package(CURL REQUIRED)

@@ -13,6 +13,7 @@ packages=(
   libhealpix-cxx-dev
   libboost-program-options-dev
   libyaml-cpp-dev
+  libmuparser-dev  # config expressions (derived variables, expression filters), bulk-evaluated
   libgtest-dev
   # catalog stage: HTTP client, JSON, digests
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev

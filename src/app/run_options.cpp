@@ -81,8 +81,11 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
       error = "--on-bad-granule: expected fail or skip, got '" + policy + "'";
       return false;
     }
-    for (const char* key : {"cycle", "start", "end", "bbox", "polygon", "rgt", "region", "cycles"})
+    for (const char* key : {"cycle", "bbox", "polygon", "rgt", "region", "cycles"})
       out.query_given = out.query_given || vm.count(key) > 0;
+    // --start/--end: the points' time window, and the query's when no granules are given.
+    if (out.inputs.empty() && out.catalog_path.empty())
+      out.query_given = out.query_given || vm.count("start") > 0 || vm.count("end") > 0;
     out.query_given = out.query_given || !vm["collection"].defaulted();
     if ((!out.inputs.empty()) + (!out.catalog_path.empty()) + out.query_given > 1) {
       error = "give granules one way: --input, --catalog, or a query (--collection/--cycle/...)";
@@ -154,6 +157,13 @@ std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {
     else
       throw ConfigError("--latitude: expected authalic or geodetic, got '" + *opt.latitude + "'");
     applied << "grid.latitude=" << *opt.latitude << " ";
+  }
+  if (!opt.query.start.empty() || !opt.query.end.empty()) {  // the points' time window
+    const auto& w = config.time_window;
+    set_time_window(config.time_window, opt.query.start.empty() ? w.start : opt.query.start,
+                    opt.query.end.empty() ? w.end : opt.query.end, "--start/--end");
+    applied << "time.start=" << config.time_window.start << " time.end=" << config.time_window.end
+            << " ";
   }
   try {
     config.validate();

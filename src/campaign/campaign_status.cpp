@@ -29,8 +29,8 @@ std::string run_inputs_sha256(const std::vector<std::string>& run_args) {
   const std::string overrides = apply_overrides(opt, config);
   const HealpixGrid grid(config.grid.parent_order, config.grid.child_order, config.grid.latitude);
   CatalogSelection selection;
-  const auto granules =
-      opt.inputs.empty() ? resolve_run_granules(opt, grid, selection) : resolve_inputs(opt.inputs);
+  const auto granules = opt.inputs.empty() ? resolve_run_granules(opt, grid, selection)
+                                           : resolve_inputs(opt.inputs, config.input_suffixes);
   return inputs_sha256({text, overrides,
                         opt.on_bad_granule == BadGranulePolicy::skip ? "skip" : "fail",
                         selection.catalog_sha256, granules});

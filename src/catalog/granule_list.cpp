@@ -18,9 +18,9 @@
 namespace healgrid {
 namespace {
 
-bool has_granule_extension(const std::string& name) {
-  for (const char* ext : {".h5", ".hdf5", ".he5"}) {
-    const std::size_t n = std::strlen(ext);
+bool has_granule_extension(const std::string& name, const std::vector<std::string>& suffixes) {
+  for (const auto& ext : suffixes) {
+    const std::size_t n = ext.size();
     if (name.size() > n && name.compare(name.size() - n, n, ext) == 0) return true;
   }
   return false;
@@ -37,13 +37,14 @@ void add_file(const std::string& path, std::vector<Granule>& out) {
   out.push_back({path, base_name(path), static_cast<std::int64_t>(st.st_size)});
 }
 
-void add_directory(const std::string& dir, std::vector<Granule>& out) {
+void add_directory(const std::string& dir, const std::vector<std::string>& suffixes,
+                   std::vector<Granule>& out) {
   DIR* d = opendir(dir.c_str());
   if (!d) throw InputError(shown(dir) + ": cannot read input directory: " + std::strerror(errno));
   std::vector<std::string> names;
   while (const dirent* e = readdir(d)) {
     const std::string name = e->d_name;
-    if (name != "." && name != ".." && has_granule_extension(name)) names.push_back(name);
+    if (name != "." && name != ".." && has_granule_extension(name, suffixes)) names.push_back(name);
   }
   closedir(d);
   const std::string prefix = dir.back() == '/' ? dir : dir + "/";
@@ -142,7 +143,12 @@ std::vector<Granule> without_duplicates(std::vector<Granule> all) {
 
 }  // namespace
 
-std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs) {
+std::vector<std::string> default_granule_suffixes() {
+  return {".h5", ".hdf5", ".he5", ".nc", ".nc4"};
+}
+
+std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
+                                    const std::vector<std::string>& suffixes) {
   if (inputs.empty()) throw InputError("no input given (use --input FILE|DIR|PATTERN)");
   std::vector<Granule> all;
   for (const auto& input : inputs) {
@@ -165,7 +171,7 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs) {
     if (stat(input.c_str(), &st) != 0)
       throw InputError(shown(input) + ": cannot access input: " + std::strerror(errno));
     if (S_ISDIR(st.st_mode))
-      add_directory(input, all);
+      add_directory(input, suffixes, all);
     else
       add_file(input, all);
   }

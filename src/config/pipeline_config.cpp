@@ -2,12 +2,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/config/expression.hpp"
 #include "healgrid/config/statistic_names.hpp"
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/config/yaml_duplicate_keys.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/io/output_schema.hpp"
@@ -125,6 +129,56 @@ void parse_grid(const Context& ctx, const YAML::Node& g, GridSpec& grid) {
   }
 }
 
+// `name: PATH` or `name: {dataset: PATH, sentinel: X | [X, ...]}`.
+VariableSpec parse_variable(const Context& ctx, const YAML::Node& key, const YAML::Node& value) {
+  VariableSpec v;
+  v.name = ctx.str("variables (key)", key);
+  const auto where = "variables." + v.name;
+  if (!value.IsMap()) {
+    v.dataset = ctx.str(where, value);
+    return v;
+  }
+  ctx.check_keys(where, value, {"dataset", "sentinel", "expression"});
+  if (value["expression"]) {
+    if (value["dataset"] || value["sentinel"])
+      ctx.fail(where, value, "give either dataset (with sentinel) or expression");
+    v.expression = ctx.str(where + ".expression", value["expression"]);
+    return v;
+  }
+  if (!value["dataset"]) ctx.fail(where + ".dataset", value, "missing");
+  v.dataset = ctx.str(where + ".dataset", value["dataset"]);
+  const auto& s = value["sentinel"];
+  if (s && s.IsSequence()) {
+    for (std::size_t i = 0; i < s.size(); ++i)
+      v.sentinels.push_back(ctx.number(where + ".sentinel[" + std::to_string(i) + "]", s[i]));
+  } else if (s) {
+    v.sentinels.push_back(ctx.number(where + ".sentinel", s));
+  }
+  for (const double x : v.sentinels)
+    if (!std::isfinite(x)) ctx.fail(where + ".sentinel", s, "must be a finite number");
+  return v;
+}
+
+// `groups` is optional: without it the paths name one flat set of datasets (group "").
+void parse_groups(const Context& ctx, const YAML::Node& list, PipelineConfig& cfg) {
+  if (!list) {
+    cfg.groups = {""};
+    return;
+  }
+  if (!list.IsSequence() || list.size() == 0)
+    ctx.fail("groups", list,
+             "expected a list of groups (non-empty; leave `groups` out for a flat file)");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto key = "groups[" + std::to_string(i) + "]";
+    const auto name = ctx.str(key, list[i]);
+    if (name.empty() || name.find('/') != std::string::npos)
+      ctx.fail(key, list[i], "a group name must be non-empty and hold no '/'");
+    if (std::find(cfg.groups.begin(), cfg.groups.end(), name) != cfg.groups.end())
+      ctx.fail(key, list[i], "group '" + name + "' is listed twice (its points would count twice)");
+    cfg.groups.push_back(name);
+  }
+}
+
 void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig& cfg) {
   if (!list.IsSequence()) ctx.fail("statistics", list, "expected a list of statistics");
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -148,6 +202,56 @@ void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig
   }
 }
 
+bool uses_group(const std::string& path) { return path.find("{group}") != std::string::npos; }
+
+// Every dataset reference parses, and the groups and paths agree: with several groups the
+// coordinates must differ per group (else each group reads the same points again); without
+// groups no path may use "{group}".
+void validate_datasets(const Context& ctx, const PipelineConfig& cfg) {
+  std::vector<std::pair<std::string, std::string>> refs = {
+      {"coordinates.latitude", cfg.latitude}, {"coordinates.longitude", cfg.longitude}};
+  if (!cfg.time.empty()) refs.emplace_back("coordinates.time", cfg.time);
+  std::vector<std::string> dataset_variables;
+  for (const auto& v : cfg.variables)
+    if (v.expression.empty()) {
+      refs.emplace_back("variables." + v.name, v.dataset);
+      dataset_variables.push_back(v.name);
+    }
+  for (std::size_t i = 0; i < cfg.filters.size(); ++i)
+    if (cfg.filters[i].expression.empty())
+      refs.emplace_back("filters[" + std::to_string(i) + "].dataset", cfg.filters[i].dataset);
+  // Expressions use dataset variables only (one level: no expression of expressions).
+  auto check_expression = [&](const std::string& key, const std::string& text) {
+    try {
+      Expression(text, dataset_variables);
+    } catch (const ExpressionError& e) {
+      ctx.fail(key, std::string(e.what()) + " (names: the variables read from datasets)");
+    }
+  };
+  for (const auto& v : cfg.variables)
+    if (!v.expression.empty())
+      check_expression("variables." + v.name + ".expression", v.expression);
+  for (std::size_t i = 0; i < cfg.filters.size(); ++i)
+    if (!cfg.filters[i].expression.empty())
+      check_expression("filters[" + std::to_string(i) + "].expression", cfg.filters[i].expression);
+  const bool flat = cfg.groups.size() == 1 && cfg.groups[0].empty();
+  for (const auto& [key, text] : refs) {
+    try {
+      parse_dataset_selector(text);
+    } catch (const std::invalid_argument& e) {
+      ctx.fail(key, e.what());
+    }
+    if (flat && uses_group(text))
+      ctx.fail(key, "'" + text + "' uses {group} but the config lists no groups");
+  }
+  if (cfg.groups.size() > 1)
+    for (std::size_t i = 0; i < 2; ++i)  // the coordinates
+      if (!uses_group(refs[i].second))
+        ctx.fail(refs[i].first, "must use {group} when several groups are listed (each of the " +
+                                    std::to_string(cfg.groups.size()) +
+                                    " groups would read the same points)");
+}
+
 }  // namespace
 
 int PipelineConfig::variable_index(const std::string& name) const {
@@ -161,6 +265,9 @@ void PipelineConfig::validate() const {
   if (groups.empty()) ctx.fail("groups", "at least one group is required");
   if (latitude.empty()) ctx.fail("coordinates.latitude", "missing");
   if (longitude.empty()) ctx.fail("coordinates.longitude", "missing");
+  validate_datasets(ctx, *this);
+  if (time_window.active() && time.empty())
+    ctx.fail("coordinates.time", "required by the time window (the dataset of each point's time)");
   if (grid.parent_order < 0 || grid.parent_order > kMaxOrder)
     ctx.fail("grid.parent_order", "must be in 0..29, got " + std::to_string(grid.parent_order));
   if (grid.child_order < grid.parent_order || grid.child_order > kMaxOrder)
@@ -209,18 +316,25 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   if (!root.IsMap()) ctx.fail("(top level)", root, "expected a mapping of keys");
   check_no_duplicate_keys(root, origin);
   ctx.check_keys("", root,
-                 {"product", "title", "groups", "coordinates", "variables", "filters", "grid",
-                  "output", "statistics"});
+                 {"product", "title", "groups", "input_suffixes", "coordinates", "time",
+                  "variables", "filters", "grid", "output", "statistics"});
 
   PipelineConfig cfg;
   cfg.source_text = yaml_text;
   if (root["product"]) cfg.product = ctx.str("product", root["product"]);
   if (root["title"]) cfg.output.title = ctx.str("title", root["title"]);
 
-  if (!root["groups"]) ctx.fail("groups", "missing (list of beam groups, e.g. [gt1l, gt1r])");
-  if (!root["groups"].IsSequence()) ctx.fail("groups", root["groups"], "expected a list");
-  for (std::size_t i = 0; i < root["groups"].size(); ++i)
-    cfg.groups.push_back(ctx.str("groups[" + std::to_string(i) + "]", root["groups"][i]));
+  parse_groups(ctx, root["groups"], cfg);
+  if (const auto& list = root["input_suffixes"]) {
+    if (!list.IsSequence() || list.size() == 0)
+      ctx.fail("input_suffixes", list, "expected a non-empty list of file-name endings");
+    cfg.input_suffixes.clear();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto key = "input_suffixes[" + std::to_string(i) + "]";
+      cfg.input_suffixes.push_back(ctx.str(key, list[i]));
+      if (cfg.input_suffixes.back().empty()) ctx.fail(key, list[i], "must not be empty");
+    }
+  }
 
   if (!root["coordinates"]) ctx.fail("coordinates", "missing (latitude and longitude paths)");
   const auto& c = root["coordinates"];
@@ -231,20 +345,35 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   cfg.longitude = ctx.str("coordinates.longitude", c["longitude"]);
   if (c["time"]) cfg.time = ctx.str("coordinates.time", c["time"]);
 
+  if (const auto& t = root["time"]) {
+    ctx.check_keys("time", t, {"start", "end"});
+    try {
+      set_time_window(cfg.time_window, t["start"] ? ctx.str("time.start", t["start"]) : "",
+                      t["end"] ? ctx.str("time.end", t["end"]) : "", "time");
+    } catch (const ConfigError& e) {
+      throw ConfigError(origin + ": " + e.what());
+    }
+  }
+
   if (!root["variables"]) ctx.fail("variables", "missing (name: dataset path)");
   const auto& vars = root["variables"];
   if (!vars.IsMap()) ctx.fail("variables", vars, "expected a mapping of name: dataset path");
-  for (const auto& kv : vars) {
-    const auto name = ctx.str("variables (key)", kv.first);
-    cfg.variables.push_back({name, ctx.str("variables." + name, kv.second)});
-  }
+  for (const auto& kv : vars) cfg.variables.push_back(parse_variable(ctx, kv.first, kv.second));
 
   if (root["filters"]) {
     const auto& fl = root["filters"];
     if (!fl.IsSequence()) ctx.fail("filters", fl, "expected a list");
     for (std::size_t i = 0; i < fl.size(); ++i) {
       const auto key = "filters[" + std::to_string(i) + "]";
-      ctx.check_keys(key, fl[i], {"dataset", "op", "value"});
+      ctx.check_keys(key, fl[i], {"dataset", "op", "value", "expression"});
+      if (fl[i]["expression"]) {
+        if (fl[i]["dataset"] || fl[i]["op"] || fl[i]["value"])
+          ctx.fail(key, fl[i], "give either dataset, op and value, or expression");
+        FilterSpec f;
+        f.expression = ctx.str(key + ".expression", fl[i]["expression"]);
+        cfg.filters.push_back(f);
+        continue;
+      }
       if (!fl[i]["dataset"]) ctx.fail(key + ".dataset", fl[i], "missing");
       if (!fl[i]["value"]) ctx.fail(key + ".value", fl[i], "missing");
       FilterSpec f;
@@ -277,6 +406,22 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
     throw ConfigError(msg);
   }
   return cfg;
+}
+
+void set_time_window(TimeWindow& window, const std::string& start, const std::string& end,
+                     const std::string& key) {
+  TimeWindow w;
+  try {
+    w.start = start;
+    if (!start.empty()) w.start_seconds = parse_utc_seconds(start);
+    w.end = end;
+    if (!end.empty()) w.end_seconds = parse_utc_seconds(end);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(key + ": " + e.what());
+  }
+  if (!(w.start_seconds < w.end_seconds))
+    throw ConfigError(key + ": the start " + start + " is not before the end " + end);
+  window = w;
 }
 
 PipelineConfig load_config_file(const std::string& path) {

@@ -38,6 +38,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
   if (granules.size() >= (std::size_t{1} << 24) || config.groups.size() > 255)
     throw std::runtime_error("at most 16777215 granules and 255 beam groups per run");
   IndexResult result;
+  result.group_beams.assign(config.groups.size(), 0);
   BeamChunk chunk;
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
   for (std::size_t g = first; g < last; ++g) {
@@ -57,6 +58,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
                              " has more than 2^32 rows");
         const auto group = std::find(config.groups.begin(), config.groups.end(), beam.group) -
                            config.groups.begin();
+        ++result.group_beams[static_cast<std::size_t>(group)];
         const auto tag = pack_granule_group(g, static_cast<std::size_t>(group));
         for (std::uint64_t row0 = 0; row0 < beam.rows; row0 += kRowBlock) {
           reader.read(b, row0, std::min(kRowBlock, beam.rows - row0), false, chunk);

@@ -1,8 +1,11 @@
 // Phase 2, index (all ranks): each rank bins the points of its share of the granules
 // (pipeline/index_pass.hpp); rank 0 gathers the loads and the granules that could not be used.
+#include <cstdio>
+
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/read/granule_reader.hpp"
 
 namespace healgrid {
 namespace {
@@ -36,6 +39,20 @@ std::vector<GranuleIssue> gather_issues(const Communicator& comm, const IndexRes
   return issues;
 }
 
+// A configured group found in no granule: a warning; no group in any readable granule: a
+// config error (exit 2).
+void check_groups(const RunContext& ctx, const IndexResult& mine, long long granules) {
+  std::vector<long long> found = mine.group_beams;
+  found.push_back(static_cast<long long>(mine.failures.size()));  // unreadable granules
+  ctx.comm.sum_in_place(found);
+  const auto coverage = check_group_coverage(ctx.config(), found, granules - found.back());
+  run_on_root(ctx.comm, [&] {
+    for (const auto& w : coverage.warnings)
+      std::fprintf(stderr, "healgrid run: warning: %s\n", w.c_str());
+    if (!coverage.error.empty()) throw ConfigError(coverage.error);
+  });
+}
+
 }  // namespace
 
 IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
@@ -44,6 +61,7 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
     out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid());
     restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only
   });
+  check_groups(ctx, out.mine, static_cast<long long>(inputs.granules.size()));
   out.loads = gather_loads(ctx.comm, out.mine.loads);
   out.issues = gather_issues(ctx.comm, out.mine);
   ctx.figures.rows_scanned = ctx.comm.sum_to_root(out.mine.rows_scanned);

@@ -11,6 +11,7 @@
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/read/granule_reader.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
 
 namespace healgrid {
@@ -68,8 +69,15 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
     check_output_path(opt.output);
     // A catalog (--catalog, or a query) instead of --input: pipeline/catalog_inputs.hpp.
     in.granules = opt.inputs.empty() ? resolve_run_granules(opt, ctx.grid(), in.catalog)
-                                     : resolve_inputs(opt.inputs);
+                                     : resolve_inputs(opt.inputs, ctx.config().input_suffixes);
     if (in.granules.empty()) throw InputError("no granule files found in the inputs");
+  });
+  // Fail fast: the config against the first granules, before any rank reads them (exit 2).
+  run_on_root(ctx.comm, [&] {
+    std::vector<std::string> paths;
+    for (const auto& g : in.granules) paths.push_back(g.path);
+    if (const auto error = check_config_against_granules(ctx.config(), paths); !error.empty())
+      throw ConfigError(error + " (the config does not fit the granules: fix the config)");
   });
   bcast_granules(ctx.comm, in.granules);
   bcast_selection(ctx.comm, in.catalog);

@@ -1,7 +1,10 @@
 #include "healgrid/read/granule_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+
+#include "healgrid/config/dataset_selector.hpp"
 
 namespace healgrid {
 namespace {
@@ -9,19 +12,6 @@ namespace {
 std::string with_cause(const std::string& msg) {
   const auto cause = h5_error_line();
   return cause.empty() ? msg : msg + " (HDF5: " + cause + ")";
-}
-
-// Reads a numeric scalar attribute as double; false when absent.
-bool read_double_attribute(hid_t obj, const char* name, double& out) {
-  if (H5Aexists(obj, name) <= 0) return false;
-  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (!attr.valid()) return false;
-  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
-  const auto cls = H5Tget_class(type.get());
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT) return false;
-  H5Handle space(H5Aget_space(attr.get()), H5Sclose);
-  if (H5Sget_simple_extent_npoints(space.get()) != 1) return false;
-  return H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &out) >= 0;
 }
 
 std::string read_string_attribute(hid_t obj, const char* name) {
@@ -52,10 +42,12 @@ bool direct_chunks_enabled() {
   return enabled;
 }
 
+bool uses_group(const std::string& path) { return path.find("{group}") != std::string::npos; }
+
 }  // namespace
 
 GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& config)
-    : path_(path), filters_(config.filters) {
+    : path_(path), filters_(config.filters), window_(config.time_window) {
   h5_quiet_errors();
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw GranuleError(path + ": " + with_cause("not a readable HDF5 file"));
@@ -66,76 +58,52 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
   is_sigma_.assign(config.variables.size(), false);
   for (const auto& s : config.statistics)
     if (!s.sigma.empty()) is_sigma_[config.variable_index(s.sigma)] = true;
+  prepare_expressions(config);
 
+  const bool direct = direct_chunks_enabled();
   for (const auto& group : config.groups) {
-    const auto lat_path = expand_group(config.latitude, group);
-    if (!h5_path_exists(file_.get(), lat_path)) continue;  // beam absent from this granule
+    const auto lat_selector = parse_dataset_selector(expand_group(config.latitude, group));
+    // A beam without its latitude dataset is absent (subsetters drop or empty the groups of
+    // beams without data: ATL07 keeps gt2r/sea_ice_segments/stats only); a group found in no
+    // granule is reported after the index pass. A flat config has no beams to miss: its
+    // latitude must exist (DatasetColumn names it).
+    const bool flat = group.empty() && config.groups.size() == 1;
+    if (!flat && !h5_path_exists(file_.get(), lat_selector.path)) continue;
     Beam beam;
-    std::uint64_t rows = 0;
-    beam.lat = open_column(lat_path, 0, true, &rows);
-    beam.lon = open_column(expand_group(config.longitude, group), rows, false, nullptr);
-    for (const auto& f : config.filters)
-      beam.filters.push_back(open_column(expand_group(f.dataset, group), rows, false, nullptr));
-    for (const auto& v : config.variables)
-      beam.variables.push_back(open_column(expand_group(v.dataset, group), rows, false, nullptr));
-    beams_.push_back({group, rows});
-    columns_.push_back(std::move(beam));
-  }
-}
-
-GranuleReader::Column GranuleReader::open_column(const std::string& path,
-                                                 std::uint64_t expected_rows, bool set_rows,
-                                                 std::uint64_t* rows) const {
-  if (!h5_path_exists(file_.get(), path)) throw GranuleError(path_ + ": missing dataset " + path);
-  Column c;
-  c.path = path;
-  c.dataset = H5Handle(H5Dopen2(file_.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!c.dataset.valid())
-    throw GranuleError(path_ + ": " + with_cause("cannot open dataset " + path));
-  H5Handle type(H5Dget_type(c.dataset.get()), H5Tclose);
-  const auto cls = H5Tget_class(type.get());
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-    throw GranuleError(path_ + ": dataset " + path + " is not numeric");
-  H5Handle space(H5Dget_space(c.dataset.get()), H5Sclose);
-  if (H5Sget_simple_extent_ndims(space.get()) != 1)
-    throw GranuleError(path_ + ": dataset " + path + " is not 1-D");
-  hsize_t n = 0;
-  H5Sget_simple_extent_dims(space.get(), &n, nullptr);
-  if (set_rows) {
-    *rows = n;
-  } else if (n != expected_rows) {
-    throw GranuleError(path_ + ": dataset " + path + " has " + std::to_string(n) +
-                       " rows, latitude has " + std::to_string(expected_rows));
-  }
-  c.has_fill = read_double_attribute(c.dataset.get(), "_FillValue", c.fill);
-  if (direct_chunks_enabled()) {
-    c.chunks = std::make_unique<ChunkReader>(c.dataset.get());
-    if (!c.chunks->supported()) c.chunks.reset();
-  }
-  return c;
-}
-
-void GranuleReader::read_column(const Column& c, std::uint64_t row0, std::uint64_t n,
-                                std::vector<double>& out) const {
-  out.resize(n);
-  if (n == 0) return;
-  if (c.chunks) {
-    try {
-      c.chunks->read(row0, n, out.data());
-      return;
-    } catch (const std::exception& e) {
-      throw GranuleError(path_ + ": cannot read dataset " + c.path + ": " + e.what());
+    beam.lat = std::make_unique<DatasetColumn>(file_.get(), path_, "coordinates.latitude",
+                                               lat_selector, std::vector<double>{}, direct);
+    const PointShape points = beam.lat->shape();
+    // A dataset shared by every group (no "{group}" in its path) may hold one granule value.
+    auto open = [&](const std::string& key, const std::string& text,
+                    const std::vector<double>& sentinels) {
+      auto column = std::make_unique<DatasetColumn>(
+          file_.get(), path_, key, parse_dataset_selector(expand_group(text, group)), sentinels,
+          direct);
+      column->bind(points, !uses_group(text));
+      return column;
+    };
+    beam.lat->bind(points, false);
+    beam.lon = open("coordinates.longitude", config.longitude, {});
+    beam.lon->ignore_valid_range();  // any longitude is wrapped
+    if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
+    if (beam.time && window_.active() && columns_.empty()) {
+      try {
+        time_base_ = read_time_base(file_.get(), beam.time->dataset());
+      } catch (const CfAttributeError& e) {
+        throw DatasetMismatch(path_ + ": coordinates.time: dataset " + beam.time->path() + ": " +
+                              e.what());
+      }
     }
-  }
-  H5Handle file_space(H5Dget_space(c.dataset.get()), H5Sclose);
-  const hsize_t start = row0, count = n;
-  H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
-  H5Handle mem_space(H5Screate_simple(1, &count, nullptr), H5Sclose);
-  if (H5Dread(c.dataset.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT,
-              out.data()) < 0) {
-    throw GranuleError(path_ + ": " +
-                       with_cause("cannot read dataset " + c.path + " rows " +
-                                  std::to_string(row0) + ".." + std::to_string(row0 + n)));
+    for (std::size_t f = 0; f < config.filters.size(); ++f)
+      beam.filters.push_back(
+          config.filters[f].expression.empty()
+              ? open("filters[" + std::to_string(f) + "].dataset", config.filters[f].dataset, {})
+              : nullptr);
+    for (const auto& v : config.variables)
+      beam.variables.push_back(
+          v.expression.empty() ? open("variables." + v.name, v.dataset, v.sentinels) : nullptr);
+    beams_.push_back({group, points.points()});
+    columns_.push_back(std::move(beam));
   }
 }
 
@@ -143,38 +111,104 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
                          BeamChunk& out) const {
   const Beam& b = columns_.at(beam);
   out.row0 = row0;
-  read_column(b.lat, row0, n, out.lat);
-  read_column(b.lon, row0, n, out.lon);
   out.valid.assign(n, 1);
+  b.lat->read(row0, n, out.lat, out.valid.data());
+  b.lon->read(row0, n, out.lon, out.valid.data());
   for (std::size_t i = 0; i < n; ++i) {
     const double lat = out.lat[i], lon = out.lon[i];
-    if (!(lat >= -90.0 && lat <= 90.0) || !std::isfinite(lon) ||
-        (b.lat.has_fill && lat == b.lat.fill) || (b.lon.has_fill && lon == b.lon.fill))
-      out.valid[i] = 0;
+    if (!(lat >= -90.0 && lat <= 90.0) || !std::isfinite(lon)) out.valid[i] = 0;
   }
   auto& buffer = filter_values_;
+  if (window_.active()) {
+    b.time->read(row0, n, buffer, out.valid.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      const double t = time_base_.utc(buffer[i]);
+      if (!(t >= window_.start_seconds && t < window_.end_seconds)) out.valid[i] = 0;
+    }
+  }
   for (std::size_t f = 0; f < b.filters.size(); ++f) {
-    read_column(b.filters[f], row0, n, buffer);
+    if (!b.filters[f]) continue;  // an expression: below
+    b.filters[f]->read(row0, n, buffer, out.valid.data());
     const auto& spec = filters_[f];
     for (std::size_t i = 0; i < n; ++i)
       if (!filter_passes(spec.op, buffer[i], spec.value)) out.valid[i] = 0;
   }
+  if (!filter_exprs_.empty()) apply_filter_expressions(b, row0, n, out);
   out.values.resize(with_variables ? b.variables.size() : 0);
   if (with_variables) check_variables(b, row0, n, out);
+}
+
+void GranuleReader::prepare_expressions(const PipelineConfig& config) {
+  std::vector<std::string> dataset_variables;
+  for (const auto& v : config.variables) {
+    variable_names_.push_back(v.name);
+    if (v.expression.empty()) dataset_variables.push_back(v.name);
+  }
+  for (const auto& v : config.variables)
+    variable_exprs_.push_back(v.expression.empty()
+                                  ? nullptr
+                                  : std::make_unique<Expression>(v.expression, dataset_variables));
+  bool any = false;
+  std::vector<bool> used(config.variables.size(), false);
+  for (const auto& f : config.filters) {
+    filter_exprs_.push_back(f.expression.empty()
+                                ? nullptr
+                                : std::make_unique<Expression>(f.expression, dataset_variables));
+    if (!filter_exprs_.back()) continue;
+    any = true;
+    for (const auto& name : filter_exprs_.back()->inputs())
+      used[static_cast<std::size_t>(config.variable_index(name))] = true;
+  }
+  if (!any) filter_exprs_.clear();
+  for (std::size_t v = 0; v < used.size(); ++v)
+    if (used[v]) filter_expression_variables_.push_back(static_cast<int>(v));
+  filter_inputs_.resize(config.variables.size());
+}
+
+std::vector<const double*> GranuleReader::expression_inputs(
+    const Expression& e, const std::vector<std::vector<double>>& values) const {
+  std::vector<const double*> inputs;
+  for (const auto& name : e.inputs()) {
+    const auto v =
+        std::find(variable_names_.begin(), variable_names_.end(), name) - variable_names_.begin();
+    inputs.push_back(values.at(static_cast<std::size_t>(v)).data());
+  }
+  return inputs;
+}
+
+// The index pass evaluates filter expressions on the variables they use (read here, with their
+// validity: a point whose input has no data is dropped).
+void GranuleReader::apply_filter_expressions(const Beam& b, std::uint64_t row0, std::uint64_t n,
+                                             BeamChunk& out) const {
+  for (const int v : filter_expression_variables_)
+    b.variables[static_cast<std::size_t>(v)]->read(row0, n, filter_inputs_[v], out.valid.data());
+  auto& result = filter_values_;
+  result.resize(n);
+  for (const auto& e : filter_exprs_) {
+    if (!e) continue;
+    e->evaluate(expression_inputs(*e, filter_inputs_), n, result.data());
+    for (std::size_t i = 0; i < n; ++i)
+      if (!(result[i] != 0) || std::isnan(result[i])) out.valid[i] = 0;
+  }
 }
 
 void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n,
                                     BeamChunk& out) const {
   out.values.resize(b.variables.size());
+  for (std::size_t v = 0; v < b.variables.size(); ++v)
+    if (b.variables[v]) b.variables[v]->read(row0, n, out.values[v], out.valid.data());
   for (std::size_t v = 0; v < b.variables.size(); ++v) {
     auto& values = out.values[v];
-    const Column& c = b.variables[v];
-    read_column(c, row0, n, values);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double x = values[i];
-      if (!std::isfinite(x) || (c.has_fill && x == c.fill) || (is_sigma_[v] && !(x > 0)))
-        out.valid[i] = 0;
+    if (variable_exprs_[v]) {  // derived: bulk over the chunk; a non-finite result is no data
+      values.resize(n);
+      variable_exprs_[v]->evaluate(expression_inputs(*variable_exprs_[v], out.values), n,
+                                   values.data());
+      for (std::size_t i = 0; i < n; ++i)
+        if (!std::isfinite(values[i])) out.valid[i] = 0;
     }
+    if (is_sigma_[v])
+      for (std::size_t i = 0; i < n; ++i)
+        if (!(values[i] > 0)) out.valid[i] = 0;
   }
 }
 
@@ -195,7 +229,50 @@ int GranuleReader::beam_index(const std::string& group) const {
 
 std::string GranuleReader::variable_attribute(int var, const std::string& name) const {
   if (columns_.empty() || var < 0) return "";
-  return read_string_attribute(columns_.front().variables.at(var).dataset.get(), name.c_str());
+  const auto& column = columns_.front().variables.at(static_cast<std::size_t>(var));
+  return column ? read_string_attribute(column->dataset(), name.c_str()) : "";
+}
+
+std::string check_config_against_granules(const PipelineConfig& config,
+                                          const std::vector<std::string>& paths,
+                                          std::size_t max_granules) {
+  std::string first_mismatch;
+  std::size_t looked_at = 0, opened = 0;
+  for (const auto& path : paths) {
+    // Beamless and unreadable granules tell nothing: give up on them after a few more.
+    if (looked_at == max_granules || opened++ == 4 * max_granules) break;
+    try {
+      const GranuleReader reader(path, config);
+      if (reader.beams().empty()) continue;  // holds none of the groups: tells nothing
+      return "";  // a granule fits the config: any other mismatch is that granule's problem
+    } catch (const DatasetMismatch& e) {
+      if (first_mismatch.empty()) first_mismatch = e.what();
+    } catch (const GranuleError&) {
+      continue;  // unreadable: the index pass reports it
+    }
+    ++looked_at;
+  }
+  return first_mismatch;
+}
+
+GroupCoverage check_group_coverage(const PipelineConfig& config,
+                                   const std::vector<long long>& beams_per_group,
+                                   long long readable_granules) {
+  GroupCoverage out;
+  if (config.groups.size() == 1 && config.groups[0].empty()) return out;  // a flat config
+  std::string all;
+  for (std::size_t i = 0; i < config.groups.size(); ++i) {
+    all += (all.empty() ? "" : ", ") + config.groups[i];
+    if (beams_per_group.at(i) == 0)
+      out.warnings.push_back("group " + config.groups[i] + " (groups[" + std::to_string(i) +
+                             "]) is in no granule (no " +
+                             expand_group(config.latitude, config.groups[i]) + ")");
+  }
+  if (out.warnings.size() == config.groups.size() && readable_granules > 0)
+    out.error = "groups: none of the configured groups (" + all + ") is in any of the " +
+                std::to_string(readable_granules) + " readable granules (looked for " +
+                config.latitude + "): check groups and coordinates.latitude";
+  return out;
 }
 
 }  // namespace healgrid

@@ -78,7 +78,10 @@ def case_missing_dataset(tmp, cfg_path, good):
     shutil.copyfile(good, bad)
     with h5py.File(bad, "r+") as h5:
         del h5["/gt1l/land_ice_segments/h_li_sigma"]
-    return cfg_path, [bad], DATA_ERROR, ["h_li_sigma", os.path.basename(bad)]
+    # The only granule does not fit the config: found before the index pass, a config error
+    # naming the key and the dataset.
+    return cfg_path, [bad], CONFIG_ERROR, ["variables.s_li: missing dataset",
+                                           "h_li_sigma", os.path.basename(bad)]
 
 
 def case_missing_dir(tmp, cfg_path, good):

@@ -231,15 +231,33 @@ def reference_grid(config_path, granule_paths, parent_order=None, child_order=No
             value_parts[name].append(vals[name])
 
     cells = np.concatenate(cells_parts) if cells_parts else np.empty(0, dtype=np.uint64)
+    values = {name: np.concatenate(parts) for name, parts in value_parts.items()}
+    result = grid_cells(cfg, cells, values, parent_order, child_order, units)
+    result["granule_points_used"] = per_granule
+    return result
+
+
+def grid_points(cfg, lat, lon, values, units=None):
+    """Statistics of already-selected points (float64 lat, lon and {variable: values}) under the
+    config's grid and statistics: for product tests that select the points from the product's
+    meaning themselves. Returns the keys of reference_grid() but granule_points_used."""
+    grid = cfg["grid"]
+    cells = cell_index(np.asarray(lat, np.float64), np.asarray(lon, np.float64),
+                       int(grid["child_order"]), grid.get("latitude", "authalic"))
+    return grid_cells(cfg, cells, values, int(grid["parent_order"]), int(grid["child_order"]),
+                      units or {})
+
+
+def grid_cells(cfg, cells, values, parent_order, child_order, units):
+    """Statistics per cell of points already binned into `cells` (see grid_points)."""
     order, data_cells, starts, counts = _group_by_cell(cells)
-    values = {name: np.concatenate(parts)[order] for name, parts in value_parts.items()}
+    values = {name: np.asarray(v, np.float64)[order] for name, v in values.items()}
 
     cell_ids = full_children(data_cells, parent_order, child_order)
     where = np.searchsorted(cell_ids, data_cells)
     result = {
         "cell_ids": cell_ids,
         "points_used": int(cells.size),
-        "granule_points_used": per_granule,
         "units": {},
     }
     for stat in cfg["statistics"]:

@@ -159,6 +159,40 @@ TEST(Config, FiltersAndYamlErrors) {
   EXPECT_THROW(load_config_file("/nonexistent/healgrid.yaml"), ConfigError);
 }
 
+TEST(Config, GroupsAreOptionalAndChecked) {
+  const std::string flat =
+      "coordinates: {latitude: /lat, longitude: /lon}\n"
+      "variables: {h: /h, e: {dataset: \"/elev[:, 2]\", sentinel: -9999}, "
+      "m: {dataset: /m, sentinel: [-1, 255]}}\n"
+      "statistics: [{name: n, function: count, variable: h}]\n";
+  const auto cfg = parse_config(flat, "flat.yaml");
+  EXPECT_EQ(cfg.groups, (std::vector<std::string>{""}));
+  ASSERT_EQ(cfg.variables.size(), 3u);
+  EXPECT_EQ(cfg.variables[1].dataset, "/elev[:, 2]");
+  EXPECT_EQ(cfg.variables[1].sentinels, (std::vector<double>{-9999}));
+  EXPECT_EQ(cfg.variables[2].sentinels, (std::vector<double>{-1, 255}));
+  auto err = error_of("groups: [a, b, a]\n" + flat);
+  EXPECT_NE(err.find("groups[2]: group 'a' is listed twice"), std::string::npos) << err;
+  err = error_of("groups: [a, b]\n" + flat);
+  EXPECT_NE(err.find("coordinates.latitude: must use {group} when several groups are listed"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(error_of("groups: [a]\n" + flat), "");  // one group: the paths may be shared
+  err = error_of(shipped_with("groups: [gt1l, gt1r, gt2l, gt2r, gt3l, gt3r]\n", ""));
+  EXPECT_NE(err.find("coordinates.latitude: '/{group}/land_ice_segments/latitude' uses {group} "
+                     "but the config lists no groups"),
+            std::string::npos)
+      << err;
+  err = error_of(shipped_with("h_li: /{group}/land_ice_segments/h_li",
+                              "h_li: /{group}/land_ice_segments/h_li[3]"));
+  EXPECT_NE(err.find("variables.h_li: malformed column selector '[3]'"), std::string::npos) << err;
+  err = error_of(shipped_with("h_li: /{group}/land_ice_segments/h_li",
+                              "h_li: {dataset: \"/{group}/a\", sentinel: x}"));
+  EXPECT_NE(err.find("variables.h_li.sentinel: expected a number"), std::string::npos) << err;
+  err = error_of(shipped_with("h_li: /{group}/land_ice_segments/h_li", "h_li: {path: /a}"));
+  EXPECT_NE(err.find("variables.h_li.path: unknown key"), std::string::npos) << err;
+}
+
 TEST(Config, ExpandGroupAndFilterOps) {
   EXPECT_EQ(expand_group("/{group}/a/{group}", "gt2r"), "/gt2r/a/gt2r");
   EXPECT_EQ(expand_group("/plain/path", "gt1l"), "/plain/path");

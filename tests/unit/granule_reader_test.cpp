@@ -185,7 +185,7 @@ TEST_F(GranuleReaderTest, MissingDatasetIsNamed) {
     GranuleReader reader(path, test_config());
     FAIL();
   } catch (const GranuleError& e) {
-    EXPECT_EQ(std::string(e.what()), path + ": missing dataset /gt1l/seg/h_li_sigma");
+    EXPECT_EQ(std::string(e.what()), path + ": variables.s: missing dataset /gt1l/seg/h_li_sigma");
   }
 }
 

@@ -20,13 +20,19 @@ struct Granule {
   std::int64_t bytes = 0;
 };
 
-// A directory contributes its *.h5, *.hdf5 and *.he5 files (not recursive); a pattern with
+// The file-name suffixes a directory input contributes by default (the config's
+// `input_suffixes` replaces them): .h5 .hdf5 .he5 .nc .nc4.
+std::vector<std::string> default_granule_suffixes();
+
+// A directory contributes its files ending in one of `suffixes` (not recursive); a pattern with
 // * ? or [ is expanded by glob(3). Each granule is used once: the same file reached twice
 // (d/G.h5 and d/./G.h5, a symlink, a hard link) or the same name with identical bytes in two
 // directories is kept once with a warning on stderr; the same name with different content in
 // two places throws InputError naming both paths. Throws InputError naming the path for a
 // missing input, an unreadable directory, or a pattern matching nothing. Paths in messages are
 // shown without URL credentials.
-std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs);
+std::vector<Granule> resolve_inputs(
+    const std::vector<std::string>& inputs,
+    const std::vector<std::string>& suffixes = default_granule_suffixes());
 
 }  // namespace healgrid

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,18 +32,28 @@ enum class StatFunction {
   quantile,             // exact, numpy's default linear interpolation
 };
 
-// A dataset path template: "{group}" is replaced by each beam group name.
+// A dataset path template: "{group}" is replaced by each beam group name; a trailing `[:, k]`
+// selects column k of a 2-D dataset (config/dataset_selector.hpp).
 struct VariableSpec {
   std::string name;     // name used by statistics, e.g. "h_li"
   std::string dataset;  // e.g. "/{group}/land_ice_segments/h_li"
+  // Stored values that mean "no data" besides the dataset's own CF attributes (e.g. GEDI's
+  // -9999), compared like _FillValue: in the dataset's type, before scale_factor/add_offset.
+  std::vector<double> sentinels = {};
+  // A derived variable instead of a dataset: an expression (config/expression.hpp) over the
+  // dataset variables, e.g. "h_canopy_abs - h_te_best_fit"; dataset is then empty.
+  std::string expression = {};
 };
 
-// Keep a point only if `dataset <op> value` holds (fill values in a filter dataset are compared
-// like any other value, so a fill never equals a sensible threshold).
+// Keep a point only if `dataset <op> value` holds, on the decoded value (scale_factor/add_offset
+// applied); a point whose filter value is a fill, missing or out of the valid range is dropped.
 struct FilterSpec {
   std::string dataset;
   FilterOp op = FilterOp::eq;
   double value = 0;
+  // Or an expression over the dataset variables (dataset empty): the point is kept where it is
+  // non-zero, e.g. "quality == 0 and conf in {3, 4}"; its variables are read by the index pass.
+  std::string expression = {};
 };
 
 struct StatisticSpec {
@@ -61,17 +72,30 @@ struct GridSpec {
   LatitudeConvention latitude = LatitudeConvention::authalic;
 };
 
+// Points whose time coordinate lies outside [start, end) (UTC) are dropped; empty: unbounded.
+struct TimeWindow {
+  std::string start, end;  // as written, e.g. "2019-01-01" or "2019-01-01T06:00:00Z"
+  double start_seconds = -std::numeric_limits<double>::infinity();  // POSIX seconds
+  double end_seconds = std::numeric_limits<double>::infinity();
+  bool active() const { return !start.empty() || !end.empty(); }
+};
+
 struct OutputSpec {
   std::string title;
   int deflate_level = 4;  // 0 disables compression
 };
 
 struct PipelineConfig {
-  std::string product;              // e.g. "ATL06"; written as the output's `source`
-  std::vector<std::string> groups;  // beam groups, e.g. gt1l..gt3r
-  std::string latitude;             // dataset templates of the coordinates
+  std::string product;  // e.g. "ATL06"; written as the output's `source`
+  // Beam groups, e.g. gt1l..gt3r; a config without `groups` (a flat file) holds the one group ""
+  // and its paths must not use "{group}".
+  std::vector<std::string> groups;
+  // File-name endings a directory input contributes (catalog/granule_list.hpp).
+  std::vector<std::string> input_suffixes = {".h5", ".hdf5", ".he5", ".nc", ".nc4"};
+  std::string latitude;  // dataset templates of the coordinates
   std::string longitude;
-  std::string time;  // optional (may be empty)
+  std::string time;  // optional (may be empty); required by a time window
+  TimeWindow time_window;
   std::vector<VariableSpec> variables;
   std::vector<FilterSpec> filters;
   GridSpec grid;
@@ -84,6 +108,10 @@ struct PipelineConfig {
   // Re-check the cross-field rules (orders, statistic references); throws ConfigError.
   void validate() const;
 };
+
+// Sets the window's bounds from text (each may be empty); throws ConfigError naming `key`.
+void set_time_window(TimeWindow& window, const std::string& start, const std::string& end,
+                     const std::string& key);
 
 // `origin` names the text in error messages (usually the file path).
 PipelineConfig parse_config(const std::string& yaml_text, const std::string& origin);

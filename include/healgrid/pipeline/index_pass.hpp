@@ -25,6 +25,7 @@ struct IndexResult {
   std::vector<ParentLoad> loads;  // points per parent cell, this rank's granules
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
+  std::vector<long long> group_beams;  // per config group: granules holding it (this rank's)
   std::int64_t rows_scanned = 0;
 };
 

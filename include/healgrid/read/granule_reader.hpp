@@ -1,33 +1,33 @@
 // Reads the configured columns of one granule (an HDF5 file): coordinates, filter datasets and
-// variables, beam by beam, any row range (an HDF5 hyperslab). Decides which points are used:
-// filters pass, coordinates finite and in range, every variable finite and not its dataset's
-// _FillValue, every sigma variable > 0.
+// variables, beam by beam, any range of a beam's points. A beam's points are the elements of
+// its latitude dataset (read/dataset_column.hpp: 2-D coordinates are flattened, per-row and
+// per-granule datasets broadcast). Decides which points are used: filters pass, coordinates
+// finite and in range, the time (if the config has a time window) inside the window, and no
+// coordinate, filter value or variable is without data by its CF attributes or the config's
+// sentinels (read/cf_decoding.hpp); every sigma variable > 0.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "healgrid/config/expression.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/chunk_reader.hpp"
+#include "healgrid/read/dataset_column.hpp"
+#include "healgrid/read/granule_error.hpp"
+#include "healgrid/read/time_coordinate.hpp"
 
 namespace healgrid {
 
-// A granule that cannot be read as configured; the message names the file and dataset.
-class GranuleError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 struct BeamInfo {
   std::string group;
-  std::uint64_t rows = 0;
+  std::uint64_t rows = 0;  // points: the latitude's elements
 };
 
-// One beam's rows [row0, row0 + size()).
+// One beam's points [row0, row0 + size()).
 struct BeamChunk {
   std::uint64_t row0 = 0;
   std::vector<double> lat, lon;
@@ -41,20 +41,21 @@ struct BeamChunk {
 class GranuleReader {
  public:
   // Opens the file and checks every beam: a beam whose group or latitude dataset is absent is
-  // skipped; otherwise every configured dataset must exist, be 1-D numeric, and have the
-  // latitude's length. Throws GranuleError.
+  // skipped; otherwise every configured dataset must exist, be numeric with usable CF
+  // attributes, and fit the latitude's shape. Throws GranuleError (DatasetMismatch for a
+  // dataset that does not fit the config).
   GranuleReader(const std::string& path, const PipelineConfig& config);
 
   const std::string& path() const { return path_; }
   const std::vector<BeamInfo>& beams() const { return beams_; }
 
-  // Reads rows [row0, row0 + n) of beams()[beam]. Without variables, validity uses the
+  // Reads points [row0, row0 + n) of beams()[beam]. Without variables, validity uses the
   // coordinates and filters only (the planning pass).
   void read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
             BeamChunk& out) const;
 
-  // Reads only the variables of rows [row0, row0 + n): values and their validity (finite, not
-  // the fill value, sigma > 0). Coordinates and filters were checked by the index pass.
+  // Reads only the variables of points [row0, row0 + n): values and their validity (data
+  // present, sigma > 0). Coordinates and filters were checked by the index pass.
   void read_values(std::size_t beam, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
 
   // Index of the beam of `group` in beams(), or -1.
@@ -64,30 +65,52 @@ class GranuleReader {
   std::string variable_attribute(int var, const std::string& name) const;
 
  private:
-  struct Column {
-    H5Handle dataset;
-    std::string path;
-    bool has_fill = false;
-    double fill = 0;
-    std::unique_ptr<ChunkReader> chunks;  // the fast path, when the layout allows it
-  };
   struct Beam {
-    Column lat, lon;
-    std::vector<Column> filters, variables;
+    std::unique_ptr<DatasetColumn> lat, lon, time;  // time: when the config names one
+    // Per config filter / variable; null for an expression.
+    std::vector<std::unique_ptr<DatasetColumn>> filters, variables;
   };
-  Column open_column(const std::string& path, std::uint64_t expected_rows, bool set_rows,
-                     std::uint64_t* rows) const;
   void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
-  void read_column(const Column& c, std::uint64_t row0, std::uint64_t n,
-                   std::vector<double>& out) const;
+  void prepare_expressions(const PipelineConfig& config);
+  void apply_filter_expressions(const Beam& b, std::uint64_t row0, std::uint64_t n,
+                                BeamChunk& out) const;
+  std::vector<const double*> expression_inputs(
+      const Expression& e, const std::vector<std::vector<double>>& values) const;
 
   std::string path_;
   std::vector<FilterSpec> filters_;
+  TimeWindow window_;
+  TimeBase time_base_;  // resolved when the window is active
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;
-  std::vector<bool> is_sigma_;                 // per variable
+  std::vector<bool> is_sigma_;  // per variable
+  std::vector<std::string> variable_names_;
+  // Per variable / filter: its expression, or null for a dataset.
+  mutable std::vector<std::unique_ptr<Expression>> variable_exprs_, filter_exprs_;
+  std::vector<int> filter_expression_variables_;  // dataset variables the filters' expressions use
+  mutable std::vector<std::vector<double>> filter_inputs_;  // their values in the index pass
   mutable std::vector<double> filter_values_;  // reused between reads: no allocation per call
 };
+
+// Rank 0's check of the config before the index pass: opens the first granules that are
+// readable HDF5 files holding a configured group and checks every configured dataset. Returns
+// the DatasetMismatch message when the first such granule does not fit the config and neither
+// do the next ones (at most `max_granules` looked at), "" otherwise: one odd granule is left to
+// the index pass and --on-bad-granule.
+std::string check_config_against_granules(const PipelineConfig& config,
+                                          const std::vector<std::string>& paths,
+                                          std::size_t max_granules = 3);
+
+// After the index pass: `beams_per_group[i]` granules held config.groups[i]. Each group found
+// in no granule gives a warning; when readable granules exist but none holds any group, the
+// config is wrong (an error naming the groups and the latitude path).
+struct GroupCoverage {
+  std::vector<std::string> warnings;
+  std::string error;
+};
+GroupCoverage check_group_coverage(const PipelineConfig& config,
+                                   const std::vector<long long>& beams_per_group,
+                                   long long readable_granules);
 
 }  // namespace healgrid

@@ -1,0 +1,20 @@
+// UTC times as text <-> seconds since 1970-01-01T00:00:00Z (leap seconds not counted, as POSIX
+// time does), and GPS seconds -> UTC through the table of leap seconds. Used by the config's time
+// window and by the granule reader's time coordinate (epochs from the files, never constants).
+#pragma once
+
+#include <string>
+
+namespace healgrid {
+
+// "YYYY-MM-DD", "YYYY-MM-DDThh:mm[:ss[.fff]]" with an optional "Z" (a space may stand for the
+// T, as in CF units "seconds since 2018-01-01 00:00:00"). Throws std::invalid_argument.
+double parse_utc_seconds(const std::string& text);
+
+// "YYYY-MM-DDThh:mm:ssZ" (fractions of a second dropped).
+std::string format_utc(double seconds);
+
+// Seconds since the GPS epoch (1980-01-06T00:00:00Z, no leap seconds) -> POSIX UTC seconds.
+double gps_to_utc_seconds(double gps_seconds);
+
+}  // namespace healgrid

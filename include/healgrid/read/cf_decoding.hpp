@@ -1,0 +1,41 @@
+// How the stored values of one dataset become physical values, by the CF / netCDF attributes:
+// a point has no data when its stored value is not finite, equals `_FillValue`, one of
+// `missing_value` or a config sentinel (each compared in the dataset's own type, whatever type
+// the attribute is stored in), or lies outside `valid_min` / `valid_max` / `valid_range`
+// (compared with the stored value, as CF says); the others are unpacked as
+// stored * scale_factor + add_offset, in double.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace healgrid {
+
+// An attribute that cannot be used (a string, wrong length, a fill value the dataset's type
+// cannot hold); the message names the attribute.
+class CfAttributeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CfDecoding {
+  std::vector<double> no_data;  // stored values meaning "no data", as the dataset's type holds them
+  double valid_min = -std::numeric_limits<double>::infinity();
+  double valid_max = std::numeric_limits<double>::infinity();
+  double scale = 1, offset = 0;
+
+  bool packed() const { return scale != 1 || offset != 0; }
+  // values[0..n) hold stored values converted to double: clears valid[i] where a value has no
+  // data, and unpacks every value in place.
+  void apply(double* values, std::size_t n, std::uint8_t* valid) const;
+};
+
+// Reads the attributes of `dataset` and adds the config's `sentinels`. Throws CfAttributeError.
+CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels);
+
+}  // namespace healgrid

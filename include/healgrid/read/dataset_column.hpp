@@ -1,0 +1,73 @@
+// One configured dataset of one beam, seen as a column over the beam's points. The points are
+// the elements of the beam's latitude dataset: its rows, or for a 2-D latitude (ATL08 20 m
+// sub-segments, swath lat/lon [scanline, pixel]) its rows x columns flattened row-major. A
+// column either has the points' shape, or holds one value per row (1-D, broadcast across the
+// row's columns), or one value for the whole granule (a scalar or 1-element dataset). A
+// `[:, k]` selector turns column k of a 2-D dataset into a 1-D one. Reads decode the CF
+// attributes (cf_decoding.hpp) and clear the validity of points without data.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/read/cf_decoding.hpp"
+#include "healgrid/read/chunk_reader.hpp"
+#include "healgrid/read/granule_error.hpp"
+#include "healgrid/io/h5_handle.hpp"
+
+namespace healgrid {
+
+struct PointShape {
+  std::uint64_t rows = 0, cols = 1;  // cols 1: a 1-D set of points
+  std::uint64_t points() const { return rows * cols; }
+  bool operator==(const PointShape& o) const { return rows == o.rows && cols == o.cols; }
+};
+
+class DatasetColumn {
+ public:
+  // Opens `selector.path` (groups already expanded) in the open `file`; `file_path` and `key`
+  // (the config key, e.g. "variables.h_li") name it in errors. Throws DatasetMismatch when the
+  // dataset is missing, not numeric, of more than 2 dimensions, or its CF attributes are unusable.
+  DatasetColumn(hid_t file, const std::string& file_path, const std::string& key,
+                const DatasetSelector& selector, const std::vector<double>& sentinels,
+                bool direct_chunks);
+
+  // The selected shape: rows x columns (columns 1 for a 1-D dataset or a selected column).
+  const PointShape& shape() const { return shape_; }
+  const std::string& path() const { return path_; }
+  hid_t dataset() const { return dataset_.get(); }
+
+  // Maps the column on a beam of `points` (the latitude's shape); throws DatasetMismatch when it
+  // neither matches, nor is per row, nor per granule.
+  // `allow_granule_value`: a 1-element dataset may stand for the whole granule.
+  void bind(const PointShape& points, bool allow_granule_value);
+
+  // Drops valid_min / valid_max / valid_range: longitudes are wrapped, so 0..360 data under a
+  // -180..180 valid range keeps its points.
+  void ignore_valid_range();
+
+  // Points [p0, p0 + n): decoded values into out (resized to n); valid[i] = 0 where a value has
+  // no data. Throws GranuleError naming the file, dataset and rows when HDF5 cannot read them.
+  void read(std::uint64_t p0, std::uint64_t n, std::vector<double>& out, std::uint8_t* valid);
+
+ private:
+  enum class Mapping { same, per_row, per_granule };
+  void read_rows(std::uint64_t r0, std::uint64_t nr, double* out);
+  [[noreturn]] void mismatch(const std::string& what) const;
+
+  std::string file_path_, key_, path_;
+  H5Handle dataset_;
+  int rank_ = 1;              // of the dataset
+  std::int64_t column_ = -1;  // selected column of a 2-D dataset
+  PointShape shape_;          // selected shape
+  PointShape points_;         // the beam's, after bind()
+  Mapping mapping_ = Mapping::same;
+  CfDecoding decoding_;
+  std::unique_ptr<ChunkReader> chunks_;  // the fast path for whole 1-D datasets
+  std::vector<double> scratch_;
+};
+
+}  // namespace healgrid

@@ -1,0 +1,104 @@
+#include "healgrid/config/expression.hpp"
+
+#include <muParser.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <regex>
+
+namespace healgrid {
+namespace {
+
+double logical_not(double x) { return x == 0 ? 1.0 : 0.0; }
+
+// Bit k of an integer flag: NaN (no integer) for a non-integral flag or a bit out of 0..62.
+double bit(double x, double k) {
+  if (!(x == std::floor(x)) || !(k >= 0 && k <= 62 && k == std::floor(k)) || std::fabs(x) > 9.2e18)
+    return std::nan("");
+  return static_cast<double>((static_cast<long long>(x) >> static_cast<int>(k)) & 1);
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  const auto e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+void configure(mu::Parser& p) {
+  p.DefineFun("bit", bit);
+  p.DefineInfixOprt("!", logical_not);
+}
+
+}  // namespace
+
+std::string translate_expression(const std::string& text) {
+  // `x in {a, b}` -> (x==a||x==b): the items must be numbers.
+  static const std::regex in_set(R"(\b([A-Za-z_]\w*)\s+in\s*\{([^}]*)\})");
+  std::string out;
+  auto begin = text.cbegin();
+  for (std::smatch m; std::regex_search(begin, text.cend(), m, in_set); begin = m[0].second) {
+    out.append(begin, m[0].first);
+    std::string items = m[2].str(), alternatives;
+    for (std::size_t pos = 0; pos <= items.size();) {
+      const auto comma = std::min(items.find(',', pos), items.size());
+      const auto item = trim(items.substr(pos, comma - pos));
+      std::size_t used = 0;
+      try {
+        std::stod(item, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (item.empty() || used != item.size())
+        throw ExpressionError("'" + m[0].str() + "': set items must be numbers");
+      alternatives += (alternatives.empty() ? "" : "||") + m[1].str() + "==" + item;
+      pos = comma + 1;
+    }
+    out += "(" + alternatives + ")";
+  }
+  out.append(begin, text.cend());
+  static const std::regex and_word(R"(\band\b)"), or_word(R"(\bor\b)"), not_word(R"(\bnot\b)");
+  out = std::regex_replace(out, and_word, "&&");
+  out = std::regex_replace(out, or_word, "||");
+  return std::regex_replace(out, not_word, "!");
+}
+
+Expression::Expression(const std::string& text, const std::vector<std::string>& known)
+    : text_(text), parser_(std::make_unique<mu::Parser>()) {
+  configure(*parser_);
+  std::vector<double> dummy(known.size(), 1.0);
+  try {
+    for (std::size_t i = 0; i < known.size(); ++i) parser_->DefineVar(known[i], &dummy[i]);
+    parser_->SetExpr(translate_expression(text));
+    for (const auto& [name, ptr] : parser_->GetUsedVar()) inputs_.push_back(name);
+    parser_->Eval();
+  } catch (const mu::Parser::exception_type& e) {
+    throw ExpressionError("'" + text + "': " + e.GetMsg());
+  }
+  parser_->ClearVar();  // evaluate() binds the arrays of each chunk
+}
+
+Expression::~Expression() = default;
+Expression::Expression(Expression&&) noexcept = default;
+Expression& Expression::operator=(Expression&&) noexcept = default;
+
+void Expression::evaluate(const std::vector<const double*>& inputs, std::size_t n, double* out) {
+  constexpr std::size_t kBulk = std::size_t{1} << 20;  // muparser counts in int
+  for (std::size_t first = 0; first < n; first += kBulk) {
+    const auto count = std::min(kBulk, n - first);
+    try {
+      // muparser reads the variables (bulk mode: element i of each array) and never writes them.
+      for (std::size_t k = 0; k < inputs_.size(); ++k)
+        parser_->DefineVar(inputs_[k], const_cast<double*>(inputs.at(k) + first));
+      if (inputs_.empty()) {
+        std::fill(out + first, out + first + count, parser_->Eval());
+      } else {
+        parser_->Eval(out + first, static_cast<int>(count));
+      }
+    } catch (const mu::Parser::exception_type& e) {
+      throw ExpressionError("'" + text_ + "': " + e.GetMsg());
+    }
+  }
+}
+
+}  // namespace healgrid

@@ -1,0 +1,92 @@
+#include "healgrid/config/utc_time.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace healgrid {
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+long long days_from_civil(long long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+constexpr double kGpsEpochUnix = 315964800.0;  // 1980-01-06T00:00:00Z
+
+// The UTC dates (year, month; always the 1st, 00:00:00) from which GPS - UTC grew by one
+// second: 1 from 1981-07-01 ... 18 from 2017-01-01 (IERS Bulletin C; none announced since).
+constexpr int kLeapDates[][2] = {{1981, 7}, {1982, 7}, {1983, 7}, {1985, 7}, {1988, 1}, {1990, 1},
+                                 {1991, 1}, {1992, 7}, {1993, 7}, {1994, 7}, {1996, 1}, {1997, 7},
+                                 {1999, 1}, {2006, 1}, {2009, 1}, {2012, 7}, {2015, 7}, {2017, 1}};
+
+}  // namespace
+
+double parse_utc_seconds(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, consumed = 0;
+  double s = 0;
+  const char* c = text.c_str();
+  if (std::sscanf(c, "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3)
+    throw std::invalid_argument("'" + text + "' is not a UTC time (YYYY-MM-DD[Thh:mm:ss][Z])");
+  std::string rest = text.substr(static_cast<std::size_t>(consumed));
+  if (!rest.empty() && (rest[0] == 'T' || rest[0] == ' ')) {
+    int used = 0;
+    if (std::sscanf(rest.c_str() + 1, "%2d:%2d%n", &h, &mi, &used) != 2)
+      throw std::invalid_argument("'" + text + "': expected hh:mm after the date");
+    rest = rest.substr(1 + static_cast<std::size_t>(used));
+    if (!rest.empty() && rest[0] == ':') {
+      if (std::sscanf(rest.c_str() + 1, "%lf%n", &s, &used) != 1)
+        throw std::invalid_argument("'" + text + "': expected seconds after hh:mm:");
+      rest = rest.substr(1 + static_cast<std::size_t>(used));
+    }
+  }
+  if (rest == "Z" || rest == " UTC" || rest == "+00:00") rest.clear();
+  if (!rest.empty())
+    throw std::invalid_argument("'" + text + "': unexpected '" + rest +
+                                "' (only UTC times are accepted)");
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || !(s >= 0 && s < 61))
+    throw std::invalid_argument("'" + text + "' is not a valid date and time");
+  return static_cast<double>(
+             days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
+             86400.0 +
+         h * 3600.0 + mi * 60.0 + s;
+}
+
+std::string format_utc(double seconds) {
+  const long long total = static_cast<long long>(std::floor(seconds));
+  long long days = total / 86400, rem = total % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  // civil_from_days (H. Hinnant).
+  const long long z = days + 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const long long y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
+  char out[40];
+  std::snprintf(out, sizeof out, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, rem / 3600,
+                rem / 60 % 60, rem % 60);
+  return out;
+}
+
+double gps_to_utc_seconds(double gps_seconds) {
+  int offset = 0;
+  for (const auto& date : kLeapDates) {
+    const double utc = static_cast<double>(days_from_civil(date[0], date[1], 1)) * 86400.0;
+    if (gps_seconds >= utc - kGpsEpochUnix + offset + 1) ++offset;  // GPS time of that instant
+  }
+  return gps_seconds + kGpsEpochUnix - offset;
+}
+
+}  // namespace healgrid

@@ -1,0 +1,151 @@
+#include "healgrid/read/cf_decoding.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+
+#include "healgrid/io/h5_handle.hpp"
+
+namespace healgrid {
+namespace {
+
+// The dataset's stored number type: what a fill value must be representable in.
+struct StoredType {
+  bool is_float = true;
+  std::size_t size = 8;
+  long double min = 0, max = 0;  // integers only
+  std::string name;
+};
+
+StoredType stored_type(hid_t dataset) {
+  H5Handle type(H5Dget_type(dataset), H5Tclose);
+  StoredType t;
+  t.size = H5Tget_size(type.get());
+  if (H5Tget_class(type.get()) != H5T_INTEGER) {
+    t.name = "float" + std::to_string(8 * t.size);
+    return t;
+  }
+  t.is_float = false;
+  const bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
+  const int bits = static_cast<int>(8 * t.size);
+  t.min = sign ? -std::ldexp(1.0L, bits - 1) : 0.0L;
+  t.max = (sign ? std::ldexp(1.0L, bits - 1) : std::ldexp(1.0L, bits)) - 1.0L;
+  t.name = (sign ? "int" : "uint") + std::to_string(bits);
+  return t;
+}
+
+std::string number_text(long double x) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.17Lg", x);
+  return text;
+}
+
+// `x` as a value of the stored type (converted to double for comparing with stored values
+// read as double); throws when the type cannot hold it, since it could then never match.
+double as_stored(long double x, const StoredType& t, const std::string& what) {
+  const auto unusable = [&] {
+    throw CfAttributeError(what + " " + number_text(x) + " is not a value of the dataset's type " +
+                           t.name + " (it can never match a stored value)");
+  };
+  if (t.is_float) {
+    if (std::isnan(x)) return std::nan("");
+    if (t.size == 4) {
+      // float32 rounds to FLT_MAX below 2^128 - 2^103, beyond that there is no such float.
+      if (std::isfinite(x) && std::fabs(x) >= std::ldexp(1.0L, 128) - std::ldexp(1.0L, 103))
+        unusable();
+      return static_cast<double>(static_cast<float>(x));
+    }
+    return static_cast<double>(x);
+  }
+  if (!std::isfinite(x) || x != std::floor(x) || x < t.min || x > t.max) unusable();
+  return static_cast<double>(x);
+}
+
+// A numeric attribute's values (integers read exactly through 64-bit integers); absent: empty.
+std::vector<long double> numeric_attribute(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) return {};
+  const std::string what = std::string("attribute ") + name;
+  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid()) throw CfAttributeError(what + " cannot be opened");
+  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+  const auto cls = H5Tget_class(type.get());
+  if (cls == H5T_STRING) throw CfAttributeError(what + " is a string, not a number");
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) throw CfAttributeError(what + " is not numeric");
+  H5Handle space(H5Aget_space(attr.get()), H5Sclose);
+  const auto n = H5Sget_simple_extent_npoints(space.get());
+  if (n <= 0) throw CfAttributeError(what + " holds no value");
+  std::vector<long double> out(static_cast<std::size_t>(n));
+  herr_t rc = -1;
+  if (cls == H5T_FLOAT) {
+    std::vector<double> v(out.size());
+    rc = H5Aread(attr.get(), H5T_NATIVE_DOUBLE, v.data());
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = v[i];
+  } else if (H5Tget_sign(type.get()) == H5T_SGN_2) {
+    std::vector<long long> v(out.size());
+    rc = H5Aread(attr.get(), H5T_NATIVE_LLONG, v.data());
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<long double>(v[i]);
+  } else {
+    std::vector<unsigned long long> v(out.size());
+    rc = H5Aread(attr.get(), H5T_NATIVE_ULLONG, v.data());
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<long double>(v[i]);
+  }
+  if (rc < 0) throw CfAttributeError(what + " cannot be read (" + h5_error_line() + ")");
+  return out;
+}
+
+std::vector<long double> attribute_of_length(hid_t obj, const char* name, std::size_t length) {
+  auto v = numeric_attribute(obj, name);
+  if (!v.empty() && v.size() != length)
+    throw CfAttributeError(std::string("attribute ") + name + " has " + std::to_string(v.size()) +
+                           " values, expected " + std::to_string(length));
+  return v;
+}
+
+double finite_value(long double x, const char* name) {
+  if (!std::isfinite(x))
+    throw CfAttributeError(std::string("attribute ") + name + " is not a finite number");
+  return static_cast<double>(x);
+}
+
+}  // namespace
+
+CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels) {
+  const auto type = stored_type(dataset);
+  CfDecoding d;
+  for (const auto x : attribute_of_length(dataset, "_FillValue", 1))
+    d.no_data.push_back(as_stored(x, type, "_FillValue"));
+  for (const auto x : numeric_attribute(dataset, "missing_value"))
+    d.no_data.push_back(as_stored(x, type, "missing_value"));
+  for (const double x : sentinels) d.no_data.push_back(as_stored(x, type, "sentinel"));
+  const auto range = attribute_of_length(dataset, "valid_range", 2);
+  if (!range.empty()) {
+    d.valid_min = finite_value(range[0], "valid_range");
+    d.valid_max = finite_value(range[1], "valid_range");
+  }
+  for (const auto x : attribute_of_length(dataset, "valid_min", 1))
+    d.valid_min = finite_value(x, "valid_min");
+  for (const auto x : attribute_of_length(dataset, "valid_max", 1))
+    d.valid_max = finite_value(x, "valid_max");
+  if (d.valid_min > d.valid_max)
+    throw CfAttributeError("valid minimum " + number_text(d.valid_min) + " exceeds valid maximum " +
+                           number_text(d.valid_max));
+  for (const auto x : attribute_of_length(dataset, "scale_factor", 1))
+    d.scale = finite_value(x, "scale_factor");
+  if (d.scale == 0) throw CfAttributeError("attribute scale_factor is 0");
+  for (const auto x : attribute_of_length(dataset, "add_offset", 1))
+    d.offset = finite_value(x, "add_offset");
+  return d;
+}
+
+void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = values[i];
+    bool ok = std::isfinite(x) && x >= valid_min && x <= valid_max;
+    for (const double nd : no_data) ok = ok && x != nd;
+    if (!ok) valid[i] = 0;
+  }
+  if (packed())
+    for (std::size_t i = 0; i < n; ++i) values[i] = values[i] * scale + offset;
+}
+
+}  // namespace healgrid

@@ -1,0 +1,140 @@
+#include "healgrid/read/dataset_column.hpp"
+
+#include <algorithm>
+
+namespace healgrid {
+namespace {
+
+std::string with_cause(const std::string& msg) {
+  const auto cause = h5_error_line();
+  return cause.empty() ? msg : msg + " (HDF5: " + cause + ")";
+}
+
+std::string shape_text(const PointShape& s, bool two_d) {
+  return two_d ? "[" + std::to_string(s.rows) + ", " + std::to_string(s.cols) + "]"
+               : "[" + std::to_string(s.rows) + "]";
+}
+
+}  // namespace
+
+DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std::string& key,
+                             const DatasetSelector& selector, const std::vector<double>& sentinels,
+                             bool direct_chunks)
+    : file_path_(file_path), key_(key), path_(selector.path), column_(selector.column) {
+  if (!h5_path_exists(file, path_))
+    throw DatasetMismatch(file_path_ + ": " + key_ + ": missing dataset " + path_);
+  dataset_ = H5Handle(H5Dopen2(file, path_.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset_.valid())
+    throw DatasetMismatch(file_path_ + ": " + key_ + ": " +
+                          with_cause("cannot open dataset " + path_));
+  H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
+  const auto cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) mismatch("dataset " + path_ + " is not numeric");
+  H5Handle space(H5Dget_space(dataset_.get()), H5Sclose);
+  rank_ = H5Sget_simple_extent_ndims(space.get());
+  if (rank_ < 0 || rank_ > 2)
+    mismatch("dataset " + path_ + " has " + std::to_string(rank_) +
+             " dimensions (at most 2 are supported)");
+  hsize_t dims[2] = {1, 1};
+  if (rank_ > 0) H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  if (column_ >= 0 && rank_ != 2)
+    mismatch("the column selector [:, " + std::to_string(column_) + "] needs a 2-D dataset, " +
+             path_ + " has " + std::to_string(rank_) + " dimension(s)");
+  if (column_ >= 0 && static_cast<hsize_t>(column_) >= dims[1])
+    mismatch("column " + std::to_string(column_) + " is out of range: " + path_ + " has " +
+             std::to_string(dims[1]) + " columns");
+  shape_ = {dims[0], rank_ == 2 && column_ < 0 ? dims[1] : 1};
+  try {
+    decoding_ = read_cf_decoding(dataset_.get(), sentinels);
+  } catch (const CfAttributeError& e) {
+    mismatch("dataset " + path_ + ": " + e.what());
+  }
+  if (direct_chunks && rank_ == 1) {
+    chunks_ = std::make_unique<ChunkReader>(dataset_.get());
+    if (!chunks_->supported()) chunks_.reset();
+  }
+}
+
+void DatasetColumn::ignore_valid_range() {
+  const CfDecoding unbounded;
+  decoding_.valid_min = unbounded.valid_min;
+  decoding_.valid_max = unbounded.valid_max;
+}
+
+void DatasetColumn::mismatch(const std::string& what) const {
+  throw DatasetMismatch(file_path_ + ": " + key_ + ": " + what);
+}
+
+void DatasetColumn::bind(const PointShape& points, bool allow_granule_value) {
+  points_ = points;
+  const bool two_d = rank_ == 2 && column_ < 0;
+  if (shape_ == points) {
+    mapping_ = Mapping::same;
+  } else if (points.cols > 1 && shape_.cols == 1 && shape_.rows == points.rows) {
+    mapping_ = Mapping::per_row;
+  } else if (allow_granule_value && shape_.points() == 1) {
+    mapping_ = Mapping::per_granule;
+  } else if (points.cols == 1 && two_d) {
+    mismatch("dataset " + path_ + " is not 1-D: shape " + shape_text(shape_, true) +
+             " against the latitude's " + shape_text(points, false) + " (select one column with " +
+             path_ + "[:, k])");
+  } else if (shape_.cols == points.cols) {
+    mismatch("dataset " + path_ + " has " + std::to_string(shape_.rows) + " rows, latitude has " +
+             std::to_string(points.rows));
+  } else {
+    mismatch("dataset " + path_ + " of shape " + shape_text(shape_, two_d) +
+             " does not fit the latitude's shape " + shape_text(points, points.cols > 1) +
+             " (same shape, or one value per latitude row)");
+  }
+}
+
+void DatasetColumn::read_rows(std::uint64_t r0, std::uint64_t nr, double* out) {
+  if (chunks_) {
+    try {
+      chunks_->read(r0, nr, out);
+      return;
+    } catch (const std::exception& e) {
+      throw GranuleError(file_path_ + ": cannot read dataset " + path_ + ": " + e.what());
+    }
+  }
+  H5Handle file_space(H5Dget_space(dataset_.get()), H5Sclose);
+  hsize_t start[2] = {r0, column_ >= 0 ? static_cast<hsize_t>(column_) : 0};
+  hsize_t count[2] = {nr, rank_ == 2 && column_ < 0 ? shape_.cols : 1};
+  if (rank_ > 0)
+    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+  const hsize_t total = nr * shape_.cols;
+  H5Handle mem_space(H5Screate_simple(1, &total, nullptr), H5Sclose);
+  if (H5Dread(dataset_.get(), H5T_NATIVE_DOUBLE, mem_space.get(),
+              rank_ > 0 ? file_space.get() : H5S_ALL, H5P_DEFAULT, out) < 0) {
+    throw GranuleError(file_path_ + ": " +
+                       with_cause("cannot read dataset " + path_ + " rows " + std::to_string(r0) +
+                                  ".." + std::to_string(r0 + nr)));
+  }
+}
+
+void DatasetColumn::read(std::uint64_t p0, std::uint64_t n, std::vector<double>& out,
+                         std::uint8_t* valid) {
+  out.resize(n);
+  if (n == 0) return;
+  const std::uint64_t cols = points_.cols;
+  if (mapping_ == Mapping::per_granule) {
+    double value = 0;
+    read_rows(0, 1, &value);
+    std::fill(out.begin(), out.end(), value);
+  } else if (mapping_ == Mapping::same && cols == 1) {
+    read_rows(p0, n, out.data());
+  } else {
+    // Whole latitude rows r0..r1 cover the points; a per-row column has one value per row.
+    const std::uint64_t r0 = p0 / cols, r1 = (p0 + n - 1) / cols + 1;
+    scratch_.resize((r1 - r0) * shape_.cols);
+    read_rows(r0, r1 - r0, scratch_.data());
+    if (mapping_ == Mapping::same) {
+      std::copy_n(scratch_.begin() + static_cast<std::ptrdiff_t>(p0 - r0 * cols), n, out.begin());
+    } else {
+      for (std::uint64_t i = 0; i < n; ++i) out[i] = scratch_[(p0 + i) / cols - r0];
+    }
+  }
+  decoding_.apply(out.data(), n, valid);
+}
+
+}  // namespace healgrid

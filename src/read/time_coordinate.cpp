@@ -1,0 +1,75 @@
+#include "healgrid/read/time_coordinate.hpp"
+
+#include <cctype>
+#include <stdexcept>
+#include <string>
+
+#include "healgrid/config/utc_time.hpp"
+#include "healgrid/read/cf_decoding.hpp"
+#include "healgrid/io/h5_handle.hpp"
+
+namespace healgrid {
+namespace {
+
+constexpr const char* kGpsEpochDataset = "/ancillary_data/atlas_sdp_gps_epoch";
+
+std::string string_attribute(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) return "";
+  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) return "";
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* value = nullptr;
+    H5Handle mem(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
+    if (H5Aread(attr.get(), mem.get(), &value) < 0 || !value) return "";
+    std::string out(value);
+    H5free_memory(value);
+    return out;
+  }
+  std::string out(H5Tget_size(type.get()), '\0');
+  if (H5Aread(attr.get(), type.get(), out.data()) < 0) return "";
+  return out.substr(0, out.find('\0'));
+}
+
+double unit_seconds(const std::string& unit) {
+  if (unit == "seconds" || unit == "second" || unit == "s" || unit == "sec") return 1;
+  if (unit == "minutes" || unit == "minute" || unit == "min") return 60;
+  if (unit == "hours" || unit == "hour" || unit == "h") return 3600;
+  if (unit == "days" || unit == "day" || unit == "d") return 86400;
+  return 0;
+}
+
+}  // namespace
+
+TimeBase read_time_base(hid_t file, hid_t time_dataset) {
+  TimeBase base;
+  if (h5_path_exists(file, kGpsEpochDataset)) {
+    H5Handle epoch(H5Dopen2(file, kGpsEpochDataset, H5P_DEFAULT), H5Dclose);
+    H5Handle space(H5Dget_space(epoch.get()), H5Sclose);
+    double gps = 0;
+    if (!epoch.valid() || H5Sget_simple_extent_npoints(space.get()) != 1 ||
+        H5Dread(epoch.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &gps) < 0)
+      throw CfAttributeError(std::string(kGpsEpochDataset) + " is not one readable number");
+    base.offset = gps_to_utc_seconds(gps);
+    return base;
+  }
+  const auto units = string_attribute(time_dataset, "units");
+  const auto since = units.find(" since ");
+  if (since != std::string::npos) {
+    base.scale = unit_seconds(units.substr(0, since));
+    try {
+      base.offset = parse_utc_seconds(units.substr(since + 7));
+    } catch (const std::invalid_argument& e) {
+      throw CfAttributeError("units \"" + units + "\": " + e.what());
+    }
+    if (base.scale == 0)
+      throw CfAttributeError("units \"" + units + "\": unknown time unit (seconds, minutes, " +
+                             "hours or days)");
+    return base;
+  }
+  throw CfAttributeError(std::string("no epoch for the time: neither ") + kGpsEpochDataset +
+                         " in the file nor units \"seconds since ...\" on the dataset (units \"" +
+                         units + "\")");
+}
+
+}  // namespace healgrid

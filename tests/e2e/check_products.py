@@ -1,0 +1,539 @@
+#!/usr/bin/env python3
+"""End-to-end checks of healgrid on Level-2 products other than ATL06, at --np N ranks.
+
+Each case runs healgrid with a shipped config (config/atl03.yaml, atl07.yaml, atl08.yaml,
+gedi_l2a.yaml) or a config written here, on real granules (<shared>/data/real) or files made
+here with h5py, and compares EVERY statistic of EVERY cell with an independent numpy + healpy
+calculation. The points are selected and decoded in this file from what the product's datasets
+mean (not from the config): CF packing and fill values, 2-D coordinates flattened, per-row values
+broadcast, columns of 2-D datasets, sentinels. Then each bad config gives its clear error (exit 2,
+naming the config key and the dataset, without advice to skip granules).
+"""
+
+import argparse
+import glob
+import os
+
+import common  # isort: skip
+from common import Checks  # isort: skip
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+from healgrid_reference import grid_points, load_config  # noqa: E402
+
+F32_MAX = np.float32(3.4028235e38)
+
+
+def config_file(name):
+    return os.path.join(common.source_dir(), "config", name)
+
+
+def real_files(pattern):
+    return sorted(glob.glob(os.path.join(common.shared_dir(), "data", "real", pattern)))
+
+
+def write_yaml(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return path
+
+
+def variant(cfg_path, tmp, name, old, new):
+    """The config file with one piece of text replaced (the replacement must happen)."""
+    with open(cfg_path, encoding="utf-8") as stream:
+        text = stream.read()
+    assert old in text, f"{old!r} not in {cfg_path}"
+    return write_yaml(tmp, name, text.replace(old, new))
+
+
+def stored_fill(dset):
+    """The dataset's _FillValue in the dataset's own type, or None."""
+    if "_FillValue" not in dset.attrs:
+        return None
+    return np.asarray(dset.attrs["_FillValue"]).ravel()[0].astype(dset.dtype)
+
+
+def without_fill(dset, data):
+    """True where `data` (stored values of dset) is not the dataset's _FillValue."""
+    fill = stored_fill(dset)
+    return np.ones(data.shape, bool) if fill is None else data != fill
+
+
+def run_case(checks, label, cfg_path, inputs, nprocs, tmp, points, extra=()):
+    """Runs healgrid; compares with grid_points(points) = (lat, lon, {variable: values})."""
+    out = os.path.join(tmp, label.replace(" ", "_").replace(",", "") + ".nc")
+    args = ["--config", cfg_path, "--output", out] + list(extra)
+    for path in inputs:
+        args += ["--input", path]
+    if not common.run_healgrid_ok(args, nprocs, checks, label):
+        return
+    cfg = load_config(cfg_path)
+    lat, lon, values = points
+    ref = grid_points(cfg, lat, lon, values)
+    checks.check(ref["points_used"] > 0, f"{label}: the reference uses no point (test proves "
+                 "nothing)")
+    ds = common.open_output(out)
+    common.compare_to_reference(checks, ds, ref, cfg, label)
+    checks.check(int(ds.attrs["points_used"]) == ref["points_used"],
+                 f"{label}: points_used {ds.attrs['points_used']} != {ref['points_used']}")
+
+
+def concat(parts):
+    lat = np.concatenate([p[0] for p in parts])
+    lon = np.concatenate([p[1] for p in parts])
+    names = parts[0][2].keys()
+    return lat, lon, {n: np.concatenate([p[2][n] for p in parts]) for n in names}
+
+
+# ----------------------------------------------------------------------------- CF packed, flat
+
+def make_cf_packed(path, rng, n=6000):
+    """A flat file (top-level datasets, no groups) of CF-packed and CF-flagged columns."""
+    lat = rng.uniform(-75.0, -70.0, n)
+    lat_raw = np.round(lat / 1e-6).astype(np.int32)
+    lat_raw[::97] = -2147483647                       # fill, its attribute stored as float64
+    h_raw = np.round(rng.normal(500.0, 300.0, n) / 0.05).astype(np.int16)
+    h_raw[::53] = -32768                               # fill, its attribute stored as int32
+    h_raw[5::71] = 31000                               # beyond valid_range
+    t = rng.normal(250.0, 10.0, n).astype(np.float32)
+    t[::31] = F32_MAX                                  # float32 fill, attribute float64
+    t[3::41] = -999.0                                  # missing_value
+    q = rng.integers(0, 6, n).astype(np.uint8)         # 4, 5 beyond valid_max
+    g = rng.normal(0.0, 1.0, n).astype(np.float32)
+    g[::29] = -9999.0                                  # the config's sentinel
+    hours = rng.uniform(0.0, 48.0, n)                  # CF time: hours since 2020-01-01
+    with h5py.File(path, "w") as h5:
+        d = h5.create_dataset("time", data=hours)
+        d.attrs["units"] = np.bytes_("hours since 2020-01-01 00:00:00")
+        d = h5.create_dataset("lat", data=lat_raw, chunks=(1000,), compression="gzip")
+        d.attrs.create("scale_factor", 1e-6, dtype="f8")
+        d.attrs.create("_FillValue", -2147483647.0, dtype="f8")
+        h5.create_dataset("lon", data=rng.uniform(-60.0, -50.0, n))
+        d = h5.create_dataset("h", data=h_raw, chunks=(1000,), compression="gzip", shuffle=True)
+        d.attrs.create("scale_factor", 0.05, dtype="f8")
+        d.attrs.create("add_offset", 1000.0, dtype="f4")
+        d.attrs.create("_FillValue", -32768, dtype="i4")
+        d.attrs.create("valid_range", [-30000, 30000], dtype="i2")
+        d.attrs["units"] = np.bytes_("m")
+        d = h5.create_dataset("t", data=t)
+        d.attrs.create("_FillValue", 3.4028235e38, dtype="f8")
+        d.attrs.create("missing_value", -999.0, dtype="f4")
+        h5.create_dataset("flags", data=rng.integers(0, 16, n).astype(np.uint16))
+        d = h5.create_dataset("q", data=q)
+        d.attrs.create("valid_max", 3, dtype="u1")
+        h5.create_dataset("g", data=g)
+        d = h5.create_dataset("bad_fill", data=g)
+        d.attrs["_FillValue"] = np.bytes_("-9999")
+
+
+CF_CONFIG = """product: CF-packed test
+coordinates: {latitude: /lat, longitude: /lon, time: /time}
+variables:
+  h: /h
+  t: /t
+  g: {dataset: /g, sentinel: -9999}
+filters:
+  - {dataset: /q, op: "<=", value: 1}
+grid: {parent_order: 5, child_order: 9}
+statistics:
+  - {name: count, function: count, variable: h}
+  - {name: h_min, function: min, variable: h}
+  - {name: h_max, function: max, variable: h}
+  - {name: h_mean, function: mean, variable: h}
+  - {name: h_std, function: std, variable: h}
+  - {name: t_max, function: max, variable: t}
+  - {name: g_mean, function: mean, variable: g}
+"""
+
+
+def cf_packed_points(path, hours=(-np.inf, np.inf)):
+    """From the CF meaning: fills, missing values, valid ranges, then raw * scale + offset;
+    `hours` is a time window in hours since 2020-01-01 (the time dataset's units)."""
+    with h5py.File(path, "r") as h5:
+        lat_raw, lon = h5["lat"][()], h5["lon"][()]
+        h_raw, t, q, g = h5["h"][()], h5["t"][()], h5["q"][()], h5["g"][()]
+        time = h5["time"][()]
+    ok = (lat_raw != -2147483647) & (h_raw != -32768) & (h_raw >= -30000) & (h_raw <= 30000)
+    ok &= (time >= hours[0]) & (time < hours[1])
+    ok &= (t != F32_MAX) & (t != np.float32(-999.0)) & (q <= 3) & (q <= 1) & (g != -9999.0)
+    lat = lat_raw.astype(np.float64) * 1e-6
+    h = h_raw.astype(np.float64) * 0.05 + 1000.0
+    return lat[ok], lon[ok], {"h": h[ok], "t": t[ok].astype(np.float64),
+                              "g": g[ok].astype(np.float64)}
+
+
+EXPRESSION_CONFIG = """product: expression test
+coordinates: {latitude: /lat, longitude: /lon, time: /time}
+variables:
+  h: /h
+  t: /t
+  q: /q
+  flags: /flags
+  h_rel: {expression: "h - 0.5 * t"}
+filters:
+  - {expression: "q in {0, 1} and not bit(flags, 2)"}
+  - {expression: "abs(h - 1000) < 400 or t > 255"}
+  - {dataset: /g, op: ">", value: -1}
+grid: {parent_order: 5, child_order: 9}
+statistics:
+  - {name: count, function: count, variable: h_rel}
+  - {name: h_rel_mean, function: mean, variable: h_rel}
+  - {name: h_rel_max, function: max, variable: h_rel}
+  - {name: h_rel_q50, function: quantile, variable: h_rel, q: 0.5}
+  - {name: flags_mean, function: mean, variable: flags}
+"""
+
+
+def expression_points(path):
+    """The expression config from its meaning: q is 0 or 1, bit 2 of flags clear, h within
+    400 of 1000 or t above 255, g above -1 (the -9999 fill is no sentinel here: it fails the
+    filter); h_rel = h - t / 2 on the decoded values."""
+    with h5py.File(path, "r") as h5:
+        lat_raw, lon = h5["lat"][()], h5["lon"][()]
+        h_raw, t, q, g = h5["h"][()], h5["t"][()], h5["q"][()], h5["g"][()]
+        flags = h5["flags"][()]
+    h = h_raw.astype(np.float64) * 0.05 + 1000.0
+    t64 = t.astype(np.float64)
+    ok = (lat_raw != -2147483647) & (h_raw != -32768) & (h_raw >= -30000) & (h_raw <= 30000)
+    ok &= (t != F32_MAX) & (t != np.float32(-999.0)) & (q <= 3)
+    ok &= np.isin(q, [0, 1]) & ((flags >> 2) & 1 == 0)
+    ok &= (np.abs(h - 1000.0) < 400.0) | (t64 > 255.0)
+    ok &= g.astype(np.float64) > -1.0
+    lat = lat_raw.astype(np.float64) * 1e-6
+    return lat[ok], lon[ok], {"h_rel": (h - 0.5 * t64)[ok], "flags": flags[ok].astype(np.float64)}
+
+
+# ----------------------------------------------------------------------------- swath, flat
+
+def make_swath(path, rng, scans=150, pixels=80):
+    """MODIS/VIIRS-like: lat/lon [scan, pixel], a same-shape radiance, per-scan values."""
+    row = np.linspace(64.0, 69.0, scans)[:, None]
+    col = np.linspace(-1.5, 1.5, pixels)[None, :]
+    lat = (row + 0.2 * col).astype(np.float32)
+    lon = (-40.0 + 6.0 * col + 0.3 * row).astype(np.float32)
+    lat[7, :5] = -999.0                                 # swath edge fill
+    radiance = rng.gamma(3.0, 20.0, (scans, pixels)).astype(np.float32)
+    radiance[rng.random((scans, pixels)) < 0.05] = -1.0
+    scan_quality = (rng.random(scans) < 0.1).astype(np.uint8)
+    scan_time = np.arange(scans) * 1.477 + 1000.0
+    flags = rng.integers(0, 3, (scans, 4)).astype(np.int16)
+    with h5py.File(path, "w") as h5:
+        d = h5.create_dataset("geolocation/latitude", data=lat, chunks=(50, 80))
+        d.attrs.create("_FillValue", -999.0, dtype="f4")
+        h5.create_dataset("geolocation/longitude", data=lon)
+        d = h5.create_dataset("data/radiance", data=radiance, chunks=(32, 80), compression="gzip")
+        d.attrs.create("_FillValue", -1.0, dtype="f8")
+        h5.create_dataset("data/scan_quality", data=scan_quality)
+        h5.create_dataset("data/scan_time", data=scan_time)
+        h5.create_dataset("data/flags", data=flags)
+
+
+SWATH_CONFIG = """product: swath test
+coordinates: {latitude: /geolocation/latitude, longitude: /geolocation/longitude}
+variables:
+  radiance: /data/radiance
+  scan_time: /data/scan_time
+filters:
+  - {dataset: /data/scan_quality, op: "==", value: 0}
+  - {dataset: "/data/flags[:, 2]", op: "!=", value: 2}
+grid: {parent_order: 4, child_order: 10, latitude: geodetic}
+statistics:
+  - {name: count, function: count, variable: radiance}
+  - {name: radiance_mean, function: mean, variable: radiance}
+  - {name: radiance_max, function: max, variable: radiance}
+  - {name: radiance_q75, function: quantile, variable: radiance, q: 0.75}
+  - {name: scan_time_min, function: min, variable: scan_time}
+  - {name: scan_time_max, function: max, variable: scan_time}
+"""
+
+
+def swath_points(path):
+    """Every pixel a point; per-scan quality, time and flag column 2 repeated across pixels."""
+    with h5py.File(path, "r") as h5:
+        lat, lon = h5["geolocation/latitude"][()], h5["geolocation/longitude"][()]
+        rad = h5["data/radiance"][()]
+        pixels = lat.shape[1]
+        per_pixel = lambda a: np.repeat(a, pixels)  # noqa: E731
+        quality = per_pixel(h5["data/scan_quality"][()])
+        time = per_pixel(h5["data/scan_time"][()])
+        flag2 = per_pixel(h5["data/flags"][()][:, 2])
+    lat, lon, rad = lat.ravel(), lon.ravel(), rad.ravel()
+    ok = (lat != np.float32(-999.0)) & (rad != np.float32(-1.0)) & (quality == 0) & (flag2 != 2)
+    return (lat[ok].astype(np.float64), lon[ok].astype(np.float64),
+            {"radiance": rad[ok].astype(np.float64), "scan_time": time[ok]})
+
+
+# ----------------------------------------------------------------------------- GEDI L2A
+
+GEDI_BEAMS = ("BEAM0000", "BEAM0001", "BEAM0010", "BEAM0011", "BEAM0101", "BEAM0110",
+              "BEAM1000", "BEAM1011")
+
+
+def make_gedi_like(path, rng, shots=900):
+    """GEDI L2A-like shots: lat/lon_lowestmode, elev_lowestmode and rh [N, 101] with -9999."""
+    with h5py.File(path, "w") as h5:
+        for b, beam in enumerate(GEDI_BEAMS[:5]):
+            t = np.linspace(0.0, 1.0, shots)
+            lat = -13.0 + 0.8 * t + 0.01 * b
+            lon = -44.5 + 0.3 * t
+            elev = rng.normal(800.0, 40.0, shots).astype(np.float32)
+            elev[rng.random(shots) < 0.05] = -9999.0
+            base = np.sort(rng.gamma(2.0, 4.0, (shots, 101)), axis=1)
+            rh = (base - base[:, :1] - 2.0).astype(np.float32)
+            rh[rng.random(shots) < 0.04] = -9999.0
+            g = h5.create_group(beam)
+            g.create_dataset("lat_lowestmode", data=lat)
+            g.create_dataset("lon_lowestmode", data=lon)
+            g.create_dataset("delta_time", data=4.0e7 + t * 60.0)
+            g.create_dataset("elev_lowestmode", data=elev)
+            g.create_dataset("rh", data=rh, chunks=(128, 101), compression="gzip")
+            g.create_dataset("quality_flag", data=(rng.random(shots) < 0.85).astype(np.uint8))
+            g.create_dataset("degrade_flag", data=(rng.random(shots) < 0.05).astype(np.uint8))
+            g.create_dataset("sensitivity",
+                             data=rng.uniform(0.85, 1.0, shots).astype(np.float32))
+
+
+def gedi_points(paths):
+    """Shots with quality_flag 1, degrade_flag 0, sensitivity >= 0.9 (compared in double) and
+    no -9999 among elev_lowestmode, rh50 and rh98."""
+    parts = []
+    for path in paths:
+        with h5py.File(path, "r") as h5:
+            for beam in GEDI_BEAMS:
+                if beam not in h5:
+                    continue
+                g = h5[beam]
+                elev = g["elev_lowestmode"][()]
+                rh = g["rh"][()]
+                ok = (g["quality_flag"][()] == 1) & (g["degrade_flag"][()] == 0)
+                ok &= g["sensitivity"][()].astype(np.float64) >= 0.9
+                ok &= (elev != -9999.0) & (rh[:, 50] != -9999.0) & (rh[:, 98] != -9999.0)
+                parts.append((g["lat_lowestmode"][()][ok], g["lon_lowestmode"][()][ok],
+                              {"elev": elev[ok].astype(np.float64),
+                               "rh50": rh[ok, 50].astype(np.float64),
+                               "rh98": rh[ok, 98].astype(np.float64)}))
+    return concat(parts)
+
+
+# ----------------------------------------------------------------------------- ICESat-2
+
+BEAMS = ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r")
+
+
+def atl08_points(paths):
+    """20 m sub-segments: [N, 5] coordinates and heights flattened; the per-segment
+    cloud_flag_atm repeated for the five; 3.4028235e38 (and any _FillValue) is no data."""
+    parts = []
+    for path in paths:
+        with h5py.File(path, "r") as h5:
+            for beam in BEAMS:
+                if f"{beam}/land_segments/latitude_20m" not in h5:
+                    continue
+                s = h5[f"{beam}/land_segments"]
+                lat, lon = s["latitude_20m"][()], s["longitude_20m"][()]
+                can_d, ter_d = s["canopy/h_canopy_20m"], s["terrain/h_te_best_fit_20m"]
+                can, ter = can_d[()], ter_d[()]
+                ok = (can != F32_MAX) & (ter != F32_MAX)
+                ok &= without_fill(can_d, can) & without_fill(ter_d, ter)
+                ok &= without_fill(s["latitude_20m"], lat) & without_fill(s["longitude_20m"], lon)
+                ok &= np.repeat(s["cloud_flag_atm"][()], lat.shape[1]).reshape(lat.shape) <= 2
+                parts.append((lat[ok].astype(np.float64), lon[ok].astype(np.float64),
+                              {"canopy": can[ok].astype(np.float64),
+                               "terrain": ter[ok].astype(np.float64)}))
+    return concat(parts)
+
+
+GPS_EPOCH_UNIX = 315964800      # 1980-01-06T00:00:00Z
+GPS_MINUS_UTC_2019 = 18         # leap seconds between GPS and UTC since 2017-01-01
+
+
+def atl07_utc(h5, beam):
+    """POSIX UTC seconds of each segment: atlas_sdp_gps_epoch + delta_time are GPS seconds."""
+    epoch = float(np.asarray(h5["ancillary_data/atlas_sdp_gps_epoch"][()]).ravel()[0])
+    gps = epoch + h5[f"{beam}/sea_ice_segments/delta_time"][()]
+    return gps + GPS_EPOCH_UNIX - GPS_MINUS_UTC_2019
+
+
+def atl07_points(paths, window=(-np.inf, np.inf)):
+    """Sea-ice segments with a fit quality of 1..3 (-1, the flag's fill, is no fit) and a
+    height that is not the height's _FillValue; with a window, only segments whose UTC time
+    lies in [start, end)."""
+    parts = []
+    for path in paths:
+        with h5py.File(path, "r") as h5:
+            for beam in BEAMS:
+                if f"{beam}/sea_ice_segments/latitude" not in h5:  # an empty beam
+                    continue
+                s = h5[f"{beam}/sea_ice_segments"]
+                h_d, f_d = s["heights/height_segment_height"], \
+                    s["heights/height_segment_fit_quality_flag"]
+                h, flag = h_d[()], f_d[()]
+                ok = without_fill(h_d, h) & without_fill(f_d, flag) & (flag <= 3)
+                utc = atl07_utc(h5, beam)
+                ok &= (utc >= window[0]) & (utc < window[1])
+                parts.append((s["latitude"][()][ok], s["longitude"][()][ok],
+                              {"h": h[ok].astype(np.float64)}))
+    return concat(parts)
+
+
+def atl03_points(paths, column):
+    """Photons whose signal confidence for surface `column` is medium or high (>= 3), with
+    quality_ph 0."""
+    parts = []
+    for path in paths:
+        with h5py.File(path, "r") as h5:
+            for beam in BEAMS:
+                if f"{beam}/heights/lat_ph" not in h5:
+                    continue
+                s = h5[f"{beam}/heights"]
+                conf = s["signal_conf_ph"][()][:, column]
+                ok = (conf >= 3) & (s["quality_ph"][()] == 0)
+                parts.append((s["lat_ph"][()][ok], s["lon_ph"][()][ok],
+                              {"h_ph": s["h_ph"][()][ok].astype(np.float64)}))
+    return concat(parts)
+
+
+def check_atl07_window(checks, files, nprocs, tmp):
+    """A config time window that starts inside the first granule and ends inside the last."""
+    with h5py.File(files[0], "r") as h5:
+        first = atl07_utc(h5, "gt1l")
+    with h5py.File(files[-1], "r") as h5:
+        last = atl07_utc(h5, "gt1l")
+    start = np.floor(np.median(first))
+    end = np.floor(np.median(last))
+    text = lambda t: np.datetime_as_string(np.datetime64(int(t), "s")) + "Z"  # noqa: E731
+    cfg = variant(config_file("atl07.yaml"), tmp, "atl07_window.yaml", "\nvariables:",
+                  f"\ntime: {{start: {text(start)}, end: {text(end)}}}\n\nvariables:")
+    points = atl07_points(files, (start, end))
+    everything = atl07_points(files)
+    checks.check(0 < points[0].size < everything[0].size,
+                 f"ATL07 window keeps {points[0].size} of {everything[0].size} segments")
+    run_case(checks, "real ATL07 time window", cfg, files, nprocs, tmp, points)
+
+
+# ----------------------------------------------------------------------------- bad configs
+
+def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
+    """Each bad config: exit 2, the message names the key and the dataset, no skip advice."""
+    flat_cfg = CF_CONFIG
+    cases = [
+        ("misspelled ATL06 dataset", "atl06",
+         variant(config_file("atl06.yaml"), tmp, "bad1.yaml", "land_ice_segments/h_li\n",
+                 "land_ice_segments/h_lii\n"),
+         ["variables.h_li: missing dataset /gt1", "land_ice_segments/h_lii"]),
+        ("2-D dataset without a column", "gedi",
+         variant(config_file("gedi_l2a.yaml"), tmp, "bad2.yaml", "rh[:, 98]", "rh"),
+         ["variables.rh98: dataset /BEAM0000/rh is not 1-D", "[:, k]"]),
+        ("column out of range", "gedi",
+         variant(config_file("gedi_l2a.yaml"), tmp, "bad3.yaml", "rh[:, 98]", "rh[:, 101]"),
+         ["variables.rh98: column 101 is out of range: /BEAM0000/rh has 101 columns"]),
+        ("string _FillValue", "flat",
+         write_yaml(tmp, "bad4.yaml", flat_cfg.replace("  h: /h\n", "  h: /bad_fill\n")),
+         ["variables.h: dataset /bad_fill: attribute _FillValue is a string"]),
+        ("misspelled flat latitude", "flat",
+         write_yaml(tmp, "bad5.yaml", flat_cfg.replace("latitude: /lat", "latitude: /latt")),
+         ["coordinates.latitude: missing dataset /latt"]),
+        ("duplicated group", "atl06",
+         variant(config_file("atl06.yaml"), tmp, "bad6.yaml", "[gt1l, gt1r,", "[gt1l, gt1l,"),
+         ["groups[1]: group 'gt1l' is listed twice"]),
+        ("several groups, one path", "flat",
+         write_yaml(tmp, "bad7.yaml", "groups: [a, b]\n" + flat_cfg),
+         ["coordinates.latitude: must use {group} when several groups are listed"]),
+        ("{group} without groups", "atl06",
+         variant(config_file("atl06.yaml"), tmp, "bad8.yaml",
+                 "groups: [gt1l, gt1r, gt2l, gt2r, gt3l, gt3r]\n", ""),
+         ["uses {group} but the config lists no groups"]),
+        ("malformed column selector", "gedi",
+         variant(config_file("gedi_l2a.yaml"), tmp, "bad9.yaml", "rh[:, 98]", "rh[98]"),
+         ["variables.rh98: malformed column selector '[98]'"]),
+        ("time window without an epoch", "gedi",
+         variant(config_file("gedi_l2a.yaml"), tmp, "bad10.yaml", "\nvariables:",
+                 "\ntime: {start: 2019-01-01}\nvariables:"),
+         ["coordinates.time: dataset /BEAM0000/delta_time: no epoch for the time"]),
+        ("time window without a time coordinate", "flat",
+         write_yaml(tmp, "bad11.yaml", flat_cfg.replace(", time: /time", "")
+                    + "time: {end: 2020-01-02}\n"),
+         ["coordinates.time: required by the time window"]),
+        ("expression with an unknown name", "flat",
+         write_yaml(tmp, "bad13.yaml", EXPRESSION_CONFIG.replace("h - 0.5 * t", "h - geoid")),
+         ["variables.h_rel.expression: 'h - geoid'", "geoid"]),
+        ("time window end before start", "flat",
+         write_yaml(tmp, "bad12.yaml", flat_cfg + "time: {start: 2020-01-02, end: 2020-01-01}\n"),
+         ["time: the start 2020-01-02 is not before the end 2020-01-01"]),
+    ]
+    inputs = {"flat": [flat], "gedi": [gedi], "atl06": atl06}
+    out = os.path.join(tmp, "bad.nc")
+    for label, data, cfg, needles in cases:
+        if not inputs[data]:
+            print(f"note: bad config ({label}) left out: no real ATL06 granules")
+            continue
+        args = ["--config", cfg, "--output", out]
+        for path in inputs[data]:
+            args += ["--input", path]
+        rc, output = common.run_healgrid(args, nprocs)
+        checks.check(rc == 2, f"bad config ({label}): exit {rc}, expected 2\n{output}")
+        for needle in needles:
+            checks.check(needle in output, f"bad config ({label}): message lacks {needle!r}\n"
+                         f"{output}")
+        checks.check("on-bad-granule" not in output,
+                     f"bad config ({label}): advises --on-bad-granule\n{output}")
+        checks.check(not os.path.exists(out), f"bad config ({label}): left {out}")
+    print(f"bad configs: {len(cases)} cases")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--np", type=int, default=1, dest="nprocs", help="MPI ranks")
+    nprocs = parser.parse_args().nprocs
+    checks = Checks(f"check_products --np {nprocs}")
+    rng = np.random.default_rng(14)
+    with common.temp_dir() as tmp:
+        flat = os.path.join(tmp, "cf_packed.h5")
+        make_cf_packed(flat, rng)
+        run_case(checks, "CF packed flat file", write_yaml(tmp, "cf.yaml", CF_CONFIG), [flat],
+                 nprocs, tmp, cf_packed_points(flat))
+        run_case(checks, "CF packed flat file, start and end options", write_yaml(tmp, "cf.yaml",
+                 CF_CONFIG), [flat], nprocs, tmp, cf_packed_points(flat, (12.0, 30.5)),
+                 extra=["--start", "2020-01-01T12:00:00Z", "--end", "2020-01-02T06:30:00Z"])
+        run_case(checks, "expressions on the CF file", write_yaml(tmp, "expr.yaml",
+                 EXPRESSION_CONFIG), [flat], nprocs, tmp, expression_points(flat))
+        swath = os.path.join(tmp, "swath.nc")
+        make_swath(swath, rng)
+        run_case(checks, "2-D swath", write_yaml(tmp, "swath.yaml", SWATH_CONFIG), [swath],
+                 nprocs, tmp, swath_points(swath))
+        gedi = [os.path.join(tmp, f"GEDI02_A_like_{i}.h5") for i in range(2)]
+        for path in gedi:
+            make_gedi_like(path, rng)
+        run_case(checks, "GEDI L2A-like", config_file("gedi_l2a.yaml"), gedi, nprocs, tmp,
+                 gedi_points(gedi))
+        real_gedi = real_files("GEDI02_A_*.h5")
+        atl06 = real_files("*ATL06_*.h5")
+        if real_gedi:
+            run_case(checks, "real GEDI L2A", config_file("gedi_l2a.yaml"), real_gedi, nprocs,
+                     tmp, gedi_points(real_gedi))
+        atl08 = real_files("atl08_clip.h5")
+        if atl08:
+            run_case(checks, "real ATL08 20 m", config_file("atl08.yaml"), atl08, nprocs, tmp,
+                     atl08_points(atl08))
+        atl07 = real_files("*ATL07-01_*.h5")
+        if atl07:
+            run_case(checks, "real ATL07", config_file("atl07.yaml"), atl07, nprocs, tmp,
+                     atl07_points(atl07))
+            check_atl07_window(checks, atl07, nprocs, tmp)
+        for name, column in (("ATL03_gt1l.h5", 2), ("atl03_clip.h5", 0)):
+            files = real_files(name)
+            if files:
+                cfg = variant(config_file("atl03.yaml"), tmp, f"atl03_{column}.yaml",
+                              "signal_conf_ph[:, 3]", f"signal_conf_ph[:, {column}]")
+                run_case(checks, f"real ATL03 {name} column {column}", cfg, files, nprocs, tmp,
+                         atl03_points(files, column))
+        if not (real_gedi and atl06 and atl07 and atl08):
+            print("note: some real granules are absent from <shared>/data/real: their cases "
+                  "were left out")
+        check_bad_configs(checks, nprocs, tmp, flat, gedi[0], atl06)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

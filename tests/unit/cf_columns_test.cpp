@@ -1,0 +1,250 @@
+// CF decoding, column selectors and shapes of the granule reader, on small HDF5 files written
+// with the C API: packed integers, fill values stored in another type than the dataset,
+// missing_value / valid_range / sentinels, 2-D coordinates flattened, per-row and per-granule
+// broadcast, and the errors naming the config key and the dataset.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/read/granule_reader.hpp"
+#include "scratch_h5_file.hpp"
+
+namespace healgrid {
+namespace {
+
+// Writes datasets of any shape and numeric attributes of any type into a scratch file.
+class Writer {
+ public:
+  explicit Writer(ScratchH5File& f) : file_(f) {}
+  template <typename T>
+  hid_t dataset(const std::string& name, hid_t type, std::vector<hsize_t> dims,
+                const std::vector<T>& v) {
+    ensure_groups(name);
+    H5Handle space(dims.empty()
+                       ? H5Screate(H5S_SCALAR)
+                       : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                   H5Sclose);
+    const hid_t ds = H5Dcreate2(file_.get(), name.c_str(), type, space.get(), H5P_DEFAULT,
+                                H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    open_.emplace_back(ds, H5Dclose);
+    return ds;
+  }
+  template <typename T>
+  void attribute(hid_t ds, const char* name, hid_t type, const std::vector<T>& v) {
+    const hsize_t n = v.size();
+    H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H5Handle a(H5Acreate2(ds, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    H5Awrite(a.get(), type, v.data());
+  }
+  void string_attribute(hid_t ds, const char* name, const std::string& text) {
+    H5Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(str.get(), text.size());
+    H5Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+    H5Handle a(H5Acreate2(ds, name, str.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    H5Awrite(a.get(), str.get(), text.data());
+  }
+  // Closes the datasets and reopens the file read-only.
+  void finish() {
+    open_.clear();
+    file_.reopen_read_only();
+  }
+
+ private:
+  void ensure_groups(const std::string& name) {
+    for (auto pos = name.find('/', 1); pos != std::string::npos; pos = name.find('/', pos + 1)) {
+      const auto g = name.substr(0, pos);
+      if (H5Lexists(file_.get(), g.c_str(), H5P_DEFAULT) <= 0)
+        H5Gclose(H5Gcreate2(file_.get(), g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    }
+  }
+  ScratchH5File& file_;
+  std::vector<H5Handle> open_;
+};
+
+std::string file_path(const ScratchH5File& f) {
+  char name[4096] = {};
+  H5Fget_name(f.get(), name, sizeof name);
+  return name;
+}
+
+PipelineConfig flat_config(std::vector<VariableSpec> variables) {
+  PipelineConfig c;
+  c.groups = {""};
+  c.latitude = "/lat";
+  c.longitude = "/lon";
+  c.variables = std::move(variables);
+  StatisticSpec count;
+  count.name = "count";
+  count.variable = c.variables.at(0).name;
+  c.statistics = {count};
+  c.validate();
+  return c;
+}
+
+void write_coordinates(Writer& w, std::size_t n) {
+  std::vector<double> lat(n, -70.0), lon(n, 10.0);
+  w.dataset<double>("/lat", H5T_NATIVE_DOUBLE, {n}, lat);
+  w.dataset<double>("/lon", H5T_NATIVE_DOUBLE, {n}, lon);
+}
+
+TEST(DatasetSelector, ParsesColumnsAndRejectsMalformedSelectors) {
+  EXPECT_EQ(parse_dataset_selector("/a/b").path, "/a/b");
+  EXPECT_FALSE(parse_dataset_selector("/a/b").has_column());
+  const auto s = parse_dataset_selector("/{group}/heights/signal_conf_ph[:, 3]");
+  EXPECT_EQ(s.path, "/{group}/heights/signal_conf_ph");
+  EXPECT_EQ(s.column, 3);
+  EXPECT_EQ(parse_dataset_selector(" /x [ : ,12 ] ").column, 12);
+  for (const char* bad :
+       {"/x[3]", "/x[:, -1]", "/x[:, a]", "/x[:, 1", "/x[:, 1] y", "[:, 1]", "/x[1, 2]", "/x[:, ]"})
+    EXPECT_THROW(parse_dataset_selector(bad), std::invalid_argument) << bad;
+}
+
+TEST(CfDecoding, PackedIntegersAreUnpackedAndFillComparedStored) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 5);
+  // int16 packed heights: value = stored * 0.01 + 1000; fill -32768 stored as an int32 attribute.
+  const auto h = w.dataset<short>("/h", H5T_NATIVE_SHORT, {5}, {0, 150, -32768, -250, 32767});
+  w.attribute<double>(h, "scale_factor", H5T_NATIVE_DOUBLE, {0.01});
+  w.attribute<float>(h, "add_offset", H5T_NATIVE_FLOAT, {1000.0f});
+  w.attribute<int>(h, "_FillValue", H5T_NATIVE_INT, {-32768});
+  w.attribute<short>(h, "valid_max", H5T_NATIVE_SHORT, {32000});
+  w.finish();
+  const GranuleReader reader(file_path(f), flat_config({{"h", "/h"}}));
+  BeamChunk chunk;
+  reader.read(0, 0, 5, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 1, 0}));
+  EXPECT_DOUBLE_EQ(chunk.values[0][0], 1000.0);
+  EXPECT_DOUBLE_EQ(chunk.values[0][1], 1001.5);
+  EXPECT_DOUBLE_EQ(chunk.values[0][3], 997.5);
+}
+
+TEST(CfDecoding, Float32FillStoredAsFloat64IsRecognised) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 3);
+  const float big = std::numeric_limits<float>::max();
+  const auto h = w.dataset<float>("/h", H5T_NATIVE_FLOAT, {3}, {1.5f, big, 2.5f});
+  // The decimal 3.4028235e38 as a double is not FLT_MAX, but rounds to it in float32.
+  w.attribute<double>(h, "_FillValue", H5T_NATIVE_DOUBLE, {3.4028235e38});
+  const auto g = w.dataset<float>("/g", H5T_NATIVE_FLOAT, {3}, {-9999.0f, 1.0f, 2.0f});
+  w.attribute<double>(g, "missing_value", H5T_NATIVE_DOUBLE, {-1.0, 1.0});
+  w.finish();
+  PipelineConfig c = flat_config({{"h", "/h"}, {"g", "/g", {-9999.0}}});
+  const GranuleReader reader(file_path(f), c);
+  BeamChunk chunk;
+  reader.read(0, 0, 3, true, chunk);
+  // row 0: g is the -9999 sentinel; row 1: h is the fill and g a missing_value.
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 0, 1}));
+}
+
+TEST(CfDecoding, ValidRangeAndUnusableAttributesAreErrorsNamingTheDataset) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  const auto q = w.dataset<signed char>("/q", H5T_NATIVE_SCHAR, {4}, {-1, 0, 5, 6});
+  w.attribute<signed char>(q, "valid_range", H5T_NATIVE_SCHAR, {0, 5});
+  const auto s = w.dataset<float>("/s", H5T_NATIVE_FLOAT, {4}, {1, 2, 3, 4});
+  w.string_attribute(s, "_FillValue", "-9999");
+  const auto i = w.dataset<signed char>("/i", H5T_NATIVE_SCHAR, {4}, {1, 2, 3, 4});
+  w.attribute<int>(i, "_FillValue", H5T_NATIVE_INT, {300});
+  const auto r = w.dataset<float>("/r", H5T_NATIVE_FLOAT, {4}, {1, 2, 3, 4});
+  w.attribute<float>(r, "valid_range", H5T_NATIVE_FLOAT, {1.0f});
+  w.finish();
+  const GranuleReader reader(file_path(f), flat_config({{"q", "/q"}}));
+  BeamChunk chunk;
+  reader.read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 1, 1, 0}));
+  const auto error_of = [&](const std::string& dataset, std::vector<double> sentinels = {}) {
+    try {
+      GranuleReader(file_path(f), flat_config({{"x", dataset, std::move(sentinels)}}));
+    } catch (const DatasetMismatch& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of("/s").find("variables.x: dataset /s: attribute _FillValue is a string"),
+            std::string::npos)
+      << error_of("/s");
+  EXPECT_NE(error_of("/i").find("dataset /i: _FillValue 300 is not a value of the dataset's type "
+                                "int8"),
+            std::string::npos)
+      << error_of("/i");
+  EXPECT_NE(error_of("/r").find("attribute valid_range has 1 values, expected 2"),
+            std::string::npos);
+  EXPECT_NE(error_of("/q", {0.5}).find("sentinel 0.5 is not a value of the dataset's type int8"),
+            std::string::npos);
+}
+
+// ATL08-like: 2-D coordinates [rows, 3] flattened, a same-shape variable, a per-row variable
+// broadcast across the row, a column of a 2-D flag and a per-granule scalar.
+TEST(DatasetColumns, TwoDimensionalCoordinatesAndBroadcasts) {
+  ScratchH5File f("cols_");
+  Writer w(f);
+  w.dataset<float>("/b/lat", H5T_NATIVE_FLOAT, {2, 3}, {-70, -71, 95, -72, -73, -74});
+  w.dataset<float>("/b/lon", H5T_NATIVE_FLOAT, {2, 3}, {1, 2, 3, 4, 5, 6});
+  w.dataset<float>("/b/h", H5T_NATIVE_FLOAT, {2, 3}, {10, 11, 12, 13, 14, 15});
+  w.dataset<double>("/b/row_value", H5T_NATIVE_DOUBLE, {2}, {100, 200});
+  w.dataset<signed char>("/b/flag", H5T_NATIVE_SCHAR, {2, 4}, {0, 1, 0, 0, 0, 0, 0, 1});
+  w.dataset<short>("/orbit/cycle", H5T_NATIVE_SHORT, {1}, {7});
+  w.finish();
+  PipelineConfig c;
+  c.groups = {"b"};
+  c.latitude = "/{group}/lat";
+  c.longitude = "/{group}/lon";
+  c.variables = {{"h", "/{group}/h"}, {"r", "/{group}/row_value"}, {"cycle", "/orbit/cycle"}};
+  c.filters = {{"/{group}/flag[:, 3]", FilterOp::eq, 0}};
+  StatisticSpec count;
+  count.name = "count";
+  count.variable = "h";
+  c.statistics = {count};
+  c.validate();
+  const GranuleReader reader(file_path(f), c);
+  ASSERT_EQ(reader.beams().size(), 1u);
+  EXPECT_EQ(reader.beams()[0].rows, 6u);
+  BeamChunk chunk;
+  reader.read(0, 1, 4, true, chunk);  // points 1..4: rows 0 and 1
+  // point 2: latitude 95; points 3, 4: row 1's flag column 3 is 1.
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 0, 0}));
+  EXPECT_EQ(chunk.lat, (std::vector<double>{-71, 95, -72, -73}));
+  EXPECT_EQ(chunk.values[0], (std::vector<double>{11, 12, 13, 14}));
+  EXPECT_EQ(chunk.values[1], (std::vector<double>{100, 100, 200, 200}));
+  EXPECT_EQ(chunk.values[2], (std::vector<double>{7, 7, 7, 7}));
+  reader.read_values(0, 5, 1, chunk);
+  EXPECT_EQ(chunk.values[0][0], 15);
+  EXPECT_EQ(chunk.values[1][0], 200);
+}
+
+TEST(DatasetColumns, ShapeErrorsNameKeyAndDataset) {
+  ScratchH5File f("cols_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  w.dataset<float>("/two", H5T_NATIVE_FLOAT, {4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  w.dataset<float>("/short", H5T_NATIVE_FLOAT, {3}, {1, 2, 3});
+  w.dataset<float>("/three", H5T_NATIVE_FLOAT, {1, 2, 2}, {1, 2, 3, 4});
+  w.finish();
+  const auto error_of = [&](const std::string& dataset) {
+    try {
+      GranuleReader(file_path(f), flat_config({{"x", dataset}}));
+    } catch (const DatasetMismatch& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  const auto path = file_path(f);
+  EXPECT_EQ(error_of("/two"), path +
+                                  ": variables.x: dataset /two is not 1-D: shape [4, 2] against "
+                                  "the latitude's [4] (select one column with /two[:, k])");
+  EXPECT_EQ(error_of("/two[:, 1]"), "(no error)");
+  EXPECT_EQ(error_of("/two[:, 2]"),
+            path + ": variables.x: column 2 is out of range: /two has 2 columns");
+  EXPECT_EQ(error_of("/short"), path + ": variables.x: dataset /short has 3 rows, latitude has 4");
+  EXPECT_NE(error_of("/three").find("has 3 dimensions"), std::string::npos);
+  EXPECT_EQ(error_of("/nope"), path + ": variables.x: missing dataset /nope");
+}
+
+}  // namespace
+}  // namespace healgrid

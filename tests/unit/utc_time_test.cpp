@@ -1,0 +1,37 @@
+// UTC text <-> POSIX seconds and GPS -> UTC, against known answers (date(1), the IERS table).
+#include "healgrid/config/utc_time.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace healgrid {
+namespace {
+
+TEST(UtcTime, ParsesDatesAndTimes) {
+  EXPECT_EQ(parse_utc_seconds("1970-01-01"), 0.0);
+  EXPECT_EQ(parse_utc_seconds("2018-01-01"), 1514764800.0);  // date -u -d 2018-01-01 +%s
+  EXPECT_EQ(parse_utc_seconds("2019-02-25T11:55:00Z"), 1551095700.0);
+  EXPECT_EQ(parse_utc_seconds("2018-01-01 00:00:00"), 1514764800.0);  // CF units style
+  EXPECT_EQ(parse_utc_seconds("2000-02-29T23:59:30.5"), 951868770.5);
+  EXPECT_EQ(parse_utc_seconds("1969-12-31T23:00Z"), -3600.0);
+  for (const char* bad : {"2019", "2019-13-01", "2019-01-01T25:00", "2019-01-01T10:00+02:00",
+                          "yesterday", "2019-01-01T10"})
+    EXPECT_THROW(parse_utc_seconds(bad), std::invalid_argument) << bad;
+  EXPECT_EQ(format_utc(1551095700.9), "2019-02-25T11:55:00Z");
+  EXPECT_EQ(format_utc(-1), "1969-12-31T23:59:59Z");
+}
+
+TEST(UtcTime, GpsToUtcCountsLeapSeconds) {
+  // ICESat-2's atlas_sdp_gps_epoch is 2018-01-01T00:00:00Z in GPS seconds (18 leap seconds).
+  EXPECT_EQ(gps_to_utc_seconds(1198800018.0), 1514764800.0);
+  EXPECT_EQ(gps_to_utc_seconds(0.0), 315964800.0);  // 1980-01-06, no leap second yet
+  // 2016-12-31T23:59:59Z was GPS 1167264016 (17 s); 2017-01-01T00:00:00Z was GPS 1167264018.
+  EXPECT_EQ(gps_to_utc_seconds(1167264016.0), 1483228799.0);
+  EXPECT_EQ(gps_to_utc_seconds(1167264018.0), 1483228800.0);
+  // 1999-01-01T00:00:00Z: 13 leap seconds.
+  EXPECT_EQ(gps_to_utc_seconds(599184013.0), 915148800.0);
+}
+
+}  // namespace
+}  // namespace healgrid

@@ -19,8 +19,8 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/sanitize/lsan.supp:print_suppressio
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build_dir"
 if [ $# -gt 0 ]; then exec ctest --output-on-failure --timeout 600 "$@"; fi
-ctest --output-on-failure --timeout 600 -L unit
-# MPI runs: OpenMPI's plugins allocate at init and keep it; their stacks cannot be unwound
+ctest --output-on-failure --timeout 600 -L unit -LE mpi
+# MPI runs (the MPI unit tests and e2e runs): OpenMPI's plugins allocate at init and keep it; their stacks cannot be unwound
 # reliably enough to suppress by library, so leak detection is off for the MPI jobs only.
 ASAN_OPTIONS=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0} \
-  ctest --output-on-failure --timeout 600 -R '^(real_atl06_np2|bad_input|bad_granules)$'
+  ctest --output-on-failure --timeout 600 -R '^(mpi_unit_np[123]|real_atl06_np2|bad_input|bad_granules)$'

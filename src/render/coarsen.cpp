@@ -27,9 +27,9 @@ const char* to_string(CoarsenRule rule) {
   return "?";
 }
 
-CellValues coarsen(const std::vector<std::uint64_t>& ids, const std::vector<double>& values,
-                   const std::vector<double>& weights, int from_level, int to_level,
-                   CoarsenRule rule) {
+CoarseCells coarsen(const std::vector<std::uint64_t>& ids, const std::vector<double>& values,
+                    const std::vector<double>& weights, int from_level, int to_level,
+                    CoarsenRule rule) {
   if (to_level > from_level || to_level < 0)
     throw std::invalid_argument("--order: " + std::to_string(to_level) +
                                 " is not between 0 and the file's level " +
@@ -37,7 +37,7 @@ CellValues coarsen(const std::vector<std::uint64_t>& ids, const std::vector<doub
   if (ids.size() != values.size() || (!weights.empty() && weights.size() != ids.size()))
     throw std::invalid_argument("coarsen: ids, values and weights differ in length");
   const int shift = 2 * (from_level - to_level);
-  CellValues out;
+  CoarseCells out;
   std::size_t i = 0;
   while (i < ids.size()) {
     const std::uint64_t parent = ids[i] >> shift;

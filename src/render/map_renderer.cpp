@@ -159,7 +159,7 @@ void MapRenderer::plan_order(const HealgridOutput& output) {
     const CoarsenRule rule = coarsen_rule_for(variable_.cell_method);
     std::vector<double> weights;
     if (rule == CoarsenRule::weighted_mean) weights = count_weights(output);
-    CellValues coarse = coarsen(data_ids_, data_values_, weights, plan_.level, order, rule);
+    CoarseCells coarse = coarsen(data_ids_, data_values_, weights, plan_.level, order, rule);
     data_ids_ = std::move(coarse.ids);
     data_values_ = std::move(coarse.values);
     plan_.coarsen_rule = rule == CoarsenRule::weighted_mean && weights.empty()

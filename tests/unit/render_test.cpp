@@ -134,7 +134,7 @@ TEST(Coarsen, EachRuleCombinesTheChildrenAsDocumented) {
   auto run = [&](CoarsenRule rule, const std::vector<double>& w) {
     return coarsen(ids, values, w, 2, 1, rule);
   };
-  const CellValues sum = run(CoarsenRule::sum, {});
+  const CoarseCells sum = run(CoarsenRule::sum, {});
   EXPECT_EQ(sum.ids, (std::vector<std::uint64_t>{1, 2, 3}));
   EXPECT_EQ(sum.values, (std::vector<double>{4, 10, 8}));
   EXPECT_EQ(run(CoarsenRule::min, {}).values, (std::vector<double>{1, 10, 2}));

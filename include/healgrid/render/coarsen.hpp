@@ -23,7 +23,7 @@ enum class CoarsenRule { sum, min, max, weighted_mean };
 CoarsenRule coarsen_rule_for(const std::string& cell_method);
 const char* to_string(CoarsenRule rule);
 
-struct CellValues {
+struct CoarseCells {
   std::vector<std::uint64_t> ids;  // strictly increasing
   std::vector<double> values;
 };
@@ -32,8 +32,8 @@ struct CellValues {
 // (empty: all 1; NaN or <= 0 weight: the child counts with weight 0 for means) -> the coarse
 // cells at `to_level` <= from_level that have a value, increasing. Throws
 // std::invalid_argument when to_level > from_level or the sizes differ.
-CellValues coarsen(const std::vector<std::uint64_t>& ids, const std::vector<double>& values,
-                   const std::vector<double>& weights, int from_level, int to_level,
-                   CoarsenRule rule);
+CoarseCells coarsen(const std::vector<std::uint64_t>& ids, const std::vector<double>& values,
+                    const std::vector<double>& weights, int from_level, int to_level,
+                    CoarsenRule rule);
 
 }  // namespace healgrid

@@ -12,6 +12,10 @@ rank, seconds per phase, peak RSS per rank, output size, the healgrid/baseline r
 cores and the parallel efficiency. Results also go to <data-dir>/results.json.
 
 usage: bench/run_benchmark.py [--granules 120] [--repeats 3] [--max-ranks N] [--data-dir DIR]
+                              [--reference OTHER_HEALGRID]
+--reference times a second healgrid binary (e.g. a build of an earlier commit) in the same
+interleaved rounds, checks its output values equal this build's, and prints the ratio of the
+wall times and of each phase: "within noise of before" measured in one run.
 """
 
 import argparse
@@ -62,10 +66,10 @@ def ensure_workload(args):
     return data, paths, size
 
 
-def time_healgrid(args, data, ranks, out):
+def time_healgrid(args, data, ranks, out, binary=None):
     """One healgrid run at `ranks`: its metrics plus the wall time of mpirun."""
     metrics = out + ".json"
-    wall, _ = run(["mpirun", "-np", str(ranks), "--bind-to", "core", args.healgrid, "run",
+    wall, _ = run(["mpirun", "-np", str(ranks), "--bind-to", "core", binary or args.healgrid, "run",
                    "--input", data, "--output", out, "--quiet", "--metrics-json", metrics])
     with open(metrics, encoding="utf-8") as stream:
         m = json.load(stream)
@@ -125,6 +129,7 @@ def main():
     parser.add_argument("--data-dir", default=os.path.join(ROOT, "bench-data"))
     parser.add_argument("--healgrid", default=os.path.join(ROOT, "build", "src", "healgrid"))
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--reference", help="another healgrid binary timed in the same rounds")
     args = parser.parse_args()
 
     data, paths, size = ensure_workload(args)
@@ -137,12 +142,18 @@ def main():
     baseline_repeats = 0 if args.skip_baseline else args.baseline_repeats
     for ranks in outs:
         results["healgrid"][ranks] = []
+    ref_outs = {r: os.path.join(args.data_dir, f"reference_np{r}.nc") for r in outs}
+    if args.reference:
+        results["reference"] = {r: [] for r in outs}
     if baseline_repeats:
         results["baseline"] = []
     for rep in range(max(args.repeats, baseline_repeats)):
         if rep < args.repeats:
             for ranks, out in outs.items():
                 results["healgrid"][ranks].append(time_healgrid(args, data, ranks, out))
+                if args.reference:
+                    results["reference"][ranks].append(
+                        time_healgrid(args, data, ranks, ref_outs[ranks], args.reference))
         if rep < baseline_repeats:
             results["baseline"].append(time_baseline(args, paths, base_out))
         print(f"  round {rep + 1}: " + ", ".join(
@@ -153,6 +164,9 @@ def main():
     agree = {}
     for ranks in range(2, args.max_ranks + 1):
         agree[f"np{ranks}_vs_np1"] = compare(outs[ranks], outs[1], exact=True)
+    if args.reference:
+        for ranks in outs:
+            agree[f"np{ranks}_vs_reference"] = compare(outs[ranks], ref_outs[ranks], exact=True)
     if not args.skip_baseline:
         agree["np1_vs_baseline"] = compare(outs[1], base_out, exact=False)
     results["agreement"] = agree
@@ -197,6 +211,18 @@ def main():
         results[f"parallel_efficiency_np{ranks}_paired"] = paired
         print(f"parallel efficiency 1 -> {ranks} ranks: {100 * eff:.0f}% "
               f"(speed-up {t1 / tp:.2f}x; median of per-round pairs {100 * paired:.0f}%)")
+    if args.reference:
+        print("\nthis build / reference, medians of per-round ratios (< 1: this build faster):")
+        for ranks in outs:
+            pairs = list(zip(results["healgrid"][ranks], results["reference"][ranks]))
+            ratio = {k: statistics.median(a["seconds"][k] / b["seconds"][k] for a, b in pairs
+                                          if b["seconds"][k] > 0)
+                     for k in ("index", "read_bin", "reduce", "write")}
+            ratio["wall"] = statistics.median(a["wall"] / b["wall"] for a, b in pairs)
+            results[f"reference_ratio_np{ranks}"] = ratio
+            ref_wall = median_of(results["reference"][ranks], "wall")
+            print(f"  {ranks} rank(s): reference wall {ref_wall:.2f} s; ratio " +
+                  ", ".join(f"{k} {v:.3f}" for k, v in ratio.items()))
     for ranks, runs in results["healgrid"].items():
         share = statistics.median(r["seconds"]["write"] / r["wall"] for r in runs)
         results[f"write_share_np{ranks}"] = share

@@ -62,6 +62,7 @@ class TestServer:
         self.log = []
         self.lock = threading.Lock()
         self.cmr_items, self.cmr_file, self.cmr_cassette = [], None, []
+        self.cmr_hits_extra = 0    # CMR-Hits announces this many granules the pages lack
         self.stac_items, self.stac_cassette = [], []
         self.data_dir = None
         self.token = None
@@ -220,11 +221,11 @@ class TestServer:
                 after = self.headers.get("CMR-Search-After")
                 start = json.loads(after)[1] if after else 0
                 items = server.cmr_items[start:start + page_size]
-                headers = [("CMR-Hits", str(len(server.cmr_items)))]
+                hits = len(server.cmr_items) + server.cmr_hits_extra
+                headers = [("CMR-Hits", str(hits))]
                 if items:
                     headers.append(("CMR-Search-After", json.dumps(["healgrid", start + len(items)])))
-                self.send_json({"hits": len(server.cmr_items), "took": 1, "items": items},
-                               headers, fault)
+                self.send_json({"hits": hits, "took": 1, "items": items}, headers, fault)
 
             def stac_get_page(self, page, fault):
                 limit = 3

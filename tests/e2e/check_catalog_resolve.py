@@ -61,7 +61,7 @@ def umm_item(i, cycle=22):
 def footprint_oracle(points, order):
     """(inside, near) cell sets of a small convex footprint, by healpy alone.
 
-    inside: cells of points sampled inside the polygon (shrunk 10% towards its centre, so that
+    inside: cells of points sampled inside the polygon (shrunk 2% towards its centre, so that
     great-circle and lon/lat edges agree), and cells whose centre is inside (query_polygon);
     near: query_polygon(inclusive) and every neighbour of those cells: a correct footprint's
     cells hold every `inside` cell and no cell outside `near`.
@@ -73,13 +73,13 @@ def footprint_oracle(points, order):
     verts = healpy.ang2vec(np.radians(90.0 - lat), np.radians(lon))
     inside = set(healpy.query_polygon(nside, verts, inclusive=False, nest=True).tolist())
     clon, clat = lon.mean(), lat.mean()
-    u, v = np.meshgrid(np.linspace(0, 1, 30), np.linspace(0, 1, 30))
+    u, v = np.meshgrid(np.linspace(0, 1, 40), np.linspace(0, 1, 120))
     # Bilinear samples of the quadrilateral (its vertices in order), shrunk towards the centre.
     qlon = ((1 - u) * (1 - v) * lon[0] + u * (1 - v) * lon[1] + u * v * lon[2] +
             (1 - u) * v * lon[3])
     qlat = ((1 - u) * (1 - v) * lat[0] + u * (1 - v) * lat[1] + u * v * lat[2] +
             (1 - u) * v * lat[3])
-    slon, slat = clon + 0.9 * (qlon - clon), clat + 0.9 * (qlat - clat)
+    slon, slat = clon + 0.98 * (qlon - clon), clat + 0.98 * (qlat - clat)
     inside |= set(healpy.ang2pix(nside, np.radians(90.0 - slat.ravel()),
                                  np.radians(slon.ravel()), nest=True).tolist())
     near = healpy.query_polygon(nside, verts, inclusive=True, fact=8, nest=True)
@@ -210,6 +210,17 @@ def main():
                 check_footprint_cells(checks, by_id, order, range(1, 4500, 89))
                 checks.check(set(cat["cells"]) <= set(cat["area_cells"]),
                              "catalog cells outside the bbox's cells")
+
+            # 1b. Pages holding fewer granules than CMR-Hits announced: an error, no catalog.
+            server.cmr_items = [umm_item(i) for i in range(30)]
+            server.cmr_hits_extra = 5
+            short_out = os.path.join(tmp, "short.json")
+            rc, text = resolve(["--cmr-url", f"{server.url}/cmr/gen", "--output", short_out])
+            checks.check(rc == 1 and "CMR-Hits announced 35" in text and "30" in text,
+                         f"pages short of CMR-Hits: rc {rc}, message:\n{text}")
+            checks.check(not os.path.exists(short_out) and not os.path.exists(short_out + ".partial"),
+                         "a catalog was left behind after pages short of CMR-Hits")
+            server.cmr_hits_extra = 0
 
             # 2. Malformed JSON: reported with the URL, no catalog left behind.
             bad_out = os.path.join(tmp, "bad.json")

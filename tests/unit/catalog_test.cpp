@@ -231,6 +231,21 @@ TEST(FootprintCells, AntimeridianAndPole) {
   EXPECT_FALSE(has(polar, parent_cell(-80, 100)));
 }
 
+// Footprint vertices are converted to authalic latitude like the points: a tiny footprint at
+// 70.3 S 100.1 E touches, at order 10 (~6 km cells), the cell of its authalic latitude and not
+// the cell its geodetic latitude would give on the sphere (8 km away). Known answers:
+// healpy.ang2pix(1024, ..., nest=True) of the authalic (numpy, WGS84) and geodetic latitudes.
+TEST(FootprintCells, VerticesUseTheAuthalicLatitude) {
+  const double lat = -70.3, lon = 100.1, d = 0.002;
+  const Ring tiny{{lon - d, lat - d}, {lon + d, lat - d}, {lon, lat + d}};
+  const auto cells = footprint_cells({tiny}, 10, LatitudeConvention::authalic);
+  EXPECT_TRUE(has(cells, 9580456));   // authalic latitude's cell
+  EXPECT_FALSE(has(cells, 9580448));  // geodetic latitude's cell, not a neighbour of it
+  EXPECT_LE(cells.size(), 9u);
+  const auto sphere = footprint_cells({tiny}, 10, LatitudeConvention::geodetic);
+  EXPECT_TRUE(has(sphere, 9580448));
+}
+
 TEST(AreaCells, BboxMatchesBruteForceCentres) {
   const BoundingBox box{170, -80, -170, -60};  // crosses the antimeridian
   const auto cells = area_cells({bbox_ring(box)}, 4, LatitudeConvention::geodetic);

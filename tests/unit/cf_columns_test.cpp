@@ -181,7 +181,8 @@ TEST(CfDecoding, ValidRangeAndUnusableAttributesAreErrorsNamingTheDataset) {
 
 // Each rule alone, on its own dataset (so that no other rule hides it): missing_value without a
 // _FillValue, add_offset without scale_factor, non-finite stored values, valid_min without
-// valid_max, and valid_range bounds that are inclusive. Expected values by hand.
+// valid_max, inclusive valid_range bounds, a float32 fill given as a double. Expected values by
+// hand.
 TEST(CfDecoding, EachRuleAloneMissingValueOffsetOnlyNonFiniteAndBounds) {
   ScratchH5File f("cf_");
   Writer w(f);
@@ -196,6 +197,10 @@ TEST(CfDecoding, EachRuleAloneMissingValueOffsetOnlyNonFiniteAndBounds) {
   w.attribute<int>(v, "valid_min", H5T_NATIVE_INT, {-2});
   const auto r = w.dataset<double>("/r", H5T_NATIVE_DOUBLE, {4}, {-0.5, -0.25, 0.75, 0.8});
   w.attribute<double>(r, "valid_range", H5T_NATIVE_DOUBLE, {-0.25, 0.75});
+  // A float32 fill given as the double 3.4028235e38 (not FLT_MAX as a double) matches FLT_MAX.
+  const float big = std::numeric_limits<float>::max();
+  const auto g = w.dataset<float>("/g", H5T_NATIVE_FLOAT, {4}, {1.5f, big, 2.5f, -big});
+  w.attribute<double>(g, "_FillValue", H5T_NATIVE_DOUBLE, {3.4028235e38});
   w.finish();
   const auto read = [&](const std::string& dataset) {
     const GranuleReader reader(file_path(f), flat_config({{"y", dataset}}));
@@ -210,6 +215,7 @@ TEST(CfDecoding, EachRuleAloneMissingValueOffsetOnlyNonFiniteAndBounds) {
   EXPECT_EQ(read("/x").valid, (std::vector<std::uint8_t>{1, 0, 0, 0}));
   EXPECT_EQ(read("/v").valid, (std::vector<std::uint8_t>{0, 1, 1, 1}));
   EXPECT_EQ(read("/r").valid, (std::vector<std::uint8_t>{0, 1, 1, 0}));
+  EXPECT_EQ(read("/g").valid, (std::vector<std::uint8_t>{1, 0, 1, 1}));
 }
 
 // ATL08-like: 2-D coordinates [rows, 3] flattened, a same-shape variable, a per-row variable

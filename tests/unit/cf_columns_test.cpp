@@ -179,6 +179,45 @@ TEST(CfDecoding, ValidRangeAndUnusableAttributesAreErrorsNamingTheDataset) {
             std::string::npos);
 }
 
+// Each rule alone, on its own dataset (so that no other rule hides it): missing_value without a
+// _FillValue, add_offset without scale_factor, non-finite stored values, valid_min without
+// valid_max, inclusive valid_range bounds, a float32 fill given as a double. Expected values by
+// hand.
+TEST(CfDecoding, EachRuleAloneMissingValueOffsetOnlyNonFiniteAndBounds) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  const auto m = w.dataset<float>("/m", H5T_NATIVE_FLOAT, {4}, {1.0f, -1.0f, 2.0f, 7.0f});
+  w.attribute<double>(m, "missing_value", H5T_NATIVE_DOUBLE, {-1.0, 7.0});
+  const auto o = w.dataset<short>("/o", H5T_NATIVE_SHORT, {4}, {0, 10, -20, 30});
+  w.attribute<double>(o, "add_offset", H5T_NATIVE_DOUBLE, {100.5});
+  w.dataset<double>("/x", H5T_NATIVE_DOUBLE, {4}, {1.0, nan, inf, -inf});
+  const auto v = w.dataset<int>("/v", H5T_NATIVE_INT, {4}, {-3, -2, 0, 9});
+  w.attribute<int>(v, "valid_min", H5T_NATIVE_INT, {-2});
+  const auto r = w.dataset<double>("/r", H5T_NATIVE_DOUBLE, {4}, {-0.5, -0.25, 0.75, 0.8});
+  w.attribute<double>(r, "valid_range", H5T_NATIVE_DOUBLE, {-0.25, 0.75});
+  // A float32 fill given as the double 3.4028235e38 (not FLT_MAX as a double) matches FLT_MAX.
+  const float big = std::numeric_limits<float>::max();
+  const auto g = w.dataset<float>("/g", H5T_NATIVE_FLOAT, {4}, {1.5f, big, 2.5f, -big});
+  w.attribute<double>(g, "_FillValue", H5T_NATIVE_DOUBLE, {3.4028235e38});
+  w.finish();
+  const auto read = [&](const std::string& dataset) {
+    const GranuleReader reader(file_path(f), flat_config({{"y", dataset}}));
+    BeamChunk chunk;
+    reader.read(0, 0, 4, true, chunk);
+    return chunk;
+  };
+  EXPECT_EQ(read("/m").valid, (std::vector<std::uint8_t>{1, 0, 1, 0}));
+  const auto offset_only = read("/o");
+  EXPECT_EQ(offset_only.valid, (std::vector<std::uint8_t>{1, 1, 1, 1}));
+  EXPECT_EQ(offset_only.values[0], (std::vector<double>{100.5, 110.5, 80.5, 130.5}));
+  EXPECT_EQ(read("/x").valid, (std::vector<std::uint8_t>{1, 0, 0, 0}));
+  EXPECT_EQ(read("/v").valid, (std::vector<std::uint8_t>{0, 1, 1, 1}));
+  EXPECT_EQ(read("/r").valid, (std::vector<std::uint8_t>{0, 1, 1, 0}));
+  EXPECT_EQ(read("/g").valid, (std::vector<std::uint8_t>{1, 0, 1, 1}));
+}
+
 // ATL08-like: 2-D coordinates [rows, 3] flattened, a same-shape variable, a per-row variable
 // broadcast across the row, a column of a 2-D flag and a per-granule scalar.
 TEST(DatasetColumns, TwoDimensionalCoordinatesAndBroadcasts) {

@@ -43,4 +43,28 @@ bool h5_path_exists(hid_t file, const std::string& path) {
   return true;
 }
 
+namespace h5 {
+
+std::string string_attribute(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) return "";
+  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) return "";
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* value = nullptr;
+    H5Handle mem(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
+    if (H5Aread(attr.get(), mem.get(), &value) < 0 || !value) return "";
+    std::string out(value);
+    H5free_memory(value);
+    return out;
+  }
+  std::string out(H5Tget_size(type.get()), '\0');
+  if (H5Aread(attr.get(), type.get(), out.data()) < 0) return "";
+  out.resize(out.find('\0') == std::string::npos ? out.size() : out.find('\0'));
+  while (!out.empty() && out.back() == ' ') out.pop_back();  // space-padded strings
+  return out;
+}
+
+}  // namespace h5
+
 }  // namespace healgrid

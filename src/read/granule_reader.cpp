@@ -14,26 +14,6 @@ std::string with_cause(const std::string& msg) {
   return cause.empty() ? msg : msg + " (HDF5: " + cause + ")";
 }
 
-std::string read_string_attribute(hid_t obj, const char* name) {
-  if (H5Aexists(obj, name) <= 0) return "";
-  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
-  if (H5Tget_class(type.get()) != H5T_STRING) return "";
-  if (H5Tis_variable_str(type.get()) > 0) {
-    char* value = nullptr;
-    H5Handle mem(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
-    if (H5Aread(attr.get(), mem.get(), &value) < 0 || !value) return "";
-    std::string out(value);
-    H5free_memory(value);
-    return out;
-  }
-  std::string out(H5Tget_size(type.get()), '\0');
-  if (H5Aread(attr.get(), type.get(), out.data()) < 0) return "";
-  out.resize(out.find('\0') == std::string::npos ? out.size() : out.find('\0'));
-  while (!out.empty() && out.back() == ' ') out.pop_back();  // space-padded strings
-  return out;
-}
-
 bool direct_chunks_enabled() {
   static const bool enabled = [] {
     const char* v = std::getenv("HEALGRID_DIRECT_CHUNKS");
@@ -230,7 +210,7 @@ int GranuleReader::beam_index(const std::string& group) const {
 std::string GranuleReader::variable_attribute(int var, const std::string& name) const {
   if (columns_.empty() || var < 0) return "";
   const auto& column = columns_.front().variables.at(static_cast<std::size_t>(var));
-  return column ? read_string_attribute(column->dataset(), name.c_str()) : "";
+  return column ? h5::string_attribute(column->dataset(), name.c_str()) : "";
 }
 
 std::string check_config_against_granules(const PipelineConfig& config,

@@ -5,31 +5,13 @@
 #include <string>
 
 #include "healgrid/config/utc_time.hpp"
-#include "healgrid/read/cf_decoding.hpp"
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/read/cf_decoding.hpp"
 
 namespace healgrid {
 namespace {
 
 constexpr const char* kGpsEpochDataset = "/ancillary_data/atlas_sdp_gps_epoch";
-
-std::string string_attribute(hid_t obj, const char* name) {
-  if (H5Aexists(obj, name) <= 0) return "";
-  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
-  if (H5Tget_class(type.get()) != H5T_STRING) return "";
-  if (H5Tis_variable_str(type.get()) > 0) {
-    char* value = nullptr;
-    H5Handle mem(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
-    if (H5Aread(attr.get(), mem.get(), &value) < 0 || !value) return "";
-    std::string out(value);
-    H5free_memory(value);
-    return out;
-  }
-  std::string out(H5Tget_size(type.get()), '\0');
-  if (H5Aread(attr.get(), type.get(), out.data()) < 0) return "";
-  return out.substr(0, out.find('\0'));
-}
 
 double unit_seconds(const std::string& unit) {
   if (unit == "seconds" || unit == "second" || unit == "s" || unit == "sec") return 1;
@@ -53,7 +35,7 @@ TimeBase read_time_base(hid_t file, hid_t time_dataset) {
     base.offset = gps_to_utc_seconds(gps);
     return base;
   }
-  const auto units = string_attribute(time_dataset, "units");
+  const auto units = h5::string_attribute(time_dataset, "units");
   const auto since = units.find(" since ");
   if (since != std::string::npos) {
     base.scale = unit_seconds(units.substr(0, since));

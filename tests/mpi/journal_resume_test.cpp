@@ -11,32 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "../unit/test_configs.hpp"
 #include "healgrid/aggregate/cell_aggregator.hpp"
 #include "healgrid/pipeline/journal.hpp"
 #include "healgrid/util/mpi_handles.hpp"
 
 namespace healgrid {
 namespace {
-
-PipelineConfig count_and_mean() {
-  PipelineConfig c;
-  c.groups = {"g"};
-  c.latitude = "lat";
-  c.longitude = "lon";
-  c.variables = {{"h", "h"}};
-  StatisticSpec n, m;
-  n.name = "count";
-  n.function = StatFunction::count;
-  n.variable = "h";
-  m.name = "h_mean";
-  m.function = StatFunction::mean;
-  m.variable = "h";
-  c.statistics = {n, m};
-  c.grid.parent_order = 1;
-  c.grid.child_order = 2;
-  c.validate();
-  return c;
-}
 
 // Points of 2 granules over parents 2..40 (4 children each), in (granule, group, row) order.
 PointParts all_points() {
@@ -110,7 +91,7 @@ void expect_counts_and_means(const std::vector<std::int64_t>& words, const Point
 
 TEST(JournalResume, RoundsOfAOneRankRunResumeAtAnyRankCount) {
   const auto world = Communicator::world();
-  const auto config = count_and_mean();
+  const auto config = test::count_and_mean_config();
   const HealpixGrid grid(1, 2, LatitudeConvention::authalic);
   std::string output = ::testing::TempDir() + "healgrid_resume_" + std::to_string(::getpid());
   world.bcast(output);  // one path for every rank: rank 0's

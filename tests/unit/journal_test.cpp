@@ -14,29 +14,10 @@
 
 #include "healgrid/catalog/checksum.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
+#include "test_configs.hpp"
 
 namespace healgrid {
 namespace {
-
-PipelineConfig two_stats() {
-  PipelineConfig c;
-  c.groups = {"g"};
-  c.latitude = "lat";
-  c.longitude = "lon";
-  c.variables = {{"h", "h"}};
-  StatisticSpec n, m;
-  n.name = "count";
-  n.function = StatFunction::count;
-  n.variable = "h";
-  m.name = "h_mean";
-  m.function = StatFunction::mean;
-  m.variable = "h";
-  c.statistics = {n, m};
-  c.grid.parent_order = 1;
-  c.grid.child_order = 2;
-  c.validate();
-  return c;
-}
 
 // Parents {2, 5, 9} covered, 2 and 9 with data; 4 children per parent.
 JournalPiece sample(const PipelineConfig& c) {
@@ -72,7 +53,7 @@ bool round_trip(const JournalPiece& piece, const PipelineConfig& c, const char* 
 }
 
 TEST(JournalFile, RoundTripKeepsEveryValue) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   JournalPiece back;
   std::string why;
   ASSERT_TRUE(round_trip(sample(c), c, "rt.round", back, why)) << why;
@@ -88,7 +69,7 @@ TEST(JournalFile, RoundTripKeepsEveryValue) {
 // Only cells holding a value are stored; a NaN of another payload than the fill is a value and
 // comes back bit for bit (a resumed run must write the same bytes).
 TEST(JournalFile, StoresOccupiedCellsOnlyAndKeepsNaNPayloads) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   auto piece = sample(c);
   const std::uint32_t payload = 0xffc00001u;  // a negative quiet NaN, not the fill's bits
   std::memcpy(&piece.block.columns[1].f32[7], &payload, sizeof payload);
@@ -108,7 +89,7 @@ TEST(JournalFile, StoresOccupiedCellsOnlyAndKeepsNaNPayloads) {
 // A round whose points were all invalid reduces to no cells; its file must still read back
 // (the count column's type comes from the statistic, not from the empty data).
 TEST(JournalFile, RoundWithoutCellsReadsBack) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   JournalPiece piece;
   piece.covered = {4};
   OutputColumn n, m;
@@ -123,7 +104,7 @@ TEST(JournalFile, RoundWithoutCellsReadsBack) {
 }
 
 TEST(JournalFile, RejectsOtherInputsGridOrTruncation) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   const auto path = temp_path("bad.round");
   write_piece(path, std::string(64, 'a'), sample(c), 4);
   JournalPiece back;
@@ -144,7 +125,7 @@ TEST(JournalFile, RejectsOtherInputsGridOrTruncation) {
 }
 
 TEST(JournalFile, SliceKeepsTheRangeAndItsPoints) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   const auto part = slice_piece(sample(c), 3, 9, 4);
   EXPECT_EQ(part.covered, (std::vector<std::int64_t>{5, 9}));
   EXPECT_EQ(part.block.parents, (std::vector<std::int64_t>{9}));
@@ -154,7 +135,7 @@ TEST(JournalFile, SliceKeepsTheRangeAndItsPoints) {
 }
 
 TEST(JournalFile, MergeOrdersPiecesByParent) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   const auto high = slice_piece(sample(c), 3, 9, 4), low = slice_piece(sample(c), 0, 2, 4);
   const auto block = merge_pieces({high, low}, c, 4);
   EXPECT_EQ(block.parents, (std::vector<std::int64_t>{2, 9}));
@@ -180,7 +161,7 @@ PointParts wandering_points(const HealpixGrid& grid) {
 // rounds are contiguous parent ranges, each ended by exactly one run marked ends_round, and
 // within a round the runs keep (part, row) order.
 TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
   Communicator mpi;
   RunJournal journal(mpi, temp_path("prep.nc"), std::string(64, 'a'), c, grid, 3);
@@ -227,7 +208,7 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
 
 // Journaled parents of a previous run are loaded, and their points are in no run.
 TEST(RunJournalPrepare, LeavesOutJournaledParents) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
   Communicator mpi;
   const auto out = temp_path("skip.nc");
@@ -265,7 +246,7 @@ TEST(RunJournalPrepare, LeavesOutJournaledParents) {
 // Round files of runs at other rank counts may overlap: a piece overlapping parents already
 // loaded is left out whole, so no parent's points are counted twice.
 TEST(RunJournalPrepare, LeavesOutPiecesOverlappingLoadedParents) {
-  const auto c = two_stats();
+  const auto c = test::count_and_mean_config();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
   MpiContext mpi;
   const auto out = temp_path("overlap.nc");

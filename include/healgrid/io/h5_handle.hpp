@@ -57,6 +57,10 @@ inline H5Handle space(hid_t id) { return {id, H5Sclose}; }
 inline H5Handle type(hid_t id) { return {id, H5Tclose}; }
 inline H5Handle plist(hid_t id) { return {id, H5Pclose}; }
 inline H5Handle attribute(hid_t id) { return {id, H5Aclose}; }
+
+// The text of string attribute `name` of `obj` (fixed or variable length; trailing NULs and
+// space padding removed); "" when it is absent, not a string, or unreadable.
+std::string string_attribute(hid_t obj, const char* name);
 }  // namespace h5
 
 // Turns off HDF5's automatic stack printing (once per process): errors are reported by

@@ -125,35 +125,10 @@ std::string substitute(const std::string& text, const Values& values) {
   return out;
 }
 
-Campaign load_campaign(const std::string& path) {
-  const fs::path file = fs::absolute(path).lexically_normal();
-  const fs::path base = file.parent_path();
-  const std::string f = file.string();
-  YAML::Node root;
-  try {
-    root = YAML::Load(read_file(f, "campaign file"));
-  } catch (const YAML::Exception& e) {
-    throw CampaignError(f + ": " + e.what());
-  }
-  if (!root.IsMap()) throw CampaignError(f + ": expected a YAML map");
-  static const std::set<std::string> keys = {"name", "plan_dir", "base_config", "values",
-                                             "runs", "run",      "sbatch",      "job_script"};
-  for (const auto& kv : root)
-    if (!keys.count(kv.first.as<std::string>()))
-      throw CampaignError(f + ": unknown key '" + kv.first.as<std::string>() + "'");
-  Campaign c;
-  c.file = f;
-  c.name = root["name"] ? root["name"].as<std::string>() : file.stem().string();
-  c.plan_dir = resolve(
-      base, root["plan_dir"] ? root["plan_dir"].as<std::string>() : file.stem().string() + ".plan");
-  if (root["job_script"]) c.job_script = resolve(base, root["job_script"].as<std::string>());
-  c.sbatch = string_list(f, "sbatch", root["sbatch"]);
-  const std::string base_text =
-      root["base_config"]
-          ? read_file(resolve(base, root["base_config"].as<std::string>()), "base_config")
-          : std::string(default_config_text());
+namespace {
 
-  // Every combination of `values`, or the explicit `runs` list.
+// Every combination of `values` (their cartesian product, in key order), or the explicit `runs`.
+std::vector<Values> value_combinations(const std::string& f, const YAML::Node& root) {
   std::vector<Values> combos;
   if (root["values"] && root["runs"])
     throw CampaignError(f + ": give `values` or `runs`, not both");
@@ -181,56 +156,104 @@ Campaign load_campaign(const std::string& path) {
   } else {
     throw CampaignError(f + ": expected `values:` (a map of lists) or `runs:` (a list of maps)");
   }
+  return combos;
+}
+
+// The `run:` template, checked: known keys, `output`, and exactly one of `input`/`catalog`.
+YAML::Node run_template(const std::string& f, const YAML::Node& root) {
   const YAML::Node tmpl = root["run"];
   if (!tmpl || !tmpl.IsMap() || !tmpl["output"])
     throw CampaignError(f + ": run: expected a map with at least `output`");
-  for (const auto& kv : tmpl) {
-    const auto k = kv.first.as<std::string>();
-    if (k != "name" && k != "input" && k != "catalog" && k != "cache_dir" && k != "output" &&
-        k != "config" && k != "args")
-      throw CampaignError(f + ": run: unknown key '" + k + "'");
-  }
+  static const std::set<std::string> keys = {"name",   "input",  "catalog", "cache_dir",
+                                             "output", "config", "args"};
+  for (const auto& kv : tmpl)
+    if (!keys.count(kv.first.as<std::string>()))
+      throw CampaignError(f + ": run: unknown key '" + kv.first.as<std::string>() + "'");
   if (!tmpl["input"] == !tmpl["catalog"])
     throw CampaignError(f + ": run: give the granules as `input` or `catalog`");
+  return tmpl;
+}
 
+std::string run_name(const YAML::Node& tmpl, std::size_t i, const Values& vals) {
+  return tmpl["name"] ? substitute(tmpl["name"].as<std::string>(), vals)
+                      : "run" + std::to_string(i);
+}
+
+// Run `i` of the campaign: the template with `vals` substituted, its config checked.
+CampaignRun make_run(const Campaign& c, const YAML::Node& tmpl, const std::string& base_text,
+                     const fs::path& base, std::size_t i, const Values& vals) {
+  const std::string& f = c.file;
+  CampaignRun run;
+  run.index = static_cast<int>(i);
+  run.name = run_name(tmpl, i, vals);
+  run.output = resolve(base, substitute(tmpl["output"].as<std::string>(), vals));
+  run.config_path = (fs::path(c.plan_dir) / "runs" / (std::to_string(i) + ".yaml")).string();
+  run.config_text = base_text;
+  if (tmpl["config"]) {
+    YAML::Node merged = YAML::Load(base_text);
+    merge_into(merged, substituted(tmpl["config"], vals));
+    YAML::Emitter out;
+    out << merged;
+    run.config_text = std::string(out.c_str()) + "\n";
+  }
+  parse_config(run.config_text, "campaign run " + run.name);
+  run.args = {"--config", run.config_path};
+  for (const auto& in : string_list(f, "run.input", tmpl["input"]))
+    run.args.insert(run.args.end(), {"--input", resolve(base, substitute(in, vals))});
+  if (tmpl["catalog"]) {
+    run.args.insert(
+        run.args.end(),
+        {"--catalog", resolve(base, substitute(tmpl["catalog"].as<std::string>(), vals))});
+    if (tmpl["cache_dir"])
+      run.args.insert(
+          run.args.end(),
+          {"--cache-dir", resolve(base, substitute(tmpl["cache_dir"].as<std::string>(), vals))});
+  }
+  run.args.insert(run.args.end(), {"--output", run.output});
+  for (const auto& a : string_list(f, "run.args", tmpl["args"]))
+    run.args.push_back(substitute(a, vals));
+  return run;
+}
+
+}  // namespace
+
+Campaign load_campaign(const std::string& path) {
+  const fs::path file = fs::absolute(path).lexically_normal();
+  const fs::path base = file.parent_path();
+  const std::string f = file.string();
+  YAML::Node root;
+  try {
+    root = YAML::Load(read_file(f, "campaign file"));
+  } catch (const YAML::Exception& e) {
+    throw CampaignError(f + ": " + e.what());
+  }
+  if (!root.IsMap()) throw CampaignError(f + ": expected a YAML map");
+  static const std::set<std::string> keys = {"name", "plan_dir", "base_config", "values",
+                                             "runs", "run",      "sbatch",      "job_script"};
+  for (const auto& kv : root)
+    if (!keys.count(kv.first.as<std::string>()))
+      throw CampaignError(f + ": unknown key '" + kv.first.as<std::string>() + "'");
+  Campaign c;
+  c.file = f;
+  c.name = root["name"] ? root["name"].as<std::string>() : file.stem().string();
+  c.plan_dir = resolve(
+      base, root["plan_dir"] ? root["plan_dir"].as<std::string>() : file.stem().string() + ".plan");
+  if (root["job_script"]) c.job_script = resolve(base, root["job_script"].as<std::string>());
+  c.sbatch = string_list(f, "sbatch", root["sbatch"]);
+  const std::string base_text =
+      root["base_config"]
+          ? read_file(resolve(base, root["base_config"].as<std::string>()), "base_config")
+          : std::string(default_config_text());
+  const auto combos = value_combinations(f, root);
+  const YAML::Node tmpl = run_template(f, root);
   std::set<std::string> names, outputs;
   for (std::size_t i = 0; i < combos.size(); ++i) {
-    const auto& vals = combos[i];
-    CampaignRun run;
-    run.index = static_cast<int>(i);
     const std::string where = f + ": run " + std::to_string(i);
+    CampaignRun run;
     try {
-      run.name = tmpl["name"] ? substitute(tmpl["name"].as<std::string>(), vals)
-                              : "run" + std::to_string(i);
-      run.output = resolve(base, substitute(tmpl["output"].as<std::string>(), vals));
-      run.config_path = (fs::path(c.plan_dir) / "runs" / (std::to_string(i) + ".yaml")).string();
-      if (tmpl["config"]) {
-        YAML::Node merged = YAML::Load(base_text);
-        merge_into(merged, substituted(tmpl["config"], vals));
-        YAML::Emitter out;
-        out << merged;
-        run.config_text = std::string(out.c_str()) + "\n";
-      } else {
-        run.config_text = base_text;
-      }
-      parse_config(run.config_text, "campaign run " + run.name);
-      run.args = {"--config", run.config_path};
-      for (const auto& in : string_list(f, "run.input", tmpl["input"]))
-        run.args.insert(run.args.end(), {"--input", resolve(base, substitute(in, vals))});
-      if (tmpl["catalog"]) {
-        run.args.insert(
-            run.args.end(),
-            {"--catalog", resolve(base, substitute(tmpl["catalog"].as<std::string>(), vals))});
-        if (tmpl["cache_dir"])
-          run.args.insert(run.args.end(),
-                          {"--cache-dir",
-                           resolve(base, substitute(tmpl["cache_dir"].as<std::string>(), vals))});
-      }
-      run.args.insert(run.args.end(), {"--output", run.output});
-      for (const auto& a : string_list(f, "run.args", tmpl["args"]))
-        run.args.push_back(substitute(a, vals));
+      run = make_run(c, tmpl, base_text, base, i, combos[i]);
     } catch (const ConfigError& e) {
-      throw CampaignError(where + " (" + run.name + "): " + e.what());
+      throw CampaignError(where + " (" + run_name(tmpl, i, combos[i]) + "): " + e.what());
     } catch (const YAML::Exception& e) {
       throw CampaignError(where + ": " + e.what());
     } catch (const CampaignError& e) {

@@ -23,8 +23,12 @@ std::string normalise_time(const std::string& text, const char* option) {
 
 }  // namespace
 
-po::options_description query_options_description(QueryArgs& a) {
+po::options_description query_options_description(QueryArgs& a, bool for_run) {
   auto d = options_list("Granule query");
+  const std::string points =
+      for_run ? "; also the points' time window (overrides the config's time.start/.end; needs "
+                "coordinates.time)"
+              : "";
   // clang-format off
   d.add_options()
     ("source", value(&a.source, "NAME")->default_value("cmr"),
@@ -34,8 +38,10 @@ po::options_description query_options_description(QueryArgs& a) {
     ("version", value(&a.version, "VERSION")->default_value("006"), "collection version")
     ("provider", value(&a.provider, "NAME")->default_value("NSIDC_CPRD"),
      "CMR provider (\"\" for any)")
-    ("start", value(&a.start, "TIME"), "window start, YYYY-MM-DD or ISO 8601 UTC")
-    ("end", value(&a.end, "TIME"), "window end (exclusive), YYYY-MM-DD or ISO 8601 UTC")
+    ("start", value(&a.start, "TIME"), ("window start, YYYY-MM-DD or ISO 8601 UTC" +
+     points).c_str())
+    ("end", value(&a.end, "TIME"), ("window end (exclusive), YYYY-MM-DD or ISO 8601 UTC" +
+     points).c_str())
     ("cycle", value(&a.cycle, "N"), "ICESat-2 cycle: the granules named with that cycle "
      "(CMR: a granule-name pattern; STAC: the cycle's dates, then the names)")
     ("bbox", value(&a.bbox, "W,S,E,N"), "area W,S,E,N in degrees (W > E crosses the "

@@ -46,7 +46,7 @@ po::options_description describe(RunOptions& o) {
      "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "
      "done, so that a rerun of the same command after a failure resumes; 0: no journal");
   // clang-format on
-  d.add(query_options_description(o.query));  // run --collection ... --cycle ... --bbox ...
+  d.add(query_options_description(o.query, true));  // run --collection ... --cycle ... --bbox ...
   return d;
 }
 

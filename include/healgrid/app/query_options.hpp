@@ -21,7 +21,9 @@ struct QueryArgs {
   double timeout_s = 60;
 };
 
-boost::program_options::options_description query_options_description(QueryArgs& args);
+// `for_run`: --start/--end also set the points' time window (`healgrid run`), said in the help.
+boost::program_options::options_description query_options_description(QueryArgs& args,
+                                                                      bool for_run = false);
 
 // The query the options describe; throws std::invalid_argument naming the option.
 GranuleQuery make_query(const QueryArgs& args);

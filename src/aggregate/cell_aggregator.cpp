@@ -12,22 +12,28 @@
 namespace healgrid {
 
 CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& grid)
-    : config_(config), grid_(grid), nvars_(config.variables.size()) {
-  if (grid.child_order() - grid.parent_order() > kMaxOrderDifference)
-    throw std::invalid_argument("child_order - parent_order above 16 is not supported");
+    : config_(config),
+      grid_(grid),
+      nvars_(config.variables.size()),
+      deep_(grid.child_order() - grid.parent_order() > kMaxOrderDifference) {
+  for (const auto& s : config_.statistics) {
+    var_index_.push_back(config_.variable_index(s.variable));
+    sigma_index_.push_back(s.sigma.empty() ? -1 : config_.variable_index(s.sigma));
+  }
 }
 
 std::uint64_t CellAggregator::bytes_per_point() const {
   // child offset, values, and finalize's sort index
-  return sizeof(std::uint32_t) + (ever_wide_ ? sizeof(double) : sizeof(float)) * nvars_ +
-         sizeof(std::uint32_t);
+  return (deep_ ? sizeof(std::uint64_t) : sizeof(std::uint32_t)) +
+         (ever_wide_ ? sizeof(double) : sizeof(float)) * nvars_ + sizeof(std::uint32_t);
 }
 
 void CellAggregator::expect(const std::vector<ParentLoad>& loads) {
   buckets_.reserve(loads.size());
   for (const auto& l : loads) {
     auto& b = buckets_[l.parent];
-    b.children.reserve(static_cast<std::size_t>(l.points));
+    (deep_ ? b.deep_children.reserve(static_cast<std::size_t>(l.points))
+           : b.children.reserve(static_cast<std::size_t>(l.points)));
     if (wide_)
       b.wide.reserve(static_cast<std::size_t>(l.points) * nvars_);
     else
@@ -60,7 +66,11 @@ void CellAggregator::add_point(std::int64_t cell, const double* values) {
   HEALGRID_REQUIRE(values != nullptr || nvars_ == 0, "one value per config variable");
   const auto parent = grid_.parent_of(cell);
   auto& b = bucket_of(parent);
-  b.children.push_back(static_cast<std::uint32_t>(cell - grid_.first_child(parent)));
+  const auto offset = cell - grid_.first_child(parent);
+  if (deep_)
+    b.deep_children.push_back(static_cast<std::uint64_t>(offset));
+  else
+    b.children.push_back(static_cast<std::uint32_t>(offset));
   ++points_;
   if (!wide_) {
     bool exact = true;
@@ -77,73 +87,67 @@ void CellAggregator::add_point(std::int64_t cell, const double* values) {
   for (std::size_t k = 0; k < nvars_; ++k) b.wide.push_back(values[k]);
 }
 
+template <typename Offset>
+void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
+                                   const std::vector<Offset>& child, GridBlock& block) const {
+  // A stable sort of the points by child: a counting sort over the children when that table is
+  // small, a comparison sort otherwise (deep child orders).
+  const auto per_parent = static_cast<std::uint64_t>(grid_.children_per_parent());
+  const std::size_t n = child.size();
+  std::vector<std::uint32_t> order(n);
+  if (per_parent <= (std::uint64_t{1} << 16)) {
+    std::vector<std::uint32_t> counts(static_cast<std::size_t>(per_parent) + 1, 0);
+    for (const auto c : child) ++counts[static_cast<std::size_t>(c) + 1];
+    std::partial_sum(counts.begin(), counts.end(), counts.begin());
+    for (std::size_t i = 0; i < n; ++i)
+      order[counts[static_cast<std::size_t>(child[i])]++] = static_cast<std::uint32_t>(i);
+  } else {
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t x, std::uint32_t y) { return child[x] < child[y]; });
+  }
+  const auto first_child = grid_.first_child(parent);
+  CellValues cell_values(nvars_);
+  for (std::size_t begin = 0; begin < n;) {
+    const auto cell = child[order[begin]];
+    cell_values.clear();
+    std::size_t end = begin;
+    for (; end < n && child[order[end]] == cell; ++end) {
+      const std::size_t at = static_cast<std::size_t>(order[end]) * nvars_;
+      for (std::size_t k = 0; k < nvars_; ++k)
+        cell_values.column(k).push_back(wide_ ? b.wide[at + k]
+                                              : static_cast<double>(b.narrow[at + k]));
+    }
+    block.cells.push_back(first_child + static_cast<std::int64_t>(cell));
+    for (std::size_t s = 0; s < block.columns.size(); ++s) {
+      auto& col = block.columns[s];
+      const double value = cell_values.compute(*col.spec, var_index_[s], sigma_index_[s]);
+      if (is_integer_statistic(col.spec->function))
+        col.i32.push_back(static_cast<std::int32_t>(value));
+      else
+        col.f32.push_back(static_cast<float>(value));
+    }
+    begin = end;
+  }
+}
+
 GridBlock CellAggregator::finalize() {
   GridBlock block;
   block.points = points_;
   for (const auto& [parent, b] : buckets_)
-    if (!b.children.empty()) block.parents.push_back(parent);
+    if (!b.children.empty() || !b.deep_children.empty()) block.parents.push_back(parent);
   std::sort(block.parents.begin(), block.parents.end());
-
-  const auto per_parent = static_cast<std::size_t>(grid_.children_per_parent());
-  const std::size_t cells_out = block.parents.size() * per_parent;
-  std::vector<int> var_index, sigma_index;
   for (const auto& s : config_.statistics) {
     OutputColumn col;
     col.spec = &s;
-    if (is_integer_statistic(s.function))
-      col.i32.assign(cells_out, 0);
-    else
-      col.f32.assign(cells_out, std::numeric_limits<float>::quiet_NaN());
     block.columns.push_back(std::move(col));
-    var_index.push_back(config_.variable_index(s.variable));
-    sigma_index.push_back(s.sigma.empty() ? -1 : config_.variable_index(s.sigma));
   }
-
-  // Within a parent, a stable sort by child: a counting sort over the children when that table
-  // is small, a comparison sort otherwise (very deep child orders).
-  const bool counting = per_parent <= (std::size_t{1} << 16);
-  std::vector<std::uint32_t> counts(counting ? per_parent + 1 : 0), order;
-  CellValues cell_values(nvars_);
-  for (std::size_t slot = 0; slot < block.parents.size(); ++slot) {
-    const auto parent = block.parents[slot];
+  for (const auto parent : block.parents) {
     auto it = buckets_.find(parent);
-    Bucket& b = it->second;
-    const std::size_t n = b.children.size();
-    const auto& child = b.children;
-    order.resize(n);
-    if (counting) {
-      std::fill(counts.begin(), counts.end(), 0);
-      for (const auto c : child) ++counts[c + 1];
-      std::partial_sum(counts.begin(), counts.end(), counts.begin());
-      for (std::size_t i = 0; i < n; ++i) order[counts[child[i]]++] = static_cast<std::uint32_t>(i);
-    } else {
-      std::iota(order.begin(), order.end(), 0u);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](std::uint32_t x, std::uint32_t y) { return child[x] < child[y]; });
-    }
-    for (std::size_t begin = 0; begin < n;) {
-      const auto cell = child[order[begin]];
-      cell_values.clear();
-      std::size_t end = begin;
-      for (; end < n && child[order[end]] == cell; ++end) {
-        const std::size_t at = static_cast<std::size_t>(order[end]) * nvars_;
-        if (wide_)
-          for (std::size_t k = 0; k < nvars_; ++k) cell_values.column(k).push_back(b.wide[at + k]);
-        else
-          for (std::size_t k = 0; k < nvars_; ++k)
-            cell_values.column(k).push_back(static_cast<double>(b.narrow[at + k]));
-      }
-      const std::size_t out = slot * per_parent + cell;
-      for (std::size_t s = 0; s < block.columns.size(); ++s) {
-        auto& col = block.columns[s];
-        const double value = cell_values.compute(*col.spec, var_index[s], sigma_index[s]);
-        if (!col.i32.empty())
-          col.i32[out] = static_cast<std::int32_t>(value);
-        else
-          col.f32[out] = static_cast<float>(value);
-      }
-      begin = end;
-    }
+    if (deep_)
+      reduce_bucket(parent, it->second, it->second.deep_children, block);
+    else
+      reduce_bucket(parent, it->second, it->second.children, block);
     buckets_.erase(it);  // reduced: give the memory back for the next parents
   }
   buckets_.clear();

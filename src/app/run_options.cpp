@@ -33,6 +33,9 @@ po::options_description describe(RunOptions& o) {
     ("latitude", po::value<std::string>()->value_name("NAME"), "override grid.latitude: authalic or geodetic")
     ("deflate-level", po::value<int>()->value_name("N"),
      "override output.deflate_level (0..9; 0 off, higher levels smaller and slower)")
+    ("layout", po::value<std::string>()->value_name("NAME"),
+     "override output.layout: auto (sparse when the dense blocks would be mostly fill), dense "
+     "(every child of each parent with data) or sparse (only cells with data)")
     ("on-bad-granule", po::value<std::string>()->value_name("POLICY")->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
@@ -72,6 +75,7 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (vm.count("child-order")) out.child_order = vm["child-order"].as<int>();
     if (vm.count("deflate-level")) out.deflate_level = vm["deflate-level"].as<int>();
     if (vm.count("latitude")) out.latitude = vm["latitude"].as<std::string>();
+    if (vm.count("layout")) out.layout = vm["layout"].as<std::string>();
     const auto policy = vm["on-bad-granule"].as<std::string>();
     if (policy == "fail") {
       out.on_bad_granule = BadGranulePolicy::fail;
@@ -148,6 +152,13 @@ std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {
   if (opt.deflate_level) {
     config.output.deflate_level = *opt.deflate_level;
     applied << "output.deflate_level=" << *opt.deflate_level << " ";
+  }
+  if (opt.layout) {
+    const auto layout = parse_output_layout(*opt.layout);
+    if (!layout)
+      throw ConfigError("--layout: expected auto, dense or sparse, got '" + *opt.layout + "'");
+    config.output.layout = *layout;
+    applied << "output.layout=" << *opt.layout << " ";
   }
   if (opt.latitude) {
     if (*opt.latitude == "authalic")

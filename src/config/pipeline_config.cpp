@@ -274,14 +274,14 @@ void PipelineConfig::validate() const {
     ctx.fail("grid.child_order", "must be in parent_order..29 (parent_order is " +
                                      std::to_string(grid.parent_order) + "), got " +
                                      std::to_string(grid.child_order));
-  // Each parent's output block holds all 4^(child - parent) children (ids kept as 32 bits).
-  if (grid.child_order - grid.parent_order > kMaxOrderDifference)
-    ctx.fail("grid.child_order",
-             "must be at most parent_order + 16 (each parent cell with data "
-             "is written with all its 4^(child_order - parent_order) "
-             "cells), got " +
+  // The dense layout writes all 4^(child - parent) children of each parent with data.
+  if (output.layout == OutputLayout::dense &&
+      grid.child_order - grid.parent_order > kMaxOrderDifference)
+    ctx.fail("output.layout",
+             "dense needs child_order at most parent_order + 16 (each parent cell with data "
+             "is written with all its 4^(child_order - parent_order) cells), got child_order " +
                  std::to_string(grid.child_order) + " with parent_order " +
-                 std::to_string(grid.parent_order));
+                 std::to_string(grid.parent_order) + "; use sparse or auto");
   if (output.deflate_level < 0 || output.deflate_level > 9)
     ctx.fail("output.deflate_level", "must be in 0..9");
   if (statistics.empty()) ctx.fail("statistics", "at least one statistic is required");
@@ -388,7 +388,15 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
 
   if (root["output"]) {
     const auto& o = root["output"];
-    ctx.check_keys("output", o, {"deflate_level", "title"});
+    ctx.check_keys("output", o, {"deflate_level", "layout", "title"});
+    if (o["layout"]) {
+      const auto word = ctx.str("output.layout", o["layout"]);
+      const auto layout = parse_output_layout(word);
+      if (!layout)
+        ctx.fail("output.layout", o["layout"],
+                 "unknown layout '" + word + "' (known: auto, dense, sparse)");
+      cfg.output.layout = *layout;
+    }
     if (o["deflate_level"])
       cfg.output.deflate_level = ctx.integer("output.deflate_level", o["deflate_level"]);
     if (o["title"]) cfg.output.title = ctx.str("output.title", o["title"]);

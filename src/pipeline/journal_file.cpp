@@ -18,37 +18,11 @@
 namespace healgrid {
 namespace {
 
-// Version 02: only the cells holding a value are stored (most of a parent's children are
-// empty at campaign scales short of full coverage), with their indices into the block.
-constexpr char kMagic[8] = {'H', 'G', 'J', 'R', 'N', 'L', '0', '2'};
-constexpr char kEnd[8] = {'H', 'G', 'J', 'E', 'N', 'D', '0', '2'};
+// Version 03: the block as the aggregator makes it: the cells with points (ids) and one value
+// per cell and statistic.
+constexpr char kMagic[8] = {'H', 'G', 'J', 'R', 'N', 'L', '0', '3'};
+constexpr char kEnd[8] = {'H', 'G', 'J', 'E', 'N', 'D', '0', '3'};
 constexpr std::size_t kShaLen = 64;
-
-// Fill values, as CellAggregator::finalize leaves them in cells without points.
-const float kFillF32 = std::numeric_limits<float>::quiet_NaN();
-constexpr std::int32_t kFillI32 = 0;
-
-bool is_fill(float v) {
-  std::uint32_t a, b;
-  std::memcpy(&a, &v, sizeof a);
-  std::memcpy(&b, &kFillF32, sizeof b);
-  return a == b;  // bitwise: a NaN of another payload is a value, kept as it is
-}
-
-// Indices of the block's cells where some column holds something other than its fill value.
-std::vector<std::uint64_t> occupied_cells(const GridBlock& block) {
-  std::size_t cells = 0;
-  for (const auto& col : block.columns) cells = std::max(cells, col.i32.size() + col.f32.size());
-  std::vector<unsigned char> used(cells, 0);
-  for (const auto& col : block.columns) {
-    for (std::size_t i = 0; i < col.i32.size(); ++i) used[i] |= col.i32[i] != kFillI32;
-    for (std::size_t i = 0; i < col.f32.size(); ++i) used[i] |= !is_fill(col.f32[i]);
-  }
-  std::vector<std::uint64_t> idx;
-  for (std::size_t i = 0; i < cells; ++i)
-    if (used[i]) idx.push_back(i);
-  return idx;
-}
 
 // A round file, written under a temporary name and given its final name only complete.
 class Writer {
@@ -97,6 +71,29 @@ class Reader {
   bool good_ = true;
 };
 
+// The block's cells: strictly increasing, each a child of one of its (sorted) parents.
+bool read_cells(Reader& r, GridBlock& block, std::uint64_t per_parent, std::string& why) {
+  const std::uint64_t limit = std::uint64_t{1} << 40;
+  if (!r.array(block.cells, r.u64(), limit)) {
+    why = "truncated";
+    return false;
+  }
+  if (!std::is_sorted(block.parents.begin(), block.parents.end())) {
+    why = "damaged (parents out of order)";
+    return false;
+  }
+  const auto per = static_cast<std::int64_t>(per_parent);
+  for (std::size_t k = 0; k < block.cells.size(); ++k) {
+    const auto cell = block.cells[k];
+    if (cell < 0 || (k > 0 && cell <= block.cells[k - 1]) ||
+        !std::binary_search(block.parents.begin(), block.parents.end(), cell / per)) {
+      why = "damaged (cell out of its parents or out of order)";
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void write_piece(const std::string& path, const std::string& inputs_sha256,
@@ -114,25 +111,16 @@ void write_piece(const std::string& path, const std::string& inputs_sha256,
   w.u64(piece.block.points);
   w.array(piece.covered);
   w.array(piece.block.parents);
-  const auto cells = occupied_cells(piece.block);
-  w.u64(cells.size());
-  w.array(cells);
-  std::vector<std::int32_t> i32(cells.size());
-  std::vector<float> f32(cells.size());
+  w.u64(piece.block.cells.size());
+  w.array(piece.block.cells);
   for (const auto& col : piece.block.columns) {
     // From the statistic, not the data: a round whose points were all invalid has no cells.
     const std::uint64_t kind = is_integer_statistic(col.spec->function) ? 1 : 0;
     w.u64(kind);
-    for (std::size_t k = 0; k < cells.size(); ++k) {
-      if (kind)
-        i32[k] = col.i32[cells[k]];
-      else
-        f32[k] = col.f32[cells[k]];
-    }
     if (kind)
-      w.array(i32);
+      w.array(col.i32);
     else
-      w.array(f32);
+      w.array(col.f32);
   }
   w.array(piece.granule_points);
   w.bytes(kEnd, sizeof kEnd);
@@ -169,20 +157,9 @@ bool read_piece(const std::string& path, const std::string& inputs_sha256,
     why = "truncated";
     return false;
   }
-  const std::uint64_t cells = nparents * per_parent;
-  std::vector<std::uint64_t> at;
-  if (!r.array(at, r.u64(), cells)) {
-    why = "truncated";
-    return false;
-  }
-  for (std::size_t k = 0; k < at.size(); ++k)
-    if (at[k] >= cells || (k > 0 && at[k] <= at[k - 1])) {
-      why = "damaged (cell index out of range or order)";
-      return false;
-    }
+  if (!read_cells(r, piece.block, per_parent, why)) return false;
   piece.block.columns.clear();
-  std::vector<std::int32_t> i32;
-  std::vector<float> f32;
+  const std::size_t ncells = piece.block.cells.size();
   for (std::size_t s = 0; s < ncols; ++s) {
     OutputColumn col;
     col.spec = &config.statistics[s];
@@ -191,16 +168,9 @@ bool read_piece(const std::string& path, const std::string& inputs_sha256,
       why = "column " + config.statistics[s].name + " has another type";
       return false;
     }
-    if (!(kind ? r.array(i32, at.size(), at.size()) : r.array(f32, at.size(), at.size()))) {
+    if (!(kind ? r.array(col.i32, ncells, ncells) : r.array(col.f32, ncells, ncells))) {
       why = "truncated";
       return false;
-    }
-    if (kind) {
-      col.i32.assign(cells, kFillI32);
-      for (std::size_t k = 0; k < at.size(); ++k) col.i32[at[k]] = i32[k];
-    } else {
-      col.f32.assign(cells, kFillF32);
-      for (std::size_t k = 0; k < at.size(); ++k) col.f32[at[k]] = f32[k];
     }
     piece.block.columns.push_back(std::move(col));
   }
@@ -222,24 +192,20 @@ JournalPiece slice_piece(const JournalPiece& piece, std::int64_t first, std::int
   JournalPiece out;
   for (const auto p : piece.covered)
     if (p >= first && p <= last) out.covered.push_back(p);
-  const auto per = static_cast<std::size_t>(children_per_parent);
-  std::vector<std::size_t> slots;
-  for (std::size_t i = 0; i < piece.block.parents.size(); ++i) {
-    const auto p = piece.block.parents[i];
-    if (p >= first && p <= last) {
-      slots.push_back(i);
-      out.block.parents.push_back(p);
-    }
-  }
+  for (const auto p : piece.block.parents)
+    if (p >= first && p <= last) out.block.parents.push_back(p);
+  // The children of [first, last] are one id range: nested ids.
+  const auto& cells = piece.block.cells;
+  const auto lo = std::lower_bound(cells.begin(), cells.end(), first * children_per_parent);
+  const auto hi = std::lower_bound(cells.begin(), cells.end(), (last + 1) * children_per_parent);
+  const auto from = static_cast<std::size_t>(lo - cells.begin());
+  const auto to = static_cast<std::size_t>(hi - cells.begin());
+  out.block.cells.assign(lo, hi);
   for (const auto& col : piece.block.columns) {
     OutputColumn c;
     c.spec = col.spec;
-    for (const auto i : slots) {
-      if (!col.i32.empty())
-        c.i32.insert(c.i32.end(), col.i32.begin() + i * per, col.i32.begin() + (i + 1) * per);
-      else
-        c.f32.insert(c.f32.end(), col.f32.begin() + i * per, col.f32.begin() + (i + 1) * per);
-    }
+    if (!col.i32.empty()) c.i32.assign(col.i32.begin() + from, col.i32.begin() + to);
+    if (!col.f32.empty()) c.f32.assign(col.f32.begin() + from, col.f32.begin() + to);
     out.block.columns.push_back(std::move(c));
   }
   for (std::size_t i = 0; i + 2 < piece.granule_points.size(); i += 3) {
@@ -256,14 +222,13 @@ GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineCo
                        std::int64_t children_per_parent) {
   struct Slot {
     std::int64_t parent;
-    std::size_t piece, index;
+    std::size_t piece;
   };
   std::vector<Slot> slots;
   GridBlock out;
   for (std::size_t k = 0; k < pieces.size(); ++k) {
     out.points += pieces[k].block.points;
-    for (std::size_t i = 0; i < pieces[k].block.parents.size(); ++i)
-      slots.push_back({pieces[k].block.parents[i], k, i});
+    for (const auto p : pieces[k].block.parents) slots.push_back({p, k});
   }
   std::sort(slots.begin(), slots.end(),
             [](const Slot& a, const Slot& b) { return a.parent < b.parent; });
@@ -271,26 +236,28 @@ GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineCo
     if (slots[i].parent == slots[i - 1].parent)
       throw std::logic_error("journal: parent cell " + std::to_string(slots[i].parent) +
                              " in two pieces");
-  const auto per = static_cast<std::size_t>(children_per_parent);
-  for (std::size_t s = 0; s < config.statistics.size(); ++s) {
+  for (const auto& s : config.statistics) {
     OutputColumn col;
-    col.spec = &config.statistics[s];
-    const bool is_int = is_integer_statistic(col.spec->function);
-    if (is_int)
-      col.i32.resize(slots.size() * per);
-    else
-      col.f32.resize(slots.size() * per);
-    for (std::size_t j = 0; j < slots.size(); ++j) {
-      const auto& src = pieces[slots[j].piece].block.columns.at(s);
-      const auto from = slots[j].index * per;
-      if (is_int)
-        std::copy_n(src.i32.begin() + from, per, col.i32.begin() + j * per);
-      else
-        std::copy_n(src.f32.begin() + from, per, col.f32.begin() + j * per);
-    }
+    col.spec = &s;
     out.columns.push_back(std::move(col));
   }
-  for (const auto& s : slots) out.parents.push_back(s.parent);
+  // Each piece's cells are sorted, and its parents are visited in increasing order: one cursor
+  // per piece walks its cells parent by parent.
+  std::vector<std::size_t> cursor(pieces.size(), 0);
+  for (const auto& slot : slots) {
+    out.parents.push_back(slot.parent);
+    const auto& src = pieces[slot.piece].block;
+    auto& at = cursor[slot.piece];
+    const std::size_t from = at;
+    while (at < src.cells.size() && src.cells[at] / children_per_parent == slot.parent) ++at;
+    out.cells.insert(out.cells.end(), src.cells.begin() + from, src.cells.begin() + at);
+    for (std::size_t s = 0; s < out.columns.size(); ++s) {
+      const auto& c = src.columns.at(s);
+      auto& o = out.columns[s];
+      if (!c.i32.empty()) o.i32.insert(o.i32.end(), c.i32.begin() + from, c.i32.begin() + at);
+      if (!c.f32.empty()) o.f32.insert(o.f32.end(), c.f32.begin() + from, c.f32.begin() + at);
+    }
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/safe_path.hpp"
+#include "healgrid/write/cell_layout.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
 
 namespace healgrid {
@@ -99,10 +100,9 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
   const auto& comm = ctx.comm;
   auto& figures = ctx.figures;
   const auto& block = aggregated.block;
-  // Parent offsets from every rank's non-empty parents.
-  const long long my_parents = static_cast<long long>(block.parents.size());
-  const long long offset = comm.exclusive_prefix_sum(my_parents);
-  figures.parent_cells = comm.sum(my_parents);
+  // Which cells the file stores and where each rank's go (dense/sparse, auto resolved).
+  const auto layout = plan_cell_layout(comm, ctx.config().output.layout, ctx.grid(), block);
+  figures.parent_cells = comm.sum(static_cast<long long>(block.parents.size()));
   comm.sum_in_place(aggregated.granule_points);
   std::vector<long long> totals = {figures.rows_read, static_cast<long long>(block.points),
                                    static_cast<long long>(cells_with_data(block))};
@@ -112,7 +112,7 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
   figures.cells_with_data = totals[2];
   const auto meta = metadata(ctx, inputs, work, aggregated.granule_points);
   try {
-    write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, offset,
+    write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, layout,
                  figures.parent_cells, meta);
   } catch (const std::exception& e) {
     // Other ranks may be inside a collective call: abort the job, leaving no finished file

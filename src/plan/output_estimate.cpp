@@ -65,6 +65,10 @@ OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parent
   e.file_bytes = e.cells * static_cast<double>(e.bytes_per_cell);
   e.rank_bytes = static_cast<double>(parents_on_one_rank) *
                  static_cast<double>(e.cells_per_parent) * static_cast<double>(e.bytes_per_cell);
+  // Only the dense layout holds every child in memory. A sparse block holds at most one cell per
+  // point (the read loop's budget), and auto writes dense only when at least half its cells
+  // hold data (write/cell_layout.hpp).
+  if (config.output.layout != OutputLayout::dense) e.rank_bytes = 0;
   return e;
 }
 

@@ -66,6 +66,10 @@ std::string HealgridOutput::global_text(const std::string& name) const {
   return reader_.text_att(io::kNcGlobal, name).value_or("");
 }
 
+std::string HealgridOutput::layout() const {
+  return global_text(schema::kLayout) == schema::kSparse ? schema::kSparse : schema::kDense;
+}
+
 std::optional<long long> HealgridOutput::global_integer(const std::string& name) const {
   const auto value = reader_.number_att(io::kNcGlobal, name);
   if (!value) return std::nullopt;

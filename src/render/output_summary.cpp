@@ -37,7 +37,14 @@ OutputSummary summarize_output(const HealgridOutput& output) {
   s.cell_size_km = grid.child_cell_size_km();
   s.cell_area_km2 = s.cell_size_km * s.cell_size_km;
   s.cells_total = output.cell_ids().size();
-  s.parent_cells = s.cells_total / static_cast<std::size_t>(grid.children_per_parent());
+  s.layout = output.layout();
+  // Distinct parents of the (sorted) ids: right for both layouts.
+  std::int64_t last_parent = -1;
+  for (const auto id : output.cell_ids()) {
+    const auto parent = grid.parent_of(static_cast<std::int64_t>(id));
+    s.parent_cells += parent != last_parent;
+    last_parent = parent;
+  }
 
   std::vector<bool> has_data(s.cells_total, false);
   for (const auto& name : output.variable_names()) {
@@ -98,8 +105,9 @@ std::string summary_text(const OutputSummary& s) {
   o << "  grid:       HEALPix nested, level " << s.level << " (cells ~"
     << short_number(s.cell_size_km) << " km, " << short_number(s.cell_area_km2)
     << " km^2), parent order " << s.parent_order << ", " << s.latitude_convention << " latitude\n";
-  o << "  cells:      " << s.cells_total << " in the file (" << s.parent_cells << " parent cells), "
-    << s.cells_with_data << " with data, covering " << short_number(s.area_km2) << " km^2\n";
+  o << "  cells:      " << s.cells_total << " in the file (" << s.layout << " layout, "
+    << s.parent_cells << " parent cells), " << s.cells_with_data << " with data, covering "
+    << short_number(s.area_km2) << " km^2\n";
   o << "  granules:   " << s.granule_count << " (" << s.granules_used << " used, "
     << s.granules_empty << " of them empty, " << s.granules_skipped << " skipped), "
     << s.points_used << " points used\n";
@@ -158,6 +166,7 @@ std::string summary_json(const OutputSummary& s) {
                       {"cell_area_km2", number(s.cell_area_km2)}}},
                     {"cells",
                      {{"total", s.cells_total},
+                      {"layout", s.layout},
                       {"parent_cells", s.parent_cells},
                       {"with_data", s.cells_with_data},
                       {"area_km2", number(s.area_km2)}}},

@@ -20,15 +20,85 @@ struct EncodedBlock {
   std::vector<unsigned char> bytes;
 };
 
-EncodedBlock encode_block(const ChunkedColumn& column, std::size_t first_element,
-                          std::size_t elements, std::size_t chunk_elements, int level) {
-  EncodedBlock block;
-  block.header.push_back(first_element / chunk_elements);
+// Where each rank's elements are before and after the chunks are gathered: chunk c goes to the
+// rank holding its first element, so rank r encodes [align_up(first_r), align_up(first_r+1)),
+// the last rank up to the total. What moves is less than one chunk per rank boundary.
+struct ChunkOwnership {
+  std::vector<std::uint64_t> first;  // old ranges: [first[r], first[r + 1]), first[size] = total
+  std::vector<std::uint64_t> begin;  // new ranges: [begin[r], begin[r + 1])
+};
+
+ChunkOwnership chunk_ownership(const MpiContext& mpi, std::uint64_t first_element,
+                               std::uint64_t total, std::uint64_t chunk) {
+  ChunkOwnership own;
+  own.first.resize(static_cast<std::size_t>(mpi.size) + 1);
+  MPI_Allgather(&first_element, 1, MPI_UINT64_T, own.first.data(), 1, MPI_UINT64_T, mpi.comm);
+  own.first.back() = total;
+  for (const auto f : own.first)
+    own.begin.push_back(std::min(total, (f + chunk - 1) / chunk * chunk));
+  own.begin.back() = total;
+  return own;
+}
+
+std::uint64_t overlap(std::uint64_t a0, std::uint64_t a1, std::uint64_t b0, std::uint64_t b1) {
+  return std::max(a0, b0) < std::min(a1, b1) ? std::min(a1, b1) - std::max(a0, b0) : 0;
+}
+
+// Sends this rank's elements before its first chunk to that chunk's owner and receives the rest
+// of its last chunk from the following ranks: returns the elements after this rank's own.
+std::vector<unsigned char> exchange_boundary(const MpiContext& mpi, const ChunkOwnership& own,
+                                             const ChunkedColumn& column) {
+  const auto me = static_cast<std::size_t>(mpi.rank);
+  const std::uint64_t first = own.first[me], end = own.first[me + 1];
+  const std::uint64_t tail_begin = std::max(end, own.begin[me]), tail_end = own.begin[me + 1];
+  const auto size = static_cast<std::size_t>(mpi.size);
+  std::vector<int> send(size, 0), send_at(size, 0), recv(size, 0), recv_at(size, 0);
+  int received = 0;
+  for (std::size_t r = 0; r < size; ++r) {
+    if (r == me) continue;
+    // Counts in bytes stay below one chunk (at most 2^20 cells x 8 bytes): ints suffice.
+    send[r] =
+        static_cast<int>(overlap(first, end, own.begin[r], own.begin[r + 1]) * column.element_size);
+    recv[r] = static_cast<int>(overlap(own.first[r], own.first[r + 1], tail_begin, tail_end) *
+                               column.element_size);
+    recv_at[r] = received;
+    received += recv[r];
+  }
+  std::vector<unsigned char> tail(static_cast<std::size_t>(received));
+  // This rank's head is the only thing it sends: its first elements, at displacement 0.
+  MPI_Alltoallv(column.data, send.data(), send_at.data(), MPI_BYTE, tail.data(), recv.data(),
+                recv_at.data(), MPI_BYTE, mpi.comm);
+  return tail;
+}
+
+// Encodes the chunks this rank owns, from its own elements and the received tail; the last
+// chunk of the dataset is padded with zero bytes (beyond the dimension: never read).
+EncodedBlock encode_block(const MpiContext& mpi, const ChunkOwnership& own,
+                          const ChunkedColumn& column, std::uint64_t chunk_elements, int level) {
+  const auto me = static_cast<std::size_t>(mpi.rank);
+  const auto tail = exchange_boundary(mpi, own, column);
+  const std::uint64_t first = own.first[me], end = own.first[me + 1];
+  const std::uint64_t begin = own.begin[me], stop = own.begin[me + 1];
+  const std::size_t size = column.element_size;
   const auto* data = static_cast<const unsigned char*>(column.data);
-  const std::size_t chunk_bytes = chunk_elements * column.element_size;
-  for (std::size_t done = 0; done < elements; done += chunk_elements) {
-    const auto chunk =
-        encode_chunk(data + done * column.element_size, chunk_bytes, column.element_size, level);
+  EncodedBlock block;
+  block.header.push_back(begin / chunk_elements);
+  std::vector<unsigned char> assembled;
+  for (std::uint64_t at = begin; at < stop; at += chunk_elements) {
+    const std::uint64_t last = std::min(at + chunk_elements, stop);
+    const unsigned char* bytes = data + (at - first) * size;
+    if (last != at + chunk_elements || last > end) {  // partial or straddling: assemble it
+      assembled.assign(chunk_elements * size, 0);
+      const std::uint64_t own_end = std::min(last, end);
+      if (own_end > at)
+        std::copy_n(data + (at - first) * size, (own_end - at) * size, assembled.data());
+      const std::uint64_t from = std::max(at, end);
+      if (last > from)
+        std::copy_n(tail.data() + (from - end) * size, (last - from) * size,
+                    assembled.data() + (from - at) * size);
+      bytes = assembled.data();
+    }
+    const auto chunk = encode_chunk(bytes, chunk_elements * size, size, level);
     block.header.push_back(chunk.size());
     block.bytes.insert(block.bytes.end(), chunk.begin(), chunk.end());
   }
@@ -80,8 +150,9 @@ std::string store_block(hid_t dataset, const EncodedBlock& block, std::size_t ch
 }  // namespace
 
 void write_chunks_directly(const MpiContext& mpi, const std::string& path,
-                           const std::vector<ChunkedColumn>& columns, std::size_t first_element,
-                           std::size_t elements, std::size_t chunk_elements, int level) {
+                           const std::vector<ChunkedColumn>& columns, std::uint64_t first_element,
+                           std::uint64_t total_elements, std::size_t chunk_elements, int level) {
+  const auto own = chunk_ownership(mpi, first_element, total_elements, chunk_elements);
   std::string error;  // rank 0's first failure; it keeps receiving so no sender waits forever
   hid_t file = H5I_INVALID_HID;  // closed explicitly below: a failed close is an error
   if (mpi.rank == 0) {
@@ -90,7 +161,7 @@ void write_chunks_directly(const MpiContext& mpi, const std::string& path,
     if (file < 0) error = path + ": cannot reopen for the chunk writes: " + h5_error_line();
   }
   for (const auto& column : columns) {
-    auto mine = encode_block(column, first_element, elements, chunk_elements, level);
+    auto mine = encode_block(mpi, own, column, chunk_elements, level);
     if (mpi.rank != 0) {
       send_block(mpi, mine);
       continue;

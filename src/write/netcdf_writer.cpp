@@ -141,33 +141,27 @@ void put_global_attributes(io::NcFile& nc, const PipelineConfig& config, const H
   for (const auto& [name, value] : meta.extra_attributes) nc.put_att(g, name, value);
 }
 
-// This rank's contiguous block of cells: the ids (twice: cell_ids and healpix_index) and every
-// statistic.
+// This rank's cells as the layout stores them: the ids (twice: cell_ids and healpix_index) and
+// every statistic.
 // Compressed columns are not written here: each rank deflates its own chunks and they are stored
 // once netCDF has closed the file (write/direct_chunk_writer); `chunked` lists them, pointing
-// into `ids` and the block, which must outlive that write. Uncompressed columns go through
+// into `cells` and the block, which must outlive that write. Uncompressed columns go through
 // netCDF's collective writes here.
-void write_cells(io::NcFile& nc, const HealpixGrid& grid, const GridBlock& block,
-                 std::int64_t parent_offset, const OutputVars& vars, bool compressed,
-                 std::vector<unsigned long long>& ids, std::vector<ChunkedColumn>& chunked) {
-  const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
-  const std::size_t count = block.parents.size() * per_parent;
-  const std::size_t first = count ? static_cast<std::size_t>(parent_offset) * per_parent : 0;
-  ids.assign(count, 0);
-  for (std::size_t p = 0; p < block.parents.size(); ++p) {
-    const auto base = static_cast<unsigned long long>(grid.first_child(block.parents[p]));
-    for (std::size_t c = 0; c < per_parent; ++c) ids[p * per_parent + c] = base + c;
-  }
+void write_cells(io::NcFile& nc, const CellLayout& layout, const LayoutCells& cells,
+                 const GridBlock& block, const OutputVars& vars, bool compressed,
+                 std::vector<ChunkedColumn>& chunked) {
+  const std::size_t first = layout.first_cell, count = layout.cells;
   const int id_vars[] = {vars.cell_ids, vars.healpix_index};
   for (const int var : id_vars) {
     if (compressed)
-      chunked.push_back({nc.var_name(var), ids.data(), sizeof(unsigned long long)});
+      chunked.push_back({nc.var_name(var), cells.ids.data(), sizeof(unsigned long long)});
     else
-      nc.put(var, first, count, ids.data());
+      nc.put(var, first, count, cells.ids.data());
   }
+  const auto& columns = cells.columns(block);
   for (std::size_t i = 0; i < vars.statistics.size(); ++i) {
-    const auto& col = block.columns.at(i);
-    const bool is_int = !col.i32.empty() || is_integer_statistic(col.spec->function);
+    const auto& col = columns.at(i);
+    const bool is_int = is_integer_statistic(col.spec->function);
     if (compressed && is_int)
       chunked.push_back({nc.var_name(vars.statistics[i]), col.i32.data(), sizeof(std::int32_t)});
     else if (compressed)
@@ -219,33 +213,31 @@ std::string creation_time_utc() {
 
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
-                  std::int64_t parent_offset, std::int64_t total_parents,
+                  const CellLayout& layout, std::int64_t total_parents,
                   const OutputMetadata& meta) {
   const std::string tmp = partial_path(output_path);
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
-  const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
-  const std::size_t chunk = std::min<std::size_t>(per_parent, std::size_t{1} << 20);
-  const int cell_dim =
-      nc.def_dim(s::kCellDim, static_cast<std::size_t>(total_parents) * per_parent);
+  const std::size_t chunk = layout.chunk_cells;
+  const int cell_dim = nc.def_dim(s::kCellDim, layout.total_cells);
 
   OutputVars vars;
   define_grid(nc, grid, cell_dim, chunk, config.output.deflate_level, vars);
   define_statistics(nc, config, meta, cell_dim, chunk, vars);
   define_provenance(nc, meta, vars);
   put_global_attributes(nc, config, grid, total_parents, meta);
+  nc.put_att(io::kNcGlobal, s::kLayout,
+             layout.kind == OutputLayout::dense ? s::kDense : s::kSparse);
   nc.end_define();
 
   const bool compressed = config.output.deflate_level > 0;
-  std::vector<unsigned long long> ids;
+  const auto cells = layout_cells(layout, grid, block);
   std::vector<ChunkedColumn> chunked;
-  write_cells(nc, grid, block, parent_offset, vars, compressed, ids, chunked);
+  write_cells(nc, layout, cells, block, vars, compressed, chunked);
   write_provenance(nc, mpi, meta, vars);
   nc.close();
-  if (compressed) {
-    const std::size_t count = block.parents.size() * per_parent;
-    const std::size_t first = count ? static_cast<std::size_t>(parent_offset) * per_parent : 0;
-    write_chunks_directly(mpi, tmp, chunked, first, count, chunk, config.output.deflate_level);
-  }
+  if (compressed)
+    write_chunks_directly(mpi, tmp, chunked, layout.first_cell, layout.total_cells, chunk,
+                          config.output.deflate_level);
 
   // Only a closed, complete file gets the final name (synced first, so a crash right after the
   // rename cannot leave a complete-looking name over incomplete bytes).

@@ -23,8 +23,10 @@ compared with the run's own: level = child order, nested, WGS84 (a = 6378137 m,
 requirements of conformance.adoc section 5.6 / Appendix F "HEALPix" that apply are checked with
 netCDF4 on the raw file.
 
-Runs: the real ATL06 granules at 2 ranks (authalic, the shipped config) and at 3 ranks with the
-geodetic variant (parent 4, child 10).
+Runs: the real ATL06 granules at 2 ranks (authalic, the shipped config, dense layout), at 3
+ranks with the geodetic variant (parent 4, child 10, sparse layout), and at 3 ranks sparse at
+child order 18 (authalic): the contract is the same for both layouts, and the global
+healgrid_layout names the one written (a sparse file lists only cells with data).
 """
 
 import os
@@ -217,12 +219,25 @@ def check_cf(checks, label, path, child_order, authalic):
                          "healpix_index")
 
 
-def run_and_check(checks, label, args, nprocs, out, child_order, authalic):
-    if not common.run_healgrid_ok(args + ["--output", out], nprocs, checks, label):
+def check_layout(checks, label, path, layout):
+    """The global healgrid_layout; a sparse file lists only cells holding a point."""
+    with netCDF4.Dataset(path) as nc:
+        got = nc.getncattr(schema.LAYOUT) if schema.LAYOUT in nc.ncattrs() else None
+        checks.check(got == layout, f"{label}: {schema.LAYOUT} = {got!r}, expected {layout!r}")
+        if layout == schema.SPARSE:
+            count = np.asarray(nc["count"][:])
+            checks.check(count.size > 0 and count.min() > 0,
+                         f"{label}: a sparse file holds a cell without points")
+
+
+def run_and_check(checks, label, args, nprocs, out, child_order, authalic, layout):
+    if not common.run_healgrid_ok(args + ["--layout", layout, "--output", out], nprocs, checks,
+                                  label):
         return
     with xarray.open_dataset(out) as ds:
         check_decoders(checks, label, ds, child_order, authalic)
     check_cf(checks, label, out, child_order, authalic)
+    check_layout(checks, label, out, layout)
 
 
 def main():
@@ -232,13 +247,17 @@ def main():
     checks = Checks("conventions (xdggs default + cf decoders, CF-1.13)")
     with common.temp_dir() as tmp:
         inputs = [a for f in files for a in ("--input", f)]
-        run_and_check(checks, "authalic np2", ["--config", cfg_path] + inputs, 2,
-                      os.path.join(tmp, "authalic.nc"), cfg["grid"]["child_order"],
-                      cfg["grid"].get("latitude", "authalic") == "authalic")
+        authalic = cfg["grid"].get("latitude", "authalic") == "authalic"
+        run_and_check(checks, "authalic np2 dense", ["--config", cfg_path] + inputs, 2,
+                      os.path.join(tmp, "authalic.nc"), cfg["grid"]["child_order"], authalic,
+                      schema.DENSE)
         variant = common.write_config_variant(cfg_path, os.path.join(tmp, "geodetic.yaml"),
                                               latitude="geodetic", parent_order=4, child_order=10)
-        run_and_check(checks, "geodetic np3", ["--config", variant] + inputs, 3,
-                      os.path.join(tmp, "geodetic.nc"), 10, False)
+        run_and_check(checks, "geodetic np3 sparse", ["--config", variant] + inputs, 3,
+                      os.path.join(tmp, "geodetic.nc"), 10, False, schema.SPARSE)
+        run_and_check(checks, "authalic np3 sparse child 18",
+                      ["--config", cfg_path, "--child-order", "18"] + inputs, 3,
+                      os.path.join(tmp, "sparse18.nc"), 18, authalic, schema.SPARSE)
     checks.finish()
 
 

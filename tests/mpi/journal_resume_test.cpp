@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,9 +52,10 @@ GridBlock run_rounds(RunJournal& journal, const PipelineConfig& config, const He
   return journal.assemble(granule_points);
 }
 
-// Parents and the columns' bits as int64 words, for one gather.
+// Parents, cells and the columns' bits as int64 words, for one gather.
 std::vector<std::int64_t> words_of(const GridBlock& b) {
   std::vector<std::int64_t> w(b.parents.begin(), b.parents.end());
+  w.insert(w.end(), b.cells.begin(), b.cells.end());
   for (const auto n : b.columns[0].i32) w.push_back(n);
   for (const auto f : b.columns[1].f32) {
     std::uint32_t bits;
@@ -63,29 +65,28 @@ std::vector<std::int64_t> words_of(const GridBlock& b) {
   return w;
 }
 
-// The 1-rank block against a direct count and mean per child cell.
+// The 1-rank block against a direct count and mean per child cell: every cell with points, in
+// id order, and no other.
 void expect_counts_and_means(const std::vector<std::int64_t>& words, const PointParts& parts,
                              const std::vector<ParentLoad>& loads) {
-  const std::size_t np = loads.size(), cells = 4 * np;
-  ASSERT_EQ(words.size(), np + 2 * cells);
-  for (std::size_t i = 0; i < np; ++i) {
-    ASSERT_EQ(words[i], loads[i].parent);
-    for (std::int64_t k = 0; k < 4; ++k) {
-      double sum = 0;
-      std::int64_t n = 0;
-      for (const auto& part : parts)
-        for (const auto& p : part)
-          if (p.cell == loads[i].parent * 4 + k) sum += value_of(p), ++n;
-      const std::size_t at = 4 * i + static_cast<std::size_t>(k);
-      EXPECT_EQ(words[np + at], n);
-      float mean;
-      const auto bits = static_cast<std::uint32_t>(words[np + cells + at]);
-      std::memcpy(&mean, &bits, sizeof mean);
-      if (n == 0)
-        EXPECT_TRUE(std::isnan(mean));
-      else
-        EXPECT_NEAR(mean, sum / static_cast<double>(n), 1e-3);
+  std::map<std::int64_t, std::pair<double, std::int64_t>> direct;  // cell: sum, n
+  for (const auto& part : parts)
+    for (const auto& p : part) {
+      direct[p.cell].first += value_of(p);
+      ++direct[p.cell].second;
     }
+  const std::size_t np = loads.size(), cells = direct.size();
+  ASSERT_EQ(words.size(), np + 3 * cells);
+  for (std::size_t i = 0; i < np; ++i) ASSERT_EQ(words[i], loads[i].parent);
+  std::size_t at = 0;
+  for (const auto& [cell, sum_n] : direct) {
+    EXPECT_EQ(words[np + at], cell);
+    EXPECT_EQ(words[np + cells + at], sum_n.second);
+    float mean;
+    const auto bits = static_cast<std::uint32_t>(words[np + 2 * cells + at]);
+    std::memcpy(&mean, &bits, sizeof mean);
+    EXPECT_NEAR(mean, sum_n.first / static_cast<double>(sum_n.second), 1e-3);
+    ++at;
   }
 }
 
@@ -139,25 +140,28 @@ TEST(JournalResume, RoundsOfAOneRankRunResumeAtAnyRankCount) {
 
   // Rank order = parent order: the ranks' blocks laid end to end are the 1-rank block.
   const auto sizes = world.gather(static_cast<long long>(block.parents.size()));
+  const auto cell_sizes = world.gather(static_cast<long long>(block.cells.size()));
   const auto words = world.gather(words_of(block));
   world.sum_in_place(points);
   EXPECT_EQ(points, (std::vector<long long>{300, 300}));
   if (world.is_root()) {
-    // Each rank's words are [n parents | 4n counts | 4n means]: regroup column by column.
-    std::vector<std::int64_t> parents, counts, means;
+    // Each rank's words are [n parents | m cells | m counts | m means]: regroup column by column.
+    std::vector<std::int64_t> parents, cells, counts, means;
     std::size_t at = 0;
-    for (const auto n : sizes) {
+    for (std::size_t r = 0; r < sizes.size(); ++r) {
       const auto take = [&](std::vector<std::int64_t>& to, long long k) {
         to.insert(to.end(), words.begin() + static_cast<long>(at),
                   words.begin() + static_cast<long>(at + k));
         at += static_cast<std::size_t>(k);
       };
-      take(parents, n);
-      take(counts, 4 * n);
-      take(means, 4 * n);
+      take(parents, sizes[r]);
+      take(cells, cell_sizes[r]);
+      take(counts, cell_sizes[r]);
+      take(means, cell_sizes[r]);
     }
     ASSERT_EQ(at, words.size());
     std::vector<std::int64_t> whole = parents;
+    whole.insert(whole.end(), cells.begin(), cells.end());
     whole.insert(whole.end(), counts.begin(), counts.end());
     whole.insert(whole.end(), means.begin(), means.end());
     EXPECT_EQ(parents.size(), loads.size());  // every parent with points, once

@@ -6,8 +6,9 @@ the C++ sources, so that the end-to-end tests compare two independent calculatio
     reference_grid(config_path, granule_paths, parent_order=None, child_order=None) -> dict
 
 returns:
-    cell_ids             uint64, every child cell of every parent cell holding >= 1 used point,
-                         strictly increasing
+    cell_ids             uint64, strictly increasing: with layout="dense" (default) every child
+                         cell of every parent cell holding >= 1 used point; with
+                         layout="sparse" only the cells holding >= 1 used point
     <statistic name>     one array per configured statistic, aligned with cell_ids:
                          count -> int32 (0 where empty), every other function -> float64 (NaN
                          where empty)
@@ -209,10 +210,12 @@ def full_children(data_cells, parent_order, child_order):
     return ((parents[:, None] << shift) + children[None, :]).ravel()
 
 
-def reference_grid(config_path, granule_paths, parent_order=None, child_order=None):
+def reference_grid(config_path, granule_paths, parent_order=None, child_order=None,
+                   layout="dense"):
     """Reference HEALPix gridded statistics of `granule_paths` under the config (see module doc).
 
-    parent_order / child_order override the config's grid orders (like the CLI flags).
+    parent_order / child_order override the config's grid orders (like the CLI flags); layout
+    is "dense" or "sparse" (which cells cell_ids lists).
     """
     cfg = load_config(config_path)
     grid = cfg["grid"]
@@ -232,7 +235,7 @@ def reference_grid(config_path, granule_paths, parent_order=None, child_order=No
 
     cells = np.concatenate(cells_parts) if cells_parts else np.empty(0, dtype=np.uint64)
     values = {name: np.concatenate(parts) for name, parts in value_parts.items()}
-    result = grid_cells(cfg, cells, values, parent_order, child_order, units)
+    result = grid_cells(cfg, cells, values, parent_order, child_order, units, layout)
     result["granule_points_used"] = per_granule
     return result
 
@@ -248,12 +251,15 @@ def grid_points(cfg, lat, lon, values, units=None):
                       units or {})
 
 
-def grid_cells(cfg, cells, values, parent_order, child_order, units):
+def grid_cells(cfg, cells, values, parent_order, child_order, units, layout="dense"):
     """Statistics per cell of points already binned into `cells` (see grid_points)."""
     order, data_cells, starts, counts = _group_by_cell(cells)
     values = {name: np.asarray(v, np.float64)[order] for name, v in values.items()}
 
-    cell_ids = full_children(data_cells, parent_order, child_order)
+    if layout == "sparse":
+        cell_ids = np.asarray(data_cells, dtype=np.uint64)
+    else:
+        cell_ids = full_children(data_cells, parent_order, child_order)
     where = np.searchsorted(cell_ids, data_cells)
     result = {
         "cell_ids": cell_ids,

@@ -75,6 +75,10 @@ INPUTS_SHA256 = "healgrid_inputs_sha256"
 CATALOG = "healgrid_catalog"
 CATALOG_SHA256 = "healgrid_catalog_sha256"
 CATALOG_CELLS = "healgrid_catalog_cells"
+# Which cells the file stores: DENSE or SPARSE (files without it are dense).
+LAYOUT = "healgrid_layout"
+DENSE = "dense"
+SPARSE = "sparse"
 
 # Values of latitude_convention.
 AUTHALIC = "authalic"

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -33,7 +34,7 @@ PipelineConfig config_with_stats() {
   return c;
 }
 
-TEST(CellAggregator, DenseBlockOverParentsWithData) {
+TEST(CellAggregator, SparseBlockOfCellsWithData) {
   const auto cfg = config_with_stats();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);  // 4 children per parent
   CellAggregator agg(cfg, grid);
@@ -46,15 +47,17 @@ TEST(CellAggregator, DenseBlockOverParentsWithData) {
   const auto block = agg.finalize();
   EXPECT_EQ(block.points, 4u);
   EXPECT_EQ(block.parents, (std::vector<std::int64_t>{2, 10}));
+  EXPECT_EQ(block.cells, (std::vector<std::int64_t>{9, 40, 41}));  // sorted, only with points
   ASSERT_EQ(block.columns.size(), 3u);
   const auto& count = block.columns[0].i32;
-  EXPECT_EQ(count, (std::vector<std::int32_t>{0, 2, 0, 0, 1, 1, 0, 0}));
+  EXPECT_EQ(count, (std::vector<std::int32_t>{2, 1, 1}));
   const auto& mean = block.columns[1].f32;
-  ASSERT_EQ(mean.size(), 8u);
-  EXPECT_TRUE(std::isnan(mean[0]));
-  EXPECT_FLOAT_EQ(mean[1], 15.0f);
-  EXPECT_FLOAT_EQ(mean[4], 30.0f);
-  EXPECT_FLOAT_EQ(block.columns[2].f32[1], 15.0f);
+  ASSERT_EQ(mean.size(), 3u);
+  EXPECT_FLOAT_EQ(mean[0], 15.0f);
+  EXPECT_FLOAT_EQ(mean[1], 30.0f);
+  EXPECT_FLOAT_EQ(mean[2], 30.0f);
+  EXPECT_FLOAT_EQ(block.columns[2].f32[0], 15.0f);
+  EXPECT_EQ(cells_with_data(block), 3u);
   EXPECT_EQ(agg.points(), 0u);  // emptied
 }
 
@@ -78,14 +81,15 @@ TEST(CellAggregator, KeepsDoublesOnceAValueIsNotAFloat) {
   agg.add_point(9, small);
   auto block = agg.finalize();
   ASSERT_EQ(block.parents, (std::vector<std::int64_t>{2, 10}));
-  EXPECT_EQ(block.columns[0].i32[1], 3);
-  EXPECT_EQ(block.columns[1].f32[1], 0.0f);   // three 1.5: kept exactly
-  EXPECT_EQ(block.columns[1].f32[5], 0.25f);  // {1e8, 1e8 + 1} in double
+  ASSERT_EQ(block.cells, (std::vector<std::int64_t>{9, 41}));
+  EXPECT_EQ(block.columns[0].i32[0], 3);
+  EXPECT_EQ(block.columns[1].f32[0], 0.0f);   // three 1.5: kept exactly
+  EXPECT_EQ(block.columns[1].f32[1], 0.25f);  // {1e8, 1e8 + 1} in double
   // The next round starts narrow again; the memory metric keeps the larger layout.
   agg.add_point(9, small);
   EXPECT_EQ(agg.bytes_per_point(), 4u + 2 * 8u + 4u);
   block = agg.finalize();
-  EXPECT_EQ(block.columns[0].i32[1], 1);
+  EXPECT_EQ(block.columns[0].i32, (std::vector<std::int32_t>{1}));
 }
 
 TEST(CellsWithData, CountsCellsWithAnyNonFillStatistic) {
@@ -148,7 +152,9 @@ void check_against_map(int parent_order, int child_order) {
   const std::int64_t parents[] = {3, 4, 17, 40};
   for (int i = 0; i < 20000; ++i) {
     const auto parent = parents[next() % 4];
-    const auto child = static_cast<std::int64_t>(next() % 37);  // few children: collisions
+    // Few children (collisions), spread over the parent (offsets beyond 32 bits when deep).
+    const auto stride = std::max<std::int64_t>(1, grid.children_per_parent() / 64);
+    const auto child = static_cast<std::int64_t>(next() % 37) * stride;
     const auto cell = grid.first_child(parent) + child;
     const double point[] = {static_cast<double>(next() % 1000), 1.0};
     agg.add_point(cell, point);
@@ -156,28 +162,23 @@ void check_against_map(int parent_order, int child_order) {
   }
   const auto block = agg.finalize();
   ASSERT_EQ(block.parents, (std::vector<std::int64_t>{3, 4, 17, 40}));
-  const auto per_parent = grid.children_per_parent();
-  std::size_t checked = 0;
-  for (std::size_t p = 0; p < block.parents.size(); ++p) {
-    for (std::int64_t c = 0; c < 37; ++c) {
-      const auto cell = grid.first_child(block.parents[p]) + c;
-      const auto slot = p * static_cast<std::size_t>(per_parent) + static_cast<std::size_t>(c);
-      const auto it = expected.find(cell);
-      const int count = it == expected.end() ? 0 : static_cast<int>(it->second.size());
-      ASSERT_EQ(block.columns[0].i32[slot], count) << cell;
-      if (count) {
-        double sum = 0;
-        for (double v : it->second) sum += v;
-        EXPECT_FLOAT_EQ(block.columns[1].f32[slot], static_cast<float>(sum / count));
-        ++checked;
-      }
-    }
+  // Exactly the cells of the map, in id order, each with its count and mean.
+  ASSERT_EQ(block.cells.size(), expected.size());
+  std::size_t slot = 0;
+  for (const auto& [cell, values] : expected) {
+    ASSERT_EQ(block.cells[slot], cell);
+    ASSERT_EQ(block.columns[0].i32[slot], static_cast<int>(values.size())) << cell;
+    double sum = 0;
+    for (double v : values) sum += v;
+    EXPECT_FLOAT_EQ(block.columns[1].f32[slot], static_cast<float>(sum / values.size()));
+    ++slot;
   }
-  EXPECT_EQ(checked, expected.size());
 }
 
 TEST(CellAggregator, GroupsLikeADirectMapCountingPath) { check_against_map(1, 6); }
 TEST(CellAggregator, GroupsLikeADirectMapComparisonPath) { check_against_map(1, 10); }
+// Child offsets beyond 32 bits (child_order - parent_order > 16): order 29 under parent 1.
+TEST(CellAggregator, GroupsLikeADirectMapAtOrder29) { check_against_map(1, 29); }
 
 }  // namespace
 }  // namespace healgrid

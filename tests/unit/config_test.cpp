@@ -94,10 +94,22 @@ TEST(Config, GridOrders) {
   err = error_of(shipped_with("parent_order: 6", "parent_order: -1"));
   EXPECT_NE(err.find("grid.parent_order"), std::string::npos) << err;
   EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 22")), "");
-  err = error_of(shipped_with("child_order: 12", "child_order: 23"));
-  EXPECT_NE(err.find("grid.child_order: must be at most parent_order + 16"), std::string::npos)
+  // Any child order up to 29 with the sparse or auto layout; dense keeps the 16-level cap.
+  EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 29")), "");
+  EXPECT_EQ(error_of(shipped_with("deflate_level: 4", "deflate_level: 4\n  layout: sparse")), "");
+  const auto dense = [](const std::string& child) {
+    auto text = shipped_with("child_order: 12", child);
+    return text.insert(text.find("deflate_level: 4"), "layout: dense\n  ");
+  };
+  EXPECT_EQ(error_of(dense("child_order: 22")), "");
+  err = error_of(dense("child_order: 23"));
+  EXPECT_NE(err.find("output.layout: dense needs child_order at most parent_order + 16"),
+            std::string::npos)
       << err;
-  EXPECT_NE(err.find("got 23 with parent_order 6"), std::string::npos) << err;
+  EXPECT_NE(err.find("got child_order 23 with parent_order 6"), std::string::npos) << err;
+  err = error_of(shipped_with("deflate_level: 4", "deflate_level: 4\n  layout: packed"));
+  EXPECT_NE(err.find("output.layout"), std::string::npos) << err;
+  EXPECT_NE(err.find("unknown layout 'packed'"), std::string::npos) << err;
   EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 6")), "");
   err = error_of(shipped_with("latitude: authalic", "latitude: geocentric"));
   EXPECT_NE(err.find("grid.latitude: unknown latitude convention 'geocentric'"), std::string::npos);

@@ -19,18 +19,19 @@
 namespace healgrid {
 namespace {
 
-// Parents {2, 5, 9} covered, 2 and 9 with data; 4 children per parent.
+// Parents {2, 5, 9} covered, 2 and 9 with data; 4 children per parent: cells 8, 10 (parent 2)
+// and 37 (parent 9) with points.
 JournalPiece sample(const PipelineConfig& c) {
   JournalPiece p;
   p.covered = {2, 5, 9};
   p.block.parents = {2, 9};
+  p.block.cells = {8, 10, 37};
   p.block.points = 7;
   OutputColumn n, m;
   n.spec = &c.statistics[0];
-  n.i32 = {1, 0, 2, 0, 0, 4, 0, 0};
+  n.i32 = {1, 2, 4};
   m.spec = &c.statistics[1];
-  const float nan = std::nanf("");
-  m.f32 = {1.5f, nan, 2.5f, nan, nan, 9.0f, nan, nan};
+  m.f32 = {1.5f, 2.5f, 9.0f};
   p.block.columns = {n, m};
   p.granule_points = {2, 0, 2, 2, 1, 1, 9, 1, 4};  // (parent, granule, points)
   return p;
@@ -60,30 +61,43 @@ TEST(JournalFile, RoundTripKeepsEveryValue) {
   EXPECT_EQ(back.covered, (std::vector<std::int64_t>{2, 5, 9}));
   EXPECT_EQ(back.block.parents, (std::vector<std::int64_t>{2, 9}));
   EXPECT_EQ(back.block.points, 7u);
-  EXPECT_EQ(back.block.columns[0].i32, (std::vector<std::int32_t>{1, 0, 2, 0, 0, 4, 0, 0}));
-  EXPECT_EQ(back.block.columns[1].f32[5], 9.0f);
-  EXPECT_TRUE(std::isnan(back.block.columns[1].f32[1]));
+  EXPECT_EQ(back.block.cells, (std::vector<std::int64_t>{8, 10, 37}));
+  EXPECT_EQ(back.block.columns[0].i32, (std::vector<std::int32_t>{1, 2, 4}));
+  EXPECT_EQ(back.block.columns[1].f32, (std::vector<float>{1.5f, 2.5f, 9.0f}));
   EXPECT_EQ(back.granule_points, sample(c).granule_points);
 }
 
-// Only cells holding a value are stored; a NaN of another payload than the fill is a value and
-// comes back bit for bit (a resumed run must write the same bytes).
-TEST(JournalFile, StoresOccupiedCellsOnlyAndKeepsNaNPayloads) {
+// The block is stored as it is: its cells and their values; a NaN value (of any payload) comes
+// back bit for bit (a resumed run must write the same bytes).
+TEST(JournalFile, StoresTheBlockCellsAndKeepsNaNPayloads) {
   const auto c = test::count_and_mean_config();
   auto piece = sample(c);
-  const std::uint32_t payload = 0xffc00001u;  // a negative quiet NaN, not the fill's bits
-  std::memcpy(&piece.block.columns[1].f32[7], &payload, sizeof payload);
+  const std::uint32_t payload = 0xffc00001u;  // a negative quiet NaN
+  std::memcpy(&piece.block.columns[1].f32[2], &payload, sizeof payload);
   JournalPiece back;
   std::string why;
   std::size_t bytes = 0;
   ASSERT_TRUE(round_trip(piece, c, "sparse.round", back, why, &bytes)) << why;
   std::uint32_t bits = 0;
-  std::memcpy(&bits, &back.block.columns[1].f32[7], sizeof bits);
+  std::memcpy(&bits, &back.block.columns[1].f32[2], sizeof bits);
   EXPECT_EQ(bits, payload);
-  EXPECT_TRUE(std::isnan(back.block.columns[1].f32[6]));
   EXPECT_EQ(back.block.columns[0].i32, piece.block.columns[0].i32);
-  // Header, 3 + 2 parent ids, 4 occupied cells (0, 2, 5, 7) with 4 + 4 bytes each, 9 counts.
-  EXPECT_EQ(bytes, 8 + 64 + 6 * 8 + 5 * 8 + 8 + 4 * 8 + 2 * 8 + 4 * 4 + 4 * 4 + 9 * 8 + 8);
+  // Header, 3 + 2 parent ids, 3 cells with 8 + 4 + 4 bytes each, 2 column kinds, 9 counts.
+  EXPECT_EQ(bytes, 8 + 64 + 6 * 8 + 5 * 8 + 8 + 3 * 8 + 2 * 8 + 3 * 4 + 3 * 4 + 9 * 8 + 8);
+}
+
+// A cell outside the piece's parents, or out of order, is a damaged file, never used.
+TEST(JournalFile, RejectsCellsOutsideTheirParents) {
+  const auto c = test::count_and_mean_config();
+  for (const std::vector<std::int64_t>& cells :
+       {std::vector<std::int64_t>{8, 10, 41}, std::vector<std::int64_t>{10, 8, 37}}) {
+    auto piece = sample(c);
+    piece.block.cells = cells;
+    JournalPiece back;
+    std::string why;
+    EXPECT_FALSE(round_trip(piece, c, "cells.round", back, why));
+    EXPECT_EQ(why, "damaged (cell out of its parents or out of order)");
+  }
 }
 
 // A round whose points were all invalid reduces to no cells; its file must still read back
@@ -129,7 +143,9 @@ TEST(JournalFile, SliceKeepsTheRangeAndItsPoints) {
   const auto part = slice_piece(sample(c), 3, 9, 4);
   EXPECT_EQ(part.covered, (std::vector<std::int64_t>{5, 9}));
   EXPECT_EQ(part.block.parents, (std::vector<std::int64_t>{9}));
-  EXPECT_EQ(part.block.columns[0].i32, (std::vector<std::int32_t>{0, 4, 0, 0}));
+  EXPECT_EQ(part.block.cells, (std::vector<std::int64_t>{37}));
+  EXPECT_EQ(part.block.columns[0].i32, (std::vector<std::int32_t>{4}));
+  EXPECT_EQ(part.block.columns[1].f32, (std::vector<float>{9.0f}));
   EXPECT_EQ(part.block.points, 4u);
   EXPECT_EQ(part.granule_points, (std::vector<std::int64_t>{9, 1, 4}));
 }
@@ -140,8 +156,9 @@ TEST(JournalFile, MergeOrdersPiecesByParent) {
   const auto block = merge_pieces({high, low}, c, 4);
   EXPECT_EQ(block.parents, (std::vector<std::int64_t>{2, 9}));
   EXPECT_EQ(block.points, 7u);
+  EXPECT_EQ(block.cells, sample(c).block.cells);
   EXPECT_EQ(block.columns[0].i32, sample(c).block.columns[0].i32);
-  EXPECT_EQ(block.columns[1].f32[2], 2.5f);
+  EXPECT_EQ(block.columns[1].f32, sample(c).block.columns[1].f32);
   EXPECT_THROW(merge_pieces({high, high}, c, 4), std::logic_error);
 }
 
@@ -218,12 +235,13 @@ TEST(RunJournalPrepare, LeavesOutJournaledParents) {
   JournalPiece piece;
   piece.covered = {5};
   piece.block.parents = {5};
+  piece.block.cells = {20};
   piece.block.points = 4;
   OutputColumn n, m;
   n.spec = &c.statistics[0];
-  n.i32 = {4, 0, 0, 0};
+  n.i32 = {4};
   m.spec = &c.statistics[1];
-  m.f32 = {1.0f, std::nanf(""), std::nanf(""), std::nanf("")};
+  m.f32 = {1.0f};
   piece.block.columns = {n, m};
   piece.granule_points = {5, 0, 3, 5, 1, 1};
   write_piece(journal.directory() + "/p5-5.round", key, piece, 4);
@@ -253,7 +271,6 @@ TEST(RunJournalPrepare, LeavesOutPiecesOverlappingLoadedParents) {
   const std::string key(64, 'a');
   RunJournal journal(mpi, out, key, c, grid, 2);
   ASSERT_EQ(journal.open(), "");
-  const float nan = std::nanf("");
   auto piece = [&](std::vector<std::int64_t> covered, std::vector<std::int64_t> parents,
                    std::int32_t points_each) {
     JournalPiece p;
@@ -264,8 +281,9 @@ TEST(RunJournalPrepare, LeavesOutPiecesOverlappingLoadedParents) {
     n.spec = &c.statistics[0];
     m.spec = &c.statistics[1];
     for (const auto parent : parents) {
-      n.i32.insert(n.i32.end(), {points_each, 0, 0, 0});
-      m.f32.insert(m.f32.end(), {1.0f, nan, nan, nan});
+      p.block.cells.push_back(grid.first_child(parent));
+      n.i32.push_back(points_each);
+      m.f32.push_back(1.0f);
       p.granule_points.insert(p.granule_points.end(), {parent, 0, points_each});
     }
     p.block.columns = {n, m};

@@ -13,6 +13,7 @@ PipelineConfig shipped_with_orders(int parent, int child) {
   auto config = parse_config(default_config_text(), "built-in config");  // 9 statistics
   config.grid.parent_order = parent;
   config.grid.child_order = child;
+  config.output.layout = OutputLayout::dense;  // the layout that holds every child
   return config;
 }
 
@@ -47,6 +48,18 @@ TEST(OutputEstimate, ManyParentsOnOneRankAtAModestOrder) {
   EXPECT_NE(output_memory_problem(e, 16e9), "");
   EXPECT_EQ(output_memory_problem(estimate_output(shipped_with_orders(6, 16), 8000, 200), 16e9),
             "");
+}
+
+TEST(OutputEstimate, SparseAndAutoLayoutsAreNotRefusedForDeepOrders) {
+  // Only cells with data are held (auto picks dense only when half its cells hold data): child
+  // 29 over parent 6 is no dense block to refuse.
+  for (const auto layout : {OutputLayout::sparse, OutputLayout::automatic}) {
+    auto config = shipped_with_orders(6, 29);
+    config.output.layout = layout;
+    const auto e = estimate_output(config, 1000, 1000);
+    EXPECT_EQ(e.rank_bytes, 0.0);
+    EXPECT_EQ(output_memory_problem(e, 1e9), "");
+  }
 }
 
 }  // namespace

@@ -108,11 +108,13 @@ export class HealgridDataset {
     this.levelCache = new Map();
   }
 
-  // Parent blocks: the contract is 4^(child - parent) consecutive children per parent. A file
-  // that breaks it is drawn with every cell as its own "parent" (slower, still right).
+  // Parent blocks: a dense file (healgrid_layout "dense", or absent in older files) holds
+  // 4^(child - parent) consecutive children per parent. A sparse file (only cells with data),
+  // or one that breaks the dense contract, is drawn with every cell as its own "parent".
   setupParents() {
+    this.sparse = String(this.attrs.healgrid_layout ?? 'dense') === 'sparse';
     let block = 4 ** (this.childOrder - this.parentOrder);
-    const ok = this.count % block === 0 && (() => {
+    const ok = !this.sparse && this.count % block === 0 && (() => {
       for (let k = 0; k < this.count; k += block) {
         const first = this.cellIds[k], last = this.cellIds[k + block - 1];
         if (first % BigInt(block) !== 0n || last - first !== BigInt(block - 1)) return false;

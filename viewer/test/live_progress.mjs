@@ -47,7 +47,7 @@ try {
   await page.goto(`${url}&poll=150`);
   await page.waitForFunction(() => /waiting for the job/.test(window.healgridViewer?.state.status), null, { timeout: 10000 });
 
-  job = spawn(mpiexec, [...mpiArgs(3), bin, 'run', '--quiet', '--input', join(dir, 'granules'), '--output', output], { stdio: 'inherit' });
+  job = spawn(mpiexec, [...mpiArgs(3), bin, 'run', '--quiet', '--layout', 'dense', '--input', join(dir, 'granules'), '--output', output], { stdio: 'inherit' });
   const jobDone = new Promise((resolve) => job.on('exit', resolve));
   process.on('exit', () => { signal([0, 1, 2], 'SIGCONT'); job.kill('SIGKILL'); });
   while (!existsSync(progressPath)) {

@@ -1,5 +1,7 @@
 // Collects the used points of one rank's parent cells and reduces them per child cell into a
-// dense block: every child of every parent that received at least one point, in id order.
+// sparse block: the child cells that received at least one point, in id order, with one value
+// per statistic each, so memory follows the cells with data, not the grid (any child_order up
+// to 29). The dense layout is an expansion at write time (write/cell_layout.hpp).
 // Points are kept in one bucket per parent cell as they arrive, so reducing a parent touches
 // only its own contiguous points (cache-sized), and each bucket is freed once reduced. Within a
 // cell, points are reduced in the order they were added (granule name, beam, row), so each
@@ -25,11 +27,13 @@ struct OutputColumn {
 
 struct GridBlock {
   std::vector<std::int64_t> parents;  // sorted; each has >= 1 point
-  std::vector<OutputColumn> columns;  // one per config statistic, parents.size() * 4^dk long
+  std::vector<std::int64_t> cells;    // child cells with >= 1 point, strictly increasing
+  std::vector<OutputColumn> columns;  // one per config statistic, cells.size() long
   std::uint64_t points = 0;
 };
 
-// Cells of `block` in which some statistic is not the fill (NaN, or 0 for counts).
+// Cells of `block` in which some statistic is not the fill (NaN, or 0 for counts): every cell
+// of a block unless some cell's points gave no value.
 std::uint64_t cells_with_data(const GridBlock& block);
 
 class CellAggregator {
@@ -56,17 +60,25 @@ class CellAggregator {
   // and the values, stored as float while every value added is exactly a float (float32 or
   // small-integer datasets, the usual case), which halves the memory, else as double.
   struct Bucket {
-    std::vector<std::uint32_t> children;
+    std::vector<std::uint32_t> children;       // child_order - parent_order <= 16
+    std::vector<std::uint64_t> deep_children;  // deeper grids: offsets beyond 32 bits
     std::vector<float> narrow;  // variables interleaved: point i at [i * nvars, (i+1) * nvars)
     std::vector<double> wide;   // the same, once wide_
   };
   Bucket& bucket_of(std::int64_t parent);
   void widen();  // a value that is not exactly a float arrived: every bucket to double
+  // Appends the cells of one parent's bucket, reduced, to `block` (offsets: the bucket's
+  // children or deep_children).
+  template <typename Offset>
+  void reduce_bucket(std::int64_t parent, const Bucket& b, const std::vector<Offset>& child,
+                     GridBlock& block) const;
 
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
   std::size_t nvars_;
-  bool wide_ = false;       // this round's values are stored as double
+  bool deep_;                                 // child offsets need 64 bits
+  std::vector<int> var_index_, sigma_index_;  // per statistic: its variable and sigma (or -1)
+  bool wide_ = false;                         // this round's values are stored as double
   bool ever_wide_ = false;  // some round's were (bytes_per_point reports the larger size)
   std::unordered_map<std::int64_t, Bucket> buckets_;
   std::int64_t last_parent_ = -1;

@@ -23,7 +23,7 @@ struct RunOptions {
   QueryArgs query;
   std::string output;
   std::optional<int> parent_order, child_order, deflate_level;
-  std::optional<std::string> latitude;
+  std::optional<std::string> latitude, layout;
   BadGranulePolicy on_bad_granule = BadGranulePolicy::fail;
   std::string metrics_json;  // empty: none
   double progress_seconds = 5.0;

@@ -82,6 +82,11 @@ inline constexpr char kInputsSha256[] = "healgrid_inputs_sha256";
 inline constexpr char kCatalog[] = "healgrid_catalog";
 inline constexpr char kCatalogSha256[] = "healgrid_catalog_sha256";
 inline constexpr char kCatalogCells[] = "healgrid_catalog_cells";
+// Which cells the file stores: kDense (every child of each parent cell with data) or kSparse
+// (only cells with data); write/cell_layout.hpp. Files without it are dense.
+inline constexpr char kLayout[] = "healgrid_layout";
+inline constexpr char kDense[] = "dense";
+inline constexpr char kSparse[] = "sparse";
 
 // Values of latitude_convention.
 inline constexpr char kAuthalic[] = "authalic";

@@ -2,7 +2,7 @@
 // failure, scancel), and a rerun of the same command, at any rank count, resumes from it.
 //
 // After the point exchange each rank splits its parent cells into `rounds` contiguous rounds of
-// about equal points. When a round is reduced, its dense block (the round's parent cells, the
+// about equal points. When a round is reduced, its block (the round's parent cells, the
 // statistic columns of those with data, and the points used per parent and granule) is written
 // to `<output>.journal/p<first>-<last>.round` durably (temporary name, fsync, rename, fsync of
 // the directory). The directory's KEY file holds the inputs' SHA-256 (app/inputs_digest.hpp),

@@ -41,6 +41,10 @@ class HealgridOutput {
   int parent_order() const { return parent_order_; }  // the level when the file has none
   LatitudeConvention convention() const { return convention_; }
   const std::vector<std::uint64_t>& cell_ids() const { return cell_ids_; }
+  // The global healgrid_layout: "sparse" (only cells with data) or "dense" (every child of each
+  // parent cell with data; also files written before the attribute existed). Readers need not
+  // care: cell_ids lists the stored cells either way.
+  std::string layout() const;
   const std::vector<std::string>& variable_names() const { return variable_names_; }
 
   // Global text attribute ("" when absent) and integer attribute (nullopt when absent).

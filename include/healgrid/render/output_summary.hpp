@@ -1,9 +1,9 @@
 // `healgrid info`: the figures of a healgrid output, computed from the file alone: the grid,
-// cells total / with data (a value in any data variable), the area they cover (cells with data
-// x the equal cell area 4 pi R^2 / (12 4^level), R the WGS84 authalic radius), each variable's
-// range and mean over the cells holding a value, granules and points used, and the time span:
-// the start times (from their names) of the granules that contributed points. As text for
-// people and as JSON for scripts.
+// cells total / with data (a value in any data variable) and the layout (dense or sparse), the area
+// they cover (cells with data x the equal cell area 4 pi R^2 / (12 4^level), R the WGS84 authalic
+// radius), each variable's range and mean over the cells holding a value, granules and points used,
+// and the time span: the start times (from their names) of the granules that contributed points. As
+// text for people and as JSON for scripts.
 #pragma once
 
 #include <string>
@@ -25,6 +25,7 @@ struct OutputSummary {
   std::string latitude_convention;
   double cell_size_km = 0, cell_area_km2 = 0;
   std::size_t cells_total = 0, parent_cells = 0, cells_with_data = 0;
+  std::string layout;  // "dense" or "sparse" (HealgridOutput::layout)
   double area_km2 = 0;
   std::vector<VariableSummary> variables;
   long long granule_count = 0, granules_used = 0, granules_empty = 0, granules_skipped = 0;

@@ -8,13 +8,18 @@
 //
 // Contract: collective over mpi.comm. The datasets exist (chunked 1-D, `chunk_elements` per
 // chunk, shuffle + deflate in their pipeline, nothing written yet) and the file is closed on
-// every rank. Each rank passes its contiguous block [first_element, first_element + elements)
-// of every column, a whole number of chunks. The stored chunks are what HDF5's own filters
-// decode; the file's bytes depend on the data and the level only, never on the rank count.
-// Throws std::runtime_error naming the file and dataset on every rank when rank 0 fails.
+// every rank. Rank r passes its contiguous range [first_element, first_element + its elements)
+// of every column, the ranges tiling [0, total_elements) in rank order; a range may have any
+// length. Chunk c is encoded by the rank holding its first element, which receives the rest of
+// it from the following ranks (less than one chunk per rank boundary; write/cell_layout: sparse
+// chunks cross rank boundaries, dense ones never do); the dataset's last chunk is padded with
+// zero bytes. The stored chunks are what HDF5's own filters decode; the file's bytes depend on
+// the data and the level only, never on the rank count. Throws std::runtime_error naming the
+// file and dataset on every rank when rank 0 fails.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,7 +34,7 @@ struct ChunkedColumn {
 };
 
 void write_chunks_directly(const MpiContext& mpi, const std::string& path,
-                           const std::vector<ChunkedColumn>& columns, std::size_t first_element,
-                           std::size_t elements, std::size_t chunk_elements, int level);
+                           const std::vector<ChunkedColumn>& columns, std::uint64_t first_element,
+                           std::uint64_t total_elements, std::size_t chunk_elements, int level);
 
 }  // namespace healgrid

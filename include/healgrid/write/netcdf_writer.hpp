@@ -1,10 +1,12 @@
 // The output: one NetCDF-4/HDF5 file written collectively by all ranks (nc_create_par,
 // NC_COLLECTIVE; every rank joins every call, with zero-length writes where it has nothing).
-// Layout: dimension and coordinate `cell_ids` (uint64, every child of every parent cell with
-// data; the xdggs attributes), the same ids as the CF auxiliary coordinate `healpix_index`, the
-// CF-1.13 grid mapping `crs`, one variable per statistic chunked by parent cell, and the
-// provenance of every granule on a `granules` dimension (names: io/output_schema.hpp; why each
-// attribute sits where: docs/conventions.md). Written to `<output>.partial` and renamed by rank 0
+// Layout: dimension and coordinate `cell_ids` (uint64, strictly increasing: every child of every
+// parent cell with data in the dense layout, the cells with data in the sparse one, see
+// write/cell_layout.hpp; the xdggs attributes), the same ids as the CF auxiliary coordinate
+// `healpix_index`, the CF-1.13 grid mapping `crs`, one variable per statistic, the global
+// attribute `healgrid_layout` (dense or sparse), and the provenance of every granule on a
+// `granules` dimension (names: io/output_schema.hpp; why each attribute sits where:
+// docs/conventions.md). Written to `<output>.partial` and renamed by rank 0
 // (io/atomic_file's commit_file: synced, renamed, directory synced) only once the file is closed
 // and complete.
 #pragma once
@@ -18,6 +20,7 @@
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/util/mpi_util.hpp"
+#include "healgrid/write/cell_layout.hpp"
 
 namespace healgrid {
 
@@ -42,13 +45,13 @@ struct OutputMetadata {
 
 std::string partial_path(const std::string& output_path);
 
-// Collective. `parent_offset` is the global index of block.parents[0]; `total_parents` the
-// number over all ranks. Throws std::runtime_error naming the file on failure (the caller
-// must then abort the job: the other ranks may be inside a collective call).
+// Collective. `layout` (write/cell_layout: plan_cell_layout over the same blocks) says which
+// cells the file stores and where this rank's go; `total_parents` the parent cells with data
+// over all ranks. Throws std::runtime_error naming the file on failure (the caller must then
+// abort the job: the other ranks may be inside a collective call).
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
-                  std::int64_t parent_offset, std::int64_t total_parents,
-                  const OutputMetadata& meta);
+                  const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta);
 
 // ISO 8601 UTC time of SOURCE_DATE_EPOCH when set (reproducible builds convention), else now.
 std::string creation_time_utc();

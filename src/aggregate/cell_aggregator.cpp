@@ -6,6 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "healgrid/aggregate/overview_builder.hpp"
 #include "healgrid/aggregate/statistics.hpp"
 #include "healgrid/util/require.hpp"
 
@@ -144,6 +145,10 @@ GridBlock CellAggregator::finalize() {
       }
       begin = end;
     }
+    if (overviews_)
+      overviews_->add_parent(parent,
+                             {child.data(), order.data(), n, wide_ ? nullptr : b.narrow.data(),
+                              wide_ ? b.wide.data() : nullptr, nvars_});
     buckets_.erase(it);  // reduced: give the memory back for the next parents
   }
   buckets_.clear();

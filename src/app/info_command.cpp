@@ -12,6 +12,7 @@
 #include "healgrid/app/commands.hpp"
 #include "healgrid/render/healgrid_output.hpp"
 #include "healgrid/render/output_summary.hpp"
+#include "healgrid/render/stored_overviews.hpp"
 
 namespace healgrid {
 
@@ -69,6 +70,20 @@ std::string parse_info_args(const std::vector<std::string>& args, InfoArgs& a, s
   return a.help || !a.input.empty() ? "" : "the output file is missing";
 }
 
+// The stored overview levels (render/stored_overviews.hpp), one line each.
+void print_overview_levels(const HealgridOutput& output) {
+  const auto levels = stored_overview_levels(output.file());
+  if (levels.empty()) return;
+  std::printf(
+      "overview levels (groups overviews/order_NN; xarray: group=\"overviews/order_NN\"):\n");
+  for (const auto& l : levels) {
+    std::string names;
+    for (const auto& v : l.variables) names += (names.empty() ? "" : ", ") + v;
+    std::printf("  order %d: %zu cells with data; %s\n    (%s)\n", l.order, l.cells, names.c_str(),
+                l.method.c_str());
+  }
+}
+
 }  // namespace
 
 int info_command(const std::vector<std::string>& args) {
@@ -89,6 +104,7 @@ int info_command(const std::vector<std::string>& args) {
         const HealgridOutput output(parsed.input);
         const OutputSummary summary = summarize_output(output);
         std::fputs((parsed.json ? summary_json(summary) : summary_text(summary)).c_str(), stdout);
+        if (!parsed.json) print_overview_levels(output);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "healgrid info: %s\n", e.what());
         rc = 1;

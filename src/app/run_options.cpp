@@ -33,6 +33,9 @@ po::options_description describe(RunOptions& o) {
     ("latitude", po::value<std::string>()->value_name("NAME"), "override grid.latitude: authalic or geodetic")
     ("deflate-level", po::value<int>()->value_name("N"),
      "override output.deflate_level (0..9; 0 off, higher levels smaller and slower)")
+    ("overviews", po::value<std::string>()->value_name("ORDERS"),
+     "override output.overviews: coarser levels, each in its own group /overviews/order_NN "
+     "(e.g. 4,6,8; all: every order below the child order; none)")
     ("on-bad-granule", po::value<std::string>()->value_name("POLICY")->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
@@ -72,6 +75,7 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (vm.count("child-order")) out.child_order = vm["child-order"].as<int>();
     if (vm.count("deflate-level")) out.deflate_level = vm["deflate-level"].as<int>();
     if (vm.count("latitude")) out.latitude = vm["latitude"].as<std::string>();
+    if (vm.count("overviews")) out.overviews = vm["overviews"].as<std::string>();
     const auto policy = vm["on-bad-granule"].as<std::string>();
     if (policy == "fail") {
       out.on_bad_granule = BadGranulePolicy::fail;
@@ -157,6 +161,10 @@ std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {
     else
       throw ConfigError("--latitude: expected authalic or geodetic, got '" + *opt.latitude + "'");
     applied << "grid.latitude=" << *opt.latitude << " ";
+  }
+  if (opt.overviews) {
+    config.output.overviews = parse_overview_orders(*opt.overviews, "--overviews");
+    applied << "output.overviews=" << config.output.overviews.text() << " ";
   }
   if (!opt.query.start.empty() || !opt.query.end.empty()) {  // the points' time window
     const auto& w = config.time_window;

@@ -12,6 +12,7 @@
 #include "healgrid/io/nc_file.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
+#include "healgrid/write/overview_writer.hpp"
 
 namespace healgrid {
 namespace {
@@ -220,7 +221,7 @@ std::string creation_time_utc() {
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   std::int64_t parent_offset, std::int64_t total_parents,
-                  const OutputMetadata& meta) {
+                  const OutputMetadata& meta, const std::vector<OverviewLevel>& overviews) {
   const std::string tmp = partial_path(output_path);
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
@@ -233,6 +234,10 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   define_statistics(nc, config, meta, cell_dim, chunk, vars);
   define_provenance(nc, meta, vars);
   put_global_attributes(nc, config, grid, total_parents, meta);
+  std::vector<OverviewAttributes> overview_attributes;
+  for (std::size_t i = 0; i < config.statistics.size(); ++i)
+    overview_attributes.push_back({meta.long_names.at(i), meta.units.at(i)});
+  const auto overview_vars = define_overviews(nc, config, grid, overviews, overview_attributes);
   nc.end_define();
 
   const bool compressed = config.output.deflate_level > 0;
@@ -240,11 +245,13 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   std::vector<ChunkedColumn> chunked;
   write_cells(nc, grid, block, parent_offset, vars, compressed, ids, chunked);
   write_provenance(nc, mpi, meta, vars);
+  write_overview_values(nc, mpi, overviews, overview_vars, compressed);
   nc.close();
   if (compressed) {
     const std::size_t count = block.parents.size() * per_parent;
     const std::size_t first = count ? static_cast<std::size_t>(parent_offset) * per_parent : 0;
     write_chunks_directly(mpi, tmp, chunked, first, count, chunk, config.output.deflate_level);
+    write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level);
   }
 
   // Only a closed, complete file gets the final name (synced first, so a crash right after the

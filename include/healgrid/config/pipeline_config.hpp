@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/config/overview_orders.hpp"
+
 namespace healgrid {
 
 class ConfigError : public std::runtime_error {
@@ -82,7 +84,8 @@ struct TimeWindow {
 
 struct OutputSpec {
   std::string title;
-  int deflate_level = 4;  // 0 disables compression
+  int deflate_level = 4;     // 0 disables compression
+  OverviewOrders overviews;  // coarser levels in their own groups (config/overview_orders.hpp)
 };
 
 struct PipelineConfig {

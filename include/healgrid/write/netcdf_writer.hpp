@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "healgrid/aggregate/cell_aggregator.hpp"
+#include "healgrid/aggregate/overview_builder.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/util/mpi_util.hpp"
@@ -44,11 +45,12 @@ std::string partial_path(const std::string& output_path);
 
 // Collective. `parent_offset` is the global index of block.parents[0]; `total_parents` the
 // number over all ranks. Throws std::runtime_error naming the file on failure (the caller
-// must then abort the job: the other ranks may be inside a collective call).
+// must then abort the job: the other ranks may be inside a collective call). `overviews`
+// (OverviewBuilder::gather: complete on rank 0) go in their groups (write/overview_writer.hpp).
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   std::int64_t parent_offset, std::int64_t total_parents,
-                  const OutputMetadata& meta);
+                  const OutputMetadata& meta, const std::vector<OverviewLevel>& overviews = {});
 
 // ISO 8601 UTC time of SOURCE_DATE_EPOCH when set (reproducible builds convention), else now.
 std::string creation_time_utc();

@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -84,6 +85,19 @@ void print_overview_levels(const HealgridOutput& output) {
   }
 }
 
+// The summary's JSON with "overview_levels": [{order, cells, variables, method}, ...] added
+// (an empty list when the file stores none).
+std::string with_overview_levels(const std::string& json, const HealgridOutput& output) {
+  using Json = nlohmann::ordered_json;
+  Json doc = Json::parse(json);
+  Json levels = Json::array();
+  for (const auto& l : stored_overview_levels(output.file()))
+    levels.push_back(
+        {{"order", l.order}, {"cells", l.cells}, {"variables", l.variables}, {"method", l.method}});
+  doc["overview_levels"] = std::move(levels);
+  return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace
 
 int info_command(const std::vector<std::string>& args) {
@@ -103,8 +117,12 @@ int info_command(const std::vector<std::string>& args) {
       try {
         const HealgridOutput output(parsed.input);
         const OutputSummary summary = summarize_output(output);
-        std::fputs((parsed.json ? summary_json(summary) : summary_text(summary)).c_str(), stdout);
-        if (!parsed.json) print_overview_levels(output);
+        if (parsed.json) {
+          std::fputs(with_overview_levels(summary_json(summary), output).c_str(), stdout);
+        } else {
+          std::fputs(summary_text(summary).c_str(), stdout);
+          print_overview_levels(output);
+        }
       } catch (const std::exception& e) {
         std::fprintf(stderr, "healgrid info: %s\n", e.what());
         rc = 1;

@@ -17,6 +17,7 @@ no group and the same root values. `healgrid info` lists the levels, and `healgr
 """
 
 import argparse
+import json
 import os
 import shlex
 import subprocess
@@ -95,6 +96,17 @@ def check_tools(checks, path):
     checks.check(p.returncode == 0 and "overview levels" in p.stdout and
                  "order 0" in p.stdout.replace("orders 0", "order 0"),
                  f"info does not list the overview levels:\n{p.stdout}")
+    p = subprocess.run([binary, "info", "--json", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, check=False)
+    with netCDF4.Dataset(path) as nc:
+        want = [{"order": o, "cells": len(nc[check_conventions.overview_group(o)].dimensions[
+            schema.CELL_DIM])} for o in range(CHILD)]
+    try:
+        got = [{"order": l["order"], "cells": l["cells"]}
+               for l in json.loads(p.stdout)["overview_levels"]]
+    except (ValueError, KeyError, TypeError) as e:
+        got = f"not readable: {e}"
+    checks.check(got == want, f"info --json overview_levels {got}, expected {want}")
     png = os.path.join(os.path.dirname(path), "map.png")
     p = subprocess.run([binary, "render", path, "--var", "h_q50", "--order", "6", "--png", png,
                         "--coastlines", "none"], stdout=subprocess.PIPE,

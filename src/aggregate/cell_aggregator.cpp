@@ -6,6 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "healgrid/aggregate/overview_builder.hpp"
 #include "healgrid/aggregate/statistics.hpp"
 #include "healgrid/util/require.hpp"
 
@@ -128,6 +129,15 @@ void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
         col.f32.push_back(static_cast<float>(value));
     }
     begin = end;
+  }
+  if (overviews_) {
+    ParentPoints points{nullptr, order.data(), n, wide_ ? nullptr : b.narrow.data(),
+                        wide_ ? b.wide.data() : nullptr, nvars_};
+    if constexpr (sizeof(Offset) == sizeof(std::uint64_t))
+      points.child64 = child.data();
+    else
+      points.child = child.data();
+    overviews_->add_parent(parent, points);
   }
 }
 

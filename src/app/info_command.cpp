@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "healgrid/app/commands.hpp"
 #include "healgrid/render/healgrid_output.hpp"
 #include "healgrid/render/output_summary.hpp"
+#include "healgrid/render/stored_overviews.hpp"
 
 namespace healgrid {
 
@@ -69,6 +71,33 @@ std::string parse_info_args(const std::vector<std::string>& args, InfoArgs& a, s
   return a.help || !a.input.empty() ? "" : "the output file is missing";
 }
 
+// The stored overview levels (render/stored_overviews.hpp), one line each.
+void print_overview_levels(const HealgridOutput& output) {
+  const auto levels = stored_overview_levels(output.file());
+  if (levels.empty()) return;
+  std::printf(
+      "overview levels (groups overviews/order_NN; xarray: group=\"overviews/order_NN\"):\n");
+  for (const auto& l : levels) {
+    std::string names;
+    for (const auto& v : l.variables) names += (names.empty() ? "" : ", ") + v;
+    std::printf("  order %d: %zu cells with data; %s\n    (%s)\n", l.order, l.cells, names.c_str(),
+                l.method.c_str());
+  }
+}
+
+// The summary's JSON with "overview_levels": [{order, cells, variables, method}, ...] added
+// (an empty list when the file stores none).
+std::string with_overview_levels(const std::string& json, const HealgridOutput& output) {
+  using Json = nlohmann::ordered_json;
+  Json doc = Json::parse(json);
+  Json levels = Json::array();
+  for (const auto& l : stored_overview_levels(output.file()))
+    levels.push_back(
+        {{"order", l.order}, {"cells", l.cells}, {"variables", l.variables}, {"method", l.method}});
+  doc["overview_levels"] = std::move(levels);
+  return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace
 
 int info_command(const std::vector<std::string>& args) {
@@ -88,7 +117,12 @@ int info_command(const std::vector<std::string>& args) {
       try {
         const HealgridOutput output(parsed.input);
         const OutputSummary summary = summarize_output(output);
-        std::fputs((parsed.json ? summary_json(summary) : summary_text(summary)).c_str(), stdout);
+        if (parsed.json) {
+          std::fputs(with_overview_levels(summary_json(summary), output).c_str(), stdout);
+        } else {
+          std::fputs(summary_text(summary).c_str(), stdout);
+          print_overview_levels(output);
+        }
       } catch (const std::exception& e) {
         std::fprintf(stderr, "healgrid info: %s\n", e.what());
         rc = 1;

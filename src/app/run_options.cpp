@@ -36,6 +36,9 @@ po::options_description describe(RunOptions& o) {
     ("layout", po::value<std::string>()->value_name("NAME"),
      "override output.layout: auto (sparse when the dense blocks would be mostly fill), dense "
      "(every child of each parent with data) or sparse (only cells with data)")
+    ("overviews", po::value<std::string>()->value_name("ORDERS"),
+     "override output.overviews: coarser levels, each in its own group /overviews/order_NN "
+     "(e.g. 4,6,8; all: every order below the child order; none)")
     ("on-bad-granule", po::value<std::string>()->value_name("POLICY")->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
@@ -76,6 +79,7 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (vm.count("deflate-level")) out.deflate_level = vm["deflate-level"].as<int>();
     if (vm.count("latitude")) out.latitude = vm["latitude"].as<std::string>();
     if (vm.count("layout")) out.layout = vm["layout"].as<std::string>();
+    if (vm.count("overviews")) out.overviews = vm["overviews"].as<std::string>();
     const auto policy = vm["on-bad-granule"].as<std::string>();
     if (policy == "fail") {
       out.on_bad_granule = BadGranulePolicy::fail;
@@ -168,6 +172,10 @@ std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {
     else
       throw ConfigError("--latitude: expected authalic or geodetic, got '" + *opt.latitude + "'");
     applied << "grid.latitude=" << *opt.latitude << " ";
+  }
+  if (opt.overviews) {
+    config.output.overviews = parse_overview_orders(*opt.overviews, "--overviews");
+    applied << "output.overviews=" << config.output.overviews.text() << " ";
   }
   if (!opt.query.start.empty() || !opt.query.end.empty()) {  // the points' time window
     const auto& w = config.time_window;

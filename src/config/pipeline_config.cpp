@@ -284,6 +284,7 @@ void PipelineConfig::validate() const {
                  std::to_string(grid.parent_order) + "; use sparse or auto");
   if (output.deflate_level < 0 || output.deflate_level > 9)
     ctx.fail("output.deflate_level", "must be in 0..9");
+  check_overview_orders(output.overviews, grid.child_order, "config: output.overviews");
   if (statistics.empty()) ctx.fail("statistics", "at least one statistic is required");
   std::set<std::string> names;
   for (std::size_t i = 0; i < statistics.size(); ++i) {
@@ -302,6 +303,23 @@ void PipelineConfig::validate() const {
       ctx.fail(key + ".sigma", "unknown variable '" + s.sigma + "' (not in variables)");
     if (s.function == StatFunction::quantile && !(s.q >= 0.0 && s.q <= 1.0))
       ctx.fail(key + ".q", "must be in [0, 1]");
+  }
+}
+
+// `output.overviews`: `all`, `none`, one order or a list of orders (config/overview_orders.hpp).
+static OverviewOrders parse_overviews(const Context& ctx, const YAML::Node& node) {
+  std::string text;
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i)
+      text += (i ? "," : "") + std::to_string(ctx.integer("output.overviews", node[i]));
+    if (node.size() == 0) text = "none";
+  } else {
+    text = ctx.str("output.overviews", node);
+  }
+  try {
+    return parse_overview_orders(text, "output.overviews");
+  } catch (const ConfigError& e) {
+    ctx.fail("output.overviews", node, std::string(e.what()).substr(18));  // without the key
   }
 }
 
@@ -388,7 +406,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
 
   if (root["output"]) {
     const auto& o = root["output"];
-    ctx.check_keys("output", o, {"deflate_level", "layout", "title"});
+    ctx.check_keys("output", o, {"deflate_level", "layout", "overviews", "title"});
     if (o["layout"]) {
       const auto word = ctx.str("output.layout", o["layout"]);
       const auto layout = parse_output_layout(word);
@@ -400,6 +418,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
     if (o["deflate_level"])
       cfg.output.deflate_level = ctx.integer("output.deflate_level", o["deflate_level"]);
     if (o["title"]) cfg.output.title = ctx.str("output.title", o["title"]);
+    if (const auto& ov = o["overviews"]) cfg.output.overviews = parse_overviews(ctx, ov);
   }
 
   if (!root["statistics"]) ctx.fail("statistics", "missing (list of output statistics)");

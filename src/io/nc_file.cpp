@@ -27,10 +27,11 @@ NcFile NcFile::create_parallel(const std::string& path, MPI_Comm comm) {
 NcFile::NcFile(NcFile&& other) noexcept
     : path_(std::move(other.path_)),
       id_(std::exchange(other.id_, -1)),
-      parallel_(other.parallel_) {}
+      parallel_(other.parallel_),
+      owns_(other.owns_) {}
 
 NcFile::~NcFile() {
-  if (id_ < 0) return;
+  if (id_ < 0 || !owns_) return;
   if (!parallel_ || std::uncaught_exceptions() == 0) nc_close(id_);
 }
 
@@ -41,7 +42,50 @@ void NcFile::check(int status, const std::string& what) const {
 
 void NcFile::close() {
   const int id = std::exchange(id_, -1);
-  check(nc_close(id), "close");
+  if (owns_) check(nc_close(id), "close");
+}
+
+NcFile NcFile::create_group(const std::string& path) {
+  int id = id_;
+  for (std::size_t begin = 0; begin < path.size();) {
+    auto end = path.find('/', begin);
+    if (end == std::string::npos) end = path.size();
+    const std::string name = path.substr(begin, end - begin);
+    int child = -1;
+    if (nc_inq_ncid(id, name.c_str(), &child) != NC_NOERR)
+      check(nc_def_grp(id, name.c_str(), &child), "define group " + path);
+    id = child;
+    begin = end + 1;
+  }
+  return NcFile(path_ + ":/" + path, id, parallel_, false);
+}
+
+std::optional<NcFile> NcFile::find_group(const std::string& path) const {
+  int id = id_;
+  for (std::size_t begin = 0; begin < path.size();) {
+    auto end = path.find('/', begin);
+    if (end == std::string::npos) end = path.size();
+    int child = -1;
+    if (nc_inq_ncid(id, path.substr(begin, end - begin).c_str(), &child) != NC_NOERR)
+      return std::nullopt;
+    id = child;
+    begin = end + 1;
+  }
+  return NcFile(path_ + ":/" + path, id, parallel_, false);
+}
+
+std::vector<std::string> NcFile::group_names() const {
+  int count = 0;
+  check(nc_inq_grps(id_, &count, nullptr), "list groups");
+  std::vector<int> ids(static_cast<std::size_t>(count));
+  if (count > 0) check(nc_inq_grps(id_, &count, ids.data()), "list groups");
+  std::vector<std::string> names;
+  for (const int g : ids) {
+    char name[NC_MAX_NAME + 1] = {};
+    check(nc_inq_grpname(g, name), "group name");
+    names.emplace_back(name);
+  }
+  return names;
 }
 
 std::string NcFile::about(int var) const {

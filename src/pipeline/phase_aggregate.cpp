@@ -128,11 +128,14 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   if (comm.is_root()) ctx.observers.plan(work.plan);
   CellAggregator aggregator(ctx.config(), ctx.grid());
   aggregator.expect(work.my_loads);
+  AggregatedBlock out;
+  out.overviews = std::make_unique<OverviewBuilder>(
+      ctx.config(), ctx.grid(), ctx.config().output.overviews.resolve(ctx.grid().child_order()));
+  aggregator.set_overviews(out.overviews.get());
   PhaseProgress progress(comm, to_string(Phase::aggregate), ctx.options.progress_seconds,
                          ctx.options.quiet);
   progress.on_rank_finished([&](int rank) { ctx.observers.rank_finished(rank); });
   ReadLoop loop(ctx, inputs, journal, aggregator, progress, phase);
-  AggregatedBlock out;
   const auto ntasks = static_cast<std::int64_t>(runs.size());
   run_on_every_rank(comm, [&] {
     std::exception_ptr failure;

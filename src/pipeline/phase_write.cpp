@@ -111,9 +111,10 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
   figures.points_used = totals[1];
   figures.cells_with_data = totals[2];
   const auto meta = metadata(ctx, inputs, work, aggregated.granule_points);
+  const auto overviews = aggregated.overviews->gather(comm);  // rank 0 holds them
   try {
     write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, layout,
-                 figures.parent_cells, meta);
+                 figures.parent_cells, meta, overviews);
   } catch (const std::exception& e) {
     // Other ranks may be inside a collective call: abort the job, leaving no finished file
     // (abort_job removes OUT.partial).

@@ -30,8 +30,13 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   const auto inputs = timed(ctx, Phase::resolve, s.resolve, [&] {
     auto in = resolve_phase(ctx);
     // The restart journal is keyed by the inputs' identity: opened (or cleared) now.
+    // Overview levels are not journaled yet (docs/conventions.md): a resumed run would lose
+    // the resumed parents' share of them, so the journal is off when they are on.
+    const bool overviews = !ctx.config().output.overviews.empty();
+    if (overviews && ctx.options.rounds > 0)
+      ctx.observers.note("[journal] off: overview levels (output.overviews) are not journaled");
     journal.emplace(ctx.comm, ctx.options.output, in.inputs_sha256, ctx.config(), ctx.grid(),
-                    ctx.options.rounds);
+                    overviews ? 0 : ctx.options.rounds);
     ctx.observers.add(std::make_unique<JournalObserver>(*journal));
     open_journal(ctx, *journal);
     return in;

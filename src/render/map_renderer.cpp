@@ -13,6 +13,7 @@
 #include "healgrid/render/auto_projection.hpp"
 #include "healgrid/render/axis_ticks.hpp"
 #include "healgrid/render/coarsen.hpp"
+#include "healgrid/render/stored_overviews.hpp"
 
 namespace healgrid {
 namespace {
@@ -156,6 +157,15 @@ void MapRenderer::plan_order(const HealgridOutput& output) {
   }
   plan_.order = order;
   if (order < plan_.level) {
+    // A stored overview level holds the statistic of the points themselves: drawn as it is.
+    if (auto stored = read_stored_level(output.file(), order, variable_.name)) {
+      data_ids_ = std::move(stored->ids);
+      data_values_ = std::move(stored->values);
+      plan_.coarsen_rule = "stored overview level";
+      grid_ = HealpixGrid(std::max(0, order - kMaxOrderDifference), order, output.convention());
+      plan_.cells_drawn = data_ids_.size();
+      return;
+    }
     const CoarsenRule rule = coarsen_rule_for(variable_.cell_method);
     std::vector<double> weights;
     if (rule == CoarsenRule::weighted_mean) weights = count_weights(output);

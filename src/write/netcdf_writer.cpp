@@ -12,6 +12,7 @@
 #include "healgrid/io/nc_file.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
+#include "healgrid/write/overview_writer.hpp"
 
 namespace healgrid {
 namespace {
@@ -213,8 +214,8 @@ std::string creation_time_utc() {
 
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
-                  const CellLayout& layout, std::int64_t total_parents,
-                  const OutputMetadata& meta) {
+                  const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
+                  const std::vector<OverviewLevel>& overviews) {
   const std::string tmp = partial_path(output_path);
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const std::size_t chunk = layout.chunk_cells;
@@ -227,6 +228,10 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   put_global_attributes(nc, config, grid, total_parents, meta);
   nc.put_att(io::kNcGlobal, s::kLayout,
              layout.kind == OutputLayout::dense ? s::kDense : s::kSparse);
+  std::vector<OverviewAttributes> overview_attributes;
+  for (std::size_t i = 0; i < config.statistics.size(); ++i)
+    overview_attributes.push_back({meta.long_names.at(i), meta.units.at(i)});
+  const auto overview_vars = define_overviews(nc, config, grid, overviews, overview_attributes);
   nc.end_define();
 
   const bool compressed = config.output.deflate_level > 0;
@@ -234,10 +239,13 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   std::vector<ChunkedColumn> chunked;
   write_cells(nc, layout, cells, block, vars, compressed, chunked);
   write_provenance(nc, mpi, meta, vars);
+  write_overview_values(nc, mpi, overviews, overview_vars, compressed);
   nc.close();
-  if (compressed)
+  if (compressed) {
     write_chunks_directly(mpi, tmp, chunked, layout.first_cell, layout.total_cells, chunk,
                           config.output.deflate_level);
+    write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level);
+  }
 
   // Only a closed, complete file gets the final name (synced first, so a crash right after the
   // rename cannot leave a complete-looking name over incomplete bytes).

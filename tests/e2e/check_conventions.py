@@ -24,9 +24,12 @@ requirements of conformance.adoc section 5.6 / Appendix F "HEALPix" that apply a
 netCDF4 on the raw file.
 
 Runs: the real ATL06 granules at 2 ranks (authalic, the shipped config, dense layout), at 3
-ranks with the geodetic variant (parent 4, child 10, sparse layout), and at 3 ranks sparse at
-child order 18 (authalic): the contract is the same for both layouts, and the global
-healgrid_layout names the one written (a sparse file lists only cells with data).
+ranks with the geodetic variant (parent 4, child 10, sparse layout) and overview levels 2 and 7,
+at 3 ranks sparse at child order 18 (authalic), and at 2 ranks with the geodetic variant in
+authalic latitudes and overview levels 3, 4 and 9: the contract is the same for both layouts
+(the global healgrid_layout names the one written; a sparse file lists only cells with data),
+and every overview group (`overviews/order_NN`, opened with xr.open_dataset(f, group=...))
+passes the same decoder and CF checks at its own order.
 """
 
 import os
@@ -173,50 +176,7 @@ def check_decoders(checks, label, ds, child_order, authalic):
 def check_cf(checks, label, path, child_order, authalic):
     """CF-1.13 (conformance 5.6, Appendix F HEALPix) on the raw file with netCDF4."""
     with netCDF4.Dataset(path) as nc:
-        checks.check(nc.getncattr(schema.CONVENTIONS) == schema.CONVENTIONS_VALUE,
-                     f"{label}: Conventions = {nc.getncattr(schema.CONVENTIONS)!r}")
-        crs = nc[schema.CRS]
-        attrs = {k: crs.getncattr(k) for k in crs.ncattrs()}
-        want = {"grid_mapping_name", "indexing_scheme", "refinement_level"}
-        if authalic:
-            want |= {"semi_major_axis", "inverse_flattening"}
-        checks.check(set(attrs) == want and crs.dimensions == (),
-                     f"{label}: crs {crs.dimensions} attributes {sorted(attrs)}, expected "
-                     f"{sorted(want)} on a scalar")
-        checks.check(attrs.get("grid_mapping_name") == "healpix" and
-                     attrs.get("indexing_scheme") == "nested", f"{label}: crs {attrs}")
-        level = attrs.get("refinement_level")
-        checks.check(np.asarray(level).dtype.kind in INTEGER_KINDS and int(level) == child_order,
-                     f"{label}: refinement_level {level!r}, expected integer {child_order}")
-        if authalic:  # Table F.1: numeric
-            checks.check(float(attrs["semi_major_axis"]) == schema.WGS84_SEMI_MAJOR_AXIS and
-                         float(attrs["inverse_flattening"]) == schema.WGS84_INVERSE_FLATTENING,
-                         f"{label}: ellipsoid {attrs}")
-        index = [n for n, v in nc.variables.items()
-                 if getattr(v, "standard_name", None) == "healpix_index"]
-        checks.check(index == [schema.HEALPIX_INDEX], f"{label}: healpix_index variables {index}")
-        var = nc[schema.HEALPIX_INDEX]
-        values = var[:]
-        checks.check(var.dtype.kind in INTEGER_KINDS and values.min() >= 0 and
-                     var.dimensions == (schema.CELL_DIM,) and
-                     np.array_equal(values, nc[schema.CELL_IDS][:]),
-                     f"{label}: healpix_index {var.dtype} {var.dimensions}: not the cell ids")
-        cell = nc[schema.CELL_IDS]
-        cell_attrs = set(cell.ncattrs())
-        want_cell = {"grid_name", "level", "indexing_scheme"} | ({"ellipsoid"} if authalic
-                                                                 else set())
-        checks.check(cell_attrs == want_cell, f"{label}: cell_ids attributes {sorted(cell_attrs)},"
-                     f" expected exactly {sorted(want_cell)} (xdggs)")
-        ids = cell[:]
-        checks.check(np.all(ids[1:] > ids[:-1]), f"{label}: cell_ids not strictly monotonic")
-        for name, v in nc.variables.items():
-            if v.dimensions != (schema.CELL_DIM,) or name in (schema.CELL_IDS,
-                                                              schema.HEALPIX_INDEX):
-                continue
-            checks.check(v.getncattr("grid_mapping") == schema.CRS and
-                         schema.HEALPIX_INDEX in v.getncattr("coordinates").split(),
-                         f"{label}: {name} grid_mapping / coordinates do not name crs and "
-                         "healpix_index")
+        check_cf_group(checks, label, nc, child_order, authalic)
 
 
 def check_layout(checks, label, path, layout):
@@ -230,7 +190,79 @@ def check_layout(checks, label, path, layout):
                          f"{label}: a sparse file holds a cell without points")
 
 
-def run_and_check(checks, label, args, nprocs, out, child_order, authalic, layout):
+def check_cf_group(checks, label, nc, child_order, authalic):
+    """check_cf on an open netCDF4 Dataset or Group (an overview level: its own crs, index and
+    cell_ids at its order)."""
+    checks.check(nc.getncattr(schema.CONVENTIONS) == schema.CONVENTIONS_VALUE,
+                 f"{label}: Conventions = {nc.getncattr(schema.CONVENTIONS)!r}")
+    crs = nc[schema.CRS]
+    attrs = {k: crs.getncattr(k) for k in crs.ncattrs()}
+    want = {"grid_mapping_name", "indexing_scheme", "refinement_level"}
+    if authalic:
+        want |= {"semi_major_axis", "inverse_flattening"}
+    checks.check(set(attrs) == want and crs.dimensions == (),
+                 f"{label}: crs {crs.dimensions} attributes {sorted(attrs)}, expected "
+                 f"{sorted(want)} on a scalar")
+    checks.check(attrs.get("grid_mapping_name") == "healpix" and
+                 attrs.get("indexing_scheme") == "nested", f"{label}: crs {attrs}")
+    level = attrs.get("refinement_level")
+    checks.check(np.asarray(level).dtype.kind in INTEGER_KINDS and int(level) == child_order,
+                 f"{label}: refinement_level {level!r}, expected integer {child_order}")
+    if authalic:  # Table F.1: numeric
+        checks.check(float(attrs["semi_major_axis"]) == schema.WGS84_SEMI_MAJOR_AXIS and
+                     float(attrs["inverse_flattening"]) == schema.WGS84_INVERSE_FLATTENING,
+                     f"{label}: ellipsoid {attrs}")
+    index = [n for n, v in nc.variables.items()
+             if getattr(v, "standard_name", None) == "healpix_index"]
+    checks.check(index == [schema.HEALPIX_INDEX], f"{label}: healpix_index variables {index}")
+    var = nc[schema.HEALPIX_INDEX]
+    values = var[:]
+    checks.check(var.dtype.kind in INTEGER_KINDS and values.min() >= 0 and
+                 var.dimensions == (schema.CELL_DIM,) and
+                 np.array_equal(values, nc[schema.CELL_IDS][:]),
+                 f"{label}: healpix_index {var.dtype} {var.dimensions}: not the cell ids")
+    cell = nc[schema.CELL_IDS]
+    cell_attrs = set(cell.ncattrs())
+    want_cell = {"grid_name", "level", "indexing_scheme"} | ({"ellipsoid"} if authalic
+                                                             else set())
+    checks.check(cell_attrs == want_cell, f"{label}: cell_ids attributes {sorted(cell_attrs)},"
+                 f" expected exactly {sorted(want_cell)} (xdggs)")
+    ids = cell[:]
+    checks.check(np.all(ids[1:] > ids[:-1]), f"{label}: cell_ids not strictly monotonic")
+    for name, v in nc.variables.items():
+        if v.dimensions != (schema.CELL_DIM,) or name in (schema.CELL_IDS,
+                                                          schema.HEALPIX_INDEX):
+            continue
+        checks.check(v.getncattr("grid_mapping") == schema.CRS and
+                     schema.HEALPIX_INDEX in v.getncattr("coordinates").split(),
+                     f"{label}: {name} grid_mapping / coordinates do not name crs and "
+                     "healpix_index")
+
+
+def overview_group(order):
+    """The group of an overview level, as xr.open_dataset(f, group=...) takes it."""
+    return f"{schema.OVERVIEWS_GROUP}/{schema.OVERVIEW_ORDER_PREFIX}{order:02d}"
+
+
+def check_overview_groups(checks, label, out, orders, authalic):
+    """Each overview level's group decodes on its own with both xdggs decoders (its level = its
+    order) and meets the CF-1.13 contract of the root group."""
+    for order in orders:
+        group = overview_group(order)
+        try:
+            with xarray.open_dataset(out, group=group) as ds:
+                check_decoders(checks, f"{label} {group}", ds, order, authalic)
+        except OSError as e:
+            checks.fail(f"{label}: xarray cannot open group {group}: {e}")
+            continue
+        with netCDF4.Dataset(out) as nc:
+            check_cf_group(checks, f"{label} {group}", nc[group], order, authalic)
+
+
+def run_and_check(checks, label, args, nprocs, out, child_order, authalic, layout,
+                  overviews=()):
+    if overviews:
+        args = args + ["--overviews", ",".join(str(o) for o in overviews)]
     if not common.run_healgrid_ok(args + ["--layout", layout, "--output", out], nprocs, checks,
                                   label):
         return
@@ -238,6 +270,7 @@ def run_and_check(checks, label, args, nprocs, out, child_order, authalic, layou
         check_decoders(checks, label, ds, child_order, authalic)
     check_cf(checks, label, out, child_order, authalic)
     check_layout(checks, label, out, layout)
+    check_overview_groups(checks, label, out, overviews, authalic)
 
 
 def main():
@@ -254,10 +287,14 @@ def main():
         variant = common.write_config_variant(cfg_path, os.path.join(tmp, "geodetic.yaml"),
                                               latitude="geodetic", parent_order=4, child_order=10)
         run_and_check(checks, "geodetic np3 sparse", ["--config", variant] + inputs, 3,
-                      os.path.join(tmp, "geodetic.nc"), 10, False, schema.SPARSE)
+                      os.path.join(tmp, "geodetic.nc"), 10, False, schema.SPARSE,
+                      overviews=(2, 7))
         run_and_check(checks, "authalic np3 sparse child 18",
                       ["--config", cfg_path, "--child-order", "18"] + inputs, 3,
                       os.path.join(tmp, "sparse18.nc"), 18, authalic, schema.SPARSE)
+        run_and_check(checks, "authalic overviews np2 dense", ["--config", variant] + inputs +
+                      ["--latitude", "authalic"], 2, os.path.join(tmp, "overviews.nc"), 10,
+                      True, schema.DENSE, overviews=(3, 4, 9))
     checks.finish()
 
 

@@ -84,5 +84,10 @@ SPARSE = "sparse"
 AUTHALIC = "authalic"
 GEODETIC = "geodetic"
 
+# Overview levels: group overviews/order_NN per coarser order; how its values were computed.
+OVERVIEWS_GROUP = "overviews"
+OVERVIEW_ORDER_PREFIX = "order_"
+OVERVIEW_METHOD = "healgrid_overview_method"
+
 # Suffixes of the files beside OUT: the incomplete output, renamed to OUT when complete.
 PARTIAL_SUFFIX = ".partial"

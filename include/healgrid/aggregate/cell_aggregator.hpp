@@ -19,6 +19,8 @@
 
 namespace healgrid {
 
+class OverviewBuilder;  // aggregate/overview_builder.hpp
+
 struct OutputColumn {
   const StatisticSpec* spec = nullptr;
   std::vector<float> f32;         // float statistics, NaN where empty
@@ -55,6 +57,10 @@ class CellAggregator {
   // Reduces everything added; the aggregator is left empty (expectations included).
   GridBlock finalize();
 
+  // Optional: finalize also hands each parent's points to `overviews` (coarser levels, while
+  // the points are still here). Not owned; nullptr: none.
+  void set_overviews(OverviewBuilder* overviews) { overviews_ = overviews; }
+
  private:
   // A parent's points: the child's offset in the parent (nested ids: children are contiguous)
   // and the values, stored as float while every value added is exactly a float (float32 or
@@ -84,6 +90,7 @@ class CellAggregator {
   std::int64_t last_parent_ = -1;
   Bucket* last_bucket_ = nullptr;
   std::uint64_t points_ = 0;
+  OverviewBuilder* overviews_ = nullptr;
 };
 
 }  // namespace healgrid

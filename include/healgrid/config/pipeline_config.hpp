@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "healgrid/config/output_layout.hpp"
+#include "healgrid/config/overview_orders.hpp"
 
 namespace healgrid {
 
@@ -86,6 +87,8 @@ struct OutputSpec {
   std::string title;
   int deflate_level = 4;                          // 0 disables compression
   OutputLayout layout = OutputLayout::automatic;  // config/output_layout.hpp
+  int deflate_level = 4;     // 0 disables compression
+  OverviewOrders overviews;  // coarser levels in their own groups (config/overview_orders.hpp)
 };
 
 struct PipelineConfig {

@@ -33,6 +33,16 @@ class NcFile {
   // nc_close is collective and would wait for ranks that are elsewhere; the caller aborts.
   ~NcFile();
 
+  // A group of this file, `path` relative to this one ("a/b"), as a view sharing the file: its
+  // ids address the group's dimensions, variables and (kNcGlobal) attributes; closing or
+  // destroying the view leaves the file open, and the view must not outlive the file.
+  // create_group defines the missing groups of the path (define mode, collective in a parallel
+  // file); find_group returns nullopt when the group is absent.
+  NcFile create_group(const std::string& path);
+  std::optional<NcFile> find_group(const std::string& path) const;
+  // Names of the groups directly inside this one, in file order.
+  std::vector<std::string> group_names() const;
+
   const std::string& path() const { return path_; }
   int id() const { return id_; }
   void check(int status, const std::string& what) const;
@@ -83,14 +93,15 @@ class NcFile {
   std::vector<std::string> read_strings(int var) const;
 
  private:
-  NcFile(std::string path, int id, bool parallel)
-      : path_(std::move(path)), id_(id), parallel_(parallel) {}
+  NcFile(std::string path, int id, bool parallel, bool owns = true)
+      : path_(std::move(path)), id_(id), parallel_(parallel), owns_(owns) {}
   std::string about(int var) const;  // "variable NAME" or "global attributes"
   std::size_t var_length(int var) const;
 
   std::string path_;
   int id_ = -1;
   bool parallel_ = false;
+  bool owns_ = true;  // false for a group view (create_group/find_group)
 };
 
 }  // namespace healgrid::io

@@ -92,6 +92,13 @@ inline constexpr char kSparse[] = "sparse";
 inline constexpr char kAuthalic[] = "authalic";
 inline constexpr char kGeodetic[] = "geodetic";
 
+// Overview levels (write/overview_writer.hpp): group `overviews/order_NN` (two digits) per
+// coarser order, each with its own cell_ids, healpix_index, crs and statistics; the group's
+// attribute healgrid_overview_method says how its values were computed.
+inline constexpr char kOverviewsGroup[] = "overviews";
+inline constexpr char kOverviewOrderPrefix[] = "order_";
+inline constexpr char kOverviewMethod[] = "healgrid_overview_method";
+
 // Suffixes of the files beside OUT: the incomplete output, renamed to OUT when complete.
 inline constexpr char kPartialSuffix[] = ".partial";
 

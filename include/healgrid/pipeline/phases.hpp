@@ -11,10 +11,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "healgrid/aggregate/cell_aggregator.hpp"
+#include "healgrid/aggregate/overview_builder.hpp"
 #include "healgrid/catalog/catalog.hpp"
 #include "healgrid/catalog/granule_list.hpp"
 #include "healgrid/pipeline/index_pass.hpp"
@@ -67,8 +69,9 @@ struct PlannedWork {
 PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoints indexed);
 
 struct AggregatedBlock {
-  GridBlock block;                        // this rank's parents with data (journaled + new)
-  std::vector<long long> granule_points;  // points used per granule, this rank
+  GridBlock block;                             // this rank's parents with data (journaled + new)
+  std::vector<long long> granule_points;       // points used per granule, this rank
+  std::unique_ptr<OverviewBuilder> overviews;  // this rank's share of the overview levels
 };
 // Collective (the journal's agreement before the reads, the progress of the ranks after them).
 // Reads each of this rank's points' variables, reduces them round by round, reporting each

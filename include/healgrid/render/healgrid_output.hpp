@@ -37,6 +37,7 @@ class HealgridOutput {
   explicit HealgridOutput(const std::string& path);
 
   const std::string& path() const { return reader_.path(); }
+  const io::NcFile& file() const { return reader_; }  // e.g. for render/stored_overviews
   int level() const { return level_; }
   int parent_order() const { return parent_order_; }  // the level when the file has none
   LatitudeConvention convention() const { return convention_; }

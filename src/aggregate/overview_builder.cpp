@@ -1,0 +1,275 @@
+#include "healgrid/aggregate/overview_builder.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace healgrid {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A parent's partials of one statistic, in double: enough to merge every statistic but the
+// quantiles exactly across parents.
+enum Field { kN, kSum, kMin, kMax, kMean, kM2, kSumW, kSumWX, kPartialFields };
+
+void partial_of(const ParentPoints& p, int var, int sigma, double* out) {
+  const auto n = static_cast<double>(p.n);
+  double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo, sw = 0, swx = 0;
+  for (std::size_t i = 0; i < p.n; ++i) {
+    const double x = p.value(p.order[i], static_cast<std::size_t>(var));
+    sum += x;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    if (sigma >= 0) {
+      const double s = p.value(p.order[i], static_cast<std::size_t>(sigma));
+      sw += 1.0 / (s * s);
+      swx += x / (s * s);
+    }
+  }
+  const double mean = sum / n;
+  double m2 = 0;  // two-pass, as the cells' own variance
+  for (std::size_t i = 0; i < p.n; ++i) {
+    const double d = p.value(p.order[i], static_cast<std::size_t>(var)) - mean;
+    m2 += d * d;
+  }
+  const double fields[kPartialFields] = {n, sum, lo, hi, mean, m2, sw, swx};
+  std::copy(fields, fields + kPartialFields, out);
+}
+
+// a += b (Chan, Golub & LeVeque's pairwise update for the mean and M2).
+void merge_into(double* a, const double* b) {
+  if (a[kN] == 0) {
+    std::copy(b, b + kPartialFields, a);
+    return;
+  }
+  const double n = a[kN] + b[kN];
+  const double delta = b[kMean] - a[kMean];
+  a[kM2] += b[kM2] + delta * delta * a[kN] * b[kN] / n;
+  a[kMean] += delta * b[kN] / n;
+  a[kN] = n;
+  a[kSum] += b[kSum];
+  a[kMin] = std::min(a[kMin], b[kMin]);
+  a[kMax] = std::max(a[kMax], b[kMax]);
+  a[kSumW] += b[kSumW];
+  a[kSumWX] += b[kSumWX];
+}
+
+double value_of(StatFunction f, const double* p) {
+  switch (f) {
+    case StatFunction::count:
+      return p[kN];
+    case StatFunction::min:
+      return p[kMin];
+    case StatFunction::max:
+      return p[kMax];
+    case StatFunction::sum:
+      return p[kSum];
+    case StatFunction::mean:
+      return p[kSum] / p[kN];
+    case StatFunction::variance:
+      return p[kM2] / p[kN];
+    case StatFunction::std:
+      return std::sqrt(p[kM2] / p[kN]);
+    case StatFunction::weighted_mean:
+      return p[kSumWX] / p[kSumW];
+    case StatFunction::weighted_mean_sigma:
+      return 1.0 / std::sqrt(p[kSumW]);
+    case StatFunction::quantile:
+      break;
+  }
+  return kNaN;
+}
+
+void append(OutputColumn& col, double value) {
+  if (is_integer_statistic(col.spec->function))
+    col.i32.push_back(static_cast<std::int32_t>(value));
+  else
+    col.f32.push_back(static_cast<float>(value));
+}
+
+// Every rank's elements concatenated in rank order, on rank 0 only.
+template <typename T>
+std::vector<T> gather_to_root(const Communicator& comm, const std::vector<T>& mine) {
+  const long long bytes = static_cast<long long>(mine.size() * sizeof(T));
+  if (bytes > std::numeric_limits<int>::max())
+    throw std::runtime_error("overview levels: more than 2 GiB of one column on one rank");
+  const auto counts = comm.gather(bytes);
+  std::vector<int> sizes, displs;
+  long long total = 0;
+  for (const auto c : counts) {
+    sizes.push_back(static_cast<int>(c));
+    displs.push_back(static_cast<int>(total));
+    total += c;
+  }
+  if (total > std::numeric_limits<int>::max())
+    throw std::runtime_error("overview levels: more than 2 GiB of one column in all");
+  std::vector<T> all(comm.is_root() ? static_cast<std::size_t>(total) / sizeof(T) : 0);
+  MPI_Gatherv(mine.data(), static_cast<int>(bytes), MPI_BYTE, all.data(), sizes.data(),
+              displs.data(), MPI_BYTE, 0, comm.comm);
+  return all;
+}
+
+OverviewLevel empty_level(const PipelineConfig& config, int order, int parent_order) {
+  OverviewLevel level;
+  level.order = order;
+  for (const auto& s : config.statistics)
+    if (overview_has_statistic(s.function, order, parent_order)) {
+      OutputColumn col;
+      col.spec = &s;
+      level.columns.push_back(std::move(col));
+    }
+  return level;
+}
+
+// Ranks hold increasing parent ranges in rank order, so the gathered cells are increasing; a
+// level that is not (a future plan or journal change) is sorted rather than written wrong.
+void sort_cells(OverviewLevel& level) {
+  if (std::is_sorted(level.cells.begin(), level.cells.end())) return;
+  std::vector<std::size_t> by_id(level.cells.size());
+  std::iota(by_id.begin(), by_id.end(), std::size_t{0});
+  std::stable_sort(by_id.begin(), by_id.end(),
+                   [&](std::size_t a, std::size_t b) { return level.cells[a] < level.cells[b]; });
+  auto permuted = [&](auto& v) {
+    if (v.empty()) return;
+    auto copy = v;
+    for (std::size_t i = 0; i < by_id.size(); ++i) v[i] = copy[by_id[i]];
+  };
+  permuted(level.cells);
+  for (auto& col : level.columns) {
+    permuted(col.i32);
+    permuted(col.f32);
+  }
+}
+
+}  // namespace
+
+bool overview_has_statistic(StatFunction f, int order, int parent_order) {
+  return f != StatFunction::quantile || order >= parent_order;
+}
+
+OverviewBuilder::OverviewBuilder(const PipelineConfig& config, const HealpixGrid& grid,
+                                 std::vector<int> orders)
+    : config_(config),
+      grid_(grid),
+      orders_(std::move(orders)),
+      cell_values_(config.variables.size()) {
+  for (const auto& s : config.statistics) {
+    var_index_.push_back(config.variable_index(s.variable));
+    sigma_index_.push_back(s.sigma.empty() ? -1 : config.variable_index(s.sigma));
+  }
+  for (const int o : orders_) {
+    if (o < 0 || o >= grid.child_order())
+      throw std::invalid_argument("overview order " + std::to_string(o) +
+                                  " is not below the child order");
+    if (o >= grid.parent_order()) fine_.push_back(empty_level(config, o, grid.parent_order()));
+  }
+}
+
+void OverviewBuilder::add_parent(std::int64_t parent, const ParentPoints& points) {
+  if (!enabled() || points.n == 0) return;
+  add_fine_levels(parent, points);
+  if (orders_.front() < grid_.parent_order()) add_partials(parent, points);
+}
+
+// Orders >= the parent order: the parent's points regrouped by their coarser cell (the child
+// order's sort is also the coarse cells' order) and reduced like the output's cells.
+void OverviewBuilder::add_fine_levels(std::int64_t parent, const ParentPoints& p) {
+  const int child_order = grid_.child_order(), parent_order = grid_.parent_order();
+  for (auto& level : fine_) {
+    const int shift = 2 * (child_order - level.order);
+    const auto first = static_cast<std::uint64_t>(parent) << (2 * (level.order - parent_order));
+    for (std::size_t begin = 0; begin < p.n;) {
+      const std::uint64_t coarse = p.child_at(p.order[begin]) >> shift;
+      cell_values_.clear();
+      std::size_t end = begin;
+      for (; end < p.n && (p.child_at(p.order[end]) >> shift) == coarse; ++end)
+        for (std::size_t k = 0; k < p.nvars; ++k)
+          cell_values_.column(k).push_back(p.value(p.order[end], k));
+      level.cells.push_back(first + coarse);
+      std::size_t c = 0;
+      for (std::size_t s = 0; s < config_.statistics.size(); ++s) {
+        if (c < level.columns.size() && level.columns[c].spec == &config_.statistics[s])
+          append(level.columns[c++],
+                 cell_values_.compute(config_.statistics[s], var_index_[s], sigma_index_[s]));
+      }
+      begin = end;
+    }
+  }
+}
+
+void OverviewBuilder::add_partials(std::int64_t parent, const ParentPoints& p) {
+  parents_.push_back(parent);
+  const std::size_t at = partials_.size();
+  partials_.resize(at + config_.statistics.size() * kPartialFields);
+  for (std::size_t s = 0; s < config_.statistics.size(); ++s)
+    partial_of(p, var_index_[s], sigma_index_[s], partials_.data() + at + s * kPartialFields);
+}
+
+// Rank 0: the parents' partials merged per coarse cell of `order`, parents in id order.
+OverviewLevel OverviewBuilder::merge_partials(int order, const std::vector<std::int64_t>& parents,
+                                              const std::vector<double>& partials) const {
+  OverviewLevel level = empty_level(config_, order, grid_.parent_order());
+  const std::size_t nstats = config_.statistics.size();
+  std::vector<std::size_t> by_id(parents.size());
+  std::iota(by_id.begin(), by_id.end(), std::size_t{0});
+  std::sort(by_id.begin(), by_id.end(),
+            [&](std::size_t a, std::size_t b) { return parents[a] < parents[b]; });
+  const int shift = 2 * (grid_.parent_order() - order);
+  std::vector<double> acc(nstats * kPartialFields);
+  for (std::size_t begin = 0; begin < by_id.size();) {
+    const auto cell = static_cast<std::uint64_t>(parents[by_id[begin]]) >> shift;
+    std::fill(acc.begin(), acc.end(), 0.0);
+    std::size_t end = begin;
+    for (; end < by_id.size() && (static_cast<std::uint64_t>(parents[by_id[end]]) >> shift) == cell;
+         ++end)
+      for (std::size_t s = 0; s < nstats; ++s)
+        merge_into(acc.data() + s * kPartialFields,
+                   partials.data() + (by_id[end] * nstats + s) * kPartialFields);
+    level.cells.push_back(cell);
+    std::size_t c = 0;
+    for (std::size_t s = 0; s < nstats; ++s)
+      if (c < level.columns.size() && level.columns[c].spec == &config_.statistics[s])
+        append(level.columns[c++],
+               value_of(config_.statistics[s].function, acc.data() + s * kPartialFields));
+    begin = end;
+  }
+  return level;
+}
+
+std::vector<OverviewLevel> OverviewBuilder::gather(const Communicator& comm) {
+  std::vector<OverviewLevel> levels;
+  if (!enabled()) return levels;
+  const auto all_parents = comm.gather(parents_);
+  const auto all_partials = gather_to_root(comm, partials_);
+  for (const int o : orders_) {
+    if (o >= grid_.parent_order()) break;
+    levels.push_back(comm.is_root() ? merge_partials(o, all_parents, all_partials)
+                                    : empty_level(config_, o, grid_.parent_order()));
+  }
+  for (auto& mine : fine_) {  // ranks hold increasing parent ranges in rank order
+    OverviewLevel level = empty_level(config_, mine.order, grid_.parent_order());
+    level.cells = gather_to_root(comm, mine.cells);
+    for (std::size_t c = 0; c < level.columns.size(); ++c) {
+      level.columns[c].i32 = gather_to_root(comm, mine.columns[c].i32);
+      level.columns[c].f32 = gather_to_root(comm, mine.columns[c].f32);
+    }
+    sort_cells(level);
+    levels.push_back(std::move(level));
+  }
+  std::vector<std::int64_t> totals;
+  for (const auto& l : levels) totals.push_back(static_cast<std::int64_t>(l.cells.size()));
+  comm.bcast(totals);
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    levels[i].total_cells = static_cast<std::uint64_t>(totals[i]);
+  fine_.clear();
+  parents_.clear();
+  partials_.clear();
+  return levels;
+}
+
+}  // namespace healgrid

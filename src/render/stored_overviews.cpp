@@ -1,0 +1,65 @@
+#include "healgrid/render/stored_overviews.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "healgrid/io/output_schema.hpp"
+#include "healgrid/write/overview_writer.hpp"
+
+namespace healgrid {
+namespace {
+
+// "order_08" -> 8; -1 for any other name.
+int order_of(const std::string& name) {
+  const std::string prefix = schema::kOverviewOrderPrefix;
+  if (name.size() != prefix.size() + 2 || name.compare(0, prefix.size(), prefix) != 0) return -1;
+  const std::string digits = name.substr(prefix.size());
+  if (!std::isdigit(static_cast<unsigned char>(digits[0])) ||
+      !std::isdigit(static_cast<unsigned char>(digits[1])))
+    return -1;
+  return std::atoi(digits.c_str());
+}
+
+}  // namespace
+
+std::vector<StoredLevel> stored_overview_levels(const io::NcFile& file) {
+  std::vector<StoredLevel> levels;
+  const auto overviews = file.find_group(schema::kOverviewsGroup);
+  if (!overviews) return levels;
+  for (const auto& name : overviews->group_names()) {
+    const int order = order_of(name);
+    if (order < 0) continue;
+    const auto g = overviews->find_group(name);
+    StoredLevel level;
+    level.order = order;
+    level.cells = g->dim_length(schema::kCellDim);
+    for (const auto& v : g->var_names())
+      if (v != schema::kCellIds && v != schema::kHealpixIndex && v != schema::kCrs)
+        level.variables.push_back(v);
+    level.method = g->text_att(io::kNcGlobal, schema::kOverviewMethod).value_or("");
+    levels.push_back(std::move(level));
+  }
+  return levels;
+}
+
+std::optional<CoarseCells> read_stored_level(const io::NcFile& file, int order,
+                                             const std::string& variable) {
+  const auto g = file.find_group(overview_group_path(order));
+  if (!g) return std::nullopt;
+  const auto var = g->find_var(variable);
+  if (!var) return std::nullopt;
+  const auto ids = g->read_uint64(g->var_id(schema::kCellIds));
+  const auto values = g->read_doubles(*var);
+  const auto fill = g->number_att(*var, schema::kFillValue);
+  CoarseCells out;
+  for (std::size_t i = 0; i < ids.size() && i < values.size(); ++i) {
+    if (std::isnan(values[i]) || (fill && values[i] == *fill)) continue;
+    out.ids.push_back(ids[i]);
+    out.values.push_back(values[i]);
+  }
+  return out;
+}
+
+}  // namespace healgrid

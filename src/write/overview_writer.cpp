@@ -1,0 +1,179 @@
+#include "healgrid/write/overview_writer.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include "healgrid/io/output_schema.hpp"
+#include "healgrid/write/direct_chunk_writer.hpp"
+
+namespace healgrid {
+namespace {
+
+namespace s = schema;
+
+constexpr std::size_t kChunkCells = std::size_t{1} << 16;
+
+// The root's grid contract (docs/conventions.md) at `order`: cell_ids with exactly the xdggs
+// attributes, healpix_index with the CF standard name, crs the CF-1.13 grid mapping.
+void define_grid(io::NcFile& g, int order, LatitudeConvention convention, int dim,
+                 std::size_t chunk, int deflate_level, OverviewVars& vars) {
+  const bool authalic = convention == LatitudeConvention::authalic;
+  auto var = [&](const char* name, nc_type type, std::vector<int> dims, std::size_t c) {
+    const int v = g.def_var(name, type, dims);
+    if (c > 0) g.def_chunked(v, c, deflate_level);
+    g.set_collective(v);
+    return v;
+  };
+  vars.cell_ids = var(s::kCellIds, NC_UINT64, {dim}, chunk);
+  g.put_att(vars.cell_ids, s::kGridName, s::kHealpix);
+  g.put_att_int(vars.cell_ids, s::kLevel, order);
+  g.put_att(vars.cell_ids, s::kIndexingScheme, s::kNested);
+  if (authalic) g.put_att(vars.cell_ids, s::kEllipsoid, s::kWgs84);
+  vars.healpix_index = var(s::kHealpixIndex, NC_UINT64, {dim}, chunk);
+  g.put_att(vars.healpix_index, s::kStandardName, s::kHealpixIndexStandardName);
+  g.put_att(vars.healpix_index, s::kLongName, "HEALPix cell index (nested)");
+  g.put_att(vars.healpix_index, s::kUnits, "1");
+  const int crs = var(s::kCrs, NC_INT, {}, 0);
+  g.put_att(crs, s::kGridMappingName, s::kHealpix);
+  g.put_att(crs, s::kIndexingScheme, s::kNested);
+  g.put_att_int(crs, s::kRefinementLevel, order);
+  if (authalic) {
+    g.put_att_double(crs, s::kSemiMajorAxis, s::kWgs84SemiMajorAxis);
+    g.put_att_double(crs, s::kInverseFlattening, s::kWgs84InverseFlattening);
+  }
+}
+
+std::string method_of(const OverviewLevel& level, int parent_order) {
+  if (level.order >= parent_order)
+    return "every statistic from the points of each cell (exact, quantiles included)";
+  return "merged from per-parent-cell partials in double (exact for count, min, max, sum, mean, "
+         "weighted mean and its sigma, variance, std); quantiles left out below the parent "
+         "order";
+}
+
+void define_statistic(io::NcFile& g, const StatisticSpec& spec, const OverviewAttributes& attrs,
+                      int var) {
+  if (is_integer_statistic(spec.function))
+    g.def_fill(var, 0);
+  else
+    g.def_fill(var, std::numeric_limits<float>::quiet_NaN());
+  g.put_att(var, s::kLongName, attrs.long_name);
+  if (!attrs.units.empty()) g.put_att(var, s::kUnits, attrs.units);
+  g.put_att(var, s::kGridMapping, s::kCrs);
+  g.put_att(var, s::kCoordinates, s::kHealpixIndex);
+  g.put_att(var, s::kCellMethods, std::string(s::kCellDim) + ": " + to_string(spec.function));
+  g.put_att(var, s::kSourceVariable, spec.variable);
+  if (spec.function == StatFunction::quantile) g.put_att_double(var, s::kQuantile, spec.q);
+  if (!spec.sigma.empty()) g.put_att(var, s::kSigmaVariable, spec.sigma);
+}
+
+// Rank 0's column padded with its fill to whole chunks (the direct chunk writer stores whole
+// chunks; HDF5 ignores an edge chunk's cells beyond the extent).
+template <typename T>
+std::vector<T> padded(const std::vector<T>& v, std::size_t chunk, T fill) {
+  std::vector<T> out(v);
+  out.resize((v.size() + chunk - 1) / chunk * chunk, fill);
+  return out;
+}
+
+}  // namespace
+
+std::string overview_group_path(int order) {
+  char name[16];
+  std::snprintf(name, sizeof name, "%s%02d", s::kOverviewOrderPrefix, order);
+  return std::string(s::kOverviewsGroup) + "/" + name;
+}
+
+std::vector<OverviewVars> define_overviews(io::NcFile& nc, const PipelineConfig& config,
+                                           const HealpixGrid& grid,
+                                           const std::vector<OverviewLevel>& levels,
+                                           const std::vector<OverviewAttributes>& attributes) {
+  std::vector<OverviewVars> all;
+  const int level_deflate = config.output.deflate_level;
+  for (const auto& level : levels) {
+    auto g = nc.create_group(overview_group_path(level.order));
+    OverviewVars vars;
+    vars.chunk = std::min<std::size_t>(level.total_cells, kChunkCells);
+    const int dim = g.def_dim(s::kCellDim, level.total_cells);
+    define_grid(g, level.order, grid.convention(), dim, vars.chunk, level_deflate, vars);
+    for (const auto& col : level.columns) {
+      const auto i = static_cast<std::size_t>(col.spec - config.statistics.data());
+      const bool is_int = is_integer_statistic(col.spec->function);
+      const int var = g.def_var(col.spec->name, is_int ? NC_INT : NC_FLOAT, {dim});
+      if (vars.chunk > 0) g.def_chunked(var, vars.chunk, level_deflate);
+      g.set_collective(var);
+      define_statistic(g, *col.spec, attributes.at(i), var);
+      vars.statistics.push_back(var);
+    }
+    const int ga = io::kNcGlobal;
+    g.put_att(ga, s::kConventions, s::kConventionsValue);
+    g.put_att(ga, s::kLatitudeConvention, to_string(grid.convention()));
+    g.put_att_int(ga, s::kParentOrder, grid.parent_order());
+    g.put_att_int(ga, s::kChildOrder, grid.child_order());
+    g.put_att(ga, s::kOverviewMethod, method_of(level, grid.parent_order()));
+    all.push_back(std::move(vars));
+  }
+  return all;
+}
+
+void write_overview_values(io::NcFile& nc, const Communicator& comm,
+                           const std::vector<OverviewLevel>& levels,
+                           const std::vector<OverviewVars>& vars, bool compressed) {
+  if (compressed) return;
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    const auto& level = levels[l];
+    auto g = *nc.find_group(overview_group_path(level.order));
+    const std::size_t n = comm.is_root() ? level.cells.size() : 0;  // rank 0 holds the level
+    std::vector<unsigned long long> ids(level.cells.begin(), level.cells.end());
+    g.put(vars[l].cell_ids, 0, n, ids.data());
+    g.put(vars[l].healpix_index, 0, n, ids.data());
+    for (std::size_t c = 0; c < level.columns.size(); ++c) {
+      const auto& col = level.columns[c];
+      if (is_integer_statistic(col.spec->function))
+        g.put(vars[l].statistics[c], 0, n, col.i32.data());
+      else
+        g.put(vars[l].statistics[c], 0, n, col.f32.data());
+    }
+  }
+}
+
+void write_overview_chunks(const Communicator& comm, const std::string& path,
+                           const std::vector<OverviewLevel>& levels,
+                           const std::vector<OverviewVars>& vars, int deflate_level) {
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    const auto& level = levels[l];
+    const std::size_t chunk = vars[l].chunk;
+    if (chunk == 0) continue;  // an empty level: nothing stored
+    const std::string group = "/" + overview_group_path(level.order) + "/";
+    std::vector<unsigned long long> ids;
+    std::vector<std::vector<std::int32_t>> ints(level.columns.size());
+    std::vector<std::vector<float>> floats(level.columns.size());
+    std::vector<ChunkedColumn> columns;
+    if (comm.is_root()) {
+      ids = padded(std::vector<unsigned long long>(level.cells.begin(), level.cells.end()), chunk,
+                   0ull);
+      columns.push_back({group + s::kCellIds, ids.data(), sizeof(unsigned long long)});
+      columns.push_back({group + s::kHealpixIndex, ids.data(), sizeof(unsigned long long)});
+      for (std::size_t c = 0; c < level.columns.size(); ++c) {
+        const auto& col = level.columns[c];
+        const std::string name = group + col.spec->name;
+        if (is_integer_statistic(col.spec->function)) {
+          ints[c] = padded(col.i32, chunk, std::int32_t{0});
+          columns.push_back({name, ints[c].data(), sizeof(std::int32_t)});
+        } else {
+          floats[c] = padded(col.f32, chunk, std::numeric_limits<float>::quiet_NaN());
+          columns.push_back({name, floats[c].data(), sizeof(float)});
+        }
+      }
+    } else {  // the same columns, with no cells: this rank sends empty blocks
+      columns.assign(2 + level.columns.size(), ChunkedColumn{"", nullptr, 0});
+    }
+    // Rank 0 holds the whole (padded) level; the other ranks' ranges are empty, after it.
+    const std::uint64_t total = (level.total_cells + chunk - 1) / chunk * chunk;
+    write_chunks_directly(comm, path, columns, comm.is_root() ? 0 : total, total, chunk,
+                          deflate_level);
+  }
+}
+
+}  // namespace healgrid

@@ -11,7 +11,7 @@
    computed from h5py's values (they used to fail with "chunk N is not stored" or similar).
 3. Config errors exit 2 before any data is read, naming the key: a YAML key given twice (both
    lines named), a statistic name netCDF refuses ("h/mean") or the output uses ("granules"),
-   and --child-order 22 (the output estimate, with its figures).
+   and --child-order 22 --layout dense (the output estimate, with its figures).
 """
 
 import os
@@ -152,8 +152,9 @@ def check_config_errors(checks, granule, tmp):
         checks.check(rc == 2 and want in output and not os.path.exists(out),
                      f"{label}: rc {rc}, expected 2 and {want!r}\n{output}")
     out = os.path.join(tmp, "deep.nc")
-    rc, output = common.run_healgrid(["--input", granule, "--child-order", "22", "--output", out],
-                                     NPROCS)
+    # The dense layout holds every child (the sparse/auto default holds cells with data only).
+    rc, output = common.run_healgrid(["--input", granule, "--child-order", "22", "--layout",
+                                      "dense", "--output", out], NPROCS)
     checks.check(rc == 2 and "grid.child_order" in output and "--child-order" in output
                  and "4.29e+09 child cells" in output and "GB" in output
                  and "bad_alloc" not in output and not os.path.exists(out),

@@ -6,7 +6,8 @@ directory, so the output path in `history` is the same), synthetic granules grid
 3 and 4 ranks, and again with 3, give files equal byte for byte (the OpenMPI collective-write
 holes that used to differ at 3+ ranks included). The global attribute healgrid_inputs_sha256
 equals a SHA-256 recomputed here from the built-in config, the granule names and sizes and the
-version; a --child-order override changes it. With the real granules present
+version; a --child-order override changes it. These files are sparse (auto); 1 and 3 ranks with
+--layout dense are compared too. With the real granules present
 (../shared/data/real), 1 and 3 ranks are compared byte for byte too.
 """
 
@@ -67,6 +68,10 @@ def main():
             checks.check(data is not None, f"{label}: {out}")
             files[label if label == "np3 again" else n] = data
         compare(checks, "synthetic", files)
+        # The default (auto) writes these sparse; the dense layout must be as reproducible.
+        dense = {n: grid(n, os.path.join(tmp, f"dense{n}"), args + ["--layout", "dense"], env)[0]
+                 for n in (1, 3)}
+        compare(checks, "synthetic dense", dense)
         out1 = os.path.join(tmp, "np1", "out.nc")
         version = subprocess.run([binary, "--version"], stdout=subprocess.PIPE, text=True,
                                  check=False).stdout.split()[-1]

@@ -12,6 +12,7 @@ Synthetic granules; SOURCE_DATE_EPOCH fixed; every run uses the same `healgrid r
    removes the journal, and its output is byte-identical to the reference.
 4. Killed again the same way, then resumed with 3 ranks (journal rounds sliced to other rank
    ranges): byte-identical too.
+The output is sparse (auto at the default orders), so this is also the sparse layout's restart.
 """
 
 import glob
@@ -124,6 +125,10 @@ def main():
         with common.xarray.open_dataset(os.path.join(dirs["ref"], "out.nc")) as ds:
             computed = int(ds.attrs["parent_cells"])
             total_points = int(ds.attrs["points_used"])
+            # Synthetic tracks fill a few percent of their parent cells: auto writes sparse,
+            # so the journal's rounds are resumed into a sparse file.
+            checks.check(ds.attrs.get(common.schema.LAYOUT) == common.schema.SPARSE,
+                         f"reference layout {ds.attrs.get(common.schema.LAYOUT)!r}, not sparse")
         reference = open(os.path.join(dirs["ref"], "out.nc"), "rb").read()
         print(f"reference: {computed} parent cells, {total_points} points used, "
               f"{ref_rows} rows read")

@@ -1,8 +1,9 @@
-// How big the output is before anything is allocated: every parent cell with data is written
-// with all its 4^(child_order - parent_order) child cells, so a deep child order multiplies the
-// output (child 22 over parent 6: 4.3 billion cells per parent cell) and used to end in
-// std::bad_alloc hours into a run. The estimate is pure arithmetic (unit-tested); the memory
-// budget is measured once per run.
+// How big the output is before anything is allocated: with `output.layout: dense` every parent
+// cell with data is written with all its 4^(child_order - parent_order) child cells, so a deep
+// child order multiplies the output (child 22 over parent 6: 4.3 billion cells per parent cell)
+// and used to end in std::bad_alloc hours into a run. The sparse and auto layouts hold at most
+// one cell per point (rank_bytes 0 here). The estimate is pure arithmetic (unit-tested); the
+// memory budget is measured once per run.
 #pragma once
 
 #include <mpi.h>

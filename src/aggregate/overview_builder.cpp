@@ -92,12 +92,11 @@ void append(OutputColumn& col, double value) {
     col.f32.push_back(static_cast<float>(value));
 }
 
-// Every rank's elements concatenated in rank order, on rank 0 only.
+// Every rank's elements concatenated in rank order, on rank 0 only. Throws on every rank
+// alike when the column exceeds MPI's int counts (2 GiB).
 template <typename T>
 std::vector<T> gather_to_root(const Communicator& comm, const std::vector<T>& mine) {
   const long long bytes = static_cast<long long>(mine.size() * sizeof(T));
-  if (bytes > std::numeric_limits<int>::max())
-    throw std::runtime_error("overview levels: more than 2 GiB of one column on one rank");
   const auto counts = comm.gather(bytes);
   std::vector<int> sizes, displs;
   long long total = 0;
@@ -106,8 +105,12 @@ std::vector<T> gather_to_root(const Communicator& comm, const std::vector<T>& mi
     displs.push_back(static_cast<int>(total));
     total += c;
   }
-  if (total > std::numeric_limits<int>::max())
-    throw std::runtime_error("overview levels: more than 2 GiB of one column in all");
+  int too_large = total > std::numeric_limits<int>::max();  // decided by rank 0
+  comm.bcast_value(too_large);
+  if (too_large)
+    throw std::runtime_error(
+        "overview levels: a column over 2 GiB to gather on rank 0 (write fewer or coarser "
+        "orders)");
   std::vector<T> all(comm.is_root() ? static_cast<std::size_t>(total) / sizeof(T) : 0);
   MPI_Gatherv(mine.data(), static_cast<int>(bytes), MPI_BYTE, all.data(), sizes.data(),
               displs.data(), MPI_BYTE, 0, comm.comm);

@@ -111,8 +111,8 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
   figures.points_used = totals[1];
   figures.cells_with_data = totals[2];
   const auto meta = metadata(ctx, inputs, work, aggregated.granule_points);
-  const auto overviews = aggregated.overviews->gather(comm);  // rank 0 holds them
   try {
+    const auto overviews = aggregated.overviews->gather(comm);  // rank 0 holds them
     write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, layout,
                  figures.parent_cells, meta, overviews);
   } catch (const std::exception& e) {

@@ -11,8 +11,9 @@ equal to float32 of the reference, the other statistics within float32 precision
 present and exact from the parent order up and absent below it. Every group passes the xdggs
 (both decoders) and CF-1.13 checks of check_conventions.py at its own order. With --np 3 the
 1-, 2- and 3-rank files are compared byte for byte (SOURCE_DATE_EPOCH set, each run in its own
-directory with the same relative output name), and a run without overviews is checked to hold
-no group and the same root values. `healgrid info` lists the levels, and `healgrid render
+directory with the same relative output name), a run without overviews is checked to hold
+no group and the same root values, and an order at the child order or a malformed list is a
+usage error (exit 2) naming the key. `healgrid info` lists the levels, and `healgrid render
 --order o` says it draws the stored level.
 """
 
@@ -146,6 +147,10 @@ def main():
         for n, data in files_by_np.items():
             checks.check(data == first, f"np{n}: the file differs from np{min(files_by_np)} "
                          f"({len(data)} vs {len(first)} bytes)")
+        for bad, key in ((str(CHILD), "output.overviews"), ("3,x", "--overviews")):
+            rc, out, _ = run(1, os.path.join(tmp, "bad"), base + ["--overviews", bad])
+            checks.check(rc == 2 and key in out and "order" in out,
+                         f"--overviews {bad}: exit {rc} without naming {key}:\n{out}")
         rc, out, plain = run(nprocs, os.path.join(tmp, "plain"), base)
         if checks.check(rc == 0, f"no overviews: healgrid exited {rc}\n{out}") and files_by_np:
             with netCDF4.Dataset(plain) as a, \

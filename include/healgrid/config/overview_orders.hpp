@@ -3,7 +3,7 @@
 // an explicit list of orders or `all`: every order from 0 to child_order - 1 (0 so that a
 // whole-Earth view needs no further coarsening; the levels below the parent order are cheap:
 // they are merged from per-parent partials, aggregate/overview_builder.hpp). `none` or an empty
-// list: no overviews (the output is then byte-identical to one of a config without the key).
+// list: no overviews (the writer then makes only the calls it made before overviews existed).
 #pragma once
 
 #include <string>

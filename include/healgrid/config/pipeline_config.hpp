@@ -87,7 +87,6 @@ struct OutputSpec {
   std::string title;
   int deflate_level = 4;                          // 0 disables compression
   OutputLayout layout = OutputLayout::automatic;  // config/output_layout.hpp
-  int deflate_level = 4;     // 0 disables compression
   OverviewOrders overviews;  // coarser levels in their own groups (config/overview_orders.hpp)
 };
 

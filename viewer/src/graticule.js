@@ -7,6 +7,7 @@ import { toScreen, fromScreen } from './renderer.js';
 const STEPS = [30, 20, 10, 5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001];
 const TARGET_PX = 110;
 const MAX_LINES = 80;
+const LABEL_FONT = '11px system-ui, sans-serif';
 
 // The largest round step (degrees) whose lines are at least TARGET_PX apart, for `degPerPx`.
 export function roundStep(degPerPx) {
@@ -132,7 +133,29 @@ export function drawGraticule(ctx, view, projection) {
     if (at) out.labels.push({ kind: 'lon', value: lon, text: format(lon, lonStep, 'E', 'W'), ...at });
   }
   ctx.restore();
+  out.labels = withoutOverlaps(ctx, view, out.labels);
   return out;
+}
+
+// Where a label's text goes (left-aligned at x, baseline y), kept inside the map.
+function labelBox(ctx, view, l) {
+  ctx.font = LABEL_FONT;
+  const w = ctx.measureText(l.text).width;
+  const x = Math.min(Math.max(l.x + (l.edge === 'right' ? -w - 3 : 3), 2), view.width - w - 2);
+  const y = Math.min(Math.max(l.y + (l.edge === 'top' ? 12 : l.edge === 'bottom' ? -4 : 4), 11), view.height - 3);
+  return { x, y, w };
+}
+
+// Labels in order, leaving out any that would overlap one kept before it.
+function withoutOverlaps(ctx, view, labels) {
+  const kept = [], boxes = [];
+  for (const l of labels) {
+    const b = labelBox(ctx, view, l);
+    if (boxes.some((o) => b.x < o.x + o.w + 4 && o.x < b.x + b.w + 4 && Math.abs(b.y - o.y) < 13)) continue;
+    kept.push(l);
+    boxes.push(b);
+  }
+  return kept;
 }
 
 // The visible point of `pts` farthest from the map's centre (a line that never leaves the map).
@@ -148,14 +171,11 @@ function outermost(view, pts) {
 
 export function drawLabels(ctx, view, labels) {
   ctx.save();
-  ctx.font = '11px system-ui, sans-serif';
   ctx.lineWidth = 3;
   ctx.strokeStyle = 'rgba(251,251,251,0.9)';
   ctx.fillStyle = '#444';
   for (const l of labels) {
-    const w = ctx.measureText(l.text).width;
-    const x = Math.min(Math.max(l.x + (l.edge === 'right' ? -w - 3 : 3), 2), view.width - w - 2);
-    const y = Math.min(Math.max(l.y + (l.edge === 'top' ? 12 : l.edge === 'bottom' ? -4 : 4), 11), view.height - 3);
+    const { x, y } = labelBox(ctx, view, l);
     ctx.strokeText(l.text, x, y);
     ctx.fillText(l.text, x, y);
   }

@@ -256,7 +256,9 @@ try {
   const gl = await openViewer(browser, north);
   const glRef = ref('cells', { file: north });
   check(gl.frame.projection === 'north', `Greenland opens in ${gl.frame.projection}`);
-  console.log(`Greenland: ${glRef.lon.length} cells fill ${(checkFills('Greenland', gl.frame, glRef) * 100).toFixed(0)}% of the view`);
+  const coast = await state(gl.page, () => window.healgridViewer.state.coastlines);
+  console.log(`Greenland: ${glRef.lon.length} cells fill ${(checkFills('Greenland', gl.frame, glRef) * 100).toFixed(0)}% of the view; ` +
+    `frame ${gl.frame.ms.toFixed(0)} ms; ${coast.data?.lines.length} coastline segments (${coast.drawn} drawn) from ${coast.url}`);
   if (process.env.HEALGRID_UPDATE_GALLERY === '1') {
     // Hovering a cell with data; the provenance hidden (its history names this machine's paths).
     const mid = Math.floor(glRef.lon.length / 2);

@@ -80,3 +80,34 @@ test('round graticule steps and scale bar lengths', () => {
   assert.equal(roundLength(3.3), 500);      // 528 m fit: 500 m
   assert.equal(roundLength(1.2), 100);      // 192 m fit: 100 m
 });
+
+// A file of child order 4 with parent order 2 (16 children per parent) and two parents, 5 and
+// 6: the overview of a cell above the parents (order 1: cell 1 holds parents 4..7) takes both;
+// one between (order 3: cell 22 = parent 5's children 8..11) takes its 4 children.
+test('overview cells cover the file\'s cells under them', async () => {
+  const { childRange, fineLevel, coarseLevel } = await import('../src/overview.js');
+  const values = new Float32Array(32).fill(NaN);
+  values[8] = 1; values[10] = 3; values[16] = 5;
+  const count = new Float32Array(32);
+  count[8] = 1; count[10] = 3; count[16] = 2;
+  const ds = {
+    childOrder: 4, parentOrder: 2, block: 16, parentCount: 2, count: 32, parentIds: Float64Array.from([5, 6]),
+    variables: [
+      { name: 'count', attrs: { cell_methods: 'cell_ids: count' }, values: count },
+      { name: 'h', attrs: { cell_methods: 'cell_ids: mean' }, values },
+    ],
+    variable(n) { return this.variables.find((v) => v.name === n); },
+  };
+  assert.deepEqual(childRange(ds, 1, 1), [0, 32]);
+  assert.deepEqual(childRange(ds, 0, 1), [0, 0]);
+  assert.deepEqual(childRange(ds, 22, 3), [8, 12]);
+  assert.deepEqual(childRange(ds, 5 * 16 + 3, 4), [3, 4]);
+  assert.deepEqual(childRange(ds, 7 * 4, 3), [0, 0]);  // a parent without data
+  const fine = fineLevel(ds, 'h', 3);  // 8 cells of order 3
+  assert.equal(fine[2], (1 * 1 + 3 * 3) / 4);
+  assert.ok(Number.isNaN(fine[0]));
+  assert.equal(fine[4], 5);
+  const coarse = coarseLevel(ds, 'count', 1, () => ({ face: 0, x: 0, y: 0 }));
+  assert.deepEqual(coarse.ids, [1]);
+  assert.equal(coarse.values[0], 6);
+});

@@ -5,8 +5,10 @@
 // reduces, with its state (running, done, failed) and the second it finished, and the parent
 // cells of that range already reduced while it runs: `done_parents` and `done_spans` ([first
 // index into planned_parents, count] pairs), advanced each time the rank completes a round of
-// the journal (pipeline/journal.hpp), so cells complete round by round. It is removed when
-// the output is complete and kept (state "failed", with the errors) when the job fails.
+// the journal (pipeline/journal.hpp), so cells complete round by round (rank 0 rewrites the
+// file at each report: ranks x rounds times in a run, plus once per rank at its end). It is
+// removed when the output is complete and kept (state "failed", with the errors) when the job
+// fails.
 #pragma once
 
 #include <chrono>

@@ -1,13 +1,17 @@
 // `healgrid view OUT.nc`: serves the browser viewer (viewer/dist, built by `npm run build`), the
 // output file and its live progress file on 127.0.0.1, and prints the URL to open. The output
 // need not exist yet: pointed at a running job, the viewer shows the progress file until then.
+// It also answers /api/coastlines.json: GSHHG shorelines from this machine, drawn by the viewer.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,6 +19,8 @@
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/pipeline/progress_file.hpp"
+#include "healgrid/render/coastline_json.hpp"
+#include "healgrid/render/coastlines.hpp"
 #include "healgrid/serve/http_file_server.hpp"
 
 namespace healgrid {
@@ -49,8 +55,9 @@ std::string view_help(const po::options_description& options) {
   return format_help(
       {{"healgrid view OUT.nc [options]"},
        "Serves the browser viewer, OUT.nc and OUT.nc.progress.json (the live progress of a "
-       "running `healgrid run --output OUT.nc`) over HTTP, with byte ranges, and prints the URL "
-       "to open. OUT.nc need not exist yet. Runs until interrupted (Ctrl-C).",
+       "running `healgrid run --output OUT.nc`) over HTTP, with byte ranges, and the coastlines "
+       "around the data (GSHHG, from the Debian package gmt-gshhg-low), and prints the URL to "
+       "open. OUT.nc need not exist yet. Runs until interrupted (Ctrl-C).",
        {&options},
        "",
        {"healgrid view out/antarctica.nc",
@@ -120,6 +127,37 @@ std::string absolute(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
+// GET /api/coastlines.json?lat_min=&lat_max=&lon_west=&lon_east=&tolerance= (degrees; each
+// optional): GSHHG shorelines around the data for the viewer (render/coastline_json.hpp), from
+// the intermediate resolution for a box under 2500 km wide, else the low one.
+HttpReply coastlines_reply(const std::map<std::string, std::string>& query) {
+  CoastlineBox box;
+  const std::pair<const char*, double*> fields[] = {{"lat_min", &box.lat_min},
+                                                    {"lat_max", &box.lat_max},
+                                                    {"lon_west", &box.lon_west},
+                                                    {"lon_east", &box.lon_east},
+                                                    {"tolerance", &box.tolerance_degrees}};
+  for (const auto& [name, target] : fields) {
+    const auto it = query.find(name);
+    if (it == query.end()) continue;
+    char* end = nullptr;
+    const double v = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || *end != '\0' || !std::isfinite(v))
+      return {400, std::string("coastlines: parameter ") + name + ": not a number: " + it->second,
+              "text/plain"};
+    *target = v;
+  }
+  if (box.lon_east < box.lon_west) box.lon_east += 360;
+  const double mid_lat = (box.lat_min + box.lat_max) / 2 * M_PI / 180;
+  const double width_km = 111.2 * std::max(box.lat_max - box.lat_min,
+                                           (box.lon_east - box.lon_west) * std::cos(mid_lat));
+  const std::string path = default_coastline_path(width_km);
+  if (path.empty())
+    return {404, "coastlines: no GSHHG shoreline file is installed (Debian package gmt-gshhg-low)",
+            "text/plain"};
+  return {200, coastlines_json(path, box), "application/json"};
+}
+
 }  // namespace
 
 int view_command(const std::vector<std::string>& args) {
@@ -154,6 +192,7 @@ int view_command(const std::vector<std::string>& args) {
   };
   try {
     HttpFileServer server(host, port, routes);
+    server.add_handler("/api/coastlines.json", coastlines_reply);
     std::printf("healgrid view: serving %s\n  open http://%s:%d/?file=%s\n", output.c_str(),
                 host.c_str(), server.port(), url_encode_path("data/" + name).c_str());
     if (host == "127.0.0.1")

@@ -97,7 +97,9 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
     if (run.ends_round) {  // a finished round: reduce it and hand it to the observers
       const Stopwatch reduce;
       round_points += static_cast<std::int64_t>(aggregator_.points());
-      ctx_.observers.round_committed(journal_.commit(aggregator_.finalize()));
+      const JournalPiece& piece = journal_.commit(aggregator_.finalize());
+      ctx_.observers.round_committed(piece);
+      if (!piece.covered.empty()) progress_.round_done(piece.covered.front(), piece.covered.back());
       seconds.reduce += reduce.seconds();
     }
     progress_.update(t + 1, ntasks, round_points + static_cast<std::int64_t>(aggregator_.points()));
@@ -135,6 +137,9 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   PhaseProgress progress(comm, to_string(Phase::aggregate), ctx.options.progress_seconds,
                          ctx.options.quiet);
   progress.on_rank_finished([&](int rank) { ctx.observers.rank_finished(rank); });
+  progress.on_round_done([&](int rank, std::int64_t first, std::int64_t last) {
+    ctx.observers.rank_round(rank, first, last);
+  });
   ReadLoop loop(ctx, inputs, journal, aggregator, progress, phase);
   const auto ntasks = static_cast<std::int64_t>(runs.size());
   run_on_every_rank(comm, [&] {

@@ -5,7 +5,9 @@
 namespace healgrid {
 namespace {
 constexpr int kProgressTag = 7301;
-}
+// done, total, points, parents, finished, round's first parent, round's last parent (-1: none)
+constexpr int kMessageWords = 7;
+}  // namespace
 
 PhaseProgress::PhaseProgress(const Communicator& mpi, std::string phase, double interval_seconds,
                              bool quiet)
@@ -18,14 +20,24 @@ PhaseProgress::PhaseProgress(const Communicator& mpi, std::string phase, double 
       quiet_(quiet),
       ranks_(mpi.rank == 0 ? mpi.size : 0) {}
 
-void PhaseProgress::send(bool finished) {
+void PhaseProgress::send(bool finished, std::int64_t round_first, std::int64_t round_last) {
   mine_.finished = finished;
   if (mpi_.rank == 0) {
     ranks_[0] = mine_;
     return;
   }
-  std::int64_t msg[5] = {mine_.done, mine_.total, mine_.points, mine_.parents, mine_.finished};
-  MPI_Send(msg, 5, MPI_INT64_T, 0, kProgressTag, mpi_.comm);
+  std::int64_t msg[kMessageWords] = {mine_.done,     mine_.total, mine_.points, mine_.parents,
+                                     mine_.finished, round_first, round_last};
+  MPI_Send(msg, kMessageWords, MPI_INT64_T, 0, kProgressTag, mpi_.comm);
+}
+
+void PhaseProgress::round_done(std::int64_t first_parent, std::int64_t last_parent) {
+  if (mpi_.rank == 0) {
+    if (round_done_) round_done_(0, first_parent, last_parent);
+    return;
+  }
+  send(false, first_parent, last_parent);
+  last_send_ = MPI_Wtime();
 }
 
 void PhaseProgress::drain(bool block) {
@@ -44,11 +56,13 @@ void PhaseProgress::drain(bool block) {
       MPI_Iprobe(MPI_ANY_SOURCE, kProgressTag, mpi_.comm, &flag, &status);
     }
     if (!flag) return;
-    std::int64_t msg[5];
-    MPI_Recv(msg, 5, MPI_INT64_T, status.MPI_SOURCE, kProgressTag, mpi_.comm, MPI_STATUS_IGNORE);
+    std::int64_t msg[kMessageWords];
+    MPI_Recv(msg, kMessageWords, MPI_INT64_T, status.MPI_SOURCE, kProgressTag, mpi_.comm,
+             MPI_STATUS_IGNORE);
     auto& s = ranks_[status.MPI_SOURCE];
     const bool newly_finished = msg[4] && !s.finished;
     s = {msg[0], msg[1], msg[2], msg[3], msg[4]};
+    if (msg[5] >= 0 && round_done_) round_done_(status.MPI_SOURCE, msg[5], msg[6]);
     if (newly_finished && rank_finished_) rank_finished_(status.MPI_SOURCE);
     if (newly_finished && !quiet_) {
       std::printf("[%s] rank %d finished %lld parent cells (%lld points)\n", phase_.c_str(),

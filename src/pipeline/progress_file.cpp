@@ -1,5 +1,6 @@
 #include "healgrid/pipeline/progress_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -60,6 +61,37 @@ void ProgressFile::rank_finished(int rank) {
   write();
 }
 
+std::int64_t ProgressFile::Range::done_parents() const {
+  if (state == "done") return count;
+  std::int64_t n = 0;
+  for (const auto& span : done_spans) n += span.second;
+  return n;
+}
+
+void ProgressFile::round_done(int rank, std::int64_t first_parent, std::int64_t last_parent) {
+  if (!enabled_ || rank < 0 || rank >= static_cast<int>(ranges_.size())) return;
+  auto& r = ranges_[rank];
+  // Only the rank's own planned cells: a round reports its parents by id.
+  const auto begin = planned_.begin() + r.first, end = begin + r.count;
+  const std::int64_t lo = std::lower_bound(begin, end, first_parent) - planned_.begin();
+  const std::int64_t hi = std::upper_bound(begin, end, last_parent) - planned_.begin();
+  if (hi <= lo) return;
+  r.done_spans.emplace_back(lo, hi - lo);
+  // Merged and sorted, so a span is never counted twice whatever the order of the rounds.
+  std::sort(r.done_spans.begin(), r.done_spans.end());
+  std::vector<std::pair<std::int64_t, std::int64_t>> merged;
+  for (const auto& s : r.done_spans) {
+    if (!merged.empty() && s.first <= merged.back().first + merged.back().second) {
+      auto& m = merged.back();
+      m.second = std::max(m.first + m.second, s.first + s.second) - m.first;
+    } else {
+      merged.push_back(s);
+    }
+  }
+  r.done_spans = std::move(merged);
+  write();
+}
+
 void ProgressFile::writing() {
   if (!enabled_) return;
   state_ = "writing";
@@ -101,8 +133,10 @@ void ProgressFile::failed(const std::vector<std::string>& messages) {
 std::string ProgressFile::json() const {
   std::int64_t done = 0, failed = 0;
   for (const auto& r : ranges_) {
-    if (r.state == "done") done += r.count;
-    if (r.state == "failed") failed += r.count;
+    if (r.state == "failed")
+      failed += r.count;
+    else
+      done += r.done_parents();
   }
   // Seconds to the millisecond: the viewer shows them, finer digits are noise.
   auto millis = [](double s) { return std::round(s * 1000.0) / 1000.0; };
@@ -115,6 +149,8 @@ std::string ProgressFile::json() const {
          {"count", r.count},
          {"points", r.points},
          {"state", r.state},
+         {"done_parents", r.done_parents()},
+         {"done_spans", r.done_spans},
          {"done_seconds", r.done_seconds < 0 ? nlohmann::ordered_json(nullptr)
                                              : nlohmann::ordered_json(millis(r.done_seconds))}});
   }

@@ -89,6 +89,10 @@ void ProgressFileObserver::on_rank_finished(int rank) {
   if (file_) file_->rank_finished(rank);
 }
 
+void ProgressFileObserver::on_rank_round(int rank, std::int64_t first, std::int64_t last) {
+  if (file_) file_->round_done(rank, first, last);
+}
+
 void ProgressFileObserver::on_phase_begin(Phase phase, const RunFigures&) {
   if (file_ && phase == Phase::write) file_->writing();
 }

@@ -31,9 +31,9 @@ ProjectionSpec laea_centred_on(const std::vector<double>& lon, const std::vector
 ProjectionSpec default_projection(const std::vector<double>& lon, const std::vector<double>& lat) {
   if (lat.empty()) return {ProjectionKind::mollweide, 0, 0};
   const auto [min_lat, max_lat] = std::minmax_element(lat.begin(), lat.end());
-  if (*max_lat <= -45.0) return {ProjectionKind::south_polar_stereo, 0, 0};
-  if (*min_lat >= 45.0) return {ProjectionKind::north_polar_stereo, 0, 0};
-  if (*max_lat - *min_lat > 100.0 || longitude_span(lon) > 150.0)
+  if (*max_lat <= -kPolarBeyondLatitude) return {ProjectionKind::south_polar_stereo, 0, 0};
+  if (*min_lat >= kPolarBeyondLatitude) return {ProjectionKind::north_polar_stereo, 0, 0};
+  if (*max_lat - *min_lat > kGlobalLatitudeSpan || longitude_span(lon) > kGlobalLongitudeSpan)
     return {ProjectionKind::mollweide, 0, 0};
   return laea_centred_on(lon, lat);
 }

@@ -61,6 +61,20 @@ void not_found(httplib::Response& res) {
   res.set_content("404 Not Found\n", "text/plain");
 }
 
+void answer(const HttpHandler& handler, const httplib::Request& req, httplib::Response& res) {
+  std::map<std::string, std::string> query;
+  for (const auto& [name, value] : req.params) query[name] = value;
+  try {
+    const HttpReply reply = handler(query);
+    res.status = reply.status;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(reply.body, reply.content_type);
+  } catch (const std::exception& e) {
+    res.status = 500;
+    res.set_content(std::string(e.what()) + "\n", "text/plain");
+  }
+}
+
 }  // namespace
 
 std::string url_encode_path(const std::string& s) {
@@ -82,6 +96,8 @@ HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<Ht
   server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   // GET handlers answer HEAD too (headers only).
   server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    if (const auto h = handlers_.find(req.path); h != handlers_.end())
+      return answer(h->second, req, res);
     bool no_store = false;
     const std::string path = resolve(req.path, no_store);  // req.path is decoded
     const auto file = open_regular_file(path);
@@ -111,6 +127,10 @@ HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<Ht
 }
 
 HttpFileServer::~HttpFileServer() = default;
+
+void HttpFileServer::add_handler(const std::string& url, HttpHandler handler) {
+  handlers_[url] = std::move(handler);
+}
 
 void HttpFileServer::serve_forever() {
   server_->listen_after_bind();

@@ -1,26 +1,44 @@
 // The viewer page: opens a healgrid output (URL ?file=..., or a local file), draws it, and
 // follows a running job through its progress file (<file>.progress.json) until the output
-// exists. window.healgridViewer exposes the state for scripts (and the browser tests).
+// exists. A file opens in the projection of its data, zoomed to it (auto_view.js), unless the
+// URL holds a view (view_state.js). window.healgridViewer exposes the state for scripts (and
+// the browser tests).
 import { HealgridDataset } from './dataset.js';
-import { PROJECTIONS } from './projections.js';
+import { projectionOf } from './projections.js';
 import { COLORMAPS, colormapTable } from './colormap.js';
-import { drawCells, drawGraticule, drawProgress, fromScreen, MIN_CELL_PX } from './renderer.js';
-import { cellCenter, lonLatToNested, nestedToFaceXY } from './healpix.js';
-import { authalicToGeodetic, geodeticToAuthalic } from './latitude.js';
-import { renderProgress, renderProvenance, renderReadout, formatNumber } from './panels.js';
+import { drawCells, drawProgress, fromScreen, MIN_CELL_PX } from './renderer.js';
+import { nestedNumberToFaceXY } from './healpix.js';
+import { renderProgress, renderProvenance, renderReadout, formatNumber, progressLegend } from './panels.js';
+import { cellsForFit, centresOf, chooseProjection, fitView } from './auto_view.js';
+import { drawGraticule, drawLabels } from './graticule.js';
+import { drawScaleBar } from './scale_bar.js';
+import { coastlineUrl, drawCoastlines, fetchCoastlines } from './coastlines.js';
+import { overviewLabel } from './overview.js';
+import { drawnCellAt } from './hover.js';
+import { readViewState, writeViewState } from './view_state.js';
+import { composeExport, downloadCanvas } from './export_png.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
+const asked = readViewState(params);  // the view the URL holds, applied once
 const canvas = $('map');
 const ctx = canvas.getContext('2d', { willReadFrequently: true });
+const KEYS = ['south', 'north', 'global', 'laea'];
 const state = {
-  dataset: null, variable: null, projection: PROJECTIONS[params.get('projection')] ? params.get('projection') : 'south',
-  colormap: 'viridis', range: [0, 1], view: null, progress: null, progressHistory: [],
+  dataset: null, variable: null, projection: KEYS.includes(asked.projection) ? asked.projection : 'south',
+  laeaCentre: asked.laea ?? [0, 0], colormap: COLORMAPS.includes(asked.colormap) ? asked.colormap : 'viridis',
+  range: [0, 1], view: null, progress: null, progressHistory: [], autoView: null,
+  coastlines: { on: asked.coast, data: null, error: null, drawn: 0, url: null },
+  graticule: null, scaleBar: null, cursor: null, legend: '',
   renderCount: 0, lastRender: null, pending: false, error: null, status: '',
 };
 const pollMs = Math.max(100, Number(params.get('poll')) || 1000);
 let lastFrame = null;  // { image, view } of the last full render, for fast pan/zoom previews
 let fullRenderTimer = null;
+let viewFromUrl = asked.centre && asked.zoom ? asked : null;
+
+const projection = () => projectionOf(state.projection, state.laeaCentre);
+const projectionKey = () => (state.projection === 'laea' ? `laea:${state.laeaCentre.join(',')}` : state.projection);
 
 function setStatus(text, isError = false) {
   state.status = text;
@@ -28,10 +46,70 @@ function setStatus(text, isError = false) {
   $('status').className = isError ? 'failed' : '';
 }
 
+// The geodetic centres of the data (auto_view.cellsForFit, or a job's planned parents), with
+// their order.
+function dataCentres() {
+  if (state.dataset) {
+    const ds = state.dataset;
+    const { level, ids } = cellsForFit(ds);
+    return { ...centresOf(ids, level, ds.authalic, nestedNumberToFaceXY), level };
+  }
+  const p = state.progress;
+  if (p?.planned_parents?.length) {
+    return { ...centresOf(p.planned_parents, p.parent_order, p.latitude_convention === 'authalic', nestedNumberToFaceXY), level: p.parent_order };
+  }
+  return null;
+}
+
+// The data's extent in the current projection, else the projection's whole extent.
 function homeView() {
-  const home = PROJECTIONS[state.projection].home;
   const w = canvas.clientWidth || 800, h = canvas.clientHeight || 600;
-  state.view = { cx: home.cx, cy: home.cy, k: h / 2 / home.halfHeight, width: w, height: h, projectionKey: state.projection };
+  const proj = projection();
+  const c = state.autoView?.centres;
+  // Half a cell around each centre (cells are ~sqrt(pi/3) / 2^order wide on the unit sphere).
+  const fit = c && fitView(proj, c.lons, c.lats, Math.sqrt(Math.PI / 3) / 2 ** (c.level + 1), w, h);
+  const home = proj.home;
+  const k = fit ? fit.k : Math.min(w / 2 / home.halfWidth, h / 2 / home.halfHeight) * 0.97;
+  state.view = { cx: fit ? fit.cx : home.cx, cy: fit ? fit.cy : home.cy, k, width: w, height: h, projectionKey: projectionKey() };
+}
+
+function setProjection(key, centre) {
+  state.projection = key;
+  if (centre) state.laeaCentre = centre;
+  $('projection').value = key;
+}
+
+// First data (file or planned parents): the projection render would choose, zoomed to the data;
+// or the view the URL asks for.
+function autoView() {
+  const centres = dataCentres();
+  if (!centres || state.autoView) return;
+  const choice = chooseProjection(centres.lons, centres.lats);
+  state.autoView = { ...choice, centres };
+  if (viewFromUrl) {
+    const v = viewFromUrl;
+    viewFromUrl = null;
+    const p = projection().forward(v.centre[0], v.centre[1]);
+    homeView();
+    if (p) Object.assign(state.view, { cx: p[0], cy: p[1], k: v.zoom });
+  } else {
+    setProjection(choice.key, choice.centre);
+    homeView();
+  }
+  loadCoastlines(centres);
+}
+
+async function loadCoastlines(centres) {
+  const url = coastlineUrl(centres.lons, centres.lats);
+  state.coastlines.url = url;
+  try {
+    state.coastlines.data = await fetchCoastlines(url);
+    $('coastline-note').textContent = `Coastlines: GSHHG (${state.coastlines.data.source}), served by healgrid view.`;
+  } catch (e) {
+    state.coastlines.error = String(e.message || e);
+    $('coastline-note').textContent = `No coastlines: ${state.coastlines.error}`;
+  }
+  requestRender();
 }
 
 function resize() {
@@ -44,28 +122,50 @@ function resize() {
   requestRender();
 }
 
+// Graticule lines, cells (or job progress), coastlines, then labels and the scale bar on top.
+function drawMap(view, proj) {
+  state.graticule = drawGraticule(ctx, view, proj);
+  let info = { level: null, quads: 0 };
+  if (state.dataset && state.variable) {
+    info = drawCells(ctx, view, proj, state.dataset, state.variable, state.range, colormapTable(state.colormap));
+    state.legend = overviewLabel(state.dataset, state.variable, info.level);
+    $('level-note').textContent = `Drawn at order ${info.level} (file: ${state.dataset.childOrder}).` +
+      (info.level < state.dataset.childOrder ? ' Hover a drawn cell for its summary of the file\'s cells.' : '');
+  } else if (state.progress) {
+    drawProgress(ctx, view, proj, state.progress);
+    state.legend = 'Parent cells of the running job, by state';
+  }
+  $('legend-text').textContent = state.legend;
+  const c = state.coastlines;
+  c.drawn = c.on && c.data ? drawCoastlines(ctx, view, proj, c.data) : 0;
+  drawLabels(ctx, view, state.graticule.labels);
+  state.scaleBar = drawScaleBar(ctx, view, proj);
+  return info;
+}
+
 function render() {
   fullRenderTimer = null;
   const t0 = performance.now();
   const view = state.view;
-  const projection = PROJECTIONS[state.projection];
+  const proj = projection();
+  view.projectionKey = projectionKey();
   const dpr = canvas.width / Math.max(1, view.width);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = '#fbfbfb';
   ctx.fillRect(0, 0, view.width, view.height);
-  drawGraticule(ctx, view, projection);
-  let info = { level: null, quads: 0 };
-  if (state.dataset && state.variable) {
-    info = drawCells(ctx, view, projection, state.dataset, state.variable, state.range, colormapTable(state.colormap));
-    $('level-note').textContent = `Drawn at order ${info.level} (file: ${state.dataset.childOrder})` +
-      (info.level < state.dataset.childOrder ? ': each drawn cell is the mean of its child cells with data.' : '.');
-  } else if (state.progress) {
-    drawProgress(ctx, view, projection, state.progress);
-  }
+  const info = drawMap(view, proj);
   lastFrame = { image: ctx.getImageData(0, 0, canvas.width, canvas.height), view: { ...view } };
-  state.lastRender = { ...info, ms: performance.now() - t0, view: { ...view }, projection: state.projection, variable: state.variable };
+  state.lastRender = {
+    ...info, ms: performance.now() - t0, view: { ...view }, projection: state.projection,
+    laeaCentre: state.projection === 'laea' ? [...state.laeaCentre] : null, variable: state.variable,
+  };
   state.renderCount++;
   state.pending = false;
+  const centre = proj.inverse(view.cx, view.cy);
+  writeViewState({
+    projection: state.projection, laea: state.laeaCentre, centre, zoom: view.k, variable: state.variable,
+    range: state.dataset ? state.range : null, colormap: state.colormap, coast: state.coastlines.on,
+  });
 }
 
 function requestRender(delay = 0) {
@@ -95,15 +195,21 @@ function previewAndRender() {
   requestRender(120);
 }
 
+// The colour bar for a file; during a run, the legend of the progress states instead.
 function drawColorbar() {
+  const running = !state.dataset && state.progress;
+  $('colorbar').style.display = running ? 'none' : '';
+  $('colorbar-labels').style.display = running ? 'none' : '';
+  if (running) {
+    $('colorbar-title').textContent = 'Job progress';
+    $('level-note').innerHTML = progressLegend(state.progress.parent_cells || {});
+    return;
+  }
   const table = colormapTable(state.colormap);
   const bar = $('colorbar').getContext('2d');
   const img = bar.createImageData(256, 14);
   for (let x = 0; x < 256; x++) {
-    for (let y = 0; y < 14; y++) {
-      const o = (y * 256 + x) * 4;
-      img.data.set([table[x * 3], table[x * 3 + 1], table[x * 3 + 2], 255], o);
-    }
+    for (let y = 0; y < 14; y++) img.data.set([table[x * 3], table[x * 3 + 1], table[x * 3 + 2], 255], (y * 256 + x) * 4);
   }
   bar.putImageData(img, 0, 0);
   const v = state.dataset?.variable(state.variable);
@@ -115,10 +221,10 @@ function drawColorbar() {
   $('vmax').value = String(state.range[1]);
 }
 
-function selectVariable(name) {
+function selectVariable(name, range = null) {
   state.variable = name;
   $('variable').value = name;
-  state.range = state.dataset.defaultRange(name);
+  state.range = range ?? state.dataset.defaultRange(name);
   drawColorbar();
   requestRender();
 }
@@ -128,11 +234,16 @@ function setDataset(dataset) {
   const select = $('variable');
   select.replaceChildren(...dataset.variables.map((v) => new Option(`${v.name}${v.units ? ` [${v.units}]` : ''}`, v.name)));
   select.disabled = false;
-  const preferred = dataset.variable('h_mean') ? 'h_mean' : (dataset.variables.find((v) => !v.integer) || dataset.variables[0])?.name;
+  const preferred = dataset.variable(asked.variable) ? asked.variable
+    : dataset.variable('h_mean') ? 'h_mean' : (dataset.variables.find((v) => !v.integer) || dataset.variables[0])?.name;
   renderProvenance($('provenance'), dataset);
   if (state.progress) renderProgress($('progress'), state.progress, true);
   setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.parentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude`);
-  if (preferred) selectVariable(preferred); else requestRender();
+  state.autoView = null;  // the file's own extent (a job's planned parents came first)
+  autoView();
+  const range = preferred === asked.variable ? asked.range : null;
+  asked.range = null;
+  if (preferred) selectVariable(preferred, range); else requestRender();
 }
 
 async function loadBuffer(buffer, name) {
@@ -155,6 +266,19 @@ async function fetchOrNull(url, asJson) {
   }
 }
 
+function showProgress(progress, name) {
+  const last = state.progressHistory[state.progressHistory.length - 1];
+  const pc = progress.parent_cells || {};
+  if (last && last.updated === progress.updated && last.done === pc.done && last.state === progress.state) return;
+  state.progressHistory.push({ state: progress.state, planned: pc.planned, done: pc.done, failed: pc.failed, updated: progress.updated });
+  state.progress = progress;
+  renderProgress($('progress'), progress, false);
+  setStatus(`${name}: job ${progress.state}, ${pc.done}/${pc.planned} parent cells done`, progress.state === 'failed');
+  autoView();
+  drawColorbar();
+  requestRender();
+}
+
 // Follows `url`: the progress file while the job runs, then the output once complete.
 async function follow(url) {
   const name = decodeURIComponent(url.split('/').pop());
@@ -162,15 +286,7 @@ async function follow(url) {
   while (!state.dataset) {
     const progress = await fetchOrNull(`${url}.progress.json`, true);
     if (progress && progress.state !== 'complete') {
-      const last = state.progressHistory[state.progressHistory.length - 1];
-      const pc = progress.parent_cells || {};
-      if (!last || last.updated !== progress.updated || last.done !== pc.done || last.state !== progress.state) {
-        state.progressHistory.push({ state: progress.state, planned: pc.planned, done: pc.done, failed: pc.failed, updated: progress.updated });
-        state.progress = progress;
-        renderProgress($('progress'), progress, false);
-        setStatus(`${name}: job ${progress.state}, ${pc.done}/${pc.planned} parent cells done`, progress.state === 'failed');
-        requestRender();
-      }
+      showProgress(progress, name);
     } else {
       if (progress) {
         state.progressHistory.push({ state: 'complete', planned: progress.parent_cells?.planned, done: progress.parent_cells?.done });
@@ -187,34 +303,51 @@ async function follow(url) {
   }
 }
 
+function pointerLonLat(event) {
+  const rect = canvas.getBoundingClientRect();
+  const [ux, uy] = fromScreen(state.view, event.clientX - rect.left, event.clientY - rect.top);
+  const proj = projection();
+  const ll = proj.inverse(ux, uy);
+  return ll && proj.forward(ll[0], ll[1]) ? ll : null;
+}
+
 function onHover(event) {
+  const ll = pointerLonLat(event);
+  state.cursor = ll;
+  const hemi = (v, p, n) => `${Math.abs(v).toFixed(5)}° ${v >= 0 ? p : n}`;
+  $('cursor-coords').textContent = ll ? `${hemi(ll[1], 'N', 'S')}, ${hemi(ll[0], 'E', 'W')}` : '';
   const ds = state.dataset;
   if (!ds) return;
-  const rect = canvas.getBoundingClientRect();
-  const sx = event.clientX - rect.left, sy = event.clientY - rect.top;
-  const [ux, uy] = fromScreen(state.view, sx, sy);
-  const ll = PROJECTIONS[state.projection].inverse(ux, uy);
-  if (!ll || !PROJECTIONS[state.projection].forward(ll[0], ll[1])) {
+  if (!ll) {
     renderReadout($('readout'), null);
     return;
   }
-  const [lon, lat] = ll;
-  const id = lonLatToNested(lon, ds.authalic ? geodeticToAuthalic(lat) : lat, ds.childOrder);
-  const index = ds.indexOf(id);
-  const { face, x, y } = nestedToFaceXY(Number(id >> 32n), Number(id & 0xffffffffn), ds.childOrder);
-  const [clon, clat] = cellCenter(face, x, y, ds.childOrder);
-  renderReadout($('readout'), {
-    id: id.toString(), order: ds.childOrder, index, pointer: [lon, lat],
-    centre: [clon, ds.authalic ? authalicToGeodetic(clat) : clat], authalicLat: ds.authalic ? clat : null,
-    variables: ds.variables.map((v) => ({ name: v.name, units: v.units, integer: v.integer, raw: index >= 0 ? Number(v.raw[index]) : null, fill: index >= 0 && Number.isNaN(v.values[index]) })),
+  const level = state.lastRender?.level ?? ds.childOrder;
+  renderReadout($('readout'), drawnCellAt(ds, level, state.variable, ll[0], ll[1]));
+}
+
+async function exportPng() {
+  const v = state.dataset?.variable(state.variable);
+  const out = composeExport(canvas, {
+    title: state.dataset ? state.dataset.name : 'healgrid job progress',
+    legend: `${state.legend}${state.scaleBar ? `; scale bar ${state.scaleBar.text} at the centre` : ''}`,
+    table: state.dataset ? colormapTable(state.colormap) : null,
+    range: state.dataset ? state.range.map(formatNumber) : null,
+    units: v?.units ?? '',
+    footnote: state.coastlines.drawn ? `Coastlines: GSHHG (${state.coastlines.data.source})` : '',
   });
+  const base = (state.dataset?.name ?? 'healgrid').replace(/\.[^.]*$/, '');
+  state.lastExport = { width: out.width, height: out.height, bytes: await downloadCanvas(out, `${base}.view.png`) };
 }
 
 function setupControls() {
   $('colormap').replaceChildren(...COLORMAPS.map((c) => new Option(c, c)));
+  $('colormap').value = state.colormap;
   $('projection').value = state.projection;
+  $('coastlines').checked = state.coastlines.on;
   $('projection').addEventListener('change', (e) => {
-    state.projection = e.target.value;
+    // The local projection is centred on the data (or keeps its centre without data).
+    setProjection(e.target.value, e.target.value === 'laea' ? (state.autoView?.centre ?? state.laeaCentre) : null);
     homeView();
     requestRender();
   });
@@ -228,6 +361,8 @@ function setupControls() {
   }
   $('auto-range').addEventListener('click', () => state.variable && selectVariable(state.variable));
   $('home').addEventListener('click', () => { homeView(); requestRender(); });
+  $('coastlines').addEventListener('change', (e) => { state.coastlines.on = e.target.checked; requestRender(); });
+  $('export-png').addEventListener('click', exportPng);
   $('file-input').addEventListener('change', async (e) => {
     const file = e.target.files[0];
     if (!file) return;
@@ -264,12 +399,12 @@ function setupControls() {
 window.healgridViewer = {
   state,
   // Centres the map on geodetic (lon, lat), zoomed so a child-order cell is ~cellPixels wide.
-  setView({ lon, lat, cellPixels }) {
-    const p = PROJECTIONS[state.projection].forward(lon, lat);
+  setView({ lon, lat, cellPixels, k }) {
+    const p = projection().forward(lon, lat);
     const order = state.dataset?.childOrder ?? state.progress?.child_order ?? 12;
     state.view.cx = p[0];
     state.view.cy = p[1];
-    state.view.k = (cellPixels * 2 ** order) / Math.sqrt(Math.PI / 3);
+    state.view.k = k ?? (cellPixels * 2 ** order) / Math.sqrt(Math.PI / 3);
     requestRender();
   },
   MIN_CELL_PX,

@@ -1,6 +1,6 @@
 // A healgrid output read with h5wasm (the NetCDF-4 file is HDF5): cell ids, every per-cell
-// variable, global attributes and the provenance, plus the coarsened values the renderer draws
-// at overview zoom levels. Coarse cells take the mean of their child cells that hold data.
+// variable, global attributes and the provenance. The values drawn at overview zoom levels
+// come from overview.js.
 import h5wasm from 'h5wasm';
 import { nestedNumberToFaceXY } from './healpix.js';
 
@@ -105,7 +105,6 @@ export class HealgridDataset {
       status: column(f, 'granule_status') || [],
     };
     this.setupParents();
-    this.levelCache = new Map();
   }
 
   // Parent blocks: a dense file (healgrid_layout "dense", or absent in older files) holds
@@ -147,55 +146,6 @@ export class HealgridDataset {
       if (v < id) lo = mid + 1; else hi = mid - 1;
     }
     return -1;
-  }
-
-  // Values at display `level` (parentOrder..childOrder): Float32Array, parent k's sub-cell j
-  // (nested order within the parent) at k * 4^(level - parentOrder) + j.
-  fineLevel(name, level) {
-    const key = `${name}@${level}`;
-    if (this.levelCache.has(key)) return this.levelCache.get(key);
-    const src = this.variable(name).values;
-    const group = 4 ** (this.childOrder - level);
-    let out = src;
-    if (group > 1) {
-      out = new Float32Array(this.count / group);
-      for (let g = 0, i = 0; g < out.length; g++) {
-        let sum = 0, n = 0;
-        for (const end = i + group; i < end; i++) {
-          const v = src[i];
-          if (v === v) { sum += v; n++; }
-        }
-        out[g] = n ? sum / n : NaN;
-      }
-    }
-    this.levelCache.set(key, out);
-    return out;
-  }
-
-  // Cells at display `level` < parentOrder: { ids (Numbers), fxy, values } of the coarse cells
-  // covering parent cells, each the mean of all child cells with data under it.
-  coarseLevel(name, level) {
-    const key = `${name}@${level}`;
-    if (this.levelCache.has(key)) return this.levelCache.get(key);
-    const src = this.variable(name).values;
-    const div = 4 ** (this.parentOrder - level);
-    const ids = [], values = [];
-    let current = -1, sum = 0, n = 0;
-    for (let k = 0; k < this.parentCount; k++) {
-      const id = Math.floor(this.parentIds[k] / div);
-      if (id !== current) {
-        if (current >= 0) { ids.push(current); values.push(n ? sum / n : NaN); }
-        current = id; sum = 0; n = 0;
-      }
-      for (let i = k * this.block, end = i + this.block; i < end; i++) {
-        const v = src[i];
-        if (v === v) { sum += v; n++; }
-      }
-    }
-    if (current >= 0) { ids.push(current); values.push(n ? sum / n : NaN); }
-    const out = { ids, values: Float32Array.from(values), fxy: ids.map((id) => nestedNumberToFaceXY(id, level)) };
-    this.levelCache.set(key, out);
-    return out;
   }
 
   // A robust default colour range: the 2nd and 98th percentiles of a sample of the values.

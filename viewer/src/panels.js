@@ -1,4 +1,5 @@
 // Side panels: the hovered cell's readout, the job progress and the provenance summary.
+import { PROGRESS_COLORS } from './renderer.js';
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 
@@ -11,30 +12,53 @@ export function formatNumber(v) {
 
 const deg = (v) => `${v.toFixed(5)}°`;
 
-// `cell`: null (off the map) or { id, order, index, pointer, centre, authalicLat, variables }.
+// Lets a long name wrap only after its separators (_ / . -), never inside a word.
+const breakable = (s) => esc(s).replace(/([_/.\-])/g, '$1<wbr>');
+
+// `cell`: null (off the map) or { id, order, index, pointer, centre, authalicLat, variables,
+// overview } (hover.js): an overview cell shows its summary of the file's cells under it.
 export function renderReadout(el, cell) {
   if (!cell) {
     el.innerHTML = '<p class="note">Off the map.</p>';
     return;
   }
+  const o = cell.overview;
   const rows = [
     `<tr><th>cell id</th><td id="readout-cell-id" class="value">${cell.id}</td></tr>`,
-    `<tr><th>order</th><td class="value">${cell.order}</td></tr>`,
-    `<tr><th>centre lat, lon</th><td id="readout-centre" class="value">${deg(cell.centre[1])}, ${deg(cell.centre[0])}</td></tr>`,
+    `<tr><th>order</th><td id="readout-order" class="value">${cell.order}${o ? ' (drawn cell)' : ''}</td></tr>`,
   ];
+  if (o) {
+    rows.push(`<tr><th>${esc(o.variable)} data</th><td id="readout-children" class="value" data-with-data="${o.withData}" data-cells="${o.cells}">` +
+      `${o.withData.toLocaleString('en-US')} of ${o.cells.toLocaleString('en-US')} cells of order ${o.childOrder}</td></tr>`);
+  }
+  rows.push(`<tr><th>centre lat, lon</th><td id="readout-centre" class="value">${deg(cell.centre[1])}, ${deg(cell.centre[0])}</td></tr>`);
   if (cell.authalicLat != null) rows.push(`<tr><th>authalic lat</th><td class="value">${deg(cell.authalicLat)}</td></tr>`);
   rows.push(`<tr><th>pointer lat, lon</th><td class="value">${deg(cell.pointer[1])}, ${deg(cell.pointer[0])}</td></tr>`);
   if (cell.index < 0) {
-    rows.push('<tr><td colspan="2" id="readout-absent" class="note">not in the file (no data in its parent cell)</td></tr>');
+    rows.push(`<tr><td colspan="2" id="readout-absent" class="note">${o ? 'no data under this cell' : 'not in the file (no data in its parent cell)'}</td></tr>`);
   } else {
     for (const v of cell.variables) {
-      // data-raw: the stored value exactly (float32 widened to double), for copying and tests.
-      const shown = v.fill ? `fill (${formatNumber(v.raw)})` : formatNumber(v.raw);
+      // data-raw: the value exactly (a stored float32 widened to double, or the overview's
+      // double), for copying and tests.
+      const shown = v.fill ? (o ? 'no data' : `fill (${formatNumber(v.raw)})`) : formatNumber(v.raw);
+      const how = o ? ` <span class="note">(${v.rule})</span>` : '';
       rows.push(`<tr data-var="${esc(v.name)}" data-raw="${String(v.raw)}" data-fill="${v.fill}"><th>${esc(v.name)}</th>` +
-        `<td class="value">${esc(shown)}${v.units && v.units !== '1' ? ` ${esc(v.units)}` : ''}</td></tr>`);
+        `<td class="value">${esc(shown)}${v.units && v.units !== '1' ? ` ${esc(v.units)}` : ''}${how}</td></tr>`);
     }
   }
   el.innerHTML = `<table>${rows.join('')}</table>`;
+}
+
+const swatch = (rgb) => `<span class="swatch" style="background: rgb(${rgb.join(',')})"></span>`;
+
+// What the colours of the map mean while a job runs (parent cells by state, not a value scale).
+export function progressLegend(pc) {
+  const c = PROGRESS_COLORS;
+  const waiting = (pc.planned ?? 0) - (pc.done ?? 0) - (pc.failed ?? 0);
+  return `<div id="progress-legend" class="legend">` +
+    `<span>${swatch(c.done)} reduced (${pc.done ?? 0})</span>` +
+    `<span>${swatch(c.running)} waiting (${waiting})</span>` +
+    `<span>${swatch(c.failed)} failed (${pc.failed ?? 0})</span></div>`;
 }
 
 export function renderProgress(el, p, complete) {
@@ -44,7 +68,8 @@ export function renderProgress(el, p, complete) {
   el.innerHTML =
     `<p id="progress-summary">${complete ? 'complete' : esc(p.state)}: <b>${pc.done ?? 0}</b> of <b>${pc.planned ?? 0}</b> parent cells done` +
     `${pc.failed ? `, <span class="failed">${pc.failed} failed</span>` : ''} (${Number(p.elapsed_seconds || 0).toFixed(1)} s, ${p.ranks} ranks)</p>` +
-    `<p class="note">Grey: planned, green: done, red: failed. Each rank reports its parent cells together when it finishes its reads, so cells turn green one rank range at a time.</p>` +
+    progressLegend(pc) +
+    `<p class="note">Each rank reports every round of its parent cells as it completes it (\`run --rounds\`), so cells turn green round by round.</p>` +
     (p.errors?.length ? `<p class="failed">${p.errors.map(esc).join('<br>')}</p>` : '') +
     `<details><summary>ranks</summary><table>${ranges.join('')}</table></details>`;
 }
@@ -53,7 +78,7 @@ export function renderProvenance(el, ds) {
   const a = ds.attrs;
   const keys = ['title', 'source', 'history', 'date_created', 'healgrid_version', 'parent_order', 'child_order',
     'latitude_convention', 'granule_count', 'granules_used', 'points_used', 'parent_cells', 'healgrid_overrides'];
-  const rows = keys.filter((k) => a[k] !== undefined && a[k] !== '').map((k) => `<tr><th>${k}</th><td>${esc(a[k])}</td></tr>`);
+  const rows = keys.filter((k) => a[k] !== undefined && a[k] !== '').map((k) => `<tr><th>${k}</th><td>${breakable(a[k])}</td></tr>`);
   const p = ds.provenance;
   const statusCounts = {};
   for (const s of p.status) {
@@ -63,7 +88,7 @@ export function renderProvenance(el, ds) {
   const shown = Math.min(p.name.length, 500);
   const granules = [];
   for (let i = 0; i < shown; i++) {
-    granules.push(`<tr class="${String(p.status[i]).startsWith('skipped') ? 'failed' : ''}"><td>${esc(p.name[i])}</td>` +
+    granules.push(`<tr class="${String(p.status[i]).startsWith('skipped') ? 'failed' : ''}"><td>${breakable(p.name[i])}</td>` +
       `<td class="value">${Number(p.points[i] ?? 0).toLocaleString()}</td><td>${esc(p.status[i] ?? '')}</td></tr>`);
   }
   el.innerHTML = `<table id="provenance-attrs">${rows.join('')}</table>` +

@@ -7,6 +7,7 @@
 import { faceUVToLonLat, interleave16, nestedNumberToFaceXY } from './healpix.js';
 import { authalicToGeodetic } from './latitude.js';
 import { colorIndex } from './colormap.js';
+import { coarseLevel, fineLevel } from './overview.js';
 
 export const MIN_CELL_PX = 4;
 const CELL_UNIT = Math.sqrt(Math.PI / 3);  // side of an order-0 cell on the unit sphere
@@ -104,7 +105,7 @@ export function drawCells(ctx, view, projection, dataset, name, range, table) {
     return true;
   };
   if (level >= dataset.parentOrder) {
-    const values = dataset.fineLevel(name, level);
+    const values = fineLevel(dataset, name, level);
     const n = 2 ** (level - dataset.parentOrder);
     const size = 2 ** level;
     // Corner lattice of a parent at this level in screen pixels: (n+1)^2 projections for n^2
@@ -141,7 +142,7 @@ export function drawCells(ctx, view, projection, dataset, name, range, table) {
       }
     }
   } else {
-    const coarse = dataset.coarseLevel(name, level);
+    const coarse = coarseLevel(dataset, name, level, nestedNumberToFaceXY);
     const size = 2 ** level;
     coarse.ids.forEach((id, i) => {
       const bucket = colorIndex(coarse.values[i], range[0], range[1]);
@@ -157,9 +158,22 @@ export function drawCells(ctx, view, projection, dataset, name, range, table) {
   return { level, quads };
 }
 
-// The planned parent cells of a running job: grey while their rank works, green when done,
-// red when failed.
+// The planned parent cells of a running job: grey while waiting to be reduced, green once
+// reduced (the rounds its rank completed, or its whole range), red when its rank failed.
 export const PROGRESS_COLORS = { running: [190, 190, 190], done: [46, 160, 67], failed: [215, 48, 39] };
+
+// The state of each planned parent ('running', 'done', 'failed') from the progress file.
+export function progressStates(progress) {
+  const stateOf = new Array(progress.planned_parents.length).fill('running');
+  for (const r of progress.ranges || []) {
+    for (let i = r.first; i < r.first + r.count && i < stateOf.length; i++) stateOf[i] = r.state;
+    if (r.state !== 'running') continue;
+    for (const [first, count] of r.done_spans || []) {
+      for (let i = first; i < first + count && i < stateOf.length; i++) stateOf[i] = 'done';
+    }
+  }
+  return stateOf;
+}
 
 export function drawProgress(ctx, view, projection, progress) {
   const order = progress.parent_order;
@@ -168,10 +182,7 @@ export function drawProgress(ctx, view, projection, progress) {
   const size = 2 ** order;
   const maxSpan = projection.wraps ? view.k * 1.0 : Infinity;
   const paths = { running: [], done: [], failed: [] };
-  const stateOf = new Array(progress.planned_parents.length).fill('running');
-  for (const r of progress.ranges || []) {
-    for (let i = r.first; i < r.first + r.count && i < stateOf.length; i++) stateOf[i] = r.state;
-  }
+  const stateOf = progressStates(progress);
   const pts = new Float64Array(8);
   progress.planned_parents.forEach((id, i) => {
     const { face, x, y } = nestedNumberToFaceXY(id, order);
@@ -193,24 +204,4 @@ export function drawProgress(ctx, view, projection, progress) {
     ctx.lineWidth = 1;
     for (const p of list) { ctx.fill(p); ctx.stroke(p); }
   }
-}
-
-// Parallels every 10 deg and meridians every 30 deg, sampled every degree.
-export function drawGraticule(ctx, view, projection) {
-  ctx.strokeStyle = 'rgba(120,120,120,0.45)';
-  ctx.lineWidth = 1;
-  const line = (points) => {
-    ctx.beginPath();
-    let prev = null;
-    for (const [lon, lat] of points) {
-      const p = projection.forward(lon, lat);
-      if (!p) { prev = null; continue; }
-      const [sx, sy] = toScreen(view, p[0], p[1]);
-      if (prev && Math.abs(sx - prev[0]) < view.width / 2) ctx.lineTo(sx, sy); else ctx.moveTo(sx, sy);
-      prev = [sx, sy];
-    }
-    ctx.stroke();
-  };
-  for (let lat = -80; lat <= 80; lat += 10) line(Array.from({ length: 361 }, (_, i) => [i - 180, lat]));
-  for (let lon = -180; lon < 180; lon += 30) line(Array.from({ length: 171 }, (_, i) => [lon, i - 85]));
 }

@@ -127,6 +127,13 @@ export function pixelAt(page, x, y) {
   }, [x, y]);
 }
 
+// Whether CSS pixel (x, y) may lie under the map's furniture drawn over the cells: graticule
+// labels along the edges, the scale bar at the bottom left, the cursor readout at the bottom
+// right. Cell colour checks skip such pixels.
+export function underFurniture(view, x, y) {
+  return x < 50 || y > view.height - 45 || y < 16 || x > view.width - 50;
+}
+
 export function sameColor(a, b, tolerance = 3) {
   return a.every((v, i) => Math.abs(v - b[i]) <= tolerance);
 }

@@ -1,6 +1,8 @@
 // Progress of a phase across ranks: every rank reports (throttled) to rank 0 with small eager
-// messages; rank 0 polls between its own work items and prints one line now and then, and a
-// line each time a rank finishes its parent cells. finish() on rank 0 waits for every rank.
+// messages, and unthrottled each round of parent cells it completes; rank 0 polls between its
+// own work items and prints one line now and then, and a line each time a rank finishes its
+// parent cells. finish() on rank 0 waits for every rank (and so receives every round report,
+// which one rank's messages deliver in order before its end).
 #pragma once
 
 #include <cstdint>
@@ -20,14 +22,21 @@ class PhaseProgress {
   void update(std::int64_t done, std::int64_t total, std::int64_t points);
   // This rank is finished with `parents` parent cells; rank 0 then collects every rank.
   void finish(std::int64_t done, std::int64_t total, std::int64_t points, std::int64_t parents);
+  // This rank completed one round: its planned parents with nested ids in [first_parent,
+  // last_parent] are reduced. Sent at once (a small eager message), so live progress advances
+  // round by round instead of jumping when the rank ends.
+  void round_done(std::int64_t first_parent, std::int64_t last_parent);
   // Rank 0 calls `listener(rank)` as each rank (itself included) finishes (live progress file).
   void on_rank_finished(std::function<void(int)> listener) { rank_finished_ = std::move(listener); }
+  // Rank 0 calls `listener(rank, first_parent, last_parent)` for each round a rank completes.
+  using RoundListener = std::function<void(int, std::int64_t, std::int64_t)>;
+  void on_round_done(RoundListener listener) { round_done_ = std::move(listener); }
 
  private:
   struct State {
     std::int64_t done = 0, total = 0, points = 0, parents = 0, finished = 0;
   };
-  void send(bool finished);
+  void send(bool finished, std::int64_t round_first = -1, std::int64_t round_last = -1);
   void drain(bool block);
   void print_line();
 
@@ -38,6 +47,7 @@ class PhaseProgress {
   State mine_;
   std::vector<State> ranks_;  // rank 0 only
   std::function<void(int)> rank_finished_;
+  RoundListener round_done_;
 };
 
 }  // namespace healgrid

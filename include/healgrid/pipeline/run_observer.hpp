@@ -5,10 +5,11 @@
 //
 // Which ranks call what: on_phase_begin/on_phase_end, on_round_committed, on_complete and
 // on_failed are called on every rank (on_complete and on_failed may use collectives: every rank
-// calls them at the same point); on_note, on_plan and on_rank_finished on rank 0 only;
-// on_aborting on the one rank that aborts the job.
+// calls them at the same point); on_note, on_plan, on_rank_finished and on_rank_round on rank 0
+// only; on_aborting on the one rank that aborts the job.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,8 @@ class RunObserver {
   virtual void on_round_committed(const JournalPiece&) {}
   // Rank 0: `rank` (itself included) finished its parent cells.
   virtual void on_rank_finished(int) {}
+  // Rank 0: `rank` completed a round, its planned parents with ids in [first, last].
+  virtual void on_rank_round(int, std::int64_t, std::int64_t) {}
   // The output is complete (every rank; collective).
   virtual void on_complete(const RunFigures&) {}
   // The run failed, every rank agreeing; `messages` (rank 0: every failing rank's) say why.
@@ -71,6 +74,9 @@ class RunObservers {
   void plan(const WorkPlan& plan) { each(&RunObserver::on_plan, plan); }
   void round_committed(const JournalPiece& p) { each(&RunObserver::on_round_committed, p); }
   void rank_finished(int rank) { each(&RunObserver::on_rank_finished, rank); }
+  void rank_round(int rank, std::int64_t first, std::int64_t last) {
+    each(&RunObserver::on_rank_round, rank, first, last);
+  }
   void complete(const RunFigures& f) { each(&RunObserver::on_complete, f); }
   void failed(const std::vector<std::string>& m) { each(&RunObserver::on_failed, m); }
   void aborting(const std::string& message) { each(&RunObserver::on_aborting, message); }

@@ -43,6 +43,7 @@ class ProgressFileObserver : public RunObserver {
   ProgressFileObserver(const Communicator& comm, const HealpixGrid& grid, std::string output);
   void on_plan(const WorkPlan& plan) override;
   void on_rank_finished(int rank) override;
+  void on_rank_round(int rank, std::int64_t first, std::int64_t last) override;
   void on_phase_begin(Phase phase, const RunFigures&) override;
   void on_complete(const RunFigures&) override;
   void on_failed(const std::vector<std::string>& messages) override;

@@ -4,6 +4,8 @@
 //   otherwise   Lambert azimuthal equal-area centred on the middle of the data's latitude
 //               range and longitude arc (across the antimeridian too), rounded to 0.01 degree
 //               so that the CRS string is short and the same for every rank and run.
+// The browser viewer opens a file with the same rule and thresholds (viewer/src/auto_view.js;
+// its unit test reads them from here).
 #pragma once
 
 #include <vector>
@@ -11,6 +13,10 @@
 #include "healgrid/render/projection.hpp"
 
 namespace healgrid {
+
+constexpr double kPolarBeyondLatitude = 45.0;   // degrees
+constexpr double kGlobalLatitudeSpan = 100.0;   // degrees
+constexpr double kGlobalLongitudeSpan = 150.0;  // degrees
 
 ProjectionSpec default_projection(const std::vector<double>& lon, const std::vector<double>& lat);
 

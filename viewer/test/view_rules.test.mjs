@@ -1,0 +1,113 @@
+// The viewer's map rules without a browser: the auto projection's thresholds are the ones of
+// render/auto_projection.hpp (read from the header), its choices on known extents, the local
+// equal-area projection against pyproj, overviews per statistic kind on known answers, the
+// graticule's and the scale bar's round numbers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  chooseProjection, longitudeSpan, GLOBAL_LATITUDE_SPAN, GLOBAL_LONGITUDE_SPAN, POLAR_BEYOND_LATITUDE,
+} from '../src/auto_view.js';
+import { laea } from '../src/projections.js';
+import { overviewLabel, reduceCells } from '../src/overview.js';
+import { roundStep } from '../src/graticule.js';
+import { roundLength } from '../src/scale_bar.js';
+
+const PYTHON = process.env.HEALGRID_PYTHON || '/usr/bin/python3';
+const header = readFileSync(fileURLToPath(new URL('../../include/healgrid/render/auto_projection.hpp', import.meta.url)), 'utf8');
+
+test('auto projection thresholds are the header\'s', () => {
+  const constant = (name) => Number(header.match(new RegExp(`${name} = ([0-9.]+)`))[1]);
+  assert.equal(POLAR_BEYOND_LATITUDE, constant('kPolarBeyondLatitude'));
+  assert.equal(GLOBAL_LATITUDE_SPAN, constant('kGlobalLatitudeSpan'));
+  assert.equal(GLOBAL_LONGITUDE_SPAN, constant('kGlobalLongitudeSpan'));
+});
+
+test('auto projection choices', () => {
+  assert.deepEqual(chooseProjection([-50, -49], [70, 72]), { key: 'north' });
+  assert.deepEqual(chooseProjection([0, 120], [-80, -60]), { key: 'south' });
+  assert.deepEqual(chooseProjection([-44.2, -44.0], [-13.8, -13.6]), { key: 'laea', centre: [-44.1, -13.7] });
+  // Across the antimeridian: the arc 170 E .. 170 W is 20 degrees wide, centred on 180.
+  const c = chooseProjection([170, -170], [10, 20]);
+  assert.equal(c.key, 'laea');
+  assert.equal(Math.abs(c.centre[0]), 180);
+  assert.equal(longitudeSpan([170, -170]).span, 20);
+  assert.deepEqual(chooseProjection([-100, 100], [0, 10]), { key: 'global' });  // 200 deg arc
+  assert.deepEqual(chooseProjection([0, 1], [-60, 44]), { key: 'global' });  // 104 deg of latitude
+});
+
+test('local equal-area matches pyproj', () => {
+  const pts = [[-44.1, -13.7], [-40, -10], [-50, -20], [10, 45], [-44.1, 60]];
+  const script = `import json, sys, pyproj
+t = pyproj.Transformer.from_crs("+proj=lonlat +R=1", "+proj=laea +lat_0=-13.7 +lon_0=-44.1 +R=1", always_xy=True)
+print(json.dumps([t.transform(lon, lat) for lon, lat in json.loads(sys.argv[1])]))`;
+  const ref = JSON.parse(execFileSync(PYTHON, ['-c', script, JSON.stringify(pts)]).toString());
+  const p = laea(-44.1, -13.7);
+  pts.forEach(([lon, lat], i) => {
+    const [x, y] = p.forward(lon, lat);
+    assert.ok(Math.abs(x - ref[i][0]) < 1e-12 && Math.abs(y - ref[i][1]) < 1e-12, `${lon},${lat}: ${x},${y} vs ${ref[i]}`);
+    const [l2, p2] = p.inverse(x, y);
+    assert.ok(Math.abs(l2 - lon) < 1e-9 && Math.abs(p2 - lat) < 1e-9, `inverse ${l2},${p2}`);
+  });
+});
+
+test('overviews per statistic kind', () => {
+  const values = Float32Array.from([1, NaN, 4, 10]);
+  const weights = Float32Array.from([3, 0, 1, 0]);  // a cell without points has no weight
+  assert.deepEqual(reduceCells(values, weights, 0, 4, 'sum'), [15, 3]);
+  assert.deepEqual(reduceCells(values, weights, 0, 4, 'min'), [1, 3]);
+  assert.deepEqual(reduceCells(values, weights, 0, 4, 'max'), [10, 3]);
+  assert.deepEqual(reduceCells(values, weights, 0, 4, 'mean'), [(3 * 1 + 1 * 4) / 4, 3]);
+  assert.deepEqual(reduceCells(values, null, 0, 4, 'mean'), [5, 3]);
+  assert.deepEqual(reduceCells(Float32Array.from([NaN, NaN]), null, 0, 2, 'sum'), [NaN, 0]);
+  const ds = {
+    childOrder: 12,
+    variables: [{ name: 'count', attrs: { cell_methods: 'cell_ids: count' }, values: new Float32Array(1) }, { name: 'h_mean', attrs: { cell_methods: 'cell_ids: weighted_mean' } }],
+    variable(n) { return this.variables.find((v) => v.name === n); },
+  };
+  assert.equal(overviewLabel(ds, 'h_mean', 9), 'h_mean at order 9 (mean of 64 cells, weighted by point count)');
+  assert.equal(overviewLabel(ds, 'count', 10), 'count at order 10 (sum of 16 cells)');
+  assert.equal(overviewLabel(ds, 'h_mean', 12), 'h_mean at order 12 (the file\'s cells)');
+});
+
+test('round graticule steps and scale bar lengths', () => {
+  assert.equal(roundStep(0.1), 20);    // 10 deg would be 100 px apart, under 110: 20
+  assert.equal(roundStep(0.01), 2);
+  assert.equal(roundStep(1), 30);
+  assert.equal(roundLength(1000), 100000);  // 160 km fit: 100 km
+  assert.equal(roundLength(3.3), 500);      // 528 m fit: 500 m
+  assert.equal(roundLength(1.2), 100);      // 192 m fit: 100 m
+});
+
+// A file of child order 4 with parent order 2 (16 children per parent) and two parents, 5 and
+// 6: the overview of a cell above the parents (order 1: cell 1 holds parents 4..7) takes both;
+// one between (order 3: cell 22 = parent 5's children 8..11) takes its 4 children.
+test('overview cells cover the file\'s cells under them', async () => {
+  const { childRange, fineLevel, coarseLevel } = await import('../src/overview.js');
+  const values = new Float32Array(32).fill(NaN);
+  values[8] = 1; values[10] = 3; values[16] = 5;
+  const count = new Float32Array(32);
+  count[8] = 1; count[10] = 3; count[16] = 2;
+  const ds = {
+    childOrder: 4, parentOrder: 2, block: 16, parentCount: 2, count: 32, parentIds: Float64Array.from([5, 6]),
+    variables: [
+      { name: 'count', attrs: { cell_methods: 'cell_ids: count' }, values: count },
+      { name: 'h', attrs: { cell_methods: 'cell_ids: mean' }, values },
+    ],
+    variable(n) { return this.variables.find((v) => v.name === n); },
+  };
+  assert.deepEqual(childRange(ds, 1, 1), [0, 32]);
+  assert.deepEqual(childRange(ds, 0, 1), [0, 0]);
+  assert.deepEqual(childRange(ds, 22, 3), [8, 12]);
+  assert.deepEqual(childRange(ds, 5 * 16 + 3, 4), [3, 4]);
+  assert.deepEqual(childRange(ds, 7 * 4, 3), [0, 0]);  // a parent without data
+  const fine = fineLevel(ds, 'h', 3);  // 8 cells of order 3
+  assert.equal(fine[2], (1 * 1 + 3 * 3) / 4);
+  assert.ok(Number.isNaN(fine[0]));
+  assert.equal(fine[4], 5);
+  const coarse = coarseLevel(ds, 'count', 1, () => ({ face: 0, x: 0, y: 0 }));
+  assert.deepEqual(coarse.ids, [1]);
+  assert.equal(coarse.values[0], 6);
+});

@@ -5,6 +5,9 @@ Generates (or reuses) a synthetic Antarctic ATL06 workload with `healgrid synth`
 so it is page-cached, then times in the same run:
   (a) `healgrid run` at 1 rank and at every rank count up to --max-ranks (default: all cores);
   (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
+  (c) the read floor (bench/read_floor.cpp, build/bench/healgrid_read_floor): direct chunk reads
+      + libdeflate inflate of exactly the datasets the config needs, one core, once per round;
+      healgrid's 1-rank wall time over it is the "floor ratio" (also per round, median);
 each --repeats times in interleaved rounds (one run of every configuration per round, so a slow
 spell of the machine touches all alike; medians reported), checks that healgrid's output equals the baseline's
 (and is identical across rank counts), and prints wall seconds, valid points per second, per
@@ -88,6 +91,12 @@ def time_baseline(args, paths, out):
     return m
 
 
+def time_floor(args, data):
+    """One read-floor measurement (its own warm-up pass, then one timed pass): seconds."""
+    _, out = run([args.read_floor, "--json", "--repeats", "1", data])
+    return json.loads(out)
+
+
 def median_of(runs, *keys):
     values = []
     for r in runs:
@@ -130,6 +139,10 @@ def main():
     parser.add_argument("--healgrid", default=os.path.join(ROOT, "build", "src", "healgrid"))
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--reference", help="another healgrid binary timed in the same rounds")
+    parser.add_argument("--read-floor", default=os.path.join(ROOT, "build", "bench",
+                                                             "healgrid_read_floor"),
+                        help="the read-floor program (bench/read_floor.cpp)")
+    parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args()
 
     data, paths, size = ensure_workload(args)
@@ -147,7 +160,11 @@ def main():
         results["reference"] = {r: [] for r in outs}
     if baseline_repeats:
         results["baseline"] = []
+    if not args.skip_floor:
+        results["floor"] = []
     for rep in range(max(args.repeats, baseline_repeats)):
+        if rep < args.repeats and not args.skip_floor:
+            results["floor"].append(time_floor(args, data))
         if rep < args.repeats:
             for ranks, out in outs.items():
                 results["healgrid"][ranks].append(time_healgrid(args, data, ranks, out))
@@ -200,6 +217,28 @@ def main():
               f"{os.path.getsize(base_out) / 1e6:>8.1f}")
         print(f"\nhealgrid / baseline throughput at 1 core: {wall / t1:.2f}x")
         results["speedup_vs_baseline_1core"] = wall / t1
+        # The issue's target compares with the baseline minus its NetCDF write (its own timer).
+        no_write = statistics.median(b["wall"] - b["seconds"]["write"] for b in runs)
+        results["speedup_vs_baseline_without_write_1core"] = no_write / t1
+        print(f"healgrid / baseline without its write at 1 core: {no_write / t1:.2f}x "
+              f"(baseline {no_write:.2f} s without the write)")
+    if not args.skip_floor:
+        floor = statistics.median(f["median_seconds"] for f in results["floor"])
+        f0 = results["floor"][0]
+        print(f"\nread floor ({f0['chunks']} chunks of {', '.join(f0['datasets'])}, "
+              f"{f0['stored_bytes'] / 1e6:.0f} MB stored, {f0['inflated_bytes'] / 1e6:.0f} MB "
+              f"inflated, one core): {floor:.2f} s (median of {len(results['floor'])} rounds)")
+        paired = statistics.median(h["wall"] / f["median_seconds"] for h, f in
+                                   zip(results["healgrid"][1], results["floor"]))
+        paired_total = statistics.median(h["seconds"]["total"] / f["median_seconds"] for h, f in
+                                         zip(results["healgrid"][1], results["floor"]))
+        results["floor_seconds"] = floor
+        results["floor_ratio_np1"] = t1 / floor
+        results["floor_ratio_np1_paired"] = paired
+        results["floor_ratio_np1_without_mpirun"] = paired_total
+        print(f"healgrid 1 rank / read floor: {t1 / floor:.2f}x (median of per-round ratios "
+              f"{paired:.2f}x; {paired_total:.2f}x from healgrid's own total, without mpirun's "
+              f"start-up)")
     for ranks in range(2, args.max_ranks + 1):
         tp = median_of(results["healgrid"][ranks], "wall")
         eff = t1 / (ranks * tp)

@@ -24,6 +24,7 @@ wall times and of each phase: "within noise of before" measured in one run.
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,15 +39,21 @@ MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1"}
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(cmd, **kw):
+    """(wall seconds, stdout, CPU seconds of the command and its descendants: mpirun, ranks)."""
     env = dict(os.environ, **MPI_ENV)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), children_cpu()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, **kw)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
     if proc.returncode != 0:
         sys.exit(f"benchmark: command failed ({proc.returncode}): {' '.join(cmd)}\n"
                  f"{proc.stdout}\n{proc.stderr}")
-    return wall, proc.stdout
+    return wall, proc.stdout, cpu
 
 
 def ensure_workload(args):
@@ -55,7 +62,7 @@ def ensure_workload(args):
     if len(files) != args.granules:
         print(f"generating {args.granules} synthetic Antarctic granules in {data} ...", flush=True)
         os.makedirs(data, exist_ok=True)
-        wall, _ = run(["mpirun", "-np", str(args.max_ranks), args.healgrid, "synth",
+        wall, _, _ = run(["mpirun", "-np", str(args.max_ranks), args.healgrid, "synth",
                        "--region", "antarctica", "--granules", str(args.granules),
                        "--seed", str(args.seed), "--output-dir", data])
         files = sorted(f for f in os.listdir(data) if f.endswith(".h5"))
@@ -72,28 +79,30 @@ def ensure_workload(args):
 def time_healgrid(args, data, ranks, out, binary=None):
     """One healgrid run at `ranks`: its metrics plus the wall time of mpirun."""
     metrics = out + ".json"
-    wall, _ = run(["mpirun", "-np", str(ranks), "--bind-to", "core", binary or args.healgrid, "run",
+    wall, _, cpu = run(["mpirun", "-np", str(ranks), "--bind-to", "core", binary or args.healgrid, "run",
                    "--input", data, "--output", out, "--quiet", "--metrics-json", metrics])
     with open(metrics, encoding="utf-8") as stream:
         m = json.load(stream)
     m["wall"] = wall
+    m["cpu"] = cpu
     return m
 
 
 def time_baseline(args, paths, out):
     """One baseline run."""
     metrics = out + ".json"
-    wall, _ = run([sys.executable, os.path.join(HERE, "baseline_numpy.py"), "--output", out,
+    wall, _, cpu = run([sys.executable, os.path.join(HERE, "baseline_numpy.py"), "--output", out,
                    "--metrics-json", metrics] + paths)
     with open(metrics, encoding="utf-8") as stream:
         m = json.load(stream)
     m["wall"] = wall
+    m["cpu"] = cpu
     return m
 
 
 def time_floor(args, data):
     """One read-floor measurement (its own warm-up pass, then one timed pass): seconds."""
-    _, out = run([args.read_floor, "--json", "--repeats", "1", data])
+    _, out, _ = run([args.read_floor, "--json", "--repeats", "1", data])
     return json.loads(out)
 
 
@@ -199,6 +208,7 @@ def main():
     for ranks, runs in results["healgrid"].items():
         wall = median_of(runs, "wall")
         rss = max(max(r["peak_rss_bytes"]) for r in runs) / 1e6
+        print(f"  (healgrid {ranks} rank(s): CPU {median_of(runs, 'cpu'):.2f} s, mpirun included)")
         print(f"{'healgrid':<10}{ranks:>6}{wall:>9.2f}{points / wall / 1e6:>9.2f}"
               f"{points / wall / ranks / 1e6:>13.2f}"
               f"{median_of(runs, 'seconds', 'index'):>8.2f}"
@@ -232,6 +242,14 @@ def main():
                                    zip(results["healgrid"][1], results["floor"]))
         paired_total = statistics.median(h["seconds"]["total"] / f["median_seconds"] for h, f in
                                          zip(results["healgrid"][1], results["floor"]))
+        cpu_floor = statistics.median(f["median_cpu_seconds"] for f in results["floor"])
+        paired_cpu = statistics.median(h["cpu"] / f["median_cpu_seconds"] for h, f in
+                                       zip(results["healgrid"][1], results["floor"]))
+        results["floor_cpu_seconds"] = cpu_floor
+        results["floor_ratio_np1_cpu_paired"] = paired_cpu
+        print(f"CPU seconds (the figure a shared machine does not move): healgrid 1 rank "
+              f"{median_of(results['healgrid'][1], 'cpu'):.2f} s (mpirun included), floor "
+              f"{cpu_floor:.2f} s: {paired_cpu:.2f}x (median of per-round ratios)")
         results["floor_seconds"] = floor
         results["floor_ratio_np1"] = t1 / floor
         results["floor_ratio_np1_paired"] = paired
@@ -258,6 +276,7 @@ def main():
                                           if b["seconds"][k] > 0)
                      for k in ("index", "read_bin", "reduce", "write")}
             ratio["wall"] = statistics.median(a["wall"] / b["wall"] for a, b in pairs)
+            ratio["cpu"] = statistics.median(a["cpu"] / b["cpu"] for a, b in pairs)
             results[f"reference_ratio_np{ranks}"] = ratio
             ref_wall = median_of(results["reference"][ranks], "wall")
             print(f"  {ranks} rank(s): reference wall {ref_wall:.2f} s; ratio " +

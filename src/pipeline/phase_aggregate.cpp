@@ -50,6 +50,7 @@ class ReadLoop {
   BeamChunk chunk_;
   std::vector<double> values_;
   long long rows_read_ = 0;
+  double reduce_before_ = 0;  // figures.seconds.reduce before this loop (earlier passes)
 };
 
 void ReadLoop::read_run(const std::vector<PointRef>& points, std::size_t begin, std::size_t end) {
@@ -88,6 +89,7 @@ void ReadLoop::read_run(const std::vector<PointRef>& points, std::size_t begin, 
 
 GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   auto& seconds = ctx_.figures.seconds;
+  reduce_before_ = seconds.reduce;
   const auto ntasks = static_cast<std::int64_t>(runs.size());
   std::int64_t round_points = 0;  // points of the finished rounds
   for (std::int64_t t = 0; t < ntasks; ++t) {
@@ -104,8 +106,9 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   }
   parts = {};
   reader_.reset();
-  ctx_.figures.rows_read = rows_read_;
-  seconds.read_bin = phase_.seconds() - seconds.reduce;
+  // Added, not set: a run in passes calls the loop once per pass.
+  ctx_.figures.rows_read += rows_read_;
+  seconds.read_bin += phase_.seconds() - (seconds.reduce - reduce_before_);
   const Stopwatch assemble;
   GridBlock block = journal_.assemble(granule_points_);  // journaled + computed rounds
   seconds.reduce += assemble.seconds();
@@ -125,12 +128,13 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   ctx.observers.note(journal.resume_line());
   // The last collective call before the reads: from here a rank that finishes its cells is
   // never held back by a slower one until the write.
-  if (comm.is_root()) ctx.observers.plan(work.plan);
+  if (comm.is_root() && work.report_plan) ctx.observers.plan(work.plan);
   CellAggregator aggregator(ctx.config(), ctx.grid());
   aggregator.expect(work.my_loads);
   PhaseProgress progress(comm, to_string(Phase::aggregate), ctx.options.progress_seconds,
                          ctx.options.quiet);
-  progress.on_rank_finished([&](int rank) { ctx.observers.rank_finished(rank); });
+  if (work.report_ranks_finished)
+    progress.on_rank_finished([&](int rank) { ctx.observers.rank_finished(rank); });
   ReadLoop loop(ctx, inputs, journal, aggregator, progress, phase);
   AggregatedBlock out;
   const auto ntasks = static_cast<std::int64_t>(runs.size());

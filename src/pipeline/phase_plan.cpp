@@ -42,14 +42,24 @@ std::vector<ParentLoad> loads_of(const Communicator& comm, const std::vector<Par
   return loads;
 }
 
-// Rank 0: the passes each rank needs to keep its points within its budget (the memory per
-// rank less its output block).
-PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_overflowed) {
+// Rank 0: the passes each rank needs to keep its points within its budget: the memory per
+// rank less its output block, counted twice (the rounds' blocks and their merged copy coexist
+// at the end of the reads). Adds an error when the output leaves nothing for the points.
+PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_overflowed,
+                       std::vector<std::string>& errors) {
   std::vector<double> budgets;
-  for (const auto& r : plan.ranks)
-    budgets.push_back(
-        ctx.setup.memory_per_rank -
-        estimate_output(ctx.config(), r.planned_parents, r.planned_parents).rank_bytes);
+  for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
+    const auto parents = plan.ranks[r].planned_parents;
+    const double output = 2 * estimate_output(ctx.config(), parents, parents).rank_bytes;
+    budgets.push_back(ctx.setup.memory_per_rank - output);
+    if (parents > 0 && budgets.back() <= 0)
+      errors.push_back("--memory-per-rank: rank " + std::to_string(r) + "'s output block (" +
+                       std::to_string(static_cast<long long>(output / 2e6)) +
+                       " MB, held twice while merged) leaves nothing of its " +
+                       std::to_string(static_cast<long long>(ctx.setup.memory_per_rank / 1e6)) +
+                       " MB for the points: raise it, lower grid.child_order (--child-order) or "
+                       "use more ranks");
+  }
   return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed);
 }
 
@@ -92,9 +102,9 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     if (const auto problem = output_memory_problem(estimate, ctx.setup.memory_per_rank);
         !problem.empty())
       errors.push_back(problem);
+    if (errors.empty()) work.passes = choose_passes(ctx, work.plan, index_overflowed, errors);
     if (!errors.empty()) throw RunFailure(kExitFailure, errors);
     plan_words = serialize(work.plan.ranks);
-    work.passes = choose_passes(ctx, work.plan, index_overflowed);
   });
   bcast_passes(comm, work.passes);
   comm.bcast(work.granule_status);

@@ -12,7 +12,9 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
    of OVERHEAD_MB (process image, MPI, the HDF5 library and its chunk caches, the read
    buffers of one row block), and below the single-pass run's;
 3. a run in passes killed half-way (SIGKILL of every rank once rounds are journaled: a pass
-   boundary is a round boundary) and rerun resumes from the journal and gives the same bytes.
+   boundary is a round boundary) and rerun resumes from the journal and gives the same bytes;
+4. a budget that the output block (child order 12) leaves nothing of is refused (exit 1)
+   naming --memory-per-rank, and no output is written.
 """
 
 import argparse
@@ -129,6 +131,12 @@ def main():
             os.path.join(single, "out.nc")), "the resumed output differs from one pass's")
         print(f"np{nprocs}: killed at {len(rounds)} journaled rounds, resumed: "
               f"{re.search(r'.journal. reused[^;]*', out).group(0) if rc == 0 else out}")
+        # 4. A budget the output block alone exhausts is refused before any read, naming it.
+        small = ["--input", "../granules", "--output", "out.nc", "--memory-per-rank", "1M"]
+        rc, out = run(nprocs, os.path.join(tmp, "refused"), small, env)
+        checks.check(rc == 1 and "--memory-per-rank" in out
+                     and not os.path.exists(os.path.join(tmp, "refused", "out.nc")),
+                     f"a 1M budget at child order 12 was not refused (exit {rc}):\n{out}")
     checks.finish()
 
 

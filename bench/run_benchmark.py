@@ -5,6 +5,9 @@ Generates (or reuses) a synthetic Antarctic ATL06 workload with `healgrid synth`
 so it is page-cached, then times in the same run:
   (a) `healgrid run` at 1 rank and at every rank count up to --max-ranks (default: all cores);
   (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
+  (c) the read floor (bench/read_floor.cpp, build/bench/healgrid_read_floor): direct chunk reads
+      + libdeflate inflate of exactly the datasets the config needs, one core, once per round;
+      healgrid's 1-rank wall time over it is the "floor ratio" (also per round, median);
 each --repeats times in interleaved rounds (one run of every configuration per round, so a slow
 spell of the machine touches all alike; medians reported), checks that healgrid's output equals the baseline's
 (and is identical across rank counts), and prints wall seconds, valid points per second, per
@@ -21,6 +24,7 @@ wall times and of each phase: "within noise of before" measured in one run.
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,15 +39,21 @@ MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1"}
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(cmd, **kw):
+    """(wall seconds, stdout, CPU seconds of the command and its descendants: mpirun, ranks)."""
     env = dict(os.environ, **MPI_ENV)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), children_cpu()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, **kw)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
     if proc.returncode != 0:
         sys.exit(f"benchmark: command failed ({proc.returncode}): {' '.join(cmd)}\n"
                  f"{proc.stdout}\n{proc.stderr}")
-    return wall, proc.stdout
+    return wall, proc.stdout, cpu
 
 
 def ensure_workload(args):
@@ -52,7 +62,7 @@ def ensure_workload(args):
     if len(files) != args.granules:
         print(f"generating {args.granules} synthetic Antarctic granules in {data} ...", flush=True)
         os.makedirs(data, exist_ok=True)
-        wall, _ = run(["mpirun", "-np", str(args.max_ranks), args.healgrid, "synth",
+        wall, _, _ = run(["mpirun", "-np", str(args.max_ranks), args.healgrid, "synth",
                        "--region", "antarctica", "--granules", str(args.granules),
                        "--seed", str(args.seed), "--output-dir", data])
         files = sorted(f for f in os.listdir(data) if f.endswith(".h5"))
@@ -69,23 +79,31 @@ def ensure_workload(args):
 def time_healgrid(args, data, ranks, out, binary=None):
     """One healgrid run at `ranks`: its metrics plus the wall time of mpirun."""
     metrics = out + ".json"
-    wall, _ = run(["mpirun", "-np", str(ranks), "--bind-to", "core", binary or args.healgrid, "run",
+    wall, _, cpu = run(["mpirun", "-np", str(ranks), "--bind-to", "core", binary or args.healgrid, "run",
                    "--input", data, "--output", out, "--quiet", "--metrics-json", metrics])
     with open(metrics, encoding="utf-8") as stream:
         m = json.load(stream)
     m["wall"] = wall
+    m["cpu"] = cpu
     return m
 
 
 def time_baseline(args, paths, out):
     """One baseline run."""
     metrics = out + ".json"
-    wall, _ = run([sys.executable, os.path.join(HERE, "baseline_numpy.py"), "--output", out,
+    wall, _, cpu = run([sys.executable, os.path.join(HERE, "baseline_numpy.py"), "--output", out,
                    "--metrics-json", metrics] + paths)
     with open(metrics, encoding="utf-8") as stream:
         m = json.load(stream)
     m["wall"] = wall
+    m["cpu"] = cpu
     return m
+
+
+def time_floor(args, data):
+    """One read-floor measurement (its own warm-up pass, then one timed pass): seconds."""
+    _, out, _ = run([args.read_floor, "--json", "--repeats", "1", data])
+    return json.loads(out)
 
 
 def median_of(runs, *keys):
@@ -130,6 +148,10 @@ def main():
     parser.add_argument("--healgrid", default=os.path.join(ROOT, "build", "src", "healgrid"))
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--reference", help="another healgrid binary timed in the same rounds")
+    parser.add_argument("--read-floor", default=os.path.join(ROOT, "build", "bench",
+                                                             "healgrid_read_floor"),
+                        help="the read-floor program (bench/read_floor.cpp)")
+    parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args()
 
     data, paths, size = ensure_workload(args)
@@ -147,7 +169,11 @@ def main():
         results["reference"] = {r: [] for r in outs}
     if baseline_repeats:
         results["baseline"] = []
+    if not args.skip_floor:
+        results["floor"] = []
     for rep in range(max(args.repeats, baseline_repeats)):
+        if rep < args.repeats and not args.skip_floor:
+            results["floor"].append(time_floor(args, data))
         if rep < args.repeats:
             for ranks, out in outs.items():
                 results["healgrid"][ranks].append(time_healgrid(args, data, ranks, out))
@@ -189,6 +215,8 @@ def main():
               f"{median_of(runs, 'seconds', 'reduce'):>8.2f}"
               f"{median_of(runs, 'seconds', 'write'):>7.2f}{rss:>13.0f}"
               f"{runs[0]['output_bytes'] / 1e6:>8.1f}")
+    for ranks, runs in results["healgrid"].items():
+        print(f"  healgrid at {ranks} rank(s): {median_of(runs, 'cpu'):.2f} CPU s (mpirun included)")
     if not args.skip_baseline:
         runs = results["baseline"]
         wall = median_of(runs, "wall")
@@ -200,6 +228,36 @@ def main():
               f"{os.path.getsize(base_out) / 1e6:>8.1f}")
         print(f"\nhealgrid / baseline throughput at 1 core: {wall / t1:.2f}x")
         results["speedup_vs_baseline_1core"] = wall / t1
+        # The issue's target compares with the baseline minus its NetCDF write (its own timer).
+        no_write = statistics.median(b["wall"] - b["seconds"]["write"] for b in runs)
+        results["speedup_vs_baseline_without_write_1core"] = no_write / t1
+        print(f"healgrid / baseline without its write at 1 core: {no_write / t1:.2f}x "
+              f"(baseline {no_write:.2f} s without the write)")
+    if not args.skip_floor:
+        floor = statistics.median(f["median_seconds"] for f in results["floor"])
+        f0 = results["floor"][0]
+        print(f"\nread floor ({f0['chunks']} chunks of {', '.join(f0['datasets'])}, "
+              f"{f0['stored_bytes'] / 1e6:.0f} MB stored, {f0['inflated_bytes'] / 1e6:.0f} MB "
+              f"inflated, one core): {floor:.2f} s (median of {len(results['floor'])} rounds)")
+        paired = statistics.median(h["wall"] / f["median_seconds"] for h, f in
+                                   zip(results["healgrid"][1], results["floor"]))
+        paired_total = statistics.median(h["seconds"]["total"] / f["median_seconds"] for h, f in
+                                         zip(results["healgrid"][1], results["floor"]))
+        cpu_floor = statistics.median(f["median_cpu_seconds"] for f in results["floor"])
+        paired_cpu = statistics.median(h["cpu"] / f["median_cpu_seconds"] for h, f in
+                                       zip(results["healgrid"][1], results["floor"]))
+        results["floor_cpu_seconds"] = cpu_floor
+        results["floor_ratio_np1_cpu_paired"] = paired_cpu
+        print(f"CPU seconds (the figure a shared machine does not move): healgrid 1 rank "
+              f"{median_of(results['healgrid'][1], 'cpu'):.2f} s (mpirun included), floor "
+              f"{cpu_floor:.2f} s: {paired_cpu:.2f}x (median of per-round ratios)")
+        results["floor_seconds"] = floor
+        results["floor_ratio_np1"] = t1 / floor
+        results["floor_ratio_np1_paired"] = paired
+        results["floor_ratio_np1_without_mpirun"] = paired_total
+        print(f"healgrid 1 rank / read floor: {t1 / floor:.2f}x (median of per-round ratios "
+              f"{paired:.2f}x; {paired_total:.2f}x from healgrid's own total, without mpirun's "
+              f"start-up)")
     for ranks in range(2, args.max_ranks + 1):
         tp = median_of(results["healgrid"][ranks], "wall")
         eff = t1 / (ranks * tp)
@@ -219,6 +277,7 @@ def main():
                                           if b["seconds"][k] > 0)
                      for k in ("index", "read_bin", "reduce", "write")}
             ratio["wall"] = statistics.median(a["wall"] / b["wall"] for a, b in pairs)
+            ratio["cpu"] = statistics.median(a["cpu"] / b["cpu"] for a, b in pairs)
             results[f"reference_ratio_np{ranks}"] = ratio
             ref_wall = median_of(results["reference"][ranks], "wall")
             print(f"  {ranks} rank(s): reference wall {ref_wall:.2f} s; ratio " +

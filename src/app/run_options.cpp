@@ -2,10 +2,12 @@
 
 #include <boost/program_options.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/default_config.hpp"
+#include "healgrid/plan/memory_budget.hpp"
 
 namespace po = boost::program_options;
 
@@ -46,6 +48,12 @@ po::options_description describe(RunOptions& o) {
      "also write the run's figures (phase seconds, points, peak memory per rank) as JSON")
     ("progress-seconds", value(&o.progress_seconds, "S")->default_value(5.0, "5"),
      "seconds between progress lines")
+    ("memory-per-rank", po::value<std::string>()->value_name("SIZE"),
+     "memory a rank may use for its points and output cells, e.g. 4G or 500M (powers of "
+     "1024); default: Slurm's allocation (SLURM_MEM_PER_CPU x cpus per task, or "
+     "SLURM_MEM_PER_NODE / ranks on the node), else half the node's memory / ranks on the node. "
+     "When a rank's points exceed it, the run reads them in passes over its parent cells "
+     "(same output)")
     ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only")
     // [restart] app/journal.hpp
     ("rounds", value(&o.rounds, "N")->default_value(4),
@@ -57,6 +65,20 @@ po::options_description describe(RunOptions& o) {
 }
 
 }  // namespace
+
+std::vector<std::string> args_for_history(const std::vector<std::string>& args) {
+  const std::string option = "--memory-per-rank";
+  std::vector<std::string> kept;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == option) {
+      ++i;  // and its value
+      continue;
+    }
+    if (args[i].rfind(option + "=", 0) == 0) continue;
+    kept.push_back(args[i]);
+  }
+  return kept;
+}
 
 bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, std::string& error) {
   auto desc = describe(out);
@@ -73,6 +95,14 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (out.rounds < 0 || out.rounds > 100000) {  // [restart]
       error = "--rounds: expected 0..100000, got " + std::to_string(out.rounds);
       return false;
+    }
+    if (vm.count("memory-per-rank")) {
+      try {
+        out.memory_per_rank = parse_memory_size(vm["memory-per-rank"].as<std::string>());
+      } catch (const std::invalid_argument& e) {
+        error = std::string("--memory-per-rank: ") + e.what();
+        return false;
+      }
     }
     if (vm.count("parent-order")) out.parent_order = vm["parent-order"].as<int>();
     if (vm.count("child-order")) out.child_order = vm["child-order"].as<int>();

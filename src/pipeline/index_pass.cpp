@@ -1,11 +1,13 @@
 #include "healgrid/pipeline/index_pass.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
+#include "healgrid/util/huge_pages.hpp"
 
 namespace healgrid {
 
@@ -33,13 +35,22 @@ std::pair<std::size_t, std::size_t> index_share(const std::vector<Granule>& gran
   return {first, last};
 }
 
+bool IndexSelection::keeps(std::int64_t parent) const {
+  if (parents.empty()) return true;
+  const auto it = std::upper_bound(parents.begin(), parents.end(), parent,
+                                   [](std::int64_t p, const auto& r) { return p < r.first; });
+  return it != parents.begin() && parent <= std::prev(it)->second;
+}
+
 IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& granules,
-                           const PipelineConfig& config, const HealpixGrid& grid) {
+                           const PipelineConfig& config, const HealpixGrid& grid,
+                           const IndexSelection& select) {
   if (granules.size() >= (std::size_t{1} << 24) || config.groups.size() > 255)
     throw std::runtime_error("at most 16777215 granules and 255 beam groups per run");
   IndexResult result;
   result.group_beams.assign(config.groups.size(), 0);
   BeamChunk chunk;
+  std::uint64_t stored = 0;  // points in result.points
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
@@ -50,7 +61,10 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
       std::uint64_t rows = 0;
       for (const auto& beam : reader.beams()) rows += beam.rows;
-      points.reserve(rows);
+      if (!result.overflowed) {
+        points.reserve(rows);  // filled once, in order: fault it in 2 MB pages
+        advise_huge_pages(points.data(), points.capacity() * sizeof(PointRef));
+      }
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
         if (beam.rows > std::numeric_limits<std::uint32_t>::max())
@@ -66,11 +80,20 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
           for (std::size_t i = 0; i < chunk.size(); ++i) {
             if (!chunk.valid[i]) continue;
             const auto cell = grid.cell(chunk.lat[i], chunk.lon[i]);
-            points.push_back({cell, tag, static_cast<std::uint32_t>(row0 + i)});
             // A beam stays in one parent cell for long runs: extend the last load.
             const auto parent = grid.parent_of(cell);
-            if (loads.empty() || loads.back().parent != parent) loads.push_back({parent, 0});
+            if (loads.empty() || loads.back().parent != parent) {
+              if (!select.keeps(parent)) continue;
+              loads.push_back({parent, 0});
+            }
+            if (!result.overflowed)
+              points.push_back({cell, tag, static_cast<std::uint32_t>(row0 + i)});
             ++loads.back().points;
+          }
+          if (!result.overflowed && stored + points.size() > select.max_points) {
+            result.overflowed = true;  // the run goes in passes: keep the loads only
+            points = {};
+            result.points = {};
           }
         }
       }
@@ -78,7 +101,8 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());
       continue;  // nothing of a bad granule is used
     }
-    result.points.push_back(std::move(points));
+    stored += points.size();
+    if (!result.overflowed) result.points.push_back(std::move(points));
     result.loads.insert(result.loads.end(), loads.begin(), loads.end());
     result.loads = merge_loads(std::move(result.loads));
   }

@@ -50,6 +50,7 @@ class ReadLoop {
   BeamChunk chunk_;
   std::vector<double> values_;
   long long rows_read_ = 0;
+  double reduce_before_ = 0;  // figures.seconds.reduce before this loop (earlier passes)
 };
 
 void ReadLoop::read_run(const std::vector<PointRef>& points, std::size_t begin, std::size_t end) {
@@ -88,6 +89,7 @@ void ReadLoop::read_run(const std::vector<PointRef>& points, std::size_t begin, 
 
 GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   auto& seconds = ctx_.figures.seconds;
+  reduce_before_ = seconds.reduce;
   const auto ntasks = static_cast<std::int64_t>(runs.size());
   std::int64_t round_points = 0;  // points of the finished rounds
   for (std::int64_t t = 0; t < ntasks; ++t) {
@@ -106,8 +108,9 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   }
   parts = {};
   reader_.reset();
-  ctx_.figures.rows_read = rows_read_;
-  seconds.read_bin = phase_.seconds() - seconds.reduce;
+  // Added, not set: a run in passes calls the loop once per pass.
+  ctx_.figures.rows_read += rows_read_;
+  seconds.read_bin += phase_.seconds() - (seconds.reduce - reduce_before_);
   const Stopwatch assemble;
   GridBlock block = journal_.assemble(granule_points_);  // journaled + computed rounds
   seconds.reduce += assemble.seconds();
@@ -127,16 +130,18 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   ctx.observers.note(journal.resume_line());
   // The last collective call before the reads: from here a rank that finishes its cells is
   // never held back by a slower one until the write.
-  if (comm.is_root()) ctx.observers.plan(work.plan);
+  if (comm.is_root() && work.report_plan) ctx.observers.plan(work.plan);
   CellAggregator aggregator(ctx.config(), ctx.grid());
   aggregator.expect(work.my_loads);
   AggregatedBlock out;
-  out.overviews = std::make_unique<OverviewBuilder>(
-      ctx.config(), ctx.grid(), ctx.config().output.overviews.resolve(ctx.grid().child_order()));
-  aggregator.set_overviews(out.overviews.get());
+  if (!work.overviews)
+    out.overviews = std::make_unique<OverviewBuilder>(
+        ctx.config(), ctx.grid(), ctx.config().output.overviews.resolve(ctx.grid().child_order()));
+  aggregator.set_overviews(work.overviews ? work.overviews : out.overviews.get());
   PhaseProgress progress(comm, to_string(Phase::aggregate), ctx.options.progress_seconds,
                          ctx.options.quiet);
-  progress.on_rank_finished([&](int rank) { ctx.observers.rank_finished(rank); });
+  if (work.report_ranks_finished)
+    progress.on_rank_finished([&](int rank) { ctx.observers.rank_finished(rank); });
   progress.on_round_done([&](int rank, std::int64_t first, std::int64_t last) {
     ctx.observers.rank_round(rank, first, last);
   });

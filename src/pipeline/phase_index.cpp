@@ -5,6 +5,7 @@
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/plan/pass_plan.hpp"
 #include "healgrid/read/granule_reader.hpp"
 
 namespace healgrid {
@@ -58,7 +59,11 @@ void check_groups(const RunContext& ctx, const IndexResult& mine, long long gran
 IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   IndexedPoints out;
   run_on_every_rank(ctx.comm, [&] {
-    out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid());
+    // Bounded memory: a rank whose share exceeds its budget keeps counting only (passes).
+    IndexSelection select;
+    select.max_points =
+        static_cast<std::uint64_t>(ctx.setup.memory_per_rank / held_bytes_per_point(ctx.config()));
+    out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
     restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only
   });
   check_groups(ctx, out.mine, static_cast<long long>(inputs.granules.size()));

@@ -42,12 +42,51 @@ std::vector<ParentLoad> loads_of(const Communicator& comm, const std::vector<Par
   return loads;
 }
 
+// Rank 0: the passes each rank needs to keep its points within its budget: the memory per
+// rank less its output block, counted twice (the rounds' blocks and their merged copy coexist
+// at the end of the reads). Adds an error when the output leaves nothing for the points.
+PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_overflowed,
+                       std::vector<std::string>& errors) {
+  std::vector<double> budgets;
+  for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
+    const auto parents = plan.ranks[r].planned_parents;
+    const double output = 2 * estimate_output(ctx.config(), parents, parents).rank_bytes;
+    budgets.push_back(ctx.setup.memory_per_rank - output);
+    if (parents > 0 && budgets.back() <= 0)
+      errors.push_back("--memory-per-rank: rank " + std::to_string(r) + "'s output block (" +
+                       std::to_string(static_cast<long long>(output / 2e6)) +
+                       " MB, held twice while merged) leaves nothing of its " +
+                       std::to_string(static_cast<long long>(ctx.setup.memory_per_rank / 1e6)) +
+                       " MB for the points: raise it, lower grid.child_order (--child-order) or "
+                       "use more ranks");
+  }
+  return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed);
+}
+
+// Every rank: rank 0's pass plan.
+void bcast_passes(const Communicator& comm, PassPlan& passes) {
+  std::vector<std::int64_t> words = {passes.reindex ? 1 : 0};
+  for (const auto& pass : passes.passes) {
+    const auto w = serialize(pass);
+    words.insert(words.end(), w.begin(), w.end());
+  }
+  comm.bcast(words);
+  const std::size_t per_pass = 4 * static_cast<std::size_t>(comm.size);
+  passes.reindex = words.at(0) != 0;
+  passes.passes.clear();
+  for (std::size_t i = 1; i + per_pass <= words.size(); i += per_pass)
+    passes.passes.push_back(
+        deserialize_ranks({words.begin() + static_cast<std::ptrdiff_t>(i),
+                           words.begin() + static_cast<std::ptrdiff_t>(i + per_pass)}));
+}
+
 }  // namespace
 
 PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoints indexed) {
   const auto& comm = ctx.comm;
   PlannedWork work;
   std::vector<std::int64_t> plan_words;
+  const bool index_overflowed = comm.max(indexed.mine.overflowed ? 1 : 0) != 0;
   run_on_root(comm, [&] {
     std::vector<std::string> errors;
     work.granule_status =
@@ -63,9 +102,11 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     if (const auto problem = output_memory_problem(estimate, ctx.setup.memory_per_rank);
         !problem.empty())
       errors.push_back(problem);
+    if (errors.empty()) work.passes = choose_passes(ctx, work.plan, index_overflowed, errors);
     if (!errors.empty()) throw RunFailure(kExitFailure, errors);
     plan_words = serialize(work.plan.ranks);
   });
+  bcast_passes(comm, work.passes);
   comm.bcast(work.granule_status);
   for (const auto& s : work.granule_status)
     ctx.figures.granules_skipped += s.rfind("skipped", 0) == 0;
@@ -76,6 +117,17 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   if (comm.is_root()) {
     ctx.figures.planned_parents = static_cast<long long>(work.plan.loads.size());
     for (const auto& l : work.plan.loads) ctx.figures.planned_points += l.points;
+  }
+  if (!work.passes.single()) {  // the passes index again: the index pass's points are dropped
+    if (comm.is_root()) {
+      ctx.observers.note("[memory] " + std::to_string(work.passes.passes.size()) +
+                         " passes over the parent cells, within " +
+                         std::to_string(static_cast<long long>(ctx.setup.memory_per_rank / 1e6)) +
+                         " MB per rank (" + ctx.setup.memory_source + ")\n");
+      for (const auto& line : work.passes.lines) ctx.observers.note("[memory] " + line + "\n");
+    }
+    indexed.mine.points = {};
+    return work;
   }
   // Points of skipped granules were dropped by the index pass on the rank that read them.
   run_on_every_rank(comm, [&] {

@@ -3,6 +3,7 @@
 
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/plan/memory_budget.hpp"
 #include "healgrid/plan/output_estimate.hpp"
 
 namespace healgrid {
@@ -15,7 +16,8 @@ RunSetup setup_phase(const Communicator& comm, const RunOptions& options) {
   });
   comm.bcast(text);
   std::optional<RunSetup> setup;
-  const double memory_per_rank = memory_per_rank_bytes(comm.comm);  // collective
+  const auto budget = memory_budget_per_rank(comm.comm, options.memory_per_rank);  // collective
+  const double memory_per_rank = budget.bytes;
   run_on_every_rank(
       comm,
       [&] {
@@ -29,7 +31,8 @@ RunSetup setup_phase(const Communicator& comm, const RunOptions& options) {
                 output_memory_problem(estimate_output(config, 1, 1), memory_per_rank);
             !problem.empty())
           throw ConfigError(problem);
-        setup.emplace(RunSetup{text, std::move(config), overrides, grid, memory_per_rank});
+        setup.emplace(
+            RunSetup{text, std::move(config), overrides, grid, memory_per_rank, budget.source});
       },
       Reporting::root_only);  // the same text gives the same outcome on every rank
   return std::move(*setup);

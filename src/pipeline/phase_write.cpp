@@ -80,7 +80,8 @@ OutputMetadata metadata(RunContext& ctx, const ResolvedInputs& inputs, const Pla
   OutputMetadata meta;
   meta.date_created = creation_time_utc();
   meta.history = "healgrid run";
-  for (const auto& a : ctx.args) meta.history += " " + redact_credentials(a);  // user:pass@ URLs
+  for (const auto& a : args_for_history(ctx.args))
+    meta.history += " " + redact_credentials(a);  // user:pass@ URLs
   meta.overrides = ctx.setup.overrides;
   meta.extra_attributes = catalog_attributes(inputs.catalog);
   meta.extra_attributes.emplace_back(kInputsAttribute, inputs.inputs_sha256);

@@ -44,8 +44,10 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   auto indexed = timed(ctx, Phase::index, s.index, [&] { return index_phase(ctx, inputs); });
   auto work =
       timed(ctx, Phase::plan, s.plan, [&] { return plan_phase(ctx, inputs, std::move(indexed)); });
-  auto aggregated = timed(ctx, Phase::aggregate, s.aggregate,
-                          [&] { return aggregate_phase(ctx, inputs, work, *journal); });
+  auto aggregated = timed(ctx, Phase::aggregate, s.aggregate, [&] {
+    return work.passes.single() ? aggregate_phase(ctx, inputs, work, *journal)
+                                : aggregate_in_passes(ctx, inputs, work, *journal);
+  });
   timed(ctx, Phase::write, s.write, [&] {
     write_phase(ctx, inputs, work, std::move(aggregated));
     return 0;

@@ -82,24 +82,15 @@ std::string output_memory_problem(const OutputEstimate& e, double memory_per_ran
          count(static_cast<double>(e.parents)) + " parent cell(s): " + count(e.cells) + " cells, " +
          gigabytes(e.file_bytes) + " uncompressed; the busiest rank needs " +
          gigabytes(e.rank_bytes) + " but has " + gigabytes(memory_per_rank_bytes) +
-         " (node or cgroup memory / ranks on the node). Lower grid.child_order (--child-order), "
+         " (--memory-per-rank; by default Slurm's allocation, or half the node's memory / ranks on "
+         "the node). Lower grid.child_order (--child-order), "
          "or spread the run over more nodes";
 }
 
-double memory_per_rank_bytes(MPI_Comm comm) {
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-  int ranks_on_node = 1;
-  MPI_Comm_size(node, &ranks_on_node);
-  MPI_Comm_free(&node);
+double node_memory_bytes() {
   const double pages = static_cast<double>(sysconf(_SC_PHYS_PAGES));
   const double page_size = static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  const double node_memory =
-      std::min(pages > 0 && page_size > 0 ? pages * page_size : INFINITY, cgroup_memory_limit());
-  double mine = node_memory / ranks_on_node;
-  double smallest = mine;
-  MPI_Allreduce(&mine, &smallest, 1, MPI_DOUBLE, MPI_MIN, comm);
-  return smallest;
+  return std::min(pages > 0 && page_size > 0 ? pages * page_size : INFINITY, cgroup_memory_limit());
 }
 
 }  // namespace healgrid

@@ -29,6 +29,9 @@ struct RunOptions {
   std::string metrics_json;  // empty: none
   double progress_seconds = 5.0;
   bool quiet = false;
+  // --memory-per-rank in bytes (plan/memory_budget.hpp); 0: Slurm's allocation or the default
+  // share of the node's memory.
+  double memory_per_rank = 0;
   int rounds = 4;  // [restart] journaled rounds per rank (app/journal.hpp); 0: no journal
   bool help = false;
 };
@@ -40,6 +43,10 @@ std::string run_help_text();
 // Applies the CLI overrides to `config` and re-validates; returns a description of what was
 // overridden ("" if nothing). Throws ConfigError naming the option.
 std::string apply_overrides(const RunOptions& opt, PipelineConfig& config);
+
+// The arguments the output's `history` records: all but --memory-per-rank, which changes how
+// the run proceeds (passes) but never a byte of the output, like the number of ranks.
+std::vector<std::string> args_for_history(const std::vector<std::string>& args);
 
 // The built-in default pipeline (a copy of config/atl06.yaml compiled into the binary).
 const char* default_config_text();

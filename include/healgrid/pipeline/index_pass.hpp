@@ -6,7 +6,9 @@
 // (16 bytes each) are later routed to the ranks that own their cells (plan/point_exchange).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "healgrid/catalog/granule_list.hpp"
@@ -27,6 +29,19 @@ struct IndexResult {
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
   std::vector<long long> group_beams;  // per config group: granules holding it (this rank's)
   std::int64_t rows_scanned = 0;
+  // More points than IndexSelection::max_points: `points` was emptied (the loads are complete)
+  // and the run proceeds in passes (plan/pass_plan.hpp).
+  bool overflowed = false;
+};
+
+// Which points the index pass keeps (the default: all of them).
+struct IndexSelection {
+  // Sorted, disjoint parent ranges [first, last]: only points of these parents are binned,
+  // stored and counted (one pass of a multi-pass run); empty: every parent.
+  std::vector<std::pair<std::int64_t, std::int64_t>> parents;
+  // Beyond this many stored points the pass stops storing, frees them and counts loads only.
+  std::uint64_t max_points = UINT64_MAX;
+  bool keeps(std::int64_t parent) const;
 };
 
 // The granules [first, last) that `rank` indexes: contiguous blocks of about equal bytes.
@@ -37,6 +52,7 @@ std::pair<std::size_t, std::size_t> index_share(const std::vector<Granule>& gran
 constexpr std::uint64_t kRowBlock = std::uint64_t{1} << 20;
 
 IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& granules,
-                           const PipelineConfig& config, const HealpixGrid& grid);
+                           const PipelineConfig& config, const HealpixGrid& grid,
+                           const IndexSelection& select = {});
 
 }  // namespace healgrid

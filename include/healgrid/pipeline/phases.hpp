@@ -22,6 +22,7 @@
 #include "healgrid/pipeline/index_pass.hpp"
 #include "healgrid/pipeline/journal.hpp"
 #include "healgrid/pipeline/run_context.hpp"
+#include "healgrid/plan/pass_plan.hpp"
 #include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/plan/work_plan.hpp"
 
@@ -62,6 +63,15 @@ struct PlannedWork {
   std::vector<ParentLoad> my_loads;         // this rank's planned parents and their points
   std::vector<std::string> granule_status;  // "used", "empty: ...", "skipped: ...", every rank
   PointParts points;                        // this rank's points after the exchange
+  // Bounded memory (plan/pass_plan.hpp): unless single(), `points` is empty and the work goes
+  // in passes (aggregate_in_passes).
+  PassPlan passes;
+  // aggregate_phase reports the plan before its reads and each rank's end after them; a pass
+  // of several turns off what is not its own (the plan: all but the first; the ends: all but
+  // the last).
+  bool report_plan = true, report_ranks_finished = true;
+  // A pass's overview levels go into the run's builder (nullptr: aggregate_phase makes one).
+  OverviewBuilder* overviews = nullptr;
   const RankPlan& mine(const Communicator& comm) const { return ranks.at(comm.rank); }
 };
 // Collective. Applies --on-bad-granule to the issues, plans, and routes every point to the
@@ -79,6 +89,12 @@ struct AggregatedBlock {
 // (this rank's). Consumes work.points.
 AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, PlannedWork& work,
                                 RunJournal& journal);
+
+// Collective. The same as aggregate_phase for a plan of several passes: each pass indexes the
+// granules again for its parent cells, routes the points and reads + reduces them in rounds;
+// the passes' blocks are merged in parent order.
+AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& inputs,
+                                    PlannedWork& work, RunJournal& journal);
 
 // Collective: totals over the ranks, the output's metadata, the NetCDF write. Fills the
 // figures' totals and output_bytes. A failure aborts the job.

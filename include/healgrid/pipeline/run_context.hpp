@@ -21,7 +21,8 @@ struct RunSetup {
   PipelineConfig config;    // with the command-line overrides applied
   std::string overrides;    // their description, "" if none
   HealpixGrid grid;
-  double memory_per_rank = 0;  // bytes a rank may hold (plan/output_estimate), same on every rank
+  double memory_per_rank = 0;  // bytes a rank may hold (plan/memory_budget), same on every rank
+  std::string memory_source;   // how memory_per_rank was chosen
 };
 
 // Seconds since construction (a steady clock: phase times never go backwards).

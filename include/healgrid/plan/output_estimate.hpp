@@ -6,8 +6,6 @@
 // memory budget is measured once per run.
 #pragma once
 
-#include <mpi.h>
-
 #include <cstdint>
 #include <string>
 
@@ -32,9 +30,8 @@ OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parent
 // figures and the keys to change (grid.child_order / --child-order, or more nodes).
 std::string output_memory_problem(const OutputEstimate& estimate, double memory_per_rank_bytes);
 
-// The memory of each rank's node (physical, or its cgroup's limit when lower: Slurm --mem,
-// containers) divided by the ranks on that node, the smallest over all ranks (collective on
-// `comm`: every rank gets the same figure, so all decide alike).
-double memory_per_rank_bytes(MPI_Comm comm);
+// The memory of this node: physical, or this process's cgroup limit when lower (Slurm --mem,
+// containers). plan/memory_budget.hpp turns it into a budget per rank.
+double node_memory_bytes();
 
 }  // namespace healgrid

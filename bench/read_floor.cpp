@@ -1,0 +1,251 @@
+// healgrid_read_floor: the least work any gridder of these granules must do, measured on the
+// granules themselves: open each file, and for exactly the datasets the pipeline config needs
+// (coordinates, filters, variables; the time coordinate only with a time window) fetch every
+// stored chunk with HDF5's direct chunk read and inflate it with libdeflate (+ unshuffle),
+// nothing else (no conversion, no binning). One core, page-cached: one warm-up pass, then N
+// timed passes; prints the median. bench/run_benchmark.py divides healgrid's 1-rank wall time
+// by it ("floor ratio").
+//
+//   healgrid_read_floor [--config FILE] [--repeats N] [--json] INPUT...   (files or directories)
+#include <dirent.h>
+#include <hdf5.h>
+#include <libdeflate.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "healgrid/app/run_options.hpp"
+#include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/util/deflate_codecs.hpp"
+
+namespace {
+
+using healgrid::PipelineConfig;
+
+// The dataset templates the run reads from each granule, each once.
+std::vector<std::string> needed_datasets(const PipelineConfig& config) {
+  std::vector<std::string> paths = {config.latitude, config.longitude};
+  if (config.time_window.active()) paths.push_back(config.time);
+  for (const auto& f : config.filters)
+    if (!f.dataset.empty()) paths.push_back(f.dataset);
+  for (const auto& v : config.variables)  // expression filters read dataset variables too
+    if (!v.dataset.empty()) paths.push_back(v.dataset);
+  for (auto& p : paths) p = healgrid::parse_dataset_selector(p).path;
+  std::vector<std::string> unique;
+  for (const auto& p : paths)
+    if (std::find(unique.begin(), unique.end(), p) == unique.end()) unique.push_back(p);
+  return unique;
+}
+
+std::vector<std::string> granule_files(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const auto& input : inputs) {
+    DIR* dir = opendir(input.c_str());
+    if (!dir) {
+      files.push_back(input);
+      continue;
+    }
+    while (const dirent* e = readdir(dir)) {
+      const std::string name = e->d_name;
+      if (name.size() > 3 && name.compare(name.size() - 3, 3, ".h5") == 0)
+        files.push_back(input + "/" + name);
+    }
+    closedir(dir);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+struct Totals {
+  std::uint64_t chunks = 0, stored_bytes = 0, inflated_bytes = 0, datasets = 0;
+};
+
+// Byte k of every element is stored together (HDF5's shuffle): byte plane k at k * elements.
+void unshuffle(const unsigned char* in, std::size_t bytes, std::size_t element,
+               unsigned char* out) {
+  const std::size_t n = bytes / element;
+  for (std::size_t k = 0; k < element; ++k)
+    for (std::size_t i = 0; i < n; ++i) out[i * element + k] = in[k * n + i];
+}
+
+// Every stored chunk of `dataset`: direct read, inflate, unshuffle.
+void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
+                  std::vector<unsigned char>& raw, std::vector<unsigned char>& inflated,
+                  std::vector<unsigned char>& plain) {
+  const hid_t dcpl = H5Dget_create_plist(dataset);
+  const hid_t type = H5Dget_type(dataset);
+  const hid_t space = H5Dget_space(dataset);
+  const std::size_t element = H5Tget_size(type);
+  bool deflate = false, shuffle = false;
+  hsize_t chunk_dims[2] = {0, 0};
+  const int rank = H5Pget_chunk(dcpl, 2, chunk_dims);
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED || rank < 1)
+    throw std::runtime_error(name + ": not chunked (the floor measures chunked datasets)");
+  for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
+    unsigned flags = 0;
+    std::size_t nelmts = 0;
+    const auto id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &nelmts, nullptr, 0,
+                                   nullptr, nullptr);
+    shuffle = shuffle || id == H5Z_FILTER_SHUFFLE;
+    deflate = deflate || id == H5Z_FILTER_DEFLATE;
+  }
+  std::size_t chunk_bytes = element;
+  for (int d = 0; d < rank; ++d) chunk_bytes *= chunk_dims[d];
+  inflated.resize(chunk_bytes);
+  plain.resize(chunk_bytes);
+  hsize_t nchunks = 0;
+  if (H5Dget_num_chunks(dataset, space, &nchunks) < 0)
+    throw std::runtime_error(name + ": cannot count its chunks");
+  for (hsize_t c = 0; c < nchunks; ++c) {
+    hsize_t offset[2] = {0, 0};
+    unsigned mask = 0;
+    haddr_t address = 0;
+    hsize_t stored = 0;
+    if (H5Dget_chunk_info(dataset, space, c, offset, &mask, &address, &stored) < 0)
+      throw std::runtime_error(name + ": cannot locate chunk " + std::to_string(c));
+    raw.resize(stored);
+    std::uint32_t read_mask = 0;
+    if (H5Dread_chunk(dataset, H5P_DEFAULT, offset, &read_mask, raw.data()) < 0)
+      throw std::runtime_error(name + ": cannot read chunk " + std::to_string(c));
+    const unsigned char* data = raw.data();
+    std::size_t size = stored;
+    if (deflate) {
+      std::size_t produced = 0;
+      if (libdeflate_zlib_decompress(healgrid::thread_decompressor(), raw.data(), stored,
+                                     inflated.data(), chunk_bytes, &produced) != LIBDEFLATE_SUCCESS)
+        throw std::runtime_error(name + ": corrupt deflate stream in chunk " + std::to_string(c));
+      data = inflated.data();
+      size = produced;
+    }
+    if (shuffle && element > 1) unshuffle(data, size, element, plain.data());
+    totals.chunks += 1;
+    totals.stored_bytes += stored;
+    totals.inflated_bytes += size;
+  }
+  ++totals.datasets;
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Pclose(dcpl);
+}
+
+Totals one_pass(const std::vector<std::string>& files, const PipelineConfig& config,
+                const std::vector<std::string>& templates) {
+  Totals totals;
+  std::vector<unsigned char> raw, inflated, plain;
+  const std::vector<std::string> groups =
+      config.groups.empty() ? std::vector<std::string>{""} : config.groups;
+  for (const auto& path : files) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) throw std::runtime_error(path + ": cannot open as HDF5");
+    for (const auto& group : groups) {
+      for (const auto& t : templates) {
+        const std::string name = healgrid::expand_group(t, group);
+        // A beam absent from this granule (its latitude missing) is skipped, as the run does.
+        if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) continue;
+        const hid_t dataset = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+        if (dataset < 0) throw std::runtime_error(path + ": cannot open " + name);
+        read_dataset(dataset, path + ": " + name, totals, raw, inflated, plain);
+        H5Dclose(dataset);
+      }
+    }
+    H5Fclose(file);
+  }
+  return totals;
+}
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+int usage(const char* why) {
+  std::fprintf(stderr,
+               "healgrid_read_floor: %s\nusage: healgrid_read_floor [--config FILE] [--repeats N] "
+               "[--json] INPUT...\n",
+               why);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  int repeats = 5;
+  bool json = false;
+  std::vector<std::string> inputs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc)
+      config_path = argv[++i];
+    else if (arg == "--repeats" && i + 1 < argc)
+      repeats = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "--json")
+      json = true;
+    else if (!arg.empty() && arg[0] == '-')
+      return usage(("unknown option " + arg).c_str());
+    else
+      inputs.push_back(arg);
+  }
+  if (inputs.empty()) return usage("no input");
+  try {
+    const auto config = config_path.empty()
+                            ? healgrid::parse_config(healgrid::default_config_text(), "built-in")
+                            : healgrid::load_config_file(config_path);
+    const auto templates = needed_datasets(config);
+    const auto files = granule_files(inputs);
+    if (files.empty()) return usage("no .h5 granule in the inputs");
+    Totals totals = one_pass(files, config, templates);  // warm-up: page cache, HDF5 caches
+    // Wall and CPU seconds of each timed pass: on a shared machine the CPU time is the figure
+    // that does not depend on what else runs.
+    std::vector<double> seconds, cpu_seconds;
+    for (int r = 0; r < repeats; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const double cpu0 = process_cpu_seconds();
+      totals = one_pass(files, config, templates);
+      cpu_seconds.push_back(process_cpu_seconds() - cpu0);
+      seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    const double median = median_of(seconds), cpu_median = median_of(cpu_seconds);
+    const double fastest = *std::min_element(seconds.begin(), seconds.end());
+    std::string names;
+    for (const auto& t : templates) names += (names.empty() ? "\"" : ", \"") + t + "\"";
+    if (json) {
+      std::printf(
+          "{\"files\": %zu, \"datasets\": [%s], \"dataset_reads\": %llu, \"chunks\": %llu, "
+          "\"stored_bytes\": %llu, \"inflated_bytes\": %llu, \"repeats\": %d, "
+          "\"median_seconds\": %.6f, \"min_seconds\": %.6f, \"median_cpu_seconds\": %.6f}\n",
+          files.size(), names.c_str(), static_cast<unsigned long long>(totals.datasets),
+          static_cast<unsigned long long>(totals.chunks),
+          static_cast<unsigned long long>(totals.stored_bytes),
+          static_cast<unsigned long long>(totals.inflated_bytes), repeats, median, fastest,
+          cpu_median);
+    } else {
+      std::printf(
+          "read floor: %zu files, datasets %s: %llu chunks, %.1f MB stored -> %.1f MB inflated; "
+          "median %.3f s over %d passes (min %.3f s; CPU %.3f s), %.0f MB/s inflated, one core\n",
+          files.size(), names.c_str(), static_cast<unsigned long long>(totals.chunks),
+          static_cast<double>(totals.stored_bytes) / 1e6,
+          static_cast<double>(totals.inflated_bytes) / 1e6, median, repeats, fastest, cpu_median,
+          static_cast<double>(totals.inflated_bytes) / 1e6 / median);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "healgrid_read_floor: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

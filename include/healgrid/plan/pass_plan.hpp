@@ -1,0 +1,43 @@
+// Bounded memory: when the points a rank would hold exceed its memory budget
+// (plan/memory_budget.hpp), the rank's contiguous parent range is cut into passes, contiguous
+// ranges of about equal points, each within the budget. Every pass indexes the granules again
+// keeping only the points of that pass's parent cells (on every rank), routes them, reads their
+// variables and reduces them in rounds (the journal's rounds lie inside passes, so a round
+// file never spans two). A cell's points arrive in the same order as in one pass, so the
+// output is byte-identical to a single-pass run. Pure arithmetic, unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/plan/work_plan.hpp"
+
+namespace healgrid {
+
+// Bytes a rank holds per point of the pass it works on: the binned point (16, plan/
+// point_exchange.hpp) and the aggregator's copy (a 32-bit child offset, one float per
+// variable, a 32-bit sort index; doubles only when a value is not exactly a float).
+double held_bytes_per_point(const PipelineConfig& config);
+
+struct PassPlan {
+  std::vector<std::vector<RankPlan>> passes;  // [pass][rank]: every rank's range in that pass
+  // The index pass did not keep its points (a rank's share exceeded the budget), or there is
+  // more than one pass: every pass indexes the granules again for its own parent cells.
+  bool reindex = false;
+  std::vector<std::string> lines;  // why, per rank that needs passes, for the log
+  bool single() const { return passes.size() == 1 && !reindex; }
+};
+
+// `budget_bytes[r]`: what rank r may spend on points (its budget less its output block);
+// `index_overflowed`: some rank's index pass exceeded its budget and dropped its points.
+// REQUIRES: plan from make_plan, budget_bytes.size() == plan.ranks.size().
+PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
+                     double bytes_per_point, bool index_overflowed);
+
+// Sorted, disjoint [first, last] parent ranges of one pass, its empty ranks left out.
+std::vector<std::pair<std::int64_t, std::int64_t>> pass_parent_ranges(
+    const std::vector<RankPlan>& pass);
+
+}  // namespace healgrid

@@ -1,0 +1,78 @@
+// Phase 4 in passes (plan/pass_plan.hpp): when a rank's points exceed its memory budget, each
+// pass indexes the granules again keeping only the points of the pass's parent cells (every
+// rank's range in that pass), routes them to their owners, and reads + reduces them with the
+// single-pass code (aggregate_phase, its rounds journaled as usual); the passes' blocks are
+// merged in parent order. Coordinates are re-read per pass rather than the binned points
+// spilled to scratch: docs/performance.md has the measurement behind that choice.
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include "healgrid/pipeline/catalog_inputs.hpp"
+#include "healgrid/pipeline/collective_step.hpp"
+#include "healgrid/pipeline/phases.hpp"
+
+namespace healgrid {
+namespace {
+
+// Every rank: this pass's points, indexed again and routed to their owners.
+PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
+                             const std::vector<RankPlan>& pass) {
+  const Stopwatch clock;
+  IndexSelection select;
+  select.parents = pass_parent_ranges(pass);
+  IndexResult index;
+  run_on_every_rank(ctx.comm, [&] {
+    index = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
+    restrict_to_planned_cells(index, ctx.grid(), inputs.catalog);
+    // The first index pass read the same granules: one failing now changed under the run.
+    for (const auto& [g, why] : index.failures)
+      if (work.granule_status.at(static_cast<std::size_t>(g)).rfind("skipped", 0) != 0)
+        throw std::runtime_error(why + " [granule changed between two passes of the run]");
+  });
+  PointParts points;
+  run_on_every_rank(ctx.comm, [&] {
+    points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
+  });
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "[memory] pass: %zu parent ranges indexed again and routed in %.2f s",
+                select.parents.size(), clock.seconds());
+  ctx.observers.note(ctx.comm.is_root() ? line : "");
+  return points;
+}
+
+}  // namespace
+
+AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& inputs,
+                                    PlannedWork& work, RunJournal& journal) {
+  const auto& comm = ctx.comm;
+  const auto npasses = work.passes.passes.size();
+  std::vector<JournalPiece> pieces;
+  AggregatedBlock out;
+  out.granule_points.assign(inputs.granules.size(), 0);
+  out.overviews = std::make_unique<OverviewBuilder>(
+      ctx.config(), ctx.grid(), ctx.config().output.overviews.resolve(ctx.grid().child_order()));
+  for (std::size_t k = 0; k < npasses; ++k) {
+    PlannedWork pass;
+    pass.ranks = work.passes.passes[k];
+    const auto& mine = pass.mine(comm);
+    for (const auto& l : work.my_loads)
+      if (l.parent >= mine.first_parent && l.parent <= mine.last_parent) pass.my_loads.push_back(l);
+    pass.points = index_pass_points(ctx, inputs, work, pass.ranks);
+    pass.overviews = out.overviews.get();
+    pass.report_plan = k == 0;
+    pass.report_ranks_finished = k + 1 == npasses;
+    if (pass.report_plan) pass.plan = work.plan;  // the progress file shows the whole run
+    auto aggregated = aggregate_phase(ctx, inputs, pass, journal);
+    for (std::size_t g = 0; g < out.granule_points.size(); ++g)
+      out.granule_points[g] += aggregated.granule_points[g];
+    JournalPiece piece;
+    piece.block = std::move(aggregated.block);
+    pieces.push_back(std::move(piece));
+  }
+  out.block = merge_pieces(pieces, ctx.config(), ctx.grid().children_per_parent());
+  return out;
+}
+
+}  // namespace healgrid

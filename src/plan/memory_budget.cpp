@@ -1,0 +1,100 @@
+#include "healgrid/plan/memory_budget.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "healgrid/plan/output_estimate.hpp"
+
+namespace healgrid {
+namespace {
+
+// A positive number from the environment, or 0.
+double env_number(const char* name) {
+  const char* text = std::getenv(name);
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  return end != text && std::isfinite(v) && v > 0 ? v : 0;
+}
+
+std::string megabytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f MB", bytes / 1e6);
+  return text;
+}
+
+}  // namespace
+
+double parse_memory_size(const std::string& text) {
+  const std::string why =
+      "expected a size such as 4G, 500M or 800000000 (bytes), got '" + text + "'";
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw std::invalid_argument(why);
+  }
+  std::string unit = text.substr(used);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && (unit.substr(1) == "B" || unit.substr(1) == "IB"))
+    unit = unit.substr(0, 1);
+  double scale = 1;
+  if (unit == "K")
+    scale = 1024.0;
+  else if (unit == "M")
+    scale = 1024.0 * 1024;
+  else if (unit == "G")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty() && unit != "B")
+    throw std::invalid_argument(why);
+  if (!std::isfinite(value) || value <= 0) throw std::invalid_argument(why);
+  return value * scale;
+}
+
+MemoryBudget slurm_memory_per_rank(int ranks_on_node) {
+  constexpr double kSlurmMegabyte = 1024.0 * 1024;  // Slurm's memory unit is MiB
+  if (const double per_cpu = env_number("SLURM_MEM_PER_CPU"); per_cpu > 0) {
+    const double cpus = std::max(1.0, env_number("SLURM_CPUS_PER_TASK"));
+    return {per_cpu * cpus * kSlurmMegabyte, "Slurm: SLURM_MEM_PER_CPU x SLURM_CPUS_PER_TASK"};
+  }
+  if (const double per_node = env_number("SLURM_MEM_PER_NODE"); per_node > 0)
+    return {per_node * kSlurmMegabyte / std::max(1, ranks_on_node),
+            "Slurm: SLURM_MEM_PER_NODE / " + std::to_string(ranks_on_node) + " ranks on the node"};
+  return {};
+}
+
+MemoryBudget memory_budget_per_rank(MPI_Comm comm, double requested_bytes) {
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int ranks_on_node = 1;
+  MPI_Comm_size(node, &ranks_on_node);
+  MPI_Comm_free(&node);
+  MemoryBudget mine;
+  if (requested_bytes > 0) {
+    mine = {requested_bytes, "--memory-per-rank"};
+  } else if (mine = slurm_memory_per_rank(ranks_on_node); mine.bytes <= 0) {
+    const double node_memory = node_memory_bytes();
+    mine = {kDefaultNodeMemoryShare * node_memory / ranks_on_node,
+            "50% of the node's memory (" + megabytes(node_memory) + ") / " +
+                std::to_string(ranks_on_node) + " ranks on the node"};
+  }
+  double smallest = mine.bytes;
+  MPI_Allreduce(&mine.bytes, &smallest, 1, MPI_DOUBLE, MPI_MIN, comm);
+  // Every rank names the same source: rank 0's (the same on every node of a uniform job).
+  int length = static_cast<int>(mine.source.size());
+  MPI_Bcast(&length, 1, MPI_INT, 0, comm);
+  mine.source.resize(static_cast<std::size_t>(length));
+  MPI_Bcast(mine.source.data(), length, MPI_CHAR, 0, comm);
+  return {smallest, mine.source};
+}
+
+}  // namespace healgrid

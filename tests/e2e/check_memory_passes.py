@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Bounded memory: a run in passes gives the single-pass run's bytes, within its budget.
+
+usage: check_memory_passes.py --np N
+
+On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output block small):
+1. the single-pass run (default budget) at N ranks, with --metrics-json;
+2. the same command with --memory-per-rank set to a quarter of the points' bytes per rank
+   (32 bytes per point, the plan's figure for this config): the log says it goes in >= 3
+   passes and why, the output is byte-identical (`cmp`) to the single-pass run's, and each
+   rank's peak RSS (from /proc, in --metrics-json) is at most the budget plus a fixed overhead
+   of OVERHEAD_MB (process image, MPI, the HDF5 library and its chunk caches, the read
+   buffers of one row block), and below the single-pass run's;
+3. a run in passes killed half-way (SIGKILL of every rank once rounds are journaled: a pass
+   boundary is a round boundary) and rerun resumes from the journal and gives the same bytes;
+4. a budget that the output block (child order 12) leaves nothing of is refused (exit 1)
+   naming --memory-per-rank, and no output is written.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+
+import common  # isort: skip
+from common import Checks  # isort: skip
+
+EPOCH = "1700000000"
+BYTES_PER_POINT = 32  # plan/pass_plan.hpp held_bytes_per_point: 16 + 4 + 2 x 4 + 4
+OVERHEAD_MB = 80
+ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10", "--rounds", "2",
+        "--metrics-json", "metrics.json"]
+
+
+def launch(nprocs, cwd, args, env):
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run"] + args
+    os.makedirs(cwd, exist_ok=True)
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace",
+                            start_new_session=True)
+
+
+def run(nprocs, cwd, args, env):
+    proc = launch(nprocs, cwd, args, env)
+    out, _ = proc.communicate(timeout=600)
+    return proc.returncode, out
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--np", type=int, default=1)
+    nprocs = parser.parse_args().np
+    checks = Checks(f"check_memory_passes np{nprocs}")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+    with common.temp_dir("healgrid-passes-") as tmp:
+        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+        p = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
+                                      "synth", "--granules", "4", "--cycle", "2", "--output-dir",
+                                      os.path.join(tmp, "granules")],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=600, check=False)
+        if not checks.check(p.returncode == 0, f"synth failed: {p.stdout}"):
+            checks.finish()
+
+        # 1. One pass.
+        single = os.path.join(tmp, "single")
+        rc, out = run(nprocs, single, ARGS, env)
+        if not checks.check(rc == 0, f"single-pass run failed:\n{out}"):
+            checks.finish()
+        checks.check("[memory]" not in out, f"the default budget split the run:\n{out}")
+        planned = int(re.search(r"(\d+) points pass filters", out).group(1))
+        with open(os.path.join(single, "metrics.json"), encoding="utf-8") as f:
+            single_rss = json.load(f)["peak_rss_bytes"]
+
+        # 2. In passes: a quarter of the points' bytes per rank.
+        budget = planned * BYTES_PER_POINT // nprocs // 4
+        passes = os.path.join(tmp, "passes")
+        args = ARGS + ["--memory-per-rank", str(budget)]
+        rc, out = run(nprocs, passes, args, env)
+        if not checks.check(rc == 0, f"run in passes failed:\n{out}"):
+            checks.finish()
+        m = re.search(r"\[memory\] (\d+) passes over the parent cells", out)
+        npasses = int(m.group(1)) if m else 0
+        checks.check(npasses >= 3, f"expected >= 3 passes under {budget} bytes:\n{out}")
+        checks.check(re.search(r"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x 32 bytes\) "
+                               r"against", out) is not None, f"no reason line:\n{out}")
+        same = read_bytes(os.path.join(single, "out.nc")) == read_bytes(
+            os.path.join(passes, "out.nc"))
+        checks.check(same, "the output in passes differs from the single-pass output")
+        with open(os.path.join(passes, "metrics.json"), encoding="utf-8") as f:
+            rss = json.load(f)["peak_rss_bytes"]
+        limit = budget + OVERHEAD_MB * 1e6
+        print(f"np{nprocs}: {planned} points, {npasses} passes under {budget / 1e6:.1f} MB; "
+              f"peak RSS per rank {[round(r / 1e6) for r in rss]} MB (single pass "
+              f"{[round(r / 1e6) for r in single_rss]} MB), limit {limit / 1e6:.0f} MB; "
+              f"identical bytes: {same}")
+        for r, (have, was) in enumerate(zip(rss, single_rss)):
+            checks.check(have <= limit, f"rank {r}: peak RSS {have} > budget {budget} + "
+                         f"{OVERHEAD_MB} MB")
+            checks.check(have < was, f"rank {r}: peak RSS {have} not below one pass's {was}")
+
+        # 3. Killed half-way through the passes, then resumed from the journal.
+        resumed = os.path.join(tmp, "resumed")
+        slow = dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1")
+        proc = launch(nprocs, resumed, args, slow)
+        journal = os.path.join(resumed, "out.nc.journal")
+        deadline, rounds = time.time() + 300, []
+        while time.time() < deadline and proc.poll() is None:
+            rounds = glob.glob(os.path.join(journal, "p*.round"))
+            if len(rounds) >= 3:
+                break
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        checks.check(len(rounds) >= 3, f"no half-way point ({len(rounds)} rounds journaled)")
+        rc, out = run(nprocs, resumed, args, env)
+        checks.check(rc == 0 and re.search(r"\[journal\] reused [1-9]", out) is not None,
+                     f"the rerun did not resume:\n{out}")
+        checks.check(rc == 0 and read_bytes(os.path.join(resumed, "out.nc")) == read_bytes(
+            os.path.join(single, "out.nc")), "the resumed output differs from one pass's")
+        print(f"np{nprocs}: killed at {len(rounds)} journaled rounds, resumed: "
+              f"{re.search(r'.journal. reused[^;]*', out).group(0) if rc == 0 else out}")
+        # 4. A budget the output block alone exhausts is refused before any read, naming it.
+        small = ["--input", "../granules", "--output", "out.nc", "--memory-per-rank", "1M"]
+        rc, out = run(nprocs, os.path.join(tmp, "refused"), small, env)
+        checks.check(rc == 1 and "--memory-per-rank" in out
+                     and not os.path.exists(os.path.join(tmp, "refused", "out.nc")),
+                     f"a 1M budget at child order 12 was not refused (exit {rc}):\n{out}")
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

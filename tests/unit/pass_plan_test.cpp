@@ -1,0 +1,151 @@
+// Bounded memory: the passes chosen for a budget, and the --memory-per-rank sizes.
+#include "healgrid/plan/pass_plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "healgrid/app/run_options.hpp"
+#include "healgrid/plan/memory_budget.hpp"
+
+namespace healgrid {
+namespace {
+
+WorkPlan plan_of(const std::vector<std::int64_t>& points, int ranks) {
+  std::vector<ParentLoad> loads;
+  for (std::size_t i = 0; i < points.size(); ++i)
+    loads.push_back({static_cast<std::int64_t>(100 + 7 * i), points[i]});
+  return make_plan(loads, ranks);
+}
+
+// Every rank's passes cover its range exactly, in order, without gaps or overlaps.
+void expect_cover(const WorkPlan& plan, const PassPlan& passes) {
+  for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
+    std::int64_t points = 0, parents = 0, next_parent = plan.ranks[r].first_parent;
+    for (const auto& pass : passes.passes) {
+      const auto& p = pass.at(r);
+      if (p.empty()) continue;
+      EXPECT_EQ(p.first_parent, next_parent) << "rank " << r;
+      points += p.planned_points;
+      parents += p.planned_parents;
+      // The next pass starts at the parent after this pass's last (loads 7 apart).
+      next_parent = p.last_parent + 7;
+    }
+    EXPECT_EQ(points, plan.ranks[r].planned_points) << "rank " << r;
+    EXPECT_EQ(parents, plan.ranks[r].planned_parents) << "rank " << r;
+  }
+}
+
+TEST(PassPlan, FitsInOnePassWhenTheBudgetHoldsThePoints) {
+  const auto plan = plan_of({10, 20, 30, 40}, 2);
+  const auto passes = plan_passes(plan, {1e6, 1e6}, 32, false);
+  EXPECT_TRUE(passes.single());
+  ASSERT_EQ(passes.passes.size(), 1u);
+  EXPECT_EQ(passes.passes[0][1].planned_points, plan.ranks[1].planned_points);
+  EXPECT_TRUE(passes.lines.empty());
+}
+
+TEST(PassPlan, ThreePassesOfAtMostTheBudget) {
+  // One rank, 12 parents of 100 points at 10 bytes each: 12 000 bytes against 4 500 bytes
+  // -> at most 450 points per pass: ceil(1200 / 450) = 3 passes of 400.
+  const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
+  const auto passes = plan_passes(plan, {4500}, 10, false);
+  ASSERT_EQ(passes.passes.size(), 3u);
+  EXPECT_TRUE(passes.reindex);
+  for (const auto& pass : passes.passes) EXPECT_EQ(pass[0].planned_points, 400);
+  expect_cover(plan, passes);
+  ASSERT_EQ(passes.lines.size(), 1u);
+  EXPECT_NE(passes.lines[0].find("rank 0: 3 passes"), std::string::npos) << passes.lines[0];
+}
+
+TEST(PassPlan, UnevenParentsTakeMorePassesThanTheQuotient) {
+  // 250 + 250 + 250 points against 400: two passes cannot hold three parents of 250.
+  const auto plan = plan_of({250, 250, 250}, 1);
+  const auto passes = plan_passes(plan, {4000}, 10, false);
+  ASSERT_EQ(passes.passes.size(), 3u);
+  for (const auto& pass : passes.passes) EXPECT_LE(pass[0].planned_points, 400);
+  expect_cover(plan, passes);
+}
+
+TEST(PassPlan, ARankWithFewerPassesIsEmptyInTheLaterOnes) {
+  // Rank 0 holds 500 points within a large budget; rank 1 holds 600 against 200 per pass.
+  const auto plan = plan_of({50, 50, 200, 200, 200, 200, 200}, 2);
+  ASSERT_EQ(plan.ranks[0].planned_points, 500);
+  ASSERT_EQ(plan.ranks[1].planned_points, 600);
+  const auto passes = plan_passes(plan, {1e6, 2000}, 10, false);
+  ASSERT_EQ(passes.passes.size(), 3u);
+  EXPECT_EQ(passes.passes[0][0].planned_points, 500);
+  for (std::size_t k = 1; k < 3; ++k) EXPECT_TRUE(passes.passes[k][0].empty());
+  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(passes.passes[k][1].planned_points, 200);
+  expect_cover(plan, passes);
+  const auto ranges = pass_parent_ranges(passes.passes[0]);
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_LT(ranges[0].second, ranges[1].first);
+}
+
+TEST(PassPlan, AParentAboveTheBudgetGetsAPassOfItsOwn) {
+  const auto plan = plan_of({50, 900, 50}, 1);
+  const auto passes = plan_passes(plan, {2000}, 10, false);  // 200 points per pass
+  ASSERT_EQ(passes.passes.size(), 3u);
+  EXPECT_EQ(passes.passes[1][0].planned_points, 900);
+  expect_cover(plan, passes);
+}
+
+TEST(PassPlan, AnOverflowedIndexPassReindexesEvenInOnePass) {
+  const auto plan = plan_of({10, 20}, 1);
+  const auto passes = plan_passes(plan, {1e6}, 32, true);
+  EXPECT_EQ(passes.passes.size(), 1u);
+  EXPECT_TRUE(passes.reindex);
+  EXPECT_FALSE(passes.single());
+}
+
+TEST(PassPlan, HeldBytesPerPointOfTheShippedConfig) {
+  // 16 (binned point) + 4 (child offset) + 2 x 4 (h_li, s_li as float) + 4 (sort index)
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(parse_config(default_config_text(), "built-in")), 32.0);
+}
+
+TEST(MemorySize, SuffixesArePowersOf1024) {
+  EXPECT_DOUBLE_EQ(parse_memory_size("4G"), 4.0 * 1024 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(parse_memory_size("500M"), 500.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(parse_memory_size("1.5GiB"), 1.5 * 1024 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(parse_memory_size("64k"), 64.0 * 1024);
+  EXPECT_DOUBLE_EQ(parse_memory_size("800000000"), 8e8);
+  for (const char* bad : {"", "G", "-1G", "4X", "0", "4 G G"})
+    EXPECT_THROW(parse_memory_size(bad), std::invalid_argument) << bad;
+}
+
+TEST(MemorySize, SlurmAllocation) {
+  ::setenv("SLURM_MEM_PER_CPU", "2000", 1);
+  ::setenv("SLURM_CPUS_PER_TASK", "4", 1);
+  auto b = slurm_memory_per_rank(8);
+  EXPECT_DOUBLE_EQ(b.bytes, 2000.0 * 4 * 1024 * 1024);
+  ::unsetenv("SLURM_MEM_PER_CPU");
+  ::unsetenv("SLURM_CPUS_PER_TASK");
+  ::setenv("SLURM_MEM_PER_NODE", "64000", 1);
+  b = slurm_memory_per_rank(16);
+  EXPECT_DOUBLE_EQ(b.bytes, 64000.0 * 1024 * 1024 / 16);
+  ::unsetenv("SLURM_MEM_PER_NODE");
+  EXPECT_EQ(slurm_memory_per_rank(16).bytes, 0);
+}
+
+TEST(MemorySize, RunOptionParsesOrNamesTheOption) {
+  RunOptions o;
+  std::string error;
+  ASSERT_TRUE(parse_run_options({"--input", "x.h5", "--output", "o.nc", "--memory-per-rank", "3M"},
+                                o, error))
+      << error;
+  EXPECT_DOUBLE_EQ(o.memory_per_rank, 3.0 * 1024 * 1024);
+  EXPECT_FALSE(parse_run_options(
+      {"--input", "x.h5", "--output", "o.nc", "--memory-per-rank", "lots"}, o, error));
+  EXPECT_NE(error.find("--memory-per-rank"), std::string::npos) << error;
+}
+
+TEST(MemorySize, LeftOutOfTheHistoryAsItNeverChangesTheOutput) {
+  const std::vector<std::string> args = {"--input", "g",      "--memory-per-rank",   "30M",
+                                         "-o",      "out.nc", "--memory-per-rank=1G"};
+  EXPECT_EQ(args_for_history(args), (std::vector<std::string>{"--input", "g", "-o", "out.nc"}));
+}
+
+}  // namespace
+}  // namespace healgrid

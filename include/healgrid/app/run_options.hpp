@@ -8,6 +8,7 @@
 
 #include "healgrid/app/query_options.hpp"
 #include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/pipeline/input_fingerprint.hpp"
 
 namespace healgrid {
 
@@ -29,6 +30,8 @@ struct RunOptions {
   double progress_seconds = 5.0;
   bool quiet = false;
   int rounds = 4;  // [restart] journaled rounds per rank (app/journal.hpp); 0: no journal
+  // What the journal compares before reusing rounds (pipeline/input_fingerprint.hpp).
+  InputVerification verify_inputs = InputVerification::sample;
   bool help = false;
 };
 

@@ -63,26 +63,25 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> sampled_ranges(std::uint64_
 }
 
 std::string granule_fingerprint(const std::string& path, InputVerification mode) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, "cannot open the granule to fingerprint it");
+  // A granule that cannot be read still gets a fingerprint (of what stat says, and why it
+  // cannot be read): the index pass reports it by --on-bad-granule, as for any bad granule.
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    errno = err;
-    fail(path, "cannot stat the granule");
-  }
   std::string digest;
-  try {
-    digest = mode == InputVerification::full
-                 ? "full_sha256=" + file_digest_hex(path, "SHA-256")
-                 : "sample_sha256=" +
-                       digest_hex(read_sample(fd, path, static_cast<std::uint64_t>(st.st_size)));
-  } catch (...) {
-    ::close(fd);
-    throw;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    digest = std::string("unreadable=") + std::strerror(errno);
+    if (fd < 0) ::stat(path.c_str(), &st);
+  } else {
+    try {
+      digest = mode == InputVerification::full
+                   ? "full_sha256=" + file_digest_hex(path, "SHA-256")
+                   : "sample_sha256=" +
+                         digest_hex(read_sample(fd, path, static_cast<std::uint64_t>(st.st_size)));
+    } catch (const std::runtime_error& e) {
+      digest = std::string("unreadable=") + e.what();
+    }
   }
-  ::close(fd);
+  if (fd >= 0) ::close(fd);
   const long long mtime_ns =
       static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
   return "size=" + std::to_string(st.st_size) + " mtime_ns=" + std::to_string(mtime_ns) +

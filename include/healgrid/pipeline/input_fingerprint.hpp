@@ -22,8 +22,9 @@ constexpr int kSpreadBlocks = 8;
 // The byte ranges (offset, length) sampled in a file of `size` bytes, ascending, disjoint.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> sampled_ranges(std::uint64_t size);
 
-// "size=N mtime_ns=N dev=N ino=N sample_sha256=HEX" (or full_sha256=HEX). Throws
-// std::runtime_error naming the file when it cannot be read.
+// "size=N mtime_ns=N dev=N ino=N sample_sha256=HEX" (or full_sha256=HEX). A file that cannot
+// be read gets "unreadable=REASON" instead of the digest, never an error: the index pass
+// reports it under --on-bad-granule like any bad granule.
 std::string granule_fingerprint(const std::string& path, InputVerification mode);
 
 }  // namespace healgrid

@@ -58,7 +58,11 @@ po::options_description describe(RunOptions& o) {
     // [restart] app/journal.hpp
     ("rounds", value(&o.rounds, "N")->default_value(4),
      "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "
-     "done, so that a rerun of the same command after a failure resumes; 0: no journal");
+     "done, so that a rerun of the same command after a failure resumes; 0: no journal")
+    ("verify-inputs", po::value<std::string>()->value_name("MODE")->default_value("sample"),
+     "how a rerun checks that the granules are those the journal's rounds were computed from: "
+     "sample (size, mtime, inode and a SHA-256 of 640 KiB of each file) or full (a SHA-256 of "
+     "every byte; slower, catches any change)");
   // clang-format on
   d.add(query_options_description(o.query, true));  // run --collection ... --cycle ... --bbox ...
   return d;
@@ -117,6 +121,12 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
       out.on_bad_granule = BadGranulePolicy::skip;
     } else {
       error = "--on-bad-granule: expected fail or skip, got '" + policy + "'";
+      return false;
+    }
+    if (const auto verify = vm["verify-inputs"].as<std::string>(); verify == "full") {
+      out.verify_inputs = InputVerification::full;
+    } else if (verify != "sample") {
+      error = "--verify-inputs: expected sample or full, got '" + verify + "'";
       return false;
     }
     for (const char* key : {"cycle", "bbox", "polygon", "rgt", "region", "cycles"})

@@ -1,6 +1,8 @@
 #include "healgrid/pipeline/collective_step.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/util/fault.hpp"
@@ -47,8 +49,23 @@ std::vector<std::string> report_of(const std::vector<std::int64_t>& ranks,
   return report;
 }
 
+// The largest status over the ranks. A rank waits here while others still work; polling
+// stop_signal() meanwhile relays a signal that reaches it now to those others (util/fault.hpp),
+// which would otherwise finish their whole phase before hearing of it.
+int max_status(const Communicator& comm, int mine) {
+  int status = 0;
+  MPI_Request request;
+  MPI_Iallreduce(&mine, &status, 1, MPI_INT, MPI_MAX, comm.comm, &request);
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return status;
+    stop_signal();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
 void agree(const Communicator& comm, const Outcome& mine, Reporting reporting) {
-  const int status = comm.max(mine.status);
+  const int status = max_status(comm, mine.status);
   if (status == 0) return;
   // Every rank's messages, tagged with their rank, gathered as two typed arrays.
   const auto ranks = comm.gather(std::vector<std::int64_t>(mine.messages.size(), comm.rank));

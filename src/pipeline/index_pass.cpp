@@ -75,6 +75,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
         ++result.group_beams[static_cast<std::size_t>(group)];
         const auto tag = pack_granule_group(g, static_cast<std::size_t>(group));
         for (std::uint64_t row0 = 0; row0 < beam.rows; row0 += kRowBlock) {
+          if (stop_signal() != 0) throw std::runtime_error(stop_reason());  // ~1 s, not a granule
           reader.read(b, row0, std::min(kRowBlock, beam.rows - row0), false, chunk);
           result.rows_scanned += static_cast<std::int64_t>(chunk.size());
           for (std::size_t i = 0; i < chunk.size(); ++i) {

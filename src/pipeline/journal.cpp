@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -51,6 +52,20 @@ bool parse_name(const std::string& name, std::int64_t& first, std::int64_t& last
   return std::string(tail) == kSuffix && a <= b;
 }
 
+// A name healgrid writes in a journal directory: KEY, round files, and their temporaries.
+bool is_journal_name(const std::string& name) {
+  return name == "KEY" || name.rfind("KEY.tmp.", 0) == 0 ||
+         (name.size() > 7 && name[0] == 'p' && name.find(kSuffix) != std::string::npos);
+}
+
+// The KEY file healgrid writes: one 64-character key (a SHA-256 in hex) and a newline.
+bool is_inputs_key(const std::string& text) {
+  if (text.size() != 65 || text.back() != '\n') return false;
+  for (std::size_t i = 0; i < 64; ++i)
+    if (!std::isgraph(static_cast<unsigned char>(text[i]))) return false;
+  return true;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -75,8 +90,9 @@ std::string RunJournal::open() {
   const std::string key_path = dir_ + "/KEY";
   struct stat st {};
   std::string line;
-  if (stat(dir_.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) throw std::runtime_error(dir_ + ": journal path is not a directory");
+  if (lstat(dir_.c_str(), &st) == 0) {
+    check_ours(st);
+    owned_ = true;
     const auto files = round_files(dir_);
     if (read_text(key_path) == key_ + "\n") {
       if (!files.empty())
@@ -93,8 +109,38 @@ std::string RunJournal::open() {
     throw std::runtime_error(dir_ +
                              ": cannot create the journal directory: " + std::strerror(errno));
   }
+  owned_ = true;
   io::write_file_atomically(key_path, key_ + "\n");
   return line;
+}
+
+void RunJournal::check_ours(const struct stat& st) const {
+  const std::string what_to_do =
+      ": healgrid leaves it and everything in it untouched; move or remove it yourself, or "
+      "choose another --output, and rerun";
+  if (S_ISLNK(st.st_mode))
+    throw std::runtime_error(dir_ + ": the journal path is a symbolic link, never followed" +
+                             what_to_do);
+  if (!S_ISDIR(st.st_mode))
+    throw std::runtime_error(dir_ + ": the journal path is not a directory" + what_to_do);
+  // healgrid's own: a regular KEY file holding an inputs key, or empty (a run killed between
+  // creating it and writing its KEY).
+  struct stat key {};
+  const std::string key_path = dir_ + "/KEY";
+  if (lstat(key_path.c_str(), &key) == 0 && S_ISREG(key.st_mode) &&
+      is_inputs_key(read_text(key_path)))
+    return;
+  bool empty = true;
+  if (DIR* d = opendir(dir_.c_str())) {
+    while (const dirent* e = readdir(d))
+      empty = empty && (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0);
+    closedir(d);
+  }
+  if (!empty)
+    throw std::runtime_error(dir_ +
+                             ": a directory healgrid did not create (no journal KEY file) is in "
+                             "the journal's place" +
+                             what_to_do);
 }
 
 std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts& parts) {
@@ -290,16 +336,15 @@ std::string RunJournal::resume_line() const {
 }
 
 RunJournal::~RunJournal() {
-  if (enabled() && mpi_.rank == 0 && round_files(dir_).empty()) remove();
+  if (enabled() && owned_ && round_files(dir_).empty()) remove();
 }
 
 void RunJournal::remove() const {
-  if (!enabled() || mpi_.rank != 0) return;
+  if (!enabled() || !owned_) return;     // only a directory open() found or made healgrid's
   if (DIR* d = opendir(dir_.c_str())) {  // round files, KEY and temporaries of killed runs
     std::vector<std::string> names;
     while (const dirent* e = readdir(d))
-      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-        names.push_back(e->d_name);
+      if (is_journal_name(e->d_name)) names.push_back(e->d_name);
     closedir(d);
     for (const auto& n : names) ::unlink((dir_ + "/" + n).c_str());
   }

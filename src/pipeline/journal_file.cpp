@@ -14,6 +14,7 @@
 #include "healgrid/aggregate/statistics.hpp"
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/pipeline/journal.hpp"
+#include "healgrid/pipeline/journal_checksum.hpp"
 
 namespace healgrid {
 namespace {
@@ -24,30 +25,47 @@ constexpr char kMagic[8] = {'H', 'G', 'J', 'R', 'N', 'L', '0', '3'};
 constexpr char kEnd[8] = {'H', 'G', 'J', 'E', 'N', 'D', '0', '3'};
 constexpr std::size_t kShaLen = 64;
 
-// A round file, written under a temporary name and given its final name only complete.
+// A round file, written under a temporary name and given its final name only complete, with
+// its checksum trailer (pipeline/journal_checksum.hpp) after the round's bytes.
 class Writer {
  public:
   explicit Writer(const std::string& path) : file_(path) {}
-  void bytes(const void* data, std::size_t n) {
-    file_.write(std::string_view(static_cast<const char*>(data), n));
-  }
+  void bytes(const void* data, std::size_t n) { bytes_.append(static_cast<const char*>(data), n); }
   void u64(std::uint64_t v) { bytes(&v, sizeof v); }
   template <typename T>
   void array(const std::vector<T>& v) {
     if (!v.empty()) bytes(v.data(), v.size() * sizeof(T));
   }
-  void finish() { file_.commit(); }
+  void finish() {
+    file_.write(seal_round(std::move(bytes_)));
+    file_.commit();
+  }
 
  private:
   io::AtomicFile file_;
+  std::string bytes_;
 };
 
+// Reads a round's bytes after their checksum was verified (checksum_ok()).
 class Reader {
  public:
-  explicit Reader(const std::string& path) : f_(std::fopen(path.c_str(), "rb")) {}
+  explicit Reader(const std::string& path) {
+    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+      char buf[1 << 16];
+      for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes_.append(buf, n);
+      std::fclose(f);
+      checksum_ok_ = unseal_round(bytes_, checksum_why_);
+      if (checksum_ok_)
+        f_ = fmemopen(bytes_.empty() ? nullptr : bytes_.data(), bytes_.size(), "rb");
+    } else {
+      checksum_why_ = std::string("cannot open: ") + std::strerror(errno);
+    }
+  }
   ~Reader() {
     if (f_) std::fclose(f_);
   }
+  bool checksum_ok() const { return checksum_ok_; }
+  const std::string& checksum_why() const { return checksum_why_; }
   bool ok() const { return f_ != nullptr && good_; }
   bool bytes(void* data, std::size_t n) {
     good_ = good_ && f_ && (n == 0 || std::fread(data, 1, n, f_) == n);
@@ -67,7 +85,10 @@ class Reader {
   bool at_end() { return f_ && std::fgetc(f_) == EOF; }
 
  private:
-  std::FILE* f_;
+  std::string bytes_;
+  bool checksum_ok_ = false;
+  std::string checksum_why_;
+  std::FILE* f_ = nullptr;
   bool good_ = true;
 };
 
@@ -131,6 +152,10 @@ bool read_piece(const std::string& path, const std::string& inputs_sha256,
                 const PipelineConfig& config, std::int64_t children_per_parent, JournalPiece& piece,
                 std::string& why) {
   Reader r(path);
+  if (!r.checksum_ok()) {
+    why = r.checksum_why();
+    return false;
+  }
   char magic[8] = {}, end[8] = {};
   std::string sha(kShaLen, ' ');
   if (!r.bytes(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic) != 0) {

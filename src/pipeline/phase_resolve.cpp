@@ -6,9 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
+#include "healgrid/io/output_lock.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
+#include "healgrid/pipeline/input_fingerprint.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
 #include "healgrid/pipeline/phases.hpp"
 #include "healgrid/read/granule_reader.hpp"
@@ -18,22 +21,15 @@ namespace healgrid {
 namespace {
 
 // The output directory must be writable before any expensive work starts: a probe write of
-// 64 KiB (synced) to OUT.partial, removed at once, catches a read-only or full file system, a
-// missing permission (also for root) and a tiny file-size limit. Throws naming the path.
+// 64 KiB (synced) to this run's OUT.partial.<run>, removed at once, catches a read-only or
+// full file system, a missing permission (also for root) and a tiny file-size limit. Throws
+// naming the path.
 void check_output_path(const std::string& output) {
-  struct stat st {};
-  if (stat(output.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw InputError(output + ": output path is a directory");
-  if (stat(output.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    throw InputError(output + ": output path exists and is not a regular file");
-  const auto slash = output.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
-  if (access(dir.c_str(), W_OK) != 0)
-    throw InputError(dir + ": output directory is missing or not writable");
+  io::check_output_location(output);  // also checked before the lock was taken
   const std::string probe = partial_path(output);
-  // O_NOFOLLOW: a symlink planted at OUT.partial fails the run here instead of being written
-  // through (by this probe, then by the netCDF library).
-  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  // The name is this run's own (io/run_partial.hpp): O_EXCL|O_NOFOLLOW, so anything already
+  // there, a planted symlink included, fails the run here instead of being written through.
+  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError(probe + ": cannot create the output file: " + std::strerror(errno));
   const std::vector<char> block(64 * 1024, 0);
   int err = 0;
@@ -42,6 +38,20 @@ void check_output_path(const std::string& output) {
   if (close(fd) != 0 && err == 0) err = errno;
   unlink(probe.c_str());
   if (err != 0) throw InputError(probe + ": cannot write the output file: " + std::strerror(err));
+}
+
+// The output must not be one of the granules (the same file by device and inode, whatever the
+// spelling: `./G.h5`, a symlink, a hard link): its rename at the end would replace the granule.
+void check_output_is_no_input(const std::string& output, const std::vector<Granule>& granules) {
+  struct stat out {};
+  if (stat(output.c_str(), &out) != 0) return;  // not there yet: no granule can be it
+  for (const auto& g : granules) {
+    struct stat in {};
+    if (stat(g.path.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+      throw std::invalid_argument("--output " + output + " is the input granule " + g.path +
+                                  " (the same file): the run would replace it; choose another "
+                                  "output path (the granule is left untouched)");
+  }
 }
 
 // Paths and sizes from rank 0; names derived from the paths.
@@ -60,6 +70,31 @@ void bcast_granules(const Communicator& comm, std::vector<Granule>& granules) {
     granules.push_back({paths[i], paths[i].substr(paths[i].find_last_of('/') + 1), bytes[i]});
 }
 
+// Collective: every granule's fingerprint (rank r hashes granules r, r + size, ...: the full
+// hash of --verify-inputs full is spread over the ranks), in granule order on rank 0.
+std::vector<std::string> fingerprints(const Communicator& comm,
+                                      const std::vector<Granule>& granules,
+                                      InputVerification mode) {
+  std::string mine;  // one line per granule of this rank
+  run_on_every_rank(comm, [&] {
+    for (std::size_t i = static_cast<std::size_t>(comm.rank); i < granules.size();
+         i += static_cast<std::size_t>(comm.size))
+      mine += granule_fingerprint(granules[i].path, mode) + '\n';
+  });
+  const auto per_rank = comm.gather(mine);
+  std::vector<std::string> out(granules.size());
+  if (!comm.is_root()) return out;
+  for (std::size_t r = 0; r < per_rank.size(); ++r) {
+    std::size_t at = 0;
+    for (std::size_t i = r; i < granules.size(); i += per_rank.size()) {
+      const auto end = per_rank[r].find('\n', at);
+      out[i] = per_rank[r].substr(at, end - at);
+      at = end + 1;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ResolvedInputs resolve_phase(RunContext& ctx) {
@@ -71,6 +106,7 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
     in.granules = opt.inputs.empty() ? resolve_run_granules(opt, ctx.grid(), in.catalog)
                                      : resolve_inputs(opt.inputs, ctx.config().input_suffixes);
     if (in.granules.empty()) throw InputError("no granule files found in the inputs");
+    check_output_is_no_input(opt.output, in.granules);
   });
   // Fail fast: the config against the first granules, before any rank reads them (exit 2).
   run_on_root(ctx.comm, [&] {
@@ -87,6 +123,13 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
                        opt.on_bad_granule == BadGranulePolicy::skip ? "skip" : "fail",
                        in.catalog.catalog_sha256, in.granules});
   ctx.comm.bcast(in.inputs_sha256);
+  // The journal reuses rounds only for granules of the same content (a rewrite in place keeps
+  // name and size, hence inputs_sha256). Without a journal (--rounds 0) nothing is reused.
+  if (opt.rounds > 0) {
+    const auto prints = fingerprints(ctx.comm, in.granules, opt.verify_inputs);
+    if (ctx.comm.is_root()) in.journal_key = journal_key(in.inputs_sha256, in.granules, prints);
+    ctx.comm.bcast(in.journal_key);
+  }
   ctx.figures.granules = static_cast<long long>(in.granules.size());
   return in;
 }

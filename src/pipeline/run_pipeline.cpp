@@ -1,8 +1,11 @@
 #include "healgrid/pipeline/run_pipeline.hpp"
 
+#include <cstdio>
 #include <memory>
 #include <optional>
 
+#include "healgrid/io/output_lock.hpp"
+#include "healgrid/io/run_partial.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
 #include "healgrid/pipeline/run_observers.hpp"
@@ -24,18 +27,29 @@ auto timed(RunContext& ctx, Phase phase, double& seconds, Work&& work) {
   return result;
 }
 
+// Rank 0: the output's lock, before any file of the run is touched; then the temporaries that
+// killed runs of this output left are removed (nobody else can be writing them now).
+void take_output_lock(const std::string& output, std::optional<io::OutputLock>& lock) {
+  lock.emplace(output);
+  if (!lock->held()) return;
+  remove_lock_on_hard_stop(lock->path());
+  for (const auto& path : io::remove_stale_partials(output))
+    std::fprintf(stderr, "healgrid run: removed %s, left by a run of this output that was killed\n",
+                 path.c_str());
+}
+
 // The phases after setup; throws RunFailure (every rank alike) when one fails.
 void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   auto& s = ctx.figures.seconds;
   const auto inputs = timed(ctx, Phase::resolve, s.resolve, [&] {
     auto in = resolve_phase(ctx);
-    // The restart journal is keyed by the inputs' identity: opened (or cleared) now.
+    // The restart journal is keyed by the inputs' content identity: opened (or cleared) now.
     // Overview levels are not journaled yet (docs/conventions.md): a resumed run would lose
     // the resumed parents' share of them, so the journal is off when they are on.
     const bool overviews = !ctx.config().output.overviews.empty();
     if (overviews && ctx.options.rounds > 0)
       ctx.observers.note("[journal] off: overview levels (output.overviews) are not journaled");
-    journal.emplace(ctx.comm, ctx.options.output, in.inputs_sha256, ctx.config(), ctx.grid(),
+    journal.emplace(ctx.comm, ctx.options.output, in.journal_key, ctx.config(), ctx.grid(),
                     overviews ? 0 : ctx.options.rounds);
     ctx.observers.add(std::make_unique<JournalObserver>(*journal));
     open_journal(ctx, *journal);
@@ -63,11 +77,18 @@ int run_pipeline(const RunOptions& options, const std::vector<std::string>& args
   // other code's.
   const auto owned = OwnedCommunicator::duplicate(Communicator::world());
   const Communicator& comm = owned.get();
+  const StopRelay relay(comm.comm);  // a signal to one rank stops them all (util/fault.hpp)
+  // This run's own temporary output name (io/run_partial.hpp), the same on every rank.
+  std::string tag = comm.is_root() ? io::new_run_tag() : "";
+  comm.bcast(tag);
+  io::set_run_tag(tag);
   install_stop_handlers(partial_path(options.output));
   const Stopwatch started;
   std::optional<RunSetup> setup;
+  std::optional<io::OutputLock> lock;  // rank 0, the whole run: one run per output
   try {
     setup.emplace(setup_phase(comm, options));
+    run_on_root(comm, [&] { take_output_lock(options.output, lock); });
   } catch (const RunFailure& e) {
     ConsoleLog::print_errors(comm, e.messages());
     return e.exit_status();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace healgrid {
 namespace {
@@ -13,6 +14,7 @@ namespace {
 volatile sig_atomic_t g_signal = 0;
 // The partial output to remove on a hard stop; a fixed buffer, readable from a signal handler.
 char g_partial[4096] = {0};
+char g_lock[4096] = {0};  // the output lock file this rank holds (util/fault.hpp), or empty
 int g_grace = kDefaultStopGraceSeconds;
 
 const char* signal_name(int sig) {
@@ -45,6 +47,7 @@ void say(const char* a, const char* b) {
   say("healgrid: stopping now after ", signal_name(sig));
   say(" (grace period over or second signal): partial output removed", "\n");
   if (g_partial[0] != '\0') unlink(g_partial);
+  if (g_lock[0] != '\0') unlink(g_lock);
   _exit(128 + (g_signal != 0 ? g_signal : sig));
 }
 
@@ -56,6 +59,28 @@ void on_stop_signal(int sig) {
 
 void on_alarm(int sig) {
   if (g_signal != 0) hard_stop(sig);
+}
+
+// The run's communicator over which a stop is relayed (util/fault.hpp StopRelay).
+constexpr int kStopTag = 7401;
+MPI_Comm g_relay_comm = MPI_COMM_NULL;
+bool g_relayed = false;    // this rank's stop was sent to (or came from) the others
+int g_relayed_from = -1;   // the rank whose signal this rank adopted
+int g_relayed_signal = 0;  // the send buffer: must outlive the sends
+
+// Tells every other rank to stop (they poll in stop_signal()); the sends are never waited for.
+void relay_stop() {
+  g_relayed = true;
+  g_relayed_signal = g_signal;
+  int rank = 0, size = 1;
+  MPI_Comm_rank(g_relay_comm, &rank);
+  MPI_Comm_size(g_relay_comm, &size);
+  for (int r = 0; r < size; ++r) {
+    if (r == rank) continue;
+    MPI_Request request;
+    MPI_Isend(&g_relayed_signal, 1, MPI_INT, r, kStopTag, g_relay_comm, &request);
+    MPI_Request_free(&request);
+  }
 }
 
 }  // namespace
@@ -78,20 +103,57 @@ void install_stop_handlers(const std::string& partial_path) {
   signal(SIGXFSZ, SIG_IGN);
 }
 
-int stop_signal() { return g_signal; }
+void remove_lock_on_hard_stop(const std::string& lock_path) {
+  if (lock_path.size() < sizeof g_lock)
+    std::memcpy(g_lock, lock_path.c_str(), lock_path.size() + 1);
+}
+
+int stop_signal() {
+  if (g_relay_comm == MPI_COMM_NULL) return g_signal;
+  if (g_signal != 0) {
+    if (!g_relayed) relay_stop();
+    return g_signal;
+  }
+  // A stop that reached another rank only: adopted as if this rank had received it.
+  int pending = 0;
+  MPI_Status status;
+  MPI_Iprobe(MPI_ANY_SOURCE, kStopTag, g_relay_comm, &pending, &status);
+  if (pending) {
+    int sig = 0;
+    MPI_Recv(&sig, 1, MPI_INT, status.MPI_SOURCE, kStopTag, g_relay_comm, MPI_STATUS_IGNORE);
+    g_relayed = true;  // the sender told every rank
+    g_relayed_from = status.MPI_SOURCE;
+    if (g_signal == 0) {
+      g_signal = sig;
+      alarm(static_cast<unsigned>(g_grace));  // the same grace period as a signal of its own
+    }
+  }
+  return g_signal;
+}
 
 std::string stop_reason() {
   if (g_signal == 0) return "";
-  return std::string("stopped by ") + signal_name(g_signal) +
+  const std::string where =
+      g_relayed_from >= 0 ? " (sent to rank " + std::to_string(g_relayed_from) + ")" : "";
+  return std::string("stopped by ") + signal_name(g_signal) + where +
          " (e.g. Slurm at walltime): no output written, an existing output file is left as it "
          "was; rerun the job to produce it";
 }
+
+StopRelay::StopRelay(MPI_Comm comm) {
+  g_relay_comm = comm;
+  g_relayed = false;
+  g_relayed_from = -1;
+}
+
+StopRelay::~StopRelay() { g_relay_comm = MPI_COMM_NULL; }
 
 void abort_job(const MpiContext& mpi, const std::string& message, int code) {
   std::fprintf(stderr, "healgrid: error: rank %d: %s (aborting the MPI job)\n", mpi.rank,
                message.c_str());
   std::fflush(stderr);
   if (g_partial[0] != '\0') unlink(g_partial);
+  if (g_lock[0] != '\0') unlink(g_lock);
   MPI_Abort(mpi.comm, code);
   std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
 }

@@ -11,6 +11,7 @@
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/nc_file.hpp"
 #include "healgrid/io/output_schema.hpp"
+#include "healgrid/io/run_partial.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
 #include "healgrid/write/overview_writer.hpp"
 
@@ -197,7 +198,7 @@ void write_provenance(io::NcFile& nc, const MpiContext& mpi, const OutputMetadat
 }  // namespace
 
 std::string partial_path(const std::string& output_path) {
-  return output_path + schema::kPartialSuffix;
+  return io::run_partial_path(output_path);  // unique per run: io/run_partial.hpp
 }
 
 std::string creation_time_utc() {

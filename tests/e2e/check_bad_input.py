@@ -7,8 +7,8 @@ key, function), finish within a time limit (no hang), and leave NO file at the o
 any *.nc file in the output folder. Cases: truncated granule, non-HDF5 file named like a
 granule, granule missing /gt1l/land_ice_segments/h_li_sigma, missing input directory,
 unreadable input directory (run as user nobody when we are root), config with an unknown key,
-child_order 30, unknown statistic function; and a symlink planted at OUT.nc.partial, which
-must fail the run without writing through it.
+child_order 30, unknown statistic function; and symlinks planted at OUT.nc.partial (not used:
+temporary names are unique per run) and OUT.nc.lock (fails the run), never written through.
 Then `--on-bad-granule skip` with a truncated granule among the real ones: exit 0, the output
 written, the skipped granule listed in the provenance as "skipped: <reason>", and every value
 equal to the reference computed on the good granules only.
@@ -186,23 +186,31 @@ def run_unreadable_dir_case(checks, cfg_path, good):
 
 
 def run_planted_symlink_case(checks, cfg_path, good):
-    """A symlink at OUT.nc.partial: the run fails naming it, the file it points to is untouched."""
-    label = "symlink at OUT.partial"
-    with common.temp_dir() as tmp:
-        out_dir = os.path.join(tmp, "out")
-        os.mkdir(out_dir)
-        victim = os.path.join(tmp, "victim.txt")
-        with open(victim, "w", encoding="ascii") as stream:
-            stream.write("precious\n")
-        out_path = os.path.join(out_dir, "result.nc")
-        os.symlink(victim, out_path + ".partial")
-        rc, output = common.run_healgrid(["--config", cfg_path, "--input", good, "--output",
-                                          out_path], NPROCS, timeout=BAD_RUN_TIMEOUT_S)
-        checks.check(rc == 1 and "result.nc.partial" in output,
-                     f"{label}: exit {rc}, expected 1 naming result.nc.partial\n{output}")
-        with open(victim, encoding="ascii") as stream:
-            checks.check(stream.read() == "precious\n", f"{label}: the symlink was written through")
-        checks.check(not os.path.exists(out_path), f"{label}: output file exists after failure")
+    """Symlinks planted beside the output are never written through. The temporary output's
+    name is unique per run (OUT.nc.partial.<pid>.<random>): one at the old fixed name
+    OUT.nc.partial is not used (the run succeeds, the link stays); one at the lock file
+    OUT.nc.lock fails the run naming it. The files they point to are untouched."""
+    for label, planted, expect_rc in (("symlink at OUT.partial", ".partial", 0),
+                                      ("symlink at OUT.lock", ".lock", 1)):
+        with common.temp_dir() as tmp:
+            out_dir = os.path.join(tmp, "out")
+            os.mkdir(out_dir)
+            victim = os.path.join(tmp, "victim.txt")
+            with open(victim, "w", encoding="ascii") as stream:
+                stream.write("precious\n")
+            out_path = os.path.join(out_dir, "result.nc")
+            os.symlink(victim, out_path + planted)
+            rc, output = common.run_healgrid(["--config", cfg_path, "--input", good, "--output",
+                                              out_path], NPROCS, timeout=BAD_RUN_TIMEOUT_S)
+            checks.check(rc == expect_rc and (rc == 0 or "result.nc" + planted in output),
+                         f"{label}: exit {rc}, expected {expect_rc} naming result.nc{planted}\n"
+                         f"{output}")
+            with open(victim, encoding="ascii") as stream:
+                checks.check(stream.read() == "precious\n",
+                             f"{label}: the symlink was written through")
+            checks.check(os.path.islink(out_path + planted), f"{label}: the symlink was removed")
+            checks.check(os.path.exists(out_path) == (expect_rc == 0),
+                         f"{label}: output file exists after failure, or missing after success")
 
 
 def run_skip_case(checks, cfg_path, files):

@@ -6,7 +6,9 @@ several seconds). Cases:
   walltime SIGTERM    SIGTERM to every rank (what Slurm does at walltime) in read+aggregate:
                       exit 143 within seconds, "stopped by SIGTERM", the previous OUT.nc kept
                       byte for byte, no OUT.nc.partial.
-  SIGUSR1 to mpirun   (`sbatch --signal=USR1@T`; mpirun forwards it): exit 138, same checks.
+  SIGUSR1 to mpirun   (`sbatch --signal=USR1@T`; mpirun forwards it) during the index pass:
+                      exit 138, same checks (the index pass checks every row block, not only
+                      every granule: a 10-million-point granule used to take ~12 s to stop).
   second signal       two SIGTERMs to rank 0: it stops at once ("stopping now"), job ends.
   rank killed         SIGKILL to rank 1: the job ends non-zero within seconds naming rank 1.
   rank crashes        SIGSEGV to rank 1: same.
@@ -20,6 +22,7 @@ Every run has fake credentials in its environment and ~/.netrc: none may appear 
 output or file written. The tmpfs cases need root and mount (skipped with a note otherwise).
 """
 
+import fcntl
 import os
 import shutil
 import signal
@@ -134,7 +137,24 @@ class Faults:
         # [restart] OUT.journal/ keeps the finished rounds for the rerun (app/journal.hpp).
         left = sorted(n for n in os.listdir(folder)
                       if n not in allowed and not n.endswith((".progress.json", ".journal")))
+        # A killed rank 0 (mpirun SIGKILLs it when another rank dies) cannot remove its lock
+        # file; the kernel released the lock, so it blocks nothing: the next run takes it.
+        stale = [n for n in left if n.endswith(".lock") and not lock_held(os.path.join(folder, n))]
+        if stale:
+            print(f"{label}: stale lock file (not held, harmless): {stale}")
+        left = [n for n in left if n not in stale]
         self.checks.check(not left, f"{label}: left in the output folder: {left}")
+
+
+def lock_held(path):
+    """True when some process holds flock on path (a running healgrid's output lock)."""
+    with open(path, "rb") as stream:
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(stream, fcntl.LOCK_UN)
+    return False
 
 
 def signal_case(f, label, out_dir, previous, target, sig, expect_rc, needles, when="[plan]",

@@ -10,7 +10,11 @@ In each case a previous OUT.nc is in place. Cases:
   grace period              HEALGRID_STOP_GRACE_SECONDS=2, rank 1 frozen (SIGSTOP), SIGTERM to
                             rank 0: rank 0 cannot agree with rank 1, waits the grace period
                             (not less: >= 1.8 s), then stops at once ("grace period over"), exit 143
-Every case: the previous OUT.nc left byte for byte, no OUT.nc.partial, the journal kept with
+  SIGTERM to rank 1 only    3 ranks, 12 rounds each with a 0.5 s pause: rank 1 relays the stop
+                            and every rank ends within ONE_RANK_STOP_S of the signal, exit 143,
+                            "stopped by SIGTERM" (the others used to finish their whole read
+                            phase: ~5 s more here)
+Every case: the previous OUT.nc left byte for byte, no OUT.nc.partial*, the journal kept with
 every round written before the signal; after the SIGINT case, the same command reuses those
 rounds ("[journal] reused N parent cells", N > 0) and completes.
 """
@@ -30,11 +34,14 @@ from check_restart import rank_pids  # noqa: E402
 
 ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
 STOP_WITHIN_S = 10.0
+# A signal to one rank: the others hear of it at their next row block or round; at most one
+# 0.5 s test pause, plus mpirun's teardown on a loaded machine.
+ONE_RANK_STOP_S = 3.0
 
 
-def launch(cwd, env):
+def launch(cwd, env, nprocs=2, args=ARGS):
     mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-    cmd = mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(), "run"] + ARGS
+    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run"] + args
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace",
                             start_new_session=True)
@@ -61,18 +68,19 @@ def finish(proc, timeout=60):
     return proc.returncode, out
 
 
-def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=0.0):
+def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=0.0,
+              nprocs=2, args=ARGS, within_s=STOP_WITHIN_S):
     """Start a slowed run in its own folder, `send(proc, pids)` at the first round, check."""
     cwd = os.path.join(tmp, label.replace(" ", "_"))
     os.makedirs(cwd)
     out_nc = os.path.join(cwd, "out.nc")
     shutil.copyfile(previous, out_nc)
     before = open(out_nc, "rb").read()
-    proc = launch(cwd, env)
+    proc = launch(cwd, env, nprocs, args)
     journal = os.path.join(cwd, "out.nc.journal")
     rounds = wait_for_round(proc, journal)
     pids = rank_pids(proc.pid)
-    if not checks.check(rounds and sorted(pids) == [0, 1],
+    if not checks.check(rounds and sorted(pids) == list(range(nprocs)),
                         f"{label}: no journaled round to stop after (ranks {pids})"):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
@@ -85,13 +93,14 @@ def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=
           "journaled before it")
     ok = checks.check(rc == expect_rc, f"{label}: exit {rc}, expected {expect_rc}")
     ok &= checks.check(needle in out, f"{label}: output lacks {needle!r}")
-    ok &= checks.check(min_s <= elapsed < STOP_WITHIN_S,
+    ok &= checks.check(min_s <= elapsed < within_s,
                        f"{label}: stopped {elapsed:.1f} s after the signal, expected "
-                       f"{min_s}..{STOP_WITHIN_S} s")
+                       f"{min_s}..{within_s} s")
     if not ok:
         print(f"--- {label} output:\n{out}")
     checks.check(open(out_nc, "rb").read() == before, f"{label}: the previous out.nc changed")
-    checks.check(not os.path.exists(out_nc + ".partial"), f"{label}: out.nc.partial left")
+    left = glob.glob(out_nc + ".partial*") + glob.glob(out_nc + ".lock")
+    checks.check(not left, f"{label}: left behind: {left}")
     kept = set(glob.glob(os.path.join(journal, "p*.round")))
     checks.check(set(rounds) <= kept and os.path.isfile(os.path.join(journal, "KEY")),
                  f"{label}: journal not kept: {len(kept)} round files and KEY "
@@ -136,6 +145,12 @@ def main():
         graced = dict(slow, HEALGRID_STOP_GRACE_SECONDS="2")
         stop_case(checks, tmp, previous, graced, "grace period over", freeze_then_term, 143,
                   "grace period over", min_s=1.8)
+
+        # Issue 15: a signal to one rank only (scancel of one task, an OOM-killer's SIGTERM).
+        paced = dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="0.5")
+        stop_case(checks, tmp, previous, paced, "SIGTERM to rank 1 only",
+                  lambda proc, pids: os.kill(pids[1], signal.SIGTERM), 143, "stopped by SIGTERM",
+                  nprocs=3, args=ARGS[:-1] + ["12"], within_s=ONE_RANK_STOP_S)
 
         if cwd:  # the journal kept by the SIGINT case is used by the same command
             os.remove(os.path.join(cwd, "out.nc"))

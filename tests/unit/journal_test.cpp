@@ -83,7 +83,8 @@ TEST(JournalFile, StoresTheBlockCellsAndKeepsNaNPayloads) {
   EXPECT_EQ(bits, payload);
   EXPECT_EQ(back.block.columns[0].i32, piece.block.columns[0].i32);
   // Header, 3 + 2 parent ids, 3 cells with 8 + 4 + 4 bytes each, 2 column kinds, 9 counts.
-  EXPECT_EQ(bytes, 8 + 64 + 6 * 8 + 5 * 8 + 8 + 3 * 8 + 2 * 8 + 3 * 4 + 3 * 4 + 9 * 8 + 8);
+  // Then the checksum trailer: 8 + 64 bytes.
+  EXPECT_EQ(bytes, 8 + 64 + 6 * 8 + 5 * 8 + 8 + 3 * 8 + 2 * 8 + 3 * 4 + 3 * 4 + 9 * 8 + 8 + 72);
 }
 
 // A cell outside the piece's parents, or out of order, is a damaged file, never used.
@@ -133,8 +134,27 @@ TEST(JournalFile, RejectsOtherInputsGridOrTruncation) {
   in.close();
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size() - 1);
   EXPECT_FALSE(read_piece(path, std::string(64, 'a'), c, 4, back, why));
-  EXPECT_EQ(why, "truncated or damaged");
+  EXPECT_EQ(why, "no checksum trailer (truncated, or written by an older healgrid)");
   EXPECT_FALSE(read_piece(path + ".missing", std::string(64, 'a'), c, 4, back, why));
+  std::remove(path.c_str());
+}
+
+// A changed byte in a stored value (the structure still parses) fails the round's checksum.
+TEST(JournalFile, ChangedValueByteFailsTheChecksum) {
+  const auto c = test::count_and_mean_config();
+  const auto path = temp_path("flip.round");
+  write_piece(path, std::string(64, 'a'), sample(c), 4);
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  // The mean column's last stored float: before 9 counts (72 bytes), the end mark and trailer.
+  const auto at = bytes.size() - 72 - 8 - 9 * 8 - 2;
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size());
+  JournalPiece back;
+  std::string why;
+  EXPECT_FALSE(read_piece(path, std::string(64, 'a'), c, 4, back, why));
+  EXPECT_EQ(why.rfind("checksum mismatch", 0), 0u) << why;
   std::remove(path.c_str());
 }
 

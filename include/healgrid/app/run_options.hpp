@@ -8,6 +8,7 @@
 
 #include "healgrid/app/query_options.hpp"
 #include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/pipeline/input_fingerprint.hpp"
 
 namespace healgrid {
 
@@ -33,6 +34,8 @@ struct RunOptions {
   // share of the node's memory.
   double memory_per_rank = 0;
   int rounds = 4;  // [restart] journaled rounds per rank (app/journal.hpp); 0: no journal
+  // What the journal compares before reusing rounds (pipeline/input_fingerprint.hpp).
+  InputVerification verify_inputs = InputVerification::sample;
   bool help = false;
 };
 

@@ -3,7 +3,10 @@
 // SHA-256 (when the run used one) and the granules' file names and sizes in name order.
 // Directories and paths are left out, so moving the data keeps the identity. The output
 // records it as the global attribute `healgrid_inputs_sha256`; a campaign skips a run whose
-// output carries the identity its inputs have now; the restart journal is keyed by it.
+// output carries the identity its inputs have now. It names the inputs, not their bytes: a
+// granule rewritten in place with the same name and size keeps it. The restart journal is
+// therefore keyed by journal_key(): this identity plus every granule's content fingerprint
+// (pipeline/input_fingerprint.hpp).
 #pragma once
 
 #include <string>
@@ -26,6 +29,11 @@ struct RunInputs {
 // inputs give the same text), then its SHA-256.
 std::string inputs_text(const RunInputs& inputs);
 std::string inputs_sha256(const RunInputs& inputs);
+
+// The restart journal's key: `inputs_sha256` and one fingerprint per granule (same order as
+// `granules`, pipeline/input_fingerprint.hpp), hashed with the granules in name order.
+std::string journal_key(const std::string& inputs_sha256, const std::vector<Granule>& granules,
+                        const std::vector<std::string>& fingerprints);
 
 // The global attribute naming it in the output.
 constexpr const char* kInputsAttribute = schema::kInputsSha256;

@@ -17,6 +17,8 @@
 // each round, so a test can kill a run deterministically half-way.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -72,7 +74,8 @@ class RunJournal {
 
   // Rank 0, before the index pass: keeps a journal of the same inputs, removes one of other
   // inputs, creates the directory and its KEY. Returns a line for the log ("" when there was
-  // nothing to resume). Throws std::runtime_error naming the path.
+  // nothing to resume). Throws std::runtime_error naming the path. A symlink, or a directory
+  // healgrid did not create (no KEY file, not empty), is refused and left untouched.
   std::string open();
 
   // Every rank, after the exchange: loads the journaled parents of [mine.first_parent,
@@ -103,7 +106,9 @@ class RunJournal {
   std::string resume_line() const;
   long long reused_points() const { return reused_points_; }
 
-  // Rank 0, once the output is complete. Errors are ignored (a stale journal is never used).
+  // Rank 0, once the output is complete: removes healgrid's own files (KEY, round files and
+  // their temporaries) and the directory if that leaves it empty; nothing unless open()
+  // accepted the directory. Errors are ignored (a stale journal is never used).
   void remove() const;
   // A journal without any finished round holds nothing to resume: rank 0 removes it when the
   // run ends without output (failure, stop), so a failed run leaves no stray directory.
@@ -113,6 +118,8 @@ class RunJournal {
 
  private:
   void flush_count(std::int64_t parent, std::uint32_t granule);
+  // Throws unless `st` (lstat of the journal path) is a directory healgrid made.
+  void check_ours(const struct stat& st) const;
 
   const Communicator& mpi_;
   std::string dir_, key_;
@@ -130,6 +137,7 @@ class RunJournal {
             files_written_ = 0;
   std::size_t loaded_pieces_ = 0;
   bool write_failed_ = false;  // a round could not be written: journal off on this rank
+  bool owned_ = false;         // rank 0: open() accepted or created the directory
 };
 
 }  // namespace healgrid

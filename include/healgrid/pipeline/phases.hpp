@@ -36,6 +36,7 @@ struct ResolvedInputs {
   std::vector<Granule> granules;  // sorted by name, identical on every rank
   CatalogSelection catalog;       // empty unless the run used a catalog
   std::string inputs_sha256;      // pipeline/inputs_digest.hpp
+  std::string journal_key;        // inputs_sha256 + the granules' content fingerprints
 };
 // Collective. Rank 0 checks that the output can be written, resolves the inputs (or the
 // catalog) and hashes them; every rank receives the result.

@@ -20,8 +20,26 @@ namespace healgrid {
 constexpr int kDefaultStopGraceSeconds = 20;
 
 void install_stop_handlers(const std::string& partial_path);
-// The signal that asked this process to stop, 0 if none.
+// The output's lock file (io/output_lock.hpp) this rank holds: removed with the partial output
+// on a hard stop or abort_job, so neither leaves it behind (the kernel releases the lock).
+void remove_lock_on_hard_stop(const std::string& lock_path);
+
+// The signal that asked this process to stop, 0 if none. While a StopRelay is alive, a signal
+// that reached some ranks only stops them all: the first call that sees this rank's own signal
+// sends it to every other rank of the communicator (tag 7401, never waited for), and a call
+// on a rank without a signal probes for such a message (MPI_Iprobe, well under a microsecond)
+// and adopts the signal it carries, grace period included. Callers poll between granules and
+// row blocks, so every rank stops within about one row block's read.
 int stop_signal();
+
+// Relays stop signals over `comm` (the run's own communicator) for its lifetime.
+class StopRelay {
+ public:
+  explicit StopRelay(MPI_Comm comm);
+  ~StopRelay();
+  StopRelay(const StopRelay&) = delete;
+  StopRelay& operator=(const StopRelay&) = delete;
+};
 // "stopped by SIGTERM" style text for messages (empty when no signal arrived).
 std::string stop_reason();
 

@@ -1,0 +1,23 @@
+// The run's temporary output name, unique per run: `OUT.partial.<pid>.<random>` (rank 0's pid
+// and a random number, broadcast so every rank writes the same file). Two runs on the same
+// output never share a temporary file, and the stop handlers remove only this run's. A run
+// holding the output lock (io/output_lock.hpp) removes the temporaries earlier runs of the same
+// output left when they were killed (SIGKILL, node failure): nobody else can be writing them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace healgrid::io {
+
+// A fresh tag for this run ("<pid>.<8 hex digits>"), made once on rank 0.
+std::string new_run_tag();
+// Sets the process's tag (every rank, the same); "" gives the plain `OUT.partial`.
+void set_run_tag(const std::string& tag);
+// `<output>.partial.<tag>`.
+std::string run_partial_path(const std::string& output);
+// Removes the regular files `<output>.partial.<digits>.<8 hex digits>` other than this run's;
+// returns their names. Call only while holding the output lock.
+std::vector<std::string> remove_stale_partials(const std::string& output);
+
+}  // namespace healgrid::io

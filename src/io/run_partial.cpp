@@ -1,0 +1,67 @@
+#include "healgrid/io/run_partial.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <random>
+
+#include "healgrid/io/output_schema.hpp"
+
+namespace healgrid::io {
+namespace {
+
+std::string g_tag;
+
+// "<digits>.<8 hex digits>": the shape of new_run_tag().
+bool looks_like_tag(const std::string& s) {
+  const auto dot = s.find('.');
+  if (dot == std::string::npos || dot == 0 || s.size() != dot + 9) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (i < dot ? !std::isdigit(c) : i > dot && !std::isxdigit(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string new_run_tag() {
+  char tag[48];
+  std::snprintf(tag, sizeof tag, "%ld.%08x", static_cast<long>(::getpid()),
+                static_cast<unsigned>(std::random_device{}()));
+  return tag;
+}
+
+void set_run_tag(const std::string& tag) { g_tag = tag; }
+
+std::string run_partial_path(const std::string& output) {
+  return output + schema::kPartialSuffix + (g_tag.empty() ? "" : "." + g_tag);
+}
+
+std::vector<std::string> remove_stale_partials(const std::string& output) {
+  const auto slash = output.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
+  const std::string prefix = (slash == std::string::npos ? output : output.substr(slash + 1)) +
+                             schema::kPartialSuffix + ".";
+  std::vector<std::string> removed;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return removed;
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+  ::closedir(d);
+  for (const auto& name : names) {
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const auto tag = name.substr(prefix.size());
+    if (tag == g_tag || !looks_like_tag(tag)) continue;
+    const std::string path = slash == std::string::npos ? name : dir + name;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::unlink(path.c_str()) == 0)
+      removed.push_back(path);
+  }
+  return removed;
+}
+
+}  // namespace healgrid::io

@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""What a run trusts from earlier runs and shares with other runs (issue 15, docs/reliability.md).
+
+Synthetic granules whose h_li datasets are stored contiguous (so a value can be rewritten in
+place without changing the file's size, as a reprocessing tool updating a granule would), 2 ranks,
+SOURCE_DATE_EPOCH fixed, the same `healgrid run` arguments everywhere, so outputs compare byte
+for byte. Each case fails on a healgrid without the fix:
+  rewrite in place       a run killed half-way (SIGKILL of rank 1 after 4 of 8 journaled rounds),
+                         one granule's h_li rewritten in place (same name, same size, new mtime),
+                         rerun: the journal is discarded ("round files of other inputs") and the
+                         output equals a fresh run on the new data.
+  mtime restored         the same with the mtime put back (os.utime, ns): the change lies in a
+                         sampled block of the file, the sampled SHA-256 catches it.
+  unsampled + full       values changed only outside the sampled blocks, mtime restored: with
+                         --verify-inputs full the journal is discarded and the output equals a
+                         fresh run (the sample alone cannot see it: documented).
+  round checksum         a byte of a stored value flipped in one journal round file: the rerun
+                         warns naming the file ("checksum mismatch"), recomputes that round and
+                         equals the uninterrupted run.
+  two runs, one output   a second run on the output of a running one exits 1 at once naming
+                         the other run; the first completes and equals a single run; no lock or
+                         temporary is left; a stale temporary of a killed run is removed, a user
+                         file with a similar name is not.
+  output is an input     --output naming an input granule (plain, `./`-spelled through `..`,
+                         through a symlink): exit 2 before any work, the granule untouched.
+  journal path           OUT.nc.journal a symlink to a directory, or a user's directory with
+                         files: exit 1 naming it, everything in it untouched.
+"""
+
+import glob
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import struct
+import subprocess
+import time
+
+import common  # isort: skip
+from common import Checks  # isort: skip
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+
+import check_restart  # noqa: E402
+from check_restart import killed_run  # noqa: E402
+
+EPOCH = "1700000000"
+BEAMS = ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r")
+# pipeline/input_fingerprint.hpp: first and last 64 KiB and 8 spread blocks between them.
+BLOCK, SPREAD = 64 * 1024, 8
+
+
+def sampled_ranges(size):
+    """The byte ranges [start, end) healgrid's sample hashes in a file of `size` bytes."""
+    if size <= BLOCK * (SPREAD + 2):
+        return [(0, size)]
+    span = size - 3 * BLOCK
+    starts = [0] + [BLOCK + span * k // (SPREAD - 1) for k in range(SPREAD)] + [size - BLOCK]
+    return [(s, s + BLOCK) for s in starts]
+
+
+def in_sample(offset, size):
+    return any(a <= offset < b for a, b in sampled_ranges(size))
+
+
+def run(args, cwd, env, nprocs=2, timeout=300):
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run"] + args
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace",
+                          timeout=timeout, check=False)
+    return proc.returncode, proc.stdout
+
+
+def make_contiguous(path):
+    """Store every beam's h_li contiguous, unfiltered (values and attributes kept)."""
+    with h5py.File(path, "r+") as f:
+        for beam in BEAMS:
+            name = f"{beam}/land_ice_segments/h_li"
+            if name not in f:
+                continue
+            ds = f[name]
+            data, attrs = ds[...], {k: v for k, v in ds.attrs.items() if k != "DIMENSION_LIST"}
+            fill = ds.fillvalue
+            del f[name]
+            new = f.create_dataset(name, data=data, fillvalue=fill)
+            for key, value in attrs.items():
+                new.attrs[key] = value
+
+
+def h_li_layout(path):
+    """[(beam, byte offset of h_li, n values, fill)] of a prepared granule."""
+    out = []
+    with h5py.File(path, "r") as f:
+        for beam in BEAMS:
+            name = f"{beam}/land_ice_segments/h_li"
+            if name in f:
+                ds = f[name]
+                out.append((beam, ds.id.get_offset(), ds.shape[0], ds.attrs.get("_FillValue")))
+    return out
+
+
+def rewrite_values(path, where):
+    """Adds 40 m in place to the h_li values (not fills) for which where(byte_offset) holds;
+    returns how many changed. The file's size must not change."""
+    size = os.path.getsize(path)
+    changed = 0
+    with open(path, "r+b") as f:
+        for _, offset, n, fill in h_li_layout(path):
+            f.seek(offset)
+            values = np.frombuffer(f.read(4 * n), dtype="<f4").copy()
+            offsets = offset + 4 * np.arange(n)
+            pick = np.array([where(int(o)) for o in offsets]) & (values < 1e30)
+            if fill is not None:
+                pick &= values != np.float32(fill[0] if np.ndim(fill) else fill)
+            values[pick] += np.float32(40.0)
+            changed += int(pick.sum())
+            f.seek(offset)
+            f.write(values.astype("<f4").tobytes())
+    assert os.path.getsize(path) == size, "rewrite changed the size"
+    return changed
+
+
+class Case:
+    """A folder with its own copy of the prepared granules and a run folder beside them."""
+
+    def __init__(self, tmp, master, name):
+        self.root = os.path.join(tmp, name)
+        self.granules = os.path.join(self.root, "granules")
+        self.cwd = os.path.join(self.root, "run")
+        shutil.copytree(master, self.granules)
+        os.makedirs(self.cwd)
+
+    def first_granule(self):
+        return sorted(glob.glob(os.path.join(self.granules, "*.h5")))[0]
+
+
+def fresh_bytes(tmp, granules, env, args):
+    """A fresh run (no journal) of `args` over copies of `granules`: its output's bytes."""
+    case = os.path.join(tmp, f"fresh-{time.monotonic_ns()}")
+    shutil.copytree(granules, os.path.join(case, "granules"))
+    os.makedirs(os.path.join(case, "run"))
+    rc, out = run(args, os.path.join(case, "run"), env)
+    if rc != 0:
+        print(out)
+        return None
+    return open(os.path.join(case, "run", "out.nc"), "rb").read()
+
+
+def rewrite_case(checks, tmp, master, env, label, where, restore_mtime, extra=()):
+    """Kill half-way, change the first granule in place, rerun: equals a fresh run."""
+    case = Case(tmp, master, label.replace(" ", "_"))
+    check_restart.ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"] + \
+        list(extra)
+    if not killed_run(checks, case.cwd, env, label):
+        return
+    path = case.first_granule()
+    before = os.stat(path)
+    changed = rewrite_values(path, where)
+    if restore_mtime:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    checks.check(after.st_size == before.st_size and changed > 0,
+                 f"{label}: rewrite changed {changed} values, size {before.st_size} -> "
+                 f"{after.st_size}")
+    checks.check((after.st_mtime_ns == before.st_mtime_ns) == restore_mtime,
+                 f"{label}: mtime {before.st_mtime_ns} -> {after.st_mtime_ns}")
+    rc, out = run(check_restart.ARGS, case.cwd, env)
+    print(f"{label}: {changed} h_li values rewritten in place; rerun exited {rc}")
+    if not checks.check(rc == 0, f"{label}: rerun exited {rc}:\n{out}"):
+        return
+    checks.check("[journal] reused" not in out and "round files of other inputs" in out,
+                 f"{label}: the rerun did not discard the journal:\n{out}")
+    want = fresh_bytes(tmp, case.granules, env, check_restart.ARGS)
+    got = open(os.path.join(case.cwd, "out.nc"), "rb").read()
+    checks.check(want is not None and got == want,
+                 f"{label}: the rerun's output differs from a fresh run on the new data")
+    print(f"{label}: equals a fresh run on the new data: {got == want}")
+
+
+def round_layout(data):
+    """Offset of the first float column's values in a journal round (format HGJRNL02), and
+    how many there are."""
+    assert data[:8] == b"HGJRNL02", data[:8]
+    at = 8 + 64
+    _, ncovered, nparents, ncols, _, _ = struct.unpack_from("<6Q", data, at)
+    at += 48 + 8 * ncovered + 8 * nparents
+    (ncells,) = struct.unpack_from("<Q", data, at)
+    at += 8 + 8 * ncells
+    for _ in range(ncols):
+        (kind,) = struct.unpack_from("<Q", data, at)
+        at += 8
+        if kind == 0:
+            return at, ncells
+        at += 4 * ncells
+    return None, 0
+
+
+def checksum_case(checks, tmp, master, env, reference):
+    label = "round checksum"
+    case = Case(tmp, master, "checksum")
+    check_restart.ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
+    if not killed_run(checks, case.cwd, env, label):
+        return
+    rounds = sorted(glob.glob(os.path.join(case.cwd, "out.nc.journal", "p*.round")))
+    flipped = None
+    for path in rounds:
+        data = bytearray(open(path, "rb").read())
+        at, ncells = round_layout(bytes(data))
+        if at is None or ncells == 0:
+            continue
+        byte = at + 4 * (ncells // 2) + 2  # a mantissa byte of the middle cell's value
+        data[byte] ^= 0x10
+        open(path, "wb").write(bytes(data))
+        flipped = path
+        break
+    if not checks.check(flipped is not None, f"{label}: no round file with values: {rounds}"):
+        return
+    rc, out = run(check_restart.ARGS, case.cwd, env)
+    name = os.path.basename(flipped)
+    print(f"{label}: flipped a value byte in {name}; rerun exited {rc}")
+    checks.check(rc == 0, f"{label}: rerun exited {rc}:\n{out}")
+    checks.check(re.search(rf"warning: rank \d: \S*{re.escape(name)}: checksum mismatch", out)
+                 is not None, f"{label}: no warning naming {name}:\n{out}")
+    got = open(os.path.join(case.cwd, "out.nc"), "rb").read() if rc == 0 else b""
+    checks.check(got == reference, f"{label}: output differs from the uninterrupted run")
+    print(f"{label}: equals the uninterrupted run: {got == reference}")
+
+
+def two_runs_case(checks, tmp, master, env, reference):
+    label = "two runs, one output"
+    case = Case(tmp, master, "two_runs")
+    args = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
+    stale = os.path.join(case.cwd, "out.nc.partial.4242.deadbeef")
+    mine = os.path.join(case.cwd, "out.nc.partial.notes")
+    for path in (stale, mine):
+        open(path, "w", encoding="ascii").write("left here\n")
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    first = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
+                                        "run"] + args, cwd=case.cwd,
+                             env=dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1"),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             errors="replace", start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and first.poll() is None and \
+            not glob.glob(os.path.join(case.cwd, "out.nc.journal", "p*.round")):
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    rc2, out2 = run(args, case.cwd, env)
+    seconds = time.monotonic() - t0
+    out1, _ = first.communicate(timeout=300)
+    rc1 = first.returncode
+    print(f"{label}: second run exited {rc2} after {seconds:.1f} s; first exited {rc1}")
+    checks.check(rc1 == 0 and rc2 == 1, f"{label}: exits {rc1} and {rc2}, expected 0 and 1:\n"
+                 f"--- first:\n{out1}\n--- second:\n{out2}")
+    checks.check("another healgrid run is writing this output" in out2 and
+                 re.search(r"host \S+ pid \d+", out2) is not None,
+                 f"{label}: the second run does not name the other:\n{out2}")
+    got = open(os.path.join(case.cwd, "out.nc"), "rb").read()
+    checks.check(got == reference, f"{label}: the output differs from a single run")
+    # The live progress file may stay (docs/reliability.md); nothing else of either run.
+    left = sorted(n for n in os.listdir(case.cwd) if n != "out.nc.progress.json")
+    checks.check(left == ["out.nc", "out.nc.partial.notes"],
+                 f"{label}: left in the output folder: {left}")
+    checks.check(open(mine, encoding="ascii").read() == "left here\n",
+                 f"{label}: the user's file beside the output changed")
+    print(f"{label}: output equals a single run: {got == reference}; folder holds {left}")
+
+
+def output_is_input_case(checks, tmp, master, env):
+    case = Case(tmp, master, "output_is_input")
+    granule = case.first_granule()
+    name = os.path.basename(granule)
+    digest = hashlib.sha256(open(granule, "rb").read()).hexdigest()
+    os.symlink(granule, os.path.join(case.cwd, "link.h5"))
+    for spelling in (f"../granules/{name}", f"./../granules/../granules/{name}", "link.h5"):
+        rc, out = run(["--input", "../granules", "--output", spelling], case.cwd, env)
+        label = f"--output {spelling}"
+        print(f"{label}: exit {rc}")
+        checks.check(rc == 2 and "is the input granule" in out,
+                     f"{label}: exit {rc}, expected 2 'is the input granule':\n{out}")
+        checks.check(hashlib.sha256(open(granule, "rb").read()).hexdigest() == digest,
+                     f"{label}: the granule changed")
+        checks.check("[index]" not in out, f"{label}: work started before the refusal:\n{out}")
+
+
+def tree(path):
+    """{relative path: bytes} of every file under path (following nothing)."""
+    out = {}
+    for root, _, names in os.walk(path):
+        for n in names:
+            p = os.path.join(root, n)
+            out[os.path.relpath(p, path)] = open(p, "rb").read()
+    return out
+
+
+def journal_path_cases(checks, tmp, master, env):
+    case = Case(tmp, master, "journal_path")
+    target = os.path.join(case.root, "precious")
+    os.makedirs(target)
+    for n, text in (("sentinel.txt", b"keep me\n"), ("p0-9.round", b"not a round\n"),
+                    ("KEY", b"mine\n")):
+        open(os.path.join(target, n), "wb").write(text)
+    journal = os.path.join(case.cwd, "out.nc.journal")
+    args = ["--input", "../granules", "--output", "out.nc"]
+    for label, make in (("journal a symlink", lambda: os.symlink(target, journal)),
+                        ("journal a user directory", lambda: shutil.copytree(target, journal))):
+        make()
+        before_target, before_journal = tree(target), tree(journal)
+        rc, out = run(args, case.cwd, env)
+        print(f"{label}: exit {rc}")
+        checks.check(rc == 1 and "out.nc.journal" in out and "untouched" in out,
+                     f"{label}: exit {rc}, expected 1 naming out.nc.journal:\n{out}")
+        checks.check(tree(target) == before_target and tree(journal) == before_journal,
+                     f"{label}: files changed or removed")
+        checks.check(os.path.islink(journal) == (label == "journal a symlink"),
+                     f"{label}: the journal path itself was replaced")
+        checks.check(not os.path.exists(os.path.join(case.cwd, "out.nc")),
+                     f"{label}: an output was written")
+        if os.path.islink(journal):
+            os.remove(journal)
+        elif os.path.isdir(journal):
+            shutil.rmtree(journal)
+
+
+def main():
+    checks = Checks("check_run_integrity")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+    with common.temp_dir("healgrid-run-integrity-") as tmp:
+        master = os.path.join(tmp, "granules")
+        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+        synth = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
+                                          "synth", "--granules", "3", "--cycle", "4",
+                                          "--output-dir", master],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=300, check=False)
+        if not checks.check(synth.returncode == 0, f"synth failed: {synth.stdout}"):
+            checks.finish()
+        for path in glob.glob(os.path.join(master, "*.h5")):
+            make_contiguous(path)
+        first = sorted(glob.glob(os.path.join(master, "*.h5")))[0]
+        size = os.path.getsize(first)
+        layout = h_li_layout(first)
+        hit = sum(in_sample(o + 4 * i, size) for _, o, n, _ in layout for i in range(0, n, 97))
+        print(f"prepared granule {os.path.basename(first)}: {size} bytes, h_li of "
+              f"{len(layout)} beams contiguous; {hit} sampled value positions (every 97th)")
+        checks.check(hit > 0, "no h_li byte in a sampled block: the mtime case proves nothing")
+        reference = fresh_bytes(tmp, master, env, check_restart.ARGS)
+        if not checks.check(reference is not None, "reference run failed"):
+            checks.finish()
+
+        rewrite_case(checks, tmp, master, env, "rewrite in place", lambda o: True, False)
+        rewrite_case(checks, tmp, master, env, "mtime restored", lambda o: True, True)
+        rewrite_case(checks, tmp, master, env, "unsampled with --verify-inputs full",
+                     lambda o: not in_sample(o, size), True, ["--verify-inputs", "full"])
+        checksum_case(checks, tmp, master, env, reference)
+        two_runs_case(checks, tmp, master, env, reference)
+        output_is_input_case(checks, tmp, master, env)
+        journal_path_cases(checks, tmp, master, env)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

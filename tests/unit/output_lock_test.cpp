@@ -1,0 +1,94 @@
+// One run per output (io/output_lock.hpp) and the run's own temporary name (io/run_partial.hpp),
+// on real files: flock locks are per open file, so two locks in one process conflict as two
+// runs do.
+#include "healgrid/io/output_lock.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "healgrid/io/run_partial.hpp"
+
+namespace healgrid::io {
+namespace {
+
+std::string scratch_dir(const char* name) {
+  const auto dir = ::testing::TempDir() + "healgrid_lock_" + std::to_string(::getpid()) + name;
+  ::mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+TEST(OutputLock, SecondHolderIsRefusedNamingTheFirstAndTheFileGoesWithTheLock) {
+  const auto out = scratch_dir("a") + "/out.nc";
+  {
+    OutputLock first(out);
+    ASSERT_TRUE(first.held());
+    try {
+      OutputLock second(out);
+      FAIL() << "a second lock on the same output was granted";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("another healgrid run is writing this output"), std::string::npos);
+      EXPECT_NE(what.find("pid " + std::to_string(::getpid())), std::string::npos) << what;
+      EXPECT_NE(what.find(lock_path(out)), std::string::npos) << what;
+    }
+  }
+  EXPECT_FALSE(exists(lock_path(out)));
+  {
+    OutputLock again(out);  // released: the next run takes it
+    EXPECT_TRUE(again.held());
+  }
+  std::filesystem::remove_all(scratch_dir("a"));
+}
+
+TEST(OutputLock, SymlinkAtTheLockIsNeverFollowed) {
+  const auto dir = scratch_dir("b");
+  const auto out = dir + "/out.nc", victim = dir + "/victim.txt";
+  std::ofstream(victim) << "precious\n";
+  ASSERT_EQ(::symlink(victim.c_str(), lock_path(out).c_str()), 0);
+  EXPECT_THROW(OutputLock lock(out), std::runtime_error);
+  std::ifstream in(victim);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "precious");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(OutputLock, DeviceOrDirectoryOutputIsRefusedBeforeAnythingIsCreated) {
+  EXPECT_THROW(OutputLock lock("/dev/null"), std::runtime_error);
+  EXPECT_FALSE(exists("/dev/null.lock"));
+  const auto dir = scratch_dir("c");
+  EXPECT_THROW(OutputLock lock(dir), std::runtime_error);
+  EXPECT_FALSE(exists(lock_path(dir)));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RunPartial, StaleTemporariesOfKilledRunsGoOtherFilesStay) {
+  const auto out = scratch_dir("d") + "/out.nc";
+  set_run_tag("123.0000abcd");
+  EXPECT_EQ(run_partial_path(out), out + ".partial.123.0000abcd");
+  for (const auto* name : {".partial.123.0000abcd", ".partial.999.deadbeef", ".partial.notes",
+                           ".partial.1.xyz", ".partial"})
+    std::ofstream(out + name) << "x";
+  const auto removed = remove_stale_partials(out);
+  EXPECT_EQ(removed, (std::vector<std::string>{out + ".partial.999.deadbeef"}));
+  EXPECT_TRUE(exists(out + ".partial.123.0000abcd"));  // this run's own
+  EXPECT_TRUE(exists(out + ".partial.notes"));
+  EXPECT_TRUE(exists(out + ".partial.1.xyz"));
+  EXPECT_TRUE(exists(out + ".partial"));
+  set_run_tag("");
+  std::filesystem::remove_all(scratch_dir("d"));
+}
+
+}  // namespace
+}  // namespace healgrid::io

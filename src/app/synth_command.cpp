@@ -16,6 +16,7 @@
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
+#include "healgrid/synth/atl03_synth.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
@@ -55,11 +56,18 @@ struct Parsed {
   bool help = false;
 };
 
-po::options_description describe(SynthOptions& o, std::string& region, std::string& seed) {
+po::options_description describe(SynthOptions& o, std::string& region, std::string& seed,
+                                 std::string& product) {
   auto d = options_list("Options");
   // clang-format off
   d.add_options()
     ("help,h", "show this help")
+    ("product", value(&product, "NAME")->default_value("atl06"),
+     "atl06 (land-ice segments) or atl03 (photons in 20 m geolocation segments with "
+     "ph_index_beg, segment_ph_cnt, signal_conf_ph [N, 5], noise photons, a segment geoid)")
+    ("photons-per-shot", value(&o.photons_per_shot, "X")->default_value(4.0, "4"),
+     "atl03: signal photons per shot on a strong beam (weak: a quarter; noise: X/8 per shot on "
+     "every beam; 28 shots per 20 m segment)")
     ("region", value(&region, "NAME")->default_value("antarctica"),
      "antarctica (granule regions 10, 11, 12) or greenland (3, 4, 5)")
     ("granules", value(&o.granules, "N")->default_value(6), "number of granules to write")
@@ -85,8 +93,8 @@ po::options_description describe(SynthOptions& o, std::string& region, std::stri
 // Returns 0 on success, else 2 with `error` set. Range checks are left to plan_synth.
 int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
           std::string& help) {
-  std::string region, seed;
-  const auto desc = describe(out.opts, region, seed);
+  std::string region, seed, product;
+  const auto desc = describe(out.opts, region, seed, product);
   help = format_help(
       {{"[mpirun -np N] healgrid synth [options]"},
        "Writes synthetic ICESat-2 ATL06 granules (HDF5) that readers cannot tell from NASA's by "
@@ -106,6 +114,12 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
     }
   } catch (const po::error& e) {
     error = e.what();
+    return 2;
+  }
+  if (product == "atl03") {
+    out.opts.product = SynthProduct::atl03;
+  } else if (product != "atl06") {
+    error = "--product: expected atl06 or atl03, got '" + product + "'";
     return 2;
   }
   if (region == "antarctica") {
@@ -177,7 +191,9 @@ int synth_command(const std::vector<std::string>& args) {
   for (std::size_t i = static_cast<std::size_t>(rank); i < plan.size(); i += size) {
     const double t0 = MPI_Wtime();
     try {
-      const std::string path = write_synth_granule(plan[i], opts);
+      const std::string path = opts.product == SynthProduct::atl03
+                                   ? write_synth_atl03_granule(plan[i], opts)
+                                   : write_synth_granule(plan[i], opts);
       const double b = static_cast<double>(fs::file_size(path));
       bytes += b;
       ++written;

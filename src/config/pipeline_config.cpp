@@ -138,15 +138,16 @@ VariableSpec parse_variable(const Context& ctx, const YAML::Node& key, const YAM
     v.dataset = ctx.str(where, value);
     return v;
   }
-  ctx.check_keys(where, value, {"dataset", "sentinel", "expression"});
+  ctx.check_keys(where, value, {"dataset", "sentinel", "expression", "level"});
   if (value["expression"]) {
-    if (value["dataset"] || value["sentinel"])
-      ctx.fail(where, value, "give either dataset (with sentinel) or expression");
+    if (value["dataset"] || value["sentinel"] || value["level"])
+      ctx.fail(where, value, "give either dataset (with sentinel and level) or expression");
     v.expression = ctx.str(where + ".expression", value["expression"]);
     return v;
   }
   if (!value["dataset"]) ctx.fail(where + ".dataset", value, "missing");
   v.dataset = ctx.str(where + ".dataset", value["dataset"]);
+  if (value["level"]) v.level = ctx.str(where + ".level", value["level"]);
   const auto& s = value["sentinel"];
   if (s && s.IsSequence()) {
     for (std::size_t i = 0; i < s.size(); ++i)
@@ -204,6 +205,40 @@ void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig
 
 bool uses_group(const std::string& path) { return path.find("{group}") != std::string::npos; }
 
+// Every `level:` names a declared level; the levels' datasets join the checked references
+// (with several groups they must use {group}, like the coordinates: each beam has its own).
+void validate_level_references(const Context& ctx, const PipelineConfig& cfg,
+                               std::vector<std::pair<std::string, std::string>>& refs) {
+  std::string known;
+  for (const auto& l : cfg.levels) known += (known.empty() ? "" : ", ") + l.name;
+  auto check = [&](const std::string& key, const std::string& level) {
+    if (!level.empty() && cfg.level_index(level) < 0)
+      ctx.fail(key, "unknown level '" + level + "' (" +
+                        (known.empty() ? std::string("the config declares no levels")
+                                       : "declared levels: " + known) +
+                        ")");
+  };
+  for (const auto& v : cfg.variables) check("variables." + v.name + ".level", v.level);
+  for (std::size_t i = 0; i < cfg.filters.size(); ++i)
+    check("filters[" + std::to_string(i) + "].level", cfg.filters[i].level);
+  for (const auto& l : cfg.levels) {
+    const auto key = "levels." + l.name;
+    std::vector<std::pair<std::string, std::string>> own = {{key + ".index_begin", l.index_begin},
+                                                            {key + ".count", l.count}};
+    if (l.has_coordinates()) {
+      own.emplace_back(key + ".latitude", l.latitude);
+      own.emplace_back(key + ".longitude", l.longitude);
+    }
+    for (const auto& [k, path] : own) {
+      if (cfg.groups.size() > 1 && !uses_group(path))
+        ctx.fail(k,
+                 "must use {group} when several groups are listed (each beam has its own "
+                 "segments)");
+      refs.emplace_back(k, path);
+    }
+  }
+}
+
 // Every dataset reference parses, and the groups and paths agree: with several groups the
 // coordinates must differ per group (else each group reads the same points again); without
 // groups no path may use "{group}".
@@ -220,6 +255,7 @@ void validate_datasets(const Context& ctx, const PipelineConfig& cfg) {
   for (std::size_t i = 0; i < cfg.filters.size(); ++i)
     if (cfg.filters[i].expression.empty())
       refs.emplace_back("filters[" + std::to_string(i) + "].dataset", cfg.filters[i].dataset);
+  validate_level_references(ctx, cfg, refs);
   // Expressions use dataset variables only (one level: no expression of expressions).
   auto check_expression = [&](const std::string& key, const std::string& text) {
     try {
@@ -253,6 +289,12 @@ void validate_datasets(const Context& ctx, const PipelineConfig& cfg) {
 }
 
 }  // namespace
+
+int PipelineConfig::level_index(const std::string& name) const {
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    if (levels[i].name == name) return static_cast<int>(i);
+  return -1;
+}
 
 int PipelineConfig::variable_index(const std::string& name) const {
   for (std::size_t i = 0; i < variables.size(); ++i)
@@ -334,7 +376,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   if (!root.IsMap()) ctx.fail("(top level)", root, "expected a mapping of keys");
   check_no_duplicate_keys(root, origin);
   ctx.check_keys("", root,
-                 {"product", "title", "groups", "input_suffixes", "coordinates", "time",
+                 {"product", "title", "groups", "input_suffixes", "coordinates", "time", "levels",
                   "variables", "filters", "grid", "output", "statistics"});
 
   PipelineConfig cfg;
@@ -373,6 +415,8 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
     }
   }
 
+  if (root["levels"]) cfg.levels = parse_levels(root["levels"], origin);
+
   if (!root["variables"]) ctx.fail("variables", "missing (name: dataset path)");
   const auto& vars = root["variables"];
   if (!vars.IsMap()) ctx.fail("variables", vars, "expected a mapping of name: dataset path");
@@ -383,10 +427,10 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
     if (!fl.IsSequence()) ctx.fail("filters", fl, "expected a list");
     for (std::size_t i = 0; i < fl.size(); ++i) {
       const auto key = "filters[" + std::to_string(i) + "]";
-      ctx.check_keys(key, fl[i], {"dataset", "op", "value", "expression"});
+      ctx.check_keys(key, fl[i], {"dataset", "op", "value", "expression", "level"});
       if (fl[i]["expression"]) {
-        if (fl[i]["dataset"] || fl[i]["op"] || fl[i]["value"])
-          ctx.fail(key, fl[i], "give either dataset, op and value, or expression");
+        if (fl[i]["dataset"] || fl[i]["op"] || fl[i]["value"] || fl[i]["level"])
+          ctx.fail(key, fl[i], "give either dataset, op, value (and level), or expression");
         FilterSpec f;
         f.expression = ctx.str(key + ".expression", fl[i]["expression"]);
         cfg.filters.push_back(f);
@@ -398,6 +442,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
       f.dataset = ctx.str(key + ".dataset", fl[i]["dataset"]);
       if (fl[i]["op"]) f.op = parse_op(ctx, key + ".op", fl[i]["op"]);
       f.value = ctx.number(key + ".value", fl[i]["value"]);
+      if (fl[i]["level"]) f.level = ctx.str(key + ".level", fl[i]["level"]);
       cfg.filters.push_back(f);
     }
   }

@@ -1,6 +1,9 @@
 #include "healgrid/read/dataset_column.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include "healgrid/read/segment_links.hpp"
 
 namespace healgrid {
 namespace {
@@ -88,6 +91,38 @@ void DatasetColumn::bind(const PointShape& points, bool allow_granule_value) {
   }
 }
 
+void DatasetColumn::bind_level(std::shared_ptr<const SegmentLinks> links,
+                               const std::string& level_key) {
+  if (shape_.cols != 1 || shape_.rows != links->segments())
+    mismatch("dataset " + path_ + " of shape " + shape_text(shape_, rank_ == 2 && column_ < 0) +
+             " is not one value per segment of " + level_key + " (" +
+             std::to_string(links->segments()) + " segments)");
+  links_ = std::move(links);
+  mapping_ = Mapping::per_segment;
+}
+
+// The segments the points touch are read once and decoded; each point takes its segment's
+// value and validity, and a point no segment owns has no data.
+void DatasetColumn::read_segments(std::uint64_t p0, std::uint64_t n, std::vector<double>& out,
+                                  std::uint8_t* valid) {
+  const auto [s0, s1] = links_->map(p0, n, segment_of_);
+  scratch_.resize(s1 - s0);
+  segment_valid_.assign(s1 - s0, 1);
+  if (s1 > s0) read_rows(s0, s1 - s0, scratch_.data());
+  decoding_.apply(scratch_.data(), s1 - s0, segment_valid_.data());
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto s = segment_of_[i];
+    if (s < 0) {
+      out[i] = std::nan("");
+      valid[i] = 0;
+      continue;
+    }
+    const auto k = static_cast<std::uint64_t>(s) - s0;
+    out[i] = scratch_[k];
+    if (!segment_valid_[k]) valid[i] = 0;
+  }
+}
+
 void DatasetColumn::read_rows(std::uint64_t r0, std::uint64_t nr, double* out) {
   if (chunks_) {
     try {
@@ -117,6 +152,7 @@ void DatasetColumn::read(std::uint64_t p0, std::uint64_t n, std::vector<double>&
   out.resize(n);
   if (n == 0) return;
   const std::uint64_t cols = points_.cols;
+  if (mapping_ == Mapping::per_segment) return read_segments(p0, n, out, valid);
   if (mapping_ == Mapping::per_granule) {
     double value = 0;
     read_rows(0, 1, &value);

@@ -53,13 +53,19 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     beam.lat = std::make_unique<DatasetColumn>(file_.get(), path_, "coordinates.latitude",
                                                lat_selector, std::vector<double>{}, direct);
     const PointShape points = beam.lat->shape();
-    // A dataset shared by every group (no "{group}" in its path) may hold one granule value.
+    open_levels(config, group, points, direct, beam);
+    // A dataset shared by every group (no "{group}" in its path) may hold one granule value; a
+    // dataset of a linked level holds one value per segment.
     auto open = [&](const std::string& key, const std::string& text,
-                    const std::vector<double>& sentinels) {
+                    const std::vector<double>& sentinels, const std::string& level = "") {
       auto column = std::make_unique<DatasetColumn>(
           file_.get(), path_, key, parse_dataset_selector(expand_group(text, group)), sentinels,
           direct);
-      column->bind(points, !uses_group(text));
+      if (level.empty())
+        column->bind(points, !uses_group(text));
+      else
+        column->bind_level(beam.levels.at(static_cast<std::size_t>(config.level_index(level))),
+                           "levels." + level);
       return column;
     };
     beam.lat->bind(points, false);
@@ -75,15 +81,36 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
       }
     }
     for (std::size_t f = 0; f < config.filters.size(); ++f)
-      beam.filters.push_back(
-          config.filters[f].expression.empty()
-              ? open("filters[" + std::to_string(f) + "].dataset", config.filters[f].dataset, {})
-              : nullptr);
+      beam.filters.push_back(config.filters[f].expression.empty()
+                                 ? open("filters[" + std::to_string(f) + "].dataset",
+                                        config.filters[f].dataset, {}, config.filters[f].level)
+                                 : nullptr);
     for (const auto& v : config.variables)
-      beam.variables.push_back(
-          v.expression.empty() ? open("variables." + v.name, v.dataset, v.sentinels) : nullptr);
+      beam.variables.push_back(v.expression.empty()
+                                   ? open("variables." + v.name, v.dataset, v.sentinels, v.level)
+                                   : nullptr);
     beams_.push_back({group, points.points()});
     columns_.push_back(std::move(beam));
+  }
+}
+
+// Each linked level's links, read and checked once per beam (read/segment_links.hpp): the
+// points must be 1-D (photons), each owned by at most one segment.
+void GranuleReader::open_levels(const PipelineConfig& config, const std::string& group,
+                                const PointShape& points, bool direct, Beam& beam) const {
+  for (const auto& level : config.levels) {
+    const auto key = "levels." + level.name;
+    if (points.cols != 1)
+      throw DatasetMismatch(path_ + ": " + key + ": the points of a linked level must be 1-D, " +
+                            "the latitude " + beam.lat->path() + " is 2-D");
+    auto column = [&](const std::string& name, const std::string& text) {
+      return DatasetColumn(file_.get(), path_, key + "." + name,
+                           parse_dataset_selector(expand_group(text, group)), {}, direct);
+    };
+    auto begin = column("index_begin", level.index_begin);
+    auto count = column("count", level.count);
+    beam.levels.push_back(
+        std::make_shared<SegmentLinks>(begin, count, level.base, points.rows, path_, key));
   }
 }
 

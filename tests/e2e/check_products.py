@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end checks of healgrid on Level-2 products other than ATL06, at --np N ranks.
 
-Each case runs healgrid with a shipped config (config/atl03.yaml, atl07.yaml, atl08.yaml,
+Each case runs healgrid with a shipped config (config/atl07.yaml, atl08.yaml,
 gedi_l2a.yaml) or a config written here, on real granules (<shared>/data/real) or files made
 here with h5py, and compares EVERY statistic of EVERY cell with an independent numpy + healpy
 calculation. The points are selected and decoded in this file from what the product's datasets
@@ -377,23 +377,6 @@ def atl07_points(paths, window=(-np.inf, np.inf)):
     return concat(parts)
 
 
-def atl03_points(paths, column):
-    """Photons whose signal confidence for surface `column` is medium or high (>= 3), with
-    quality_ph 0."""
-    parts = []
-    for path in paths:
-        with h5py.File(path, "r") as h5:
-            for beam in BEAMS:
-                if f"{beam}/heights/lat_ph" not in h5:
-                    continue
-                s = h5[f"{beam}/heights"]
-                conf = s["signal_conf_ph"][()][:, column]
-                ok = (conf >= 3) & (s["quality_ph"][()] == 0)
-                parts.append((s["lat_ph"][()][ok], s["lon_ph"][()][ok],
-                              {"h_ph": s["h_ph"][()][ok].astype(np.float64)}))
-    return concat(parts)
-
-
 def check_atl07_window(checks, files, nprocs, tmp):
     """A config time window that starts inside the first granule and ends inside the last."""
     with h5py.File(files[0], "r") as h5:
@@ -521,13 +504,7 @@ def main():
             run_case(checks, "real ATL07", config_file("atl07.yaml"), atl07, nprocs, tmp,
                      atl07_points(atl07))
             check_atl07_window(checks, atl07, nprocs, tmp)
-        for name, column in (("ATL03_gt1l.h5", 2), ("atl03_clip.h5", 0)):
-            files = real_files(name)
-            if files:
-                cfg = variant(config_file("atl03.yaml"), tmp, f"atl03_{column}.yaml",
-                              "signal_conf_ph[:, 3]", f"signal_conf_ph[:, {column}]")
-                run_case(checks, f"real ATL03 {name} column {column}", cfg, files, nprocs, tmp,
-                         atl03_points(files, column))
+        # ATL03 photons (with their segment level): check_photons.py
         if not (real_gedi and atl06 and atl07 and atl08):
             print("note: some real granules are absent from <shared>/data/real: their cases "
                   "were left out")

@@ -11,6 +11,7 @@
 
 #include "healgrid/config/output_layout.hpp"
 #include "healgrid/config/overview_orders.hpp"
+#include "healgrid/config/linked_level.hpp"
 
 namespace healgrid {
 
@@ -46,6 +47,9 @@ struct VariableSpec {
   // A derived variable instead of a dataset: an expression (config/expression.hpp) over the
   // dataset variables, e.g. "h_canopy_abs - h_te_best_fit"; dataset is then empty.
   std::string expression = {};
+  // A dataset of a linked level (config/linked_level.hpp): one value per segment, broadcast to
+  // the segment's points; empty: the points' own level.
+  std::string level = {};
 };
 
 // Keep a point only if `dataset <op> value` holds, on the decoded value (scale_factor/add_offset
@@ -57,6 +61,7 @@ struct FilterSpec {
   // Or an expression over the dataset variables (dataset empty): the point is kept where it is
   // non-zero, e.g. "quality == 0 and conf in {3, 4}"; its variables are read by the index pass.
   std::string expression = {};
+  std::string level = {};  // the dataset's linked level, as for VariableSpec
 };
 
 struct StatisticSpec {
@@ -101,6 +106,7 @@ struct PipelineConfig {
   std::string longitude;
   std::string time;  // optional (may be empty); required by a time window
   TimeWindow time_window;
+  std::vector<LevelSpec> levels;  // linked levels (segments owning runs of points)
   std::vector<VariableSpec> variables;
   std::vector<FilterSpec> filters;
   GridSpec grid;
@@ -110,6 +116,8 @@ struct PipelineConfig {
 
   // Index of a variable by name, or -1.
   int variable_index(const std::string& name) const;
+  // Index of a linked level by name, or -1.
+  int level_index(const std::string& name) const;
   // Re-check the cross-field rules (orders, statistic references); throws ConfigError.
   void validate() const;
 };

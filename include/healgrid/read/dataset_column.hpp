@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/cf_decoding.hpp"
 #include "healgrid/read/chunk_reader.hpp"
 #include "healgrid/read/granule_error.hpp"
-#include "healgrid/io/h5_handle.hpp"
 
 namespace healgrid {
+
+class SegmentLinks;
 
 struct PointShape {
   std::uint64_t rows = 0, cols = 1;  // cols 1: a 1-D set of points
@@ -45,6 +47,11 @@ class DatasetColumn {
   // `allow_granule_value`: a 1-element dataset may stand for the whole granule.
   void bind(const PointShape& points, bool allow_granule_value);
 
+  // Maps the column on the points through a linked level: one row per segment, each value
+  // broadcast to the points the segment owns (read/segment_links.hpp); `level_key` names the
+  // level in errors. Throws DatasetMismatch when the rows are not one per segment.
+  void bind_level(std::shared_ptr<const SegmentLinks> links, const std::string& level_key);
+
   // Drops valid_min / valid_max / valid_range: longitudes are wrapped, so 0..360 data under a
   // -180..180 valid range keeps its points.
   void ignore_valid_range();
@@ -54,8 +61,10 @@ class DatasetColumn {
   void read(std::uint64_t p0, std::uint64_t n, std::vector<double>& out, std::uint8_t* valid);
 
  private:
-  enum class Mapping { same, per_row, per_granule };
+  enum class Mapping { same, per_row, per_granule, per_segment };
   void read_rows(std::uint64_t r0, std::uint64_t nr, double* out);
+  void read_segments(std::uint64_t p0, std::uint64_t n, std::vector<double>& out,
+                     std::uint8_t* valid);
   [[noreturn]] void mismatch(const std::string& what) const;
 
   std::string file_path_, key_, path_;
@@ -68,6 +77,9 @@ class DatasetColumn {
   CfDecoding decoding_;
   std::unique_ptr<ChunkReader> chunks_;  // the fast path for whole 1-D datasets
   std::vector<double> scratch_;
+  std::shared_ptr<const SegmentLinks> links_;  // per_segment only
+  std::vector<std::int64_t> segment_of_;
+  std::vector<std::uint8_t> segment_valid_;
 };
 
 }  // namespace healgrid

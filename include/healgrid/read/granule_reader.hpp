@@ -18,6 +18,7 @@
 #include "healgrid/read/chunk_reader.hpp"
 #include "healgrid/read/dataset_column.hpp"
 #include "healgrid/read/granule_error.hpp"
+#include "healgrid/read/segment_links.hpp"
 #include "healgrid/read/time_coordinate.hpp"
 
 namespace healgrid {
@@ -69,7 +70,10 @@ class GranuleReader {
     std::unique_ptr<DatasetColumn> lat, lon, time;  // time: when the config names one
     // Per config filter / variable; null for an expression.
     std::vector<std::unique_ptr<DatasetColumn>> filters, variables;
+    std::vector<std::shared_ptr<const SegmentLinks>> levels;  // per config level
   };
+  void open_levels(const PipelineConfig& config, const std::string& group, const PointShape& points,
+                   bool direct, Beam& beam) const;
   void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
   void prepare_expressions(const PipelineConfig& config);
   void apply_filter_expressions(const Beam& b, std::uint64_t row0, std::uint64_t n,

@@ -13,6 +13,7 @@
 namespace healgrid {
 
 enum class SynthRegion { antarctica, greenland };
+enum class SynthProduct { atl06, atl03 };  // atl03: photons in segments (synth/atl03_synth.hpp)
 
 struct SynthOptions {
   SynthRegion region = SynthRegion::antarctica;
@@ -24,6 +25,8 @@ struct SynthOptions {
   double along_track_m = 20.0;  // posting, 20..10000 m (segment_id counts 20 m steps)
   double fill_fraction = 0.01;  // share of segments with h_li fill
   double bad_quality_fraction = 0.05;
+  SynthProduct product = SynthProduct::atl06;
+  double photons_per_shot = 4.0;  // atl03: signal photons per shot on a strong beam
   std::string out_dir = ".";
 };
 

@@ -29,6 +29,7 @@ import time
 
 import common  # isort: skip
 from common import Checks  # isort: skip
+from check_restart import rank_pids  # isort: skip
 
 EPOCH = "1700000000"
 BYTES_PER_POINT = 32  # plan/pass_plan.hpp held_bytes_per_point: 16 + 4 + 2 x 4 + 4
@@ -121,8 +122,15 @@ def main():
             if len(rounds) >= 3:
                 break
             time.sleep(0.05)
+        # OpenMPI puts each rank in its own process group: kill them by pid, then mpirun, and
+        # wait until none is left (rank 0 holds the output's lock until it is gone).
+        ranks = list(rank_pids(proc.pid).values())
+        for pid in ranks:
+            os.kill(pid, signal.SIGKILL)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
+        while any(os.path.exists(f"/proc/{pid}") for pid in ranks) and time.time() < deadline:
+            time.sleep(0.05)
         checks.check(len(rounds) >= 3, f"no half-way point ({len(rounds)} rounds journaled)")
         rc, out = run(nprocs, resumed, args, env)
         checks.check(rc == 0 and re.search(r"\[journal\] reused [1-9]", out) is not None,
@@ -131,8 +139,10 @@ def main():
             os.path.join(single, "out.nc")), "the resumed output differs from one pass's")
         print(f"np{nprocs}: killed at {len(rounds)} journaled rounds, resumed: "
               f"{re.search(r'.journal. reused[^;]*', out).group(0) if rc == 0 else out}")
-        # 4. A budget the output block alone exhausts is refused before any read, naming it.
-        small = ["--input", "../granules", "--output", "out.nc", "--memory-per-rank", "1M"]
+        # 4. A budget the output block alone exhausts is refused before any read, naming it
+        # (a dense block: its size is known from the plan; a sparse one only after the reads).
+        small = ["--input", "../granules", "--output", "out.nc", "--memory-per-rank", "1M",
+                 "--layout", "dense"]
         rc, out = run(nprocs, os.path.join(tmp, "refused"), small, env)
         checks.check(rc == 1 and "--memory-per-rank" in out
                      and not os.path.exists(os.path.join(tmp, "refused", "out.nc")),

@@ -181,9 +181,9 @@ def rewrite_case(checks, tmp, master, env, label, where, restore_mtime, extra=()
 
 
 def round_layout(data):
-    """Offset of the first float column's values in a journal round (format HGJRNL02), and
+    """Offset of the first float column's values in a journal round (format HGJRNL03), and
     how many there are."""
-    assert data[:8] == b"HGJRNL02", data[:8]
+    assert data[:8] == b"HGJRNL03", data[:8]
     at = 8 + 64
     _, ncovered, nparents, ncols, _, _ = struct.unpack_from("<6Q", data, at)
     at += 48 + 8 * ncovered + 8 * nparents

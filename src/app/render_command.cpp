@@ -189,10 +189,39 @@ void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long lo
   std::printf("  seconds: read+plan %.2f, render %.2f, png %.2f\n", t_plan, t_render, t_png);
 }
 
+// Rank 0: the ranks' errors, once when they failed alike (same file, same options).
+void print_failure(const std::vector<std::string>& messages, int status) {
+  std::set<std::string> texts;
+  for (const auto& m : messages) texts.insert(m.substr(m.find(": ") + 2));
+  const char* hint = status == 2 ? " (try healgrid render --help)" : "";
+  if (texts.size() == 1) {
+    std::fprintf(stderr, "healgrid render: %s%s\n", texts.begin()->c_str(), hint);
+  } else {
+    for (const auto& m : messages) std::fprintf(stderr, "healgrid render: %s%s\n", m.c_str(), hint);
+  }
+}
+
+// The ranks' row blocks gathered on rank 0, in rank order (= row order); empty elsewhere.
+std::vector<std::uint8_t> gather_rows(const Communicator& comm, const MapPlan& plan,
+                                      const std::vector<std::uint8_t>& rows) {
+  const int row_bytes = plan.map_width * 3;
+  std::vector<int> counts(comm.size), displs(comm.size);
+  for (int r = 0; r < comm.size; ++r) {
+    const long long a = static_cast<long long>(plan.map_height) * r / comm.size;
+    const long long b = static_cast<long long>(plan.map_height) * (r + 1) / comm.size;
+    counts[r] = static_cast<int>((b - a) * row_bytes);
+    displs[r] = static_cast<int>(a * row_bytes);
+  }
+  std::vector<std::uint8_t> map_rgb(comm.is_root() ? std::size_t(plan.map_height) * row_bytes : 0);
+  MPI_Gatherv(rows.data(), static_cast<int>(rows.size()), MPI_UNSIGNED_CHAR, map_rgb.data(),
+              counts.data(), displs.data(), MPI_UNSIGNED_CHAR, 0, comm.comm);
+  return map_rgb;
+}
+
 }  // namespace
 
 int render_command(const std::vector<std::string>& args) {
-  const MpiContext mpi = MpiContext::world();
+  const Communicator mpi = Communicator::world();
   Parsed parsed;
   std::string error, help;
   int rc = parse(args, parsed, error, help);
@@ -223,37 +252,13 @@ int render_command(const std::vector<std::string>& args) {
         error);
   }
   std::vector<std::string> messages;
-  const bool ok = all_ok(mpi, error, &messages);
-  const int agreed = max_over_ranks(MpiContext::world(), rc);
+  const bool ok = mpi.all_ok(error, &messages);
+  const int agreed = mpi.max(rc);
   if (!ok || agreed != 0) {
-    if (mpi.rank == 0) {
-      // Ranks usually fail alike (same file, same options): then print the message once.
-      std::set<std::string> texts;
-      for (const auto& m : messages) texts.insert(m.substr(m.find(": ") + 2));
-      const char* hint = agreed == 2 ? " (try healgrid render --help)" : "";
-      if (texts.size() == 1) {
-        std::fprintf(stderr, "healgrid render: %s%s\n", texts.begin()->c_str(), hint);
-      } else {
-        for (const auto& m : messages)
-          std::fprintf(stderr, "healgrid render: %s%s\n", m.c_str(), hint);
-      }
-    }
+    if (mpi.is_root()) print_failure(messages, agreed);
     return agreed != 0 ? agreed : 1;
   }
-
-  // Gather the row blocks on rank 0, in rank order (= row order).
-  const MapPlan& plan = renderer->plan();
-  const int row_bytes = plan.map_width * 3;
-  std::vector<int> counts(mpi.size), displs(mpi.size);
-  for (int r = 0; r < mpi.size; ++r) {
-    const long long a = static_cast<long long>(plan.map_height) * r / mpi.size;
-    const long long b = static_cast<long long>(plan.map_height) * (r + 1) / mpi.size;
-    counts[r] = static_cast<int>((b - a) * row_bytes);
-    displs[r] = static_cast<int>(a * row_bytes);
-  }
-  std::vector<std::uint8_t> map_rgb(mpi.rank == 0 ? std::size_t(plan.map_height) * row_bytes : 0);
-  MPI_Gatherv(rows.data(), static_cast<int>(rows.size()), MPI_UNSIGNED_CHAR, map_rgb.data(),
-              counts.data(), displs.data(), MPI_UNSIGNED_CHAR, 0, mpi.comm);
+  const auto map_rgb = gather_rows(mpi, renderer->plan(), rows);
   long long total_pixels = 0;
   MPI_Reduce(&pixels, &total_pixels, 1, MPI_LONG_LONG, MPI_SUM, 0, mpi.comm);
   const double t_render = MPI_Wtime() - t0 - t_plan;

@@ -365,6 +365,67 @@ static OverviewOrders parse_overviews(const Context& ctx, const YAML::Node& node
   }
 }
 
+static void parse_input_suffixes(const Context& ctx, const YAML::Node& list, PipelineConfig& cfg) {
+  if (!list.IsSequence() || list.size() == 0)
+    ctx.fail("input_suffixes", list, "expected a non-empty list of file-name endings");
+  cfg.input_suffixes.clear();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto key = "input_suffixes[" + std::to_string(i) + "]";
+    cfg.input_suffixes.push_back(ctx.str(key, list[i]));
+    if (cfg.input_suffixes.back().empty()) ctx.fail(key, list[i], "must not be empty");
+  }
+}
+
+static void parse_coordinates(const Context& ctx, const YAML::Node& c, PipelineConfig& cfg) {
+  if (!c) ctx.fail("coordinates", "missing (latitude and longitude paths)");
+  ctx.check_keys("coordinates", c, {"latitude", "longitude", "time"});
+  if (!c["latitude"]) ctx.fail("coordinates.latitude", c, "missing");
+  if (!c["longitude"]) ctx.fail("coordinates.longitude", c, "missing");
+  cfg.latitude = ctx.str("coordinates.latitude", c["latitude"]);
+  cfg.longitude = ctx.str("coordinates.longitude", c["longitude"]);
+  if (c["time"]) cfg.time = ctx.str("coordinates.time", c["time"]);
+}
+
+static void parse_filters(const Context& ctx, const YAML::Node& fl, PipelineConfig& cfg) {
+  if (!fl.IsSequence()) ctx.fail("filters", fl, "expected a list");
+  for (std::size_t i = 0; i < fl.size(); ++i) {
+    const auto key = "filters[" + std::to_string(i) + "]";
+    ctx.check_keys(key, fl[i], {"dataset", "op", "value", "expression", "level"});
+    if (fl[i]["expression"]) {
+      if (fl[i]["dataset"] || fl[i]["op"] || fl[i]["value"] || fl[i]["level"])
+        ctx.fail(key, fl[i], "give either dataset, op, value (and level), or expression");
+      FilterSpec f;
+      f.expression = ctx.str(key + ".expression", fl[i]["expression"]);
+      cfg.filters.push_back(f);
+      continue;
+    }
+    if (!fl[i]["dataset"]) ctx.fail(key + ".dataset", fl[i], "missing");
+    if (!fl[i]["value"]) ctx.fail(key + ".value", fl[i], "missing");
+    FilterSpec f;
+    f.dataset = ctx.str(key + ".dataset", fl[i]["dataset"]);
+    if (fl[i]["op"]) f.op = parse_op(ctx, key + ".op", fl[i]["op"]);
+    f.value = ctx.number(key + ".value", fl[i]["value"]);
+    if (fl[i]["level"]) f.level = ctx.str(key + ".level", fl[i]["level"]);
+    cfg.filters.push_back(f);
+  }
+}
+
+static void parse_output(const Context& ctx, const YAML::Node& o, OutputSpec& out) {
+  ctx.check_keys("output", o, {"deflate_level", "layout", "overviews", "title"});
+  if (o["layout"]) {
+    const auto word = ctx.str("output.layout", o["layout"]);
+    const auto layout = parse_output_layout(word);
+    if (!layout)
+      ctx.fail("output.layout", o["layout"],
+               "unknown layout '" + word + "' (known: auto, dense, sparse)");
+    out.layout = *layout;
+  }
+  if (o["deflate_level"])
+    out.deflate_level = ctx.integer("output.deflate_level", o["deflate_level"]);
+  if (o["title"]) out.title = ctx.str("output.title", o["title"]);
+  if (const auto& ov = o["overviews"]) out.overviews = parse_overviews(ctx, ov);
+}
+
 PipelineConfig parse_config(const std::string& yaml_text, const std::string& origin) {
   const Context ctx(origin);
   YAML::Node root;
@@ -385,25 +446,8 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   if (root["title"]) cfg.output.title = ctx.str("title", root["title"]);
 
   parse_groups(ctx, root["groups"], cfg);
-  if (const auto& list = root["input_suffixes"]) {
-    if (!list.IsSequence() || list.size() == 0)
-      ctx.fail("input_suffixes", list, "expected a non-empty list of file-name endings");
-    cfg.input_suffixes.clear();
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const auto key = "input_suffixes[" + std::to_string(i) + "]";
-      cfg.input_suffixes.push_back(ctx.str(key, list[i]));
-      if (cfg.input_suffixes.back().empty()) ctx.fail(key, list[i], "must not be empty");
-    }
-  }
-
-  if (!root["coordinates"]) ctx.fail("coordinates", "missing (latitude and longitude paths)");
-  const auto& c = root["coordinates"];
-  ctx.check_keys("coordinates", c, {"latitude", "longitude", "time"});
-  if (!c["latitude"]) ctx.fail("coordinates.latitude", c, "missing");
-  if (!c["longitude"]) ctx.fail("coordinates.longitude", c, "missing");
-  cfg.latitude = ctx.str("coordinates.latitude", c["latitude"]);
-  cfg.longitude = ctx.str("coordinates.longitude", c["longitude"]);
-  if (c["time"]) cfg.time = ctx.str("coordinates.time", c["time"]);
+  if (const auto& list = root["input_suffixes"]) parse_input_suffixes(ctx, list, cfg);
+  parse_coordinates(ctx, root["coordinates"], cfg);
 
   if (const auto& t = root["time"]) {
     ctx.check_keys("time", t, {"start", "end"});
@@ -422,50 +466,10 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   if (!vars.IsMap()) ctx.fail("variables", vars, "expected a mapping of name: dataset path");
   for (const auto& kv : vars) cfg.variables.push_back(parse_variable(ctx, kv.first, kv.second));
 
-  if (root["filters"]) {
-    const auto& fl = root["filters"];
-    if (!fl.IsSequence()) ctx.fail("filters", fl, "expected a list");
-    for (std::size_t i = 0; i < fl.size(); ++i) {
-      const auto key = "filters[" + std::to_string(i) + "]";
-      ctx.check_keys(key, fl[i], {"dataset", "op", "value", "expression", "level"});
-      if (fl[i]["expression"]) {
-        if (fl[i]["dataset"] || fl[i]["op"] || fl[i]["value"] || fl[i]["level"])
-          ctx.fail(key, fl[i], "give either dataset, op, value (and level), or expression");
-        FilterSpec f;
-        f.expression = ctx.str(key + ".expression", fl[i]["expression"]);
-        cfg.filters.push_back(f);
-        continue;
-      }
-      if (!fl[i]["dataset"]) ctx.fail(key + ".dataset", fl[i], "missing");
-      if (!fl[i]["value"]) ctx.fail(key + ".value", fl[i], "missing");
-      FilterSpec f;
-      f.dataset = ctx.str(key + ".dataset", fl[i]["dataset"]);
-      if (fl[i]["op"]) f.op = parse_op(ctx, key + ".op", fl[i]["op"]);
-      f.value = ctx.number(key + ".value", fl[i]["value"]);
-      if (fl[i]["level"]) f.level = ctx.str(key + ".level", fl[i]["level"]);
-      cfg.filters.push_back(f);
-    }
-  }
-
+  if (const auto& fl = root["filters"]) parse_filters(ctx, fl, cfg);
   if (root["grid"]) parse_grid(ctx, root["grid"], cfg.grid);
 
-  if (root["output"]) {
-    const auto& o = root["output"];
-    ctx.check_keys("output", o, {"deflate_level", "layout", "overviews", "title"});
-    if (o["layout"]) {
-      const auto word = ctx.str("output.layout", o["layout"]);
-      const auto layout = parse_output_layout(word);
-      if (!layout)
-        ctx.fail("output.layout", o["layout"],
-                 "unknown layout '" + word + "' (known: auto, dense, sparse)");
-      cfg.output.layout = *layout;
-    }
-    if (o["deflate_level"])
-      cfg.output.deflate_level = ctx.integer("output.deflate_level", o["deflate_level"]);
-    if (o["title"]) cfg.output.title = ctx.str("output.title", o["title"]);
-    if (const auto& ov = o["overviews"]) cfg.output.overviews = parse_overviews(ctx, ov);
-  }
-
+  if (const auto& o = root["output"]) parse_output(ctx, o, cfg.output);
   if (!root["statistics"]) ctx.fail("statistics", "missing (list of output statistics)");
   parse_statistics(ctx, root["statistics"], cfg);
 

@@ -143,7 +143,7 @@ void RunJournal::check_ours(const struct stat& st) const {
                              what_to_do);
 }
 
-std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts& parts) {
+std::vector<std::int64_t> RunJournal::load_journaled_pieces(const RankPlan& mine) {
   const auto per = grid_.children_per_parent();
   std::vector<std::int64_t> done;
   if (enabled() && !mine.empty() && read_text(dir_ + "/KEY") == key_ + "\n") {
@@ -172,6 +172,32 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
     }
   }
   loaded_pieces_ = pieces_.size();
+  return done;
+}
+
+std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& parents) {
+  std::int64_t kept = 0;
+  for (const auto& p : parents) kept += p.second;
+  const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
+  std::unordered_map<std::int64_t, std::uint32_t> round_of;
+  round_parents_.clear();
+  const double total = static_cast<double>(kept);
+  double cum = 0;
+  std::size_t previous = 0;
+  for (std::size_t k = 0; k < parents.size(); ++k) {
+    const auto r = std::min(nrounds - 1, static_cast<std::size_t>(cum * nrounds / total));
+    if (k == 0 || r != previous) round_parents_.emplace_back();
+    previous = r;
+    round_of[parents[k].first] = static_cast<std::uint32_t>(round_parents_.size() - 1);
+    round_parents_.back().push_back(parents[k].first);
+    cum += static_cast<double>(parents[k].second);
+  }
+  return round_of;
+}
+
+std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts& parts) {
+  const std::vector<std::int64_t> done = load_journaled_pieces(mine);
 
   // Segments: maximal stretches of one part with one parent and one granule beam. Points come
   // in long runs of one parent, so there are few, and everything below works on them.
@@ -209,20 +235,7 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
   std::int64_t kept = 0;
   for (const auto& p : parents) kept += p.second;
   computed_points_ = static_cast<long long>(kept);
-  const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
-  std::unordered_map<std::int64_t, std::uint32_t> round_of;
-  round_parents_.clear();
-  const double total = static_cast<double>(kept);
-  double cum = 0;
-  std::size_t previous = 0;
-  for (std::size_t k = 0; k < parents.size(); ++k) {
-    const auto r = std::min(nrounds - 1, static_cast<std::size_t>(cum * nrounds / total));
-    if (k == 0 || r != previous) round_parents_.emplace_back();
-    previous = r;
-    round_of[parents[k].first] = static_cast<std::uint32_t>(round_parents_.size() - 1);
-    round_parents_.back().push_back(parents[k].first);
-    cum += static_cast<double>(parents[k].second);
-  }
+  const auto round_of = plan_rounds(parents);
   for (auto& s : segments) {
     const auto it = round_of.find(s.parent);
     if (it != round_of.end()) s.round = it->second;

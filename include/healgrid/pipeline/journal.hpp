@@ -21,6 +21,8 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "healgrid/aggregate/cell_aggregator.hpp"
@@ -117,6 +119,11 @@ class RunJournal {
   RunJournal& operator=(const RunJournal&) = delete;
 
  private:
+  // prepare()'s steps: the journaled pieces of `mine` loaded (their parents returned, sorted);
+  // the remaining parents (id, points; sorted) cut into rounds of about equal points.
+  std::vector<std::int64_t> load_journaled_pieces(const RankPlan& mine);
+  std::unordered_map<std::int64_t, std::uint32_t> plan_rounds(
+      const std::vector<std::pair<std::int64_t, std::int64_t>>& parents);
   void flush_count(std::int64_t parent, std::uint32_t granule);
   // Throws unless `st` (lstat of the journal path) is a directory healgrid made.
   void check_ours(const struct stat& st) const;

@@ -97,8 +97,9 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
   const auto desc = describe(out.opts, region, seed, product);
   help = format_help(
       {{"[mpirun -np N] healgrid synth [options]"},
-       "Writes synthetic ICESat-2 ATL06 granules (HDF5) that readers cannot tell from NASA's by "
-       "layout; granule i is written by MPI rank i % N.",
+       "Writes synthetic ICESat-2 ATL06 granules (or ATL03-like photon granules: --product "
+       "atl03) (HDF5) that readers cannot tell from NASA's by layout; granule i is written by "
+       "MPI rank i % N.",
        {&desc},
        kLayoutHelp + 1,  // without its leading newline
        {"mpirun -np 4 healgrid synth --region antarctica --granules 60 --output-dir granules/",

@@ -76,4 +76,5 @@ def main():
                "granule_count": int(ds.granule_count), "cells": cells}, sys.stdout)
 
 
-main()
+if __name__ == "__main__":
+    main()

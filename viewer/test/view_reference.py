@@ -16,8 +16,7 @@ import netCDF4
 import numpy as np
 import pyproj
 
-E2 = 0.00669437999014
-E = np.sqrt(E2)
+import output_reference  # isort: skip  (beside this file: the authalic -> geodetic inversion)
 
 
 def proj_string(spec):
@@ -37,24 +36,10 @@ def transformer(spec, inverse=False):
     return pyproj.Transformer.from_crs(b if inverse else a, a if inverse else b, always_xy=True)
 
 
-def q(s):
-    return (1 - E2) * (s / (1 - E2 * s * s) - np.log((1 - E * s) / (1 + E * s)) / (2 * E))
-
-
-def geodetic_from_authalic(beta_deg):
-    target = q(1.0) * np.sin(np.radians(beta_deg))
-    phi = np.radians(np.asarray(beta_deg, dtype=float))
-    for _ in range(30):
-        s = np.sin(phi)
-        d = 1 - E2 * s * s
-        phi = phi - (q(s) - target) / (2 * (1 - E2) * np.cos(phi) / (d * d))
-    return np.degrees(phi)
-
-
 def centres(order, ids, authalic):
     lon, lat = healpy.pix2ang(2**order, np.asarray(ids, dtype=np.int64), nest=True, lonlat=True)
     lon = (lon + 180) % 360 - 180
-    return lon, (geodetic_from_authalic(lat) if authalic else lat)
+    return lon, (output_reference.geodetic_from_authalic(lat) if authalic else lat)
 
 
 def rule_of(var):

@@ -14,6 +14,7 @@
 #include "healgrid/io/run_partial.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
 #include "healgrid/write/overview_writer.hpp"
+#include "healgrid/write/write_headroom.hpp"
 
 namespace healgrid {
 namespace {
@@ -195,6 +196,43 @@ void write_provenance(io::NcFile& nc, const MpiContext& mpi, const OutputMetadat
   nc.put(vars.granule_points, 0, rows, points.data());
 }
 
+// What the collective part of the write (define, enddef, netCDF's writes, close) stores at
+// most; write/write_headroom.hpp says why it is checked first.
+CollectiveWriteSize collective_size(const PipelineConfig& config, const CellLayout& layout,
+                                    const OutputMetadata& meta,
+                                    const std::vector<OverviewLevel>& overviews) {
+  const auto per_chunk = [&](std::uint64_t cells) {
+    return (cells + layout.chunk_cells - 1) / layout.chunk_cells;
+  };
+  const std::uint64_t columns = config.statistics.size() + 2;  // + cell_ids, healpix_index
+  CollectiveWriteSize size;
+  size.variables = columns + 8;  // + crs and the provenance
+  size.chunks = columns * per_chunk(layout.total_cells);
+  for (const auto& level : overviews) {
+    size.variables += columns + 1;
+    size.chunks += columns * (level.total_cells / 1024 + 1);  // overview chunks hold more
+  }
+  for (const auto& g : meta.granules) size.text_bytes += g.name.size() + g.status.size() + 64;
+  size.text_bytes += meta.history.size() + meta.overrides.size() + 65536;
+  if (config.output.deflate_level == 0) {
+    size.raw_data_bytes = layout.total_cells * (8 * 2 + 4 * config.statistics.size());
+    for (const auto& level : overviews)
+      size.raw_data_bytes += level.total_cells * (8 * 2 + 4 * config.statistics.size());
+  }
+  return size;
+}
+
+// Throws on every rank alike when the collective part may not fit.
+void check_collective_headroom(const MpiContext& mpi, const std::string& tmp, std::uint64_t bytes) {
+  std::string problem = file_size_limit_problem(tmp, bytes);
+  if (problem.empty() && mpi.rank == 0) problem = free_space_problem(tmp, bytes);
+  int bad = problem.empty() ? -1 : mpi.rank, first = -1;
+  MPI_Allreduce(&bad, &first, 1, MPI_INT, MPI_MAX, mpi.comm);
+  if (first < 0) return;
+  bcast_string(mpi, problem, first);
+  throw std::runtime_error(problem + " (checked before writing, nothing written)");
+}
+
 }  // namespace
 
 std::string partial_path(const std::string& output_path) {
@@ -218,6 +256,8 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
                   const std::vector<OverviewLevel>& overviews) {
   const std::string tmp = partial_path(output_path);
+  check_collective_headroom(
+      mpi, tmp, collective_write_bound(collective_size(config, layout, meta, overviews)));
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const std::size_t chunk = layout.chunk_cells;
   const int cell_dim = nc.def_dim(s::kCellDim, layout.total_cells);

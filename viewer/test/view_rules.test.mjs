@@ -111,3 +111,49 @@ test('overview cells cover the file\'s cells under them', async () => {
   assert.deepEqual(coarse.ids, [1]);
   assert.equal(coarse.values[0], 6);
 });
+
+// The same file with stored levels (output.overviews): order 3 holds h and count for cells 22
+// and 24, order 1 holds the count only (a level below the parent order without the quantile-like
+// statistic h). A stored statistic replaces the computed one; one the level leaves out is
+// computed and the label says so.
+test('stored overview levels replace computed overviews for the statistics they hold', async () => {
+  const { fineLevel, coarseLevel, overviewSource } = await import('../src/overview.js');
+  const { OVERVIEWS_GROUP, OVERVIEW_ORDER_PREFIX, storedIndexOf } = await import('../src/stored_levels.js');
+  const schema = readFileSync(fileURLToPath(new URL('../../include/healgrid/io/output_schema.hpp', import.meta.url)), 'utf8');
+  assert.equal(OVERVIEWS_GROUP, schema.match(/kOverviewsGroup\[\] = "([^"]*)"/)[1]);
+  assert.equal(OVERVIEW_ORDER_PREFIX, schema.match(/kOverviewOrderPrefix\[\] = "([^"]*)"/)[1]);
+  const values = new Float32Array(32).fill(NaN);
+  values[8] = 1; values[10] = 3; values[16] = 5;
+  const count = new Float32Array(32);
+  count[8] = 1; count[10] = 3; count[16] = 2;
+  const level = (order, ids, vars) => ({
+    order, path: `overviews/order_0${order}`, cellIds: BigUint64Array.from(ids), count: ids.length,
+    variables: new Map(Object.entries(vars).map(([name, v]) => [name, { name, values: Float32Array.from(v), raw: Float32Array.from(v) }])),
+  });
+  const ds = {
+    childOrder: 4, parentOrder: 2, block: 16, parentCount: 2, count: 32, parentIds: Float64Array.from([5, 6]),
+    variables: [
+      { name: 'count', attrs: { cell_methods: 'cell_ids: count' }, values: count },
+      { name: 'h', attrs: { cell_methods: 'cell_ids: median' }, values },
+    ],
+    storedLevels: new Map([[3, level(3, [22n, 24n], { count: [4, 2], h: [2, 5] })], [1, level(1, [1n], { count: [6] })]]),
+    variable(n) { return this.variables.find((v) => v.name === n); },
+  };
+  const fine = fineLevel(ds, 'h', 3);
+  assert.equal(fine[2], 2);  // the stored median, not the count-weighted mean (1 + 9) / 4
+  assert.equal(fine[4], 5);
+  assert.equal(fine.filter((v) => v === v).length, 2);
+  assert.equal(overviewSource(ds, 'h', 3), 'stored');
+  assert.equal(overviewLabel(ds, 'h', 3), 'h at order 3 (stored level)');
+  assert.equal(overviewSource(ds, 'h', 1), 'computed');
+  assert.equal(overviewLabel(ds, 'h', 1), 'h at order 1 (mean of 64 cells, weighted by point count; the stored level has no h)');
+  assert.equal(overviewLabel(ds, 'h', 2), 'h at order 2 (mean of 16 cells, weighted by point count)');
+  const coarse = coarseLevel(ds, 'count', 1, () => assert.fail('stored cells take their geometry from their ids'));
+  assert.deepEqual(coarse.ids, [1]);
+  assert.equal(coarse.values[0], 6);
+  assert.deepEqual(coarse.fxy, [{ face: 0, x: 1, y: 0 }]);
+  const computed = coarseLevel(ds, 'h', 1, () => ({ face: 0, x: 1, y: 0 }));
+  assert.equal(computed.values[0], Math.fround((1 * 1 + 3 * 3 + 2 * 5) / 6));
+  assert.equal(storedIndexOf(ds.storedLevels.get(3), 24n), 1);
+  assert.equal(storedIndexOf(ds.storedLevels.get(3), 23n), -1);
+});

@@ -157,3 +157,54 @@ test('stored overview levels replace computed overviews for the statistics they 
   assert.equal(storedIndexOf(ds.storedLevels.get(3), 24n), 1);
   assert.equal(storedIndexOf(ds.storedLevels.get(3), 23n), -1);
 });
+
+// Reading the levels from a real HDF5 file (h5py writes it, h5wasm reads it): a usable level,
+// and broken groups left out with a warning naming the group (the viewer computes that order).
+test('stored levels are read, and broken ones named and left out', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { readStoredLevels } = await import('../src/stored_levels.js');
+  const h5wasm = (await import('h5wasm/node')).default;
+  await h5wasm.ready;
+  const dir = mkdtempSync(join(tmpdir(), 'healgrid-levels-'));
+  try {
+    const path = join(dir, 'levels.nc');
+    execFileSync(PYTHON, ['-c', `
+import h5py, numpy as np
+with h5py.File(${JSON.stringify(path)}, "w") as f:
+    g = f.create_group("overviews/order_03")
+    g["cell_ids"] = np.array([5, 9, 700], np.uint64)
+    g["healpix_index"] = np.array([5, 9, 700], np.uint64)
+    g["healpix_index"].attrs["standard_name"] = "healpix_index"
+    g["h_q50"] = np.array([1.5, np.nan, 3.0], np.float32)
+    g["h_q50"].attrs["_FillValue"] = np.float32(np.nan)
+    g["count"] = np.array([2, 0, 7], np.int32)
+    g["count"].attrs["_FillValue"] = np.int32(0)
+    g.attrs["healgrid_overview_method"] = "points"
+    f.create_group("overviews/order_05")["count"] = np.array([1], np.int32)
+    f.create_group("overviews/order_06")["cell_ids"] = np.array([4, 4], np.uint64)
+    f.create_group("overviews/order_01")["cell_ids"] = np.array([48], np.uint64)
+    f.create_group("overviews/order_12")["cell_ids"] = np.array([1], np.uint64)
+    f.create_group("overviews/other")
+`]);
+    const f = new h5wasm.File(path, 'r');
+    const { levels, warnings } = readStoredLevels(f, 12);
+    f.close();
+    assert.deepEqual([...levels.keys()], [3]);
+    const level = levels.get(3);
+    assert.deepEqual(Array.from(level.cellIds, Number), [5, 9, 700]);
+    assert.deepEqual([...level.variables.keys()].sort(), ['count', 'h_q50']);
+    assert.deepEqual(Array.from(level.variables.get('count').values), [2, NaN, 7]);
+    assert.deepEqual(Array.from(level.variables.get('h_q50').values), [1.5, NaN, 3]);
+    assert.equal(level.method, 'points');
+    assert.deepEqual(warnings.sort(), [
+      'overviews/order_01/cell_ids: an id beyond order 1',
+      'overviews/order_05: no cell_ids',
+      'overviews/order_06/cell_ids: not strictly increasing',
+      'overviews/order_12: order 12 is not below the file\'s child order 12',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,7 +13,7 @@ import { cellsForFit, centresOf, chooseProjection, fitView } from './auto_view.j
 import { drawGraticule, drawLabels } from './graticule.js';
 import { drawScaleBar } from './scale_bar.js';
 import { coastlineUrl, drawCoastlines, fetchCoastlines } from './coastlines.js';
-import { overviewLabel } from './overview.js';
+import { overviewLabel, overviewSource } from './overview.js';
 import { drawnCellAt } from './hover.js';
 import { readViewState, writeViewState } from './view_state.js';
 import { composeExport, downloadCanvas } from './export_png.js';
@@ -128,9 +128,12 @@ function drawMap(view, proj) {
   let info = { level: null, quads: 0 };
   if (state.dataset && state.variable) {
     info = drawCells(ctx, view, proj, state.dataset, state.variable, state.range, colormapTable(state.colormap));
+    info.source = overviewSource(state.dataset, state.variable, info.level);
     state.legend = overviewLabel(state.dataset, state.variable, info.level);
-    $('level-note').textContent = `Drawn at order ${info.level} (file: ${state.dataset.childOrder}).` +
-      (info.level < state.dataset.childOrder ? ' Hover a drawn cell for its summary of the file\'s cells.' : '');
+    const stored = [...state.dataset.storedLevels.keys()].sort((a, b) => a - b);
+    $('level-note').textContent = `Drawn at order ${info.level} (file: ${state.dataset.childOrder}` +
+      `${stored.length ? `; stored levels: ${stored.join(', ')}` : ''}).` +
+      (info.level < state.dataset.childOrder ? ' Hover a drawn cell for its values at this order.' : '');
   } else if (state.progress) {
     drawProgress(ctx, view, proj, state.progress);
     state.legend = 'Parent cells of the running job, by state';
@@ -238,7 +241,9 @@ function setDataset(dataset) {
     : dataset.variable('h_mean') ? 'h_mean' : (dataset.variables.find((v) => !v.integer) || dataset.variables[0])?.name;
   renderProvenance($('provenance'), dataset);
   if (state.progress) renderProgress($('progress'), state.progress, true);
-  setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.parentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude`);
+  setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.parentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude` +
+    `${dataset.storedLevels.size ? `, ${dataset.storedLevels.size} stored overview levels` : ''}` +
+    `${dataset.warnings.length ? `; overview levels not used: ${dataset.warnings.join('; ')}` : ''}`);
   state.autoView = null;  // the file's own extent (a job's planned parents came first)
   autoView();
   const range = preferred === asked.variable ? asked.range : null;

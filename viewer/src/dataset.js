@@ -1,29 +1,12 @@
 // A healgrid output read with h5wasm (the NetCDF-4 file is HDF5): cell ids, every per-cell
-// variable, global attributes and the provenance. The values drawn at overview zoom levels
-// come from overview.js.
+// variable, global attributes, the provenance and the stored overview levels (stored_levels.js).
+// The values drawn at overview zoom levels come from overview.js.
 import h5wasm from 'h5wasm';
 import { nestedNumberToFaceXY } from './healpix.js';
+import { attributes, cellVariables } from './h5_read.js';
+import { readStoredLevels } from './stored_levels.js';
 
 let fileCounter = 0;
-
-function scalar(v) {
-  if (v == null) return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (ArrayBuffer.isView(v) || Array.isArray(v)) return v.length === 1 ? scalar(v[0]) : v;
-  return v;
-}
-
-function attributes(node) {
-  const out = {};
-  for (const [name, attr] of Object.entries(node.attrs)) {
-    try {
-      out[name] = scalar(attr.value);
-    } catch (e) {
-      out[name] = `(unreadable: ${e.message})`;
-    }
-  }
-  return out;
-}
 
 // NetCDF classic char arrays (granules x strlen) as one string per row.
 function charRows(ds) {
@@ -79,25 +62,11 @@ export class HealgridDataset {
     // (hi, lo) halves of each id, little-endian as stored.
     this.idWords = new Uint32Array(this.cellIds.buffer, this.cellIds.byteOffset, this.count * 2);
 
-    this.variables = [];
-    for (const key of f.keys()) {
-      if (key === 'cell_ids') continue;
-      const ds = f.get(key);
-      if (!ds || !ds.shape || ds.shape.length !== 1 || ds.shape[0] !== this.count) continue;
-      const a = attributes(ds);
-      if (a.standard_name === 'healpix_index') continue;  // the CF copy of the cell ids
-      const raw = ds.value;
-      const fill = a._FillValue;
-      const values = new Float32Array(this.count);  // NaN where the file holds the fill value
-      for (let i = 0; i < this.count; i++) {
-        const v = Number(raw[i]);
-        values[i] = fill !== undefined && (v === Number(fill) || (Number.isNaN(v) && Number.isNaN(Number(fill)))) ? NaN : v;
-      }
-      this.variables.push({
-        name: key, raw, values, fill, units: a.units ?? '', longName: a.long_name ?? key,
-        integer: !(raw instanceof Float32Array || raw instanceof Float64Array), attrs: a,
-      });
-    }
+    this.variables = cellVariables(f, this.count);
+    // Coarser orders the run wrote (output.overviews), drawn in place of computed overviews.
+    const stored = readStoredLevels(f, this.childOrder);
+    this.storedLevels = stored.levels;
+    this.warnings = stored.warnings;
     this.provenance = {
       name: column(f, 'granule_name') || [],
       bytes: column(f, 'granule_bytes') || [],

@@ -1,5 +1,8 @@
 // Overviews: the values the viewer draws when a screen pixel holds many of the file's cells.
-// A drawn cell at order `level` below the file's child order summarises its 4^(child - level)
+// At an order the file stores (output.overviews, stored_levels.js) a statistic the level holds
+// is drawn from the level: the statistic of the points themselves, exact. Otherwise (no level
+// at that order, or a statistic the level leaves out: quantiles below the parent order) a
+// drawn cell at order `level` below the file's child order summarises its 4^(child - level)
 // child cells by the statistic's kind, read from its CF `cell_methods` ("cell_ids: count"),
 // with the same rules as `healgrid render --order` (render/coarsen.hpp):
 //   count, sum   the sum of the children
@@ -7,6 +10,7 @@
 //   otherwise    the mean of the children with data, weighted by their point count (the file's
 //                count statistic; equal weights when the file has none)
 // Children without data (NaN) take no part; a drawn cell with none has no value.
+import { storedFaceXY, storedLevel, storedVariable } from './stored_levels.js';
 
 // The statistic function of variable `v` (its cell_methods after the colon), e.g. "mean".
 export function cellMethod(v) {
@@ -28,16 +32,28 @@ export function countWeights(dataset) {
   return dataset.countWeightsCache.v;
 }
 
+// Where the values of `name` drawn at `level` come from: 'file' (the file's own cells),
+// 'stored' (the stored level) or 'computed' (from the file's cells, by the rules above).
+export function overviewSource(dataset, name, level) {
+  if (level >= dataset.childOrder) return 'file';
+  return storedVariable(dataset, name, level) ? 'stored' : 'computed';
+}
+
 // What a drawn cell at `level` shows, e.g. "h_mean at order 9 (mean of 64 cells, weighted by
-// point count)", or "h_mean at order 12 (the file's cells)".
+// point count)", "h_q50 at order 9 (stored level)", "h_q50 at order 4 (mean of 256 cells,
+// weighted by point count; the stored level has no h_q50)", or "h_mean at order 12 (the
+// file's cells)".
 export function overviewLabel(dataset, name, level) {
-  if (level >= dataset.childOrder) return `${name} at order ${level} (the file's cells)`;
+  const source = overviewSource(dataset, name, level);
+  if (source === 'file') return `${name} at order ${level} (the file's cells)`;
+  if (source === 'stored') return `${name} at order ${level} (stored level)`;
   const rule = overviewRule(dataset.variable(name));
   const n = (4 ** (dataset.childOrder - level)).toLocaleString('en-US');
   const how = rule === 'mean'
     ? `mean of ${n} cells, weighted by ${countWeights(dataset) ? 'point count' : 'cell (the file has no count)'}`
     : `${rule} of ${n} cells`;
-  return `${name} at order ${level} (${how})`;
+  const note = storedLevel(dataset, level) ? `; the stored level has no ${name}` : '';
+  return `${name} at order ${level} (${how}${note})`;
 }
 
 // Reduces cells [begin, end) of `values` by `rule`: [value (NaN without data), cells with data].
@@ -94,8 +110,11 @@ export function fineLevel(dataset, name, level) {
   if (dataset.overviewCache.has(key)) return dataset.overviewCache.get(key);
   const v = dataset.variable(name);
   const group = 4 ** (dataset.childOrder - level);
+  const stored = storedVariable(dataset, name, level);
   let out = v.values;
-  if (group > 1) {
+  if (stored) {
+    out = storedFineLevel(dataset, storedLevel(dataset, level), stored);
+  } else if (group > 1) {
     const rule = overviewRule(v), weights = countWeights(dataset);
     out = new Float32Array(dataset.count / group);
     for (let g = 0; g < out.length; g++) out[g] = reduceCells(v.values, weights, g * group, (g + 1) * group, rule)[0];
@@ -104,12 +123,35 @@ export function fineLevel(dataset, name, level) {
   return out;
 }
 
+// The stored level's values in fineLevel's layout (NaN where the level has no cell).
+function storedFineLevel(dataset, level, stored) {
+  const perParent = 4 ** (level.order - dataset.parentOrder);
+  const shift = BigInt(2 * (level.order - dataset.parentOrder));
+  const out = new Float32Array(dataset.parentCount * perParent).fill(NaN);
+  for (let i = 0, k = 0; i < level.count; i++) {
+    const id = BigInt(level.cellIds[i]);
+    const parent = Number(id >> shift);
+    while (k < dataset.parentCount && dataset.parentIds[k] < parent) k++;
+    if (k === dataset.parentCount) break;
+    if (dataset.parentIds[k] !== parent) continue;  // not in the file's parents: nothing to draw on
+    out[k * perParent + Number(id - (BigInt(parent) << shift))] = stored.values[i];
+  }
+  return out;
+}
+
 // Cells at display `level` < parentOrder: { ids (Numbers), values, fxy } of the coarse cells
-// covering parent cells with data.
+// covering parent cells with data; at a stored level, the level's cells.
 export function coarseLevel(dataset, name, level, toFaceXY) {
   const key = `coarse:${name}@${level}`;
   dataset.overviewCache ??= new Map();
   if (dataset.overviewCache.has(key)) return dataset.overviewCache.get(key);
+  const stored = storedVariable(dataset, name, level);
+  if (stored) {
+    const lvl = storedLevel(dataset, level);
+    const out = { ids: Array.from(lvl.cellIds, Number), values: stored.values, fxy: storedFaceXY(lvl) };
+    dataset.overviewCache.set(key, out);
+    return out;
+  }
   const v = dataset.variable(name);
   const rule = overviewRule(v), weights = countWeights(dataset);
   const div = 4 ** (dataset.parentOrder - level);

@@ -16,7 +16,8 @@ const deg = (v) => `${v.toFixed(5)}°`;
 const breakable = (s) => esc(s).replace(/([_/.\-])/g, '$1<wbr>');
 
 // `cell`: null (off the map) or { id, order, index, pointer, centre, authalicLat, variables,
-// overview } (hover.js): an overview cell shows its summary of the file's cells under it.
+// overview } (hover.js): an overview cell shows each statistic from the stored level, or its
+// summary of the file's cells under it, and says which (data-source: stored / computed).
 export function renderReadout(el, cell) {
   if (!cell) {
     el.innerHTML = '<p class="note">Off the map.</p>';
@@ -30,6 +31,8 @@ export function renderReadout(el, cell) {
   if (o) {
     rows.push(`<tr><th>${esc(o.variable)} data</th><td id="readout-children" class="value" data-with-data="${o.withData}" data-cells="${o.cells}">` +
       `${o.withData.toLocaleString('en-US')} of ${o.cells.toLocaleString('en-US')} cells of order ${o.childOrder}</td></tr>`);
+    rows.push(`<tr><th>values</th><td id="readout-source" class="note" data-stored="${o.stored ?? ''}">` +
+      `${o.stored ? `the stored level ${esc(o.stored)}, where it holds the statistic` : 'computed from the file\'s cells'}</td></tr>`);
   }
   rows.push(`<tr><th>centre lat, lon</th><td id="readout-centre" class="value">${deg(cell.centre[1])}, ${deg(cell.centre[0])}</td></tr>`);
   if (cell.authalicLat != null) rows.push(`<tr><th>authalic lat</th><td class="value">${deg(cell.authalicLat)}</td></tr>`);
@@ -41,8 +44,10 @@ export function renderReadout(el, cell) {
       // data-raw: the value exactly (a stored float32 widened to double, or the overview's
       // double), for copying and tests.
       const shown = v.fill ? (o ? 'no data' : `fill (${formatNumber(v.raw)})`) : formatNumber(v.raw);
-      const how = o ? ` <span class="note">(${v.rule})</span>` : '';
-      rows.push(`<tr data-var="${esc(v.name)}" data-raw="${String(v.raw)}" data-fill="${v.fill}"><th>${esc(v.name)}</th>` +
+      // An overview value says where it comes from: the stored level, or its rule over cells.
+      const source = o ? (v.rule === 'stored' ? 'stored' : 'computed') : 'file';
+      const how = o ? ` <span class="note">(${v.rule === 'stored' ? 'stored level' : `${v.rule} of cells${o.stored ? ', not stored' : ''}`})</span>` : '';
+      rows.push(`<tr data-var="${esc(v.name)}" data-raw="${String(v.raw)}" data-fill="${v.fill}" data-source="${source}"><th>${esc(v.name)}</th>` +
         `<td class="value">${esc(shown)}${v.units && v.units !== '1' ? ` ${esc(v.units)}` : ''}${how}</td></tr>`);
     }
   }

@@ -111,3 +111,100 @@ test('overview cells cover the file\'s cells under them', async () => {
   assert.deepEqual(coarse.ids, [1]);
   assert.equal(coarse.values[0], 6);
 });
+
+// The same file with stored levels (output.overviews): order 3 holds h and count for cells 22
+// and 24, order 1 holds the count only (a level below the parent order without the quantile-like
+// statistic h). A stored statistic replaces the computed one; one the level leaves out is
+// computed and the label says so.
+test('stored overview levels replace computed overviews for the statistics they hold', async () => {
+  const { fineLevel, coarseLevel, overviewSource } = await import('../src/overview.js');
+  const { OVERVIEWS_GROUP, OVERVIEW_ORDER_PREFIX, storedIndexOf } = await import('../src/stored_levels.js');
+  const schema = readFileSync(fileURLToPath(new URL('../../include/healgrid/io/output_schema.hpp', import.meta.url)), 'utf8');
+  assert.equal(OVERVIEWS_GROUP, schema.match(/kOverviewsGroup\[\] = "([^"]*)"/)[1]);
+  assert.equal(OVERVIEW_ORDER_PREFIX, schema.match(/kOverviewOrderPrefix\[\] = "([^"]*)"/)[1]);
+  const values = new Float32Array(32).fill(NaN);
+  values[8] = 1; values[10] = 3; values[16] = 5;
+  const count = new Float32Array(32);
+  count[8] = 1; count[10] = 3; count[16] = 2;
+  const level = (order, ids, vars) => ({
+    order, path: `overviews/order_0${order}`, cellIds: BigUint64Array.from(ids), count: ids.length,
+    variables: new Map(Object.entries(vars).map(([name, v]) => [name, { name, values: Float32Array.from(v), raw: Float32Array.from(v) }])),
+  });
+  const ds = {
+    childOrder: 4, parentOrder: 2, block: 16, parentCount: 2, count: 32, parentIds: Float64Array.from([5, 6]),
+    variables: [
+      { name: 'count', attrs: { cell_methods: 'cell_ids: count' }, values: count },
+      { name: 'h', attrs: { cell_methods: 'cell_ids: median' }, values },
+    ],
+    storedLevels: new Map([[3, level(3, [22n, 24n], { count: [4, 2], h: [2, 5] })], [1, level(1, [1n], { count: [6] })]]),
+    variable(n) { return this.variables.find((v) => v.name === n); },
+  };
+  const fine = fineLevel(ds, 'h', 3);
+  assert.equal(fine[2], 2);  // the stored median, not the count-weighted mean (1 + 9) / 4
+  assert.equal(fine[4], 5);
+  assert.equal(fine.filter((v) => v === v).length, 2);
+  assert.equal(overviewSource(ds, 'h', 3), 'stored');
+  assert.equal(overviewLabel(ds, 'h', 3), 'h at order 3 (stored level)');
+  assert.equal(overviewSource(ds, 'h', 1), 'computed');
+  assert.equal(overviewLabel(ds, 'h', 1), 'h at order 1 (mean of 64 cells, weighted by point count; the stored level has no h)');
+  assert.equal(overviewLabel(ds, 'h', 2), 'h at order 2 (mean of 16 cells, weighted by point count)');
+  const coarse = coarseLevel(ds, 'count', 1, () => assert.fail('stored cells take their geometry from their ids'));
+  assert.deepEqual(coarse.ids, [1]);
+  assert.equal(coarse.values[0], 6);
+  assert.deepEqual(coarse.fxy, [{ face: 0, x: 1, y: 0 }]);
+  const computed = coarseLevel(ds, 'h', 1, () => ({ face: 0, x: 1, y: 0 }));
+  assert.equal(computed.values[0], Math.fround((1 * 1 + 3 * 3 + 2 * 5) / 6));
+  assert.equal(storedIndexOf(ds.storedLevels.get(3), 24n), 1);
+  assert.equal(storedIndexOf(ds.storedLevels.get(3), 23n), -1);
+});
+
+// Reading the levels from a real HDF5 file (h5py writes it, h5wasm reads it): a usable level,
+// and broken groups left out with a warning naming the group (the viewer computes that order).
+test('stored levels are read, and broken ones named and left out', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { readStoredLevels } = await import('../src/stored_levels.js');
+  const h5wasm = (await import('h5wasm/node')).default;
+  await h5wasm.ready;
+  const dir = mkdtempSync(join(tmpdir(), 'healgrid-levels-'));
+  try {
+    const path = join(dir, 'levels.nc');
+    execFileSync(PYTHON, ['-c', `
+import h5py, numpy as np
+with h5py.File(${JSON.stringify(path)}, "w") as f:
+    g = f.create_group("overviews/order_03")
+    g["cell_ids"] = np.array([5, 9, 700], np.uint64)
+    g["healpix_index"] = np.array([5, 9, 700], np.uint64)
+    g["healpix_index"].attrs["standard_name"] = "healpix_index"
+    g["h_q50"] = np.array([1.5, np.nan, 3.0], np.float32)
+    g["h_q50"].attrs["_FillValue"] = np.float32(np.nan)
+    g["count"] = np.array([2, 0, 7], np.int32)
+    g["count"].attrs["_FillValue"] = np.int32(0)
+    g.attrs["healgrid_overview_method"] = "points"
+    f.create_group("overviews/order_05")["count"] = np.array([1], np.int32)
+    f.create_group("overviews/order_06")["cell_ids"] = np.array([4, 4], np.uint64)
+    f.create_group("overviews/order_01")["cell_ids"] = np.array([48], np.uint64)
+    f.create_group("overviews/order_12")["cell_ids"] = np.array([1], np.uint64)
+    f.create_group("overviews/other")
+`]);
+    const f = new h5wasm.File(path, 'r');
+    const { levels, warnings } = readStoredLevels(f, 12);
+    f.close();
+    assert.deepEqual([...levels.keys()], [3]);
+    const level = levels.get(3);
+    assert.deepEqual(Array.from(level.cellIds, Number), [5, 9, 700]);
+    assert.deepEqual([...level.variables.keys()].sort(), ['count', 'h_q50']);
+    assert.deepEqual(Array.from(level.variables.get('count').values), [2, NaN, 7]);
+    assert.deepEqual(Array.from(level.variables.get('h_q50').values), [1.5, NaN, 3]);
+    assert.equal(level.method, 'points');
+    assert.deepEqual(warnings.sort(), [
+      'overviews/order_01/cell_ids: an id beyond order 1',
+      'overviews/order_05: no cell_ids',
+      'overviews/order_06/cell_ids: not strictly increasing',
+      'overviews/order_12: order 12 is not below the file\'s child order 12',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,47 @@
+// Reading a healgrid output's parts with h5wasm: attributes as plain values, and the per-cell
+// variables of a group (the root, or a stored overview level) with their fill values as NaN.
+
+function scalar(v) {
+  if (v == null) return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (ArrayBuffer.isView(v) || Array.isArray(v)) return v.length === 1 ? scalar(v[0]) : v;
+  return v;
+}
+
+export function attributes(node) {
+  const out = {};
+  for (const [name, attr] of Object.entries(node.attrs)) {
+    try {
+      out[name] = scalar(attr.value);
+    } catch (e) {
+      out[name] = `(unreadable: ${e.message})`;
+    }
+  }
+  return out;
+}
+
+// The data variables of `group` on its `count` cells: 1-D, neither cell_ids nor its CF copy
+// (standard_name healpix_index). Each: { name, raw (as stored), values (Float32Array, NaN where
+// the stored value is the fill value), fill, units, longName, integer, attrs }.
+export function cellVariables(group, count) {
+  const out = [];
+  for (const key of group.keys()) {
+    if (key === 'cell_ids') continue;
+    const ds = group.get(key);
+    if (!ds || !ds.shape || ds.shape.length !== 1 || ds.shape[0] !== count) continue;
+    const a = attributes(ds);
+    if (a.standard_name === 'healpix_index') continue;
+    const raw = ds.value;
+    const fill = a._FillValue;
+    const values = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = Number(raw[i]);
+      values[i] = fill !== undefined && (v === Number(fill) || (Number.isNaN(v) && Number.isNaN(Number(fill)))) ? NaN : v;
+    }
+    out.push({
+      name: key, raw, values, fill, units: a.units ?? '', longName: a.long_name ?? key,
+      integer: !(raw instanceof Float32Array || raw instanceof Float64Array), attrs: a,
+    });
+  }
+  return out;
+}

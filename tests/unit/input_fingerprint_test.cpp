@@ -70,6 +70,27 @@ TEST(InputFingerprint, SampleSeesSampledBytesFullSeesEveryByte) {
   std::remove(path.c_str());
 }
 
+// A byte changed outside the sampled blocks, as a rewrite in place leaves it (new mtime): the
+// sample cannot see the byte, the modification time in the key does; so does an inode change
+// (a new file renamed over the old, the way most tools replace a file).
+TEST(InputFingerprint, ModificationTimeAndInodeAreInTheKey) {
+  const std::size_t size = 40 * kSampleBlockBytes;
+  const auto path = temp_file("m.h5", size);
+  const auto before = granule_fingerprint(path, InputVerification::sample);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  struct timespec later[2] = {st.st_atim, st.st_mtim};
+  later[1].tv_sec += 10;  // the byte below is left as it was: only the time differs
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), later, 0), 0);
+  EXPECT_NE(granule_fingerprint(path, InputVerification::sample), before);
+  const auto retimed = granule_fingerprint(path, InputVerification::sample);
+  const auto copy = temp_file("m2.h5", size);  // the same bytes, another inode
+  ASSERT_EQ(::utimensat(AT_FDCWD, copy.c_str(), later, 0), 0);
+  ASSERT_EQ(::rename(copy.c_str(), path.c_str()), 0);
+  EXPECT_NE(granule_fingerprint(path, InputVerification::sample), retimed);
+  std::remove(path.c_str());
+}
+
 // Unreadable or missing: a fingerprint all the same (the index pass reports the granule under
 // --on-bad-granule), and a different one once it becomes readable.
 TEST(InputFingerprint, UnreadableFileGetsAFingerprintNotAnError) {

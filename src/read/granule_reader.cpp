@@ -111,7 +111,35 @@ void GranuleReader::open_levels(const PipelineConfig& config, const std::string&
     auto count = column("count", level.count);
     beam.levels.push_back(
         std::make_shared<SegmentLinks>(begin, count, level.base, points.rows, path_, key));
+    if (!level.has_coordinates() || beam.positioned_level >= 0) continue;
+    // One position per segment (opened, checked, read only by a pre-selecting index pass).
+    const PointShape segments{beam.levels.back()->segments(), 1};
+    beam.segment_lat = std::make_unique<DatasetColumn>(column("latitude", level.latitude));
+    beam.segment_lat->bind(segments, false);
+    beam.segment_lon = std::make_unique<DatasetColumn>(column("longitude", level.longitude));
+    beam.segment_lon->bind(segments, false);
+    beam.segment_lon->ignore_valid_range();  // any longitude is wrapped
+    beam.positioned_level = static_cast<int>(beam.levels.size()) - 1;
   }
+}
+
+bool GranuleReader::has_segment_positions(std::size_t beam) const {
+  return columns_.at(beam).positioned_level >= 0;
+}
+
+const SegmentLinks& GranuleReader::positioned_links(std::size_t beam) const {
+  const Beam& b = columns_.at(beam);
+  return *b.levels.at(static_cast<std::size_t>(b.positioned_level));
+}
+
+void GranuleReader::read_segment_positions(std::size_t beam, std::vector<double>& lat,
+                                           std::vector<double>& lon,
+                                           std::vector<std::uint8_t>& valid) const {
+  const Beam& b = columns_.at(beam);
+  const auto n = positioned_links(beam).segments();
+  valid.assign(n, 1);
+  b.segment_lat->read(0, n, lat, valid.data());
+  b.segment_lon->read(0, n, lon, valid.data());
 }
 
 void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,

@@ -59,6 +59,15 @@ class GranuleReader {
   // present, sigma > 0). Coordinates and filters were checked by the index pass.
   void read_values(std::size_t beam, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
 
+  // Whether the beam's first linked level with a position per segment declares one
+  // (config/linked_level.hpp: latitude/longitude), for the segment pre-selection.
+  bool has_segment_positions(std::size_t beam) const;
+  // That level's links and its segments' positions (valid[s] = 0 where a position has no data).
+  // REQUIRES: has_segment_positions(beam).
+  const SegmentLinks& positioned_links(std::size_t beam) const;
+  void read_segment_positions(std::size_t beam, std::vector<double>& lat, std::vector<double>& lon,
+                              std::vector<std::uint8_t>& valid) const;
+
   // Index of the beam of `group` in beams(), or -1.
   int beam_index(const std::string& group) const;
 
@@ -71,6 +80,8 @@ class GranuleReader {
     // Per config filter / variable; null for an expression.
     std::vector<std::unique_ptr<DatasetColumn>> filters, variables;
     std::vector<std::shared_ptr<const SegmentLinks>> levels;  // per config level
+    int positioned_level = -1;  // the first level with positions, if any: its lat/lon columns
+    std::unique_ptr<DatasetColumn> segment_lat, segment_lon;
   };
   void open_levels(const PipelineConfig& config, const std::string& group, const PointShape& points,
                    bool direct, Beam& beam) const;

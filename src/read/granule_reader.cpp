@@ -36,8 +36,11 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
   if (!file_.valid()) throw GranuleError(path + ": " + with_cause("cannot open HDF5 file"));
 
   is_sigma_.assign(config.variables.size(), false);
-  for (const auto& s : config.statistics)
+  is_weight_.assign(config.variables.size(), false);
+  for (const auto& s : config.statistics) {
     if (!s.sigma.empty()) is_sigma_[config.variable_index(s.sigma)] = true;
+    if (!s.weight.empty()) is_weight_[config.variable_index(s.weight)] = true;
+  }
   prepare_expressions(config);
 
   const bool direct = direct_chunks_enabled();
@@ -244,6 +247,9 @@ void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint
     if (is_sigma_[v])
       for (std::size_t i = 0; i < n; ++i)
         if (!(values[i] > 0)) out.valid[i] = 0;
+    if (is_weight_[v])  // a weight that cannot weight: no data, like a fill
+      for (std::size_t i = 0; i < n; ++i)
+        if (!(values[i] > 0) || !std::isfinite(values[i])) out.valid[i] = 0;
   }
 }
 

@@ -4,7 +4,7 @@
 // per-granule datasets broadcast). Decides which points are used: filters pass, coordinates
 // finite and in range, the time (if the config has a time window) inside the window, and no
 // coordinate, filter value or variable is without data by its CF attributes or the config's
-// sentinels (read/cf_decoding.hpp); every sigma variable > 0.
+// sentinels (read/cf_decoding.hpp); every sigma variable > 0, every weight > 0 and finite.
 #pragma once
 
 #include <cstdint>
@@ -99,7 +99,7 @@ class GranuleReader {
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;
-  std::vector<bool> is_sigma_;  // per variable
+  std::vector<bool> is_sigma_, is_weight_;  // per variable
   std::vector<std::string> variable_names_;
   // Per variable / filter: its expression, or null for a dataset.
   mutable std::vector<std::unique_ptr<Expression>> variable_exprs_, filter_exprs_;

@@ -14,7 +14,10 @@ On two `healgrid synth --product atl03` granules, gridded with config/atl03.yaml
    and give the same values in every variable;
 4. granules whose segment positions lag three segments behind their photons (so the padding
    does not bound them where a track enters a pass's cells): the guard segments catch it, the
-   beams are read whole (metrics preselection_fallbacks > 0) and the values are still the same.
+   beams are read whole (metrics preselection_fallbacks > 0) and the values are still the same;
+5. `run --catalog` with a catalog planning the parent cells of half the photons: the first
+   index pass reads fewer rows than the beams hold, every cell equals numpy + healpy on the
+   photons of the planned cells, and a run without positions gives the same values.
 """
 
 import argparse
@@ -35,9 +38,10 @@ import numpy as np  # noqa: E402
 from check_photons import atl03_points  # noqa: E402
 from check_products import config_file, variant, write_yaml  # noqa: E402
 from check_synth_atl03 import RATE, run_synth  # noqa: E402
-from healgrid_reference import grid_points, load_config  # noqa: E402
+from healgrid_reference import cell_index, grid_points, load_config  # noqa: E402
 
 BEAMS = ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r")
+PARENT_ORDER = 6  # config/atl03.yaml's
 BYTES_PER_POINT = 36  # plan/pass_plan.hpp: 16 + 4 + 3 variables x 4 + 4
 POSITIONS = ("    latitude: /{group}/geolocation/reference_photon_lat\n"
              "    longitude: /{group}/geolocation/reference_photon_lon\n")
@@ -50,9 +54,10 @@ def run(checks, label, cfg, inputs, nprocs, cwd, extra=()):
     os.makedirs(cwd)
     mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
     cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run",
-                     "--config", os.path.relpath(cfg, cwd), "--input",
-                     os.path.relpath(inputs, cwd), "--output", "out.nc", "--metrics-json",
-                     "metrics.json"] + list(extra)
+                     "--config", os.path.relpath(cfg, cwd), "--output", "out.nc",
+                     "--metrics-json", "metrics.json"] + list(extra)
+    if inputs:
+        cmd += ["--input", os.path.relpath(inputs, cwd)]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
                           check=False)
     log = f"$ {shlex.join(cmd)}\n{proc.stdout}{proc.stderr}"
@@ -186,7 +191,55 @@ def main():
                         expected, skip=("granule_bytes",))  # the edited copies' sizes
             print(f"np{nprocs}: lagging positions: {got[1]['preselection_fallbacks']} beams "
                   f"read whole after their guard")
+        check_catalog(checks, tmp, paths, cfg, no_positions, nprocs)
     checks.finish()
+
+
+def write_catalog(tmp, paths, planned):
+    """A frozen catalog of the local granules (no footprints) planning only `planned`."""
+    catalog = {"healgrid_catalog": 1, "source": "cmr", "endpoint": "http://127.0.0.1/none",
+               "queried_at": "2026-01-01T00:00:00Z", "query": {},
+               "grid": {"parent_order": PARENT_ORDER, "latitude": "authalic"},
+               "cells": [int(c) for c in planned],
+               "granules": [{"id": os.path.basename(p), "name": os.path.basename(p),
+                             "path": os.path.abspath(p), "footprint": None, "cells": None}
+                            for p in paths]}
+    path = os.path.join(tmp, "catalog.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(catalog, f)
+    return path
+
+
+def check_catalog(checks, tmp, paths, cfg, no_positions, nprocs):
+    """5. A catalog planning the parent cells of the northern half of the photons: the first
+    index pass itself reads only the rows near them, same values as without positions and as
+    numpy + healpy on the photons of those cells."""
+    lat, lon, values = atl03_points(paths, 3)
+    parents = cell_index(lat, lon, PARENT_ORDER, "authalic")
+    planned = np.unique(parents[lat > np.median(lat)])
+    catalog = write_catalog(tmp, paths, planned)
+    got = run(checks, "catalog", cfg, None, nprocs, os.path.join(tmp, "catalog"),
+              ["--catalog", catalog])
+    if got is None:
+        return
+    m = got[1]
+    checks.check(0 < m["index_rows_read"] < m["index_rows_in_beams"] and
+                 m["preselection_fallbacks"] == 0, f"catalog: metrics {m}")
+    print(f"np{nprocs}: catalog of {planned.size} parent cells: index read "
+          f"{m['index_rows_read']} of {m['index_rows_in_beams']} rows")
+    keep = np.isin(parents, planned)
+    conf = load_config(cfg)
+    ref = grid_points(conf, lat[keep], lon[keep], {k: v[keep] for k, v in values.items()})
+    ds = common.open_output(os.path.join(tmp, "catalog", "out.nc"))
+    common.compare_to_reference(checks, ds, ref, conf, "catalog")
+    got = run(checks, "catalog without positions", no_positions, None, nprocs,
+              os.path.join(tmp, "catalog_whole"), ["--catalog", catalog])
+    if got is not None:
+        checks.check(got[1]["index_rows_read"] == got[1]["index_rows_in_beams"],
+                     f"catalog without positions: {got[1]}")
+        same_values(checks, "catalog without positions",
+                    os.path.join(tmp, "catalog_whole", "out.nc"),
+                    variables(os.path.join(tmp, "catalog", "out.nc")))
 
 
 if __name__ == "__main__":

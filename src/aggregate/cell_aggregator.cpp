@@ -19,7 +19,7 @@ CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& 
       deep_(grid.child_order() - grid.parent_order() > kMaxOrderDifference) {
   for (const auto& s : config_.statistics) {
     var_index_.push_back(config_.variable_index(s.variable));
-    sigma_index_.push_back(s.sigma.empty() ? -1 : config_.variable_index(s.sigma));
+    sigma_index_.push_back(s.weighting().empty() ? -1 : config_.variable_index(s.weighting()));
   }
 }
 
@@ -131,8 +131,12 @@ void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
     begin = end;
   }
   if (overviews_) {
-    ParentPoints points{nullptr, order.data(), n, wide_ ? nullptr : b.narrow.data(),
-                        wide_ ? b.wide.data() : nullptr, nvars_};
+    ParentPoints points{nullptr,
+                        order.data(),
+                        n,
+                        wide_ ? nullptr : b.narrow.data(),
+                        wide_ ? b.wide.data() : nullptr,
+                        nvars_};
     if constexpr (sizeof(Offset) == sizeof(std::uint64_t))
       points.child64 = child.data();
     else

@@ -17,7 +17,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // quantiles exactly across parents.
 enum Field { kN, kSum, kMin, kMax, kMean, kM2, kSumW, kSumWX, kPartialFields };
 
-void partial_of(const ParentPoints& p, int var, int sigma, double* out) {
+// `sigma`: the weighting variable, sigma (w = 1/s^2) or, with `is_weight`, the weight itself.
+void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, double* out) {
   const auto n = static_cast<double>(p.n);
   double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo, sw = 0, swx = 0;
   for (std::size_t i = 0; i < p.n; ++i) {
@@ -27,8 +28,8 @@ void partial_of(const ParentPoints& p, int var, int sigma, double* out) {
     hi = std::max(hi, x);
     if (sigma >= 0) {
       const double s = p.value(p.order[i], static_cast<std::size_t>(sigma));
-      sw += 1.0 / (s * s);
-      swx += x / (s * s);
+      sw += is_weight ? s : 1.0 / (s * s);
+      swx += is_weight ? s * x : x / (s * s);
     }
   }
   const double mean = sum / n;
@@ -163,7 +164,7 @@ OverviewBuilder::OverviewBuilder(const PipelineConfig& config, const HealpixGrid
       cell_values_(config.variables.size()) {
   for (const auto& s : config.statistics) {
     var_index_.push_back(config.variable_index(s.variable));
-    sigma_index_.push_back(s.sigma.empty() ? -1 : config.variable_index(s.sigma));
+    sigma_index_.push_back(s.weighting().empty() ? -1 : config.variable_index(s.weighting()));
   }
   for (const int o : orders_) {
     if (o < 0 || o >= grid.child_order())
@@ -210,7 +211,8 @@ void OverviewBuilder::add_partials(std::int64_t parent, const ParentPoints& p) {
   const std::size_t at = partials_.size();
   partials_.resize(at + config_.statistics.size() * kPartialFields);
   for (std::size_t s = 0; s < config_.statistics.size(); ++s)
-    partial_of(p, var_index_[s], sigma_index_[s], partials_.data() + at + s * kPartialFields);
+    partial_of(p, var_index_[s], sigma_index_[s], !config_.statistics[s].weight.empty(),
+               partials_.data() + at + s * kPartialFields);
 }
 
 // Rank 0: the parents' partials merged per coarse cell of `order`, parents in id order.

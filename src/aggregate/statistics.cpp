@@ -107,6 +107,23 @@ double stat_weighted_mean(const double* x, const double* sigma, std::size_t n) {
   return wx / w;
 }
 
+double stat_weighted_mean_w(const double* x, const double* w, std::size_t n) {
+  if (n == 0) return kNaN;
+  double wx = 0, sw = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    wx += w[i] * x[i];
+    sw += w[i];
+  }
+  return wx / sw;
+}
+
+double stat_weight_sigma(const double* w, std::size_t n) {
+  if (n == 0) return kNaN;
+  double sw = 0;
+  for (std::size_t i = 0; i < n; ++i) sw += w[i];
+  return 1.0 / std::sqrt(sw);
+}
+
 double stat_weighted_mean_sigma(const double* sigma, std::size_t n) {
   if (n == 0) return kNaN;
   double w = 0;
@@ -190,9 +207,11 @@ double CellValues::compute(const StatisticSpec& s, int variable, int sigma) {
     case StatFunction::std:
       return std::sqrt(stat_variance(x.data(), n));
     case StatFunction::weighted_mean:
-      return stat_weighted_mean(x.data(), columns_[sigma].data(), n);
+      return s.weight.empty() ? stat_weighted_mean(x.data(), columns_[sigma].data(), n)
+                              : stat_weighted_mean_w(x.data(), columns_[sigma].data(), n);
     case StatFunction::weighted_mean_sigma:
-      return stat_weighted_mean_sigma(columns_[sigma].data(), n);
+      return s.weight.empty() ? stat_weighted_mean_sigma(columns_[sigma].data(), n)
+                              : stat_weight_sigma(columns_[sigma].data(), n);
     case StatFunction::quantile:
       return quantile(variable, s.q);
   }

@@ -180,12 +180,38 @@ void parse_groups(const Context& ctx, const YAML::Node& list, PipelineConfig& cf
   }
 }
 
+// `weight:` names a variable, or is an expression over the dataset variables: then it becomes
+// a derived variable of its own, "<statistic>.weight" (a name no expression can use).
+std::string parse_weight(const Context& ctx, const std::string& key, const YAML::Node& node,
+                         const std::string& statistic, PipelineConfig& cfg) {
+  const auto text = ctx.str(key, node);
+  if (cfg.variable_index(text) >= 0) return text;
+  std::vector<std::string> dataset_variables;
+  for (const auto& v : cfg.variables)
+    if (v.expression.empty()) dataset_variables.push_back(v.name);
+  try {
+    Expression(text, dataset_variables);
+  } catch (const ExpressionError& e) {
+    ctx.fail(key, node,
+             "neither a variable nor an expression over the dataset variables: " +
+                 std::string(e.what()));
+  }
+  VariableSpec derived;
+  derived.name = statistic + ".weight";
+  derived.expression = text;
+  if (cfg.variable_index(derived.name) >= 0)
+    ctx.fail(key, node, "variable '" + derived.name + "' exists already");
+  cfg.variables.push_back(derived);
+  return derived.name;
+}
+
 void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig& cfg) {
   if (!list.IsSequence()) ctx.fail("statistics", list, "expected a list of statistics");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto key = "statistics[" + std::to_string(i) + "]";
     const auto& s = list[i];
-    ctx.check_keys(key, s, {"name", "function", "variable", "sigma", "q", "long_name", "units"});
+    ctx.check_keys(key, s,
+                   {"name", "function", "variable", "sigma", "weight", "q", "long_name", "units"});
     StatisticSpec spec;
     if (!s["name"]) ctx.fail(key + ".name", s, "missing");
     if (!s["function"]) ctx.fail(key + ".function", s, "missing");
@@ -194,6 +220,10 @@ void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig
     spec.function = parse_function(ctx, key + ".function", s["function"]);
     spec.variable = ctx.str(key + ".variable", s["variable"]);
     if (s["sigma"]) spec.sigma = ctx.str(key + ".sigma", s["sigma"]);
+    if (s["weight"]) {
+      spec.weight = parse_weight(ctx, key + ".weight", s["weight"], spec.name, cfg);
+      spec.weight_text = ctx.str(key + ".weight", s["weight"]);
+    }
     if (s["q"]) spec.q = ctx.number(key + ".q", s["q"]);
     if (s["long_name"]) spec.long_name = ctx.str(key + ".long_name", s["long_name"]);
     if (s["units"]) spec.units = ctx.str(key + ".units", s["units"]);
@@ -339,8 +369,17 @@ void PipelineConfig::validate() const {
       ctx.fail(key + ".variable", "unknown variable '" + s.variable + "' (not in variables)");
     const bool weighted = s.function == StatFunction::weighted_mean ||
                           s.function == StatFunction::weighted_mean_sigma;
-    if (weighted && s.sigma.empty())
-      ctx.fail(key + ".sigma", std::string("required for function ") + to_string(s.function));
+    if (weighted && s.sigma.empty() && s.weight.empty())
+      ctx.fail(key + ".sigma", std::string("required for function ") + to_string(s.function) +
+                                   " (or weight: a variable or expression, w = 1/sigma^2)");
+    if (!s.sigma.empty() && !s.weight.empty())
+      ctx.fail(key + ".weight", "give sigma or weight, not both");
+    if (!s.weight.empty() && !weighted)
+      ctx.fail(key + ".weight", std::string("only weighted_mean and weighted_mean_sigma take a "
+                                            "weight, not ") +
+                                    to_string(s.function));
+    if (!s.weight.empty() && variable_index(s.weight) < 0)
+      ctx.fail(key + ".weight", "unknown variable '" + s.weight + "' (not in variables)");
     if (!s.sigma.empty() && variable_index(s.sigma) < 0)
       ctx.fail(key + ".sigma", "unknown variable '" + s.sigma + "' (not in variables)");
     if (s.function == StatFunction::quantile && !(s.q >= 0.0 && s.q <= 1.0))

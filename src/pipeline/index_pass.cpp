@@ -1,11 +1,13 @@
 #include "healgrid/pipeline/index_pass.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <limits>
 #include <stdexcept>
 
 #include "healgrid/read/granule_reader.hpp"
+#include "healgrid/read/photon_selection.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/huge_pages.hpp"
 
@@ -42,6 +44,124 @@ bool IndexSelection::keeps(std::int64_t parent) const {
   return it != parents.begin() && parent <= std::prev(it)->second;
 }
 
+bool IndexSelection::wants(std::int64_t parent) const {
+  return keeps(parent) &&
+         (planned == nullptr || std::binary_search(planned->begin(), planned->end(), parent));
+}
+
+namespace {
+
+// One granule's share of the result, kept only if the granule reads completely.
+struct GranuleIndex {
+  std::vector<ParentLoad> loads;
+  std::vector<PointRef> points;
+};
+
+// The rows of beam `b` to read: all of them, or the segment pre-selection's when the run wants
+// only some parent cells and the beam has segment positions.
+PhotonSelection rows_to_read(const GranuleReader& reader, std::size_t b, const HealpixGrid& grid,
+                             const IndexSelection& select) {
+  const auto rows = reader.beams()[b].rows;
+  if (!select.restricted() || !reader.has_segment_positions(b)) return PhotonSelection::whole(rows);
+  std::vector<double> lat, lon;
+  std::vector<std::uint8_t> valid;
+  reader.read_segment_positions(b, lat, lon, valid);
+  std::vector<std::int64_t> parent(lat.size(), -1);
+  for (std::size_t s = 0; s < lat.size(); ++s)
+    if (valid[s] && lat[s] >= -90.0 && lat[s] <= 90.0 && std::isfinite(lon[s]))
+      parent[s] = grid.parent_of(grid.cell(lat[s], lon[s]));
+  return select_photons(
+      reader.positioned_links(b), parent, [&](std::int64_t p) { return select.wants(p); }, rows);
+}
+
+// Whether a guard row of the chunk holds a photon of a wanted parent (filters aside: the
+// guard is about where the photons are, not which are used).
+bool guard_breached(const BeamChunk& chunk, const RowRanges& guards, std::size_t& next,
+                    const HealpixGrid& grid, const IndexSelection& select) {
+  const auto r0 = chunk.row0, r1 = chunk.row0 + chunk.size();
+  while (next < guards.size() && guards[next].second <= r0) ++next;
+  for (auto g = next; g < guards.size() && guards[g].first < r1; ++g)
+    for (auto r = std::max(guards[g].first, r0); r < std::min(guards[g].second, r1); ++r) {
+      const double lat = chunk.lat[r - r0], lon = chunk.lon[r - r0];
+      if (lat >= -90.0 && lat <= 90.0 && std::isfinite(lon) &&
+          select.wants(grid.parent_of(grid.cell(lat, lon))))
+        return true;
+    }
+  return false;
+}
+
+class BeamIndexer {
+ public:
+  BeamIndexer(const IndexSelection& select, const HealpixGrid& grid, IndexResult& result,
+              std::uint64_t stored)
+      : select_(select), grid_(grid), result_(result), stored_(stored) {}
+
+  // Bins the rows of `rows` of beam `b` into `out`; false when a guard was breached (`out`
+  // then holds part of the beam: the caller rolls it back).
+  bool index(const GranuleReader& reader, std::size_t b, const PhotonSelection& rows,
+             std::uint32_t tag, GranuleIndex& out) {
+    std::size_t next_guard = 0;
+    for (const auto& [begin, end] : rows.ranges)
+      for (std::uint64_t row0 = begin; row0 < end; row0 += kRowBlock) {
+        if (stop_signal() != 0) throw std::runtime_error(stop_reason());  // ~1 s, not a granule
+        reader.read(b, row0, std::min(kRowBlock, end - row0), false, chunk_);
+        result_.rows_scanned += static_cast<std::int64_t>(chunk_.size());
+        if (guard_breached(chunk_, rows.guards, next_guard, grid_, select_)) return false;
+        bin(tag, out);
+      }
+    return true;
+  }
+
+ private:
+  void bin(std::uint32_t tag, GranuleIndex& out) {
+    auto& loads = out.loads;
+    for (std::size_t i = 0; i < chunk_.size(); ++i) {
+      if (!chunk_.valid[i]) continue;
+      const auto cell = grid_.cell(chunk_.lat[i], chunk_.lon[i]);
+      // A beam stays in one parent cell for long runs: extend the last load.
+      const auto parent = grid_.parent_of(cell);
+      if (loads.empty() || loads.back().parent != parent) {
+        if (!select_.keeps(parent)) continue;
+        loads.push_back({parent, 0});
+      }
+      if (!result_.overflowed)
+        out.points.push_back({cell, tag, static_cast<std::uint32_t>(chunk_.row0 + i)});
+      ++loads.back().points;
+    }
+    if (!result_.overflowed && stored_ + out.points.size() > select_.max_points) {
+      result_.overflowed = true;  // the run goes in passes: keep the loads only
+      out.points = {};
+      result_.points = {};
+    }
+  }
+
+  const IndexSelection& select_;
+  const HealpixGrid& grid_;
+  IndexResult& result_;
+  std::uint64_t stored_;
+  BeamChunk chunk_;
+};
+
+// Indexes one beam, with the segment pre-selection where it applies; a breached guard rolls
+// the beam back and reads it whole.
+void index_beam(const GranuleReader& reader, std::size_t b, std::uint32_t tag, BeamIndexer& indexer,
+                const HealpixGrid& grid, const IndexSelection& select, IndexResult& result,
+                GranuleIndex& out) {
+  const auto rows = reader.beams()[b].rows;
+  result.rows_in_beams += static_cast<std::int64_t>(rows);
+  const auto selection = rows_to_read(reader, b, grid, select);
+  const auto points_before = out.points.size(), loads_before = out.loads.size();
+  const auto last_load = out.loads.empty() ? ParentLoad{} : out.loads.back();
+  if (indexer.index(reader, b, selection, tag, out)) return;
+  ++result.preselection_fallbacks;
+  out.points.resize(std::min(points_before, out.points.size()));
+  out.loads.resize(loads_before);
+  if (loads_before > 0) out.loads.back() = last_load;
+  indexer.index(reader, b, PhotonSelection::whole(rows), tag, out);
+}
+
+}  // namespace
+
 IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& granules,
                            const PipelineConfig& config, const HealpixGrid& grid,
                            const IndexSelection& select) {
@@ -49,22 +169,21 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
     throw std::runtime_error("at most 16777215 granules and 255 beam groups per run");
   IndexResult result;
   result.group_beams.assign(config.groups.size(), 0);
-  BeamChunk chunk;
   std::uint64_t stored = 0;  // points in result.points
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
-    std::vector<ParentLoad> loads;  // this granule's, kept only if it reads completely
-    std::vector<PointRef> points;
+    GranuleIndex granule;
     try {
       GranuleReader reader(granules[g].path, config);
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
       std::uint64_t rows = 0;
       for (const auto& beam : reader.beams()) rows += beam.rows;
       if (!result.overflowed) {
-        points.reserve(rows);  // filled once, in order: fault it in 2 MB pages
-        advise_huge_pages(points.data(), points.capacity() * sizeof(PointRef));
+        granule.points.reserve(rows);  // filled once, in order: fault it in 2 MB pages
+        advise_huge_pages(granule.points.data(), granule.points.capacity() * sizeof(PointRef));
       }
+      BeamIndexer indexer(select, grid, result, stored);
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
         if (beam.rows > std::numeric_limits<std::uint32_t>::max())
@@ -74,37 +193,15 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
                            config.groups.begin();
         ++result.group_beams[static_cast<std::size_t>(group)];
         const auto tag = pack_granule_group(g, static_cast<std::size_t>(group));
-        for (std::uint64_t row0 = 0; row0 < beam.rows; row0 += kRowBlock) {
-          if (stop_signal() != 0) throw std::runtime_error(stop_reason());  // ~1 s, not a granule
-          reader.read(b, row0, std::min(kRowBlock, beam.rows - row0), false, chunk);
-          result.rows_scanned += static_cast<std::int64_t>(chunk.size());
-          for (std::size_t i = 0; i < chunk.size(); ++i) {
-            if (!chunk.valid[i]) continue;
-            const auto cell = grid.cell(chunk.lat[i], chunk.lon[i]);
-            // A beam stays in one parent cell for long runs: extend the last load.
-            const auto parent = grid.parent_of(cell);
-            if (loads.empty() || loads.back().parent != parent) {
-              if (!select.keeps(parent)) continue;
-              loads.push_back({parent, 0});
-            }
-            if (!result.overflowed)
-              points.push_back({cell, tag, static_cast<std::uint32_t>(row0 + i)});
-            ++loads.back().points;
-          }
-          if (!result.overflowed && stored + points.size() > select.max_points) {
-            result.overflowed = true;  // the run goes in passes: keep the loads only
-            points = {};
-            result.points = {};
-          }
-        }
+        index_beam(reader, b, tag, indexer, grid, select, result, granule);
       }
     } catch (const GranuleError& e) {
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());
       continue;  // nothing of a bad granule is used
     }
-    stored += points.size();
-    if (!result.overflowed) result.points.push_back(std::move(points));
-    result.loads.insert(result.loads.end(), loads.begin(), loads.end());
+    stored += granule.points.size();
+    if (!result.overflowed) result.points.push_back(std::move(granule.points));
+    result.loads.insert(result.loads.end(), granule.loads.begin(), granule.loads.end());
     result.loads = merge_loads(std::move(result.loads));
   }
   return result;

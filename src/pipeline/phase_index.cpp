@@ -56,6 +56,12 @@ void check_groups(const RunContext& ctx, const IndexResult& mine, long long gran
 
 }  // namespace
 
+void add_index_figures(RunContext& ctx, const IndexResult& mine) {
+  ctx.figures.index_rows_read += ctx.comm.sum_to_root(mine.rows_scanned);
+  ctx.figures.index_rows_in_beams += ctx.comm.sum_to_root(mine.rows_in_beams);
+  ctx.figures.preselection_fallbacks += ctx.comm.sum_to_root(mine.preselection_fallbacks);
+}
+
 IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   IndexedPoints out;
   run_on_every_rank(ctx.comm, [&] {
@@ -63,6 +69,7 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
     IndexSelection select;
     select.max_points =
         static_cast<std::uint64_t>(ctx.setup.memory_per_rank / held_bytes_per_point(ctx.config()));
+    if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
     out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
     restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only
   });
@@ -70,6 +77,7 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   out.loads = gather_loads(ctx.comm, out.mine.loads);
   out.issues = gather_issues(ctx.comm, out.mine);
   ctx.figures.rows_scanned = ctx.comm.sum_to_root(out.mine.rows_scanned);
+  add_index_figures(ctx, out.mine);
   return out;
 }
 

@@ -21,6 +21,7 @@ PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, cons
   const Stopwatch clock;
   IndexSelection select;
   select.parents = pass_parent_ranges(pass);
+  if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
     index = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
@@ -30,14 +31,19 @@ PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, cons
       if (work.granule_status.at(static_cast<std::size_t>(g)).rfind("skipped", 0) != 0)
         throw std::runtime_error(why + " [granule changed between two passes of the run]");
   });
+  const auto read_before = ctx.figures.index_rows_read;
+  const auto rows_before = ctx.figures.index_rows_in_beams;
+  add_index_figures(ctx, index);
   PointParts points;
   run_on_every_rank(ctx.comm, [&] {
     points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
   });
-  char line[160];
+  char line[200];
   std::snprintf(line, sizeof line,
-                "[memory] pass: %zu parent ranges indexed again and routed in %.2f s",
-                select.parents.size(), clock.seconds());
+                "[memory] pass: %zu parent ranges indexed again (%lld of %lld rows read) and "
+                "routed in %.2f s",
+                select.parents.size(), ctx.figures.index_rows_read - read_before,
+                ctx.figures.index_rows_in_beams - rows_before, clock.seconds());
   ctx.observers.note(ctx.comm.is_root() ? line : "");
   return points;
 }

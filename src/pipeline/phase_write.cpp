@@ -28,8 +28,11 @@ std::string describe_statistic(const StatisticSpec& s, const std::string& source
       return std::string("quantile ") + q + " of " + of;
     }
     case StatFunction::weighted_mean:
+      if (!s.weight.empty()) return "mean of " + of + ", weighted by " + s.weight_text;
       return "mean of " + of + ", weighted by 1/" + s.sigma + "^2";
     case StatFunction::weighted_mean_sigma:
+      if (!s.weight.empty())
+        return "uncertainty of the weighted mean of " + of + ", 1/sqrt(sum(" + s.weight_text + "))";
       return "uncertainty of the weighted mean of " + of + ", 1/sqrt(sum(1/" + s.sigma + "^2))";
     default:
       return std::string(to_string(s.function)) + " of " + of;

@@ -126,6 +126,9 @@ void MetricsObserver::on_complete(const RunFigures& f) {
   m.total = f.seconds.total;
   m.bytes_per_point = f.bytes_per_point;
   m.output_bytes = f.output_bytes;
+  m.index_rows_read = f.index_rows_read;
+  m.index_rows_in_beams = f.index_rows_in_beams;
+  m.preselection_fallbacks = f.preselection_fallbacks;
   if (!write_metrics_json(comm_, path_, m) && comm_.is_root()) {
     std::fprintf(stderr, "healgrid run: error: %s: cannot write the metrics file\n", path_.c_str());
     std::fflush(stderr);

@@ -36,8 +36,11 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
   if (!file_.valid()) throw GranuleError(path + ": " + with_cause("cannot open HDF5 file"));
 
   is_sigma_.assign(config.variables.size(), false);
-  for (const auto& s : config.statistics)
+  is_weight_.assign(config.variables.size(), false);
+  for (const auto& s : config.statistics) {
     if (!s.sigma.empty()) is_sigma_[config.variable_index(s.sigma)] = true;
+    if (!s.weight.empty()) is_weight_[config.variable_index(s.weight)] = true;
+  }
   prepare_expressions(config);
 
   const bool direct = direct_chunks_enabled();
@@ -111,7 +114,35 @@ void GranuleReader::open_levels(const PipelineConfig& config, const std::string&
     auto count = column("count", level.count);
     beam.levels.push_back(
         std::make_shared<SegmentLinks>(begin, count, level.base, points.rows, path_, key));
+    if (!level.has_coordinates() || beam.positioned_level >= 0) continue;
+    // One position per segment (opened, checked, read only by a pre-selecting index pass).
+    const PointShape segments{beam.levels.back()->segments(), 1};
+    beam.segment_lat = std::make_unique<DatasetColumn>(column("latitude", level.latitude));
+    beam.segment_lat->bind(segments, false);
+    beam.segment_lon = std::make_unique<DatasetColumn>(column("longitude", level.longitude));
+    beam.segment_lon->bind(segments, false);
+    beam.segment_lon->ignore_valid_range();  // any longitude is wrapped
+    beam.positioned_level = static_cast<int>(beam.levels.size()) - 1;
   }
+}
+
+bool GranuleReader::has_segment_positions(std::size_t beam) const {
+  return columns_.at(beam).positioned_level >= 0;
+}
+
+const SegmentLinks& GranuleReader::positioned_links(std::size_t beam) const {
+  const Beam& b = columns_.at(beam);
+  return *b.levels.at(static_cast<std::size_t>(b.positioned_level));
+}
+
+void GranuleReader::read_segment_positions(std::size_t beam, std::vector<double>& lat,
+                                           std::vector<double>& lon,
+                                           std::vector<std::uint8_t>& valid) const {
+  const Beam& b = columns_.at(beam);
+  const auto n = positioned_links(beam).segments();
+  valid.assign(n, 1);
+  b.segment_lat->read(0, n, lat, valid.data());
+  b.segment_lon->read(0, n, lon, valid.data());
 }
 
 void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
@@ -216,6 +247,9 @@ void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint
     if (is_sigma_[v])
       for (std::size_t i = 0; i < n; ++i)
         if (!(values[i] > 0)) out.valid[i] = 0;
+    if (is_weight_[v])  // a weight that cannot weight: no data, like a fill
+      for (std::size_t i = 0; i < n; ++i)
+        if (!(values[i] > 0) || !std::isfinite(values[i])) out.valid[i] = 0;
   }
 }
 

@@ -185,7 +185,9 @@ def cell_statistic(stat, values, starts, counts):
     if func == "mean":
         return np.add.reduceat(x, starts) / counts
     if func in ("weighted_mean", "weighted_mean_sigma"):
-        w = 1.0 / values[stat["sigma"]] ** 2
+        # `weight:` (a variable, or an expression whose values the caller supplies under its
+        # text) instead of `sigma:` (w = 1/sigma^2).
+        w = values[stat["weight"]] if stat.get("weight") else 1.0 / values[stat["sigma"]] ** 2
         sum_w = np.add.reduceat(w, starts)
         if func == "weighted_mean":
             return np.add.reduceat(x * w, starts) / sum_w

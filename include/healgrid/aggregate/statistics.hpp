@@ -22,6 +22,9 @@ double stat_mean(const double* x, std::size_t n);
 double stat_variance(const double* x, std::size_t n);
 // sum(x / s^2) / sum(1 / s^2); sigma must be > 0.
 double stat_weighted_mean(const double* x, const double* sigma, std::size_t n);
+// With weights instead of sigmas: sum(w x) / sum(w) and 1 / sqrt(sum(w)); w must be > 0.
+double stat_weighted_mean_w(const double* x, const double* w, std::size_t n);
+double stat_weight_sigma(const double* w, std::size_t n);
 // 1 / sqrt(sum(1 / s^2)).
 double stat_weighted_mean_sigma(const double* sigma, std::size_t n);
 // numpy.quantile(x, q) with the default 'linear' method, on values sorted ascending.
@@ -46,7 +49,8 @@ class CellValues {
   // (radix sort), else by selection (nth_element): O(n) per quantile, not a full sort.
   double quantile(std::size_t v, double q);
 
-  // The statistic `s` of this cell; `variable`/`sigma` are indices into the config variables.
+  // The statistic `s` of this cell; `variable`/`sigma` are indices into the config variables
+  // (`sigma`: s.weighting(), a sigma or, when s.weight is set, a weight).
   double compute(const StatisticSpec& s, int variable, int sigma);
 
  private:

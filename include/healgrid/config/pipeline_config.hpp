@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/config/linked_level.hpp"
 #include "healgrid/config/output_layout.hpp"
 #include "healgrid/config/overview_orders.hpp"
-#include "healgrid/config/linked_level.hpp"
 
 namespace healgrid {
 
@@ -29,8 +29,8 @@ enum class StatFunction {
   max,
   sum,
   mean,
-  weighted_mean,        // sum(x/s^2) / sum(1/s^2)
-  weighted_mean_sigma,  // 1 / sqrt(sum(1/s^2))
+  weighted_mean,        // sum(x/s^2) / sum(1/s^2), or with a weight w: sum(w x) / sum(w)
+  weighted_mean_sigma,  // 1 / sqrt(sum(1/s^2)), or 1 / sqrt(sum(w))
   variance,             // population (ddof 0)
   std,                  // sqrt(variance)
   quantile,             // exact, numpy's default linear interpolation
@@ -67,8 +67,15 @@ struct FilterSpec {
 struct StatisticSpec {
   std::string name;  // output variable name, e.g. "h_mean"
   StatFunction function = StatFunction::count;
-  std::string variable;   // source variable name (VariableSpec::name)
-  std::string sigma;      // sigma variable, for weighted_mean / weighted_mean_sigma
+  std::string variable;  // source variable name (VariableSpec::name)
+  std::string sigma;     // sigma variable, for weighted_mean / weighted_mean_sigma
+  // Or a weight variable instead of sigma (w, e.g. 1/s^2 or a count): an inline expression of
+  // `weight:` becomes a derived variable named "<name>.weight". A point whose weight is not
+  // > 0 and finite has no data (dropped like a fill, from every statistic, as sigma <= 0 is).
+  std::string weight;
+  std::string weight_text;  // `weight:` as written (a variable name or an expression)
+  // The variable that weights the points (sigma or weight), empty if none.
+  const std::string& weighting() const { return sigma.empty() ? weight : sigma; }
   double q = 0.5;         // for quantile, in [0, 1]
   std::string long_name;  // optional; defaults to a description built from function + source
   std::string units;      // optional; defaults to the source dataset's units attribute

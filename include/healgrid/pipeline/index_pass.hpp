@@ -2,8 +2,9 @@
 // contiguous block of the sorted list, balanced by file size, so that the points it later sends
 // arrive at their owners already in granule order), reads coordinates and filter datasets
 // once, bins every point that passes
-// into its child cell, and counts points per parent cell for the plan. The binned points
-// (16 bytes each) are later routed to the ranks that own their cells (plan/point_exchange).
+// into its child cell, and counts points per parent cell for the plan. A pass that wants only
+// some parent cells reads, in beams with segment positions, only the rows near them. The binned
+// points (16 bytes each) are later routed to the ranks that own their cells (plan/point_exchange).
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,11 @@ struct IndexResult {
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
   std::vector<long long> group_beams;  // per config group: granules holding it (this rank's)
-  std::int64_t rows_scanned = 0;
+  std::int64_t rows_scanned = 0;       // point rows read (coordinates and filters)
+  std::int64_t rows_in_beams = 0;      // the indexed beams' rows: what whole-beam reads would scan
+  // Beams whose segment pre-selection was not trusted (a guard segment held a photon of a
+  // wanted cell, read/photon_selection.hpp) and that were read whole.
+  std::int64_t preselection_fallbacks = 0;
   // More points than IndexSelection::max_points: `points` was emptied (the loads are complete)
   // and the run proceeds in passes (plan/pass_plan.hpp).
   bool overflowed = false;
@@ -41,7 +46,16 @@ struct IndexSelection {
   std::vector<std::pair<std::int64_t, std::int64_t>> parents;
   // Beyond this many stored points the pass stops storing, frees them and counts loads only.
   std::uint64_t max_points = UINT64_MAX;
+  // The catalog's planned parent cells (sorted) when the run is restricted to them: points
+  // elsewhere are dropped after the pass (pipeline/catalog_inputs.hpp), so the segment
+  // pre-selection need not read them.
+  const std::vector<std::int64_t>* planned = nullptr;
   bool keeps(std::int64_t parent) const;
+  // Whether the run wants the parent's points at all (keeps it and, if restricted, planned).
+  bool wants(std::int64_t parent) const;
+  // Whether some parents are not wanted: then a linked level's segment positions select the
+  // point rows to read (read/photon_selection.hpp).
+  bool restricted() const { return !parents.empty() || planned != nullptr; }
 };
 
 // The granules [first, last) that `rank` indexes: contiguous blocks of about equal bytes.

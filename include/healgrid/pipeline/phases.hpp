@@ -57,6 +57,9 @@ struct IndexedPoints {
 };
 // Collective. Fills figures.rows_scanned (rank 0).
 IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs);
+// Collective: adds an index pass's rows read, rows in beams and pre-selection fallbacks to
+// the figures (rank 0).
+void add_index_figures(RunContext& ctx, const IndexResult& mine);
 
 struct PlannedWork {
   WorkPlan plan;                            // rank 0 only (loads and ranges)

@@ -14,6 +14,9 @@ struct RunMetrics {
   double resolve = 0, index = 0, plan = 0, read_bin = 0, reduce = 0, write = 0, total = 0;
   std::uint64_t bytes_per_point = 0;  // aggregator memory per point held
   long long output_bytes = 0;
+  // The index passes (all of them): rows read, rows of the beams indexed, beams read whole
+  // after the segment pre-selection's guard (read/photon_selection.hpp).
+  long long index_rows_read = 0, index_rows_in_beams = 0, preselection_fallbacks = 0;
 };
 
 // Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the

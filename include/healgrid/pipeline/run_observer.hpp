@@ -27,6 +27,9 @@ struct RunFigures {
   int ranks = 1;
   long long granules = 0, granules_skipped = 0;
   long long rows_scanned = 0, planned_points = 0, planned_parents = 0;  // rank 0
+  // Every index pass (one, or one more per memory pass), rank 0: rows read, the rows of the
+  // beams they indexed (fewer read: the segment pre-selection), beams read whole after all.
+  long long index_rows_read = 0, index_rows_in_beams = 0, preselection_fallbacks = 0;
   long long rows_read = 0, points_used = 0, cells_with_data = 0, parent_cells = 0;
   struct Seconds {
     double resolve = 0, index = 0, plan = 0, aggregate = 0, write = 0, total = 0;

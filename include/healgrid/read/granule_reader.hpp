@@ -4,7 +4,7 @@
 // per-granule datasets broadcast). Decides which points are used: filters pass, coordinates
 // finite and in range, the time (if the config has a time window) inside the window, and no
 // coordinate, filter value or variable is without data by its CF attributes or the config's
-// sentinels (read/cf_decoding.hpp); every sigma variable > 0.
+// sentinels (read/cf_decoding.hpp); every sigma variable > 0, every weight > 0 and finite.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +59,15 @@ class GranuleReader {
   // present, sigma > 0). Coordinates and filters were checked by the index pass.
   void read_values(std::size_t beam, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
 
+  // Whether the beam's first linked level with a position per segment declares one
+  // (config/linked_level.hpp: latitude/longitude), for the segment pre-selection.
+  bool has_segment_positions(std::size_t beam) const;
+  // That level's links and its segments' positions (valid[s] = 0 where a position has no data).
+  // REQUIRES: has_segment_positions(beam).
+  const SegmentLinks& positioned_links(std::size_t beam) const;
+  void read_segment_positions(std::size_t beam, std::vector<double>& lat, std::vector<double>& lon,
+                              std::vector<std::uint8_t>& valid) const;
+
   // Index of the beam of `group` in beams(), or -1.
   int beam_index(const std::string& group) const;
 
@@ -71,6 +80,8 @@ class GranuleReader {
     // Per config filter / variable; null for an expression.
     std::vector<std::unique_ptr<DatasetColumn>> filters, variables;
     std::vector<std::shared_ptr<const SegmentLinks>> levels;  // per config level
+    int positioned_level = -1;  // the first level with positions, if any: its lat/lon columns
+    std::unique_ptr<DatasetColumn> segment_lat, segment_lon;
   };
   void open_levels(const PipelineConfig& config, const std::string& group, const PointShape& points,
                    bool direct, Beam& beam) const;
@@ -88,7 +99,7 @@ class GranuleReader {
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;
-  std::vector<bool> is_sigma_;  // per variable
+  std::vector<bool> is_sigma_, is_weight_;  // per variable
   std::vector<std::string> variable_names_;
   // Per variable / filter: its expression, or null for a dataset.
   mutable std::vector<std::unique_ptr<Expression>> variable_exprs_, filter_exprs_;

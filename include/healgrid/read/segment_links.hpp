@@ -33,6 +33,11 @@ class SegmentLinks {
   // The points [begin, end) owned by segment rows [s0, s1) (an empty range when none).
   std::pair<std::uint64_t, std::uint64_t> points_of(std::uint64_t s0, std::uint64_t s1) const;
 
+  // The non-empty segments, ascending: segment row, first point, end point (exclusive).
+  const std::vector<std::uint64_t>& owner_rows() const { return row_; }
+  const std::vector<std::uint64_t>& owned_begin() const { return start_; }
+  const std::vector<std::uint64_t>& owned_end() const { return end_; }
+
  private:
   std::uint64_t segments_ = 0;
   // The non-empty segments, ascending: row, first point, end point (exclusive).

@@ -139,7 +139,13 @@ class Faults:
                       if n not in allowed and not n.endswith((".progress.json", ".journal")))
         # A killed rank 0 (mpirun SIGKILLs it when another rank dies) cannot remove its lock
         # file; the kernel released the lock, so it blocks nothing: the next run takes it.
-        stale = [n for n in left if n.endswith(".lock") and not lock_held(os.path.join(folder, n))]
+        # mpirun may return while a killed rank 0 is still going: give its lock a moment.
+        locks = [n for n in left if n.endswith(".lock")]
+        for _ in range(100):
+            if not any(lock_held(os.path.join(folder, n)) for n in locks):
+                break
+            time.sleep(0.1)
+        stale = [n for n in locks if not lock_held(os.path.join(folder, n))]
         if stale:
             print(f"{label}: stale lock file (not held, harmless): {stale}")
         left = [n for n in left if n not in stale]

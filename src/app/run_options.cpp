@@ -33,6 +33,9 @@ po::options_description describe(RunOptions& o) {
     ("latitude", po::value<std::string>()->value_name("NAME"), "override grid.latitude: authalic or geodetic")
     ("deflate-level", po::value<int>()->value_name("N"),
      "override output.deflate_level (0..9; 0 off, higher levels smaller and slower)")
+    ("time-windows", po::value<std::string>()->value_name("WINDOWS"),
+     "override time_windows: year, month, day, cycle (ICESat-2), or START/END,START/END... "
+     "(UTC, end exclusive); every statistic gets a leading time dimension, one slice per window")
     ("on-bad-granule", po::value<std::string>()->value_name("POLICY")->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
@@ -72,6 +75,7 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (vm.count("child-order")) out.child_order = vm["child-order"].as<int>();
     if (vm.count("deflate-level")) out.deflate_level = vm["deflate-level"].as<int>();
     if (vm.count("latitude")) out.latitude = vm["latitude"].as<std::string>();
+    if (vm.count("time-windows")) out.time_windows = vm["time-windows"].as<std::string>();
     const auto policy = vm["on-bad-granule"].as<std::string>();
     if (policy == "fail") {
       out.on_bad_granule = BadGranulePolicy::fail;
@@ -131,6 +135,7 @@ std::string run_help_text() {
        {"mpirun -np 64 healgrid run --config config/atl06.yaml --input /data/ATL06/ --output "
         "antarctica.nc",
         "healgrid run --input 'granules/ATL06_*.h5' --output out.nc --child-order 10",
+        "healgrid run --input granules/ --output monthly.nc --time-windows month",
         "mpirun -np 8 healgrid run --catalog cycle4.json --cache-dir /scratch/atl06 --output "
         "cycle4.nc"}});
 }
@@ -164,6 +169,10 @@ std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {
                     opt.query.end.empty() ? w.end : opt.query.end, "--start/--end");
     applied << "time.start=" << config.time_window.start << " time.end=" << config.time_window.end
             << " ";
+  }
+  if (opt.time_windows) {
+    config.time_windows = parse_time_windows(*opt.time_windows, "--time-windows");
+    applied << "time_windows=" << *opt.time_windows << " ";
   }
   try {
     config.validate();

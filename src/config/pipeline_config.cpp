@@ -268,6 +268,8 @@ void PipelineConfig::validate() const {
   validate_datasets(ctx, *this);
   if (time_window.active() && time.empty())
     ctx.fail("coordinates.time", "required by the time window (the dataset of each point's time)");
+  if (time_windows.active() && time.empty())
+    ctx.fail("coordinates.time", "required by time_windows (the dataset of each point's time)");
   if (grid.parent_order < 0 || grid.parent_order > kMaxOrder)
     ctx.fail("grid.parent_order", "must be in 0..29, got " + std::to_string(grid.parent_order));
   if (grid.child_order < grid.parent_order || grid.child_order > kMaxOrder)
@@ -317,7 +319,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   check_no_duplicate_keys(root, origin);
   ctx.check_keys("", root,
                  {"product", "title", "groups", "input_suffixes", "coordinates", "time",
-                  "variables", "filters", "grid", "output", "statistics"});
+                  "time_windows", "variables", "filters", "grid", "output", "statistics"});
 
   PipelineConfig cfg;
   cfg.source_text = yaml_text;
@@ -354,6 +356,8 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
       throw ConfigError(origin + ": " + e.what());
     }
   }
+
+  if (const auto& tw = root["time_windows"]) cfg.time_windows = parse_time_windows(tw, origin);
 
   if (!root["variables"]) ctx.fail("variables", "missing (name: dataset path)");
   const auto& vars = root["variables"];

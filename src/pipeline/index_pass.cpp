@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "healgrid/pipeline/window_points.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
 
@@ -40,11 +41,15 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
   IndexResult result;
   result.group_beams.assign(config.groups.size(), 0);
   BeamChunk chunk;
+  const auto& windows = config.time_windows;
+  WindowLookup window_of(windows);
+  std::vector<std::int64_t> keys;  // time windows: each point's window
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
     std::vector<ParentLoad> loads;  // this granule's, kept only if it reads completely
     std::vector<PointRef> points;
+    keys.clear();
     try {
       GranuleReader reader(granules[g].path, config);
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
@@ -65,6 +70,11 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
           result.rows_scanned += static_cast<std::int64_t>(chunk.size());
           for (std::size_t i = 0; i < chunk.size(); ++i) {
             if (!chunk.valid[i]) continue;
+            if (windows.active()) {
+              const auto key = window_of.key_of(chunk.time[i]);
+              if (key == kNoWindow) continue;  // between explicit windows
+              keys.push_back(key);
+            }
             const auto cell = grid.cell(chunk.lat[i], chunk.lon[i]);
             points.push_back({cell, tag, static_cast<std::uint32_t>(row0 + i)});
             // A beam stays in one parent cell for long runs: extend the last load.
@@ -78,7 +88,10 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());
       continue;  // nothing of a bad granule is used
     }
-    result.points.push_back(std::move(points));
+    if (windows.active())
+      add_window_parts(std::move(points), keys, result);
+    else
+      result.points.push_back(std::move(points));
     result.loads.insert(result.loads.end(), loads.begin(), loads.end());
     result.loads = merge_loads(std::move(result.loads));
   }

@@ -6,6 +6,7 @@
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
 #include "healgrid/pipeline/run_observers.hpp"
+#include "healgrid/pipeline/window_aggregate.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/mpi_handles.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
@@ -30,8 +31,11 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   const auto inputs = timed(ctx, Phase::resolve, s.resolve, [&] {
     auto in = resolve_phase(ctx);
     // The restart journal is keyed by the inputs' identity: opened (or cleared) now.
+    // Off with time windows (pipeline/window_aggregate.hpp).
+    const bool windows = ctx.config().time_windows.active();
     journal.emplace(ctx.comm, ctx.options.output, in.inputs_sha256, ctx.config(), ctx.grid(),
-                    ctx.options.rounds);
+                    windows ? 0 : ctx.options.rounds);
+    ctx.observers.note(time_windows_journal_note(ctx));
     ctx.observers.add(std::make_unique<JournalObserver>(*journal));
     open_journal(ctx, *journal);
     return in;
@@ -39,8 +43,10 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   auto indexed = timed(ctx, Phase::index, s.index, [&] { return index_phase(ctx, inputs); });
   auto work =
       timed(ctx, Phase::plan, s.plan, [&] { return plan_phase(ctx, inputs, std::move(indexed)); });
-  auto aggregated = timed(ctx, Phase::aggregate, s.aggregate,
-                          [&] { return aggregate_phase(ctx, inputs, work, *journal); });
+  auto aggregated = timed(ctx, Phase::aggregate, s.aggregate, [&] {
+    return ctx.config().time_windows.active() ? aggregate_windows(ctx, inputs, work)
+                                              : aggregate_phase(ctx, inputs, work, *journal);
+  });
   timed(ctx, Phase::write, s.write, [&] {
     write_phase(ctx, inputs, work, std::move(aggregated));
     return 0;

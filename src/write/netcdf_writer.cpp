@@ -12,6 +12,7 @@
 #include "healgrid/io/nc_file.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
+#include "healgrid/write/time_axis.hpp"
 
 namespace healgrid {
 namespace {
@@ -67,12 +68,16 @@ void define_grid(io::NcFile& nc, const HealpixGrid& grid, int cell_dim, std::siz
 }
 
 void define_statistics(io::NcFile& nc, const PipelineConfig& config, const OutputMetadata& meta,
-                       int cell_dim, std::size_t chunk, OutputVars& vars) {
+                       int cell_dim, std::size_t chunk, const TimeAxisVars* time,
+                       OutputVars& vars) {
   for (std::size_t i = 0; i < config.statistics.size(); ++i) {
     const auto& spec = config.statistics[i];
     const bool is_int = is_integer_statistic(spec.function);
-    const int var = define_var(nc, spec.name, is_int ? NC_INT : NC_FLOAT, {cell_dim}, chunk,
-                               config.output.deflate_level);
+    const nc_type type = is_int ? NC_INT : NC_FLOAT;
+    const int var =
+        time ? define_windowed_statistic(nc, spec.name, type, *time, cell_dim, chunk,
+                                         config.output.deflate_level)
+             : define_var(nc, spec.name, type, {cell_dim}, chunk, config.output.deflate_level);
     if (is_int)
       nc.def_fill(var, 0);
     else
@@ -81,7 +86,10 @@ void define_statistics(io::NcFile& nc, const PipelineConfig& config, const Outpu
     if (!meta.units.at(i).empty()) nc.put_att(var, s::kUnits, meta.units.at(i));
     nc.put_att(var, s::kGridMapping, s::kCrs);
     nc.put_att(var, s::kCoordinates, s::kHealpixIndex);
-    nc.put_att(var, s::kCellMethods, std::string(s::kCellDim) + ": " + to_string(spec.function));
+    // Under time windows the reduction runs over the points of the window too.
+    nc.put_att(var, s::kCellMethods,
+               std::string(time ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " +
+                   to_string(spec.function));
     nc.put_att(var, s::kSourceVariable, spec.variable);
     if (spec.function == StatFunction::quantile) nc.put_att_double(var, s::kQuantile, spec.q);
     if (!spec.sigma.empty()) nc.put_att(var, s::kSigmaVariable, spec.sigma);
@@ -141,6 +149,25 @@ void put_global_attributes(io::NcFile& nc, const PipelineConfig& config, const H
   for (const auto& [name, value] : meta.extra_attributes) nc.put_att(g, name, value);
 }
 
+// Window w's columns at time index w (compressed: one chunk row per window and statistic).
+void write_windowed_statistics(io::NcFile& nc, const TimeAxis& time, const std::vector<int>& vars,
+                               std::size_t first, std::size_t count, bool compressed,
+                               std::vector<ChunkedColumn>& chunked) {
+  for (std::size_t i = 0; i < vars.size(); ++i)
+    for (std::size_t w = 0; w < time.blocks.size(); ++w) {
+      const auto& col = time.blocks[w]->columns.at(i);
+      const bool is_int = is_integer_statistic(col.spec->function);
+      const void* data = is_int ? static_cast<const void*>(col.i32.data()) : col.f32.data();
+      const std::size_t size = is_int ? sizeof(std::int32_t) : sizeof(float);
+      if (compressed)
+        chunked.push_back({nc.var_name(vars[i]), data, size, static_cast<std::int64_t>(w)});
+      else if (is_int)
+        nc.put(vars[i], {w, first}, {1, count}, col.i32.data());
+      else
+        nc.put(vars[i], {w, first}, {1, count}, col.f32.data());
+    }
+}
+
 // This rank's contiguous block of cells: the ids (twice: cell_ids and healpix_index) and every
 // statistic.
 // Compressed columns are not written here: each rank deflates its own chunks and they are stored
@@ -149,7 +176,8 @@ void put_global_attributes(io::NcFile& nc, const PipelineConfig& config, const H
 // netCDF's collective writes here.
 void write_cells(io::NcFile& nc, const HealpixGrid& grid, const GridBlock& block,
                  std::int64_t parent_offset, const OutputVars& vars, bool compressed,
-                 std::vector<unsigned long long>& ids, std::vector<ChunkedColumn>& chunked) {
+                 const TimeAxis* time, std::vector<unsigned long long>& ids,
+                 std::vector<ChunkedColumn>& chunked) {
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
   const std::size_t count = block.parents.size() * per_parent;
   const std::size_t first = count ? static_cast<std::size_t>(parent_offset) * per_parent : 0;
@@ -164,6 +192,10 @@ void write_cells(io::NcFile& nc, const HealpixGrid& grid, const GridBlock& block
       chunked.push_back({nc.var_name(var), ids.data(), sizeof(unsigned long long)});
     else
       nc.put(var, first, count, ids.data());
+  }
+  if (time) {
+    write_windowed_statistics(nc, *time, vars.statistics, first, count, compressed, chunked);
+    return;
   }
   for (std::size_t i = 0; i < vars.statistics.size(); ++i) {
     const auto& col = block.columns.at(i);
@@ -220,7 +252,7 @@ std::string creation_time_utc() {
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   std::int64_t parent_offset, std::int64_t total_parents,
-                  const OutputMetadata& meta) {
+                  const OutputMetadata& meta, const TimeAxis* time_axis) {
   const std::string tmp = partial_path(output_path);
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
@@ -230,7 +262,9 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
 
   OutputVars vars;
   define_grid(nc, grid, cell_dim, chunk, config.output.deflate_level, vars);
-  define_statistics(nc, config, meta, cell_dim, chunk, vars);
+  TimeAxisVars time_vars;
+  if (time_axis) time_vars = define_time_axis(nc, *time_axis);
+  define_statistics(nc, config, meta, cell_dim, chunk, time_axis ? &time_vars : nullptr, vars);
   define_provenance(nc, meta, vars);
   put_global_attributes(nc, config, grid, total_parents, meta);
   nc.end_define();
@@ -238,8 +272,9 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   const bool compressed = config.output.deflate_level > 0;
   std::vector<unsigned long long> ids;
   std::vector<ChunkedColumn> chunked;
-  write_cells(nc, grid, block, parent_offset, vars, compressed, ids, chunked);
+  write_cells(nc, grid, block, parent_offset, vars, compressed, time_axis, ids, chunked);
   write_provenance(nc, mpi, meta, vars);
+  if (time_axis) write_time_axis(nc, mpi, *time_axis, time_vars);
   nc.close();
   if (compressed) {
     const std::size_t count = block.parents.size() * per_parent;

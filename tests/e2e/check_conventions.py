@@ -23,8 +23,9 @@ compared with the run's own: level = child order, nested, WGS84 (a = 6378137 m,
 requirements of conformance.adoc section 5.6 / Appendix F "HEALPix" that apply are checked with
 netCDF4 on the raw file.
 
-Runs: the real ATL06 granules at 2 ranks (authalic, the shipped config) and at 3 ranks with the
-geodetic variant (parent 4, child 10).
+Runs: the real ATL06 granules at 2 ranks (authalic, the shipped config), at 3 ranks with the
+geodetic variant (parent 4, child 10), and at 2 ranks with monthly time windows (statistics on
+(time, cell_ids), a CF time coordinate with bounds).
 """
 
 import os
@@ -208,13 +209,38 @@ def check_cf(checks, label, path, child_order, authalic):
         ids = cell[:]
         checks.check(np.all(ids[1:] > ids[:-1]), f"{label}: cell_ids not strictly monotonic")
         for name, v in nc.variables.items():
-            if v.dimensions != (schema.CELL_DIM,) or name in (schema.CELL_IDS,
-                                                              schema.HEALPIX_INDEX):
+            if v.dimensions not in ((schema.CELL_DIM,), (schema.TIME_DIM, schema.CELL_DIM)) or \
+                    name in (schema.CELL_IDS, schema.HEALPIX_INDEX):
                 continue
             checks.check(v.getncattr("grid_mapping") == schema.CRS and
                          schema.HEALPIX_INDEX in v.getncattr("coordinates").split(),
                          f"{label}: {name} grid_mapping / coordinates do not name crs and "
                          "healpix_index")
+
+
+def check_time_coordinate(checks, label, path):
+    """CF 4.4 / 7.1 on the raw file; xarray decodes time and its bounds to datetime64."""
+    if not os.path.exists(path):
+        return
+    with netCDF4.Dataset(path) as nc:
+        time = nc[schema.TIME]
+        attrs = {k: time.getncattr(k) for k in time.ncattrs()}
+        checks.check(attrs.get("standard_name") == "time" and
+                     attrs.get("calendar") == "standard" and
+                     attrs.get("units", "").startswith("seconds since 1970-01-01") and
+                     attrs.get("bounds") == schema.TIME_BOUNDS,
+                     f"{label}: time attributes {attrs}")
+        bnds = nc[schema.TIME_BOUNDS]
+        checks.check(bnds.ncattrs() == [] and bnds.dimensions[0] == schema.TIME_DIM,
+                     f"{label}: time_bnds {bnds.dimensions} attributes {bnds.ncattrs()}")
+        starts, bounds = np.asarray(time[:]), np.asarray(bnds[:])
+        checks.check(np.all((bounds[:, 0] <= starts) & (starts <= bounds[:, 1])) and
+                     np.all(starts[1:] > starts[:-1]),
+                     f"{label}: time {starts} not within its bounds / increasing")
+    with xarray.open_dataset(path) as ds:
+        checks.check(np.issubdtype(ds[schema.TIME].dtype, np.datetime64) and
+                     np.issubdtype(ds[schema.TIME_BOUNDS].dtype, np.datetime64),
+                     f"{label}: xarray decodes time as {ds[schema.TIME].dtype}")
 
 
 def run_and_check(checks, label, args, nprocs, out, child_order, authalic):
@@ -239,6 +265,13 @@ def main():
                                               latitude="geodetic", parent_order=4, child_order=10)
         run_and_check(checks, "geodetic np3", ["--config", variant] + inputs, 3,
                       os.path.join(tmp, "geodetic.nc"), 10, False)
+        # A time-windowed file (docs/conventions.md "Time windows"): statistics on
+        # (time, cell_ids), the same grid contract, a CF time coordinate with bounds.
+        windowed = os.path.join(tmp, "windowed.nc")
+        run_and_check(checks, "time windows np2",
+                      ["--config", cfg_path, "--time-windows", "month"] + inputs, 2, windowed,
+                      cfg["grid"]["child_order"], True)
+        check_time_coordinate(checks, "time windows np2", windowed)
     checks.finish()
 
 

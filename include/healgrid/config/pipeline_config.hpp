@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/config/time_windows.hpp"
+
 namespace healgrid {
 
 class ConfigError : public std::runtime_error {
@@ -96,6 +98,7 @@ struct PipelineConfig {
   std::string longitude;
   std::string time;  // optional (may be empty); required by a time window
   TimeWindow time_window;
+  TimeWindows time_windows;  // `time_windows`: one output slice per window (config/time_windows)
   std::vector<VariableSpec> variables;
   std::vector<FilterSpec> filters;
   GridSpec grid;

@@ -20,6 +20,7 @@
 #include "healgrid/pipeline/index_pass.hpp"
 #include "healgrid/pipeline/journal.hpp"
 #include "healgrid/pipeline/run_context.hpp"
+#include "healgrid/pipeline/window_points.hpp"
 #include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/plan/work_plan.hpp"
 
@@ -60,6 +61,7 @@ struct PlannedWork {
   std::vector<ParentLoad> my_loads;         // this rank's planned parents and their points
   std::vector<std::string> granule_status;  // "used", "empty: ...", "skipped: ...", every rank
   PointParts points;                        // this rank's points after the exchange
+  WindowedPoints windows;  // instead of `points` with config time_windows: per window
   const RankPlan& mine(const Communicator& comm) const { return ranks.at(comm.rank); }
 };
 // Collective. Applies --on-bad-granule to the issues, plans, and routes every point to the
@@ -69,6 +71,10 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
 struct AggregatedBlock {
   GridBlock block;                        // this rank's parents with data (journaled + new)
   std::vector<long long> granule_points;  // points used per granule, this rank
+  // With config time_windows (pipeline/window_aggregate.hpp): per window its key and its
+  // block on block.parents (the union of the windows'), whose own columns are then empty.
+  std::vector<std::int64_t> window_keys;
+  std::vector<GridBlock> window_blocks;
 };
 // Collective (the journal's agreement before the reads, the progress of the ranks after them).
 // Reads each of this rank's points' variables, reduces them round by round, reporting each

@@ -7,7 +7,8 @@
 // chunks of one variable at a time, so its memory holds at most that.
 //
 // Contract: collective over mpi.comm. The datasets exist (chunked 1-D, `chunk_elements` per
-// chunk, shuffle + deflate in their pipeline, nothing written yet) and the file is closed on
+// chunk, or 2-D with chunks of one row of `chunk_elements`: ChunkedColumn::time_index; shuffle
+// + deflate in their pipeline, nothing written yet) and the file is closed on
 // every rank. Each rank passes its contiguous block [first_element, first_element + elements)
 // of every column, a whole number of chunks. The stored chunks are what HDF5's own filters
 // decode; the file's bytes depend on the data and the level only, never on the rank count.
@@ -26,6 +27,8 @@ struct ChunkedColumn {
   std::string dataset;  // path in the file, e.g. "h_mean"
   const void* data = nullptr;
   std::size_t element_size = 0;  // bytes
+  // >= 0: the dataset is 2-D (time, cells) with chunks of one row: these are row time_index's.
+  std::int64_t time_index = -1;
 };
 
 void write_chunks_directly(const MpiContext& mpi, const std::string& path,

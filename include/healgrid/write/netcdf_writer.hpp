@@ -18,6 +18,7 @@
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/util/mpi_util.hpp"
+#include "healgrid/write/time_axis.hpp"
 
 namespace healgrid {
 
@@ -44,11 +45,13 @@ std::string partial_path(const std::string& output_path);
 
 // Collective. `parent_offset` is the global index of block.parents[0]; `total_parents` the
 // number over all ranks. Throws std::runtime_error naming the file on failure (the caller
-// must then abort the job: the other ranks may be inside a collective call).
+// must then abort the job: the other ranks may be inside a collective call). With `time_axis`
+// (config time_windows) the statistics come from its blocks, one per window, each on the cells
+// of `block` (whose columns are then unused), and have a leading time dimension.
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   std::int64_t parent_offset, std::int64_t total_parents,
-                  const OutputMetadata& meta);
+                  const OutputMetadata& meta, const TimeAxis* time_axis = nullptr);
 
 // ISO 8601 UTC time of SOURCE_DATE_EPOCH when set (reproducible builds convention), else now.
 std::string creation_time_utc();

@@ -15,8 +15,9 @@ here from the granule's GPS epoch and the leap seconds, lies in the window; the 
 union of the windows' (reference) cells and a cell without points in a window holds the fill;
 `time`/`time_bnds` hold each window's [start, end) (expected bounds computed here from the
 calendar, or from the cycle of each synthetic granule's name) and xarray decodes them to
-datetime64; `time_points_used` holds the points per window. Then bad `time_windows` values give
-their errors (exit 2, naming the key or the option).
+datetime64; `time_points_used` holds the points per window; the file has the same bytes at N
+ranks as at 1 (compressed and not). Then bad `time_windows` values give their errors (exit 2,
+naming the key or the option).
 """
 
 import argparse
@@ -235,6 +236,9 @@ def synthetic(checks, tmp, nprocs):
         checks.check(ds.attrs[schema.TIME_WINDOWS] == "month",
                      f"{months.label}: healgrid_time_windows {ds.attrs[schema.TIME_WINDOWS]!r}")
 
+    same_bytes_as_one_rank(checks, ["--config", cfg_path, "--time-windows", "month"] +
+                           months.inputs(), nprocs, tmp)
+
     # Explicit windows with a gap between them and one without points: all kept, in order.
     t0 = int(times.min()) - 3600
     gap = (int(np.quantile(times, 0.25)), int(np.quantile(times, 0.5)))
@@ -251,6 +255,28 @@ def synthetic(checks, tmp, nprocs):
         checks.check(in_gap > 0 and int(ds.attrs[schema.POINTS_USED]) ==
                      int(np.asarray(ds[schema.TIME_POINTS_USED].values).sum()),
                      f"{explicit.label}: points in the gap {in_gap} must be left out")
+
+
+def same_bytes_as_one_rank(checks, args, nprocs, tmp):
+    """The windowed file has the same bytes at N ranks as at 1, compressed (direct chunk
+    writes, one chunk row per window) and not (netCDF's collective writes)."""
+    if nprocs == 1:
+        return
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    out = os.path.join(tmp, "bytes.nc")
+    for level in ("4", "0"):
+        files = []
+        for n in (nprocs, 1):
+            rc, output = common.run_healgrid(args + ["--deflate-level", level, "--output", out],
+                                             n, env=env)
+            if not checks.check(rc == 0, f"bytes run at {n} ranks: exit {rc}\n{output}"):
+                return
+            with open(out, "rb") as stream:
+                files.append(stream.read())
+        checks.check(files[0] == files[1], f"time windows, deflate {level}: the file at "
+                     f"{nprocs} ranks differs from the file at 1 rank")
+        print(f"time windows, deflate {level}: same bytes at {nprocs} ranks and 1 rank "
+              f"({len(files[0])} bytes)")
 
 
 def real(checks, tmp, nprocs):

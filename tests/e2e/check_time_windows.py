@@ -227,8 +227,17 @@ def synthetic(checks, tmp, nprocs):
     months = WindowedRun(f"synthetic months np{nprocs}", cfg_path, files, points, bounds,
                          nprocs, tmp)
     out = os.path.join(tmp, "months.nc")
-    if common.run_healgrid_ok(["--config", cfg_path, "--time-windows", "month", "--output", out]
-                              + months.inputs(), nprocs, checks, months.label):
+    rc, output = common.run_healgrid(["--config", cfg_path, "--time-windows", "month",
+                                      "--output", out] + months.inputs(), nprocs)
+    if checks.check(rc == 0, f"{months.label}: healgrid exited {rc}\n{output}"):
+        # The restart journal is off with time windows, and the log says so.
+        checks.check("restart journal is off" in output and
+                     not os.path.exists(out + ".journal"),
+                     f"{months.label}: journal note missing or journal left:\n{output}")
+        # info/render refuse a windowed file clearly instead of showing it empty.
+        rc, text = common.run_as([common.healgrid_bin(), "info", out])
+        checks.check(rc == 1 and "time-windowed output" in text,
+                     f"healgrid info on a windowed file: exit {rc}: {text}")
         ds = months.check(checks, out)
         empty = [w for w, (s, e) in enumerate(bounds) if not ((times >= s) & (times < e)).any()]
         checks.check(len(bounds) >= 3 and empty, f"{months.label}: the granules should span "

@@ -14,6 +14,8 @@ AggregatedBlock aggregate_windows(RunContext& ctx, const ResolvedInputs& inputs,
   double read_bin = 0;
   for (std::size_t w = 0; w < work.windows.keys.size(); ++w) {
     work.points = std::move(work.windows.points[w]);
+    // The aggregator reserves what it expects: this window's points, not every window's.
+    work.my_loads = loads_of(work.points, ctx.grid());
     RunJournal no_journal(ctx.comm, ctx.options.output, inputs.inputs_sha256, ctx.config(),
                           ctx.grid(), 0);
     auto window = aggregate_phase(ctx, inputs, work, no_journal);

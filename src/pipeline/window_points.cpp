@@ -5,9 +5,8 @@
 #include <stdexcept>
 
 namespace healgrid {
-namespace {
+namespace {}  // namespace
 
-// Points per parent cell of some parts: what exchange_points expects as `loads`.
 std::vector<ParentLoad> loads_of(const PointParts& parts, const HealpixGrid& grid) {
   std::vector<ParentLoad> loads;
   for (const auto& part : parts)
@@ -18,6 +17,8 @@ std::vector<ParentLoad> loads_of(const PointParts& parts, const HealpixGrid& gri
     }
   return merge_loads(std::move(loads));
 }
+
+namespace {
 
 // [first, last] of the window keys held by any rank's parts; first > last when none has any.
 std::pair<std::int64_t, std::int64_t> key_range(const Communicator& comm,

@@ -22,6 +22,9 @@ namespace healgrid {
 void add_window_parts(std::vector<PointRef> points, const std::vector<std::int64_t>& keys,
                       IndexResult& result);
 
+// Points per parent cell of `parts` (merged, sorted): a window's loads.
+std::vector<ParentLoad> loads_of(const PointParts& parts, const HealpixGrid& grid);
+
 struct WindowedPoints {
   std::vector<std::int64_t> keys;  // the output's windows, ascending (TimeWindows::bounds)
   std::vector<PointParts> points;  // per window: this rank's points after the exchange

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "healgrid/pipeline/window_points.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/huge_pages.hpp"
@@ -51,11 +52,15 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
   result.group_beams.assign(config.groups.size(), 0);
   BeamChunk chunk;
   std::uint64_t stored = 0;  // points in result.points
+  const auto& windows = config.time_windows;
+  WindowLookup window_of(windows);
+  std::vector<std::int64_t> keys;  // time windows: each stored point's window
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
     std::vector<ParentLoad> loads;  // this granule's, kept only if it reads completely
     std::vector<PointRef> points;
+    keys.clear();
     try {
       GranuleReader reader(granules[g].path, config);
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
@@ -80,6 +85,8 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
           result.rows_scanned += static_cast<std::int64_t>(chunk.size());
           for (std::size_t i = 0; i < chunk.size(); ++i) {
             if (!chunk.valid[i]) continue;
+            const auto key = windows.active() ? window_of.key_of(chunk.time[i]) : 0;
+            if (key == kNoWindow) continue;  // between explicit windows
             const auto cell = grid.cell(chunk.lat[i], chunk.lon[i]);
             // A beam stays in one parent cell for long runs: extend the last load.
             const auto parent = grid.parent_of(cell);
@@ -87,14 +94,18 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
               if (!select.keeps(parent)) continue;
               loads.push_back({parent, 0});
             }
-            if (!result.overflowed)
+            if (!result.overflowed) {
               points.push_back({cell, tag, static_cast<std::uint32_t>(row0 + i)});
+              if (windows.active()) keys.push_back(key);
+            }
             ++loads.back().points;
           }
           if (!result.overflowed && stored + points.size() > select.max_points) {
             result.overflowed = true;  // the run goes in passes: keep the loads only
             points = {};
+            keys = {};
             result.points = {};
+            result.part_windows = {};
           }
         }
       }
@@ -103,7 +114,10 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       continue;  // nothing of a bad granule is used
     }
     stored += points.size();
-    if (!result.overflowed) result.points.push_back(std::move(points));
+    if (!result.overflowed && windows.active())
+      add_window_parts(std::move(points), keys, result);  // one part per window
+    else if (!result.overflowed)
+      result.points.push_back(std::move(points));
     result.loads.insert(result.loads.end(), loads.begin(), loads.end());
     result.loads = merge_loads(std::move(result.loads));
   }

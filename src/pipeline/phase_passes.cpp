@@ -13,12 +13,9 @@
 #include "healgrid/pipeline/phases.hpp"
 
 namespace healgrid {
-namespace {
 
-// Every rank: this pass's points, indexed again and routed to their owners.
-PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
-                             const std::vector<RankPlan>& pass) {
-  const Stopwatch clock;
+IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
+                                 const PlannedWork& work, const std::vector<RankPlan>& pass) {
   IndexSelection select;
   select.parents = pass_parent_ranges(pass);
   IndexResult index;
@@ -30,15 +27,29 @@ PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, cons
       if (work.granule_status.at(static_cast<std::size_t>(g)).rfind("skipped", 0) != 0)
         throw std::runtime_error(why + " [granule changed between two passes of the run]");
   });
+  return index;
+}
+
+void note_pass_indexed(RunContext& ctx, const std::vector<RankPlan>& pass, double seconds) {
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "[memory] pass: %zu parent ranges indexed again and routed in %.2f s",
+                pass_parent_ranges(pass).size(), seconds);
+  ctx.observers.note(ctx.comm.is_root() ? line : "");
+}
+
+namespace {
+
+// Every rank: this pass's points, indexed again and routed to their owners.
+PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
+                             const std::vector<RankPlan>& pass) {
+  const Stopwatch clock;
+  IndexResult index = index_again_for_pass(ctx, inputs, work, pass);
   PointParts points;
   run_on_every_rank(ctx.comm, [&] {
     points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
   });
-  char line[160];
-  std::snprintf(line, sizeof line,
-                "[memory] pass: %zu parent ranges indexed again and routed in %.2f s",
-                select.parents.size(), clock.seconds());
-  ctx.observers.note(ctx.comm.is_root() ? line : "");
+  note_pass_indexed(ctx, pass, clock.seconds());
   return points;
 }
 

@@ -16,8 +16,13 @@ union of the windows' (reference) cells and a cell without points in a window ho
 `time`/`time_bnds` hold each window's [start, end) (expected bounds computed here from the
 calendar, or from the cycle of each synthetic granule's name) and xarray decodes them to
 datetime64; `time_points_used` holds the points per window; the file has the same bytes at N
-ranks as at 1 (compressed and not). Then bad `time_windows` values give their errors (exit 2,
-naming the key or the option).
+ranks as at 1 (compressed and not). The synthetic months run in both layouts (`--layout
+sparse`: the union of the windows' cells with data; `dense`: every child of their parents; the
+dense file holds the sparse one's values bit for bit), each also with `--memory-per-rank`
+forcing several passes (the one-pass file's bytes), and sparse at child order 14 (~97,000
+cells: chunks of 2^16 cells crossing rank boundaries) with the same bytes at N ranks as at 1.
+Then bad `time_windows` values give their errors (exit 2, naming the key or the option), and
+time windows with overview levels are refused naming both keys.
 """
 
 import argparse
@@ -42,6 +47,7 @@ from healgrid_reference import grid_points, load_config, read_points_with_time  
 # --cycle: fitted to real granule names); the synthetic granules carry their cycle in the name.
 CYCLE1_START = 1538148720  # 2018-09-28T15:32:00Z
 CYCLE_SECONDS = 7846727
+SPARSE_CHUNK_CELLS = 1 << 16  # write/cell_layout.hpp kSparseChunkCells
 
 
 def utc_text(seconds):
@@ -264,6 +270,11 @@ def synthetic(checks, tmp, nprocs):
                          f"{ds.attrs[schema.TIME_WINDOWS]!r}")
         same_bytes_as_one_rank(checks, args, nprocs, tmp, layout)
         passes_same_bytes(checks, args, nprocs, tmp, layout)
+    # Sparse chunks of 2^16 cells that cross rank boundaries (child order 14: ~97,000 cells).
+    same_bytes_as_one_rank(checks, ["--config", cfg_path, "--time-windows", "month", "--layout",
+                                    schema.SPARSE, "--child-order", "14"] +
+                           [a for f in files for a in ("--input", f)], nprocs, tmp,
+                           "sparse child 14", min_cells=SPARSE_CHUNK_CELLS + 1)
     dense_holds_sparse(checks, by_layout, load_config(cfg_path), f"synthetic months np{nprocs}")
 
     # Explicit windows with a gap between them and one without points: all kept, in order.
@@ -333,9 +344,10 @@ def passes_same_bytes(checks, args, nprocs, tmp, layout):
           f"({len(files[0])} bytes)")
 
 
-def same_bytes_as_one_rank(checks, args, nprocs, tmp, layout):
+def same_bytes_as_one_rank(checks, args, nprocs, tmp, layout, min_cells=0):
     """The windowed file has the same bytes at N ranks as at 1, compressed (direct chunk
-    writes, one chunk row per window) and not (netCDF's collective writes)."""
+    writes, one chunk row per window) and not (netCDF's collective writes); its cells are at
+    least `min_cells`."""
     if nprocs == 1:
         return
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
@@ -349,6 +361,10 @@ def same_bytes_as_one_rank(checks, args, nprocs, tmp, layout):
                 return
             with open(out, "rb") as stream:
                 files.append(stream.read())
+            with netCDF4.Dataset(out) as nc:
+                cells = nc.dimensions[schema.CELL_DIM].size
+            checks.check(cells >= min_cells, f"time windows {layout}: {cells} cells, fewer "
+                         f"than the {min_cells} the case needs")
         checks.check(files[0] == files[1], f"time windows {layout}, deflate {level}: the file "
                      f"at {nprocs} ranks differs from the file at 1 rank")
         print(f"time windows {layout}, deflate {level}: same bytes at {nprocs} ranks and 1 rank "
@@ -426,6 +442,17 @@ def bad_configs(checks, tmp):
                                      + inputs)
     checks.check(rc == 2 and "coordinates.time" in output and "time_windows" in output,
                  f"time_windows without coordinates.time: exit {rc}:\n{output}")
+    # Overview levels are not available with time windows yet: refused naming both keys.
+    with open(common.config_path(), encoding="utf-8") as stream:
+        output = dict(yaml.safe_load(stream)["output"], overviews=[4])
+    for extra, keys in ((["--overviews", "4"], {"time_windows": "month"}),
+                        (["--time-windows", "month"], {"output": output})):
+        path = write_config(common.config_path(), os.path.join(tmp, "overviews.yaml"), **keys)
+        rc, output = common.run_healgrid(["--config", path, "--output",
+                                          os.path.join(tmp, "bad.nc")] + extra + inputs)
+        checks.check(rc == 2 and "output.overviews" in output and "time_windows" in output,
+                     f"time_windows with output.overviews ({extra}): exit {rc} (expected 2 "
+                     f"naming both keys):\n{output}")
     for value, words in (("2019-01-01", ["--time-windows", "interval"]),
                          ("2019-01-01/tomorrow", ["--time-windows"]),
                          ("weekly", ["--time-windows", "weekly"])):

@@ -312,8 +312,6 @@ void PipelineConfig::validate() const {
     ctx.fail("coordinates.time", "required by the time window (the dataset of each point's time)");
   if (time_windows.active() && time.empty())
     ctx.fail("coordinates.time", "required by time_windows (the dataset of each point's time)");
-  if (time_windows.active() && !output.overviews.empty())  // docs/conventions.md, time windows
-    ctx.fail("output.overviews", "not available with time_windows yet: drop one of the two");
   if (grid.parent_order < 0 || grid.parent_order > kMaxOrder)
     ctx.fail("grid.parent_order", "must be in 0..29, got " + std::to_string(grid.parent_order));
   if (grid.child_order < grid.parent_order || grid.child_order > kMaxOrder)

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "healgrid/aggregate/window_blocks.hpp"
+#include "healgrid/aggregate/window_overviews.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
@@ -124,7 +125,9 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
   const auto time_axis =
       windows ? std::optional<TimeAxis>(make_time_axis(ctx, aggregated)) : std::nullopt;
   try {
-    const auto overviews = aggregated.overviews->gather(comm);  // rank 0 holds them
+    // Rank 0 holds them (with time windows: each level's windows on the union of cells).
+    const auto overviews = windows ? gather_window_overviews(comm, aggregated.window_overviews)
+                                   : aggregated.overviews->gather(comm);
     write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, layout,
                  figures.parent_cells, meta, overviews, time_axis ? &*time_axis : nullptr);
   } catch (const std::exception& e) {

@@ -28,9 +28,22 @@ class WindowReducer {
   const ResolvedInputs& inputs_;
   const PlannedWork& work_;
   AggregatedBlock& out_;
+  // Each window's overview levels (config output.overviews), fed across the passes.
+  OverviewBuilder& overviews_of(std::int64_t key);
+
   std::map<std::int64_t, std::vector<JournalPiece>> pieces_;
+  std::map<std::int64_t, std::unique_ptr<OverviewBuilder>> overviews_;
   bool first_call_ = true;
 };
+
+OverviewBuilder& WindowReducer::overviews_of(std::int64_t key) {
+  auto& builder = overviews_[key];
+  if (!builder)
+    builder = std::make_unique<OverviewBuilder>(
+        ctx_.config(), ctx_.grid(),
+        ctx_.config().output.overviews.resolve(ctx_.grid().child_order()));
+  return *builder;
+}
 
 void WindowReducer::reduce(WindowedPoints windows, const std::vector<RankPlan>& ranks,
                            bool last_pass) {
@@ -43,7 +56,7 @@ void WindowReducer::reduce(WindowedPoints windows, const std::vector<RankPlan>& 
     call.report_plan = first_call_;
     if (first_call_) call.plan = work_.plan;  // the progress file shows the whole run
     call.report_ranks_finished = last_pass && w + 1 == windows.keys.size();
-    call.overviews = out_.overviews.get();
+    call.overviews = &overviews_of(windows.keys[w]);
     first_call_ = false;
     RunJournal no_journal(ctx_.comm, ctx_.options.output, inputs_.journal_key, ctx_.config(),
                           ctx_.grid(), 0);
@@ -76,6 +89,8 @@ void WindowReducer::finish() {
   for (const auto key : keys) {
     auto it = pieces_.find(key);
     out_.window_keys.push_back(key);
+    overviews_of(key);  // an empty window has empty levels
+    out_.window_overviews.push_back(std::move(overviews_[key]));
     if (it != pieces_.end() && it->second.size() == 1)
       out_.window_blocks.push_back(std::move(it->second.front().block));
     else  // several passes' pieces in parent order, or none: an empty block
@@ -93,7 +108,7 @@ AggregatedBlock aggregate_windows(RunContext& ctx, const ResolvedInputs& inputs,
                                   PlannedWork& work) {
   AggregatedBlock out;
   out.granule_points.assign(inputs.granules.size(), 0);
-  // Overview levels are refused with time windows (PipelineConfig::validate): none here.
+  // Each window has its own overview levels (window_overviews); the run's own are empty.
   out.overviews = std::make_unique<OverviewBuilder>(ctx.config(), ctx.grid(), std::vector<int>{});
   WindowReducer reducer(ctx, inputs, work, out);
   if (work.passes.single()) {

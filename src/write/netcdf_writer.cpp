@@ -254,7 +254,8 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   std::vector<OverviewAttributes> overview_attributes;
   for (std::size_t i = 0; i < config.statistics.size(); ++i)
     overview_attributes.push_back({meta.long_names.at(i), meta.units.at(i)});
-  const auto overview_vars = define_overviews(nc, config, grid, overviews, overview_attributes);
+  const auto overview_vars =
+      define_overviews(nc, config, grid, overviews, overview_attributes, time_axis);
   nc.end_define();
 
   const bool compressed = config.output.deflate_level > 0;
@@ -270,12 +271,13 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                      static_cast<std::int64_t>(w), chunked);
   if (time_axis) write_time_axis(nc, mpi, *time_axis, time_vars);
   write_provenance(nc, mpi, meta, vars);
-  write_overview_values(nc, mpi, overviews, overview_vars, compressed);
+  write_overview_values(nc, mpi, overviews, overview_vars, compressed, time_axis);
   nc.close();
   if (compressed) {
     write_chunks_directly(mpi, tmp, chunked, layout.first_cell, layout.total_cells, chunk,
                           config.output.deflate_level);
-    write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level);
+    write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level,
+                          time_axis ? time_axis->starts.size() : 0);
   }
 
   // Only a closed, complete file gets the final name (synced first, so a crash right after the

@@ -31,7 +31,8 @@ authalic latitudes and overview levels 3, 4 and 9: the contract is the same for 
 and every overview group (`overviews/order_NN`, opened with xr.open_dataset(f, group=...))
 passes the same decoder and CF checks at its own order. Time-windowed files (monthly windows,
 statistics on (time, cell_ids), a CF time coordinate with bounds) at 2 ranks dense and 3 ranks
-sparse pass the same checks.
+sparse with overview levels 3 and 9 (each group on (time, cell_ids) with its own time axis)
+pass the same checks.
 """
 
 import os
@@ -263,11 +264,13 @@ def check_overview_groups(checks, label, out, orders, authalic):
             check_cf_group(checks, f"{label} {group}", nc[group], order, authalic)
 
 
-def check_time_coordinate(checks, label, path):
-    """CF 4.4 / 7.1 on the raw file; xarray decodes time and its bounds to datetime64."""
+def check_time_coordinate(checks, label, path, group=None):
+    """CF 4.4 / 7.1 on the raw file (or one of its groups); xarray decodes time and its bounds
+    to datetime64."""
     if not os.path.exists(path):
         return
-    with netCDF4.Dataset(path) as nc:
+    with netCDF4.Dataset(path) as root:
+        nc = root[group] if group else root
         time = nc[schema.TIME]
         attrs = {k: time.getncattr(k) for k in time.ncattrs()}
         checks.check(attrs.get("standard_name") == "time" and
@@ -282,7 +285,7 @@ def check_time_coordinate(checks, label, path):
         checks.check(np.all((bounds[:, 0] <= starts) & (starts <= bounds[:, 1])) and
                      np.all(starts[1:] > starts[:-1]),
                      f"{label}: time {starts} not within its bounds / increasing")
-    with xarray.open_dataset(path) as ds:
+    with xarray.open_dataset(path, group=group) as ds:
         checks.check(np.issubdtype(ds[schema.TIME].dtype, np.datetime64) and
                      np.issubdtype(ds[schema.TIME_BOUNDS].dtype, np.datetime64),
                      f"{label}: xarray decodes time as {ds[schema.TIME].dtype}")
@@ -326,12 +329,18 @@ def main():
                       True, schema.DENSE, overviews=(3, 4, 9))
         # Time-windowed files (docs/conventions.md "Time windows"): statistics on
         # (time, cell_ids), the same grid contract, a CF time coordinate with bounds.
-        for label, nprocs, layout in (("time windows np2 dense", 2, schema.DENSE),
-                                      ("time windows np3 sparse", 3, schema.SPARSE)):
+        # The sparse one has overview levels, each group with its own time axis.
+        for label, nprocs, layout, overviews in (("time windows np2 dense", 2, schema.DENSE, ()),
+                                                 ("time windows np3 sparse", 3, schema.SPARSE,
+                                                  (3, 9))):
             windowed = os.path.join(tmp, f"windowed-{layout}.nc")
             run_and_check(checks, label, ["--config", cfg_path, "--time-windows", "month"] +
-                          inputs, nprocs, windowed, cfg["grid"]["child_order"], authalic, layout)
+                          inputs, nprocs, windowed, cfg["grid"]["child_order"], authalic, layout,
+                          overviews)
             check_time_coordinate(checks, label, windowed)
+            for order in overviews:
+                check_time_coordinate(checks, f"{label} {overview_group(order)}", windowed,
+                                      overview_group(order))
     checks.finish()
 
 

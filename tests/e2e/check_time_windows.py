@@ -21,8 +21,10 @@ sparse`: the union of the windows' cells with data; `dense`: every child of thei
 dense file holds the sparse one's values bit for bit), each also with `--memory-per-rank`
 forcing several passes (the one-pass file's bytes), and sparse at child order 14 (~97,000
 cells: chunks of 2^16 cells crossing rank boundaries) with the same bytes at N ranks as at 1.
-Then bad `time_windows` values give their errors (exit 2, naming the key or the option), and
-time windows with overview levels are refused naming both keys.
+With overview levels (orders 3 and 7 around the parent order 5) every level of every window
+equals that level of a separate --start/--end run, on the union of the windows' cells, with the
+same bytes at N ranks as at 1 and in passes. Then bad `time_windows` values give their errors
+(exit 2, naming the key or the option).
 """
 
 import argparse
@@ -40,6 +42,7 @@ from common import Checks  # isort: skip
 import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
 import output_schema as schema  # noqa: E402
+import xarray  # noqa: E402
 import yaml  # noqa: E402
 from healgrid_reference import grid_points, load_config, read_points_with_time  # noqa: E402
 
@@ -276,6 +279,7 @@ def synthetic(checks, tmp, nprocs):
                            [a for f in files for a in ("--input", f)], nprocs, tmp,
                            "sparse child 14", min_cells=SPARSE_CHUNK_CELLS + 1)
     dense_holds_sparse(checks, by_layout, load_config(cfg_path), f"synthetic months np{nprocs}")
+    overview_levels(checks, tmp, nprocs, cfg_path, files, bounds)
 
     # Explicit windows with a gap between them and one without points: all kept, in order.
     t0 = int(times.min()) - 3600
@@ -293,6 +297,79 @@ def synthetic(checks, tmp, nprocs):
         checks.check(in_gap > 0 and int(ds.attrs[schema.POINTS_USED]) ==
                      int(np.asarray(ds[schema.TIME_POINTS_USED].values).sum()),
                      f"{explicit.label}: points in the gap {in_gap} must be left out")
+
+
+OVERVIEW_ORDERS = (3, 7)  # below and above the parent order 5 of the synthetic case
+
+
+def overview_levels(checks, tmp, nprocs, cfg_path, files, bounds):
+    """Monthly windows with overview levels: every level's group has the time axis and its
+    statistics on (time, cell_ids); window w of each level equals, bit for bit, that level of a
+    separate --start/--end run of the window (check_overviews checks those against numpy +
+    healpy), the level's cells are the union of the windows' and the others hold the fill; the
+    file has the same bytes at N ranks as at 1 and in passes as in one."""
+    label = f"synthetic months overviews np{nprocs}"
+    overviews = ["--overviews", ",".join(str(o) for o in OVERVIEW_ORDERS)]
+    inputs = [a for f in files for a in ("--input", f)] + ["--layout", schema.SPARSE]
+    args = ["--config", cfg_path, "--time-windows", "month"] + overviews + inputs
+    out = os.path.join(tmp, "months-overviews.nc")
+    if not common.run_healgrid_ok(args + ["--output", out], nprocs, checks, label):
+        return
+    separate = {}
+    for w, (start, end) in enumerate(bounds):
+        path = os.path.join(tmp, f"separate-overviews-{w}.nc")
+        plain = write_config(cfg_path, os.path.join(tmp, "plain-overviews.yaml"),
+                             time_windows=None)
+        rc, output = common.run_healgrid(["--config", plain, "--start", utc_text(start), "--end",
+                                          utc_text(end), "--output", path] + overviews + inputs,
+                                         nprocs)
+        if rc == 0:
+            separate[w] = path
+        else:  # a window without points: nothing to grid
+            checks.check("no valid points" in output, f"{label}: separate run of window {w}: "
+                         f"exit {rc}\n{output}")
+    checks.check(len(separate) >= 2, f"{label}: {len(separate)} windows with points")
+    for order in OVERVIEW_ORDERS:
+        group = f"{schema.OVERVIEWS_GROUP}/{schema.OVERVIEW_ORDER_PREFIX}{order:02d}"
+        with xarray.open_dataset(out, group=group) as ds:
+            level = ds.load()
+        checks.check(np.issubdtype(level[schema.TIME].dtype, np.datetime64) and
+                     level[schema.TIME].size == len(bounds) and
+                     level["count"].dims == (schema.TIME_DIM, schema.CELL_DIM),
+                     f"{label} {group}: time {level[schema.TIME].dtype}, count {level['count'].dims}")
+        union = []
+        for w in range(len(bounds)):
+            window = level.isel({schema.TIME_DIM: w})
+            if w not in separate:
+                checks.check(int(np.nansum(window["count"].values)) == 0,
+                             f"{label} {group} window {w}: points in an empty window")
+                continue
+            with xarray.open_dataset(separate[w], group=group) as alone_ds:
+                alone = alone_ds.load()
+            ids = np.asarray(alone[schema.CELL_IDS].values)
+            union.append(ids)
+            if not checks.check(np.isin(ids, level[schema.CELL_IDS].values).all(),
+                                f"{label} {group} window {w}: cells missing"):
+                continue
+            part = window.sel({schema.CELL_DIM: ids})
+            for name, var in alone.data_vars.items():
+                if var.dims != (schema.CELL_DIM,) or name == schema.HEALPIX_INDEX:
+                    continue
+                a, b = np.asarray(part[name].values), np.asarray(var.values)
+                checks.check(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"),
+                             f"{label} {group} window {w}: {name} differs from the separate "
+                             "run's level")
+            rest = window.drop_sel({schema.CELL_DIM: ids})
+            filled = np.isnan(np.asarray(rest["count"].values, np.float64))  # fill 0, masked
+            checks.check(filled.all(), f"{label} {group} window {w}: {int((~filled).sum())} "
+                         "cells without points hold values")
+        got = np.asarray(level[schema.CELL_IDS].values)
+        want = np.unique(np.concatenate(union)) if union else got[:0]
+        checks.check(np.array_equal(got, want), f"{label} {group}: {got.size} cells, the union "
+                     f"of the windows' is {want.size}")
+        print(f"{label} {group}: {got.size} cells, every window equal to its separate run")
+    same_bytes_as_one_rank(checks, args, nprocs, tmp, "sparse overviews")
+    passes_same_bytes(checks, args, nprocs, tmp, "sparse overviews")
 
 
 def files_in(directory):
@@ -442,17 +519,6 @@ def bad_configs(checks, tmp):
                                      + inputs)
     checks.check(rc == 2 and "coordinates.time" in output and "time_windows" in output,
                  f"time_windows without coordinates.time: exit {rc}:\n{output}")
-    # Overview levels are not available with time windows yet: refused naming both keys.
-    with open(common.config_path(), encoding="utf-8") as stream:
-        output = dict(yaml.safe_load(stream)["output"], overviews=[4])
-    for extra, keys in ((["--overviews", "4"], {"time_windows": "month"}),
-                        (["--time-windows", "month"], {"output": output})):
-        path = write_config(common.config_path(), os.path.join(tmp, "overviews.yaml"), **keys)
-        rc, output = common.run_healgrid(["--config", path, "--output",
-                                          os.path.join(tmp, "bad.nc")] + extra + inputs)
-        checks.check(rc == 2 and "output.overviews" in output and "time_windows" in output,
-                     f"time_windows with output.overviews ({extra}): exit {rc} (expected 2 "
-                     f"naming both keys):\n{output}")
     for value, words in (("2019-01-01", ["--time-windows", "interval"]),
                          ("2019-01-01/tomorrow", ["--time-windows"]),
                          ("weekly", ["--time-windows", "weekly"])):

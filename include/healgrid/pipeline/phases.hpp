@@ -89,6 +89,7 @@ struct AggregatedBlock {
   // block on block.cells (the union of the windows' cells), whose own columns are then empty.
   std::vector<std::int64_t> window_keys;
   std::vector<GridBlock> window_blocks;
+  std::vector<std::unique_ptr<OverviewBuilder>> window_overviews;  // per window (overviews on)
 };
 // Collective (the journal's agreement before the reads, the progress of the ranks after them).
 // Reads each of this rank's points' variables, reduces them round by round, reporting each

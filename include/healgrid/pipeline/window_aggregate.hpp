@@ -6,7 +6,8 @@
 // window's points on their own and reduces them per window; each window's pieces are merged in
 // parent order, as aggregate_in_passes merges a run's. The restart journal is off with time
 // windows (a rerun computes every window afresh): each window runs with a journal that writes
-// nothing. Overview levels are refused with time windows (config validation).
+// nothing. Overview levels (output.overviews) are built per window, each window's from its
+// own points (aggregate/window_overviews.hpp).
 #pragma once
 
 #include <string>

@@ -77,6 +77,9 @@ po::options_description describe(SynthOptions& o, std::string& region, std::stri
     ("rgt-step", value(&o.rgt_step, "N")->default_value(1),
      "stride between RGTs; past 1387 the walk goes on in the next cycle. Each RGT gives the "
      "region's three granules (passes that miss Greenland are skipped)")
+    ("along-track-m", value(&o.along_track_m, "M")->default_value(20.0, "20"),
+     "atl06: metres between segments, 20..10000 (NASA's posting is 20; a coarser posting "
+     "covers a whole cycle's geometry with fewer points)")
     ("seed", value(&seed, "N")->default_value("1"),
      "random seed (unsigned 64-bit): noise, fill and quality flags")
     ("output-dir", value(&o.out_dir, "DIR")->default_value("."),
@@ -104,7 +107,8 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
        kLayoutHelp + 1,  // without its leading newline
        {"mpirun -np 4 healgrid synth --region antarctica --granules 60 --output-dir granules/",
         "healgrid synth --region greenland --cycle 4 --first-rgt 100 --rgt-step 10 "
-        "--output-dir gl/"}});
+        "--output-dir gl/",
+        "mpirun -np 2 healgrid synth --granules 4161 --along-track-m 400 --output-dir cycle/"}});
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).run(), vm);

@@ -33,8 +33,13 @@ void check_output_path(const std::string& output) {
   if (fd < 0) throw InputError(probe + ": cannot create the output file: " + std::strerror(errno));
   const std::vector<char> block(64 * 1024, 0);
   int err = 0;
-  if (write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) || fsync(fd) != 0)
-    err = errno != 0 ? errno : ENOSPC;
+  const ssize_t written = write(fd, block.data(), block.size());
+  if (written < 0)
+    err = errno;
+  else if (written != static_cast<ssize_t>(block.size()))
+    err = ENOSPC;  // a short write: no room left (errno is not set)
+  else if (fsync(fd) != 0)
+    err = errno;
   if (close(fd) != 0 && err == 0) err = errno;
   unlink(probe.c_str());
   if (err != 0) throw InputError(probe + ": cannot write the output file: " + std::strerror(err));

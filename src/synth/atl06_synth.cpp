@@ -49,7 +49,7 @@ void validate(const SynthOptions& o) {
   check(o.first_rgt >= 1 && o.first_rgt <= orbit::kRgtsPerCycle, "--first-rgt", "1..1387",
         o.first_rgt);
   check(o.rgt_step >= 1 && o.rgt_step <= orbit::kRgtsPerCycle, "--rgt-step", "1..1387", o.rgt_step);
-  check(o.along_track_m >= orbit::kGeosegmentM && o.along_track_m <= 10000.0, "along_track_m",
+  check(o.along_track_m >= orbit::kGeosegmentM && o.along_track_m <= 10000.0, "--along-track-m",
         "20..10000 (metres)", o.along_track_m);
   check(o.fill_fraction >= 0.0 && o.fill_fraction <= 1.0, "--fill-fraction", "0..1",
         o.fill_fraction);

@@ -15,6 +15,7 @@
 #include "healgrid/write/direct_chunk_writer.hpp"
 #include "healgrid/write/overview_writer.hpp"
 #include "healgrid/write/time_axis.hpp"
+#include "healgrid/write/write_headroom.hpp"
 
 namespace healgrid {
 namespace {
@@ -215,6 +216,48 @@ void write_provenance(io::NcFile& nc, const MpiContext& mpi, const OutputMetadat
   nc.put(vars.granule_points, 0, rows, points.data());
 }
 
+// What the collective part of the write (define, enddef, netCDF's writes, close) stores at
+// most; write/write_headroom.hpp says why it is checked first. `windows`: time windows (0:
+// none), each a row of every statistic's chunks and a time axis in every group.
+CollectiveWriteSize collective_size(const PipelineConfig& config, const CellLayout& layout,
+                                    const OutputMetadata& meta,
+                                    const std::vector<OverviewLevel>& overviews,
+                                    std::size_t windows) {
+  const auto per_chunk = [&](std::uint64_t cells) {
+    return (cells + layout.chunk_cells - 1) / layout.chunk_cells;
+  };
+  const std::uint64_t rows = std::max<std::uint64_t>(windows, 1);
+  const std::uint64_t stats = config.statistics.size();
+  const std::uint64_t columns = stats * rows + 2;   // + cell_ids, healpix_index
+  const std::uint64_t time_vars = windows ? 3 : 0;  // time, time_bnds, time_points_used
+  CollectiveWriteSize size;
+  size.variables = stats + 2 + 8 + time_vars;  // + crs and the provenance
+  size.chunks = columns * per_chunk(layout.total_cells);
+  for (const auto& level : overviews) {
+    size.variables += stats + 3 + time_vars;
+    size.chunks += columns * (level.total_cells / 1024 + 1);  // overview chunks hold more
+  }
+  for (const auto& g : meta.granules) size.text_bytes += g.name.size() + g.status.size() + 64;
+  size.text_bytes += meta.history.size() + meta.overrides.size() + 65536;
+  if (config.output.deflate_level == 0) {
+    size.raw_data_bytes = layout.total_cells * (8 * 2 + 4 * stats * rows);
+    for (const auto& level : overviews)
+      size.raw_data_bytes += level.total_cells * (8 * 2 + 4 * stats * rows);
+  }
+  return size;
+}
+
+// Throws on every rank alike when the collective part may not fit.
+void check_collective_headroom(const MpiContext& mpi, const std::string& tmp, std::uint64_t bytes) {
+  std::string problem = file_size_limit_problem(tmp, bytes);
+  if (problem.empty() && mpi.rank == 0) problem = free_space_problem(tmp, bytes);
+  int bad = problem.empty() ? -1 : mpi.rank, first = -1;
+  MPI_Allreduce(&bad, &first, 1, MPI_INT, MPI_MAX, mpi.comm);
+  if (first < 0) return;
+  bcast_string(mpi, problem, first);
+  throw std::runtime_error(problem + " (checked before writing, nothing written)");
+}
+
 }  // namespace
 
 std::string partial_path(const std::string& output_path) {
@@ -238,6 +281,9 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
                   const std::vector<OverviewLevel>& overviews, const TimeAxis* time_axis) {
   const std::string tmp = partial_path(output_path);
+  const std::size_t nwindows = time_axis ? time_axis->starts.size() : 0;
+  check_collective_headroom(
+      mpi, tmp, collective_write_bound(collective_size(config, layout, meta, overviews, nwindows)));
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const std::size_t chunk = layout.chunk_cells;
   const int cell_dim = nc.def_dim(s::kCellDim, layout.total_cells);
@@ -277,7 +323,7 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
     write_chunks_directly(mpi, tmp, chunked, layout.first_cell, layout.total_cells, chunk,
                           config.output.deflate_level);
     write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level,
-                          time_axis ? time_axis->starts.size() : 0);
+                          nwindows);
   }
 
   // Only a closed, complete file gets the final name (synced first, so a crash right after the

@@ -18,7 +18,6 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
 """
 
 import argparse
-import glob
 import json
 import os
 import re
@@ -65,14 +64,8 @@ def main():
     checks = Checks(f"check_memory_passes np{nprocs}")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     with common.temp_dir("healgrid-passes-") as tmp:
-        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-        p = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
-                                      "synth", "--granules", "4", "--cycle", "2", "--output-dir",
-                                      os.path.join(tmp, "granules")],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=600, check=False)
-        if not checks.check(p.returncode == 0, f"synth failed: {p.stdout}"):
-            checks.finish()
+        common.synth_granules(checks, os.path.join(tmp, "granules"),
+                              ["--granules", "4", "--cycle", "2"], env, timeout=600)
 
         # 1. One pass.
         single = os.path.join(tmp, "single")
@@ -116,12 +109,7 @@ def main():
         slow = dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1")
         proc = launch(nprocs, resumed, args, slow)
         journal = os.path.join(resumed, "out.nc.journal")
-        deadline, rounds = time.time() + 300, []
-        while time.time() < deadline and proc.poll() is None:
-            rounds = glob.glob(os.path.join(journal, "p*.round"))
-            if len(rounds) >= 3:
-                break
-            time.sleep(0.05)
+        rounds = common.wait_for_rounds(proc, journal, 3, 300)
         # OpenMPI puts each rank in its own process group: kill them by pid, then mpirun, and
         # wait until none is left (rank 0 holds the output's lock until it is gone).
         ranks = list(rank_pids(proc.pid).values())
@@ -129,6 +117,7 @@ def main():
             os.kill(pid, signal.SIGKILL)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
+        deadline = time.time() + 60
         while any(os.path.exists(f"/proc/{pid}") for pid in ranks) and time.time() < deadline:
             time.sleep(0.05)
         checks.check(len(rounds) >= 3, f"no half-way point ({len(rounds)} rounds journaled)")

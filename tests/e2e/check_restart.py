@@ -69,12 +69,7 @@ def killed_run(checks, cwd, env, label):
     slow = dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1.5")
     proc = launch(2, cwd, slow)
     journal = os.path.join(cwd, "out.nc.journal")
-    deadline, rounds = time.time() + 120, []
-    while time.time() < deadline and proc.poll() is None:
-        rounds = glob.glob(os.path.join(journal, "p*.round"))
-        if len(rounds) >= 4:
-            break
-        time.sleep(0.05)
+    rounds = common.wait_for_rounds(proc, journal, 4, 120)
     pids = rank_pids(proc.pid)
     if not checks.check(len(rounds) >= 4 and sorted(pids) == [0, 1],
                         f"{label}: no half-way point (rounds {len(rounds)}, ranks {pids})"):
@@ -103,14 +98,8 @@ def main():
     checks = Checks("check_restart")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     with common.temp_dir("healgrid-restart-") as tmp:
-        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-        synth = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
-                                          "synth", "--granules", "3", "--cycle", "4",
-                                          "--output-dir", os.path.join(tmp, "granules")],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=300, check=False)
-        if not checks.check(synth.returncode == 0, f"synth failed: {synth.stdout}"):
-            checks.finish()
+        common.synth_granules(checks, os.path.join(tmp, "granules"),
+                              ["--granules", "3", "--cycle", "4"], env)
         dirs = {name: os.path.join(tmp, name) for name in ("ref", "np2", "np3")}
         for d in dirs.values():
             os.makedirs(d)

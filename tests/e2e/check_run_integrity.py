@@ -330,14 +330,7 @@ def main():
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     with common.temp_dir("healgrid-run-integrity-") as tmp:
         master = os.path.join(tmp, "granules")
-        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-        synth = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
-                                          "synth", "--granules", "3", "--cycle", "4",
-                                          "--output-dir", master],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=300, check=False)
-        if not checks.check(synth.returncode == 0, f"synth failed: {synth.stdout}"):
-            checks.finish()
+        common.synth_granules(checks, master, ["--granules", "3", "--cycle", "4"], env)
         for path in glob.glob(os.path.join(master, "*.h5")):
             make_contiguous(path)
         first = sorted(glob.glob(os.path.join(master, "*.h5")))[0]

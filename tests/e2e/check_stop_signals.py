@@ -47,17 +47,6 @@ def launch(cwd, env, nprocs=2, args=ARGS):
                             start_new_session=True)
 
 
-def wait_for_round(proc, journal, timeout=120):
-    """Round files in the journal once there is at least one (empty list on timeout/exit)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        rounds = glob.glob(os.path.join(journal, "p*.round"))
-        if rounds:
-            return rounds
-        time.sleep(0.05)
-    return []
-
-
 def finish(proc, timeout=60):
     try:
         out, _ = proc.communicate(timeout=timeout)
@@ -78,7 +67,7 @@ def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=
     before = open(out_nc, "rb").read()
     proc = launch(cwd, env, nprocs, args)
     journal = os.path.join(cwd, "out.nc.journal")
-    rounds = wait_for_round(proc, journal)
+    rounds = common.wait_for_rounds(proc, journal, 1, 120)
     pids = rank_pids(proc.pid)
     if not checks.check(rounds and sorted(pids) == list(range(nprocs)),
                         f"{label}: no journaled round to stop after (ranks {pids})"):
@@ -113,14 +102,8 @@ def main():
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
     slow = dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1.5")
     with common.temp_dir("healgrid-signals-") as tmp:
-        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-        synth = subprocess.run(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
-                                          "synth", "--granules", "3", "--cycle", "5",
-                                          "--output-dir", os.path.join(tmp, "granules")],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=300, check=False)
-        if not checks.check(synth.returncode == 0, f"synth failed: {synth.stdout}"):
-            checks.finish()
+        common.synth_granules(checks, os.path.join(tmp, "granules"),
+                              ["--granules", "3", "--cycle", "5"], env)
         ref_dir = os.path.join(tmp, "reference")
         os.makedirs(ref_dir)
         rc, out = finish(launch(ref_dir, env), timeout=300)

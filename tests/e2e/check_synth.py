@@ -192,6 +192,25 @@ def check_layout(path):
               f"bad {bad / rows:.4f}")
 
 
+def check_coarse_posting(out_dir):
+    """--along-track-m 400: every 20th segment of NASA's 20 m posting."""
+    print("checking --along-track-m 400")
+    args = list(SYNTH_ARGS)
+    args[args.index("--granules") + 1] = "1"
+    run(1, args + ["--along-track-m", "400", "--output-dir", out_dir])
+    names = sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []
+    check(len(names) == 1, f"--along-track-m: expected 1 granule, got {names}")
+    for n in names:
+        with h5py.File(os.path.join(out_dir, n), "r") as f:
+            lis = f["gt1l/land_ice_segments"]
+            lat, lon, sid = lis["latitude"][:], lis["longitude"][:], lis["segment_id"][:]
+            check(len(sid) > 100 and np.all(np.diff(sid) == 20),
+                  "--along-track-m 400: segment_id steps")
+            step = haversine(lat[:-1], lon[:-1], lat[1:], lon[1:])
+            check(step.min() > 399 and step.max() < 404,
+                  f"--along-track-m 400: spacing {step.min():.2f}..{step.max():.2f} m")
+
+
 def dataset_values(path):
     """Every dataset's dtype, shape and raw bytes, keyed by its path."""
     out = {}
@@ -232,6 +251,7 @@ def main():
         for args, rc, needle in ((["--region", "mars"], 2, "--region"),
                                  (["--cycle", "0"], 2, "--cycle"),
                                  (["--seed", "-1"], 2, "--seed"),
+                                 (["--along-track-m", "5"], 2, "--along-track-m"),
                                  (["--no-such-option"], 2, "no-such-option")):
             p = run(2, args + ["--output-dir", os.path.join(tmp, "unused")], rc)
             if p:
@@ -258,6 +278,7 @@ def main():
         compare_runs(dirs["np2"], dirs["np2_again"], "re-run with 2 ranks")
         run(1, SYNTH_ARGS + ["--output-dir", dirs["np1"]])
         compare_runs(dirs["np2"], dirs["np1"], "1 rank vs 2 ranks")
+        check_coarse_posting(os.path.join(tmp, "coarse"))
 
     if failures:
         print(f"FAILED: {len(failures)} check(s)")

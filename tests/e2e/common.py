@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 SKIP = 77
 REQUIRED_MODULES = ("numpy", "h5py", "healpy", "yaml", "xarray", "netCDF4")
@@ -151,6 +152,29 @@ def run_healgrid_ok(args, nprocs, checks, what):
         checks.fail(f"{what}: healgrid exited {rc}\n{output}")
         return False
     return True
+
+
+def synth_granules(checks, out_dir, args=(), env=None, nprocs=2, timeout=300):
+    """`healgrid synth --output-dir OUT_DIR ARGS` on `nprocs` ranks; on failure records it and
+    ends the check (every caller needs the granules)."""
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", healgrid_bin(), "synth",
+                     *[str(a) for a in args], "--output-dir", out_dir]
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=timeout, check=False)
+    if not checks.check(proc.returncode == 0, f"synth failed: {proc.stdout}"):
+        checks.finish()
+
+
+def wait_for_rounds(proc, journal, count, seconds):
+    """Waits until `journal` holds `count` round files or `proc` ends; returns the rounds seen."""
+    deadline, rounds = time.time() + seconds, []
+    while time.time() < deadline and proc.poll() is None:
+        rounds = glob.glob(os.path.join(journal, "p*.round"))
+        if len(rounds) >= count:
+            break
+        time.sleep(0.05)
+    return rounds
 
 
 def open_output(path):

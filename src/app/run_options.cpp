@@ -41,6 +41,9 @@ po::options_description describe(RunOptions& o) {
     ("overviews", po::value<std::string>()->value_name("ORDERS"),
      "override output.overviews: coarser levels, each in its own group /overviews/order_NN "
      "(e.g. 4,6,8; all: every order below the child order; none)")
+    ("time-windows", po::value<std::string>()->value_name("WINDOWS"),
+     "override time_windows: year, month, day, cycle (ICESat-2), or START/END,START/END... "
+     "(UTC, end exclusive); every statistic gets a leading time dimension, one slice per window")
     ("on-bad-granule", po::value<std::string>()->value_name("POLICY")->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
@@ -114,6 +117,7 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (vm.count("latitude")) out.latitude = vm["latitude"].as<std::string>();
     if (vm.count("layout")) out.layout = vm["layout"].as<std::string>();
     if (vm.count("overviews")) out.overviews = vm["overviews"].as<std::string>();
+    if (vm.count("time-windows")) out.time_windows = vm["time-windows"].as<std::string>();
     const auto policy = vm["on-bad-granule"].as<std::string>();
     if (policy == "fail") {
       out.on_bad_granule = BadGranulePolicy::fail;
@@ -179,6 +183,7 @@ std::string run_help_text() {
        {"mpirun -np 64 healgrid run --config config/atl06.yaml --input /data/ATL06/ --output "
         "antarctica.nc",
         "healgrid run --input 'granules/ATL06_*.h5' --output out.nc --child-order 10",
+        "healgrid run --input granules/ --output monthly.nc --time-windows month",
         "mpirun -np 8 healgrid run --catalog cycle4.json --cache-dir /scratch/atl06 --output "
         "cycle4.nc"}});
 }
@@ -223,6 +228,10 @@ std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {
                     opt.query.end.empty() ? w.end : opt.query.end, "--start/--end");
     applied << "time.start=" << config.time_window.start << " time.end=" << config.time_window.end
             << " ";
+  }
+  if (opt.time_windows) {
+    config.time_windows = parse_time_windows(*opt.time_windows, "--time-windows");
+    applied << "time_windows=" << *opt.time_windows << " ";
   }
   try {
     config.validate();

@@ -1,6 +1,7 @@
 #include "healgrid/catalog/granule_query.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -50,6 +51,16 @@ std::pair<std::string, std::string> icesat2_cycle_window(int cycle) {
   const std::time_t start = kCycle1Start + static_cast<std::time_t>(cycle - 1) * kCycleSeconds;
   return {utc_timestamp(start - kWindowMargin),
           utc_timestamp(start + kCycleSeconds + kWindowMargin)};
+}
+
+double icesat2_cycle_start_seconds(std::int64_t cycle) {
+  return static_cast<double>(kCycle1Start) + static_cast<double>(cycle - 1) * kCycleSeconds;
+}
+
+std::int64_t icesat2_cycle_of(double utc_seconds) {
+  return static_cast<std::int64_t>(
+             std::floor((utc_seconds - static_cast<double>(kCycle1Start)) / kCycleSeconds)) +
+         1;
 }
 
 std::string icesat2_cycle_name_pattern(const std::string& short_name, int cycle) {

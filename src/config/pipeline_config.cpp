@@ -340,6 +340,8 @@ void PipelineConfig::validate() const {
   validate_datasets(ctx, *this);
   if (time_window.active() && time.empty())
     ctx.fail("coordinates.time", "required by the time window (the dataset of each point's time)");
+  if (time_windows.active() && time.empty())
+    ctx.fail("coordinates.time", "required by time_windows (the dataset of each point's time)");
   if (grid.parent_order < 0 || grid.parent_order > kMaxOrder)
     ctx.fail("grid.parent_order", "must be in 0..29, got " + std::to_string(grid.parent_order));
   if (grid.child_order < grid.parent_order || grid.child_order > kMaxOrder)
@@ -475,9 +477,10 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   }
   if (!root.IsMap()) ctx.fail("(top level)", root, "expected a mapping of keys");
   check_no_duplicate_keys(root, origin);
-  ctx.check_keys("", root,
-                 {"product", "title", "groups", "input_suffixes", "coordinates", "time", "levels",
-                  "variables", "filters", "grid", "output", "statistics"});
+  ctx.check_keys(
+      "", root,
+      {"product", "title", "groups", "input_suffixes", "coordinates", "time", "time_windows",
+       "levels", "variables", "filters", "grid", "output", "statistics"});
 
   PipelineConfig cfg;
   cfg.source_text = yaml_text;
@@ -499,6 +502,7 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   }
 
   if (root["levels"]) cfg.levels = parse_levels(root["levels"], origin);
+  if (const auto& tw = root["time_windows"]) cfg.time_windows = parse_time_windows(tw, origin);
 
   if (!root["variables"]) ctx.fail("variables", "missing (name: dataset path)");
   const auto& vars = root["variables"];

@@ -15,8 +15,10 @@ constexpr const char* kReserved[] = {schema::kCellIds,
                                      schema::kGranuleDim,
                                      schema::kNameStrlenDim,
                                      schema::kStatusStrlenDim,
-                                     "time",
-                                     "time_bnds",
+                                     schema::kTime,
+                                     schema::kTimeBounds,
+                                     schema::kBoundsDim,
+                                     schema::kTimePointsUsed,
                                      "lat",
                                      "lon"};
 constexpr const char* kReservedPrefix = schema::kGranulePrefix;

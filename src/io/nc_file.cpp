@@ -111,6 +111,12 @@ void NcFile::def_chunked(int var, std::size_t chunk, int deflate_level) {
     check(nc_def_var_deflate(id_, var, 1, 1, deflate_level), "deflate of " + about(var));
 }
 
+void NcFile::def_chunked(int var, const std::vector<std::size_t>& chunks, int deflate_level) {
+  check(nc_def_var_chunking(id_, var, NC_CHUNKED, chunks.data()), "chunking of " + about(var));
+  if (deflate_level > 0)
+    check(nc_def_var_deflate(id_, var, 1, 1, deflate_level), "deflate of " + about(var));
+}
+
 void NcFile::def_fill(int var, int fill) {
   check(nc_def_var_fill(id_, var, NC_FILL, &fill), "fill value of " + about(var));
 }
@@ -159,6 +165,18 @@ void NcFile::put(int var, std::size_t start, std::size_t count, const float* val
 
 void NcFile::put(int var, std::size_t start, std::size_t count, const long long* values) {
   check(nc_put_vara_longlong(id_, var, &start, &count, values), "write " + about(var));
+}
+
+void NcFile::put(int var, const Extent& start, const Extent& count, const int* values) {
+  check(nc_put_vara_int(id_, var, start.data(), count.data(), values), "write " + about(var));
+}
+
+void NcFile::put(int var, const Extent& start, const Extent& count, const float* values) {
+  check(nc_put_vara_float(id_, var, start.data(), count.data(), values), "write " + about(var));
+}
+
+void NcFile::put(int var, const Extent& start, const Extent& count, const double* values) {
+  check(nc_put_vara_double(id_, var, start.data(), count.data(), values), "write " + about(var));
 }
 
 void NcFile::put_text_rows(int var, std::size_t rows, std::size_t width, const char* values) {

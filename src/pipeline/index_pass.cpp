@@ -6,6 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "healgrid/pipeline/window_points.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/read/photon_selection.hpp"
 #include "healgrid/util/fault.hpp"
@@ -55,6 +56,7 @@ namespace {
 struct GranuleIndex {
   std::vector<ParentLoad> loads;
   std::vector<PointRef> points;
+  std::vector<std::int64_t> keys;  // time windows: each point's window (else empty)
 };
 
 // The rows of beam `b` to read: all of them, or the segment pre-selection's when the run wants
@@ -92,9 +94,14 @@ bool guard_breached(const BeamChunk& chunk, const RowRanges& guards, std::size_t
 
 class BeamIndexer {
  public:
-  BeamIndexer(const IndexSelection& select, const HealpixGrid& grid, IndexResult& result,
-              std::uint64_t stored)
-      : select_(select), grid_(grid), result_(result), stored_(stored) {}
+  BeamIndexer(const IndexSelection& select, const HealpixGrid& grid, const TimeWindows& windows,
+              IndexResult& result, std::uint64_t stored)
+      : select_(select),
+        grid_(grid),
+        windows_(windows),
+        window_of_(windows),
+        result_(result),
+        stored_(stored) {}
 
   // Bins the rows of `rows` of beam `b` into `out`; false when a guard was breached (`out`
   // then holds part of the beam: the caller rolls it back).
@@ -117,6 +124,8 @@ class BeamIndexer {
     auto& loads = out.loads;
     for (std::size_t i = 0; i < chunk_.size(); ++i) {
       if (!chunk_.valid[i]) continue;
+      const auto key = windows_.active() ? window_of_.key_of(chunk_.time[i]) : 0;
+      if (key == kNoWindow) continue;  // between explicit windows
       const auto cell = grid_.cell(chunk_.lat[i], chunk_.lon[i]);
       // A beam stays in one parent cell for long runs: extend the last load.
       const auto parent = grid_.parent_of(cell);
@@ -124,19 +133,25 @@ class BeamIndexer {
         if (!select_.keeps(parent)) continue;
         loads.push_back({parent, 0});
       }
-      if (!result_.overflowed)
+      if (!result_.overflowed) {
         out.points.push_back({cell, tag, static_cast<std::uint32_t>(chunk_.row0 + i)});
+        if (windows_.active()) out.keys.push_back(key);
+      }
       ++loads.back().points;
     }
     if (!result_.overflowed && stored_ + out.points.size() > select_.max_points) {
       result_.overflowed = true;  // the run goes in passes: keep the loads only
       out.points = {};
+      out.keys = {};
       result_.points = {};
+      result_.part_windows = {};
     }
   }
 
   const IndexSelection& select_;
   const HealpixGrid& grid_;
+  const TimeWindows& windows_;
+  WindowLookup window_of_;
   IndexResult& result_;
   std::uint64_t stored_;
   BeamChunk chunk_;
@@ -155,6 +170,7 @@ void index_beam(const GranuleReader& reader, std::size_t b, std::uint32_t tag, B
   if (indexer.index(reader, b, selection, tag, out)) return;
   ++result.preselection_fallbacks;
   out.points.resize(std::min(points_before, out.points.size()));
+  out.keys.resize(std::min(points_before, out.keys.size()));
   out.loads.resize(loads_before);
   if (loads_before > 0) out.loads.back() = last_load;
   indexer.index(reader, b, PhotonSelection::whole(rows), tag, out);
@@ -183,7 +199,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
         granule.points.reserve(rows);  // filled once, in order: fault it in 2 MB pages
         advise_huge_pages(granule.points.data(), granule.points.capacity() * sizeof(PointRef));
       }
-      BeamIndexer indexer(select, grid, result, stored);
+      BeamIndexer indexer(select, grid, config.time_windows, result, stored);
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
         if (beam.rows > std::numeric_limits<std::uint32_t>::max())
@@ -200,7 +216,10 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       continue;  // nothing of a bad granule is used
     }
     stored += granule.points.size();
-    if (!result.overflowed) result.points.push_back(std::move(granule.points));
+    if (!result.overflowed && config.time_windows.active())
+      add_window_parts(std::move(granule.points), granule.keys, result);  // one part per window
+    else if (!result.overflowed)
+      result.points.push_back(std::move(granule.points));
     result.loads.insert(result.loads.end(), granule.loads.begin(), granule.loads.end());
     result.loads = merge_loads(std::move(result.loads));
   }

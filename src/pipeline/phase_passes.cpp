@@ -13,12 +13,10 @@
 #include "healgrid/pipeline/phases.hpp"
 
 namespace healgrid {
-namespace {
 
-// Every rank: this pass's points, indexed again and routed to their owners.
-PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
-                             const std::vector<RankPlan>& pass) {
-  const Stopwatch clock;
+IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
+                                 const PlannedWork& work, const std::vector<RankPlan>& pass,
+                                 PassIndexRows& rows) {
   IndexSelection select;
   select.parents = pass_parent_ranges(pass);
   if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
@@ -34,17 +32,34 @@ PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, cons
   const auto read_before = ctx.figures.index_rows_read;
   const auto rows_before = ctx.figures.index_rows_in_beams;
   add_index_figures(ctx, index);
-  PointParts points;
-  run_on_every_rank(ctx.comm, [&] {
-    points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
-  });
+  rows.read = ctx.figures.index_rows_read - read_before;
+  rows.in_beams = ctx.figures.index_rows_in_beams - rows_before;
+  return index;
+}
+
+void note_pass_indexed(RunContext& ctx, const std::vector<RankPlan>& pass, double seconds,
+                       const PassIndexRows& rows) {
   char line[200];
   std::snprintf(line, sizeof line,
                 "[memory] pass: %zu parent ranges indexed again (%lld of %lld rows read) and "
                 "routed in %.2f s",
-                select.parents.size(), ctx.figures.index_rows_read - read_before,
-                ctx.figures.index_rows_in_beams - rows_before, clock.seconds());
+                pass_parent_ranges(pass).size(), rows.read, rows.in_beams, seconds);
   ctx.observers.note(ctx.comm.is_root() ? line : "");
+}
+
+namespace {
+
+// Every rank: this pass's points, indexed again and routed to their owners.
+PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
+                             const std::vector<RankPlan>& pass) {
+  const Stopwatch clock;
+  PassIndexRows rows;
+  IndexResult index = index_again_for_pass(ctx, inputs, work, pass, rows);
+  PointParts points;
+  run_on_every_rank(ctx.comm, [&] {
+    points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
+  });
+  note_pass_indexed(ctx, pass, clock.seconds(), rows);
   return points;
 }
 

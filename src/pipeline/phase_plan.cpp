@@ -131,8 +131,12 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   }
   // Points of skipped granules were dropped by the index pass on the rank that read them.
   run_on_every_rank(comm, [&] {
-    work.points = exchange_points(comm, std::move(indexed.mine.points), indexed.mine.loads,
-                                  work.ranks, ctx.grid());
+    if (ctx.config().time_windows.active())  // each window's points on their own
+      work.windows = exchange_windows(comm, std::move(indexed.mine), work.ranks, ctx.grid(),
+                                      ctx.config().time_windows);
+    else
+      work.points = exchange_points(comm, std::move(indexed.mine.points), indexed.mine.loads,
+                                    work.ranks, ctx.grid());
   });
   return work;
 }

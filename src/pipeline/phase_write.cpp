@@ -4,10 +4,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
+#include "healgrid/aggregate/window_blocks.hpp"
+#include "healgrid/aggregate/window_overviews.hpp"
+#include "healgrid/io/output_schema.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/pipeline/window_aggregate.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/safe_path.hpp"
@@ -108,17 +113,26 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
   const auto layout = plan_cell_layout(comm, ctx.config().output.layout, ctx.grid(), block);
   figures.parent_cells = comm.sum(static_cast<long long>(block.parents.size()));
   comm.sum_in_place(aggregated.granule_points);
+  const bool windows = !aggregated.window_keys.empty();
+  const auto cells =
+      windows ? cells_with_data_in_any(aggregated.window_blocks) : cells_with_data(block);
   std::vector<long long> totals = {figures.rows_read, static_cast<long long>(block.points),
-                                   static_cast<long long>(cells_with_data(block))};
+                                   static_cast<long long>(cells)};
   comm.sum_in_place(totals);
   figures.rows_read = totals[0];
   figures.points_used = totals[1];
   figures.cells_with_data = totals[2];
-  const auto meta = metadata(ctx, inputs, work, aggregated.granule_points);
+  auto meta = metadata(ctx, inputs, work, aggregated.granule_points);
+  if (windows)
+    meta.extra_attributes.emplace_back(schema::kTimeWindows, ctx.config().time_windows.text);
+  const auto time_axis =
+      windows ? std::optional<TimeAxis>(make_time_axis(ctx, aggregated)) : std::nullopt;
   try {
-    const auto overviews = aggregated.overviews->gather(comm);  // rank 0 holds them
+    // Rank 0 holds them (with time windows: each level's windows on the union of cells).
+    const auto overviews = windows ? gather_window_overviews(comm, aggregated.window_overviews)
+                                   : aggregated.overviews->gather(comm);
     write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, layout,
-                 figures.parent_cells, meta, overviews);
+                 figures.parent_cells, meta, overviews, time_axis ? &*time_axis : nullptr);
   } catch (const std::exception& e) {
     // Other ranks may be inside a collective call: abort the job, leaving no finished file
     // (abort_job removes OUT.partial).

@@ -9,6 +9,7 @@
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
 #include "healgrid/pipeline/run_observers.hpp"
+#include "healgrid/pipeline/window_aggregate.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/mpi_handles.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
@@ -45,12 +46,15 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
     auto in = resolve_phase(ctx);
     // The restart journal is keyed by the inputs' content identity: opened (or cleared) now.
     // Overview levels are not journaled yet (docs/conventions.md): a resumed run would lose
-    // the resumed parents' share of them, so the journal is off when they are on.
+    // the resumed parents' share of them, so the journal is off when they are on; time
+    // windows turn it off too (pipeline/window_aggregate.hpp).
     const bool overviews = !ctx.config().output.overviews.empty();
+    const bool windows = ctx.config().time_windows.active();
     if (overviews && ctx.options.rounds > 0)
       ctx.observers.note("[journal] off: overview levels (output.overviews) are not journaled");
+    ctx.observers.note(time_windows_journal_note(ctx));
     journal.emplace(ctx.comm, ctx.options.output, in.journal_key, ctx.config(), ctx.grid(),
-                    overviews ? 0 : ctx.options.rounds);
+                    overviews || windows ? 0 : ctx.options.rounds);
     ctx.observers.add(std::make_unique<JournalObserver>(*journal));
     open_journal(ctx, *journal);
     return in;
@@ -59,6 +63,7 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   auto work =
       timed(ctx, Phase::plan, s.plan, [&] { return plan_phase(ctx, inputs, std::move(indexed)); });
   auto aggregated = timed(ctx, Phase::aggregate, s.aggregate, [&] {
+    if (ctx.config().time_windows.active()) return aggregate_windows(ctx, inputs, work);
     return work.passes.single() ? aggregate_phase(ctx, inputs, work, *journal)
                                 : aggregate_in_passes(ctx, inputs, work, *journal);
   });

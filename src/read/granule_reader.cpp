@@ -27,7 +27,10 @@ bool uses_group(const std::string& path) { return path.find("{group}") != std::s
 }  // namespace
 
 GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& config)
-    : path_(path), filters_(config.filters), window_(config.time_window) {
+    : path_(path),
+      filters_(config.filters),
+      window_(config.time_window),
+      keep_time_(config.time_windows.active()) {
   h5_quiet_errors();
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw GranuleError(path + ": " + with_cause("not a readable HDF5 file"));
@@ -75,7 +78,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     beam.lon = open("coordinates.longitude", config.longitude, {});
     beam.lon->ignore_valid_range();  // any longitude is wrapped
     if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
-    if (beam.time && window_.active() && columns_.empty()) {
+    if (beam.time && (window_.active() || keep_time_) && columns_.empty()) {
       try {
         time_base_ = read_time_base(file_.get(), beam.time->dataset());
       } catch (const CfAttributeError& e) {
@@ -157,11 +160,13 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
     if (!(lat >= -90.0 && lat <= 90.0) || !std::isfinite(lon)) out.valid[i] = 0;
   }
   auto& buffer = filter_values_;
-  if (window_.active()) {
+  if (window_.active() || keep_time_) {
     b.time->read(row0, n, buffer, out.valid.data());
+    if (keep_time_) out.time.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       const double t = time_base_.utc(buffer[i]);
       if (!(t >= window_.start_seconds && t < window_.end_seconds)) out.valid[i] = 0;
+      if (keep_time_) out.time[i] = t;
     }
   }
   for (std::size_t f = 0; f < b.filters.size(); ++f) {

@@ -55,6 +55,14 @@ HealgridOutput::HealgridOutput(const std::string& path) : reader_(io::NcFile::op
       throw std::runtime_error(path + ": cell_ids are not strictly increasing at index " +
                                std::to_string(i));
   }
+  // Time windows (write/time_axis): not read here yet; refused rather than shown as empty.
+  const std::vector<std::string> windowed = {schema::kTimeDim, schema::kCellDim};
+  for (const auto& name : reader_.var_names())
+    if (reader_.var_dim_names(reader_.var_id(name)) == windowed)
+      throw std::runtime_error(path +
+                               ": a time-windowed output (statistics on (time, cell_ids)): not "
+                               "readable by render/info yet; select one window first, e.g. "
+                               "xarray: ds.isel(time=0).to_netcdf(...)");
   for (const auto& name : reader_.var_names()) {
     if (name != schema::kCellIds && name != schema::kHealpixIndex &&
         reader_.var_dim_names(reader_.var_id(name)) == std::vector<std::string>{schema::kCellDim})

@@ -78,19 +78,19 @@ CellLayout plan_cell_layout(const Communicator& comm, OutputLayout configured,
   return layout;
 }
 
-LayoutCells layout_cells(const CellLayout& layout, const HealpixGrid& grid,
-                         const GridBlock& block) {
+LayoutCells layout_cells(const CellLayout& layout, const HealpixGrid& grid, const GridBlock& block,
+                         bool with_ids) {
   LayoutCells out;
   if (layout.kind == OutputLayout::dense) {
     const auto per_parent = static_cast<std::size_t>(grid.children_per_parent());
-    out.ids.resize(block.parents.size() * per_parent);
-    for (std::size_t p = 0; p < block.parents.size(); ++p) {
+    out.ids.resize(with_ids ? block.parents.size() * per_parent : 0);
+    for (std::size_t p = 0; with_ids && p < block.parents.size(); ++p) {
       const auto base = static_cast<unsigned long long>(grid.first_child(block.parents[p]));
       for (std::size_t c = 0; c < per_parent; ++c) out.ids[p * per_parent + c] = base + c;
     }
     out.dense_columns = expand(grid, block);
     out.dense = true;
-  } else {
+  } else if (with_ids) {
     out.ids.assign(block.cells.begin(), block.cells.end());
   }
   return out;

@@ -134,13 +134,16 @@ EncodedBlock receive_block(const MpiContext& mpi, int from) {
 }
 
 // Rank 0: stores one rank's chunks of `dataset`; returns "" or what went wrong.
-std::string store_block(hid_t dataset, const EncodedBlock& block, std::size_t chunk_elements) {
+std::string store_block(hid_t dataset, const EncodedBlock& block, std::size_t chunk_elements,
+                        std::int64_t time_index) {
   std::size_t at = 0;
   for (std::size_t c = 1; c < block.header.size(); ++c) {
     const hsize_t offset = (block.header[0] + c - 1) * chunk_elements;
     const auto size = static_cast<std::size_t>(block.header[c]);
+    const hsize_t row_offset[2] = {static_cast<hsize_t>(time_index), offset};
     // Filter mask 0: every filter of the pipeline (shuffle, deflate) was applied.
-    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &offset, size, block.bytes.data() + at) < 0)
+    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, time_index < 0 ? &offset : row_offset, size,
+                       block.bytes.data() + at) < 0)
       return "cannot write the chunk at element " + std::to_string(offset) + ": " + h5_error_line();
     at += size;
   }
@@ -175,7 +178,8 @@ void write_chunks_directly(const MpiContext& mpi, const std::string& path,
     for (int r = 0; r < mpi.size; ++r) {
       const EncodedBlock block = r == 0 ? std::move(mine) : receive_block(mpi, r);
       if (!error.empty()) continue;
-      if (auto why = store_block(dataset.get(), block, chunk_elements); !why.empty())
+      if (auto why = store_block(dataset.get(), block, chunk_elements, column.time_index);
+          !why.empty())
         error = path + ": dataset " + column.dataset + ": " + why;
     }
   }

@@ -14,6 +14,7 @@
 #include "healgrid/io/run_partial.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
 #include "healgrid/write/overview_writer.hpp"
+#include "healgrid/write/time_axis.hpp"
 #include "healgrid/write/write_headroom.hpp"
 
 namespace healgrid {
@@ -70,12 +71,16 @@ void define_grid(io::NcFile& nc, const HealpixGrid& grid, int cell_dim, std::siz
 }
 
 void define_statistics(io::NcFile& nc, const PipelineConfig& config, const OutputMetadata& meta,
-                       int cell_dim, std::size_t chunk, OutputVars& vars) {
+                       int cell_dim, std::size_t chunk, const TimeAxisVars* time,
+                       OutputVars& vars) {
   for (std::size_t i = 0; i < config.statistics.size(); ++i) {
     const auto& spec = config.statistics[i];
     const bool is_int = is_integer_statistic(spec.function);
-    const int var = define_var(nc, spec.name, is_int ? NC_INT : NC_FLOAT, {cell_dim}, chunk,
-                               config.output.deflate_level);
+    const nc_type type = is_int ? NC_INT : NC_FLOAT;
+    const int var =
+        time ? define_windowed_statistic(nc, spec.name, type, *time, cell_dim, chunk,
+                                         config.output.deflate_level)
+             : define_var(nc, spec.name, type, {cell_dim}, chunk, config.output.deflate_level);
     if (is_int)
       nc.def_fill(var, 0);
     else
@@ -84,7 +89,10 @@ void define_statistics(io::NcFile& nc, const PipelineConfig& config, const Outpu
     if (!meta.units.at(i).empty()) nc.put_att(var, s::kUnits, meta.units.at(i));
     nc.put_att(var, s::kGridMapping, s::kCrs);
     nc.put_att(var, s::kCoordinates, s::kHealpixIndex);
-    nc.put_att(var, s::kCellMethods, std::string(s::kCellDim) + ": " + to_string(spec.function));
+    // Under time windows the reduction runs over the points of the window too.
+    nc.put_att(var, s::kCellMethods,
+               std::string(time ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " +
+                   to_string(spec.function));
     nc.put_att(var, s::kSourceVariable, spec.variable);
     if (spec.function == StatFunction::quantile) nc.put_att_double(var, s::kQuantile, spec.q);
     if (!spec.sigma.empty()) nc.put_att(var, s::kSigmaVariable, spec.sigma);
@@ -144,15 +152,13 @@ void put_global_attributes(io::NcFile& nc, const PipelineConfig& config, const H
   for (const auto& [name, value] : meta.extra_attributes) nc.put_att(g, name, value);
 }
 
-// This rank's cells as the layout stores them: the ids (twice: cell_ids and healpix_index) and
-// every statistic.
+// This rank's cells as the layout stores them: the ids (twice: cell_ids and healpix_index).
 // Compressed columns are not written here: each rank deflates its own chunks and they are stored
 // once netCDF has closed the file (write/direct_chunk_writer); `chunked` lists them, pointing
 // into `cells` and the block, which must outlive that write. Uncompressed columns go through
 // netCDF's collective writes here.
-void write_cells(io::NcFile& nc, const CellLayout& layout, const LayoutCells& cells,
-                 const GridBlock& block, const OutputVars& vars, bool compressed,
-                 std::vector<ChunkedColumn>& chunked) {
+void write_cell_ids(io::NcFile& nc, const CellLayout& layout, const LayoutCells& cells,
+                    const OutputVars& vars, bool compressed, std::vector<ChunkedColumn>& chunked) {
   const std::size_t first = layout.first_cell, count = layout.cells;
   const int id_vars[] = {vars.cell_ids, vars.healpix_index};
   for (const int var : id_vars) {
@@ -161,18 +167,32 @@ void write_cells(io::NcFile& nc, const CellLayout& layout, const LayoutCells& ce
     else
       nc.put(var, first, count, cells.ids.data());
   }
-  const auto& columns = cells.columns(block);
+}
+
+// Every statistic of this rank's cells (`columns`, as the layout stores them), the same way;
+// with `time_index` >= 0 (time windows) as row time_index of the (time, cell_ids) variables.
+void write_statistics(io::NcFile& nc, const CellLayout& layout,
+                      const std::vector<OutputColumn>& columns, const OutputVars& vars,
+                      bool compressed, std::int64_t time_index,
+                      std::vector<ChunkedColumn>& chunked) {
+  const std::size_t first = layout.first_cell, count = layout.cells;
+  const auto w = static_cast<std::size_t>(std::max<std::int64_t>(time_index, 0));
   for (std::size_t i = 0; i < vars.statistics.size(); ++i) {
     const auto& col = columns.at(i);
+    const int var = vars.statistics[i];
     const bool is_int = is_integer_statistic(col.spec->function);
-    if (compressed && is_int)
-      chunked.push_back({nc.var_name(vars.statistics[i]), col.i32.data(), sizeof(std::int32_t)});
-    else if (compressed)
-      chunked.push_back({nc.var_name(vars.statistics[i]), col.f32.data(), sizeof(float)});
+    const void* data = is_int ? static_cast<const void*>(col.i32.data()) : col.f32.data();
+    if (compressed)
+      chunked.push_back(
+          {nc.var_name(var), data, is_int ? sizeof(std::int32_t) : sizeof(float), time_index});
+    else if (time_index >= 0 && is_int)
+      nc.put(var, {w, first}, {1, count}, col.i32.data());
+    else if (time_index >= 0)
+      nc.put(var, {w, first}, {1, count}, col.f32.data());
     else if (is_int)
-      nc.put(vars.statistics[i], first, count, col.i32.data());
+      nc.put(var, first, count, col.i32.data());
     else
-      nc.put(vars.statistics[i], first, count, col.f32.data());
+      nc.put(var, first, count, col.f32.data());
   }
 }
 
@@ -197,27 +217,32 @@ void write_provenance(io::NcFile& nc, const MpiContext& mpi, const OutputMetadat
 }
 
 // What the collective part of the write (define, enddef, netCDF's writes, close) stores at
-// most; write/write_headroom.hpp says why it is checked first.
+// most; write/write_headroom.hpp says why it is checked first. `windows`: time windows (0:
+// none), each a row of every statistic's chunks and a time axis in every group.
 CollectiveWriteSize collective_size(const PipelineConfig& config, const CellLayout& layout,
                                     const OutputMetadata& meta,
-                                    const std::vector<OverviewLevel>& overviews) {
+                                    const std::vector<OverviewLevel>& overviews,
+                                    std::size_t windows) {
   const auto per_chunk = [&](std::uint64_t cells) {
     return (cells + layout.chunk_cells - 1) / layout.chunk_cells;
   };
-  const std::uint64_t columns = config.statistics.size() + 2;  // + cell_ids, healpix_index
+  const std::uint64_t rows = std::max<std::uint64_t>(windows, 1);
+  const std::uint64_t stats = config.statistics.size();
+  const std::uint64_t columns = stats * rows + 2;   // + cell_ids, healpix_index
+  const std::uint64_t time_vars = windows ? 3 : 0;  // time, time_bnds, time_points_used
   CollectiveWriteSize size;
-  size.variables = columns + 8;  // + crs and the provenance
+  size.variables = stats + 2 + 8 + time_vars;  // + crs and the provenance
   size.chunks = columns * per_chunk(layout.total_cells);
   for (const auto& level : overviews) {
-    size.variables += columns + 1;
+    size.variables += stats + 3 + time_vars;
     size.chunks += columns * (level.total_cells / 1024 + 1);  // overview chunks hold more
   }
   for (const auto& g : meta.granules) size.text_bytes += g.name.size() + g.status.size() + 64;
   size.text_bytes += meta.history.size() + meta.overrides.size() + 65536;
   if (config.output.deflate_level == 0) {
-    size.raw_data_bytes = layout.total_cells * (8 * 2 + 4 * config.statistics.size());
+    size.raw_data_bytes = layout.total_cells * (8 * 2 + 4 * stats * rows);
     for (const auto& level : overviews)
-      size.raw_data_bytes += level.total_cells * (8 * 2 + 4 * config.statistics.size());
+      size.raw_data_bytes += level.total_cells * (8 * 2 + 4 * stats * rows);
   }
   return size;
 }
@@ -254,17 +279,20 @@ std::string creation_time_utc() {
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
-                  const std::vector<OverviewLevel>& overviews) {
+                  const std::vector<OverviewLevel>& overviews, const TimeAxis* time_axis) {
   const std::string tmp = partial_path(output_path);
+  const std::size_t nwindows = time_axis ? time_axis->starts.size() : 0;
   check_collective_headroom(
-      mpi, tmp, collective_write_bound(collective_size(config, layout, meta, overviews)));
+      mpi, tmp, collective_write_bound(collective_size(config, layout, meta, overviews, nwindows)));
   auto nc = io::NcFile::create_parallel(tmp, mpi.comm);
   const std::size_t chunk = layout.chunk_cells;
   const int cell_dim = nc.def_dim(s::kCellDim, layout.total_cells);
 
   OutputVars vars;
   define_grid(nc, grid, cell_dim, chunk, config.output.deflate_level, vars);
-  define_statistics(nc, config, meta, cell_dim, chunk, vars);
+  TimeAxisVars time_vars;
+  if (time_axis) time_vars = define_time_axis(nc, *time_axis);
+  define_statistics(nc, config, meta, cell_dim, chunk, time_axis ? &time_vars : nullptr, vars);
   define_provenance(nc, meta, vars);
   put_global_attributes(nc, config, grid, total_parents, meta);
   nc.put_att(io::kNcGlobal, s::kLayout,
@@ -272,20 +300,30 @@ void write_netcdf(const MpiContext& mpi, const std::string& output_path,
   std::vector<OverviewAttributes> overview_attributes;
   for (std::size_t i = 0; i < config.statistics.size(); ++i)
     overview_attributes.push_back({meta.long_names.at(i), meta.units.at(i)});
-  const auto overview_vars = define_overviews(nc, config, grid, overviews, overview_attributes);
+  const auto overview_vars =
+      define_overviews(nc, config, grid, overviews, overview_attributes, time_axis);
   nc.end_define();
 
   const bool compressed = config.output.deflate_level > 0;
   const auto cells = layout_cells(layout, grid, block);
   std::vector<ChunkedColumn> chunked;
-  write_cells(nc, layout, cells, block, vars, compressed, chunked);
+  write_cell_ids(nc, layout, cells, vars, compressed, chunked);
+  // Time windows: the statistics are the windows', row w of each (the block has no columns).
+  const auto windows =
+      time_axis ? window_cells(layout, grid, *time_axis) : std::vector<LayoutCells>{};
+  if (!time_axis) write_statistics(nc, layout, cells.columns(block), vars, compressed, -1, chunked);
+  for (std::size_t w = 0; w < windows.size(); ++w)
+    write_statistics(nc, layout, windows[w].columns(*time_axis->blocks[w]), vars, compressed,
+                     static_cast<std::int64_t>(w), chunked);
+  if (time_axis) write_time_axis(nc, mpi, *time_axis, time_vars);
   write_provenance(nc, mpi, meta, vars);
-  write_overview_values(nc, mpi, overviews, overview_vars, compressed);
+  write_overview_values(nc, mpi, overviews, overview_vars, compressed, time_axis);
   nc.close();
   if (compressed) {
     write_chunks_directly(mpi, tmp, chunked, layout.first_cell, layout.total_cells, chunk,
                           config.output.deflate_level);
-    write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level);
+    write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level,
+                          nwindows);
   }
 
   // Only a closed, complete file gets the final name (synced first, so a crash right after the

@@ -53,7 +53,7 @@ std::string method_of(const OverviewLevel& level, int parent_order) {
 }
 
 void define_statistic(io::NcFile& g, const StatisticSpec& spec, const OverviewAttributes& attrs,
-                      int var) {
+                      int var, bool windowed) {
   if (is_integer_statistic(spec.function))
     g.def_fill(var, 0);
   else
@@ -62,7 +62,9 @@ void define_statistic(io::NcFile& g, const StatisticSpec& spec, const OverviewAt
   if (!attrs.units.empty()) g.put_att(var, s::kUnits, attrs.units);
   g.put_att(var, s::kGridMapping, s::kCrs);
   g.put_att(var, s::kCoordinates, s::kHealpixIndex);
-  g.put_att(var, s::kCellMethods, std::string(s::kCellDim) + ": " + to_string(spec.function));
+  g.put_att(var, s::kCellMethods,
+            std::string(windowed ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " +
+                to_string(spec.function));
   g.put_att(var, s::kSourceVariable, spec.variable);
   if (spec.function == StatFunction::quantile) g.put_att_double(var, s::kQuantile, spec.q);
   if (!spec.sigma.empty()) g.put_att(var, s::kSigmaVariable, spec.sigma);
@@ -77,6 +79,35 @@ std::vector<T> padded(const std::vector<T>& v, std::size_t chunk, T fill) {
   return out;
 }
 
+// A level's columns (rank 0: `n` cells, the others none); `time_index` >= 0: as that row of
+// the (time, cell_ids) statistics.
+void write_values(io::NcFile& g, const std::vector<OutputColumn>& columns, const OverviewVars& vars,
+                  std::size_t n, std::int64_t time_index) {
+  const auto w = static_cast<std::size_t>(std::max<std::int64_t>(time_index, 0));
+  for (std::size_t c = 0; c < vars.statistics.size(); ++c) {
+    const auto& col = columns.at(c);
+    const int var = vars.statistics[c];
+    const bool is_int = is_integer_statistic(col.spec->function);
+    if (time_index >= 0 && is_int)
+      g.put(var, {w, 0}, {n ? std::size_t{1} : 0, n}, col.i32.data());
+    else if (time_index >= 0)
+      g.put(var, {w, 0}, {n ? std::size_t{1} : 0, n}, col.f32.data());
+    else if (is_int)
+      g.put(var, 0, n, col.i32.data());
+    else
+      g.put(var, 0, n, col.f32.data());
+  }
+}
+
+// Every window's row of the level (rank 0 holds them; the others join each write with none).
+void write_windowed_values(io::NcFile& g, const Communicator& comm, const OverviewLevel& level,
+                           const OverviewVars& vars, std::size_t windows) {
+  const bool root = comm.is_root();
+  for (std::size_t w = 0; w < windows; ++w)
+    write_values(g, root ? level.window_columns.at(w) : level.columns, vars,
+                 root ? level.cells.size() : 0, static_cast<std::int64_t>(w));
+}
+
 }  // namespace
 
 std::string overview_group_path(int order) {
@@ -88,7 +119,8 @@ std::string overview_group_path(int order) {
 std::vector<OverviewVars> define_overviews(io::NcFile& nc, const PipelineConfig& config,
                                            const HealpixGrid& grid,
                                            const std::vector<OverviewLevel>& levels,
-                                           const std::vector<OverviewAttributes>& attributes) {
+                                           const std::vector<OverviewAttributes>& attributes,
+                                           const TimeAxis* time) {
   std::vector<OverviewVars> all;
   const int level_deflate = config.output.deflate_level;
   for (const auto& level : levels) {
@@ -97,13 +129,21 @@ std::vector<OverviewVars> define_overviews(io::NcFile& nc, const PipelineConfig&
     vars.chunk = std::min<std::size_t>(level.total_cells, kChunkCells);
     const int dim = g.def_dim(s::kCellDim, level.total_cells);
     define_grid(g, level.order, grid.convention(), dim, vars.chunk, level_deflate, vars);
+    if (time) vars.time = define_time_axis(g, *time);
     for (const auto& col : level.columns) {
       const auto i = static_cast<std::size_t>(col.spec - config.statistics.data());
-      const bool is_int = is_integer_statistic(col.spec->function);
-      const int var = g.def_var(col.spec->name, is_int ? NC_INT : NC_FLOAT, {dim});
-      if (vars.chunk > 0) g.def_chunked(var, vars.chunk, level_deflate);
-      g.set_collective(var);
-      define_statistic(g, *col.spec, attributes.at(i), var);
+      const nc_type type = is_integer_statistic(col.spec->function) ? NC_INT : NC_FLOAT;
+      int var = -1;
+      if (time && vars.chunk > 0) {
+        var = define_windowed_statistic(g, col.spec->name, type, vars.time, dim, vars.chunk,
+                                        level_deflate);
+      } else {  // (an empty level: contiguous)
+        var = g.def_var(col.spec->name, type,
+                        time ? std::vector<int>{vars.time.dim, dim} : std::vector<int>{dim});
+        if (vars.chunk > 0) g.def_chunked(var, vars.chunk, level_deflate);
+        g.set_collective(var);
+      }
+      define_statistic(g, *col.spec, attributes.at(i), var, time != nullptr);
       vars.statistics.push_back(var);
     }
     const int ga = io::kNcGlobal;
@@ -119,55 +159,60 @@ std::vector<OverviewVars> define_overviews(io::NcFile& nc, const PipelineConfig&
 
 void write_overview_values(io::NcFile& nc, const Communicator& comm,
                            const std::vector<OverviewLevel>& levels,
-                           const std::vector<OverviewVars>& vars, bool compressed) {
-  if (compressed) return;
+                           const std::vector<OverviewVars>& vars, bool compressed,
+                           const TimeAxis* time) {
   for (std::size_t l = 0; l < levels.size(); ++l) {
     const auto& level = levels[l];
     auto g = *nc.find_group(overview_group_path(level.order));
+    if (time) write_time_axis(g, comm, *time, vars[l].time);  // not compressed: always here
+    if (compressed) continue;
     const std::size_t n = comm.is_root() ? level.cells.size() : 0;  // rank 0 holds the level
     std::vector<unsigned long long> ids(level.cells.begin(), level.cells.end());
     g.put(vars[l].cell_ids, 0, n, ids.data());
     g.put(vars[l].healpix_index, 0, n, ids.data());
-    for (std::size_t c = 0; c < level.columns.size(); ++c) {
-      const auto& col = level.columns[c];
-      if (is_integer_statistic(col.spec->function))
-        g.put(vars[l].statistics[c], 0, n, col.i32.data());
-      else
-        g.put(vars[l].statistics[c], 0, n, col.f32.data());
-    }
+    if (time)
+      write_windowed_values(g, comm, level, vars[l], time->starts.size());
+    else
+      write_values(g, level.columns, vars[l], n, -1);
   }
 }
 
 void write_overview_chunks(const Communicator& comm, const std::string& path,
                            const std::vector<OverviewLevel>& levels,
-                           const std::vector<OverviewVars>& vars, int deflate_level) {
+                           const std::vector<OverviewVars>& vars, int deflate_level,
+                           std::size_t windows) {
   for (std::size_t l = 0; l < levels.size(); ++l) {
     const auto& level = levels[l];
     const std::size_t chunk = vars[l].chunk;
     if (chunk == 0) continue;  // an empty level: nothing stored
     const std::string group = "/" + overview_group_path(level.order) + "/";
     std::vector<unsigned long long> ids;
-    std::vector<std::vector<std::int32_t>> ints(level.columns.size());
-    std::vector<std::vector<float>> floats(level.columns.size());
+    // Without windows one row of columns (time index -1), with them one per window.
+    const std::size_t rows = windows ? windows : 1;
+    std::vector<std::vector<std::int32_t>> ints(level.columns.size() * rows);
+    std::vector<std::vector<float>> floats(level.columns.size() * rows);
     std::vector<ChunkedColumn> columns;
     if (comm.is_root()) {
       ids = padded(std::vector<unsigned long long>(level.cells.begin(), level.cells.end()), chunk,
                    0ull);
       columns.push_back({group + s::kCellIds, ids.data(), sizeof(unsigned long long)});
       columns.push_back({group + s::kHealpixIndex, ids.data(), sizeof(unsigned long long)});
-      for (std::size_t c = 0; c < level.columns.size(); ++c) {
-        const auto& col = level.columns[c];
-        const std::string name = group + col.spec->name;
-        if (is_integer_statistic(col.spec->function)) {
-          ints[c] = padded(col.i32, chunk, std::int32_t{0});
-          columns.push_back({name, ints[c].data(), sizeof(std::int32_t)});
-        } else {
-          floats[c] = padded(col.f32, chunk, std::numeric_limits<float>::quiet_NaN());
-          columns.push_back({name, floats[c].data(), sizeof(float)});
+      for (std::size_t c = 0; c < level.columns.size(); ++c)
+        for (std::size_t w = 0; w < rows; ++w) {
+          const auto& col = windows ? level.window_columns.at(w).at(c) : level.columns[c];
+          const std::string name = group + col.spec->name;
+          const auto row = windows ? static_cast<std::int64_t>(w) : -1;
+          const std::size_t k = c * rows + w;
+          if (is_integer_statistic(col.spec->function)) {
+            ints[k] = padded(col.i32, chunk, std::int32_t{0});
+            columns.push_back({name, ints[k].data(), sizeof(std::int32_t), row});
+          } else {
+            floats[k] = padded(col.f32, chunk, std::numeric_limits<float>::quiet_NaN());
+            columns.push_back({name, floats[k].data(), sizeof(float), row});
+          }
         }
-      }
     } else {  // the same columns, with no cells: this rank sends empty blocks
-      columns.assign(2 + level.columns.size(), ChunkedColumn{"", nullptr, 0});
+      columns.assign(2 + level.columns.size() * rows, ChunkedColumn{"", nullptr, 0});
     }
     // Rank 0 holds the whole (padded) level; the other ranks' ranges are empty, after it.
     const std::uint64_t total = (level.total_cells + chunk - 1) / chunk * chunk;

@@ -29,7 +29,10 @@ at 3 ranks sparse at child order 18 (authalic), and at 2 ranks with the geodetic
 authalic latitudes and overview levels 3, 4 and 9: the contract is the same for both layouts
 (the global healgrid_layout names the one written; a sparse file lists only cells with data),
 and every overview group (`overviews/order_NN`, opened with xr.open_dataset(f, group=...))
-passes the same decoder and CF checks at its own order.
+passes the same decoder and CF checks at its own order. Time-windowed files (monthly windows,
+statistics on (time, cell_ids), a CF time coordinate with bounds) at 2 ranks dense and 3 ranks
+sparse with overview levels 3 and 9 (each group on (time, cell_ids) with its own time axis)
+pass the same checks.
 """
 
 import os
@@ -186,6 +189,8 @@ def check_layout(checks, label, path, layout):
         checks.check(got == layout, f"{label}: {schema.LAYOUT} = {got!r}, expected {layout!r}")
         if layout == schema.SPARSE:
             count = np.asarray(nc["count"][:])
+            if count.ndim == 2:  # time windows: a cell holds a point in some window
+                count = count.max(axis=0)
             checks.check(count.size > 0 and count.min() > 0,
                          f"{label}: a sparse file holds a cell without points")
 
@@ -230,8 +235,8 @@ def check_cf_group(checks, label, nc, child_order, authalic):
     ids = cell[:]
     checks.check(np.all(ids[1:] > ids[:-1]), f"{label}: cell_ids not strictly monotonic")
     for name, v in nc.variables.items():
-        if v.dimensions != (schema.CELL_DIM,) or name in (schema.CELL_IDS,
-                                                          schema.HEALPIX_INDEX):
+        if v.dimensions not in ((schema.CELL_DIM,), (schema.TIME_DIM, schema.CELL_DIM)) or \
+                name in (schema.CELL_IDS, schema.HEALPIX_INDEX):
             continue
         checks.check(v.getncattr("grid_mapping") == schema.CRS and
                      schema.HEALPIX_INDEX in v.getncattr("coordinates").split(),
@@ -257,6 +262,33 @@ def check_overview_groups(checks, label, out, orders, authalic):
             continue
         with netCDF4.Dataset(out) as nc:
             check_cf_group(checks, f"{label} {group}", nc[group], order, authalic)
+
+
+def check_time_coordinate(checks, label, path, group=None):
+    """CF 4.4 / 7.1 on the raw file (or one of its groups); xarray decodes time and its bounds
+    to datetime64."""
+    if not os.path.exists(path):
+        return
+    with netCDF4.Dataset(path) as root:
+        nc = root[group] if group else root
+        time = nc[schema.TIME]
+        attrs = {k: time.getncattr(k) for k in time.ncattrs()}
+        checks.check(attrs.get("standard_name") == "time" and
+                     attrs.get("calendar") == "standard" and
+                     attrs.get("units", "").startswith("seconds since 1970-01-01") and
+                     attrs.get("bounds") == schema.TIME_BOUNDS,
+                     f"{label}: time attributes {attrs}")
+        bnds = nc[schema.TIME_BOUNDS]
+        checks.check(bnds.ncattrs() == [] and bnds.dimensions[0] == schema.TIME_DIM,
+                     f"{label}: time_bnds {bnds.dimensions} attributes {bnds.ncattrs()}")
+        starts, bounds = np.asarray(time[:]), np.asarray(bnds[:])
+        checks.check(np.all((bounds[:, 0] <= starts) & (starts <= bounds[:, 1])) and
+                     np.all(starts[1:] > starts[:-1]),
+                     f"{label}: time {starts} not within its bounds / increasing")
+    with xarray.open_dataset(path, group=group) as ds:
+        checks.check(np.issubdtype(ds[schema.TIME].dtype, np.datetime64) and
+                     np.issubdtype(ds[schema.TIME_BOUNDS].dtype, np.datetime64),
+                     f"{label}: xarray decodes time as {ds[schema.TIME].dtype}")
 
 
 def run_and_check(checks, label, args, nprocs, out, child_order, authalic, layout,
@@ -295,6 +327,20 @@ def main():
         run_and_check(checks, "authalic overviews np2 dense", ["--config", variant] + inputs +
                       ["--latitude", "authalic"], 2, os.path.join(tmp, "overviews.nc"), 10,
                       True, schema.DENSE, overviews=(3, 4, 9))
+        # Time-windowed files (docs/conventions.md "Time windows"): statistics on
+        # (time, cell_ids), the same grid contract, a CF time coordinate with bounds.
+        # The sparse one has overview levels, each group with its own time axis.
+        for label, nprocs, layout, overviews in (("time windows np2 dense", 2, schema.DENSE, ()),
+                                                 ("time windows np3 sparse", 3, schema.SPARSE,
+                                                  (3, 9))):
+            windowed = os.path.join(tmp, f"windowed-{layout}.nc")
+            run_and_check(checks, label, ["--config", cfg_path, "--time-windows", "month"] +
+                          inputs, nprocs, windowed, cfg["grid"]["child_order"], authalic, layout,
+                          overviews)
+            check_time_coordinate(checks, label, windowed)
+            for order in overviews:
+                check_time_coordinate(checks, f"{label} {overview_group(order)}", windowed,
+                                      overview_group(order))
     checks.finish()
 
 

@@ -99,13 +99,31 @@ def _units(dataset):
     return units.decode() if isinstance(units, bytes) else str(units)
 
 
-def read_beam(h5, group, cfg, units):
+# GPS -> UTC: GPS time runs ahead of UTC by the leap seconds since 1980 (IERS Bulletin C):
+# 17 s from 2015-07-01, 18 s from 2017-01-01 (none announced since).
+GPS_EPOCH_POSIX = 315964800  # 1980-01-06T00:00:00Z
+GPS_LEAP_SECONDS = ((1483228800, 18), (1435708800, 17))  # (UTC start, GPS - UTC)
+
+
+def icesat2_utc_seconds(h5, delta_time):
+    """POSIX UTC seconds of ICESat-2 delta_time values (seconds since atlas_sdp_gps_epoch)."""
+    gps = float(np.asarray(h5["/ancillary_data/atlas_sdp_gps_epoch"][()]).ravel()[0]) + \
+        np.asarray(delta_time, np.float64)
+    utc = GPS_EPOCH_POSIX + gps - 18
+    finite = utc[np.isfinite(utc)]
+    if finite.size and finite.min() < GPS_LEAP_SECONDS[0][0]:
+        raise ValueError("times before 2017: extend GPS_LEAP_SECONDS")
+    return utc
+
+
+def read_beam(h5, group, cfg, units, with_time=False):
     """Used points of one beam: (lat, lon, {variable: float64 values}); None if the beam is skipped.
 
     A row is used iff every filter holds, lat/lon are finite with lat in [-90, 90] and differ
     from their datasets' _FillValue (when they have one), and every configured variable is
     finite and differs from its dataset's _FillValue; variables used as `sigma` must also be
-    > 0. `units` is filled with each variable's units attribute.
+    > 0. `units` is filled with each variable's units attribute. `with_time`: a fourth item,
+    each used point's UTC time (ICESat-2 coordinates.time; a time equal to its fill is unused).
     """
     if group not in h5:
         return None
@@ -141,7 +159,16 @@ def read_beam(h5, group, cfg, units):
     for name in sigma_vars:
         with np.errstate(invalid="ignore"):
             ok &= values[name] > 0
-    return lat[ok], lon[ok], {name: v[ok] for name, v in values.items()}
+    if not with_time:
+        return lat[ok], lon[ok], {name: v[ok] for name, v in values.items()}
+    time_dset = h5[coords["time"].format(group=group)]
+    raw = time_dset[()]
+    ok &= np.isfinite(raw)
+    fill = _fill_value(time_dset)
+    if fill is not None:
+        ok &= raw != fill
+    times = icesat2_utc_seconds(h5, raw)
+    return lat[ok], lon[ok], {name: v[ok] for name, v in values.items()}, times[ok]
 
 
 def read_granule(path, cfg, units):
@@ -279,3 +306,25 @@ def grid_cells(cfg, cells, values, parent_order, child_order, units, layout="den
             out[where] = per_cell
         result[stat["name"]] = out
     return result
+
+
+def read_points_with_time(paths, cfg):
+    """Every used point of the granules, in granule and beam order, with its UTC time:
+    (lat, lon, {variable: values}, time, granule basename per point)."""
+    lats, lons, times, names = [], [], [], []
+    vals = {name: [] for name in cfg["variables"]}
+    for path in paths:
+        with h5py.File(path, "r") as h5:
+            for group in cfg["groups"]:
+                beam = read_beam(h5, group, cfg, {}, with_time=True)
+                if beam is None:
+                    continue
+                lats.append(beam[0])
+                lons.append(beam[1])
+                times.append(beam[3])
+                names += [os.path.basename(path)] * beam[0].size
+                for name in vals:
+                    vals[name].append(beam[2][name])
+    cat = lambda parts: np.concatenate(parts) if parts else np.empty(0)  # noqa: E731
+    return (cat(lats), cat(lons), {n: cat(p) for n, p in vals.items()}, cat(times),
+            np.array(names))

@@ -91,3 +91,18 @@ OVERVIEW_METHOD = "healgrid_overview_method"
 
 # Suffixes of the files beside OUT: the incomplete output, renamed to OUT when complete.
 PARTIAL_SUFFIX = ".partial"
+
+# Time windows (config time_windows; write/time_axis): the leading dimension of every
+# statistic, its CF coordinate (each window's start) with bounds, and the points per window.
+TIME_DIM = "time"
+BOUNDS_DIM = "nv"
+TIME = "time"
+TIME_BOUNDS = "time_bnds"
+TIME_POINTS_USED = "time_points_used"
+TIME_UNITS = "seconds since 1970-01-01T00:00:00Z"
+CALENDAR = "calendar"
+STANDARD_CALENDAR = "standard"
+TIME_STANDARD_NAME = "time"
+BOUNDS = "bounds"
+AXIS = "axis"
+TIME_WINDOWS = "healgrid_time_windows"

@@ -35,6 +35,9 @@ struct OverviewLevel {
   std::uint64_t total_cells = 0;      // over every rank; known on every rank after gather()
   std::vector<std::uint64_t> cells;   // increasing; after gather(): rank 0 only
   std::vector<OutputColumn> columns;  // the statistics present, in config order
+  // Time windows (aggregate/window_overviews.hpp), rank 0: per window its columns on `cells`;
+  // `columns` then only name the statistics (no values).
+  std::vector<std::vector<OutputColumn>> window_columns;
 };
 
 // Whether statistic `f` is written at `order` (quantiles only from the parent order up).
@@ -44,14 +47,16 @@ bool overview_has_statistic(StatFunction f, int order, int parent_order);
 // the points' order sorted by child (stable), and the values (variables interleaved, float or
 // double). The one place that knows the aggregator's bucket layout.
 struct ParentPoints {
-  const std::uint32_t* child = nullptr;    // child offsets; or, at deep child orders
+  const std::uint32_t* child = nullptr;  // child offsets; or, at deep child orders
   const std::uint32_t* order = nullptr;
   std::size_t n = 0;
   const float* narrow = nullptr;  // one of narrow/wide is set
   const double* wide = nullptr;
   std::size_t nvars = 0;
   const std::uint64_t* child64 = nullptr;  // (child_order - parent_order > 16), these
-  std::uint64_t child_at(std::size_t point) const { return child64 ? child64[point] : child[point]; }
+  std::uint64_t child_at(std::size_t point) const {
+    return child64 ? child64[point] : child[point];
+  }
   double value(std::size_t point, std::size_t var) const {
     const std::size_t at = point * nvars + var;
     return wide ? wide[at] : static_cast<double>(narrow[at]);

@@ -25,7 +25,8 @@ struct RunOptions {
   std::string output;
   std::optional<int> parent_order, child_order, deflate_level;
   std::optional<std::string> latitude, layout;
-  std::optional<std::string> overviews;  // output.overviews: "all", "none" or "4,6,8"
+  std::optional<std::string> overviews;     // output.overviews: "all", "none" or "4,6,8"
+  std::optional<std::string> time_windows;  // overrides the config's time_windows
   BadGranulePolicy on_bad_granule = BadGranulePolicy::fail;
   std::string metrics_json;  // empty: none
   double progress_seconds = 5.0;

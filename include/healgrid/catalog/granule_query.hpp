@@ -4,6 +4,7 @@
 // .h5). An ICESat-2 cycle is selected by the cycle field of the granule names.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -31,6 +32,11 @@ struct GranuleQuery {
 // cycle's start and end from real granule names (see the .cpp), a day wider each side. Not
 // exact at the edges: keep only granules named with the cycle (passes_name_filters).
 std::pair<std::string, std::string> icesat2_cycle_window(int cycle);
+// The fitted start of a cycle (POSIX seconds; any integer cycle, also < 1, on the same 91-day
+// grid) and the cycle whose [start, next start) holds `utc_seconds`: the time windows of
+// `time_windows: cycle` (config/time_windows.hpp).
+double icesat2_cycle_start_seconds(std::int64_t cycle);
+std::int64_t icesat2_cycle_of(double utc_seconds);
 // CMR readable_granule_name pattern of the cycle's granules ("ATL06*_??????????????_????22??_*"),
 // the way icepyx selects cycles; sent with options[readable_granule_name][pattern]=true.
 std::string icesat2_cycle_name_pattern(const std::string& short_name, int cycle);

@@ -12,6 +12,7 @@
 #include "healgrid/config/linked_level.hpp"
 #include "healgrid/config/output_layout.hpp"
 #include "healgrid/config/overview_orders.hpp"
+#include "healgrid/config/time_windows.hpp"
 
 namespace healgrid {
 
@@ -114,6 +115,7 @@ struct PipelineConfig {
   std::string time;  // optional (may be empty); required by a time window
   TimeWindow time_window;
   std::vector<LevelSpec> levels;  // linked levels (segments owning runs of points)
+  TimeWindows time_windows;  // `time_windows`: one output slice per window (config/time_windows)
   std::vector<VariableSpec> variables;
   std::vector<FilterSpec> filters;
   GridSpec grid;

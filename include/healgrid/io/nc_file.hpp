@@ -53,6 +53,8 @@ class NcFile {
   int def_var(const std::string& name, nc_type type, const std::vector<int>& dims);
   // Chunks of `chunk` elements, deflate (with shuffle) at `deflate_level` when > 0.
   void def_chunked(int var, std::size_t chunk, int deflate_level);
+  // The same for a variable of any rank: one chunk length per dimension.
+  void def_chunked(int var, const std::vector<std::size_t>& chunks, int deflate_level);
   void def_fill(int var, int fill);
   void def_fill(int var, float fill);
   void set_collective(int var);  // parallel files: every rank joins each data call
@@ -67,6 +69,11 @@ class NcFile {
   void put(int var, std::size_t start, std::size_t count, const int* values);
   void put(int var, std::size_t start, std::size_t count, const float* values);
   void put(int var, std::size_t start, std::size_t count, const long long* values);
+  // A hyperslab of a variable of any rank: `start` and `count` per dimension.
+  using Extent = std::vector<std::size_t>;
+  void put(int var, const Extent& start, const Extent& count, const int* values);
+  void put(int var, const Extent& start, const Extent& count, const float* values);
+  void put(int var, const Extent& start, const Extent& count, const double* values);
   // Rows [0, rows) of a (rows, width) char variable.
   void put_text_rows(int var, std::size_t rows, std::size_t width, const char* values);
 

@@ -102,4 +102,19 @@ inline constexpr char kOverviewMethod[] = "healgrid_overview_method";
 // Suffixes of the files beside OUT: the incomplete output, renamed to OUT when complete.
 inline constexpr char kPartialSuffix[] = ".partial";
 
+// Time windows (config time_windows; write/time_axis): the leading dimension of every
+// statistic, its CF coordinate (each window's start) with bounds, and the points per window.
+inline constexpr char kTimeDim[] = "time";
+inline constexpr char kBoundsDim[] = "nv";
+inline constexpr char kTime[] = "time";
+inline constexpr char kTimeBounds[] = "time_bnds";
+inline constexpr char kTimePointsUsed[] = "time_points_used";
+inline constexpr char kTimeUnits[] = "seconds since 1970-01-01T00:00:00Z";
+inline constexpr char kCalendar[] = "calendar";
+inline constexpr char kStandardCalendar[] = "standard";
+inline constexpr char kTimeStandardName[] = "time";
+inline constexpr char kBounds[] = "bounds";
+inline constexpr char kAxis[] = "axis";
+inline constexpr char kTimeWindows[] = "healgrid_time_windows";
+
 }  // namespace healgrid::schema

@@ -26,6 +26,9 @@ struct IndexResult {
   // granule's rows, so storing points never reallocates or over-allocates.
   std::vector<std::vector<PointRef>> points;
   std::vector<ParentLoad> loads;  // points per parent cell, this rank's granules
+  // With config time_windows: the window key of each part (a part is one granule's points of
+  // one window: pipeline/window_points.hpp); empty otherwise.
+  std::vector<std::int64_t> part_windows;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
   std::vector<long long> group_beams;  // per config group: granules holding it (this rank's)

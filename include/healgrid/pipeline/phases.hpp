@@ -22,6 +22,7 @@
 #include "healgrid/pipeline/index_pass.hpp"
 #include "healgrid/pipeline/journal.hpp"
 #include "healgrid/pipeline/run_context.hpp"
+#include "healgrid/pipeline/window_points.hpp"
 #include "healgrid/plan/pass_plan.hpp"
 #include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/plan/work_plan.hpp"
@@ -76,6 +77,7 @@ struct PlannedWork {
   bool report_plan = true, report_ranks_finished = true;
   // A pass's overview levels go into the run's builder (nullptr: aggregate_phase makes one).
   OverviewBuilder* overviews = nullptr;
+  WindowedPoints windows;  // instead of `points` with config time_windows: per window
   const RankPlan& mine(const Communicator& comm) const { return ranks.at(comm.rank); }
 };
 // Collective. Applies --on-bad-granule to the issues, plans, and routes every point to the
@@ -86,6 +88,11 @@ struct AggregatedBlock {
   GridBlock block;                             // this rank's parents with data (journaled + new)
   std::vector<long long> granule_points;       // points used per granule, this rank
   std::unique_ptr<OverviewBuilder> overviews;  // this rank's share of the overview levels
+  // With config time_windows (pipeline/window_aggregate.hpp): per window its key and its
+  // block on block.cells (the union of the windows' cells), whose own columns are then empty.
+  std::vector<std::int64_t> window_keys;
+  std::vector<GridBlock> window_blocks;
+  std::vector<std::unique_ptr<OverviewBuilder>> window_overviews;  // per window (overviews on)
 };
 // Collective (the journal's agreement before the reads, the progress of the ranks after them).
 // Reads each of this rank's points' variables, reduces them round by round, reporting each
@@ -99,6 +106,20 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
 // the passes' blocks are merged in parent order.
 AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& inputs,
                                     PlannedWork& work, RunJournal& journal);
+
+// Collective, one pass of a plan of several: the granules indexed again keeping only the points
+// of the pass's parent cells (`pass`: every rank's range in it), not yet routed; and the log
+// line of a pass indexed and routed in `seconds`, with the rows it read (rank 0's sums, added
+// to the run's figures too). aggregate_in_passes and the time windows' passes
+// (pipeline/window_aggregate.hpp) use them.
+struct PassIndexRows {
+  long long read = 0, in_beams = 0;
+};
+IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
+                                 const PlannedWork& work, const std::vector<RankPlan>& pass,
+                                 PassIndexRows& rows);
+void note_pass_indexed(RunContext& ctx, const std::vector<RankPlan>& pass, double seconds,
+                       const PassIndexRows& rows);
 
 // Collective: totals over the ranks, the output's metadata, the NetCDF write. Fills the
 // figures' totals and output_bytes. A failure aborts the job.

@@ -34,6 +34,7 @@ struct BeamChunk {
   std::vector<double> lat, lon;
   std::vector<std::vector<double>> values;  // per config variable; empty without variables
   std::vector<std::uint8_t> valid;          // 1 if the point is used
+  std::vector<double> time;  // UTC POSIX seconds, filled by read() under config time_windows
   std::size_t size() const { return valid.size(); }
 };
 
@@ -95,7 +96,8 @@ class GranuleReader {
   std::string path_;
   std::vector<FilterSpec> filters_;
   TimeWindow window_;
-  TimeBase time_base_;  // resolved when the window is active
+  bool keep_time_ = false;  // config time_windows: read() fills BeamChunk::time
+  TimeBase time_base_;      // resolved when the window or time_windows are active
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;

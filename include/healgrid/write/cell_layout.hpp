@@ -53,6 +53,8 @@ struct LayoutCells {
     return dense ? dense_columns : block.columns;
   }
 };
-LayoutCells layout_cells(const CellLayout& layout, const HealpixGrid& grid, const GridBlock& block);
+// `with_ids` false: the columns only (time windows: every window on the same cells).
+LayoutCells layout_cells(const CellLayout& layout, const HealpixGrid& grid, const GridBlock& block,
+                         bool with_ids = true);
 
 }  // namespace healgrid

@@ -7,7 +7,8 @@
 // chunks of one variable at a time, so its memory holds at most that.
 //
 // Contract: collective over mpi.comm. The datasets exist (chunked 1-D, `chunk_elements` per
-// chunk, shuffle + deflate in their pipeline, nothing written yet) and the file is closed on
+// chunk, or 2-D (time, cells) with chunks of one row of `chunk_elements`: ChunkedColumn::
+// time_index; shuffle + deflate in their pipeline, nothing written yet) and the file is closed on
 // every rank. Rank r passes its contiguous range [first_element, first_element + its elements)
 // of every column, the ranges tiling [0, total_elements) in rank order; a range may have any
 // length. Chunk c is encoded by the rank holding its first element, which receives the rest of
@@ -31,6 +32,8 @@ struct ChunkedColumn {
   std::string dataset;  // path in the file, e.g. "h_mean"
   const void* data = nullptr;
   std::size_t element_size = 0;  // bytes
+  // >= 0: the dataset is 2-D (time, cells) with chunks of one row: these are row time_index's.
+  std::int64_t time_index = -1;
 };
 
 void write_chunks_directly(const MpiContext& mpi, const std::string& path,

@@ -22,6 +22,7 @@
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/util/mpi_util.hpp"
 #include "healgrid/write/cell_layout.hpp"
+#include "healgrid/write/time_axis.hpp"
 
 namespace healgrid {
 
@@ -49,12 +50,15 @@ std::string partial_path(const std::string& output_path);
 // Collective. `layout` (write/cell_layout: plan_cell_layout over the same blocks) says which
 // cells the file stores and where this rank's go; `total_parents` the parent cells with data
 // over all ranks. `overviews` (OverviewBuilder::gather: complete on rank 0) go in their groups
-// (write/overview_writer.hpp). Throws std::runtime_error naming the file on failure (the caller
-// must then abort the job: the other ranks may be inside a collective call).
+// (write/overview_writer.hpp). With `time_axis` (config time_windows) the statistics come from
+// its blocks, one per window, each on the cells of `block` (whose columns are then unused),
+// and have a leading time dimension. Throws std::runtime_error naming the file on failure (the
+// caller must then abort the job: the other ranks may be inside a collective call).
 void write_netcdf(const MpiContext& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
-                  const std::vector<OverviewLevel>& overviews = {});
+                  const std::vector<OverviewLevel>& overviews = {},
+                  const TimeAxis* time_axis = nullptr);
 
 // ISO 8601 UTC time of SOURCE_DATE_EPOCH when set (reproducible builds convention), else now.
 std::string creation_time_utc();

@@ -95,10 +95,10 @@ int main(int argc, char** argv) {
       rc = healgrid::info_command(args);
     }
   } catch (const std::exception& e) {
-    healgrid::abort_job(healgrid::MpiContext::world(),
+    healgrid::abort_job(healgrid::Communicator::world(),
                         std::string("unexpected error: ") + e.what());
   } catch (...) {
-    healgrid::abort_job(healgrid::MpiContext::world(), "unexpected error (unknown exception)");
+    healgrid::abort_job(healgrid::Communicator::world(), "unexpected error (unknown exception)");
   }
   if (command != "run" && command != "synth" && command != "render" && command != "info" &&
       command != "resolve" && command != "fetch") {

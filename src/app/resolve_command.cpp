@@ -14,7 +14,7 @@ namespace po = boost::program_options;
 namespace healgrid {
 
 int resolve_command(const std::vector<std::string>& args) {
-  const auto mpi = MpiContext::world();
+  const auto mpi = Communicator::world();
   if (mpi.rank != 0) return 0;  // one query is enough: only rank 0 works
   QueryArgs query_args;
   std::string output, config_path, latitude;

@@ -10,7 +10,7 @@
 namespace healgrid {
 
 int run_command(const std::vector<std::string>& args) {
-  const auto mpi = MpiContext::world();
+  const auto mpi = Communicator::world();
   RunOptions opt;
   std::string usage_error;
   if (!parse_run_options(args, opt, usage_error)) {

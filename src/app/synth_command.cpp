@@ -165,7 +165,7 @@ int synth_command(const std::vector<std::string>& args) {
   int rc = parse(args, parsed, error, help);
   std::vector<SynthGranule> plan;
   if (rc == 0 && !parsed.help) rc = exit_status_of([&] { plan = plan_synth(parsed.opts); }, error);
-  if (const int all = max_over_ranks(MpiContext::world(), rc); all != 0) {
+  if (const int all = Communicator::world().max(rc); all != 0) {
     if (rank == 0) {
       std::fprintf(stderr, "healgrid synth: %s%s\n", error.c_str(),
                    all == 2 ? " (try healgrid synth --help)" : "");
@@ -188,7 +188,7 @@ int synth_command(const std::vector<std::string>& args) {
       rc = 1;
     }
   }
-  if (max_over_ranks(MpiContext::world(), rc) != 0) return 1;
+  if (Communicator::world().max(rc) != 0) return 1;
 
   // Each rank writes its share; a failure stops that rank's writing but not its collectives.
   double bytes = 0;
@@ -215,7 +215,7 @@ int synth_command(const std::vector<std::string>& args) {
   }
   double totals[2] = {bytes, static_cast<double>(written)};
   MPI_Allreduce(MPI_IN_PLACE, totals, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-  rc = max_over_ranks(MpiContext::world(), rc);
+  rc = Communicator::world().max(rc);
   const double seconds = MPI_Wtime() - t_start;
   if (rank == 0) {
     std::printf(

@@ -148,7 +148,7 @@ StopRelay::StopRelay(MPI_Comm comm) {
 
 StopRelay::~StopRelay() { g_relay_comm = MPI_COMM_NULL; }
 
-void abort_job(const MpiContext& mpi, const std::string& message, int code) {
+void abort_job(const Communicator& mpi, const std::string& message, int code) {
   std::fprintf(stderr, "healgrid: error: rank %d: %s (aborting the MPI job)\n", mpi.rank,
                message.c_str());
   std::fflush(stderr);

@@ -28,7 +28,7 @@ struct ChunkOwnership {
   std::vector<std::uint64_t> begin;  // new ranges: [begin[r], begin[r + 1])
 };
 
-ChunkOwnership chunk_ownership(const MpiContext& mpi, std::uint64_t first_element,
+ChunkOwnership chunk_ownership(const Communicator& mpi, std::uint64_t first_element,
                                std::uint64_t total, std::uint64_t chunk) {
   ChunkOwnership own;
   own.first.resize(static_cast<std::size_t>(mpi.size) + 1);
@@ -46,7 +46,7 @@ std::uint64_t overlap(std::uint64_t a0, std::uint64_t a1, std::uint64_t b0, std:
 
 // Sends this rank's elements before its first chunk to that chunk's owner and receives the rest
 // of its last chunk from the following ranks: returns the elements after this rank's own.
-std::vector<unsigned char> exchange_boundary(const MpiContext& mpi, const ChunkOwnership& own,
+std::vector<unsigned char> exchange_boundary(const Communicator& mpi, const ChunkOwnership& own,
                                              const ChunkedColumn& column) {
   const auto me = static_cast<std::size_t>(mpi.rank);
   const std::uint64_t first = own.first[me], end = own.first[me + 1];
@@ -73,7 +73,7 @@ std::vector<unsigned char> exchange_boundary(const MpiContext& mpi, const ChunkO
 
 // Encodes the chunks this rank owns, from its own elements and the received tail; the last
 // chunk of the dataset is padded with zero bytes (beyond the dimension: never read).
-EncodedBlock encode_block(const MpiContext& mpi, const ChunkOwnership& own,
+EncodedBlock encode_block(const Communicator& mpi, const ChunkOwnership& own,
                           const ChunkedColumn& column, std::uint64_t chunk_elements, int level) {
   const auto me = static_cast<std::size_t>(mpi.rank);
   const auto tail = exchange_boundary(mpi, own, column);
@@ -108,7 +108,7 @@ EncodedBlock encode_block(const MpiContext& mpi, const ChunkOwnership& own,
 // The bytes go in pieces of at most 1 GiB: MPI counts are ints.
 constexpr std::size_t kPiece = std::size_t{1} << 30;
 
-void send_block(const MpiContext& mpi, const EncodedBlock& block) {
+void send_block(const Communicator& mpi, const EncodedBlock& block) {
   MPI_Send(block.header.data(), static_cast<int>(block.header.size()), MPI_UINT64_T, 0, kSizesTag,
            mpi.comm);
   for (std::size_t at = 0; at < block.bytes.size(); at += kPiece)
@@ -116,7 +116,7 @@ void send_block(const MpiContext& mpi, const EncodedBlock& block) {
              MPI_BYTE, 0, kBytesTag, mpi.comm);
 }
 
-EncodedBlock receive_block(const MpiContext& mpi, int from) {
+EncodedBlock receive_block(const Communicator& mpi, int from) {
   EncodedBlock block;
   MPI_Status status;
   int count = 0;
@@ -152,7 +152,7 @@ std::string store_block(hid_t dataset, const EncodedBlock& block, std::size_t ch
 
 }  // namespace
 
-void write_chunks_directly(const MpiContext& mpi, const std::string& path,
+void write_chunks_directly(const Communicator& mpi, const std::string& path,
                            const std::vector<ChunkedColumn>& columns, std::uint64_t first_element,
                            std::uint64_t total_elements, std::size_t chunk_elements, int level) {
   const auto own = chunk_ownership(mpi, first_element, total_elements, chunk_elements);
@@ -185,7 +185,7 @@ void write_chunks_directly(const MpiContext& mpi, const std::string& path,
   }
   if (file >= 0 && H5Fclose(file) < 0 && error.empty())
     error = path + ": cannot close after the chunk writes: " + h5_error_line();
-  bcast_string(mpi, error);
+  mpi.bcast(error);
   if (!error.empty()) throw std::runtime_error(error);
 }
 

@@ -197,7 +197,7 @@ void write_statistics(io::NcFile& nc, const CellLayout& layout,
 }
 
 // Provenance rows come from rank 0; the others join the collective writes with nothing.
-void write_provenance(io::NcFile& nc, const MpiContext& mpi, const OutputMetadata& meta,
+void write_provenance(io::NcFile& nc, const Communicator& mpi, const OutputMetadata& meta,
                       const OutputVars& vars) {
   const bool writer = mpi.rank == 0 && !meta.granules.empty();
   const std::size_t rows = writer ? meta.granules.size() : 0;
@@ -248,13 +248,14 @@ CollectiveWriteSize collective_size(const PipelineConfig& config, const CellLayo
 }
 
 // Throws on every rank alike when the collective part may not fit.
-void check_collective_headroom(const MpiContext& mpi, const std::string& tmp, std::uint64_t bytes) {
+void check_collective_headroom(const Communicator& mpi, const std::string& tmp,
+                               std::uint64_t bytes) {
   std::string problem = file_size_limit_problem(tmp, bytes);
   if (problem.empty() && mpi.rank == 0) problem = free_space_problem(tmp, bytes);
   int bad = problem.empty() ? -1 : mpi.rank, first = -1;
   MPI_Allreduce(&bad, &first, 1, MPI_INT, MPI_MAX, mpi.comm);
   if (first < 0) return;
-  bcast_string(mpi, problem, first);
+  mpi.bcast(problem, first);
   throw std::runtime_error(problem + " (checked before writing, nothing written)");
 }
 
@@ -276,7 +277,7 @@ std::string creation_time_utc() {
   return buf;
 }
 
-void write_netcdf(const MpiContext& mpi, const std::string& output_path,
+void write_netcdf(const Communicator& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
                   const std::vector<OverviewLevel>& overviews, const TimeAxis* time_axis) {

@@ -44,7 +44,7 @@ std::vector<LayoutCells> window_cells(const CellLayout& layout, const HealpixGri
   return out;
 }
 
-void write_time_axis(io::NcFile& nc, const MpiContext& mpi, const TimeAxis& axis,
+void write_time_axis(io::NcFile& nc, const Communicator& mpi, const TimeAxis& axis,
                      const TimeAxisVars& vars) {
   const std::size_t n = mpi.rank == 0 ? axis.starts.size() : 0;
   std::vector<double> bounds;

@@ -286,7 +286,7 @@ TEST(RunJournalPrepare, LeavesOutJournaledParents) {
 TEST(RunJournalPrepare, LeavesOutPiecesOverlappingLoadedParents) {
   const auto c = test::count_and_mean_config();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
-  MpiContext mpi;
+  Communicator mpi;
   const auto out = temp_path("overlap.nc");
   const std::string key(64, 'a');
   RunJournal journal(mpi, out, key, c, grid, 2);

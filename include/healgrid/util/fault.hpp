@@ -45,6 +45,6 @@ std::string stop_reason();
 
 // Fatal error on this rank: prints "healgrid: error: rank R: message" to stderr, removes the
 // partial output registered by install_stop_handlers (if any) and calls MPI_Abort.
-[[noreturn]] void abort_job(const MpiContext& mpi, const std::string& message, int code = 1);
+[[noreturn]] void abort_job(const Communicator& mpi, const std::string& message, int code = 1);
 
 }  // namespace healgrid

@@ -63,28 +63,4 @@ class Communicator {
   bool all_ok(const std::string& my_error, std::vector<std::string>* messages) const;
 };
 
-// The former name, still used by commands outside the run pipeline.
-using MpiContext = Communicator;
-
-// The free functions of the first version, kept as thin forwards for those commands.
-inline void bcast_string(const Communicator& c, std::string& s, int root = 0) { c.bcast(s, root); }
-inline void bcast_strings(const Communicator& c, std::vector<std::string>& v, int root = 0) {
-  c.bcast(v, root);
-}
-inline void bcast_int64(const Communicator& c, std::vector<std::int64_t>& v, int root = 0) {
-  c.bcast(v, root);
-}
-inline std::vector<std::string> gather_strings(const Communicator& c, const std::string& mine) {
-  return c.gather(mine);
-}
-inline std::vector<std::int64_t> gather_int64(const Communicator& c,
-                                              const std::vector<std::int64_t>& mine) {
-  return c.gather(mine);
-}
-inline int max_over_ranks(const Communicator& c, int value) { return c.max(value); }
-inline bool all_ok(const Communicator& c, const std::string& my_error,
-                   std::vector<std::string>* messages) {
-  return c.all_ok(my_error, messages);
-}
-
 }  // namespace healgrid

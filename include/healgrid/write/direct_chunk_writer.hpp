@@ -36,7 +36,7 @@ struct ChunkedColumn {
   std::int64_t time_index = -1;
 };
 
-void write_chunks_directly(const MpiContext& mpi, const std::string& path,
+void write_chunks_directly(const Communicator& mpi, const std::string& path,
                            const std::vector<ChunkedColumn>& columns, std::uint64_t first_element,
                            std::uint64_t total_elements, std::size_t chunk_elements, int level);
 

@@ -54,7 +54,7 @@ std::string partial_path(const std::string& output_path);
 // its blocks, one per window, each on the cells of `block` (whose columns are then unused),
 // and have a leading time dimension. Throws std::runtime_error naming the file on failure (the
 // caller must then abort the job: the other ranks may be inside a collective call).
-void write_netcdf(const MpiContext& mpi, const std::string& output_path,
+void write_netcdf(const Communicator& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
                   const std::vector<OverviewLevel>& overviews = {},

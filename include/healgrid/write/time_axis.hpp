@@ -48,7 +48,7 @@ std::vector<LayoutCells> window_cells(const CellLayout& layout, const HealpixGri
                                       const TimeAxis& axis);
 
 // Data mode, collective: rank 0 writes the axis, the other ranks join with nothing.
-void write_time_axis(io::NcFile& nc, const MpiContext& mpi, const TimeAxis& axis,
+void write_time_axis(io::NcFile& nc, const Communicator& mpi, const TimeAxis& axis,
                      const TimeAxisVars& vars);
 
 }  // namespace healgrid

@@ -116,16 +116,26 @@ def median_of(runs, *keys):
     return statistics.median(values)
 
 
+def cells_with_points(ds):
+    """(cell ids, index into the file) of the cells whose count is > 0: a dense file's other
+    cells are fill, a sparse file stores only these."""
+    ids = np.asarray(ds["cell_ids"][:])
+    keep = np.flatnonzero(np.ma.filled(ds["count"][:], 0) > 0)
+    return ids[keep], keep
+
+
 def compare(a_path, b_path, exact):
-    """Same cells and counts; floats equal (exact) or within float32 rounding."""
+    """Same cells with points (whatever the layouts) and counts; floats equal (exact) or within
+    float32 rounding."""
     with netCDF4.Dataset(a_path) as a, netCDF4.Dataset(b_path) as b:
         problems = []
-        if not np.array_equal(a["cell_ids"][:], b["cell_ids"][:]):
-            return ["cell_ids differ"]
+        (a_ids, a_at), (b_ids, b_at) = cells_with_points(a), cells_with_points(b)
+        if not np.array_equal(a_ids, b_ids):
+            return ["cells with points differ"]
         for name in ("count", "h_min", "h_max", "h_mean", "h_sigma", "h_variance", "h_q25",
                      "h_q50", "h_q75"):
-            x = np.ma.filled(a[name][:].astype(np.float64), np.nan)
-            y = np.ma.filled(b[name][:].astype(np.float64), np.nan)
+            x = np.ma.filled(a[name][:].astype(np.float64), np.nan)[a_at]
+            y = np.ma.filled(b[name][:].astype(np.float64), np.nan)[b_at]
             if name == "count":
                 x, y = np.nan_to_num(x), np.nan_to_num(y)
             same_nan = np.array_equal(np.isnan(x), np.isnan(y))

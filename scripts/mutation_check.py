@@ -102,9 +102,9 @@ def build(tree, jobs, log):
         rc, out = run(cmd, tree, 600, log)
         if rc != 0:
             return rc, out
-    # Only what the tests run: the command and the unit tests (not the benchmarks).
+    # Only what the tests run: the command, the unit and MPI unit tests (not the benchmarks).
     return run(["cmake", "--build", build_dir, "-j", str(jobs), "--target", "healgrid",
-                "healgrid_unit_tests"], tree, 3600, log)
+                "healgrid_unit_tests", "healgrid_mpi_tests"], tree, 3600, log)
 
 
 # A failed test's line (a skipped one, "***Skipped", is not a failure).

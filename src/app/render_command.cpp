@@ -48,12 +48,14 @@ struct Parsed {
   bool help = false;
 };
 
-// Returns 0, or 2 with `error` set.
-int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& error,
-          std::string& help) {
+// The options as typed, before their values are checked.
+struct RawArgs {
   std::string projection = "auto", size = "1000", extent = "auto", range, order = "auto";
   std::string coastlines = "auto";
   bool no_graticule = false;
+};
+
+po::options_description describe(Parsed& out, RawArgs& raw) {
   auto d = options_list("Options");
   // clang-format off
   d.add_options()
@@ -62,28 +64,77 @@ int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& er
     ("png", value(&out.png, "FILE"), "the image to write (PNG), required")
     ("var", value(&out.options.variable, "NAME")->default_value("h_mean"),
      "variable to draw: any variable on the cell_ids dimension")
-    ("projection", value(&projection, "NAME")->default_value("auto"),
+    ("projection", value(&raw.projection, "NAME")->default_value("auto"),
      "south-polar-stereo (EPSG:3031), north-polar-stereo (EPSG:3413), mollweide, plate-carree,"
      " laea (Lambert azimuthal equal-area centred on the data); auto: polar stereographic when"
      " all data are beyond 45 degrees of one hemisphere, mollweide for data spanning more than"
      " 100 degrees of latitude or 150 of longitude, else laea")
-    ("size", value(&size, "WxH")->default_value("1000"),
+    ("size", value(&raw.size, "WxH")->default_value("1000"),
      "map area in pixels: WIDTH (height from the extent) or WIDTHxHEIGHT")
-    ("extent", value(&extent, "EXTENT")->default_value("auto"),
+    ("extent", value(&raw.extent, "EXTENT")->default_value("auto"),
      "auto (the data's extent), global (mollweide, plate-carree) or "
      "lon_min,lat_min,lon_max,lat_max in degrees")
-    ("range", value(&range, "LO,HI"), "colour range lo,hi (default: 2nd..98th percentile)")
+    ("range", value(&raw.range, "LO,HI"), "colour range lo,hi (default: 2nd..98th percentile)")
     ("cmap", value(&out.options.colormap, "NAME")->default_value("viridis"),
      "viridis, cividis or rdbu_r (diverging: blue low, red high)")
     ("log", po::bool_switch(&out.options.log_scale), "logarithmic colour scale (e.g. --var count)")
-    ("no-graticule", po::bool_switch(&no_graticule), "leave out the latitude/longitude lines")
-    ("order", value(&order, "ORDER")->default_value("auto"),
+    ("no-graticule", po::bool_switch(&raw.no_graticule), "leave out the latitude/longitude lines")
+    ("order", value(&raw.order, "ORDER")->default_value("auto"),
      "HEALPix order to draw (0..the file's level); auto: the finest whose cells are at least 3 "
      "pixels wide")
-    ("coastlines", value(&coastlines, "PATH")->default_value("auto"),
+    ("coastlines", value(&raw.coastlines, "PATH")->default_value("auto"),
      "GSHHG binned shoreline file (binned_GSHHS_[cli].nc), none, or auto: Debian's "
      "/usr/share/gmt-gshhg/binned_GSHHS_i.nc for maps under 2500 km wide, else _l.nc");
   // clang-format on
+  return d;
+}
+
+// Checks the typed values into `out` (throws std::invalid_argument naming the option).
+void apply(const RawArgs& raw, Parsed& out) {
+  if (out.input.empty()) throw std::invalid_argument("the output file to render is missing");
+  if (out.png.empty()) throw std::invalid_argument("--png: the image path is missing");
+  if (raw.projection != "auto") out.options.projection = parse_projection(raw.projection);
+  const auto [w, hgt] = parse_size("--size", raw.size);
+  out.options.map_width = w;
+  out.options.map_height = hgt;
+  if (raw.extent == "global") {
+    out.options.global_extent = true;
+  } else if (raw.extent != "auto") {
+    const auto v = parse_numbers("--extent", raw.extent, 4);
+    out.options.bbox = std::array<double, 4>{v[0], v[1], v[2], v[3]};
+  }
+  if (!raw.range.empty()) {
+    const auto v = parse_numbers("--range", raw.range, 2);
+    out.options.range = std::array<double, 2>{v[0], v[1]};
+  }
+  Colormap::named(out.options.colormap);  // validates the name
+  out.options.graticule = !raw.no_graticule;
+  if (raw.order != "auto") {
+    const auto v = parse_numbers("--order", raw.order, 1);
+    if (v[0] != std::floor(v[0]) || v[0] < 0 || v[0] > 29)
+      throw std::invalid_argument("--order: expected auto or an integer 0..29, got '" + raw.order +
+                                  "'");
+    out.options.order = static_cast<int>(v[0]);
+  }
+  if (raw.coastlines == "auto") {
+    out.options.coastlines_auto = true;
+    if (default_coastline_path().empty())
+      out.coastline_note =
+          "none: GSHHG not installed (Debian gmt-gshhg-low), or give "
+          "--coastlines PATH";
+  } else if (raw.coastlines != "none") {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(raw.coastlines, ec))
+      throw std::invalid_argument("--coastlines: no such file '" + raw.coastlines + "'");
+    out.options.coastline_path = raw.coastlines;
+  }
+}
+
+// Returns 0, or 2 with `error` set.
+int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& error,
+          std::string& help) {
+  RawArgs raw;
+  const auto d = describe(out, raw);
   help = format_help(
       {{"[mpirun -np N] healgrid render OUT.nc --png MAP.png [options]"},
        "Draws one variable of a healgrid output as a map picture in a polar or global "
@@ -104,43 +155,7 @@ int parse(const std::vector<std::string>& raw_args, Parsed& out, std::string& er
       out.help = true;
       return 0;
     }
-    if (out.input.empty()) throw std::invalid_argument("the output file to render is missing");
-    if (out.png.empty()) throw std::invalid_argument("--png: the image path is missing");
-    if (projection != "auto") out.options.projection = parse_projection(projection);
-    const auto [w, hgt] = parse_size("--size", size);
-    out.options.map_width = w;
-    out.options.map_height = hgt;
-    if (extent == "global") {
-      out.options.global_extent = true;
-    } else if (extent != "auto") {
-      const auto v = parse_numbers("--extent", extent, 4);
-      out.options.bbox = std::array<double, 4>{v[0], v[1], v[2], v[3]};
-    }
-    if (!range.empty()) {
-      const auto v = parse_numbers("--range", range, 2);
-      out.options.range = std::array<double, 2>{v[0], v[1]};
-    }
-    Colormap::named(out.options.colormap);  // validates the name
-    out.options.graticule = !no_graticule;
-    if (order != "auto") {
-      const auto v = parse_numbers("--order", order, 1);
-      if (v[0] != std::floor(v[0]) || v[0] < 0 || v[0] > 29)
-        throw std::invalid_argument("--order: expected auto or an integer 0..29, got '" + order +
-                                    "'");
-      out.options.order = static_cast<int>(v[0]);
-    }
-    if (coastlines == "auto") {
-      out.options.coastlines_auto = true;
-      if (default_coastline_path().empty())
-        out.coastline_note =
-            "none: GSHHG not installed (Debian gmt-gshhg-low), or give "
-            "--coastlines PATH";
-    } else if (coastlines != "none") {
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(coastlines, ec))
-        throw std::invalid_argument("--coastlines: no such file '" + coastlines + "'");
-      out.options.coastline_path = coastlines;
-    }
+    apply(raw, out);
   } catch (const std::exception& e) {
     error = e.what();
     return 2;

@@ -69,6 +69,43 @@ class ProgressLine {
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
 };
 
+// The outcome of a final (not redirected, not challenged) response for `url`, resumed at
+// `offset` into `partial`.
+AttemptResult final_verdict(const HttpResponse& response, const std::string& url,
+                            const std::string& origin, const CatalogGranule& g, std::int64_t offset,
+                            const EarthdataAuth& auth, const std::string& partial,
+                            const std::string& error_body) {
+  const long status = response.status;
+  if (status == 401 || status == 403)
+    return {Verdict::fatal,
+            url_for_log(url) + ": HTTP " + std::to_string(status) +
+                (origin == auth.urs_origin ? ": Earthdata Login refused the credentials"
+                                           : ": not authorised (set an Earthdata token, or .netrc "
+                                             "credentials for " +
+                                                 host_of(auth.urs_origin) + ")")};
+  if (status == 416 && offset > 0 && offset == g.bytes)  // complete already: verify it
+    return {Verdict::done, ""};
+  if (status == 416 && offset > 0) {  // the partial file is no prefix of this resource
+    std::remove(partial.c_str());
+    return {Verdict::retry, url_for_log(url) + ": HTTP 416 for the resumed range; restarting"};
+  }
+  if (retryable_status(status))
+    return {Verdict::retry, url_for_log(url) + ": HTTP " + std::to_string(status),
+            response.header("retry-after")};
+  if (status == 206) {
+    long long first = -1;
+    std::sscanf(response.header("content-range").c_str(), "bytes %lld-", &first);
+    if (first != offset) {
+      std::remove(partial.c_str());
+      return {Verdict::retry, url_for_log(url) + ": Content-Range does not start at " +
+                                  std::to_string(offset) + "; restarting"};
+    }
+  }
+  if (status == 200 || status == 206) return {Verdict::done, ""};
+  return {Verdict::fatal, url_for_log(url) + ": HTTP " + std::to_string(status) +
+                              (error_body.empty() ? "" : ": " + error_body.substr(0, 200))};
+}
+
 AttemptResult attempt(HttpClient& client, const CatalogGranule& g, const std::string& partial,
                       const EarthdataAuth& auth, const std::string& label, double progress_s) {
   std::int64_t offset = std::max<std::int64_t>(0, file_size(partial));
@@ -129,34 +166,7 @@ AttemptResult attempt(HttpClient& client, const CatalogGranule& g, const std::st
       send_basic = true;  // the Earthdata Login challenge: answer it, on this host only
       continue;
     }
-    if (status == 401 || status == 403)
-      return {Verdict::fatal, url_for_log(url) + ": HTTP " + std::to_string(status) +
-                                  (origin == auth.urs_origin
-                                       ? ": Earthdata Login refused the credentials"
-                                       : ": not authorised (set an Earthdata token, or .netrc "
-                                         "credentials for " +
-                                             host_of(auth.urs_origin) + ")")};
-    if (status == 416 && offset > 0 && offset == g.bytes)  // complete already: verify it
-      return {Verdict::done, ""};
-    if (status == 416 && offset > 0) {  // the partial file is no prefix of this resource
-      std::remove(partial.c_str());
-      return {Verdict::retry, url_for_log(url) + ": HTTP 416 for the resumed range; restarting"};
-    }
-    if (retryable_status(status))
-      return {Verdict::retry, url_for_log(url) + ": HTTP " + std::to_string(status),
-              response.header("retry-after")};
-    if (status == 206) {
-      long long first = -1;
-      std::sscanf(response.header("content-range").c_str(), "bytes %lld-", &first);
-      if (first != offset) {
-        std::remove(partial.c_str());
-        return {Verdict::retry, url_for_log(url) + ": Content-Range does not start at " +
-                                    std::to_string(offset) + "; restarting"};
-      }
-    }
-    if (status == 200 || status == 206) return {Verdict::done, ""};
-    return {Verdict::fatal, url_for_log(url) + ": HTTP " + std::to_string(status) +
-                                (error_body.empty() ? "" : ": " + error_body.substr(0, 200))};
+    return final_verdict(response, url, origin, g, offset, auth, partial, error_body);
   }
   return {Verdict::fatal, url_for_log(g.https_url) + ": too many redirects"};
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ namespace po = boost::program_options;
 struct InfoArgs {
   std::string input;
   bool json = false, help = false;
+  int time = -1;  // --time: the window of a time-windowed output
 };
 
 po::options_description info_options(InfoArgs& a) {
@@ -32,7 +34,10 @@ po::options_description info_options(InfoArgs& a) {
   d.add_options()
     ("help,h", "show this help")
     ("json", po::bool_switch(&a.json),
-     "the same figures as one JSON object (null where a figure is undefined)");
+     "the same figures as one JSON object (null where a figure is undefined)")
+    ("time", value(&a.time, "N"),
+     "time window to summarise (0-based) of a time-windowed output (config time_windows); "
+     "required there");
   // clang-format on
   return d;
 }
@@ -115,7 +120,11 @@ int info_command(const std::vector<std::string>& args) {
       rc = 2;
     } else {
       try {
-        const HealgridOutput output(parsed.input);
+        if (parsed.time < -1) throw std::invalid_argument("--time: expected a window number >= 0");
+        const HealgridOutput output(
+            parsed.input, parsed.time >= 0
+                              ? std::optional<std::size_t>(static_cast<std::size_t>(parsed.time))
+                              : std::nullopt);
         const OutputSummary summary = summarize_output(output);
         if (parsed.json) {
           std::fputs(with_overview_levels(summary_json(summary), output).c_str(), stdout);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ struct Parsed {
   std::string input, png;
   std::string coastline_note;  // why there are no coastlines, when auto found none
   RenderOptions options;
+  std::optional<std::size_t> time;  // --time: the window of a time-windowed output
   bool help = false;
 };
 
@@ -53,6 +55,7 @@ struct RawArgs {
   std::string projection = "auto", size = "1000", extent = "auto", range, order = "auto";
   std::string coastlines = "auto";
   bool no_graticule = false;
+  int time = -1;
 };
 
 po::options_description describe(Parsed& out, RawArgs& raw) {
@@ -79,6 +82,9 @@ po::options_description describe(Parsed& out, RawArgs& raw) {
      "viridis, cividis or rdbu_r (diverging: blue low, red high)")
     ("log", po::bool_switch(&out.options.log_scale), "logarithmic colour scale (e.g. --var count)")
     ("no-graticule", po::bool_switch(&raw.no_graticule), "leave out the latitude/longitude lines")
+    ("time", value(&raw.time, "N"),
+     "time window to draw (0-based) of a time-windowed output (config time_windows); required "
+     "there")
     ("order", value(&raw.order, "ORDER")->default_value("auto"),
      "HEALPix order to draw (0..the file's level); auto: the finest whose cells are at least 3 "
      "pixels wide")
@@ -109,6 +115,8 @@ void apply(const RawArgs& raw, Parsed& out) {
   }
   Colormap::named(out.options.colormap);  // validates the name
   out.options.graticule = !raw.no_graticule;
+  if (raw.time < -1) throw std::invalid_argument("--time: expected a window number >= 0");
+  if (raw.time >= 0) out.time = static_cast<std::size_t>(raw.time);
   if (raw.order != "auto") {
     const auto v = parse_numbers("--order", raw.order, 1);
     if (v[0] != std::floor(v[0]) || v[0] < 0 || v[0] > 29)
@@ -255,7 +263,7 @@ int render_command(const std::vector<std::string>& args) {
   if (rc == 0) {
     rc = exit_status_of(
         [&] {
-          const HealgridOutput output(parsed.input);
+          const HealgridOutput output(parsed.input, parsed.time);
           renderer = std::make_unique<MapRenderer>(output, parsed.options);
           t_plan = MPI_Wtime() - t0;
           const int height = renderer->plan().map_height, width = renderer->plan().map_width;

@@ -316,6 +316,16 @@ std::vector<double> NcFile::read_doubles(int var) const {
   return values;
 }
 
+std::vector<double> NcFile::read_doubles_row(int var, std::size_t row) const {
+  const auto dims = var_dim_names(var);
+  if (dims.size() != 2) throw std::runtime_error(path_ + ": " + about(var) + " is not 2-D");
+  const std::size_t start[2] = {row, 0}, count[2] = {1, dim_length(dims[1])};
+  std::vector<double> values(count[1]);
+  if (!values.empty())
+    check(nc_get_vara_double(id_, var, start, count, values.data()), "read " + about(var));
+  return values;
+}
+
 std::vector<std::uint64_t> NcFile::read_uint64(int var) const {
   std::vector<unsigned long long> values(var_length(var));
   if (!values.empty()) check(nc_get_var_ulonglong(id_, var, values.data()), "read " + about(var));

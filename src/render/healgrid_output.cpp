@@ -1,5 +1,6 @@
 #include "healgrid/render/healgrid_output.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <regex>
@@ -17,7 +18,8 @@ namespace {
 
 }  // namespace
 
-HealgridOutput::HealgridOutput(const std::string& path) : reader_(io::NcFile::open_read(path)) {
+HealgridOutput::HealgridOutput(const std::string& path, std::optional<std::size_t> time)
+    : reader_(io::NcFile::open_read(path)) {
   const auto cell_var = reader_.find_var(schema::kCellIds);
   if (!cell_var) not_healgrid(path, "it has no variable 'cell_ids'");
   if (reader_.var_dim_names(*cell_var) != std::vector<std::string>{schema::kCellDim})
@@ -55,19 +57,28 @@ HealgridOutput::HealgridOutput(const std::string& path) : reader_(io::NcFile::op
       throw std::runtime_error(path + ": cell_ids are not strictly increasing at index " +
                                std::to_string(i));
   }
-  // Time windows (write/time_axis): not read here yet; refused rather than shown as empty.
+  // Time windows (write/time_axis): statistics on (time, cell_ids); one window is read.
   const std::vector<std::string> windowed = {schema::kTimeDim, schema::kCellDim};
-  for (const auto& name : reader_.var_names())
-    if (reader_.var_dim_names(reader_.var_id(name)) == windowed)
-      throw std::runtime_error(path +
-                               ": a time-windowed output (statistics on (time, cell_ids)): not "
-                               "readable by render/info yet; select one window first, e.g. "
-                               "xarray: ds.isel(time=0).to_netcdf(...)");
   for (const auto& name : reader_.var_names()) {
+    const auto dims = reader_.var_dim_names(reader_.var_id(name));
     if (name != schema::kCellIds && name != schema::kHealpixIndex &&
-        reader_.var_dim_names(reader_.var_id(name)) == std::vector<std::string>{schema::kCellDim})
+        (dims == std::vector<std::string>{schema::kCellDim} || dims == windowed))
       variable_names_.push_back(name);
+    if (dims == windowed) windows_ = reader_.dim_length(schema::kTimeDim);
   }
+  if (windows_ > 0 && !time) {
+    throw std::invalid_argument(path + ": a time-windowed output (" + std::to_string(windows_) +
+                                " windows, statistics on (time, cell_ids)): choose one with "
+                                "--time 0.." +
+                                std::to_string(windows_ - 1));
+  }
+  if (time && (windows_ == 0 || *time >= windows_)) {
+    throw std::invalid_argument(path + ": --time " + std::to_string(*time) + ": " +
+                                (windows_ == 0 ? std::string("the output has no time windows")
+                                               : "out of range, the output has windows 0.." +
+                                                     std::to_string(windows_ - 1)));
+  }
+  time_ = time;
 }
 
 std::string HealgridOutput::global_text(const std::string& name) const {
@@ -100,11 +111,15 @@ GridVariable HealgridOutput::read_variable(const std::string& name) const {
   out.long_name = reader_.text_att(var, schema::kLongName).value_or(name);
   out.units = reader_.text_att(var, schema::kUnits).value_or("");
   out.type = reader_.var_type_name(var);
-  const std::string methods = reader_.text_att(var, "cell_methods").value_or("");
+  std::string methods = reader_.text_att(var, "cell_methods").value_or("");
+  // A time-windowed statistic's methods start with its time axis: "time: cell_ids: count".
+  if (methods.rfind(std::string(schema::kTimeDim) + ": ", 0) == 0)
+    methods.erase(0, std::string(schema::kTimeDim).size() + 2);
   out.cell_method =
       methods.substr(methods.find(':') == std::string::npos ? 0 : methods.find(':') + 1);
   out.cell_method.erase(0, out.cell_method.find_first_not_of(' '));
-  out.values = reader_.read_doubles(var);
+  out.values = reader_.var_dim_names(var).size() == 2 ? reader_.read_doubles_row(var, *time_)
+                                                      : reader_.read_doubles(var);
   const auto fill = reader_.number_att(var, schema::kFillValue);
   if (fill && !std::isnan(*fill)) {
     for (double& v : out.values)

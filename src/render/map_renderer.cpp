@@ -158,7 +158,8 @@ void MapRenderer::plan_order(const HealgridOutput& output) {
   plan_.order = order;
   if (order < plan_.level) {
     // A stored overview level holds the statistic of the points themselves: drawn as it is.
-    if (auto stored = read_stored_level(output.file(), order, variable_.name)) {
+    if (auto stored =
+            read_stored_level(output.file(), order, variable_.name, output.time_index())) {
       data_ids_ = std::move(stored->ids);
       data_values_ = std::move(stored->values);
       plan_.coarsen_rule = "stored overview level";

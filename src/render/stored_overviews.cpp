@@ -45,13 +45,16 @@ std::vector<StoredLevel> stored_overview_levels(const io::NcFile& file) {
 }
 
 std::optional<CoarseCells> read_stored_level(const io::NcFile& file, int order,
-                                             const std::string& variable) {
+                                             const std::string& variable,
+                                             std::optional<std::size_t> time) {
   const auto g = file.find_group(overview_group_path(order));
   if (!g) return std::nullopt;
   const auto var = g->find_var(variable);
   if (!var) return std::nullopt;
   const auto ids = g->read_uint64(g->var_id(schema::kCellIds));
-  const auto values = g->read_doubles(*var);
+  const bool windowed = g->var_dim_names(*var).size() == 2;
+  if (windowed != time.has_value()) return std::nullopt;
+  const auto values = windowed ? g->read_doubles_row(*var, *time) : g->read_doubles(*var);
   const auto fill = g->number_att(*var, schema::kFillValue);
   CoarseCells out;
   for (std::size_t i = 0; i < ids.size() && i < values.size(); ++i) {

@@ -31,6 +31,7 @@ import argparse
 import calendar
 import datetime
 import glob
+import json
 import os
 import re
 import subprocess
@@ -138,7 +139,9 @@ class WindowedRun:
                                         label)
             self.check_all_fill(checks, label, window, ids)
             if separate_runs:
-                self.compare_separate_run(checks, label, window, start, end, w)
+                separate = self.compare_separate_run(checks, label, window, start, end, w)
+                if separate:
+                    compare_render_and_info(checks, label, out, w, separate, len(self.bounds))
         union = np.unique(np.concatenate(ref_ids)) if ref_ids else np.zeros(0, np.uint64)
         got = np.asarray(ds[schema.CELL_IDS].values)
         checks.check(np.array_equal(got, union), f"{self.label}: cell_ids ({got.size}) are not "
@@ -210,12 +213,12 @@ class WindowedRun:
         args = ["--config", plain, "--start", utc_text(start), "--end", utc_text(end),
                 "--output", out] + self.inputs()
         if not common.run_healgrid_ok(args, self.nprocs, checks, f"{label}: separate run"):
-            return
+            return None
         alone = common.open_output(out)
         ids = np.asarray(alone[schema.CELL_IDS].values)
         if not checks.check(np.isin(ids, window[schema.CELL_IDS].values).all(),
                             f"{label}: the separate run's cells are not in the windowed output"):
-            return
+            return None
         part = window.sel({schema.CELL_DIM: ids})
         for stat in self.cfg["statistics"]:
             a = np.asarray(part[stat["name"]].values)
@@ -225,6 +228,44 @@ class WindowedRun:
                          f"--start {utc_text(start)} --end {utc_text(end)} "
                          f"({int((a != b).sum())} cells)")
         print(f"{label}: equal to the separate run on {ids.size} cells")
+        return out
+
+
+def healgrid_tool(args):
+    proc = subprocess.run([common.healgrid_bin()] + [str(a) for a in args], capture_output=True,
+                          text=True, timeout=300, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def compare_render_and_info(checks, label, windowed, w, separate, windows):
+    """`render --time w` and `info --time w` of the windowed file show what they show of the
+    separate run's file: the same map pixels (fixed extent and range, so that the union of the
+    windows' cells does not move the auto extent) and the same statistics summary."""
+    pngs = []
+    for path, extra in ((windowed, ["--time", w]), (separate, [])):
+        png = f"{path}-{w}.png"
+        rc, text = healgrid_tool(["render", path, "--png", png, "--size", "300", "--extent",
+                                  "-180,-90,180,-60", "--range", "0,3000", "--coastlines", "none",
+                                  "--var", "h_mean"] + extra)
+        checks.check(rc == 0, f"{label}: render {' '.join(map(str, extra))} exit {rc}: {text}")
+        pngs.append(png)
+    if all(os.path.exists(p) for p in pngs):
+        with open(pngs[0], "rb") as a, open(pngs[1], "rb") as b:
+            checks.check(a.read() == b.read(), f"{label}: render --time {w} differs from the "
+                         "separate run's map")
+    summaries = []
+    for path, extra in ((windowed, ["--time", w]), (separate, [])):
+        rc, text = healgrid_tool(["info", path, "--json"] + extra)
+        checks.check(rc == 0, f"{label}: info exit {rc}: {text}")
+        summaries.append(json.loads(text)["variables"] if rc == 0 else None)
+    checks.check(summaries[0] == summaries[1], f"{label}: info --time {w} variables differ from "
+                 "the separate run's")
+    rc, text = healgrid_tool(["info", windowed])
+    checks.check(rc != 0 and f"--time 0..{windows - 1}" in text,
+                 f"{label}: info without --time: exit {rc}, {text!r}")
+    rc, text = healgrid_tool(["render", windowed, "--png", windowed + ".x.png", "--time", windows])
+    checks.check(rc != 0 and "out of range" in text,
+                 f"{label}: render --time {windows}: exit {rc}, {text!r}")
 
 
 def synthetic(checks, tmp, nprocs):

@@ -95,6 +95,8 @@ class NcFile {
 
   // Whole 1-D variables, converted by the library.
   std::vector<double> read_doubles(int var) const;
+  // Row `row` of a 2-D variable (rows, columns), e.g. one time window of a statistic.
+  std::vector<double> read_doubles_row(int var, std::size_t row) const;
   std::vector<std::uint64_t> read_uint64(int var) const;
   // A 2-D char variable (rows, strlen) as one trimmed string per row.
   std::vector<std::string> read_strings(int var) const;

@@ -34,7 +34,9 @@ struct GranuleRow {
 
 class HealgridOutput {
  public:
-  explicit HealgridOutput(const std::string& path);
+  // `time`: the window to read of a time-windowed output (statistics on (time, cell_ids));
+  // required there, refused elsewhere (std::invalid_argument naming the file and the count).
+  explicit HealgridOutput(const std::string& path, std::optional<std::size_t> time = std::nullopt);
 
   const std::string& path() const { return reader_.path(); }
   const io::NcFile& file() const { return reader_; }  // e.g. for render/stored_overviews
@@ -47,6 +49,9 @@ class HealgridOutput {
   // care: cell_ids lists the stored cells either way.
   std::string layout() const;
   const std::vector<std::string>& variable_names() const { return variable_names_; }
+  // The window read (time-windowed outputs) and the number of windows (0: none).
+  std::optional<std::size_t> time_index() const { return time_; }
+  std::size_t windows() const { return windows_; }
 
   // Global text attribute ("" when absent) and integer attribute (nullopt when absent).
   std::string global_text(const std::string& name) const;
@@ -65,6 +70,8 @@ class HealgridOutput {
   LatitudeConvention convention_ = LatitudeConvention::authalic;
   std::vector<std::uint64_t> cell_ids_;
   std::vector<std::string> variable_names_;
+  std::optional<std::size_t> time_;
+  std::size_t windows_ = 0;
 };
 
 // Whether a provenance row gave points to the grid (status "used", or points_used > 0).

@@ -25,7 +25,9 @@ std::vector<StoredLevel> stored_overview_levels(const io::NcFile& file);
 
 // `variable`'s cells with a value at `order`, increasing; nullopt when the file stores no
 // level at that order or that variable is not in it (quantiles below the parent order).
+// `time`: the window of a time-windowed file (its levels hold (time, cell_ids) too).
 std::optional<CoarseCells> read_stored_level(const io::NcFile& file, int order,
-                                             const std::string& variable);
+                                             const std::string& variable,
+                                             std::optional<std::size_t> time = std::nullopt);
 
 }  // namespace healgrid

@@ -197,4 +197,18 @@ std::uint64_t cells_with_data(const GridBlock& block) {
   return n;
 }
 
+OutputColumn scatter_column(const OutputColumn& col, const std::vector<std::size_t>& at,
+                            std::size_t n) {
+  OutputColumn out;
+  out.spec = col.spec;
+  if (is_integer_statistic(col.spec->function)) {
+    out.i32.assign(n, 0);
+    for (std::size_t i = 0; i < at.size(); ++i) out.i32[at[i]] = col.i32[i];
+  } else {
+    out.f32.assign(n, std::numeric_limits<float>::quiet_NaN());
+    for (std::size_t i = 0; i < at.size(); ++i) out.f32[at[i]] = col.f32[i];
+  }
+  return out;
+}
+
 }  // namespace healgrid

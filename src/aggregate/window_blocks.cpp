@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
-#include <limits>
 
-#include "healgrid/aggregate/statistics.hpp"
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
@@ -46,15 +44,7 @@ GridBlock align_to_cells(GridBlock block, const GridBlock& target) {
   }
   const std::size_t n = target.cells.size();
   for (auto& col : block.columns) {
-    OutputColumn aligned;
-    aligned.spec = col.spec;
-    if (is_integer_statistic(col.spec->function)) {
-      aligned.i32.assign(n, 0);
-      for (std::size_t i = 0; i < at.size(); ++i) aligned.i32[at[i]] = col.i32[i];
-    } else {
-      aligned.f32.assign(n, std::numeric_limits<float>::quiet_NaN());
-      for (std::size_t i = 0; i < at.size(); ++i) aligned.f32[at[i]] = col.f32[i];
-    }
+    OutputColumn aligned = scatter_column(col, at, n);
     col = {};  // free as we go: the aligned copy replaces it
     out.columns.push_back(std::move(aligned));
   }

@@ -1,9 +1,7 @@
 #include "healgrid/write/cell_layout.hpp"
 
 #include <algorithm>
-#include <limits>
 
-#include "healgrid/aggregate/statistics.hpp"
 
 namespace healgrid {
 namespace {
@@ -34,16 +32,7 @@ std::vector<OutputColumn> expand(const HealpixGrid& grid, const GridBlock& block
   }
   std::vector<OutputColumn> out;
   for (const auto& col : block.columns) {
-    OutputColumn dense;
-    dense.spec = col.spec;
-    if (is_integer_statistic(col.spec->function)) {
-      dense.i32.assign(n, 0);
-      for (std::size_t i = 0; i < at.size(); ++i) dense.i32[at[i]] = col.i32[i];
-    } else {
-      dense.f32.assign(n, std::numeric_limits<float>::quiet_NaN());
-      for (std::size_t i = 0; i < at.size(); ++i) dense.f32[at[i]] = col.f32[i];
-    }
-    out.push_back(std::move(dense));
+    out.push_back(scatter_column(col, at, n));
   }
   return out;
 }

@@ -13,15 +13,6 @@
 namespace healgrid {
 namespace {
 
-template <class T>
-void write(hid_t file, const char* name, hid_t type, const std::vector<T>& v) {
-  const hsize_t n = v.size();
-  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  H5Handle d(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             H5Dclose);
-  H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-}
-
 // Base-0 links of `begin` / `count` over `photons` points.
 std::unique_ptr<SegmentLinks> links(const std::vector<std::int64_t>& begin,
                                     const std::vector<std::int32_t>& count, std::uint64_t photons) {

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "healgrid/io/h5_handle.hpp"
 
@@ -36,5 +37,15 @@ class ScratchH5File {
   std::string path_;
   H5Handle file_;
 };
+
+// A 1-D dataset `name` holding `v` (stored as `type`) in `file`.
+template <class T>
+void write(hid_t file, const char* name, hid_t type, const std::vector<T>& v) {
+  const hsize_t n = v.size();
+  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Handle d(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose);
+  H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+}
 
 }  // namespace healgrid

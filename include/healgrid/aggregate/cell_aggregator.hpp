@@ -27,6 +27,11 @@ struct OutputColumn {
   std::vector<std::int32_t> i32;  // count, 0 where empty
 };
 
+// `col` spread over `n` cells: value i goes to cell at[i], the others hold the fill (NaN, or 0
+// for counts). Shared by the dense expansion and the time windows' alignment.
+OutputColumn scatter_column(const OutputColumn& col, const std::vector<std::size_t>& at,
+                            std::size_t n);
+
 struct GridBlock {
   std::vector<std::int64_t> parents;  // sorted; each has >= 1 point
   std::vector<std::int64_t> cells;    // child cells with >= 1 point, strictly increasing

@@ -11,6 +11,7 @@
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/util/free_memory.hpp"
 
 namespace healgrid {
 
@@ -74,6 +75,7 @@ AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& input
   out.granule_points.assign(inputs.granules.size(), 0);
   out.overviews = std::make_unique<OverviewBuilder>(
       ctx.config(), ctx.grid(), ctx.config().output.overviews.resolve(ctx.grid().child_order()));
+  return_free_memory();  // what the first index pass held before it gave up its points
   for (std::size_t k = 0; k < npasses; ++k) {
     PlannedWork pass;
     pass.ranks = work.passes.passes[k];
@@ -91,6 +93,7 @@ AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& input
     JournalPiece piece;
     piece.block = std::move(aggregated.block);
     pieces.push_back(std::move(piece));
+    return_free_memory();  // the next pass's buffers start from its own live set
   }
   out.block = merge_pieces(pieces, ctx.config(), ctx.grid().children_per_parent());
   return out;

@@ -52,7 +52,7 @@ std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, double ma
 }  // namespace
 
 double held_bytes_per_point(const PipelineConfig& config) {
-  return 16.0 + 4.0 + 4.0 * static_cast<double>(config.variables.size()) + 4.0;
+  return 16.0 + 4.0 + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
 }
 
 PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,

@@ -9,7 +9,8 @@ On two `healgrid synth --product atl03` granules, gridded with config/atl03.yaml
 2. in passes (--memory-per-rank a third of the points' bytes per rank): each pass's cells cover
    only part of every beam, so each pass reads fewer rows than the beams hold (its log line and
    the metrics' index_rows_read < index_rows_in_beams), no beam falls back, the bytes equal the
-   single pass's and every cell equals numpy + healpy (the segment broadcast done here);
+   single pass's, every cell equals numpy + healpy (the segment broadcast done here) and each
+   rank's peak RSS is at most its budget + OVERHEAD_MB;
 3. the same passes with a config without the segment positions read every row in every pass
    and give the same values in every variable;
 4. granules whose segment positions lag three segments behind their photons (so the padding
@@ -42,7 +43,11 @@ from healgrid_reference import cell_index, grid_points, load_config  # noqa: E40
 
 BEAMS = ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r")
 PARENT_ORDER = 6  # config/atl03.yaml's
-BYTES_PER_POINT = 36  # plan/pass_plan.hpp: 16 + 4 + 3 variables x 4 + 4
+BYTES_PER_POINT = 48  # plan/pass_plan.hpp: 16 + 4 + 3 variables x 8 + 4
+# Peak RSS of a rank in passes <= its budget + this (check_memory_passes.py: process, MPI,
+# HDF5, the read buffers of one 2^20-row block of seven photon columns: coordinates, two
+# filters, h_ph, the broadcast geoid, h_geoid; check_memory_passes has 80 MB for ATL06's five).
+OVERHEAD_MB = 128
 POSITIONS = ("    latitude: /{group}/geolocation/reference_photon_lat\n"
              "    longitude: /{group}/geolocation/reference_photon_lon\n")
 
@@ -156,6 +161,10 @@ def main():
         checks.check(metrics["index_rows_read"] < metrics["index_rows_in_beams"],
                      f"passes: metrics {metrics}")
         checks.check(metrics["preselection_fallbacks"] == 0, f"passes: metrics {metrics}")
+        for r, rss in enumerate(metrics["peak_rss_bytes"]):
+            checks.check(rss <= int(budget[1]) + OVERHEAD_MB * 1e6,
+                         f"passes: rank {r}'s peak RSS {rss / 1e6:.0f} MB > budget "
+                         f"{int(budget[1]) / 1e6:.0f} MB + {OVERHEAD_MB} MB")
         with open(os.path.join(tmp, "single", "out.nc"), "rb") as a, \
                 open(os.path.join(tmp, "passes", "out.nc"), "rb") as b:
             checks.check(a.read() == b.read(), "passes: bytes differ from the single pass's")

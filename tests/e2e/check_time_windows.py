@@ -437,7 +437,7 @@ def dense_holds_sparse(checks, files, cfg, label):
 
 
 def passes_same_bytes(checks, args, nprocs, tmp, layout):
-    """--memory-per-rank forcing several passes (a quarter of the points' 32 bytes per rank,
+    """--memory-per-rank forcing several passes (a quarter of the points' 40 bytes per rank,
     as check_memory_passes): the windowed file has the one-pass file's bytes."""
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
     files, outputs = [], []
@@ -445,7 +445,7 @@ def passes_same_bytes(checks, args, nprocs, tmp, layout):
         out = os.path.join(tmp, "passes.nc")  # the same name: it is in the history
         if extra is None:  # the budget from the first run's planned points
             planned = int(re.search(r"(\d+) points pass filters", outputs[0]).group(1))
-            extra = ["--memory-per-rank", str(planned * 32 // nprocs // 4)]
+            extra = ["--memory-per-rank", str(planned * 40 // nprocs // 4)]
         rc, output = common.run_healgrid(args + extra + ["--output", out], nprocs, env=env)
         if not checks.check(rc == 0, f"time windows {layout}, passes {extra}: exit {rc}\n"
                             f"{output}"):

@@ -101,8 +101,9 @@ TEST(PassPlan, AnOverflowedIndexPassReindexesEvenInOnePass) {
 }
 
 TEST(PassPlan, HeldBytesPerPointOfTheShippedConfig) {
-  // 16 (binned point) + 4 (child offset) + 2 x 4 (h_li, s_li as float) + 4 (sort index)
-  EXPECT_DOUBLE_EQ(held_bytes_per_point(parse_config(default_config_text(), "built-in")), 32.0);
+  // 16 (binned point) + 4 (child offset) + 2 x 8 (h_li, s_li: doubles, the widest the
+  // aggregator stores) + 4 (sort index)
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(parse_config(default_config_text(), "built-in")), 40.0);
 }
 
 TEST(MemorySize, SuffixesArePowersOf1024) {

@@ -16,9 +16,11 @@
 
 namespace healgrid {
 
-// Bytes a rank holds per point of the pass it works on: the binned point (16, plan/
-// point_exchange.hpp) and the aggregator's copy (a 32-bit child offset, one float per
-// variable, a 32-bit sort index; doubles only when a value is not exactly a float).
+// Bytes a rank holds per point of the pass it works on, an upper bound: the binned point (16,
+// plan/point_exchange.hpp) and the aggregator's copy (a 32-bit child offset, a double per
+// variable, a 32-bit sort index). The aggregator stores floats while every value is exactly a
+// float (ATL06's, most heights), but one derived or float64 value widens them all, and the
+// budget must hold whatever the data.
 double held_bytes_per_point(const PipelineConfig& config);
 
 struct PassPlan {

@@ -1,0 +1,15 @@
+#include "healgrid/util/free_memory.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace healgrid {
+
+void return_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);  // also releases whole free pages inside the heap, not only its top
+#endif
+}
+
+}  // namespace healgrid

@@ -1,5 +1,7 @@
 #include "healgrid/util/free_memory.hpp"
 
+#include <cstdlib>  // defines __GLIBC__ on glibc, which the test below needs
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

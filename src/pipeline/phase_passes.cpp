@@ -60,6 +60,10 @@ PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, cons
   run_on_every_rank(ctx.comm, [&] {
     points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
   });
+  // The pass's budget counts the points this rank owns; its parts still have the capacity of
+  // what it indexed (the points sent away, and each granule's reserve): fit them, give it back.
+  for (auto& part : points) part.shrink_to_fit();
+  return_free_memory();
   note_pass_indexed(ctx, pass, clock.seconds(), rows);
   return points;
 }

@@ -54,26 +54,26 @@ void pack_in_place(const Communicator& mpi, PointParts& mine, const std::vector<
   // every group keeping the (granule, group, row) order, through a scratch array of one part's
   // size; the groups are sent straight from the parts (one hindexed datatype per destination),
   // so there is no send buffer as large as all the points to allocate and fill.
+  // The scratch is sized from a first count, so the reordering holds 16 bytes per point sent
+  // and no more (growing it by doubling, with an owner per point, cost 2.5x that: the peak of
+  // a bounded-memory run, docs/performance.md).
   {
     std::vector<PointRef> scratch;
-    std::vector<int> owner_at;
     std::vector<std::size_t> count(mpi.size), next(mpi.size);
     std::vector<long long> packed(mpi.size, 0);
     for (std::size_t p = 0; p < mine.size(); ++p) {
       auto& part = mine[p];
-      scratch.clear();
-      owner_at.clear();
       std::fill(count.begin(), count.end(), 0);
+      for (const auto& point : part) ++count[owner_of(grid.parent_of(point.cell))];
+      scratch.clear();
+      scratch.reserve(part.size() - count[mpi.rank]);
+      count[mpi.rank] = 0;
       std::size_t kept = 0;
       for (const auto& point : part) {
-        const int owner = owner_of(grid.parent_of(point.cell));
-        if (owner == mpi.rank) {
+        if (owner_of(grid.parent_of(point.cell)) == mpi.rank)
           part[kept++] = point;
-        } else {
+        else
           scratch.push_back(point);
-          owner_at.push_back(owner);
-          ++count[owner];
-        }
       }
       kept_of[p] = kept;
       std::size_t at = kept;
@@ -88,7 +88,7 @@ void pack_in_place(const Communicator& mpi, PointParts& mine, const std::vector<
         }
         at += count[r];
       }
-      for (std::size_t i = 0; i < scratch.size(); ++i) part[next[owner_at[i]]++] = scratch[i];
+      for (const auto& point : scratch) part[next[owner_of(grid.parent_of(point.cell))]++] = point;
     }
     for (int r = 0; r < mpi.size; ++r)
       if (r != mpi.rank && packed[r] != send_counts[r])

@@ -61,9 +61,7 @@ HealgridOutput::HealgridOutput(const std::string& path, std::optional<std::size_
   const std::vector<std::string> windowed = {schema::kTimeDim, schema::kCellDim};
   for (const auto& name : reader_.var_names()) {
     const auto dims = reader_.var_dim_names(reader_.var_id(name));
-    if (name != schema::kCellIds && name != schema::kHealpixIndex &&
-        (dims == std::vector<std::string>{schema::kCellDim} || dims == windowed))
-      variable_names_.push_back(name);
+    if (schema::is_statistic(name, dims)) variable_names_.push_back(name);
     if (dims == windowed) windows_ = reader_.dim_length(schema::kTimeDim);
   }
   if (windows_ > 0 && !time) {

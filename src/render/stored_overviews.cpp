@@ -36,8 +36,7 @@ std::vector<StoredLevel> stored_overview_levels(const io::NcFile& file) {
     level.order = order;
     level.cells = g->dim_length(schema::kCellDim);
     for (const auto& v : g->var_names())
-      if (v != schema::kCellIds && v != schema::kHealpixIndex && v != schema::kCrs)
-        level.variables.push_back(v);
+      if (schema::is_statistic(v, g->var_dim_names(g->var_id(v)))) level.variables.push_back(v);
     level.method = g->text_att(io::kNcGlobal, schema::kOverviewMethod).value_or("");
     levels.push_back(std::move(level));
   }

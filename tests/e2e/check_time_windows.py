@@ -370,6 +370,18 @@ def overview_levels(checks, tmp, nprocs, cfg_path, files, bounds):
             checks.check("no valid points" in output, f"{label}: separate run of window {w}: "
                          f"exit {rc}\n{output}")
     checks.check(len(separate) >= 2, f"{label}: {len(separate)} windows with points")
+    # info names each level's statistics as for the separate run (not the groups' time axis).
+    if separate:
+        w, path = next(iter(separate.items()))
+        levels = []
+        for f, extra in ((out, ["--time", str(w)]), (path, [])):
+            rc, text = healgrid_tool(["info", f, "--json"] + extra)
+            levels.append(json.loads(text)["overview_levels"] if rc == 0 else text)
+        named = [[(lv["order"], lv["variables"]) for lv in x] if isinstance(x, list) else x
+                 for x in levels]
+        checks.check(named[0] == named[1] and isinstance(named[0], list) and named[0],
+                     f"{label}: info's overview levels {named[0]} != the separate run's "
+                     f"{named[1]}")
     for order in OVERVIEW_ORDERS:
         group = f"{schema.OVERVIEWS_GROUP}/{schema.OVERVIEW_ORDER_PREFIX}{order:02d}"
         with xarray.open_dataset(out, group=group) as ds:

@@ -6,6 +6,9 @@
 // a Python twin: kCellIds <-> CELL_IDS). docs/conventions.md says why each attribute sits where.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace healgrid::schema {
 
 // Dimensions.
@@ -116,5 +119,14 @@ inline constexpr char kTimeStandardName[] = "time";
 inline constexpr char kBounds[] = "bounds";
 inline constexpr char kAxis[] = "axis";
 inline constexpr char kTimeWindows[] = "healgrid_time_windows";
+
+// Whether a variable of these dimensions, named `name`, is a statistic: one value per cell
+// (cell_ids), or per window and cell (time, cell_ids); the cell ids and their auxiliary
+// coordinate are not.
+inline bool is_statistic(const std::string& name, const std::vector<std::string>& dims) {
+  if (name == kCellIds || name == kHealpixIndex) return false;
+  return dims == std::vector<std::string>{kCellDim} ||
+         dims == std::vector<std::string>{kTimeDim, kCellDim};
+}
 
 }  // namespace healgrid::schema

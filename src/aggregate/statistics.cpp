@@ -11,6 +11,30 @@ namespace healgrid {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// A sigma's weight, 1 / s^2.
+double inverse_square(double s) { return 1.0 / (s * s); }
+
+// sum(w x) / sum(w) and 1 / sqrt(sum(w)), with w = weight(v[i]): a sigma's or a weight's own.
+template <typename Weight>
+double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight weight) {
+  if (n == 0) return kNaN;
+  double wx = 0, w = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double wi = weight(v[i]);
+    wx += wi * x[i];
+    w += wi;
+  }
+  return wx / w;
+}
+
+template <typename Weight>
+double weighted_mean_sigma_of(const double* v, std::size_t n, Weight weight) {
+  if (n == 0) return kNaN;
+  double w = 0;
+  for (std::size_t i = 0; i < n; ++i) w += weight(v[i]);
+  return 1.0 / std::sqrt(w);
+}
+
 // Below this many values a comparison sort is as fast as clearing the radix histograms.
 constexpr std::size_t kRadixMin = 48;
 
@@ -97,38 +121,19 @@ double stat_variance(const double* x, std::size_t n) {
 }
 
 double stat_weighted_mean(const double* x, const double* sigma, std::size_t n) {
-  if (n == 0) return kNaN;
-  double wx = 0, w = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double wi = 1.0 / (sigma[i] * sigma[i]);
-    wx += wi * x[i];
-    w += wi;
-  }
-  return wx / w;
+  return weighted_mean_of(x, sigma, n, inverse_square);
 }
 
 double stat_weighted_mean_w(const double* x, const double* w, std::size_t n) {
-  if (n == 0) return kNaN;
-  double wx = 0, sw = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    wx += w[i] * x[i];
-    sw += w[i];
-  }
-  return wx / sw;
+  return weighted_mean_of(x, w, n, [](double wi) { return wi; });
 }
 
 double stat_weight_sigma(const double* w, std::size_t n) {
-  if (n == 0) return kNaN;
-  double sw = 0;
-  for (std::size_t i = 0; i < n; ++i) sw += w[i];
-  return 1.0 / std::sqrt(sw);
+  return weighted_mean_sigma_of(w, n, [](double wi) { return wi; });
 }
 
 double stat_weighted_mean_sigma(const double* sigma, std::size_t n) {
-  if (n == 0) return kNaN;
-  double w = 0;
-  for (std::size_t i = 0; i < n; ++i) w += 1.0 / (sigma[i] * sigma[i]);
-  return 1.0 / std::sqrt(w);
+  return weighted_mean_sigma_of(sigma, n, inverse_square);
 }
 
 double stat_quantile_sorted(const double* sorted, std::size_t n, double q) {

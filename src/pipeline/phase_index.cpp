@@ -56,10 +56,14 @@ void check_groups(const RunContext& ctx, const IndexResult& mine, long long gran
 
 }  // namespace
 
-void add_index_figures(RunContext& ctx, const IndexResult& mine) {
-  ctx.figures.index_rows_read += ctx.comm.sum_to_root(mine.rows_scanned);
-  ctx.figures.index_rows_in_beams += ctx.comm.sum_to_root(mine.rows_in_beams);
+PassIndexRows add_index_figures(RunContext& ctx, const IndexResult& mine) {
+  PassIndexRows rows;
+  rows.read = ctx.comm.sum_to_root(mine.rows_scanned);
+  rows.in_beams = ctx.comm.sum_to_root(mine.rows_in_beams);
+  ctx.figures.index_rows_read += rows.read;
+  ctx.figures.index_rows_in_beams += rows.in_beams;
   ctx.figures.preselection_fallbacks += ctx.comm.sum_to_root(mine.preselection_fallbacks);
+  return rows;
 }
 
 IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
@@ -76,8 +80,7 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   check_groups(ctx, out.mine, static_cast<long long>(inputs.granules.size()));
   out.loads = gather_loads(ctx.comm, out.mine.loads);
   out.issues = gather_issues(ctx.comm, out.mine);
-  ctx.figures.rows_scanned = ctx.comm.sum_to_root(out.mine.rows_scanned);
-  add_index_figures(ctx, out.mine);
+  ctx.figures.rows_scanned = add_index_figures(ctx, out.mine).read;
   return out;
 }
 

@@ -30,11 +30,7 @@ IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
       if (work.granule_status.at(static_cast<std::size_t>(g)).rfind("skipped", 0) != 0)
         throw std::runtime_error(why + " [granule changed between two passes of the run]");
   });
-  const auto read_before = ctx.figures.index_rows_read;
-  const auto rows_before = ctx.figures.index_rows_in_beams;
-  add_index_figures(ctx, index);
-  rows.read = ctx.figures.index_rows_read - read_before;
-  rows.in_beams = ctx.figures.index_rows_in_beams - rows_before;
+  rows = add_index_figures(ctx, index);
   return index;
 }
 
@@ -46,6 +42,10 @@ void note_pass_indexed(RunContext& ctx, const std::vector<RankPlan>& pass, doubl
                 "routed in %.2f s",
                 pass_parent_ranges(pass).size(), rows.read, rows.in_beams, seconds);
   ctx.observers.note(ctx.comm.is_root() ? line : "");
+}
+
+void fit_to_owned_points(PointParts& parts) {
+  for (auto& part : parts) part.shrink_to_fit();
 }
 
 namespace {
@@ -60,9 +60,7 @@ PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, cons
   run_on_every_rank(ctx.comm, [&] {
     points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
   });
-  // The pass's budget counts the points this rank owns; its parts still have the capacity of
-  // what it indexed (the points sent away, and each granule's reserve): fit them, give it back.
-  for (auto& part : points) part.shrink_to_fit();
+  fit_to_owned_points(points);
   return_free_memory();
   note_pass_indexed(ctx, pass, clock.seconds(), rows);
   return points;

@@ -5,6 +5,7 @@
 
 #include "healgrid/aggregate/window_blocks.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
+#include "healgrid/util/free_memory.hpp"
 
 namespace healgrid {
 namespace {
@@ -115,6 +116,7 @@ AggregatedBlock aggregate_windows(RunContext& ctx, const ResolvedInputs& inputs,
     reducer.reduce(std::move(work.windows), work.ranks, true);
   } else {
     const auto npasses = work.passes.passes.size();
+    return_free_memory();  // what the first index pass held before it gave up its points
     for (std::size_t k = 0; k < npasses; ++k) {
       const auto& pass = work.passes.passes[k];
       const Stopwatch clock;
@@ -125,8 +127,11 @@ AggregatedBlock aggregate_windows(RunContext& ctx, const ResolvedInputs& inputs,
         windows = exchange_windows(ctx.comm, std::move(index), pass, ctx.grid(),
                                    ctx.config().time_windows);
       });
+      for (auto& parts : windows.points) fit_to_owned_points(parts);
+      return_free_memory();
       note_pass_indexed(ctx, pass, clock.seconds(), rows);
       reducer.reduce(std::move(windows), pass, k + 1 == npasses);
+      return_free_memory();  // the next pass's buffers start from its own live set
     }
   }
   work.windows = {};

@@ -252,8 +252,7 @@ void check_collective_headroom(const Communicator& mpi, const std::string& tmp,
                                std::uint64_t bytes) {
   std::string problem = file_size_limit_problem(tmp, bytes);
   if (problem.empty() && mpi.rank == 0) problem = free_space_problem(tmp, bytes);
-  int bad = problem.empty() ? -1 : mpi.rank, first = -1;
-  MPI_Allreduce(&bad, &first, 1, MPI_INT, MPI_MAX, mpi.comm);
+  const int first = mpi.max(problem.empty() ? -1 : mpi.rank);  // the last rank with one, or -1
   if (first < 0) return;
   mpi.bcast(problem, first);
   throw std::runtime_error(problem + " (checked before writing, nothing written)");

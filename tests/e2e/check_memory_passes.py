@@ -17,7 +17,6 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
    naming --memory-per-rank, and no output is written.
 """
 
-import argparse
 import json
 import os
 import re
@@ -58,9 +57,7 @@ def read_bytes(path):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--np", type=int, default=1)
-    nprocs = parser.parse_args().np
+    nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_memory_passes np{nprocs}")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     with common.temp_dir("healgrid-passes-") as tmp:

@@ -17,7 +17,6 @@ usage error (exit 2) naming the key. `healgrid info` lists the levels, and `heal
 --order o` says it draws the stored level.
 """
 
-import argparse
 import json
 import os
 import shlex
@@ -117,9 +116,7 @@ def check_tools(checks, path):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--np", type=int, default=1)
-    nprocs = parser.parse_args().np
+    nprocs = common.ranks_from_args(__doc__)
     files = common.real_atl06_files()
     cfg_path = common.config_path()
     checks = Checks(f"overviews np{nprocs}")

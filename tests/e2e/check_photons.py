@@ -11,7 +11,6 @@ Real files with broken links (atl03_clip.h5, atl08_clip.h5: overlapping ranges, 
 and bad linked-level configs must give their clear errors (exit 2).
 """
 
-import argparse
 import os
 
 import common  # isort: skip
@@ -165,9 +164,7 @@ def check_bad_level_configs(checks, nprocs, tmp, atl03):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--np", type=int, default=1, dest="nprocs", help="MPI ranks")
-    nprocs = parser.parse_args().nprocs
+    nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_photons --np {nprocs}")
     atl03 = real_files("ATL03_gt1l.h5")
     clip03 = real_files("atl03_clip.h5")

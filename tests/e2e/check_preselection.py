@@ -21,7 +21,6 @@ On two `healgrid synth --product atl03` granules, gridded with config/atl03.yaml
    photons of the planned cells, and a run without positions gives the same values.
 """
 
-import argparse
 import glob
 import json
 import os
@@ -118,9 +117,7 @@ def lag_positions(src, dst, segments=3):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--np", type=int, default=1, dest="nprocs", help="MPI ranks")
-    nprocs = parser.parse_args().nprocs
+    nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_preselection --np {nprocs}")
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     with common.temp_dir() as tmp:

@@ -10,7 +10,6 @@ broadcast, columns of 2-D datasets, sentinels. Then each bad config gives its cl
 naming the config key and the dataset, without advice to skip granules).
 """
 
-import argparse
 import glob
 import os
 
@@ -466,9 +465,7 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--np", type=int, default=1, dest="nprocs", help="MPI ranks")
-    nprocs = parser.parse_args().nprocs
+    nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_products --np {nprocs}")
     rng = np.random.default_rng(14)
     with common.temp_dir() as tmp:

@@ -10,7 +10,6 @@
    same orders has different cells with data: the latitude convention really is applied.
 """
 
-import argparse
 import os
 
 # common first: it fails clearly when this interpreter lacks numpy, h5py, netCDF4...
@@ -190,9 +189,7 @@ def check_variant_run(checks, nprocs, files, cfg_path, tmp):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--np", type=int, default=1, dest="nprocs", help="MPI ranks")
-    nprocs = parser.parse_args().nprocs
+    nprocs = common.ranks_from_args(__doc__)
     files = common.real_atl06_files()
     cfg_path = common.config_path()
     checks = Checks(f"check_real_atl06 --np {nprocs}")

@@ -7,7 +7,6 @@ at the documented rate; a segment geoid with some fill), and gridding them must 
 cell, what numpy + healpy give with the segment -> photon broadcast done here.
 """
 
-import argparse
 import glob
 import os
 import shlex
@@ -57,9 +56,7 @@ def run_synth(args, nprocs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--np", type=int, default=1, dest="nprocs", help="MPI ranks")
-    nprocs = parser.parse_args().nprocs
+    nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_synth_atl03 --np {nprocs}")
     with common.temp_dir() as tmp:
         out_dir = os.path.join(tmp, "granules")

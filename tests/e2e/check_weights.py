@@ -13,7 +13,6 @@ level at order 6 (weighted sums merged across parent cells), equals numpy + heal
 with a message naming the key.
 """
 
-import argparse
 import os
 
 import common  # isort: skip
@@ -77,9 +76,7 @@ def make_file(path, rng, n=20000):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--np", type=int, default=1, dest="nprocs", help="MPI ranks")
-    nprocs = parser.parse_args().nprocs
+    nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_weights --np {nprocs}")
     with common.temp_dir() as tmp:
         path = os.path.join(tmp, "weights.h5")

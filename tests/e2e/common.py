@@ -8,6 +8,7 @@ Environment (set by tests/CMakeLists.txt):
 A driver exits 0 when every check passes, 1 when any fails, 77 when the data is absent (skip).
 """
 
+import argparse
 import contextlib
 import glob
 import os
@@ -123,6 +124,14 @@ def write_config_variant(base_path, out_path, **grid):
 
 
 # ----------------------------------------------------------------------------- running
+
+def ranks_from_args(doc, default=1):
+    """The MPI ranks an e2e driver was asked for (--np N); `doc`: its module docstring, whose
+    first line is the --help description."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--np", type=int, default=default, dest="nprocs", help="MPI ranks")
+    return parser.parse_args().nprocs
+
 
 def run_healgrid(args, nprocs=1, prefix=(), env=None, timeout=RUN_TIMEOUT_S):
     """Run `$MPIEXEC -np N --oversubscribe $HEALGRID_BIN run ARGS`; return (rc, combined output).

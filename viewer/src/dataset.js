@@ -3,7 +3,7 @@
 // The values drawn at overview zoom levels come from overview.js.
 import h5wasm from 'h5wasm';
 import { nestedNumberToFaceXY } from './healpix.js';
-import { attributes, cellVariables } from './h5_read.js';
+import { attributes, cellVariables, indexOfId } from './h5_read.js';
 import { readStoredLevels } from './stored_levels.js';
 
 let fileCounter = 0;
@@ -107,14 +107,7 @@ export class HealgridDataset {
 
   // Index of the cell with nested id `id` (BigInt) at child order, or -1.
   indexOf(id) {
-    let lo = 0, hi = this.count - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.cellIds[mid];
-      if (v === id) return mid;
-      if (v < id) lo = mid + 1; else hi = mid - 1;
-    }
-    return -1;
+    return indexOfId(this.cellIds, id);
   }
 
   // A robust default colour range: the 2nd and 98th percentiles of a sample of the values.

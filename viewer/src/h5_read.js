@@ -45,3 +45,16 @@ export function cellVariables(group, count) {
   }
   return out;
 }
+
+// Index of the cell `id` (BigInt) in `ids` (a group's cell_ids: 64-bit, strictly increasing),
+// or -1.
+export function indexOfId(ids, id) {
+  let lo = 0, hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid];
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}

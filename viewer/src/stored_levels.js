@@ -5,7 +5,7 @@
 // the points' median, a variance the points' variance), where an overview computed from the
 // file's cells can only combine the cells' values. A level may leave a statistic out (quantiles
 // below the parent order): that statistic is computed as for an order without a level.
-import { attributes, cellVariables } from './h5_read.js';
+import { attributes, cellVariables, indexOfId } from './h5_read.js';
 import { nestedToFaceXY } from './healpix.js';
 
 export const OVERVIEWS_GROUP = 'overviews';
@@ -72,14 +72,7 @@ export function storedVariable(dataset, name, order) {
 
 // Index of the cell `id` (BigInt) in `level`, or -1.
 export function storedIndexOf(level, id) {
-  let lo = 0, hi = level.count - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = BigInt(level.cellIds[mid]);
-    if (v === id) return mid;
-    if (v < id) lo = mid + 1; else hi = mid - 1;
-  }
-  return -1;
+  return indexOfId(level.cellIds, id);
 }
 
 // { face, x, y } of every cell of `level`, from the ids' exact 32-bit halves (any order).

@@ -59,8 +59,11 @@ struct IndexedPoints {
 // Collective. Fills figures.rows_scanned (rank 0).
 IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs);
 // Collective: adds an index pass's rows read, rows in beams and pre-selection fallbacks to
-// the figures (rank 0).
-void add_index_figures(RunContext& ctx, const IndexResult& mine);
+// the figures (rank 0); returns the pass's rows read and in beams (rank 0's sums).
+struct PassIndexRows {
+  long long read = 0, in_beams = 0;
+};
+PassIndexRows add_index_figures(RunContext& ctx, const IndexResult& mine);
 
 struct PlannedWork {
   WorkPlan plan;                            // rank 0 only (loads and ranges)
@@ -112,14 +115,15 @@ AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& input
 // line of a pass indexed and routed in `seconds`, with the rows it read (rank 0's sums, added
 // to the run's figures too). aggregate_in_passes and the time windows' passes
 // (pipeline/window_aggregate.hpp) use them.
-struct PassIndexRows {
-  long long read = 0, in_beams = 0;
-};
 IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
                                  const PlannedWork& work, const std::vector<RankPlan>& pass,
                                  PassIndexRows& rows);
 void note_pass_indexed(RunContext& ctx, const std::vector<RankPlan>& pass, double seconds,
                        const PassIndexRows& rows);
+// A pass's points after the exchange, as its budget counts them (plan/pass_plan.hpp): each part
+// fitted to the points this rank owns (the slots of those sent away and each granule's reserve
+// given back). The caller then returns the free pages (util/free_memory.hpp).
+void fit_to_owned_points(PointParts& parts);
 
 // Collective: totals over the ranks, the output's metadata, the NetCDF write. Fills the
 // figures' totals and output_bytes. A failure aborts the job.

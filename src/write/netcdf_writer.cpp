@@ -14,6 +14,7 @@
 #include "healgrid/io/run_partial.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
 #include "healgrid/write/overview_writer.hpp"
+#include "healgrid/write/statistic_variable.hpp"
 #include "healgrid/write/time_axis.hpp"
 #include "healgrid/write/write_headroom.hpp"
 
@@ -81,21 +82,8 @@ void define_statistics(io::NcFile& nc, const PipelineConfig& config, const Outpu
         time ? define_windowed_statistic(nc, spec.name, type, *time, cell_dim, chunk,
                                          config.output.deflate_level)
              : define_var(nc, spec.name, type, {cell_dim}, chunk, config.output.deflate_level);
-    if (is_int)
-      nc.def_fill(var, 0);
-    else
-      nc.def_fill(var, std::numeric_limits<float>::quiet_NaN());
-    nc.put_att(var, s::kLongName, meta.long_names.at(i));
-    if (!meta.units.at(i).empty()) nc.put_att(var, s::kUnits, meta.units.at(i));
-    nc.put_att(var, s::kGridMapping, s::kCrs);
-    nc.put_att(var, s::kCoordinates, s::kHealpixIndex);
-    // Under time windows the reduction runs over the points of the window too.
-    nc.put_att(var, s::kCellMethods,
-               std::string(time ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " +
-                   to_string(spec.function));
-    nc.put_att(var, s::kSourceVariable, spec.variable);
-    if (spec.function == StatFunction::quantile) nc.put_att_double(var, s::kQuantile, spec.q);
-    if (!spec.sigma.empty()) nc.put_att(var, s::kSigmaVariable, spec.sigma);
+    define_statistic_attributes(nc, var, spec, meta.long_names.at(i), meta.units.at(i),
+                                time != nullptr);
     vars.statistics.push_back(var);
   }
 }
@@ -175,8 +163,6 @@ void write_statistics(io::NcFile& nc, const CellLayout& layout,
                       const std::vector<OutputColumn>& columns, const OutputVars& vars,
                       bool compressed, std::int64_t time_index,
                       std::vector<ChunkedColumn>& chunked) {
-  const std::size_t first = layout.first_cell, count = layout.cells;
-  const auto w = static_cast<std::size_t>(std::max<std::int64_t>(time_index, 0));
   for (std::size_t i = 0; i < vars.statistics.size(); ++i) {
     const auto& col = columns.at(i);
     const int var = vars.statistics[i];
@@ -185,14 +171,8 @@ void write_statistics(io::NcFile& nc, const CellLayout& layout,
     if (compressed)
       chunked.push_back(
           {nc.var_name(var), data, is_int ? sizeof(std::int32_t) : sizeof(float), time_index});
-    else if (time_index >= 0 && is_int)
-      nc.put(var, {w, first}, {1, count}, col.i32.data());
-    else if (time_index >= 0)
-      nc.put(var, {w, first}, {1, count}, col.f32.data());
-    else if (is_int)
-      nc.put(var, first, count, col.i32.data());
     else
-      nc.put(var, first, count, col.f32.data());
+      put_statistic_values(nc, var, col, layout.first_cell, layout.cells, time_index);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
+#include "healgrid/write/statistic_variable.hpp"
 
 namespace healgrid {
 namespace {
@@ -52,24 +53,6 @@ std::string method_of(const OverviewLevel& level, int parent_order) {
          "order";
 }
 
-void define_statistic(io::NcFile& g, const StatisticSpec& spec, const OverviewAttributes& attrs,
-                      int var, bool windowed) {
-  if (is_integer_statistic(spec.function))
-    g.def_fill(var, 0);
-  else
-    g.def_fill(var, std::numeric_limits<float>::quiet_NaN());
-  g.put_att(var, s::kLongName, attrs.long_name);
-  if (!attrs.units.empty()) g.put_att(var, s::kUnits, attrs.units);
-  g.put_att(var, s::kGridMapping, s::kCrs);
-  g.put_att(var, s::kCoordinates, s::kHealpixIndex);
-  g.put_att(var, s::kCellMethods,
-            std::string(windowed ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " +
-                to_string(spec.function));
-  g.put_att(var, s::kSourceVariable, spec.variable);
-  if (spec.function == StatFunction::quantile) g.put_att_double(var, s::kQuantile, spec.q);
-  if (!spec.sigma.empty()) g.put_att(var, s::kSigmaVariable, spec.sigma);
-}
-
 // Rank 0's column padded with its fill to whole chunks (the direct chunk writer stores whole
 // chunks; HDF5 ignores an edge chunk's cells beyond the extent).
 template <typename T>
@@ -83,20 +66,8 @@ std::vector<T> padded(const std::vector<T>& v, std::size_t chunk, T fill) {
 // the (time, cell_ids) statistics.
 void write_values(io::NcFile& g, const std::vector<OutputColumn>& columns, const OverviewVars& vars,
                   std::size_t n, std::int64_t time_index) {
-  const auto w = static_cast<std::size_t>(std::max<std::int64_t>(time_index, 0));
-  for (std::size_t c = 0; c < vars.statistics.size(); ++c) {
-    const auto& col = columns.at(c);
-    const int var = vars.statistics[c];
-    const bool is_int = is_integer_statistic(col.spec->function);
-    if (time_index >= 0 && is_int)
-      g.put(var, {w, 0}, {n ? std::size_t{1} : 0, n}, col.i32.data());
-    else if (time_index >= 0)
-      g.put(var, {w, 0}, {n ? std::size_t{1} : 0, n}, col.f32.data());
-    else if (is_int)
-      g.put(var, 0, n, col.i32.data());
-    else
-      g.put(var, 0, n, col.f32.data());
-  }
+  for (std::size_t c = 0; c < vars.statistics.size(); ++c)
+    put_statistic_values(g, vars.statistics[c], columns.at(c), 0, n, time_index);
 }
 
 // Every window's row of the level (rank 0 holds them; the others join each write with none).
@@ -134,16 +105,16 @@ std::vector<OverviewVars> define_overviews(io::NcFile& nc, const PipelineConfig&
       const auto i = static_cast<std::size_t>(col.spec - config.statistics.data());
       const nc_type type = is_integer_statistic(col.spec->function) ? NC_INT : NC_FLOAT;
       int var = -1;
-      if (time && vars.chunk > 0) {
+      if (time) {
         var = define_windowed_statistic(g, col.spec->name, type, vars.time, dim, vars.chunk,
                                         level_deflate);
-      } else {  // (an empty level: contiguous)
-        var = g.def_var(col.spec->name, type,
-                        time ? std::vector<int>{vars.time.dim, dim} : std::vector<int>{dim});
-        if (vars.chunk > 0) g.def_chunked(var, vars.chunk, level_deflate);
+      } else {
+        var = g.def_var(col.spec->name, type, {dim});
+        if (vars.chunk > 0) g.def_chunked(var, vars.chunk, level_deflate);  // empty: contiguous
         g.set_collective(var);
       }
-      define_statistic(g, *col.spec, attributes.at(i), var, time != nullptr);
+      define_statistic_attributes(g, var, *col.spec, attributes.at(i).long_name,
+                                  attributes.at(i).units, time != nullptr);
       vars.statistics.push_back(var);
     }
     const int ga = io::kNcGlobal;

@@ -32,7 +32,7 @@ int define_windowed_statistic(io::NcFile& nc, const std::string& name, nc_type t
                               const TimeAxisVars& time, int cell_dim, std::size_t chunk,
                               int deflate_level) {
   const int var = nc.def_var(name, type, {time.dim, cell_dim});
-  nc.def_chunked(var, {1, chunk}, deflate_level);
+  if (chunk > 0) nc.def_chunked(var, {1, chunk}, deflate_level);  // no cells: contiguous
   nc.set_collective(var);
   return var;
 }

@@ -37,7 +37,8 @@ struct TimeAxisVars {
 // Define mode: the dimensions and variables above.
 TimeAxisVars define_time_axis(io::NcFile& nc, const TimeAxis& axis);
 
-// Define mode: a statistic on (time, cells), chunks of one window and `chunk` cells.
+// Define mode: a statistic on (time, cells), chunks of one window and `chunk` cells (contiguous
+// when `chunk` is 0: no cells).
 int define_windowed_statistic(io::NcFile& nc, const std::string& name, nc_type type,
                               const TimeAxisVars& time, int cell_dim, std::size_t chunk,
                               int deflate_level);

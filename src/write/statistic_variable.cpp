@@ -1,0 +1,47 @@
+#include "healgrid/write/statistic_variable.hpp"
+
+#include <limits>
+
+#include "healgrid/aggregate/statistics.hpp"
+#include "healgrid/io/output_schema.hpp"
+
+namespace healgrid {
+
+namespace s = schema;
+
+void define_statistic_attributes(io::NcFile& nc, int var, const StatisticSpec& spec,
+                                 const std::string& long_name, const std::string& units,
+                                 bool windowed) {
+  if (is_integer_statistic(spec.function))
+    nc.def_fill(var, 0);
+  else
+    nc.def_fill(var, std::numeric_limits<float>::quiet_NaN());
+  nc.put_att(var, s::kLongName, long_name);
+  if (!units.empty()) nc.put_att(var, s::kUnits, units);
+  nc.put_att(var, s::kGridMapping, s::kCrs);
+  nc.put_att(var, s::kCoordinates, s::kHealpixIndex);
+  nc.put_att(var, s::kCellMethods,
+             std::string(windowed ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " +
+                 to_string(spec.function));
+  nc.put_att(var, s::kSourceVariable, spec.variable);
+  if (spec.function == StatFunction::quantile) nc.put_att_double(var, s::kQuantile, spec.q);
+  if (!spec.sigma.empty()) nc.put_att(var, s::kSigmaVariable, spec.sigma);
+}
+
+void put_statistic_values(io::NcFile& nc, int var, const OutputColumn& col, std::size_t first,
+                          std::size_t count, std::int64_t time_index) {
+  const bool is_int = is_integer_statistic(col.spec->function);
+  if (time_index >= 0) {
+    const auto w = static_cast<std::size_t>(time_index);
+    if (is_int)
+      nc.put(var, {w, first}, {1, count}, col.i32.data());
+    else
+      nc.put(var, {w, first}, {1, count}, col.f32.data());
+  } else if (is_int) {
+    nc.put(var, first, count, col.i32.data());
+  } else {
+    nc.put(var, first, count, col.f32.data());
+  }
+}
+
+}  // namespace healgrid

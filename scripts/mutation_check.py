@@ -74,7 +74,10 @@ def copy_tree(scratch):
             continue  # deleted in the working tree
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         if not os.path.exists(dst) or open(src, "rb").read() != open(dst, "rb").read():
-            shutil.copy2(src, dst)  # unchanged files keep their time stamps: no rebuild
+            # A changed file gets the time of the copy, not its own: an object built from the
+            # previous copy may be newer than the edit, and make would keep it (a mutant of
+            # another file then ran against the old code). Unchanged files are not touched.
+            shutil.copy(src, dst)
     return tree
 
 

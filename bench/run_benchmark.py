@@ -44,9 +44,9 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def run(cmd, **kw):
+def run(cmd, extra_env=None, **kw):
     """(wall seconds, stdout, CPU seconds of the command and its descendants: mpirun, ranks)."""
-    env = dict(os.environ, **MPI_ENV)
+    env = dict(os.environ, **MPI_ENV, **(extra_env or {}))
     t0, cpu0 = time.perf_counter(), children_cpu()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, **kw)
     wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
@@ -77,10 +77,13 @@ def ensure_workload(args):
 
 
 def time_healgrid(args, data, ranks, out, binary=None):
-    """One healgrid run at `ranks`: its metrics plus the wall time of mpirun."""
+    """One healgrid run at `ranks`: its metrics plus the wall time of mpirun. --env applies to
+    this build's runs only (not --reference's), for an A/B of a setting on one binary."""
     metrics = out + ".json"
+    extra = None if binary else dict(kv.split("=", 1) for kv in args.env)
     wall, _, cpu = run(["mpirun", "-np", str(ranks), "--bind-to", "core", binary or args.healgrid, "run",
-                   "--input", data, "--output", out, "--quiet", "--metrics-json", metrics])
+                   "--input", data, "--output", out, "--quiet", "--metrics-json", metrics],
+                       extra_env=extra)
     with open(metrics, encoding="utf-8") as stream:
         m = json.load(stream)
     m["wall"] = wall
@@ -158,6 +161,9 @@ def main():
     parser.add_argument("--healgrid", default=os.path.join(ROOT, "build", "src", "healgrid"))
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--reference", help="another healgrid binary timed in the same rounds")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment of this build's runs only (repeatable); with "
+                             "--reference build/src/healgrid: the same binary with and without it")
     parser.add_argument("--read-floor", default=os.path.join(ROOT, "build", "bench",
                                                              "healgrid_read_floor"),
                         help="the read-floor program (bench/read_floor.cpp)")

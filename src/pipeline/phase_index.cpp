@@ -11,13 +11,19 @@
 namespace healgrid {
 namespace {
 
-std::vector<ParentLoad> gather_loads(const Communicator& comm,
-                                     const std::vector<ParentLoad>& mine) {
+// Rank 0: every rank's loads, each rank's on its own (the pass plan checks what a pass's index
+// holds on the rank that reads the granules).
+std::vector<std::vector<ParentLoad>> gather_loads(const Communicator& comm,
+                                                  const std::vector<ParentLoad>& mine) {
   std::vector<std::int64_t> words;
   for (const auto& l : mine) words.insert(words.end(), {l.parent, l.points});
   const auto all = comm.gather(words);
-  std::vector<ParentLoad> loads;
-  for (std::size_t i = 0; i + 1 < all.size(); i += 2) loads.push_back({all[i], all[i + 1]});
+  const auto counts = comm.gather(static_cast<long long>(mine.size()));
+  std::vector<std::vector<ParentLoad>> loads(counts.size());
+  std::size_t i = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r)
+    for (long long k = 0; k < counts[r] && i + 1 < all.size(); ++k, i += 2)
+      loads[r].push_back({all[i], all[i + 1]});
   return loads;
 }
 
@@ -78,7 +84,9 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
     restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only
   });
   check_groups(ctx, out.mine, static_cast<long long>(inputs.granules.size()));
-  out.loads = gather_loads(ctx.comm, out.mine.loads);
+  out.loads_by_rank = gather_loads(ctx.comm, out.mine.loads);
+  for (const auto& rank : out.loads_by_rank)
+    out.loads.insert(out.loads.end(), rank.begin(), rank.end());
   out.issues = gather_issues(ctx.comm, out.mine);
   ctx.figures.rows_scanned = add_index_figures(ctx, out.mine).read;
   return out;

@@ -46,6 +46,7 @@ std::vector<ParentLoad> loads_of(const Communicator& comm, const std::vector<Par
 // rank less its output block, counted twice (the rounds' blocks and their merged copy coexist
 // at the end of the reads). Adds an error when the output leaves nothing for the points.
 PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_overflowed,
+                       const std::vector<std::vector<ParentLoad>>& indexed,
                        std::vector<std::string>& errors) {
   std::vector<double> budgets;
   for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
@@ -60,7 +61,7 @@ PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_o
                        " MB for the points: raise it, lower grid.child_order (--child-order) or "
                        "use more ranks");
   }
-  return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed);
+  return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed, indexed);
 }
 
 // Every rank: rank 0's pass plan.
@@ -102,7 +103,8 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     if (const auto problem = output_memory_problem(estimate, ctx.setup.memory_per_rank);
         !problem.empty())
       errors.push_back(problem);
-    if (errors.empty()) work.passes = choose_passes(ctx, work.plan, index_overflowed, errors);
+    if (errors.empty())
+      work.passes = choose_passes(ctx, work.plan, index_overflowed, indexed.loads_by_rank, errors);
     if (!errors.empty()) throw RunFailure(kExitFailure, errors);
     plan_words = serialize(work.plan.ranks);
   });

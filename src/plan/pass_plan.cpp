@@ -55,13 +55,15 @@ double held_bytes_per_point(const PipelineConfig& config) {
   return 16.0 + 4.0 + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
 }
 
-PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
-                     double bytes_per_point, bool index_overflowed) {
-  HEALGRID_REQUIRE(budget_bytes.size() == plan.ranks.size(), "one budget per rank");
-  PassPlan out;
-  out.reindex = index_overflowed;
+namespace {
+
+// Every rank's passes when each may fill `scale` of its budget per pass; `lines`: why, per
+// rank that needs passes.
+std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
+                                               const std::vector<double>& budget_bytes,
+                                               double bytes_per_point, double scale,
+                                               std::vector<std::string>& lines) {
   std::vector<std::vector<RankPlan>> per_rank(plan.ranks.size());
-  std::size_t passes = 1;
   std::size_t begin = 0;
   for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
     const auto& rank = plan.ranks[r];
@@ -69,25 +71,101 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
     while (end < plan.loads.size() && !rank.empty() && plan.loads[end].parent <= rank.last_parent)
       ++end;
     const double need = static_cast<double>(rank.planned_points) * bytes_per_point;
-    if (rank.empty() || need <= budget_bytes[r]) {
+    const double budget = std::max(0.0, budget_bytes[r]);
+    if (rank.empty() || need <= budget * scale) {
       per_rank[r] = {rank};
     } else {
       const std::vector<ParentLoad> mine(plan.loads.begin() + static_cast<std::ptrdiff_t>(begin),
                                          plan.loads.begin() + static_cast<std::ptrdiff_t>(end));
-      per_rank[r] = split_rank(mine, std::max(0.0, budget_bytes[r]) / bytes_per_point);
-      out.lines.push_back("rank " + std::to_string(r) + ": " + std::to_string(per_rank[r].size()) +
-                          " passes, " + size_text(need) + " of points (" +
-                          std::to_string(rank.planned_points) + " x " +
-                          std::to_string(static_cast<int>(bytes_per_point)) + " bytes) against " +
-                          size_text(std::max(0.0, budget_bytes[r])));
+      per_rank[r] = split_rank(mine, budget * scale / bytes_per_point);
+      lines.push_back("rank " + std::to_string(r) + ": " + std::to_string(per_rank[r].size()) +
+                      " passes, " + size_text(need) + " of points (" +
+                      std::to_string(rank.planned_points) + " x " +
+                      std::to_string(static_cast<int>(bytes_per_point)) + " bytes) against " +
+                      size_text(budget));
     }
-    passes = std::max(passes, per_rank[r].size());
     begin = end;
   }
-  out.passes.assign(passes, std::vector<RankPlan>(plan.ranks.size()));
+  return per_rank;
+}
+
+// Points of `loads` (sorted by parent) inside the sorted, disjoint `ranges`.
+std::int64_t points_in(const std::vector<ParentLoad>& loads,
+                       const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges) {
+  std::int64_t n = 0;
+  std::size_t i = 0;
+  for (const auto& [first, last] : ranges) {
+    while (i < loads.size() && loads[i].parent < first) ++i;
+    for (; i < loads.size() && loads[i].parent <= last; ++i) n += loads[i].points;
+  }
+  return n;
+}
+
+// The first (pass, rank) whose index and exchange exceed the rank's budget, as a line; "" if
+// none.
+std::string index_overrun(const std::vector<std::vector<RankPlan>>& passes,
+                          const std::vector<double>& budget_bytes,
+                          const std::vector<std::vector<ParentLoad>>& indexed) {
+  for (std::size_t k = 0; k < passes.size(); ++k) {
+    const auto ranges = pass_parent_ranges(passes[k]);
+    for (std::size_t r = 0; r < indexed.size(); ++r) {
+      const auto held = points_in(indexed[r], ranges);
+      const auto& own = passes[k][r];
+      const auto kept =
+          own.empty() ? 0 : points_in(indexed[r], {{own.first_parent, own.last_parent}});
+      const auto received = std::max<std::int64_t>(0, own.planned_points - kept);
+      const double bytes = kIndexedBytesPerPoint * static_cast<double>(held + received);
+      if (bytes > std::max(0.0, budget_bytes[r]))
+        return "rank " + std::to_string(r) + "'s granules hold " + std::to_string(held) +
+               " points of pass " + std::to_string(k + 1) + "'s parents, " + size_text(bytes) +
+               " with the points it receives, against " + size_text(std::max(0.0, budget_bytes[r]));
+    }
+  }
+  return "";
+}
+
+std::vector<std::vector<RankPlan>> by_pass(const std::vector<std::vector<RankPlan>>& per_rank) {
+  std::size_t passes = 1;
+  for (const auto& p : per_rank) passes = std::max(passes, p.size());
+  std::vector<std::vector<RankPlan>> out(passes, std::vector<RankPlan>(per_rank.size()));
   for (std::size_t r = 0; r < per_rank.size(); ++r)
-    for (std::size_t k = 0; k < per_rank[r].size(); ++k) out.passes[k][r] = per_rank[r][k];
-  out.reindex = out.reindex || passes > 1;
+    for (std::size_t k = 0; k < per_rank[r].size(); ++k) out[k][r] = per_rank[r][k];
+  return out;
+}
+
+}  // namespace
+
+PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
+                     double bytes_per_point, bool index_overflowed,
+                     const std::vector<std::vector<ParentLoad>>& indexed) {
+  HEALGRID_REQUIRE(budget_bytes.size() == plan.ranks.size(), "one budget per rank");
+  HEALGRID_REQUIRE(indexed.empty() || indexed.size() == plan.ranks.size(),
+                   "one load list per rank");
+  PassPlan out;
+  // A run that keeps its first index pass's points holds at most its cap of them (the
+  // index's own check); a pass's index again has none: cut the passes finer until it fits.
+  double scale = 1.0;
+  std::string overrun;
+  for (;;) {
+    out.lines.clear();
+    out.passes = by_pass(split_ranks(plan, budget_bytes, bytes_per_point, scale, out.lines));
+    const bool reindex = index_overflowed || out.passes.size() > 1;
+    overrun = reindex ? index_overrun(out.passes, budget_bytes, indexed) : "";
+    if (overrun.empty()) break;
+    // Finer passes help until every pass is one parent per rank.
+    std::size_t most_parents = 0;
+    for (const auto& r : plan.ranks)
+      most_parents = std::max(most_parents, static_cast<std::size_t>(r.planned_parents));
+    if (out.passes.size() >= most_parents) break;
+    scale *= 0.8;
+  }
+  out.reindex = index_overflowed || out.passes.size() > 1;
+  if (scale < 1.0 && overrun.empty())
+    out.lines.push_back(
+        "passes cut finer than the points owned need: a pass's index holds the "
+        "points of the rank's own granules until the exchange (16 bytes each)");
+  if (!overrun.empty())
+    out.lines.push_back("warning: " + overrun + " (no finer passes are possible)");
   if (index_overflowed)
     out.lines.insert(out.lines.begin(),
                      "the index pass held more points than the budget on some rank: "

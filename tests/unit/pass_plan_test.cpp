@@ -100,6 +100,94 @@ TEST(PassPlan, AnOverflowedIndexPassReindexesEvenInOnePass) {
   EXPECT_FALSE(passes.single());
 }
 
+// What a pass's index and exchange hold on rank r: its granules' points of the pass's
+// parents, plus the points it owns in the pass that other ranks' granules hold.
+double index_bytes(const std::vector<RankPlan>& pass, const std::vector<ParentLoad>& indexed,
+                   std::size_t r) {
+  std::int64_t held = 0, kept = 0;
+  for (const auto& l : indexed) {
+    bool in_pass = false;
+    for (const auto& p : pass)
+      in_pass = in_pass || (!p.empty() && l.parent >= p.first_parent && l.parent <= p.last_parent);
+    held += in_pass ? l.points : 0;
+    if (!pass[r].empty() && l.parent >= pass[r].first_parent && l.parent <= pass[r].last_parent)
+      kept += l.points;
+  }
+  return kIndexedBytesPerPoint * static_cast<double>(held + pass[r].planned_points - kept);
+}
+
+TEST(PassPlan, ARankWhoseGranulesHoldEveryPointGetsFinerPasses) {
+  // 3 ranks own 400 points each (4 parents of 100) at 40 bytes against 8000: 2 passes of 200
+  // each by the points owned. But rank 0's granules hold all 1200 points: a pass's index
+  // holds 600 of them, 9600 bytes on rank 0. Finer passes (100 points per rank) fit.
+  const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
+  const std::vector<double> budgets = {8000, 8000, 8000};
+  ASSERT_EQ(plan_passes(plan, budgets, 40, false).passes.size(), 2u);
+  const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
+  const auto passes = plan_passes(plan, budgets, 40, false, indexed);
+  ASSERT_EQ(passes.passes.size(), 4u);
+  expect_cover(plan, passes);
+  for (const auto& pass : passes.passes)
+    for (std::size_t r = 0; r < 3; ++r) {
+      EXPECT_LE(index_bytes(pass, indexed[r], r), budgets[r]) << "rank " << r;
+      EXPECT_LE(pass[r].planned_points * 40, budgets[r]) << "rank " << r;
+    }
+  EXPECT_NE(passes.lines.back().find("cut finer"), std::string::npos) << passes.lines.back();
+}
+
+TEST(PassPlan, PointsReceivedCountWithThePointsIndexed) {
+  // 2 ranks own 400 points each at 20 bytes against 6000: 2 passes of 200 by the points owned.
+  // Each rank's granules hold the other rank's points: in a pass a rank holds 200 indexed and
+  // receives 200, 6400 bytes: finer passes of 100 (3200 bytes).
+  const auto plan = plan_of(std::vector<std::int64_t>(8, 100), 2);
+  const std::vector<double> budgets = {6000, 6000};
+  ASSERT_EQ(plan_passes(plan, budgets, 20, false).passes.size(), 2u);
+  const std::vector<std::vector<ParentLoad>> indexed = {
+      {plan.loads.begin() + 4, plan.loads.end()}, {plan.loads.begin(), plan.loads.begin() + 4}};
+  const auto passes = plan_passes(plan, budgets, 20, false, indexed);
+  ASSERT_EQ(passes.passes.size(), 4u);
+  expect_cover(plan, passes);
+  for (const auto& pass : passes.passes)
+    for (std::size_t r = 0; r < 2; ++r) EXPECT_LE(index_bytes(pass, indexed[r], r), budgets[r]);
+}
+
+TEST(PassPlan, GranulesSpreadLikeTheOwnersNeedNoFinerPasses) {
+  // Each rank's granules hold exactly the points it owns: nothing moves in the exchange.
+  const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
+  std::vector<std::vector<ParentLoad>> indexed(3);
+  for (std::size_t i = 0; i < plan.loads.size(); ++i) indexed[i / 4].push_back(plan.loads[i]);
+  const auto passes = plan_passes(plan, {8000, 8000, 8000}, 40, false, indexed);
+  EXPECT_EQ(passes.passes.size(), 2u);
+  for (const auto& line : passes.lines) EXPECT_EQ(line.find("finer"), std::string::npos) << line;
+}
+
+TEST(PassPlan, OnePassNeedsNoIndexCheckUnlessTheIndexOverflowed) {
+  // Within the budget the first index pass's points are kept (its own cap bounds them).
+  const auto plan = plan_of(std::vector<std::int64_t>(6, 100), 3);
+  const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
+  EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, 40, false, indexed).single());
+  // Reindexed in one pass, rank 0's index would hold all 600 points (9600 bytes) against
+  // 6000: two passes of one parent per rank (4800 bytes).
+  const std::vector<double> budgets = {6000, 6000, 6000};
+  const auto passes = plan_passes(plan, budgets, 10, true, indexed);
+  ASSERT_EQ(passes.passes.size(), 2u);
+  expect_cover(plan, passes);
+  for (const auto& pass : passes.passes) EXPECT_LE(index_bytes(pass, indexed[0], 0), 6000);
+}
+
+TEST(PassPlan, AnIndexThatCannotFitIsWarnedAbout) {
+  // Reindexed (the index overflowed): one parent of 1000 points indexed by rank 0, owned by
+  // rank 1, 16 160 bytes with rank 0's own 10 against 8000; a parent cannot be split.
+  const auto plan = plan_of({10, 1000}, 2);
+  ASSERT_EQ(plan.ranks[1].planned_points, 1000);
+  const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}};
+  const auto passes = plan_passes(plan, {8000, 8000}, 40, true, indexed);
+  expect_cover(plan, passes);
+  ASSERT_FALSE(passes.lines.empty());
+  EXPECT_NE(passes.lines.back().find("warning: rank 0's granules hold"), std::string::npos)
+      << passes.lines.back();
+}
+
 TEST(PassPlan, HeldBytesPerPointOfTheShippedConfig) {
   // 16 (binned point) + 4 (child offset) + 2 x 8 (h_li, s_li: doubles, the widest the
   // aggregator stores) + 4 (sort index)

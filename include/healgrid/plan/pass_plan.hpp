@@ -32,11 +32,22 @@ struct PassPlan {
   bool single() const { return passes.size() == 1 && !reindex; }
 };
 
+// Bytes a rank holds per point its share of the granules gives a pass, from that pass's index
+// until the exchange: the binned point, which another rank may own.
+constexpr double kIndexedBytesPerPoint = 16.0;
+
 // `budget_bytes[r]`: what rank r may spend on points (its budget less its output block);
 // `index_overflowed`: some rank's index pass exceeded its budget and dropped its points.
-// REQUIRES: plan from make_plan, budget_bytes.size() == plan.ranks.size().
+// `indexed[r]` (optional): the loads of rank r's share of the granules, sorted by parent. A
+// pass's index holds those of the pass's parents, whichever rank owns them, plus the points r
+// receives in the exchange (kIndexedBytesPerPoint each): when that exceeds r's budget (a rank
+// whose granules hold most of a pass's points), every rank's passes are cut finer until it
+// fits, or no pass can be cut further (then a line says so).
+// REQUIRES: plan from make_plan, budget_bytes.size() == plan.ranks.size(), indexed empty or
+// one per rank.
 PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
-                     double bytes_per_point, bool index_overflowed);
+                     double bytes_per_point, bool index_overflowed,
+                     const std::vector<std::vector<ParentLoad>>& indexed = {});
 
 // Sorted, disjoint [first, last] parent ranges of one pass, its empty ranks left out.
 std::vector<std::pair<std::int64_t, std::int64_t>> pass_parent_ranges(

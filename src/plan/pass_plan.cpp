@@ -146,17 +146,19 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   // index's own check); a pass's index again has none: cut the passes finer until it fits.
   double scale = 1.0;
   std::string overrun;
-  for (;;) {
+  for (int tries = 0;; ++tries) {
     out.lines.clear();
-    out.passes = by_pass(split_ranks(plan, budget_bytes, bytes_per_point, scale, out.lines));
+    const auto per_rank = split_ranks(plan, budget_bytes, bytes_per_point, scale, out.lines);
+    out.passes = by_pass(per_rank);
     const bool reindex = index_overflowed || out.passes.size() > 1;
     overrun = reindex ? index_overrun(out.passes, budget_bytes, indexed) : "";
     if (overrun.empty()) break;
-    // Finer passes help until every pass is one parent per rank.
-    std::size_t most_parents = 0;
-    for (const auto& r : plan.ranks)
-      most_parents = std::max(most_parents, static_cast<std::size_t>(r.planned_parents));
-    if (out.passes.size() >= most_parents) break;
+    // Finer passes help until every rank has one parent per pass.
+    bool finer_possible = false;
+    for (std::size_t r = 0; r < per_rank.size(); ++r)
+      finer_possible = finer_possible || static_cast<std::int64_t>(per_rank[r].size()) <
+                                             plan.ranks[r].planned_parents;
+    if (!finer_possible || tries == 60) break;  // 0.8^60: a millionth of the budget per pass
     scale *= 0.8;
   }
   out.reindex = index_overflowed || out.passes.size() > 1;

@@ -85,8 +85,6 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   });
   check_groups(ctx, out.mine, static_cast<long long>(inputs.granules.size()));
   out.loads_by_rank = gather_loads(ctx.comm, out.mine.loads);
-  for (const auto& rank : out.loads_by_rank)
-    out.loads.insert(out.loads.end(), rank.begin(), rank.end());
   out.issues = gather_issues(ctx.comm, out.mine);
   ctx.figures.rows_scanned = add_index_figures(ctx, out.mine).read;
   return out;

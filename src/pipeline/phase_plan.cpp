@@ -92,7 +92,10 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     std::vector<std::string> errors;
     work.granule_status =
         granule_status(indexed.issues, inputs.granules.size(), ctx.options.on_bad_granule, errors);
-    work.plan = make_plan(std::move(indexed.loads), comm.size);
+    std::vector<ParentLoad> loads;  // every rank's, in rank order: make_plan merges them
+    for (const auto& rank : indexed.loads_by_rank)
+      loads.insert(loads.end(), rank.begin(), rank.end());
+    work.plan = make_plan(std::move(loads), comm.size);
     if (errors.empty() && work.plan.loads.empty())
       errors.push_back(
           "no valid points in any granule: nothing to grid (check the filters and the inputs)");

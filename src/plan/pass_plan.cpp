@@ -109,16 +109,17 @@ std::string index_overrun(const std::vector<std::vector<RankPlan>>& passes,
   for (std::size_t k = 0; k < passes.size(); ++k) {
     const auto ranges = pass_parent_ranges(passes[k]);
     for (std::size_t r = 0; r < indexed.size(); ++r) {
+      const double budget = std::max(0.0, budget_bytes[r]);
       const auto held = points_in(indexed[r], ranges);
       const auto& own = passes[k][r];
       const auto kept =
           own.empty() ? 0 : points_in(indexed[r], {{own.first_parent, own.last_parent}});
       const auto received = std::max<std::int64_t>(0, own.planned_points - kept);
       const double bytes = kIndexedBytesPerPoint * static_cast<double>(held + received);
-      if (bytes > std::max(0.0, budget_bytes[r]))
+      if (bytes > budget)
         return "rank " + std::to_string(r) + "'s granules hold " + std::to_string(held) +
                " points of pass " + std::to_string(k + 1) + "'s parents, " + size_text(bytes) +
-               " with the points it receives, against " + size_text(std::max(0.0, budget_bytes[r]));
+               " with the points it receives, against " + size_text(budget);
     }
   }
   return "";

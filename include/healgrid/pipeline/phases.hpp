@@ -53,8 +53,7 @@ struct GranuleIssue {
 };
 struct IndexedPoints {
   IndexResult mine;                                    // this rank's points and loads
-  std::vector<ParentLoad> loads;                       // rank 0: every rank's loads, in rank order
-  std::vector<std::vector<ParentLoad>> loads_by_rank;  // rank 0: the same, per rank
+  std::vector<std::vector<ParentLoad>> loads_by_rank;  // rank 0: every rank's loads
   std::vector<GranuleIssue> issues;                    // rank 0: every rank's, in rank order
 };
 // Collective. Fills figures.rows_scanned (rank 0).

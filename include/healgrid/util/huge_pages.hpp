@@ -10,10 +10,9 @@
 namespace healgrid {
 
 void advise_huge_pages(void* data, std::size_t bytes);
-void advise_heap_huge_pages();
 
-// `v` resized to `n` elements in fresh storage advised as above (for large buffers filled
-// once: receive arrays, scratch); its old contents are dropped.
+// `v` resized to `n` value-initialised elements in fresh storage advised as above (for large
+// buffers filled once: the exchange's receive arrays); its old contents are dropped.
 template <typename T>
 void resize_in_huge_pages(std::vector<T>& v, std::size_t n) {
   std::vector<T>().swap(v);

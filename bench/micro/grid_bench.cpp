@@ -63,4 +63,19 @@ void BM_HealpixGridCell(benchmark::State& state) {
 }
 BENCHMARK(BM_HealpixGridCell)->Arg(0)->Arg(1)->ArgName("authalic");
 
+// The same points through the tiled batch (the index pass's path).
+void BM_HealpixGridCells(benchmark::State& state) {
+  const auto convention = state.range(0) ? healgrid::LatitudeConvention::authalic
+                                         : healgrid::LatitudeConvention::geodetic;
+  const healgrid::HealpixGrid grid(6, 12, convention);
+  const std::vector<std::uint8_t> use(kTrack.lat.size(), 1);
+  std::vector<std::int64_t> cells(kTrack.lat.size());
+  for (auto _ : state) {
+    grid.cells(kTrack.lat.data(), kTrack.lon.data(), use.data(), use.size(), cells.data());
+    benchmark::DoNotOptimize(cells.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kTrack.lat.size());
+}
+BENCHMARK(BM_HealpixGridCells)->Arg(0)->Arg(1)->ArgName("authalic");
+
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <healpix_base.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,35 @@ std::int64_t HealpixGrid::cell(double lat_deg, double lon_deg) const {
   // polynomial, which replaces a log/asin/cos chain per point.
   const double s = std::cos(kPi / 2 - lat_deg * (kPi / 180.0));
   return base_for(child_order_).zphi2pix(authalic ? authalic_z_from_sin(s) : s, phi);
+}
+
+void HealpixGrid::cells(const double* lat_deg, const double* lon_deg, const std::uint8_t* use,
+                        std::size_t n, std::int64_t* out) const {
+  // Step by step over a tile (the same operations as cell(), in the same order): cos, then the
+  // authalic polynomial, then healpix_cxx, each a loop the CPU overlaps across points.
+  constexpr std::size_t kTile = 256;
+  double z[kTile];
+  const auto& base = base_for(child_order_);
+  const bool authalic = convention_ == LatitudeConvention::authalic;
+  for (std::size_t t0 = 0; t0 < n; t0 += kTile) {
+    const std::size_t m = std::min(kTile, n - t0);
+    const double* lat = lat_deg + t0;
+    for (std::size_t i = 0; i < m; ++i)
+      z[i] = use[t0 + i] ? std::cos(kPi / 2 - lat[i] * (kPi / 180.0)) : 0.0;
+    if (authalic)
+      for (std::size_t i = 0; i < m; ++i) z[i] = authalic_z_from_sin(z[i]);
+    for (std::size_t i = 0; i < m; ++i) {
+      if (!use[t0 + i]) {
+        out[t0 + i] = -1;
+      } else if (std::fabs(lat[i]) > 89.0) {
+        out[t0 + i] = cell(lat[i], lon_deg[t0 + i]);
+      } else {
+        HEALGRID_REQUIRE(lat[i] >= -90.0 && lat[i] <= 90.0 && std::isfinite(lon_deg[t0 + i]),
+                         "latitude in [-90, 90] and a finite longitude");
+        out[t0 + i] = base.zphi2pix(z[i], lon_deg[t0 + i] * (kPi / 180.0));
+      }
+    }
+  }
 }
 
 double HealpixGrid::child_cell_size_km() const {

@@ -122,11 +122,14 @@ class BeamIndexer {
  private:
   void bin(std::uint32_t tag, GranuleIndex& out) {
     auto& loads = out.loads;
+    cells_.resize(chunk_.size());
+    grid_.cells(chunk_.lat.data(), chunk_.lon.data(), chunk_.valid.data(), chunk_.size(),
+                cells_.data());
     for (std::size_t i = 0; i < chunk_.size(); ++i) {
       if (!chunk_.valid[i]) continue;
       const auto key = windows_.active() ? window_of_.key_of(chunk_.time[i]) : 0;
       if (key == kNoWindow) continue;  // between explicit windows
-      const auto cell = grid_.cell(chunk_.lat[i], chunk_.lon[i]);
+      const auto cell = cells_[i];
       // A beam stays in one parent cell for long runs: extend the last load.
       const auto parent = grid_.parent_of(cell);
       if (loads.empty() || loads.back().parent != parent) {
@@ -155,6 +158,7 @@ class BeamIndexer {
   IndexResult& result_;
   std::uint64_t stored_;
   BeamChunk chunk_;
+  std::vector<std::int64_t> cells_;  // the chunk's cells (-1: not a valid point)
 };
 
 // Indexes one beam, with the segment pre-selection where it applies; a breached guard rolls

@@ -182,15 +182,20 @@ std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
   const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
   std::unordered_map<std::int64_t, std::uint32_t> round_of;
   round_parents_.clear();
+  round_loads_.clear();
   const double total = static_cast<double>(kept);
   double cum = 0;
   std::size_t previous = 0;
   for (std::size_t k = 0; k < parents.size(); ++k) {
     const auto r = std::min(nrounds - 1, static_cast<std::size_t>(cum * nrounds / total));
-    if (k == 0 || r != previous) round_parents_.emplace_back();
+    if (k == 0 || r != previous) {
+      round_parents_.emplace_back();
+      round_loads_.emplace_back();
+    }
     previous = r;
     round_of[parents[k].first] = static_cast<std::uint32_t>(round_parents_.size() - 1);
     round_parents_.back().push_back(parents[k].first);
+    round_loads_.back().push_back({parents[k].first, parents[k].second});
     cum += static_cast<double>(parents[k].second);
   }
   return round_of;

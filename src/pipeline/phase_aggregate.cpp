@@ -92,8 +92,13 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   reduce_before_ = seconds.reduce;
   const auto ntasks = static_cast<std::int64_t>(runs.size());
   std::int64_t round_points = 0;  // points of the finished rounds
+  std::size_t round = 0;
   for (std::int64_t t = 0; t < ntasks; ++t) {
     if (stop_signal() != 0) throw std::runtime_error(stop_reason());
+    // Each round's buckets are reserved to its points before its reads (finalize drops them),
+    // so they are filled once and never copied: the next round reuses the freed memory.
+    if (t == 0 || runs[static_cast<std::size_t>(t) - 1].ends_round)
+      aggregator_.expect(journal_.round_loads(round++));
     const auto& run = runs[static_cast<std::size_t>(t)];
     read_run(parts[run.part], run.begin, run.end);
     if (run.ends_round) {  // a finished round: reduce it and hand it to the observers
@@ -132,7 +137,6 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   // never held back by a slower one until the write.
   if (comm.is_root() && work.report_plan) ctx.observers.plan(work.plan);
   CellAggregator aggregator(ctx.config(), ctx.grid());
-  aggregator.expect(work.my_loads);
   AggregatedBlock out;
   if (!work.overviews)
     out.overviews = std::make_unique<OverviewBuilder>(

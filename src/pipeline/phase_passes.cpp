@@ -70,7 +70,6 @@ PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, cons
 
 AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& inputs,
                                     PlannedWork& work, RunJournal& journal) {
-  const auto& comm = ctx.comm;
   const auto npasses = work.passes.passes.size();
   std::vector<JournalPiece> pieces;
   AggregatedBlock out;
@@ -81,9 +80,6 @@ AggregatedBlock aggregate_in_passes(RunContext& ctx, const ResolvedInputs& input
   for (std::size_t k = 0; k < npasses; ++k) {
     PlannedWork pass;
     pass.ranks = work.passes.passes[k];
-    const auto& mine = pass.mine(comm);
-    for (const auto& l : work.my_loads)
-      if (l.parent >= mine.first_parent && l.parent <= mine.last_parent) pass.my_loads.push_back(l);
     pass.points = index_pass_points(ctx, inputs, work, pass.ranks);
     pass.overviews = out.overviews.get();
     pass.report_plan = k == 0;

@@ -29,19 +29,6 @@ std::vector<std::string> granule_status(const std::vector<GranuleIssue>& issues,
   return status;
 }
 
-// Every rank: the planned loads of its own parent range, to size the aggregator's buckets.
-std::vector<ParentLoad> loads_of(const Communicator& comm, const std::vector<ParentLoad>& planned,
-                                 const RankPlan& mine) {
-  std::vector<std::int64_t> words;
-  for (const auto& l : planned) words.insert(words.end(), {l.parent, l.points});
-  comm.bcast(words);
-  std::vector<ParentLoad> loads;
-  for (std::size_t i = 0; i + 1 < words.size(); i += 2)
-    if (words[i] >= mine.first_parent && words[i] <= mine.last_parent)
-      loads.push_back({words[i], words[i + 1]});
-  return loads;
-}
-
 // Rank 0: the passes each rank needs to keep its points within its budget: the memory per
 // rank less its output block, counted twice (the rounds' blocks and their merged copy coexist
 // at the end of the reads). Adds an error when the output leaves nothing for the points.
@@ -118,7 +105,6 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   // Every rank learns every rank's parent range (to route points), then its own points.
   comm.bcast(plan_words);
   work.ranks = deserialize_ranks(plan_words);
-  work.my_loads = loads_of(comm, work.plan.loads, work.mine(comm));
   if (comm.is_root()) {
     ctx.figures.planned_parents = static_cast<long long>(work.plan.loads.size());
     for (const auto& l : work.plan.loads) ctx.figures.planned_points += l.points;

@@ -52,8 +52,6 @@ void WindowReducer::reduce(WindowedPoints windows, const std::vector<RankPlan>& 
     PlannedWork call;
     call.ranks = ranks;
     call.points = std::move(windows.points[w]);
-    // The aggregator reserves what it expects: this window's points, not every window's.
-    call.my_loads = loads_of(call.points, ctx_.grid());
     call.report_plan = first_call_;
     if (first_call_) call.plan = work_.plan;  // the progress file shows the whole run
     call.report_ranks_finished = last_pass && w + 1 == windows.keys.size();

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <iterator>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "healgrid/grid/latitude.hpp"
 
@@ -95,6 +99,52 @@ TEST(HealpixGrid, AuthalicBinsTheAuthalicLatitude) {
   // At the equator and the poles they agree.
   EXPECT_EQ(authalic.cell(0.0, 10.0), sphere.cell(0.0, 10.0));
   EXPECT_EQ(authalic.cell(-90.0, 0.0), sphere.cell(-90.0, 0.0));
+}
+
+// The batch path gives healpy's known answers too, on both sides of the 89-degree switch.
+TEST(HealpixGrid, CellsGiveTheKnownAnswers) {
+  for (const auto convention : {LatitudeConvention::geodetic, LatitudeConvention::authalic}) {
+    std::vector<double> lat, lon;
+    for (const auto& k : kKnown) lat.push_back(k.lat), lon.push_back(k.lon);
+    for (const auto& k : kPolar) lat.push_back(k.lat), lon.push_back(k.lon);
+    const std::vector<std::uint8_t> use(lat.size(), 1);
+    std::vector<std::int64_t> out(lat.size(), -7);
+    const HealpixGrid grid(6, 12, convention);
+    grid.cells(lat.data(), lon.data(), use.data(), lat.size(), out.data());
+    if (convention == LatitudeConvention::geodetic) {
+      for (std::size_t i = 0; i < std::size(kKnown); ++i) EXPECT_EQ(out[i], kKnown[i].order12);
+    } else {
+      for (std::size_t i = 0; i < std::size(kPolar); ++i)
+        EXPECT_EQ(out[std::size(kKnown) + i], kPolar[i].order12) << kPolar[i].lat;
+    }
+  }
+}
+
+// cells() is cell() point by point, bit for bit, over several tiles (a length that is no
+// multiple of the tile), every latitude band, the poles, the antimeridian and any longitude;
+// unused points get -1 and empty input writes nothing.
+TEST(HealpixGrid, CellsAreCellPointByPoint) {
+  std::vector<double> lat, lon;
+  for (int i = 0; i < 1001; ++i) {
+    lat.push_back(-90.0 + 180.0 * std::fmod(i * 0.7548776662466927, 1.0));
+    lon.push_back(-540.0 + 1080.0 * std::fmod(i * 0.5698402909980532, 1.0));
+  }
+  for (const double pole : {90.0, -90.0, 89.0, -89.0, 89.0000001, -88.9999999})
+    lat.push_back(pole), lon.push_back(180.0);
+  std::vector<std::uint8_t> use(lat.size(), 1);
+  for (std::size_t i = 0; i < use.size(); i += 7) use[i] = 0;
+  for (const auto convention : {LatitudeConvention::geodetic, LatitudeConvention::authalic})
+    for (const auto& [parent, child] : {std::pair{0, 0}, {6, 12}, {8, 18}, {20, 29}}) {
+      const HealpixGrid grid(parent, child, convention);
+      std::vector<std::int64_t> out(lat.size(), -7);
+      grid.cells(lat.data(), lon.data(), use.data(), lat.size(), out.data());
+      for (std::size_t i = 0; i < lat.size(); ++i)
+        EXPECT_EQ(out[i], use[i] ? grid.cell(lat[i], lon[i]) : -1)
+            << lat[i] << " " << lon[i] << " order " << child;
+      std::int64_t untouched = -7;
+      grid.cells(lat.data(), lon.data(), use.data(), 0, &untouched);
+      EXPECT_EQ(untouched, -7);
+    }
 }
 
 TEST(HealpixGrid, ParentIsTheNestedPrefix) {

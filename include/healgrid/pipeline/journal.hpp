@@ -85,6 +85,11 @@ class RunJournal {
   // work as runs of `parts` (read in place: nothing is copied), round after round, in
   // (granule, group, row) order within a round. Warnings (unusable files) go to stderr.
   std::vector<WorkRun> prepare(const RankPlan& mine, const PointParts& parts);
+  // The parents of round `round` of the last prepare() and their points in `parts` (an upper
+  // bound of the points used): what the aggregator reserves before the round's reads.
+  const std::vector<ParentLoad>& round_loads(std::size_t round) const {
+    return round_loads_.at(round);
+  }
 
   // The read loop's hook: one used point of child `cell` from granule `granule`.
   void count(std::int64_t cell, std::uint32_t granule) {
@@ -135,6 +140,7 @@ class RunJournal {
   int rounds_;
   std::vector<JournalPiece> pieces_;
   std::vector<std::vector<std::int64_t>> round_parents_;
+  std::vector<std::vector<ParentLoad>> round_loads_;  // the same parents with their points
   std::size_t round_ = 0;
   std::vector<std::int64_t> counts_;  // (parent, granule, n) of this round
   std::int64_t cur_parent_ = -1;

@@ -68,7 +68,6 @@ PassIndexRows add_index_figures(RunContext& ctx, const IndexResult& mine);
 struct PlannedWork {
   WorkPlan plan;                            // rank 0 only (loads and ranges)
   std::vector<RankPlan> ranks;              // every rank's parent range, on every rank
-  std::vector<ParentLoad> my_loads;         // this rank's planned parents and their points
   std::vector<std::string> granule_status;  // "used", "empty: ...", "skipped: ...", every rank
   PointParts points;                        // this rank's points after the exchange
   // Bounded memory (plan/pass_plan.hpp): unless single(), `points` is empty and the work goes

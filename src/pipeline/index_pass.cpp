@@ -10,7 +10,6 @@
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/read/photon_selection.hpp"
 #include "healgrid/util/fault.hpp"
-#include "healgrid/util/huge_pages.hpp"
 
 namespace healgrid {
 
@@ -55,7 +54,7 @@ namespace {
 // One granule's share of the result, kept only if the granule reads completely.
 struct GranuleIndex {
   std::vector<ParentLoad> loads;
-  std::vector<PointRef> points;
+  PointVector points;
   std::vector<std::int64_t> keys;  // time windows: each point's window (else empty)
 };
 
@@ -92,16 +91,24 @@ bool guard_breached(const BeamChunk& chunk, const RowRanges& guards, std::size_t
   return false;
 }
 
+// A chunk's columns and cells, kept from granule to granule: filled again, never reallocated.
+struct IndexScratch {
+  BeamChunk chunk;
+  std::vector<std::int64_t> cells;  // the chunk's cells (-1: not a valid point)
+};
+
 class BeamIndexer {
  public:
   BeamIndexer(const IndexSelection& select, const HealpixGrid& grid, const TimeWindows& windows,
-              IndexResult& result, std::uint64_t stored)
+              IndexResult& result, std::uint64_t stored, IndexScratch& scratch)
       : select_(select),
         grid_(grid),
         windows_(windows),
         window_of_(windows),
         result_(result),
-        stored_(stored) {}
+        stored_(stored),
+        chunk_(scratch.chunk),
+        cells_(scratch.cells) {}
 
   // Bins the rows of `rows` of beam `b` into `out`; false when a guard was breached (`out`
   // then holds part of the beam: the caller rolls it back).
@@ -157,8 +164,8 @@ class BeamIndexer {
   WindowLookup window_of_;
   IndexResult& result_;
   std::uint64_t stored_;
-  BeamChunk chunk_;
-  std::vector<std::int64_t> cells_;  // the chunk's cells (-1: not a valid point)
+  BeamChunk& chunk_;
+  std::vector<std::int64_t>& cells_;
 };
 
 // Indexes one beam, with the segment pre-selection where it applies; a breached guard rolls
@@ -190,6 +197,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
   IndexResult result;
   result.group_beams.assign(config.groups.size(), 0);
   std::uint64_t stored = 0;  // points in result.points
+  IndexScratch scratch;
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
@@ -200,10 +208,9 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       std::uint64_t rows = 0;
       for (const auto& beam : reader.beams()) rows += beam.rows;
       if (!result.overflowed) {
-        granule.points.reserve(rows);  // filled once, in order: fault it in 2 MB pages
-        advise_huge_pages(granule.points.data(), granule.points.capacity() * sizeof(PointRef));
+        granule.points.reserve(rows);  // filled once, in order: in 2 MB pages (PointVector)
       }
-      BeamIndexer indexer(select, grid, config.time_windows, result, stored);
+      BeamIndexer indexer(select, grid, config.time_windows, result, stored, scratch);
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
         if (beam.rows > std::numeric_limits<std::uint32_t>::max())

@@ -37,7 +37,7 @@ class ReadLoop {
   std::vector<long long>& granule_points() { return granule_points_; }
 
  private:
-  void read_run(const std::vector<PointRef>& points, std::size_t begin, std::size_t end);
+  void read_run(const PointVector& points, std::size_t begin, std::size_t end);
 
   RunContext& ctx_;
   const Stopwatch& phase_;
@@ -53,7 +53,7 @@ class ReadLoop {
   double reduce_before_ = 0;  // figures.seconds.reduce before this loop (earlier passes)
 };
 
-void ReadLoop::read_run(const std::vector<PointRef>& points, std::size_t begin, std::size_t end) {
+void ReadLoop::read_run(const PointVector& points, std::size_t begin, std::size_t end) {
   const auto& config = ctx_.config();
   const auto g = points[begin].granule();
   const auto& granule = granules_[g];

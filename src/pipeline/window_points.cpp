@@ -37,9 +37,9 @@ std::pair<std::int64_t, std::int64_t> key_range(const Communicator& comm,
 
 }  // namespace
 
-void add_window_parts(std::vector<PointRef> points, const std::vector<std::int64_t>& keys,
+void add_window_parts(PointVector points, const std::vector<std::int64_t>& keys,
                       IndexResult& result) {
-  std::map<std::int64_t, std::vector<PointRef>> by_key;  // a granule spans a few windows
+  std::map<std::int64_t, PointVector> by_key;  // a granule spans a few windows
   for (std::size_t i = 0; i < points.size(); ++i) by_key[keys[i]].push_back(points[i]);
   for (auto& [key, part] : by_key) {
     result.points.push_back(std::move(part));

@@ -133,9 +133,7 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
   }
   // Filled once: in huge pages, which halves the exchange at 2 ranks on a VM where every
   // fresh 4 KB page is a costly trap (docs/performance.md).
-  std::vector<PointRef> low, high;
-  resize_in_huge_pages(low, before);
-  resize_in_huge_pages(high, after);
+  PointVector low(before), high(after);
   const auto point_type = MpiDatatype::bytes(sizeof(PointRef));
   std::vector<MPI_Request> requests;
   std::vector<MpiDatatype> types;  // freed when the exchange returns or throws
@@ -161,7 +159,7 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
     if (kept_of[p] == 0)
       part = {};
     else if (kept_of[p] < part.size() / 4)
-      part = std::vector<PointRef>(part.begin(), part.begin() + static_cast<long>(kept_of[p]));
+      part = PointVector(part.begin(), part.begin() + static_cast<long>(kept_of[p]));
     else
       part.resize(kept_of[p]);
   }

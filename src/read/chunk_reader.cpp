@@ -20,6 +20,16 @@ void convert(const unsigned char* src, std::size_t n, double* out) {
   }
 }
 
+// The stored and the inflated bytes of the chunk being decoded: transient, so one pair per
+// thread serves every reader (no fresh pages per granule, no regrowth per chunk size).
+struct DecodeScratch {
+  std::vector<unsigned char> raw, inflated;
+};
+DecodeScratch& decode_scratch() {
+  thread_local DecodeScratch scratch;
+  return scratch;
+}
+
 }  // namespace
 
 ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
@@ -81,7 +91,6 @@ ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
   } else {
     return;
   }
-  chunk_.resize(chunk_rows_ * element_size_);
   // A chunk never written reads as the dataset's fill value, as H5Dread returns it (zero when
   // none was set); with an undefined fill value HDF5 returns arbitrary bytes: leave those to it.
   H5D_fill_value_t fill_status = H5D_FILL_VALUE_ERROR;
@@ -102,6 +111,9 @@ void ChunkReader::fill_chunk() {
 
 void ChunkReader::decode_chunk(std::uint64_t index) {
   if (index == decoded_index_) return;
+  // Sized at the first read, not when opened: a reader opens every dataset of every beam, and
+  // a run reads some of them only.
+  if (chunk_.empty()) chunk_.resize(chunk_rows_ * element_size_);
   const hsize_t offset = index * chunk_rows_;
   // A chunk never written has no address (H5Dget_chunk_storage_size fails on it).
   unsigned stored_mask = 0;
@@ -115,25 +127,26 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
     decoded_index_ = index;
     return;
   }
-  raw_.resize(stored);
+  auto& [raw, inflated] = decode_scratch();
+  if (raw.size() < stored) raw.resize(stored);
   std::uint32_t mask = 0;
-  if (H5Dread_chunk(dataset_, H5P_DEFAULT, &offset, &mask, raw_.data()) < 0)
+  if (H5Dread_chunk(dataset_, H5P_DEFAULT, &offset, &mask, raw.data()) < 0)
     throw std::runtime_error("cannot read chunk " + std::to_string(index) + " (" + h5_error_line() +
                              ")");
   // Filter mask bit i set: filter i of the pipeline was skipped for this chunk.
   const bool inflate = deflate_ && !(mask & (shuffle_ ? 2u : 1u));
   const bool unshuffle = shuffle_ && !(mask & 1u);
-  const unsigned char* data = raw_.data();
-  std::size_t size = raw_.size();
+  const unsigned char* data = raw.data();
+  std::size_t size = stored;
   if (inflate) {
-    inflated_.resize(chunk_.size());
+    if (inflated.size() < chunk_.size()) inflated.resize(chunk_.size());
     std::size_t produced = 0;
-    const auto rc = libdeflate_zlib_decompress(thread_decompressor(), raw_.data(), raw_.size(),
-                                               inflated_.data(), inflated_.size(), &produced);
+    const auto rc = libdeflate_zlib_decompress(thread_decompressor(), raw.data(), stored,
+                                               inflated.data(), chunk_.size(), &produced);
     if (rc != LIBDEFLATE_SUCCESS || produced != chunk_.size())
       throw std::runtime_error("chunk " + std::to_string(index) +
                                ": corrupt deflate stream (inflate failed)");
-    data = inflated_.data();
+    data = inflated.data();
     size = produced;
   }
   if (size != chunk_.size())

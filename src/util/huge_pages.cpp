@@ -3,14 +3,22 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 
 namespace healgrid {
+namespace {
+
+constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+
+std::uintptr_t round_up(std::uintptr_t x) { return (x + kHugePage - 1) & ~(kHugePage - 1); }
+
+}  // namespace
 
 void advise_huge_pages(void* data, std::size_t bytes) {
 #ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
   const auto begin = reinterpret_cast<std::uintptr_t>(data);
-  const auto first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const auto first = round_up(begin);
   const auto last = (begin + bytes) & ~(kHugePage - 1);
   // Advice only: a kernel without THP refuses it, and the buffer works the same.
   if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
@@ -18,6 +26,34 @@ void advise_huge_pages(void* data, std::size_t bytes) {
   (void)data;
   (void)bytes;
 #endif
+}
+
+void* allocate_huge(std::size_t bytes) {
+  if (bytes < kOwnMappingBytes) {
+    void* p = std::malloc(bytes == 0 ? 1 : bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
+  // Map 2 MB more than needed, keep the 2 MB-aligned part and give the ends back.
+  const std::uintptr_t size = round_up(bytes);
+  void* raw =
+      mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto begin = reinterpret_cast<std::uintptr_t>(raw);
+  const auto aligned = round_up(begin);
+  if (aligned > begin) munmap(raw, aligned - begin);
+  const auto tail = begin + size + kHugePage - (aligned + size);
+  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size), tail);
+  advise_huge_pages(reinterpret_cast<void*>(aligned), size);
+  return reinterpret_cast<void*>(aligned);
+}
+
+void deallocate_huge(void* data, std::size_t bytes) noexcept {
+  if (data == nullptr) return;
+  if (bytes < kOwnMappingBytes)
+    std::free(data);
+  else
+    munmap(data, round_up(bytes));
 }
 
 }  // namespace healgrid

@@ -24,8 +24,8 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64: deterministic cells on ever
 
 // Granule g's points: 2 groups of 40 + 23 g rows; a third of the rows are filtered out; the
 // cells cluster in a few parents per granule (as real tracks do) with some spread anywhere.
-std::vector<PointRef> granule_points(std::size_t g, const HealpixGrid& grid) {
-  std::vector<PointRef> points;
+PointVector granule_points(std::size_t g, const HealpixGrid& grid) {
+  PointVector points;
   const auto cells = grid.parent_cell_count() * grid.children_per_parent();
   for (std::size_t group = 0; group < 2; ++group)
     for (std::uint32_t row = 0; row < 40 + 23 * g; ++row) {

@@ -10,21 +10,49 @@
 namespace healgrid {
 namespace {
 
-// The exchange receives into these arrays: exactly n value-initialised elements, the old
-// contents gone, whether or not the kernel grants huge pages.
-TEST(HugePages, ResizeGivesNZeroedElementsAndDropsTheOldContents) {
-  std::vector<PointRef> v(3, PointRef{7, 1, 2});
-  resize_in_huge_pages(v, 5u << 20);  // 80 MB: spans whole 2 MB pages
+// Large blocks are their own 2 MB-aligned mappings; every block, large or small, holds what
+// is written to it, and vectors over the allocator behave as std::vector does (value-initialised
+// elements, copies, growth across the own-mapping threshold, shrinking, freeing).
+TEST(HugePages, AllocatorHoldsItsBlocksWhateverTheirSize) {
+  for (const std::size_t bytes :
+       {std::size_t{0}, std::size_t{1}, std::size_t{4096}, kOwnMappingBytes - 1, kOwnMappingBytes,
+        kOwnMappingBytes + 1, std::size_t{37} << 20}) {
+    auto* p = static_cast<unsigned char*>(allocate_huge(bytes));
+    ASSERT_NE(p, nullptr);
+    if (bytes >= kOwnMappingBytes) {
+      EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % (std::uintptr_t{2} << 20), 0u) << bytes;
+    }
+    for (std::size_t i = 0; i < bytes; i += 4093) p[i] = static_cast<unsigned char>(i % 251);
+    if (bytes > 0) p[bytes - 1] = 7;
+    for (std::size_t i = 0; i + 1 < bytes; i += 4093)
+      ASSERT_EQ(p[i], static_cast<unsigned char>(i % 251)) << bytes;
+    if (bytes > 0) {
+      EXPECT_EQ(p[bytes - 1], 7);
+    }
+    deallocate_huge(p, bytes);
+  }
+  deallocate_huge(nullptr, kOwnMappingBytes);  // like free(nullptr)
+}
+
+TEST(HugePages, PointVectorIsAVector) {
+  PointVector v(3, PointRef{7, 1, 2});
+  v.resize(std::size_t{5} << 20);  // 80 MB: an own mapping
   ASSERT_EQ(v.size(), std::size_t{5} << 20);
-  for (std::size_t i = 0; i < v.size(); i += 4099) {
+  EXPECT_EQ(v[2].cell, 7);
+  for (std::size_t i = 3; i < v.size(); i += 4099) {
     EXPECT_EQ(v[i].cell, 0);
     EXPECT_EQ(v[i].granule_group, 0u);
     EXPECT_EQ(v[i].row, 0u);
   }
-  resize_in_huge_pages(v, 2);
+  v[v.size() - 1] = PointRef{9, 8, 7};
+  PointVector copy(v.begin() + 2, v.end());
+  EXPECT_EQ(copy.front().cell, 7);
+  EXPECT_EQ(copy.back().row, 7u);
+  v.resize(2);
+  v.shrink_to_fit();  // back to malloc's blocks
   ASSERT_EQ(v.size(), 2u);
-  EXPECT_EQ(v[1].cell, 0);
-  resize_in_huge_pages(v, 0);
+  EXPECT_EQ(v[1].cell, 7);
+  v = {};
   EXPECT_TRUE(v.empty());
 }
 

@@ -24,7 +24,7 @@ namespace healgrid {
 struct IndexResult {
   // Per indexed granule, in (granule, group, row) order; each vector is reserved to the
   // granule's rows, so storing points never reallocates or over-allocates.
-  std::vector<std::vector<PointRef>> points;
+  PointParts points;
   std::vector<ParentLoad> loads;  // points per parent cell, this rank's granules
   // With config time_windows: the window key of each part (a part is one granule's points of
   // one window: pipeline/window_points.hpp); empty otherwise.

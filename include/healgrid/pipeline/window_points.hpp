@@ -19,7 +19,7 @@ namespace healgrid {
 
 // Appends one granule's `points` (with their window `keys`, one per point) to `result`: one
 // part per distinct key, keys ascending, and the key of each part in result.part_windows.
-void add_window_parts(std::vector<PointRef> points, const std::vector<std::int64_t>& keys,
+void add_window_parts(PointVector points, const std::vector<std::int64_t>& keys,
                       IndexResult& result);
 
 // Points per parent cell of `parts` (merged, sorted): a window's loads.

@@ -8,6 +8,7 @@
 
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/plan/work_plan.hpp"
+#include "healgrid/util/huge_pages.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
 namespace healgrid {
@@ -26,8 +27,10 @@ inline std::uint32_t pack_granule_group(std::size_t granule, std::size_t group) 
   return static_cast<std::uint32_t>(granule << 8 | group);
 }
 
+// One part's points: filled once, in huge pages when large (util/huge_pages.hpp).
+using PointVector = std::vector<PointRef, HugePageAllocator<PointRef>>;
 // Points in parts; read part after part, they are in (granule, group, row) order.
-using PointParts = std::vector<std::vector<PointRef>>;
+using PointParts = std::vector<PointVector>;
 
 // Collective. `mine`: this rank's indexed points, per granule, in (granule, group, row) order,
 // its granules a contiguous block of the sorted list following the previous rank's (see

@@ -38,8 +38,8 @@ class ChunkReader {
   std::size_t element_size_ = 0;
   std::uint64_t chunk_rows_ = 0, rows_ = 0;
   std::uint64_t decoded_index_ = UINT64_MAX;  // the chunk now in `chunk_`
-  std::vector<unsigned char> raw_, inflated_, chunk_;
-  std::vector<unsigned char> fill_element_;  // one element of the fill value, file byte order
+  std::vector<unsigned char> chunk_;          // the decoded chunk (sized at the first read)
+  std::vector<unsigned char> fill_element_;   // one element of the fill value, file byte order
 };
 
 }  // namespace healgrid

@@ -1,7 +1,7 @@
-// Asks the kernel for transparent huge pages over a large buffer about to be filled once (the
-// index pass's points): one fault per 2 MB instead of one per 4 KB page, where the kernel offers
-// them ("madvise" or "always" mode of /sys/kernel/mm/transparent_hugepage/enabled). Only the
-// whole 2 MB-aligned pages inside [data, data + bytes) are advised; a no-op elsewhere.
+// Large buffers filled once (the index pass's points, the exchange's receive arrays) in
+// transparent huge pages: one fault per 2 MB instead of one per 4 KB page, where the kernel
+// offers them ("madvise" or "always" mode of /sys/kernel/mm/transparent_hugepage/enabled).
+// Elsewhere the same calls work, in ordinary pages.
 #pragma once
 
 #include <cstddef>
@@ -9,16 +9,34 @@
 
 namespace healgrid {
 
+// Advises the whole 2 MB-aligned pages inside [data, data + bytes); a no-op elsewhere.
 void advise_huge_pages(void* data, std::size_t bytes);
 
-// `v` resized to `n` value-initialised elements in fresh storage advised as above (for large
-// buffers filled once: the exchange's receive arrays); its old contents are dropped.
+// Blocks of at least kOwnMappingBytes get their own 2 MB-aligned mapping, its size rounded up
+// to 2 MB and advised as above (so no page of it is a 4 KB one), returned to the system when
+// freed; smaller ones come from malloc. Throws std::bad_alloc when no memory is left.
+// deallocate_huge takes the size given to allocate_huge.
+constexpr std::size_t kOwnMappingBytes = std::size_t{4} << 20;
+void* allocate_huge(std::size_t bytes);
+void deallocate_huge(void* data, std::size_t bytes) noexcept;
+
+// A standard allocator over allocate_huge: std::vector<T, HugePageAllocator<T>>.
 template <typename T>
-void resize_in_huge_pages(std::vector<T>& v, std::size_t n) {
-  std::vector<T>().swap(v);
-  v.reserve(n);
-  advise_huge_pages(v.data(), n * sizeof(T));
-  v.resize(n);
-}
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_huge(n * sizeof(T))); }
+  void deallocate(T* data, std::size_t n) noexcept { deallocate_huge(data, n * sizeof(T)); }
+  template <typename U>
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
+  template <typename U>
+  bool operator!=(const HugePageAllocator<U>&) const noexcept {
+    return false;
+  }
+};
 
 }  // namespace healgrid

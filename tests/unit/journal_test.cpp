@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "healgrid/catalog/checksum.hpp"
@@ -241,6 +242,20 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
   EXPECT_EQ(round_parents[2], (std::vector<std::int64_t>{6, 6, 6}));
   // Beam order is kept: granule 1's two beams are separate runs, even on one parent.
   EXPECT_GT(runs.size(), 9u);
+  // Each round's loads (what the aggregator reserves before the round): its parents, ascending,
+  // each with the points the round's runs hold of it.
+  for (std::size_t r = 0; r < round_parents.size(); ++r) {
+    std::map<std::int64_t, std::int64_t> want;
+    for (const auto p : round_parents[r]) ++want[p];
+    std::map<std::int64_t, std::int64_t> got;
+    std::int64_t previous = -1;
+    for (const auto& l : journal.round_loads(r)) {
+      EXPECT_GT(l.parent, previous) << "round " << r;
+      previous = l.parent;
+      got[l.parent] = l.points;
+    }
+    EXPECT_EQ(got, want) << "round " << r;
+  }
 }
 
 // Journaled parents of a previous run are loaded, and their points are in no run.

@@ -1,6 +1,7 @@
 #include "healgrid/util/huge_pages.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +13,10 @@ namespace {
 constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
 
 std::uintptr_t round_up(std::uintptr_t x) { return (x + kHugePage - 1) & ~(kHugePage - 1); }
+std::uintptr_t round_to_page(std::uintptr_t x) {
+  static const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  return (x + page - 1) / page * page;
+}
 
 }  // namespace
 
@@ -34,8 +39,10 @@ void* allocate_huge(std::size_t bytes) {
     if (p == nullptr) throw std::bad_alloc();
     return p;
   }
-  // Map 2 MB more than needed, keep the 2 MB-aligned part and give the ends back.
-  const std::uintptr_t size = round_up(bytes);
+  // Map 2 MB more than needed, keep the 2 MB-aligned part and give the ends back. The length is
+  // rounded to 4 KB pages only: a last, partial 2 MB page would be resident whole, memory the
+  // bounded-memory plan does not count; its part faults in 4 KB pages instead.
+  const std::uintptr_t size = round_to_page(bytes);
   void* raw =
       mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
@@ -53,7 +60,7 @@ void deallocate_huge(void* data, std::size_t bytes) noexcept {
   if (bytes < kOwnMappingBytes)
     std::free(data);
   else
-    munmap(data, round_up(bytes));
+    munmap(data, round_to_page(bytes));
 }
 
 }  // namespace healgrid

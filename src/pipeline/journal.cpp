@@ -181,20 +181,15 @@ std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
   for (const auto& p : parents) kept += p.second;
   const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
   std::unordered_map<std::int64_t, std::uint32_t> round_of;
-  round_parents_.clear();
   round_loads_.clear();
   const double total = static_cast<double>(kept);
   double cum = 0;
   std::size_t previous = 0;
   for (std::size_t k = 0; k < parents.size(); ++k) {
     const auto r = std::min(nrounds - 1, static_cast<std::size_t>(cum * nrounds / total));
-    if (k == 0 || r != previous) {
-      round_parents_.emplace_back();
-      round_loads_.emplace_back();
-    }
+    if (k == 0 || r != previous) round_loads_.emplace_back();
     previous = r;
-    round_of[parents[k].first] = static_cast<std::uint32_t>(round_parents_.size() - 1);
-    round_parents_.back().push_back(parents[k].first);
+    round_of[parents[k].first] = static_cast<std::uint32_t>(round_loads_.size() - 1);
     round_loads_.back().push_back({parents[k].first, parents[k].second});
     cum += static_cast<double>(parents[k].second);
   }
@@ -209,7 +204,7 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
   struct Segment {
     std::size_t part, begin, end;
     std::int64_t parent;
-    std::uint32_t round;  // index into round_parents_; kSkip: journaled parent, not computed
+    std::uint32_t round;  // index into round_loads_; kSkip: journaled parent, not computed
   };
   constexpr std::uint32_t kSkip = 0xffffffffu;
   std::vector<Segment> segments;
@@ -280,7 +275,7 @@ void RunJournal::flush_count(std::int64_t parent, std::uint32_t granule) {
 }
 
 const JournalPiece& RunJournal::commit(GridBlock block) {
-  HEALGRID_REQUIRE(round_ < round_parents_.size(), "commit() once per round prepare() planned");
+  HEALGRID_REQUIRE(round_ < round_loads_.size(), "commit() once per round prepare() planned");
   flush_count(-1, 0);
   // Sort and merge the (parent, granule, n) triples.
   std::vector<std::array<std::int64_t, 3>> t;
@@ -296,7 +291,7 @@ const JournalPiece& RunJournal::commit(GridBlock block) {
     else
       g.insert(g.end(), e.begin(), e.end());
   }
-  piece.covered = round_parents_.at(round_);
+  for (const auto& l : round_loads_.at(round_)) piece.covered.push_back(l.parent);
   piece.block = std::move(block);
   pieces_.push_back(std::move(piece));
   ++round_;
@@ -326,7 +321,7 @@ void RunJournal::write_round(const JournalPiece& piece) {
 }
 
 GridBlock RunJournal::assemble(std::vector<long long>& granule_points) {
-  HEALGRID_REQUIRE(round_ == round_parents_.size(), "every planned round committed first");
+  HEALGRID_REQUIRE(round_ == round_loads_.size(), "every planned round committed first");
   for (std::size_t k = 0; k < loaded_pieces_; ++k) {
     const auto& g = pieces_[k].granule_points;
     for (std::size_t i = 0; i + 2 < g.size(); i += 3)

@@ -139,8 +139,7 @@ class RunJournal {
   const HealpixGrid& grid_;
   int rounds_;
   std::vector<JournalPiece> pieces_;
-  std::vector<std::vector<std::int64_t>> round_parents_;
-  std::vector<std::vector<ParentLoad>> round_loads_;  // the same parents with their points
+  std::vector<std::vector<ParentLoad>> round_loads_;  // per round: its parents and their points
   std::size_t round_ = 0;
   std::vector<std::int64_t> counts_;  // (parent, granule, n) of this round
   std::int64_t cur_parent_ = -1;

@@ -11,6 +11,24 @@
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
+namespace {
+
+// The values of one cell's points (indices `at`, in order) into `cell`'s columns, one column
+// per variable: sized once, filled by index.
+template <typename Value>
+void gather_cell(const Value* values, const std::uint32_t* at, std::size_t len, std::size_t nvars,
+                 CellValues& cell) {
+  for (std::size_t k = 0; k < nvars; ++k) {
+    auto& column = cell.column(k);
+    column.resize(len);
+    double* out = column.data();
+    const Value* in = values + k;
+    for (std::size_t i = 0; i < len; ++i)
+      out[i] = static_cast<double>(in[static_cast<std::size_t>(at[i]) * nvars]);
+  }
+}
+
+}  // namespace
 
 CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& grid)
     : config_(config),
@@ -111,14 +129,13 @@ void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
   CellValues cell_values(nvars_);
   for (std::size_t begin = 0; begin < n;) {
     const auto cell = child[order[begin]];
-    cell_values.clear();
     std::size_t end = begin;
-    for (; end < n && child[order[end]] == cell; ++end) {
-      const std::size_t at = static_cast<std::size_t>(order[end]) * nvars_;
-      for (std::size_t k = 0; k < nvars_; ++k)
-        cell_values.column(k).push_back(wide_ ? b.wide[at + k]
-                                              : static_cast<double>(b.narrow[at + k]));
-    }
+    while (end < n && child[order[end]] == cell) ++end;
+    cell_values.clear();
+    if (wide_)
+      gather_cell(b.wide.data(), order.data() + begin, end - begin, nvars_, cell_values);
+    else
+      gather_cell(b.narrow.data(), order.data() + begin, end - begin, nvars_, cell_values);
     block.cells.push_back(first_child + static_cast<std::int64_t>(cell));
     for (std::size_t s = 0; s < block.columns.size(); ++s) {
       auto& col = block.columns[s];

@@ -111,6 +111,7 @@ void ChunkReader::fill_chunk() {
 
 void ChunkReader::decode_chunk(std::uint64_t index) {
   if (index == decoded_index_) return;
+  decoded_index_ = UINT64_MAX;  // until this chunk is whole: a failed read leaves no chunk
   // Sized at the first read, not when opened: a reader opens every dataset of every beam, and
   // a run reads some of them only.
   if (chunk_.empty()) chunk_.resize(chunk_rows_ * element_size_);
@@ -138,26 +139,32 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   const bool unshuffle = shuffle_ && !(mask & 1u);
   const unsigned char* data = raw.data();
   std::size_t size = stored;
+  const bool unshuffle_bytes = unshuffle && element_size_ > 1;
   if (inflate) {
-    if (inflated.size() < chunk_.size()) inflated.resize(chunk_.size());
+    // Inflated straight into the chunk unless a shuffle must still reorder the bytes.
+    unsigned char* to = chunk_.data();
+    if (unshuffle_bytes) {
+      if (inflated.size() < chunk_.size()) inflated.resize(chunk_.size());
+      to = inflated.data();
+    }
     std::size_t produced = 0;
-    const auto rc = libdeflate_zlib_decompress(thread_decompressor(), raw.data(), stored,
-                                               inflated.data(), chunk_.size(), &produced);
+    const auto rc = libdeflate_zlib_decompress(thread_decompressor(), raw.data(), stored, to,
+                                               chunk_.size(), &produced);
     if (rc != LIBDEFLATE_SUCCESS || produced != chunk_.size())
       throw std::runtime_error("chunk " + std::to_string(index) +
                                ": corrupt deflate stream (inflate failed)");
-    data = inflated.data();
+    data = to;
     size = produced;
   }
   if (size != chunk_.size())
     throw std::runtime_error("chunk " + std::to_string(index) + " has " + std::to_string(size) +
                              " bytes, expected " + std::to_string(chunk_.size()));
-  if (unshuffle && element_size_ > 1) {
+  if (unshuffle_bytes) {
     // Shuffle stores byte k of every element together: byte plane k starts at k * rows.
     for (std::size_t k = 0; k < element_size_; ++k)
       for (std::size_t i = 0; i < chunk_rows_; ++i)
         chunk_[i * element_size_ + k] = data[k * chunk_rows_ + i];
-  } else {
+  } else if (data != chunk_.data()) {
     std::memcpy(chunk_.data(), data, size);
   }
   decoded_index_ = index;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace healgrid {
@@ -183,6 +185,32 @@ TEST(RadixSort, SortsFloatsLikeStdSort) {
   std::vector<double> same(100, 5.5);  // one digit value everywhere: every pass skipped
   ASSERT_TRUE(radix_sort_exact_floats(same, keys, scratch));
   EXPECT_EQ(same, std::vector<double>(100, 5.5));
+}
+
+// A cell's values span few float steps: the sort uses only the bits of the keys' range, in
+// equal digits. Floats r steps above a centre's bit pattern, r < 2^bits, for every bits from
+// 1 to 24, give every number of passes and digit widths that do not divide 8; a negative
+// centre's steps go down, the one of zero's through the denormals.
+TEST(RadixSort, SortsNarrowRangesOfEveryWidth) {
+  std::vector<std::uint32_t> keys, scratch;
+  std::uint64_t seed = 99;
+  for (int bits = 1; bits <= 24; ++bits)
+    for (const float centre : {1500.25f, -37.5f, 0.0f}) {
+      std::uint32_t base;
+      std::memcpy(&base, &centre, sizeof base);
+      std::vector<double> x(300);
+      for (auto& v : x) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        const std::uint32_t u = base + static_cast<std::uint32_t>((seed >> 33) % (1u << bits));
+        float f;
+        std::memcpy(&f, &u, sizeof f);
+        v = static_cast<double>(f);
+      }
+      auto expected = x;
+      std::sort(expected.begin(), expected.end());
+      ASSERT_TRUE(radix_sort_exact_floats(x, keys, scratch)) << bits;
+      EXPECT_EQ(x, expected) << bits << " " << centre;
+    }
 }
 
 TEST(RadixSort, RefusesValuesThatAreNotFloatsAndLeavesThemAlone) {

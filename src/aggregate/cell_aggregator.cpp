@@ -28,6 +28,38 @@ void gather_cell(const Value* values, const std::uint32_t* at, std::size_t len, 
   }
 }
 
+// Whether every value of the n points is exactly a float (NaN counts as one).
+bool all_floats(const double* const* columns, std::size_t nvars, std::size_t n) {
+  bool exact = true;
+  for (std::size_t k = 0; k < nvars; ++k)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = columns[k][i];
+      exact &= static_cast<double>(static_cast<float>(v)) == v || v != v;
+    }
+  return exact;
+}
+
+// Appends the child offsets of `n` cells of the parent whose first child is `first`.
+template <typename Offset>
+void append_offsets(std::vector<Offset>& out, const std::int64_t* cells, std::size_t n,
+                    std::int64_t first) {
+  const auto at = out.size();
+  out.resize(at + n);
+  for (std::size_t i = 0; i < n; ++i) out[at + i] = static_cast<Offset>(cells[i] - first);
+}
+
+// Appends points [begin, end) of `columns`, variables interleaved (point i at i * nvars).
+template <typename Value>
+void append_interleaved(std::vector<Value>& out, const double* const* columns, std::size_t nvars,
+                        std::size_t begin, std::size_t end) {
+  const auto at = out.size();
+  out.resize(at + (end - begin) * nvars);
+  Value* dst = out.data() + at;
+  for (std::size_t k = 0; k < nvars; ++k)
+    for (std::size_t i = begin; i < end; ++i)
+      dst[(i - begin) * nvars + k] = static_cast<Value>(columns[k][i]);
+}
+
 }  // namespace
 
 CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& grid)
@@ -80,30 +112,37 @@ void CellAggregator::widen() {
 }
 
 void CellAggregator::add_point(std::int64_t cell, const double* values) {
-  HEALGRID_REQUIRE(cell >= 0 && cell < grid_.parent_cell_count() * grid_.children_per_parent(),
-                   "a child cell of the grid");
   HEALGRID_REQUIRE(values != nullptr || nvars_ == 0, "one value per config variable");
-  const auto parent = grid_.parent_of(cell);
-  auto& b = bucket_of(parent);
-  const auto offset = cell - grid_.first_child(parent);
-  if (deep_)
-    b.deep_children.push_back(static_cast<std::uint64_t>(offset));
-  else
-    b.children.push_back(static_cast<std::uint32_t>(offset));
-  ++points_;
-  if (!wide_) {
-    bool exact = true;
-    for (std::size_t k = 0; k < nvars_; ++k) {
-      const double v = values[k];
-      exact = exact && (static_cast<double>(static_cast<float>(v)) == v || v != v);
-    }
-    if (exact) {
-      for (std::size_t k = 0; k < nvars_; ++k) b.narrow.push_back(static_cast<float>(values[k]));
-      return;
-    }
-    widen();
+  std::vector<const double*> columns(nvars_);
+  for (std::size_t k = 0; k < nvars_; ++k) columns[k] = values + k;
+  add_points(&cell, columns.data(), 1);
+}
+
+void CellAggregator::add_points(const std::int64_t* cells, const double* const* columns,
+                                std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    HEALGRID_REQUIRE(
+        cells[i] >= 0 && cells[i] < grid_.parent_cell_count() * grid_.children_per_parent(),
+        "a child cell of the grid");
+  if (!wide_ && !all_floats(columns, nvars_, n)) widen();
+  // A beam stays in one parent cell for long runs: one bucket lookup per run of points.
+  for (std::size_t i = 0; i < n;) {
+    const auto parent = grid_.parent_of(cells[i]);
+    std::size_t end = i + 1;
+    while (end < n && grid_.parent_of(cells[end]) == parent) ++end;
+    auto& b = bucket_of(parent);
+    const auto first = grid_.first_child(parent);
+    if (deep_)
+      append_offsets(b.deep_children, cells + i, end - i, first);
+    else
+      append_offsets(b.children, cells + i, end - i, first);
+    if (wide_)
+      append_interleaved(b.wide, columns, nvars_, i, end);
+    else
+      append_interleaved(b.narrow, columns, nvars_, i, end);
+    i = end;
   }
-  for (std::size_t k = 0; k < nvars_; ++k) b.wide.push_back(values[k]);
+  points_ += n;
 }
 
 template <typename Offset>

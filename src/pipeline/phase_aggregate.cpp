@@ -19,6 +19,8 @@ namespace {
 // points, rows ascending, round after round).
 class ReadLoop {
  public:
+  static constexpr std::size_t kBatch = 4096;  // points handed to the aggregator at once
+
   // `phase`: started with the phase (read_bin is the phase's time less the reductions).
   ReadLoop(RunContext& ctx, const ResolvedInputs& inputs, RunJournal& journal,
            CellAggregator& aggregator, PhaseProgress& progress, const Stopwatch& phase)
@@ -29,7 +31,10 @@ class ReadLoop {
         aggregator_(aggregator),
         progress_(progress),
         granule_points_(inputs.granules.size(), 0),
-        values_(ctx.config().variables.size()) {}
+        cells_(kBatch),
+        values_(ctx.config().variables.size(), std::vector<double>(kBatch)) {
+    for (auto& v : values_) columns_.push_back(v.data());
+  }
 
   // Reads and reduces every run, then frees `parts`; returns the rank's assembled block
   // (journaled rounds too).
@@ -48,7 +53,9 @@ class ReadLoop {
   std::vector<long long> granule_points_;
   std::unique_ptr<GranuleReader> reader_;
   BeamChunk chunk_;
-  std::vector<double> values_;
+  std::vector<std::int64_t> cells_;          // a window's used points: their cells
+  std::vector<std::vector<double>> values_;  // and their values, one column per variable
+  std::vector<const double*> columns_;       // values_'s columns, for the aggregator
   long long rows_read_ = 0;
   double reduce_before_ = 0;  // figures.seconds.reduce before this loop (earlier passes)
 };
@@ -69,20 +76,24 @@ void ReadLoop::read_run(const PointVector& points, std::size_t begin, std::size_
         std::min<std::uint64_t>(kRowBlock, std::uint64_t{points[end - 1].row} + 1 - row0);
     reader_->read_values(static_cast<std::size_t>(beam), row0, n, chunk_);
     rows_read_ += static_cast<long long>(n);
+    // The window's used points go to the aggregator in cache-sized batches.
     const auto& chunk = chunk_;
-    auto& aggregator = aggregator_;
     auto& journal = journal_;
-    double* values = values_.data();
-    const std::size_t nvalues = values_.size();
+    std::size_t batched = 0;
     long long used = 0;
     for (; i < end && points[i].row < row0 + n; ++i) {
       const auto k = points[i].row - row0;
       if (!chunk.valid[k]) continue;
-      for (std::size_t v = 0; v < nvalues; ++v) values[v] = chunk.values[v][k];
-      aggregator.add_point(points[i].cell, values);
+      cells_[batched] = points[i].cell;
+      for (std::size_t v = 0; v < values_.size(); ++v) values_[v][batched] = chunk.values[v][k];
       journal.count(points[i].cell, static_cast<std::uint32_t>(g));
       ++used;
+      if (++batched == kBatch) {
+        aggregator_.add_points(cells_.data(), columns_.data(), batched);
+        batched = 0;
+      }
     }
+    aggregator_.add_points(cells_.data(), columns_.data(), batched);
     granule_points_[g] += used;
   }
 }

@@ -54,6 +54,9 @@ class CellAggregator {
   // Adds one point of child cell `cell` (values indexed like config.variables). REQUIRES: cell
   // is a cell of the grid at child_order; `values` holds one value per config variable.
   void add_point(std::int64_t cell, const double* values);
+  // The same for `n` points in order: point i of cell cells[i] with value columns[k][i] of
+  // variable k (the read loop's batch of one row window). REQUIRES: as add_point, for each.
+  void add_points(const std::int64_t* cells, const double* const* columns, std::size_t n);
 
   std::uint64_t points() const { return points_; }
   // Memory per point held: the larger layout if any round needed doubles.

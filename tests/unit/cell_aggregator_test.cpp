@@ -179,6 +179,45 @@ void check_against_map(int parent_order, int child_order) {
   }
 }
 
+// Batches (runs of one parent, parents interleaved, a value that is not a float in the middle
+// of a batch) give the block that adding the same points one by one gives, bit for bit.
+TEST(CellAggregator, AddPointsEqualsAddPointOneByOne) {
+  const auto cfg = config_with_stats();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  std::vector<std::int64_t> cells;
+  std::vector<double> h, s;
+  std::uint64_t state = 7;
+  for (int i = 0; i < 3000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const auto parent = std::int64_t{(i / 40) % 3 == 0 ? 5 : 9 + (i / 40) % 2};  // runs
+    cells.push_back(grid.first_child(parent) + static_cast<std::int64_t>((state >> 40) % 4));
+    h.push_back(static_cast<double>(static_cast<float>((state >> 20) % 100000) * 0.25f));
+    s.push_back(0.5 + static_cast<double>((state >> 50) % 4));
+  }
+  for (const bool with_double : {false, true}) {
+    if (with_double) h[2222] = 0.1;  // not a float: every bucket widens
+    CellAggregator one(cfg, grid), batched(cfg, grid);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const double point[] = {h[i], s[i]};
+      one.add_point(cells[i], point);
+    }
+    for (std::size_t i = 0; i < cells.size(); i += 1000) {
+      const double* columns[] = {h.data() + i, s.data() + i};
+      batched.add_points(cells.data() + i, columns, std::min<std::size_t>(1000, cells.size() - i));
+    }
+    EXPECT_EQ(batched.points(), one.points());
+    const auto a = one.finalize(), b = batched.finalize();
+    EXPECT_EQ(a.parents, b.parents);
+    EXPECT_EQ(a.cells, b.cells);
+    for (std::size_t c = 0; c < a.columns.size(); ++c) {
+      EXPECT_EQ(a.columns[c].i32, b.columns[c].i32) << c;
+      ASSERT_EQ(a.columns[c].f32.size(), b.columns[c].f32.size()) << c;
+      for (std::size_t k = 0; k < a.columns[c].f32.size(); ++k)
+        EXPECT_EQ(a.columns[c].f32[k], b.columns[c].f32[k]) << c << " " << k;
+    }
+  }
+}
+
 TEST(CellAggregator, GroupsLikeADirectMapCountingPath) { check_against_map(1, 6); }
 TEST(CellAggregator, GroupsLikeADirectMapComparisonPath) { check_against_map(1, 10); }
 // Child offsets beyond 32 bits (child_order - parent_order > 16): order 29 under parent 1.

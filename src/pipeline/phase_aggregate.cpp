@@ -1,7 +1,7 @@
 // Phase 4, read + aggregate (all ranks, each its own parent cells): the variable datasets of
 // this rank's points are read in row windows and reduced per child cell, round by round (each
 // round reported to the observers: the journal writes it). This is the run's hot loop: per
-// point only the aggregator and the journal's inline counter are called.
+// point only the journal's inline counter is called; the aggregator takes batches of points.
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -22,6 +22,8 @@ class ReadLoop {
   static constexpr std::size_t kBatch = 4096;  // points handed to the aggregator at once
 
   // `phase`: started with the phase (read_bin is the phase's time less the reductions).
+  ReadLoop(const ReadLoop&) = delete;  // columns_ points into this object's values_
+  ReadLoop& operator=(const ReadLoop&) = delete;
   ReadLoop(RunContext& ctx, const ResolvedInputs& inputs, RunJournal& journal,
            CellAggregator& aggregator, PhaseProgress& progress, const Stopwatch& phase)
       : ctx_(ctx),

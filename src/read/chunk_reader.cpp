@@ -20,8 +20,9 @@ void convert(const unsigned char* src, std::size_t n, double* out) {
   }
 }
 
-// The stored and the inflated bytes of the chunk being decoded: transient, so one pair per
-// thread serves every reader (no fresh pages per granule, no regrowth per chunk size).
+// The stored bytes of the chunk being decoded, and its inflated bytes when a shuffle must
+// still reorder them (else it is inflated in place): transient, so one pair per thread serves
+// every reader (no fresh pages per granule, no regrowth per chunk size).
 struct DecodeScratch {
   std::vector<unsigned char> raw, inflated;
 };

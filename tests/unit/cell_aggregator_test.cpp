@@ -6,7 +6,9 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <string>
 
+#include "healgrid/aggregate/statistics.hpp"
 #include "healgrid/plan/pass_plan.hpp"
 
 namespace healgrid {
@@ -179,10 +181,22 @@ void check_against_map(int parent_order, int child_order) {
   }
 }
 
-// Batches (runs of one parent, parents interleaved, a value that is not a float in the middle
-// of a batch) give the block that adding the same points one by one gives, bit for bit.
-TEST(CellAggregator, AddPointsEqualsAddPointOneByOne) {
-  const auto cfg = config_with_stats();
+// Batches that split runs of one parent (999 points against runs of 40, parents interleaved)
+// keep each cell's points in the order they came and their values exact, against a grouping
+// written here: an order-sensitive sum (1 + 1e16 - 1e16 is 0 in that order, 1 in another) and
+// a variance that only doubles keep (16777216 and 16777217 are one float), both arriving in
+// the middle of a batch; and one point at a time gives the same block.
+TEST(CellAggregator, AddPointsKeepsEachCellsOrderAndValues) {
+  PipelineConfig cfg = config_with_stats();
+  cfg.statistics.clear();
+  for (const auto f : {StatFunction::count, StatFunction::sum, StatFunction::variance}) {
+    StatisticSpec spec;
+    spec.name = "s" + std::to_string(cfg.statistics.size());
+    spec.function = f;
+    spec.variable = "h";
+    cfg.statistics.push_back(spec);
+  }
+  cfg.validate();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
   std::vector<std::int64_t> cells;
   std::vector<double> h, s;
@@ -194,27 +208,48 @@ TEST(CellAggregator, AddPointsEqualsAddPointOneByOne) {
     h.push_back(static_cast<double>(static_cast<float>((state >> 20) % 100000) * 0.25f));
     s.push_back(0.5 + static_cast<double>((state >> 50) % 4));
   }
-  for (const bool with_double : {false, true}) {
-    if (with_double) h[2222] = 0.1;  // not a float: every bucket widens
-    CellAggregator one(cfg, grid), batched(cfg, grid);
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      const double point[] = {h[i], s[i]};
-      one.add_point(cells[i], point);
-    }
-    for (std::size_t i = 0; i < cells.size(); i += 1000) {
-      const double* columns[] = {h.data() + i, s.data() + i};
-      batched.add_points(cells.data() + i, columns, std::min<std::size_t>(1000, cells.size() - i));
-    }
-    EXPECT_EQ(batched.points(), one.points());
-    const auto a = one.finalize(), b = batched.finalize();
-    EXPECT_EQ(a.parents, b.parents);
-    EXPECT_EQ(a.cells, b.cells);
-    for (std::size_t c = 0; c < a.columns.size(); ++c) {
-      EXPECT_EQ(a.columns[c].i32, b.columns[c].i32) << c;
-      ASSERT_EQ(a.columns[c].f32.size(), b.columns[c].f32.size()) << c;
-      for (std::size_t k = 0; k < a.columns[c].f32.size(); ++k)
-        EXPECT_EQ(a.columns[c].f32[k], b.columns[c].f32[k]) << c << " " << k;
-    }
+  const double ordered[] = {1.0, 1e16, -1e16}, doubles[] = {16777216.0, 16777217.0};
+  for (int k = 0; k < 3; ++k) {
+    cells[1500 + k] = grid.first_child(20);
+    h[1500 + k] = ordered[k];
+  }
+  for (int k = 0; k < 2; ++k) {
+    cells[2221 + k] = grid.first_child(21) + 1;
+    h[2221 + k] = doubles[k];
+  }
+  CellAggregator one(cfg, grid), batched(cfg, grid);
+  std::map<std::int64_t, std::vector<double>> expected;  // each cell's values, in order
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const double point[] = {h[i], s[i]};
+    one.add_point(cells[i], point);
+    expected[cells[i]].push_back(h[i]);
+  }
+  for (std::size_t i = 0; i < cells.size(); i += 999) {
+    const double* columns[] = {h.data() + i, s.data() + i};
+    batched.add_points(cells.data() + i, columns, std::min<std::size_t>(999, cells.size() - i));
+  }
+  EXPECT_EQ(batched.points(), cells.size());
+  const auto a = batched.finalize(), b = one.finalize();
+  ASSERT_EQ(a.cells.size(), expected.size());
+  std::size_t slot = 0;
+  for (const auto& [cell, x] : expected) {
+    ASSERT_EQ(a.cells[slot], cell);
+    EXPECT_EQ(a.columns[0].i32[slot], static_cast<std::int32_t>(x.size())) << cell;
+    EXPECT_EQ(a.columns[1].f32[slot], static_cast<float>(stat_sum(x.data(), x.size()))) << cell;
+    EXPECT_EQ(a.columns[2].f32[slot], static_cast<float>(stat_variance(x.data(), x.size())))
+        << cell;
+    ++slot;
+  }
+  const auto at = [&](std::int64_t cell) {
+    return static_cast<std::size_t>(std::find(a.cells.begin(), a.cells.end(), cell) -
+                                    a.cells.begin());
+  };
+  EXPECT_EQ(a.columns[1].f32[at(grid.first_child(20))], 0.0f);       // 1 + 1e16 - 1e16
+  EXPECT_EQ(a.columns[2].f32[at(grid.first_child(21) + 1)], 0.25f);  // not 0 as floats
+  EXPECT_EQ(a.cells, b.cells);
+  for (std::size_t c = 0; c < a.columns.size(); ++c) {
+    EXPECT_EQ(a.columns[c].i32, b.columns[c].i32) << c;
+    EXPECT_EQ(a.columns[c].f32, b.columns[c].f32) << c;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/util/deflate_codecs.hpp"
 
 namespace healgrid {
 namespace {
@@ -149,6 +150,31 @@ TEST_F(ChunkReaderTest, CorruptChunkThrows) {
   EXPECT_NO_THROW(reader.read(0, 50, out.data()));
   EXPECT_THROW(reader.read(40, 20, out.data()), std::runtime_error);
   EXPECT_THROW(reader.read(90, 20, out.data()), std::runtime_error);  // past the end
+}
+
+// A chunk that inflates to too few bytes fails after writing them into the decoded chunk (an
+// unshuffled chunk is inflated in place): the chunk decoded before must not be served from
+// those bytes afterwards.
+TEST_F(ChunkReaderTest, AFailedChunkLeavesNoStaleChunk) {
+  auto ds = make("x", H5T_IEEE_F64LE, 150, 50, false, 6);
+  const std::vector<unsigned char> short_data(200, 0xff);  // 25 doubles of 50
+  std::vector<unsigned char> stream(libdeflate_zlib_compress_bound(nullptr, short_data.size()));
+  const auto size = libdeflate_zlib_compress(thread_compressor(6), short_data.data(),
+                                             short_data.size(), stream.data(), stream.size());
+  ASSERT_GT(size, 0u);
+  const hsize_t offset = 50;
+  ASSERT_GE(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, &offset, size, stream.data()), 0);
+  ChunkReader reader(ds.get());
+  ASSERT_TRUE(reader.supported());
+  std::vector<double> out(50);
+  reader.read(0, 50, out.data());
+  EXPECT_EQ(out, h5read(ds.get(), 0, 50));
+  EXPECT_THROW(reader.read(50, 10, out.data()), std::runtime_error);
+  std::fill(out.begin(), out.end(), 0.0);
+  reader.read(0, 50, out.data());  // chunk 0 again: decoded again, not the failed bytes
+  EXPECT_EQ(out, h5read(ds.get(), 0, 50));
+  reader.read(100, 50, out.data());
+  EXPECT_EQ(out, h5read(ds.get(), 100, 50));
 }
 
 }  // namespace

@@ -189,8 +189,9 @@ TEST(RadixSort, SortsFloatsLikeStdSort) {
 
 // A cell's values span few float steps: the sort uses only the bits of the keys' range, in
 // equal digits. Floats r steps above a centre's bit pattern, r < 2^bits, for every bits from
-// 1 to 24, give every number of passes and digit widths that do not divide 8; a negative
-// centre's steps go down, the one of zero's through the denormals.
+// 1 to 24, give one to three passes and digit widths that do not divide 8 (four passes: the
+// full range of the test above); a negative centre's steps go down, zero's through the
+// denormals.
 TEST(RadixSort, SortsNarrowRangesOfEveryWidth) {
   std::vector<std::uint32_t> keys, scratch;
   std::uint64_t seed = 99;

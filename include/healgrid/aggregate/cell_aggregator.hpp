@@ -53,6 +53,7 @@ class CellAggregator {
 
   // Adds one point of child cell `cell` (values indexed like config.variables). REQUIRES: cell
   // is a cell of the grid at child_order; `values` holds one value per config variable.
+  // One point per call (a batch of one: for tests and small inputs; the read loop batches).
   void add_point(std::int64_t cell, const double* values);
   // The same for `n` points in order: point i of cell cells[i] with value columns[k][i] of
   // variable k (the read loop's batch of one row window). REQUIRES: as add_point, for each.

@@ -28,12 +28,13 @@ void gather_cell(const Value* values, const std::uint32_t* at, std::size_t len, 
   }
 }
 
-// Whether every value of the n points is exactly a float (NaN counts as one).
-bool all_floats(const double* const* columns, std::size_t nvars, std::size_t n) {
+// Whether every value of the n points is exactly a float (NaN counts as one); variable k of
+// point i at values[k * stride + i].
+bool all_floats(const double* values, std::size_t stride, std::size_t nvars, std::size_t n) {
   bool exact = true;
   for (std::size_t k = 0; k < nvars; ++k)
     for (std::size_t i = 0; i < n; ++i) {
-      const double v = columns[k][i];
+      const double v = values[k * stride + i];
       exact &= static_cast<double>(static_cast<float>(v)) == v || v != v;
     }
   return exact;
@@ -48,16 +49,17 @@ void append_offsets(std::vector<Offset>& out, const std::int64_t* cells, std::si
   for (std::size_t i = 0; i < n; ++i) out[at + i] = static_cast<Offset>(cells[i] - first);
 }
 
-// Appends points [begin, end) of `columns`, variables interleaved (point i at i * nvars).
+// Appends points [begin, end) of `values` (as all_floats), variables interleaved (point i at
+// i * nvars).
 template <typename Value>
-void append_interleaved(std::vector<Value>& out, const double* const* columns, std::size_t nvars,
-                        std::size_t begin, std::size_t end) {
+void append_interleaved(std::vector<Value>& out, const double* values, std::size_t stride,
+                        std::size_t nvars, std::size_t begin, std::size_t end) {
   const auto at = out.size();
   out.resize(at + (end - begin) * nvars);
   Value* dst = out.data() + at;
   for (std::size_t k = 0; k < nvars; ++k)
     for (std::size_t i = begin; i < end; ++i)
-      dst[(i - begin) * nvars + k] = static_cast<Value>(columns[k][i]);
+      dst[(i - begin) * nvars + k] = static_cast<Value>(values[k * stride + i]);
 }
 
 }  // namespace
@@ -112,19 +114,18 @@ void CellAggregator::widen() {
 }
 
 void CellAggregator::add_point(std::int64_t cell, const double* values) {
-  HEALGRID_REQUIRE(values != nullptr || nvars_ == 0, "one value per config variable");
-  std::vector<const double*> columns(nvars_);
-  for (std::size_t k = 0; k < nvars_; ++k) columns[k] = values + k;
-  add_points(&cell, columns.data(), 1);
+  add_points(&cell, values, 1, 1);  // variable k at values[k * 1 + 0]
 }
 
-void CellAggregator::add_points(const std::int64_t* cells, const double* const* columns,
+void CellAggregator::add_points(const std::int64_t* cells, const double* values, std::size_t stride,
                                 std::size_t n) {
+  HEALGRID_REQUIRE(values != nullptr || nvars_ == 0 || n == 0, "one value per config variable");
+  HEALGRID_REQUIRE(nvars_ <= 1 || stride >= n, "columns that do not overlap");
   for (std::size_t i = 0; i < n; ++i)
     HEALGRID_REQUIRE(
         cells[i] >= 0 && cells[i] < grid_.parent_cell_count() * grid_.children_per_parent(),
         "a child cell of the grid");
-  if (!wide_ && !all_floats(columns, nvars_, n)) widen();
+  if (!wide_ && !all_floats(values, stride, nvars_, n)) widen();
   // A beam stays in one parent cell for long runs: one bucket lookup per run of points.
   for (std::size_t i = 0; i < n;) {
     const auto parent = grid_.parent_of(cells[i]);
@@ -137,9 +138,9 @@ void CellAggregator::add_points(const std::int64_t* cells, const double* const* 
     else
       append_offsets(b.children, cells + i, end - i, first);
     if (wide_)
-      append_interleaved(b.wide, columns, nvars_, i, end);
+      append_interleaved(b.wide, values, stride, nvars_, i, end);
     else
-      append_interleaved(b.narrow, columns, nvars_, i, end);
+      append_interleaved(b.narrow, values, stride, nvars_, i, end);
     i = end;
   }
   points_ += n;

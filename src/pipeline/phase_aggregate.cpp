@@ -22,8 +22,6 @@ class ReadLoop {
   static constexpr std::size_t kBatch = 4096;  // points handed to the aggregator at once
 
   // `phase`: started with the phase (read_bin is the phase's time less the reductions).
-  ReadLoop(const ReadLoop&) = delete;  // columns_ points into this object's values_
-  ReadLoop& operator=(const ReadLoop&) = delete;
   ReadLoop(RunContext& ctx, const ResolvedInputs& inputs, RunJournal& journal,
            CellAggregator& aggregator, PhaseProgress& progress, const Stopwatch& phase)
       : ctx_(ctx),
@@ -34,9 +32,7 @@ class ReadLoop {
         progress_(progress),
         granule_points_(inputs.granules.size(), 0),
         cells_(kBatch),
-        values_(ctx.config().variables.size(), std::vector<double>(kBatch)) {
-    for (auto& v : values_) columns_.push_back(v.data());
-  }
+        values_(ctx.config().variables.size() * kBatch) {}
 
   // Reads and reduces every run, then frees `parts`; returns the rank's assembled block
   // (journaled rounds too).
@@ -55,9 +51,8 @@ class ReadLoop {
   std::vector<long long> granule_points_;
   std::unique_ptr<GranuleReader> reader_;
   BeamChunk chunk_;
-  std::vector<std::int64_t> cells_;          // a window's used points: their cells
-  std::vector<std::vector<double>> values_;  // and their values, one column per variable
-  std::vector<const double*> columns_;       // values_'s columns, for the aggregator
+  std::vector<std::int64_t> cells_;  // a batch of a window's used points: their cells
+  std::vector<double> values_;       // and their values, one column of kBatch per variable
   long long rows_read_ = 0;
   double reduce_before_ = 0;  // figures.seconds.reduce before this loop (earlier passes)
 };
@@ -81,21 +76,22 @@ void ReadLoop::read_run(const PointVector& points, std::size_t begin, std::size_
     // The window's used points go to the aggregator in cache-sized batches.
     const auto& chunk = chunk_;
     auto& journal = journal_;
+    const std::size_t nvars = values_.size() / kBatch;
     std::size_t batched = 0;
     long long used = 0;
     for (; i < end && points[i].row < row0 + n; ++i) {
       const auto k = points[i].row - row0;
       if (!chunk.valid[k]) continue;
       cells_[batched] = points[i].cell;
-      for (std::size_t v = 0; v < values_.size(); ++v) values_[v][batched] = chunk.values[v][k];
+      for (std::size_t v = 0; v < nvars; ++v) values_[v * kBatch + batched] = chunk.values[v][k];
       journal.count(points[i].cell, static_cast<std::uint32_t>(g));
       ++used;
       if (++batched == kBatch) {
-        aggregator_.add_points(cells_.data(), columns_.data(), batched);
+        aggregator_.add_points(cells_.data(), values_.data(), kBatch, batched);
         batched = 0;
       }
     }
-    aggregator_.add_points(cells_.data(), columns_.data(), batched);
+    aggregator_.add_points(cells_.data(), values_.data(), kBatch, batched);
     granule_points_[g] += used;
   }
 }

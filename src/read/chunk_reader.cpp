@@ -137,14 +137,13 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
                              ")");
   // Filter mask bit i set: filter i of the pipeline was skipped for this chunk.
   const bool inflate = deflate_ && !(mask & (shuffle_ ? 2u : 1u));
-  const bool unshuffle = shuffle_ && !(mask & 1u);
+  const bool unshuffle = shuffle_ && !(mask & 1u) && element_size_ > 1;  // one byte: as stored
   const unsigned char* data = raw.data();
   std::size_t size = stored;
-  const bool unshuffle_bytes = unshuffle && element_size_ > 1;
   if (inflate) {
     // Inflated straight into the chunk unless a shuffle must still reorder the bytes.
     unsigned char* to = chunk_.data();
-    if (unshuffle_bytes) {
+    if (unshuffle) {
       if (inflated.size() < chunk_.size()) inflated.resize(chunk_.size());
       to = inflated.data();
     }
@@ -160,7 +159,7 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   if (size != chunk_.size())
     throw std::runtime_error("chunk " + std::to_string(index) + " has " + std::to_string(size) +
                              " bytes, expected " + std::to_string(chunk_.size()));
-  if (unshuffle_bytes) {
+  if (unshuffle) {
     // Shuffle stores byte k of every element together: byte plane k starts at k * rows.
     for (std::size_t k = 0; k < element_size_; ++k)
       for (std::size_t i = 0; i < chunk_rows_; ++i)

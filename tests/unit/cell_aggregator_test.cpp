@@ -224,10 +224,11 @@ TEST(CellAggregator, AddPointsKeepsEachCellsOrderAndValues) {
     one.add_point(cells[i], point);
     expected[cells[i]].push_back(h[i]);
   }
-  for (std::size_t i = 0; i < cells.size(); i += 999) {
-    const double* columns[] = {h.data() + i, s.data() + i};
-    batched.add_points(cells.data() + i, columns, std::min<std::size_t>(999, cells.size() - i));
-  }
+  std::vector<double> columns(h);  // h, then s: one column of cells.size() per variable
+  columns.insert(columns.end(), s.begin(), s.end());
+  for (std::size_t i = 0; i < cells.size(); i += 999)
+    batched.add_points(cells.data() + i, columns.data() + i, cells.size(),
+                       std::min<std::size_t>(999, cells.size() - i));
   EXPECT_EQ(batched.points(), cells.size());
   const auto a = batched.finalize(), b = one.finalize();
   ASSERT_EQ(a.cells.size(), expected.size());

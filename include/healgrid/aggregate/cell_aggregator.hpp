@@ -55,9 +55,11 @@ class CellAggregator {
   // is a cell of the grid at child_order; `values` holds one value per config variable.
   // One point per call (a batch of one: for tests and small inputs; the read loop batches).
   void add_point(std::int64_t cell, const double* values);
-  // The same for `n` points in order: point i of cell cells[i] with value columns[k][i] of
-  // variable k (the read loop's batch of one row window). REQUIRES: as add_point, for each.
-  void add_points(const std::int64_t* cells, const double* const* columns, std::size_t n);
+  // The same for `n` points in order: point i of cell cells[i], its value of variable k at
+  // values[k * stride + i] (the read loop's batch: one column of `stride` per variable).
+  // REQUIRES: as add_point, for each point; stride >= n when there are several variables.
+  void add_points(const std::int64_t* cells, const double* values, std::size_t stride,
+                  std::size_t n);
 
   std::uint64_t points() const { return points_; }
   // Memory per point held: the larger layout if any round needed doubles.

@@ -43,3 +43,9 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(PROJ REQUIRED IMPORTED_TARGET proj)
 find_package(PNG REQUIRED)
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+
+# glibc's SIMD math library (libc6, libc6-dev): the binning's fast cos (grid/vector_cos.hpp),
+# whose results are checked against a bound; std::cos where it is missing.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  find_library(HEALGRID_LIBMVEC mvec)
+endif()

@@ -7,7 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "healgrid/grid/certain_cell.hpp"
 #include "healgrid/grid/latitude.hpp"
+#include "healgrid/grid/vector_cos.hpp"
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
@@ -57,33 +59,43 @@ std::int64_t HealpixGrid::cell(double lat_deg, double lon_deg) const {
   return base_for(child_order_).zphi2pix(authalic ? authalic_z_from_sin(s) : s, phi);
 }
 
-void HealpixGrid::cells(const double* lat_deg, const double* lon_deg, const std::uint8_t* use,
-                        std::size_t n, std::int64_t* out) const {
-  // Step by step over a tile (the same operations as cell(), in the same order): cos, then the
-  // authalic polynomial, then healpix_cxx, each a loop the CPU overlaps across points.
+std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
+                               const std::uint8_t* use, std::size_t n, std::int64_t* out) const {
+  // Over a tile: cos of cell()'s own argument by SIMD (within kVectorCosError of std::cos),
+  // the authalic polynomial, then a cell that is certain despite that error
+  // (grid/certain_cell.hpp); a point it cannot decide goes the exact way, cell().
   constexpr std::size_t kTile = 256;
+  // z's distance to cell()'s: the cos bound, times at most 1.01 through the authalic
+  // polynomial, plus that polynomial's rounding at both z (a few ulp each).
+  constexpr double kZError = 2 * kVectorCosError;
   double z[kTile];
-  const auto& base = base_for(child_order_);
   const bool authalic = convention_ == LatitudeConvention::authalic;
+  std::size_t exact = 0;
   for (std::size_t t0 = 0; t0 < n; t0 += kTile) {
     const std::size_t m = std::min(kTile, n - t0);
     const double* lat = lat_deg + t0;
-    for (std::size_t i = 0; i < m; ++i)
-      z[i] = use[t0 + i] ? std::cos(kPi / 2 - lat[i] * (kPi / 180.0)) : 0.0;
-    if (authalic)
-      for (std::size_t i = 0; i < m; ++i) z[i] = authalic_z_from_sin(z[i]);
+    for (std::size_t i = 0; i < m; ++i) z[i] = use[t0 + i] ? kPi / 2 - lat[i] * (kPi / 180.0) : 0.0;
+    vector_cos(z, z, m);
+    if (authalic) authalic_z_from_sin(z, z, m);
     for (std::size_t i = 0; i < m; ++i) {
+      const double lon = lon_deg[t0 + i];
+      std::int64_t& cell_out = out[t0 + i];
       if (!use[t0 + i]) {
-        out[t0 + i] = -1;
-      } else if (std::fabs(lat[i]) > 89.0) {
-        out[t0 + i] = cell(lat[i], lon_deg[t0 + i]);
-      } else {
-        HEALGRID_REQUIRE(lat[i] >= -90.0 && lat[i] <= 90.0 && std::isfinite(lon_deg[t0 + i]),
-                         "latitude in [-90, 90] and a finite longitude");
-        out[t0 + i] = base.zphi2pix(z[i], lon_deg[t0 + i] * (kPi / 180.0));
+        cell_out = -1;
+        continue;
+      }
+      HEALGRID_REQUIRE(lat[i] >= -90.0 && lat[i] <= 90.0 && std::isfinite(lon),
+                       "latitude in [-90, 90] and a finite longitude");
+      cell_out = std::fabs(lat[i]) > 89.0
+                     ? -1
+                     : certain_cell(z[i], lon * (kPi / 180.0), child_order_, kZError);
+      if (cell_out < 0) {
+        cell_out = cell(lat[i], lon);
+        ++exact;
       }
     }
   }
+  return exact;
 }
 
 double HealpixGrid::child_cell_size_km() const {

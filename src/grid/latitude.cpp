@@ -38,6 +38,10 @@ double authalic_z_from_sin(double s) {
   return q / kQp;
 }
 
+void authalic_z_from_sin(const double* s, double* z, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) z[i] = authalic_z_from_sin(s[i]);  // vectorised
+}
+
 double authalic_to_geodetic_deg(double authalic_deg) {
   if (authalic_deg >= 90.0) return 90.0;
   if (authalic_deg <= -90.0) return -90.0;

@@ -22,10 +22,11 @@ class HealpixGrid {
   // [-90, 90], longitude finite.
   std::int64_t cell(double lat_deg, double lon_deg) const;
   // cell() of the points i < n with use[i] != 0 into out[i] (the others: -1), bit for bit the
-  // same cells, computed in tiles so the latitude steps of many points overlap. REQUIRES: each
-  // used point has a latitude in [-90, 90] and a finite longitude.
-  void cells(const double* lat_deg, const double* lon_deg, const std::uint8_t* use, std::size_t n,
-             std::int64_t* out) const;
+  // same cells: most by SIMD cos and a cell certain despite its error (certain_cell.hpp), the
+  // few near an edge (and beyond 89 degrees) by cell() itself; returns how many went that
+  // way. REQUIRES: each used point has a latitude in [-90, 90] and a finite longitude.
+  std::size_t cells(const double* lat_deg, const double* lon_deg, const std::uint8_t* use,
+                    std::size_t n, std::int64_t* out) const;
   // REQUIRES (unchecked, inline hot path): cell >= 0.
   std::int64_t parent_of(std::int64_t cell) const { return cell >> shift_; }
   std::int64_t first_child(std::int64_t parent) const { return parent << shift_; }

@@ -627,4 +627,32 @@ bool filter_passes(FilterOp op, double v, double t) {
   return false;
 }
 
+namespace {
+
+// One branch-free loop per operator (vectorised), not a switch per value.
+template <typename Passes>
+void keep_where(const double* values, std::size_t n, std::uint8_t* valid, Passes passes) {
+  for (std::size_t i = 0; i < n; ++i) valid[i] = passes(values[i]) ? valid[i] : std::uint8_t{0};
+}
+
+}  // namespace
+
+void keep_passing(const FilterSpec& f, const double* values, std::size_t n, std::uint8_t* valid) {
+  const double t = f.value;
+  switch (f.op) {
+    case FilterOp::eq:
+      return keep_where(values, n, valid, [t](double v) { return v == t; });
+    case FilterOp::ne:
+      return keep_where(values, n, valid, [t](double v) { return v != t; });
+    case FilterOp::lt:
+      return keep_where(values, n, valid, [t](double v) { return v < t; });
+    case FilterOp::le:
+      return keep_where(values, n, valid, [t](double v) { return v <= t; });
+    case FilterOp::gt:
+      return keep_where(values, n, valid, [t](double v) { return v > t; });
+    case FilterOp::ge:
+      return keep_where(values, n, valid, [t](double v) { return v >= t; });
+  }
+}
+
 }  // namespace healgrid

@@ -128,27 +128,38 @@ class BeamIndexer {
 
  private:
   void bin(std::uint32_t tag, GranuleIndex& out) {
+    const std::size_t n = chunk_.size();
+    cells_.resize(n);
+    grid_.cells(chunk_.lat.data(), chunk_.lon.data(), chunk_.valid.data(), n, cells_.data());
+    // Locals, not members: the stores of points cannot then alias them (no reload per point).
     auto& loads = out.loads;
-    cells_.resize(chunk_.size());
-    grid_.cells(chunk_.lat.data(), chunk_.lon.data(), chunk_.valid.data(), chunk_.size(),
-                cells_.data());
-    for (std::size_t i = 0; i < chunk_.size(); ++i) {
-      if (!chunk_.valid[i]) continue;
-      const auto key = windows_.active() ? window_of_.key_of(chunk_.time[i]) : 0;
+    const bool windows = windows_.active(), keep_points = !result_.overflowed;
+    const std::uint8_t* valid = chunk_.valid.data();
+    const std::int64_t* cells = cells_.data();
+    const auto row0 = static_cast<std::uint32_t>(chunk_.row0);
+    std::int64_t parent_now = loads.empty() ? -1 : loads.back().parent;
+    std::int64_t pending = 0;  // points of parent_now not yet counted in loads.back()
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!valid[i]) continue;
+      const auto key = windows ? window_of_.key_of(chunk_.time[i]) : 0;
       if (key == kNoWindow) continue;  // between explicit windows
-      const auto cell = cells_[i];
+      const auto cell = cells[i];
       // A beam stays in one parent cell for long runs: extend the last load.
       const auto parent = grid_.parent_of(cell);
-      if (loads.empty() || loads.back().parent != parent) {
+      if (parent != parent_now) {
         if (!select_.keeps(parent)) continue;
+        if (!loads.empty()) loads.back().points += pending;
         loads.push_back({parent, 0});
+        parent_now = parent;
+        pending = 0;
       }
-      if (!result_.overflowed) {
-        out.points.push_back({cell, tag, static_cast<std::uint32_t>(chunk_.row0 + i)});
-        if (windows_.active()) out.keys.push_back(key);
+      if (keep_points) {
+        out.points.push_back({cell, tag, row0 + static_cast<std::uint32_t>(i)});
+        if (windows) out.keys.push_back(key);
       }
-      ++loads.back().points;
+      ++pending;
     }
+    if (!loads.empty()) loads.back().points += pending;
     if (!result_.overflowed && stored_ + out.points.size() > select_.max_points) {
       result_.overflowed = true;  // the run goes in passes: keep the loads only
       out.points = {};

@@ -1,6 +1,7 @@
 #include "healgrid/read/granule_reader.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdlib>
 
@@ -155,9 +156,10 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   out.valid.assign(n, 1);
   b.lat->read(row0, n, out.lat, out.valid.data());
   b.lon->read(row0, n, out.lon, out.valid.data());
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {  // branch-free: vectorised
     const double lat = out.lat[i], lon = out.lon[i];
-    if (!(lat >= -90.0 && lat <= 90.0) || !std::isfinite(lon)) out.valid[i] = 0;
+    const bool ok = (lat >= -90.0) & (lat <= 90.0) & (std::fabs(lon) <= DBL_MAX);
+    out.valid[i] = ok ? out.valid[i] : std::uint8_t{0};
   }
   auto& buffer = filter_values_;
   if (window_.active() || keep_time_) {
@@ -172,9 +174,7 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   for (std::size_t f = 0; f < b.filters.size(); ++f) {
     if (!b.filters[f]) continue;  // an expression: below
     b.filters[f]->read(row0, n, buffer, out.valid.data());
-    const auto& spec = filters_[f];
-    for (std::size_t i = 0; i < n; ++i)
-      if (!filter_passes(spec.op, buffer[i], spec.value)) out.valid[i] = 0;
+    keep_passing(filters_[f], buffer.data(), n, out.valid.data());
   }
   if (!filter_exprs_.empty()) apply_filter_expressions(b, row0, n, out);
   out.values.resize(with_variables ? b.variables.size() : 0);

@@ -3,6 +3,7 @@
 // completely at load: every problem is a ConfigError naming the key (and line when known).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -144,5 +145,7 @@ const char* to_string(StatFunction f);
 const char* to_string(FilterOp op);
 const char* to_string(LatitudeConvention c);
 bool filter_passes(FilterOp op, double value, double threshold);
+// valid[i] = 0 for each i < n whose values[i] fails filter_passes(f.op, values[i], f.value).
+void keep_passing(const FilterSpec& f, const double* values, std::size_t n, std::uint8_t* valid);
 
 }  // namespace healgrid

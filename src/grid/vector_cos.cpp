@@ -22,7 +22,11 @@ __attribute__((target("avx2"))) std::size_t cos_avx2(const double* x, double* ou
   return i;
 }
 
-const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+// Initialised before main, possibly before libgcc's own CPU probe: run it first.
+const bool kHasAvx2 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+}();
 #endif
 
 }  // namespace

@@ -609,24 +609,6 @@ const char* to_string(LatitudeConvention c) {
   return c == LatitudeConvention::authalic ? "authalic" : "geodetic";
 }
 
-bool filter_passes(FilterOp op, double v, double t) {
-  switch (op) {
-    case FilterOp::eq:
-      return v == t;
-    case FilterOp::ne:
-      return v != t;
-    case FilterOp::lt:
-      return v < t;
-    case FilterOp::le:
-      return v <= t;
-    case FilterOp::gt:
-      return v > t;
-    case FilterOp::ge:
-      return v >= t;
-  }
-  return false;
-}
-
 namespace {
 
 // One branch-free loop per operator (vectorised), not a switch per value.
@@ -653,6 +635,12 @@ void keep_passing(const FilterSpec& f, const double* values, std::size_t n, std:
     case FilterOp::ge:
       return keep_where(values, n, valid, [t](double v) { return v >= t; });
   }
+}
+
+bool filter_passes(FilterOp op, double value, double threshold) {
+  std::uint8_t valid = 1;
+  keep_passing(FilterSpec{"", op, threshold}, &value, 1, &valid);
+  return valid != 0;
 }
 
 }  // namespace healgrid

@@ -28,6 +28,11 @@ const T_Healpix_Base<std::int64_t>& base_for(int order) {
   return bases[order];
 }
 
+// theta and phi as healpy.ang2pix computes them (radians). cell() and cells() share them bit
+// for bit: cells()' error bound (certain_cell.hpp) is the distance to cell()'s own z.
+double theta_of(double lat_deg) { return kPi / 2 - lat_deg * (kPi / 180.0); }
+double phi_of(double lon_deg) { return lon_deg * (kPi / 180.0); }
+
 }  // namespace
 
 HealpixGrid::HealpixGrid(int parent_order, int child_order, LatitudeConvention convention)
@@ -45,17 +50,17 @@ HealpixGrid::HealpixGrid(int parent_order, int child_order, LatitudeConvention c
 std::int64_t HealpixGrid::cell(double lat_deg, double lon_deg) const {
   HEALGRID_REQUIRE(lat_deg >= -90.0 && lat_deg <= 90.0 && std::isfinite(lon_deg),
                    "latitude in [-90, 90] and a finite longitude (the reader drops the others)");
-  const double phi = lon_deg * (kPi / 180.0);
+  const double phi = phi_of(lon_deg);
   const bool authalic = convention_ == LatitudeConvention::authalic;
   if (std::fabs(lat_deg) > 89.0) {
     // Near the poles healpix_cxx wants sin(theta) too for full precision: go by the angle.
     const double lat = authalic ? geodetic_to_authalic_deg(lat_deg) : lat_deg;
-    return base_for(child_order_).ang2pix(pointing(kPi / 2 - lat * (kPi / 180.0), phi));
+    return base_for(child_order_).ang2pix(pointing(theta_of(lat), phi));
   }
   // Elsewhere HEALPix needs only z = cos(theta) = sin(latitude), computed as
   // healpy.ang2pix does (cos(pi/2 - lat)). sin(authalic latitude) follows from it by one
   // polynomial, which replaces a log/asin/cos chain per point.
-  const double s = std::cos(kPi / 2 - lat_deg * (kPi / 180.0));
+  const double s = std::cos(theta_of(lat_deg));
   return base_for(child_order_).zphi2pix(authalic ? authalic_z_from_sin(s) : s, phi);
 }
 
@@ -74,7 +79,7 @@ std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
   for (std::size_t t0 = 0; t0 < n; t0 += kTile) {
     const std::size_t m = std::min(kTile, n - t0);
     const double* lat = lat_deg + t0;
-    for (std::size_t i = 0; i < m; ++i) z[i] = use[t0 + i] ? kPi / 2 - lat[i] * (kPi / 180.0) : 0.0;
+    for (std::size_t i = 0; i < m; ++i) z[i] = use[t0 + i] ? theta_of(lat[i]) : 0.0;
     vector_cos(z, z, m);
     if (authalic) authalic_z_from_sin(z, z, m);
     for (std::size_t i = 0; i < m; ++i) {
@@ -86,9 +91,8 @@ std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
       }
       HEALGRID_REQUIRE(lat[i] >= -90.0 && lat[i] <= 90.0 && std::isfinite(lon),
                        "latitude in [-90, 90] and a finite longitude");
-      cell_out = std::fabs(lat[i]) > 89.0
-                     ? -1
-                     : certain_cell(z[i], lon * (kPi / 180.0), child_order_, kZError);
+      cell_out =
+          std::fabs(lat[i]) > 89.0 ? -1 : certain_cell(z[i], phi_of(lon), child_order_, kZError);
       if (cell_out < 0) {
         cell_out = cell(lat[i], lon);
         ++exact;

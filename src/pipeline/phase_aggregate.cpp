@@ -62,7 +62,7 @@ void ReadLoop::read_run(const PointVector& points, std::size_t begin, std::size_
   const auto g = points[begin].granule();
   const auto& granule = granules_[g];
   if (!reader_ || reader_->path() != granule.path)
-    reader_ = std::make_unique<GranuleReader>(granule.path, config);
+    reader_ = std::make_unique<GranuleReader>(granule.path, config, GranuleReader::Columns::values);
   const int beam = reader_->beam_index(config.groups[points[begin].group()]);
   if (beam < 0) throw GranuleError(granule.path + ": beam group vanished between passes");
   // Rows ascend within a run: read the variables in windows covering the next points.

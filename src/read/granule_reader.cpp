@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/util/require.hpp"
 
 namespace healgrid {
 namespace {
@@ -27,13 +28,15 @@ bool uses_group(const std::string& path) { return path.find("{group}") != std::s
 
 }  // namespace
 
-GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& config)
+GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& config, Columns columns)
     : path_(path),
       filters_(config.filters),
       window_(config.time_window),
-      keep_time_(config.time_windows.active()) {
+      keep_time_(config.time_windows.active()),
+      opened_(columns) {
   h5_quiet_errors();
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
+  const bool all = columns == Columns::all;
+  if (all && H5Fis_hdf5(path.c_str()) <= 0) {
     throw GranuleError(path + ": " + with_cause("not a readable HDF5 file"));
   }
   file_ = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
@@ -76,22 +79,24 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
       return column;
     };
     beam.lat->bind(points, false);
-    beam.lon = open("coordinates.longitude", config.longitude, {});
-    beam.lon->ignore_valid_range();  // any longitude is wrapped
-    if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
-    if (beam.time && (window_.active() || keep_time_) && columns_.empty()) {
-      try {
-        time_base_ = read_time_base(file_.get(), beam.time->dataset());
-      } catch (const CfAttributeError& e) {
-        throw DatasetMismatch(path_ + ": coordinates.time: dataset " + beam.time->path() + ": " +
-                              e.what());
+    if (all) {  // what read() needs besides the variables
+      beam.lon = open("coordinates.longitude", config.longitude, {});
+      beam.lon->ignore_valid_range();  // any longitude is wrapped
+      if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
+      if (beam.time && (window_.active() || keep_time_) && columns_.empty()) {
+        try {
+          time_base_ = read_time_base(file_.get(), beam.time->dataset());
+        } catch (const CfAttributeError& e) {
+          throw DatasetMismatch(path_ + ": coordinates.time: dataset " + beam.time->path() + ": " +
+                                e.what());
+        }
       }
+      for (std::size_t f = 0; f < config.filters.size(); ++f)
+        beam.filters.push_back(config.filters[f].expression.empty()
+                                   ? open("filters[" + std::to_string(f) + "].dataset",
+                                          config.filters[f].dataset, {}, config.filters[f].level)
+                                   : nullptr);
     }
-    for (std::size_t f = 0; f < config.filters.size(); ++f)
-      beam.filters.push_back(config.filters[f].expression.empty()
-                                 ? open("filters[" + std::to_string(f) + "].dataset",
-                                        config.filters[f].dataset, {}, config.filters[f].level)
-                                 : nullptr);
     for (const auto& v : config.variables)
       beam.variables.push_back(v.expression.empty()
                                    ? open("variables." + v.name, v.dataset, v.sentinels, v.level)
@@ -118,8 +123,8 @@ void GranuleReader::open_levels(const PipelineConfig& config, const std::string&
     auto count = column("count", level.count);
     beam.levels.push_back(
         std::make_shared<SegmentLinks>(begin, count, level.base, points.rows, path_, key));
-    if (!level.has_coordinates() || beam.positioned_level >= 0) continue;
     // One position per segment (opened, checked, read only by a pre-selecting index pass).
+    if (opened_ != Columns::all || !level.has_coordinates() || beam.positioned_level >= 0) continue;
     const PointShape segments{beam.levels.back()->segments(), 1};
     beam.segment_lat = std::make_unique<DatasetColumn>(column("latitude", level.latitude));
     beam.segment_lat->bind(segments, false);
@@ -151,6 +156,7 @@ void GranuleReader::read_segment_positions(std::size_t beam, std::vector<double>
 
 void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
                          BeamChunk& out) const {
+  HEALGRID_REQUIRE(opened_ == Columns::all, "a reader opened with every column");
   const Beam& b = columns_.at(beam);
   out.row0 = row0;
   out.valid.assign(n, 1);

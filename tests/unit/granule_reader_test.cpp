@@ -126,6 +126,40 @@ TEST_F(GranuleReaderTest, ReadsValidatesAndMarksValidPoints) {
   EXPECT_EQ(reader.variable_attribute(0, "nope"), "");
 }
 
+// The read loop's reader opens the variables only (and the latitude, for the beams' shapes):
+// the same values and validity as a full reader's read_values, without touching longitude,
+// time or filter datasets, which the index pass already checked.
+TEST_F(GranuleReaderTest, ValuesReaderOpensAndReadsTheVariablesOnly) {
+  const auto path = write_good();
+  const GranuleReader full(path, test_config());
+  const GranuleReader values(path, test_config(), GranuleReader::Columns::values);
+  ASSERT_EQ(values.beams().size(), 1u);
+  EXPECT_EQ(values.beams()[0].group, "gt1l");
+  EXPECT_EQ(values.beams()[0].rows, 6u);
+  BeamChunk a, b;
+  full.read_values(0, 1, 5, a);
+  values.read_values(0, 1, 5, b);
+  // rows 1-5: row 1's h is its fill, row 5's sigma is 0; coordinates play no part here.
+  EXPECT_EQ(b.valid, (std::vector<std::uint8_t>{0, 1, 1, 1, 0}));
+  EXPECT_EQ(b.valid, a.valid);
+  EXPECT_EQ(b.values, a.values);
+  EXPECT_EQ(b.values[0][2], 103.0);
+
+  // Without the longitude and filter datasets only the values reader opens the granule.
+  const auto bare = dir_ + "/bare.h5";
+  {
+    TinyGranule g(bare);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70, -71}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {5, 6}, &kFill);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.5f, 0.5f}, &kFill);
+  }
+  EXPECT_THROW(GranuleReader(bare, test_config()), DatasetMismatch);
+  const GranuleReader bare_values(bare, test_config(), GranuleReader::Columns::values);
+  bare_values.read_values(0, 0, 2, b);
+  EXPECT_EQ(b.values[0], (std::vector<double>{5, 6}));
+  EXPECT_EQ(b.valid, (std::vector<std::uint8_t>{1, 1}));
+}
+
 // Fill values of the sigma variable and of the coordinates (the spec: a coordinate equal to its
 // _FillValue is missing even inside the valid range), sigma <= 0, a non-finite longitude.
 TEST_F(GranuleReaderTest, SigmaAndCoordinateFillsAreDropped) {

@@ -46,13 +46,18 @@ class GranuleReader {
   // skipped; otherwise every configured dataset must exist, be numeric with usable CF
   // attributes, and fit the latitude's shape. Throws GranuleError (DatasetMismatch for a
   // dataset that does not fit the config).
-  GranuleReader(const std::string& path, const PipelineConfig& config);
+  // Which columns to open: every one (the index pass), or only those read_values() reads
+  // (latitude for the beams' shapes, linked levels, variables): a granule the index pass
+  // checked is reopened for its values at a third of the HDF5 metadata work.
+  enum class Columns { all, values };
+  GranuleReader(const std::string& path, const PipelineConfig& config,
+                Columns columns = Columns::all);
 
   const std::string& path() const { return path_; }
   const std::vector<BeamInfo>& beams() const { return beams_; }
 
   // Reads points [row0, row0 + n) of beams()[beam]. Without variables, validity uses the
-  // coordinates and filters only (the planning pass).
+  // coordinates and filters only (the planning pass). REQUIRES: opened with Columns::all.
   void read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
             BeamChunk& out) const;
 
@@ -97,7 +102,8 @@ class GranuleReader {
   std::vector<FilterSpec> filters_;
   TimeWindow window_;
   bool keep_time_ = false;  // config time_windows: read() fills BeamChunk::time
-  TimeBase time_base_;      // resolved when the window or time_windows are active
+  Columns opened_ = Columns::all;
+  TimeBase time_base_;  // resolved when the window or time_windows are active
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;

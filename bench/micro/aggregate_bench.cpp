@@ -66,8 +66,10 @@ BENCHMARK(BM_AggregateFinalize)->Arg(1 << 20)->Arg(1 << 22)->Unit(benchmark::kMi
 
 // Heights of one 1.5 km cell as the synthetic workload gives them: four tracks cross the cell,
 // each a run of points along a sloping surface (so runs ascend or descend) with 5 cm of noise;
-// `floats`: exactly float32 values, as ATL06's h_li is stored.
-std::vector<double> cell_values(std::size_t n, bool floats = true, std::uint64_t seed = 42) {
+// `floats`: exactly float32 values, as ATL06's h_li is stored; `level`: the surface's height
+// (0: values either side of zero, as sea-surface heights and freeboards are).
+std::vector<double> cell_values(std::size_t n, bool floats = true, std::uint64_t seed = 42,
+                                double level = 1500.0) {
   std::vector<double> v(n);
   std::uint64_t state = seed;
   for (std::size_t i = 0; i < n; ++i) {
@@ -75,7 +77,7 @@ std::vector<double> cell_values(std::size_t n, bool floats = true, std::uint64_t
     const std::size_t track = i * 4 / n, along = i - track * n / 4;
     const double slope = (track % 2 ? -0.02 : 0.03) * static_cast<double>(track + 1);
     const double noise = static_cast<double>((state >> 33) % 1000) * 1e-4 - 0.05;
-    v[i] = 1500.0 + static_cast<double>(track) + slope * static_cast<double>(along) + noise;
+    v[i] = level + static_cast<double>(track) + slope * static_cast<double>(along) + noise;
     if (floats) v[i] = static_cast<double>(static_cast<float>(v[i]));
   }
   return v;
@@ -99,9 +101,10 @@ BENCHMARK(BM_WeightedMean)->Arg(16)->Arg(128)->Arg(1024);
 
 // Many different cells, taken in turn: sorting the same values again and again would let the
 // branch predictor learn their order and flatter comparison sorts.
-std::vector<std::vector<double>> many_cells(std::size_t n, bool floats) {
+std::vector<std::vector<double>> many_cells(std::size_t n, bool floats, double level = 1500.0) {
   std::vector<std::vector<double>> cells;
-  for (std::uint64_t seed = 1; seed <= 256; ++seed) cells.push_back(cell_values(n, floats, seed));
+  for (std::uint64_t seed = 1; seed <= 256; ++seed)
+    cells.push_back(cell_values(n, floats, seed, level));
   return cells;
 }
 
@@ -122,9 +125,11 @@ BENCHMARK(BM_QuantilesStdSort)->Arg(16)->Arg(128)->Arg(1024);
 
 // The same three quantiles through CellValues::quantile, as the aggregator computes them.
 // floats=1: values that are all floats (radix sort from 48 values); floats=0: doubles
-// (comparison sort up to 256 values, selection by nth_element above).
+// (comparison sort up to 256 values, selection by nth_element above). level: the surface's
+// height, 1500 m or 0 m (values either side of zero: far apart as float bit patterns).
 void BM_QuantilesCellValues(benchmark::State& state) {
-  const auto cells = many_cells(static_cast<std::size_t>(state.range(0)), state.range(1) != 0);
+  const auto cells = many_cells(static_cast<std::size_t>(state.range(0)), state.range(1) != 0,
+                                static_cast<double>(state.range(2)));
   healgrid::CellValues cell(1);
   std::size_t next = 0;
   for (auto _ : state) {
@@ -135,7 +140,7 @@ void BM_QuantilesCellValues(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_QuantilesCellValues)
-    ->ArgsProduct({{16, 128, 1024}, {1, 0}})
-    ->ArgNames({"n", "floats"});
+    ->ArgsProduct({{16, 128, 1024}, {1, 0}, {1500, 0}})
+    ->ArgNames({"n", "floats", "level"});
 
 }  // namespace

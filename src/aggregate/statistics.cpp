@@ -42,7 +42,9 @@ constexpr std::size_t kRadixMin = 48;
 std::uint32_t order_key(float f) {
   std::uint32_t u;
   std::memcpy(&u, &f, sizeof u);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+  // Negative: every bit flipped; else the sign bit set (branch-free, so loops vectorise).
+  const std::uint32_t flip = static_cast<std::uint32_t>(static_cast<std::int32_t>(u) >> 31);
+  return u ^ (flip | 0x80000000u);
 }
 
 float from_order_key(std::uint32_t k) {
@@ -54,44 +56,78 @@ float from_order_key(std::uint32_t k) {
 
 }  // namespace
 
+namespace {
+
+// The radix passes over keys already less their minimum: every digit's histogram from one read
+// of the keys, the passes but the last between keys and scratch, and the last writing the
+// values themselves into x (one pass fewer over the data than sorting keys, then converting).
+template <int Passes>
+void radix_passes(std::vector<std::uint32_t>& keys, std::vector<std::uint32_t>& scratch, int width,
+                  std::uint32_t lo, std::vector<double>& x) {
+  const std::uint32_t mask = (std::uint32_t{1} << width) - 1;
+  const std::size_t buckets = std::size_t{mask} + 1;
+  std::array<std::array<std::uint32_t, 256>, Passes> count;
+  for (auto& c : count) std::fill(c.begin(), c.begin() + buckets, 0u);
+  for (const auto k : keys)
+    for (int p = 0; p < Passes; ++p) ++count[p][(k >> (width * p)) & mask];
+  for (auto& c : count) {
+    std::uint32_t sum = 0;
+    for (std::size_t b = 0; b < buckets; ++b) {
+      const auto here = c[b];
+      c[b] = sum;
+      sum += here;
+    }
+  }
+  for (int p = 0; p + 1 < Passes; ++p) {  // stable
+    auto& c = count[p];
+    for (const auto k : keys) scratch[c[(k >> (width * p)) & mask]++] = k;
+    keys.swap(scratch);
+  }
+  auto& c = count[Passes - 1];
+  for (const auto k : keys)
+    x[c[(k >> (width * (Passes - 1))) & mask]++] = static_cast<double>(from_order_key(k + lo));
+}
+
+}  // namespace
+
 bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>& keys,
                              std::vector<std::uint32_t>& scratch) {
   const std::size_t n = x.size();
   keys.resize(n);
   std::uint32_t lo = ~0u, hi = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  bool exact = true;
+  for (std::size_t i = 0; i < n; ++i) {  // branch-free: vectorised
     const auto f = static_cast<float>(x[i]);
-    if (static_cast<double>(f) != x[i]) return false;  // not a float (or NaN): x untouched
+    exact &= static_cast<double>(f) == x[i];
     keys[i] = order_key(f);
     lo = std::min(lo, keys[i]);
     hi = std::max(hi, keys[i]);
   }
+  if (!exact) return false;  // some value is not a float (or is NaN): x untouched
   // Sorting the keys less the smallest needs only the bits of their range: a cell's values
   // span a few metres, some 2^16 float steps, so two passes instead of three or four. The
   // range's bits are split into equal digits of at most 8 bits (fewer buckets to clear).
   const std::uint32_t range = hi - lo;
-  const int bits = range == 0 ? 0 : 32 - __builtin_clz(range);
+  if (range == 0) return true;  // every value the same float: x is sorted
+  const int bits = 32 - __builtin_clz(range);
   const int passes = (bits + 7) / 8;
-  const int width = passes == 0 ? 0 : (bits + passes - 1) / passes;
-  const std::uint32_t mask = (std::uint32_t{1} << width) - 1;
+  const int width = (bits + passes - 1) / passes;
   for (auto& k : keys) k -= lo;
-  std::array<std::uint32_t, 256> count;
   scratch.resize(n);
-  for (int p = 0; p < passes; ++p) {
-    const int shift = width * p;
-    const std::size_t buckets = std::size_t{mask} + 1;
-    std::fill(count.begin(), count.begin() + buckets, 0u);
-    for (const auto k : keys) ++count[(k >> shift) & mask];
-    std::uint32_t sum = 0;
-    for (std::size_t b = 0; b < buckets; ++b) {
-      const auto here = count[b];
-      count[b] = sum;
-      sum += here;
-    }
-    for (const auto k : keys) scratch[count[(k >> shift) & mask]++] = k;  // stable
-    keys.swap(scratch);
+  switch (passes) {
+    case 1:
+      radix_passes<1>(keys, scratch, width, lo, x);
+      break;
+    case 2:
+      radix_passes<2>(keys, scratch, width, lo, x);
+      break;
+    case 3:
+      radix_passes<3>(keys, scratch, width, lo, x);
+      break;
+    default:
+      radix_passes<4>(keys, scratch, width, lo, x);
+      break;
   }
-  for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<double>(from_order_key(keys[i] + lo));
   return true;
 }
 

@@ -73,7 +73,7 @@ std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
   // z's distance to cell()'s: the cos bound, times at most 1.01 through the authalic
   // polynomial, plus that polynomial's rounding at both z (a few ulp each).
   constexpr double kZError = 2 * kVectorCosError;
-  double z[kTile];
+  double z[kTile], phi[kTile];
   const bool authalic = convention_ == LatitudeConvention::authalic;
   std::size_t exact = 0;
   for (std::size_t t0 = 0; t0 < n; t0 += kTile) {
@@ -82,18 +82,18 @@ std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
     for (std::size_t i = 0; i < m; ++i) z[i] = use[t0 + i] ? theta_of(lat[i]) : 0.0;
     vector_cos(z, z, m);
     if (authalic) authalic_z_from_sin(z, z, m);
+    for (std::size_t i = 0; i < m; ++i) phi[i] = phi_of(lon_deg[t0 + i]);
+    certain_cells(z, phi, m, child_order_, kZError, out + t0);
     for (std::size_t i = 0; i < m; ++i) {
-      const double lon = lon_deg[t0 + i];
       std::int64_t& cell_out = out[t0 + i];
       if (!use[t0 + i]) {
         cell_out = -1;
         continue;
       }
+      const double lon = lon_deg[t0 + i];
       HEALGRID_REQUIRE(lat[i] >= -90.0 && lat[i] <= 90.0 && std::isfinite(lon),
                        "latitude in [-90, 90] and a finite longitude");
-      cell_out =
-          std::fabs(lat[i]) > 89.0 ? -1 : certain_cell(z[i], phi_of(lon), child_order_, kZError);
-      if (cell_out < 0) {
+      if (cell_out < 0 || std::fabs(lat[i]) > 89.0) {
         cell_out = cell(lat[i], lon);
         ++exact;
       }

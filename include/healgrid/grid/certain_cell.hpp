@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace healgrid {
@@ -90,5 +91,11 @@ inline std::int64_t certain_cell(double z, double phi, int order, double dz) {
   jm = jm < nside - 1 ? jm : nside - 1;
   return z > 0 ? nest(face, nside - jm - 1, nside - jp - 1, order) : nest(face + 8, jp, jm, order);
 }
+
+// certain_cell of n points: out[i] = certain_cell(z[i], phi[i], order, dz), bit for bit (the
+// same operations in the same order, four points at a time by AVX2 where the CPU has it and
+// order <= 16, else one by one). REQUIRES: as certain_cell.
+void certain_cells(const double* z, const double* phi, std::size_t n, int order, double dz,
+                   std::int64_t* out);
 
 }  // namespace healgrid

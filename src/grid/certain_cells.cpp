@@ -46,25 +46,79 @@ __attribute__((target("avx2"))) inline __m256i min4(__m256i a, __m256i b) {
   return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b));
 }
 
+// The constants of one order and dz, as certain_cell computes them.
+struct Constants {
+  Constants(int order, double dz)
+      : order(order),
+        nside(std::int64_t{1} << order),
+        ns(static_cast<double>(nside)),
+        eq_m(ns * (0.75 * dz + 8 * kSlack)),
+        eq_one_less_m(1.0 - eq_m),
+        eq_limit(2.0 / 3 - dz - kSlack),
+        cap_limit(2.0 / 3 + dz + kSlack),
+        pole_gap(2 * dz + kSlack),
+        cap_k(4.25 * dz * ns) {}
+  int order;
+  std::int64_t nside;
+  double ns, eq_m, eq_one_less_m, eq_limit, cap_limit, pole_gap, cap_k;
+};
+
+// The equatorial belt's cells where `eq` holds and the cell is certain, else `cell` as it was:
+// the edge-line indices jp, jm, then the face and (x, y) in it.
+__attribute__((target("avx2"))) inline __m256i equatorial4(const Constants& c, __m256d zi,
+                                                           __m256d tt, __m256d eq, __m256i cell) {
+  const __m256d ns = _mm256_set1_pd(c.ns);
+  const __m256d m = _mm256_set1_pd(c.eq_m), one_less_m = _mm256_set1_pd(c.eq_one_less_m);
+  const __m256d t1 = _mm256_mul_pd(ns, _mm256_add_pd(_mm256_set1_pd(0.5), tt));
+  const __m256d t2 = _mm256_mul_pd(ns, _mm256_mul_pd(_mm256_set1_pd(0.75), _mm256_and_pd(zi, eq)));
+  __m256d ok =
+      _mm256_and_pd(eq, _mm256_and_pd(_mm256_cmp_pd(tt, _mm256_set1_pd(kSlack), _CMP_GE_OQ),
+                                      _mm256_cmp_pd(tt, _mm256_set1_pd(4.0 - kSlack), _CMP_LE_OQ)));
+  const __m256i jp = certain_floor4(_mm256_sub_pd(t1, t2), m, one_less_m, ok);
+  const __m256i jm = certain_floor4(_mm256_add_pd(t1, t2), m, one_less_m, ok);
+  const __m256i ifp = _mm256_srli_epi64(jp, c.order), ifm = _mm256_srli_epi64(jm, c.order);
+  const __m256i unequal_face = _mm256_blendv_epi8(_mm256_add_epi64(ifm, _mm256_set1_epi64x(8)), ifp,
+                                                  _mm256_cmpgt_epi64(ifm, ifp));
+  const __m256i face = _mm256_blendv_epi8(unequal_face, _mm256_or_si256(ifp, _mm256_set1_epi64x(4)),
+                                          _mm256_cmpeq_epi64(ifp, ifm));
+  const __m256i low = _mm256_set1_epi64x(c.nside - 1);
+  const __m256i ix = _mm256_and_si256(jm, low);
+  const __m256i iy = _mm256_sub_epi64(low, _mm256_and_si256(jp, low));  // nside - (jp & low) - 1
+  return _mm256_blendv_epi8(cell, nest4(face, ix, iy, c.order), _mm256_castpd_si256(ok));
+}
+
+// The polar caps' cells where `cap` holds and the cell is certain, else `cell` as it was.
+__attribute__((target("avx2"))) inline __m256i polar4(const Constants& c, __m256d zi, __m256d za,
+                                                      __m256d tt, __m256d cap, __m256i cell) {
+  const __m256d one = _mm256_set1_pd(1.0), ns = _mm256_set1_pd(c.ns);
+  const __m256d gap = _mm256_blendv_pd(one, _mm256_sub_pd(one, za), cap);
+  const __m128i face32 = _mm256_cvttpd_epi32(tt);
+  const __m256d tp = _mm256_sub_pd(tt, _mm256_cvtepi32_pd(face32));
+  const __m256d tmp = _mm256_mul_pd(ns, _mm256_sqrt_pd(_mm256_mul_pd(_mm256_set1_pd(3.0), gap)));
+  const __m256d m = _mm256_mul_pd(
+      ns, _mm256_add_pd(_mm256_div_pd(_mm256_set1_pd(c.cap_k), tmp), _mm256_set1_pd(8 * kSlack)));
+  const __m256d one_less_m = _mm256_sub_pd(one, m);
+  __m256d ok = cap;
+  const __m256i low = _mm256_set1_epi64x(c.nside - 1);
+  // min: a point on the cap's boundary ring
+  const __m256i jp = min4(certain_floor4(_mm256_mul_pd(tp, tmp), m, one_less_m, ok), low);
+  const __m256i jm =
+      min4(certain_floor4(_mm256_mul_pd(_mm256_sub_pd(one, tp), tmp), m, one_less_m, ok), low);
+  const __m256i face = _mm256_cvtepi32_epi64(face32);
+  const __m256i north = _mm256_castpd_si256(_mm256_cmp_pd(zi, _mm256_setzero_pd(), _CMP_GT_OQ));
+  const __m256i polar = _mm256_blendv_epi8(
+      nest4(_mm256_add_epi64(face, _mm256_set1_epi64x(8)), jp, jm, c.order),
+      nest4(face, _mm256_sub_epi64(low, jm), _mm256_sub_epi64(low, jp), c.order), north);
+  return _mm256_blendv_epi8(cell, polar, _mm256_castpd_si256(ok));
+}
+
 // certain_cell's arithmetic, four points per step, operation for operation (so bit for bit
-// the same doubles: no fused multiply-add), both regions computed and the answer selected.
-// REQUIRES: order <= 16. Returns the points done (a multiple of 4).
+// the same doubles: no fused multiply-add); a region's arithmetic runs when some of the four
+// points lie in it. REQUIRES: order <= 16. Returns the points done (a multiple of 4).
 __attribute__((target("avx2"))) std::size_t certain_cells_avx2(const double* z, const double* phi,
                                                                std::size_t n, int order, double dz,
                                                                std::int64_t* out) {
-  const std::int64_t nside = std::int64_t{1} << order;
-  const double ns = static_cast<double>(nside);
-  const double m_eq = ns * (0.75 * dz + 8 * kSlack);
-  const __m256d v_ns = _mm256_set1_pd(ns), one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
-  const __m256d eq_limit = _mm256_set1_pd(2.0 / 3 - dz - kSlack);
-  const __m256d cap_limit = _mm256_set1_pd(2.0 / 3 + dz + kSlack);
-  const __m256d pole_gap = _mm256_set1_pd(2 * dz + kSlack);
-  const __m256d v_m_eq = _mm256_set1_pd(m_eq), v_one_less_m_eq = _mm256_set1_pd(1.0 - m_eq);
-  const __m256d cap_k = _mm256_set1_pd(4.25 * dz * ns), slack8 = _mm256_set1_pd(8 * kSlack);
-  const __m256i low = _mm256_set1_epi64x(nside - 1), v_nside = _mm256_set1_epi64x(nside);
-  const __m256i one_i = _mm256_set1_epi64x(1), four_i = _mm256_set1_epi64x(4);
-  const __m256i eight_i = _mm256_set1_epi64x(8);
-  const __m256d sign = _mm256_set1_pd(-0.0);
+  const Constants c(order, dz);
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     const __m256d zi = _mm256_loadu_pd(z + i);
@@ -72,55 +126,18 @@ __attribute__((target("avx2"))) std::size_t certain_cells_avx2(const double* z, 
     const __m256d in_turn = _mm256_and_pd(_mm256_cmp_pd(v, _mm256_set1_pd(-4.0), _CMP_GT_OQ),
                                           _mm256_cmp_pd(v, _mm256_set1_pd(4.0), _CMP_LT_OQ));
     __m256d tt = _mm256_blendv_pd(v, _mm256_add_pd(v, _mm256_set1_pd(4.0)),
-                                  _mm256_cmp_pd(v, zero, _CMP_LT_OQ));
-    tt = _mm256_and_pd(tt, in_turn);  // 0 off the turn: every conversion below stays in range
-    const __m256d za = _mm256_andnot_pd(sign, zi);
-    const __m256d eq = _mm256_and_pd(in_turn, _mm256_cmp_pd(za, eq_limit, _CMP_LE_OQ));
+                                  _mm256_cmp_pd(v, _mm256_setzero_pd(), _CMP_LT_OQ));
+    tt = _mm256_and_pd(tt, in_turn);  // 0 off the turn: every conversion stays in range
+    const __m256d za = _mm256_andnot_pd(_mm256_set1_pd(-0.0), zi);
+    const __m256d eq =
+        _mm256_and_pd(in_turn, _mm256_cmp_pd(za, _mm256_set1_pd(c.eq_limit), _CMP_LE_OQ));
     const __m256d cap = _mm256_and_pd(
-        in_turn, _mm256_and_pd(_mm256_cmp_pd(za, cap_limit, _CMP_GT_OQ),
-                               _mm256_cmp_pd(_mm256_sub_pd(one, za), pole_gap, _CMP_GE_OQ)));
-
-    // Equatorial: the edge-line indices jp, jm, then the face and (x, y) in it.
-    const __m256d t1 = _mm256_mul_pd(v_ns, _mm256_add_pd(_mm256_set1_pd(0.5), tt));
-    const __m256d t2 =
-        _mm256_mul_pd(v_ns, _mm256_mul_pd(_mm256_set1_pd(0.75), _mm256_and_pd(zi, eq)));
-    __m256d eq_ok = _mm256_and_pd(
-        eq, _mm256_and_pd(_mm256_cmp_pd(tt, _mm256_set1_pd(kSlack), _CMP_GE_OQ),
-                          _mm256_cmp_pd(tt, _mm256_set1_pd(4.0 - kSlack), _CMP_LE_OQ)));
-    const __m256i jp = certain_floor4(_mm256_sub_pd(t1, t2), v_m_eq, v_one_less_m_eq, eq_ok);
-    const __m256i jm = certain_floor4(_mm256_add_pd(t1, t2), v_m_eq, v_one_less_m_eq, eq_ok);
-    const __m256i ifp = _mm256_srli_epi64(jp, order), ifm = _mm256_srli_epi64(jm, order);
-    const __m256i unequal_face =
-        _mm256_blendv_epi8(_mm256_add_epi64(ifm, eight_i), ifp, _mm256_cmpgt_epi64(ifm, ifp));
-    const __m256i eface = _mm256_blendv_epi8(unequal_face, _mm256_or_si256(ifp, four_i),
-                                             _mm256_cmpeq_epi64(ifp, ifm));
-    const __m256i ecell =
-        nest4(eface, _mm256_and_si256(jm, low),
-              _mm256_sub_epi64(_mm256_sub_epi64(v_nside, _mm256_and_si256(jp, low)), one_i), order);
-
-    // Polar caps.
-    const __m256d gap = _mm256_blendv_pd(one, _mm256_sub_pd(one, za), cap);
-    const __m128i face32 = _mm256_cvttpd_epi32(tt);
-    const __m256d tp = _mm256_sub_pd(tt, _mm256_cvtepi32_pd(face32));
-    const __m256d tmp =
-        _mm256_mul_pd(v_ns, _mm256_sqrt_pd(_mm256_mul_pd(_mm256_set1_pd(3.0), gap)));
-    const __m256d m = _mm256_mul_pd(v_ns, _mm256_add_pd(_mm256_div_pd(cap_k, tmp), slack8));
-    const __m256d one_less_m = _mm256_sub_pd(one, m);
-    __m256d cap_ok = cap;
-    __m256i pjp = certain_floor4(_mm256_mul_pd(tp, tmp), m, one_less_m, cap_ok);
-    __m256i pjm = certain_floor4(_mm256_mul_pd(_mm256_sub_pd(one, tp), tmp), m, one_less_m, cap_ok);
-    pjp = min4(pjp, low);  // a point on the cap's boundary ring
-    pjm = min4(pjm, low);
-    const __m256i face = _mm256_cvtepi32_epi64(face32);
-    const __m256i top = _mm256_sub_epi64(low, pjm), right = _mm256_sub_epi64(low, pjp);
-    const __m256i north = _mm256_castpd_si256(_mm256_cmp_pd(zi, zero, _CMP_GT_OQ));
-    const __m256i pcell =
-        _mm256_blendv_epi8(nest4(_mm256_add_epi64(face, eight_i), pjp, pjm, order),
-                           nest4(face, top, right, order), north);
-
-    const __m256i none = _mm256_set1_epi64x(-1);
-    __m256i cell = _mm256_blendv_epi8(none, pcell, _mm256_castpd_si256(cap_ok));
-    cell = _mm256_blendv_epi8(cell, ecell, _mm256_castpd_si256(eq_ok));
+        in_turn, _mm256_and_pd(_mm256_cmp_pd(za, _mm256_set1_pd(c.cap_limit), _CMP_GT_OQ),
+                               _mm256_cmp_pd(_mm256_sub_pd(_mm256_set1_pd(1.0), za),
+                                             _mm256_set1_pd(c.pole_gap), _CMP_GE_OQ)));
+    __m256i cell = _mm256_set1_epi64x(-1);
+    if (_mm256_movemask_pd(eq) != 0) cell = equatorial4(c, zi, tt, eq, cell);
+    if (_mm256_movemask_pd(cap) != 0) cell = polar4(c, zi, za, tt, cap, cell);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), cell);
   }
   return i;

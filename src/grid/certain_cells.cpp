@@ -42,10 +42,6 @@ __attribute__((target("avx2"))) inline __m256i nest4(__m256i face, __m256i ix, _
   return _mm256_add_epi64(_mm256_slli_epi64(face, 2 * order), xy);
 }
 
-__attribute__((target("avx2"))) inline __m256i min4(__m256i a, __m256i b) {
-  return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b));
-}
-
 // The constants of one order and dz, as certain_cell computes them.
 struct Constants {
   Constants(int order, double dz)
@@ -100,10 +96,9 @@ __attribute__((target("avx2"))) inline __m256i polar4(const Constants& c, __m256
   const __m256d one_less_m = _mm256_sub_pd(one, m);
   __m256d ok = cap;
   const __m256i low = _mm256_set1_epi64x(c.nside - 1);
-  // min: a point on the cap's boundary ring
-  const __m256i jp = min4(certain_floor4(_mm256_mul_pd(tp, tmp), m, one_less_m, ok), low);
-  const __m256i jm =
-      min4(certain_floor4(_mm256_mul_pd(_mm256_sub_pd(one, tp), tmp), m, one_less_m, ok), low);
+  // tmp < nside: jp, jm <= nside - 1 with no clamp (certain_cell.hpp)
+  const __m256i jp = certain_floor4(_mm256_mul_pd(tp, tmp), m, one_less_m, ok);
+  const __m256i jm = certain_floor4(_mm256_mul_pd(_mm256_sub_pd(one, tp), tmp), m, one_less_m, ok);
   const __m256i face = _mm256_cvtepi32_epi64(face32);
   const __m256i north = _mm256_castpd_si256(_mm256_cmp_pd(zi, _mm256_setzero_pd(), _CMP_GT_OQ));
   const __m256i polar = _mm256_blendv_epi8(

@@ -85,10 +85,10 @@ inline std::int64_t certain_cell(double z, double phi, int order, double dz) {
   const double tmp = ns * std::sqrt(3 * (1 - za));
   // |d tmp / d za| = 1.5 nside / sqrt(3 (1 - za)) <= 1.5 sqrt(2) nside^2 / tmp over all z'.
   const double m = ns * (4.25 * dz * ns / tmp + 8 * kSlack);
-  std::int64_t jp = certain_floor(tp * tmp, m), jm = certain_floor((1.0 - tp) * tmp, m);
+  const std::int64_t jp = certain_floor(tp * tmp, m), jm = certain_floor((1.0 - tp) * tmp, m);
   if (jp < 0 || jm < 0) return -1;
-  jp = jp < nside - 1 ? jp : nside - 1;  // a point on the cap's boundary ring
-  jm = jm < nside - 1 ? jm : nside - 1;
+  // No clamp to nside - 1 (healpix_cxx's, for a point on the cap's boundary ring): here
+  // za > 2/3 + dz, so tmp < nside and both floors are at most nside - 1.
   return z > 0 ? nest(face, nside - jm - 1, nside - jp - 1, order) : nest(face + 8, jp, jm, order);
 }
 

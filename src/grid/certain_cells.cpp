@@ -155,4 +155,12 @@ void certain_cells(const double* z, const double* phi, std::size_t n, int order,
   for (; i < n; ++i) out[i] = certain_cell(z[i], phi[i], order, dz);
 }
 
+bool certain_cells_is_simd() {
+#ifdef HEALGRID_AVX2_CELLS
+  return kHasAvx2;
+#else
+  return false;
+#endif
+}
+
 }  // namespace healgrid

@@ -97,5 +97,7 @@ inline std::int64_t certain_cell(double z, double phi, int order, double dz) {
 // order <= 16, else one by one). REQUIRES: as certain_cell.
 void certain_cells(const double* z, const double* phi, std::size_t n, int order, double dz,
                    std::int64_t* out);
+// Whether certain_cells takes four points at a time on this CPU (up to order 16).
+bool certain_cells_is_simd();
 
 }  // namespace healgrid

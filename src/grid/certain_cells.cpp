@@ -1,6 +1,7 @@
 #include <cstdint>
 
 #include "healgrid/grid/certain_cell.hpp"
+#include "healgrid/util/cpu_features.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -137,11 +138,6 @@ __attribute__((target("avx2"))) std::size_t certain_cells_avx2(const double* z, 
   }
   return i;
 }
-
-const bool kHasAvx2 = [] {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0;
-}();
 #endif
 
 }  // namespace
@@ -150,14 +146,14 @@ void certain_cells(const double* z, const double* phi, std::size_t n, int order,
                    std::int64_t* out) {
   std::size_t i = 0;
 #ifdef HEALGRID_AVX2_CELLS
-  if (kHasAvx2 && order <= 16) i = certain_cells_avx2(z, phi, n, order, dz, out);
+  if (cpu_has_avx2() && order <= 16) i = certain_cells_avx2(z, phi, n, order, dz, out);
 #endif
   for (; i < n; ++i) out[i] = certain_cell(z[i], phi[i], order, dz);
 }
 
 bool certain_cells_is_simd() {
 #ifdef HEALGRID_AVX2_CELLS
-  return kHasAvx2;
+  return cpu_has_avx2();
 #else
   return false;
 #endif

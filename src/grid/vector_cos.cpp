@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "healgrid/util/cpu_features.hpp"
+
 #if defined(HEALGRID_HAVE_LIBMVEC) && defined(__x86_64__)
 #include <immintrin.h>
 
@@ -21,12 +23,6 @@ __attribute__((target("avx2"))) std::size_t cos_avx2(const double* x, double* ou
   for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, _ZGVdN4v_cos(_mm256_loadu_pd(x + i)));
   return i;
 }
-
-// Initialised before main, possibly before libgcc's own CPU probe: run it first.
-const bool kHasAvx2 = [] {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0;
-}();
 #endif
 
 }  // namespace
@@ -34,7 +30,7 @@ const bool kHasAvx2 = [] {
 void vector_cos(const double* x, double* out, std::size_t n) {
   std::size_t i = 0;
 #ifdef HEALGRID_SIMD_COS
-  if (kHasAvx2) i = cos_avx2(x, out, n);
+  if (cpu_has_avx2()) i = cos_avx2(x, out, n);
   for (; i + 2 <= n; i += 2) _mm_storeu_pd(out + i, _ZGVbN2v_cos(_mm_loadu_pd(x + i)));
 #endif
   for (; i < n; ++i) out[i] = std::cos(x[i]);

@@ -54,10 +54,6 @@ float from_order_key(std::uint32_t k) {
   return f;
 }
 
-}  // namespace
-
-namespace {
-
 // The radix passes over keys already less their minimum: every digit's histogram from one read
 // of the keys, the passes but the last between keys and scratch, and the last writing the
 // values themselves into x (one pass fewer over the data than sorting keys, then converting).

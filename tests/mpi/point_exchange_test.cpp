@@ -23,8 +23,10 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64: deterministic cells on ever
 }
 
 // Granule g's points: 2 groups of 40 + 23 g rows; a third of the rows are filtered out; the
-// cells cluster in a few parents per granule (as real tracks do) with some spread anywhere.
-PointVector granule_points(std::size_t g, const HealpixGrid& grid) {
+// cells cluster in a few parents per granule (as real tracks do), 16 rows per parent, and when
+// `scattered`, a quarter of the points lie anywhere (so a part's owner changes at nearly every
+// such point: the exchange reorders those parts instead of sending their runs where they lie).
+PointVector granule_points(std::size_t g, const HealpixGrid& grid, bool scattered) {
   PointVector points;
   const auto cells = grid.parent_cell_count() * grid.children_per_parent();
   for (std::size_t group = 0; group < 2; ++group)
@@ -32,15 +34,16 @@ PointVector granule_points(std::size_t g, const HealpixGrid& grid) {
       const auto h = mix(g * 1000003 + group * 7919 + row);
       if (h % 3 == 0) continue;
       const auto home = static_cast<std::int64_t>((g * 5 + row / 16) % 48);
-      const auto cell = h % 4 == 1 ? static_cast<std::int64_t>(h % cells)
-                                   : grid.first_child(home) +
-                                         static_cast<std::int64_t>(h % grid.children_per_parent());
+      const auto cell =
+          scattered && h % 4 == 1
+              ? static_cast<std::int64_t>(h % cells)
+              : grid.first_child(home) + static_cast<std::int64_t>(h % grid.children_per_parent());
       points.push_back({cell, pack_granule_group(g, group), row});
     }
   return points;
 }
 
-TEST(PointExchange, EveryPointArrivesAtTheOwnerOfItsParentOnceAndInOrder) {
+void expect_every_point_at_its_owner_once_and_in_order(bool scattered) {
   const auto c = Communicator::world();
   const HealpixGrid grid(1, 3, LatitudeConvention::authalic);  // 48 parents, 16 children each
   std::vector<Granule> granules;
@@ -52,7 +55,7 @@ TEST(PointExchange, EveryPointArrivesAtTheOwnerOfItsParentOnceAndInOrder) {
   PointParts mine;
   std::vector<ParentLoad> loads;
   for (auto g = first; g < last; ++g) {
-    mine.push_back(granule_points(g, grid));
+    mine.push_back(granule_points(g, grid, scattered));
     for (const auto& p : mine.back()) loads.push_back({grid.parent_of(p.cell), 1});
   }
   loads = merge_loads(std::move(loads));
@@ -78,7 +81,7 @@ TEST(PointExchange, EveryPointArrivesAtTheOwnerOfItsParentOnceAndInOrder) {
   long long generated = 0;
   const auto& own = ranks[c.rank];
   for (std::size_t g = 0; g < granules.size(); ++g)
-    for (const auto& p : granule_points(g, grid)) {
+    for (const auto& p : granule_points(g, grid, scattered)) {
       ++generated;
       const auto parent = grid.parent_of(p.cell);
       if (!own.empty() && parent >= own.first_parent && parent <= own.last_parent)
@@ -92,6 +95,15 @@ TEST(PointExchange, EveryPointArrivesAtTheOwnerOfItsParentOnceAndInOrder) {
   }
   EXPECT_EQ(static_cast<std::int64_t>(got.size()), own.planned_points);
   EXPECT_EQ(c.sum(static_cast<long long>(got.size())), generated);  // nothing lost, no copy
+}
+
+TEST(PointExchange, EveryPointArrivesAtTheOwnerOfItsParentOnceAndInOrder) {
+  expect_every_point_at_its_owner_once_and_in_order(/*scattered=*/true);
+}
+
+// Parts whose points come in runs of one owner, as tracks do, are sent from where they lie.
+TEST(PointExchange, TrackRunsArriveAtTheirOwnersOnceAndInOrder) {
+  expect_every_point_at_its_owner_once_and_in_order(/*scattered=*/false);
 }
 
 }  // namespace

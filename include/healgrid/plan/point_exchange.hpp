@@ -35,10 +35,11 @@ using PointParts = std::vector<PointVector>;
 // Collective. `mine`: this rank's indexed points, per granule, in (granule, group, row) order,
 // its granules a contiguous block of the sorted list following the previous rank's (see
 // index_share); `loads`: its points per parent cell. The points this rank owns stay in their parts
-// (compacted in place); the others are packed per destination and sent. `ranks`: every rank's
-// parent range (REQUIRES: one per rank, every loaded parent in one of them). Returns the points
-// whose parent this rank owns, in (granule, group, row) order: the same order for any number of
-// ranks (on one rank, `mine` itself).
+// (compacted in place); the others are sent from where they lie, in runs of one owner (a part
+// whose owner changes more often than every 64 points is first reordered per destination). `ranks`:
+// every rank's parent range (REQUIRES: one per rank, every loaded parent in one of them). Returns
+// the points whose parent this rank owns, in (granule, group, row) order: the same order for any
+// number of ranks (on one rank, `mine` itself).
 PointParts exchange_points(const Communicator& mpi, PointParts mine,
                            const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
                            const HealpixGrid& grid);

@@ -31,6 +31,7 @@ class ReadLoop {
         aggregator_(aggregator),
         progress_(progress),
         granule_points_(inputs.granules.size(), 0),
+        carry_(carry_capacity(ctx)),
         cells_(kBatch),
         values_(ctx.config().variables.size() * kBatch) {}
 
@@ -41,6 +42,12 @@ class ReadLoop {
 
  private:
   void read_run(const PointVector& points, std::size_t begin, std::size_t end);
+  void open_granule(std::uint32_t g);
+  // The chunks carried between a granule's readers (a round each): at most 1/64 of the memory
+  // per rank, and 32 MB (a few hundred beams' chunks in flight).
+  static std::size_t carry_capacity(const RunContext& ctx) {
+    return static_cast<std::size_t>(std::min(32e6, ctx.setup.memory_per_rank / 64));
+  }
 
   RunContext& ctx_;
   const Stopwatch& phase_;
@@ -49,7 +56,9 @@ class ReadLoop {
   CellAggregator& aggregator_;
   PhaseProgress& progress_;
   std::vector<long long> granule_points_;
+  ChunkCarry carry_;  // before reader_, whose chunk readers point to it
   std::unique_ptr<GranuleReader> reader_;
+  std::uint32_t reader_granule_ = 0;  // reader_'s granule
   BeamChunk chunk_;
   std::vector<std::int64_t> cells_;  // a batch of a window's used points: their cells
   std::vector<double> values_;       // and their values, one column of kBatch per variable
@@ -57,12 +66,20 @@ class ReadLoop {
   double reduce_before_ = 0;  // figures.seconds.reduce before this loop (earlier passes)
 };
 
+void ReadLoop::open_granule(std::uint32_t g) {
+  if (reader_) reader_->release_chunks();
+  reader_.reset();  // one granule open at a time
+  reader_ = std::make_unique<GranuleReader>(granules_[g].path, ctx_.config(),
+                                            GranuleReader::Columns::values);
+  reader_->carry_chunks_through(carry_, g);
+  reader_granule_ = g;
+}
+
 void ReadLoop::read_run(const PointVector& points, std::size_t begin, std::size_t end) {
   const auto& config = ctx_.config();
   const auto g = points[begin].granule();
   const auto& granule = granules_[g];
-  if (!reader_ || reader_->path() != granule.path)
-    reader_ = std::make_unique<GranuleReader>(granule.path, config, GranuleReader::Columns::values);
+  if (!reader_ || reader_granule_ != g) open_granule(g);
   const int beam = reader_->beam_index(config.groups[points[begin].group()]);
   if (beam < 0) throw GranuleError(granule.path + ": beam group vanished between passes");
   // Rows ascend within a run: read the variables in windows covering the next points.

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
@@ -112,7 +113,18 @@ void ChunkReader::fill_chunk() {
 
 void ChunkReader::decode_chunk(std::uint64_t index) {
   if (index == decoded_index_) return;
-  decoded_index_ = UINT64_MAX;  // until this chunk is whole: a failed read leaves no chunk
+  leave_chunk();  // decoded_index_ unset until this chunk is whole: a failed read leaves none
+  read_first_ = read_last_ = false;
+  if (carry_) {
+    carry_key_.chunk = index;
+    if (carry_->take(carry_key_, chunk_)) {
+      if (chunk_.size() == chunk_rows_ * element_size_) {
+        decoded_index_ = index;
+        return;
+      }
+      chunk_.clear();  // not this dataset's geometry: inflated below
+    }
+  }
   // Sized at the first read, not when opened: a reader opens every dataset of every beam, and
   // a run reads some of them only.
   if (chunk_.empty()) chunk_.resize(chunk_rows_ * element_size_);
@@ -170,6 +182,22 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   decoded_index_ = index;
 }
 
+void ChunkReader::carry_through(ChunkCarry* carry, std::uint32_t granule, std::uint32_t beam,
+                                std::uint32_t variable) {
+  carry_ = carry;
+  carry_key_ = {granule, beam, variable, 0};
+}
+
+void ChunkReader::leave_chunk() {
+  if (carry_ && decoded_index_ != UINT64_MAX && !(read_first_ && read_last_)) {
+    carry_key_.chunk = decoded_index_;
+    carry_->put(carry_key_, chunk_);
+  }
+  decoded_index_ = UINT64_MAX;  // none until the next is whole: a failed read leaves no chunk
+}
+
+void ChunkReader::release_to_carry() { leave_chunk(); }
+
 void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {
   if (n == 0) return;
   if (row0 + n > rows_) throw std::runtime_error("rows beyond the end of the dataset");
@@ -178,6 +206,8 @@ void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {
     decode_chunk(index);
     const auto first = row - index * chunk_rows_;
     const auto count = std::min<std::uint64_t>(chunk_rows_ - first, row0 + n - row);
+    read_first_ |= first == 0;
+    read_last_ |= first + count == chunk_rows_ || row + count == rows_;
     const unsigned char* src = chunk_.data() + first * element_size_;
     double* dst = out + (row - row0);
     switch (kind_) {

@@ -273,6 +273,22 @@ void GranuleReader::read_values(std::size_t beam, std::uint64_t row0, std::uint6
   check_variables(columns_.at(beam), row0, n, out);
 }
 
+void GranuleReader::carry_chunks_through(ChunkCarry& carry, std::uint32_t granule) const {
+  for (std::size_t b = 0; b < columns_.size(); ++b)
+    for (std::size_t v = 0; v < columns_[b].variables.size(); ++v)
+      if (ChunkReader* chunks =
+              columns_[b].variables[v] ? columns_[b].variables[v]->chunk_reader() : nullptr)
+        chunks->carry_through(&carry, granule, static_cast<std::uint32_t>(b),
+                              static_cast<std::uint32_t>(v));
+}
+
+void GranuleReader::release_chunks() const {
+  for (const auto& beam : columns_)
+    for (const auto& column : beam.variables)
+      if (ChunkReader* chunks = column ? column->chunk_reader() : nullptr)
+        chunks->release_to_carry();
+}
+
 int GranuleReader::beam_index(const std::string& group) const {
   for (std::size_t b = 0; b < beams_.size(); ++b)
     if (beams_[b].group == group) return static_cast<int>(b);

@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/read/chunk_carry.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
 
 namespace healgrid {
@@ -175,6 +177,107 @@ TEST_F(ChunkReaderTest, AFailedChunkLeavesNoStaleChunk) {
   EXPECT_EQ(out, h5read(ds.get(), 0, 50));
   reader.read(100, 50, out.data());
   EXPECT_EQ(out, h5read(ds.get(), 100, 50));
+}
+
+// A chunk read only in part is handed to the carry when the reader leaves it; a chunk read
+// whole is not; the next reader of the same dataset serves the carried bytes instead of
+// inflating the chunk again (shown with bytes that differ from the file's), under its own key
+// only.
+TEST_F(ChunkReaderTest, ChunksReadInPartAreCarriedToTheNextReaderOfTheSameDataset) {
+  auto ds = make("x", H5T_IEEE_F64LE, 150, 50, true, 6);
+  ChunkCarry carry(1 << 20);
+  std::vector<double> out(50);
+  {
+    ChunkReader a(ds.get());
+    a.carry_through(&carry, 7, 1, 2);
+    a.read(10, 30, out.data());  // part of chunk 0
+    a.read(50, 50, out.data());  // all of chunk 1: leaves chunk 0
+    EXPECT_EQ(carry.size(), 1u);
+    a.release_to_carry();  // chunk 1 was read whole: not carried
+    EXPECT_EQ(carry.size(), 1u);
+    EXPECT_EQ(carry.bytes(), 50 * sizeof(double));
+  }
+  ChunkReader b(ds.get());
+  b.carry_through(&carry, 7, 1, 2);
+  out.resize(10);
+  b.read(0, 10, out.data());
+  EXPECT_EQ(out, h5read(ds.get(), 0, 10));
+  EXPECT_EQ(carry.size(), 0u);  // taken back
+  b.read(50, 10, out.data());   // chunk 1, not carried: inflated (chunk 0 carried again)
+  EXPECT_EQ(out, h5read(ds.get(), 50, 10));
+  std::vector<unsigned char> back;
+  ASSERT_TRUE(carry.take({7, 1, 2, 0}, back));
+
+  // Bytes under chunk 2's key are what a reader of that key serves; another key's reader
+  // inflates the file's chunk.
+  std::vector<unsigned char> fake(50 * sizeof(double));
+  for (std::size_t i = 0; i < 50; ++i) {
+    const double v = 1.5;
+    std::memcpy(fake.data() + i * sizeof v, &v, sizeof v);
+  }
+  auto again = fake;
+  carry.put({7, 1, 2, 2}, fake);
+  carry.put({7, 1, 3, 2}, again);
+  ChunkReader c(ds.get());
+  c.carry_through(&carry, 7, 1, 2);
+  c.read(100, 10, out.data());
+  EXPECT_EQ(out, std::vector<double>(10, 1.5));
+  ChunkReader d(ds.get());
+  d.carry_through(&carry, 8, 1, 3);  // another granule: the file's values
+  d.read(100, 10, out.data());
+  EXPECT_EQ(out, h5read(ds.get(), 100, 10));
+  EXPECT_EQ(carry.size(), 1u);
+}
+
+std::vector<unsigned char> bytes(std::size_t n, unsigned char v) {
+  return std::vector<unsigned char>(n, v);
+}
+
+TEST(ChunkCarry, HandsAChunkBackOnceUnderItsKeyOnly) {
+  ChunkCarry carry(100);
+  auto a = bytes(10, 1);
+  carry.put({1, 2, 3, 4}, a);
+  EXPECT_TRUE(a.empty());  // moved in
+  std::vector<unsigned char> got;
+  EXPECT_FALSE(carry.take({1, 2, 3, 5}, got));
+  EXPECT_FALSE(carry.take({1, 2, 4, 4}, got));
+  EXPECT_FALSE(carry.take({1, 3, 3, 4}, got));
+  EXPECT_FALSE(carry.take({2, 2, 3, 4}, got));
+  ASSERT_TRUE(carry.take({1, 2, 3, 4}, got));
+  EXPECT_EQ(got, bytes(10, 1));
+  EXPECT_FALSE(carry.take({1, 2, 3, 4}, got));
+  EXPECT_EQ(carry.bytes(), 0u);
+  auto b = bytes(10, 2), c = bytes(12, 3);  // a key put again holds its latest chunk
+  carry.put({1, 2, 3, 4}, b);
+  carry.put({1, 2, 3, 4}, c);
+  EXPECT_EQ(carry.size(), 1u);
+  EXPECT_EQ(carry.bytes(), 12u);
+  ASSERT_TRUE(carry.take({1, 2, 3, 4}, got));
+  EXPECT_EQ(got, bytes(12, 3));
+}
+
+TEST(ChunkCarry, DropsTheOldestPastItsCapacity) {
+  ChunkCarry carry(30);
+  for (std::uint64_t k = 0; k < 3; ++k) {
+    auto v = bytes(10, static_cast<unsigned char>(k));
+    carry.put({0, 0, 0, k}, v);
+  }
+  std::vector<unsigned char> got;
+  ASSERT_TRUE(carry.take({0, 0, 0, 0}, got));  // taken: its slot in the order is stale now
+  auto again = bytes(10, 9);
+  carry.put({0, 0, 0, 0}, again);  // the newest now
+  auto next = bytes(10, 3);
+  carry.put({0, 0, 0, 3}, next);  // over capacity: the oldest live one (1) goes, not 0
+  EXPECT_EQ(carry.bytes(), 30u);
+  EXPECT_FALSE(carry.take({0, 0, 0, 1}, got));
+  ASSERT_TRUE(carry.take({0, 0, 0, 0}, got));
+  EXPECT_EQ(got, bytes(10, 9));
+  EXPECT_TRUE(carry.take({0, 0, 0, 2}, got));
+  EXPECT_TRUE(carry.take({0, 0, 0, 3}, got));
+  auto huge = bytes(31, 1);  // larger than the capacity: dropped
+  carry.put({0, 0, 0, 4}, huge);
+  EXPECT_EQ(carry.size(), 0u);
+  EXPECT_EQ(carry.bytes(), 0u);
 }
 
 }  // namespace

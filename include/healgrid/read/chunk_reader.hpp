@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/read/chunk_carry.hpp"
+
 namespace healgrid {
 
 class ChunkReader {
@@ -26,10 +28,20 @@ class ChunkReader {
   // cannot be read or inflated (the message says which chunk).
   void read(std::uint64_t row0, std::uint64_t n, double* out);
 
+  // From now on, a chunk this reader leaves having read only part of its rows goes to `carry`
+  // under (granule, beam, variable), and a chunk it needs is first looked for there
+  // (read/chunk_carry.hpp). `carry` must outlive this reader or the next call.
+  void carry_through(ChunkCarry* carry, std::uint32_t granule, std::uint32_t beam,
+                     std::uint32_t variable);
+  // Hands the chunk now decoded to the carry, if it was read only in part (before the reader
+  // is dropped).
+  void release_to_carry();
+
  private:
   enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
   void decode_chunk(std::uint64_t index);
-  void fill_chunk();  // chunk_ = the fill value in every row
+  void fill_chunk();   // chunk_ = the fill value in every row
+  void leave_chunk();  // the decoded chunk to the carry when read only in part
 
   hid_t dataset_;
   bool supported_ = false;
@@ -40,6 +52,9 @@ class ChunkReader {
   std::uint64_t decoded_index_ = UINT64_MAX;  // the chunk now in `chunk_`
   std::vector<unsigned char> chunk_;          // the decoded chunk (sized at the first read)
   std::vector<unsigned char> fill_element_;   // one element of the fill value, file byte order
+  ChunkCarry* carry_ = nullptr;
+  ChunkCarry::Key carry_key_{};
+  bool read_first_ = false, read_last_ = false;  // the decoded chunk's first and last row read
 };
 
 }  // namespace healgrid

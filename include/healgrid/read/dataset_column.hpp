@@ -60,6 +60,9 @@ class DatasetColumn {
   // no data. Throws GranuleError naming the file, dataset and rows when HDF5 cannot read them.
   void read(std::uint64_t p0, std::uint64_t n, std::vector<double>& out, std::uint8_t* valid);
 
+  // The direct chunk reader, or null where the dataset is read with H5Dread.
+  ChunkReader* chunk_reader() { return chunks_.get(); }
+
  private:
   enum class Mapping { same, per_row, per_granule, per_segment };
   void read_rows(std::uint64_t r0, std::uint64_t nr, double* out);

@@ -15,6 +15,7 @@
 #include "healgrid/config/expression.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/read/chunk_carry.hpp"
 #include "healgrid/read/chunk_reader.hpp"
 #include "healgrid/read/dataset_column.hpp"
 #include "healgrid/read/granule_error.hpp"
@@ -73,6 +74,13 @@ class GranuleReader {
   const SegmentLinks& positioned_links(std::size_t beam) const;
   void read_segment_positions(std::size_t beam, std::vector<double>& lat, std::vector<double>& lon,
                               std::vector<std::uint8_t>& valid) const;
+
+  // The variables' chunks read only in part go to `carry` under `granule` (the granule's index
+  // in the run), and chunks are first looked for there (read/chunk_carry.hpp): for the read
+  // loop, which reopens a granule once per round. release_chunks() hands over the chunks
+  // decoded now, before the reader is dropped. `carry` must outlive the reader.
+  void carry_chunks_through(ChunkCarry& carry, std::uint32_t granule) const;
+  void release_chunks() const;
 
   // Index of the beam of `group` in beams(), or -1.
   int beam_index(const std::string& group) const;

@@ -2,6 +2,7 @@
 // this rank's points are read in row windows and reduced per child cell, round by round (each
 // round reported to the observers: the journal writes it). This is the run's hot loop: per
 // point only the journal's inline counter is called; the aggregator takes batches of points.
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <stdexcept>

@@ -73,9 +73,10 @@ struct Sends {
   }
 };
 
-// Tracks cross few parent ranges: a part whose owner changes more often than once in this
-// many points (points scattered over the sky) is reordered instead, so that no destination
-// gets more blocks than points / kMinRunPoints.
+// Tracks cross few parent ranges: a part with more runs of one owner than
+// max(kMinRunPoints, its points / kMinRunPoints) (points scattered over the sky) is reordered
+// instead, so that the blocks sent stay few: at most 64 per small part, one per 64 points of a
+// large one.
 constexpr std::size_t kMinRunPoints = 64;
 
 // The part's runs of one owner, in one read of its points; false when there are more than
@@ -140,7 +141,7 @@ std::vector<int> plan_sends(const Communicator& mpi, PointParts& mine,
     auto& part = mine[p];
     auto& layout = layouts[p];
     if (!find_runs(part, owner, layout.runs)) {
-      layout.runs.clear();
+      layout.runs = {};  // its memory back too
       layout.kept = reorder_part(part, mpi.rank, owner, sends, scratch);
       continue;
     }

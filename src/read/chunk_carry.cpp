@@ -20,9 +20,10 @@ void ChunkCarry::put(const Key& key, std::vector<unsigned char>& chunk) {
     order_.pop_front();
     if (auto it = held_.find(old); it != held_.end() && it->second.serial == serial) drop(it);
   }
-  bytes_ += chunk.size();
-  held_.emplace(key, Held{next_serial_, std::move(chunk)});
-  order_.emplace_back(key, next_serial_++);
+  const std::size_t size = chunk.size();
+  order_.emplace_back(key, next_serial_);  // first: a failed allocation leaves held_ as it was
+  held_.emplace(key, Held{next_serial_++, std::move(chunk)});
+  bytes_ += size;
   chunk.clear();
   // Entries taken or replaced leave stale ones in order_: compacted now and then (amortised).
   if (order_.size() > 4 * held_.size() + 1024) {

@@ -189,11 +189,12 @@ void ChunkReader::carry_through(ChunkCarry* carry, std::uint32_t granule, std::u
 }
 
 void ChunkReader::leave_chunk() {
-  if (carry_ && decoded_index_ != UINT64_MAX && !(read_first_ && read_last_)) {
-    carry_key_.chunk = decoded_index_;
+  const auto left = decoded_index_;
+  decoded_index_ = UINT64_MAX;  // none until the next is whole: a failed read leaves no chunk
+  if (carry_ && left != UINT64_MAX && !(read_first_ && read_last_)) {
+    carry_key_.chunk = left;
     carry_->put(carry_key_, chunk_);
   }
-  decoded_index_ = UINT64_MAX;  // none until the next is whole: a failed read leaves no chunk
 }
 
 void ChunkReader::release_to_carry() { leave_chunk(); }

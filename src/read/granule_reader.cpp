@@ -273,7 +273,7 @@ void GranuleReader::read_values(std::size_t beam, std::uint64_t row0, std::uint6
   check_variables(columns_.at(beam), row0, n, out);
 }
 
-void GranuleReader::carry_chunks_through(ChunkCarry& carry, std::uint32_t granule) const {
+void GranuleReader::carry_chunks_through(ChunkCarry& carry, std::uint32_t granule) {
   for (std::size_t b = 0; b < columns_.size(); ++b)
     for (std::size_t v = 0; v < columns_[b].variables.size(); ++v)
       if (ChunkReader* chunks =
@@ -282,7 +282,7 @@ void GranuleReader::carry_chunks_through(ChunkCarry& carry, std::uint32_t granul
                               static_cast<std::uint32_t>(v));
 }
 
-void GranuleReader::release_chunks() const {
+void GranuleReader::release_chunks() {
   for (const auto& beam : columns_)
     for (const auto& column : beam.variables)
       if (ChunkReader* chunks = column ? column->chunk_reader() : nullptr)

@@ -36,7 +36,7 @@ using PointParts = std::vector<PointVector>;
 // its granules a contiguous block of the sorted list following the previous rank's (see
 // index_share); `loads`: its points per parent cell. The points this rank owns stay in their parts
 // (compacted in place); the others are sent from where they lie, in runs of one owner (a part
-// whose owner changes more often than every 64 points is first reordered per destination). `ranks`:
+// with more runs than max(64, its points / 64) is first reordered per destination). `ranks`:
 // every rank's parent range (REQUIRES: one per rank, every loaded parent in one of them). Returns
 // the points whose parent this rank owns, in (granule, group, row) order: the same order for any
 // number of ranks (on one rank, `mine` itself).

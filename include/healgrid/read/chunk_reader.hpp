@@ -28,7 +28,8 @@ class ChunkReader {
   // cannot be read or inflated (the message says which chunk).
   void read(std::uint64_t row0, std::uint64_t n, double* out);
 
-  // From now on, a chunk this reader leaves having read only part of its rows goes to `carry`
+  // From now on, a chunk this reader leaves without having read its first or its last row goes
+  // to `carry`
   // under (granule, beam, variable), and a chunk it needs is first looked for there
   // (read/chunk_carry.hpp). `carry` must outlive this reader or the next call.
   void carry_through(ChunkCarry* carry, std::uint32_t granule, std::uint32_t beam,

@@ -79,8 +79,8 @@ class GranuleReader {
   // in the run), and chunks are first looked for there (read/chunk_carry.hpp): for the read
   // loop, which reopens a granule once per round. release_chunks() hands over the chunks
   // decoded now, before the reader is dropped. `carry` must outlive the reader.
-  void carry_chunks_through(ChunkCarry& carry, std::uint32_t granule) const;
-  void release_chunks() const;
+  void carry_chunks_through(ChunkCarry& carry, std::uint32_t granule);
+  void release_chunks();
 
   // Index of the beam of `group` in beams(), or -1.
   int beam_index(const std::string& group) const;

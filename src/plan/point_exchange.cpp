@@ -56,6 +56,10 @@ struct OwnerRun {
 struct PartLayout {
   std::vector<OwnerRun> runs;  // empty: reordered
   std::size_t kept = 0;        // reordered: the kept points, at the front
+  // Where run i ends in a part of `size` points.
+  std::size_t run_end(std::size_t i, std::size_t size) const {
+    return i + 1 < runs.size() ? runs[i + 1].begin : size;
+  }
 };
 
 // The sends, per destination: blocks (address, points) in (granule, group, row) order.
@@ -146,9 +150,9 @@ std::vector<int> plan_sends(const Communicator& mpi, PointParts& mine,
       continue;
     }
     for (std::size_t i = 0; i < layout.runs.size(); ++i) {
-      const auto end = i + 1 < layout.runs.size() ? layout.runs[i + 1].begin : part.size();
       const auto& run = layout.runs[i];
-      if (run.owner != mpi.rank) sends.add(run.owner, part.data() + run.begin, end - run.begin);
+      if (run.owner != mpi.rank)
+        sends.add(run.owner, part.data() + run.begin, layout.run_end(i, part.size()) - run.begin);
     }
   }
   // Points per destination from the loads (no pass over the points) must be those packed.
@@ -171,7 +175,7 @@ std::size_t compact_kept(PointVector& part, const PartLayout& layout, int me) {
   for (std::size_t i = 0; i < layout.runs.size(); ++i) {
     if (layout.runs[i].owner != me) continue;
     const std::size_t begin = layout.runs[i].begin;
-    const std::size_t end = i + 1 < layout.runs.size() ? layout.runs[i + 1].begin : part.size();
+    const std::size_t end = layout.run_end(i, part.size());
     if (begin != kept)  // forward, onto slots already sent or kept: std::copy is safe
       std::copy(part.begin() + static_cast<long>(begin), part.begin() + static_cast<long>(end),
                 part.begin() + static_cast<long>(kept));

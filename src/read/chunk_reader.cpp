@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <stdexcept>
-#include <utility>
 
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
@@ -113,7 +112,7 @@ void ChunkReader::fill_chunk() {
 
 void ChunkReader::decode_chunk(std::uint64_t index) {
   if (index == decoded_index_) return;
-  leave_chunk();  // decoded_index_ unset until this chunk is whole: a failed read leaves none
+  release_to_carry();  // decoded_index_ unset until this chunk is whole: a failed read leaves none
   read_first_ = read_last_ = false;
   if (carry_) {
     carry_key_.chunk = index;
@@ -188,7 +187,7 @@ void ChunkReader::carry_through(ChunkCarry* carry, std::uint32_t granule, std::u
   carry_key_ = {granule, beam, variable, 0};
 }
 
-void ChunkReader::leave_chunk() {
+void ChunkReader::release_to_carry() {
   const auto left = decoded_index_;
   decoded_index_ = UINT64_MAX;  // none until the next is whole: a failed read leaves no chunk
   if (carry_ && left != UINT64_MAX && !(read_first_ && read_last_)) {
@@ -196,8 +195,6 @@ void ChunkReader::leave_chunk() {
     carry_->put(carry_key_, chunk_);
   }
 }
-
-void ChunkReader::release_to_carry() { leave_chunk(); }
 
 void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {
   if (n == 0) return;

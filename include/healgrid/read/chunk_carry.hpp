@@ -10,7 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <map>
 #include <tuple>
 #include <vector>
@@ -44,15 +44,14 @@ class ChunkCarry {
 
  private:
   struct Held {
-    std::uint64_t serial;  // its entry in order_
+    std::list<Key>::iterator age;  // its place in order_
     std::vector<unsigned char> chunk;
   };
-  void drop(std::map<Key, Held>::iterator it);
+  std::vector<unsigned char> drop(std::map<Key, Held>::iterator it);  // returns its chunk
 
   std::size_t capacity_, bytes_ = 0;
-  std::uint64_t next_serial_ = 0;
   std::map<Key, Held> held_;
-  std::deque<std::pair<Key, std::uint64_t>> order_;  // oldest first; stale entries skipped
+  std::list<Key> order_;  // the keys held, oldest first
 };
 
 }  // namespace healgrid

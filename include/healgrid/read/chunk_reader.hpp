@@ -29,20 +29,18 @@ class ChunkReader {
   void read(std::uint64_t row0, std::uint64_t n, double* out);
 
   // From now on, a chunk this reader leaves without having read its first or its last row goes
-  // to `carry`
-  // under (granule, beam, variable), and a chunk it needs is first looked for there
+  // to `carry` under (granule, beam, variable), and a chunk it needs is first looked for there
   // (read/chunk_carry.hpp). `carry` must outlive this reader or the next call.
   void carry_through(ChunkCarry* carry, std::uint32_t granule, std::uint32_t beam,
                      std::uint32_t variable);
-  // Hands the chunk now decoded to the carry, if it was read only in part (before the reader
-  // is dropped).
+  // Leaves the chunk now decoded: to the carry if it was read only in part (also before the
+  // reader is dropped).
   void release_to_carry();
 
  private:
   enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
   void decode_chunk(std::uint64_t index);
-  void fill_chunk();   // chunk_ = the fill value in every row
-  void leave_chunk();  // the decoded chunk to the carry when read only in part
+  void fill_chunk();  // chunk_ = the fill value in every row
 
   hid_t dataset_;
   bool supported_ = false;

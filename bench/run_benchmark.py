@@ -7,7 +7,11 @@ so it is page-cached, then times in the same run:
   (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
   (c) the read floor (bench/read_floor.cpp, build/bench/healgrid_read_floor): direct chunk reads
       + libdeflate inflate of exactly the datasets the config needs, one core, once per round;
-      healgrid's 1-rank wall time over it is the "floor ratio" (also per round, median);
+      healgrid's 1-rank wall time over it is the "floor ratio" (also per round, median); and
+      --max-ranks floor processes side by side, each over a byte share of the files: the
+      machine's own scaling of that work, printed next to healgrid's parallel efficiency;
+  (d) --max-ranks independent 1-rank healgrid runs side by side over byte shares of the files
+      (own outputs): the same split with no exchange and no shared file, a reference for (a);
 each --repeats times in interleaved rounds (one run of every configuration per round, so a slow
 spell of the machine touches all alike; medians reported), checks that healgrid's output equals the baseline's
 (and is identical across rank counts), and prints wall seconds, valid points per second, per
@@ -109,6 +113,55 @@ def time_floor(args, data):
     return json.loads(out)
 
 
+def byte_shares(paths, parts):
+    """`paths` split into `parts` contiguous lists of about equal bytes (the rule of healgrid's
+    index pass: a file goes to the share that holds the middle of its bytes)."""
+    sizes = [max(os.path.getsize(p), 1) for p in paths]
+    total, cumulative = float(sum(sizes)), 0.0
+    shares = [[] for _ in range(parts)]
+    for p, size in zip(paths, sizes):
+        shares[min(parts - 1, int((cumulative + size / 2) / total * parts))].append(p)
+        cumulative += size
+    return [s for s in shares if s]
+
+
+def time_floor_side_by_side(args, paths, processes):
+    """The read floor in `processes` processes at once, each over a contiguous byte share of
+    the files: each one's timed pass (after its own warm-up, so the timed passes overlap). What
+    this machine gives to the floor's own work at that many cores, next to one process's."""
+    procs = [subprocess.Popen([args.read_floor, "--json", "--repeats", "1"] + share,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for share in byte_shares(paths, processes)]
+    timed = []
+    for proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            sys.exit(f"benchmark: the read floor failed ({proc.returncode}): {err}")
+        timed.append(json.loads(out)["median_seconds"])
+    return timed
+
+
+def time_healgrid_shares(args, data, paths, processes):
+    """`processes` independent 1-rank healgrid runs side by side, each over a byte share of the
+    files into its own output: wall seconds until the last ends. The same work split without
+    any communication or shared output (a reference for the MPI run's parallel efficiency)."""
+    t0 = time.perf_counter()
+    procs = []
+    for i, share in enumerate(byte_shares(paths, processes)):
+        out = os.path.join(args.data_dir, f"share{i}.nc")
+        cmd = ["mpirun", "-np", "1", "--bind-to", "none", args.healgrid, "run", "--output", out,
+               "--quiet"]
+        for p in share:
+            cmd += ["--input", p]
+        procs.append(subprocess.Popen(cmd, env=dict(os.environ, **MPI_ENV),
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            sys.exit(f"benchmark: a share's healgrid run failed ({proc.returncode}): {err}")
+    return time.perf_counter() - t0
+
+
 def median_of(runs, *keys):
     values = []
     for r in runs:
@@ -185,17 +238,26 @@ def main():
         results["reference"] = {r: [] for r in outs}
     if baseline_repeats:
         results["baseline"] = []
+    results["shares_side_by_side"] = []
     if not args.skip_floor:
         results["floor"] = []
+        # The floor side by side at the top rank count: the host's own scaling of that work.
+        results["floor_side_by_side"] = []
     for rep in range(max(args.repeats, baseline_repeats)):
         if rep < args.repeats and not args.skip_floor:
             results["floor"].append(time_floor(args, data))
+            if args.max_ranks > 1:
+                results["floor_side_by_side"].append(
+                    time_floor_side_by_side(args, paths, args.max_ranks))
         if rep < args.repeats:
             for ranks, out in outs.items():
                 results["healgrid"][ranks].append(time_healgrid(args, data, ranks, out))
                 if args.reference:
                     results["reference"][ranks].append(
                         time_healgrid(args, data, ranks, ref_outs[ranks], args.reference))
+        if rep < args.repeats and args.max_ranks > 1:
+            results["shares_side_by_side"].append(
+                time_healgrid_shares(args, data, paths, args.max_ranks))
         if rep < baseline_repeats:
             results["baseline"].append(time_baseline(args, paths, base_out))
         print(f"  round {rep + 1}: " + ", ".join(
@@ -286,6 +348,25 @@ def main():
         results[f"parallel_efficiency_np{ranks}_paired"] = paired
         print(f"parallel efficiency 1 -> {ranks} ranks: {100 * eff:.0f}% "
               f"(speed-up {t1 / tp:.2f}x; median of per-round pairs {100 * paired:.0f}%)")
+    if args.max_ranks > 1:
+        ranks = args.max_ranks
+        shares = statistics.median(a["wall"] / (ranks * b) for a, b in
+                                   zip(results["healgrid"][1], results["shares_side_by_side"]))
+        results[f"shares_efficiency_np{ranks}_paired"] = shares
+        print(f"{ranks} independent 1-rank runs side by side (a byte share of the granules each, "
+              f"own outputs): {100 * shares:.0f}% (median of per-round pairs; the same work with "
+              f"no exchange, no shared output)")
+    if not args.skip_floor and args.max_ranks > 1:
+        # The same ratio for the floor's work (inflate only, no communication): what the
+        # machine allows at this many busy cores. Below healgrid's, the host limits both.
+        ranks = args.max_ranks
+        host = statistics.median(f["median_seconds"] / (ranks * max(side))
+                                 for f, side in zip(results["floor"],
+                                                    results["floor_side_by_side"]))
+        results[f"floor_efficiency_np{ranks}_paired"] = host
+        print(f"the read floor itself, 1 -> {ranks} processes side by side (a byte share of the "
+              f"files each): {100 * host:.0f}% (median of per-round pairs; the host's scaling of "
+              f"inflate-only work)")
     if args.reference:
         print("\nthis build / reference, medians of per-round ratios (< 1: this build faster):")
         for ranks in outs:

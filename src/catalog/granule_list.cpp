@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <regex>
 
 #include "healgrid/util/safe_path.hpp"
 #include "healgrid/util/text.hpp"
@@ -141,6 +142,53 @@ std::vector<Granule> without_duplicates(std::vector<Granule> all) {
   return unique;
 }
 
+// Different names, the same bytes (a copy renamed, a download kept under two names): its points
+// would count twice. Only files of equal size are compared (rare among granules), first by
+// their first 64 KiB, then whole. The first by name is kept, with a warning.
+std::vector<Granule> one_per_content(std::vector<Granule> unique) {
+  std::map<std::int64_t, std::vector<std::size_t>> by_size;
+  for (std::size_t i = 0; i < unique.size(); ++i) by_size[unique[i].bytes].push_back(i);
+  std::vector<bool> drop(unique.size(), false);
+  for (const auto& [bytes, same_size] : by_size) {
+    for (std::size_t a = 0; a < same_size.size(); ++a) {
+      if (drop[same_size[a]]) continue;
+      const auto& kept = unique[same_size[a]];
+      for (std::size_t b = a + 1; b < same_size.size(); ++b) {
+        auto& g = unique[same_size[b]];
+        if (drop[same_size[b]] || !same_content(kept.path, g.path)) continue;
+        warn(shown(g.path) + " holds the same bytes as " + shown(kept.path) +
+             " (another name): used once");
+        drop[same_size[b]] = true;
+      }
+    }
+  }
+  std::vector<Granule> out;
+  for (std::size_t i = 0; i < unique.size(); ++i)
+    if (!drop[i]) out.push_back(std::move(unique[i]));
+  return out;
+}
+
+// ICESat-2 (ATLxx_YYYYMMDDhhmmss_ttttccrr_vvv_ee) and GEDI (GEDIxx_y_YYYYDDDhhmmss_Oooooo_...)
+// names identify a granule by product, start time and track/orbit; two files with one identity
+// (two versions, a subset and its full granule) hold the same observations. A warning: the
+// files differ, and only the user knows whether both are meant.
+void warn_of_same_granule(const std::vector<Granule>& granules) {
+  static const std::regex kIdentity(
+      R"((ATL\d\d)[A-Za-z0-9-]*_(\d{14})_(\d{8})_|(GEDI\d\d_[A-Z])_(\d{13})_(O\d+)_)");
+  std::map<std::string, const Granule*> seen;
+  for (const auto& g : granules) {
+    std::smatch m;
+    if (!std::regex_search(g.name, m, kIdentity)) continue;
+    const std::string id = m[1].matched ? m[1].str() + " " + m[2].str() + " " + m[3].str()
+                                        : m[4].str() + " " + m[5].str() + " " + m[6].str();
+    const auto [it, fresh] = seen.emplace(id, &g);
+    if (!fresh)
+      warn(shown(g.path) + " and " + shown(it->second->path) + " name the same granule (" + id +
+           ") with different content: if they are two versions or copies of it, its points "
+           "count twice; keep one of them in the inputs");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> default_granule_suffixes() {
@@ -175,7 +223,9 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
     else
       add_file(input, all);
   }
-  return without_duplicates(std::move(all));
+  auto granules = one_per_content(without_duplicates(std::move(all)));
+  warn_of_same_granule(granules);
+  return granules;
 }
 
 }  // namespace healgrid

@@ -52,7 +52,8 @@ void check_groups(const RunContext& ctx, const IndexResult& mine, long long gran
   std::vector<long long> found = mine.group_beams;
   found.push_back(static_cast<long long>(mine.failures.size()));  // unreadable granules
   ctx.comm.sum_in_place(found);
-  const auto coverage = check_group_coverage(ctx.config(), found, granules - found.back());
+  const auto coverage =
+      check_group_coverage(ctx.config(), found, granules - found.back(), found.back());
   run_on_root(ctx.comm, [&] {
     for (const auto& w : coverage.warnings)
       std::fprintf(stderr, "healgrid run: warning: %s\n", w.c_str());

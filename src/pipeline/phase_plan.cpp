@@ -5,6 +5,7 @@
 
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/plan/memory_budget.hpp"
 #include "healgrid/plan/output_estimate.hpp"
 
 namespace healgrid {
@@ -42,10 +43,9 @@ PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_o
     budgets.push_back(ctx.setup.memory_per_rank - output);
     if (parents > 0 && budgets.back() <= 0)
       errors.push_back("--memory-per-rank: rank " + std::to_string(r) + "'s output block (" +
-                       std::to_string(static_cast<long long>(output / 2e6)) +
-                       " MB, held twice while merged) leaves nothing of its " +
-                       std::to_string(static_cast<long long>(ctx.setup.memory_per_rank / 1e6)) +
-                       " MB for the points: raise it, lower grid.child_order (--child-order) or "
+                       size_text(output / 2) + ", held twice while merged) leaves nothing of its " +
+                       size_text(ctx.setup.memory_per_rank) +
+                       " for the points: raise it, lower grid.child_order (--child-order) or "
                        "use more ranks");
   }
   return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed, indexed);
@@ -112,9 +112,9 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   if (!work.passes.single()) {  // the passes index again: the index pass's points are dropped
     if (comm.is_root()) {
       ctx.observers.note("[memory] " + std::to_string(work.passes.passes.size()) +
-                         " passes over the parent cells, within " +
-                         std::to_string(static_cast<long long>(ctx.setup.memory_per_rank / 1e6)) +
-                         " MB per rank (" + ctx.setup.memory_source + ")\n");
+                         (work.passes.passes.size() == 1 ? " pass" : " passes") +
+                         " over the parent cells, within " + size_text(ctx.setup.memory_per_rank) +
+                         " per rank (" + ctx.setup.memory_source + ")\n");
       for (const auto& line : work.passes.lines) ctx.observers.note("[memory] " + line + "\n");
     }
     indexed.mine.points = {};

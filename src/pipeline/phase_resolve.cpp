@@ -14,6 +14,7 @@
 #include "healgrid/pipeline/input_fingerprint.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/pipeline/run_metrics.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
 
@@ -112,6 +113,11 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
                                      : resolve_inputs(opt.inputs, ctx.config().input_suffixes);
     if (in.granules.empty()) throw InputError("no granule files found in the inputs");
     check_output_is_no_input(opt.output, in.granules);
+    std::vector<std::string> others = {opt.output};
+    if (!opt.config_path.empty()) others.push_back(opt.config_path);
+    if (!opt.catalog_path.empty()) others.push_back(opt.catalog_path);
+    for (const auto& g : in.granules) others.push_back(g.path);
+    check_metrics_path(opt.metrics_json, opt.output, others);
   });
   // Fail fast: the config against the first granules, before any rank reads them (exit 2).
   run_on_root(ctx.comm, [&] {

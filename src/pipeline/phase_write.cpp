@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
 #include "healgrid/aggregate/window_blocks.hpp"
 #include "healgrid/aggregate/window_overviews.hpp"
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
@@ -95,9 +97,15 @@ OutputMetadata metadata(RunContext& ctx, const ResolvedInputs& inputs, const Pla
   meta.extra_attributes.emplace_back(kInputsAttribute, inputs.inputs_sha256);
   meta.points_used = static_cast<std::uint64_t>(ctx.figures.points_used);
   const auto& granules = inputs.granules;
-  for (std::size_t g = 0; g < granules.size(); ++g)
+  for (std::size_t g = 0; g < granules.size(); ++g) {
+    // A granule read in full that gave no point is "empty", as one without the beam groups
+    // (healgrid info counts both), not "used".
+    const bool none = work.granule_status[g] == "used" && granule_points[g] == 0;
     meta.granules.push_back(
-        {granules[g].name, granules[g].bytes, granule_points[g], work.granule_status[g]});
+        {granules[g].name, granules[g].bytes, granule_points[g],
+         none ? "empty: no point passed the filters, the cells or the time range of the run"
+              : work.granule_status[g]});
+  }
   describe_statistics(ctx, granules, granule_points, meta);
   return meta;
 }
@@ -125,6 +133,11 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
   auto meta = metadata(ctx, inputs, work, aggregated.granule_points);
   if (windows)
     meta.extra_attributes.emplace_back(schema::kTimeWindows, ctx.config().time_windows.text);
+  const auto& range = ctx.config().time_window;
+  if (std::isfinite(range.start_seconds))
+    meta.extra_attributes.emplace_back(schema::kTimeCoverageStart, format_utc(range.start_seconds));
+  if (std::isfinite(range.end_seconds))
+    meta.extra_attributes.emplace_back(schema::kTimeCoverageEnd, format_utc(range.end_seconds));
   const auto time_axis =
       windows ? std::optional<TimeAxis>(make_time_axis(ctx, aggregated)) : std::nullopt;
   try {

@@ -1,15 +1,84 @@
 #include "healgrid/pipeline/run_metrics.hpp"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <vector>
 
 #include "healgrid/io/atomic_file.hpp"
 
 namespace healgrid {
+
+namespace {
+
+bool same_file(const struct stat& a, const std::string& path) {
+  struct stat b {};
+  return stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// An earlier run's metrics: a small JSON object with this writer's keys.
+bool is_metrics_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (1 << 20)) return false;
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  return doc.is_object() && doc.contains("ranks") && doc.contains("seconds") &&
+         doc.contains("peak_rss_bytes");
+}
+
+// The file a path names, its directory resolved (the file itself need not exist): "out.nc",
+// "./out.nc" and "d/../out.nc" are one path.
+std::string resolved(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  char* real = realpath(dir.c_str(), nullptr);
+  if (!real) return path;
+  std::string out =
+      std::string(real) + "/" + path.substr(slash == std::string::npos ? 0 : slash + 1);
+  std::free(real);
+  return out;
+}
+
+}  // namespace
+
+void check_metrics_path(const std::string& path, const std::string& output,
+                        const std::vector<std::string>& others) {
+  if (path.empty()) return;
+  auto refuse = [&](const std::string& why) {
+    throw std::invalid_argument("--metrics-json " + path + ": " + why);
+  };
+  if (resolved(path) == resolved(output))
+    refuse("is the --output path: choose another file for the metrics");
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode)) refuse("is a symbolic link: give the file's own path");
+    if (!S_ISREG(st.st_mode)) refuse("exists and is not a regular file");
+    for (const auto& other : others)
+      if (same_file(st, other))
+        refuse("is the same file as " + other + ": the run would replace it");
+    if (!is_metrics_file(path))
+      refuse(
+          "exists and is not a healgrid metrics file: remove it or choose another path (the "
+          "run would replace it)");
+  }
+  // The directory must take a new file now, not only when the run is done.
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  std::string probe = dir + (dir.back() == '/' ? "" : "/") + ".healgrid-metrics-XXXXXX";
+  const int fd = mkstemp(probe.data());
+  if (fd < 0) refuse(std::string("cannot create a file in its directory: ") + std::strerror(errno));
+  close(fd);
+  unlink(probe.c_str());
+}
 
 long long peak_rss_bytes() {
   rusage usage{};

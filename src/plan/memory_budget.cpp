@@ -23,13 +23,20 @@ double env_number(const char* name) {
   return end != text && std::isfinite(v) && v > 0 ? v : 0;
 }
 
-std::string megabytes(double bytes) {
+}  // namespace
+
+std::string size_text(double bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.0f MB", bytes / 1e6);
+  if (bytes >= 1e9)
+    std::snprintf(text, sizeof text, "%.2f GB", bytes / 1e9);
+  else if (bytes >= 1e6)
+    std::snprintf(text, sizeof text, "%.0f MB", bytes / 1e6);
+  else if (bytes >= 1e3)
+    std::snprintf(text, sizeof text, "%.0f kB", bytes / 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.0f bytes", bytes);
   return text;
 }
-
-}  // namespace
 
 double parse_memory_size(const std::string& text) {
   const std::string why =
@@ -84,7 +91,7 @@ MemoryBudget memory_budget_per_rank(MPI_Comm comm, double requested_bytes) {
   } else if (mine = slurm_memory_per_rank(ranks_on_node); mine.bytes <= 0) {
     const double node_memory = node_memory_bytes();
     mine = {kDefaultNodeMemoryShare * node_memory / ranks_on_node,
-            "50% of the node's memory (" + megabytes(node_memory) + ") / " +
+            "50% of the node's memory (" + size_text(node_memory) + ") / " +
                 std::to_string(ranks_on_node) + " ranks on the node"};
   }
   double smallest = mine.bytes;

@@ -4,19 +4,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "healgrid/plan/memory_budget.hpp"
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
 namespace {
-
-std::string size_text(double bytes) {
-  char text[32];
-  if (bytes >= 1e9)
-    std::snprintf(text, sizeof text, "%.2f GB", bytes / 1e9);
-  else
-    std::snprintf(text, sizeof text, "%.0f MB", bytes / 1e6);
-  return text;
-}
 
 // Rank plans of [b, e) of `loads`.
 RankPlan range_plan(const std::vector<ParentLoad>& loads, std::size_t b, std::size_t e) {
@@ -57,6 +49,21 @@ double held_bytes_per_point(const PipelineConfig& config) {
 
 namespace {
 
+// "" when every pass of a rank fits `budget`, else what exceeds it: passes of one parent cell
+// (its points meet in one place: it cannot be split).
+std::string over_budget(const std::vector<RankPlan>& passes, double bytes_per_point,
+                        double budget) {
+  for (const auto& p : passes) {
+    const double bytes = static_cast<double>(p.planned_points) * bytes_per_point;
+    if (bytes > budget)
+      return "; parent cell " + std::to_string(p.first_parent) + " alone holds " +
+             std::to_string(p.planned_points) + " points (" + size_text(bytes) +
+             "), more than the budget: its pass runs above it (a finer --parent-order splits "
+             "it)";
+  }
+  return "";
+}
+
 // Every rank's passes when each may fill `scale` of its budget per pass; `lines`: why, per
 // rank that needs passes.
 std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
@@ -78,11 +85,12 @@ std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
       const std::vector<ParentLoad> mine(plan.loads.begin() + static_cast<std::ptrdiff_t>(begin),
                                          plan.loads.begin() + static_cast<std::ptrdiff_t>(end));
       per_rank[r] = split_rank(mine, budget * scale / bytes_per_point);
-      lines.push_back("rank " + std::to_string(r) + ": " + std::to_string(per_rank[r].size()) +
-                      " passes, " + size_text(need) + " of points (" +
+      const auto n = per_rank[r].size();
+      lines.push_back("rank " + std::to_string(r) + ": " + std::to_string(n) +
+                      (n == 1 ? " pass, " : " passes, ") + size_text(need) + " of points (" +
                       std::to_string(rank.planned_points) + " x " +
                       std::to_string(static_cast<int>(bytes_per_point)) + " bytes) against " +
-                      size_text(budget));
+                      size_text(budget) + over_budget(per_rank[r], bytes_per_point, budget));
     }
     begin = end;
   }

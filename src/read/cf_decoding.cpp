@@ -9,12 +9,16 @@
 namespace healgrid {
 namespace {
 
-// The dataset's stored number type: what a fill value must be representable in.
+// The dataset's number type as its values are meant: what a fill value must be representable
+// in. netCDF's `_Unsigned` attribute ("true" on a signed integer type, "false" on an unsigned
+// one) says the bits mean the other sign; `reinterpret` is then +1 (to unsigned) or -1.
 struct StoredType {
   bool is_float = true;
   std::size_t size = 8;
   long double min = 0, max = 0;  // integers only
   std::string name;
+  int reinterpret = 0;
+  long double modulus = 0;  // 2^bits (integers)
 };
 
 StoredType stored_type(hid_t dataset) {
@@ -26,12 +30,29 @@ StoredType stored_type(hid_t dataset) {
     return t;
   }
   t.is_float = false;
-  const bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
+  bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
+  if (H5Aexists(dataset, "_Unsigned") > 0) {
+    const std::string meant = h5::string_attribute(dataset, "_Unsigned");
+    if (meant != "true" && meant != "false")
+      throw CfAttributeError("attribute _Unsigned is '" + meant + "', expected true or false");
+    if (sign && meant == "true") t.reinterpret = 1;
+    if (!sign && meant == "false") t.reinterpret = -1;
+    sign = sign != (t.reinterpret != 0);
+  }
   const int bits = static_cast<int>(8 * t.size);
+  t.modulus = std::ldexp(1.0L, bits);
   t.min = sign ? -std::ldexp(1.0L, bits - 1) : 0.0L;
   t.max = (sign ? std::ldexp(1.0L, bits - 1) : std::ldexp(1.0L, bits)) - 1.0L;
-  t.name = (sign ? "int" : "uint") + std::to_string(bits);
+  t.name = (sign ? "int" : "uint") + std::to_string(bits) + (t.reinterpret ? " (_Unsigned)" : "");
   return t;
+}
+
+// An integer attribute written in the stored sign (netCDF writes an _Unsigned variable's
+// _FillValue in the variable's own, signed type) as the meant value.
+long double meant_value(long double x, const StoredType& t) {
+  if (t.reinterpret > 0 && x < 0) return x + t.modulus;
+  if (t.reinterpret < 0 && x >= t.modulus / 2) return x - t.modulus;
+  return x;
 }
 
 std::string number_text(long double x) {
@@ -101,6 +122,14 @@ std::vector<long double> attribute_of_length(hid_t obj, const char* name, std::s
   return v;
 }
 
+// Whether attribute `name` exists and holds floating-point numbers.
+bool float_attribute(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) return false;
+  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+  return H5Tget_class(type.get()) == H5T_FLOAT;
+}
+
 double finite_value(long double x, const char* name) {
   if (!std::isfinite(x))
     throw CfAttributeError(std::string("attribute ") + name + " is not a finite number");
@@ -112,20 +141,24 @@ double finite_value(long double x, const char* name) {
 CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels) {
   const auto type = stored_type(dataset);
   CfDecoding d;
+  if (type.reinterpret != 0) {
+    d.reinterpret = type.reinterpret;
+    d.modulus = static_cast<double>(type.modulus);
+  }
   for (const auto x : attribute_of_length(dataset, "_FillValue", 1))
-    d.no_data.push_back(as_stored(x, type, "_FillValue"));
+    d.no_data.push_back(as_stored(meant_value(x, type), type, "_FillValue"));
   for (const auto x : numeric_attribute(dataset, "missing_value"))
-    d.no_data.push_back(as_stored(x, type, "missing_value"));
+    d.no_data.push_back(as_stored(meant_value(x, type), type, "missing_value"));
   for (const double x : sentinels) d.no_data.push_back(as_stored(x, type, "sentinel"));
   const auto range = attribute_of_length(dataset, "valid_range", 2);
   if (!range.empty()) {
-    d.valid_min = finite_value(range[0], "valid_range");
-    d.valid_max = finite_value(range[1], "valid_range");
+    d.valid_min = finite_value(meant_value(range[0], type), "valid_range");
+    d.valid_max = finite_value(meant_value(range[1], type), "valid_range");
   }
   for (const auto x : attribute_of_length(dataset, "valid_min", 1))
-    d.valid_min = finite_value(x, "valid_min");
+    d.valid_min = finite_value(meant_value(x, type), "valid_min");
   for (const auto x : attribute_of_length(dataset, "valid_max", 1))
-    d.valid_max = finite_value(x, "valid_max");
+    d.valid_max = finite_value(meant_value(x, type), "valid_max");
   if (d.valid_min > d.valid_max)
     throw CfAttributeError("valid minimum " + number_text(d.valid_min) + " exceeds valid maximum " +
                            number_text(d.valid_max));
@@ -134,13 +167,25 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
   if (d.scale == 0) throw CfAttributeError("attribute scale_factor is 0");
   for (const auto x : attribute_of_length(dataset, "add_offset", 1))
     d.offset = finite_value(x, "add_offset");
+  // A packed integer dataset whose valid range is given in floating point (CF wants the packed
+  // type): the range is in unpacked units, as netCDF-Java reads it (e.g. a packed latitude
+  // with valid_min -90.0), not compared with the stored integers.
+  if (!type.is_float && d.packed())
+    for (const char* name : {"valid_range", "valid_min", "valid_max"})
+      d.range_unpacked = d.range_unpacked || float_attribute(dataset, name);
   return d;
 }
 
 void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const {
   // Branch-free passes the compiler vectorises: finite and in range (NaN fails every
   // comparison, an infinity the magnitude test), then one pass per no-data value.
-  const double lo = valid_min, hi = valid_max;
+  // _Unsigned: the stored bits meant with the other sign, first (fills and ranges are meant so).
+  if (reinterpret > 0)
+    for (std::size_t i = 0; i < n; ++i) values[i] += values[i] < 0 ? modulus : 0.0;
+  if (reinterpret < 0)
+    for (std::size_t i = 0; i < n; ++i) values[i] -= values[i] >= modulus / 2 ? modulus : 0.0;
+  const double lo = range_unpacked ? -INFINITY : valid_min;
+  const double hi = range_unpacked ? INFINITY : valid_max;
   for (std::size_t i = 0; i < n; ++i) {
     const double x = values[i];
     const bool ok = (std::fabs(x) <= DBL_MAX) & (x >= lo) & (x <= hi);
@@ -150,6 +195,11 @@ void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const
     for (std::size_t i = 0; i < n; ++i) valid[i] = values[i] != nd ? valid[i] : std::uint8_t{0};
   if (packed())
     for (std::size_t i = 0; i < n; ++i) values[i] = values[i] * scale + offset;
+  if (range_unpacked)
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool ok = (values[i] >= valid_min) & (values[i] <= valid_max);
+      valid[i] = ok ? valid[i] : std::uint8_t{0};
+    }
 }
 
 }  // namespace healgrid

@@ -58,7 +58,15 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     // granule is reported after the index pass. A flat config has no beams to miss: its
     // latitude must exist (DatasetColumn names it).
     const bool flat = group.empty() && config.groups.size() == 1;
-    if (!flat && !h5_path_exists(file_.get(), lat_selector.path)) continue;
+    if (!flat && !h5_path_exists(file_.get(), lat_selector.path)) {
+      // Its longitude there without the latitude is no subsetter's absent beam but a damaged
+      // granule: skipping the beam would lose its points without a word.
+      const auto lon_path = parse_dataset_selector(expand_group(config.longitude, group)).path;
+      if (uses_group(config.longitude) && h5_path_exists(file_.get(), lon_path))
+        throw GranuleError(path_ + ": beam " + group + " has " + lon_path + " but not " +
+                           lat_selector.path + " (coordinates.latitude): a damaged granule?");
+      continue;
+    }
     Beam beam;
     beam.lat = std::make_unique<DatasetColumn>(file_.get(), path_, "coordinates.latitude",
                                                lat_selector, std::vector<double>{}, direct);
@@ -325,15 +333,23 @@ std::string check_config_against_granules(const PipelineConfig& config,
 
 GroupCoverage check_group_coverage(const PipelineConfig& config,
                                    const std::vector<long long>& beams_per_group,
-                                   long long readable_granules) {
+                                   long long readable_granules, long long unreadable_granules) {
   GroupCoverage out;
   if (config.groups.size() == 1 && config.groups[0].empty()) return out;  // a flat config
+  // No readable granule: the granules' own errors say why; a group warning would only read as
+  // a wrong path.
+  if (readable_granules == 0) return out;
+  const std::string among = unreadable_granules == 0
+                                ? "in no granule"
+                                : "in none of the " + std::to_string(readable_granules) +
+                                      " readable granules (" + std::to_string(unreadable_granules) +
+                                      " could not be read)";
   std::string all;
   for (std::size_t i = 0; i < config.groups.size(); ++i) {
     all += (all.empty() ? "" : ", ") + config.groups[i];
     if (beams_per_group.at(i) == 0)
       out.warnings.push_back("group " + config.groups[i] + " (groups[" + std::to_string(i) +
-                             "]) is in no granule (no " +
+                             "]) is " + among + " (no " +
                              expand_group(config.latitude, config.groups[i]) + ")");
   }
   if (out.warnings.size() == config.groups.size() && readable_granules > 0)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <regex>
 #include <stdexcept>
@@ -151,13 +152,36 @@ std::vector<GranuleRow> HealgridOutput::read_granules() const {
   return rows;
 }
 
+namespace {
+
+// GEDI's stamp is a day of the year: the month and day of `doy` (1..366) in `year`, or nullopt.
+std::optional<std::pair<int, int>> month_day(int year, int doy) {
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  for (int month = 0; month < 12 && doy > 0; ++month) {
+    if (doy <= days[month]) return std::make_pair(month + 1, doy);
+    doy -= days[month];
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> granule_start_time(const std::string& granule_name) {
-  static const std::regex kStamp(
+  static const std::regex kIcesat2(
       R"(ATL\d\d[A-Za-z0-9-]*_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_)");
+  static const std::regex kGedi(R"(GEDI\d\d_[A-Z]_(\d{4})(\d{3})(\d{2})(\d{2})(\d{2})_)");
   std::smatch m;
-  if (!std::regex_search(granule_name, m, kStamp)) return std::nullopt;
-  return m[1].str() + "-" + m[2].str() + "-" + m[3].str() + "T" + m[4].str() + ":" + m[5].str() +
-         ":" + m[6].str() + "Z";
+  if (std::regex_search(granule_name, m, kIcesat2))
+    return m[1].str() + "-" + m[2].str() + "-" + m[3].str() + "T" + m[4].str() + ":" + m[5].str() +
+           ":" + m[6].str() + "Z";
+  if (!std::regex_search(granule_name, m, kGedi)) return std::nullopt;
+  const auto md = month_day(std::stoi(m[1].str()), std::stoi(m[2].str()));
+  if (!md) return std::nullopt;
+  char text[32];
+  std::snprintf(text, sizeof text, "%s-%02d-%02dT%s:%s:%sZ", m[1].str().c_str(), md->first,
+                md->second, m[3].str().c_str(), m[4].str().c_str(), m[5].str().c_str());
+  return std::string(text);
 }
 
 }  // namespace healgrid

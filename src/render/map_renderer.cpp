@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/grid/latitude.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/render/auto_projection.hpp"
@@ -63,6 +64,34 @@ std::string granule_time_span(const std::vector<GranuleRow>& granules) {
   if (first.empty()) return "";
   const std::string a = first.substr(0, 10), b = last.substr(0, 10);
   return a == b ? a : a + " to " + b;
+}
+
+std::string map_time_span(const HealgridOutput& output) {
+  // [start, end) as dates: the last day is the end's less a second.
+  auto dates = [](double start, double end) {
+    const std::string a = std::isfinite(start) ? format_utc(start).substr(0, 10) : "";
+    const std::string b = std::isfinite(end) ? format_utc(end - 1).substr(0, 10) : "";
+    if (a.empty() || b.empty()) return a.empty() ? (b.empty() ? b : "until " + b) : "from " + a;
+    return a == b ? a : a + " to " + b;
+  };
+  const auto& file = output.file();
+  if (const auto w = output.time_index()) {  // the window drawn
+    if (const auto bounds = file.find_var(schema::kTimeBounds)) {
+      const auto row = file.read_doubles_row(*bounds, *w);
+      if (row.size() == 2) return dates(row[0], row[1]);
+    }
+  }
+  const auto start = output.global_text(schema::kTimeCoverageStart);
+  const auto end = output.global_text(schema::kTimeCoverageEnd);
+  if (!start.empty() || !end.empty()) {  // a run restricted to a time range
+    try {
+      return dates(start.empty() ? -INFINITY : parse_utc_seconds(start),
+                   end.empty() ? INFINITY : parse_utc_seconds(end));
+    } catch (const std::invalid_argument&) {
+      // not ours: fall back to the granules
+    }
+  }
+  return granule_time_span(output.read_granules());
 }
 
 MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& options)
@@ -364,7 +393,7 @@ void MapRenderer::plan_labels(const HealgridOutput& output) {
                   grid_.child_cell_size_km(), plan_.coarsen_rule.c_str());
     title_ += cell;
   }
-  const std::string span = granule_time_span(output.read_granules());
+  const std::string span = map_time_span(output);
   if (!span.empty()) title_ += " | " + span;
 
   std::string crs = plan_.crs;

@@ -105,7 +105,7 @@ void define_provenance(io::NcFile& nc, const OutputMetadata& meta, OutputVars& v
   vars.granule_points = define_var(nc, s::kGranulePointsUsed, NC_INT64, {rows}, 0, 0);
   nc.put_att(vars.granule_points, s::kLongName, "points of the granule used in the grid");
   vars.granule_status = define_var(nc, s::kGranuleStatus, NC_CHAR, {rows, status_len}, 0, 0);
-  nc.put_att(vars.granule_status, s::kLongName, "used, or skipped with the reason");
+  nc.put_att(vars.granule_status, s::kLongName, "used, empty or skipped, with the reason");
 }
 
 std::string skipped_lines(const OutputMetadata& meta) {

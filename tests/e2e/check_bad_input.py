@@ -7,8 +7,10 @@ key, function), finish within a time limit (no hang), and leave NO file at the o
 any *.nc file in the output folder. Cases: truncated granule, non-HDF5 file named like a
 granule, granule missing /gt1l/land_ice_segments/h_li_sigma, missing input directory,
 unreadable input directory (run as user nobody when we are root), config with an unknown key,
-child_order 30, unknown statistic function; and symlinks planted at OUT.nc.partial (not used:
-temporary names are unique per run) and OUT.nc.lock (fails the run), never written through.
+child_order 30, unknown statistic function; symlinks planted at OUT.nc.partial (not used:
+temporary names are unique per run) and OUT.nc.lock (fails the run), never written through;
+--metrics-json at a file healgrid did not write (the granule, the output, the config, a user's
+file, a symlink) or in a missing directory: refused before any work, the file untouched.
 Then `--on-bad-granule skip` with a truncated granule among the real ones: exit 0, the output
 written, the skipped granule listed in the provenance as "skipped: <reason>", and every value
 equal to the reference computed on the good granules only.
@@ -213,6 +215,46 @@ def run_planted_symlink_case(checks, cfg_path, good):
                          f"{label}: output file exists after failure, or missing after success")
 
 
+def run_metrics_path_cases(checks, cfg_path, good):
+    """--metrics-json never replaces a file healgrid did not write: the input granule, the
+    output, the config, a user's file, a symlink are refused before any work (exit 2, the
+    option named, the file untouched, no output); a directory that cannot take the file fails
+    at once, not after the run; an earlier metrics file is replaced."""
+    with common.temp_dir() as tmp:
+        granule = shutil.copyfile(good, os.path.join(tmp, os.path.basename(good)))
+        cfg = shutil.copyfile(cfg_path, os.path.join(tmp, "config.yaml"))
+        out_dir = os.path.join(tmp, "out")
+        os.mkdir(out_dir)
+        out_path = os.path.join(out_dir, "result.nc")
+        notes = os.path.join(tmp, "notes.txt")
+        with open(notes, "w", encoding="ascii") as stream:
+            stream.write("precious\n")
+        link = os.path.join(tmp, "link.json")
+        os.symlink(notes, link)
+        cases = [("the input granule", granule), ("the config file", cfg),
+                 ("the output path", os.path.join(out_dir, ".", "result.nc")),
+                 ("a user's file", notes), ("a symlink", link),
+                 ("a missing directory", os.path.join(tmp, "no_such_dir", "m.json"))]
+        for what, target in cases:
+            label = f"--metrics-json at {what}"
+            before = open(target, "rb").read() if os.path.isfile(target) else None
+            rc, output = common.run_healgrid(["--config", cfg, "--input", granule, "--output",
+                                              out_path, "--metrics-json", target], NPROCS,
+                                             timeout=BAD_RUN_TIMEOUT_S)
+            check_failed_cleanly(checks, label, rc, output, CONFIG_ERROR, ["--metrics-json"],
+                                 out_dir, out_path)
+            if before is not None:
+                checks.check(open(target, "rb").read() == before, f"{label}: the file changed")
+        metrics = os.path.join(tmp, "metrics.json")
+        for run in (1, 2):  # the second run replaces the first one's metrics
+            rc, output = common.run_healgrid(["--config", cfg, "--input", granule, "--output",
+                                              out_path, "--metrics-json", metrics], NPROCS,
+                                             timeout=BAD_RUN_TIMEOUT_S)
+            checks.check(rc == 0 and os.path.isfile(metrics),
+                         f"--metrics-json, run {run}: exit {rc}\n{output}")
+            os.remove(out_path) if os.path.exists(out_path) else None
+
+
 def run_skip_case(checks, cfg_path, files):
     """--on-bad-granule skip: exit 0, bad granule listed as skipped, values = good-only ref."""
     label = "skip mode"
@@ -263,6 +305,7 @@ def main():
         run_case(checks, label, builder, cfg_path, good)
     run_unreadable_dir_case(checks, cfg_path, good)
     run_planted_symlink_case(checks, cfg_path, good)
+    run_metrics_path_cases(checks, cfg_path, good)
     run_skip_case(checks, cfg_path, files)
     checks.finish()
 

@@ -81,7 +81,7 @@ def main():
         rc, out = run(nprocs, passes, args, env)
         if not checks.check(rc == 0, f"run in passes failed:\n{out}"):
             checks.finish()
-        m = re.search(r"\[memory\] (\d+) passes over the parent cells", out)
+        m = re.search(r"\[memory\] (\d+) pass(?:es)? over the parent cells", out)
         npasses = int(m.group(1)) if m else 0
         checks.check(npasses >= 3, f"expected >= 3 passes under {budget} bytes:\n{out}")
         checks.check(re.search(r"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x 40 bytes\) "

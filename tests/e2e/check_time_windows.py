@@ -215,6 +215,12 @@ class WindowedRun:
         if not common.run_healgrid_ok(args, self.nprocs, checks, f"{label}: separate run"):
             return None
         alone = common.open_output(out)
+        # The run's time range is recorded (ACDD attributes; render titles the map with it).
+        coverage = (alone.attrs.get(schema.TIME_COVERAGE_START),
+                    alone.attrs.get(schema.TIME_COVERAGE_END))
+        checks.check(coverage == (utc_text(start), utc_text(end)),
+                     f"{label}: time_coverage_start/end {coverage} != "
+                     f"({utc_text(start)}, {utc_text(end)})")
         ids = np.asarray(alone[schema.CELL_IDS].values)
         if not checks.check(np.isin(ids, window[schema.CELL_IDS].values).all(),
                             f"{label}: the separate run's cells are not in the windowed output"):
@@ -465,7 +471,7 @@ def passes_same_bytes(checks, args, nprocs, tmp, layout):
         outputs.append(output)
         with open(out, "rb") as stream:
             files.append(stream.read())
-    m = re.search(r"\[memory\] (\d+) passes over the parent cells", outputs[1])
+    m = re.search(r"\[memory\] (\d+) pass(?:es)? over the parent cells", outputs[1])
     npasses = int(m.group(1)) if m else 0
     checks.check(npasses >= 2, f"time windows {layout}: expected passes:\n{outputs[1]}")
     checks.check(files[0] == files[1], f"time windows {layout} np{nprocs}: the file in "

@@ -122,6 +122,81 @@ TEST(CfDecoding, PackedIntegersAreUnpackedAndFillComparedStored) {
   EXPECT_DOUBLE_EQ(chunk.values[0][3], 997.5);
 }
 
+TEST(CfDecoding, UnsignedAttributeReadsTheBitsWithTheOtherSign) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 5);
+  // netCDF's _Unsigned = "true" on int16: -1 is 65535 (the fill, written as the signed -1),
+  // -32768 is 32768; packed: value = meant * 0.05 - 500.
+  const auto h = w.dataset<short>("/h", H5T_NATIVE_SHORT, {5}, {0, 100, -1, -32768, -2});
+  w.string_attribute(h, "_Unsigned", "true");
+  w.attribute<double>(h, "scale_factor", H5T_NATIVE_DOUBLE, {0.05});
+  w.attribute<double>(h, "add_offset", H5T_NATIVE_DOUBLE, {-500.0});
+  w.attribute<short>(h, "_FillValue", H5T_NATIVE_SHORT, {-1});
+  // _Unsigned = "false" on uint8: 255 is -1, 128 is -128; valid_min -100 (meant signed).
+  const auto b = w.dataset<unsigned char>("/b", H5T_NATIVE_UCHAR, {5}, {1, 127, 255, 128, 200});
+  w.string_attribute(b, "_Unsigned", "false");
+  w.attribute<signed char>(b, "valid_min", H5T_NATIVE_SCHAR, {-100});
+  w.finish();
+  const GranuleReader reader(file_path(f), flat_config({{"h", "/h"}, {"b", "/b"}}));
+  BeamChunk chunk;
+  reader.read(0, 0, 5, true, chunk);
+  // h: fill at 2; b: -128 (3) below valid_min; 200 is -56, kept.
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 0, 1}));
+  EXPECT_DOUBLE_EQ(chunk.values[0][0], -500.0);
+  EXPECT_DOUBLE_EQ(chunk.values[0][1], -495.0);
+  EXPECT_DOUBLE_EQ(chunk.values[0][4], 65534 * 0.05 - 500.0);  // not -2 * 0.05 - 500
+  EXPECT_DOUBLE_EQ(chunk.values[1][0], 1.0);
+  EXPECT_DOUBLE_EQ(chunk.values[1][1], 127.0);
+  EXPECT_DOUBLE_EQ(chunk.values[1][4], -56.0);
+}
+
+TEST(CfDecoding, AFloatValidRangeOfPackedIntegersIsInUnpackedUnits) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  // int32 latitude packed as stored * 1e-7 - 60: valid_min/valid_max -90.0/-65.0 in degrees
+  // (float64): a stored value is never compared with them, its latitude is.
+  const auto lat = w.dataset<int>("/q", H5T_NATIVE_INT, {4}, {0, -100000000, 50000000, 1});
+  w.attribute<double>(lat, "scale_factor", H5T_NATIVE_DOUBLE, {1e-7});
+  w.attribute<double>(lat, "add_offset", H5T_NATIVE_DOUBLE, {-60.0});
+  w.attribute<double>(lat, "valid_min", H5T_NATIVE_DOUBLE, {-90.0});
+  w.attribute<double>(lat, "valid_max", H5T_NATIVE_DOUBLE, {-65.0});
+  // The same with an integer range: in the packed type, compared with the stored values.
+  const auto p = w.dataset<int>("/p", H5T_NATIVE_INT, {4}, {0, -100000000, 50000000, 1});
+  w.attribute<double>(p, "scale_factor", H5T_NATIVE_DOUBLE, {1e-7});
+  w.attribute<double>(p, "add_offset", H5T_NATIVE_DOUBLE, {-60.0});
+  w.attribute<int>(p, "valid_range", H5T_NATIVE_INT, {-300000000, 0});
+  w.finish();
+  BeamChunk chunk;
+  // q: -60, -70, -55, -59.9999999: only -70 within [-90, -65].
+  GranuleReader(file_path(f), flat_config({{"q", "/q"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 1, 0, 0}));
+  EXPECT_DOUBLE_EQ(chunk.values[0][1], -70.0);
+  // p: stored 0 and -1e8 within [-3e8, 0]; 5e7 and 1 above it.
+  GranuleReader(file_path(f), flat_config({{"p", "/p"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 0}));
+}
+
+TEST(CfDecoding, UnsignedAttributeOtherThanTrueOrFalseIsAnError) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 2);
+  const auto h = w.dataset<short>("/h", H5T_NATIVE_SHORT, {2}, {1, 2});
+  w.string_attribute(h, "_Unsigned", "yes");
+  w.finish();
+  try {
+    const GranuleReader reader(file_path(f), flat_config({{"h", "/h"}}));
+    BeamChunk chunk;
+    reader.read(0, 0, 2, true, chunk);
+    FAIL() << "an _Unsigned of 'yes' was accepted";
+  } catch (const std::exception& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("_Unsigned is 'yes', expected true or false"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("/h"), std::string::npos) << msg;
+  }
+}
+
 TEST(CfDecoding, Float32FillStoredAsFloat64IsRecognised) {
   ScratchH5File f("cf_");
   Writer w(f);

@@ -82,6 +82,43 @@ TEST_F(GranuleListTest, SameNameInTwoDirectories) {
   }
 }
 
+TEST_F(GranuleListTest, TheSameBytesUnderAnotherNameAreUsedOnce) {
+  touch("c/ATL06_9.h5", 20);  // the bytes of b/ATL06_1.h5 under another name: counted once
+  touch("c/ATL06_8.h5", 10);
+  std::ofstream(dir_ + "/c/ATL06_8.h5") << std::string(9, 'x') << 'y';  // ATL06_2's size only
+  testing::internal::CaptureStderr();
+  const auto g = resolve_inputs({dir_ + "/b", dir_ + "/c"});
+  const std::string err = testing::internal::GetCapturedStderr();
+  std::vector<std::string> names;
+  for (const auto& x : g) names.push_back(x.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"ATL06_1.h5", "ATL06_2.h5", "ATL06_8.h5"}));
+  EXPECT_NE(err.find(dir_ + "/c/ATL06_9.h5 holds the same bytes as " + dir_ +
+                     "/b/ATL06_1.h5 (another name): used once"),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(GranuleListTest, TwoFilesOfOneGranuleAreWarnedAbout) {
+  // One ATL06 granule (start time, RGT, cycle, region) as version 002 and as a subset of 003.
+  touch("d/ATL06_20190621191922_12910305_002_01.h5", 40);
+  touch("d/processed_ATL06_20190621191922_12910305_003_01.h5", 41);
+  touch("d/ATL06_20190621191922_12910306_002_01.h5", 42);  // another region: another granule
+  touch("d/GEDI02_A_2019108080338_O01964_T05337_02_001_01.h5", 43);
+  touch("d/GEDI02_A_2019108080338_O01964_T05337_02_001_01_sub.h5", 44);
+  testing::internal::CaptureStderr();
+  const auto g = resolve_inputs({dir_ + "/d"});
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(g.size(), 5u);  // different bytes: all used, the user decides
+  EXPECT_NE(err.find("processed_ATL06_20190621191922_12910305_003_01.h5 and " + dir_ +
+                     "/d/ATL06_20190621191922_12910305_002_01.h5 name the same granule (ATL06 "
+                     "20190621191922 12910305)"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("name the same granule (GEDI02_A 2019108080338 O01964)"), std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("12910306"), std::string::npos) << err;
+}
+
 TEST_F(GranuleListTest, CredentialsInAnInputAreNotShown) {
   try {
     resolve_inputs({"https://alice:s3cret@data.example/ATL06_1.h5"});

@@ -223,6 +223,41 @@ TEST_F(GranuleReaderTest, MissingDatasetIsNamed) {
   }
 }
 
+TEST_F(GranuleReaderTest, ABeamWithoutItsLatitudeIsAbsentUnlessItsLongitudeIsThere) {
+  // gt2l with only other datasets (a subsetter's empty beam): absent, not an error.
+  const auto path = dir_ + "/partial.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {100}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.1f}, nullptr);
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0}, nullptr);
+    g.dataset<float>("/gt2l/seg/h_li", H5T_NATIVE_FLOAT, {100}, nullptr);
+  }
+  EXPECT_EQ(GranuleReader(path, test_config()).beams().size(), 1u);
+  // gt2l with its longitude but no latitude: a damaged granule, refused naming both paths.
+  const auto damaged = dir_ + "/damaged.h5";
+  {
+    TinyGranule g(damaged);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {100}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.1f}, nullptr);
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0}, nullptr);
+    g.dataset<double>("/gt2l/seg/longitude", H5T_NATIVE_DOUBLE, {10}, nullptr);
+  }
+  try {
+    GranuleReader r(damaged, test_config());
+    FAIL() << "a beam without its latitude but with its longitude was skipped";
+  } catch (const GranuleError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(damaged + ": beam gt2l has /gt2l/seg/longitude but not /gt2l/seg/latitude"),
+              std::string::npos)
+        << msg;
+  }
+}
+
 TEST_F(GranuleReaderTest, LengthMismatchIsNamed) {
   const auto path = dir_ + "/l.h5";
   {
@@ -267,6 +302,33 @@ TEST_F(GranuleReaderTest, NotHdf5AndTruncated) {
       },
       GranuleError);
   EXPECT_THROW(GranuleReader(dir_ + "/absent.h5", test_config()), GranuleError);
+}
+
+// Groups found in no granule: a warning each, an error when no readable granule holds any;
+// nothing when no granule could be read at all (their own errors say why, and "in no granule"
+// would read as a wrong path), and a warning that says when some granules could not be read.
+TEST(GroupCoverage, WarnsOfMissingGroupsOnlyAmongReadableGranules) {
+  const auto config = test_config();
+  auto c = check_group_coverage(config, {3, 0}, 3);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("group gt2l (groups[1]) is in no granule (no /gt2l/seg/latitude)"),
+            std::string::npos)
+      << c.warnings[0];
+  EXPECT_TRUE(c.error.empty());
+
+  c = check_group_coverage(config, {2, 0}, 2, 1);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("is in none of the 2 readable granules (1 could not be read)"),
+            std::string::npos)
+      << c.warnings[0];
+
+  c = check_group_coverage(config, {0, 0}, 4);
+  EXPECT_EQ(c.warnings.size(), 2u);
+  EXPECT_NE(c.error.find("none of the configured groups (gt1l, gt2l)"), std::string::npos);
+
+  c = check_group_coverage(config, {0, 0}, 0, 1);  // the only granule was refused
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_TRUE(c.error.empty());
 }
 
 }  // namespace

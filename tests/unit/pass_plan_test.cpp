@@ -59,6 +59,32 @@ TEST(PassPlan, ThreePassesOfAtMostTheBudget) {
   EXPECT_NE(passes.lines[0].find("rank 0: 3 passes"), std::string::npos) << passes.lines[0];
 }
 
+TEST(PassPlan, ThreePassesOfAtMostTheBudget_LineStatesTheSizesInReadableUnits) {
+  const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
+  const auto passes = plan_passes(plan, {4500}, 10, false);
+  ASSERT_EQ(passes.lines.size(), 1u);
+  // 12 000 bytes against 4 500: kB, not "0 MB against 0 MB"; every pass fits.
+  EXPECT_NE(passes.lines[0].find("12 kB of points (1200 x 10 bytes) against 4 kB"),
+            std::string::npos)
+      << passes.lines[0];
+  EXPECT_EQ(passes.lines[0].find("alone holds"), std::string::npos) << passes.lines[0];
+}
+
+TEST(PassPlan, AParentAboveTheBudgetGetsOnePassAndTheLineSaysSo) {
+  // One parent of 600 points at 10 bytes (6 kB) against 2 kB: it cannot be split.
+  const auto plan = plan_of({600}, 1);
+  const auto passes = plan_passes(plan, {2000}, 10, false);
+  ASSERT_EQ(passes.passes.size(), 1u);
+  EXPECT_EQ(passes.passes[0][0].planned_points, 600);
+  ASSERT_FALSE(passes.lines.empty());
+  const auto& line = passes.lines[0];
+  EXPECT_NE(line.find("rank 0: 1 pass, 6 kB of points"), std::string::npos) << line;
+  EXPECT_NE(line.find("parent cell " + std::to_string(plan.loads[0].parent) +
+                      " alone holds 600 points (6 kB), more than the budget"),
+            std::string::npos)
+      << line;
+}
+
 TEST(PassPlan, UnevenParentsTakeMorePassesThanTheQuotient) {
   // 250 + 250 + 250 points against 400: two passes cannot hold three parents of 250.
   const auto plan = plan_of({250, 250, 250}, 1);

@@ -283,6 +283,14 @@ TEST(GranuleNames, TimestampsAndTimeSpan) {
   EXPECT_EQ(granule_start_time("processed_ATL07-01_20190222003738_08490201_003_02.h5"),
             "2019-02-22T00:37:38Z");
   EXPECT_FALSE(granule_start_time("atl03_clip.h5"));
+  // GEDI: year, day of the year, time (day 108 of 2019 is 18 April; 2020 is a leap year).
+  EXPECT_EQ(granule_start_time("GEDI02_A_2019108080338_O01964_T05337_02_001_01_sub.h5"),
+            "2019-04-18T08:03:38Z");
+  EXPECT_EQ(granule_start_time("GEDI02_A_2020060000000_O1_T1_02_003_01.h5"),
+            "2020-02-29T00:00:00Z");
+  EXPECT_EQ(granule_start_time("GEDI01_B_2021365235959_O1.h5"), "2021-12-31T23:59:59Z");
+  EXPECT_FALSE(granule_start_time("GEDI02_A_2021366000000_O1.h5"));  // 2021 has 365 days
+  EXPECT_FALSE(granule_start_time("GEDI02_A_2021000000000_O1.h5"));
   EXPECT_FALSE(granule_start_time("ATL06_2019041609391_x.h5"));  // 13 digits
   const std::vector<GranuleRow> rows = {
       {"ATL06_20190613065109_11610303_002_01.h5", 1, 10, "used"},

@@ -27,10 +27,12 @@ std::vector<std::string> default_granule_suffixes();
 // A directory contributes its files ending in one of `suffixes` (not recursive); a pattern with
 // * ? or [ is expanded by glob(3). Each granule is used once: the same file reached twice
 // (d/G.h5 and d/./G.h5, a symlink, a hard link) or the same name with identical bytes in two
-// directories is kept once with a warning on stderr; the same name with different content in
-// two places throws InputError naming both paths. Throws InputError naming the path for a
-// missing input, an unreadable directory, or a pattern matching nothing. Paths in messages are
-// shown without URL credentials.
+// directories, or identical bytes under two names, is kept once with a warning on stderr (the
+// first by name); the same name with different content in two places throws InputError naming
+// both paths; two names of one ICESat-2 or GEDI granule (product, start time, track or orbit:
+// two versions, a subset beside its granule) with different content get a warning. Throws
+// InputError naming the path for a missing input, an unreadable directory, or a pattern matching
+// nothing. Paths in messages are shown without URL credentials.
 std::vector<Granule> resolve_inputs(
     const std::vector<std::string>& inputs,
     const std::vector<std::string>& suffixes = default_granule_suffixes());

@@ -119,6 +119,10 @@ inline constexpr char kTimeStandardName[] = "time";
 inline constexpr char kBounds[] = "bounds";
 inline constexpr char kAxis[] = "axis";
 inline constexpr char kTimeWindows[] = "healgrid_time_windows";
+// A run restricted to a time range (config `time`, run --start/--end): its bounds, ISO 8601
+// UTC (ACDD's names; the end is exclusive, as the range's); a side left open is not written.
+inline constexpr char kTimeCoverageStart[] = "time_coverage_start";
+inline constexpr char kTimeCoverageEnd[] = "time_coverage_end";
 
 // Whether a variable of these dimensions, named `name`, is a statistic: one value per cell
 // (cell_ids), or per window and cell (time, cell_ids); the cell ids and their auxiliary

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "healgrid/util/mpi_util.hpp"
 
@@ -22,6 +23,13 @@ struct RunMetrics {
 // Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the
 // JSON to `path` (temporary name, then renamed). Returns false on rank 0 if it cannot write.
 bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMetrics metrics);
+
+// Before any work (rank 0): `--metrics-json path` may not be the output, the config file or an
+// input granule (the same file, however spelt), a symlink, or an existing file other than a
+// healgrid metrics file, and its directory must take a new file. Throws std::invalid_argument
+// naming the path and the reason. `others`: the output, the config, the granules' paths.
+void check_metrics_path(const std::string& path, const std::string& output,
+                        const std::vector<std::string>& others);
 
 // This process's peak resident set size in bytes (getrusage).
 long long peak_rss_bytes();

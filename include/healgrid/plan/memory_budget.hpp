@@ -21,6 +21,10 @@ constexpr double kDefaultNodeMemoryShare = 0.5;
 // what is wrong.
 double parse_memory_size(const std::string& text);
 
+// `bytes` for messages, in the unit that keeps sizes apart: "2.15 GB", "512 MB", "300 kB",
+// "40 bytes" (powers of 1000, as the plan's lines; a budget of 300 kB is not "0 MB").
+std::string size_text(double bytes);
+
 struct MemoryBudget {
   double bytes = 0;    // per rank
   std::string source;  // how it was chosen, for the plan's lines

@@ -2,8 +2,11 @@
 // a point has no data when its stored value is not finite, equals `_FillValue`, one of
 // `missing_value` or a config sentinel (each compared in the dataset's own type, whatever type
 // the attribute is stored in), or lies outside `valid_min` / `valid_max` / `valid_range`
-// (compared with the stored value, as CF says); the others are unpacked as
-// stored * scale_factor + add_offset, in double.
+// (compared with the stored value, as CF says; with the unpacked value when a packed integer
+// dataset gives its range in floating point, as netCDF-Java reads it); the others are unpacked as
+// stored * scale_factor + add_offset, in double. netCDF's `_Unsigned` ("true" on a signed
+// integer type, "false" on an unsigned one) is honoured first: the stored bits are read with
+// the other sign, and so are integer fill values written in the stored type (as xarray does).
 #pragma once
 
 #include <hdf5.h>
@@ -28,6 +31,13 @@ struct CfDecoding {
   double valid_min = -std::numeric_limits<double>::infinity();
   double valid_max = std::numeric_limits<double>::infinity();
   double scale = 1, offset = 0;
+  // netCDF's _Unsigned: +1, stored signed integers meant unsigned (a negative value gains
+  // `modulus`, 2^bits); -1, stored unsigned meant signed; 0: as stored.
+  int reinterpret = 0;
+  double modulus = 0;
+  // A packed integer dataset with a floating-point valid range: compared with the unpacked
+  // values (netCDF-Java's reading; CF wants the range in the packed type).
+  bool range_unpacked = false;
 
   bool packed() const { return scale != 1 || offset != 0; }
   // values[0..n) hold stored values converted to double: clears valid[i] where a value has no

@@ -133,15 +133,17 @@ std::string check_config_against_granules(const PipelineConfig& config,
                                           const std::vector<std::string>& paths,
                                           std::size_t max_granules = 3);
 
-// After the index pass: `beams_per_group[i]` granules held config.groups[i]. Each group found
-// in no granule gives a warning; when readable granules exist but none holds any group, the
-// config is wrong (an error naming the groups and the latitude path).
+// After the index pass: `beams_per_group[i]` of the readable granules held config.groups[i].
+// Each group found in none gives a warning (saying how many granules could not be read, when
+// some could not); when readable granules exist but none holds any group, the config is wrong
+// (an error naming the groups and the latitude path). No readable granule: nothing (the
+// granules' own errors say why).
 struct GroupCoverage {
   std::vector<std::string> warnings;
   std::string error;
 };
 GroupCoverage check_group_coverage(const PipelineConfig& config,
                                    const std::vector<long long>& beams_per_group,
-                                   long long readable_granules);
+                                   long long readable_granules, long long unreadable_granules = 0);
 
 }  // namespace healgrid

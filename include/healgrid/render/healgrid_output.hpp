@@ -78,7 +78,8 @@ class HealgridOutput {
 inline bool contributed(const GranuleRow& g) { return g.status == "used" || g.points_used > 0; }
 
 // Start time of a granule from its name (ATL06_YYYYMMDDhhmmss_..., any "processed_" prefix or
-// other ATLxx product), as "YYYY-MM-DDThh:mm:ssZ"; nullopt when the name has no timestamp.
+// other ATLxx product; GEDI02_A_YYYYDDDhhmmss_... with a day of the year), as
+// "YYYY-MM-DDThh:mm:ssZ"; nullopt when the name has no timestamp.
 std::optional<std::string> granule_start_time(const std::string& granule_name);
 
 }  // namespace healgrid

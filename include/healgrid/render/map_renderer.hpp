@@ -121,6 +121,11 @@ double percentile_sorted(const std::vector<double>& sorted, double p);
 // their names ("" when none has a timestamp).
 std::string granule_time_span(const std::vector<GranuleRow>& granules);
 
+// The dates of the map title: a window's [start, end) when `output` reads one window; else the
+// run's time range (time_coverage_start/end) when it had one; else granule_time_span. The end
+// is exclusive: its last day is shown. "" when none is known.
+std::string map_time_span(const HealgridOutput& output);
+
 class MapRenderer {
  public:
   // Reads the variable and plans the map; throws std::invalid_argument / runtime_error with a

@@ -30,6 +30,10 @@ bool has_granule_extension(const std::string& name, const std::vector<std::strin
 // A path as it may be printed: a URL-like input keeps no credentials in messages.
 std::string shown(const std::string& path) { return redact_credentials(path); }
 
+void warn(const std::string& message) {
+  std::fprintf(stderr, "healgrid: warning: %s\n", message.c_str());
+}
+
 void add_file(const std::string& path, std::vector<Granule>& out) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0)
@@ -48,6 +52,11 @@ void add_directory(const std::string& dir, const std::vector<std::string>& suffi
     if (name != "." && name != ".." && has_granule_extension(name, suffixes)) names.push_back(name);
   }
   closedir(d);
+  if (names.empty()) {
+    std::string list;
+    for (const auto& ext : suffixes) list += " " + ext;
+    warn(shown(dir) + ": no file ending in" + list + " (the config's input_suffixes)");
+  }
   const std::string prefix = dir.back() == '/' ? dir : dir + "/";
   for (const auto& name : names) add_file(prefix + name, out);
 }
@@ -81,10 +90,6 @@ bool same_content(const std::string& a, const std::string& b) {
       return false;
   }
   return fa.eof() && fb.eof();
-}
-
-void warn(const std::string& message) {
-  std::fprintf(stderr, "healgrid: warning: %s\n", message.c_str());
 }
 
 // True when the path's file name is the file's own (not the name of a symlink to it).

@@ -111,7 +111,12 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
     // A catalog (--catalog, or a query) instead of --input: pipeline/catalog_inputs.hpp.
     in.granules = opt.inputs.empty() ? resolve_run_granules(opt, ctx.grid(), in.catalog)
                                      : resolve_inputs(opt.inputs, ctx.config().input_suffixes);
-    if (in.granules.empty()) throw InputError("no granule files found in the inputs");
+    if (in.granules.empty()) {
+      std::string given;
+      for (const auto& i : opt.inputs) given += (given.empty() ? "" : ", ") + i;
+      throw InputError("no granule files found in the inputs" +
+                       (given.empty() ? std::string() : " (" + given + ")"));
+    }
     check_output_is_no_input(opt.output, in.granules);
     std::vector<std::string> others = {opt.output};
     if (!opt.config_path.empty()) others.push_back(opt.config_path);

@@ -2,8 +2,10 @@
 
 #include <libdeflate.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
@@ -128,13 +130,18 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   // a run reads some of them only.
   if (chunk_.empty()) chunk_.resize(chunk_rows_ * element_size_);
   const hsize_t offset = index * chunk_rows_;
+  // Messages name the rows too (the caller adds the file and dataset).
+  const auto which = [&] {
+    const auto last = std::min<std::uint64_t>(offset + chunk_rows_, rows_) - 1;
+    return "chunk " + std::to_string(index) + " (rows " + std::to_string(offset) + ".." +
+           std::to_string(last) + ")";
+  };
   // A chunk never written has no address (H5Dget_chunk_storage_size fails on it).
   unsigned stored_mask = 0;
   haddr_t address = HADDR_UNDEF;
   hsize_t stored = 0;
   if (H5Dget_chunk_info_by_coord(dataset_, &offset, &stored_mask, &address, &stored) < 0)
-    throw std::runtime_error("cannot locate chunk " + std::to_string(index) + " (" +
-                             h5_error_line() + ")");
+    throw std::runtime_error("cannot locate " + which() + " (" + h5_error_line() + ")");
   if (address == HADDR_UNDEF || stored == 0) {  // never written: the fill value, as HDF5 reads
     fill_chunk();
     decoded_index_ = index;
@@ -144,8 +151,7 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   if (raw.size() < stored) raw.resize(stored);
   std::uint32_t mask = 0;
   if (H5Dread_chunk(dataset_, H5P_DEFAULT, &offset, &mask, raw.data()) < 0)
-    throw std::runtime_error("cannot read chunk " + std::to_string(index) + " (" + h5_error_line() +
-                             ")");
+    throw std::runtime_error("cannot read " + which() + " (" + h5_error_line() + ")");
   // Filter mask bit i set: filter i of the pipeline was skipped for this chunk.
   const bool inflate = deflate_ && !(mask & (shuffle_ ? 2u : 1u));
   const bool unshuffle = shuffle_ && !(mask & 1u) && element_size_ > 1;  // one byte: as stored
@@ -162,14 +168,13 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
     const auto rc = libdeflate_zlib_decompress(thread_decompressor(), raw.data(), stored, to,
                                                chunk_.size(), &produced);
     if (rc != LIBDEFLATE_SUCCESS || produced != chunk_.size())
-      throw std::runtime_error("chunk " + std::to_string(index) +
-                               ": corrupt deflate stream (inflate failed)");
+      throw std::runtime_error(which() + ": corrupt deflate stream (inflate failed)");
     data = to;
     size = produced;
   }
   if (size != chunk_.size())
-    throw std::runtime_error("chunk " + std::to_string(index) + " has " + std::to_string(size) +
-                             " bytes, expected " + std::to_string(chunk_.size()));
+    throw std::runtime_error(which() + " has " + std::to_string(size) + " bytes, expected " +
+                             std::to_string(chunk_.size()));
   if (unshuffle) {
     // Shuffle stores byte k of every element together: byte plane k starts at k * rows.
     for (std::size_t k = 0; k < element_size_; ++k)

@@ -146,7 +146,7 @@ def make_corpus(good, out_dir, big=False):
     add("isdir", "input", "not a regular file", "a directory named like a granule", path)
 
     _damage_chunk(_copy(good, out_dir, "badhlichunk"), hli_ds)
-    add("badhlichunk", "fatal", "h_li",
+    add("badhlichunk", "fatal", "h_li: chunk 0 (rows 0..",  # the dataset and its rows
         "deflate stream of the first h_li chunk damaged (read only in read+aggregate)")
 
     path = _copy(good, out_dir, "unreadable")

@@ -119,6 +119,17 @@ TEST_F(GranuleListTest, TwoFilesOfOneGranuleAreWarnedAbout) {
   EXPECT_EQ(err.find("12910306"), std::string::npos) << err;
 }
 
+TEST_F(GranuleListTest, ADirectoryWithoutGranulesIsWarnedAbout) {
+  touch("e/ATL06_1.H5", 3);  // another case: not a granule suffix
+  testing::internal::CaptureStderr();
+  const auto g = resolve_inputs({dir_ + "/b", dir_ + "/e"});
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(g.size(), 2u);
+  EXPECT_NE(err.find(dir_ + "/e: no file ending in .h5 .hdf5 .he5 .nc .nc4"), std::string::npos)
+      << err;
+  EXPECT_EQ(err.find(dir_ + "/b:"), std::string::npos) << err;
+}
+
 TEST_F(GranuleListTest, CredentialsInAnInputAreNotShown) {
   try {
     resolve_inputs({"https://alice:s3cret@data.example/ATL06_1.h5"});

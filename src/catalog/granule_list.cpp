@@ -147,23 +147,48 @@ std::vector<Granule> without_duplicates(std::vector<Granule> all) {
   return unique;
 }
 
+// Ten blocks of 64 KiB spread over a file of `size` bytes (the first and the last among them),
+// concatenated: files of one size whose samples differ differ; "" when unreadable.
+std::string sample_of(const std::string& path, std::int64_t size) {
+  constexpr std::int64_t kBlock = 64 * 1024, kBlocks = 10;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::string out;
+  std::vector<char> block(kBlock);
+  for (std::int64_t b = 0; b < kBlocks; ++b) {
+    const std::int64_t at = size <= kBlock ? 0 : (size - kBlock) * b / (kBlocks - 1);
+    in.seekg(at);
+    in.read(block.data(), kBlock);
+    out.append(block.data(), static_cast<std::size_t>(in.gcount()));
+    in.clear();
+    if (size <= kBlock) break;
+  }
+  return out;
+}
+
 // Different names, the same bytes (a copy renamed, a download kept under two names): its points
-// would count twice. Only files of equal size are compared (rare among granules), first by
-// their first 64 KiB, then whole. The first by name is kept, with a warning.
+// would count twice. Files of one size (rare among granules, common among fixed-size files)
+// are grouped by a sample of their bytes, and only files of one sample compared whole: reading
+// costs 640 KiB per file of a shared size, plus one whole read per likely copy. The first by
+// name is kept, with a warning.
 std::vector<Granule> one_per_content(std::vector<Granule> unique) {
   std::map<std::int64_t, std::vector<std::size_t>> by_size;
   for (std::size_t i = 0; i < unique.size(); ++i) by_size[unique[i].bytes].push_back(i);
   std::vector<bool> drop(unique.size(), false);
   for (const auto& [bytes, same_size] : by_size) {
-    for (std::size_t a = 0; a < same_size.size(); ++a) {
-      if (drop[same_size[a]]) continue;
-      const auto& kept = unique[same_size[a]];
-      for (std::size_t b = a + 1; b < same_size.size(); ++b) {
-        auto& g = unique[same_size[b]];
-        if (drop[same_size[b]] || !same_content(kept.path, g.path)) continue;
-        warn(shown(g.path) + " holds the same bytes as " + shown(kept.path) +
-             " (another name): used once");
-        drop[same_size[b]] = true;
+    if (same_size.size() < 2) continue;
+    std::map<std::string, std::vector<std::size_t>> by_sample;  // in name order within each
+    for (const auto i : same_size) by_sample[sample_of(unique[i].path, bytes)].push_back(i);
+    for (const auto& [sample, alike] : by_sample) {
+      for (std::size_t a = 0; a < alike.size(); ++a) {
+        if (drop[alike[a]]) continue;
+        const auto& kept = unique[alike[a]];
+        for (std::size_t b = a + 1; b < alike.size(); ++b) {
+          if (drop[alike[b]] || !same_content(kept.path, unique[alike[b]].path)) continue;
+          warn(shown(unique[alike[b]].path) + " holds the same bytes as " + shown(kept.path) +
+               " (another name): used once");
+          drop[alike[b]] = true;
+        }
       }
     }
   }

@@ -54,10 +54,10 @@ namespace {
 std::string over_budget(const std::vector<RankPlan>& passes, double bytes_per_point,
                         double budget) {
   for (const auto& p : passes) {
-    const double bytes = static_cast<double>(p.planned_points) * bytes_per_point;
-    if (bytes > budget)
+    const double held = static_cast<double>(p.planned_points) * bytes_per_point;
+    if (held > budget)
       return "; parent cell " + std::to_string(p.first_parent) + " alone holds " +
-             std::to_string(p.planned_points) + " points (" + size_text(bytes) +
+             std::to_string(p.planned_points) + " points (" + size_text(held) +
              "), more than the budget: its pass runs above it (a finer --parent-order splits "
              "it)";
   }

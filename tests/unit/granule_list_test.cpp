@@ -98,6 +98,24 @@ TEST_F(GranuleListTest, TheSameBytesUnderAnotherNameAreUsedOnce) {
       << err;
 }
 
+TEST_F(GranuleListTest, FilesOfOneSizeAndSampleAreComparedWhole) {
+  // 2 MiB files: f1 and f3 identical; f2 differs from them at byte 100 000 only, which no
+  // sampled block holds (blocks of 64 KiB at 0, ~226 kB, ...): compared whole, it is kept.
+  std::string bytes(2 << 20, 'a');
+  for (std::size_t i = 0; i < bytes.size(); i += 4097) bytes[i] = static_cast<char>('b' + i % 7);
+  mkdir((dir_ + "/f").c_str(), 0755);
+  std::ofstream(dir_ + "/f/G1.h5", std::ios::binary) << bytes;
+  std::ofstream(dir_ + "/f/G3.h5", std::ios::binary) << bytes;
+  bytes[100000] = 'z';
+  std::ofstream(dir_ + "/f/G2.h5", std::ios::binary) << bytes;
+  testing::internal::CaptureStderr();
+  const auto g = resolve_inputs({dir_ + "/f"});
+  testing::internal::GetCapturedStderr();
+  std::vector<std::string> names;
+  for (const auto& x : g) names.push_back(x.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"G1.h5", "G2.h5"}));
+}
+
 TEST_F(GranuleListTest, TwoFilesOfOneGranuleAreWarnedAbout) {
   // One ATL06 granule (start time, RGT, cycle, region) as version 002 and as a subset of 003.
   touch("d/ATL06_20190621191922_12910305_002_01.h5", 40);

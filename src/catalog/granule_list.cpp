@@ -1,8 +1,10 @@
 #include "healgrid/catalog/granule_list.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +15,7 @@
 #include <map>
 #include <regex>
 
+#include "healgrid/util/file_sample.hpp"
 #include "healgrid/util/safe_path.hpp"
 #include "healgrid/util/text.hpp"
 
@@ -147,30 +150,26 @@ std::vector<Granule> without_duplicates(std::vector<Granule> all) {
   return unique;
 }
 
-// Ten blocks of 64 KiB spread over a file of `size` bytes (the first and the last among them),
-// concatenated: files of one size whose samples differ differ; "" when unreadable.
+// A sample of the file's bytes (util/file_sample.hpp): files of one size whose samples differ
+// differ. "" when it cannot be read (the index pass reports such a granule).
 std::string sample_of(const std::string& path, std::int64_t size) {
-  constexpr std::int64_t kBlock = 64 * 1024, kBlocks = 10;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::string out;
-  std::vector<char> block(kBlock);
-  for (std::int64_t b = 0; b < kBlocks; ++b) {
-    const std::int64_t at = size <= kBlock ? 0 : (size - kBlock) * b / (kBlocks - 1);
-    in.seekg(at);
-    in.read(block.data(), kBlock);
-    out.append(block.data(), static_cast<std::size_t>(in.gcount()));
-    in.clear();
-    if (size <= kBlock) break;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string sample;
+  try {
+    sample = read_sample(fd, path, static_cast<std::uint64_t>(size));
+  } catch (const std::runtime_error&) {
+    sample.clear();
   }
-  return out;
+  close(fd);
+  return sample;
 }
 
 // Different names, the same bytes (a copy renamed, a download kept under two names): its points
 // would count twice. Files of one size (rare among granules, common among fixed-size files)
 // are grouped by a sample of their bytes, and only files of one sample compared whole: reading
-// costs 640 KiB per file of a shared size, plus one whole read per likely copy. The first by
-// name is kept, with a warning.
+// costs the 640 KiB sample per file of a shared size, plus one whole read per likely copy. The
+// first by name is kept, with a warning.
 std::vector<Granule> one_per_content(std::vector<Granule> unique) {
   std::map<std::int64_t, std::vector<std::size_t>> by_size;
   for (std::size_t i = 0; i < unique.size(); ++i) by_size[unique[i].bytes].push_back(i);

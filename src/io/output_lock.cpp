@@ -11,6 +11,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "healgrid/util/text.hpp"
+
 namespace healgrid::io {
 namespace {
 
@@ -56,8 +58,7 @@ void check_output_location(const std::string& output) {
     throw std::runtime_error(output + ": output path is a directory");
   if (::stat(output.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     throw std::runtime_error(output + ": output path exists and is not a regular file");
-  const auto slash = output.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
+  const std::string dir = dir_name(output);
   if (::access(dir.c_str(), W_OK) != 0)
     throw std::runtime_error(dir + ": output directory is missing or not writable");
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "healgrid/io/atomic_file.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 
@@ -38,12 +39,9 @@ bool is_metrics_file(const std::string& path) {
 // The file a path names, its directory resolved (the file itself need not exist): "out.nc",
 // "./out.nc" and "d/../out.nc" are one path.
 std::string resolved(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  char* real = realpath(dir.c_str(), nullptr);
+  char* real = realpath(dir_name(path).c_str(), nullptr);
   if (!real) return path;
-  std::string out =
-      std::string(real) + "/" + path.substr(slash == std::string::npos ? 0 : slash + 1);
+  std::string out = std::string(real) + "/" + base_name(path);
   std::free(real);
   return out;
 }
@@ -71,8 +69,7 @@ void check_metrics_path(const std::string& path, const std::string& output,
           "run would replace it)");
   }
   // The directory must take a new file now, not only when the run is done.
-  const auto slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string dir = dir_name(path);
   std::string probe = dir + (dir.back() == '/' ? "" : "/") + ".healgrid-metrics-XXXXXX";
   const int fd = mkstemp(probe.data());
   if (fd < 0) refuse(std::string("cannot create a file in its directory: ") + std::strerror(errno));

@@ -225,28 +225,22 @@ TEST_F(GranuleReaderTest, MissingDatasetIsNamed) {
 
 TEST_F(GranuleReaderTest, ABeamWithoutItsLatitudeIsAbsentUnlessItsLongitudeIsThere) {
   // gt2l with only other datasets (a subsetter's empty beam): absent, not an error.
-  const auto path = dir_ + "/partial.h5";
-  {
+  // gt1l whole (one row), and `other` of gt2l only.
+  auto write = [](const std::string& path, const std::string& other) {
     TinyGranule g(path);
     g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70}, nullptr);
     g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10}, nullptr);
     g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {100}, nullptr);
     g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.1f}, nullptr);
     g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0}, nullptr);
-    g.dataset<float>("/gt2l/seg/h_li", H5T_NATIVE_FLOAT, {100}, nullptr);
-  }
+    g.dataset<double>("/gt2l/seg/" + other, H5T_NATIVE_DOUBLE, {10}, nullptr);
+  };
+  const auto path = dir_ + "/partial.h5";
+  write(path, "h_li");
   EXPECT_EQ(GranuleReader(path, test_config()).beams().size(), 1u);
   // gt2l with its longitude but no latitude: a damaged granule, refused naming both paths.
   const auto damaged = dir_ + "/damaged.h5";
-  {
-    TinyGranule g(damaged);
-    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70}, nullptr);
-    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10}, nullptr);
-    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {100}, nullptr);
-    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.1f}, nullptr);
-    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0}, nullptr);
-    g.dataset<double>("/gt2l/seg/longitude", H5T_NATIVE_DOUBLE, {10}, nullptr);
-  }
+  write(damaged, "longitude");
   try {
     GranuleReader r(damaged, test_config());
     FAIL() << "a beam without its latitude but with its longitude was skipped";

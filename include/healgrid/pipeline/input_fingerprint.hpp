@@ -3,24 +3,16 @@
 // all of them). A granule rewritten in place with the same name and size changes its
 // fingerprint through its mtime; one whose mtime was put back (touch -r, rsync -t, a restore)
 // still changes it when a changed byte lies in a sampled block; --verify-inputs full hashes
-// every byte. Costs: docs/reliability.md "Journal reuse".
+// every byte (the sample: util/file_sample.hpp). Costs: docs/reliability.md "Journal reuse".
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
+
+#include "healgrid/util/file_sample.hpp"
 
 namespace healgrid {
 
 enum class InputVerification { sample, full };
-
-// Sampled blocks: the first and last kSampleBlockBytes and kSpreadBlocks evenly spread ones
-// between them (the whole file when it is smaller than their sum).
-constexpr std::uint64_t kSampleBlockBytes = 64 * 1024;
-constexpr int kSpreadBlocks = 8;
-
-// The byte ranges (offset, length) sampled in a file of `size` bytes, ascending, disjoint.
-std::vector<std::pair<std::uint64_t, std::uint64_t>> sampled_ranges(std::uint64_t size);
 
 // "size=N mtime_ns=N dev=N ino=N sample_sha256=HEX" (or full_sha256=HEX). A file that cannot
 // be read gets "unreadable=REASON" instead of the digest, never an error: the index pass

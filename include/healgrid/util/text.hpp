@@ -13,5 +13,7 @@ inline std::string utc_now() { return utc_timestamp(std::time(nullptr)); }
 
 // The last component of a slash-separated path or URL path ("a/b/c.h5" -> "c.h5").
 std::string base_name(const std::string& path);
+// Its directory, as given, with the trailing slash ("a/b/c.h5" -> "a/b/"); "." for a bare name.
+std::string dir_name(const std::string& path);
 
 }  // namespace healgrid

@@ -42,7 +42,7 @@ bool all_floats(const double* values, std::size_t stride, std::size_t nvars, std
 
 // Appends the child offsets of `n` cells of the parent whose first child is `first`.
 template <typename Offset>
-void append_offsets(std::vector<Offset>& out, const std::int64_t* cells, std::size_t n,
+void append_offsets(ArenaVector<Offset>& out, const std::int64_t* cells, std::size_t n,
                     std::int64_t first) {
   const auto at = out.size();
   out.resize(at + n);
@@ -52,7 +52,7 @@ void append_offsets(std::vector<Offset>& out, const std::int64_t* cells, std::si
 // Appends points [begin, end) of `values` (as all_floats), variables interleaved (point i at
 // i * nvars).
 template <typename Value>
-void append_interleaved(std::vector<Value>& out, const double* values, std::size_t stride,
+void append_interleaved(ArenaVector<Value>& out, const double* values, std::size_t stride,
                         std::size_t nvars, std::size_t begin, std::size_t end) {
   const auto at = out.size();
   out.resize(at + (end - begin) * nvars);
@@ -68,7 +68,8 @@ CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& 
     : config_(config),
       grid_(grid),
       nvars_(config.variables.size()),
-      deep_(grid.child_order() - grid.parent_order() > kMaxOrderDifference) {
+      deep_(grid.child_order() - grid.parent_order() > kMaxOrderDifference),
+      arena_(std::make_unique<BucketArena>()) {
   for (const auto& s : config_.statistics) {
     var_index_.push_back(config_.variable_index(s.variable));
     sigma_index_.push_back(s.weighting().empty() ? -1 : config_.variable_index(s.weighting()));
@@ -82,9 +83,19 @@ std::uint64_t CellAggregator::bytes_per_point() const {
 }
 
 void CellAggregator::expect(const std::vector<ParentLoad>& loads) {
+  const std::size_t offset_bytes = deep_ ? sizeof(std::uint64_t) : sizeof(std::uint32_t);
+  const std::size_t value_bytes = (wide_ ? sizeof(double) : sizeof(float)) * nvars_;
+  if (buckets_.empty()) {  // the round's reservations below, in one buffer
+    std::size_t bytes = 0;
+    for (const auto& l : loads) {
+      const auto n = static_cast<std::size_t>(l.points);
+      bytes += BucketArena::footprint(n * offset_bytes) + BucketArena::footprint(n * value_bytes);
+    }
+    arena_->reset(bytes);
+  }
   buckets_.reserve(loads.size());
   for (const auto& l : loads) {
-    auto& b = buckets_[l.parent];
+    auto& b = buckets_.try_emplace(l.parent, arena_.get()).first->second;
     (deep_ ? b.deep_children.reserve(static_cast<std::size_t>(l.points))
            : b.children.reserve(static_cast<std::size_t>(l.points)));
     if (wide_)
@@ -99,7 +110,7 @@ void CellAggregator::expect(const std::vector<ParentLoad>& loads) {
 CellAggregator::Bucket& CellAggregator::bucket_of(std::int64_t parent) {
   if (parent != last_parent_) {  // a beam stays in one parent cell for long runs
     last_parent_ = parent;
-    last_bucket_ = &buckets_[parent];
+    last_bucket_ = &buckets_.try_emplace(parent, arena_.get()).first->second;
   }
   return *last_bucket_;
 }
@@ -108,7 +119,7 @@ void CellAggregator::widen() {
   for (auto& [parent, b] : buckets_) {
     b.wide.reserve(b.narrow.capacity());
     b.wide.assign(b.narrow.begin(), b.narrow.end());
-    b.narrow = {};
+    ArenaVector<float>(b.narrow.get_allocator()).swap(b.narrow);  // freed (or left to the arena)
   }
   wide_ = ever_wide_ = true;
 }
@@ -148,7 +159,7 @@ void CellAggregator::add_points(const std::int64_t* cells, const double* values,
 
 template <typename Offset>
 void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
-                                   const std::vector<Offset>& child, GridBlock& block) const {
+                                   const ArenaVector<Offset>& child, GridBlock& block) const {
   // A stable sort of the points by child: a counting sort over the children when that table is
   // small, a comparison sort otherwise (deep child orders).
   const auto per_parent = static_cast<std::uint64_t>(grid_.children_per_parent());

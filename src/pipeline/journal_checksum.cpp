@@ -8,6 +8,7 @@ namespace {
 constexpr char kTrailerMagic[] = "HGJSUM01";
 constexpr std::size_t kMagicLen = sizeof kTrailerMagic - 1;
 constexpr std::size_t kHexLen = 64;
+static_assert(kMagicLen + kHexLen == kRoundTrailerBytes);
 
 }  // namespace
 

@@ -254,6 +254,105 @@ TEST(CellAggregator, AddPointsKeepsEachCellsOrderAndValues) {
   }
 }
 
+// Rounds whose buckets are reserved from the plan's loads (expect: one reused buffer) give
+// the blocks of rounds that were not: with exact loads, with a load too small (its bucket grows
+// out of the buffer), a parent not expected at all, a value that is not a float in the middle
+// of a round (every bucket moves to doubles), and a round with more points than the first (a
+// larger buffer).
+TEST(CellAggregator, ExpectedRoundsGiveTheBlocksOfUnexpectedOnes) {
+  PipelineConfig cfg = config_with_stats();
+  const HealpixGrid grid(1, 3, LatitudeConvention::geodetic);  // 16 children per parent
+  struct Round {
+    std::vector<std::int64_t> cells;
+    std::vector<double> h, s;
+    std::vector<ParentLoad> loads;
+  };
+  std::uint64_t state = 99;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 24;
+  };
+  const auto round_of = [&](int points, std::vector<std::int64_t> parents) {
+    Round r;
+    std::map<std::int64_t, std::int64_t> per_parent;
+    for (int i = 0; i < points; ++i) {
+      const auto parent = parents[static_cast<std::size_t>(i / 50) % parents.size()];
+      r.cells.push_back(grid.first_child(parent) + static_cast<std::int64_t>(next() % 16));
+      r.h.push_back(static_cast<double>(static_cast<float>(next() % 100000) * 0.125f));
+      r.s.push_back(0.25 + static_cast<double>(next() % 8));
+      ++per_parent[parent];
+    }
+    for (const auto& [parent, n] : per_parent) r.loads.push_back({parent, n});
+    return r;
+  };
+  std::vector<Round> rounds = {round_of(3000, {2, 7, 11}), round_of(2000, {3, 7, 30}),
+                               round_of(9000, {1, 2, 5, 40, 41})};
+  rounds[1].loads.front().points /= 2;  // too small: grows beyond its reservation
+  rounds[1].loads.pop_back();           // parent 30: not expected
+  rounds[1].h[1234] = 0.1;              // not a float: doubles from here on
+  CellAggregator planned(cfg, grid);
+  for (std::size_t k = 0; k < rounds.size(); ++k) {
+    const auto& r = rounds[k];
+    CellAggregator fresh(cfg, grid);
+    planned.expect(r.loads);
+    std::vector<double> columns(r.h);
+    columns.insert(columns.end(), r.s.begin(), r.s.end());
+    for (std::size_t i = 0; i < r.cells.size(); i += 700) {
+      const auto n = std::min<std::size_t>(700, r.cells.size() - i);
+      planned.add_points(r.cells.data() + i, columns.data() + i, r.cells.size(), n);
+      fresh.add_points(r.cells.data() + i, columns.data() + i, r.cells.size(), n);
+    }
+    const auto a = planned.finalize(), b = fresh.finalize();
+    ASSERT_FALSE(a.cells.empty()) << k;
+    EXPECT_EQ(a.parents, b.parents) << k;
+    EXPECT_EQ(a.cells, b.cells) << k;
+    EXPECT_EQ(a.points, r.cells.size()) << k;
+    for (std::size_t c = 0; c < a.columns.size(); ++c) {
+      EXPECT_EQ(a.columns[c].i32, b.columns[c].i32) << k << " " << c;
+      EXPECT_EQ(a.columns[c].f32, b.columns[c].f32) << k << " " << c;
+    }
+    // The mean of the cell holding the double is not the float version's.
+    if (k == 1) {
+      const auto cell = r.cells[1234];
+      const auto at = static_cast<std::size_t>(std::find(a.cells.begin(), a.cells.end(), cell) -
+                                               a.cells.begin());
+      double sum = 0, weights = 0;
+      for (std::size_t i = 0; i < r.cells.size(); ++i)
+        if (r.cells[i] == cell) {
+          sum += r.h[i] / (r.s[i] * r.s[i]);
+          weights += 1 / (r.s[i] * r.s[i]);
+        }
+      EXPECT_FLOAT_EQ(a.columns[1].f32[at], static_cast<float>(sum / weights));
+    }
+  }
+}
+
+// A second expect before finalize (more parents announced while points are held) keeps the
+// points already added: their storage is not handed out again.
+TEST(CellAggregator, ExpectingAgainBeforeFinalizeKeepsWhatWasAdded) {
+  const auto cfg = config_with_stats();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  CellAggregator planned(cfg, grid), fresh(cfg, grid);
+  std::vector<std::int64_t> cells;
+  std::vector<double> columns;
+  for (int i = 0; i < 400; ++i) cells.push_back(grid.first_child(i < 200 ? 6 : 8) + i % 4);
+  for (int i = 0; i < 400; ++i) columns.push_back(static_cast<double>(i));  // h
+  for (int i = 0; i < 400; ++i) columns.push_back(1.0 + i % 3);             // s
+  planned.expect({{6, 200}});
+  planned.add_points(cells.data(), columns.data(), 400, 200);
+  planned.expect({{8, 200}});
+  planned.add_points(cells.data() + 200, columns.data() + 200, 400, 200);
+  fresh.add_points(cells.data(), columns.data(), 400, 400);
+  const auto a = planned.finalize(), b = fresh.finalize();
+  EXPECT_EQ(a.cells, b.cells);
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (std::size_t c = 0; c < a.columns.size(); ++c) {
+    EXPECT_EQ(a.columns[c].i32, b.columns[c].i32) << c;
+    EXPECT_EQ(a.columns[c].f32, b.columns[c].f32) << c;
+  }
+  EXPECT_EQ(a.columns[0].i32, (std::vector<std::int32_t>(8, 50)));
+}
+
 TEST(CellAggregator, GroupsLikeADirectMapCountingPath) { check_against_map(1, 6); }
 TEST(CellAggregator, GroupsLikeADirectMapComparisonPath) { check_against_map(1, 10); }
 // Child offsets beyond 32 bits (child_order - parent_order > 16): order 29 under parent 1.

@@ -9,10 +9,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "healgrid/aggregate/bucket_arena.hpp"
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/plan/work_plan.hpp"
@@ -48,7 +50,8 @@ class CellAggregator {
   CellAggregator(const PipelineConfig& config, const HealpixGrid& grid);
 
   // Optional: the parents to expect and an upper bound of their points (the plan's counts),
-  // so buckets never reallocate. Points of other parents are still accepted.
+  // so buckets never reallocate; with nothing added since the last finalize, their storage is
+  // one reused buffer (aggregate/bucket_arena.hpp). Points of other parents are still accepted.
   void expect(const std::vector<ParentLoad>& loads);
 
   // Adds one point of child cell `cell` (values indexed like config.variables). REQUIRES: cell
@@ -77,17 +80,22 @@ class CellAggregator {
   // and the values, stored as float while every value added is exactly a float (float32 or
   // small-integer datasets, the usual case), which halves the memory, else as double.
   struct Bucket {
-    std::vector<std::uint32_t> children;       // child_order - parent_order <= 16
-    std::vector<std::uint64_t> deep_children;  // deeper grids: offsets beyond 32 bits
-    std::vector<float> narrow;  // variables interleaved: point i at [i * nvars, (i+1) * nvars)
-    std::vector<double> wide;   // the same, once wide_
+    explicit Bucket(BucketArena* arena)
+        : children(ArenaAllocator<std::uint32_t>(arena)),
+          deep_children(ArenaAllocator<std::uint64_t>(arena)),
+          narrow(ArenaAllocator<float>(arena)),
+          wide(ArenaAllocator<double>(arena)) {}
+    ArenaVector<std::uint32_t> children;       // child_order - parent_order <= 16
+    ArenaVector<std::uint64_t> deep_children;  // deeper grids: offsets beyond 32 bits
+    ArenaVector<float> narrow;  // variables interleaved: point i at [i * nvars, (i+1) * nvars)
+    ArenaVector<double> wide;   // the same, once wide_
   };
   Bucket& bucket_of(std::int64_t parent);
   void widen();  // a value that is not exactly a float arrived: every bucket to double
   // Appends the cells of one parent's bucket, reduced, to `block` (offsets: the bucket's
   // children or deep_children).
   template <typename Offset>
-  void reduce_bucket(std::int64_t parent, const Bucket& b, const std::vector<Offset>& child,
+  void reduce_bucket(std::int64_t parent, const Bucket& b, const ArenaVector<Offset>& child,
                      GridBlock& block) const;
 
   const PipelineConfig& config_;
@@ -97,6 +105,7 @@ class CellAggregator {
   std::vector<int> var_index_, sigma_index_;  // per statistic: its variable and sigma (or -1)
   bool wide_ = false;                         // this round's values are stored as double
   bool ever_wide_ = false;  // some round's were (bytes_per_point reports the larger size)
+  std::unique_ptr<BucketArena> arena_;  // before buckets_: their blocks live in it
   std::unordered_map<std::int64_t, Bucket> buckets_;
   std::int64_t last_parent_ = -1;
   Bucket* last_bucket_ = nullptr;

@@ -4,9 +4,13 @@
 // load and is recomputed, never used. Generic over the round's format (pipeline/journal.hpp).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace healgrid {
+
+// What seal_round adds: the magic and the hex digest.
+constexpr std::size_t kRoundTrailerBytes = 8 + 64;
 
 // `bytes` followed by their trailer.
 std::string seal_round(std::string bytes);

@@ -30,7 +30,7 @@ constexpr std::size_t kShaLen = 64;
 class Writer {
  public:
   // `size`: the round's bytes, known before they are written: one block, not a string
-  // doubled and copied some ten times (fresh pages each time: 30 MB of faults per run).
+  // grown by doubling (a new block and a copy at each step).
   Writer(const std::string& path, std::size_t size) : file_(path) {
     bytes_.reserve(size + kRoundTrailerBytes);
   }

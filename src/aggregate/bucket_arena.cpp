@@ -1,9 +1,6 @@
 #include "healgrid/aggregate/bucket_arena.hpp"
 
 #include <cstdint>
-#include <cstdlib>
-
-#include "healgrid/util/huge_pages.hpp"
 
 namespace healgrid {
 
@@ -13,9 +10,8 @@ void BucketArena::reset(std::size_t bytes) {
   used_ = 0;
   if (bytes <= capacity_) return;
   deallocate_huge(data_, capacity_);
-  data_ = nullptr;
+  data_ = nullptr;  // empty, not dangling, if the allocation below throws
   capacity_ = 0;
-  // Never written before use: allocate_huge does not clear (the kernel's fresh pages are zero).
   data_ = static_cast<unsigned char*>(allocate_huge(bytes));
   capacity_ = bytes;
 }
@@ -29,11 +25,11 @@ void* BucketArena::allocate(std::size_t bytes) {
     used_ += need;
     return p;
   }
-  return malloc_block(bytes);
+  return allocate_huge(bytes);
 }
 
-void BucketArena::deallocate(void* data, std::size_t /*bytes*/) noexcept {
-  if (!holds(data)) free_block(data);
+void BucketArena::deallocate(void* data, std::size_t bytes) noexcept {
+  if (!holds(data)) deallocate_huge(data, bytes);
 }
 
 bool BucketArena::holds(const void* data) const {
@@ -41,13 +37,5 @@ bool BucketArena::holds(const void* data) const {
   const auto begin = reinterpret_cast<std::uintptr_t>(data_);
   return data_ != nullptr && p >= begin && p - begin < capacity_;
 }
-
-void* BucketArena::malloc_block(std::size_t bytes) {
-  void* p = std::malloc(bytes == 0 ? 1 : bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-void BucketArena::free_block(void* data) noexcept { std::free(data); }
 
 }  // namespace healgrid

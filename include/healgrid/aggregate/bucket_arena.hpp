@@ -2,17 +2,20 @@
 // points (the plan's loads), in huge pages (util/huge_pages.hpp), handed out by bumping a
 // pointer and reused round after round. Without it every round's buckets were separate
 // malloc blocks, faulted in 4 KB pages and zero-filled by vector::resize before the values were
-// written over them: some 4 % of a 1-rank run (docs/performance.md).
+// written over them (docs/performance.md: 1.4 % of a 1-rank run's CPU, a third of its faults).
 // ArenaAllocator<T> is the standard allocator over it; elements it constructs without
 // arguments are left uninitialised (default-initialised), so resize() then writing every new
 // element is one pass over memory, not two. Allocations that do not fit, or made with no arena,
-// come from malloc; memory from the buffer is given back all at once, by reset().
+// come from allocate_huge (util/huge_pages.hpp); memory from the buffer is given back all at
+// once, by reset().
 #pragma once
 
 #include <cstddef>
 #include <new>
 #include <utility>
 #include <vector>
+
+#include "healgrid/util/huge_pages.hpp"
 
 namespace healgrid {
 
@@ -27,9 +30,10 @@ class BucketArena {
   // REQUIRES: no block taken from the buffer is still in use.
   void reset(std::size_t bytes);
   // A block of `bytes`, aligned to kAlignment: from the buffer while it has room, else from
-  // malloc. Throws std::bad_alloc when no memory is left.
+  // allocate_huge. Throws std::bad_alloc when no memory is left.
   void* allocate(std::size_t bytes);
-  // A block from allocate(): one from malloc is freed; one from the buffer waits for reset().
+  // A block from allocate(): one from outside the buffer is freed; one from the buffer waits
+  // for reset().
   void deallocate(void* data, std::size_t bytes) noexcept;
 
   std::size_t capacity() const { return capacity_; }
@@ -40,9 +44,6 @@ class BucketArena {
     return (bytes + kAlignment - 1) / kAlignment * kAlignment;
   }
   static constexpr std::size_t kAlignment = 64;  // a cache line
-  // Blocks outside any arena (malloc and free; malloc_block throws std::bad_alloc).
-  static void* malloc_block(std::size_t bytes);
-  static void free_block(void* data) noexcept;
 
  private:
   bool holds(const void* data) const;
@@ -53,7 +54,7 @@ class BucketArena {
 template <typename T>
 struct ArenaAllocator {
   using value_type = T;
-  ArenaAllocator() = default;  // no arena: malloc
+  ArenaAllocator() = default;  // no arena: allocate_huge alone
   explicit ArenaAllocator(BucketArena* arena) noexcept : arena(arena) {}
   template <typename U>
   ArenaAllocator(const ArenaAllocator<U>& other) noexcept  // NOLINT: rebinding is implicit
@@ -62,13 +63,13 @@ struct ArenaAllocator {
   T* allocate(std::size_t n) {
     if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
     return static_cast<T*>(arena != nullptr ? arena->allocate(n * sizeof(T))
-                                            : BucketArena::malloc_block(n * sizeof(T)));
+                                            : allocate_huge(n * sizeof(T)));
   }
   void deallocate(T* data, std::size_t n) noexcept {
     if (arena != nullptr)
       arena->deallocate(data, n * sizeof(T));
     else
-      BucketArena::free_block(data);
+      deallocate_huge(data, n * sizeof(T));
   }
   // Default-initialisation: a trivial T is left as it is (see the file's comment).
   template <typename U>

@@ -56,9 +56,7 @@ void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,
                                    [&](const ParentLoad& l) { return !planned(l.parent); }),
                     index.loads.end());
   for (auto& part : index.points)
-    part.erase(std::remove_if(part.begin(), part.end(),
-                              [&](const PointRef& p) { return !planned(grid.parent_of(p.cell)); }),
-               part.end());
+    keep_points(part, [&](const PointRef& p) { return planned(grid.parent_of(p.cell)); });
 }
 
 std::vector<std::pair<std::string, std::string>> catalog_attributes(const CatalogSelection& s) {

@@ -55,6 +55,7 @@ namespace {
 struct GranuleIndex {
   std::vector<ParentLoad> loads;
   PointVector points;
+  PointWriter writer;              // writes `points`
   std::vector<std::int64_t> keys;  // time windows: each point's window (else empty)
 };
 
@@ -154,7 +155,7 @@ class BeamIndexer {
         pending = 0;
       }
       if (keep_points) {
-        out.points.push_back({cell, tag, row0 + static_cast<std::uint32_t>(i)});
+        out.writer.push(out.points, {cell, tag, row0 + static_cast<std::uint32_t>(i)});
         if (windows) out.keys.push_back(key);
       }
       ++pending;
@@ -187,12 +188,15 @@ void index_beam(const GranuleReader& reader, std::size_t b, std::uint32_t tag, B
   const auto rows = reader.beams()[b].rows;
   result.rows_in_beams += static_cast<std::int64_t>(rows);
   const auto selection = rows_to_read(reader, b, grid, select);
-  const auto points_before = out.points.size(), loads_before = out.loads.size();
+  const auto points_before = out.points.size(), keys_before = out.keys.size();
+  const auto loads_before = out.loads.size();
   const auto last_load = out.loads.empty() ? ParentLoad{} : out.loads.back();
+  const auto writer_before = out.writer;
   if (indexer.index(reader, b, selection, tag, out)) return;
   ++result.preselection_fallbacks;
   out.points.resize(std::min(points_before, out.points.size()));
-  out.keys.resize(std::min(points_before, out.keys.size()));
+  out.keys.resize(std::min(keys_before, out.keys.size()));
+  out.writer = writer_before;
   out.loads.resize(loads_before);
   if (loads_before > 0) out.loads.back() = last_load;
   indexer.index(reader, b, PhotonSelection::whole(rows), tag, out);
@@ -218,15 +222,18 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
       std::uint64_t rows = 0;
       for (const auto& beam : reader.beams()) rows += beam.rows;
-      if (!result.overflowed) {
-        granule.points.reserve(rows);  // filled once, in order: in 2 MB pages (PointVector)
-      }
+      // Filled once, in order, in 2 MB pages (PointVector): room for every row and its headers
+      // (a beam's two, and the high bits' changes of a grid finer than order 14: reserved
+      // memory is not touched until used).
+      if (!result.overflowed)
+        granule.points.reserve(rows + 2 * reader.beams().size() +
+                               (grid.child_order() > 14 ? rows / 8 : 0));
       BeamIndexer indexer(select, grid, config.time_windows, result, stored, scratch);
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
-        if (beam.rows > std::numeric_limits<std::uint32_t>::max())
+        if (beam.rows > std::uint64_t{PointEntry::kMaxPointRow} + 1)
           throw GranuleError(granules[g].path + ": beam " + beam.group +
-                             " has more than 2^32 rows");
+                             " has more than 2^32 - 2 rows");
         const auto group = std::find(config.groups.begin(), config.groups.end(), beam.group) -
                            config.groups.begin();
         ++result.group_beams[static_cast<std::size_t>(group)];

@@ -199,27 +199,31 @@ std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
 std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts& parts) {
   const std::vector<std::int64_t> done = load_journaled_pieces(mine);
 
-  // Segments: maximal stretches of one part with one parent and one granule beam. Points come
-  // in long runs of one parent, so there are few, and everything below works on them.
+  // Segments: maximal stretches of one part with one parent and one granule beam (from the
+  // first point to the last). Points come in long runs of one parent, so there are few, and
+  // everything below works on them.
   struct Segment {
     std::size_t part, begin, end;
     std::int64_t parent;
+    PointState state;     // at `begin`
     std::uint32_t round;  // index into round_loads_; kSkip: journaled parent, not computed
   };
   constexpr std::uint32_t kSkip = 0xffffffffu;
   std::vector<Segment> segments;
   for (std::size_t p = 0; p < parts.size(); ++p) {
-    const auto& part = parts[p];
-    for (std::size_t i = 0; i < part.size();) {
-      const auto parent = grid_.parent_of(part[i].cell);
-      const auto gg = part[i].granule_group;
-      std::size_t j = i + 1;
-      while (j < part.size() && part[j].granule_group == gg &&
-             grid_.parent_of(part[j].cell) == parent)
-        ++j;
-      segments.push_back({p, i, j, parent, kSkip});
-      i = j;
-    }
+    PointState state;
+    for_each_point(parts[p], [&](std::size_t i, const PointRef& point) {
+      const auto parent = grid_.parent_of(point.cell);
+      auto* last = segments.empty() ? nullptr : &segments.back();
+      if (last && last->part == p && last->parent == parent &&
+          last->state.granule_group == point.granule_group) {
+        last->end = i + 1;
+        return;
+      }
+      state.granule_group = point.granule_group;
+      state.high = static_cast<std::uint32_t>(static_cast<std::uint64_t>(point.cell) >> 32);
+      segments.push_back({p, i, i + 1, parent, state, kSkip});
+    });
   }
 
   // Points per remaining parent.
@@ -248,12 +252,13 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
     const auto& s = segments[k];
     if (s.round == kSkip) continue;
     auto* prev = runs.empty() ? nullptr : &runs.back();
-    if (prev && prev->first == s.round && prev->second.part == s.part &&
-        prev->second.end == s.begin &&
-        parts[s.part][s.begin].granule_group == parts[s.part][prev->second.begin].granule_group)
+    // Merged only with the segment just before it (between them: headers at most).
+    if (prev && k > 0 && segments[k - 1].round == s.round && prev->first == s.round &&
+        prev->second.part == s.part && prev->second.end == segments[k - 1].end &&
+        s.state.granule_group == prev->second.state.granule_group)
       prev->second.end = s.end;
     else
-      runs.push_back({s.round, WorkRun{s.part, s.begin, s.end, false}});
+      runs.push_back({s.round, WorkRun{s.part, s.begin, s.end, s.state, false}});
   }
   std::stable_sort(runs.begin(), runs.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });

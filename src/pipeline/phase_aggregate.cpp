@@ -42,7 +42,7 @@ class ReadLoop {
   std::vector<long long>& granule_points() { return granule_points_; }
 
  private:
-  void read_run(const PointVector& points, std::size_t begin, std::size_t end);
+  void read_run(const PointVector& points, const WorkRun& run);
   void open_granule(std::uint32_t g);
   // The chunks carried between a granule's readers (a round each): at most 1/64 of the memory
   // per rank, and 32 MB (a few hundred beams' chunks in flight).
@@ -76,17 +76,20 @@ void ReadLoop::open_granule(std::uint32_t g) {
   reader_granule_ = g;
 }
 
-void ReadLoop::read_run(const PointVector& points, std::size_t begin, std::size_t end) {
+void ReadLoop::read_run(const PointVector& points, const WorkRun& run) {
   const auto& config = ctx_.config();
-  const auto g = points[begin].granule();
+  const auto g = run.state.granule();
   const auto& granule = granules_[g];
   if (!reader_ || reader_granule_ != g) open_granule(g);
-  const int beam = reader_->beam_index(config.groups[points[begin].group()]);
+  const int beam = reader_->beam_index(config.groups[run.state.group()]);
   if (beam < 0) throw GranuleError(granule.path + ": beam group vanished between passes");
+  // The cells' high bits: a run is of one granule beam, so only those headers matter in it.
+  std::uint64_t high = std::uint64_t{run.state.high} << 32;
+  const std::size_t end = run.end;
   // Rows ascend within a run: read the variables in windows covering the next points.
-  for (auto i = begin; i < end;) {
+  for (auto i = run.begin; i < end;) {
     if (stop_signal() != 0) throw std::runtime_error(stop_reason());
-    const std::uint64_t row0 = points[i].row;
+    const std::uint64_t row0 = points[i].row;  // a point: a window ends before a point
     const std::uint64_t n =
         std::min<std::uint64_t>(kRowBlock, std::uint64_t{points[end - 1].row} + 1 - row0);
     reader_->read_values(static_cast<std::size_t>(beam), row0, n, chunk_);
@@ -97,12 +100,19 @@ void ReadLoop::read_run(const PointVector& points, std::size_t begin, std::size_
     const std::size_t nvars = values_.size() / kBatch;
     std::size_t batched = 0;
     long long used = 0;
-    for (; i < end && points[i].row < row0 + n; ++i) {
-      const auto k = points[i].row - row0;
+    for (; i < end; ++i) {
+      const PointEntry e = points[i];
+      if (e.is_header()) {
+        if (e.row == PointEntry::kCellHighEntry) high = std::uint64_t{e.low} << 32;
+        continue;
+      }
+      if (e.row >= row0 + n) break;
+      const auto k = e.row - row0;
       if (!chunk.valid[k]) continue;
-      cells_[batched] = points[i].cell;
+      const auto cell = static_cast<std::int64_t>(high | e.low);
+      cells_[batched] = cell;
       for (std::size_t v = 0; v < nvars; ++v) values_[v * kBatch + batched] = chunk.values[v][k];
-      journal.count(points[i].cell, static_cast<std::uint32_t>(g));
+      journal.count(cell, static_cast<std::uint32_t>(g));
       ++used;
       if (++batched == kBatch) {
         aggregator_.add_points(cells_.data(), values_.data(), kBatch, batched);
@@ -127,7 +137,7 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
     if (t == 0 || runs[static_cast<std::size_t>(t) - 1].ends_round)
       aggregator_.expect(journal_.round_loads(round++));
     const auto& run = runs[static_cast<std::size_t>(t)];
-    read_run(parts[run.part], run.begin, run.end);
+    read_run(parts[run.part], run);
     if (run.ends_round) {  // a finished round: reduce it and hand it to the observers
       const Stopwatch reduce;
       round_points += static_cast<std::int64_t>(aggregator_.points());

@@ -10,11 +10,11 @@ namespace {}  // namespace
 std::vector<ParentLoad> loads_of(const PointParts& parts, const HealpixGrid& grid) {
   std::vector<ParentLoad> loads;
   for (const auto& part : parts)
-    for (const auto& p : part) {
+    for_each_point(part, [&](std::size_t, const PointRef& p) {
       const auto parent = grid.parent_of(p.cell);
       if (loads.empty() || loads.back().parent != parent) loads.push_back({parent, 0});
       ++loads.back().points;
-    }
+    });
   return merge_loads(std::move(loads));
 }
 
@@ -39,10 +39,14 @@ std::pair<std::int64_t, std::int64_t> key_range(const Communicator& comm,
 
 void add_window_parts(PointVector points, const std::vector<std::int64_t>& keys,
                       IndexResult& result) {
-  std::map<std::int64_t, PointVector> by_key;  // a granule spans a few windows
-  for (std::size_t i = 0; i < points.size(); ++i) by_key[keys[i]].push_back(points[i]);
+  std::map<std::int64_t, std::pair<PointVector, PointWriter>> by_key;  // a granule: few windows
+  std::size_t k = 0;  // the point's index in `keys`
+  for_each_point(points, [&](std::size_t, const PointRef& p) {
+    auto& [part, writer] = by_key[keys[k++]];
+    writer.push(part, p);
+  });
   for (auto& [key, part] : by_key) {
-    result.points.push_back(std::move(part));
+    result.points.push_back(std::move(part.first));
     result.part_windows.push_back(key);
   }
 }

@@ -44,7 +44,8 @@ std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, double ma
 }  // namespace
 
 double held_bytes_per_point(const PipelineConfig& config) {
-  return 16.0 + 4.0 + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
+  const double point = config.grid.child_order > 14 ? 9.0 : 8.0;  // with its headers' share
+  return point + 4.0 + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
 }
 
 namespace {
@@ -174,7 +175,7 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   if (scale < 1.0 && overrun.empty())
     out.lines.push_back(
         "passes cut finer than the points owned need: a pass's index holds the "
-        "points of the rank's own granules until the exchange (16 bytes each)");
+        "points of the rank's own granules until the exchange (8 bytes each)");
   if (!overrun.empty())
     out.lines.push_back("warning: " + overrun + " (no finer passes are possible)");
   if (index_overflowed)

@@ -1,7 +1,9 @@
 #include "healgrid/plan/point_exchange.hpp"
 
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <deque>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -45,114 +47,115 @@ class OwnerLookup {
   int cached_owner_ = -1;
 };
 
-// A run of a part's consecutive points with one owner; it ends where the next run begins.
+// A run of a part's consecutive points with one owner. `state`: the headers in force at its
+// first point.
 struct OwnerRun {
   std::uint32_t begin;
   int owner;
+  PointState state;
 };
 
-// How one part's points leave: in their own runs (sent where they lie, the kept runs moved to
-// the front once the sends are done), or reordered into [kept | for rank 0 | for rank 1 ...].
-struct PartLayout {
-  std::vector<OwnerRun> runs;  // empty: reordered
-  std::size_t kept = 0;        // reordered: the kept points, at the front
-  // Where run i ends in a part of `size` points.
-  std::size_t run_end(std::size_t i, std::size_t size) const {
-    return i + 1 < runs.size() ? runs[i + 1].begin : size;
-  }
-};
-
-// The sends, per destination: blocks (address, points) in (granule, group, row) order.
+// The sends, per destination: blocks (address, entries) in (granule, group, row) order, each
+// run after a header pair that states its granule beam and cells' high bits.
 struct Sends {
   std::vector<std::vector<MPI_Aint>> where;
   std::vector<std::vector<int>> lengths;
-  std::vector<long long> points;
-  explicit Sends(int ranks) : where(ranks), lengths(ranks), points(ranks, 0) {}
-  void add(int rank, const PointRef* first, std::size_t n) {
+  std::vector<long long> entries, points;
+  std::deque<std::array<PointEntry, 2>> headers;  // deque: the addresses taken stay valid
+  std::deque<PointVector> copies;                 // the copied-out parts' points, per destination
+  explicit Sends(int ranks) : where(ranks), lengths(ranks), entries(ranks, 0), points(ranks, 0) {}
+  void add_block(int rank, const PointEntry* first, std::size_t n) {
     MPI_Aint address;
     MPI_Get_address(first, &address);
     where[rank].push_back(address);
     lengths[rank].push_back(static_cast<int>(n));
-    points[rank] += static_cast<long long>(n);
+    entries[rank] += static_cast<long long>(n);
+  }
+  // Entries [first, first + n) holding `npoints` points, read under `state`.
+  void add_run(int rank, const PointState& state, const PointEntry* first, std::size_t n,
+               std::size_t npoints) {
+    headers.push_back({PointEntry{state.granule_group, PointEntry::kGranuleGroupEntry},
+                       PointEntry{state.high, PointEntry::kCellHighEntry}});
+    add_block(rank, headers.back().data(), 2);
+    add_block(rank, first, n);
+    points[rank] += static_cast<long long>(npoints);
   }
 };
 
 // Tracks cross few parent ranges: a part with more runs of one owner than
-// max(kMinRunPoints, its points / kMinRunPoints) (points scattered over the sky) is reordered
+// max(kMinRunPoints, its points / kMinRunPoints) (points scattered over the sky) is copied out
 // instead, so that the blocks sent stay few: at most 64 per small part, one per 64 points of a
 // large one.
 constexpr std::size_t kMinRunPoints = 64;
 
-// The part's runs of one owner, in one read of its points; false when there are more than
-// max(kMinRunPoints, size / kMinRunPoints) (then `runs` is incomplete).
-bool find_runs(const PointVector& part, OwnerLookup& owner, std::vector<OwnerRun>& runs) {
+// The part's runs of one owner and their points (`run_points`), in one read of its entries;
+// false when there are more than max(kMinRunPoints, size / kMinRunPoints) (then `runs` is
+// incomplete). A run ends where the next begins (its last entries may be the next one's headers).
+bool find_runs(const PointVector& part, OwnerLookup& owner, std::vector<OwnerRun>& runs,
+               std::vector<std::size_t>& run_points) {
   const std::size_t max_runs = std::max(kMinRunPoints, part.size() / kMinRunPoints);
   runs.clear();
+  run_points.clear();
+  PointState state;
   int current = -1;
   for (std::size_t i = 0; i < part.size(); ++i) {
-    const int o = owner.of(part[i]);
-    if (o == current) continue;
-    if (runs.size() == max_runs) return false;
-    runs.push_back({static_cast<std::uint32_t>(i), o});
-    current = o;
+    if (part[i].is_header()) {
+      state.apply(part[i]);
+      continue;
+    }
+    const int o = owner.of(state.point(part[i]));
+    if (o != current) {
+      if (runs.size() == max_runs) return false;
+      runs.push_back({static_cast<std::uint32_t>(i), o, state});
+      run_points.push_back(0);
+      current = o;
+    }
+    ++run_points.back();
   }
   return true;
 }
 
-// Reorders `part` in place into [own points | for rank 0 | for rank 1 | ...], every group
-// keeping the (granule, group, row) order, through a scratch array of the points sent (16
-// bytes per point sent and no more: growing it by doubling, with an owner per point, cost
-// 2.5x that, the peak of a bounded-memory run, docs/performance.md). Returns the kept count.
-std::size_t reorder_part(PointVector& part, int me, OwnerLookup& owner, Sends& sends,
-                         std::vector<PointRef>& scratch) {
+// Copies the points of `part` that other ranks own into one new part per destination (headers
+// rewritten), sent from there; the part itself is compacted after the sends.
+void copy_out_part(const PointVector& part, int me, OwnerLookup& owner, Sends& sends) {
   const std::size_t nranks = sends.where.size();
-  std::vector<std::size_t> count(nranks, 0), next(nranks);
-  for (const auto& point : part) ++count[owner.of(point)];
-  scratch.clear();
-  scratch.reserve(part.size() - count[me]);
-  count[me] = 0;
-  std::size_t kept = 0;
-  for (const auto& point : part) {
-    if (owner.of(point) == me)
-      part[kept++] = point;
-    else
-      scratch.push_back(point);
-  }
-  std::size_t at = kept;
+  std::vector<PointVector*> out(nranks, nullptr);
+  std::vector<PointWriter> writers(nranks);
+  std::vector<std::size_t> npoints(nranks, 0);
+  for_each_point(part, [&](std::size_t, const PointRef& p) {
+    const auto r = static_cast<std::size_t>(owner.of(p));
+    if (static_cast<int>(r) == me) return;
+    if (out[r] == nullptr) out[r] = &sends.copies.emplace_back();
+    writers[r].push(*out[r], p);
+    ++npoints[r];
+  });
   for (std::size_t r = 0; r < nranks; ++r) {
-    next[r] = at;
-    if (count[r] > 0) sends.add(static_cast<int>(r), part.data() + at, count[r]);
-    at += count[r];
+    if (out[r] == nullptr) continue;
+    sends.add_block(static_cast<int>(r), out[r]->data(), out[r]->size());
+    sends.points[r] += static_cast<long long>(npoints[r]);
   }
-  for (const auto& point : scratch) part[next[owner.of(point)]++] = point;
-  return kept;
 }
 
-// Local only: each part's layout and every destination's blocks, sent straight from the parts
-// (no send buffer as large as all the points to allocate and fill). Returns the points per
-// destination (0 for this rank), checked against the parent loads.
-std::vector<int> plan_sends(const Communicator& mpi, PointParts& mine,
+// Local only: every destination's blocks, sent straight from the parts where they lie in runs
+// (no send buffer as large as all the points to allocate and fill). Returns the entries per
+// destination (0 for this rank); the points per destination are checked against the loads.
+std::vector<int> plan_sends(const Communicator& mpi, const PointParts& mine,
                             const std::vector<ParentLoad>& loads,
                             const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
-                            Sends& sends, std::vector<PartLayout>& layouts) {
+                            Sends& sends) {
   OwnerLookup owner(ranks, grid);
-  std::size_t count = 0;
-  for (const auto& part : mine) count += part.size();
-  if (count > static_cast<std::size_t>(INT_MAX))
-    throw std::runtime_error("more than 2^31 points indexed on one rank: use more ranks");
-  std::vector<PointRef> scratch;
-  for (std::size_t p = 0; p < mine.size(); ++p) {
-    auto& part = mine[p];
-    auto& layout = layouts[p];
-    if (!find_runs(part, owner, layout.runs)) {
-      layout.runs = {};  // its memory back too
-      layout.kept = reorder_part(part, mpi.rank, owner, sends, scratch);
+  std::vector<OwnerRun> runs;
+  std::vector<std::size_t> run_points;
+  for (const auto& part : mine) {
+    if (!find_runs(part, owner, runs, run_points)) {
+      copy_out_part(part, mpi.rank, owner, sends);
       continue;
     }
-    for (std::size_t i = 0; i < layout.runs.size(); ++i) {
-      const auto& run = layout.runs[i];
-      if (run.owner != mpi.rank)
-        sends.add(run.owner, part.data() + run.begin, layout.run_end(i, part.size()) - run.begin);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const std::size_t end = i + 1 < runs.size() ? runs[i + 1].begin : part.size();
+      if (runs[i].owner != mpi.rank)
+        sends.add_run(runs[i].owner, runs[i].state, part.data() + runs[i].begin,
+                      end - runs[i].begin, run_points[i]);
     }
   }
   // Points per destination from the loads (no pass over the points) must be those packed.
@@ -163,25 +166,11 @@ std::vector<int> plan_sends(const Communicator& mpi, PointParts& mine,
     if (r == mpi.rank) continue;
     if (sends.points[r] != n[r])
       throw std::logic_error("indexed points disagree with the parent loads");
-    send_counts[r] = static_cast<int>(n[r]);
+    if (sends.entries[r] > static_cast<long long>(INT_MAX))
+      throw std::runtime_error("more than 2^31 points to send to one rank: use more ranks");
+    send_counts[r] = static_cast<int>(sends.entries[r]);
   }
   return send_counts;
-}
-
-// After the sends: the part's kept points at its front, in order; returns their count.
-std::size_t compact_kept(PointVector& part, const PartLayout& layout, int me) {
-  if (layout.runs.empty()) return layout.kept;
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < layout.runs.size(); ++i) {
-    if (layout.runs[i].owner != me) continue;
-    const std::size_t begin = layout.runs[i].begin;
-    const std::size_t end = layout.run_end(i, part.size());
-    if (begin != kept)  // forward, onto slots already sent or kept: std::copy is safe
-      std::copy(part.begin() + static_cast<long>(begin), part.begin() + static_cast<long>(end),
-                part.begin() + static_cast<long>(kept));
-    kept += end - begin;
-  }
-  return kept;
 }
 
 }  // namespace
@@ -196,9 +185,8 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
   std::string error;
   std::vector<int> send_counts;
   Sends sends(mpi.size);
-  std::vector<PartLayout> layouts(mine.size());
   try {
-    send_counts = plan_sends(mpi, mine, loads, ranks, grid, sends, layouts);
+    send_counts = plan_sends(mpi, mine, loads, ranks, grid, sends);
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -220,12 +208,12 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
   // Filled once: in huge pages, which halves the exchange at 2 ranks on a VM where every
   // fresh 4 KB page is a costly trap (docs/performance.md).
   PointVector low(before), high(after);
-  const auto point_type = MpiDatatype::bytes(sizeof(PointRef));
+  const auto point_type = MpiDatatype::bytes(sizeof(PointEntry));
   std::vector<MPI_Request> requests;
   std::vector<MpiDatatype> types;  // freed when the exchange returns or throws
   for (int r = 0; r < mpi.size; ++r) {
     if (r == mpi.rank || recv_counts[r] == 0) continue;
-    PointRef* at = (r < mpi.rank ? low.data() : high.data()) + offset[r];
+    PointEntry* at = (r < mpi.rank ? low.data() : high.data()) + offset[r];
     requests.emplace_back();
     MPI_Irecv(at, recv_counts[r], point_type.get(), r, 0, mpi.comm, &requests.back());
   }
@@ -237,18 +225,17 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
     MPI_Isend(MPI_BOTTOM, 1, types.back().get(), r, 0, mpi.comm, &requests.back());
   }
   MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
-  // The sent points' slots are dead: a part that keeps less than a quarter (most parts at
-  // higher rank counts) is copied to its own size, so the rest returns to the heap for the
-  // reads; at 2 ranks about half is kept and the copy would cost more than it saves.
-  for (std::size_t p = 0; p < mine.size(); ++p) {
-    auto& part = mine[p];
-    const auto kept = compact_kept(part, layouts[p], mpi.rank);
-    if (kept == 0)
+  // The sent points' slots are dead: the kept ones move to the front. A part that keeps less
+  // than a quarter (most parts at higher rank counts) is copied to its own size, so the rest
+  // returns to the heap for the reads; at 2 ranks about half is kept and the copy would cost
+  // more than it saves.
+  OwnerLookup owner(ranks, grid);
+  for (auto& part : mine) {
+    const auto size = part.size();
+    if (keep_points(part, [&](const PointRef& p) { return owner.of(p) == mpi.rank; }) == 0)
       part = {};
-    else if (kept < part.size() / 4)
-      part = PointVector(part.begin(), part.begin() + static_cast<long>(kept));
-    else
-      part.resize(kept);
+    else if (part.size() < size / 4)
+      part = PointVector(part.begin(), part.end());
   }
 
   PointParts received;

@@ -6,7 +6,7 @@ usage: check_memory_passes.py --np N
 On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output block small):
 1. the single-pass run (default budget) at N ranks, with --metrics-json;
 2. the same command with --memory-per-rank set to a quarter of the points' bytes per rank
-   (40 bytes per point, the plan's figure for this config): the log says it goes in >= 3
+   (32 bytes per point, the plan's figure for this config): the log says it goes in >= 3
    passes and why, the output is byte-identical (`cmp`) to the single-pass run's, and each
    rank's peak RSS (from /proc, in --metrics-json) is at most the budget plus a fixed overhead
    of OVERHEAD_MB (process image, MPI, the HDF5 library and its chunk caches, the read
@@ -30,7 +30,7 @@ from common import Checks  # isort: skip
 from check_restart import rank_pids  # isort: skip
 
 EPOCH = "1700000000"
-BYTES_PER_POINT = 40  # plan/pass_plan.hpp held_bytes_per_point: 16 + 4 + 2 x 8 + 4
+BYTES_PER_POINT = 32  # plan/pass_plan.hpp held_bytes_per_point: 8 + 4 + 2 x 8 + 4
 OVERHEAD_MB = 80
 ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10", "--rounds", "2",
         "--metrics-json", "metrics.json"]
@@ -84,7 +84,7 @@ def main():
         m = re.search(r"\[memory\] (\d+) pass(?:es)? over the parent cells", out)
         npasses = int(m.group(1)) if m else 0
         checks.check(npasses >= 3, f"expected >= 3 passes under {budget} bytes:\n{out}")
-        checks.check(re.search(r"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x 40 bytes\) "
+        checks.check(re.search(rf"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x {BYTES_PER_POINT} bytes\) "
                                r"against", out) is not None, f"no reason line:\n{out}")
         same = read_bytes(os.path.join(single, "out.nc")) == read_bytes(
             os.path.join(passes, "out.nc"))

@@ -21,13 +21,19 @@ namespace healgrid {
 namespace {
 
 // Points of 2 granules over parents 2..40 (4 children each), in (granule, group, row) order.
-PointParts all_points() {
-  PointParts parts(2);
+std::vector<std::vector<PointRef>> all_points() {
+  std::vector<std::vector<PointRef>> parts(2);
   for (std::uint32_t g = 0; g < 2; ++g)
     for (std::uint32_t row = 0; row < 300; ++row) {
       const std::int64_t parent = 2 + (row * 7 + g * 3) % 39;
       parts[g].push_back({parent * 4 + (row + g) % 4, pack_granule_group(g, 0), row});
     }
+  return parts;
+}
+
+PointParts packed(const std::vector<std::vector<PointRef>>& points) {
+  PointParts parts;
+  for (const auto& p : points) parts.push_back(pack_points(p));
   return parts;
 }
 
@@ -39,8 +45,14 @@ GridBlock run_rounds(RunJournal& journal, const PipelineConfig& config, const He
                      std::vector<long long>& granule_points, std::size_t& points_read) {
   CellAggregator aggregator(config, grid);
   for (const auto& run : journal.prepare(mine, parts)) {
+    auto state = run.state;
     for (auto i = run.begin; i < run.end; ++i) {
-      const auto& p = parts[run.part][i];
+      const auto& e = parts[run.part][i];
+      if (e.is_header()) {
+        state.apply(e);
+        continue;
+      }
+      const PointRef p = state.point(e);
       const double v = value_of(p);
       aggregator.add_point(p.cell, &v);
       journal.count(p.cell, p.granule());
@@ -67,7 +79,8 @@ std::vector<std::int64_t> words_of(const GridBlock& b) {
 
 // The 1-rank block against a direct count and mean per child cell: every cell with points, in
 // id order, and no other.
-void expect_counts_and_means(const std::vector<std::int64_t>& words, const PointParts& parts,
+void expect_counts_and_means(const std::vector<std::int64_t>& words,
+                             const std::vector<std::vector<PointRef>>& parts,
                              const std::vector<ParentLoad>& loads) {
   std::map<std::int64_t, std::pair<double, std::int64_t>> direct;  // cell: sum, n
   for (const auto& part : parts)
@@ -97,9 +110,10 @@ TEST(JournalResume, RoundsOfAOneRankRunResumeAtAnyRankCount) {
   std::string output = ::testing::TempDir() + "healgrid_resume_" + std::to_string(::getpid());
   world.bcast(output);  // one path for every rank: rank 0's
   const std::string key(64, 'k');
-  const auto parts = all_points();
+  const auto refs = all_points();
+  const auto parts = packed(refs);
   std::vector<ParentLoad> loads;
-  for (const auto& part : parts)
+  for (const auto& part : refs)
     for (const auto& p : part) loads.push_back({grid.parent_of(p.cell), 1});
   loads = merge_loads(std::move(loads));
 
@@ -115,7 +129,7 @@ TEST(JournalResume, RoundsOfAOneRankRunResumeAtAnyRankCount) {
       alone = words_of(run_rounds(journal, config, grid, make_plan(loads, 1).ranks[0], parts,
                                   alone_points, read));
       EXPECT_EQ(read, 600u);
-      expect_counts_and_means(alone, parts, loads);
+      expect_counts_and_means(alone, refs, loads);
     }
   }
   world.sum(0);  // the journal is complete before any rank resumes
@@ -126,12 +140,13 @@ TEST(JournalResume, RoundsOfAOneRankRunResumeAtAnyRankCount) {
     EXPECT_NE(journal.open().find("resuming"), std::string::npos);
   }
   const auto mine = make_plan(loads, world.size).ranks[world.rank];
-  PointParts my_parts(parts.size());
-  for (std::size_t g = 0; g < parts.size(); ++g)
-    for (const auto& p : parts[g])
+  std::vector<std::vector<PointRef>> my_points(refs.size());
+  for (std::size_t g = 0; g < refs.size(); ++g)
+    for (const auto& p : refs[g])
       if (!mine.empty() && grid.parent_of(p.cell) >= mine.first_parent &&
           grid.parent_of(p.cell) <= mine.last_parent)
-        my_parts[g].push_back(p);
+        my_points[g].push_back(p);
+  const auto my_parts = packed(my_points);
   std::vector<long long> points(2, 0);
   std::size_t read = 0;
   const auto block = run_rounds(journal, config, grid, mine, my_parts, points, read);

@@ -27,8 +27,8 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64: deterministic cells on ever
 // cells cluster in a few parents per granule (as real tracks do), 16 rows per parent, and when
 // `scattered`, a quarter of the points lie anywhere (so a part's owner changes at nearly every
 // such point: the exchange reorders those parts instead of sending their runs where they lie).
-PointVector granule_points(std::size_t g, const HealpixGrid& grid, bool scattered) {
-  PointVector points;
+std::vector<PointRef> granule_points(std::size_t g, const HealpixGrid& grid, bool scattered) {
+  std::vector<PointRef> points;
   const auto cells = grid.parent_cell_count() * grid.children_per_parent();
   for (std::size_t group = 0; group < 2; ++group)
     for (std::uint32_t row = 0; row < 40 + 23 * g; ++row) {
@@ -44,9 +44,11 @@ PointVector granule_points(std::size_t g, const HealpixGrid& grid, bool scattere
   return points;
 }
 
-void expect_every_point_at_its_owner_once_and_in_order(bool scattered) {
+// `child_order` 3: 48 parents of 16 children each; 17: of 2^32 children each, so that the cells'
+// high bits change with the parent (and at nearly every scattered point).
+void expect_every_point_at_its_owner_once_and_in_order(bool scattered, int child_order = 3) {
   const auto c = Communicator::world();
-  const HealpixGrid grid(1, 3, LatitudeConvention::authalic);  // 48 parents, 16 children each
+  const HealpixGrid grid(1, child_order, LatitudeConvention::authalic);
   std::vector<Granule> granules;
   for (int g = 0; g < 9; ++g)
     granules.push_back({"g" + std::to_string(g), "g" + std::to_string(g), 1000 + 700 * (g % 4)});
@@ -56,8 +58,9 @@ void expect_every_point_at_its_owner_once_and_in_order(bool scattered) {
   PointParts mine;
   std::vector<ParentLoad> loads;
   for (auto g = first; g < last; ++g) {
-    mine.push_back(granule_points(g, grid, scattered));
-    for (const auto& p : mine.back()) loads.push_back({grid.parent_of(p.cell), 1});
+    const auto points = granule_points(g, grid, scattered);
+    mine.push_back(pack_points(points));
+    for (const auto& p : points) loads.push_back({grid.parent_of(p.cell), 1});
   }
   loads = merge_loads(std::move(loads));
 
@@ -78,7 +81,10 @@ void expect_every_point_at_its_owner_once_and_in_order(bool scattered) {
   const auto received = exchange_points(c, std::move(mine), loads, ranks, grid);
 
   std::vector<PointRef> got, want;
-  for (const auto& part : received) got.insert(got.end(), part.begin(), part.end());
+  for (const auto& part : received) {
+    const auto points = unpack_points(part);
+    got.insert(got.end(), points.begin(), points.end());
+  }
   long long generated = 0;
   const auto& own = ranks[c.rank];
   for (std::size_t g = 0; g < granules.size(); ++g)
@@ -109,6 +115,13 @@ TEST(PointExchange, EveryPointArrivesAtTheOwnerOfItsParentOnceAndInOrder) {
 // Parts whose points come in runs of one owner, as tracks do, are sent from where they lie.
 TEST(PointExchange, TrackRunsArriveAtTheirOwnersOnceAndInOrder) {
   expect_every_point_at_its_owner_once_and_in_order(/*scattered=*/false);
+}
+
+// A grid whose cells pass 2^32: the headers of the cells' high bits travel with every run and
+// every copied-out part.
+TEST(PointExchange, CellsBeyond32BitsArriveWhole) {
+  expect_every_point_at_its_owner_once_and_in_order(/*scattered=*/false, /*child_order=*/17);
+  expect_every_point_at_its_owner_once_and_in_order(/*scattered=*/true, /*child_order=*/17);
 }
 
 }  // namespace

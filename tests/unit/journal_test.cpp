@@ -185,14 +185,32 @@ TEST(JournalFile, MergeOrdersPiecesByParent) {
 
 // Two granules whose beams wander over parents 1..6 (4 children each); granule 1 has two beams.
 PointParts wandering_points(const HealpixGrid& grid) {
-  PointParts parts(2);
+  std::vector<PointRef> part0, part1;
   const std::int64_t path0[] = {1, 1, 5, 5, 5, 2, 1, 6, 6, 3};
   const std::int64_t path1[] = {4, 4, 1, 2, 2, 6, 5, 5};
   for (std::uint32_t r = 0; r < 10; ++r)
-    parts[0].push_back({grid.first_child(path0[r]) + r % 4, pack_granule_group(0, 0), r});
+    part0.push_back({grid.first_child(path0[r]) + r % 4, pack_granule_group(0, 0), r});
   for (std::uint32_t r = 0; r < 8; ++r)
-    parts[1].push_back({grid.first_child(path1[r]), pack_granule_group(1, r < 4 ? 0 : 1), 3 * r});
+    part1.push_back({grid.first_child(path1[r]), pack_granule_group(1, r < 4 ? 0 : 1), 3 * r});
+  PointParts parts;
+  parts.push_back(pack_points(part0));
+  parts.push_back(pack_points(part1));
   return parts;
+}
+
+// The points of a run, each with its entry index, decoded from the run's state.
+std::vector<std::pair<std::size_t, PointRef>> run_points(const PointParts& parts,
+                                                         const WorkRun& run) {
+  std::vector<std::pair<std::size_t, PointRef>> out;
+  auto state = run.state;
+  for (auto i = run.begin; i < run.end; ++i) {
+    const auto& e = parts[run.part][i];
+    if (e.is_header())
+      state.apply(e);
+    else
+      out.emplace_back(i, state.point(e));
+  }
+  return out;
 }
 
 // Every point in exactly one run; a run is one beam of one part, rows ascending, in one round;
@@ -215,23 +233,28 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
   std::pair<std::size_t, std::size_t> last{0, 0};
   for (const auto& run : runs) {
     ASSERT_LT(run.begin, run.end);
-    const auto& part = parts[run.part];
     EXPECT_TRUE(round_parents.back().empty() || std::make_pair(run.part, run.begin) > last);
     last = {run.part, run.begin};
-    for (auto i = run.begin; i < run.end; ++i) {
+    const auto points = run_points(parts, run);
+    ASSERT_FALSE(points.empty());
+    EXPECT_EQ(points.front().first, run.begin);   // a run begins with a point
+    EXPECT_EQ(points.back().first + 1, run.end);  // and ends with one
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      const auto& [i, p] = points[k];
       ++seen[run.part][i];
-      EXPECT_EQ(part[i].granule_group, part[run.begin].granule_group);
-      if (i > run.begin) {
-        EXPECT_GT(part[i].row, part[i - 1].row);
+      EXPECT_EQ(p.granule_group, run.state.granule_group);
+      if (k > 0) {
+        EXPECT_GT(p.row, points[k - 1].second.row);
       }
-      round_parents.back().push_back(grid.parent_of(part[i].cell));
+      round_parents.back().push_back(grid.parent_of(p.cell));
     }
     if (run.ends_round) round_parents.emplace_back();
   }
   EXPECT_TRUE(round_parents.back().empty());  // the last run ends a round
   round_parents.pop_back();
-  for (const auto& s : seen)
-    for (int n : s) EXPECT_EQ(n, 1);
+  for (std::size_t p = 0; p < seen.size(); ++p)
+    for (std::size_t i = 0; i < seen[p].size(); ++i)
+      EXPECT_EQ(seen[p][i], parts[p][i].is_header() ? 0 : 1) << "part " << p << " entry " << i;
   ASSERT_EQ(round_parents.size(), 3u);
   for (std::size_t r = 0; r + 1 < round_parents.size(); ++r)
     EXPECT_LT(*std::max_element(round_parents[r].begin(), round_parents[r].end()),
@@ -287,8 +310,8 @@ TEST(RunJournalPrepare, LeavesOutJournaledParents) {
   const auto runs = journal.prepare(mine, parts);
   std::size_t points = 0;
   for (const auto& run : runs)
-    for (auto i = run.begin; i < run.end; ++i) {
-      EXPECT_NE(grid.parent_of(parts[run.part][i].cell), 5);
+    for (const auto& [i, p] : run_points(parts, run)) {
+      EXPECT_NE(grid.parent_of(p.cell), 5);
       ++points;
     }
   EXPECT_EQ(points, 18u - 5u);  // parent 5 holds 3 points of granule 0 and 2 of granule 1

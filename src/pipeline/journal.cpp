@@ -204,6 +204,7 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
   // everything below works on them.
   struct Segment {
     std::size_t part, begin, end;
+    std::int64_t points;  // in [begin, end), which may hold headers too
     std::int64_t parent;
     PointState state;     // at `begin`
     std::uint32_t round;  // index into round_loads_; kSkip: journaled parent, not computed
@@ -218,19 +219,19 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
       if (last && last->part == p && last->parent == parent &&
           last->state.granule_group == point.granule_group) {
         last->end = i + 1;
+        ++last->points;
         return;
       }
       state.granule_group = point.granule_group;
       state.high = static_cast<std::uint32_t>(static_cast<std::uint64_t>(point.cell) >> 32);
-      segments.push_back({p, i, i + 1, parent, state, kSkip});
+      segments.push_back({p, i, i + 1, 1, parent, state, kSkip});
     });
   }
 
   // Points per remaining parent.
   std::unordered_map<std::int64_t, std::int64_t> load;
   for (const auto& s : segments)
-    if (!std::binary_search(done.begin(), done.end(), s.parent))
-      load[s.parent] += static_cast<std::int64_t>(s.end - s.begin);
+    if (!std::binary_search(done.begin(), done.end(), s.parent)) load[s.parent] += s.points;
   std::vector<std::pair<std::int64_t, std::int64_t>> parents(load.begin(), load.end());
   std::sort(parents.begin(), parents.end());
   computed_parents_ = static_cast<long long>(parents.size());

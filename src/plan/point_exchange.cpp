@@ -147,6 +147,8 @@ std::vector<int> plan_sends(const Communicator& mpi, const PointParts& mine,
   std::vector<OwnerRun> runs;
   std::vector<std::size_t> run_points;
   for (const auto& part : mine) {
+    if (part.size() > UINT32_MAX)  // OwnerRun::begin
+      throw std::runtime_error("more than 2^32 - 1 points in one granule's part: use more ranks");
     if (!find_runs(part, owner, runs, run_points)) {
       copy_out_part(part, mpi.rank, owner, sends);
       continue;

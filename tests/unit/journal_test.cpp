@@ -281,6 +281,37 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
   }
 }
 
+// A part as the exchange delivers it: runs of one beam and parent that another rank sent with a
+// header pair each. The round loads count the points, not the headers between them.
+TEST(RunJournalPrepare, RoundLoadsCountPointsNotHeaders) {
+  const auto c = test::count_and_mean_config();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  Communicator mpi;
+  RunJournal journal(mpi, temp_path("hdr.nc"), std::string(64, 'a'), c, grid, 1);
+  const auto gg = pack_granule_group(0, 1);
+  const PointEntry beam{gg, PointEntry::kGranuleGroupEntry}, high{0, PointEntry::kCellHighEntry};
+  const auto cell = [&](std::int64_t parent, int k) {
+    return PointEntry{static_cast<std::uint32_t>(grid.first_child(parent) + k), 0};
+  };
+  PointParts parts(1);
+  parts[0] = {beam, high, cell(3, 0), cell(3, 1), beam, high, cell(3, 2), beam, high, cell(4, 0)};
+  for (std::uint32_t i = 0, row = 0; i < parts[0].size(); ++i)
+    if (!parts[0][i].is_header()) parts[0][i].row = row++;
+  RankPlan mine;
+  mine.first_parent = 0;
+  mine.last_parent = 47;
+  const auto runs = journal.prepare(mine, parts);
+  ASSERT_EQ(runs.size(), 1u);  // one beam, one round, headers between: one run
+  EXPECT_EQ(runs[0].begin, 2u);
+  EXPECT_EQ(runs[0].end, parts[0].size());
+  EXPECT_EQ(runs[0].state.granule_group, gg);
+  ASSERT_EQ(journal.round_loads(0).size(), 2u);
+  EXPECT_EQ(journal.round_loads(0)[0].parent, 3);
+  EXPECT_EQ(journal.round_loads(0)[0].points, 3);
+  EXPECT_EQ(journal.round_loads(0)[1].parent, 4);
+  EXPECT_EQ(journal.round_loads(0)[1].points, 1);
+}
+
 // Journaled parents of a previous run are loaded, and their points are in no run.
 TEST(RunJournalPrepare, LeavesOutJournaledParents) {
   const auto c = test::count_and_mean_config();

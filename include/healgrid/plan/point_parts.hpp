@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "healgrid/util/huge_pages.hpp"
+#include "healgrid/util/require.hpp"
 
 namespace healgrid {
 
@@ -71,6 +72,7 @@ struct PointState {
 class PointWriter {
  public:
   void push(PointVector& out, const PointRef& p) {
+    HEALGRID_REQUIRE(p.row <= PointEntry::kMaxPointRow && p.cell >= 0, "a packable point");
     const auto high = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p.cell) >> 32);
     if (p.granule_group != state_.granule_group) {
       out.push_back({p.granule_group, PointEntry::kGranuleGroupEntry});

@@ -2,6 +2,17 @@
 
 namespace healgrid {
 
+void PointWriter::write_headers(PointVector& out, std::uint32_t granule_group, std::uint32_t high) {
+  if (granule_group != state_.granule_group) {
+    out.push_back({granule_group, PointEntry::kGranuleGroupEntry});
+    state_.granule_group = granule_group;
+  }
+  if (high != state_.high) {
+    out.push_back({high, PointEntry::kCellHighEntry});
+    state_.high = high;
+  }
+}
+
 std::size_t count_points(const PointVector& part) {
   std::size_t n = 0;
   for (const auto& e : part) n += e.is_header() ? 0 : 1;

@@ -74,20 +74,17 @@ class PointWriter {
   void push(PointVector& out, const PointRef& p) {
     HEALGRID_REQUIRE(p.row <= PointEntry::kMaxPointRow && p.cell >= 0, "a packable point");
     const auto high = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p.cell) >> 32);
-    if (p.granule_group != state_.granule_group) {
-      out.push_back({p.granule_group, PointEntry::kGranuleGroupEntry});
-      state_.granule_group = p.granule_group;
-    }
-    if (high != state_.high) {
-      out.push_back({high, PointEntry::kCellHighEntry});
-      state_.high = high;
-    }
-    out.push_back({static_cast<std::uint32_t>(p.cell), p.row});
+    if (__builtin_expect(p.granule_group != state_.granule_group || high != state_.high, 0))
+      write_headers(out, p.granule_group, high);
+    out.push_back({static_cast<std::uint32_t>(p.cell), p.row});  // one call site: inlined
   }
   const PointState& state() const { return state_; }
   void restore(const PointState& state) { state_ = state; }
 
  private:
+  // Out of line: rare (a few per beam), and it keeps push() small enough to inline.
+  void write_headers(PointVector& out, std::uint32_t granule_group, std::uint32_t high);
+
   PointState state_;
 };
 

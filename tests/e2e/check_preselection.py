@@ -42,7 +42,7 @@ from healgrid_reference import cell_index, grid_points, load_config  # noqa: E40
 
 BEAMS = ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r")
 PARENT_ORDER = 6  # config/atl03.yaml's
-BYTES_PER_POINT = 48  # plan/pass_plan.hpp: 16 + 4 + 3 variables x 8 + 4
+BYTES_PER_POINT = 40  # plan/pass_plan.hpp: 8 + 4 + 3 variables x 8 + 4
 # Peak RSS of a rank in passes <= its budget + this (check_memory_passes.py: process, MPI,
 # HDF5, the read buffers of one 2^20-row block of seven photon columns: coordinates, two
 # filters, h_ph, the broadcast geoid, h_geoid; check_memory_passes has 80 MB for ATL06's five).

@@ -212,7 +212,6 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
   constexpr std::uint32_t kSkip = 0xffffffffu;
   std::vector<Segment> segments;
   for (std::size_t p = 0; p < parts.size(); ++p) {
-    PointState state;
     for_each_point(parts[p], [&](std::size_t i, const PointRef& point) {
       const auto parent = grid_.parent_of(point.cell);
       auto* last = segments.empty() ? nullptr : &segments.back();
@@ -222,8 +221,7 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
         ++last->points;
         return;
       }
-      state.granule_group = point.granule_group;
-      state.high = static_cast<std::uint32_t>(static_cast<std::uint64_t>(point.cell) >> 32);
+      const PointState state{point.granule_group, cell_high(point.cell)};
       segments.push_back({p, i, i + 1, 1, parent, state, kSkip});
     });
   }
@@ -254,8 +252,8 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
     if (s.round == kSkip) continue;
     auto* prev = runs.empty() ? nullptr : &runs.back();
     // Merged only with the segment just before it (between them: headers at most).
-    if (prev && k > 0 && segments[k - 1].round == s.round && prev->first == s.round &&
-        prev->second.part == s.part && prev->second.end == segments[k - 1].end &&
+    if (prev && prev->first == s.round && prev->second.part == s.part &&
+        prev->second.end == segments[k - 1].end &&
         s.state.granule_group == prev->second.state.granule_group)
       prev->second.end = s.end;
     else

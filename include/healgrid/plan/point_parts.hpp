@@ -27,6 +27,11 @@ inline std::uint32_t pack_granule_group(std::size_t granule, std::size_t group) 
   return static_cast<std::uint32_t>(granule << 8 | group);
 }
 
+// The high 32 bits of a cell (REQUIRES: cell >= 0), stated by a kCellHighEntry header.
+inline std::uint32_t cell_high(std::int64_t cell) {
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(cell) >> 32);
+}
+
 // An entry of a part: a point (row <= kMaxPointRow: `low` is its cell's low 32 bits) or a
 // header (row kGranuleGroupEntry: `low` is the granule_group of the points after it;
 // row kCellHighEntry: `low` is their cells' high 32 bits). Sent between ranks as is.
@@ -73,7 +78,7 @@ class PointWriter {
  public:
   void push(PointVector& out, const PointRef& p) {
     HEALGRID_REQUIRE(p.row <= PointEntry::kMaxPointRow && p.cell >= 0, "a packable point");
-    const auto high = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p.cell) >> 32);
+    const auto high = cell_high(p.cell);
     if (__builtin_expect(p.granule_group != state_.granule_group || high != state_.high, 0))
       write_headers(out, p.granule_group, high);
     out.push_back({static_cast<std::uint32_t>(p.cell), p.row});  // one call site: inlined
@@ -108,10 +113,8 @@ std::size_t count_points(const PointVector& part);
 // part had: a header is written only after one was read and not written.
 template <typename Keep>
 std::size_t keep_points(PointVector& part, Keep&& keep) {
-  PointState read;
-  PointWriter write;
+  PointState read, written;  // the headers read so far, and those written
   std::size_t w = 0, kept = 0;
-  PointVector& out = part;
   for (std::size_t r = 0; r < part.size(); ++r) {
     const PointEntry e = part[r];
     if (e.is_header()) {
@@ -123,12 +126,12 @@ std::size_t keep_points(PointVector& part, Keep&& keep) {
     // Written through a small buffer: a header pair lands on slots already read.
     PointVector::value_type buffer[3];
     std::size_t n = 0;
-    if (p.granule_group != write.state().granule_group)
-      buffer[n++] = {p.granule_group, PointEntry::kGranuleGroupEntry};
-    if (read.high != write.state().high) buffer[n++] = {read.high, PointEntry::kCellHighEntry};
+    if (read.granule_group != written.granule_group)
+      buffer[n++] = {read.granule_group, PointEntry::kGranuleGroupEntry};
+    if (read.high != written.high) buffer[n++] = {read.high, PointEntry::kCellHighEntry};
     buffer[n++] = e;
-    write.restore(read);
-    for (std::size_t k = 0; k < n; ++k) out[w++] = buffer[k];
+    written = read;
+    for (std::size_t k = 0; k < n; ++k) part[w++] = buffer[k];
     ++kept;
   }
   part.resize(w);

@@ -11,6 +11,7 @@
 
 #include "healgrid/app/commands.hpp"
 #include "healgrid/util/fault.hpp"
+#include "healgrid/util/mpi_startup.hpp"
 
 namespace {
 
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   // that depend on the rank count; independent writes keep `run`'s output byte-identical for
   // any number of ranks. Read at MPI_Init; a user's own OMPI_MCA_fcoll wins.
   if (command == "run") setenv("OMPI_MCA_fcoll", "individual", 0);
+  healgrid::apply_mpi_startup_defaults();  // a one-process world skips the network probes
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int rc = 2;

@@ -59,7 +59,7 @@ po::options_description describe(RunOptions& o) {
      "(same output)")
     ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only")
     // [restart] app/journal.hpp
-    ("rounds", value(&o.rounds, "N")->default_value(4),
+    ("rounds", value(&o.rounds, "N")->default_value(8),
      "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "
      "done, so that a rerun of the same command after a failure resumes; 0: no journal")
     ("verify-inputs", po::value<std::string>()->value_name("MODE")->default_value("sample"),

@@ -3,7 +3,8 @@
 
 Generates (or reuses) a synthetic Antarctic ATL06 workload with `healgrid synth`, reads it once
 so it is page-cached, then times in the same run:
-  (a) `healgrid run` at 1 rank and at every rank count up to --max-ranks (default: all cores);
+  (a) `healgrid run` at 1 rank and at every rank count up to --max-ranks (default: all cores),
+      or at the counts --ranks lists (1,2,4,8,16);
   (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
   (c) the read floor (bench/read_floor.cpp, build/bench/healgrid_read_floor): direct chunk reads
       + libdeflate inflate of exactly the datasets the config needs, one core, once per round;
@@ -18,7 +19,8 @@ spell of the machine touches all alike; medians reported), checks that healgrid'
 rank, seconds per phase, peak RSS per rank, output size, the healgrid/baseline ratio at equal
 cores and the parallel efficiency. Results also go to <data-dir>/results.json.
 
-usage: bench/run_benchmark.py [--granules 120] [--repeats 3] [--max-ranks N] [--data-dir DIR]
+usage: bench/run_benchmark.py [--granules 120] [--repeats 3] [--max-ranks N | --ranks 1,2,4,8,16]
+                              [--data-dir DIR]
                               [--reference OTHER_HEALGRID]
 --reference times a second healgrid binary (e.g. a build of an earlier commit) in the same
 interleaved rounds, checks its output values equal this build's, and prints the ratio of the
@@ -34,13 +36,29 @@ import subprocess
 import sys
 import time
 
-import netCDF4
 import numpy as np
+
+try:
+    import netCDF4
+except ImportError:  # h5py reads the same files (NetCDF-4 is HDF5); fill values masked by hand
+    netCDF4 = None
+    import h5py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1"}
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as stream:
+            for line in stream:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 def children_cpu():
@@ -85,7 +103,8 @@ def time_healgrid(args, data, ranks, out, binary=None):
     this build's runs only (not --reference's), for an A/B of a setting on one binary."""
     metrics = out + ".json"
     extra = None if binary else dict(kv.split("=", 1) for kv in args.env)
-    wall, _, cpu = run(["mpirun", "-np", str(ranks), "--bind-to", "core", binary or args.healgrid, "run",
+    wall, _, cpu = run(["mpirun", "-np", str(ranks), "--bind-to", args.bind_to,
+                        binary or args.healgrid, "run",
                    "--input", data, "--output", out, "--quiet", "--metrics-json", metrics],
                        extra_env=extra)
     with open(metrics, encoding="utf-8") as stream:
@@ -180,10 +199,39 @@ def cells_with_points(ds):
     return ids[keep], keep
 
 
+class _H5Dataset:
+    """The part of netCDF4.Dataset that compare() uses, over h5py: variables as masked arrays
+    (the _FillValue attribute masked, as netCDF4 does)."""
+
+    def __init__(self, path):
+        self.file = h5py.File(path, "r")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+    def __getitem__(self, name):
+        var = self.file[name]
+        data = var[()]
+        fill = var.attrs.get("_FillValue")
+        if fill is None:
+            return np.ma.masked_array(data)
+        fill = np.asarray(fill).reshape(-1)[0]
+        mask = np.isnan(data) if np.issubdtype(data.dtype, np.floating) and np.isnan(fill) \
+            else data == fill
+        return np.ma.masked_array(data, mask=mask)
+
+
+def open_dataset(path):
+    return netCDF4.Dataset(path) if netCDF4 else _H5Dataset(path)
+
+
 def compare(a_path, b_path, exact):
     """Same cells with points (whatever the layouts) and counts; floats equal (exact) or within
     float32 rounding."""
-    with netCDF4.Dataset(a_path) as a, netCDF4.Dataset(b_path) as b:
+    with open_dataset(a_path) as a, open_dataset(b_path) as b:
         problems = []
         (a_ids, a_at), (b_ids, b_at) = cells_with_points(a), cells_with_points(b)
         if not np.array_equal(a_ids, b_ids):
@@ -210,6 +258,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="healgrid runs per rank count")
     parser.add_argument("--baseline-repeats", type=int, default=3)
     parser.add_argument("--max-ranks", type=int, default=os.cpu_count())
+    parser.add_argument("--ranks", help="rank counts to time, comma-separated (default: 1 to "
+                        "--max-ranks, each); 1 is always included, e.g. 1,2,4,8,16")
     parser.add_argument("--data-dir", default=os.path.join(ROOT, "bench-data"))
     parser.add_argument("--healgrid", default=os.path.join(ROOT, "build", "src", "healgrid"))
     parser.add_argument("--skip-baseline", action="store_true")
@@ -221,14 +271,24 @@ def main():
                                                              "healgrid_read_floor"),
                         help="the read-floor program (bench/read_floor.cpp)")
     parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--bind-to", default="core",
+                        help="mpirun's --bind-to for the timed runs (core; hwthread where the "
+                             "machine's logical CPUs are hyperthreads and every one is used)")
     args = parser.parse_args()
+    rank_counts = sorted({1} | {int(r) for r in args.ranks.split(",")}) if args.ranks \
+        else list(range(1, args.max_ranks + 1))
+    args.max_ranks = rank_counts[-1]
 
     data, paths, size = ensure_workload(args)
     print(f"workload: {len(paths)} granules, {size / 1e9:.2f} GB, in {data}", flush=True)
-    results = {"granules": len(paths), "bytes": size, "cores": os.cpu_count(), "healgrid": {}}
+    results = {"granules": len(paths), "bytes": size, "cores": os.cpu_count(),
+               "cpu_model": cpu_model(), "healgrid": {}}
+    print(f"machine: {os.cpu_count()} logical CPUs ({results['cpu_model']}), "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB memory",
+          flush=True)
     # Rounds of one run per configuration, interleaved, so that a slow spell of the machine
     # touches every configuration alike instead of one rank count's whole series.
-    outs = {r: os.path.join(args.data_dir, f"healgrid_np{r}.nc") for r in range(1, args.max_ranks + 1)}
+    outs = {r: os.path.join(args.data_dir, f"healgrid_np{r}.nc") for r in rank_counts}
     base_out = os.path.join(args.data_dir, "baseline.nc")
     baseline_repeats = 0 if args.skip_baseline else args.baseline_repeats
     for ranks in outs:
@@ -266,7 +326,7 @@ def main():
                                       if rep < baseline_repeats else ""), flush=True)
 
     agree = {}
-    for ranks in range(2, args.max_ranks + 1):
+    for ranks in rank_counts[1:]:
         agree[f"np{ranks}_vs_np1"] = compare(outs[ranks], outs[1], exact=True)
     if args.reference:
         for ranks in outs:
@@ -337,7 +397,7 @@ def main():
         print(f"healgrid 1 rank / read floor: {t1 / floor:.2f}x (median of per-round ratios "
               f"{paired:.2f}x; {paired_total:.2f}x from healgrid's own total, without mpirun's "
               f"start-up)")
-    for ranks in range(2, args.max_ranks + 1):
+    for ranks in rank_counts[1:]:
         tp = median_of(results["healgrid"][ranks], "wall")
         eff = t1 / (ranks * tp)
         results[f"parallel_efficiency_np{ranks}"] = eff

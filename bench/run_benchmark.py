@@ -13,6 +13,8 @@ so it is page-cached, then times in the same run:
       machine's own scaling of that work, printed next to healgrid's parallel efficiency;
   (d) --max-ranks independent 1-rank healgrid runs side by side over byte shares of the files
       (own outputs): the same split with no exchange and no shared file, a reference for (a);
+      and one of those shares alone, a different one each round: its time alone over its time
+      among all the shares is what the machine gives to this work on that many busy cores;
 each --repeats times in interleaved rounds (one run of every configuration per round, so a slow
 spell of the machine touches all alike; medians reported), checks that healgrid's output equals the baseline's
 (and is identical across rank counts), and prints wall seconds, valid points per second, per
@@ -160,24 +162,41 @@ def time_floor_side_by_side(args, paths, processes):
     return timed
 
 
+def start_share(args, share, i):
+    """A 1-rank healgrid run over the granules `share`, into its own output."""
+    cmd = ["mpirun", "-np", "1", "--bind-to", "none", args.healgrid, "run", "--output",
+           os.path.join(args.data_dir, f"share{i}.nc"), "--quiet"]
+    for p in share:
+        cmd += ["--input", p]
+    return subprocess.Popen(cmd, env=dict(os.environ, **MPI_ENV), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
 def time_healgrid_shares(args, data, paths, processes):
     """`processes` independent 1-rank healgrid runs side by side, each over a byte share of the
-    files into its own output: wall seconds until the last ends. The same work split without
-    any communication or shared output (a reference for the MPI run's parallel efficiency)."""
+    files into its own output: seconds until each ends (the last: the split's wall time). The
+    same work split without any communication or shared output (a reference for the MPI run's
+    parallel efficiency)."""
     t0 = time.perf_counter()
-    procs = []
-    for i, share in enumerate(byte_shares(paths, processes)):
-        out = os.path.join(args.data_dir, f"share{i}.nc")
-        cmd = ["mpirun", "-np", "1", "--bind-to", "none", args.healgrid, "run", "--output", out,
-               "--quiet"]
-        for p in share:
-            cmd += ["--input", p]
-        procs.append(subprocess.Popen(cmd, env=dict(os.environ, **MPI_ENV),
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    procs = [start_share(args, share, i)
+             for i, share in enumerate(byte_shares(paths, processes))]
+    ends = []
     for proc in procs:
-        out, err = proc.communicate()
+        _, err = proc.communicate()
         if proc.returncode != 0:
             sys.exit(f"benchmark: a share's healgrid run failed ({proc.returncode}): {err}")
+        ends.append(time.perf_counter() - t0)
+    return ends
+
+
+def time_healgrid_share_alone(args, paths, processes, i):
+    """Share `i` of time_healgrid_shares run alone: over its time among all the shares, what the
+    machine gives to this work when every core runs it (no healgrid code between them)."""
+    t0 = time.perf_counter()
+    proc = start_share(args, byte_shares(paths, processes)[i], i)
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        sys.exit(f"benchmark: a share's healgrid run failed ({proc.returncode}): {err}")
     return time.perf_counter() - t0
 
 
@@ -299,6 +318,7 @@ def main():
     if baseline_repeats:
         results["baseline"] = []
     results["shares_side_by_side"] = []
+    results["share_alone"] = []  # (share, seconds alone, seconds among all shares at once)
     if not args.skip_floor:
         results["floor"] = []
         # The floor side by side at the top rank count: the host's own scaling of that work.
@@ -316,8 +336,12 @@ def main():
                     results["reference"][ranks].append(
                         time_healgrid(args, data, ranks, ref_outs[ranks], args.reference))
         if rep < args.repeats and args.max_ranks > 1:
-            results["shares_side_by_side"].append(
-                time_healgrid_shares(args, data, paths, args.max_ranks))
+            shares = min(args.max_ranks, len(paths))
+            ends = time_healgrid_shares(args, data, paths, shares)
+            results["shares_side_by_side"].append(max(ends))
+            i = rep % len(ends)  # a different share alone each round
+            results["share_alone"].append(
+                (i, time_healgrid_share_alone(args, paths, shares, i), ends[i]))
         if rep < baseline_repeats:
             results["baseline"].append(time_baseline(args, paths, base_out))
         print(f"  round {rep + 1}: " + ", ".join(
@@ -423,6 +447,11 @@ def main():
         print(f"{ranks} independent 1-rank runs side by side (a byte share of the granules each, "
               f"own outputs): {100 * shares:.0f}% (median of per-round pairs; the same work with "
               f"no exchange, no shared output)")
+        ceiling = statistics.median(alone / among for _, alone, among in results["share_alone"])
+        results[f"share_alone_vs_among_np{ranks}"] = ceiling
+        print(f"one share alone / the same share among the {ranks} at once: {100 * ceiling:.0f}% "
+              f"(median of per-round ratios, a different share each round; what the machine "
+              f"itself gives to healgrid's work on {ranks} busy cores, before any communication)")
     if not args.skip_floor and args.max_ranks > 1:
         # The same ratio for the floor's work (inflate only, no communication): what the
         # machine allows at this many busy cores. Below healgrid's, the host limits both.

@@ -172,32 +172,29 @@ def start_share(args, share, i):
                             stderr=subprocess.PIPE, text=True)
 
 
-def time_healgrid_shares(args, data, paths, processes):
-    """`processes` independent 1-rank healgrid runs side by side, each over a byte share of the
-    files into its own output: seconds until each ends (the last: the split's wall time). The
-    same work split without any communication or shared output (a reference for the MPI run's
-    parallel efficiency)."""
-    t0 = time.perf_counter()
-    procs = [start_share(args, share, i)
-             for i, share in enumerate(byte_shares(paths, processes))]
-    ends = []
-    for proc in procs:
-        _, err = proc.communicate()
-        if proc.returncode != 0:
-            sys.exit(f"benchmark: a share's healgrid run failed ({proc.returncode}): {err}")
-        ends.append(time.perf_counter() - t0)
-    return ends
-
-
-def time_healgrid_share_alone(args, paths, processes, i):
-    """Share `i` of time_healgrid_shares run alone: over its time among all the shares, what the
-    machine gives to this work when every core runs it (no healgrid code between them)."""
-    t0 = time.perf_counter()
-    proc = start_share(args, byte_shares(paths, processes)[i], i)
+def finish_share(proc, t0):
+    """Seconds from t0 until the share's run `proc` ended; exits the benchmark if it failed."""
     _, err = proc.communicate()
     if proc.returncode != 0:
         sys.exit(f"benchmark: a share's healgrid run failed ({proc.returncode}): {err}")
     return time.perf_counter() - t0
+
+
+def time_healgrid_shares(args, shares):
+    """Independent 1-rank healgrid runs side by side, one per byte share of the files (each into
+    its own output): seconds until each ends (the last: the split's wall time). The same work
+    split without any communication or shared output (a reference for the MPI run's parallel
+    efficiency)."""
+    t0 = time.perf_counter()
+    procs = [start_share(args, share, i) for i, share in enumerate(shares)]
+    return [finish_share(proc, t0) for proc in procs]
+
+
+def time_healgrid_share_alone(args, shares, i):
+    """Share `i` of time_healgrid_shares run alone: over its time among all the shares, what the
+    machine gives to this work when every core runs it (no healgrid code between them)."""
+    t0 = time.perf_counter()
+    return finish_share(start_share(args, shares[i], i), t0)
 
 
 def median_of(runs, *keys):
@@ -319,6 +316,7 @@ def main():
         results["baseline"] = []
     results["shares_side_by_side"] = []
     results["share_alone"] = []  # (share, seconds alone, seconds among all shares at once)
+    shares = byte_shares(paths, args.max_ranks)
     if not args.skip_floor:
         results["floor"] = []
         # The floor side by side at the top rank count: the host's own scaling of that work.
@@ -336,12 +334,10 @@ def main():
                     results["reference"][ranks].append(
                         time_healgrid(args, data, ranks, ref_outs[ranks], args.reference))
         if rep < args.repeats and args.max_ranks > 1:
-            shares = min(args.max_ranks, len(paths))
-            ends = time_healgrid_shares(args, data, paths, shares)
+            ends = time_healgrid_shares(args, shares)
             results["shares_side_by_side"].append(max(ends))
-            i = rep % len(ends)  # a different share alone each round
-            results["share_alone"].append(
-                (i, time_healgrid_share_alone(args, paths, shares, i), ends[i]))
+            i = rep % len(shares)  # a different share alone each round
+            results["share_alone"].append((i, time_healgrid_share_alone(args, shares, i), ends[i]))
         if rep < baseline_repeats:
             results["baseline"].append(time_baseline(args, paths, base_out))
         print(f"  round {rep + 1}: " + ", ".join(
@@ -441,11 +437,11 @@ def main():
               f"{100 * own:.0f}% from healgrid's own totals, without mpirun's start-up)")
     if args.max_ranks > 1:
         ranks = args.max_ranks
-        shares = statistics.median(a["wall"] / (ranks * b) for a, b in
-                                   zip(results["healgrid"][1], results["shares_side_by_side"]))
-        results[f"shares_efficiency_np{ranks}_paired"] = shares
+        split = statistics.median(a["wall"] / (ranks * b) for a, b in
+                                  zip(results["healgrid"][1], results["shares_side_by_side"]))
+        results[f"shares_efficiency_np{ranks}_paired"] = split
         print(f"{ranks} independent 1-rank runs side by side (a byte share of the granules each, "
-              f"own outputs): {100 * shares:.0f}% (median of per-round pairs; the same work with "
+              f"own outputs): {100 * split:.0f}% (median of per-round pairs; the same work with "
               f"no exchange, no shared output)")
         ceiling = statistics.median(alone / among for _, alone, among in results["share_alone"])
         results[f"share_alone_vs_among_np{ranks}"] = ceiling

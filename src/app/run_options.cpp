@@ -7,12 +7,25 @@
 
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/default_config.hpp"
+#include "healgrid/pipeline/journal.hpp"
 #include "healgrid/plan/memory_budget.hpp"
 
 namespace po = boost::program_options;
 
 namespace healgrid {
 namespace {
+
+// "auto" (RunJournal::kAutoRounds) or a count 0..100000.
+bool parse_rounds(const std::string& text, int& rounds) {
+  if (text == "auto") {
+    rounds = RunJournal::kAutoRounds;
+    return true;
+  }
+  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  rounds = std::stoi(text);
+  return rounds <= 100000;
+}
 
 po::options_description describe(RunOptions& o) {
   auto d = options_list("Options");
@@ -58,10 +71,11 @@ po::options_description describe(RunOptions& o) {
      "When a rank's points exceed it, the run reads them in passes over its parent cells "
      "(same output)")
     ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only")
-    // [restart] app/journal.hpp
-    ("rounds", value(&o.rounds, "N")->default_value(8),
+    // [restart] pipeline/journal.hpp
+    ("rounds", po::value<std::string>()->value_name("N")->default_value("auto"),
      "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "
-     "done, so that a rerun of the same command after a failure resumes; 0: no journal")
+     "done, so that a rerun of the same command after a failure resumes; auto: one round per "
+     "4 million points the rank computes (rounded down), 1 to 8; 0: no journal")
     ("verify-inputs", po::value<std::string>()->value_name("MODE")->default_value("sample"),
      "how a rerun checks that the granules are those the journal's rounds were computed from: "
      "sample (size, mtime, inode and a SHA-256 of 640 KiB of each file) or full (a SHA-256 of "
@@ -99,8 +113,8 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
       out.help = true;
       return true;
     }
-    if (out.rounds < 0 || out.rounds > 100000) {  // [restart]
-      error = "--rounds: expected 0..100000, got " + std::to_string(out.rounds);
+    if (!parse_rounds(vm["rounds"].as<std::string>(), out.rounds)) {  // [restart]
+      error = "--rounds: expected auto or 0..100000, got " + vm["rounds"].as<std::string>();
       return false;
     }
     if (vm.count("memory-per-rank")) {

@@ -77,13 +77,19 @@ std::string read_text(const std::string& path) {
 
 RunJournal::RunJournal(const Communicator& mpi, const std::string& output,
                        const std::string& inputs_sha256, const PipelineConfig& config,
-                       const HealpixGrid& grid, int rounds)
+                       const HealpixGrid& grid, int rounds, std::int64_t auto_round_points)
     : mpi_(mpi),
       dir_(output + ".journal"),
       key_(inputs_sha256),
       config_(config),
       grid_(grid),
-      rounds_(std::max(0, rounds)) {}
+      rounds_(rounds < 0 ? kAutoRounds : rounds),
+      auto_round_points_(std::max<std::int64_t>(1, auto_round_points)) {}
+
+int RunJournal::auto_rounds(std::int64_t points, std::int64_t round_points) {
+  HEALGRID_REQUIRE(round_points > 0, "a positive round size");
+  return static_cast<int>(std::clamp<std::int64_t>(points / round_points, 1, kAutoMaxRounds));
+}
 
 std::string RunJournal::open() {
   if (!enabled()) return "";
@@ -179,7 +185,8 @@ std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
     const std::vector<std::pair<std::int64_t, std::int64_t>>& parents) {
   std::int64_t kept = 0;
   for (const auto& p : parents) kept += p.second;
-  const std::size_t nrounds = static_cast<std::size_t>(std::max(1, rounds_));
+  const std::size_t nrounds = static_cast<std::size_t>(
+      rounds_ == kAutoRounds ? auto_rounds(kept, auto_round_points_) : std::max(1, rounds_));
   std::unordered_map<std::int64_t, std::uint32_t> round_of;
   round_loads_.clear();
   const double total = static_cast<double>(kept);

@@ -141,7 +141,7 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
   ctx.comm.bcast(in.inputs_sha256);
   // The journal reuses rounds only for granules of the same content (a rewrite in place keeps
   // name and size, hence inputs_sha256). Without a journal (--rounds 0) nothing is reused.
-  if (opt.rounds > 0) {
+  if (opt.rounds != 0) {
     const auto prints = fingerprints(ctx.comm, in.granules, opt.verify_inputs);
     if (ctx.comm.is_root()) in.journal_key = journal_key(in.inputs_sha256, in.granules, prints);
     ctx.comm.bcast(in.journal_key);

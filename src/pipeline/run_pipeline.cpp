@@ -50,7 +50,7 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
     // windows turn it off too (pipeline/window_aggregate.hpp).
     const bool overviews = !ctx.config().output.overviews.empty();
     const bool windows = ctx.config().time_windows.active();
-    if (overviews && ctx.options.rounds > 0)
+    if (overviews && ctx.options.rounds != 0)
       ctx.observers.note("[journal] off: overview levels (output.overviews) are not journaled");
     ctx.observers.note(time_windows_journal_note(ctx));
     journal.emplace(ctx.comm, ctx.options.output, in.journal_key, ctx.config(), ctx.grid(),

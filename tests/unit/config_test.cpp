@@ -5,6 +5,7 @@
 
 #include "healgrid/app/run_options.hpp"
 #include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/pipeline/journal.hpp"
 
 namespace healgrid {
 namespace {
@@ -244,6 +245,25 @@ TEST(RunOptions, OverridesApplyAndValidate) {
       parse_run_options({"-i", "a", "-o", "b", "--on-bad-granule", "maybe"}, missing, error));
   EXPECT_NE(error.find("--on-bad-granule"), std::string::npos);
   EXPECT_FALSE(parse_run_options({"-i", "a", "-o", "b", "--no-such-flag"}, missing, error));
+}
+
+TEST(RunOptions, RoundsAreAutoACountOrZero) {
+  std::string error;
+  RunOptions opt;
+  ASSERT_TRUE(parse_run_options({"-i", "a", "-o", "b"}, opt, error)) << error;
+  EXPECT_EQ(opt.rounds, RunJournal::kAutoRounds);
+  ASSERT_TRUE(parse_run_options({"-i", "a", "-o", "b", "--rounds", "auto"}, opt, error)) << error;
+  EXPECT_EQ(opt.rounds, RunJournal::kAutoRounds);
+  ASSERT_TRUE(parse_run_options({"-i", "a", "-o", "b", "--rounds", "3"}, opt, error)) << error;
+  EXPECT_EQ(opt.rounds, 3);
+  ASSERT_TRUE(parse_run_options({"-i", "a", "-o", "b", "--rounds", "0"}, opt, error)) << error;
+  EXPECT_EQ(opt.rounds, 0);
+  ASSERT_TRUE(parse_run_options({"-i", "a", "-o", "b", "--rounds", "100000"}, opt, error));
+  for (const char* bad : {"-1", "100001", "x", "", "3.5", "9999999999"}) {
+    RunOptions o;
+    EXPECT_FALSE(parse_run_options({"-i", "a", "-o", "b", "--rounds", bad}, o, error)) << bad;
+    EXPECT_NE(error.find("--rounds"), std::string::npos) << bad;
+  }
 }
 
 }  // namespace

@@ -281,6 +281,49 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
   }
 }
 
+// The default rounds: floor(points / the round size), 1 to 8.
+TEST(RunJournalPrepare, AutoRoundsFollowThePoints) {
+  constexpr auto k = RunJournal::kAutoRoundPoints;
+  EXPECT_EQ(k, 4000000);
+  EXPECT_EQ(RunJournal::auto_rounds(0), 1);
+  EXPECT_EQ(RunJournal::auto_rounds(k - 1), 1);
+  EXPECT_EQ(RunJournal::auto_rounds(2 * k - 1), 1);
+  EXPECT_EQ(RunJournal::auto_rounds(2 * k), 2);
+  EXPECT_EQ(RunJournal::auto_rounds(5 * k + 7), 5);
+  EXPECT_EQ(RunJournal::auto_rounds(8 * k), 8);
+  EXPECT_EQ(RunJournal::auto_rounds(1000 * k), RunJournal::kAutoMaxRounds);
+  EXPECT_EQ(RunJournal::kAutoMaxRounds, 8);
+  EXPECT_EQ(RunJournal::auto_rounds(17, 6), 2);
+
+  // prepare() with kAutoRounds on the 18 wandering points (parents 1..6 holding 4, 3, 1, 2, 5, 3):
+  // one round at the default size; 18 / 6 = 3 rounds at a size of 6 (the cumulative rule's
+  // {1, 2}, {3, 4, 5}, {6}); an explicit count is kept as given. Each round's parents counted.
+  const auto c = test::count_and_mean_config();
+  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  Communicator mpi;
+  RankPlan mine;
+  mine.first_parent = 0;
+  mine.last_parent = 47;
+  const auto parts = wandering_points(grid);
+  const auto rounds = [&](int count, std::int64_t size) {
+    RunJournal journal(mpi, temp_path("auto.nc"), std::string(64, 'a'), c, grid, count, size);
+    EXPECT_TRUE(journal.enabled());
+    const auto runs = journal.prepare(mine, parts);
+    std::vector<std::size_t> parents;
+    const auto n =
+        std::count_if(runs.begin(), runs.end(), [](const WorkRun& r) { return r.ends_round; });
+    for (long r = 0; r < n; ++r)
+      parents.push_back(journal.round_loads(static_cast<std::size_t>(r)).size());
+    return parents;
+  };
+  EXPECT_EQ(rounds(RunJournal::kAutoRounds, k), (std::vector<std::size_t>{6}));
+  EXPECT_EQ(rounds(RunJournal::kAutoRounds, 6), (std::vector<std::size_t>{2, 3, 1}));
+  // 8 rounds at a size of 1 (18 points: 18 rounds' worth); the cumulative rule leaves 3 of them
+  // empty: {1}, {2}, {3, 4}, {5}, {6}.
+  EXPECT_EQ(rounds(RunJournal::kAutoRounds, 1), (std::vector<std::size_t>{1, 1, 2, 1, 1}));
+  EXPECT_EQ(rounds(2, 6), (std::vector<std::size_t>{4, 2}));
+}
+
 // A part as the exchange delivers it: runs of one beam and parent that another rank sent with a
 // header pair each. The round loads count the points, not the headers between them.
 TEST(RunJournalPrepare, RoundLoadsCountPointsNotHeaders) {

@@ -34,7 +34,8 @@ struct RunOptions {
   // --memory-per-rank in bytes (plan/memory_budget.hpp); 0: Slurm's allocation or the default
   // share of the node's memory.
   double memory_per_rank = 0;
-  int rounds = 4;  // [restart] journaled rounds per rank (app/journal.hpp); 0: no journal
+  // [restart] journaled rounds per rank (pipeline/journal.hpp); -1: auto; 0: no journal
+  int rounds = -1;
   // What the journal compares before reusing rounds (pipeline/input_fingerprint.hpp).
   InputVerification verify_inputs = InputVerification::sample;
   bool help = false;

@@ -75,7 +75,8 @@ po::options_description describe(RunOptions& o) {
     ("rounds", po::value<std::string>()->value_name("N")->default_value("auto"),
      "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "
      "done, so that a rerun of the same command after a failure resumes; auto: one round per "
-     "4 million points the rank computes (rounded down), 1 to 8; 0: no journal")
+     "4 million points the rank computes (rounded down), 1 to 8, and at least as many as keep "
+     "a round's values within an eighth of --memory-per-rank; 0: no journal")
     ("verify-inputs", po::value<std::string>()->value_name("MODE")->default_value("sample"),
      "how a rerun checks that the granules are those the journal's rounds were computed from: "
      "sample (size, mtime, inode and a SHA-256 of 640 KiB of each file) or full (a SHA-256 of "

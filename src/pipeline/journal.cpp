@@ -77,18 +77,22 @@ std::string read_text(const std::string& path) {
 
 RunJournal::RunJournal(const Communicator& mpi, const std::string& output,
                        const std::string& inputs_sha256, const PipelineConfig& config,
-                       const HealpixGrid& grid, int rounds, std::int64_t auto_round_points)
+                       const HealpixGrid& grid, int rounds, RoundSize size)
     : mpi_(mpi),
       dir_(output + ".journal"),
       key_(inputs_sha256),
       config_(config),
       grid_(grid),
       rounds_(rounds < 0 ? kAutoRounds : rounds),
-      auto_round_points_(std::max<std::int64_t>(1, auto_round_points)) {}
+      round_size_{std::max<std::int64_t>(1, size.points),
+                  std::max<std::int64_t>(1, size.most_points)} {}
 
-int RunJournal::auto_rounds(std::int64_t points, std::int64_t round_points) {
-  HEALGRID_REQUIRE(round_points > 0, "a positive round size");
-  return static_cast<int>(std::clamp<std::int64_t>(points / round_points, 1, kAutoMaxRounds));
+int RunJournal::auto_rounds(std::int64_t points, RoundSize size) {
+  HEALGRID_REQUIRE(size.points > 0 && size.most_points > 0, "positive round sizes");
+  const std::int64_t by_work = points / size.points;
+  const std::int64_t by_memory = points / size.most_points + (points % size.most_points != 0);
+  return static_cast<int>(
+      std::clamp<std::int64_t>(std::max(by_work, by_memory), 1, kAutoMaxRounds));
 }
 
 std::string RunJournal::open() {
@@ -186,7 +190,7 @@ std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
   std::int64_t kept = 0;
   for (const auto& p : parents) kept += p.second;
   const std::size_t nrounds = static_cast<std::size_t>(
-      rounds_ == kAutoRounds ? auto_rounds(kept, auto_round_points_) : std::max(1, rounds_));
+      rounds_ == kAutoRounds ? auto_rounds(kept, round_size_) : std::max(1, rounds_));
   std::unordered_map<std::int64_t, std::uint32_t> round_of;
   round_loads_.clear();
   const double total = static_cast<double>(kept);

@@ -10,6 +10,7 @@
 #include "healgrid/pipeline/phases.hpp"
 #include "healgrid/pipeline/run_observers.hpp"
 #include "healgrid/pipeline/window_aggregate.hpp"
+#include "healgrid/plan/pass_plan.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/mpi_handles.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
@@ -53,8 +54,13 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
     if (overviews && ctx.options.rounds != 0)
       ctx.observers.note("[journal] off: overview levels (output.overviews) are not journaled");
     ctx.observers.note(time_windows_journal_note(ctx));
+    // A round's buckets hold its points' values at once: at most an eighth of the budget's.
+    RunJournal::RoundSize size;
+    size.most_points =
+        static_cast<std::int64_t>(ctx.setup.memory_per_rank / (RunJournal::kAutoMaxRounds *
+                                                               held_bytes_per_point(ctx.config())));
     journal.emplace(ctx.comm, ctx.options.output, in.journal_key, ctx.config(), ctx.grid(),
-                    overviews || windows ? 0 : ctx.options.rounds);
+                    overviews || windows ? 0 : ctx.options.rounds, size);
     ctx.observers.add(std::make_unique<JournalObserver>(*journal));
     open_journal(ctx, *journal);
     return in;

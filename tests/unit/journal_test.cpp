@@ -293,7 +293,14 @@ TEST(RunJournalPrepare, AutoRoundsFollowThePoints) {
   EXPECT_EQ(RunJournal::auto_rounds(8 * k), 8);
   EXPECT_EQ(RunJournal::auto_rounds(1000 * k), RunJournal::kAutoMaxRounds);
   EXPECT_EQ(RunJournal::kAutoMaxRounds, 8);
-  EXPECT_EQ(RunJournal::auto_rounds(17, 6), 2);
+  // The memory's limit: ceil(points / most_points) rounds at least.
+  EXPECT_EQ(RunJournal::auto_rounds(17, {6, 1000}), 2);
+  EXPECT_EQ(RunJournal::auto_rounds(17, {6, 3}), 6);
+  EXPECT_EQ(RunJournal::auto_rounds(18, {6, 3}), 6);
+  EXPECT_EQ(RunJournal::auto_rounds(19, {6, 3}), 7);
+  EXPECT_EQ(RunJournal::auto_rounds(1000, {6, 3}), 8);
+  EXPECT_EQ(RunJournal::auto_rounds(5 * k, {k, 2 * k}), 5);
+  EXPECT_EQ(RunJournal::auto_rounds(k / 2, {k, k / 8}), 4);
 
   // prepare() with kAutoRounds on the 18 wandering points (parents 1..6 holding 4, 3, 1, 2, 5, 3):
   // one round at the default size; 18 / 6 = 3 rounds at a size of 6 (the cumulative rule's
@@ -305,8 +312,9 @@ TEST(RunJournalPrepare, AutoRoundsFollowThePoints) {
   mine.first_parent = 0;
   mine.last_parent = 47;
   const auto parts = wandering_points(grid);
-  const auto rounds = [&](int count, std::int64_t size) {
-    RunJournal journal(mpi, temp_path("auto.nc"), std::string(64, 'a'), c, grid, count, size);
+  const auto rounds = [&](int count, std::int64_t size, std::int64_t most = 1000) {
+    RunJournal journal(mpi, temp_path("auto.nc"), std::string(64, 'a'), c, grid, count,
+                       {size, most});
     EXPECT_TRUE(journal.enabled());
     const auto runs = journal.prepare(mine, parts);
     std::vector<std::size_t> parents;
@@ -322,6 +330,10 @@ TEST(RunJournalPrepare, AutoRoundsFollowThePoints) {
   // empty: {1}, {2}, {3, 4}, {5}, {6}.
   EXPECT_EQ(rounds(RunJournal::kAutoRounds, 1), (std::vector<std::size_t>{1, 1, 2, 1, 1}));
   EXPECT_EQ(rounds(2, 6), (std::vector<std::size_t>{4, 2}));
+  // A memory limit of 9 points a round: 2 rounds where the size alone gives 1; an explicit
+  // count ignores it.
+  EXPECT_EQ(rounds(RunJournal::kAutoRounds, 100, 9), (std::vector<std::size_t>{4, 2}));
+  EXPECT_EQ(rounds(1, 100, 9), (std::vector<std::size_t>{6}));
 }
 
 // A part as the exchange delivers it: runs of one beam and parent that another rank sent with a

@@ -5,16 +5,18 @@
 // about equal points. kAutoRounds (the default): floor(points / kAutoRoundPoints) rounds, 1 to
 // kAutoMaxRounds, so a round holds about kAutoRoundPoints points or more: each round reopens
 // its granules and writes a durable file, and a smaller round (< 1 s of work on one core) would
-// save a rerun little work for what it costs every run. When a round is reduced, its block (the
-// round's parent cells, the statistic columns of those with data, and the points used per parent
-// and granule) is written to `<output>.journal/p<first>-<last>.round` durably (temporary name,
-// fsync, rename, fsync of the directory). The directory's KEY file holds the inputs' SHA-256
-// (app/inputs_digest.hpp), and so does every round file: a journal of other inputs is removed,
-// never used. On a rerun, every rank loads the journaled parents of its range (slicing files
-// written under another rank count), drops their points before reading anything and computes the
-// rest. The journal is removed once the output is complete and kept after a failure. rounds = 0
-// turns it off (one round, nothing written); a round that cannot be written (disk full) turns it
-// off on that rank.
+// save a rerun little work for what it costs every run. More rounds where the memory budget
+// asks for them: a round's buckets hold its points' values at once, so a round holds at most
+// RoundSize::most_points (the run gives an eighth of --memory-per-rank's points). When a round is
+// reduced, its block (the round's parent cells, the statistic columns of those with data, and the
+// points used per parent and granule) is written to `<output>.journal/p<first>-<last>.round`
+// durably (temporary name, fsync, rename, fsync of the directory). The directory's KEY file holds
+// the inputs' SHA-256 (app/inputs_digest.hpp), and so does every round file: a journal of other
+// inputs is removed, never used. On a rerun, every rank loads the journaled parents of its range
+// (slicing files written under another rank count), drops their points before reading anything and
+// computes the rest. The journal is removed once the output is complete and kept after a failure.
+// rounds = 0 turns it off (one round, nothing written); a round that cannot be written (disk full)
+// turns it off on that rank.
 //
 // Test hook: HEALGRID_TEST_ROUND_PAUSE_SECONDS=S makes each rank sleep S seconds after writing
 // each round, so a test can kill a run deterministically half-way.
@@ -23,6 +25,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -71,19 +74,27 @@ JournalPiece slice_piece(const JournalPiece& piece, std::int64_t first, std::int
 GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineConfig& config,
                        std::int64_t children_per_parent);
 
+// RunJournal::kAutoRounds' round size: about `points` points or more, at most `most_points`.
+struct JournalRoundSize {
+  static constexpr std::int64_t kDefaultPoints = 4000000;
+  std::int64_t points = kDefaultPoints;
+  std::int64_t most_points = std::numeric_limits<std::int64_t>::max();
+};
+
 class RunJournal {
  public:
+  using RoundSize = JournalRoundSize;
   static constexpr int kAutoRounds = -1;
-  static constexpr std::int64_t kAutoRoundPoints = 4000000;
+  static constexpr std::int64_t kAutoRoundPoints = JournalRoundSize::kDefaultPoints;
   static constexpr int kAutoMaxRounds = 8;
-  // The rounds kAutoRounds gives a rank computing `points` points, `round_points` a round.
-  static int auto_rounds(std::int64_t points, std::int64_t round_points = kAutoRoundPoints);
+  // The rounds kAutoRounds gives a rank computing `points` points: max(floor(points /
+  // size.points), ceil(points / size.most_points)), 1 to kAutoMaxRounds.
+  static int auto_rounds(std::int64_t points, RoundSize size = {});
 
-  // `rounds`: rounds per rank, kAutoRounds, or 0 (no journal: one round, nothing written);
-  // `auto_round_points`: kAutoRounds' points per round (tests make it small).
+  // `rounds`: rounds per rank, kAutoRounds, or 0 (no journal: one round, nothing written).
   RunJournal(const Communicator& mpi, const std::string& output, const std::string& inputs_sha256,
              const PipelineConfig& config, const HealpixGrid& grid, int rounds,
-             std::int64_t auto_round_points = kAutoRoundPoints);
+             RoundSize size = {});
 
   bool enabled() const { return rounds_ != 0; }
   const std::string& directory() const { return dir_; }
@@ -152,7 +163,7 @@ class RunJournal {
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
   int rounds_;
-  std::int64_t auto_round_points_;
+  RoundSize round_size_;
   std::vector<JournalPiece> pieces_;
   std::vector<std::vector<ParentLoad>> round_loads_;  // per round: its parents and their points
   std::size_t round_ = 0;

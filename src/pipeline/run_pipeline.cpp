@@ -40,6 +40,16 @@ void take_output_lock(const std::string& output, std::optional<io::OutputLock>& 
                  path.c_str());
 }
 
+// The journal's automatic round size within the memory budget: a round's buckets hold its
+// points' values at once, so a round holds at most an eighth of the points the budget holds.
+RunJournal::RoundSize round_size_in_budget(const RunContext& ctx) {
+  RunJournal::RoundSize size;
+  size.most_points =
+      static_cast<std::int64_t>(ctx.setup.memory_per_rank /
+                                (RunJournal::kAutoMaxRounds * held_bytes_per_point(ctx.config())));
+  return size;
+}
+
 // The phases after setup; throws RunFailure (every rank alike) when one fails.
 void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   auto& s = ctx.figures.seconds;
@@ -54,13 +64,8 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
     if (overviews && ctx.options.rounds != 0)
       ctx.observers.note("[journal] off: overview levels (output.overviews) are not journaled");
     ctx.observers.note(time_windows_journal_note(ctx));
-    // A round's buckets hold its points' values at once: at most an eighth of the budget's.
-    RunJournal::RoundSize size;
-    size.most_points =
-        static_cast<std::int64_t>(ctx.setup.memory_per_rank / (RunJournal::kAutoMaxRounds *
-                                                               held_bytes_per_point(ctx.config())));
     journal.emplace(ctx.comm, ctx.options.output, in.journal_key, ctx.config(), ctx.grid(),
-                    overviews || windows ? 0 : ctx.options.rounds, size);
+                    overviews || windows ? 0 : ctx.options.rounds, round_size_in_budget(ctx));
     ctx.observers.add(std::make_unique<JournalObserver>(*journal));
     open_journal(ctx, *journal);
     return in;

@@ -76,8 +76,7 @@ GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineCo
 
 // RunJournal::kAutoRounds' round size: about `points` points or more, at most `most_points`.
 struct JournalRoundSize {
-  static constexpr std::int64_t kDefaultPoints = 4000000;
-  std::int64_t points = kDefaultPoints;
+  std::int64_t points = 4000000;  // RunJournal::kAutoRoundPoints
   std::int64_t most_points = std::numeric_limits<std::int64_t>::max();
 };
 
@@ -85,7 +84,7 @@ class RunJournal {
  public:
   using RoundSize = JournalRoundSize;
   static constexpr int kAutoRounds = -1;
-  static constexpr std::int64_t kAutoRoundPoints = JournalRoundSize::kDefaultPoints;
+  static constexpr std::int64_t kAutoRoundPoints = JournalRoundSize{}.points;
   static constexpr int kAutoMaxRounds = 8;
   // The rounds kAutoRounds gives a rank computing `points` points: max(floor(points /
   // size.points), ceil(points / size.most_points)), 1 to kAutoMaxRounds.

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -46,10 +47,20 @@ std::string describe_statistic(const StatisticSpec& s, const std::string& source
   }
 }
 
+// The square of a UDUNITS unit: "m^2" for a plain name, else the whole in parentheses,
+// "(m s-1)^2" (appending ^2 to "m s-1" would square the second only).
+std::string squared_units(const std::string& u) {
+  if (u == "1") return u;
+  const bool name =
+      std::all_of(u.begin(), u.end(), [](unsigned char c) { return std::isalpha(c) || c == '_'; });
+  return name ? u + "^2" : "(" + u + ")^2";
+}
+
 std::string statistic_units(const StatisticSpec& s, const std::string& source_units) {
   if (!s.units.empty()) return s.units;
   if (s.function == StatFunction::count) return "1";
-  if (s.function == StatFunction::variance && !source_units.empty()) return source_units + "^2";
+  if (s.function == StatFunction::variance && !source_units.empty())
+    return squared_units(source_units);
   return source_units;
 }
 

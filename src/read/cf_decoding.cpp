@@ -3,6 +3,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "healgrid/io/h5_handle.hpp"
 
@@ -19,6 +20,7 @@ struct StoredType {
   std::string name;
   int reinterpret = 0;
   long double modulus = 0;  // 2^bits (integers)
+  H5Handle float_type;      // a float format other than IEEE binary32/64 (float16...)
 };
 
 StoredType stored_type(hid_t dataset) {
@@ -27,6 +29,8 @@ StoredType stored_type(hid_t dataset) {
   t.size = H5Tget_size(type.get());
   if (H5Tget_class(type.get()) != H5T_INTEGER) {
     t.name = "float" + std::to_string(8 * t.size);
+    if (H5Tequal(type.get(), H5T_NATIVE_FLOAT) <= 0 && H5Tequal(type.get(), H5T_NATIVE_DOUBLE) <= 0)
+      t.float_type = H5Handle(H5Tcopy(type.get()), H5Tclose);
     return t;
   }
   t.is_float = false;
@@ -61,6 +65,25 @@ std::string number_text(long double x) {
   return text;
 }
 
+// `x` rounded to the stored float format, as double (an infinity beyond its largest value).
+double rounded_to_float(long double x, const StoredType& t) {
+  if (t.float_type.valid()) {  // another format (float16...): HDF5 converts there and back
+    double v[1] = {static_cast<double>(x)};
+    unsigned char stored[64] = {};
+    const std::size_t size = H5Tget_size(t.float_type.get());
+    if (size > sizeof stored ||
+        H5Tconvert(H5T_NATIVE_DOUBLE, t.float_type.get(), 1, v, nullptr, H5P_DEFAULT) < 0)
+      throw CfAttributeError("values of the dataset's type " + t.name + " cannot be converted");
+    std::memcpy(stored, v, size);
+    if (H5Tconvert(t.float_type.get(), H5T_NATIVE_DOUBLE, 1, stored, nullptr, H5P_DEFAULT) < 0)
+      throw CfAttributeError("values of the dataset's type " + t.name + " cannot be converted");
+    double back = 0;
+    std::memcpy(&back, stored, sizeof back);
+    return back;
+  }
+  return t.size == 4 ? static_cast<double>(static_cast<float>(x)) : static_cast<double>(x);
+}
+
 // `x` as a value of the stored type (converted to double for comparing with stored values
 // read as double); throws when the type cannot hold it, since it could then never match.
 double as_stored(long double x, const StoredType& t, const std::string& what) {
@@ -70,13 +93,10 @@ double as_stored(long double x, const StoredType& t, const std::string& what) {
   };
   if (t.is_float) {
     if (std::isnan(x)) return std::nan("");
-    if (t.size == 4) {
-      // float32 rounds to FLT_MAX below 2^128 - 2^103, beyond that there is no such float.
-      if (std::isfinite(x) && std::fabs(x) >= std::ldexp(1.0L, 128) - std::ldexp(1.0L, 103))
-        unusable();
-      return static_cast<double>(static_cast<float>(x));
-    }
-    return static_cast<double>(x);
+    const double stored = rounded_to_float(x, t);
+    // Beyond the format's largest value (float32: from 2^128 - 2^103 on) there is no such float.
+    if (std::isfinite(x) && !std::isfinite(stored)) unusable();
+    return stored;
   }
   if (!std::isfinite(x) || x != std::floor(x) || x < t.min || x > t.max) unusable();
   return static_cast<double>(x);
@@ -136,6 +156,13 @@ double finite_value(long double x, const char* name) {
   return static_cast<double>(x);
 }
 
+// A bound of the valid range, in the dataset's own type for a float dataset (a float64
+// valid_max of 0.1 on float32 data is the float32 0.1, as netCDF4-python reads it).
+double range_bound(long double x, const StoredType& t, const char* name) {
+  const double v = finite_value(x, name);
+  return t.is_float ? rounded_to_float(v, t) : v;
+}
+
 }  // namespace
 
 CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels) {
@@ -152,13 +179,13 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
   for (const double x : sentinels) d.no_data.push_back(as_stored(x, type, "sentinel"));
   const auto range = attribute_of_length(dataset, "valid_range", 2);
   if (!range.empty()) {
-    d.valid_min = finite_value(meant_value(range[0], type), "valid_range");
-    d.valid_max = finite_value(meant_value(range[1], type), "valid_range");
+    d.valid_min = range_bound(meant_value(range[0], type), type, "valid_range");
+    d.valid_max = range_bound(meant_value(range[1], type), type, "valid_range");
   }
   for (const auto x : attribute_of_length(dataset, "valid_min", 1))
-    d.valid_min = finite_value(meant_value(x, type), "valid_min");
+    d.valid_min = range_bound(meant_value(x, type), type, "valid_min");
   for (const auto x : attribute_of_length(dataset, "valid_max", 1))
-    d.valid_max = finite_value(meant_value(x, type), "valid_max");
+    d.valid_max = range_bound(meant_value(x, type), type, "valid_max");
   if (d.valid_min > d.valid_max)
     throw CfAttributeError("valid minimum " + number_text(d.valid_min) + " exceeds valid maximum " +
                            number_text(d.valid_max));

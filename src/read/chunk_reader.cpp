@@ -48,14 +48,15 @@ ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
   chunk_rows_ = chunk;
   rows_ = rows;
 
-  // Filters, in the order they were applied when writing: shuffle must come before deflate.
+  // Filters, in the order they were applied when writing: at most one shuffle, before one
+  // deflate (a second shuffle, or one after deflate, is left to H5Dread).
   const int nfilters = H5Pget_nfilters(dcpl.get());
   for (int i = 0; i < nfilters; ++i) {
     unsigned flags = 0;
     std::size_t nelmts = 0;
     const auto id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr,
                                    0, nullptr, nullptr);
-    if (id == H5Z_FILTER_SHUFFLE && !deflate_)
+    if (id == H5Z_FILTER_SHUFFLE && !deflate_ && !shuffle_)
       shuffle_ = true;
     else if (id == H5Z_FILTER_DEFLATE && !deflate_)
       deflate_ = true;
@@ -74,6 +75,9 @@ ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
     else
       return;
   } else if (cls == H5T_INTEGER) {
+    // Every bit of the element holds the value: a reduced precision or a bit offset (HDF5's
+    // H5Tset_precision / H5Tset_offset, as n-bit data are stored) is left to H5Dread.
+    if (H5Tget_precision(type.get()) != 8 * element_size_ || H5Tget_offset(type.get()) != 0) return;
     const bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
     switch (element_size_) {
       case 1:

@@ -21,6 +21,19 @@ double unit_seconds(const std::string& unit) {
   return 0;
 }
 
+// CF's `calendar`: the day counts of `units` are read as the standard (Gregorian) calendar's,
+// so any other (noleap, 360_day, julian, ...) would put points in the wrong days: refused.
+void require_standard_calendar(hid_t time_dataset) {
+  if (H5Aexists(time_dataset, "calendar") <= 0) return;
+  std::string calendar = h5::string_attribute(time_dataset, "calendar");
+  for (auto& c : calendar) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (calendar == "standard" || calendar == "gregorian" || calendar == "proleptic_gregorian" ||
+      calendar.empty())
+    return;
+  throw CfAttributeError("calendar \"" + calendar +
+                         "\": only the standard (Gregorian) calendar is supported");
+}
+
 }  // namespace
 
 TimeBase read_time_base(hid_t file, hid_t time_dataset) {
@@ -36,6 +49,7 @@ TimeBase read_time_base(hid_t file, hid_t time_dataset) {
     return base;
   }
   const auto units = h5::string_attribute(time_dataset, "units");
+  require_standard_calendar(time_dataset);
   const auto since = units.find(" since ");
   if (since != std::string::npos) {
     base.scale = unit_seconds(units.substr(0, since));

@@ -110,13 +110,17 @@ GridVariable HealgridOutput::read_variable(const std::string& name) const {
   out.long_name = reader_.text_att(var, schema::kLongName).value_or(name);
   out.units = reader_.text_att(var, schema::kUnits).value_or("");
   out.type = reader_.var_type_name(var);
-  std::string methods = reader_.text_att(var, "cell_methods").value_or("");
-  // A time-windowed statistic's methods start with its time axis: "time: cell_ids: count".
-  if (methods.rfind(std::string(schema::kTimeDim) + ": ", 0) == 0)
-    methods.erase(0, std::string(schema::kTimeDim).size() + 2);
-  out.cell_method =
-      methods.substr(methods.find(':') == std::string::npos ? 0 : methods.find(':') + 1);
-  out.cell_method.erase(0, out.cell_method.find_first_not_of(' '));
+  if (auto statistic = reader_.text_att(var, schema::kStatistic)) {
+    out.cell_method = *statistic;
+  } else {  // files before healgrid_statistic: the function in cell_methods, "cell_ids: count"
+    std::string methods = reader_.text_att(var, schema::kCellMethods).value_or("");
+    // A time-windowed statistic's methods start with its time axis: "time: cell_ids: count".
+    if (methods.rfind(std::string(schema::kTimeDim) + ": ", 0) == 0)
+      methods.erase(0, std::string(schema::kTimeDim).size() + 2);
+    out.cell_method =
+        methods.substr(methods.find(':') == std::string::npos ? 0 : methods.find(':') + 1);
+    out.cell_method.erase(0, out.cell_method.find_first_not_of(' '));
+  }
   out.values = reader_.var_dim_names(var).size() == 2 ? reader_.read_doubles_row(var, *time_)
                                                       : reader_.read_doubles(var);
   const auto fill = reader_.number_att(var, schema::kFillValue);

@@ -211,7 +211,7 @@ void MapRenderer::plan_order(const HealgridOutput& output) {
 }
 
 std::vector<double> MapRenderer::count_weights(const HealgridOutput& output) const {
-  // The count statistic is usually named "count"; any variable whose cell_methods says count
+  // The count statistic is usually named "count"; any variable whose statistic is count
   // will do.
   std::vector<std::string> names = output.variable_names();
   std::stable_partition(names.begin(), names.end(),

@@ -117,8 +117,7 @@ std::vector<OverviewVars> define_overviews(io::NcFile& nc, const PipelineConfig&
                                   attributes.at(i).units, time != nullptr);
       vars.statistics.push_back(var);
     }
-    const int ga = io::kNcGlobal;
-    g.put_att(ga, s::kConventions, s::kConventionsValue);
+    const int ga = io::kNcGlobal;  // no Conventions: CF allows it in the root group only
     g.put_att(ga, s::kLatitudeConvention, to_string(grid.convention()));
     g.put_att_int(ga, s::kParentOrder, grid.parent_order());
     g.put_att_int(ga, s::kChildOrder, grid.child_order());

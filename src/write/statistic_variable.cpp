@@ -20,12 +20,42 @@ void define_statistic_attributes(io::NcFile& nc, int var, const StatisticSpec& s
   if (!units.empty()) nc.put_att(var, s::kUnits, units);
   nc.put_att(var, s::kGridMapping, s::kCrs);
   nc.put_att(var, s::kCoordinates, s::kHealpixIndex);
-  nc.put_att(var, s::kCellMethods,
-             std::string(windowed ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " +
-                 to_string(spec.function));
+  const std::string method = cf_cell_method(spec);
+  if (!method.empty())
+    nc.put_att(
+        var, s::kCellMethods,
+        std::string(windowed ? std::string(s::kTimeDim) + ": " : "") + s::kCellDim + ": " + method);
+  nc.put_att(var, s::kStatistic, to_string(spec.function));
   nc.put_att(var, s::kSourceVariable, spec.variable);
   if (spec.function == StatFunction::quantile) nc.put_att_double(var, s::kQuantile, spec.q);
   if (!spec.sigma.empty()) nc.put_att(var, s::kSigmaVariable, spec.sigma);
+  if (!spec.weight.empty()) nc.put_att(var, s::kWeight, spec.weight_text);
+}
+
+std::string cf_cell_method(const StatisticSpec& spec) {
+  switch (spec.function) {
+    case StatFunction::min:
+      return "minimum";
+    case StatFunction::max:
+      return "maximum";
+    case StatFunction::sum:
+      return "sum";
+    case StatFunction::mean:
+      return "mean";
+    case StatFunction::variance:
+      return "variance";
+    case StatFunction::std:
+      return "standard_deviation";
+    case StatFunction::weighted_mean:
+      return "mean (comment: weighted by " +
+             (spec.weight.empty() ? "1/" + spec.sigma + "^2" : spec.weight_text) + ")";
+    case StatFunction::quantile:
+      return spec.q == 0.5 ? "median" : "";
+    case StatFunction::count:
+    case StatFunction::weighted_mean_sigma:
+      return "";  // no CF method: healgrid_statistic names it
+  }
+  return "";
 }
 
 void put_statistic_values(io::NcFile& nc, int var, const OutputColumn& col, std::size_t first,

@@ -198,8 +198,14 @@ def check_layout(checks, label, path, layout):
 def check_cf_group(checks, label, nc, child_order, authalic):
     """check_cf on an open netCDF4 Dataset or Group (an overview level: its own crs, index and
     cell_ids at its order)."""
-    checks.check(nc.getncattr(schema.CONVENTIONS) == schema.CONVENTIONS_VALUE,
-                 f"{label}: Conventions = {nc.getncattr(schema.CONVENTIONS)!r}")
+    # CF-1.8 on (section 2.7): Conventions is a root group attribute only.
+    is_root = getattr(nc, "parent", None) is None
+    if is_root:
+        checks.check(nc.getncattr(schema.CONVENTIONS) == schema.CONVENTIONS_VALUE,
+                     f"{label}: Conventions = {nc.getncattr(schema.CONVENTIONS)!r}")
+    else:
+        checks.check(schema.CONVENTIONS not in nc.ncattrs(),
+                     f"{label}: a group carries Conventions (CF: root group only)")
     crs = nc[schema.CRS]
     attrs = {k: crs.getncattr(k) for k in crs.ncattrs()}
     want = {"grid_mapping_name", "indexing_scheme", "refinement_level"}

@@ -9,7 +9,8 @@ Checks, each against an independent source (h5py, numpy + healpy reference, the 
     granule_status / granule_points_used of every row;
   - healgrid_overrides lists exactly the overrides given, in the documented key=value form, and
     parent_order / child_order / latitude_convention / output cells follow them;
-  - every statistic's cell_methods is "cell_ids: <function>", units from the source dataset
+  - every statistic's cell_methods is CF's method for its function ("cell_ids: maximum", none
+    for count), its healgrid_statistic the function, units from the source dataset
     (^2 for variance), _FillValue NaN (count: 0);
   - every data variable's chunks are deflated at the requested level (h5py compression_opts)
     with shuffle; level 0: no compression;
@@ -43,6 +44,32 @@ def bad_inputs(folder, good):
     return [truncated, not_hdf5]
 
 
+# CF-1.13 Appendix E's method for each statistic function; None: CF has none (no cell_methods).
+CF_METHODS = {"min": "minimum", "max": "maximum", "sum": "sum", "mean": "mean",
+              "variance": "variance", "std": "standard_deviation", "count": None,
+              "weighted_mean_sigma": None}
+
+
+def cf_cell_methods(stat):
+    """The cell_methods a statistic of the config must carry (None: the attribute is absent)."""
+    func = stat["function"]
+    if func == "quantile":
+        return "cell_ids: median" if float(stat["q"]) == 0.5 else None
+    if func == "weighted_mean":
+        weight = stat.get("weight") or f"1/{stat['sigma']}^2"
+        return f"cell_ids: mean (comment: weighted by {weight})"
+    method = CF_METHODS[func]
+    return None if method is None else f"cell_ids: {method}"
+
+
+def text_attr(d, name):
+    """A string attribute of `d`, or None when absent."""
+    value = d.attrs.get(name)
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def check_attributes(checks, path, cfg, label, deflate_level):
     """cell_methods, units, fill values and compression of every statistic, read with h5py."""
     with h5py.File(path, "r") as f:
@@ -51,10 +78,13 @@ def check_attributes(checks, path, cfg, label, deflate_level):
             if not checks.check(name in f, f"{label}: variable {name} missing"):
                 continue
             d = f[name]
-            methods = d.attrs.get("cell_methods", b"")
-            methods = methods.decode() if isinstance(methods, bytes) else str(methods)
-            checks.check(methods == f"cell_ids: {func}",
-                         f"{label}: {name} cell_methods {methods!r}, expected 'cell_ids: {func}'")
+            methods = text_attr(d, "cell_methods")
+            want_methods = cf_cell_methods(stat)
+            checks.check(methods == want_methods,
+                         f"{label}: {name} cell_methods {methods!r}, expected {want_methods!r}")
+            statistic = text_attr(d, "healgrid_statistic")
+            checks.check(statistic == func,
+                         f"{label}: {name} healgrid_statistic {statistic!r}, expected {func!r}")
             fill = np.asarray(d.attrs.get("_FillValue", [])).ravel()
             if func == "count":
                 checks.check(d.dtype == np.int32 and fill.size == 1 and fill[0] == 0,

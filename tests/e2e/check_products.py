@@ -78,6 +78,17 @@ def run_case(checks, label, cfg_path, inputs, nprocs, tmp, points, extra=()):
                  f"{label}: points_used {ds.attrs['points_used']} != {ref['points_used']}")
 
 
+def check_units(checks, path, want):
+    """The units attribute of each named variable of the output (UDUNITS strings)."""
+    if not os.path.exists(path):
+        return  # the run's failure is reported already
+    with h5py.File(path, "r") as f:
+        for name, units in want.items():
+            got = f[name].attrs.get("units", b"")
+            got = got.decode() if isinstance(got, bytes) else str(got)
+            checks.check(got == units, f"units of {name}: {got!r}, expected {units!r}")
+
+
 def concat(parts):
     lat = np.concatenate([p[0] for p in parts])
     lon = np.concatenate([p[1] for p in parts])
@@ -116,6 +127,7 @@ def make_cf_packed(path, rng, n=6000):
         d.attrs.create("valid_range", [-30000, 30000], dtype="i2")
         d.attrs["units"] = np.bytes_("m")
         d = h5.create_dataset("t", data=t)
+        d.attrs["units"] = np.bytes_("m s-1")  # its variance: (m s-1)^2, not m s-1^2
         d.attrs.create("_FillValue", 3.4028235e38, dtype="f8")
         d.attrs.create("missing_value", -999.0, dtype="f4")
         h5.create_dataset("flags", data=rng.integers(0, 16, n).astype(np.uint16))
@@ -124,6 +136,35 @@ def make_cf_packed(path, rng, n=6000):
         h5.create_dataset("g", data=g)
         d = h5.create_dataset("bad_fill", data=g)
         d.attrs["_FillValue"] = np.bytes_("-9999")
+        d = h5.create_dataset("time_noleap", data=hours)
+        d.attrs["units"] = np.bytes_("hours since 2020-01-01 00:00:00")
+        d.attrs["calendar"] = np.bytes_("noleap")
+        write_odd_storage(h5, n12_values(n), g)
+
+
+def n12_values(n):
+    """The values of /n12: 12-bit integers (deterministic, so the reference can recompute them)."""
+    return (np.arange(n, dtype=np.int64) * 37 % 4096 - 2048).astype(np.int16)
+
+
+def write_odd_storage(h5, n12, g):
+    """Chunked, deflated datasets whose raw chunks are not the values: /n12, int16 with 12 bits
+    of precision at bit offset 2 (HDF5's reduced-precision integers), and /g2, a copy of /g
+    shuffled twice before deflate (a valid pipeline). h5py reads both exactly."""
+    def create(name, tid, shuffles, data):
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((1000,))
+        for _ in range(shuffles):
+            dcpl.set_filter(h5py.h5z.FILTER_SHUFFLE, h5py.h5z.FLAG_OPTIONAL)
+        dcpl.set_deflate(4)
+        space = h5py.h5s.create_simple((len(data),))
+        dsid = h5py.h5d.create(h5.id, name, tid, space, dcpl=dcpl)
+        dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
+    tid = h5py.h5t.STD_I16LE.copy()
+    tid.set_precision(12)
+    tid.set_offset(2)
+    create(b"n12", tid, 0, n12)
+    create(b"g2", h5py.h5t.IEEE_F32LE.copy(), 2, g)
 
 
 CF_CONFIG = """product: CF-packed test
@@ -132,6 +173,8 @@ variables:
   h: /h
   t: /t
   g: {dataset: /g, sentinel: -9999}
+  n12: /n12
+  g2: {dataset: /g2, sentinel: -9999}
 filters:
   - {dataset: /q, op: "<=", value: 1}
 grid: {parent_order: 5, child_order: 9}
@@ -142,7 +185,11 @@ statistics:
   - {name: h_mean, function: mean, variable: h}
   - {name: h_std, function: std, variable: h}
   - {name: t_max, function: max, variable: t}
+  - {name: t_var, function: variance, variable: t}
   - {name: g_mean, function: mean, variable: g}
+  - {name: n12_min, function: min, variable: n12}
+  - {name: n12_mean, function: mean, variable: n12}
+  - {name: g2_max, function: max, variable: g2}
 """
 
 
@@ -158,8 +205,10 @@ def cf_packed_points(path, hours=(-np.inf, np.inf)):
     ok &= (t != F32_MAX) & (t != np.float32(-999.0)) & (q <= 3) & (q <= 1) & (g != -9999.0)
     lat = lat_raw.astype(np.float64) * 1e-6
     h = h_raw.astype(np.float64) * 0.05 + 1000.0
+    n12 = n12_values(len(lat))
     return lat[ok], lon[ok], {"h": h[ok], "t": t[ok].astype(np.float64),
-                              "g": g[ok].astype(np.float64)}
+                              "g": g[ok].astype(np.float64), "n12": n12[ok].astype(np.float64),
+                              "g2": g[ok].astype(np.float64)}
 
 
 EXPRESSION_CONFIG = """product: expression test
@@ -440,6 +489,10 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
         ("expression with an unknown name", "flat",
          write_yaml(tmp, "bad13.yaml", EXPRESSION_CONFIG.replace("h - 0.5 * t", "h - geoid")),
          ["variables.h_rel.expression: 'h - geoid'", "geoid"]),
+        ("time in a calendar other than the standard one", "flat",
+         write_yaml(tmp, "bad14.yaml", flat_cfg.replace("time: /time", "time: /time_noleap")
+                    + "time: {end: 2020-01-02}\n"),
+         ["coordinates.time: dataset /time_noleap: calendar \"noleap\""]),
         ("time window end before start", "flat",
          write_yaml(tmp, "bad12.yaml", flat_cfg + "time: {start: 2020-01-02, end: 2020-01-01}\n"),
          ["time: the start 2020-01-02 is not before the end 2020-01-01"]),
@@ -473,6 +526,8 @@ def main():
         make_cf_packed(flat, rng)
         run_case(checks, "CF packed flat file", write_yaml(tmp, "cf.yaml", CF_CONFIG), [flat],
                  nprocs, tmp, cf_packed_points(flat))
+        check_units(checks, os.path.join(tmp, "CF_packed_flat_file.nc"),
+                    {"h_min": "m", "t_max": "m s-1", "t_var": "(m s-1)^2", "count": "1"})
         run_case(checks, "CF packed flat file, start and end options", write_yaml(tmp, "cf.yaml",
                  CF_CONFIG), [flat], nprocs, tmp, cf_packed_points(flat, (12.0, 30.5)),
                  extra=["--start", "2020-01-01T12:00:00Z", "--end", "2020-01-02T06:30:00Z"])

@@ -113,7 +113,9 @@ def coarsen(path, var, order):
     if order == level:
         return ids[has], values[has]
     with netCDF4.Dataset(path) as ds:
-        method = getattr(ds[var], "cell_methods", "").split(":")[-1].strip()
+        method = getattr(ds[var], "healgrid_statistic", None)
+        if method is None:  # files before healgrid_statistic: the function in cell_methods
+            method = getattr(ds[var], "cell_methods", "").split(":")[-1].strip()
         counts = np.ma.filled(ds["count"][:].astype(np.float64), 0.0)
     parent = ids[has] >> np.uint64(2 * (level - order))
     v, w = values[has], counts[has]

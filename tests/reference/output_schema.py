@@ -52,6 +52,9 @@ CELL_METHODS = "cell_methods"
 QUANTILE = "quantile"
 SOURCE_VARIABLE = "healgrid_source_variable"
 SIGMA_VARIABLE = "healgrid_sigma_variable"
+WEIGHT = "healgrid_weight"
+# The statistic's function as the config names it ("count", "min", "weighted_mean", ...).
+STATISTIC = "healgrid_statistic"
 
 # Global attributes.
 CONVENTIONS = "Conventions"

@@ -216,6 +216,40 @@ TEST(CfDecoding, Float32FillStoredAsFloat64IsRecognised) {
   EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 0, 1}));
 }
 
+// Fills and valid ranges are compared in the dataset's own type, whatever its float format:
+// a float16 dataset stores -9999 as -10000 (its nearest half), and a float64 _FillValue of -9999
+// means that half; a float64 valid_max of 0.1 on float32 data is the float32 0.1 (above the
+// double 0.1), so a stored 0.1f is inside the range.
+TEST(CfDecoding, FillsAndRangesAreComparedInTheStoredFloatFormat) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 3);
+  H5Handle half(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);  // IEEE binary16, as h5py writes float16
+  ASSERT_GE(H5Tset_fields(half.get(), 15, 10, 5, 0, 10), 0);
+  ASSERT_GE(H5Tset_size(half.get(), 2), 0);
+  ASSERT_GE(H5Tset_ebias(half.get(), 15), 0);
+  const hsize_t n = 3;
+  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Handle h(
+      H5Dcreate2(f.get(), "/h", half.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
+  const double h_values[] = {-9999.0, 1.5, 2.5};
+  ASSERT_GE(H5Dwrite(h.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, h_values), 0);
+  w.attribute<double>(h.get(), "_FillValue", H5T_NATIVE_DOUBLE, {-9999.0});
+  h.reset();
+  const auto g = w.dataset<float>("/g", H5T_NATIVE_FLOAT, {3}, {0.1f, 0.2f, 0.05f});
+  w.attribute<double>(g, "valid_max", H5T_NATIVE_DOUBLE, {0.1});
+  w.finish();
+  PipelineConfig c = flat_config({{"h", "/h"}, {"g", "/g"}});
+  const GranuleReader reader(file_path(f), c);
+  BeamChunk chunk;
+  reader.read(0, 0, 3, true, chunk);
+  // row 0: h is the fill (stored -10000); row 1: g is above 0.1f; row 2: both valid.
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 0, 1}));
+  EXPECT_EQ(chunk.values[0][2], 2.5);
+  EXPECT_EQ(chunk.values[1][0], static_cast<double>(0.1f));
+}
+
 TEST(CfDecoding, ValidRangeAndUnusableAttributesAreErrorsNamingTheDataset) {
   ScratchH5File f("cf_");
   Writer w(f);

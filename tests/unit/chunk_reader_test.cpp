@@ -100,6 +100,33 @@ TEST_F(ChunkReaderTest, UnsupportedLayoutsAreDeclined) {
   EXPECT_TRUE(ChunkReader(plain.get()).supported());
 }
 
+// Pipelines and types the fast path does not decode: a reduced-precision integer (n bits at a bit
+// offset, as HDF5's n-bit filter stores them; the raw bytes are not the values) and a second
+// shuffle. Declined, the caller's H5Dread decodes them (h5py reads both exactly).
+TEST_F(ChunkReaderTest, ReducedPrecisionIntegersAndDoubleShufflesAreDeclined) {
+  for (const std::size_t offset : {0, 2}) {
+    H5Handle type(H5Tcopy(H5T_STD_I16LE), H5Tclose);
+    ASSERT_GE(H5Tset_precision(type.get(), 12), 0);
+    ASSERT_GE(H5Tset_offset(type.get(), offset), 0);
+    auto ds = make(("n" + std::to_string(offset)).c_str(), type.get(), 100, 10, false, 4);
+    EXPECT_FALSE(ChunkReader(ds.get()).supported()) << "offset " << offset;
+    const auto values = h5read(ds.get(), 0, 100);
+    EXPECT_EQ(values[3], -58) << "the file holds what was written";  // int(3 * 0.5 - 60) % 120
+  }
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  const hsize_t n = 100, chunk = 10;
+  H5Pset_chunk(dcpl.get(), 1, &chunk);
+  H5Pset_filter(dcpl.get(), H5Z_FILTER_SHUFFLE, H5Z_FLAG_OPTIONAL, 0, nullptr);
+  H5Pset_filter(dcpl.get(), H5Z_FILTER_SHUFFLE, H5Z_FLAG_OPTIONAL, 0, nullptr);
+  H5Pset_deflate(dcpl.get(), 4);
+  ASSERT_EQ(H5Pget_nfilters(dcpl.get()), 3);
+  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Handle twice(H5Dcreate2(file_.get(), "twice", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                            dcpl.get(), H5P_DEFAULT),
+                 H5Dclose);
+  EXPECT_FALSE(ChunkReader(twice.get()).supported());
+}
+
 // Chunks never written read as the fill value (set, or the default zero), as H5Dread does.
 TEST_F(ChunkReaderTest, UnwrittenChunksReadAsTheFillValue) {
   for (const bool set_fill : {true, false}) {

@@ -3,8 +3,8 @@
 // is drawn from the level: the statistic of the points themselves, exact. Otherwise (no level
 // at that order, or a statistic the level leaves out: quantiles below the parent order) a
 // drawn cell at order `level` below the file's child order summarises its 4^(child - level)
-// child cells by the statistic's kind, read from its CF `cell_methods` ("cell_ids: count"),
-// with the same rules as `healgrid render --order` (render/coarsen.hpp):
+// child cells by the statistic's kind, read from its `healgrid_statistic` ("count"; files before
+// it: the function in `cell_methods`, "cell_ids: count"), with the same rules as `healgrid render --order` (render/coarsen.hpp):
 //   count, sum   the sum of the children
 //   min / max    the min of the minima / the max of the maxima
 //   otherwise    the mean of the children with data, weighted by their point count (the file's
@@ -12,10 +12,12 @@
 // Children without data (NaN) take no part; a drawn cell with none has no value.
 import { storedFaceXY, storedLevel, storedVariable } from './stored_levels.js';
 
-// The statistic function of variable `v` (its cell_methods after the colon), e.g. "mean".
+// The statistic function of variable `v`, e.g. "mean": its healgrid_statistic, or in files
+// before it the function in its cell_methods, after the last colon.
 export function cellMethod(v) {
+  if (v.attrs?.healgrid_statistic != null) return String(v.attrs.healgrid_statistic);
   const m = String(v.attrs?.cell_methods ?? '');
-  return m.slice(m.indexOf(':') + 1).trim();
+  return m.slice(m.lastIndexOf(':') + 1).trim();
 }
 
 export function overviewRule(v) {

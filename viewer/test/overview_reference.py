@@ -17,7 +17,10 @@ import output_reference  # isort: skip  (beside this file: healpy centres, autha
 
 
 def rule_of(var):
-    method = getattr(var, "cell_methods", "").split(":")[-1].strip()
+    # healgrid_statistic names the function (cell_methods holds CF's name for it, if any)
+    method = getattr(var, "healgrid_statistic", None)
+    if method is None:
+        method = getattr(var, "cell_methods", "").split(":")[-1].strip()
     return {"count": "sum", "sum": "sum", "min": "min", "max": "max"}.get(method, "mean")
 
 

@@ -11,7 +11,7 @@ import {
   chooseProjection, longitudeSpan, GLOBAL_LATITUDE_SPAN, GLOBAL_LONGITUDE_SPAN, POLAR_BEYOND_LATITUDE,
 } from '../src/auto_view.js';
 import { laea } from '../src/projections.js';
-import { overviewLabel, reduceCells } from '../src/overview.js';
+import { cellMethod, overviewLabel, overviewRule, reduceCells } from '../src/overview.js';
 import { roundStep } from '../src/graticule.js';
 import { roundLength } from '../src/scale_bar.js';
 
@@ -64,7 +64,7 @@ test('overviews per statistic kind', () => {
   assert.deepEqual(reduceCells(Float32Array.from([NaN, NaN]), null, 0, 2, 'sum'), [NaN, 0]);
   const ds = {
     childOrder: 12,
-    variables: [{ name: 'count', attrs: { cell_methods: 'cell_ids: count' }, values: new Float32Array(1) }, { name: 'h_mean', attrs: { cell_methods: 'cell_ids: weighted_mean' } }],
+    variables: [{ name: 'count', attrs: { healgrid_statistic: 'count' }, values: new Float32Array(1) }, { name: 'h_mean', attrs: { cell_methods: 'cell_ids: mean (comment: weighted by 1/s^2)', healgrid_statistic: 'weighted_mean' } }],
     variable(n) { return this.variables.find((v) => v.name === n); },
   };
   assert.equal(overviewLabel(ds, 'h_mean', 9), 'h_mean at order 9 (mean of 64 cells, weighted by point count)');
@@ -207,4 +207,13 @@ with h5py.File(${JSON.stringify(path)}, "w") as f:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the statistic comes from healgrid_statistic, else from an older file\'s cell_methods', () => {
+  // Since CF-valid cell_methods ("maximum", "mean (comment: ...)"), healgrid_statistic decides.
+  assert.equal(cellMethod({ attrs: { cell_methods: 'cell_ids: maximum', healgrid_statistic: 'max' } }), 'max');
+  assert.equal(overviewRule({ attrs: { cell_methods: 'cell_ids: maximum', healgrid_statistic: 'max' } }), 'max');
+  assert.equal(overviewRule({ attrs: { healgrid_statistic: 'count' } }), 'sum');
+  assert.equal(overviewRule({ attrs: { cell_methods: 'time: cell_ids: min' } }), 'min');
+  assert.equal(cellMethod({ attrs: {} }), '');
 });

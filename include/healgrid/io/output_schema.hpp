@@ -62,6 +62,9 @@ inline constexpr char kCellMethods[] = "cell_methods";
 inline constexpr char kQuantile[] = "quantile";
 inline constexpr char kSourceVariable[] = "healgrid_source_variable";
 inline constexpr char kSigmaVariable[] = "healgrid_sigma_variable";
+inline constexpr char kWeight[] = "healgrid_weight";
+// The statistic's function as the config names it ("count", "min", "weighted_mean", ...).
+inline constexpr char kStatistic[] = "healgrid_statistic";
 
 // Global attributes.
 inline constexpr char kConventions[] = "Conventions";

@@ -2,7 +2,8 @@
 // file, never a constant of the code: ICESat-2 and GEDI-style granules hold
 // /ancillary_data/atlas_sdp_gps_epoch (GPS seconds; the time dataset counts seconds from it, and
 // GPS -> UTC goes through the leap-second table); otherwise the time dataset's CF `units`
-// "<seconds|minutes|hours|days> since <UTC date and time>".
+// "<seconds|minutes|hours|days> since <UTC date and time>", in the standard calendar (a CF
+// `calendar` other than standard / gregorian / proleptic_gregorian is refused).
 #pragma once
 
 #include <hdf5.h>

@@ -2,7 +2,7 @@
 // of a fine grid shows cells of a visible size. In the nested scheme the parent at order N of
 // a cell at level L is id >> 2(L - N), so children of one coarse cell are contiguous.
 //
-// How children combine depends on the statistic (the variable's `cell_methods`):
+// How children combine depends on the statistic (the variable's `healgrid_statistic`):
 //   count, sum              the sum of the children
 //   min / max               the min / max of the children
 //   anything else (means, quantiles, spreads)

@@ -21,7 +21,8 @@ struct GridVariable {
   std::string long_name;       // the name when the file has none
   std::string units;           // "" when absent
   std::string type;            // NetCDF type, e.g. "float32"
-  std::string cell_method;     // statistic from `cell_methods` ("count", "min", ...); "" if none
+  std::string cell_method;     // the statistic: healgrid_statistic ("count", "min", ...), or in
+                               // older files the function in `cell_methods`; "" if none
   std::vector<double> values;  // one per cell id; NaN where the file holds _FillValue
 };
 

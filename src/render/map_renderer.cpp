@@ -154,12 +154,13 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
   plan_.projection = plan_.projection_spec.kind;
   plan_.crs = crs_definition(plan_.projection_spec);
   projection_ = std::make_unique<MapProjection>(plan_.projection_spec);
+  plan_warnings(lat);
+  keep_shown_hemisphere(lon, lat);
   plan_extent(lon, lat);
   plan_order(output);
   plan_range();
   plan_graticule();
   plan_labels(output);
-  plan_warnings(lat);
   plan_.coastline_path = options.coastline_path;
   if (options.coastlines_auto) {
     const double ground_scale = ground_scale_at_centre();
@@ -239,6 +240,38 @@ void MapRenderer::plan_warnings(const std::vector<double>& lat) {
                            (south ? "southern" : "northern") + " hemisphere that " +
                            to_string(plan_.projection) + " shows; try --projection " +
                            (south ? "north-polar-stereo" : "south-polar-stereo") + " or auto");
+}
+
+int MapRenderer::shown_hemisphere() const {
+  if (plan_.projection == ProjectionKind::north_polar_stereo) return 1;
+  if (plan_.projection == ProjectionKind::south_polar_stereo) return -1;
+  return 0;
+}
+
+void MapRenderer::keep_shown_hemisphere(std::vector<double>& lon, std::vector<double>& lat) {
+  // A polar stereographic map shows its own hemisphere: the other projects ever farther out
+  // and would swamp the extent (the antipode is at infinity). Its cells leave the extent;
+  // render_rows leaves its pixels blank.
+  const int sign = shown_hemisphere();
+  if (sign == 0) return;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < lat.size(); ++i)
+    if (sign * lat[i] >= 0) {
+      lon[kept] = lon[i];
+      lat[kept++] = lat[i];
+    }
+  const std::size_t other = lat.size() - kept;
+  lon.resize(kept);
+  lat.resize(kept);
+  if (other > 0 && kept > 0)
+    plan_.warnings.push_back(std::to_string(other) + " of " + std::to_string(other + kept) +
+                             " cells with data lie in the other hemisphere, which " +
+                             to_string(plan_.projection) + " does not show");
+  if (kept == 0)  // nothing to show: an empty map of the polar cap beyond 60 degrees
+    for (int k = 0; k < 8; ++k) {
+      lon.push_back(-180.0 + 45.0 * k);
+      lat.push_back(sign * 60.0);
+    }
 }
 
 void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<double>& lat) {
@@ -459,6 +492,9 @@ std::size_t MapRenderer::render_rows(int first_row, int last_row, std::uint8_t* 
       la[c] = plan_.y_max - (row + 0.5) * pixel;
     }
     projection_->inverse(lo.data(), la.data(), w);
+    if (const int sign = shown_hemisphere(); sign != 0)  // the other hemisphere is off the map
+      for (int c = 0; c < w; ++c)
+        if (sign * la[c] < 0) lo[c] = la[c] = kNaN;
   };
   // A graticule line is drawn on a pixel whose latitude (longitude) band differs from its right
   // or lower neighbour's: one-pixel lines at multiples of the steps. Meridians stop at the last

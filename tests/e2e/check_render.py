@@ -380,6 +380,13 @@ def synth_cases(checks, tmp):
                              "--projection", "north-polar-stereo"])
     checks.check(rc == 0 and "warning: no cell with data lies in the northern hemisphere" in out,
                  f"synth-north: exit {rc}, no hemisphere warning:\n{out}")
+    # ... and an empty map of the Arctic: no Antarctic cell drawn through the antipode, an
+    # extent of the polar cap (beyond 60 N: 7 000 km across), not of the far side of the globe.
+    extent = re.search(r"extent: x_min=(\S+) x_max=(\S+) y_min=(\S+) y_max=(\S+)", out)
+    checks.check(" 0 map pixels with data" in out and extent is not None
+                 and float(extent.group(2)) - float(extent.group(1)) < 8.0e6
+                 and float(extent.group(4)) - float(extent.group(3)) < 8.0e6,
+                 f"synth-north: not an empty map of the Arctic:\n{out}")
     coastline_cases(checks, tmp, output)
 
 

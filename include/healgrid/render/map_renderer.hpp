@@ -156,6 +156,10 @@ class MapRenderer {
   void plan_graticule();
   void plan_labels(const HealgridOutput& output);
   void plan_warnings(const std::vector<double>& lat);
+  // +1 / -1 for a north / south polar stereographic map (it shows that hemisphere only), else 0.
+  int shown_hemisphere() const;
+  // Leaves out of the extent's cell centres those of the hemisphere the map does not show.
+  void keep_shown_hemisphere(std::vector<double>& lon, std::vector<double>& lat);
   // Point counts of the cells with a value (the file's count statistic), for count-weighted
   // means; empty when the file has no count.
   std::vector<double> count_weights(const HealgridOutput& output) const;

@@ -49,7 +49,12 @@ double parse_utc_seconds(const std::string& text) {
   if (!rest.empty())
     throw std::invalid_argument("'" + text + "': unexpected '" + rest +
                                 "' (only UTC times are accepted)");
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || !(s >= 0 && s < 61))
+  // The days of the month, February's by the Gregorian leap rule: 2019-02-29 or 2018-09-31
+  // would otherwise roll over into the next month.
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const int month_days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || h < 0 || h > 23 || mi < 0 ||
+      mi > 59 || !(s >= 0 && s < 61))
     throw std::invalid_argument("'" + text + "' is not a valid date and time");
   return static_cast<double>(
              days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *

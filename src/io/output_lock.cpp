@@ -79,6 +79,14 @@ OutputLock::OutputLock(const std::string& output) : path_(lock_path(output)) {
       ::close(fd);
       throw std::runtime_error(path_ + ": the output's lock file is not a regular file");
     }
+    // A lock a healgrid run left (killed) holds its holder's line, or nothing when it died
+    // before writing it; any other file at this name is someone's, and stays untouched.
+    if (const auto text = holder_of(fd); text != "unknown holder" && text.rfind("host ", 0) != 0) {
+      ::close(fd);
+      throw std::runtime_error(path_ +
+                               ": a file healgrid did not write has the name of the output's "
+                               "lock file: move it away or choose another --output");
+    }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
       if (err == EWOULDBLOCK) {

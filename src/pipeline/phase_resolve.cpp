@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "healgrid/io/output_lock.hpp"
+#include "healgrid/io/output_owner.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/input_fingerprint.hpp"
@@ -118,6 +119,7 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
                        (given.empty() ? std::string() : " (" + given + ")"));
     }
     check_output_is_no_input(opt.output, in.granules);
+    io::check_output_replaceable(opt.output);  // replaced at the end: only a healgrid output
     std::vector<std::string> others = {opt.output};
     if (!opt.config_path.empty()) others.push_back(opt.config_path);
     if (!opt.catalog_path.empty()) others.push_back(opt.catalog_path);

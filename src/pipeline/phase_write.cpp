@@ -4,15 +4,20 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
+#include <thread>
 
 #include "healgrid/aggregate/window_blocks.hpp"
 #include "healgrid/aggregate/window_overviews.hpp"
 #include "healgrid/config/utc_time.hpp"
 #include "healgrid/io/output_schema.hpp"
+#include "healgrid/io/run_partial.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
+#include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
 #include "healgrid/pipeline/phases.hpp"
 #include "healgrid/pipeline/window_aggregate.hpp"
@@ -121,6 +126,21 @@ OutputMetadata metadata(RunContext& ctx, const ResolvedInputs& inputs, const Pla
   return meta;
 }
 
+// A stop (SIGTERM, ...) that came during the write keeps the previous output, as in the other
+// phases: the ranks agree on it before the rename, never after, and exit 128 + signal.
+void keep_old_output_if_stopped(RunContext& ctx) {
+  if (const char* pause = std::getenv("HEALGRID_TEST_WRITE_PAUSE_SECONDS")) {  // tests only
+    const double s = std::atof(pause);
+    if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
+  }
+  int signal = stop_signal();
+  MPI_Allreduce(MPI_IN_PLACE, &signal, 1, MPI_INT, MPI_MAX, ctx.comm.comm);
+  if (signal == 0) return;
+  if (ctx.comm.is_root()) std::remove(partial_path(ctx.options.output).c_str());
+  throw RunFailure(128 + signal, {"stopped by signal " + std::to_string(signal) +
+                                  " while writing; the previous output (if any) is kept"});
+}
+
 }  // namespace
 
 void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
@@ -164,6 +184,8 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
     ctx.observers.aborting(message);
     abort_job(comm, message);
   }
+  keep_old_output_if_stopped(ctx);
+  commit_netcdf(comm, ctx.options.output);
   struct stat st {};
   if (comm.is_root() && stat(ctx.options.output.c_str(), &st) == 0)
     figures.output_bytes = st.st_size;

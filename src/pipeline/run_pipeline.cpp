@@ -5,9 +5,11 @@
 #include <optional>
 
 #include "healgrid/io/output_lock.hpp"
+#include "healgrid/io/output_owner.hpp"
 #include "healgrid/io/run_partial.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/pipeline/progress_file.hpp"
 #include "healgrid/pipeline/run_observers.hpp"
 #include "healgrid/pipeline/window_aggregate.hpp"
 #include "healgrid/plan/pass_plan.hpp"
@@ -33,6 +35,9 @@ auto timed(RunContext& ctx, Phase phase, double& seconds, Work&& work) {
 // killed runs of this output left are removed (nobody else can be writing them now).
 void take_output_lock(const std::string& output, std::optional<io::OutputLock>& lock) {
   lock.emplace(output);
+  // Only healgrid's own file at the progress file's name (rewritten from the first event on;
+  // the output itself is checked once the granules are known: phase_resolve).
+  io::check_progress_replaceable(progress_path(output));
   if (!lock->held()) return;
   remove_lock_on_hard_stop(lock->path());
   for (const auto& path : io::remove_stale_partials(output))

@@ -305,11 +305,13 @@ void write_netcdf(const Communicator& mpi, const std::string& output_path,
     write_overview_chunks(mpi, tmp, overviews, overview_vars, config.output.deflate_level,
                           nwindows);
   }
+}
 
+void commit_netcdf(const Communicator& mpi, const std::string& output_path) {
   // Only a closed, complete file gets the final name (synced first, so a crash right after the
   // rename cannot leave a complete-looking name over incomplete bytes).
   MPI_Barrier(mpi.comm);
-  if (mpi.rank == 0) io::commit_file(tmp, output_path);
+  if (mpi.rank == 0) io::commit_file(partial_path(output_path), output_path);
 }
 
 }  // namespace healgrid

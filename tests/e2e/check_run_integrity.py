@@ -25,6 +25,10 @@ for byte. Each case fails on a healgrid without the fix:
                          through a symlink): exit 2 before any work, the granule untouched.
   journal path           OUT.nc.journal a symlink to a directory, or a user's directory with
                          files: exit 1 naming it, everything in it untouched.
+  taken names            OUT.nc a user's file, a symlink, another tool's HDF5 file; OUT.nc.lock
+                         or OUT.nc.progress.json a file healgrid did not write: exit 1 naming
+                         it before any work, the file (and a link's target) untouched; the
+                         run's own output is replaced by a rerun.
 """
 
 import glob
@@ -325,6 +329,47 @@ def journal_path_cases(checks, tmp, master, env):
             shutil.rmtree(journal)
 
 
+def taken_names_cases(checks, tmp, master, env):
+    """Files healgrid did not write at the output's names: refused, untouched; its own
+    output is replaced as before."""
+    case = Case(tmp, master, "taken_names")
+    args = ["--input", "../granules", "--output", "out.nc"]
+    out_nc = os.path.join(case.cwd, "out.nc")
+    precious = os.path.join(case.root, "precious.nc")
+    open(precious, "wb").write(b"someone's data\n")
+    cases = (
+        ("output a user's file", out_nc, lambda: shutil.copy(precious, out_nc), "out.nc",
+         "not a healgrid output"),
+        ("output a symlink", out_nc, lambda: os.symlink(precious, out_nc), "out.nc",
+         "symbolic link"),
+        ("output an HDF5 file of another tool", out_nc,
+         lambda: shutil.copy(case.first_granule(), out_nc), "out.nc", "not a healgrid output"),
+        ("lock name taken", out_nc + ".lock", lambda: shutil.copy(precious, out_nc + ".lock"),
+         "out.nc.lock", "did not write"),
+        ("progress name taken", out_nc + ".progress.json",
+         lambda: open(out_nc + ".progress.json", "w").write('{"mine": 1}\n'),
+         "out.nc.progress.json", "did not write"),
+    )
+    for label, path, make, name, needle in cases:
+        make()
+        before = open(path, "rb").read()
+        was_link = os.path.islink(path)
+        rc, out = run(args, case.cwd, env)
+        print(f"{label}: exit {rc}")
+        checks.check(rc == 1 and name in out and needle in out and "[index]" not in out,
+                     f"{label}: exit {rc}, expected 1 naming {name} ({needle!r}) before any "
+                     f"work:\n{out}")
+        checks.check(os.path.islink(path) == was_link and open(path, "rb").read() == before,
+                     f"{label}: {name} was changed or replaced")
+        checks.check(open(precious, "rb").read() == b"someone's data\n",
+                     f"{label}: the link's target changed")
+        os.remove(path)
+    rc, out = run(args, case.cwd, env)
+    checks.check(rc == 0, f"taken names: the run after the cleanup failed:\n{out}")
+    rc, out = run(args, case.cwd, env)
+    checks.check(rc == 0, f"taken names: rerun over its own output refused:\n{out}")
+
+
 def main():
     checks = Checks("check_run_integrity")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
@@ -352,6 +397,7 @@ def main():
         two_runs_case(checks, tmp, master, env, reference)
         output_is_input_case(checks, tmp, master, env)
         journal_path_cases(checks, tmp, master, env)
+        taken_names_cases(checks, tmp, master, env)
     checks.finish()
 
 

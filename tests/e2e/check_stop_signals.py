@@ -14,12 +14,16 @@ In each case a previous OUT.nc is in place. Cases:
                             and every rank ends within ONE_RANK_STOP_S of the signal, exit 143,
                             "stopped by SIGTERM" (the others used to finish their whole read
                             phase: ~5 s more here)
+  SIGTERM while writing     every rank, during the write (held by HEALGRID_TEST_WRITE_PAUSE_SECONDS
+                            before the rename): exit 143, "while writing" (it used to finish the
+                            write, replace OUT.nc and exit 0)
 Every case: the previous OUT.nc left byte for byte, no OUT.nc.partial*, the journal kept with
 every round written before the signal; after the SIGINT case, the same command reuses those
 rounds ("[journal] reused N parent cells", N > 0) and completes.
 """
 
 import glob
+import json
 import os
 import shlex
 import shutil
@@ -97,6 +101,39 @@ def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=
     return cwd
 
 
+def write_phase_case(checks, tmp, previous, env):
+    """SIGTERM to every rank while the output is written (held there by the test hook
+    HEALGRID_TEST_WRITE_PAUSE_SECONDS before the rename): exit 143, the previous out.nc kept."""
+    label = "SIGTERM while writing"
+    cwd = os.path.join(tmp, label.replace(" ", "_"))
+    os.makedirs(cwd)
+    out_nc = os.path.join(cwd, "out.nc")
+    shutil.copyfile(previous, out_nc)
+    before = open(out_nc, "rb").read()
+    proc = launch(cwd, dict(env, HEALGRID_TEST_WRITE_PAUSE_SECONDS="3"))
+    progress, writing, deadline = out_nc + ".progress.json", False, time.monotonic() + 120
+    while not writing and proc.poll() is None and time.monotonic() < deadline:
+        try:
+            writing = json.load(open(progress, encoding="utf-8")).get("state") == "writing"
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    pids = rank_pids(proc.pid)
+    if not checks.check(writing and sorted(pids) == [0, 1], f"{label}: no write phase seen"):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return
+    for pid in pids.values():
+        os.kill(pid, signal.SIGTERM)
+    rc, out = finish(proc)
+    print(f"{label}: exit {rc}")
+    checks.check(rc == 143 and "while writing" in out, f"{label}: exit {rc}, expected 143 "
+                 f"'while writing':\n{out}")
+    checks.check(open(out_nc, "rb").read() == before, f"{label}: the previous out.nc changed")
+    left = glob.glob(out_nc + ".partial*") + glob.glob(out_nc + ".lock")
+    checks.check(not left, f"{label}: left behind: {left}")
+
+
 def main():
     checks = Checks("check_stop_signals")
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
@@ -134,6 +171,8 @@ def main():
         stop_case(checks, tmp, previous, paced, "SIGTERM to rank 1 only",
                   lambda proc, pids: os.kill(pids[1], signal.SIGTERM), 143, "stopped by SIGTERM",
                   nprocs=3, args=ARGS[:-1] + ["12"], within_s=ONE_RANK_STOP_S)
+
+        write_phase_case(checks, tmp, previous, env)
 
         if cwd:  # the journal kept by the SIGINT case is used by the same command
             os.remove(os.path.join(cwd, "out.nc"))

@@ -16,8 +16,12 @@ TEST(UtcTime, ParsesDatesAndTimes) {
   EXPECT_EQ(parse_utc_seconds("2000-02-29T23:59:30.5"), 951868770.5);
   EXPECT_EQ(parse_utc_seconds("1969-12-31T23:00Z"), -3600.0);
   for (const char* bad : {"2019", "2019-13-01", "2019-01-01T25:00", "2019-01-01T10:00+02:00",
-                          "yesterday", "2019-01-01T10"})
+                          "yesterday", "2019-01-01T10", "2018-09-31", "2018-02-29", "2100-02-29",
+                          "2019-04-31T00:00Z", "2019-01-01T-1:00", "2019-01-00"})
     EXPECT_THROW(parse_utc_seconds(bad), std::invalid_argument) << bad;
+  EXPECT_EQ(parse_utc_seconds("2020-02-29"), 1582934400.0);  // a leap day: date -u -d ... +%s
+  EXPECT_EQ(parse_utc_seconds("2000-02-29"), 951782400.0);   // divisible by 400: a leap year
+  EXPECT_EQ(parse_utc_seconds("2019-12-31T23:59:59Z"), 1577836799.0);
   EXPECT_EQ(format_utc(1551095700.9), "2019-02-25T11:55:00Z");
   EXPECT_EQ(format_utc(-1), "1969-12-31T23:59:59Z");
 }

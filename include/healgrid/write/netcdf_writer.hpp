@@ -52,13 +52,19 @@ std::string partial_path(const std::string& output_path);
 // over all ranks. `overviews` (OverviewBuilder::gather: complete on rank 0) go in their groups
 // (write/overview_writer.hpp). With `time_axis` (config time_windows) the statistics come from
 // its blocks, one per window, each on the cells of `block` (whose columns are then unused),
-// and have a leading time dimension. Throws std::runtime_error naming the file on failure (the
-// caller must then abort the job: the other ranks may be inside a collective call).
+// and have a leading time dimension. Writes the run's partial file (io/run_partial.hpp);
+// commit_netcdf gives it the output's name. Throws std::runtime_error naming the file on
+// failure (the caller must then abort the job: the other ranks may be inside a collective
+// call).
 void write_netcdf(const Communicator& mpi, const std::string& output_path,
                   const PipelineConfig& config, const HealpixGrid& grid, const GridBlock& block,
                   const CellLayout& layout, std::int64_t total_parents, const OutputMetadata& meta,
                   const std::vector<OverviewLevel>& overviews = {},
                   const TimeAxis* time_axis = nullptr);
+
+// Collective, after write_netcdf on every rank: renames the complete partial file to
+// `output_path` (rank 0), replacing the previous output.
+void commit_netcdf(const Communicator& mpi, const std::string& output_path);
 
 // ISO 8601 UTC time of SOURCE_DATE_EPOCH when set (reproducible builds convention), else now.
 std::string creation_time_utc();

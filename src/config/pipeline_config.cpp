@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -22,7 +23,11 @@ namespace {
 // Every error names the origin, the key path and (when yaml-cpp knows it) the line.
 class Context {
  public:
-  explicit Context(std::string origin) : origin_(std::move(origin)) {}
+  // `lines`: where each key path was read (parse_config fills it; validate() looks there).
+  explicit Context(std::string origin, std::map<std::string, int>* lines = nullptr)
+      : origin_(std::move(origin)), record_(lines), lines_(lines) {}
+  Context(std::string origin, const std::map<std::string, int>* lines)
+      : origin_(std::move(origin)), lines_(lines) {}
 
   [[noreturn]] void fail(const std::string& key, const YAML::Node& node,
                          const std::string& what) const {
@@ -33,7 +38,26 @@ class Context {
     throw ConfigError(msg.str());
   }
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    throw ConfigError(origin_ + ": " + key + ": " + what);
+    const int line = line_of(key);
+    throw ConfigError(origin_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " + key + ": " +
+                      what);
+  }
+
+  // Remembers the line of `key` (its value, or the key itself).
+  void record(const std::string& key, const YAML::Node& node) const {
+    if (record_ && node.IsDefined() && node.Mark().line >= 0)
+      record_->emplace(key, node.Mark().line + 1);
+  }
+  // The line of `key` or, when it was not read (a default), of the nearest enclosing key
+  // ("statistics[3].q" -> "statistics[3]"); 0 when unknown.
+  int line_of(std::string key) const {
+    while (lines_ && !key.empty()) {
+      if (const auto it = lines_->find(key); it != lines_->end()) return it->second;
+      const auto cut = key.find_last_of(".[");
+      if (cut == std::string::npos) break;
+      key.erase(cut);
+    }
+    return 0;
   }
 
   // Rejects keys not in `allowed`, so a typo never silently falls back to a default.
@@ -43,6 +67,7 @@ class Context {
     for (const auto& kv : map) {
       // A key may be any YAML node ({}: 1 is valid YAML): it must be a plain string here.
       const auto key = str(where.empty() ? "(key)" : where + " (key)", kv.first);
+      record(where.empty() ? key : where + "." + key, kv.first);
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -54,6 +79,7 @@ class Context {
 
   template <typename T>
   T get(const std::string& key, const YAML::Node& node, const char* type_name) const {
+    record(key, node);
     if (!node.IsScalar()) fail(key, node, std::string("expected ") + type_name);
     try {
       return node.as<T>();
@@ -74,6 +100,8 @@ class Context {
 
  private:
   std::string origin_;
+  std::map<std::string, int>* record_ = nullptr;
+  const std::map<std::string, int>* lines_ = nullptr;
 };
 
 StatFunction parse_function(const Context& ctx, const std::string& key, const YAML::Node& n) {
@@ -229,6 +257,9 @@ void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig
     if (s["units"]) spec.units = ctx.str(key + ".units", s["units"]);
     if (spec.function == StatFunction::quantile && !s["q"])
       ctx.fail(key + ".q", s, "required for function quantile");
+    if (spec.function != StatFunction::quantile && s["q"])
+      ctx.fail(key + ".q", s["q"],
+               std::string("only quantile takes a q, not ") + to_string(spec.function));
     cfg.statistics.push_back(spec);
   }
 }
@@ -333,7 +364,7 @@ int PipelineConfig::variable_index(const std::string& name) const {
 }
 
 void PipelineConfig::validate() const {
-  const Context ctx("config");
+  const Context ctx("config", &key_lines);
   if (groups.empty()) ctx.fail("groups", "at least one group is required");
   if (latitude.empty()) ctx.fail("coordinates.latitude", "missing");
   if (longitude.empty()) ctx.fail("coordinates.longitude", "missing");
@@ -376,6 +407,10 @@ void PipelineConfig::validate() const {
                                    " (or weight: a variable or expression, w = 1/sigma^2)");
     if (!s.sigma.empty() && !s.weight.empty())
       ctx.fail(key + ".weight", "give sigma or weight, not both");
+    if (!s.sigma.empty() && !weighted)
+      ctx.fail(key + ".sigma", std::string("only weighted_mean and weighted_mean_sigma take a "
+                                           "sigma, not ") +
+                                   to_string(s.function));
     if (!s.weight.empty() && !weighted)
       ctx.fail(key + ".weight", std::string("only weighted_mean and weighted_mean_sigma take a "
                                             "weight, not ") +
@@ -468,7 +503,8 @@ static void parse_output(const Context& ctx, const YAML::Node& o, OutputSpec& ou
 }
 
 PipelineConfig parse_config(const std::string& yaml_text, const std::string& origin) {
-  const Context ctx(origin);
+  std::map<std::string, int> lines;
+  const Context ctx(origin, &lines);
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -516,12 +552,13 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   if (!root["statistics"]) ctx.fail("statistics", "missing (list of output statistics)");
   parse_statistics(ctx, root["statistics"], cfg);
 
+  cfg.key_lines = std::move(lines);
   try {
     cfg.validate();
   } catch (const ConfigError& e) {
-    // validate() names the key; prefix the file instead of the generic "config".
+    // validate() names the key and line; prefix the file instead of the generic "config".
     std::string msg = e.what();
-    if (msg.rfind("config: ", 0) == 0) msg = origin + ": " + msg.substr(8);
+    if (msg.rfind("config:", 0) == 0) msg = origin + msg.substr(6);
     throw ConfigError(msg);
   }
   return cfg;

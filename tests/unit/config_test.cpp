@@ -133,6 +133,33 @@ TEST(Config, Statistics) {
   EXPECT_NE(err.find("duplicate name 'h_min'"), std::string::npos) << err;
   err = error_of(shipped_with("name: h_max", "name: cell_ids"));
   EXPECT_NE(err.find("reserved"), std::string::npos) << err;
+  // Options a function does not take are errors, not silently ignored.
+  err = error_of(shipped_with("function: min, variable: h_li",
+                              "function: min, variable: h_li, "
+                              "sigma: s_li"));
+  EXPECT_NE(err.find("statistics[1].sigma: only weighted_mean and weighted_mean_sigma take a "
+                     "sigma, not min"),
+            std::string::npos)
+      << err;
+  err = error_of(shipped_with("function: min, variable: h_li",
+                              "function: min, variable: h_li, "
+                              "q: 0.5"));
+  EXPECT_NE(err.find("statistics[1].q: only quantile takes a q, not min"), std::string::npos)
+      << err;
+}
+
+// Errors found after loading (cross-field rules) name the line of the key, or of the nearest
+// enclosing one when the key was not given.
+TEST(Config, ValidationErrorsNameTheLine) {
+  auto err = error_of(shipped_with("q: 0.25", "q: 1.5"));
+  EXPECT_NE(err.find("test.yaml:42: statistics[6].q: must be in [0, 1]"), std::string::npos) << err;
+  err = error_of(shipped_with("child_order: 12", "child_order: 30"));
+  EXPECT_NE(err.find("test.yaml:27: grid.child_order"), std::string::npos) << err;
+  err = error_of(shipped_with("deflate_level: 4", "deflate_level: 12"));
+  EXPECT_NE(err.find("test.yaml:31: output.deflate_level"), std::string::npos) << err;
+  err = error_of(shipped_with("name: h_max", "name: h_min"));
+  EXPECT_NE(err.find("test.yaml:38: statistics[2].name: duplicate name 'h_min'"), std::string::npos)
+      << err;
 }
 
 TEST(Config, DuplicateKeysAtAnyDepthNameKeyAndBothLines) {

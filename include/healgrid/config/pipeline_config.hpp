@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -122,7 +123,8 @@ struct PipelineConfig {
   GridSpec grid;
   std::vector<StatisticSpec> statistics;
   OutputSpec output;
-  std::string source_text;  // the YAML text as loaded, kept for provenance
+  std::string source_text;               // the YAML text as loaded, kept for provenance
+  std::map<std::string, int> key_lines;  // line of each key path read ("statistics[2].q")
 
   // Index of a variable by name, or -1.
   int variable_index(const std::string& name) const;

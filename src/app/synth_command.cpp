@@ -109,8 +109,8 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
         "healgrid synth --region greenland --cycle 4 --first-rgt 100 --rgt-step 10 "
         "--output-dir gl/",
         "mpirun -np 2 healgrid synth --granules 4161 --along-track-m 400 --output-dir cycle/"}});
+  po::variables_map vm;
   try {
-    po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
@@ -125,6 +125,16 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
     out.opts.product = SynthProduct::atl03;
   } else if (product != "atl06") {
     error = "--product: expected atl06 or atl03, got '" + product + "'";
+    return 2;
+  }
+  // An option of the other product would be silently ignored: refused instead.
+  const auto given = [&](const char* name) { return vm.count(name) && !vm[name].defaulted(); };
+  if (product == "atl03" && given("along-track-m")) {
+    error = "--along-track-m: an atl06 option (ATL03-like photons are posted every 20 m)";
+    return 2;
+  }
+  if (product == "atl06" && given("photons-per-shot")) {
+    error = "--photons-per-shot: an atl03 option (give --product atl03)";
     return 2;
   }
   if (region == "antarctica") {

@@ -169,13 +169,14 @@ std::string sample_of(const std::string& path, std::int64_t size) {
 // would count twice. Files of one size (rare among granules, common among fixed-size files)
 // are grouped by a sample of their bytes, and only files of one sample compared whole: reading
 // costs the 640 KiB sample per file of a shared size, plus one whole read per likely copy. The
-// first by name is kept, with a warning.
+// first by name is kept, with a warning. Empty files hold no content to be a copy of: each is
+// kept, so each bad one is named (and recorded when skipped).
 std::vector<Granule> one_per_content(std::vector<Granule> unique) {
   std::map<std::int64_t, std::vector<std::size_t>> by_size;
   for (std::size_t i = 0; i < unique.size(); ++i) by_size[unique[i].bytes].push_back(i);
   std::vector<bool> drop(unique.size(), false);
   for (const auto& [bytes, same_size] : by_size) {
-    if (same_size.size() < 2) continue;
+    if (same_size.size() < 2 || bytes == 0) continue;
     std::map<std::string, std::vector<std::size_t>> by_sample;  // in name order within each
     for (const auto i : same_size) by_sample[sample_of(unique[i].path, bytes)].push_back(i);
     for (const auto& [sample, alike] : by_sample) {

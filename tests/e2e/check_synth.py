@@ -252,6 +252,10 @@ def main():
                                  (["--cycle", "0"], 2, "--cycle"),
                                  (["--seed", "-1"], 2, "--seed"),
                                  (["--along-track-m", "5"], 2, "--along-track-m"),
+                                 (["--product", "atl03", "--along-track-m", "100"], 2,
+                                  "--along-track-m: an atl06 option"),
+                                 (["--photons-per-shot", "2"], 2,
+                                  "--photons-per-shot: an atl03 option"),
                                  (["--no-such-option"], 2, "no-such-option")):
             p = run(2, args + ["--output-dir", os.path.join(tmp, "unused")], rc)
             if p:

@@ -98,6 +98,18 @@ TEST_F(GranuleListTest, TheSameBytesUnderAnotherNameAreUsedOnce) {
       << err;
 }
 
+// Two empty files (failed downloads) are two bad granules, not one granule given twice: both
+// stay, so each is named and recorded when skipped.
+TEST_F(GranuleListTest, EmptyFilesAreNeverCopiesOfEachOther) {
+  touch("e/ATL06_20190101000000_00010101_006_01.h5", 0);
+  touch("e/ATL06_20190102000000_00020101_006_01.h5", 0);
+  testing::internal::CaptureStderr();
+  const auto g = resolve_inputs({dir_ + "/e"});
+  const std::string err = testing::internal::GetCapturedStderr();
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(err.find("same bytes"), std::string::npos) << err;
+}
+
 TEST_F(GranuleListTest, FilesOfOneSizeAndSampleAreComparedWhole) {
   // 2 MiB files: f1 and f3 identical; f2 differs from them at byte 100 000 only, which no
   // sampled block holds (blocks of 64 KiB at 0, ~226 kB, ...): compared whole, it is kept.

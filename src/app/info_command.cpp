@@ -5,8 +5,8 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -132,6 +132,9 @@ int info_command(const std::vector<std::string>& args) {
           std::fputs(summary_text(summary).c_str(), stdout);
           print_overview_levels(output);
         }
+      } catch (const std::invalid_argument& e) {  // --time missing or out of range: usage
+        std::fprintf(stderr, "healgrid info: %s\n", e.what());
+        rc = 2;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "healgrid info: %s\n", e.what());
         rc = 1;

@@ -7,8 +7,10 @@
 #include <regex>
 #include <stdexcept>
 
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/io/output_schema.hpp"
+#include "healgrid/util/require.hpp"
 
 namespace healgrid {
 namespace {
@@ -66,10 +68,21 @@ HealgridOutput::HealgridOutput(const std::string& path, std::optional<std::size_
     if (dims == windowed) windows_ = reader_.dim_length(schema::kTimeDim);
   }
   if (windows_ > 0 && !time) {
+    // The windows by their dates, so the choice needs no other tool (the first 12 and the last).
+    std::string listed;
+    for (std::size_t w = 0; w < windows_; ++w) {
+      if (w == 12 && windows_ > 13) {
+        listed += ", ...";
+        w = windows_ - 1;
+      }
+      const auto win = window(w);
+      listed += (w ? ", " : "") + std::to_string(w) + ": " + format_utc(win.start) + " to " +
+                format_utc(win.end);
+    }
     throw std::invalid_argument(path + ": a time-windowed output (" + std::to_string(windows_) +
                                 " windows, statistics on (time, cell_ids)): choose one with "
                                 "--time 0.." +
-                                std::to_string(windows_ - 1));
+                                std::to_string(windows_ - 1) + " (" + listed + ")");
   }
   if (time && (windows_ == 0 || *time >= windows_)) {
     throw std::invalid_argument(path + ": --time " + std::to_string(*time) + ": " +
@@ -186,6 +199,16 @@ std::optional<std::string> granule_start_time(const std::string& granule_name) {
   std::snprintf(text, sizeof text, "%s-%02d-%02dT%s:%s:%sZ", m[1].str().c_str(), md->first,
                 md->second, m[3].str().c_str(), m[4].str().c_str(), m[5].str().c_str());
   return std::string(text);
+}
+
+HealgridOutput::Window HealgridOutput::window(std::size_t w) const {
+  HEALGRID_REQUIRE(w < windows_, "a window of the file");
+  Window out;
+  const auto bounds = reader_.read_doubles_row(reader_.var_id(schema::kTimeBounds), w);
+  if (bounds.size() == 2) out.start = bounds[0], out.end = bounds[1];
+  const auto points = reader_.read_doubles(reader_.var_id(schema::kTimePointsUsed));
+  if (w < points.size()) out.points_used = static_cast<long long>(points[w]);
+  return out;
 }
 
 }  // namespace healgrid

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/util/text.hpp"
@@ -92,6 +93,15 @@ OutputSummary summarize_output(const HealgridOutput& output) {
     }
   }
   s.points_used = output.global_integer(schema::kPointsUsed).value_or(points_from_rows);
+  if (const auto w = output.time_index()) {  // the cells and variables above are the window's
+    const auto window = output.window(*w);
+    s.window = *w;
+    s.windows = output.windows();
+    s.window_start = format_utc(window.start);
+    s.window_end = format_utc(window.end);
+    s.file_points_used = s.points_used;
+    s.points_used = window.points_used;
+  }
   return s;
 }
 
@@ -108,9 +118,14 @@ std::string summary_text(const OutputSummary& s) {
   o << "  cells:      " << s.cells_total << " in the file (" << s.layout << " layout, "
     << s.parent_cells << " parent cells), " << s.cells_with_data << " with data, covering "
     << short_number(s.area_km2) << " km^2\n";
+  if (s.window)
+    o << "  window:     " << *s.window << " of 0.." << s.windows - 1 << ", " << s.window_start
+      << " to " << s.window_end << " (end exclusive): " << s.points_used
+      << " points used; cells and variables are this window's\n";
   o << "  granules:   " << s.granule_count << " (" << s.granules_used << " used, "
     << s.granules_empty << " of them empty, " << s.granules_skipped << " skipped), "
-    << s.points_used << " points used\n";
+    << (s.window ? s.file_points_used : s.points_used) << " points used"
+    << (s.window ? " in all windows" : "") << "\n";
   o << "  time span:  "
     << (s.time_start.empty() ? std::string("unknown (no timestamps in the granule names)")
                              : s.time_start + " to " + s.time_end + " (granule start times)")
@@ -175,10 +190,15 @@ std::string summary_json(const OutputSummary& s) {
                       {"used", s.granules_used},
                       {"empty", s.granules_empty},
                       {"skipped", s.granules_skipped},
-                      {"points_used", s.points_used},
+                      {"points_used", s.window ? s.file_points_used : s.points_used},
                       {"time_start", text_or_null(s.time_start)},
                       {"time_end", text_or_null(s.time_end)},
                       {"not_used", not_used}}},
+                    {"time_window", s.window ? Json{{"index", *s.window},
+                                                    {"start", s.window_start},
+                                                    {"end", s.window_end},
+                                                    {"points_used", s.points_used}}
+                                             : Json(nullptr)},
                     {"variables", variables}};
   // Invalid UTF-8 in the file's attributes is replaced, never an exception.
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

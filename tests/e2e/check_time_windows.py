@@ -259,16 +259,25 @@ def compare_render_and_info(checks, label, windowed, w, separate, windows):
         with open(pngs[0], "rb") as a, open(pngs[1], "rb") as b:
             checks.check(a.read() == b.read(), f"{label}: render --time {w} differs from the "
                          "separate run's map")
-    summaries = []
+    summaries, docs = [], []
     for path, extra in ((windowed, ["--time", w]), (separate, [])):
         rc, text = healgrid_tool(["info", path, "--json"] + extra)
         checks.check(rc == 0, f"{label}: info exit {rc}: {text}")
-        summaries.append(json.loads(text)["variables"] if rc == 0 else None)
+        docs.append(json.loads(text) if rc == 0 else {})
+        summaries.append(docs[-1].get("variables"))
     checks.check(summaries[0] == summaries[1], f"{label}: info --time {w} variables differ from "
                  "the separate run's")
+    # ... and the window it shows, with the window's points (the separate run's points used).
+    shown = docs[0].get("time_window") or {}
+    checks.check(shown.get("index") == int(w) and
+                 shown.get("points_used") == docs[1].get("granules", {}).get("points_used") and
+                 docs[1].get("time_window") is None,
+                 f"{label}: info --time {w} window {shown}, the separate run used "
+                 f"{docs[1].get('granules', {}).get('points_used')} points")
     rc, text = healgrid_tool(["info", windowed])
-    checks.check(rc != 0 and f"--time 0..{windows - 1}" in text,
-                 f"{label}: info without --time: exit {rc}, {text!r}")
+    checks.check(rc == 2 and f"--time 0..{windows - 1}" in text and "0: " in text,
+                 f"{label}: info without --time: exit {rc}, {text!r} (expected 2, the windows "
+                 "listed)")
     rc, text = healgrid_tool(["render", windowed, "--png", windowed + ".x.png", "--time", windows])
     checks.check(rc != 0 and "out of range" in text,
                  f"{label}: render --time {windows}: exit {rc}, {text!r}")
@@ -304,7 +313,7 @@ def synthetic(checks, tmp, nprocs):
                          f"{months.label}: journal note missing or journal left:\n{output}")
             # info/render refuse a windowed file clearly instead of showing it empty.
             rc, text = common.run_as([common.healgrid_bin(), "info", out])
-            checks.check(rc == 1 and "time-windowed output" in text,
+            checks.check(rc == 2 and "time-windowed output" in text,
                          f"healgrid info on a windowed file: exit {rc}: {text}")
             # Separate --start/--end runs once (the values do not depend on the layout: the
             # dense file is compared with the sparse one below).

@@ -53,6 +53,13 @@ class HealgridOutput {
   // The window read (time-windowed outputs) and the number of windows (0: none).
   std::optional<std::size_t> time_index() const { return time_; }
   std::size_t windows() const { return windows_; }
+  // Window w of a time-windowed output: [start, end) in POSIX seconds (time_bnds) and the
+  // points it used (time_points_used). REQUIRES: w < windows().
+  struct Window {
+    double start = 0, end = 0;
+    long long points_used = 0;
+  };
+  Window window(std::size_t w) const;
 
   // Global text attribute ("" when absent) and integer attribute (nullopt when absent).
   std::string global_text(const std::string& name) const;

@@ -6,6 +6,7 @@
 // text for people and as JSON for scripts.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,13 @@ struct OutputSummary {
   std::vector<VariableSummary> variables;
   long long granule_count = 0, granules_used = 0, granules_empty = 0, granules_skipped = 0;
   long long points_used = 0;
-  std::string time_start, time_end;           // earliest / latest granule start, "" when unknown
+  std::string time_start, time_end;  // earliest / latest granule start, "" when unknown
+  // A time-windowed output summarised for one window (--time): which, its [start, end) in UTC
+  // text, and the points of the whole file (points_used is then the window's).
+  std::optional<std::size_t> window;
+  std::size_t windows = 0;
+  std::string window_start, window_end;
+  long long file_points_used = 0;
   std::vector<GranuleRow> granules_not_used;  // "empty: ..." or "skipped: ..." rows
 };
 

@@ -36,7 +36,8 @@ po::options_description describe(RunOptions& o) {
      "pipeline config (YAML); default: the built-in ATL06 pipeline, identical to "
      "config/atl06.yaml")
     ("input,i", value(&o.inputs, "PATH")->composing(),
-     "granule file, directory (its *.h5 files) or glob pattern; repeatable")
+     "granule file, directory (its *.h5, *.hdf5, *.he5, *.nc, *.nc4 files; the config's "
+     "input_suffixes) or glob pattern; repeatable (a bare argument is an input too)")
     ("catalog", value(&o.catalog_path, "FILE"),
      "catalog file from healgrid resolve: grid its granules (those whose footprint touches the "
      "catalog's cells), found in --cache-dir or at their local path, instead of --input")
@@ -190,7 +191,8 @@ std::string run_help_text() {
        "file. Rank 0 lists the granules; all ranks index them (points per parent cell); rank 0 "
        "gives each rank a contiguous, work-balanced range of parent cells; each rank reads only "
        "what its cells need, bins every point into its child cell and reduces per cell. The "
-       "output is written as OUT.nc.partial and renamed to OUT.nc only when complete. The same "
+       "output is written as OUT.nc.partial.<run> and renamed to OUT.nc only when complete (an "
+       "existing OUT.nc is replaced only if healgrid wrote it). The same "
        "inputs and config give the same values for any number of ranks.",
        {&options},
        "Exit status: 0 success, 1 the run failed (the message names the file or\n"

@@ -28,6 +28,10 @@ std::string h5_error_line() {
     if (!line.empty()) line += "; ";
     line += m;
   }
+  // One line: some HDF5 messages carry the system's error text with a line break.
+  for (auto& c : line)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }
 

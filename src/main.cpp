@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "healgrid/app/commands.hpp"
+#include "healgrid/git_commit.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/mpi_startup.hpp"
 
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
-    std::printf("healgrid %s\n", HEALGRID_VERSION);
+    std::printf("healgrid %s (commit %s)\n", HEALGRID_VERSION, HEALGRID_GIT_COMMIT);
     return 0;
   }
   std::string command = argv[1];

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "healgrid/aggregate/statistics.hpp"
+#include "healgrid/git_commit.hpp"
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/nc_file.hpp"
 #include "healgrid/io/output_schema.hpp"
@@ -124,6 +125,7 @@ void put_global_attributes(io::NcFile& nc, const PipelineConfig& config, const H
   nc.put_att(g, s::kHistory, meta.date_created + " " + meta.history);
   nc.put_att(g, s::kDateCreated, meta.date_created);
   nc.put_att(g, s::kHealgridVersion, HEALGRID_VERSION);
+  nc.put_att(g, s::kHealgridCommit, HEALGRID_GIT_COMMIT);
   nc.put_att_int(g, s::kParentOrder, grid.parent_order());
   nc.put_att_int(g, s::kChildOrder, grid.child_order());
   nc.put_att(g, s::kLatitudeConvention, to_string(grid.convention()));

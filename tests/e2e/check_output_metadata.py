@@ -21,7 +21,9 @@ Checks, each against an independent source (h5py, numpy + healpy reference, the 
 
 import json
 import os
+import re
 import shutil
+import subprocess
 
 import h5py
 import numpy as np
@@ -116,6 +118,16 @@ def check_overrides(checks, ds, want, label):
                  f"{label}: healgrid_overrides {overrides!r}, expected {sorted(want)}")
 
 
+def check_commit(checks, ds, label):
+    """healgrid_commit: the commit `healgrid --version` names (the build's source)."""
+    proc = subprocess.run([common.healgrid_bin(), "--version"], stdout=subprocess.PIPE,
+                          text=True, check=False)
+    match = re.search(r"\(commit ([A-Za-z0-9._+-]+)\)", proc.stdout)
+    commit = str(ds.attrs.get("healgrid_commit", ""))
+    checks.check(match is not None and commit == match.group(1) and commit != "",
+                 f"{label}: healgrid_commit {commit!r}, --version says {proc.stdout.strip()!r}")
+
+
 def check_skipped(checks, ds, bad, label):
     text = str(ds.attrs.get("granules_skipped", ""))
     lines = [line for line in text.splitlines() if line.strip()]
@@ -183,6 +195,7 @@ def main():
                          f"run A: cell_ids level {ds['cell_ids'].attrs.get('level')}")
             check_attributes(checks, out, cfg, "run A", 7)
             check_metrics(checks, metrics, ref, ds, out, "run A")
+            check_commit(checks, ds, "run A")
 
         # Run B: geodetic latitude, no compression; the reference with that convention.
         out = os.path.join(tmp, "b.nc")

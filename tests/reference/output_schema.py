@@ -64,6 +64,8 @@ SOURCE = "source"
 HISTORY = "history"
 DATE_CREATED = "date_created"
 HEALGRID_VERSION = "healgrid_version"
+# The source commit of the build (`git describe --always --dirty`; "unknown" without git).
+HEALGRID_COMMIT = "healgrid_commit"
 PARENT_ORDER = "parent_order"
 CHILD_ORDER = "child_order"
 LATITUDE_CONVENTION = "latitude_convention"

@@ -74,6 +74,8 @@ inline constexpr char kSource[] = "source";
 inline constexpr char kHistory[] = "history";
 inline constexpr char kDateCreated[] = "date_created";
 inline constexpr char kHealgridVersion[] = "healgrid_version";
+// The source commit of the build (`git describe --always --dirty`; "unknown" without git).
+inline constexpr char kHealgridCommit[] = "healgrid_commit";
 inline constexpr char kParentOrder[] = "parent_order";
 inline constexpr char kChildOrder[] = "child_order";
 inline constexpr char kLatitudeConvention[] = "latitude_convention";

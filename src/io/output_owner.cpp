@@ -17,15 +17,14 @@ namespace {
   throw std::runtime_error(path + ": " + what);
 }
 
-// Whether `path` (a regular file) is an HDF5 file whose root group says healgrid wrote it.
+}  // namespace
+
 bool is_healgrid_output(const std::string& path) {
   h5_quiet_errors();
   if (H5Fis_hdf5(path.c_str()) <= 0) return false;
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   return file.valid() && H5Aexists(file.get(), schema::kHealgridVersion) > 0;
 }
-
-}  // namespace
 
 void check_output_replaceable(const std::string& output) {
   struct stat st {};

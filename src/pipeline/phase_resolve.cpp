@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -45,6 +47,24 @@ void check_output_path(const std::string& output) {
   if (close(fd) != 0 && err == 0) err = errno;
   unlink(probe.c_str());
   if (err != 0) throw InputError(probe + ": cannot write the output file: " + std::strerror(err));
+}
+
+// A rerun with its output beside its granules (`--input data/ --output data/grid.nc`) finds
+// its previous output among them: a healgrid output is never a granule, so it is left out, with
+// a note (any other file that is the output stays, and check_output_is_no_input refuses it).
+void leave_out_own_output(const std::string& output, std::vector<Granule>& granules) {
+  struct stat out {};
+  if (stat(output.c_str(), &out) != 0 || !io::is_healgrid_output(output)) return;
+  const auto own = std::remove_if(granules.begin(), granules.end(), [&](const Granule& g) {
+    struct stat in {};
+    const bool same =
+        stat(g.path.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+    if (same)
+      std::fprintf(stderr, "healgrid run: note: %s is this run's output, not a granule: left out\n",
+                   g.path.c_str());
+    return same;
+  });
+  granules.erase(own, granules.end());
 }
 
 // The output must not be one of the granules (the same file by device and inode, whatever the
@@ -112,6 +132,7 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
     // A catalog (--catalog, or a query) instead of --input: pipeline/catalog_inputs.hpp.
     in.granules = opt.inputs.empty() ? resolve_run_granules(opt, ctx.grid(), in.catalog)
                                      : resolve_inputs(opt.inputs, ctx.config().input_suffixes);
+    leave_out_own_output(opt.output, in.granules);
     if (in.granules.empty()) {
       std::string given;
       for (const auto& i : opt.inputs) given += (given.empty() ? "" : ", ") + i;

@@ -74,7 +74,7 @@ def main():
         compare(checks, "synthetic dense", dense)
         out1 = os.path.join(tmp, "np1", "out.nc")
         version = subprocess.run([binary, "--version"], stdout=subprocess.PIPE, text=True,
-                                 check=False).stdout.split()[-1]
+                                 check=False).stdout.split()[1]  # "healgrid X (commit C)"
         config = open(os.path.join(common.source_dir(), "config", "atl06.yaml"),
                       encoding="utf-8").read()
         want = inputs_sha256(version, config, glob.glob(os.path.join(gdir, "*.h5")))

@@ -368,6 +368,15 @@ def taken_names_cases(checks, tmp, master, env):
     checks.check(rc == 0, f"taken names: the run after the cleanup failed:\n{out}")
     rc, out = run(args, case.cwd, env)
     checks.check(rc == 0, f"taken names: rerun over its own output refused:\n{out}")
+    # The output among the granules' files (`--input DIR --output DIR/out.nc`): the rerun
+    # leaves its previous output out of the inputs, with a note, and writes the same bytes.
+    beside = ["--input", "../granules", "--output", "../granules/out.nc"]
+    first_rc, _ = run(beside, case.cwd, env)
+    first = open(os.path.join(case.granules, "out.nc"), "rb").read() if first_rc == 0 else None
+    rc, out = run(beside, case.cwd, env)
+    checks.check(first_rc == 0 and rc == 0 and "is this run's output, not a granule" in out and
+                 open(os.path.join(case.granules, "out.nc"), "rb").read() == first,
+                 f"output beside the granules: exits {first_rc}, {rc}; rerun output:\n{out}")
 
 
 def main():

@@ -134,7 +134,7 @@ job_script: {os.path.join(jobs, "healgrid-campaign.sbatch")}
             checks.check(rc == 0 and "--array=0,1,2" in out, f"submit exited {rc}: {out}")
             st = status(checks, env, plan)
             checks.check([st[i]["state"] for i in sorted(st)] == ["done"] * 3, f"after: {st}")
-            version = sh([binary, "--version"])[1].split()[-1]
+            version = sh([binary, "--version"])[1].split()[1]  # "healgrid X (commit C)"
             for i, cycle in enumerate((1, 2, 3)):
                 output = os.path.join(tmp, "out", f"cycle{cycle:02}.nc")
                 if not checks.check(os.path.exists(output), f"{output} missing"):

@@ -15,6 +15,8 @@
 namespace healgrid::io {
 
 void check_output_replaceable(const std::string& output);
+// Whether `path` is a healgrid output (HDF5, root attribute healgrid_version).
+bool is_healgrid_output(const std::string& path);
 void check_progress_replaceable(const std::string& progress);
 
 }  // namespace healgrid::io

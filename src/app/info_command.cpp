@@ -120,7 +120,7 @@ int info_command(const std::vector<std::string>& args) {
       rc = 2;
     } else {
       try {
-        if (parsed.time < -1) throw std::invalid_argument("--time: expected a window number >= 0");
+        if (parsed.time < -1) throw WindowChoiceError("--time: expected a window number >= 0");
         const HealgridOutput output(
             parsed.input, parsed.time >= 0
                               ? std::optional<std::size_t>(static_cast<std::size_t>(parsed.time))
@@ -132,7 +132,7 @@ int info_command(const std::vector<std::string>& args) {
           std::fputs(summary_text(summary).c_str(), stdout);
           print_overview_levels(output);
         }
-      } catch (const std::invalid_argument& e) {  // --time missing or out of range: usage
+      } catch (const WindowChoiceError& e) {  // --time missing or out of range: usage
         std::fprintf(stderr, "healgrid info: %s\n", e.what());
         rc = 2;
       } catch (const std::exception& e) {

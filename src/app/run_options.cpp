@@ -250,6 +250,8 @@ std::string apply_overrides(const RunOptions& opt, PipelineConfig& config) {
     config.time_windows = parse_time_windows(*opt.time_windows, "--time-windows");
     applied << "time_windows=" << *opt.time_windows << " ";
   }
+  // The values may now come from the command line: an error names the key, not a config line.
+  if (!applied.str().empty()) config.key_lines.clear();
   try {
     config.validate();
   } catch (const ConfigError& e) {

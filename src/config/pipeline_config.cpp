@@ -1,5 +1,6 @@
 #include "healgrid/config/pipeline_config.hpp"
 
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -581,6 +582,10 @@ void set_time_window(TimeWindow& window, const std::string& start, const std::st
 }
 
 PipelineConfig load_config_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw ConfigError(path + ": not a config file (" +
+                      (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") + ")");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot read config file");
   std::ostringstream text;

@@ -171,6 +171,13 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
     meta.extra_attributes.emplace_back(schema::kTimeCoverageEnd, format_utc(range.end_seconds));
   const auto time_axis =
       windows ? std::optional<TimeAxis>(make_time_axis(ctx, aggregated)) : std::nullopt;
+  // Other ranks may be inside a collective call when one fails: abort the job, leaving no
+  // finished file (abort_job removes OUT.partial).
+  const auto abort_write = [&](const std::exception& e) {
+    const std::string message = std::string("write failed: ") + e.what();
+    ctx.observers.aborting(message);
+    abort_job(comm, message);
+  };
   try {
     // Rank 0 holds them (with time windows: each level's windows on the union of cells).
     const auto overviews = windows ? gather_window_overviews(comm, aggregated.window_overviews)
@@ -178,14 +185,14 @@ void write_phase(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWor
     write_netcdf(comm, ctx.options.output, ctx.config(), ctx.grid(), block, layout,
                  figures.parent_cells, meta, overviews, time_axis ? &*time_axis : nullptr);
   } catch (const std::exception& e) {
-    // Other ranks may be inside a collective call: abort the job, leaving no finished file
-    // (abort_job removes OUT.partial).
-    const std::string message = std::string("write failed: ") + e.what();
-    ctx.observers.aborting(message);
-    abort_job(comm, message);
+    abort_write(e);
   }
-  keep_old_output_if_stopped(ctx);
-  commit_netcdf(comm, ctx.options.output);
+  keep_old_output_if_stopped(ctx);  // every rank alike: a RunFailure, not an abort
+  try {
+    commit_netcdf(comm, ctx.options.output);  // rank 0's fsync and rename may fail
+  } catch (const std::exception& e) {
+    abort_write(e);
+  }
   struct stat st {};
   if (comm.is_root() && stat(ctx.options.output.c_str(), &st) == 0)
     figures.output_bytes = st.st_size;

@@ -68,17 +68,17 @@ std::string number_text(long double x) {
 // `x` rounded to the stored float format, as double (an infinity beyond its largest value).
 double rounded_to_float(long double x, const StoredType& t) {
   if (t.float_type.valid()) {  // another format (float16...): HDF5 converts there and back
-    double v[1] = {static_cast<double>(x)};
-    unsigned char stored[64] = {};
+    // Converted in place: the buffer holds the larger of the two types (a 16-byte long double).
+    alignas(16) unsigned char buffer[64] = {};
     const std::size_t size = H5Tget_size(t.float_type.get());
-    if (size > sizeof stored ||
-        H5Tconvert(H5T_NATIVE_DOUBLE, t.float_type.get(), 1, v, nullptr, H5P_DEFAULT) < 0)
-      throw CfAttributeError("values of the dataset's type " + t.name + " cannot be converted");
-    std::memcpy(stored, v, size);
-    if (H5Tconvert(t.float_type.get(), H5T_NATIVE_DOUBLE, 1, stored, nullptr, H5P_DEFAULT) < 0)
+    const double value = static_cast<double>(x);
+    std::memcpy(buffer, &value, sizeof value);
+    if (size == 0 || size > sizeof buffer ||
+        H5Tconvert(H5T_NATIVE_DOUBLE, t.float_type.get(), 1, buffer, nullptr, H5P_DEFAULT) < 0 ||
+        H5Tconvert(t.float_type.get(), H5T_NATIVE_DOUBLE, 1, buffer, nullptr, H5P_DEFAULT) < 0)
       throw CfAttributeError("values of the dataset's type " + t.name + " cannot be converted");
     double back = 0;
-    std::memcpy(&back, stored, sizeof back);
+    std::memcpy(&back, buffer, sizeof back);
     return back;
   }
   return t.size == 4 ? static_cast<double>(static_cast<float>(x)) : static_cast<double>(x);

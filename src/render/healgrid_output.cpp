@@ -79,16 +79,16 @@ HealgridOutput::HealgridOutput(const std::string& path, std::optional<std::size_
       listed += (w ? ", " : "") + std::to_string(w) + ": " + format_utc(win.start) + " to " +
                 format_utc(win.end);
     }
-    throw std::invalid_argument(path + ": a time-windowed output (" + std::to_string(windows_) +
-                                " windows, statistics on (time, cell_ids)): choose one with "
-                                "--time 0.." +
-                                std::to_string(windows_ - 1) + " (" + listed + ")");
+    throw WindowChoiceError(path + ": a time-windowed output (" + std::to_string(windows_) +
+                            " windows, statistics on (time, cell_ids)): choose one with "
+                            "--time 0.." +
+                            std::to_string(windows_ - 1) + " (" + listed + ")");
   }
   if (time && (windows_ == 0 || *time >= windows_)) {
-    throw std::invalid_argument(path + ": --time " + std::to_string(*time) + ": " +
-                                (windows_ == 0 ? std::string("the output has no time windows")
-                                               : "out of range, the output has windows 0.." +
-                                                     std::to_string(windows_ - 1)));
+    throw WindowChoiceError(path + ": --time " + std::to_string(*time) + ": " +
+                            (windows_ == 0 ? std::string("the output has no time windows")
+                                           : "out of range, the output has windows 0.." +
+                                                 std::to_string(windows_ - 1)));
   }
   time_ = time;
 }

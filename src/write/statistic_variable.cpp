@@ -46,9 +46,13 @@ std::string cf_cell_method(const StatisticSpec& spec) {
       return "variance";
     case StatFunction::std:
       return "standard_deviation";
-    case StatFunction::weighted_mean:
-      return "mean (comment: weighted by " +
-             (spec.weight.empty() ? "1/" + spec.sigma + "^2" : spec.weight_text) + ")";
+    case StatFunction::weighted_mean: {
+      // CF's comment runs to the closing parenthesis: a weight expression with its own
+      // parentheses or colons is named through healgrid_weight instead.
+      std::string by = spec.weight.empty() ? "1/" + spec.sigma + "^2" : spec.weight_text;
+      if (by.find_first_of("():") != std::string::npos) by = "healgrid_weight";
+      return "mean (comment: weighted by " + by + ")";
+    }
     case StatFunction::quantile:
       return spec.q == 0.5 ? "median" : "";
     case StatFunction::count:

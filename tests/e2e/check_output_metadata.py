@@ -59,6 +59,8 @@ def cf_cell_methods(stat):
         return "cell_ids: median" if float(stat["q"]) == 0.5 else None
     if func == "weighted_mean":
         weight = stat.get("weight") or f"1/{stat['sigma']}^2"
+        if any(c in weight for c in "():"):  # CF's comment cannot hold them
+            weight = "healgrid_weight"
         return f"cell_ids: mean (comment: weighted by {weight})"
     method = CF_METHODS[func]
     return None if method is None else f"cell_ids: {method}"

@@ -250,6 +250,23 @@ TEST(CfDecoding, FillsAndRangesAreComparedInTheStoredFloatFormat) {
   EXPECT_EQ(chunk.values[1][0], static_cast<double>(0.1f));
 }
 
+// A float wider than a double (x86's 80-bit long double, stored in 16 bytes): its fill is
+// rounded through HDF5's conversion in a buffer that holds either type.
+TEST(CfDecoding, FillOfAFloatWiderThanADouble) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 3);
+  const auto h = w.dataset<long double>("/h", H5T_NATIVE_LDOUBLE, {3}, {-9999.0L, 1.5L, 2.5L});
+  w.attribute<double>(h, "_FillValue", H5T_NATIVE_DOUBLE, {-9999.0});
+  w.finish();
+  PipelineConfig c = flat_config({{"h", "/h"}});
+  const GranuleReader reader(file_path(f), c);
+  BeamChunk chunk;
+  reader.read(0, 0, 3, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 1, 1}));
+  EXPECT_EQ(chunk.values[0][2], 2.5);
+}
+
 TEST(CfDecoding, ValidRangeAndUnusableAttributesAreErrorsNamingTheDataset) {
   ScratchH5File f("cf_");
   Writer w(f);

@@ -197,6 +197,13 @@ TEST(Config, FiltersAndYamlErrors) {
   err = error_of("- a\n- b\n");
   EXPECT_NE(err.find("expected a mapping"), std::string::npos) << err;
   EXPECT_THROW(load_config_file("/nonexistent/healgrid.yaml"), ConfigError);
+  try {  // a directory (--config cfg/) is named as such, not parsed as an empty mapping
+    load_config_file(HEALGRID_SOURCE_DIR);
+    ADD_FAILURE() << "a directory loaded as a config";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a config file (a directory)"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Config, GroupsAreOptionalAndChecked) {
@@ -263,7 +270,14 @@ TEST(RunOptions, OverridesApplyAndValidate) {
   RunOptions bad;
   ASSERT_TRUE(parse_run_options({"-i", "a.h5", "-o", "x.nc", "--child-order", "3"}, bad, error));
   cfg = load_config_file(kShipped);
-  EXPECT_THROW(apply_overrides(bad, cfg), ConfigError);
+  try {  // the bad value came from the command line: no config line is named for it
+    apply_overrides(bad, cfg);
+    ADD_FAILURE() << "--child-order 3 below the parent order was accepted";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("after command-line overrides: config: grid.child_order"), std::string::npos)
+        << msg;
+  }
 
   RunOptions missing;
   EXPECT_FALSE(parse_run_options({"-i", "a.h5"}, missing, error));

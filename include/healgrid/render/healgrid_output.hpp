@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@
 #include "healgrid/io/nc_file.hpp"
 
 namespace healgrid {
+
+// A time-windowed output opened without choosing a window, or with one it does not have (a
+// usage error: the message lists the windows).
+struct WindowChoiceError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
 
 struct GridVariable {
   std::string name;

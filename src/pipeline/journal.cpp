@@ -10,17 +10,16 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
 
 #include "healgrid/io/atomic_file.hpp"
+#include "healgrid/util/fault.hpp"
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
@@ -329,10 +328,7 @@ void RunJournal::write_round(const JournalPiece& piece) {
                  "recomputes its rounds)\n",
                  mpi_.rank, e.what());
   }
-  if (const char* pause = std::getenv("HEALGRID_TEST_ROUND_PAUSE_SECONDS")) {
-    const double s = std::atof(pause);
-    if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
-  }
+  pause_for_tests("HEALGRID_TEST_ROUND_PAUSE_SECONDS");
 }
 
 GridBlock RunJournal::assemble(std::vector<long long>& granule_points) {

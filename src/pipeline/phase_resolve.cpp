@@ -49,6 +49,12 @@ void check_output_path(const std::string& output) {
   if (err != 0) throw InputError(probe + ": cannot write the output file: " + std::strerror(err));
 }
 
+// Whether `path` is the file `out` describes (device and inode: any spelling, link or hard link).
+bool is_file(const std::string& path, const struct stat& out) {
+  struct stat in {};
+  return stat(path.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 // A rerun with its output beside its granules (`--input data/ --output data/grid.nc`) finds
 // its previous output among them: a healgrid output is never a granule, so it is left out, with
 // a note (any other file that is the output stays, and check_output_is_no_input refuses it).
@@ -56,9 +62,7 @@ void leave_out_own_output(const std::string& output, std::vector<Granule>& granu
   struct stat out {};
   if (stat(output.c_str(), &out) != 0 || !io::is_healgrid_output(output)) return;
   const auto own = std::remove_if(granules.begin(), granules.end(), [&](const Granule& g) {
-    struct stat in {};
-    const bool same =
-        stat(g.path.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+    const bool same = is_file(g.path, out);
     if (same)
       std::fprintf(stderr, "healgrid run: note: %s is this run's output, not a granule: left out\n",
                    g.path.c_str());
@@ -73,8 +77,7 @@ void check_output_is_no_input(const std::string& output, const std::vector<Granu
   struct stat out {};
   if (stat(output.c_str(), &out) != 0) return;  // not there yet: no granule can be it
   for (const auto& g : granules) {
-    struct stat in {};
-    if (stat(g.path.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+    if (is_file(g.path, out))
       throw std::invalid_argument("--output " + output + " is the input granule " + g.path +
                                   " (the same file): the run would replace it; choose another "
                                   "output path (the granule is left untouched)");

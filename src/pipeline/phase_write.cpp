@@ -4,12 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
-#include <thread>
 
 #include "healgrid/aggregate/window_blocks.hpp"
 #include "healgrid/aggregate/window_overviews.hpp"
@@ -129,10 +126,7 @@ OutputMetadata metadata(RunContext& ctx, const ResolvedInputs& inputs, const Pla
 // A stop (SIGTERM, ...) that came during the write keeps the previous output, as in the other
 // phases: the ranks agree on it before the rename, never after, and exit 128 + signal.
 void keep_old_output_if_stopped(RunContext& ctx) {
-  if (const char* pause = std::getenv("HEALGRID_TEST_WRITE_PAUSE_SECONDS")) {  // tests only
-    const double s = std::atof(pause);
-    if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
-  }
+  pause_for_tests("HEALGRID_TEST_WRITE_PAUSE_SECONDS");
   int signal = stop_signal();
   MPI_Allreduce(MPI_IN_PLACE, &signal, 1, MPI_INT, MPI_MAX, ctx.comm.comm);
   if (signal == 0) return;

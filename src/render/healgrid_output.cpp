@@ -68,16 +68,19 @@ HealgridOutput::HealgridOutput(const std::string& path, std::optional<std::size_
     if (dims == windowed) windows_ = reader_.dim_length(schema::kTimeDim);
   }
   if (windows_ > 0 && !time) {
-    // The windows by their dates, so the choice needs no other tool (the first 12 and the last).
+    // The windows by their dates, so the choice needs no other tool (the first 12 and the last;
+    // one row of time_bnds each, not the points per window).
+    const int bounds_var = reader_.var_id(schema::kTimeBounds);
     std::string listed;
     for (std::size_t w = 0; w < windows_; ++w) {
       if (w == 12 && windows_ > 13) {
         listed += ", ...";
         w = windows_ - 1;
       }
-      const auto win = window(w);
-      listed += (w ? ", " : "") + std::to_string(w) + ": " + format_utc(win.start) + " to " +
-                format_utc(win.end);
+      const auto b = reader_.read_doubles_row(bounds_var, w);
+      if (b.size() != 2) break;
+      listed +=
+          (w ? ", " : "") + std::to_string(w) + ": " + format_utc(b[0]) + " to " + format_utc(b[1]);
     }
     throw WindowChoiceError(path + ": a time-windowed output (" + std::to_string(windows_) +
                             " windows, statistics on (time, cell_ids)): choose one with "

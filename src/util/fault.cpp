@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace healgrid {
 namespace {
@@ -156,6 +158,12 @@ void abort_job(const Communicator& mpi, const std::string& message, int code) {
   if (g_lock[0] != '\0') unlink(g_lock);
   MPI_Abort(mpi.comm, code);
   std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+void pause_for_tests(const char* name) {
+  const char* pause = std::getenv(name);
+  const double s = pause ? std::atof(pause) : 0.0;
+  if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
 }
 
 }  // namespace healgrid

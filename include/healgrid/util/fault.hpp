@@ -43,6 +43,10 @@ class StopRelay {
 // "stopped by SIGTERM" style text for messages (empty when no signal arrived).
 std::string stop_reason();
 
+// Test hook: sleeps the seconds the environment variable `name` gives (unset, 0 or not a
+// number: no pause), so tests can signal a run at a known point (HEALGRID_TEST_*_PAUSE_SECONDS).
+void pause_for_tests(const char* name);
+
 // Fatal error on this rank: prints "healgrid: error: rank R: message" to stderr, removes the
 // partial output registered by install_stop_handlers (if any) and calls MPI_Abort.
 [[noreturn]] void abort_job(const Communicator& mpi, const std::string& message, int code = 1);

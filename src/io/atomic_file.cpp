@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -35,11 +36,31 @@ std::string temporary_name(const std::string& path) {
   return path + suffix;
 }
 
+// Whether `s` is a non-empty run of characters of which `ok` approves.
+bool all_of_class(std::string_view s, int (*ok)(int)) {
+  if (s.empty()) return false;
+  for (const char c : s)
+    if (!ok(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
 void fsync_or_throw(int fd, const std::string& path) {
   if (::fsync(fd) != 0) fail(path, "cannot sync to disk", errno);
 }
 
 }  // namespace
+
+bool is_temporary_suffix(std::string_view suffix) {
+  constexpr std::string_view kTmp = ".tmp.";
+  if (suffix.substr(0, kTmp.size()) != kTmp) return false;
+  suffix.remove_prefix(kTmp.size());
+  const auto a = suffix.find('.');
+  const auto b = a == std::string_view::npos ? a : suffix.find('.', a + 1);
+  if (b == std::string_view::npos) return false;
+  return all_of_class(suffix.substr(0, a), ::isdigit) &&
+         all_of_class(suffix.substr(a + 1, b - a - 1), ::isdigit) &&
+         all_of_class(suffix.substr(b + 1), ::isxdigit) && suffix.size() - b - 1 <= 16;
+}
 
 void sync_parent_directory(const std::string& path) {
   const std::string dir = parent_directory(path);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <random>
 
+#include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/output_schema.hpp"
 
 namespace healgrid::io {
@@ -41,11 +42,14 @@ std::string run_partial_path(const std::string& output) {
   return output + schema::kPartialSuffix + (g_tag.empty() ? "" : "." + g_tag);
 }
 
-std::vector<std::string> remove_stale_partials(const std::string& output) {
-  const auto slash = output.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
-  const std::string prefix = (slash == std::string::npos ? output : output.substr(slash + 1)) +
-                             schema::kPartialSuffix + ".";
+namespace {
+
+// Removes the regular files `<path><rest>` for which `stale(rest)` holds; returns their names.
+template <typename Stale>
+std::vector<std::string> remove_beside(const std::string& path, Stale stale) {
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string prefix = slash == std::string::npos ? path : path.substr(slash + 1);
   std::vector<std::string> removed;
   DIR* d = ::opendir(dir.c_str());
   if (!d) return removed;
@@ -53,15 +57,29 @@ std::vector<std::string> remove_stale_partials(const std::string& output) {
   while (const dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
   ::closedir(d);
   for (const auto& name : names) {
-    if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    const auto tag = name.substr(prefix.size());
-    if (tag == g_tag || !looks_like_tag(tag)) continue;
-    const std::string path = slash == std::string::npos ? name : dir + name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!stale(name.substr(prefix.size()))) continue;
+    const std::string found = slash == std::string::npos ? name : dir + name;
     struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::unlink(path.c_str()) == 0)
-      removed.push_back(path);
+    if (::lstat(found.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::unlink(found.c_str()) == 0)
+      removed.push_back(found);
   }
   return removed;
+}
+
+}  // namespace
+
+std::vector<std::string> remove_stale_partials(const std::string& output) {
+  const std::string dot = std::string(schema::kPartialSuffix) + ".";
+  return remove_beside(output, [&](const std::string& rest) {
+    if (rest.compare(0, dot.size(), dot) != 0) return false;
+    const auto tag = rest.substr(dot.size());
+    return tag != g_tag && looks_like_tag(tag);
+  });
+}
+
+std::vector<std::string> remove_stale_temporaries(const std::string& path) {
+  return remove_beside(path, [](const std::string& rest) { return is_temporary_suffix(rest); });
 }
 
 }  // namespace healgrid::io

@@ -40,7 +40,10 @@ void take_output_lock(const std::string& output, std::optional<io::OutputLock>& 
   io::check_progress_replaceable(progress_path(output));
   if (!lock->held()) return;
   remove_lock_on_hard_stop(lock->path());
-  for (const auto& path : io::remove_stale_partials(output))
+  auto stale = io::remove_stale_partials(output);
+  for (auto& path : io::remove_stale_temporaries(progress_path(output)))
+    stale.push_back(std::move(path));
+  for (const auto& path : stale)
     std::fprintf(stderr, "healgrid run: removed %s, left by a run of this output that was killed\n",
                  path.c_str());
 }

@@ -239,7 +239,11 @@ def two_runs_case(checks, tmp, master, env, reference):
     args = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
     stale = os.path.join(case.cwd, "out.nc.partial.4242.deadbeef")
     mine = os.path.join(case.cwd, "out.nc.partial.notes")
-    for path in (stale, mine):
+    # A progress write killed mid-way leaves its temporary (io/atomic_file): swept like the
+    # partial; a name of the user's that only looks alike stays.
+    stale_progress = os.path.join(case.cwd, "out.nc.progress.json.tmp.4242.0.1a2b3c")
+    mine_progress = os.path.join(case.cwd, "out.nc.progress.json.tmp.notes")
+    for path in (stale, mine, stale_progress, mine_progress):
         open(path, "w", encoding="ascii").write("left here\n")
     mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
     first = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
@@ -266,7 +270,7 @@ def two_runs_case(checks, tmp, master, env, reference):
     checks.check(got == reference, f"{label}: the output differs from a single run")
     # The live progress file may stay (docs/reliability.md); nothing else of either run.
     left = sorted(n for n in os.listdir(case.cwd) if n != "out.nc.progress.json")
-    checks.check(left == ["out.nc", "out.nc.partial.notes"],
+    checks.check(left == ["out.nc", "out.nc.partial.notes", "out.nc.progress.json.tmp.notes"],
                  f"{label}: left in the output folder: {left}")
     checks.check(open(mine, encoding="ascii").read() == "left here\n",
                  f"{label}: the user's file beside the output changed")

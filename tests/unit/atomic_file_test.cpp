@@ -107,5 +107,17 @@ TEST_F(AtomicFileTest, CommitFileRenamesARegularFileOnly) {
   EXPECT_FALSE(fs::exists(dir_ / "other"));
 }
 
+TEST_F(AtomicFileTest, TemporaryNamesAreRecognisedAndNothingElse) {
+  const auto path = (dir_ / "out.nc.progress.json").string();
+  io::AtomicFile file(path);
+  EXPECT_TRUE(io::is_temporary_suffix(file.temporary_path().substr(path.size())))
+      << file.temporary_path();
+  EXPECT_TRUE(io::is_temporary_suffix(".tmp.12.0.a1b2"));
+  for (const char* other :
+       {"", ".tmp", ".tmp.", ".tmp.12.0.", ".tmp.12..ab", ".tmp..0.ab", ".tmp.12.0.xyz",
+        ".tmp.1a.0.ab", ".tmp.12.0.ab.c", ".old", ".tmp.12.0.0123456789abcdef0", "x.tmp.12.0.ab"})
+    EXPECT_FALSE(io::is_temporary_suffix(other)) << "'" << other << "'";
+}
+
 }  // namespace
 }  // namespace healgrid

@@ -90,5 +90,17 @@ TEST(RunPartial, StaleTemporariesOfKilledRunsGoOtherFilesStay) {
   std::filesystem::remove_all(scratch_dir("d"));
 }
 
+TEST(RunPartial, TemporariesOfAKilledProgressWriteGoOtherFilesStay) {
+  const auto progress = scratch_dir("e") + "/out.nc.progress.json";
+  for (const auto* name : {"", ".tmp.4242.3.1f2e3d4c5b6a7988", ".tmp.4242.3", ".tmp.notes", ".bak"})
+    std::ofstream(progress + name) << "x";
+  std::filesystem::create_directory(progress + ".tmp.1.2.ab");  // not a regular file
+  const auto removed = remove_stale_temporaries(progress);
+  EXPECT_EQ(removed, (std::vector<std::string>{progress + ".tmp.4242.3.1f2e3d4c5b6a7988"}));
+  for (const auto* kept : {"", ".tmp.4242.3", ".tmp.notes", ".bak", ".tmp.1.2.ab"})
+    EXPECT_TRUE(exists(progress + kept)) << kept;
+  std::filesystem::remove_all(scratch_dir("e"));
+}
+
 }  // namespace
 }  // namespace healgrid::io

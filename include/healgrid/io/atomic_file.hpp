@@ -44,6 +44,10 @@ void write_file_atomically(const std::string& path, std::string_view contents);
 // the directory. `from` must be a regular file, not a symlink.
 void commit_file(const std::string& from, const std::string& to);
 
+// Whether `name` is a temporary name AtomicFile gave some file `<final>`: `suffix` is what
+// follows "<final>", ".tmp.<pid>.<n>.<hex>" (used to sweep the temporaries of killed runs).
+bool is_temporary_suffix(std::string_view suffix);
+
 // fsync of the directory holding `path` (after a rename or an unlink in it).
 void sync_parent_directory(const std::string& path);
 

@@ -19,5 +19,9 @@ std::string run_partial_path(const std::string& output);
 // Removes the regular files `<output>.partial.<digits>.<8 hex digits>` other than this run's;
 // returns their names. Call only while holding the output lock.
 std::vector<std::string> remove_stale_partials(const std::string& output);
+// Removes the regular files AtomicFile left at `<path>.tmp.<pid>.<n>.<hex>` when a run was
+// killed while writing `path` (the progress file beside the output); returns their names. Call
+// only while holding the output lock, before this run writes `path`.
+std::vector<std::string> remove_stale_temporaries(const std::string& path);
 
 }  // namespace healgrid::io

@@ -43,7 +43,8 @@ po::options_description query_options_description(QueryArgs& a, bool for_run) {
     ("end", value(&a.end, "TIME"), ("window end (exclusive), YYYY-MM-DD or ISO 8601 UTC" +
      points).c_str())
     ("cycle", value(&a.cycle, "N"), "ICESat-2 cycle: the granules named with that cycle "
-     "(CMR: a granule-name pattern; STAC: the cycle's dates, then the names)")
+     "(CMR: a granule-name pattern; STAC: the cycle's dates, then the names); with --start/--end, "
+     "that cycle's granules in that window")
     ("bbox", value(&a.bbox, "W,S,E,N"), "area W,S,E,N in degrees (W > E crosses the "
      "antimeridian)")
     ("polygon", value(&a.polygon_file, "FILE"), "area: a GeoJSON (Multi)Polygon file")

@@ -40,7 +40,7 @@ int resolve_command(const std::vector<std::string>& args) {
     if (vm.count("help")) {
       std::cout << format_help(
           {{"healgrid resolve --output CATALOG.json [--source cmr|stac] [--collection ATL06 "
-            "--version 006] [--cycle N | --start TIME --end TIME] [--bbox W,S,E,N | --polygon "
+            "--version 006] [--cycle N] [--start TIME --end TIME] [--bbox W,S,E,N | --polygon "
             "AREA.geojson] [options]"},
            "Asks NASA CMR (granules.umm_json, every page) or a STAC API (POST /search, every "
            "next link) for the granules of a collection in a time window and area, and writes a "

@@ -15,7 +15,19 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // A parent's partials of one statistic, in double: enough to merge every statistic but the
 // quantiles exactly across parents.
-enum Field { kN, kSum, kMin, kMax, kMean, kM2, kSumW, kSumWX, kPartialFields };
+// The weights' sums are kept as sum / 2^kWExp, the sum of the weights in [0.5, 1) (frexp), so
+// merging many heavy weights (up to DBL_MAX each) never overflows.
+// The mean is kept as kMean + kMeanLo (double-double): merging cells whose means are large
+// against their spread (1e9 ± 1e-4) takes the means' difference without the means' rounding.
+enum Field { kN, kSum, kMin, kMax, kMean, kMeanLo, kM2, kSumW, kSumWX, kWExp, kPartialFields };
+
+// sw, swx and their exponent: sw in [0.5, 1) (or 0), swx scaled alike.
+void normalise_weights(double* p) {
+  int e = 0;
+  p[kSumW] = std::frexp(p[kSumW], &e);
+  p[kSumWX] = std::ldexp(p[kSumWX], -e);
+  p[kWExp] += e;
+}
 
 // `sigma`: the weighting variable, sigma (w = 1/s^2) or, with `is_weight`, the weight itself.
 void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, double* out) {
@@ -32,14 +44,34 @@ void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, doubl
       swx += is_weight ? s * x : x / (s * s);
     }
   }
+  int wexp = 0;  // sums that overflowed: taken again with the weights / 2^wexp of the largest
+  if (sigma >= 0 && !(std::isfinite(sw) && std::isfinite(swx))) {
+    double largest = 0;
+    for (std::size_t i = 0; i < p.n; ++i) {
+      const double s = p.value(p.order[i], static_cast<std::size_t>(sigma));
+      largest = std::max(largest, is_weight ? s : 1.0 / (s * s));
+    }
+    wexp = std::ilogb(largest);
+    sw = swx = 0;
+    for (std::size_t i = 0; i < p.n; ++i) {
+      const double s = p.value(p.order[i], static_cast<std::size_t>(sigma));
+      const double w = std::ldexp(is_weight ? s : 1.0 / (s * s), -wexp);
+      sw += w;
+      swx += w * p.value(p.order[i], static_cast<std::size_t>(var));
+    }
+  }
   const double mean = sum / n;
-  double m2 = 0;  // two-pass, as the cells' own variance
+  double m2 = 0, residual = 0;  // two-pass, as the cells' own variance; the mean's rounding
   for (std::size_t i = 0; i < p.n; ++i) {
     const double d = p.value(p.order[i], static_cast<std::size_t>(var)) - mean;
     m2 += d * d;
+    residual += d;
   }
-  const double fields[kPartialFields] = {n, sum, lo, hi, mean, m2, sw, swx};
+  m2 -= residual * residual / n;  // about the exact mean, mean + residual / n, not the rounded one
+  const double fields[kPartialFields] = {
+      n, sum, lo, hi, mean, residual / n, m2, sw, swx, static_cast<double>(wexp)};
   std::copy(fields, fields + kPartialFields, out);
+  normalise_weights(out);
 }
 
 // a += b (Chan, Golub & LeVeque's pairwise update for the mean and M2).
@@ -49,15 +81,25 @@ void merge_into(double* a, const double* b) {
     return;
   }
   const double n = a[kN] + b[kN];
-  const double delta = b[kMean] - a[kMean];
+  // Close means subtract exactly (Sterbenz), so delta keeps the digits of the spread.
+  const double delta = (b[kMean] - a[kMean]) + (b[kMeanLo] - a[kMeanLo]);
   a[kM2] += b[kM2] + delta * delta * a[kN] * b[kN] / n;
-  a[kMean] += delta * b[kN] / n;
+  const double step = delta * b[kN] / n, mean = a[kMean] + step;
+  const double rounding = (a[kMean] - (mean - (mean - a[kMean]))) + (step - (mean - a[kMean]));
+  a[kMean] = mean;  // TwoSum: mean + rounding is a[kMean] + step exactly
+  a[kMeanLo] += rounding;
   a[kN] = n;
   a[kSum] += b[kSum];
   a[kMin] = std::min(a[kMin], b[kMin]);
   a[kMax] = std::max(a[kMax], b[kMax]);
-  a[kSumW] += b[kSumW];
-  a[kSumWX] += b[kSumWX];
+  const double e = std::max(a[kWExp], b[kWExp]);  // both in [0.5, 1) · 2^e or less: no overflow
+  const auto to_e = [e](double v, double from) {
+    return std::ldexp(v, static_cast<int>(from - e));
+  };
+  a[kSumW] = to_e(a[kSumW], a[kWExp]) + to_e(b[kSumW], b[kWExp]);
+  a[kSumWX] = to_e(a[kSumWX], a[kWExp]) + to_e(b[kSumWX], b[kWExp]);
+  a[kWExp] = e;
+  normalise_weights(a);
 }
 
 double value_of(StatFunction f, const double* p) {
@@ -78,8 +120,9 @@ double value_of(StatFunction f, const double* p) {
       return std::sqrt(p[kM2] / p[kN]);
     case StatFunction::weighted_mean:
       return p[kSumWX] / p[kSumW];
-    case StatFunction::weighted_mean_sigma:
-      return 1.0 / std::sqrt(p[kSumW]);
+    case StatFunction::weighted_mean_sigma:  // 1 / sqrt(sum w), sum w = kSumW · 2^kWExp
+      return static_cast<double>(
+          1.0L / std::sqrt(std::ldexp(static_cast<long double>(p[kSumW]), int(p[kWExp]))));
     case StatFunction::quantile:
       break;
   }

@@ -15,12 +15,22 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 double inverse_square(double s) { return 1.0 / (s * s); }
 
 // sum(w x) / sum(w) and 1 / sqrt(sum(w)), with w = weight(v[i]): a sigma's or a weight's own.
+// The weights are finite and > 0 (the reader drops others), but their sum or a product can
+// overflow: then the weights are taken relative to the largest, which leaves the ratio as is.
 template <typename Weight>
 double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight weight) {
   if (n == 0) return kNaN;
-  double wx = 0, w = 0;
+  double wx = 0, w = 0, largest = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double wi = weight(v[i]);
+    wx += wi * x[i];
+    w += wi;
+    largest = std::max(largest, wi);
+  }
+  if (std::isfinite(w) && std::isfinite(wx)) return wx / w;
+  wx = w = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double wi = weight(v[i]) / largest;
     wx += wi * x[i];
     w += wi;
   }
@@ -150,9 +160,13 @@ double stat_mean(const double* x, std::size_t n) {
 double stat_variance(const double* x, std::size_t n) {
   if (n == 0) return kNaN;
   const double mean = stat_mean(x, n);
-  double ss = 0;
-  for (std::size_t i = 0; i < n; ++i) ss += (x[i] - mean) * (x[i] - mean);
-  return ss / static_cast<double>(n);
+  double ss = 0, residual = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    ss += (x[i] - mean) * (x[i] - mean);
+    residual += x[i] - mean;
+  }
+  // The corrected two-pass sum (Chan, Golub & LeVeque): about the exact mean, not the rounded.
+  return (ss - residual * residual / static_cast<double>(n)) / static_cast<double>(n);
 }
 
 double stat_weighted_mean(const double* x, const double* sigma, std::size_t n) {

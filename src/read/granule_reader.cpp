@@ -263,9 +263,11 @@ void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint
       for (std::size_t i = 0; i < n; ++i)
         if (!std::isfinite(values[i])) out.valid[i] = 0;
     }
-    if (is_sigma_[v])
-      for (std::size_t i = 0; i < n; ++i)
-        if (!(values[i] > 0)) out.valid[i] = 0;
+    if (is_sigma_[v])  // its weight 1/s^2 must be a weight: s > 0 and no over- or underflow
+      for (std::size_t i = 0; i < n; ++i) {
+        const double w = 1.0 / (values[i] * values[i]);
+        if (!(values[i] > 0) || !(w > 0) || !std::isfinite(w)) out.valid[i] = 0;
+      }
     if (is_weight_[v])  // a weight that cannot weight: no data, like a fill
       for (std::size_t i = 0; i < n; ++i)
         if (!(values[i] > 0) || !std::isfinite(values[i])) out.valid[i] = 0;

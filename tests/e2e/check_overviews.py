@@ -19,6 +19,7 @@ usage error (exit 2) naming the key. `healgrid info` lists the levels, and `heal
 
 import json
 import os
+from fractions import Fraction
 import shlex
 import subprocess
 import sys
@@ -27,6 +28,8 @@ import common  # isort: skip
 from common import Checks  # isort: skip
 import check_conventions  # isort: skip
 
+import h5py  # noqa: E402
+import healpy as hp  # noqa: E402
 import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
 import output_schema as schema  # noqa: E402
@@ -114,6 +117,60 @@ def check_tools(checks, path):
     checks.check(p.returncode == 0 and "stored overview level" in p.stdout,
                  f"render --order 6 does not draw the stored level:\n{p.stdout}")
 
+EXTREME_CONFIG = """product: EXTREME
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {v: /v, s: /s}
+grid: {parent_order: 3, child_order: 6, latitude: geodetic}
+statistics:
+  - {name: count, function: count, variable: v}
+  - {name: v_mean, function: mean, variable: v}
+  - {name: v_var, function: variance, variable: v}
+  - {name: v_wmean, function: weighted_mean, variable: v, sigma: s}
+"""
+
+
+def extreme_values_case(checks, tmp, nprocs):
+    """Order 0 merged from 4 parents whose values are 1e9 + U(0, 1e-4) (a mean large against
+    its spread: the merge must not take the means' rounding for spread) and whose weights
+    1/s^2 include one of ~1e308 per parent (their sum overflows a double) and one sigma of
+    1e-160 (its weight overflows: dropped). Against exact rational arithmetic."""
+    rng = np.random.default_rng(18)
+    lat, lon, v, s = [], [], [], []
+    for parent in (2, 5, 17, 40):  # order-3 cells inside the order-0 cell 0
+        for i in range(20):
+            lo, la = hp.pix2ang(2 ** 6, parent * 4 ** 3 + i, nest=True, lonlat=True)
+            lat.append(la)
+            lon.append(lo)
+            v.append(1e9 + rng.uniform(0, 1e-4))
+            s.append(1.5e-154 if i == 3 else 1e-160 if (parent, i) == (5, 7) else 1.0)
+    cwd = os.path.join(tmp, "extreme")
+    os.makedirs(cwd, exist_ok=True)
+    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
+        for name, data in (("lat", lat), ("lon", lon), ("v", v), ("s", s)):
+            f[name] = np.array(data)
+    with open(os.path.join(cwd, "extreme.yaml"), "w", encoding="ascii") as f:
+        f.write(EXTREME_CONFIG)
+    rc, out, path = run(nprocs, cwd, ["--config", "extreme.yaml", "--input", "points.h5",
+                                      "--overviews", "0"])
+    if not checks.check(rc == 0, f"extreme values: healgrid exited {rc}\n{out}"):
+        return
+    kept = [(Fraction(x), Fraction(1.0 / (si * si))) for x, si in zip(v, s) if si > 1e-155]
+    n = len(kept)
+    mean = sum(x for x, _ in kept) / n
+    want = {"count": n, "v_mean": mean, "v_var": sum((x - mean) ** 2 for x, _ in kept) / n,
+            "v_wmean": sum(w * x for x, w in kept) / sum(w for _, w in kept)}
+    with netCDF4.Dataset(path) as nc:
+        level = nc["overviews/order_00"]
+        for name, exact in want.items():
+            got = np.ma.filled(level[name][:], np.nan)
+            expected = np.float32(float(exact))
+            ok = got.shape == (1,) and (got[0] == expected or
+                                        abs(float(got[0]) - float(exact)) <= abs(float(exact)) * 2e-7)
+            checks.check(ok, f"extreme values: order 0 {name} {got} against exact {float(exact)}")
+        print(f"extreme values: order 0 count {level['count'][:]}, variance "
+              f"{level['v_var'][:]} (exact {float(want['v_var']):.7g}), weighted mean "
+              f"{level['v_wmean'][:]} (exact {float(want['v_wmean']):.10g})")
+
 
 def main():
     nprocs = common.ranks_from_args(__doc__)
@@ -148,6 +205,7 @@ def main():
             rc, out, _ = run(1, os.path.join(tmp, "bad"), base + ["--overviews", bad])
             checks.check(rc == 2 and key in out and "order" in out,
                          f"--overviews {bad}: exit {rc} without naming {key}:\n{out}")
+        extreme_values_case(checks, tmp, nprocs)
         rc, out, plain = run(nprocs, os.path.join(tmp, "plain"), base)
         if checks.check(rc == 0, f"no overviews: healgrid exited {rc}\n{out}") and files_by_np:
             with netCDF4.Dataset(plain) as a, \

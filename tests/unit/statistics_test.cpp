@@ -48,6 +48,22 @@ TEST(Statistics, VarianceIsStableFarFromZero) {
   EXPECT_NEAR(stat_variance(x.data(), x.size()), 1.0, 1e-9);
 }
 
+TEST(Statistics, VarianceAboutTheExactMeanNotTheRoundedOne) {
+  // 1e9 + {0, u, u} (u = 2^-23, one step of doubles there): the mean 1e9 + 2u/3 rounds to
+  // 1e9 + u, and deviations from the rounded mean give u^2/3; the exact variance is 2u^2/9.
+  const double u = std::ldexp(1.0, -23);
+  const std::vector<double> x = {1e9, 1e9 + u, 1e9 + u};
+  EXPECT_DOUBLE_EQ(stat_variance(x.data(), x.size()), 2 * u * u / 9);
+}
+
+TEST(Statistics, WeightedMeanOfWeightsWhoseSumOverflows) {
+  // sum(w) = 2e308 + 1 overflows a double: the mean is still (1e308 (1 + 3) + 5) / (2e308 + 1).
+  const std::vector<double> x = {5, 1, 3}, w = {1, 1e308, 1e308};
+  EXPECT_DOUBLE_EQ(stat_weighted_mean_w(x.data(), w.data(), 3), 2.0);
+  const std::vector<double> s = {1, 1e-154, 1e-154};  // weights 1e308 each, from sigmas
+  EXPECT_DOUBLE_EQ(stat_weighted_mean(x.data(), s.data(), 3), 2.0);
+}
+
 TEST(Statistics, WeightedMean) {
   const std::vector<double> x = {10, 20, 30}, s = {1, 2, 0.5};
   // weights 1, 1/4, 4: (10 + 5 + 120) / 5.25

@@ -18,11 +18,30 @@ double q_of(double sin_phi) {
 
 const double kQp = q_of(1.0);
 
+// The authalic colatitude (radians) of a geodetic colatitude c in [0, pi/2], from
+// 1 - q/qp = (qp - q)/qp without forming q/qp near 1: with u = 1 - sin(phi) = 2 sin^2(c/2) and
+// A = 1 - e^2 sin(phi), qp - q = (1 - e^2) [u (1 + e^2 s) / ((1 - e^2)(1 - e^2 s^2)) +
+// atanh(e u / A) / e] (both terms positive: no cancellation), and the colatitude is
+// 2 asin(sqrt((1 - q/qp) / 2)). asin(q/qp) near 1 keeps only ~8 digits of a colatitude of
+// 1e-7 rad, which moves points near a pole by cells at orders >= 26.
+double authalic_colatitude(double c) {
+  const double half = std::sin(c / 2);
+  const double u = 2 * half * half, s = 1 - u;
+  const double a = 1 - kE2 * s;
+  const double below_pole = (1 - kE2) * (u * (1 + kE2 * s) / ((1 - kE2) * (1 - kE2 * s * s)) +
+                                         std::atanh(kE * u / a) / kE);
+  return 2 * std::asin(std::sqrt(std::fmin(1.0, below_pole / kQp / 2)));
+}
+
 }  // namespace
 
 double geodetic_to_authalic_deg(double geodetic_deg) {
   if (geodetic_deg >= 90.0) return 90.0;
   if (geodetic_deg <= -90.0) return -90.0;
+  if (std::fabs(geodetic_deg) > 45.0) {  // from the pole: no asin near 1
+    const double colatitude = authalic_colatitude((90.0 - std::fabs(geodetic_deg)) * kDeg);
+    return std::copysign(90.0 - colatitude / kDeg, geodetic_deg);
+  }
   const double ratio = q_of(std::sin(geodetic_deg * kDeg)) / kQp;
   return std::asin(std::fmax(-1.0, std::fmin(1.0, ratio))) / kDeg;
 }

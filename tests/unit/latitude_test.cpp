@@ -39,6 +39,18 @@ TEST(Latitude, FixedPointsAndPoles) {
   EXPECT_LE(geodetic_to_authalic_deg(89.9999999), 90.0);
 }
 
+TEST(Latitude, ColatitudeNearThePoleKeepsItsDigits) {
+  // 50-digit mpmath of asin(q(sin phi) / qp) (WGS84 e^2 = 0.00669437999014): the authalic
+  // colatitude in radians. asin(q/qp) in double gave 1.718e-7, 0 and 2.107e-8 here (cells off
+  // at orders 26+); now within the step of doubles near 90 degrees (2.5e-16 rad) of the input.
+  constexpr double kRad = 3.14159265358979323846 / 180, kStep = 3e-16;
+  EXPECT_NEAR((90 - geodetic_to_authalic_deg(89.99999)) * kRad, 1.753160471921255506e-7, kStep);
+  EXPECT_NEAR((90 - geodetic_to_authalic_deg(89.9999999)) * kRad, 1.753160471921255666e-9, kStep);
+  EXPECT_NEAR((90 + geodetic_to_authalic_deg(-89.999999)) * kRad, 1.753160471921255e-8, kStep);
+  EXPECT_NEAR(geodetic_to_authalic_deg(89.5), 89.49775663529965998881815, 1e-12);
+  EXPECT_NEAR(geodetic_to_authalic_deg(60.0), 59.88878556988518670404944, 1e-12);
+}
+
 TEST(Latitude, OddAndStrictlyMonotonic) {
   double previous = -91;
   for (double lat = -90; lat <= 90; lat += 0.01) {

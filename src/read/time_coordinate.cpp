@@ -1,6 +1,9 @@
 #include "healgrid/read/time_coordinate.hpp"
 
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +15,8 @@ namespace healgrid {
 namespace {
 
 constexpr const char* kGpsEpochDataset = "/ancillary_data/atlas_sdp_gps_epoch";
+constexpr double kGpsEpochUnix = 315964800.0;  // 1980-01-06T00:00:00Z
+constexpr double kEpochTolerance = 1.0;        // seconds between two epochs that agree
 
 double unit_seconds(const std::string& unit) {
   if (unit == "seconds" || unit == "second" || unit == "s" || unit == "sec") return 1;
@@ -34,34 +39,72 @@ void require_standard_calendar(hid_t time_dataset) {
                          "\": only the standard (Gregorian) calendar is supported");
 }
 
+// CF units "<unit> since <date>"; nothing when `units` has no " since ". Throws
+// CfAttributeError on an unknown unit or date.
+std::optional<TimeBase> cf_time_base(const std::string& units) {
+  const auto since = units.find(" since ");
+  if (since == std::string::npos) return std::nullopt;
+  TimeBase base;
+  base.scale = unit_seconds(units.substr(0, since));
+  try {
+    base.offset = parse_utc_seconds(units.substr(since + 7));
+  } catch (const std::invalid_argument& e) {
+    throw CfAttributeError("units \"" + units + "\": " + e.what());
+  }
+  if (base.scale == 0)
+    throw CfAttributeError("units \"" + units + "\": unknown time unit (seconds, minutes, " +
+                           "hours or days)");
+  return base;
+}
+
+// The ICESat-2 epoch: the GPS seconds of the stored value 0, read from the file.
+double atlas_gps_epoch(hid_t file) {
+  H5Handle epoch(H5Dopen2(file, kGpsEpochDataset, H5P_DEFAULT), H5Dclose);
+  H5Handle space(H5Dget_space(epoch.get()), H5Sclose);
+  double gps = 0;
+  if (!epoch.valid() || H5Sget_simple_extent_npoints(space.get()) != 1 ||
+      H5Dread(epoch.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &gps) < 0)
+    throw CfAttributeError(std::string(kGpsEpochDataset) + " is not one readable number");
+  return gps;
+}
+
+// Whether the CF epoch is the ATLAS one: the same instant in UTC, or the same date read on the
+// GPS time scale (leap seconds apart), within a second; the unit must be seconds.
+void require_agreement(const TimeBase& cf, double gps, const std::string& units) {
+  const double utc = gps_to_utc_seconds(gps);
+  const double leap = gps + kGpsEpochUnix - utc;
+  const double apart = cf.offset - utc;
+  if (cf.scale == 1 &&
+      (std::fabs(apart) <= kEpochTolerance || std::fabs(apart - leap) <= kEpochTolerance))
+    return;
+  char gps_text[32];
+  std::snprintf(gps_text, sizeof gps_text, "%.17g", gps);
+  throw CfAttributeError("units \"" + units + "\" disagree with " + kGpsEpochDataset + " " +
+                         gps_text + " (GPS seconds: seconds since " + format_utc(utc) +
+                         "): the two epochs give different times; fix one of them");
+}
+
 }  // namespace
 
 TimeBase read_time_base(hid_t file, hid_t time_dataset) {
-  TimeBase base;
-  if (h5_path_exists(file, kGpsEpochDataset)) {
-    H5Handle epoch(H5Dopen2(file, kGpsEpochDataset, H5P_DEFAULT), H5Dclose);
-    H5Handle space(H5Dget_space(epoch.get()), H5Sclose);
-    double gps = 0;
-    if (!epoch.valid() || H5Sget_simple_extent_npoints(space.get()) != 1 ||
-        H5Dread(epoch.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &gps) < 0)
-      throw CfAttributeError(std::string(kGpsEpochDataset) + " is not one readable number");
+  const auto units = h5::string_attribute(time_dataset, "units");
+  const bool atlas = h5_path_exists(file, kGpsEpochDataset);
+  std::optional<TimeBase> cf;
+  try {
+    cf = cf_time_base(units);
+  } catch (const CfAttributeError&) {
+    if (!atlas) throw;  // unusable units beside the ATLAS epoch: the epoch alone, as before
+  }
+  if (atlas) {
+    const double gps = atlas_gps_epoch(file);
+    if (cf) require_agreement(*cf, gps, units);
+    TimeBase base;
     base.offset = gps_to_utc_seconds(gps);
     return base;
   }
-  const auto units = h5::string_attribute(time_dataset, "units");
-  require_standard_calendar(time_dataset);
-  const auto since = units.find(" since ");
-  if (since != std::string::npos) {
-    base.scale = unit_seconds(units.substr(0, since));
-    try {
-      base.offset = parse_utc_seconds(units.substr(since + 7));
-    } catch (const std::invalid_argument& e) {
-      throw CfAttributeError("units \"" + units + "\": " + e.what());
-    }
-    if (base.scale == 0)
-      throw CfAttributeError("units \"" + units + "\": unknown time unit (seconds, minutes, " +
-                             "hours or days)");
-    return base;
+  if (cf) {
+    require_standard_calendar(time_dataset);
+    return *cf;
   }
   throw CfAttributeError(std::string("no epoch for the time: neither ") + kGpsEpochDataset +
                          " in the file nor units \"seconds since ...\" on the dataset (units \"" +

@@ -4,11 +4,16 @@
 // broadcast, and the errors naming the config key and the dataset.
 #include <gtest/gtest.h>
 
+#include <cfloat>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <limits>
 
 #include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/read/granule_reader.hpp"
+#include "healgrid/read/time_coordinate.hpp"
 #include "scratch_h5_file.hpp"
 
 namespace healgrid {
@@ -409,6 +414,47 @@ TEST(DatasetColumns, ShapeErrorsNameKeyAndDataset) {
   EXPECT_EQ(error_of("/short"), path + ": variables.x: dataset /short has 3 rows, latitude has 4");
   EXPECT_NE(error_of("/three").find("has 3 dimensions"), std::string::npos);
   EXPECT_EQ(error_of("/nope"), path + ": variables.x: missing dataset /nope");
+}
+
+// A time dataset with CF units beside ICESat-2's /ancillary_data/atlas_sdp_gps_epoch: the
+// epochs must agree (ICESat-2: "seconds since 2018-01-01", GPS 1198800018); others are refused.
+TimeBase time_base_with_atlas_epoch(const std::string& units, bool with_epoch = true) {
+  ScratchH5File f(std::string("time_") + std::to_string(units.size()) + "_");
+  Writer w(f);
+  if (with_epoch)
+    w.dataset<double>("/ancillary_data/atlas_sdp_gps_epoch", H5T_NATIVE_DOUBLE, {1},
+                      {1198800018.0});
+  const auto t = w.dataset<double>("/t", H5T_NATIVE_DOUBLE, {2}, {0.0, 1.0});
+  if (!units.empty()) w.string_attribute(t, "units", units);
+  w.finish();
+  H5Handle ds(H5Dopen2(f.get(), "/t", H5P_DEFAULT), H5Dclose);
+  return read_time_base(f.get(), ds.get());
+}
+
+TEST(TimeCoordinate, CfUnitsBesideTheAtlasEpochMustAgreeWithIt) {
+  const double y2018 = parse_utc_seconds("2018-01-01");
+  for (const char* agreeing : {"seconds since 2018-01-01", "seconds since 2018-01-01 00:00:00.5",
+                               "seconds since 2018-01-01T00:00:18Z", "seconds", ""}) {
+    const auto base = time_base_with_atlas_epoch(agreeing);
+    EXPECT_EQ(base.scale, 1.0) << agreeing;
+    EXPECT_EQ(base.offset, y2018) << agreeing;  // the ATLAS epoch, as before
+  }
+  for (const char* disagreeing : {"days since 2019-03-01", "seconds since 2019-03-01",
+                                  "days since 2018-01-01", "seconds since 2018-01-01T00:00:02"}) {
+    try {
+      time_base_with_atlas_epoch(disagreeing);
+      ADD_FAILURE() << disagreeing << " was accepted";
+    } catch (const CfAttributeError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(disagreeing), std::string::npos) << what;
+      EXPECT_NE(what.find("atlas_sdp_gps_epoch 1198800018"), std::string::npos) << what;
+      EXPECT_NE(what.find("2018-01-01T00:00:00Z"), std::string::npos) << what;
+    }
+  }
+  // Without the ATLAS epoch the CF units alone define the time.
+  const auto days = time_base_with_atlas_epoch("days since 2019-03-01", false);
+  EXPECT_EQ(days.scale, 86400.0);
+  EXPECT_EQ(days.offset, parse_utc_seconds("2019-03-01"));
 }
 
 }  // namespace

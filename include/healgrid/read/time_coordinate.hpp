@@ -1,9 +1,11 @@
 // How a granule's time coordinate becomes UTC (POSIX seconds), with the epoch taken from the
-// file, never a constant of the code: ICESat-2 and GEDI-style granules hold
-// /ancillary_data/atlas_sdp_gps_epoch (GPS seconds; the time dataset counts seconds from it, and
-// GPS -> UTC goes through the leap-second table); otherwise the time dataset's CF `units`
-// "<seconds|minutes|hours|days> since <UTC date and time>", in the standard calendar (a CF
-// `calendar` other than standard / gregorian / proleptic_gregorian is refused).
+// file, never a constant of the code: the time dataset's CF `units` "<seconds|minutes|hours|days>
+// since <UTC date and time>", in the standard calendar (a CF `calendar` other than standard /
+// gregorian / proleptic_gregorian is refused). ICESat-2 granules also hold
+// /ancillary_data/atlas_sdp_gps_epoch (GPS seconds; GPS -> UTC through the leap-second table):
+// it is used when the units give no usable "<unit> since <date>", and when they agree with it
+// (seconds, the same instant within 1 s in UTC or read on the GPS time scale); units that
+// disagree with it (another unit, another epoch) are refused, naming both.
 #pragma once
 
 #include <hdf5.h>

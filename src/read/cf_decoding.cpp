@@ -84,9 +84,9 @@ double rounded_to_float(long double x, const StoredType& t) {
   return t.size == 4 ? static_cast<double>(static_cast<float>(x)) : static_cast<double>(x);
 }
 
-// `x` as a value of the stored type (converted to double for comparing with stored values
-// read as double); throws when the type cannot hold it, since it could then never match.
-double as_stored(long double x, const StoredType& t, const std::string& what) {
+// `x` as a value of the stored type (a float rounded to its format; an integer exact); throws
+// when the type cannot hold it, since it could then never match.
+long double as_stored_exact(long double x, const StoredType& t, const std::string& what) {
   const auto unusable = [&] {
     throw CfAttributeError(what + " " + number_text(x) + " is not a value of the dataset's type " +
                            t.name + " (it can never match a stored value)");
@@ -99,7 +99,7 @@ double as_stored(long double x, const StoredType& t, const std::string& what) {
     return stored;
   }
   if (!std::isfinite(x) || x != std::floor(x) || x < t.min || x > t.max) unusable();
-  return static_cast<double>(x);
+  return x;
 }
 
 // A numeric attribute's values (integers read exactly through 64-bit integers); absent: empty.
@@ -158,9 +158,145 @@ double finite_value(long double x, const char* name) {
 
 // A bound of the valid range, in the dataset's own type for a float dataset (a float64
 // valid_max of 0.1 on float32 data is the float32 0.1, as netCDF4-python reads it).
-double range_bound(long double x, const StoredType& t, const char* name) {
-  const double v = finite_value(x, name);
-  return t.is_float ? rounded_to_float(v, t) : v;
+long double range_bound(long double x, const StoredType& t, const char* name) {
+  finite_value(x, name);
+  return t.is_float ? rounded_to_float(x, t) : x;
+}
+
+// Whether `dataset` is a variable of a netCDF-4 file: the file's root has netCDF's
+// `_NCProperties` (netCDF-C 4.4.1 on), or the dataset carries netCDF's own dimension attributes
+// (`_Netcdf4Dimid`, `_Netcdf4Coordinates`; older netCDF-C). h5py and ICESat-2 files have none.
+bool netcdf4_variable(hid_t dataset) {
+  if (H5Aexists(dataset, "_Netcdf4Dimid") > 0 || H5Aexists(dataset, "_Netcdf4Coordinates") > 0)
+    return true;
+  H5Handle file(H5Iget_file_id(dataset), H5Fclose);
+  return file.valid() && H5Aexists_by_name(file.get(), "/", "_NCProperties", H5P_DEFAULT) > 0;
+}
+
+// netCDF's default fill value of the dataset's stored type (netcdf.h NC_FILL_*), which marks
+// unwritten data of a variable without `_FillValue`; none for 1-byte types (the netCDF User
+// Guide: no default fill is assumed for bytes) nor for types netCDF does not have.
+std::vector<long double> netcdf_default_fill(hid_t dataset) {
+  H5Handle type(H5Dget_type(dataset), H5Tclose);
+  const auto size = H5Tget_size(type.get());
+  if (H5Tget_class(type.get()) == H5T_FLOAT) {
+    if (size == 4) return {static_cast<long double>(9.9692099683868690e+36f)};
+    if (size == 8) return {static_cast<long double>(9.9692099683868690e+36)};
+    return {};
+  }
+  const bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
+  switch (size) {
+    case 2:
+      return {sign ? -32767.0L : 65535.0L};
+    case 4:
+      return {sign ? -2147483647.0L : 4294967295.0L};
+    case 8:
+      return {sign ? -9223372036854775806.0L : 18446744073709551614.0L};
+    default:
+      return {};
+  }
+}
+
+// The fill value: `_FillValue`, else netCDF's default for a netCDF-4 variable.
+std::vector<long double> fill_values(hid_t dataset) {
+  auto fill = attribute_of_length(dataset, "_FillValue", 1);
+  if (fill.empty() && netcdf4_variable(dataset)) fill = netcdf_default_fill(dataset);
+  return fill;
+}
+
+// The float32 a config sentinel stands for on float64 data: a decimal of at most 9 significant
+// digits (float32's round-trip precision) whose nearest float32 is finite and not the sentinel
+// itself, e.g. 3.4028235e38 for float32's largest value widened to double. None otherwise.
+std::vector<long double> widened_float32(double sentinel) {
+  const float narrow = static_cast<float>(sentinel);
+  if (!std::isfinite(narrow) || static_cast<double>(narrow) == sentinel) return {};
+  for (int digits = 1; digits <= 9; ++digits) {  // the shortest decimal of the sentinel
+    char text[40];
+    std::snprintf(text, sizeof text, "%.*g", digits, sentinel);
+    if (std::strtod(text, nullptr) == sentinel) return {static_cast<long double>(narrow)};
+  }
+  return {};
+}
+
+bool is_float64(const StoredType& t) { return t.is_float && t.size == 8 && !t.float_type.valid(); }
+
+// 2^53: from there on a double no longer holds every integer.
+constexpr long double kExactDoubleIntegers = 9007199254740992.0L;
+
+bool beyond_double(long double x) {
+  return std::isfinite(x) && std::fabs(x) >= kExactDoubleIntegers;
+}
+
+}  // namespace
+
+namespace {
+
+// The meant values marking no data: the fill value, `missing_value` and the config's sentinels,
+// each as a value of the stored type.
+std::vector<long double> no_data_values(hid_t dataset, const StoredType& type,
+                                        const std::vector<double>& sentinels) {
+  std::vector<long double> out;
+  for (const auto x : fill_values(dataset))
+    out.push_back(as_stored_exact(meant_value(x, type), type, "_FillValue"));
+  for (const auto x : numeric_attribute(dataset, "missing_value"))
+    out.push_back(as_stored_exact(meant_value(x, type), type, "missing_value"));
+  for (const double x : sentinels) {
+    out.push_back(as_stored_exact(x, type, "sentinel"));
+    if (is_float64(type))
+      for (const auto w : widened_float32(x)) out.push_back(w);
+  }
+  return out;
+}
+
+struct ValidRange {
+  long double min = -std::numeric_limits<long double>::infinity();
+  long double max = std::numeric_limits<long double>::infinity();
+};
+
+// valid_range, then valid_min / valid_max over it; throws when the minimum exceeds the maximum.
+ValidRange valid_range(hid_t dataset, const StoredType& type) {
+  ValidRange r;
+  const auto range = attribute_of_length(dataset, "valid_range", 2);
+  if (!range.empty()) {
+    r.min = range_bound(meant_value(range[0], type), type, "valid_range");
+    r.max = range_bound(meant_value(range[1], type), type, "valid_range");
+  }
+  for (const auto x : attribute_of_length(dataset, "valid_min", 1))
+    r.min = range_bound(meant_value(x, type), type, "valid_min");
+  for (const auto x : attribute_of_length(dataset, "valid_max", 1))
+    r.max = range_bound(meant_value(x, type), type, "valid_max");
+  if (r.min > r.max)
+    throw CfAttributeError("valid minimum " + number_text(r.min) + " exceeds valid maximum " +
+                           number_text(r.max));
+  return r;
+}
+
+// A 64-bit integer dataset whose no-data values or stored-type range reach 2^53 is checked on
+// its stored integers (ExactIntegers); any other in double, where that is exact.
+void set_no_data_and_range(CfDecoding& d, const StoredType& type,
+                           const std::vector<long double>& no_data, const ValidRange& range) {
+  bool exact = false;
+  if (!type.is_float && type.size == 8) {
+    for (const auto x : no_data) exact = exact || beyond_double(x);
+    exact = exact || (!d.range_unpacked && (beyond_double(range.min) || beyond_double(range.max)));
+  }
+  if (!exact) {
+    for (const auto x : no_data) d.no_data.push_back(static_cast<double>(x));
+    d.valid_min = static_cast<double>(range.min);
+    d.valid_max = static_cast<double>(range.max);
+    return;
+  }
+  d.exact.active = true;
+  d.exact.stored_signed = type.min < 0 ? type.reinterpret == 0 : type.reinterpret != 0;
+  d.exact.reinterpret = type.reinterpret;
+  d.exact.no_data = no_data;
+  if (d.range_unpacked) {
+    d.valid_min = static_cast<double>(range.min);
+    d.valid_max = static_cast<double>(range.max);
+  } else {
+    d.exact.min = range.min;
+    d.exact.max = range.max;
+  }
 }
 
 }  // namespace
@@ -172,23 +308,8 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
     d.reinterpret = type.reinterpret;
     d.modulus = static_cast<double>(type.modulus);
   }
-  for (const auto x : attribute_of_length(dataset, "_FillValue", 1))
-    d.no_data.push_back(as_stored(meant_value(x, type), type, "_FillValue"));
-  for (const auto x : numeric_attribute(dataset, "missing_value"))
-    d.no_data.push_back(as_stored(meant_value(x, type), type, "missing_value"));
-  for (const double x : sentinels) d.no_data.push_back(as_stored(x, type, "sentinel"));
-  const auto range = attribute_of_length(dataset, "valid_range", 2);
-  if (!range.empty()) {
-    d.valid_min = range_bound(meant_value(range[0], type), type, "valid_range");
-    d.valid_max = range_bound(meant_value(range[1], type), type, "valid_range");
-  }
-  for (const auto x : attribute_of_length(dataset, "valid_min", 1))
-    d.valid_min = range_bound(meant_value(x, type), type, "valid_min");
-  for (const auto x : attribute_of_length(dataset, "valid_max", 1))
-    d.valid_max = range_bound(meant_value(x, type), type, "valid_max");
-  if (d.valid_min > d.valid_max)
-    throw CfAttributeError("valid minimum " + number_text(d.valid_min) + " exceeds valid maximum " +
-                           number_text(d.valid_max));
+  const auto no_data = no_data_values(dataset, type, sentinels);
+  const auto range = valid_range(dataset, type);
   for (const auto x : attribute_of_length(dataset, "scale_factor", 1))
     d.scale = finite_value(x, "scale_factor");
   if (d.scale == 0) throw CfAttributeError("attribute scale_factor is 0");
@@ -200,7 +321,23 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
   if (!type.is_float && d.packed())
     for (const char* name : {"valid_range", "valid_min", "valid_max"})
       d.range_unpacked = d.range_unpacked || float_attribute(dataset, name);
+  set_no_data_and_range(d, type, no_data, range);
   return d;
+}
+
+void ExactIntegers::convert(const std::uint64_t* stored, std::size_t n, double* out) const {
+  constexpr long double two64 = 18446744073709551616.0L;
+  for (std::size_t i = 0; i < n; ++i) {
+    const long double raw = stored_signed
+                                ? static_cast<long double>(static_cast<std::int64_t>(stored[i]))
+                                : static_cast<long double>(stored[i]);
+    long double meant = raw;
+    if (reinterpret > 0 && meant < 0) meant += two64;
+    if (reinterpret < 0 && meant >= two64 / 2) meant -= two64;
+    bool missing = !(meant >= min && meant <= max);
+    for (const auto x : no_data) missing = missing || meant == x;
+    out[i] = missing ? std::nan("") : static_cast<double>(raw);
+  }
 }
 
 void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const {

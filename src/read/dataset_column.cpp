@@ -52,7 +52,7 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   } catch (const CfAttributeError& e) {
     mismatch("dataset " + path_ + ": " + e.what());
   }
-  if (direct_chunks && rank_ == 1) {
+  if (direct_chunks && rank_ == 1 && !decoding_.exact.active) {
     chunks_ = std::make_unique<ChunkReader>(dataset_.get());
     if (!chunks_->supported()) chunks_.reset();
   }
@@ -62,6 +62,8 @@ void DatasetColumn::ignore_valid_range() {
   const CfDecoding unbounded;
   decoding_.valid_min = unbounded.valid_min;
   decoding_.valid_max = unbounded.valid_max;
+  decoding_.exact.min = unbounded.exact.min;
+  decoding_.exact.max = unbounded.exact.max;
 }
 
 void DatasetColumn::mismatch(const std::string& what) const {
@@ -139,12 +141,19 @@ void DatasetColumn::read_rows(std::uint64_t r0, std::uint64_t nr, double* out) {
     H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
   const hsize_t total = nr * shape_.cols;
   H5Handle mem_space(H5Screate_simple(1, &total, nullptr), H5Sclose);
-  if (H5Dread(dataset_.get(), H5T_NATIVE_DOUBLE, mem_space.get(),
-              rank_ > 0 ? file_space.get() : H5S_ALL, H5P_DEFAULT, out) < 0) {
+  const auto& exact = decoding_.exact;  // 64-bit integers checked before becoming doubles
+  if (exact.active) integers_.resize(total);
+  const hid_t mem_type = !exact.active         ? H5T_NATIVE_DOUBLE
+                         : exact.stored_signed ? H5T_NATIVE_INT64
+                                               : H5T_NATIVE_UINT64;
+  void* buffer = exact.active ? static_cast<void*>(integers_.data()) : out;
+  if (H5Dread(dataset_.get(), mem_type, mem_space.get(), rank_ > 0 ? file_space.get() : H5S_ALL,
+              H5P_DEFAULT, buffer) < 0) {
     throw GranuleError(file_path_ + ": " +
                        with_cause("cannot read dataset " + path_ + " rows " + std::to_string(r0) +
                                   ".." + std::to_string(r0 + nr)));
   }
+  if (exact.active) exact.convert(integers_.data(), total, out);
 }
 
 void DatasetColumn::read(std::uint64_t p0, std::uint64_t n, std::vector<double>& out,

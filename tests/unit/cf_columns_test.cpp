@@ -457,5 +457,120 @@ TEST(TimeCoordinate, CfUnitsBesideTheAtlasEpochMustAgreeWithIt) {
   EXPECT_EQ(days.offset, parse_utc_seconds("2019-03-01"));
 }
 
+// The validity of `n` points of a flat config reading the one variable `spec`.
+std::vector<std::uint8_t> valid_points(const ScratchH5File& f, const VariableSpec& spec,
+                                       std::size_t n, std::vector<double>* values = nullptr) {
+  const GranuleReader reader(file_path(f), flat_config({spec}));
+  BeamChunk chunk;
+  reader.read(0, 0, n, true, chunk);
+  if (values) *values = chunk.values.at(0);
+  return chunk.valid;
+}
+
+using Valid = std::vector<std::uint8_t>;
+
+// netCDF-4 variables without _FillValue: netCDF's default fill of the type marks unwritten
+// data (netCDF4-python masks it); not for 1-byte types, nor in plain HDF5 files.
+TEST(CfDecoding, NetcdfDefaultFillOfAVariableWithoutFillValue) {
+  for (const bool netcdf : {true, false}) {
+    ScratchH5File f(netcdf ? "nc4_" : "h5_");
+    Writer w(f);
+    write_coordinates(w, 3);
+    if (netcdf) w.string_attribute(f.get(), "_NCProperties", "version=2,netcdf=4.9.2,hdf5=1.14.3");
+    w.dataset<float>("/f4", H5T_NATIVE_FLOAT, {3}, {1.5f, 9.9692099683868690e+36f, 2.5f});
+    w.dataset<double>("/f8", H5T_NATIVE_DOUBLE, {3}, {9.9692099683868690e+36, 1.0, 2.0});
+    w.dataset<short>("/i2", H5T_NATIVE_SHORT, {3}, {-32767, -32768, 3});
+    w.dataset<int>("/i4", H5T_NATIVE_INT, {3}, {1, -2147483647, -2147483647 - 1});
+    w.dataset<unsigned short>("/u2", H5T_NATIVE_USHORT, {3}, {65535, 65534, 0});
+    w.dataset<unsigned>("/u4", H5T_NATIVE_UINT, {3}, {4294967295u, 1, 2});
+    w.dataset<long long>("/i8", H5T_NATIVE_LLONG, {3},
+                         {-9223372036854775806LL, -9223372036854775807LL, 1});
+    w.dataset<unsigned long long>("/u8", H5T_NATIVE_ULLONG, {3},
+                                  {18446744073709551614ULL, 18446744073709551615ULL, 2});
+    w.dataset<signed char>("/i1", H5T_NATIVE_SCHAR, {3}, {-127, 1, 2});
+    w.dataset<unsigned char>("/u1", H5T_NATIVE_UCHAR, {3}, {255, 1, 2});
+    const auto own =
+        w.dataset<float>("/own", H5T_NATIVE_FLOAT, {3}, {9.9692099683868690e+36f, -1.0f, 0.5f});
+    w.attribute<float>(own, "_FillValue", H5T_NATIVE_FLOAT, {-1.0f});
+    w.finish();
+    const Valid all = {1, 1, 1};
+    EXPECT_EQ(valid_points(f, {"v", "/f4"}, 3), netcdf ? Valid({1, 0, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/f8"}, 3), netcdf ? Valid({0, 1, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/i2"}, 3), netcdf ? Valid({0, 1, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/i4"}, 3), netcdf ? Valid({1, 0, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/u2"}, 3), netcdf ? Valid({0, 1, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/u4"}, 3), netcdf ? Valid({0, 1, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/i8"}, 3), netcdf ? Valid({0, 1, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/u8"}, 3), netcdf ? Valid({0, 1, 1}) : all);
+    EXPECT_EQ(valid_points(f, {"v", "/i1"}, 3), all);  // no default fill for bytes
+    EXPECT_EQ(valid_points(f, {"v", "/u1"}, 3), all);
+    EXPECT_EQ(valid_points(f, {"v", "/own"}, 3), Valid({1, 0, 1}));  // _FillValue replaces it
+  }
+}
+
+// Older netCDF-C wrote no _NCProperties: netCDF's dimension attributes on the dataset tell.
+TEST(CfDecoding, NetcdfDimensionAttributesMarkANetcdf4Variable) {
+  ScratchH5File f("nc4_");
+  Writer w(f);
+  write_coordinates(w, 2);
+  const auto v = w.dataset<float>("/v", H5T_NATIVE_FLOAT, {2}, {9.9692099683868690e+36f, 1.0f});
+  w.attribute<int>(v, "_Netcdf4Coordinates", H5T_NATIVE_INT, {0});
+  w.finish();
+  EXPECT_EQ(valid_points(f, {"v", "/v"}, 2), Valid({0, 1}));
+}
+
+// 64-bit integer fills, sentinels and bounds beyond 2^53 are compared on the stored integers:
+// in double, 2^53 + 1 would be 2^53.
+TEST(CfDecoding, SixtyFourBitIntegerFillsAreComparedExactly) {
+  constexpr long long p53 = 1LL << 53;
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  const auto i8 = w.dataset<long long>("/i8", H5T_NATIVE_LLONG, {4}, {p53, p53 + 1, p53 + 2, 5});
+  w.attribute<long long>(i8, "_FillValue", H5T_NATIVE_LLONG, {p53 + 1});
+  const auto m8 = w.dataset<long long>("/m8", H5T_NATIVE_LLONG, {4}, {p53, p53 + 1, p53 + 2, 5});
+  w.attribute<long long>(m8, "missing_value", H5T_NATIVE_LLONG, {p53 + 2});
+  const auto r8 = w.dataset<long long>("/r8", H5T_NATIVE_LLONG, {4}, {p53, p53 + 1, p53 + 2, 5});
+  w.attribute<long long>(r8, "valid_max", H5T_NATIVE_LLONG, {p53});
+  const auto u8 = w.dataset<unsigned long long>("/u8", H5T_NATIVE_ULLONG, {4},
+                                                {~0ULL, ~0ULL - 1, ~0ULL - 2, 7});
+  w.attribute<unsigned long long>(u8, "_FillValue", H5T_NATIVE_ULLONG, {~0ULL - 1});
+  // _Unsigned: int64 bits meant as uint64; the fill written in the stored (signed) type.
+  const auto s8 = w.dataset<long long>("/s8", H5T_NATIVE_LLONG, {4}, {-1, -2, -3, 7});
+  w.string_attribute(s8, "_Unsigned", "true");
+  w.attribute<long long>(s8, "_FillValue", H5T_NATIVE_LLONG, {-2});
+  w.attribute<unsigned long long>(s8, "valid_min", H5T_NATIVE_ULLONG, {~0ULL - 2});
+  w.finish();
+  std::vector<double> values;
+  EXPECT_EQ(valid_points(f, {"v", "/i8"}, 4, &values), Valid({1, 0, 1, 1}));
+  EXPECT_EQ(values[0], 9007199254740992.0);
+  EXPECT_EQ(values[3], 5.0);
+  EXPECT_EQ(valid_points(f, {"v", "/m8"}, 4), Valid({1, 1, 0, 1}));
+  EXPECT_EQ(valid_points(f, {"v", "/r8"}, 4), Valid({1, 0, 0, 1}));
+  EXPECT_EQ(valid_points(f, {"v", "/u8"}, 4), Valid({1, 0, 1, 1}));
+  EXPECT_EQ(valid_points(f, {"v", "/s8"}, 4, &values), Valid({1, 0, 1, 0}));
+  EXPECT_EQ(values[0], 18446744073709551615.0);
+  // A config sentinel 2^53 (a double) matches only the stored 2^53.
+  EXPECT_EQ(valid_points(f, {"v", "/m8", {9007199254740992.0}}, 4), Valid({0, 1, 0, 1}));
+}
+
+// A decimal sentinel of at most 9 significant digits also matches, on float64 data, its
+// float32 widened to double (ATL08's 3.4028235e38 in a subset widened to float64).
+TEST(CfDecoding, DecimalSentinelMatchesItsFloat32WidenedToFloat64) {
+  constexpr double fmax = 3.4028234663852886e38;  // float32's largest, as a double
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  w.dataset<double>("/h64", H5T_NATIVE_DOUBLE, {4}, {5.0, 7.0, fmax, 3.4028235e38});
+  w.dataset<float>("/h32", H5T_NATIVE_FLOAT, {4}, {5.0f, 7.0f, FLT_MAX, 1.0f});
+  w.dataset<double>("/one", H5T_NATIVE_DOUBLE, {4}, {1.0, 1.0000000001, 0.1, 0.1f});
+  w.finish();
+  EXPECT_EQ(valid_points(f, {"v", "/h64", {3.4028235e38}}, 4), Valid({1, 1, 0, 0}));
+  EXPECT_EQ(valid_points(f, {"v", "/h32", {3.4028235e38}}, 4), Valid({1, 1, 0, 1}));
+  // 11 significant digits: no float32 stands for it (its nearest float32 is 1.0).
+  EXPECT_EQ(valid_points(f, {"v", "/one", {1.0000000001}}, 4), Valid({1, 0, 1, 1}));
+  EXPECT_EQ(valid_points(f, {"v", "/one", {0.1}}, 4), Valid({1, 1, 0, 0}));
+}
+
 }  // namespace
 }  // namespace healgrid

@@ -1,7 +1,14 @@
 // How the stored values of one dataset become physical values, by the CF / netCDF attributes:
 // a point has no data when its stored value is not finite, equals `_FillValue`, one of
 // `missing_value` or a config sentinel (each compared in the dataset's own type, whatever type
-// the attribute is stored in), or lies outside `valid_min` / `valid_max` / `valid_range`
+// the attribute is stored in; 64-bit integers exactly, see ExactIntegers). A variable of a
+// netCDF-4 file (root attribute `_NCProperties`, or netCDF's `_Netcdf4Dimid` /
+// `_Netcdf4Coordinates` on the dataset) without `_FillValue` has netCDF's default fill of its
+// type (NC_FILL_FLOAT 9.96921e36, NC_FILL_INT -2147483647, ...; none for 1-byte types) as its
+// fill value, as netCDF4-python masks it. On a float64 dataset a config sentinel whose shortest
+// decimal has at most 9 significant digits also matches the nearest float32 widened to double
+// (3.4028235e38: float32's largest value in a dataset widened to float64). A point also has no
+// data when its stored value lies outside `valid_min` / `valid_max` / `valid_range`
 // (compared with the stored value, as CF says; with the unpacked value when a packed integer
 // dataset gives its range in floating point, as netCDF-Java reads it); the others are unpacked as
 // stored * scale_factor + add_offset, in double. netCDF's `_Unsigned` ("true" on a signed
@@ -26,6 +33,22 @@ class CfAttributeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The checks of a 64-bit integer dataset whose no-data values or valid range reach 2^53, where
+// a double no longer holds every integer (2^53 + 1 would read as 2^53): made on the stored
+// integers, exactly, before they become doubles. Values are meant values (after _Unsigned).
+struct ExactIntegers {
+  bool active = false;
+  bool stored_signed = true;  // the HDF5 type's sign: how the stored bits are read
+  int reinterpret = 0;        // as CfDecoding::reinterpret
+  std::vector<long double> no_data;
+  long double min = -std::numeric_limits<long double>::infinity();
+  long double max = std::numeric_limits<long double>::infinity();
+  // stored[0..n): the raw 64-bit integers (read as the stored sign's native type) -> out[0..n)
+  // as double, NaN (no data for CfDecoding::apply) where a value is a no-data value or out of
+  // range.
+  void convert(const std::uint64_t* stored, std::size_t n, double* out) const;
+};
+
 struct CfDecoding {
   std::vector<double> no_data;  // stored values meaning "no data", as the dataset's type holds them
   double valid_min = -std::numeric_limits<double>::infinity();
@@ -38,6 +61,9 @@ struct CfDecoding {
   // A packed integer dataset with a floating-point valid range: compared with the unpacked
   // values (netCDF-Java's reading; CF wants the range in the packed type).
   bool range_unpacked = false;
+  // Active: no_data is empty and the stored-type range unbounded here; the reader converts the
+  // stored integers with exact.convert() and then calls apply().
+  ExactIntegers exact;
 
   bool packed() const { return scale != 1 || offset != 0; }
   // values[0..n) hold stored values converted to double: clears valid[i] where a value has no

@@ -80,6 +80,7 @@ class DatasetColumn {
   CfDecoding decoding_;
   std::unique_ptr<ChunkReader> chunks_;  // the fast path for whole 1-D datasets
   std::vector<double> scratch_;
+  std::vector<std::uint64_t> integers_;        // stored 64-bit integers (CfDecoding::exact)
   std::shared_ptr<const SegmentLinks> links_;  // per_segment only
   std::vector<std::int64_t> segment_of_;
   std::vector<std::uint8_t> segment_valid_;

@@ -4,6 +4,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 
 #include "healgrid/config/dataset_selector.hpp"
 #include "healgrid/util/require.hpp"
@@ -24,6 +25,15 @@ bool direct_chunks_enabled() {
   return enabled;
 }
 
+// netCDF-3 files (classic CDF1, 64-bit offset CDF2, CDF5) start with "CDF" and the version.
+bool netcdf3_file(const std::string& path) {
+  char magic[4] = {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(magic, sizeof magic)) return false;
+  return magic[0] == 'C' && magic[1] == 'D' && magic[2] == 'F' &&
+         (magic[3] == 1 || magic[3] == 2 || magic[3] == 5);
+}
+
 bool uses_group(const std::string& path) { return path.find("{group}") != std::string::npos; }
 
 }  // namespace
@@ -36,6 +46,9 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
       opened_(columns) {
   h5_quiet_errors();
   const bool all = columns == Columns::all;
+  if (netcdf3_file(path))
+    throw GranuleError(path + ": a netCDF-3 (classic) file, which healgrid does not read: " +
+                       "convert it to netCDF-4 first, e.g. nccopy -k nc4 " + path + " OUT.nc");
   if (all && H5Fis_hdf5(path.c_str()) <= 0) {
     throw GranuleError(path + ": " + with_cause("not a readable HDF5 file"));
   }

@@ -572,5 +572,26 @@ TEST(CfDecoding, DecimalSentinelMatchesItsFloat32WidenedToFloat64) {
   EXPECT_EQ(valid_points(f, {"v", "/one", {0.1}}, 4), Valid({1, 1, 0, 0}));
 }
 
+TEST(GranuleReader, NetcdfThreeFilesAreRefusedWithHowToConvert) {
+  for (const char version : {'\1', '\2', '\5'}) {
+    const std::string path = testing::TempDir() + "classic_" + std::to_string(version) + ".nc";
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << "CDF" << version << std::string(60, '\0');
+    }
+    for (const auto columns : {GranuleReader::Columns::all, GranuleReader::Columns::values}) {
+      try {
+        const GranuleReader reader(path, flat_config({{"v", "/v"}}), columns);
+        ADD_FAILURE() << "read a netCDF-3 file";
+      } catch (const GranuleError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find(path + ": a netCDF-3"), std::string::npos) << what;
+        EXPECT_NE(what.find("nccopy -k nc4"), std::string::npos) << what;
+      }
+    }
+    std::remove(path.c_str());
+  }
+}
+
 }  // namespace
 }  // namespace healgrid

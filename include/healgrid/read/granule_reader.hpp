@@ -45,8 +45,9 @@ class GranuleReader {
  public:
   // Opens the file and checks every beam: a beam whose group or latitude dataset is absent is
   // skipped; otherwise every configured dataset must exist, be numeric with usable CF
-  // attributes, and fit the latitude's shape. Throws GranuleError (DatasetMismatch for a
-  // dataset that does not fit the config).
+  // attributes, and fit the latitude's shape, with every HDF5 filter of its pipeline available.
+  // Throws GranuleError (DatasetMismatch for a dataset that does not fit the config; a netCDF-3
+  // file is refused with how to convert it to netCDF-4).
   // Which columns to open: every one (the index pass), or only those read_values() reads
   // (latitude for the beams' shapes, linked levels, variables): a granule the index pass
   // checked is reopened for its values at a third of the HDF5 metadata work.

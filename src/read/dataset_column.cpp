@@ -30,6 +30,7 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   if (!dataset_.valid())
     throw DatasetMismatch(file_path_ + ": " + key_ + ": " +
                           with_cause("cannot open dataset " + path_));
+  require_filters();
   H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
   const auto cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) mismatch("dataset " + path_ + " is not numeric");
@@ -55,6 +56,26 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   if (direct_chunks && rank_ == 1 && !decoding_.exact.active) {
     chunks_ = std::make_unique<ChunkReader>(dataset_.get());
     if (!chunks_->supported()) chunks_.reset();
+  }
+}
+
+// Every filter of the dataset's pipeline must be available (built in or a loadable plugin):
+// otherwise its chunks cannot be decoded and the granule fails only when read.
+void DatasetColumn::require_filters() const {
+  H5Handle dcpl(H5Dget_create_plist(dataset_.get()), H5Pclose);
+  const int n = dcpl.valid() ? H5Pget_nfilters(dcpl.get()) : 0;
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, filter_config = 0;
+    std::size_t values = 0;
+    char name[128] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &values,
+                                           nullptr, sizeof name, name, &filter_config);
+    if (id >= 0 && H5Zfilter_avail(id) > 0) continue;
+    throw GranuleError(file_path_ + ": " + key_ + ": dataset " + path_ + " is compressed with " +
+                       "HDF5 filter " + std::to_string(id) +
+                       (name[0] ? " (" + std::string(name) + ")" : std::string()) +
+                       ", which this HDF5 library cannot decode (no " +
+                       "such filter built in nor in HDF5_PLUGIN_PATH)");
   }
 }
 

@@ -593,5 +593,35 @@ TEST(GranuleReader, NetcdfThreeFilesAreRefusedWithHowToConvert) {
   }
 }
 
+// A dataset compressed with a filter this HDF5 cannot load (h5py's LZF, 32000, set optional as
+// h5py does) is a bad granule when opened, not a failure of the later reads.
+TEST(GranuleReader, UnavailableFilterIsAGranuleErrorWhenOpened) {
+  ASSERT_LE(H5Zfilter_avail(32000), 0) << "an LZF plugin is installed here";
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  const hsize_t n = 4, chunk = 2;
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), 1, &chunk);
+  ASSERT_GE(H5Pset_filter(dcpl.get(), 32000, H5Z_FLAG_OPTIONAL, 0, nullptr), 0);
+  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Handle d(H5Dcreate2(f.get(), "/v", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, dcpl.get(),
+                        H5P_DEFAULT),
+             H5Dclose);
+  ASSERT_TRUE(d.valid());
+  d.reset();
+  w.finish();
+  try {
+    const GranuleReader reader(file_path(f), flat_config({{"v", "/v"}}));
+    ADD_FAILURE() << "opened a dataset whose filter is unavailable";
+  } catch (const DatasetMismatch& e) {
+    ADD_FAILURE() << "a config error instead of a bad granule: " << e.what();
+  } catch (const GranuleError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("variables.v: dataset /v"), std::string::npos) << what;
+    EXPECT_NE(what.find("HDF5 filter 32000"), std::string::npos) << what;
+  }
+}
+
 }  // namespace
 }  // namespace healgrid

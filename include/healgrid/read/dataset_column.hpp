@@ -32,7 +32,8 @@ class DatasetColumn {
  public:
   // Opens `selector.path` (groups already expanded) in the open `file`; `file_path` and `key`
   // (the config key, e.g. "variables.h_li") name it in errors. Throws DatasetMismatch when the
-  // dataset is missing, not numeric, of more than 2 dimensions, or its CF attributes are unusable.
+  // dataset is missing, not numeric, of more than 2 dimensions, or its CF attributes are unusable;
+  // GranuleError when a filter of its pipeline is not available (its chunks cannot be decoded).
   DatasetColumn(hid_t file, const std::string& file_path, const std::string& key,
                 const DatasetSelector& selector, const std::vector<double>& sentinels,
                 bool direct_chunks);
@@ -69,6 +70,7 @@ class DatasetColumn {
   void read_segments(std::uint64_t p0, std::uint64_t n, std::vector<double>& out,
                      std::uint8_t* valid);
   [[noreturn]] void mismatch(const std::string& what) const;
+  void require_filters() const;
 
   std::string file_path_, key_, path_;
   H5Handle dataset_;

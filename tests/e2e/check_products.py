@@ -443,6 +443,54 @@ def check_atl07_window(checks, files, nprocs, tmp):
     run_case(checks, "real ATL07 time window", cfg, files, nprocs, tmp, points)
 
 
+
+# ----------------------------------------------------------------------------- netCDF-4, flat
+
+NC4_CONFIG = """product: netCDF-4 test
+coordinates: {latitude: /lat, longitude: /lon}
+variables:
+  v: /v
+  big: /big
+  w: {dataset: /w, sentinel: 3.4028235e38}
+grid: {parent_order: 4, child_order: 8}
+statistics:
+  - {name: count, function: count, variable: v}
+  - {name: v_mean, function: mean, variable: v}
+  - {name: v_max, function: max, variable: v}
+  - {name: big_max, function: max, variable: big}
+  - {name: w_mean, function: mean, variable: w}
+"""
+
+
+def make_netcdf4(path, rng, n=2000):
+    """netCDF4-python's way: /v without fill_value= and a quarter never written (netCDF's
+    default fill there), an int64 /big around 2^53 with _FillValue 2^53 + 1, a float64 /w
+    holding float32's largest value widened (the config's sentinel 3.4028235e38)."""
+    import netCDF4  # pylint: disable=import-outside-toplevel
+    big = (2**53 + rng.integers(-3, 4, n)).astype(np.int64)
+    w = rng.normal(10.0, 2.0, n)
+    w[::37] = float(F32_MAX)
+    with netCDF4.Dataset(path, "w") as ds:
+        ds.createDimension("obs", n)
+        ds.createVariable("lat", "f8", ("obs",))[:] = rng.uniform(-40.0, -38.0, n)
+        ds.createVariable("lon", "f8", ("obs",))[:] = rng.uniform(170.0, 172.0, n)
+        ds.createVariable("v", "f4", ("obs",))[: 3 * n // 4] = rng.normal(3.0, 1.0, 3 * n // 4)
+        ds.createVariable("big", "i8", ("obs",), fill_value=2**53 + 1)[:] = big
+        ds.createVariable("w", "f8", ("obs",))[:] = w
+
+
+def netcdf4_points(path):
+    """What netCDF4-python masks (the default fill of /v, /big's _FillValue, exactly), and
+    /w's float32 largest value as the sentinel stands for it."""
+    import netCDF4  # pylint: disable=import-outside-toplevel
+    with netCDF4.Dataset(path) as ds:
+        lat, lon = ds["lat"][:].filled(np.nan), ds["lon"][:].filled(np.nan)
+        v, big, w = ds["v"][:], ds["big"][:], ds["w"][:]
+    ok = ~np.ma.getmaskarray(v) & ~np.ma.getmaskarray(big) & (w.data != float(F32_MAX))
+    return lat[ok], lon[ok], {"v": v.data[ok].astype(np.float64),
+                              "big": big.data[ok].astype(np.float64), "w": w.data[ok]}
+
+
 # ----------------------------------------------------------------------------- bad configs
 
 def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
@@ -493,11 +541,23 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
          write_yaml(tmp, "bad14.yaml", flat_cfg.replace("time: /time", "time: /time_noleap")
                     + "time: {end: 2020-01-02}\n"),
          ["coordinates.time: dataset /time_noleap: calendar \"noleap\""]),
+        ("time units disagreeing with the ATLAS epoch", "atlas_days",
+         write_yaml(tmp, "bad15.yaml", flat_cfg.replace("time: /time", "time: /t_days")
+                    + "time: {end: 2020-01-02}\n"),
+         ["coordinates.time: dataset /t_days: units \"days since 2019-03-01\" disagree with "
+          "/ancillary_data/atlas_sdp_gps_epoch 1198800018"]),
         ("time window end before start", "flat",
          write_yaml(tmp, "bad12.yaml", flat_cfg + "time: {start: 2020-01-02, end: 2020-01-01}\n"),
          ["time: the start 2020-01-02 is not before the end 2020-01-01"]),
     ]
-    inputs = {"flat": [flat], "gedi": [gedi], "atl06": atl06}
+    atlas_days = os.path.join(tmp, "atlas_days.h5")
+    with h5py.File(atlas_days, "w") as h5, h5py.File(flat, "r") as src:
+        for name in src:  # the flat file, its time in days beside an ATLAS epoch
+            src.copy(name, h5)
+        h5["ancillary_data/atlas_sdp_gps_epoch"] = np.array([1198800018.0])
+        h5.create_dataset("t_days", data=src["time"][()] / 24.0 + 306.0)
+        h5["t_days"].attrs["units"] = np.bytes_("days since 2019-03-01")
+    inputs = {"flat": [flat], "gedi": [gedi], "atl06": atl06, "atlas_days": [atlas_days]}
     out = os.path.join(tmp, "bad.nc")
     for label, data, cfg, needles in cases:
         if not inputs[data]:
@@ -533,6 +593,11 @@ def main():
                  extra=["--start", "2020-01-01T12:00:00Z", "--end", "2020-01-02T06:30:00Z"])
         run_case(checks, "expressions on the CF file", write_yaml(tmp, "expr.yaml",
                  EXPRESSION_CONFIG), [flat], nprocs, tmp, expression_points(flat))
+        nc4 = os.path.join(tmp, "netcdf4.nc")
+        make_netcdf4(nc4, rng)
+        run_case(checks, "netCDF-4 default fills, int64 fill, widened sentinel",
+                 write_yaml(tmp, "nc4.yaml", NC4_CONFIG), [nc4], nprocs, tmp,
+                 netcdf4_points(nc4))
         swath = os.path.join(tmp, "swath.nc")
         make_swath(swath, rng)
         run_case(checks, "2-D swath", write_yaml(tmp, "swath.yaml", SWATH_CONFIG), [swath],

@@ -148,6 +148,7 @@ int fetch_command(const std::vector<std::string>& args) {
     auth = load_earthdata_auth(o.token_env, o.token_file, o.netrc, o.urs_host);
     if (comm.is_root() && mkdir(o.cache_dir.c_str(), 0755) != 0 && errno != EEXIST)
       throw std::runtime_error(o.cache_dir + ": cannot create the cache directory");
+    drop_duplicate_names(catalog, o.catalog_path, comm.is_root());
   } catch (const std::exception& e) {
     error = e.what();
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "healgrid/catalog/checksum.hpp"
@@ -50,6 +51,27 @@ bool touches(const std::vector<std::int64_t>& granule_cells,
 
 }  // namespace
 
+std::size_t drop_duplicate_names(Catalog& c, const std::string& where, bool warn) {
+  std::map<std::string, std::string> first_id;  // name -> id of its first entry
+  std::vector<CatalogGranule> unique;
+  for (auto& g : c.granules) {
+    const auto [it, fresh] = first_id.emplace(g.name, g.id);
+    if (fresh) {
+      unique.push_back(std::move(g));
+      continue;
+    }
+    if (warn)
+      std::fprintf(stderr,
+                   "healgrid: warning: %s: granule %s is listed twice (ids %s and %s): used once "
+                   "(%s)\n",
+                   where.c_str(), g.name.c_str(), it->second.c_str(), g.id.c_str(),
+                   it->second.c_str());
+  }
+  const std::size_t dropped = c.granules.size() - unique.size();
+  c.granules = std::move(unique);
+  return dropped;
+}
+
 void finalize_catalog(Catalog& c, int parent_order, LatitudeConvention latitude) {
   std::stable_sort(
       c.granules.begin(), c.granules.end(),
@@ -59,6 +81,7 @@ void finalize_catalog(Catalog& c, int parent_order, LatitudeConvention latitude)
   for (auto& g : c.granules)
     if (seen.insert(g.id.empty() ? g.name : g.id).second) unique.push_back(std::move(g));
   c.granules = std::move(unique);
+  drop_duplicate_names(c, c.endpoint.empty() ? "the search" : c.endpoint);
   c.parent_order = parent_order;
   c.latitude = latitude;
   c.area_cells.reset();
@@ -181,6 +204,7 @@ std::vector<Granule> granules_from_catalog(const std::string& catalog_path,
                                            LatitudeConvention latitude,
                                            CatalogSelection& selection) {
   Catalog catalog = read_catalog(catalog_path);
+  drop_duplicate_names(catalog, catalog_path);
   selection.catalog_path = catalog_path;
   selection.catalog_sha256 = file_digest_hex(catalog_path, "SHA-256");
   selection.catalog_granules = catalog.granules.size();
@@ -224,9 +248,7 @@ std::vector<Granule> granules_from_catalog(const std::string& catalog_path,
                                         : " in " + cache_dir + "; run `healgrid fetch --catalog " +
                                               catalog_path + " --cache-dir " + cache_dir + "`"));
   }
-  std::sort(granules.begin(), granules.end(),
-            [](const Granule& a, const Granule& b) { return a.name < b.name; });
-  return granules;
+  return each_granule_once(std::move(granules));  // sorted by name
 }
 
 }  // namespace healgrid

@@ -225,6 +225,12 @@ std::vector<std::string> default_granule_suffixes() {
   return {".h5", ".hdf5", ".he5", ".nc", ".nc4"};
 }
 
+std::vector<Granule> each_granule_once(std::vector<Granule> granules) {
+  auto unique = one_per_content(without_duplicates(std::move(granules)));
+  warn_of_same_granule(unique);
+  return unique;
+}
+
 std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
                                     const std::vector<std::string>& suffixes) {
   if (inputs.empty()) throw InputError("no input given (use --input FILE|DIR|PATTERN)");
@@ -253,9 +259,7 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
     else
       add_file(input, all);
   }
-  auto granules = one_per_content(without_duplicates(std::move(all)));
-  warn_of_same_granule(granules);
-  return granules;
+  return each_granule_once(std::move(all));
 }
 
 }  // namespace healgrid

@@ -317,6 +317,28 @@ TEST(CatalogFile, RoundTripAndMissingGranules) {
   std::remove(path.c_str());
 }
 
+CatalogGranule granule_named(const std::string& id, const std::string& name) {
+  CatalogGranule g;
+  g.id = id;
+  g.name = name;
+  g.https_url = "https://data.example.invalid/" + name;
+  return g;
+}
+
+// One granule under two concept ids (two revisions, two providers): kept once.
+TEST(CatalogFile, SameNameUnderTwoIdsKeptOnce) {
+  Catalog c;
+  c.granules = {granule_named("G2-PROV_B", "ATL06_b.h5"), granule_named("G1-PROV_A", "ATL06_a.h5"),
+                granule_named("G1-PROV_B", "ATL06_a.h5")};
+  finalize_catalog(c, 6, LatitudeConvention::authalic);
+  ASSERT_EQ(c.granules.size(), 2u);
+  EXPECT_EQ(c.granules[0].id, "G1-PROV_A");
+  EXPECT_EQ(c.granules[1].name, "ATL06_b.h5");
+  c.granules.push_back(c.granules[1]);  // an entry copied by hand
+  EXPECT_EQ(drop_duplicate_names(c, "test", false), 1u);
+  EXPECT_EQ(c.granules.size(), 2u);
+}
+
 TEST(Netrc, LoosePermissionsRefused) {
   const auto path = temp_path("netrc");
   std::ofstream(path) << "machine other login a password b\nmachine urs.example login me "

@@ -47,8 +47,14 @@ struct Catalog {
   std::vector<CatalogGranule> granules;
 };
 
-// Sorts granules by name, drops duplicate ids, and computes every granule's cells, the area's
-// cells and the catalog's cells at (order, latitude).
+// Each granule name once: an entry whose name an earlier entry has (one granule under two
+// concept ids: two revisions, two providers, an entry copied by hand) is dropped, with a
+// warning on stderr (when `warn`) naming `where` (the catalog file or the search) and both ids.
+// Returns how many were dropped.
+std::size_t drop_duplicate_names(Catalog& catalog, const std::string& where, bool warn = true);
+
+// Sorts granules by name, drops duplicate ids and names (drop_duplicate_names), and computes every
+// granule's cells, the area's cells and the catalog's cells at (order, latitude).
 void finalize_catalog(Catalog& catalog, int parent_order, LatitudeConvention latitude);
 
 nlohmann::json catalog_to_json(const Catalog& catalog);
@@ -68,7 +74,9 @@ struct CatalogSelection {
 };
 
 // Rank 0. Each entry resolves to CACHE_DIR/name (when cache_dir is given and the file is
-// there) or to its "path". Throws InputError naming the catalog and the missing granules.
+// there) or to its "path". Each granule is used once: entries of one name (drop_duplicate_names)
+// and files of the same bytes (each_granule_once, catalog/granule_list.hpp) are kept once with
+// a warning. Throws InputError naming the catalog and the missing granules.
 std::vector<Granule> granules_from_catalog(const std::string& catalog_path,
                                            const std::string& cache_dir, int parent_order,
                                            LatitudeConvention latitude,

@@ -33,6 +33,11 @@ std::vector<std::string> default_granule_suffixes();
 // two versions, a subset beside its granule) with different content get a warning. Throws
 // InputError naming the path for a missing input, an unreadable directory, or a pattern matching
 // nothing. Paths in messages are shown without URL credentials.
+// The duplicate rules of resolve_inputs applied to a list already made (a catalog's local
+// granules): the same file twice, the same name with the same bytes, the same bytes under two
+// names are kept once with a warning; the same name with different bytes throws InputError.
+std::vector<Granule> each_granule_once(std::vector<Granule> granules);
+
 std::vector<Granule> resolve_inputs(
     const std::vector<std::string>& inputs,
     const std::vector<std::string>& suffixes = default_granule_suffixes());

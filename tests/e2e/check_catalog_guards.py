@@ -1,0 +1,178 @@
+"""What resolve, fetch and run --catalog refuse or use once (tests/e2e/catalog_server.py on
+loopback, two synthetic ATL06 granules from `healgrid synth`). One section per behaviour:
+
+Duplicates: CMR answering one granule under two concept ids -> resolve keeps one and
+says so; an entry copied by hand -> fetch (2 ranks) downloads it once and run --catalog grids
+it once (the points of run --input); a copy under a second name in the cache -> used once.
+"""
+
+import copy
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from catalog_server import TestServer  # noqa: E402
+
+
+def umm(name, data, url, concept_id=None):
+    return {"meta": {"concept-id": concept_id or f"G-{name}"},
+            "umm": {"GranuleUR": name,
+                    "DataGranule": {"ArchiveAndDistributionInformation": [{
+                        "Name": name, "SizeInBytes": len(data),
+                        "Checksum": {"Value": hashlib.sha256(data).hexdigest(),
+                                     "Algorithm": "SHA-256"}}]},
+                    "RelatedUrls": [{"URL": url, "Type": "GET DATA"}]}}
+
+
+def run(cmd, env=None, timeout=300):
+    proc = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace",
+                          timeout=timeout, env=env, check=False)
+    return proc.returncode, f"$ {shlex.join(str(c) for c in cmd)}\n{proc.stdout}"
+
+
+def said(text):
+    """What healgrid printed: `text` without its first line (the command, which names paths)."""
+    return text.split("\n", 1)[1] if "\n" in text else ""
+
+
+def mpi(nprocs):
+    return shlex.split(os.environ.get("MPIEXEC") or "mpirun") + [
+        "-np", str(nprocs), "--oversubscribe", common.healgrid_bin()]
+
+
+def resolve(server, out, extra=()):
+    return run([common.healgrid_bin(), "resolve", "--cmr-url", f"{server.url}/cmr/gen",
+                "--output", out] + list(extra))
+
+
+def fetch_cmd(catalog, cache, nprocs=1):
+    return mpi(nprocs) + ["fetch", "--catalog", catalog, "--cache-dir", cache, "--retries", "2",
+                          "--retry-delay", "0.05", "-q"]
+
+
+def provenance(path):
+    """The output's granule rows (file names, sorted) and its points_used."""
+    ds = common.open_output(path)
+    names = sorted(os.path.basename(n) for n in common.char_strings(ds, "granule_name"))
+    return names, int(ds.attrs["points_used"])
+
+
+def read(path):
+    with open(path, "rb") as stream:
+        return stream.read()
+
+
+def write_json(path, doc):
+    with open(path, "w", encoding="utf-8") as stream:
+        json.dump(doc, stream)
+
+
+def fetched_catalog(ctx, label):
+    """A catalog of both granules resolved from the server and fetched into a new cache."""
+    server = ctx.server
+    server.cmr_items = [umm(n, b, f"{server.url}/data/{n}")
+                        for n, b in zip(ctx.names, ctx.blobs)]
+    catalog = os.path.join(ctx.tmp, f"{label}.catalog.json")
+    cache = os.path.join(ctx.tmp, f"{label}-cache")
+    rc, text = resolve(server, catalog, ["-q"])
+    if rc == 0:
+        rc, text = run(fetch_cmd(catalog, cache))
+    if rc != 0:
+        print(f"FAIL: resolve or fetch of both granules exited {rc}:\n{text}")
+        sys.exit(1)
+    return catalog, cache
+
+
+def check_duplicates(checks, ctx):
+    """One granule under two concept ids, an entry copied by hand, a renamed copy."""
+    server, tmp, names, blobs = ctx.server, ctx.tmp, ctx.names, ctx.blobs
+    url = f"{server.url}/data"
+    server.cmr_items = [umm(names[0], blobs[0], f"{url}/{names[0]}", "G1-REV1"),
+                        umm(names[0], blobs[0], f"{url}/{names[0]}", "G1-REV2"),
+                        umm(names[1], blobs[1], f"{url}/{names[1]}")]
+    catalog = os.path.join(tmp, "dup.catalog.json")
+    rc, text = resolve(server, catalog)
+    got = [g["name"] for g in json.load(open(catalog))["granules"]] if rc == 0 else []
+    checks.check(rc == 0 and got == names[:2] and "1 duplicates dropped" in text and
+                 "listed twice" in text and "G1-REV2" in text,
+                 f"resolve kept a granule twice: {got}:\n{text}")
+
+    # An entry copied by hand: fetched once (two ranks), gridded once.
+    doc = json.load(open(catalog))
+    twin = copy.deepcopy(doc["granules"][0])
+    twin["id"] = "G1-COPY"
+    doc["granules"].insert(1, twin)
+    write_json(catalog, doc)
+    cache = os.path.join(tmp, "dup-cache")
+    server.log.clear()
+    rc, text = run(fetch_cmd(catalog, cache, nprocs=2))
+    done = [e for e in server.requests_to(f"/data/{names[0]}") if e[3] in (200, 206)]
+    checks.check(rc == 0 and len(done) == 1 and read(os.path.join(cache, names[0])) == blobs[0]
+                 and not [f for f in os.listdir(cache) if f.endswith(".partial")],
+                 f"fetch of a duplicated entry: rc {rc}, {len(done)} downloads:\n{text}")
+    out = os.path.join(tmp, "dup.nc")
+    rc, text = common.run_healgrid(["--catalog", catalog, "--cache-dir", cache, "--output", out,
+                                    "-q"], 2)
+    if checks.check(rc == 0 and "listed twice" in text, f"run --catalog (dup): rc {rc}:\n{text}"):
+        rows, points = provenance(out)
+        checks.check(rows == names and points == ctx.reference,
+                     f"run --catalog used a granule twice: rows {rows}, points {points}, "
+                     f"run --input {ctx.reference}")
+
+    # The same bytes under a second name (the catalog gives both the same SHA-256).
+    renamed = "ATL06_20991231000000_09990101_006_01.h5"
+    twin = copy.deepcopy(doc["granules"][0])
+    twin.update(id="G-renamed", name=renamed, https_url=f"{url}/{renamed}")
+    doc["granules"] = [g for g in doc["granules"] if g["id"] != "G1-COPY"] + [twin]
+    write_json(catalog, doc)
+    with open(os.path.join(cache, renamed), "wb") as stream:
+        stream.write(blobs[0])
+    out = os.path.join(tmp, "renamed.nc")
+    rc, text = common.run_healgrid(["--catalog", catalog, "--cache-dir", cache, "--output", out,
+                                    "-q"], 2)
+    if checks.check(rc == 0 and "holds the same bytes" in text,
+                    f"run --catalog (renamed copy): rc {rc}:\n{text}"):
+        rows, points = provenance(out)
+        checks.check(len(rows) == 2 and points == ctx.reference,
+                     f"a renamed copy was gridded twice: rows {rows}, points {points}")
+
+
+SECTIONS = (
+    check_duplicates,
+)
+
+
+def main():
+    checks = common.Checks("catalog_guards")
+    server, urs = TestServer(), TestServer()
+    try:
+        with common.temp_dir() as tmp:
+            src = os.path.join(tmp, "server")
+            common.synth_granules(checks, src, ["--granules", "2"])
+            names = sorted(n for n in os.listdir(src) if n.endswith(".h5"))
+            server.data_dir = src
+            full = os.path.join(tmp, "input.nc")
+            if not common.run_healgrid_ok(["--input", src, "--output", full, "-q"], 2, checks,
+                                          "run --input"):
+                checks.finish()
+            ctx = SimpleNamespace(server=server, urs=urs, tmp=tmp, names=names,
+                                  blobs=[read(os.path.join(src, n)) for n in names],
+                                  reference=provenance(full)[1])
+            for section in SECTIONS:
+                section(checks, ctx)
+    finally:
+        server.stop()
+        urs.stop()
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

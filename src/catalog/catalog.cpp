@@ -230,6 +230,7 @@ std::vector<Granule> granules_from_catalog(const std::string& catalog_path,
       struct stat st {};
       if (stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       if (g.bytes >= 0 && st.st_size != g.bytes) continue;  // incomplete or another file
+      if (!g.checksum.empty()) selection.checksums[p] = g.checksum_algorithm + " " + g.checksum;
       // Named by the file, as every rank names it from the path alone.
       granules.push_back(
           {p, p.substr(p.find_last_of('/') + 1), static_cast<std::int64_t>(st.st_size)});

@@ -1,11 +1,40 @@
 #include "healgrid/pipeline/catalog_inputs.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
+#include "healgrid/catalog/checksum.hpp"
 #include "healgrid/io/output_schema.hpp"
+#include "healgrid/pipeline/collective_step.hpp"
 
 namespace healgrid {
+namespace {
+
+// Throws InputError naming the file, the catalog and both checksums when the file's digest
+// differs from `expected` ("ALGORITHM VALUE"; "" or an unknown algorithm: nothing to check).
+void check_granule_checksum(const std::string& path, const std::string& expected,
+                            const std::string& catalog_path) {
+  const auto space = expected.find(' ');
+  if (space == std::string::npos) return;
+  const std::string algorithm = expected.substr(0, space);
+  std::string want = expected.substr(space + 1);
+  for (auto& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!digest_algorithm_known(algorithm)) return;
+  std::string got;
+  try {
+    got = file_digest_hex(path, algorithm);
+  } catch (const std::runtime_error& e) {
+    throw InputError(e.what());
+  }
+  if (got != want)
+    throw InputError(path + ": " + algorithm + " " + got + " differs from the catalog's " + want +
+                     " (" + catalog_path +
+                     "): this file is not the catalog's granule; remove it and rerun healgrid "
+                     "fetch");
+}
+
+}  // namespace
 
 std::vector<Granule> resolve_run_granules(const RunOptions& opt, const HealpixGrid& grid,
                                           CatalogSelection& selection) {
@@ -44,6 +73,21 @@ void bcast_selection(const Communicator& mpi, CatalogSelection& s) {
   s.catalog_sha256 = header.at(1);
   s.restrict_cells = header.at(2) == "1";
   mpi.bcast(s.planned_cells);
+}
+
+void verify_catalog_checksums(const Communicator& comm, const std::vector<Granule>& granules,
+                              const CatalogSelection& s) {
+  std::vector<std::string> expected(granules.size());  // "ALGORITHM VALUE" or ""
+  if (comm.is_root())
+    for (std::size_t i = 0; i < granules.size(); ++i)
+      if (const auto it = s.checksums.find(granules[i].path); it != s.checksums.end())
+        expected[i] = it->second;
+  comm.bcast(expected);
+  run_on_every_rank(comm, [&] {
+    for (std::size_t i = static_cast<std::size_t>(comm.rank); i < granules.size();
+         i += static_cast<std::size_t>(comm.size))
+      check_granule_checksum(granules[i].path, expected[i], s.catalog_path);
+  });
 }
 
 void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,

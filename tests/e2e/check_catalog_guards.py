@@ -4,6 +4,9 @@ loopback, two synthetic ATL06 granules from `healgrid synth`). One section per b
 Duplicates: CMR answering one granule under two concept ids -> resolve keeps one and
 says so; an entry copied by hand -> fetch (2 ranks) downloads it once and run --catalog grids
 it once (the points of run --input); a copy under a second name in the cache -> used once.
+
+Checksums: another file with the catalog's name and size in the cache -> run --catalog
+(2 ranks) refuses, naming the file and both checksums.
 """
 
 import copy
@@ -145,8 +148,25 @@ def check_duplicates(checks, ctx):
                      f"a renamed copy was gridded twice: rows {rows}, points {points}")
 
 
+def check_checksums(checks, ctx):
+    """A different file with the catalog's name and size: refused, naming both checksums."""
+    tmp, names, blobs = ctx.tmp, ctx.names, ctx.blobs
+    catalog, cache = fetched_catalog(ctx, "sums")
+    forged = bytearray(blobs[1])
+    forged[-1] ^= 0xFF
+    with open(os.path.join(cache, names[1]), "wb") as stream:
+        stream.write(forged)
+    rc, text = common.run_healgrid(["--catalog", catalog, "--cache-dir", cache, "--output",
+                                    os.path.join(tmp, "forged.nc"), "-q"], 2)
+    checks.check(rc == 1 and names[1] in text and hashlib.sha256(forged).hexdigest() in text and
+                 hashlib.sha256(blobs[1]).hexdigest() in text and
+                 not os.path.exists(os.path.join(tmp, "forged.nc")),
+                 f"a file that is not the catalog's granule was not refused: rc {rc}:\n{text}")
+
+
 SECTIONS = (
     check_duplicates,
+    check_checksums,
 )
 
 

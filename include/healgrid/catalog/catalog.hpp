@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -71,6 +72,9 @@ struct CatalogSelection {
   bool restrict_cells = false;                     // false: every cell is planned
   std::vector<std::int64_t> planned_cells;         // sorted, at the run's parent order
   std::size_t catalog_granules = 0, left_out = 0;  // left out: footprint touches no planned cell
+  // Rank 0: local path -> "ALGORITHM VALUE", the catalog's checksum of the granule there
+  // (granules without one are absent), checked by verify_catalog_checksums before any read.
+  std::map<std::string, std::string> checksums;
 };
 
 // Rank 0. Each entry resolves to CACHE_DIR/name (when cache_dir is given and the file is

@@ -1,6 +1,7 @@
 // `healgrid run --catalog`: the glue between a frozen catalog and the run's phases.
 //   phase 1 (rank 0): granules_from_catalog (catalog/catalog.hpp) gives the local granules whose
 //     footprint touches a planned cell; bcast_selection hands the planned cells to every rank;
+//     verify_catalog_checksums (every rank) checks the granules' bytes against the catalog;
 //   after the index pass (every rank): restrict_to_planned_cells drops the points and loads of
 //     parent cells outside the catalog's cells, so the plan starts from the catalog's cells and
 //     the result does not depend on the number of ranks;
@@ -27,6 +28,12 @@ std::vector<Granule> resolve_run_granules(const RunOptions& opt, const HealpixGr
                                           CatalogSelection& selection);
 
 void bcast_selection(const Communicator& mpi, CatalogSelection& selection);
+// Collective, before the index pass: each granule's bytes against the catalog's checksum
+// (rank r hashes granules r, r + size, ...: the reading is spread over the ranks). A file that
+// differs (another file with the catalog's name and size) fails the run naming the file, the
+// catalog and both checksums. Granules without a checksum in the catalog are not read here.
+void verify_catalog_checksums(const Communicator& comm, const std::vector<Granule>& granules,
+                              const CatalogSelection& selection);
 void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,
                                const CatalogSelection& selection);
 // ("healgrid_catalog", path), ("healgrid_catalog_sha256", hex), ("healgrid_catalog_cells", n);

@@ -1,10 +1,14 @@
 #include "healgrid/catalog/download.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -25,11 +29,46 @@ std::int64_t file_size(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
 }
 
+// The size of the regular file at `path` itself (a symbolic link is not followed); -1 if none.
+std::int64_t own_file_size(const std::string& path) {
+  struct stat st {};
+  return lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
+}
+
 std::string host_of(const std::string& origin) { return origin.substr(0, origin.rfind(':')); }
 
 struct FileCloser {
   void operator()(FILE* f) const { std::fclose(f); }
 };
+
+// The partial file for writing (appending when resuming), never through a symbolic link
+// (O_NOFOLLOW) and never anything but a regular file; nullptr with errno set.
+FILE* open_partial(const std::string& partial, bool append) {
+  const int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+  const int fd = ::open(partial.c_str(), flags, 0644);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    errno = EINVAL;
+    return nullptr;
+  }
+  FILE* f = ::fdopen(fd, append ? "ab" : "wb");
+  if (!f) ::close(fd);
+  return f;
+}
+
+// Throws DownloadError when something that is not a regular file (a symbolic link, a
+// directory, a FIFO) has the name of the partial download: healgrid never writes through it,
+// resumes from it or removes it.
+void check_partial_is_regular(const std::string& name, const std::string& partial) {
+  struct stat st {};
+  if (::lstat(partial.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return;
+  throw DownloadError(name + ": " + partial + " exists and is not a regular file (" +
+                      (S_ISLNK(st.st_mode) ? "a symbolic link" : "a directory or special file") +
+                      "); healgrid does not write through, resume from or remove it: move it "
+                      "away and rerun");
+}
 
 enum class Verdict { done, retry, fatal };
 struct AttemptResult {
@@ -108,7 +147,7 @@ AttemptResult final_verdict(const HttpResponse& response, const std::string& url
 
 AttemptResult attempt(HttpClient& client, const CatalogGranule& g, const std::string& partial,
                       const EarthdataAuth& auth, const std::string& label, double progress_s) {
-  std::int64_t offset = std::max<std::int64_t>(0, file_size(partial));
+  std::int64_t offset = std::max<std::int64_t>(0, own_file_size(partial));
   std::string url = g.https_url;
   const std::string data_origin = url_origin(url);
   bool send_basic = false;
@@ -132,9 +171,10 @@ AttemptResult attempt(HttpClient& client, const CatalogGranule& g, const std::st
         return true;
       }
       if (!out) {
-        out.reset(std::fopen(partial.c_str(), status == 206 ? "ab" : "wb"));
+        out.reset(open_partial(partial, status == 206));
         if (!out) {
-          write_error = partial + ": cannot write";
+          write_error = partial + ": cannot write: " + std::strerror(errno) +
+                        (errno == ELOOP ? " (a symbolic link: healgrid does not follow it)" : "");
           return false;
         }
       }
@@ -282,6 +322,7 @@ DownloadOutcome download_granule(HttpClient& client, const CatalogGranule& g,
   const auto start = Clock::now();
   for (int n = 1;; ++n) {
     outcome.attempts = n;
+    check_partial_is_regular(g.name, partial);
     // A kept .partial that is no granule's start (an HTML page saved by an older run) would be
     // resumed into HTML + granule bytes: start over instead.
     if (file_size(partial) > 0 && !starts_like_granule(partial)) {

@@ -7,6 +7,8 @@ it once (the points of run --input); a copy under a second name in the cache -> 
 
 Checksums: another file with the catalog's name and size in the cache -> run --catalog
 (2 ranks) refuses, naming the file and both checksums.
+
+A symbolic link at NAME.partial: fetch never writes through it (the target is unchanged).
 """
 
 import copy
@@ -164,9 +166,30 @@ def check_checksums(checks, ctx):
                  f"a file that is not the catalog's granule was not refused: rc {rc}:\n{text}")
 
 
+def check_partial_link(checks, ctx):
+    """A symbolic link at NAME.partial: never written through, resumed from or removed."""
+    server, tmp, names, blobs = ctx.server, ctx.tmp, ctx.names, ctx.blobs
+    server.cmr_items = [umm(names[0], blobs[0], f"{server.url}/data/{names[0]}")]
+    catalog = os.path.join(tmp, "one.catalog.json")
+    resolve(server, catalog, ["-q"])
+    cache, user = os.path.join(tmp, "link-cache"), os.path.join(tmp, "user.h5")
+    os.mkdir(cache)
+    mine = blobs[0][:100] + b"the user's own bytes"
+    with open(user, "wb") as stream:
+        stream.write(mine)
+    link = os.path.join(cache, names[0] + ".partial")
+    os.symlink(user, link)
+    rc, text = run(fetch_cmd(catalog, cache))
+    checks.check(rc == 1 and link in text and "not a regular file" in text and
+                 read(user) == mine and os.path.islink(link),
+                 f"fetch through a .partial link: rc {rc}, target changed "
+                 f"{read(user) != mine}:\n{text}")
+
+
 SECTIONS = (
     check_duplicates,
     check_checksums,
+    check_partial_link,
 )
 
 

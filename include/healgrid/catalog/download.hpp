@@ -6,9 +6,11 @@
 // 302 back (session cookie, kept in memory) -> presigned URL. Credentials are never printed.
 // Every hop must be https:// (http:// only to loopback).
 //
-// A download is written to CACHE/NAME.partial, resumed from there with a Range request after a
-// dropped connection or a stall, checked against the catalog's size and checksum, and renamed
-// to CACHE/NAME only when complete and verified. A download that is not HDF5 or netCDF (no file
+// A download is written to CACHE/NAME.partial (opened with O_NOFOLLOW: a NAME.partial that is
+// not a regular file, e.g. a symbolic link, fails that granule naming it and is left untouched),
+// resumed from there with a Range request after a dropped connection or a stall, checked
+// against the catalog's size and checksum, and renamed to CACHE/NAME only when complete and
+// verified. A download that is not HDF5 or netCDF (no file
 // signature: e.g. the HTML login or EULA page Earthdata answers with status 200) is removed
 // and fails saying what happened and what to do; a .partial that does not start like a granule
 // is discarded before resuming. Timeouts, 429 and 5xx are retried with

@@ -75,6 +75,12 @@ int resolve_command(const std::vector<std::string>& args) {
     return 2;
   }
   try {
+    check_catalog_replaceable(output);  // before any query
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "healgrid resolve: error: %s\n", e.what());
+    return 1;
+  }
+  try {
     query_args.search.quiet = quiet;
     Catalog catalog = run_search(query, query_args);
     const auto found = catalog.granules.size();

@@ -191,7 +191,27 @@ Catalog read_catalog(const std::string& path) {
   }
 }
 
+void check_catalog_replaceable(const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return;  // nothing there yet
+  const std::string advice =
+      ": healgrid replaces only a catalog it wrote; move it away or "
+      "choose another catalog path";
+  if (S_ISLNK(st.st_mode))
+    throw InputError(path + ": the catalog path is a symbolic link" + advice);
+  if (!S_ISREG(st.st_mode))
+    throw InputError(path + ": the catalog path exists and is not a regular file" + advice);
+  std::ifstream in(path);
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object() || !doc.contains("healgrid_catalog"))
+    throw InputError(path +
+                     ": the file exists and is not a healgrid catalog (no "
+                     "\"healgrid_catalog\" key)" +
+                     advice);
+}
+
 void write_catalog(const std::string& path, const Catalog& catalog) {
+  check_catalog_replaceable(path);
   try {
     io::write_file_atomically(path, catalog_to_json(catalog).dump(1) + "\n");
   } catch (const std::runtime_error& e) {

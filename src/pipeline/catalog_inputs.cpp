@@ -41,6 +41,7 @@ std::vector<Granule> resolve_run_granules(const RunOptions& opt, const HealpixGr
   std::string catalog_path = opt.catalog_path;
   try {
     if (opt.query_given) {
+      check_catalog_replaceable(catalog_path_beside(opt.output));  // before any query
       QueryArgs args = opt.query;
       args.search.quiet = opt.quiet;
       Catalog catalog = run_search(make_query(args), args);

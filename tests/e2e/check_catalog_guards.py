@@ -9,6 +9,9 @@ Checksums: another file with the catalog's name and size in the cache -> run --c
 (2 ranks) refuses, naming the file and both checksums.
 
 A symbolic link at NAME.partial: fetch never writes through it (the target is unchanged).
+
+resolve --output and run's OUT.catalog.json replace only a healgrid catalog, refusing a
+user's file or a symlink before any query.
 """
 
 import copy
@@ -186,10 +189,42 @@ def check_partial_link(checks, ctx):
                  f"{read(user) != mine}:\n{text}")
 
 
+def check_catalog_owner(checks, ctx):
+    """resolve --output / run's OUT.catalog.json replace only a healgrid catalog."""
+    server, tmp = ctx.server, ctx.tmp
+    mine = os.path.join(tmp, "notes.txt")
+    with open(mine, "w", encoding="utf-8") as stream:
+        stream.write("my notes\n")
+    server.log.clear()
+    rc, text = resolve(server, mine)
+    checks.check(rc == 1 and mine in said(text) and "not a healgrid catalog" in text and
+                 read(mine) == b"my notes\n" and not server.requests_to("/cmr"),
+                 f"resolve --output over a user's file: rc {rc}:\n{text}")
+    good = os.path.join(tmp, "good.catalog.json")
+    rc, text = resolve(server, good, ["-q"])
+    link = os.path.join(tmp, "link.catalog.json")
+    os.symlink(good, link)
+    rc, text = resolve(server, link, ["-q"])
+    checks.check(rc == 1 and "symbolic link" in text and os.path.islink(link),
+                 f"resolve --output over a symlink: rc {rc}:\n{text}")
+    rc, text = resolve(server, good, ["-q"])
+    checks.check(rc == 0, f"resolve over its own catalog: rc {rc}:\n{text}")
+    beside = os.path.join(tmp, "q.catalog.json")
+    with open(beside, "w", encoding="utf-8") as stream:
+        stream.write("my notes\n")
+    server.log.clear()
+    rc, text = common.run_healgrid(["--collection", "ATL06", "--cmr-url", f"{server.url}/cmr/gen",
+                                    "--output", os.path.join(tmp, "q.nc"), "-q"], 1)
+    checks.check(rc == 1 and beside in text and read(beside) == b"my notes\n" and
+                 not server.requests_to("/cmr"),
+                 f"run replaced a user's OUT.catalog.json: rc {rc}:\n{text}")
+
+
 SECTIONS = (
     check_duplicates,
     check_checksums,
     check_partial_link,
+    check_catalog_owner,
 )
 
 

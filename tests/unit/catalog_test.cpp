@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
@@ -337,6 +338,33 @@ TEST(CatalogFile, SameNameUnderTwoIdsKeptOnce) {
   c.granules.push_back(c.granules[1]);  // an entry copied by hand
   EXPECT_EQ(drop_duplicate_names(c, "test", false), 1u);
   EXPECT_EQ(c.granules.size(), 2u);
+}
+
+// write_catalog replaces a catalog it wrote, and nothing else (a user's file, a symlink).
+TEST(CatalogFile, ReplacesOnlyItsOwnCatalog) {
+  Catalog c;
+  c.granules = {granule_named("G1", "ATL06_a.h5")};
+  finalize_catalog(c, 6, LatitudeConvention::authalic);
+  const auto own = temp_path("own.json"), user = temp_path("user.txt"),
+             link = temp_path("link.json");
+  std::remove(own.c_str());
+  std::remove(link.c_str());
+  write_catalog(own, c);
+  EXPECT_NO_THROW(write_catalog(own, c));
+  std::ofstream(user) << "{\"mine\": true}\n";
+  try {
+    write_catalog(user, c);
+    FAIL() << "a file healgrid did not write was replaced";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(user), std::string::npos) << e.what();
+  }
+  std::ifstream in(user);
+  EXPECT_EQ(nlohmann::json::parse(in), nlohmann::json({{"mine", true}}));
+  ASSERT_EQ(symlink(own.c_str(), link.c_str()), 0);
+  EXPECT_THROW(check_catalog_replaceable(link), InputError);
+  struct stat st {};
+  EXPECT_TRUE(lstat(link.c_str(), &st) == 0 && S_ISLNK(st.st_mode));
+  for (const auto& p : {own, user, link}) std::remove(p.c_str());
 }
 
 TEST(Netrc, LoosePermissionsRefused) {

@@ -61,8 +61,14 @@ void finalize_catalog(Catalog& catalog, int parent_order, LatitudeConvention lat
 nlohmann::json catalog_to_json(const Catalog& catalog);
 // Throws InputError naming the file and the key for a malformed catalog.
 Catalog read_catalog(const std::string& path);
-// Written atomically (io/atomic_file.hpp); throws InputError naming the file.
+// Written atomically (io/atomic_file.hpp), only over a catalog healgrid wrote
+// (check_catalog_replaceable); throws InputError naming the file.
 void write_catalog(const std::string& path, const Catalog& catalog);
+// What write_catalog may replace: nothing, or a regular file (not a symbolic link) holding a
+// JSON object with the key "healgrid_catalog" (the marker every catalog healgrid writes
+// carries). Anything else (someone's text, a granule, a link, a directory) throws InputError
+// naming the path; called before any query, so a refused run asks no server.
+void check_catalog_replaceable(const std::string& path);
 
 // Where `healgrid run --catalog` reads from: the local granules of the catalog entries whose
 // cells touch the planned cells, and the planned cells (the catalog's, recomputed when the

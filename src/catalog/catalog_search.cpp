@@ -28,6 +28,39 @@ std::string str(const json& j, const char* key) {
                                                                    : "";
 }
 
+bool has_role(const json& asset, const char* role) {
+  if (!asset.is_object() || !asset.contains("roles") || !asset.at("roles").is_array()) return false;
+  for (const auto& r : asset.at("roles"))
+    if (r.is_string() && r.get<std::string>() == role) return true;
+  return false;
+}
+
+bool granule_file_name(const std::string& name) {
+  for (const char* suffix : {".h5", ".hdf5", ".he5", ".nc", ".nc4"}) {
+    const std::string s = suffix;
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0)
+      return true;
+  }
+  return false;
+}
+
+// Whether a STAC asset holds the granule: role "data", or an HDF5 / netCDF file name, and not
+// a thumbnail, overview or metadata asset.
+bool is_data_asset(const json& asset) {
+  for (const char* other : {"thumbnail", "overview", "metadata"})
+    if (has_role(asset, other)) return false;
+  return has_role(asset, "data") || granule_file_name(url_file_name(str(asset, "href")));
+}
+
+// The item's granule: the asset keyed "data", else the first data asset (is_data_asset);
+// nullptr when there is none (never a thumbnail or metadata file in its place).
+const json* data_asset(const json& assets) {
+  if (assets.contains("data")) return &assets.at("data");
+  for (const auto& [key, a] : assets.items())
+    if (is_data_asset(a)) return &a;
+  return nullptr;
+}
+
 Ring box_ring(double west, double south, double east, double north) {
   return bbox_ring(BoundingBox{west, south, east, north});
 }
@@ -114,12 +147,22 @@ void check_status(const HttpResponse& r, const std::string& url) {
                            (detail.empty() ? "" : ": " + detail));
 }
 
-// Servers match time windows inclusively at both ends; the query's end is exclusive.
+// Servers match time windows inclusively at both ends; the query's end is exclusive. A
+// granule without a data URL (https or s3) cannot be fetched: left out with a warning naming
+// its id.
 void keep_matching(const GranuleQuery& q, std::vector<CatalogGranule>& page,
                    std::vector<CatalogGranule>& out) {
-  for (auto& g : page)
-    if (passes_name_filters(q, g.name) && in_time_window(q, g.time_start, g.time_end))
-      out.push_back(std::move(g));
+  for (auto& g : page) {
+    if (!passes_name_filters(q, g.name) || !in_time_window(q, g.time_start, g.time_end)) continue;
+    if (g.https_url.empty() && g.s3_url.empty()) {
+      std::fprintf(stderr,
+                   "healgrid resolve: warning: granule %s (%s) has no data link (no GET DATA "
+                   "URL, no data asset): left out\n",
+                   g.id.c_str(), g.name.c_str());
+      continue;
+    }
+    out.push_back(std::move(g));
+  }
 }
 
 Catalog new_catalog(const GranuleQuery& q, const std::string& source, const std::string& endpoint) {
@@ -192,14 +235,11 @@ static std::vector<CatalogGranule> parse_stac_page_unchecked(const json& page) {
       const json* data = nullptr;
       if (f.contains("assets")) {
         const auto& assets = f.at("assets");
-        if (assets.contains("data")) data = &assets.at("data");
+        data = data_asset(assets);
         for (const auto& [key, a] : assets.items()) {
           const auto href = str(a, "href");
-          if (!data && is_web_url(href) && url_file_name(href).find(".h5") != std::string::npos)
-            data = &a;
-          if (starts_with(href, "s3://") && g.s3_url.empty()) g.s3_url = href;
+          if (starts_with(href, "s3://") && g.s3_url.empty() && is_data_asset(a)) g.s3_url = href;
         }
-        if (!data && !assets.empty()) data = &assets.begin().value();
       }
       if (data) {
         const auto href = str(*data, "href");
@@ -351,7 +391,7 @@ Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
   Catalog catalog = new_catalog(q, "stac", url_for_log(options.stac_url + "/search"));
   HttpClient client(options.retry.timeout_s);
   std::vector<std::string> seen_requests;
-  long long received = 0;
+  long long received = 0, matched = -1;
   for (int page_number = 1;; ++page_number) {
     HttpRequest request;
     request.method = next.method;
@@ -378,8 +418,9 @@ Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
     }
     received += static_cast<long long>(granules.size());
     keep_matching(q, granules, catalog.granules);
+    if (page.contains("numberMatched") && page.at("numberMatched").is_number_integer())
+      matched = page.at("numberMatched").get<long long>();
     if (!options.quiet) {
-      const auto matched = page.value("numberMatched", -1LL);
       std::printf("[resolve] STAC page %d: %lld granules so far%s\n", page_number, received,
                   matched >= 0 ? (" of " + std::to_string(matched)).c_str() : "");
     }
@@ -387,6 +428,10 @@ Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
     if (!following || granules.empty()) break;
     next = *following;
   }
+  if (matched >= 0 && received != matched)
+    throw std::runtime_error(url_for_log(options.stac_url + "/search") +
+                             ": STAC numberMatched announced " + std::to_string(matched) +
+                             " granules but the pages held " + std::to_string(received));
   return catalog;
 }
 

@@ -7,7 +7,7 @@ One `TestServer` listens on 127.0.0.1 (a free port) in a daemon thread and plays
   /stac/<mode>/search  STAC: mode "cassette" replays the pystac-client recording (POST bodies
       matched by their token; a token past the recording gets an empty last page); "post"
       pages `stac_items` with POST next links (token, merge); "get" with GET next hrefs as NASA
-      CMR-STAC does.
+      CMR-STAC does, and numberMatched (the items plus `stac_matched_extra`).
   /data/<name>  files of `data_dir`, with Range support.
   /loginpage/<name>, /eulapage/<name>  an Earthdata Login page / a EULA page, HTML with status
       200, as Earthdata answers a download whose login or EULA acceptance failed.
@@ -64,6 +64,7 @@ class TestServer:
         self.cmr_items, self.cmr_file, self.cmr_cassette = [], None, []
         self.cmr_hits_extra = 0    # CMR-Hits announces this many granules the pages lack
         self.stac_items, self.stac_cassette = [], []
+        self.stac_matched_extra = 0  # numberMatched (GET mode) announces this many items more
         self.data_dir = None
         self.token = None
         self.urs = None            # the URS TestServer (for /protected)
@@ -235,7 +236,8 @@ class TestServer:
                     links.append({"rel": "next", "type": "application/geo+json",
                                   "href": f"{server.url}/stac/get/search?page={page + 1}"})
                 self.send_json({"type": "FeatureCollection", "features": items, "links": links,
-                                "numberMatched": len(server.stac_items)}, fault=fault)
+                                "numberMatched": len(server.stac_items) +
+                                server.stac_matched_extra}, fault=fault)
 
             def file(self, name, fault):
                 path = os.path.join(server.data_dir, name)
@@ -279,7 +281,9 @@ class TestServer:
                     links.append({"rel": "next", "method": "POST", "merge": True,
                                   "href": f"{server.url}/stac/post/search",
                                   "body": {"token": str(start + limit)}})
-                self.send_json({"type": "FeatureCollection", "features": items,
-                                "links": links}, fault=fault)
+                page = {"type": "FeatureCollection", "features": items, "links": links}
+                if mode == "get":  # CMR-STAC states the total on every page
+                    page["numberMatched"] = len(server.stac_items) + server.stac_matched_extra
+                self.send_json(page, fault=fault)
 
         return Handler

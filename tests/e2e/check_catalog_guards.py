@@ -12,6 +12,9 @@ A symbolic link at NAME.partial: fetch never writes through it (the target is un
 
 resolve --output and run's OUT.catalog.json replace only a healgrid catalog, refusing a
 user's file or a symlink before any query.
+
+STAC numberMatched above the items served is refused; a STAC item without a data asset
+and a CMR granule without a data link are left out with a warning naming them.
 """
 
 import copy
@@ -220,11 +223,43 @@ def check_catalog_owner(checks, ctx):
                  f"run replaced a user's OUT.catalog.json: rc {rc}:\n{text}")
 
 
+def check_stac_and_cmr_answers(checks, ctx):
+    """numberMatched short of the items; items and granules without a data link."""
+    server, tmp, names, blobs = ctx.server, ctx.tmp, ctx.names, ctx.blobs
+    out = os.path.join(tmp, "stac.catalog.json")
+    item = {"type": "Feature", "id": "item-0", "geometry": None, "bbox": [-10, -80, 10, -70],
+            "properties": {"datetime": "2019-04-01T00:00:00Z"},
+            "assets": {"data": {"href": f"{server.url}/data/{names[0]}", "roles": ["data"]}}}
+    thumb = copy.deepcopy(item)
+    thumb["id"] = "item-thumbnail-only"
+    thumb["assets"] = {"thumbnail": {"href": f"{server.url}/x.jpg", "roles": ["thumbnail"]}}
+    server.stac_items = [item, thumb]
+    stac = ["--source", "stac", "--stac-url", f"{server.url}/stac/get", "--page-size", "3"]
+    rc, text = resolve(server, out, stac)
+    got = [g["name"] for g in json.load(open(out))["granules"]] if rc == 0 else []
+    checks.check(rc == 0 and got == [names[0]] and "item-thumbnail-only" in text and
+                 "left out" in text, f"STAC item without a data asset: {got}:\n{text}")
+    server.stac_matched_extra = 1
+    rc, text = resolve(server, os.path.join(tmp, "short.catalog.json"), stac)
+    checks.check(rc == 1 and "numberMatched announced 3" in text and "held 2" in text,
+                 f"STAC numberMatched shortfall accepted: rc {rc}:\n{text}")
+    server.stac_matched_extra = 0
+
+    bare = umm(names[1], blobs[1], "", "G-NO-LINK")
+    bare["umm"]["RelatedUrls"] = []
+    server.cmr_items = [umm(names[0], blobs[0], f"{server.url}/data/{names[0]}"), bare]
+    rc, text = resolve(server, out)
+    got = [g["name"] for g in json.load(open(out))["granules"]] if rc == 0 else []
+    checks.check(rc == 0 and got == [names[0]] and "G-NO-LINK" in text,
+                 f"CMR granule without a data link kept: {got}:\n{text}")
+
+
 SECTIONS = (
     check_duplicates,
     check_checksums,
     check_partial_link,
     check_catalog_owner,
+    check_stac_and_cmr_answers,
 )
 
 

@@ -367,6 +367,26 @@ TEST(CatalogFile, ReplacesOnlyItsOwnCatalog) {
   for (const auto& p : {own, user, link}) std::remove(p.c_str());
 }
 
+// A STAC item's granule is its data asset, never its thumbnail or metadata.
+TEST(StacAssets, ThumbnailIsNeverTheGranule) {
+  const auto page = nlohmann::json::parse(R"({"features": [
+    {"id": "thumb-only", "assets": {
+       "thumbnail": {"href": "https://x.invalid/x.jpg", "roles": ["thumbnail"]},
+       "metadata": {"href": "https://x.invalid/x.xml", "roles": ["metadata"]}}},
+    {"id": "by-role", "assets": {
+       "a_thumbnail": {"href": "https://x.invalid/y.jpg", "roles": ["thumbnail"]},
+       "image": {"href": "https://x.invalid/y.tif", "roles": ["data"]}}},
+    {"id": "by-name", "assets": {
+       "a_browse": {"href": "https://x.invalid/z.png"},
+       "granule": {"href": "https://x.invalid/ATL06_z.h5"}}}]})");
+  const auto granules = parse_stac_page(page);
+  ASSERT_EQ(granules.size(), 3u);
+  EXPECT_EQ(granules[0].https_url, "");
+  EXPECT_EQ(granules[0].s3_url, "");
+  EXPECT_EQ(granules[1].https_url, "https://x.invalid/y.tif");
+  EXPECT_EQ(granules[2].name, "ATL06_z.h5");
+}
+
 TEST(Netrc, LoosePermissionsRefused) {
   const auto path = temp_path("netrc");
   std::ofstream(path) << "machine other login a password b\nmachine urs.example login me "

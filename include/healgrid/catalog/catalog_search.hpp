@@ -27,7 +27,9 @@ struct SearchOptions {
 };
 
 // One page of CMR granules.umm_json ("items"), CMR granules.json ("feed.entry", polygons as
-// "lat lon lat lon ..." strings) or a STAC ItemCollection ("features"). Throws
+// "lat lon lat lon ..." strings) or a STAC ItemCollection ("features"; the granule is the asset
+// keyed "data", else the first with role "data" or an HDF5/netCDF file name, never a
+// thumbnail, overview or metadata asset; none: no URL). Throws
 // std::invalid_argument naming the item and key for a malformed entry.
 std::vector<CatalogGranule> parse_cmr_umm_page(const nlohmann::json& page);
 std::vector<CatalogGranule> parse_cmr_json_feed(const nlohmann::json& page);
@@ -48,8 +50,10 @@ nlohmann::json stac_search_body(const GranuleQuery& query, const std::string& co
                                 int limit);
 
 // Runs the search to the last page; fills source, endpoint, queried_at, query, area and
-// granules (name filters applied). Throws std::runtime_error naming the URL on an HTTP error,
-// malformed JSON, a paging loop, or (CMR) fewer or more granules than CMR-Hits announced.
+// granules (name filters applied; a granule without a data link, CMR GET DATA or a STAC data
+// asset, is left out with a warning naming its id). Throws std::runtime_error naming the URL on
+// an HTTP error, malformed JSON, a paging loop, or fewer or more granules than CMR-Hits (CMR) or
+// numberMatched (STAC, when the server states it) announced.
 Catalog search_cmr(const GranuleQuery& query, const SearchOptions& options);
 Catalog search_stac(const GranuleQuery& query, const SearchOptions& options);
 

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "healgrid/app/command_help.hpp"
+#include "healgrid/config/utc_time.hpp"
 
 namespace po = boost::program_options;
 
@@ -76,6 +77,10 @@ GranuleQuery make_query(const QueryArgs& a) {
     throw std::invalid_argument("--source: expected cmr or stac, got '" + a.source + "'");
   q.start = normalise_time(a.start, "--start");
   q.end = normalise_time(a.end, "--end");
+  if (!q.start.empty() && !q.end.empty() &&
+      !(parse_utc_seconds(q.start) < parse_utc_seconds(q.end)))
+    throw std::invalid_argument("--start " + q.start + " is not before --end " + q.end +
+                                " (the window would select nothing)");
   if (a.cycle != 0) {
     // CMR selects the cycle by granule name pattern, exactly; a STAC search has no such
     // parameter and gets a window around the cycle (the names filter its edges).

@@ -136,6 +136,11 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
     in.granules = opt.inputs.empty() ? resolve_run_granules(opt, ctx.grid(), in.catalog)
                                      : resolve_inputs(opt.inputs, ctx.config().input_suffixes);
     leave_out_own_output(opt.output, in.granules);
+    if (in.granules.empty() && opt.inputs.empty())
+      throw InputError(in.catalog.catalog_path + ": the catalog lists no granule to grid (" +
+                       std::to_string(in.catalog.catalog_granules) + " entries, " +
+                       std::to_string(in.catalog.left_out) +
+                       " left out as outside the planned cells)");
     if (in.granules.empty()) {
       std::string given;
       for (const auto& i : opt.inputs) given += (given.empty() ? "" : ", ") + i;

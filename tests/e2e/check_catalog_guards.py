@@ -15,6 +15,9 @@ user's file or a symlink before any query.
 
 STAC numberMatched above the items served is refused; a STAC item without a data asset
 and a CMR granule without a data link are left out with a warning naming them.
+
+resolve --start after --end: exit 2, no query; run --catalog of a catalog without
+granules names it.
 """
 
 import copy
@@ -254,12 +257,31 @@ def check_stac_and_cmr_answers(checks, ctx):
                  f"CMR granule without a data link kept: {got}:\n{text}")
 
 
+def check_window_and_empty_catalog(checks, ctx):
+    """resolve --start after --end: exit 2, no query; run --catalog of no granule names it."""
+    server, tmp = ctx.server, ctx.tmp
+    server.log.clear()
+    inverted = os.path.join(tmp, "inverted.catalog.json")
+    rc, text = resolve(server, inverted, ["--start", "2019-07-01", "--end", "2019-04-01"])
+    checks.check(rc == 2 and "--start" in text and not os.path.exists(inverted) and
+                 not server.requests_to("/cmr"), f"inverted window: rc {rc}:\n{text}")
+
+    server.cmr_items = []
+    empty = os.path.join(tmp, "empty.catalog.json")
+    resolve(server, empty, ["-q"])
+    rc, text = common.run_healgrid(["--catalog", empty, "--output",
+                                    os.path.join(tmp, "empty.nc"), "-q"], 1)
+    checks.check(rc == 1 and empty in said(text) and "no granule" in text,
+                 f"empty catalog: rc {rc}:\n{text}")
+
+
 SECTIONS = (
     check_duplicates,
     check_checksums,
     check_partial_link,
     check_catalog_owner,
     check_stac_and_cmr_answers,
+    check_window_and_empty_catalog,
 )
 
 

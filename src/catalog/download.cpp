@@ -115,6 +115,11 @@ AttemptResult final_verdict(const HttpResponse& response, const std::string& url
                             const EarthdataAuth& auth, const std::string& partial,
                             const std::string& error_body) {
   const long status = response.status;
+  if ((status == 401 || status == 403) && !auth.any())
+    return {Verdict::fatal, url_for_log(url) + ": HTTP " + std::to_string(status) +
+                                ": no Earthdata Login credentials were found (looked in " +
+                                auth.looked_in + "): set a token or add .netrc credentials for " +
+                                host_of(auth.urs_origin)};
   if (status == 401 || status == 403)
     return {Verdict::fatal,
             url_for_log(url) + ": HTTP " + std::to_string(status) +
@@ -275,6 +280,7 @@ EarthdataAuth load_earthdata_auth(const std::string& token_env, const std::strin
   auth.urs_origin = url_origin("https://" + host);
   if (const char* t = token_env.empty() ? nullptr : std::getenv(token_env.c_str()); t && *t)
     auth.bearer_token = t;
+  if (!token_env.empty()) auth.looked_in = "$" + token_env;
   if (!token_file.empty()) {
     std::ifstream in(token_file);
     if (!in) throw std::runtime_error(token_file + ": cannot read the token file");
@@ -288,6 +294,9 @@ EarthdataAuth load_earthdata_auth(const std::string& token_env, const std::strin
     const char* home = std::getenv("HOME");
     path = env && *env ? env : home ? std::string(home) + "/.netrc" : "";
   }
+  auth.looked_in += (auth.looked_in.empty() ? "" : ", ") + std::string(".netrc ") +
+                    (path.empty() ? "(neither $NETRC nor $HOME is set)"
+                                  : path + " (machine " + host_of(auth.urs_origin) + ")");
   if (!path.empty()) {
     if (const auto entry = read_netrc(path, host_of(auth.urs_origin))) {
       auth.user = entry->login;

@@ -18,6 +18,8 @@ and a CMR granule without a data link are left out with a warning naming them.
 
 resolve --start after --end: exit 2, no query; run --catalog of a catalog without
 granules names it.
+
+fetch without any credentials says none were found and where it looked.
 """
 
 import copy
@@ -275,6 +277,25 @@ def check_window_and_empty_catalog(checks, ctx):
                  f"empty catalog: rc {rc}:\n{text}")
 
 
+def check_no_credentials(checks, ctx):
+    """No credentials anywhere: the message says where fetch looked."""
+    server, urs, tmp, names, blobs = ctx.server, ctx.urs, ctx.tmp, ctx.names, ctx.blobs
+    server.urs, urs.urs_user = urs, ("alice", "pw")
+    server.cmr_items = [umm(names[0], blobs[0], f"{server.url}/protected/{names[0]}")]
+    catalog = os.path.join(tmp, "protected.catalog.json")
+    resolve(server, catalog, ["-q"])
+    home = os.path.join(tmp, "home")
+    os.mkdir(home)
+    env = {k: v for k, v in os.environ.items() if k not in ("NETRC", "EARTHDATA_TOKEN")}
+    env["HOME"] = home
+    rc, text = run(fetch_cmd(catalog, os.path.join(tmp, "nocred")) +
+                   ["--urs-host", f"127.0.0.1:{urs.port}"], env=env)
+    checks.check(rc == 1 and "no Earthdata Login credentials were found" in text and
+                 "$EARTHDATA_TOKEN" in text and os.path.join(home, ".netrc") in text and
+                 "refused the credentials" not in text,
+                 f"fetch without credentials: rc {rc}:\n{text}")
+
+
 SECTIONS = (
     check_duplicates,
     check_checksums,
@@ -282,6 +303,7 @@ SECTIONS = (
     check_catalog_owner,
     check_stac_and_cmr_answers,
     check_window_and_empty_catalog,
+    check_no_credentials,
 )
 
 

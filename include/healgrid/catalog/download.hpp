@@ -31,6 +31,10 @@ struct EarthdataAuth {
   std::string bearer_token;
   std::string urs_origin;  // "host:port" of the Earthdata Login server
   std::string user, password;
+  // Where load_earthdata_auth looked, for the message when none were found ("$EARTHDATA_TOKEN,
+  // .netrc /home/u/.netrc"): a 401 without credentials says so instead of blaming them.
+  std::string looked_in;
+  bool any() const { return !bearer_token.empty() || !user.empty(); }
 };
 
 struct NetrcEntry {

@@ -1,5 +1,6 @@
 // `healgrid fetch`: download a catalog's granules into a cache directory (under mpirun,
-// granule i is downloaded by rank i % N, so each by exactly one rank).
+// granule i is downloaded by rank i % N, so each by exactly one rank; an entry listed twice
+// under one name is fetched once; one fetch per cache directory at a time: FetchLock).
 #include <sys/stat.h>
 
 #include <boost/program_options.hpp>
@@ -12,6 +13,7 @@
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/catalog/download.hpp"
+#include "healgrid/io/output_lock.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
 namespace po = boost::program_options;
@@ -122,6 +124,16 @@ std::string download_share(const Communicator& comm, const FetchOptions& o, cons
   return failures;
 }
 
+// One fetch per cache directory at a time: rank 0 holds CACHE/.healgrid-fetch.lock
+// (io/output_lock.hpp). A second fetch into the same cache fails at once naming the holder.
+class FetchLock : public io::OutputLock {
+ public:
+  explicit FetchLock(const std::string& cache_dir)
+      : io::OutputLock(cache_dir + "/.healgrid-fetch",
+                       "another healgrid fetch is downloading into " + cache_dir,
+                       ": wait for it to end (one fetch per cache directory)") {}
+};
+
 void print_errors(const std::vector<std::string>& errors) {
   for (const auto& m : errors) std::fprintf(stderr, "healgrid fetch: error: %s\n", m.c_str());
 }
@@ -143,11 +155,13 @@ int fetch_command(const std::vector<std::string>& args) {
   std::string error;
   Catalog catalog;
   EarthdataAuth auth;
+  std::optional<FetchLock> lock;  // rank 0 holds the cache's lock for the whole fetch
   try {
     catalog = read_catalog(o.catalog_path);
     auth = load_earthdata_auth(o.token_env, o.token_file, o.netrc, o.urs_host);
     if (comm.is_root() && mkdir(o.cache_dir.c_str(), 0755) != 0 && errno != EEXIST)
       throw std::runtime_error(o.cache_dir + ": cannot create the cache directory");
+    if (comm.is_root()) lock.emplace(o.cache_dir);
     drop_duplicate_names(catalog, o.catalog_path, comm.is_root());
   } catch (const std::exception& e) {
     error = e.what();

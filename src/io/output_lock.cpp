@@ -63,7 +63,9 @@ void check_output_location(const std::string& output) {
     throw std::runtime_error(dir + ": output directory is missing or not writable");
 }
 
-OutputLock::OutputLock(const std::string& output) : path_(lock_path(output)) {
+OutputLock::OutputLock(const std::string& output, const std::string& busy,
+                       const std::string& advice)
+    : path_(lock_path(output)) {
   check_output_location(output);  // nothing is created beside a device or in /dev
   // A finishing run removes the file while holding the lock: a run that opened the old file
   // and locks it after that finds the name gone or replaced, and tries again.
@@ -92,9 +94,8 @@ OutputLock::OutputLock(const std::string& output) : path_(lock_path(output)) {
       if (err == EWOULDBLOCK) {
         const auto holder = holder_of(fd);
         ::close(fd);
-        throw std::runtime_error(output + ": another healgrid run is writing this output (" +
-                                 holder + "; lock " + path_ +
-                                 "): wait for it to end or choose another --output");
+        throw std::runtime_error(output + ": " + busy + " (" + holder + "; lock " + path_ + ")" +
+                                 advice);
       }
       if (err == ENOLCK || err == EOPNOTSUPP || err == ENOSYS) {
         std::fprintf(stderr,

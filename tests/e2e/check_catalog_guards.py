@@ -20,6 +20,8 @@ resolve --start after --end: exit 2, no query; run --catalog of a catalog withou
 granules names it.
 
 fetch without any credentials says none were found and where it looked.
+
+Two fetches into one cache: the second is refused naming the first, which completes.
 """
 
 import copy
@@ -296,6 +298,30 @@ def check_no_credentials(checks, ctx):
                  f"fetch without credentials: rc {rc}:\n{text}")
 
 
+def check_fetch_lock(checks, ctx):
+    """Two fetches into one cache: the second is refused naming the first, which completes."""
+    server, tmp, names, blobs = ctx.server, ctx.tmp, ctx.names, ctx.blobs
+    server.cmr_items = [umm(n, b, f"{server.url}/data/{n}") for n, b in zip(names, blobs)]
+    catalog = os.path.join(tmp, "lock.catalog.json")
+    resolve(server, catalog, ["-q"])
+    cache = os.path.join(tmp, "lock-cache")
+    server.slow_seconds = 3
+    server.faults[f"/data/{names[0]}"] = ["slow"]
+    first = subprocess.Popen(fetch_cmd(catalog, cache), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    lock = os.path.join(cache, ".healgrid-fetch.lock")
+    deadline = time.time() + 30
+    while time.time() < deadline and not server.requests_to(f"/data/{names[0]}"):
+        time.sleep(0.05)
+    rc, text = run(fetch_cmd(catalog, cache))
+    first_text, _ = first.communicate(timeout=120)
+    checks.check(rc == 1 and "another healgrid fetch" in text and lock in text and "pid" in text,
+                 f"a second fetch into a busy cache: rc {rc}:\n{text}")
+    checks.check(first.returncode == 0 and not os.path.exists(lock) and
+                 all(read(os.path.join(cache, n)) == b for n, b in zip(names, blobs)),
+                 f"the first fetch: rc {first.returncode}:\n{first_text}")
+
+
 SECTIONS = (
     check_duplicates,
     check_checksums,
@@ -304,6 +330,7 @@ SECTIONS = (
     check_stac_and_cmr_answers,
     check_window_and_empty_catalog,
     check_no_credentials,
+    check_fetch_lock,
 )
 
 

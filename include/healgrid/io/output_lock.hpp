@@ -16,8 +16,12 @@ class OutputLock {
  public:
   // Checks the output's location first (check_output_location). Throws std::runtime_error
   // naming the lock file and its holder when another run holds it, or when it is not a regular
-  // file (a symlink is never followed).
-  explicit OutputLock(const std::string& output);
+  // file (a symlink is never followed). `busy` and `advice` word the message for a lock held
+  // by another process: "OUTPUT: <busy> (<holder>; lock OUTPUT.lock)<advice>".
+  explicit OutputLock(
+      const std::string& output,
+      const std::string& busy = "another healgrid run is writing this output",
+      const std::string& advice = ": wait for it to end or choose another --output");
   ~OutputLock();  // removes the lock file, then releases the lock
   OutputLock(const OutputLock&) = delete;
   OutputLock& operator=(const OutputLock&) = delete;

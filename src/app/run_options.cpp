@@ -43,6 +43,10 @@ po::options_description describe(RunOptions& o) {
      "catalog's cells), found in --cache-dir or at their local path, instead of --input")
     ("cache-dir", value(&o.cache_dir, "DIR"),
      "where healgrid fetch put the catalog's granules")
+    ("catalog-checksums", po::value<std::string>()->value_name("MODE")->default_value("verify"),
+     "with a catalog: verify (hash every granule against the catalog's checksum before the run "
+     "reads it; the ranks share the hashing) or skip (size only: for granules just verified by "
+     "healgrid fetch); the output's healgrid_catalog_checksums says which")
     ("output,o", value(&o.output, "FILE"), "output NetCDF-4 file (required)")
     ("parent-order", po::value<int>()->value_name("ORDER"), "override grid.parent_order (0..29): the work unit")
     ("child-order", po::value<int>()->value_name("ORDER"), "override grid.child_order (parent..29): the output cells")
@@ -141,6 +145,12 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
       out.on_bad_granule = BadGranulePolicy::skip;
     } else {
       error = "--on-bad-granule: expected fail or skip, got '" + policy + "'";
+      return false;
+    }
+    if (const auto sums = vm["catalog-checksums"].as<std::string>(); sums == "skip") {
+      out.verify_catalog_checksums = false;
+    } else if (sums != "verify") {
+      error = "--catalog-checksums: expected verify or skip, got '" + sums + "'";
       return false;
     }
     if (const auto verify = vm["verify-inputs"].as<std::string>(); verify == "full") {

@@ -77,13 +77,22 @@ void bcast_selection(const Communicator& mpi, CatalogSelection& s) {
 }
 
 void verify_catalog_checksums(const Communicator& comm, const std::vector<Granule>& granules,
-                              const CatalogSelection& s) {
+                              bool verify, CatalogSelection& s) {
+  if (!verify) {
+    s.checksums_note = "not verified (--catalog-checksums skip): size only";
+    return;
+  }
   std::vector<std::string> expected(granules.size());  // "ALGORITHM VALUE" or ""
   if (comm.is_root())
     for (std::size_t i = 0; i < granules.size(); ++i)
       if (const auto it = s.checksums.find(granules[i].path); it != s.checksums.end())
         expected[i] = it->second;
   comm.bcast(expected);
+  const auto checked = std::count_if(expected.begin(), expected.end(), [](const std::string& e) {
+    return digest_algorithm_known(e.substr(0, e.find(' ')));
+  });
+  s.checksums_note = std::to_string(checked) + " of " + std::to_string(granules.size()) +
+                     " granules verified against the catalog's checksums";
   run_on_every_rank(comm, [&] {
     for (std::size_t i = static_cast<std::size_t>(comm.rank); i < granules.size();
          i += static_cast<std::size_t>(comm.size))
@@ -109,7 +118,8 @@ std::vector<std::pair<std::string, std::string>> catalog_attributes(const Catalo
   return {
       {schema::kCatalog, s.catalog_path},
       {schema::kCatalogSha256, s.catalog_sha256},
-      {schema::kCatalogCells, s.restrict_cells ? std::to_string(s.planned_cells.size()) : "all"}};
+      {schema::kCatalogCells, s.restrict_cells ? std::to_string(s.planned_cells.size()) : "all"},
+      {schema::kCatalogChecksums, s.checksums_note}};
 }
 
 std::string catalog_path_beside(const std::string& output) {

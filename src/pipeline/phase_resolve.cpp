@@ -164,7 +164,8 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
   });
   bcast_granules(ctx.comm, in.granules);
   bcast_selection(ctx.comm, in.catalog);
-  if (opt.inputs.empty()) verify_catalog_checksums(ctx.comm, in.granules, in.catalog);
+  if (opt.inputs.empty())
+    verify_catalog_checksums(ctx.comm, in.granules, opt.verify_catalog_checksums, in.catalog);
   if (ctx.comm.is_root())
     in.inputs_sha256 =
         inputs_sha256({ctx.setup.config_text, ctx.setup.overrides,

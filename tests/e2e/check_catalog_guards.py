@@ -177,6 +177,21 @@ def check_checksums(checks, ctx):
                  hashlib.sha256(blobs[1]).hexdigest() in text and
                  not os.path.exists(os.path.join(tmp, "forged.nc")),
                  f"a file that is not the catalog's granule was not refused: rc {rc}:\n{text}")
+    # The opt-out (size only) is recorded in the output; the default records what it verified.
+    skipped = os.path.join(tmp, "skipped.nc")
+    rc, text = common.run_healgrid(["--catalog", catalog, "--cache-dir", cache, "--output",
+                                    skipped, "--catalog-checksums", "skip", "-q"], 2)
+    note = common.open_output(skipped).attrs.get("healgrid_catalog_checksums") if rc == 0 else ""
+    checks.check(note == "not verified (--catalog-checksums skip): size only",
+                 f"--catalog-checksums skip: rc {rc}, recorded {note!r}:\n{text}")
+    with open(os.path.join(cache, names[1]), "wb") as stream:
+        stream.write(blobs[1])
+    verified = os.path.join(tmp, "verified.nc")
+    rc, text = common.run_healgrid(["--catalog", catalog, "--cache-dir", cache, "--output",
+                                    verified, "-q"], 2)
+    note = common.open_output(verified).attrs.get("healgrid_catalog_checksums") if rc == 0 else ""
+    checks.check(note == "2 of 2 granules verified against the catalog's checksums",
+                 f"verified run: rc {rc}, recorded {note!r}:\n{text}")
 
 
 def check_partial_link(checks, ctx):

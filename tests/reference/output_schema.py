@@ -80,6 +80,9 @@ INPUTS_SHA256 = "healgrid_inputs_sha256"
 CATALOG = "healgrid_catalog"
 CATALOG_SHA256 = "healgrid_catalog_sha256"
 CATALOG_CELLS = "healgrid_catalog_cells"
+# How the catalog's granules were checked: "N of M granules verified against the catalog's
+# checksums" or "not verified (--catalog-checksums skip): size only".
+CATALOG_CHECKSUMS = "healgrid_catalog_checksums"
 # Which cells the file stores: DENSE or SPARSE (files without it are dense).
 LAYOUT = "healgrid_layout"
 DENSE = "dense"

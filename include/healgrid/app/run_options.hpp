@@ -38,6 +38,9 @@ struct RunOptions {
   int rounds = -1;
   // What the journal compares before reusing rounds (pipeline/input_fingerprint.hpp).
   InputVerification verify_inputs = InputVerification::sample;
+  // --catalog-checksums: whether a catalog run hashes its granules against the catalog's
+  // checksums before reading them (pipeline/catalog_inputs.hpp); recorded in the output.
+  bool verify_catalog_checksums = true;
   bool help = false;
 };
 

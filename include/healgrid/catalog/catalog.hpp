@@ -81,6 +81,9 @@ struct CatalogSelection {
   // Rank 0: local path -> "ALGORITHM VALUE", the catalog's checksum of the granule there
   // (granules without one are absent), checked by verify_catalog_checksums before any read.
   std::map<std::string, std::string> checksums;
+  // Every rank, after verify_catalog_checksums: what was checked (the output's
+  // healgrid_catalog_checksums).
+  std::string checksums_note;
 };
 
 // Rank 0. Each entry resolves to CACHE_DIR/name (when cache_dir is given and the file is

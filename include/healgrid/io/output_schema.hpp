@@ -90,6 +90,9 @@ inline constexpr char kInputsSha256[] = "healgrid_inputs_sha256";
 inline constexpr char kCatalog[] = "healgrid_catalog";
 inline constexpr char kCatalogSha256[] = "healgrid_catalog_sha256";
 inline constexpr char kCatalogCells[] = "healgrid_catalog_cells";
+// How the catalog's granules were checked: "N of M granules verified against the catalog's
+// checksums" or "not verified (--catalog-checksums skip): size only".
+inline constexpr char kCatalogChecksums[] = "healgrid_catalog_checksums";
 // Which cells the file stores: kDense (every child of each parent cell with data) or kSparse
 // (only cells with data); write/cell_layout.hpp. Files without it are dense.
 inline constexpr char kLayout[] = "healgrid_layout";

@@ -32,12 +32,14 @@ void bcast_selection(const Communicator& mpi, CatalogSelection& selection);
 // (rank r hashes granules r, r + size, ...: the reading is spread over the ranks). A file that
 // differs (another file with the catalog's name and size) fails the run naming the file, the
 // catalog and both checksums. Granules without a checksum in the catalog are not read here.
+// With `verify` false (--catalog-checksums skip) nothing is read. Either way sets
+// selection.checksums_note on every rank, for the output's healgrid_catalog_checksums.
 void verify_catalog_checksums(const Communicator& comm, const std::vector<Granule>& granules,
-                              const CatalogSelection& selection);
+                              bool verify, CatalogSelection& selection);
 void restrict_to_planned_cells(IndexResult& index, const HealpixGrid& grid,
                                const CatalogSelection& selection);
-// ("healgrid_catalog", path), ("healgrid_catalog_sha256", hex), ("healgrid_catalog_cells", n);
-// empty when the run did not use a catalog.
+// ("healgrid_catalog", path), ("healgrid_catalog_sha256", hex), ("healgrid_catalog_cells", n),
+// ("healgrid_catalog_checksums", what was verified); empty when the run did not use a catalog.
 std::vector<std::pair<std::string, std::string>> catalog_attributes(
     const CatalogSelection& selection);
 

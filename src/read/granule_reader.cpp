@@ -165,6 +165,21 @@ const SegmentLinks& GranuleReader::positioned_links(std::size_t beam) const {
   return *b.levels.at(static_cast<std::size_t>(b.positioned_level));
 }
 
+namespace {
+
+// A latitude beyond a pole by no more than float32's rounding of 90 (90 * FLT_EPSILON, 1.1e-5
+// degrees, ~1 m) is the pole: packed latitudes unpacked in double overshoot it (int32 9e8 times
+// a float32 scale_factor of 1e-7, 1.0000000117e-7, is 90.0000011). Beyond that: no position.
+void onto_poles(std::vector<double>& lat) {
+  constexpr double kSlack = 90.0 * FLT_EPSILON;
+  for (auto& x : lat) {  // branch-free: vectorised
+    const double beyond = std::fabs(x) - 90.0;
+    x = (beyond > 0) & (beyond <= kSlack) ? std::copysign(90.0, x) : x;
+  }
+}
+
+}  // namespace
+
 void GranuleReader::read_segment_positions(std::size_t beam, std::vector<double>& lat,
                                            std::vector<double>& lon,
                                            std::vector<std::uint8_t>& valid) const {
@@ -173,6 +188,7 @@ void GranuleReader::read_segment_positions(std::size_t beam, std::vector<double>
   valid.assign(n, 1);
   b.segment_lat->read(0, n, lat, valid.data());
   b.segment_lon->read(0, n, lon, valid.data());
+  onto_poles(lat);
 }
 
 void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
@@ -183,6 +199,7 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   out.valid.assign(n, 1);
   b.lat->read(row0, n, out.lat, out.valid.data());
   b.lon->read(row0, n, out.lon, out.valid.data());
+  onto_poles(out.lat);
   for (std::size_t i = 0; i < n; ++i) {  // branch-free: vectorised
     const double lat = out.lat[i], lon = out.lon[i];
     const bool ok = (lat >= -90.0) & (lat <= 90.0) & (std::fabs(lon) <= DBL_MAX);

@@ -577,6 +577,46 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
     print(f"bad configs: {len(cases)} cases")
 
 
+POLE_CONFIG = """product: packed poles
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {h: /h}
+grid: {parent_order: 3, child_order: 12}
+statistics:
+  - {name: count, function: count, variable: h}
+  - {name: h_sum, function: sum, variable: h}
+"""
+
+
+def check_packed_poles(checks, nprocs, tmp):
+    """int32 latitudes with a float32 scale_factor of 1e-7: the stored 9e8 unpacks in double
+    to 90.0000011 (the float32 1e-7 is 1.0000000117e-7), the pole itself; 9.05e8 (90.5) has no
+    position. Every point's h is distinct powers of two, so h_sum says which were used."""
+    raw = np.array([900000000, -900000000, 899999000, -899999000, 905000000, -905000000,
+                    450000000, 900000000], dtype=np.int32)
+    h = 2.0 ** np.arange(len(raw))
+    path = os.path.join(tmp, "packed_poles.h5")
+    with h5py.File(path, "w") as h5:
+        d = h5.create_dataset("lat", data=raw)
+        d.attrs.create("scale_factor", 1e-7, dtype="f4")
+        h5.create_dataset("lon", data=np.linspace(-170.0, 170.0, len(raw)))
+        h5.create_dataset("h", data=h)
+    lat = raw.astype(np.float64) * np.float64(np.float32(1e-7))
+    used = np.abs(lat) <= 90.0 + 90.0 * np.finfo(np.float32).eps
+    checks.check(used.sum() == 6 and not used[4] and not used[5], "packed poles: the reference")
+    cfg = write_yaml(tmp, "packed_poles.yaml", POLE_CONFIG)
+    out = os.path.join(tmp, "packed_poles.nc")
+    if not common.run_healgrid_ok(["--config", cfg, "--input", path, "--output", out], nprocs,
+                                  checks, "packed poles"):
+        return
+    ds = common.open_output(out)
+    got_sum = float(np.nansum(ds["h_sum"].values))
+    print(f"packed poles: points_used {ds.attrs['points_used']} (want {used.sum()}), "
+          f"h sum {got_sum:.0f} (want {h[used].sum():.0f})")
+    checks.check(int(ds.attrs["points_used"]) == used.sum() and got_sum == h[used].sum(),
+                 f"packed poles: points_used {ds.attrs['points_used']}, h sum {got_sum}; want "
+                 f"{used.sum()} and {h[used].sum()} (the poles' points lost?)")
+
+
 def main():
     nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_products --np {nprocs}")
@@ -626,6 +666,7 @@ def main():
             print("note: some real granules are absent from <shared>/data/real: their cases "
                   "were left out")
         check_bad_configs(checks, nprocs, tmp, flat, gedi[0], atl06)
+        check_packed_poles(checks, nprocs, tmp)
     checks.finish()
 
 

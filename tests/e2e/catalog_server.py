@@ -24,6 +24,7 @@ Retry-After: 1), "drop" (half the body, then the connection closes), "slow" (no 
 """
 
 import base64
+import hashlib
 import json
 import os
 import threading
@@ -49,6 +50,17 @@ EULA_PAGE = b"""<!DOCTYPE html>
 <a href="https://urs.earthdata.nasa.gov/accept_eula?eula_id=NSIDC_EULA">Accept EULA</a>
 </body></html>
 """
+
+
+def umm(name, data, url, concept_id=None):
+    """A CMR UMM-G granule record for `data` served at `url` (size and SHA-256 of `data`)."""
+    return {"meta": {"concept-id": concept_id or f"G-{name}"},
+            "umm": {"GranuleUR": name,
+                    "DataGranule": {"ArchiveAndDistributionInformation": [{
+                        "Name": name, "SizeInBytes": len(data),
+                        "Checksum": {"Value": hashlib.sha256(data).hexdigest(),
+                                     "Algorithm": "SHA-256"}}]},
+                    "RelatedUrls": [{"URL": url, "Type": "GET DATA"}]}}
 
 
 def load_cassette(path):

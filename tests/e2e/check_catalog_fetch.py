@@ -14,7 +14,6 @@ the catalog: nothing kept, the message says which and what to do; a .partial hol
 page is discarded, not resumed.
 """
 
-import hashlib
 import json
 import os
 import random
@@ -24,20 +23,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from catalog_server import LOGIN_PAGE, TestServer  # noqa: E402
+from catalog_server import LOGIN_PAGE, TestServer, umm  # noqa: E402
 
 SIZE = 2_000_000
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-
-
-def umm(name, data, url):
-    return {"meta": {"concept-id": f"G-{name}"},
-            "umm": {"GranuleUR": name,
-                    "DataGranule": {"ArchiveAndDistributionInformation": [{
-                        "Name": name, "SizeInBytes": len(data),
-                        "Checksum": {"Value": hashlib.sha256(data).hexdigest(),
-                                     "Algorithm": "SHA-256"}}]},
-                    "RelatedUrls": [{"URL": url, "Type": "GET DATA"}]}}
 
 
 def run(cmd, env=None, timeout=120):

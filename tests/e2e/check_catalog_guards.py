@@ -36,17 +36,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from catalog_server import TestServer  # noqa: E402
-
-
-def umm(name, data, url, concept_id=None):
-    return {"meta": {"concept-id": concept_id or f"G-{name}"},
-            "umm": {"GranuleUR": name,
-                    "DataGranule": {"ArchiveAndDistributionInformation": [{
-                        "Name": name, "SizeInBytes": len(data),
-                        "Checksum": {"Value": hashlib.sha256(data).hexdigest(),
-                                     "Algorithm": "SHA-256"}}]},
-                    "RelatedUrls": [{"URL": url, "Type": "GET DATA"}]}}
+from catalog_server import TestServer, umm  # noqa: E402
 
 
 def run(cmd, env=None, timeout=300):

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/segment_links.hpp"
 
 namespace healgrid {
@@ -76,6 +77,23 @@ void DatasetColumn::require_filters() const {
                        (name[0] ? " (" + std::string(name) + ")" : std::string()) +
                        ", which this HDF5 library cannot decode (no " +
                        "such filter built in nor in HDF5_PLUGIN_PATH)");
+  }
+}
+
+void DatasetColumn::read_in_degrees(CoordinateAxis axis) {
+  double factor = 1;
+  try {
+    factor = degrees_per_unit(h5::string_attribute(dataset_.get(), "units"), axis);
+  } catch (const CfAttributeError& e) {
+    mismatch("dataset " + path_ + ": " + e.what());
+  }
+  if (factor == 1) return;
+  // Unpacking then yields degrees; a range given in unpacked units is converted with it.
+  decoding_.scale *= factor;
+  decoding_.offset *= factor;
+  if (decoding_.range_unpacked) {
+    decoding_.valid_min *= factor;
+    decoding_.valid_max *= factor;
   }
 }
 

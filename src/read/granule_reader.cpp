@@ -83,6 +83,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     Beam beam;
     beam.lat = std::make_unique<DatasetColumn>(file_.get(), path_, "coordinates.latitude",
                                                lat_selector, std::vector<double>{}, direct);
+    beam.lat->read_in_degrees(CoordinateAxis::latitude);
     const PointShape points = beam.lat->shape();
     open_levels(config, group, points, direct, beam);
     // A dataset shared by every group (no "{group}" in its path) may hold one granule value; a
@@ -102,6 +103,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     beam.lat->bind(points, false);
     if (all) {  // what read() needs besides the variables
       beam.lon = open("coordinates.longitude", config.longitude, {});
+      beam.lon->read_in_degrees(CoordinateAxis::longitude);
       beam.lon->ignore_valid_range();  // any longitude is wrapped
       if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
       if (beam.time && (window_.active() || keep_time_) && columns_.empty()) {
@@ -148,9 +150,11 @@ void GranuleReader::open_levels(const PipelineConfig& config, const std::string&
     if (opened_ != Columns::all || !level.has_coordinates() || beam.positioned_level >= 0) continue;
     const PointShape segments{beam.levels.back()->segments(), 1};
     beam.segment_lat = std::make_unique<DatasetColumn>(column("latitude", level.latitude));
+    beam.segment_lat->read_in_degrees(CoordinateAxis::latitude);
     beam.segment_lat->bind(segments, false);
     beam.segment_lon = std::make_unique<DatasetColumn>(column("longitude", level.longitude));
     beam.segment_lon->bind(segments, false);
+    beam.segment_lon->read_in_degrees(CoordinateAxis::longitude);
     beam.segment_lon->ignore_valid_range();  // any longitude is wrapped
     beam.positioned_level = static_cast<int>(beam.levels.size()) - 1;
   }

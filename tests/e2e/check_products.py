@@ -617,6 +617,50 @@ def check_packed_poles(checks, nprocs, tmp):
                  f"{used.sum()} and {h[used].sum()} (the poles' points lost?)")
 
 
+RADIAN_CONFIG = """product: radian coordinates
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {h: /h}
+grid: {parent_order: 4, child_order: 11}
+statistics:
+  - {name: count, function: count, variable: h}
+  - {name: h_mean, function: mean, variable: h}
+  - {name: h_max, function: max, variable: h}
+"""
+
+
+def check_radian_coordinates(checks, nprocs, tmp, rng, n=4000):
+    """Coordinates whose CF units are radians (the longitude packed int32 * 1e-7 rad) are
+    gridded in degrees; a latitude whose units are degrees_east (swapped coordinates) and a
+    coordinate in metres are refused (exit 2) naming the dataset."""
+    lat = np.radians(rng.uniform(-85.0, -60.0, n))
+    lon_raw = np.round(np.radians(rng.uniform(-180.0, 180.0, n)) * 1e7).astype(np.int32)
+    h = rng.normal(1500.0, 300.0, n)
+    path = os.path.join(tmp, "radians.h5")
+    with h5py.File(path, "w") as h5:
+        h5.create_dataset("lat", data=lat).attrs["units"] = "radians"
+        d = h5.create_dataset("lon", data=lon_raw)
+        d.attrs["units"] = "rad"
+        d.attrs["scale_factor"] = 1e-7
+        h5.create_dataset("lat_e", data=np.degrees(lat)).attrs["units"] = "degrees_east"
+        h5.create_dataset("x", data=rng.uniform(-1e6, 1e6, n)).attrs["units"] = "m"
+        h5.create_dataset("h", data=h)
+    cfg = write_yaml(tmp, "radians.yaml", RADIAN_CONFIG)
+    run_case(checks, "radian coordinates", cfg, [path], nprocs, tmp,
+             (np.degrees(lat), np.degrees(lon_raw.astype(np.float64) * 1e-7), {"h": h}))
+    out = os.path.join(tmp, "refused.nc")
+    for label, text, needle in [
+            ("swapped", RADIAN_CONFIG.replace("latitude: /lat,", "latitude: /lat_e,"),
+             'coordinates.latitude: dataset /lat_e: units "degrees_east" are the longitude\'s'),
+            ("metres", RADIAN_CONFIG.replace("longitude: /lon", "longitude: /x"),
+             'coordinates.longitude: dataset /x: units "m" are not an angle')]:
+        bad = write_yaml(tmp, f"{label}.yaml", text)
+        rc, output = common.run_healgrid(["--config", bad, "--input", path, "--output", out],
+                                         nprocs)
+        checks.check(rc == 2 and needle in output and not os.path.exists(out),
+                     f"{label} coordinates: exit {rc} (want 2), message lacks {needle!r}?\n"
+                     f"{output}")
+
+
 def main():
     nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_products --np {nprocs}")
@@ -667,6 +711,7 @@ def main():
                   "were left out")
         check_bad_configs(checks, nprocs, tmp, flat, gedi[0], atl06)
         check_packed_poles(checks, nprocs, tmp)
+        check_radian_coordinates(checks, nprocs, tmp, rng)
     checks.finish()
 
 

@@ -12,6 +12,7 @@
 
 #include "healgrid/config/dataset_selector.hpp"
 #include "healgrid/config/utc_time.hpp"
+#include "healgrid/read/angle_units.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/read/time_coordinate.hpp"
 #include "scratch_h5_file.hpp"
@@ -621,6 +622,84 @@ TEST(GranuleReader, UnavailableFilterIsAGranuleErrorWhenOpened) {
     EXPECT_NE(what.find("variables.v: dataset /v"), std::string::npos) << what;
     EXPECT_NE(what.find("HDF5 filter 32000"), std::string::npos) << what;
   }
+}
+
+TEST(AngleUnits, DegreeSpellingsRadiansAndRefusals) {
+  const auto lat = CoordinateAxis::latitude, lon = CoordinateAxis::longitude;
+  for (const char* u : {"", " ", "degrees_north", "degree_north", "degree_N", "degrees_N",
+                        "degreeN", "degreesN", "Degrees_North", " degrees ", "degree", "deg",
+                        "decimal degrees", "degrees (WGS84)"})
+    EXPECT_EQ(degrees_per_unit(u, lat), 1.0) << u;
+  for (const char* u : {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE",
+                        "degreesE", "DEGREES", "deg"})
+    EXPECT_EQ(degrees_per_unit(u, lon), 1.0) << u;
+  for (const char* u : {"radians", "radian", "rad", "Radians"}) {
+    EXPECT_DOUBLE_EQ(degrees_per_unit(u, lat), 57.29577951308232) << u;
+    EXPECT_DOUBLE_EQ(degrees_per_unit(u, lon), 57.29577951308232) << u;
+  }
+  const auto error_of = [](const std::string& units, CoordinateAxis axis) {
+    try {
+      degrees_per_unit(units, axis);
+    } catch (const CfAttributeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error_of("degrees_east", lat),
+            "units \"degrees_east\" are the longitude's: are coordinates.latitude and "
+            "coordinates.longitude swapped?");
+  EXPECT_NE(error_of("degree_N", lon).find("are the latitude's"), std::string::npos);
+  EXPECT_NE(error_of("degrees_south", lat).find("north-positive"), std::string::npos);
+  EXPECT_NE(error_of("degrees_west", lon).find("east-positive"), std::string::npos);
+  for (const char* u : {"m", "meters", "1", "km", "degrees_up", "gradians"})
+    EXPECT_NE(error_of(u, lat).find("are not an angle healgrid knows"), std::string::npos) << u;
+}
+
+// Coordinates in radians are binned in degrees (packed ones too); a latitude whose units are a
+// longitude's is refused naming the file, the config key and the dataset.
+TEST(GranuleReader, CoordinatesInRadiansAreReadInDegreesOthersRefused) {
+  ScratchH5File f("angles_");
+  Writer w(f);
+  const double rad = M_PI / 180;
+  const auto lat = w.dataset<double>("/lat", H5T_NATIVE_DOUBLE, {3}, {-70 * rad, 89.5 * rad, 0});
+  w.string_attribute(lat, "units", "radians");
+  const auto lon = w.dataset<int>("/lon", H5T_NATIVE_INT, {3}, {-31416, 15708, 1000});
+  w.attribute<double>(lon, "scale_factor", H5T_NATIVE_DOUBLE, {1e-4});
+  w.string_attribute(lon, "units", "rad");
+  const auto swapped = w.dataset<double>("/lat_e", H5T_NATIVE_DOUBLE, {3}, {1, 2, 3});
+  w.string_attribute(swapped, "units", "degrees_east");
+  const auto metres = w.dataset<double>("/x", H5T_NATIVE_DOUBLE, {3}, {1, 2, 3});
+  w.string_attribute(metres, "units", "m");
+  w.dataset<double>("/h", H5T_NATIVE_DOUBLE, {3}, {1, 2, 3});
+  w.finish();
+  const auto config = flat_config({{"h", "/h"}});
+  const GranuleReader reader(file_path(f), config);
+  BeamChunk chunk;
+  reader.read(0, 0, 3, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 1}));
+  EXPECT_NEAR(chunk.lat[0], -70, 1e-12);
+  EXPECT_NEAR(chunk.lat[1], 89.5, 1e-12);
+  EXPECT_NEAR(chunk.lon[0], -3.1416 / rad, 1e-9);
+  EXPECT_NEAR(chunk.lon[1], 1.5708 / rad, 1e-9);
+  EXPECT_NEAR(chunk.lon[2], 0.1 / rad, 1e-9);
+  const auto error_of = [&](const std::string& latitude, const std::string& longitude) {
+    auto c = config;
+    c.latitude = latitude;
+    c.longitude = longitude;
+    try {
+      GranuleReader(file_path(f), c);
+    } catch (const DatasetMismatch& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error_of("/lat_e", "/lon"),
+            file_path(f) +
+                ": coordinates.latitude: dataset /lat_e: units \"degrees_east\" are the "
+                "longitude's: are coordinates.latitude and coordinates.longitude swapped?");
+  EXPECT_NE(error_of("/lat", "/x").find(": coordinates.longitude: dataset /x: units \"m\" are "
+                                        "not an angle healgrid knows"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/read/angle_units.hpp"
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/cf_decoding.hpp"
 #include "healgrid/read/chunk_reader.hpp"
@@ -52,6 +53,10 @@ class DatasetColumn {
   // broadcast to the points the segment owns (read/segment_links.hpp); `level_key` names the
   // level in errors. Throws DatasetMismatch when the rows are not one per segment.
   void bind_level(std::shared_ptr<const SegmentLinks> links, const std::string& level_key);
+
+  // A coordinate: its values are read in degrees, converted from its `units` (angle_units.hpp);
+  // throws DatasetMismatch naming the dataset when those units are not an angle of this axis.
+  void read_in_degrees(CoordinateAxis axis);
 
   // Drops valid_min / valid_max / valid_range: longitudes are wrapped, so 0..360 data under a
   // -180..180 valid range keeps its points.

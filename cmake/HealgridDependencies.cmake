@@ -28,6 +28,8 @@ target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgCo
 # encoded for the output (write/chunk_encoder).
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(MUPARSER REQUIRED IMPORTED_TARGET muparser)
+# UDUNITS-2: whether two granules' `units` strings name the same unit ("m" and "meters").
+pkg_check_modules(UDUNITS REQUIRED IMPORTED_TARGET udunits)
 
 # Catalog stage: HTTP (libcurl4-openssl-dev), JSON (nlohmann-json3-dev), digests (libssl-dev).
 find_package(CURL REQUIRED)

@@ -14,6 +14,7 @@ packages=(
   libboost-program-options-dev
   libyaml-cpp-dev
   libmuparser-dev  # config expressions (derived variables, expression filters), bulk-evaluated
+  libudunits2-dev  # whether the granules' units of a dataset name one unit
   libgtest-dev
   # catalog stage: HTTP client, JSON, digests
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev

@@ -240,6 +240,8 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
         const auto tag = pack_granule_group(g, static_cast<std::size_t>(group));
         index_beam(reader, b, tag, indexer, grid, select, result, granule);
       }
+      if (!granule.loads.empty())
+        result.units.emplace_back(static_cast<std::int64_t>(g), reader.dataset_units());
     } catch (const GranuleError& e) {
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());
       continue;  // nothing of a bad granule is used

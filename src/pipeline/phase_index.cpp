@@ -5,6 +5,7 @@
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/pipeline/unit_agreement.hpp"
 #include "healgrid/plan/pass_plan.hpp"
 #include "healgrid/read/granule_reader.hpp"
 
@@ -61,6 +62,33 @@ void check_groups(const RunContext& ctx, const IndexResult& mine, long long gran
   });
 }
 
+// The granules must agree on the units of each configured dataset (unit_agreement.hpp): rank 0
+// compares every rank's, and all ranks fail together when they do not.
+void check_units(const RunContext& ctx, const IndexResult& mine,
+                 const std::vector<Granule>& granules) {
+  std::vector<std::int64_t> ids;
+  std::vector<std::string> flat;
+  const auto keys = unit_keys(ctx.config());
+  for (const auto& [g, units] : mine.units) {
+    ids.push_back(g);
+    for (std::size_t k = 0; k < keys.size(); ++k) flat.push_back(k < units.size() ? units[k] : "");
+  }
+  const auto all_ids = ctx.comm.gather(ids);
+  const auto all_units = ctx.comm.gather(flat);
+  run_on_root(ctx.comm, [&] {
+    std::vector<std::pair<std::int64_t, std::vector<std::string>>> units;
+    for (std::size_t i = 0; i < all_ids.size(); ++i)
+      units.emplace_back(all_ids[i], std::vector<std::string>(all_units.begin() + i * keys.size(),
+                                                              all_units.begin() + (i + 1) * keys.size()));
+    std::vector<std::string> names;
+    for (const auto& g : granules) names.push_back(g.name);
+    const auto verdict = check_unit_agreement(keys, names, std::move(units));
+    for (const auto& w : verdict.warnings)
+      std::fprintf(stderr, "healgrid run: warning: %s\n", w.c_str());
+    if (!verdict.error.empty()) throw ConfigError(verdict.error);
+  });
+}
+
 }  // namespace
 
 PassIndexRows add_index_figures(RunContext& ctx, const IndexResult& mine) {
@@ -87,6 +115,7 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   check_groups(ctx, out.mine, static_cast<long long>(inputs.granules.size()));
   out.loads_by_rank = gather_loads(ctx.comm, out.mine.loads);
   out.issues = gather_issues(ctx.comm, out.mine);
+  check_units(ctx, out.mine, inputs.granules);
   ctx.figures.rows_scanned = add_index_figures(ctx, out.mine).read;
   return out;
 }

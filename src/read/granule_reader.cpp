@@ -345,6 +345,35 @@ std::string GranuleReader::variable_attribute(int var, const std::string& name) 
   return column ? h5::string_attribute(column->dataset(), name.c_str()) : "";
 }
 
+std::vector<std::string> GranuleReader::dataset_units() const {
+  HEALGRID_REQUIRE(opened_ == Columns::all, "a reader opened with every column");
+  std::vector<std::string> units;
+  std::vector<std::string> beam_of;  // the beam each unit came from, for the error
+  auto add = [&](std::size_t k, std::size_t b, const DatasetColumn* column) {
+    if (!column) return;
+    const auto u = h5::string_attribute(column->dataset(), "units");
+    if (u.empty()) return;
+    if (units[k].empty()) {
+      units[k] = u;
+      beam_of[k] = beams_[b].group;
+    } else if (u != units[k]) {
+      throw GranuleError(path_ + ": dataset " + column->path() + " has units \"" + u +
+                         "\" in beam " + beams_[b].group + " and \"" + units[k] + "\" in beam " +
+                         beam_of[k] + ": its beams disagree");
+    }
+  };
+  for (std::size_t b = 0; b < columns_.size(); ++b) {
+    const Beam& beam = columns_[b];
+    const std::size_t n = beam.variables.size() + beam.filters.size();
+    units.resize(n);
+    beam_of.resize(n);
+    for (std::size_t v = 0; v < beam.variables.size(); ++v) add(v, b, beam.variables[v].get());
+    for (std::size_t f = 0; f < beam.filters.size(); ++f)
+      add(beam.variables.size() + f, b, beam.filters[f].get());
+  }
+  return units;
+}
+
 std::string check_config_against_granules(const PipelineConfig& config,
                                           const std::vector<std::string>& paths,
                                           std::size_t max_granules) {

@@ -661,6 +661,50 @@ def check_radian_coordinates(checks, nprocs, tmp, rng, n=4000):
                      f"{output}")
 
 
+UNITS_CONFIG = """product: units across granules
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {h: /h}
+filters:
+  - {dataset: /q, op: "<=", value: 1}
+grid: {parent_order: 4, child_order: 10}
+statistics:
+  - {name: count, function: count, variable: h}
+  - {name: h_mean, function: mean, variable: h}
+"""
+
+
+def check_units_across_granules(checks, nprocs, tmp, rng, n=500):
+    """Granules in name order A, B, C: h in "m", "meters" and no units, then a D in "cm". A, B,
+    C agree (C with a warning) and grid to the reference; with D the run is refused (exit 2)
+    naming the key, A and D and both units, whichever ranks read them."""
+    files, points = [], []
+    for name, units in [("A", "m"), ("B", "meters"), ("C", None), ("D", "cm")]:
+        lat, lon = rng.uniform(-80.0, -70.0, n), rng.uniform(0.0, 20.0, n)
+        h, q = rng.normal(800.0, 50.0, n), rng.integers(0, 3, n)
+        path = os.path.join(tmp, f"units_{name}.h5")
+        with h5py.File(path, "w") as h5:
+            h5.create_dataset("lat", data=lat)
+            h5.create_dataset("lon", data=lon)
+            d = h5.create_dataset("h", data=h)
+            if units:
+                d.attrs["units"] = units
+            h5.create_dataset("q", data=q.astype(np.int8))
+        files.append(path)
+        points.append((lat[q <= 1], lon[q <= 1], {"h": h[q <= 1]}))
+    cfg = write_yaml(tmp, "units.yaml", UNITS_CONFIG)
+    run_case(checks, "units that agree across granules", cfg, files[:3], nprocs, tmp,
+             concat(points[:3]))
+    out = os.path.join(tmp, "units_refused.nc")
+    args = ["--config", cfg, "--output", out]
+    for path in files:
+        args += ["--input", path]
+    rc, output = common.run_healgrid(args, nprocs)
+    needle = ('variables.h: the granules disagree on its units: units_A.h5 has "m", units_D.h5 '
+              'has "cm"')
+    checks.check(rc == 2 and needle in output and not os.path.exists(out),
+                 f"units across granules: exit {rc} (want 2), message lacks {needle!r}?\n{output}")
+
+
 def main():
     nprocs = common.ranks_from_args(__doc__)
     checks = Checks(f"check_products --np {nprocs}")
@@ -712,6 +756,7 @@ def main():
         check_bad_configs(checks, nprocs, tmp, flat, gedi[0], atl06)
         check_packed_poles(checks, nprocs, tmp)
         check_radian_coordinates(checks, nprocs, tmp, rng)
+        check_units_across_granules(checks, nprocs, tmp, rng)
     checks.finish()
 
 

@@ -31,6 +31,9 @@ struct IndexResult {
   std::vector<std::int64_t> part_windows;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
+  // The configured datasets' units (GranuleReader::dataset_units) of each granule that gave
+  // points, for pipeline/unit_agreement.hpp.
+  std::vector<std::pair<std::int64_t, std::vector<std::string>>> units;
   std::vector<long long> group_beams;  // per config group: granules holding it (this rank's)
   std::int64_t rows_scanned = 0;       // point rows read (coordinates and filters)
   std::int64_t rows_in_beams = 0;      // the indexed beams' rows: what whole-beam reads would scan

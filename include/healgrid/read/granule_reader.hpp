@@ -89,6 +89,11 @@ class GranuleReader {
   // String attribute `name` of variable `var`'s dataset in the first beam ("" if absent).
   std::string variable_attribute(int var, const std::string& name) const;
 
+  // The `units` of each configured dataset of the variables, then of the filters (expressions
+  // have none), in config order: the first beam's that has them, "" when none has. Throws
+  // GranuleError when two beams give one dataset different units. REQUIRES: Columns::all.
+  std::vector<std::string> dataset_units() const;
+
  private:
   struct Beam {
     std::unique_ptr<DatasetColumn> lat, lon, time;  // time: when the config names one

@@ -1,0 +1,48 @@
+#include "healgrid/util/unit_names.hpp"
+
+#include <udunits2.h>
+
+#include <memory>
+#include <mutex>
+
+namespace healgrid {
+namespace {
+
+std::string trimmed(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+struct UnitFree {
+  void operator()(ut_unit* u) const { ut_free(u); }
+};
+using Unit = std::unique_ptr<ut_unit, UnitFree>;
+
+std::mutex& units_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// The default database (UDUNITS2_XML_PATH or the installed one); null when it cannot be read.
+ut_system* unit_system() {
+  static ut_system* system = [] {
+    ut_set_error_message_handler(ut_ignore);  // a failed parse is an answer, not a message
+    return ut_read_xml(nullptr);
+  }();
+  return system;
+}
+
+}  // namespace
+
+bool same_units(const std::string& a, const std::string& b) {
+  const std::string ta = trimmed(a), tb = trimmed(b);
+  if (ta == tb) return true;
+  const std::lock_guard<std::mutex> lock(units_mutex());  // UDUNITS keeps global state
+  ut_system* system = unit_system();
+  if (!system) return false;
+  const Unit ua(ut_parse(system, ta.c_str(), UT_UTF8)), ub(ut_parse(system, tb.c_str(), UT_UTF8));
+  return ua && ub && ut_compare(ua.get(), ub.get()) == 0;
+}
+
+}  // namespace healgrid

@@ -49,12 +49,13 @@ std::vector<LevelSpec> parse_levels(const YAML::Node& levels, const std::string&
     if (!m["count"]) fail(origin, m, key + ".count", "missing");
     level.index_begin = text(origin, m["index_begin"], key + ".index_begin");
     level.count = text(origin, m["count"], key + ".count");
-    if (m["base"]) {
-      const auto& b = m["base"];
-      if (!b.IsScalar() || (b.Scalar() != "0" && b.Scalar() != "1"))
-        fail(origin, b, key + ".base", "must be 0 or 1 (the index of the first point)");
-      level.base = b.Scalar() == "1" ? 1 : 0;
-    }
+    // No default: ATL03 / ATL08 count from 1, other products from 0, and a wrong base shifts
+    // every segment's points by one.
+    if (!m["base"]) fail(origin, m, key + ".base", "missing (0 or 1: the index of the first point)");
+    const auto& b = m["base"];
+    if (!b.IsScalar() || (b.Scalar() != "0" && b.Scalar() != "1"))
+      fail(origin, b, key + ".base", "must be 0 or 1 (the index of the first point)");
+    level.base = b.Scalar() == "1" ? 1 : 0;
     if (m["latitude"].IsDefined() != m["longitude"].IsDefined())
       fail(origin, m, key, "give both latitude and longitude of the level, or neither");
     if (m["latitude"]) {

@@ -477,10 +477,12 @@ static void parse_filters(const Context& ctx, const YAML::Node& fl, PipelineConf
       continue;
     }
     if (!fl[i]["dataset"]) ctx.fail(key + ".dataset", fl[i], "missing");
+    if (!fl[i]["op"])  // no default: a filter meant as ">=" must not become "=="
+      ctx.fail(key + ".op", fl[i], "missing (one of == != < <= > >=)");
     if (!fl[i]["value"]) ctx.fail(key + ".value", fl[i], "missing");
     FilterSpec f;
     f.dataset = ctx.str(key + ".dataset", fl[i]["dataset"]);
-    if (fl[i]["op"]) f.op = parse_op(ctx, key + ".op", fl[i]["op"]);
+    f.op = parse_op(ctx, key + ".op", fl[i]["op"]);
     f.value = ctx.number(key + ".value", fl[i]["value"]);
     if (fl[i]["level"]) f.level = ctx.str(key + ".level", fl[i]["level"]);
     cfg.filters.push_back(f);

@@ -35,16 +35,27 @@ std::string h5_error_line() {
   return line;
 }
 
-bool h5_path_exists(hid_t file, const std::string& path) {
-  if (path.empty() || path == "/") return true;
+H5PathState h5_path_state(hid_t file, const std::string& path, std::string* unreadable_group) {
+  if (path.empty() || path == "/") return H5PathState::present;
   std::size_t pos = 0;
+  std::string group = "/";
   while (pos != std::string::npos) {
     pos = path.find('/', pos + 1);
     const std::string prefix = path.substr(0, pos);
     if (prefix.empty() || prefix == "/") continue;
-    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    const htri_t exists = H5Lexists(file, prefix.c_str(), H5P_DEFAULT);
+    if (exists < 0) {
+      if (unreadable_group) *unreadable_group = group;
+      return H5PathState::unreadable;
+    }
+    if (exists == 0) return H5PathState::absent;
+    group = prefix;
   }
-  return true;
+  return H5PathState::present;
+}
+
+bool h5_path_exists(hid_t file, const std::string& path) {
+  return h5_path_state(file, path) == H5PathState::present;
 }
 
 namespace h5 {

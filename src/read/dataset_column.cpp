@@ -25,12 +25,19 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
                              const DatasetSelector& selector, const std::vector<double>& sentinels,
                              bool direct_chunks)
     : file_path_(file_path), key_(key), path_(selector.path), column_(selector.column) {
-  if (!h5_path_exists(file, path_))
+  if (!granule_path_exists(file, file_path_, path_))
     throw DatasetMismatch(file_path_ + ": " + key_ + ": missing dataset " + path_);
+  // The link exists: an object that is no dataset is the config's mistake, an object HDF5
+  // cannot open (a damaged header) the granule's.
+  H5O_info_t info{};
+  if (H5Oget_info_by_name2(file, path_.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    throw GranuleError(file_path_ + ": " + key_ + ": " +
+                       with_cause("cannot read the object header of " + path_ +
+                                  ": damaged metadata"));
+  if (info.type != H5O_TYPE_DATASET) mismatch(path_ + " is not a dataset (a group?)");
   dataset_ = H5Handle(H5Dopen2(file, path_.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset_.valid())
-    throw DatasetMismatch(file_path_ + ": " + key_ + ": " +
-                          with_cause("cannot open dataset " + path_));
+    throw GranuleError(file_path_ + ": " + key_ + ": " + with_cause("cannot open dataset " + path_));
   require_filters();
   H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
   const auto cls = H5Tget_class(type.get());

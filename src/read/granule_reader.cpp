@@ -71,11 +71,11 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     // granule is reported after the index pass. A flat config has no beams to miss: its
     // latitude must exist (DatasetColumn names it).
     const bool flat = group.empty() && config.groups.size() == 1;
-    if (!flat && !h5_path_exists(file_.get(), lat_selector.path)) {
+    if (!flat && !granule_path_exists(file_.get(), path_, lat_selector.path)) {
       // Its longitude there without the latitude is no subsetter's absent beam but a damaged
       // granule: skipping the beam would lose its points without a word.
       const auto lon_path = parse_dataset_selector(expand_group(config.longitude, group)).path;
-      if (uses_group(config.longitude) && h5_path_exists(file_.get(), lon_path))
+      if (uses_group(config.longitude) && granule_path_exists(file_.get(), path_, lon_path))
         throw GranuleError(path_ + ": beam " + group + " has " + lon_path + " but not " +
                            lat_selector.path + " (coordinates.latitude): a damaged granule?");
       continue;

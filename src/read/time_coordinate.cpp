@@ -1,5 +1,7 @@
 #include "healgrid/read/time_coordinate.hpp"
 
+#include "healgrid/read/granule_error.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include "healgrid/config/utc_time.hpp"
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/cf_decoding.hpp"
+#include "healgrid/read/granule_error.hpp"
 
 namespace healgrid {
 namespace {
@@ -88,7 +91,9 @@ void require_agreement(const TimeBase& cf, double gps, const std::string& units)
 
 TimeBase read_time_base(hid_t file, hid_t time_dataset) {
   const auto units = h5::string_attribute(time_dataset, "units");
-  const bool atlas = h5_path_exists(file, kGpsEpochDataset);
+  char file_name[4096] = {};
+  H5Fget_name(file, file_name, sizeof file_name);
+  const bool atlas = granule_path_exists(file, file_name, kGpsEpochDataset);
   std::optional<TimeBase> cf;
   try {
     cf = cf_time_base(units);

@@ -68,6 +68,34 @@ def _replace(path, dataset, data):
         h5.create_dataset(dataset, data=data)
 
 
+def _opens(path, name):
+    try:
+        with h5py.File(path, "r") as h5:
+            h5[name].shape
+        return True
+    except Exception:  # noqa: BLE001 - any HDF5 failure means "damaged"
+        return False
+
+
+def _damage_signature(path, signatures, wanted):
+    """Zeroes the first HDF5 metadata signature (b"SNOD", b"BTLF", ... tried in order) whose
+    loss makes `wanted(path)` true; False when there is none."""
+    data = open(path, "rb").read()
+    for signature in signatures:
+        at = data.find(signature)
+        while at >= 0:
+            with open(path, "r+b") as stream:
+                stream.seek(at)
+                stream.write(bytes(4))
+            if wanted(path):
+                return True
+            with open(path, "r+b") as stream:  # not this one: restore it
+                stream.seek(at)
+                stream.write(signature)
+            at = data.find(signature, at + 1)
+    return False
+
+
 def make_corpus(good, out_dir, big=False):
     """Writes every case into out_dir; returns the list of Case records."""
     os.makedirs(out_dir, exist_ok=True)
@@ -140,6 +168,26 @@ def make_corpus(good, out_dir, big=False):
                         if k not in ("DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME"):
                             new.attrs[k] = v
     add("emptybeams", "values", "", "every beam present with 0 rows")
+
+    # Damaged group metadata must make a bad granule, never a beam (or a whole granule) that
+    # reads as absent: its points would be lost with exit status 0.
+    lats = [f"/{b}/{SEG}/latitude" for b in BEAMS if _opens(good, f"/{b}/{SEG}/latitude")]
+    group_nodes = (b"SNOD", b"BTLF", b"BTHD", b"FHDB", b"FRHP", b"OHDR")  # old and new groups
+    if _damage_signature(path := _copy(good, out_dir, "badbeamgroup"), group_nodes,
+                         lambda p: not _opens(p, lat_ds) and all(
+                             _opens(p, x) for x in lats if x != lat_ds)):
+        add("badbeamgroup", "skip", "damaged metadata",
+            f"one metadata signature on the way to {beam}'s latitude zeroed (the others intact)")
+    else:
+        os.remove(path)
+        print(f"note: badbeamgroup left out: no metadata node of {good} hides {beam} alone")
+    if _damage_signature(path := _copy(good, out_dir, "badroot"), (b"TREE",) + group_nodes,
+                         lambda p: not any(_opens(p, x) for x in lats)):
+        add("badroot", "skip", "damaged metadata",
+            "one metadata signature zeroed that hides every beam (the root group's links)")
+    else:
+        os.remove(path)
+        print(f"note: badroot left out: no metadata node of {good} hides every beam")
 
     path = os.path.join(out_dir, f"isdir_{os.path.basename(good)}")
     os.makedirs(path, exist_ok=True)

@@ -126,6 +126,7 @@ levels:
   land_segment:
     index_begin: /{group}/land_segments/ph_ndx_beg
     count: /{group}/land_segments/n_seg_ph
+    base: 1
 variables:
   ph_h: /{group}/signal_photons/ph_h
   canopy: {dataset: "/{group}/land_segments/canopy/h_canopy", level: land_segment}

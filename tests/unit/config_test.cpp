@@ -37,6 +37,19 @@ std::string shipped_with(const std::string& from, const std::string& to) {
   return text.replace(pos, from.size(), to);
 }
 
+// A filter's `op` and a level's `base` have no default: a filter meant as ">=" must not become
+// "==", a 0-based index read as 1-based shifts every segment's points.
+TEST(Config, FilterOpAndLevelBaseAreRequired) {
+  EXPECT_EQ(error_of(shipped_with("op: \"==\", ", "")),
+            "test.yaml:23: filters[0].op: missing (one of == != < <= > >=)");
+  const std::string level =
+      "levels:\n  segment:\n    index_begin: /{group}/b\n    count: /{group}/c\n";
+  EXPECT_NE(error_of(shipped_with("grid:\n", level + "grid:\n"))
+                .find("levels.segment.base: missing (0 or 1: the index of the first point)"),
+            std::string::npos);
+  EXPECT_EQ(error_of(shipped_with("grid:\n", level + "    base: 0\ngrid:\n")), "");
+}
+
 TEST(Config, ShippedAtl06ConfigIsTheDefault) {
   const auto cfg = load_config_file(kShipped);
   EXPECT_EQ(cfg.product, "ATL06");

@@ -70,8 +70,14 @@ void h5_quiet_errors();
 // The innermost HDF5 error messages of the current stack, joined on one line (empty if none).
 std::string h5_error_line();
 
-// True when `path` (absolute within the file) names a link that exists, checking each
-// component so a missing group is not an error.
+// Whether `path` (absolute within the file) names a link that exists, checking each component
+// so a missing group is not an error. `unreadable`: HDF5 could not read the links of a group on
+// the way (damaged metadata: a B-tree, heap or symbol-table node), with h5_error_line() set;
+// `unreadable_group` then names that group.
+enum class H5PathState { absent, present, unreadable };
+H5PathState h5_path_state(hid_t file, const std::string& path, std::string* unreadable_group = nullptr);
+
+// h5_path_state() == present.
 bool h5_path_exists(hid_t file, const std::string& path);
 
 }  // namespace healgrid

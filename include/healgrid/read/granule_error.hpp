@@ -4,7 +4,10 @@
 // the first granules before the index pass, a mismatch is a config error (exit 2).
 #pragma once
 
+#include <hdf5.h>
+
 #include <stdexcept>
+#include <string>
 
 namespace healgrid {
 
@@ -17,5 +20,10 @@ class DatasetMismatch : public GranuleError {
  public:
   using GranuleError::GranuleError;
 };
+
+// Whether `path` exists in the open granule `file` (named `file_path` in errors). Throws
+// GranuleError naming the file and group when HDF5 cannot read a group's links on the way:
+// damaged metadata must make a bad granule, not a beam or dataset that reads as absent.
+bool granule_path_exists(hid_t file, const std::string& file_path, const std::string& path);
 
 }  // namespace healgrid

@@ -76,8 +76,10 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
       // granule: skipping the beam would lose its points without a word.
       const auto lon_path = parse_dataset_selector(expand_group(config.longitude, group)).path;
       if (uses_group(config.longitude) && granule_path_exists(file_.get(), path_, lon_path))
-        throw GranuleError(path_ + ": beam " + group + " has " + lon_path + " but not " +
-                           lat_selector.path + " (coordinates.latitude): a damaged granule?");
+        throw MissingLatitude(path_ + ": beam " + group + " has " + lon_path + " but not " +
+                                  lat_selector.path + " (coordinates.latitude): a damaged granule?",
+                              path_ + ": coordinates.latitude: missing dataset " +
+                                  lat_selector.path + " (beam " + group + " has " + lon_path + ")");
       continue;
     }
     Beam beam;
@@ -388,6 +390,8 @@ std::string check_config_against_granules(const PipelineConfig& config,
       return "";  // a granule fits the config: any other mismatch is that granule's problem
     } catch (const DatasetMismatch& e) {
       if (first_mismatch.empty()) first_mismatch = e.what();
+    } catch (const MissingLatitude& e) {  // in every granule looked at: the config's path
+      if (first_mismatch.empty()) first_mismatch = e.as_config_error();
     } catch (const GranuleError&) {
       continue;  // unreadable: the index pass reports it
     }

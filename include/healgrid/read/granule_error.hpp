@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace healgrid {
 
@@ -19,6 +20,18 @@ class GranuleError : public std::runtime_error {
 class DatasetMismatch : public GranuleError {
  public:
   using GranuleError::GranuleError;
+};
+
+// A beam has its longitude but not its latitude: a damaged granule when other granules have it,
+// a misspelled coordinates.latitude when none of the first granules has (`as_config_error`).
+class MissingLatitude : public GranuleError {
+ public:
+  MissingLatitude(const std::string& what, std::string as_config_error)
+      : GranuleError(what), as_config_error_(std::move(as_config_error)) {}
+  const std::string& as_config_error() const { return as_config_error_; }
+
+ private:
+  std::string as_config_error_;
 };
 
 // Whether `path` exists in the open granule `file` (named `file_path` in errors). Throws

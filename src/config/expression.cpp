@@ -3,8 +3,10 @@
 #include <muParser.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
+#include <cstdio>
 #include <regex>
 
 namespace healgrid {
@@ -12,10 +14,21 @@ namespace {
 
 double logical_not(double x) { return x == 0 ? 1.0 : 0.0; }
 
+// The largest |x| bit() was given at or beyond 2^53 during one evaluate(), or 0: there a double
+// no longer holds every integer (a 64-bit flag's low bits are lost when it becomes a double),
+// so evaluate() refuses the expression. Atomic: muparser's bulk mode may run on OpenMP threads.
+std::atomic<double> beyond_exact_integers{0};
+constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
+
 // Bit k of an integer flag: NaN (no integer) for a non-integral flag or a bit out of 0..62.
 double bit(double x, double k) {
-  if (!(x == std::floor(x)) || !(k >= 0 && k <= 62 && k == std::floor(k)) || std::fabs(x) > 9.2e18)
+  if (!(x == std::floor(x)) || !(k >= 0 && k <= 62 && k == std::floor(k))) return std::nan("");
+  if (std::fabs(x) >= kExactIntegers) {
+    double seen = beyond_exact_integers.load();
+    while (std::fabs(x) > seen && !beyond_exact_integers.compare_exchange_weak(seen, std::fabs(x))) {
+    }
     return std::nan("");
+  }
   return static_cast<double>((static_cast<long long>(x) >> static_cast<int>(k)) & 1);
 }
 
@@ -84,6 +97,7 @@ Expression& Expression::operator=(Expression&&) noexcept = default;
 
 void Expression::evaluate(const std::vector<const double*>& inputs, std::size_t n, double* out) {
   constexpr std::size_t kBulk = std::size_t{1} << 20;  // muparser counts in int
+  beyond_exact_integers = 0;
   for (std::size_t first = 0; first < n; first += kBulk) {
     const auto count = std::min(kBulk, n - first);
     try {
@@ -98,6 +112,13 @@ void Expression::evaluate(const std::vector<const double*>& inputs, std::size_t 
     } catch (const mu::Parser::exception_type& e) {
       throw ExpressionError("'" + text_ + "': " + e.GetMsg());
     }
+  }
+  if (const double x = beyond_exact_integers.load(); x > 0) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%.17g", x);
+    throw ExpressionError("'" + text_ + "': bit(x, k) of x = " + value +
+                          ", beyond 2^53: the value is read as a float64, which no longer holds " +
+                          "every integer there, so its low bits are lost");
   }
 }
 

@@ -269,6 +269,18 @@ std::vector<const double*> GranuleReader::expression_inputs(
   return inputs;
 }
 
+// An expression that cannot be evaluated on this granule's values (bit() of a 64-bit flag
+// beyond 2^53) fails the granule, naming it and the config key.
+void GranuleReader::evaluate(Expression& e, const std::string& key,
+                             const std::vector<const double*>& inputs, std::size_t n,
+                             double* out) const {
+  try {
+    e.evaluate(inputs, n, out);
+  } catch (const ExpressionError& error) {
+    throw DatasetMismatch(path_ + ": " + key + ": " + error.what());
+  }
+}
+
 // The index pass evaluates filter expressions on the variables they use (read here, with their
 // validity: a point whose input has no data is dropped).
 void GranuleReader::apply_filter_expressions(const Beam& b, std::uint64_t row0, std::uint64_t n,
@@ -277,9 +289,11 @@ void GranuleReader::apply_filter_expressions(const Beam& b, std::uint64_t row0, 
     b.variables[static_cast<std::size_t>(v)]->read(row0, n, filter_inputs_[v], out.valid.data());
   auto& result = filter_values_;
   result.resize(n);
-  for (const auto& e : filter_exprs_) {
+  for (std::size_t f = 0; f < filter_exprs_.size(); ++f) {
+    const auto& e = filter_exprs_[f];
     if (!e) continue;
-    e->evaluate(expression_inputs(*e, filter_inputs_), n, result.data());
+    evaluate(*e, "filters[" + std::to_string(f) + "].expression",
+             expression_inputs(*e, filter_inputs_), n, result.data());
     for (std::size_t i = 0; i < n; ++i)
       if (!(result[i] != 0) || std::isnan(result[i])) out.valid[i] = 0;
   }
@@ -294,8 +308,8 @@ void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint
     auto& values = out.values[v];
     if (variable_exprs_[v]) {  // derived: bulk over the chunk; a non-finite result is no data
       values.resize(n);
-      variable_exprs_[v]->evaluate(expression_inputs(*variable_exprs_[v], out.values), n,
-                                   values.data());
+      evaluate(*variable_exprs_[v], "variables." + variable_names_[v] + ".expression",
+               expression_inputs(*variable_exprs_[v], out.values), n, values.data());
       for (std::size_t i = 0; i < n; ++i)
         if (!std::isfinite(values[i])) out.valid[i] = 0;
     }

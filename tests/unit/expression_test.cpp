@@ -40,6 +40,28 @@ TEST(Expression, EvaluatesWholeColumnsInBulk) {
   EXPECT_TRUE(std::isnan(out[0]));  // a non-integral flag has no bits
 }
 
+// A double holds every integer below 2^53 only: bit() of a larger flag (GEDI's uint64
+// shot_number) would read bits the float64 lost, so the expression is refused, not answered.
+TEST(Expression, BitsOfIntegersBeyondTwoToThe53AreRefused) {
+  const std::vector<double> below = {9007199254740991.0, -9007199254740991.0, 5};
+  std::vector<double> out(3);
+  Expression low_bit("bit(x, 0)", {"x"});
+  low_bit.evaluate({below.data()}, 3, out.data());
+  EXPECT_EQ(out, (std::vector<double>{1, 1, 1}));  // 2^53 - 1 is odd, exactly
+  const std::vector<double> beyond = {5, 9007199254740992.0, 3};
+  try {
+    low_bit.evaluate({beyond.data()}, 3, out.data());
+    FAIL() << "bit() of 2^53 answered";
+  } catch (const ExpressionError& e) {
+    EXPECT_NE(std::string(e.what()).find("'bit(x, 0)': bit(x, k) of x = 9007199254740992, beyond "
+                                         "2^53"),
+              std::string::npos)
+        << e.what();
+  }
+  low_bit.evaluate({below.data()}, 3, out.data());  // the next evaluation starts afresh
+  EXPECT_EQ(out[2], 1);
+}
+
 TEST(Expression, ErrorsNameTheProblem) {
   try {
     Expression("h - geoid", {"h"});

@@ -2,7 +2,7 @@
 // of columns with muparser (never one point at a time through an interpreter). Syntax: muparser's
 // (+ - * / ^, comparisons, && ||, functions abs sqrt sin ... min max), plus `and`, `or`, `not`,
 // `x in {a, b, c}` (equal to one of the numbers) and `bit(x, k)` (bit k of an integer flag, 0 or
-// 1). A filter keeps a point where its expression is non-zero; NaN never passes.
+// 1; refused for |x| >= 2^53, where a float64 loses the low bits). A filter keeps a point where its expression is non-zero; NaN never passes.
 #pragma once
 
 #include <memory>
@@ -33,7 +33,8 @@ class Expression {
   const std::string& text() const { return text_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
 
-  // out[i] = the expression of inputs[k][i] for i < n.
+  // out[i] = the expression of inputs[k][i] for i < n. Throws ExpressionError when bit(x, k)
+  // met an |x| >= 2^53 (a 64-bit flag whose low bits the float64 lost).
   void evaluate(const std::vector<const double*>& inputs, std::size_t n, double* out);
 
  private:

@@ -106,6 +106,8 @@ class GranuleReader {
   void open_levels(const PipelineConfig& config, const std::string& group, const PointShape& points,
                    bool direct, Beam& beam) const;
   void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
+  void evaluate(Expression& e, const std::string& key, const std::vector<const double*>& inputs,
+                std::size_t n, double* out) const;
   void prepare_expressions(const PipelineConfig& config);
   void apply_filter_expressions(const Beam& b, std::uint64_t row0, std::uint64_t n,
                                 BeamChunk& out) const;

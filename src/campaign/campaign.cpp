@@ -268,7 +268,27 @@ Campaign load_campaign(const std::string& path) {
   return c;
 }
 
+// A plan directory that exists must hold a healgrid plan (plan.json with its campaign, runs and
+// plan_dir): a user's directory (their own plan.json, runs/0.yaml) is never written into.
+void require_own_plan_dir(const std::string& plan_dir) {
+  std::error_code ec;
+  if (!fs::exists(plan_dir, ec) || fs::is_empty(plan_dir, ec)) return;
+  const auto refuse = [&](const std::string& why) {
+    throw CampaignError(plan_dir + ": the plan directory exists and " + why +
+                        ": healgrid writes only into a plan directory it made (set plan_dir to a " +
+                        "new directory, or remove this one)");
+  };
+  if (!fs::is_directory(plan_dir, ec)) refuse("is not a directory");
+  std::ifstream in(fs::path(plan_dir) / "plan.json");
+  if (!in) refuse("holds no plan.json");
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("campaign") || !j.contains("runs") ||
+      !j.contains("plan_dir"))
+    refuse("its plan.json is not a healgrid plan");
+}
+
 void write_plan(const Campaign& c) {
+  require_own_plan_dir(c.plan_dir);
   std::error_code ec;
   fs::create_directories(fs::path(c.plan_dir) / "runs", ec);
   if (ec) throw CampaignError(c.plan_dir + ": cannot create the plan directory: " + ec.message());

@@ -91,3 +91,36 @@ TEST_F(CampaignFile, ErrorsNameTheKeyAndTheRun) {
 }
 
 }  // namespace
+
+namespace {
+
+// plan writes only into a plan directory it made: a user's directory holding their own
+// plan.json or runs/0.yaml is refused and left as it was; its own plan is replanned.
+TEST_F(CampaignFile, PlanWritesOnlyIntoItsOwnPlanDirectory) {
+  const auto c = load_campaign(write("plan_dir: mine\nruns: [{c: 1}]\n"
+                                     "run: {input: x, output: \"o{c}.nc\"}\n"));
+  const fs::path plan = fs::path(dir_) / "mine";
+  fs::create_directories(plan / "runs");
+  std::ofstream(plan / "plan.json") << "{\"my\": \"notes\"}\n";
+  std::ofstream(plan / "runs" / "0.yaml") << "mine: 1\n";
+  try {
+    healgrid::write_plan(c);
+    FAIL() << "wrote into a user's directory";
+  } catch (const CampaignError& e) {
+    EXPECT_NE(std::string(e.what()).find(plan.string() + ": the plan directory exists and its "
+                                         "plan.json is not a healgrid plan"),
+              std::string::npos)
+        << e.what();
+  }
+  std::ifstream notes(plan / "plan.json"), run(plan / "runs" / "0.yaml");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(notes), {}), "{\"my\": \"notes\"}\n");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(run), {}), "mine: 1\n");
+  fs::remove(plan / "plan.json");
+  EXPECT_THROW(healgrid::write_plan(c), CampaignError);  // no plan.json, not empty
+  fs::remove_all(plan);
+  healgrid::write_plan(c);  // a new directory, then its own plan again
+  healgrid::write_plan(c);
+  EXPECT_EQ(healgrid::read_plan(plan.string()).runs.size(), 1u);
+}
+
+}  // namespace

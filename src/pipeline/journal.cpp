@@ -95,10 +95,18 @@ int RunJournal::auto_rounds(std::int64_t points, RoundSize size) {
 }
 
 std::string RunJournal::open() {
-  if (!enabled()) return "";
   const std::string key_path = dir_ + "/KEY";
   struct stat st {};
   std::string line;
+  if (!enabled()) {  // an earlier run's journal healgrid made goes when this output is complete
+    if (lstat(dir_.c_str(), &st) != 0) return "";
+    try {
+      check_ours(st);
+      owned_ = true;
+    } catch (const std::runtime_error&) {  // not healgrid's: not this run's business
+    }
+    return "";
+  }
   if (lstat(dir_.c_str(), &st) == 0) {
     check_ours(st);
     owned_ = true;
@@ -132,13 +140,12 @@ void RunJournal::check_ours(const struct stat& st) const {
                              what_to_do);
   if (!S_ISDIR(st.st_mode))
     throw std::runtime_error(dir_ + ": the journal path is not a directory" + what_to_do);
-  // healgrid's own: a regular KEY file holding an inputs key, or empty (a run killed between
-  // creating it and writing its KEY).
+  // healgrid's own: a regular KEY file holding an inputs key (written whole: temporary name,
+  // then rename), or an empty directory (a run killed between creating it and writing KEY).
   struct stat key {};
   const std::string key_path = dir_ + "/KEY";
-  if (lstat(key_path.c_str(), &key) == 0 && S_ISREG(key.st_mode) &&
-      is_inputs_key(read_text(key_path)))
-    return;
+  const bool has_key = lstat(key_path.c_str(), &key) == 0;
+  if (has_key && S_ISREG(key.st_mode) && is_inputs_key(read_text(key_path))) return;
   bool empty = true;
   if (DIR* d = opendir(dir_.c_str())) {
     while (const dirent* e = readdir(d))
@@ -146,10 +153,11 @@ void RunJournal::check_ours(const struct stat& st) const {
     closedir(d);
   }
   if (!empty)
-    throw std::runtime_error(dir_ +
-                             ": a directory healgrid did not create (no journal KEY file) is in "
-                             "the journal's place" +
-                             what_to_do);
+    throw std::runtime_error(
+        dir_ + ": a directory healgrid did not create (" +
+        (has_key ? std::string("its KEY is not a file holding a journal's inputs key")
+                 : std::string("no journal KEY file")) +
+        ") is in the journal's place" + what_to_do);
 }
 
 std::vector<std::int64_t> RunJournal::load_journaled_pieces(const RankPlan& mine) {
@@ -364,7 +372,7 @@ RunJournal::~RunJournal() {
 }
 
 void RunJournal::remove() const {
-  if (!enabled() || !owned_) return;     // only a directory open() found or made healgrid's
+  if (!owned_) return;                   // only a directory open() found or made healgrid's
   if (DIR* d = opendir(dir_.c_str())) {  // round files, KEY and temporaries of killed runs
     std::vector<std::string> names;
     while (const dirent* e = readdir(d))

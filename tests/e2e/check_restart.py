@@ -30,16 +30,17 @@ EPOCH = "1700000000"
 ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
 
 
-def launch(nprocs, cwd, env):
+def launch(nprocs, cwd, env, extra=()):
     mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run"] + ARGS
+    args = ARGS[:-2] + list(extra) if "--rounds" in extra else ARGS + list(extra)
+    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run"] + args
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace",
                             start_new_session=True)
 
 
-def run(nprocs, cwd, env):
-    proc = launch(nprocs, cwd, env)
+def run(nprocs, cwd, env, extra=()):
+    proc = launch(nprocs, cwd, env, extra)
     out, _ = proc.communicate(timeout=300)
     return proc.returncode, out
 
@@ -100,7 +101,7 @@ def main():
     with common.temp_dir("healgrid-restart-") as tmp:
         common.synth_granules(checks, os.path.join(tmp, "granules"),
                               ["--granules", "3", "--cycle", "4"], env)
-        dirs = {name: os.path.join(tmp, name) for name in ("ref", "np2", "np3")}
+        dirs = {name: os.path.join(tmp, name) for name in ("ref", "np2", "np3", "off")}
         for d in dirs.values():
             os.makedirs(d)
         rc, out = run(2, dirs["ref"], env)
@@ -148,6 +149,18 @@ def main():
             same = open(os.path.join(d, "out.nc"), "rb").read() == reference
             checks.check(same, f"{name}: resumed output differs from the uninterrupted run")
             print(f"{name}: byte-identical to the uninterrupted run: {same}")
+        # Rerun without a journal (--rounds 0) after a kill: the killed run's journal, which
+        # healgrid made, is removed once the output is complete, as any other.
+        d = dirs["off"]
+        if killed_run(checks, d, env, "off"):
+            rc, out = run(2, d, env, ["--rounds", "0"])
+            checks.check(rc == 0 and "[journal]" not in out, f"off: exit {rc}:\n{out}")
+            checks.check(not os.path.exists(os.path.join(d, "out.nc.journal")),
+                         "off: the killed run's journal left behind by a --rounds 0 run")
+            with common.xarray.open_dataset(os.path.join(d, "out.nc")) as got, \
+                    common.xarray.open_dataset(os.path.join(dirs["ref"], "out.nc")) as want:
+                checks.check(got.equals(want),  # values; `history` names --rounds 0
+                             "off: values differ from the uninterrupted run")
     checks.finish()
 
 

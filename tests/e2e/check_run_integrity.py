@@ -321,6 +321,9 @@ def journal_path_cases(checks, tmp, master, env):
         print(f"{label}: exit {rc}")
         checks.check(rc == 1 and "out.nc.journal" in out and "untouched" in out,
                      f"{label}: exit {rc}, expected 1 naming out.nc.journal:\n{out}")
+        if label == "journal a user directory":  # its KEY holds "mine": not a journal key
+            checks.check("its KEY is not a file holding a journal's inputs key" in out,
+                         f"{label}: the message does not say what is wrong with KEY:\n{out}")
         checks.check(tree(target) == before_target and tree(journal) == before_journal,
                      f"{label}: files changed or removed")
         checks.check(os.path.islink(journal) == (label == "journal a symlink"),

@@ -101,7 +101,9 @@ class RunJournal {
   // Rank 0, before the index pass: keeps a journal of the same inputs, removes one of other
   // inputs, creates the directory and its KEY. Returns a line for the log ("" when there was
   // nothing to resume). Throws std::runtime_error naming the path. A symlink, or a directory
-  // healgrid did not create (no KEY file, not empty), is refused and left untouched.
+  // healgrid did not create (no KEY file, not empty), is refused and left untouched. Disabled
+  // (rounds 0, overviews, time windows): only notes an earlier run's journal of healgrid's, for
+  // remove() once this output is complete.
   std::string open();
 
   // Every rank, after the exchange: loads the journaled parents of [mine.first_parent,

@@ -25,7 +25,8 @@ double bit(double x, double k) {
   if (!(x == std::floor(x)) || !(k >= 0 && k <= 62 && k == std::floor(k))) return std::nan("");
   if (std::fabs(x) >= kExactIntegers) {
     double seen = beyond_exact_integers.load();
-    while (std::fabs(x) > seen && !beyond_exact_integers.compare_exchange_weak(seen, std::fabs(x))) {
+    while (std::fabs(x) > seen &&
+           !beyond_exact_integers.compare_exchange_weak(seen, std::fabs(x))) {
     }
     return std::nan("");
   }

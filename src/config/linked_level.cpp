@@ -51,7 +51,8 @@ std::vector<LevelSpec> parse_levels(const YAML::Node& levels, const std::string&
     level.count = text(origin, m["count"], key + ".count");
     // No default: ATL03 / ATL08 count from 1, other products from 0, and a wrong base shifts
     // every segment's points by one.
-    if (!m["base"]) fail(origin, m, key + ".base", "missing (0 or 1: the index of the first point)");
+    if (!m["base"])
+      fail(origin, m, key + ".base", "missing (0 or 1: the index of the first point)");
     const auto& b = m["base"];
     if (!b.IsScalar() || (b.Scalar() != "0" && b.Scalar() != "1"))
       fail(origin, b, key + ".base", "must be 0 or 1 (the index of the first point)");

@@ -78,8 +78,9 @@ void check_units(const RunContext& ctx, const IndexResult& mine,
   run_on_root(ctx.comm, [&] {
     std::vector<std::pair<std::int64_t, std::vector<std::string>>> units;
     for (std::size_t i = 0; i < all_ids.size(); ++i)
-      units.emplace_back(all_ids[i], std::vector<std::string>(all_units.begin() + i * keys.size(),
-                                                              all_units.begin() + (i + 1) * keys.size()));
+      units.emplace_back(all_ids[i],
+                         std::vector<std::string>(all_units.begin() + i * keys.size(),
+                                                  all_units.begin() + (i + 1) * keys.size()));
     std::vector<std::string> names;
     for (const auto& g : granules) names.push_back(g.name);
     const auto verdict = check_unit_agreement(keys, names, std::move(units));

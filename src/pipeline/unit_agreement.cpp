@@ -11,9 +11,8 @@ std::vector<std::string> unit_keys(const PipelineConfig& config) {
   for (const auto& v : config.variables)
     keys.push_back(v.expression.empty() ? "variables." + v.name : "");
   for (std::size_t f = 0; f < config.filters.size(); ++f)
-    keys.push_back(config.filters[f].expression.empty()
-                       ? "filters[" + std::to_string(f) + "].dataset"
-                       : "");
+    keys.push_back(
+        config.filters[f].expression.empty() ? "filters[" + std::to_string(f) + "].dataset" : "");
   return keys;
 }
 
@@ -45,10 +44,10 @@ UnitAgreement check_unit_agreement(
       return out;
     }
     if (first && without > 0)
-      out.warnings.push_back(keys[k] + ": " + std::to_string(without) +
-                             " granule(s) give no units (first: " +
-                             names.at(static_cast<std::size_t>(first_without)) +
-                             "), the others \"" + first->second[k] + "\": taken as the same");
+      out.warnings.push_back(
+          keys[k] + ": " + std::to_string(without) +
+          " granule(s) give no units (first: " + names.at(static_cast<std::size_t>(first_without)) +
+          "), the others \"" + first->second[k] + "\": taken as the same");
   }
   return out;
 }

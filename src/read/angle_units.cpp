@@ -63,9 +63,8 @@ double degrees_per_unit(const std::string& units, CoordinateAxis axis) {
                              "-positive (degrees_" + (latitude ? "north" : "east") + ")");
   }
   throw CfAttributeError(quoted + " are not an angle healgrid knows: a " +
-                         (latitude ? "latitude" : "longitude") +
-                         " must be in degrees (degrees_" + (latitude ? "north" : "east") +
-                         ", degrees) or radians");
+                         (latitude ? "latitude" : "longitude") + " must be in degrees (degrees_" +
+                         (latitude ? "north" : "east") + ", degrees) or radians");
 }
 
 }  // namespace healgrid

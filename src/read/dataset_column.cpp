@@ -31,13 +31,14 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   // cannot open (a damaged header) the granule's.
   H5O_info_t info{};
   if (H5Oget_info_by_name2(file, path_.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
-    throw GranuleError(file_path_ + ": " + key_ + ": " +
-                       with_cause("cannot read the object header of " + path_ +
-                                  ": damaged metadata"));
+    throw GranuleError(
+        file_path_ + ": " + key_ + ": " +
+        with_cause("cannot read the object header of " + path_ + ": damaged metadata"));
   if (info.type != H5O_TYPE_DATASET) mismatch(path_ + " is not a dataset (a group?)");
   dataset_ = H5Handle(H5Dopen2(file, path_.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset_.valid())
-    throw GranuleError(file_path_ + ": " + key_ + ": " + with_cause("cannot open dataset " + path_));
+    throw GranuleError(file_path_ + ": " + key_ + ": " +
+                       with_cause("cannot open dataset " + path_));
   require_filters();
   H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
   const auto cls = H5Tget_class(type.get());

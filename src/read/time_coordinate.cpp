@@ -1,7 +1,5 @@
 #include "healgrid/read/time_coordinate.hpp"
 
-#include "healgrid/read/granule_error.hpp"
-
 #include <cctype>
 #include <cmath>
 #include <cstdio>

@@ -97,8 +97,9 @@ namespace {
 // plan writes only into a plan directory it made: a user's directory holding their own
 // plan.json or runs/0.yaml is refused and left as it was; its own plan is replanned.
 TEST_F(CampaignFile, PlanWritesOnlyIntoItsOwnPlanDirectory) {
-  const auto c = load_campaign(write("plan_dir: mine\nruns: [{c: 1}]\n"
-                                     "run: {input: x, output: \"o{c}.nc\"}\n"));
+  const auto c =
+      load_campaign(write("plan_dir: mine\nruns: [{c: 1}]\n"
+                          "run: {input: x, output: \"o{c}.nc\"}\n"));
   const fs::path plan = fs::path(dir_) / "mine";
   fs::create_directories(plan / "runs");
   std::ofstream(plan / "plan.json") << "{\"my\": \"notes\"}\n";
@@ -108,7 +109,7 @@ TEST_F(CampaignFile, PlanWritesOnlyIntoItsOwnPlanDirectory) {
     FAIL() << "wrote into a user's directory";
   } catch (const CampaignError& e) {
     EXPECT_NE(std::string(e.what()).find(plan.string() + ": the plan directory exists and its "
-                                         "plan.json is not a healgrid plan"),
+                                                         "plan.json is not a healgrid plan"),
               std::string::npos)
         << e.what();
   }

@@ -626,9 +626,9 @@ TEST(GranuleReader, UnavailableFilterIsAGranuleErrorWhenOpened) {
 
 TEST(AngleUnits, DegreeSpellingsRadiansAndRefusals) {
   const auto lat = CoordinateAxis::latitude, lon = CoordinateAxis::longitude;
-  for (const char* u : {"", " ", "degrees_north", "degree_north", "degree_N", "degrees_N",
-                        "degreeN", "degreesN", "Degrees_North", " degrees ", "degree", "deg",
-                        "decimal degrees", "degrees (WGS84)"})
+  for (const char* u :
+       {"", " ", "degrees_north", "degree_north", "degree_N", "degrees_N", "degreeN", "degreesN",
+        "Degrees_North", " degrees ", "degree", "deg", "decimal degrees", "degrees (WGS84)"})
     EXPECT_EQ(degrees_per_unit(u, lat), 1.0) << u;
   for (const char* u : {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE",
                         "degreesE", "DEGREES", "deg"})
@@ -697,8 +697,9 @@ TEST(GranuleReader, CoordinatesInRadiansAreReadInDegreesOthersRefused) {
             file_path(f) +
                 ": coordinates.latitude: dataset /lat_e: units \"degrees_east\" are the "
                 "longitude's: are coordinates.latitude and coordinates.longitude swapped?");
-  EXPECT_NE(error_of("/lat", "/x").find(": coordinates.longitude: dataset /x: units \"m\" are "
-                                        "not an angle healgrid knows"),
+  EXPECT_NE(error_of("/lat", "/x")
+                .find(": coordinates.longitude: dataset /x: units \"m\" are "
+                      "not an angle healgrid knows"),
             std::string::npos);
 }
 

@@ -1,8 +1,9 @@
 // Units of one dataset across granules: UDUNITS-2 names (same_units) and the run's verdict
 // (check_unit_agreement), in name order whatever order the ranks report.
+#include "healgrid/pipeline/unit_agreement.hpp"
+
 #include <gtest/gtest.h>
 
-#include "healgrid/pipeline/unit_agreement.hpp"
 #include "healgrid/util/unit_names.hpp"
 
 namespace healgrid {

@@ -2,7 +2,8 @@
 // of columns with muparser (never one point at a time through an interpreter). Syntax: muparser's
 // (+ - * / ^, comparisons, && ||, functions abs sqrt sin ... min max), plus `and`, `or`, `not`,
 // `x in {a, b, c}` (equal to one of the numbers) and `bit(x, k)` (bit k of an integer flag, 0 or
-// 1; refused for |x| >= 2^53, where a float64 loses the low bits). A filter keeps a point where its expression is non-zero; NaN never passes.
+// 1; refused for |x| >= 2^53, where a float64 loses the low bits). A filter keeps a point where its
+// expression is non-zero; NaN never passes.
 #pragma once
 
 #include <memory>

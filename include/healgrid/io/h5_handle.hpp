@@ -75,7 +75,8 @@ std::string h5_error_line();
 // the way (damaged metadata: a B-tree, heap or symbol-table node), with h5_error_line() set;
 // `unreadable_group` then names that group.
 enum class H5PathState { absent, present, unreadable };
-H5PathState h5_path_state(hid_t file, const std::string& path, std::string* unreadable_group = nullptr);
+H5PathState h5_path_state(hid_t file, const std::string& path,
+                          std::string* unreadable_group = nullptr);
 
 // h5_path_state() == present.
 bool h5_path_exists(hid_t file, const std::string& path);

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "healgrid/config/dataset_selector.hpp"
-#include "healgrid/read/angle_units.hpp"
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/read/angle_units.hpp"
 #include "healgrid/read/cf_decoding.hpp"
 #include "healgrid/read/chunk_reader.hpp"
 #include "healgrid/read/granule_error.hpp"

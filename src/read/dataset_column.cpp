@@ -44,6 +44,8 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   const auto cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) mismatch("dataset " + path_ + " is not numeric");
   H5Handle space(H5Dget_space(dataset_.get()), H5Sclose);
+  if (H5Sget_simple_extent_type(space.get()) == H5S_NULL)  // h5py's Empty: no value at all
+    mismatch("dataset " + path_ + " has no elements (a null dataspace)");
   rank_ = H5Sget_simple_extent_ndims(space.get());
   if (rank_ < 0 || rank_ > 2)
     mismatch("dataset " + path_ + " has " + std::to_string(rank_) +

@@ -29,15 +29,43 @@ double unit_seconds(const std::string& unit) {
 
 // CF's `calendar`: the day counts of `units` are read as the standard (Gregorian) calendar's,
 // so any other (noleap, 360_day, julian, ...) would put points in the wrong days: refused.
-void require_standard_calendar(hid_t time_dataset) {
-  if (H5Aexists(time_dataset, "calendar") <= 0) return;
+// Returns whether it is CF's mixed standard calendar (standard, gregorian, or none given): Julian
+// before 1582-10-15; false for proleptic_gregorian.
+bool standard_calendar_is_mixed(hid_t time_dataset) {
+  if (H5Aexists(time_dataset, "calendar") <= 0) return true;
   std::string calendar = h5::string_attribute(time_dataset, "calendar");
   for (auto& c : calendar) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (calendar == "standard" || calendar == "gregorian" || calendar == "proleptic_gregorian" ||
-      calendar.empty())
-    return;
+  if (calendar == "proleptic_gregorian") return false;
+  if (calendar == "standard" || calendar == "gregorian" || calendar.empty()) return true;
   throw CfAttributeError("calendar \"" + calendar +
                          "\": only the standard (Gregorian) calendar is supported");
+}
+
+// Days since 1970-01-01 of the Julian-calendar date y-m-d (its Julian day number - 2440588).
+long long days_from_julian(long long y, long long m, long long d) {
+  const long long a = (14 - m) / 12, yy = y + 4800 - a, mm = m + 12 * a - 3;
+  return d + (153 * mm + 2) / 5 + 365 * yy + yy / 4 - 32083 - 2440588;
+}
+
+// The epoch of `units` (parsed as a proleptic Gregorian date: `offset`) in the mixed standard
+// calendar: a date before 1582-10-15 is a Julian one (Julian 0001-01-01 is proleptic Gregorian
+// 0000-12-30); 1582-10-05..14 do not exist there.
+double mixed_calendar_epoch(double offset, const std::string& units) {
+  constexpr long long kGregorianStart = -141427;  // 1582-10-15, days since 1970-01-01
+  const auto days = static_cast<long long>(std::floor(offset / 86400.0));
+  if (days >= kGregorianStart) return offset;
+  // The written date: civil_from_days (H. Hinnant) of the proleptic reading.
+  const long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  const long long doe = z - era * 146097;
+  const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  const long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  const long long y = yoe + era * 400 + (m <= 2);
+  if (y == 1582 && m == 10 && d >= 5)
+    throw CfAttributeError("units \"" + units + "\": 1582-10-05 to 1582-10-14 do not exist in " +
+                           "the standard calendar (Julian until 1582-10-04, Gregorian from " +
+                           "1582-10-15)");
+  return offset + static_cast<double>(days_from_julian(y, m, d) - days) * 86400.0;
 }
 
 // CF units "<unit> since <date>"; nothing when `units` has no " since ". Throws
@@ -106,7 +134,8 @@ TimeBase read_time_base(hid_t file, hid_t time_dataset) {
     return base;
   }
   if (cf) {
-    require_standard_calendar(time_dataset);
+    if (standard_calendar_is_mixed(time_dataset))
+      cf->offset = mixed_calendar_epoch(cf->offset, units);
     return *cf;
   }
   throw CfAttributeError(std::string("no epoch for the time: neither ") + kGpsEpochDataset +

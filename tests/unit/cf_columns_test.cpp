@@ -396,6 +396,11 @@ TEST(DatasetColumns, ShapeErrorsNameKeyAndDataset) {
   w.dataset<float>("/two", H5T_NATIVE_FLOAT, {4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
   w.dataset<float>("/short", H5T_NATIVE_FLOAT, {3}, {1, 2, 3});
   w.dataset<float>("/three", H5T_NATIVE_FLOAT, {1, 2, 2}, {1, 2, 3, 4});
+  {  // h5py.Empty("f"): a dataset of no elements
+    H5Handle null_space(H5Screate(H5S_NULL), H5Sclose);
+    H5Dclose(H5Dcreate2(f.get(), "/null", H5T_NATIVE_FLOAT, null_space.get(), H5P_DEFAULT,
+                        H5P_DEFAULT, H5P_DEFAULT));
+  }
   w.finish();
   const auto error_of = [&](const std::string& dataset) {
     try {
@@ -415,6 +420,8 @@ TEST(DatasetColumns, ShapeErrorsNameKeyAndDataset) {
   EXPECT_EQ(error_of("/short"), path + ": variables.x: dataset /short has 3 rows, latitude has 4");
   EXPECT_NE(error_of("/three").find("has 3 dimensions"), std::string::npos);
   EXPECT_EQ(error_of("/nope"), path + ": variables.x: missing dataset /nope");
+  EXPECT_EQ(error_of("/null"),
+            path + ": variables.x: dataset /null has no elements (a null dataspace)");
 }
 
 // A time dataset with CF units beside ICESat-2's /ancillary_data/atlas_sdp_gps_epoch: the
@@ -430,6 +437,38 @@ TimeBase time_base_with_atlas_epoch(const std::string& units, bool with_epoch = 
   w.finish();
   H5Handle ds(H5Dopen2(f.get(), "/t", H5P_DEFAULT), H5Dclose);
   return read_time_base(f.get(), ds.get());
+}
+
+// CF's standard (and gregorian) calendar is Julian before 1582-10-15, as cftime reads it;
+// proleptic_gregorian is not.
+TimeBase time_base_in_calendar(const std::string& units, const std::string& calendar) {
+  ScratchH5File f(std::string("cal_") + std::to_string(units.size() + calendar.size()) + "_");
+  Writer w(f);
+  const auto t = w.dataset<double>("/t", H5T_NATIVE_DOUBLE, {1}, {0.0});
+  w.string_attribute(t, "units", units);
+  if (!calendar.empty()) w.string_attribute(t, "calendar", calendar);
+  w.finish();
+  H5Handle ds(H5Dopen2(f.get(), "/t", H5P_DEFAULT), H5Dclose);
+  return read_time_base(f.get(), ds.get());
+}
+
+TEST(TimeCoordinate, StandardCalendarIsJulianBefore1582) {
+  const double day = 86400;
+  // Julian 0001-01-01 is proleptic Gregorian 0000-12-30; Julian 1582-10-04 is the day before
+  // Gregorian 1582-10-15.
+  EXPECT_EQ(time_base_in_calendar("days since 0001-01-01", "standard").offset,
+            parse_utc_seconds("0001-01-01") - 2 * day);
+  EXPECT_EQ(time_base_in_calendar("days since 0001-01-01", "").offset,
+            parse_utc_seconds("0001-01-01") - 2 * day);
+  EXPECT_EQ(time_base_in_calendar("hours since 1582-10-04 12:00:00", "gregorian").offset,
+            parse_utc_seconds("1582-10-14T12:00:00Z"));
+  EXPECT_EQ(time_base_in_calendar("days since 1582-10-15", "standard").offset,
+            parse_utc_seconds("1582-10-15"));
+  EXPECT_EQ(time_base_in_calendar("days since 0001-01-01", "proleptic_gregorian").offset,
+            parse_utc_seconds("0001-01-01"));
+  EXPECT_EQ(time_base_in_calendar("days since 2000-01-01", "standard").offset,
+            parse_utc_seconds("2000-01-01"));
+  EXPECT_THROW(time_base_in_calendar("days since 1582-10-10", "standard"), CfAttributeError);
 }
 
 TEST(TimeCoordinate, CfUnitsBesideTheAtlasEpochMustAgreeWithIt) {

@@ -15,11 +15,20 @@ std::string normalise_time(const std::string& text, const char* option) {
   if (text.empty()) return text;
   int y = 0, m = 0, d = 0;
   char tail = 0;
+  std::string out;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && text.size() == 10)
-    return text + "T00:00:00Z";
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT", &y, &m, &d) == 3 && text.back() == 'Z') return text;
-  throw std::invalid_argument(std::string(option) + " '" + text +
-                              "': expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
+    out = text + "T00:00:00Z";
+  else if (std::sscanf(text.c_str(), "%4d-%2d-%2dT", &y, &m, &d) == 3 && text.back() == 'Z')
+    out = text;
+  try {
+    if (!out.empty()) parse_utc_seconds(out);  // a real date and time (2019-13-01 is not)
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(option) + " '" + text + "': " + e.what());
+  }
+  if (out.empty())
+    throw std::invalid_argument(std::string(option) + " '" + text +
+                                "': expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
+  return out;
 }
 
 }  // namespace
@@ -81,10 +90,16 @@ GranuleQuery make_query(const QueryArgs& a) {
       !(parse_utc_seconds(q.start) < parse_utc_seconds(q.end)))
     throw std::invalid_argument("--start " + q.start + " is not before --end " + q.end +
                                 " (the window would select nothing)");
-  if (a.cycle != 0) {
+  if (a.cycle != QueryArgs::kNoCycle) {
     // CMR selects the cycle by granule name pattern, exactly; a STAC search has no such
     // parameter and gets a window around the cycle (the names filter its edges).
-    const auto [start, end] = icesat2_cycle_window(a.cycle);
+    std::pair<std::string, std::string> window;
+    try {
+      window = icesat2_cycle_window(a.cycle);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--cycle: ") + e.what());
+    }
+    const auto& [start, end] = window;
     if (a.source == "stac" && q.start.empty()) q.start = start;
     if (a.source == "stac" && q.end.empty()) q.end = end;
     q.cycles.push_back(a.cycle);
@@ -96,10 +111,20 @@ GranuleQuery make_query(const QueryArgs& a) {
     q.polygon = read_geojson_area(a.polygon_file);
     q.polygon_file = a.polygon_file;
   }
-  if (!a.rgts.empty()) q.rgts = parse_int_list(a.rgts, "--rgt");
-  if (!a.regions.empty()) q.regions = parse_int_list(a.regions, "--region");
+  // Out of range, a number would select nothing (or, for a cycle, every granule): refused.
+  const auto in_range = [](const std::vector<int>& v, int lo, int hi, const std::string& what) {
+    for (const int x : v)
+      if (x < lo || x > hi)
+        throw std::invalid_argument(what + ": " + std::to_string(x) + " is not in " +
+                                    std::to_string(lo) + ".." + std::to_string(hi));
+    return v;
+  };
+  if (!a.rgts.empty()) q.rgts = in_range(parse_int_list(a.rgts, "--rgt"), 1, 1387, "--rgt");
+  if (!a.regions.empty())
+    q.regions = in_range(parse_int_list(a.regions, "--region"), 1, 14, "--region");
   if (!a.cycles.empty()) {
-    for (const int c : parse_int_list(a.cycles, "--cycles")) q.cycles.push_back(c);
+    for (const int c : in_range(parse_int_list(a.cycles, "--cycles"), 1, 99, "--cycles"))
+      q.cycles.push_back(c);
   }
   if (a.search.page_size < 1 || (a.source == "cmr" && a.search.page_size > 2000))
     throw std::invalid_argument("--page-size: must be 1..2000");

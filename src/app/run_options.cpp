@@ -91,6 +91,24 @@ po::options_description describe(RunOptions& o) {
   return d;
 }
 
+// An option the chosen way of giving granules would ignore (--provider with --input): an
+// error, never dropped in silence.
+std::string ignored_option(const po::variables_map& vm, const RunOptions& out) {
+  const auto given = [&](const char* key) { return vm.count(key) > 0 && !vm[key].defaulted(); };
+  if (!out.query_given)
+    for (const char* key : {"source", "version", "provider", "cmr-url", "stac-url",
+                            "stac-collection", "page-size", "retries", "retry-delay", "timeout"})
+      if (given(key))
+        return std::string("--") + key + ": applies to a query (--collection/--cycle/...), " +
+               "not to " + (out.inputs.empty() ? "--catalog" : "--input") + ": it would be ignored";
+  if (!out.inputs.empty())
+    for (const char* key : {"cache-dir", "catalog-checksums"})
+      if (given(key))
+        return std::string("--") + key + ": applies to --catalog or a query, not to --input: " +
+               "it would be ignored";
+  return "";
+}
+
 }  // namespace
 
 std::vector<std::string> args_for_history(const std::vector<std::string>& args) {
@@ -168,6 +186,18 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if ((!out.inputs.empty()) + (!out.catalog_path.empty()) + out.query_given > 1) {
       error = "give granules one way: --input, --catalog, or a query (--collection/--cycle/...)";
       return false;
+    }
+    if (const auto ignored = ignored_option(vm, out); !ignored.empty()) {
+      error = ignored;
+      return false;
+    }
+    if (out.query_given) {
+      try {
+        make_query(out.query);  // option values checked now: exit 2, before any work
+      } catch (const std::invalid_argument& e) {
+        error = e.what();
+        return false;
+      }
     }
     if (out.inputs.empty() && out.catalog_path.empty() && !out.query_given) {
       error =

@@ -301,6 +301,38 @@ TEST(RunOptions, OverridesApplyAndValidate) {
   EXPECT_FALSE(parse_run_options({"-i", "a", "-o", "b", "--no-such-flag"}, missing, error));
 }
 
+// Query values out of range are refused before any work (exit 2), not sent to the server (a
+// cycle of 0 selected the whole collection); options the way of giving granules would ignore
+// are refused, not dropped.
+TEST(RunOptions, QueryValuesAreCheckedAndIgnoredOptionsRefused) {
+  const auto error_of = [](std::vector<std::string> args) {
+    args.insert(args.end(), {"-o", "x.nc"});
+    RunOptions o;
+    std::string error;
+    return parse_run_options(args, o, error) ? std::string("(accepted)") : error;
+  };
+  EXPECT_EQ(error_of({"--cycle", "0"}), "--cycle: ICESat-2 cycle must be >= 1, got 0");
+  EXPECT_EQ(error_of({"--cycle", "3", "--region", "0"}), "--region: 0 is not in 1..14");
+  EXPECT_EQ(error_of({"--cycle", "3", "--region", "14-15"}), "--region: 15 is not in 1..14");
+  EXPECT_EQ(error_of({"--cycle", "3", "--rgt", "1388"}), "--rgt: 1388 is not in 1..1387");
+  EXPECT_EQ(error_of({"--cycles", "0,1"}), "--cycles: 0 is not in 1..99");
+  EXPECT_NE(error_of({"--start", "2019-13-01"}).find("--start '2019-13-01': "),
+            std::string::npos);
+  EXPECT_NE(error_of({"--cycle", "3", "--end", "2019-02-30T00:00:00Z"}).find("--end"),
+            std::string::npos);
+  EXPECT_EQ(error_of({"--cycle", "3", "--region", "1-14", "--rgt", "1,1387"}), "(accepted)");
+  EXPECT_EQ(error_of({"-i", "a.h5", "--provider", "X"}),
+            "--provider: applies to a query (--collection/--cycle/...), not to --input: it "
+            "would be ignored");
+  EXPECT_EQ(error_of({"-i", "a.h5", "--cache-dir", "c"}),
+            "--cache-dir: applies to --catalog or a query, not to --input: it would be ignored");
+  EXPECT_NE(error_of({"--catalog", "c.json", "--source", "stac"}).find("not to --catalog"),
+            std::string::npos);
+  EXPECT_EQ(error_of({"--catalog", "c.json", "--cache-dir", "c"}), "(accepted)");
+  EXPECT_EQ(error_of({"--cycle", "3", "--provider", "X", "--retries", "2"}), "(accepted)");
+  EXPECT_EQ(error_of({"-i", "a.h5", "--start", "2019-01-01"}), "(accepted)");  // the points'
+}
+
 TEST(RunOptions, RoundsAreAutoACountOrZero) {
   std::string error;
   RunOptions opt;

@@ -13,7 +13,8 @@ namespace healgrid {
 struct QueryArgs {
   std::string collection = "ATL06", version = "006", provider = "NSIDC_CPRD";
   std::string start, end, bbox, polygon_file, rgts, regions, cycles;
-  int cycle = 0;
+  static constexpr int kNoCycle = -1000000;  // --cycle not given (0 and below are refused)
+  int cycle = kNoCycle;
   std::string source = "cmr";
   SearchOptions search;
   int retries = 6;

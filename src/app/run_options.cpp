@@ -104,8 +104,8 @@ std::string ignored_option(const po::variables_map& vm, const RunOptions& out) {
   if (!out.inputs.empty())
     for (const char* key : {"cache-dir", "catalog-checksums"})
       if (given(key))
-        return std::string("--") + key + ": applies to --catalog or a query, not to --input: " +
-               "it would be ignored";
+        return std::string("--") + key +
+               ": applies to --catalog or a query, not to --input: " + "it would be ignored";
   return "";
 }
 

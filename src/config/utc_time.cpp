@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace healgrid {
@@ -24,6 +25,15 @@ constexpr double kGpsEpochUnix = 315964800.0;  // 1980-01-06T00:00:00Z
 constexpr int kLeapDates[][2] = {{1981, 7}, {1982, 7}, {1983, 7}, {1985, 7}, {1988, 1}, {1990, 1},
                                  {1991, 1}, {1992, 7}, {1993, 7}, {1994, 7}, {1996, 1}, {1997, 7},
                                  {1999, 1}, {2006, 1}, {2009, 1}, {2012, 7}, {2015, 7}, {2017, 1}};
+
+// Whether UTC day y-m-d ended with a leap second: the last day before a kLeapDates entry.
+bool leap_second_day(int y, int m, int d) {
+  for (const auto& date : kLeapDates) {
+    const int ly = date[1] == 1 ? date[0] - 1 : date[0], lm = date[1] == 1 ? 12 : date[1] - 1;
+    if (y == ly && m == lm && d == (lm == 12 ? 31 : 30)) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -56,20 +66,17 @@ double parse_utc_seconds(const std::string& text) {
   if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || h < 0 || h > 23 || mi < 0 ||
       mi > 59 || !(s >= 0 && s < 61))
     throw std::invalid_argument("'" + text + "' is not a valid date and time");
+  if (s >= 60 && !(h == 23 && mi == 59 && leap_second_day(y, mo, d)))
+    throw std::invalid_argument("'" + text + "': second 60 exists only at 23:59 of a day that " +
+                                "ended with a leap second (IERS: 2016-12-31, 2015-06-30, ...)");
   return static_cast<double>(
              days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
              86400.0 +
          h * 3600.0 + mi * 60.0 + s;
 }
 
-std::string format_utc(double seconds) {
-  const long long total = static_cast<long long>(std::floor(seconds));
-  long long days = total / 86400, rem = total % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  // civil_from_days (H. Hinnant).
+CivilDate civil_from_days(long long days) {
+  // H. Hinnant's civil_from_days.
   const long long z = days + 719468;
   const long long era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
@@ -78,10 +85,31 @@ std::string format_utc(double seconds) {
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const long long y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
-  char out[40];
-  std::snprintf(out, sizeof out, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, rem / 3600,
-                rem / 60 % 60, rem % 60);
+  return {static_cast<long long>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+std::string format_utc(double seconds) {
+  // Whole microseconds, so that 41.8 prints as 41.8 and not 41.799999.
+  long long micros = std::llround((seconds - std::floor(seconds)) * 1e6);
+  long long total = static_cast<long long>(std::floor(seconds));
+  if (micros == 1000000) {
+    micros = 0;
+    ++total;
+  }
+  long long days = total / 86400, rem = total % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  const CivilDate date = civil_from_days(days);
+  char fraction[16] = "";
+  if (micros != 0) {
+    std::snprintf(fraction, sizeof fraction, ".%06lld", micros);
+    for (char* end = fraction + std::strlen(fraction) - 1; *end == '0'; --end) *end = '\0';
+  }
+  char out[48];
+  std::snprintf(out, sizeof out, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%sZ", date.year, date.month,
+                date.day, rem / 3600, rem / 60 % 60, rem % 60, fraction);
   return out;
 }
 

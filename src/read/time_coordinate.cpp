@@ -54,13 +54,8 @@ double mixed_calendar_epoch(double offset, const std::string& units) {
   constexpr long long kGregorianStart = -141427;  // 1582-10-15, days since 1970-01-01
   const auto days = static_cast<long long>(std::floor(offset / 86400.0));
   if (days >= kGregorianStart) return offset;
-  // The written date: civil_from_days (H. Hinnant) of the proleptic reading.
-  const long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-  const long long doe = z - era * 146097;
-  const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-  const long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-  const long long y = yoe + era * 400 + (m <= 2);
+  const CivilDate written = civil_from_days(days);  // the date as the units write it
+  const long long y = written.year, m = written.month, d = written.day;
   if (y == 1582 && m == 10 && d >= 5)
     throw CfAttributeError("units \"" + units + "\": 1582-10-05 to 1582-10-14 do not exist in " +
                            "the standard calendar (Julian until 1582-10-04, Gregorian from " +

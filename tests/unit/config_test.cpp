@@ -316,8 +316,7 @@ TEST(RunOptions, QueryValuesAreCheckedAndIgnoredOptionsRefused) {
   EXPECT_EQ(error_of({"--cycle", "3", "--region", "14-15"}), "--region: 15 is not in 1..14");
   EXPECT_EQ(error_of({"--cycle", "3", "--rgt", "1388"}), "--rgt: 1388 is not in 1..1387");
   EXPECT_EQ(error_of({"--cycles", "0,1"}), "--cycles: 0 is not in 1..99");
-  EXPECT_NE(error_of({"--start", "2019-13-01"}).find("--start '2019-13-01': "),
-            std::string::npos);
+  EXPECT_NE(error_of({"--start", "2019-13-01"}).find("--start '2019-13-01': "), std::string::npos);
   EXPECT_NE(error_of({"--cycle", "3", "--end", "2019-02-30T00:00:00Z"}).find("--end"),
             std::string::npos);
   EXPECT_EQ(error_of({"--cycle", "3", "--region", "1-14", "--rgt", "1,1387"}), "(accepted)");

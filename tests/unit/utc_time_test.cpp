@@ -22,8 +22,18 @@ TEST(UtcTime, ParsesDatesAndTimes) {
   EXPECT_EQ(parse_utc_seconds("2020-02-29"), 1582934400.0);  // a leap day: date -u -d ... +%s
   EXPECT_EQ(parse_utc_seconds("2000-02-29"), 951782400.0);   // divisible by 400: a leap year
   EXPECT_EQ(parse_utc_seconds("2019-12-31T23:59:59Z"), 1577836799.0);
-  EXPECT_EQ(format_utc(1551095700.9), "2019-02-25T11:55:00Z");
+  EXPECT_EQ(format_utc(1551095700.9), "2019-02-25T11:55:00.9Z");  // the fraction kept
+  EXPECT_EQ(format_utc(1551095700.0), "2019-02-25T11:55:00Z");
+  EXPECT_EQ(format_utc(1551095700.000123), "2019-02-25T11:55:00.000123Z");
+  EXPECT_EQ(format_utc(1551095700.9999996), "2019-02-25T11:55:01Z");  // microseconds round up
   EXPECT_EQ(format_utc(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(format_utc(-0.25), "1969-12-31T23:59:59.75Z");
+  EXPECT_EQ(parse_utc_seconds(format_utc(1560454721.8)), 1560454721.8);
+  // Second 60 only where a leap second was: the end of 2016-12-31 and 2015-06-30.
+  EXPECT_EQ(parse_utc_seconds("2016-12-31T23:59:60Z"), 1483228800.0);
+  EXPECT_EQ(parse_utc_seconds("2015-06-30T23:59:60.5Z"), 1435708800.5);
+  for (const char* bad : {"2019-04-16T23:59:60Z", "2016-12-31T23:58:60Z", "2016-12-30T23:59:60Z"})
+    EXPECT_THROW(parse_utc_seconds(bad), std::invalid_argument) << bad;
 }
 
 TEST(UtcTime, GpsToUtcCountsLeapSeconds) {

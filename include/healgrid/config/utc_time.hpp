@@ -8,11 +8,20 @@
 namespace healgrid {
 
 // "YYYY-MM-DD", "YYYY-MM-DDThh:mm[:ss[.fff]]" with an optional "Z" (a space may stand for the
-// T, as in CF units "seconds since 2018-01-01 00:00:00"). Throws std::invalid_argument.
+// T, as in CF units "seconds since 2018-01-01 00:00:00"); second 60 only at the end of a day
+// that had a leap second. Throws std::invalid_argument.
 double parse_utc_seconds(const std::string& text);
 
-// "YYYY-MM-DDThh:mm:ssZ" (fractions of a second dropped).
+// "YYYY-MM-DDThh:mm:ssZ", with the fraction of a second when there is one, to the microsecond
+// ("2019-06-13T19:38:41.8Z").
 std::string format_utc(double seconds);
+
+// The proleptic Gregorian date of a day count since 1970-01-01.
+struct CivilDate {
+  long long year;
+  unsigned month, day;
+};
+CivilDate civil_from_days(long long days);
 
 // Seconds since the GPS epoch (1980-01-06T00:00:00Z, no leap seconds) -> POSIX UTC seconds.
 double gps_to_utc_seconds(double gps_seconds);

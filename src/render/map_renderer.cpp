@@ -49,7 +49,21 @@ double percentile_sorted(const std::vector<double>& sorted, double p) {
   const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));
   const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+  const double a = sorted[lo], b = sorted[hi], f = pos - static_cast<double>(lo);
+  if (std::isfinite(b - a)) return a + (b - a) * f;
+  return a * (1 - f) + b * f;  // -1e308 .. 1e308: the difference overflows, the mix does not
+}
+
+double colour_position(double value, double lo, double hi, bool log_scale) {
+  if (std::isnan(value)) return 0;
+  if (log_scale) {
+    if (!(value > 0)) return 0;  // zero and negative values: the low end
+    value = std::log10(value), lo = std::log10(lo), hi = std::log10(hi);
+  }
+  if (std::isinf(value)) return value > 0 ? 1 : 0;  // inf - inf would be NaN
+  const double span = hi - lo;
+  if (std::isfinite(span)) return (value - lo) / span;
+  return (value / 2 - lo / 2) / (hi / 2 - lo / 2);  // a range wider than the largest double
 }
 
 std::string granule_time_span(const std::vector<GranuleRow>& granules) {
@@ -466,15 +480,7 @@ double MapRenderer::ground_scale_at_centre() const {
 }
 
 Rgb MapRenderer::colour_of(double value) const {
-  double t = 0;
-  if (options_.log_scale) {
-    t = value > 0 ? (std::log10(value) - std::log10(plan_.value_min)) /
-                        (std::log10(plan_.value_max) - std::log10(plan_.value_min))
-                  : 0.0;
-  } else {
-    t = (value - plan_.value_min) / (plan_.value_max - plan_.value_min);
-  }
-  return colormap_.at(t);
+  return colormap_.at(colour_position(value, plan_.value_min, plan_.value_max, options_.log_scale));
 }
 
 std::size_t MapRenderer::render_rows(int first_row, int last_row, std::uint8_t* rgb) const {

@@ -217,6 +217,30 @@ TEST(Colormap, EndsAreTheAnchorsAndEntriesInterpolate) {
   EXPECT_THROW(Colormap::named("jet"), std::invalid_argument);
 }
 
+TEST(Colormap, ValuesFarOutsideTheRangeTakeTheEndColours) {
+  // t * 256 of a far outlier does not fit an int (converting it is undefined behaviour).
+  const Colormap viridis = Colormap::named("viridis");
+  for (double t : {8.4e6, 1e18, 1e300, HUGE_VAL}) EXPECT_EQ(viridis.at(t), viridis.at(1.0)) << t;
+  for (double t : {-8.4e6, -1e18, -1e300, -HUGE_VAL})
+    EXPECT_EQ(viridis.at(t), viridis.at(0.0)) << t;
+  // Through colour_position: one 1e20 among values 0..100, +-1e300, +-inf, and a range wider
+  // than the largest double.
+  EXPECT_GT(colour_position(1e20, 2, 98, false), 1);
+  EXPECT_EQ(colour_position(HUGE_VAL, 0, 1, false), 1);
+  EXPECT_EQ(colour_position(-HUGE_VAL, 0, 1, false), 0);
+  EXPECT_EQ(colour_position(HUGE_VAL, 0.1, 1, true), 1);
+  EXPECT_EQ(colour_position(0, 0.1, 1, true), 0);
+  EXPECT_EQ(colour_position(std::nan(""), 0, 1, false), 0);
+  EXPECT_LT(colour_position(-1e300, 0, 1e-6, false), 0);
+  EXPECT_GT(colour_position(1e300, 0, 1e-6, false), 1);
+  EXPECT_DOUBLE_EQ(colour_position(0, -1.7e308, 1.7e308, false), 0.5);
+  EXPECT_DOUBLE_EQ(colour_position(1.7e308, -1.7e308, 1.7e308, false), 1);
+  EXPECT_DOUBLE_EQ(colour_position(5, 0, 10, false), 0.5);  // the plain case is unchanged
+  EXPECT_DOUBLE_EQ(colour_position(10, 1, 100, true), 0.5);
+  for (double v : {1e20, 1e300, -1e300, HUGE_VAL, -HUGE_VAL})
+    EXPECT_FALSE(std::isnan(colour_position(v, -1.7e308, 1.7e308, false))) << v;
+}
+
 TEST(RasterImage, BlendMixesOverThePixel) {
   RasterImage image(20, 10, kPageBackground);
   image.blend(10, 5, Rgb{0, 0, 0}, 0.35);

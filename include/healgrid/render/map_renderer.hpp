@@ -117,6 +117,11 @@ struct ImageLayout {
 // Percentile p in [0, 100] of sorted values, numpy's default (linear) interpolation.
 double percentile_sorted(const std::vector<double>& sorted, double p);
 
+// Where `value` falls in the colour range lo < hi (finite; lo > 0 with log_scale): 0 at lo, 1
+// at hi, beyond them outside [0, 1] (Colormap::at clamps); +inf gives 1, -inf, NaN and (log)
+// values <= 0 give 0. Never NaN for a non-NaN value, even when hi - lo overflows.
+double colour_position(double value, double lo, double hi, bool log_scale);
+
 // "2019-04-16 to 2019-06-25": the start dates of the granules that contributed points, from
 // their names ("" when none has a timestamp).
 std::string granule_time_span(const std::vector<GranuleRow>& granules);

@@ -112,7 +112,9 @@ void MapRenderer::draw_colorbar(MapCanvas& canvas, ImageLayout& L, double fs) co
   const int max_ticks = std::max(2, L.colorbar_width / static_cast<int>(fs * 5));
   const std::vector<double> ticks =
       options_.log_scale ? log_ticks(lo, hi) : linear_ticks(lo, hi, max_ticks);
-  const double step = ticks.size() >= 2 ? ticks[1] - ticks[0] : (hi - lo);
+  const double step = ticks.size() >= 2        ? ticks[1] - ticks[0]
+                      : std::isfinite(hi - lo) ? hi - lo
+                                               : hi / 2 - lo / 2;
   canvas.set_font(fs * 0.8);
   const double tick_len = std::max(3.0, fs * 0.35);
   const double label_y = L.colorbar_y0 + L.colorbar_height + tick_len + canvas.font_ascent() + 1;

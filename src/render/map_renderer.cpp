@@ -362,11 +362,14 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
 }
 
 void MapRenderer::plan_range() {
+  // Percentiles of the finite values only: one +inf (a float overflow in the file) would make
+  // the range infinite; +-inf cells are drawn in the end colours (colour_position).
   std::vector<double> v;
   for (double x : data_values_)
-    if (!options_.log_scale || x > 0) v.push_back(x);
+    if (std::isfinite(x) && (!options_.log_scale || x > 0)) v.push_back(x);
   std::sort(v.begin(), v.end());
   double lo = options_.log_scale ? 1 : 0, hi = options_.log_scale ? 10 : 1;
+  constexpr double kLargest = std::numeric_limits<double>::max();
   if (options_.range) {
     lo = (*options_.range)[0], hi = (*options_.range)[1];
     plan_.range_source = "--range";
@@ -380,10 +383,17 @@ void MapRenderer::plan_range() {
     }
     if (!(hi > lo)) {  // one distinct value: widen so that it maps to the middle
       const double d = options_.log_scale ? 0 : (lo == 0 ? 1 : std::fabs(lo) * 0.01);
-      lo = options_.log_scale ? lo / 2 : lo - d;
-      hi = options_.log_scale ? hi * 2 : hi + d;
+      lo = std::max(-kLargest, options_.log_scale ? lo / 2 : lo - d);
+      hi = std::min(kLargest, options_.log_scale ? hi * 2 : hi + d);
       plan_.range_source += " (one value, widened)";
     }
+  } else if (!data_values_.empty()) {  // every value infinite (or none positive with --log)
+    plan_.range_source = "default: no finite";
+    plan_.range_source += options_.log_scale ? " positive value" : " value";
+    plan_.warnings.push_back("'" + variable_.name + "' has no finite" +
+                             (options_.log_scale ? " positive" : "") +
+                             " value to scale the colours by; drawn with the range " +
+                             format_number(lo) + ".." + format_number(hi) + " (give --range)");
   } else {
     plan_.range_source = "no data";
   }

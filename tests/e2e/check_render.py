@@ -25,11 +25,13 @@ GEDI granule); the aspect-ratio cap of the auto extent; the warning for an empty
 import argparse
 import os
 import re
+import shutil
 import subprocess
 
 import common  # isort: skip (fails clearly when numpy, healpy... are missing)
 from common import Checks  # isort: skip
 
+import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
 import render_reference as rr  # noqa: E402
 
@@ -50,8 +52,9 @@ def render(checks, label, args, nprocs=1):
 
 
 def check_range(checks, label, report, values, log, symmetric=False):
-    """The reported colour range is numpy's 2nd/98th percentile of the values with data."""
-    v = values[~np.isnan(values)]
+    """The reported colour range is numpy's 2nd/98th percentile of the finite values with data
+    (an infinite one would make the range infinite)."""
+    v = values[np.isfinite(values)]
     if log:
         v = v[v > 0]
     lo, hi = np.percentile(v, [2, 98])
@@ -388,6 +391,52 @@ def synth_cases(checks, tmp):
                  and float(extent.group(4)) - float(extent.group(3)) < 8.0e6,
                  f"synth-north: not an empty map of the Arctic:\n{out}")
     coastline_cases(checks, tmp, output)
+    extreme_value_cases(checks, tmp, output)
+
+
+def modified_copy(source, path, var, change):
+    """A copy of `source` whose `var` values (NaN for fill) go through change(values, has)."""
+    shutil.copyfile(source, path)
+    with netCDF4.Dataset(path, "r+") as ds:
+        values = np.ma.filled(ds[var][:].astype(np.float64), np.nan)
+        has = np.flatnonzero(~np.isnan(values))
+        ds[var][has] = change(values[has].copy(), has).astype(ds[var].dtype)
+    return path
+
+
+def extreme_value_cases(checks, tmp, output):
+    """Far outliers and infinite values (a float32 overflow in the file): the range comes from
+    the finite values, values beyond it take the end colours (no int overflow: 1e20 and
+    --range 0,1e-6 crashed), +-inf too, and nothing hangs (an infinite range did)."""
+
+    def one_huge(v, has):
+        v[v.size // 2] = 1e20
+        return v
+
+    def infinite(v, has):
+        v[0], v[-1] = np.inf, -np.inf  # far apart: no coarse cell mixes them
+        return v
+
+    size = ["--size", "300", "--no-graticule", "--coastlines", "none"]
+    outlier = modified_copy(output, os.path.join(tmp, "outlier.nc"), "h_mean", one_huge)
+    full_case(checks, "outlier-1e20", tmp, outlier, "h_mean", "viridis", False, ["--size", "300"],
+              known_cells=False)
+    full_case(checks, "range-1e-6", tmp, output, "h_mean", "viridis", False,
+              ["--size", "300", "--range", "0,1e-6"], known_cells=False)
+    inf = modified_copy(output, os.path.join(tmp, "inf.nc"), "h_mean", infinite)
+    for label, extra, log in (("inf-auto", [], False), ("inf-range", ["--range", "0,1"], False),
+                              ("inf-log-range", ["--range", "0.1,1"], True)):
+        full_case(checks, label, tmp, inf, "h_mean", "viridis", log, ["--size", "300"] + extra,
+                  known_cells=False)
+    # Nothing finite at all: a clear warning and a constant range, every cell the top colour.
+    every = modified_copy(output, os.path.join(tmp, "all-inf.nc"), "h_sigma",
+                          lambda v, has: np.full(v.size, np.inf))
+    png = os.path.join(tmp, "all-inf.png")
+    report = render(checks, "all-inf", [every, "--png", png, "--var", "h_sigma", *size])
+    if report:
+        checks.check("no finite value" in report["text"] and report["range"] == (0.0, 1.0),
+                     f"all-inf: no warning or range 0..1:\n{report['text']}")
+        check_picture(checks, "all-inf", png, report, every, "h_sigma", "viridis", False)
 
 
 def real_cases(checks, tmp):

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "healgrid/render/axis_ticks.hpp"
 #include "healgrid/render/cli_values.hpp"
@@ -124,6 +125,27 @@ TEST(AxisTicks, RoundStepsTicksAndLabels) {
   EXPECT_EQ(log_tick_label(1000), "1000");
   EXPECT_EQ(log_tick_label(1e6), "10\u2076");
   EXPECT_EQ(log_tick_label(0.01), "0.01");
+}
+
+TEST(AxisTicks, NonFiniteEmptyAndFarFromZeroRangesEndWithFewTicks) {
+  // Each of these hung or looped over garbage (log10(inf) into an int, k + 1 == k above 2^53).
+  EXPECT_TRUE(linear_ticks(0, HUGE_VAL, 6).empty());
+  EXPECT_TRUE(linear_ticks(-HUGE_VAL, 0, 6).empty());
+  EXPECT_TRUE(linear_ticks(std::nan(""), 1, 6).empty());
+  EXPECT_TRUE(linear_ticks(5, 5, 6).empty());
+  EXPECT_TRUE(linear_ticks(-1.7e308, 1.7e308, 6).empty());
+  EXPECT_TRUE(log_ticks(0.1, HUGE_VAL).empty());
+  EXPECT_TRUE(log_ticks(0, 10).empty());
+  EXPECT_DOUBLE_EQ(round_step(HUGE_VAL, 6), 1);
+  EXPECT_DOUBLE_EQ(round_step(std::nan(""), 6), 1);
+  EXPECT_DOUBLE_EQ(round_step(0, 6), 1);
+  const double far = 1e30, next = std::nextafter(std::nextafter(far, 2e30), 2e30);
+  EXPECT_LE(linear_ticks(far, next, 6).size(), 14u);
+  const auto huge = linear_ticks(0, 1e38, 5);
+  ASSERT_EQ(huge.size(), 6u);
+  for (std::size_t i = 0; i < huge.size(); ++i) EXPECT_NEAR(huge[i], 2e37 * i, 1e25);
+  EXPECT_LE(log_ticks(1e-300, 1e300).size(), 10u);
+  EXPECT_DOUBLE_EQ(percentile_sorted({-1.7e308, 1.7e308}, 50), 0);  // no overflow to NaN
 }
 
 TEST(Coarsen, EachRuleCombinesTheChildrenAsDocumented) {

@@ -19,8 +19,10 @@
 // padded by 3% of the span and one cell, then widened to an aspect ratio (height / width)
 // between 1/kMaxLandscape and kMaxPortrait). When both sizes are given the extent grows to keep
 // pixels square. The colour range defaults to the 2nd..98th percentile (numpy's linear
-// interpolation) of the drawn values (of the positive ones with log_scale; symmetric about 0
-// for a diverging colormap).
+// interpolation) of the drawn finite values (of the positive ones with log_scale; symmetric
+// about 0 for a diverging colormap); values outside the range, +-inf included, take the end
+// colours. Without a finite value to scale by, the range is 0..1 (1..10 with log_scale) with a
+// warning.
 //
 // The default projection (auto) is polar stereographic when every cell with data lies beyond
 // 45 degrees of one hemisphere, Mollweide when the data span more than 100 degrees of latitude

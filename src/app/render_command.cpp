@@ -9,15 +9,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
+#include "healgrid/render/axis_ticks.hpp"
 #include "healgrid/render/cli_values.hpp"
 #include "healgrid/render/coastlines.hpp"
 #include "healgrid/render/healgrid_output.hpp"
@@ -194,7 +195,7 @@ void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long lo
   std::printf("  colorbar: x0=%d y0=%d width=%d height=%d pixels\n", L.colorbar_x0, L.colorbar_y0,
               L.colorbar_width, L.colorbar_height);
   std::printf("  colorbar ticks:");
-  for (double t : L.colorbar_ticks) std::printf(" %.17g", t);
+  for (const auto& t : tick_texts(L.colorbar_ticks)) std::printf(" %s", t.c_str());
   std::printf("\n");
   if (p.options.graticule)
     std::printf("  graticule: %g deg latitude, %g deg longitude\n", m.lat_step, m.lon_step);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <limits>
 
 namespace healgrid {
 namespace {
@@ -103,6 +105,24 @@ std::string log_tick_label(double value) {
   }
   return tick_label(value,
                     power_of_ten(std::min(0, static_cast<int>(std::floor(exponent + 1e-9)))));
+}
+
+std::vector<std::string> tick_texts(const std::vector<double>& ticks) {
+  double spacing = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 1; i < ticks.size(); ++i)
+    spacing = std::min(spacing, std::fabs(ticks[i] - ticks[i - 1]));
+  for (int digits = 6;; ++digits) {
+    std::vector<std::string> out;
+    bool close = true;
+    for (double t : ticks) {
+      char text[40];
+      std::snprintf(text, sizeof text, "%.*g", digits, t);
+      const double tolerance = 1e-9 * (std::isfinite(spacing) ? spacing : std::fabs(t));
+      close = close && std::fabs(std::strtod(text, nullptr) - t) <= tolerance;
+      out.emplace_back(text);
+    }
+    if (close || digits >= 17) return out;
+  }
 }
 
 }  // namespace healgrid

@@ -207,6 +207,9 @@ def check_ticks(checks, label, report_text, report, log):
     lo, hi = report["range"]
     if not checks.check(len(ticks) >= 2, f"{label}: only {len(ticks)} colorbar ticks"):
         return
+    # Printed short: round values need few digits (not 9.9999999999999979e+37 for 1e38).
+    digits = [len(re.sub(r"e.*|[^0-9]", "", t).lstrip("0")) for t in m.group(1).split()]
+    checks.check(max(digits) <= 10, f"{label}: ticks printed with noise digits: {m.group(1)}")
     checks.check(all(lo * (1 - 1e-9) - 1e-12 <= t <= hi * (1 + 1e-9) + 1e-12 for t in ticks),
                  f"{label}: ticks {ticks} outside the range {lo}..{hi}")
 
@@ -423,6 +426,8 @@ def extreme_value_cases(checks, tmp, output):
               known_cells=False)
     full_case(checks, "range-1e-6", tmp, output, "h_mean", "viridis", False,
               ["--size", "300", "--range", "0,1e-6"], known_cells=False)
+    full_case(checks, "range-1e38", tmp, output, "h_mean", "cividis", False,
+              ["--size", "300", "--range", "0,1e38"], known_cells=False)
     inf = modified_copy(output, os.path.join(tmp, "inf.nc"), "h_mean", infinite)
     for label, extra, log in (("inf-auto", [], False), ("inf-range", ["--range", "0,1"], False),
                               ("inf-log-range", ["--range", "0.1,1"], True)):

@@ -148,6 +148,19 @@ TEST(AxisTicks, NonFiniteEmptyAndFarFromZeroRangesEndWithFewTicks) {
   EXPECT_DOUBLE_EQ(percentile_sorted({-1.7e308, 1.7e308}, 50), 0);  // no overflow to NaN
 }
 
+TEST(AxisTicks, ReportTextsAreTheShortestThatKeepTheTicks) {
+  // 10 x 1e37 is 9.9999999999999979e+37 in doubles: the report says 1e+38.
+  const std::vector<double> huge = {0, 5e37, 5e37 * 2};
+  EXPECT_EQ(tick_texts(huge), (std::vector<std::string>{"0", "5e+37", "1e+38"}));
+  EXPECT_EQ(tick_texts({0.1, 0.2, 0.30000000000000004}),
+            (std::vector<std::string>{"0.1", "0.2", "0.3"}));
+  EXPECT_EQ(tick_texts({123456700, 123456800}),
+            (std::vector<std::string>{"1.234567e+08", "1.234568e+08"}));  // 6 digits: one
+  EXPECT_EQ(tick_texts({-40, 0, 40}), (std::vector<std::string>{"-40", "0", "40"}));
+  EXPECT_EQ(tick_texts({1e-5}), (std::vector<std::string>{"1e-05"}));
+  EXPECT_TRUE(tick_texts({}).empty());
+}
+
 TEST(Coarsen, EachRuleCombinesTheChildrenAsDocumented) {
   // Level 2 -> level 1: children of coarse cell c are 4c .. 4c + 3.
   const std::vector<std::uint64_t> ids = {4, 5, 7, 8, 13, 14};

@@ -23,6 +23,7 @@
 #include "healgrid/render/coastlines.hpp"
 #include "healgrid/render/healgrid_output.hpp"
 #include "healgrid/render/map_renderer.hpp"
+#include "healgrid/render/raster_image.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
 namespace po = boost::program_options;
@@ -65,7 +66,9 @@ po::options_description describe(Parsed& out, RawArgs& raw) {
   d.add_options()
     ("help,h", "show this help")
     ("input", value(&out.input, "OUT.nc"), "the healgrid output (NetCDF), positional")
-    ("png", value(&out.png, "FILE"), "the image to write (PNG), required")
+    ("png", value(&out.png, "FILE"),
+     "the image to write (PNG), required; an existing FILE is replaced only when it is a PNG "
+     "healgrid wrote")
     ("var", value(&out.options.variable, "NAME")->default_value("h_mean"),
      "variable to draw: any variable on the cell_ids dimension")
     ("projection", value(&raw.projection, "NAME")->default_value("auto"),
@@ -100,6 +103,7 @@ po::options_description describe(Parsed& out, RawArgs& raw) {
 void apply(const RawArgs& raw, Parsed& out) {
   if (out.input.empty()) throw std::invalid_argument("the output file to render is missing");
   if (out.png.empty()) throw std::invalid_argument("--png: the image path is missing");
+  check_png_target(out.png, out.input);  // before the work: never the input, nor a stranger
   if (raw.projection != "auto") out.options.projection = parse_projection(raw.projection);
   const auto [w, hgt] = parse_size("--size", raw.size);
   out.options.map_width = w;

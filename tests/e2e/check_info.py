@@ -14,6 +14,9 @@
 3. Bad input: a file that is not NetCDF, an HDF5 granule that is not a healgrid output, a
    missing file, an unknown variable / projection / colormap, a malformed --extent: clear
    messages naming the file or option, exit 1 (bad file) or 2 (bad option), no PNG left.
+4. --png targets render must not replace: the input (by name, by hard link), a granule,
+   another program's PNG, a symbolic link: exit 2 naming the path, bytes unchanged; its own
+   PNG (Software=healgrid, read with PIL) is replaced.
 """
 
 import glob
@@ -21,6 +24,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 
 import common  # isort: skip (fails clearly when numpy, netCDF4... are missing)
@@ -28,6 +32,7 @@ from common import Checks  # isort: skip
 
 import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402 (Debian python3-pil)
 import output_schema as schema  # noqa: E402 (tests/reference, on the path set by common)
 
 COORDINATES = (schema.CELL_IDS, schema.HEALPIX_INDEX)  # on cell_ids, but not data variables
@@ -184,6 +189,49 @@ def check_errors(checks, tmp, output, granule):
     print(f"bad input: {len(cases)} cases checked")
 
 
+def check_png_targets(checks, tmp, output, granule):
+    """render --png never replaces a file healgrid did not write: the input (by its name or a
+    hard link), a granule, another program's PNG, a symbolic link are refused (exit 2, the path
+    named, the file's bytes unchanged); a PNG render wrote (marked Software=healgrid, read
+    with PIL) is replaced; no temporary is left."""
+    folder = os.path.join(tmp, "targets")
+    os.makedirs(folder)
+    victim = os.path.join(folder, "victim.nc")
+    shutil.copyfile(output, victim)
+    h5 = os.path.join(folder, "victim.h5")
+    shutil.copyfile(granule, h5)
+    hard = os.path.join(folder, "hard.png")
+    os.link(victim, hard)
+    own, foreign, link = (os.path.join(folder, n) for n in ("own.png", "foreign.png", "link.png"))
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(foreign)
+    rc, _, err = healgrid(["render", victim, "--png", own, "--size", "200"])
+    checks.check(rc == 0, f"png target: render to a new file exited {rc}: {err}")
+    if os.path.exists(own):
+        with Image.open(own) as im:
+            checks.check(im.text.get("Software") == "healgrid",
+                         f"png target: the PNG lacks Software=healgrid: {im.text}")
+    os.symlink(own, link)
+    cases = [(victim, "is the input file"), (hard, "is the input file"),
+             (h5, "not a PNG written by healgrid"), (foreign, "not a PNG written by healgrid"),
+             (link, "symbolic link")]
+    for target, why in cases:
+        before = {p: open(p, "rb").read() for p in (target, own)}
+        rc, _, err = healgrid(["render", victim, "--png", target, "--size", "200"])
+        after = {p: open(p, "rb").read() for p in (target, own)}
+        checks.check(rc == 2 and target in err and why in err,
+                     f"png target {target}: exit {rc} (expected 2, {why!r}): {err!r}")
+        checks.check(before == after, f"png target {target}: a file was changed")
+    checks.check(os.path.islink(link), "png target: the symbolic link was replaced")
+    # Its own picture: replaced (another size shows it).
+    rc, _, err = healgrid(["render", victim, "--png", own, "--size", "300"])
+    with Image.open(own) as im:
+        checks.check(rc == 0 and im.size[0] > 300, f"png target: re-render exited {rc} "
+                     f"({err!r}), own PNG {im.size} not replaced")
+    left = [n for n in os.listdir(folder) if ".tmp." in n or n.endswith(".partial")]
+    checks.check(not left, f"png target: temporaries left: {left}")
+    print(f"png targets: {len(cases)} refused, own PNG replaced")
+
+
 def main():
     checks = Checks("info and render errors")
     with common.temp_dir("healgrid-info-") as tmp:
@@ -201,6 +249,7 @@ def main():
                                    "--on-bad-granule", "skip"], 1, checks, "synth run"):
             check_info(checks, "synth", output)
             check_errors(checks, tmp, output, good)
+            check_png_targets(checks, tmp, output, good)
         variant = os.path.join(tmp, "geodetic.nc")
         if common.run_healgrid_ok(["--input", good, "--output", variant, "--quiet",
                                    "--latitude", "geodetic", "--parent-order", "5"], 1, checks,

@@ -307,6 +307,68 @@ TEST(RasterImage, PngIsWrittenCompleteUnderItsName) {
   std::filesystem::remove_all(dir);
 }
 
+// The whole file as bytes ("" when absent or not a file).
+std::string file_bytes(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) return "";
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(RasterImage, PngReplacesOnlyHealgridsOwnPictures) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("healgrid_png_target_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const RasterImage image(20, 10, Rgb{1, 2, 3});
+  const std::string ours = (dir / "map.png").string();
+  write_png(image, ours);
+  EXPECT_TRUE(is_healgrid_png(ours));
+  EXPECT_NE(file_bytes(ours).find(std::string("tEXtSoftware\0healgrid", 21)), std::string::npos);
+  EXPECT_NO_THROW(check_png_target(ours));
+  write_png(RasterImage(30, 10, Rgb{4, 5, 6}), ours);  // a map of its own: replaced
+  EXPECT_NE(file_bytes(ours).find(std::string("\0\0\0\x1e", 4)), std::string::npos);  // width 30
+
+  // Strangers: the input (by name and by a hard link), a NetCDF-like file, another program's
+  // PNG (ours without its tEXt chunk), a symbolic link to our own PNG, a directory.
+  const std::string input = (dir / "out.nc").string(), hard = (dir / "hard.png").string();
+  std::ofstream(input) << "\x89HDF\r\n\x1a\n not a picture";
+  std::filesystem::create_hard_link(input, hard);
+  std::string foreign_bytes = file_bytes(ours);
+  const auto text = foreign_bytes.find("tEXt") - 4;  // length, type, data, CRC
+  foreign_bytes.erase(text, 4 + 4 + 17 + 4);
+  const std::string foreign = (dir / "other.png").string(), link = (dir / "link.png").string();
+  std::ofstream(foreign, std::ios::binary) << foreign_bytes;
+  std::filesystem::create_symlink(ours, link);
+  std::filesystem::create_directory(dir / "folder.png");
+  EXPECT_FALSE(is_healgrid_png(foreign));
+  EXPECT_FALSE(is_healgrid_png(input));
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {input, "is the input file"},
+      {hard, "is the input file"},
+      {foreign, "not a PNG written by healgrid"},
+      {link, "symbolic link"},
+      {(dir / "folder.png").string(), "not a regular file"}};
+  for (const auto& [target, why] : refused) {
+    const std::string before = file_bytes(target);
+    try {
+      check_png_target(target, input);
+      write_png(image, target);
+      ADD_FAILURE() << target << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(target), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(file_bytes(target), before) << target;
+  }
+  // write_png itself refuses a stranger (the file may appear after the options were checked).
+  EXPECT_THROW(write_png(image, foreign), std::invalid_argument);
+  EXPECT_EQ(file_bytes(foreign), foreign_bytes);
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  std::size_t files = 0;  // no temporaries left behind
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 6u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RenderValues, SizesNumbersAndNegativeValues) {
   EXPECT_EQ(parse_size("--size", "1000"), std::make_pair(1000, 0));
   EXPECT_EQ(parse_size("--size", "1200x800"), std::make_pair(1200, 800));

@@ -35,8 +35,11 @@ constexpr const char* kDetails = R"(
 Each map pixel is inverse-projected (PROJ) to longitude/latitude, converted with
 the file's latitude convention and looked up by HEALPix cell id: exact at any
 size. Cells without data are drawn light grey, outside the projection's domain
-white. The colour range defaults to the 2nd to 98th percentile of the cells with
-data (symmetric about 0 with a diverging colormap). Continental maps of fine
+white. The colour range defaults to the 2nd to 98th percentile of the cells'
+finite values (symmetric about 0 with a diverging colormap); values beyond it,
++-inf too, take the end colours. An --extent with lon_min > lon_max runs east
+across 180 degrees (170,20,-170,30 = 170,20,190,30). --png replaces only a PNG
+healgrid wrote, never the input or another file. Continental maps of fine
 grids are drawn at a coarser HEALPix order (cells at least 3 pixels wide):
 counts summed, min/max of the children, other statistics as count-weighted
 means. Coastlines (with Antarctica's ice front, and its grounding line dashed)
@@ -80,7 +83,7 @@ po::options_description describe(Parsed& out, RawArgs& raw) {
      "map area in pixels: WIDTH (height from the extent) or WIDTHxHEIGHT")
     ("extent", value(&raw.extent, "EXTENT")->default_value("auto"),
      "auto (the data's extent), global (mollweide, plate-carree) or "
-     "lon_min,lat_min,lon_max,lat_max in degrees")
+     "lon_min,lat_min,lon_max,lat_max in degrees (lon_min > lon_max: across 180)")
     ("range", value(&raw.range, "LO,HI"), "colour range lo,hi (default: 2nd..98th percentile)")
     ("cmap", value(&out.options.colormap, "NAME")->default_value("viridis"),
      "viridis, cividis or rdbu_r (diverging: blue low, red high)")

@@ -44,6 +44,26 @@ double graticule_step(double span, double max_lines, double largest) {
 
 }  // namespace
 
+std::array<double, 4> checked_bbox(const std::array<double, 4>& bbox) {
+  auto [lon0, lat0, lon1, lat1] = bbox;
+  if (!(lat0 < lat1) || lat0 < -90 || lat1 > 90 || lon0 < -360 || lon0 > 360 || lon1 < -360 ||
+      lon1 > 360 || lon0 == lon1)
+    throw std::invalid_argument(
+        "--extent: need lon_min,lat_min,lon_max,lat_max with -360 <= lon <= 360, "
+        "lon_min != lon_max, -90 <= lat_min < lat_max <= 90");
+  if (lon0 > lon1) lon1 += 360;  // 170,..,-170,..: east from 170 across 180 to 190
+  if (lon1 - lon0 > 360)
+    throw std::invalid_argument("--extent: the box spans more than 360 degrees of longitude");
+  return {lon0, lat0, lon1, lat1};
+}
+
+bool crosses_antimeridian(double lon_min, double lon_max) {
+  // The first multiple of 360 after lon_min + 180 (the next antimeridian east of lon_min)...
+  double m = std::ceil((lon_min + 180) / 360) * 360;
+  if (m == lon_min + 180) m += 360;
+  return m < lon_max + 180;  // ... before lon_max: inside the box, not on its edge
+}
+
 double percentile_sorted(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return kNaN;
   const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
@@ -148,26 +168,13 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
     lon[i] = p.phi * 180.0 / M_PI;
     if (lon[i] > 180.0) lon[i] -= 360.0;
   }
+  if (options_.bbox) options_.bbox = checked_bbox(*options_.bbox);
   const bool auto_extent = !options.bbox && !options.global_extent;
   if (data_ids_.empty() && (auto_extent || !options.projection))
     throw std::runtime_error(output.path() + ": variable '" + variable_.name +
                              "' has no cells with data; give --projection and --extent to draw "
                              "an empty map");
-  plan_.projection_spec = default_projection(lon, lat);
-  if (options.projection && *options.projection != plan_.projection_spec.kind) {
-    // An explicit laea is centred on the data (or on the --extent box) as the auto one is.
-    ProjectionSpec centred = plan_.projection_spec;
-    if (centred.kind != ProjectionKind::laea) centred = laea_centred_on(lon, lat);
-    if (options.bbox) {
-      const auto [lon0, lat0, lon1, lat1] = *options.bbox;
-      centred.lon_0 = std::remainder((lon0 + lon1) / 2, 360.0);
-      centred.lat_0 = (lat0 + lat1) / 2;
-    }
-    plan_.projection_spec = {*options.projection, centred.lon_0, centred.lat_0};
-  }
-  plan_.projection = plan_.projection_spec.kind;
-  plan_.crs = crs_definition(plan_.projection_spec);
-  projection_ = std::make_unique<MapProjection>(plan_.projection_spec);
+  plan_projection(lon, lat);
   plan_warnings(lat);
   keep_shown_hemisphere(lon, lat);
   plan_extent(lon, lat);
@@ -185,6 +192,33 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
   if (!plan_.coastline_path.empty())
     shorelines_ =
         read_gshhg_shorelines(plan_.coastline_path, plan_.map_lat_min - 1, plan_.map_lat_max + 1);
+}
+
+void MapRenderer::plan_projection(const std::vector<double>& lon, const std::vector<double>& lat) {
+  plan_.projection_spec = default_projection(lon, lat);
+  const auto& bbox = options_.bbox;  // checked_bbox: lon_min < lon_max
+  if (options_.projection && *options_.projection != plan_.projection_spec.kind) {
+    // An explicit laea is centred on the data (or on the --extent box) as the auto one is.
+    ProjectionSpec centred = plan_.projection_spec;
+    if (centred.kind != ProjectionKind::laea) centred = laea_centred_on(lon, lat);
+    if (bbox) {
+      const auto [lon0, lat0, lon1, lat1] = *bbox;
+      centred.lon_0 = std::remainder((lon0 + lon1) / 2, 360.0);
+      centred.lat_0 = (lat0 + lat1) / 2;
+    }
+    plan_.projection_spec = {*options_.projection, centred.lon_0, centred.lat_0};
+  }
+  // A world map is cut at lon_0 + 180: a box across that line is centred on its own middle,
+  // or its two halves would land at both edges and the extent would be the whole world.
+  const bool world = plan_.projection_spec.kind == ProjectionKind::mollweide ||
+                     plan_.projection_spec.kind == ProjectionKind::plate_carree;
+  if (world && bbox && crosses_antimeridian((*bbox)[0], (*bbox)[2])) {
+    plan_.projection_spec.lon_0 = std::remainder(((*bbox)[0] + (*bbox)[2]) / 2, 360.0);
+    plan_.projection_spec.lat_0 = 0;
+  }
+  plan_.projection = plan_.projection_spec.kind;
+  plan_.crs = crs_definition(plan_.projection_spec);
+  projection_ = std::make_unique<MapProjection>(plan_.projection_spec);
 }
 
 void MapRenderer::plan_order(const HealgridOutput& output) {
@@ -301,11 +335,7 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
     }
   };
   if (options_.bbox) {
-    const auto [lon0, lat0, lon1, lat1] = *options_.bbox;
-    if (!(lon0 < lon1) || !(lat0 < lat1) || lat0 < -90 || lat1 > 90 || lon0 < -360 || lon1 > 360)
-      throw std::invalid_argument(
-          "--extent: need lon_min,lat_min,lon_max,lat_max with lon_min < lon_max, "
-          "-90 <= lat_min < lat_max <= 90");
+    const auto [lon0, lat0, lon1, lat1] = *options_.bbox;  // checked_bbox
     std::vector<double> xs, ys;
     for (int k = 0; k < kBboxEdgePoints; ++k) {
       const double f = k / double(kBboxEdgePoints - 1);

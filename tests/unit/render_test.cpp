@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -159,6 +160,41 @@ TEST(AxisTicks, ReportTextsAreTheShortestThatKeepTheTicks) {
   EXPECT_EQ(tick_texts({-40, 0, 40}), (std::vector<std::string>{"-40", "0", "40"}));
   EXPECT_EQ(tick_texts({1e-5}), (std::vector<std::string>{"1e-05"}));
   EXPECT_TRUE(tick_texts({}).empty());
+}
+
+TEST(RenderValues, ExtentBoxesAcrossTheAntimeridian) {
+  using Box = std::array<double, 4>;
+  EXPECT_EQ(checked_bbox({170, 20, -170, 30}), (Box{170, 20, 190, 30}));  // lon_min > lon_max
+  EXPECT_EQ(checked_bbox({-190, 20, -170, 30}), (Box{-190, 20, -170, 30}));
+  EXPECT_EQ(checked_bbox({-60, 72, -30, 84}), (Box{-60, 72, -30, 84}));
+  for (const Box& bad : {Box{10, 20, 10, 30}, Box{10, 30, 20, 20}, Box{0, -91, 10, 0},
+                         Box{-300, 0, 300, 10}, Box{0, 0, 361, 10}})
+    EXPECT_THROW(checked_bbox(bad), std::invalid_argument) << bad[0] << "," << bad[2];
+  EXPECT_TRUE(crosses_antimeridian(170, 190));
+  EXPECT_TRUE(crosses_antimeridian(-190, -170));
+  EXPECT_TRUE(crosses_antimeridian(0, 360));
+  EXPECT_FALSE(crosses_antimeridian(-180, 180));  // the whole world, cut where it always is
+  EXPECT_FALSE(crosses_antimeridian(-170, 170));
+  EXPECT_FALSE(crosses_antimeridian(170, 180));
+  // World maps centred on the box: 175 E and 175 W lie 5 degrees either side of the centre.
+  for (auto kind : {ProjectionKind::plate_carree, ProjectionKind::mollweide}) {
+    const ProjectionSpec spec{kind, 180, 0};
+    EXPECT_NE(crs_definition(spec).find("+lon_0=180 "), std::string::npos) << crs_definition(spec);
+    const MapProjection projection(spec);
+    double x[2] = {175, -175}, y[2] = {25, 25};
+    projection.forward(x, y, 2);
+    EXPECT_LT(x[0], 0);
+    EXPECT_NEAR(x[0], -x[1], 1e-6);
+    EXPECT_LT(x[1], 6e5);
+  }
+  const MapProjection plate(ProjectionSpec{ProjectionKind::plate_carree, 180, 0});
+  double x = 2.1e7, y = 0;  // past the frame's edge, at 0 degrees: still off the map
+  plate.inverse(&x, &y, 1);
+  EXPECT_TRUE(std::isnan(x));
+  x = 1.9e7, y = 0;  // inside: 170.7 W
+  plate.inverse(&x, &y, 1);
+  EXPECT_NEAR(x, 180 + 1.9e7 / 6378137.0 * 180 / M_PI - 360, 1e-9);
+  EXPECT_EQ(crs_definition(ProjectionKind::mollweide), "ESRI:54009");  // unchanged at 0
 }
 
 TEST(Coarsen, EachRuleCombinesTheChildrenAsDocumented) {

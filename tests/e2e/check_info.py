@@ -17,6 +17,8 @@
 4. --png targets render must not replace: the input (by name, by hard link), a granule,
    another program's PNG, a symbolic link: exit 2 naming the path, bytes unchanged; its own
    PNG (Software=healgrid, read with PIL) is replaced.
+5. A time-windowed output with overview levels: `info --time w` counts each level's cells with
+   data in window w (the file's window-w cells coarsened with numpy), 0 in an empty window.
 """
 
 import glob
@@ -232,6 +234,54 @@ def check_png_targets(checks, tmp, output, granule):
     print(f"png targets: {len(cases)} refused, own PNG replaced")
 
 
+def check_window_overviews(checks, tmp):
+    """info --time w of a windowed file with overview levels: each level's cells with data are
+    window w's (the file's cells with data in w, coarsened here to the order with numpy), also
+    0 in an empty window; `cells_any_window` is the group's cells."""
+    granules = os.path.join(tmp, "three")
+    rc, out, err = healgrid(["synth", "--granules", "3", "--output-dir", granules], timeout=300)
+    if not checks.check(rc == 0, f"synth 3 failed: {out}{err}"):
+        return
+    windowed = os.path.join(tmp, "windows.nc")
+    windows = ("2018-10-13T01:00:00/2018-10-13T01:05:00,2018-10-13T01:05:00/2018-10-14,"
+               "2030-01-01/2030-02-01")
+    if not common.run_healgrid_ok(["--input", granules, "--output", windowed, "--quiet",
+                                   "--time-windows", windows, "--layout", "dense",
+                                   "--overviews", "4,8"], 1, checks, "windowed run"):
+        return
+    with netCDF4.Dataset(windowed) as ds:
+        level = int(ds["cell_ids"].getncattr("level"))
+        ids = np.asarray(ds["cell_ids"][:]).astype(np.uint64)
+        names = [n for n, v in ds.variables.items() if v.dimensions == ("time", "cell_ids")]
+        rows = {w: np.any([~np.ma.getmaskarray(ds[n][w]) & ~np.isnan(
+            np.ma.filled(ds[n][w].astype(float), np.nan)) for n in names], axis=0)
+            for w in range(3)}
+        group_cells = {int(k[-2:]): g.dimensions["cell_ids"].size
+                       for k, g in ds["overviews"].groups.items()}
+    for w in range(3):
+        rc, out, err = healgrid(["info", windowed, "--time", w, "--json"])
+        if not checks.check(rc == 0, f"windows: info --time {w} exited {rc}: {err}"):
+            continue
+        levels = json.loads(out)["overview_levels"]
+        rc, text, _ = healgrid(["info", windowed, "--time", w])
+        for entry in levels:
+            order = entry["order"]
+            want = np.unique(ids[rows[w]] >> np.uint64(2 * (level - order))).size
+            checks.check(entry["cells"] == want and
+                         entry["cells_any_window"] == group_cells[order],
+                         f"windows: info --time {w} order {order}: {entry['cells']} cells "
+                         f"({entry.get('cells_any_window')} in any window), expected {want} "
+                         f"({group_cells[order]})")
+            line = (f"order {order}: {want} cells with data in window {w} "
+                    f"({group_cells[order]} in any window)")
+            checks.check(line in text, f"windows: info --time {w} text lacks {line!r}:\n{text}")
+        checks.check(sorted(e["order"] for e in levels) == [4, 8],
+                     f"windows: levels {levels}")
+    checks.check(not rows[2].any() and rows[0].any() and rows[1].any(),
+                 "windows: the test needs two windows with data and an empty one")
+    print("windowed overview levels: per-window cells agree with the file")
+
+
 def main():
     checks = Checks("info and render errors")
     with common.temp_dir("healgrid-info-") as tmp:
@@ -250,6 +300,7 @@ def main():
             check_info(checks, "synth", output)
             check_errors(checks, tmp, output, good)
             check_png_targets(checks, tmp, output, good)
+        check_window_overviews(checks, tmp)
         variant = os.path.join(tmp, "geodetic.nc")
         if common.run_healgrid_ok(["--input", good, "--output", variant, "--quiet",
                                    "--latitude", "geodetic", "--parent-order", "5"], 1, checks,

@@ -76,29 +76,40 @@ std::string parse_info_args(const std::vector<std::string>& args, InfoArgs& a, s
   return a.help || !a.input.empty() ? "" : "the output file is missing";
 }
 
-// The stored overview levels (render/stored_overviews.hpp), one line each.
+// The stored overview levels (render/stored_overviews.hpp), one line each: cells with data
+// in the window shown (--time), as every other figure of the summary, and in all windows.
 void print_overview_levels(const HealgridOutput& output) {
-  const auto levels = stored_overview_levels(output.file());
+  const auto window = output.time_index();
+  const auto levels = stored_overview_levels(output.file(), window);
   if (levels.empty()) return;
   std::printf(
       "overview levels (groups overviews/order_NN; xarray: group=\"overviews/order_NN\"):\n");
   for (const auto& l : levels) {
     std::string names;
     for (const auto& v : l.variables) names += (names.empty() ? "" : ", ") + v;
-    std::printf("  order %d: %zu cells with data; %s\n    (%s)\n", l.order, l.cells, names.c_str(),
-                l.method.c_str());
+    std::string where;
+    if (window)
+      where = " in window " + std::to_string(*window) + " (" + std::to_string(l.cells_any_window) +
+              " in any window)";
+    std::printf("  order %d: %zu cells with data%s; %s\n    (%s)\n", l.order, l.cells,
+                where.c_str(), names.c_str(), l.method.c_str());
   }
 }
 
 // The summary's JSON with "overview_levels": [{order, cells, variables, method}, ...] added
-// (an empty list when the file stores none).
+// (an empty list when the file stores none); with --time `cells` is the window's and
+// `cells_any_window` the level's cells with data in any window.
 std::string with_overview_levels(const std::string& json, const HealgridOutput& output) {
   using Json = nlohmann::ordered_json;
   Json doc = Json::parse(json);
   Json levels = Json::array();
-  for (const auto& l : stored_overview_levels(output.file()))
-    levels.push_back(
-        {{"order", l.order}, {"cells", l.cells}, {"variables", l.variables}, {"method", l.method}});
+  for (const auto& l : stored_overview_levels(output.file(), output.time_index())) {
+    Json level = {{"order", l.order}, {"cells", l.cells}};
+    if (output.time_index()) level["cells_any_window"] = l.cells_any_window;
+    level["variables"] = l.variables;
+    level["method"] = l.method;
+    levels.push_back(std::move(level));
+  }
   doc["overview_levels"] = std::move(levels);
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }

@@ -9,19 +9,21 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
+#include "healgrid/render/axis_ticks.hpp"
 #include "healgrid/render/cli_values.hpp"
 #include "healgrid/render/coastlines.hpp"
 #include "healgrid/render/healgrid_output.hpp"
 #include "healgrid/render/map_renderer.hpp"
+#include "healgrid/render/raster_image.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
 namespace po = boost::program_options;
@@ -33,8 +35,11 @@ constexpr const char* kDetails = R"(
 Each map pixel is inverse-projected (PROJ) to longitude/latitude, converted with
 the file's latitude convention and looked up by HEALPix cell id: exact at any
 size. Cells without data are drawn light grey, outside the projection's domain
-white. The colour range defaults to the 2nd to 98th percentile of the cells with
-data (symmetric about 0 with a diverging colormap). Continental maps of fine
+white. The colour range defaults to the 2nd to 98th percentile of the cells'
+finite values (symmetric about 0 with a diverging colormap); values beyond it,
++-inf too, take the end colours. An --extent with lon_min > lon_max runs east
+across 180 degrees (170,20,-170,30 = 170,20,190,30). --png replaces only a PNG
+healgrid wrote, never the input or another file. Continental maps of fine
 grids are drawn at a coarser HEALPix order (cells at least 3 pixels wide):
 counts summed, min/max of the children, other statistics as count-weighted
 means. Coastlines (with Antarctica's ice front, and its grounding line dashed)
@@ -64,7 +69,9 @@ po::options_description describe(Parsed& out, RawArgs& raw) {
   d.add_options()
     ("help,h", "show this help")
     ("input", value(&out.input, "OUT.nc"), "the healgrid output (NetCDF), positional")
-    ("png", value(&out.png, "FILE"), "the image to write (PNG), required")
+    ("png", value(&out.png, "FILE"),
+     "the image to write (PNG), required; an existing FILE is replaced only when it is a PNG "
+     "healgrid wrote")
     ("var", value(&out.options.variable, "NAME")->default_value("h_mean"),
      "variable to draw: any variable on the cell_ids dimension")
     ("projection", value(&raw.projection, "NAME")->default_value("auto"),
@@ -76,7 +83,7 @@ po::options_description describe(Parsed& out, RawArgs& raw) {
      "map area in pixels: WIDTH (height from the extent) or WIDTHxHEIGHT")
     ("extent", value(&raw.extent, "EXTENT")->default_value("auto"),
      "auto (the data's extent), global (mollweide, plate-carree) or "
-     "lon_min,lat_min,lon_max,lat_max in degrees")
+     "lon_min,lat_min,lon_max,lat_max in degrees (lon_min > lon_max: across 180)")
     ("range", value(&raw.range, "LO,HI"), "colour range lo,hi (default: 2nd..98th percentile)")
     ("cmap", value(&out.options.colormap, "NAME")->default_value("viridis"),
      "viridis, cividis or rdbu_r (diverging: blue low, red high)")
@@ -99,6 +106,7 @@ po::options_description describe(Parsed& out, RawArgs& raw) {
 void apply(const RawArgs& raw, Parsed& out) {
   if (out.input.empty()) throw std::invalid_argument("the output file to render is missing");
   if (out.png.empty()) throw std::invalid_argument("--png: the image path is missing");
+  check_png_target(out.png, out.input);  // before the work: never the input, nor a stranger
   if (raw.projection != "auto") out.options.projection = parse_projection(raw.projection);
   const auto [w, hgt] = parse_size("--size", raw.size);
   out.options.map_width = w;
@@ -194,7 +202,7 @@ void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long lo
   std::printf("  colorbar: x0=%d y0=%d width=%d height=%d pixels\n", L.colorbar_x0, L.colorbar_y0,
               L.colorbar_width, L.colorbar_height);
   std::printf("  colorbar ticks:");
-  for (double t : L.colorbar_ticks) std::printf(" %.17g", t);
+  for (const auto& t : tick_texts(L.colorbar_ticks)) std::printf(" %s", t.c_str());
   std::printf("\n");
   if (p.options.graticule)
     std::printf("  graticule: %g deg latitude, %g deg longitude\n", m.lat_step, m.lon_step);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <limits>
 
 namespace healgrid {
 namespace {
@@ -20,7 +22,10 @@ double snap(double value, double step) { return std::round(value / step) * step;
 }  // namespace
 
 double round_step(double span, double max_count) {
-  if (!(span > 0) || !(max_count > 0)) return 1;
+  // Non-finite or huge spans have no round step in doubles (and log10 would not fit an int).
+  if (!(span > 0) || !(max_count > 0) || !std::isfinite(span / max_count) ||
+      span / max_count > 1e307)
+    return 1;
   const double raw = span / max_count;
   int k = static_cast<int>(std::floor(std::log10(raw)));
   for (;; ++k)
@@ -41,17 +46,24 @@ double round_number_below(double x) {
 
 std::vector<double> linear_ticks(double lo, double hi, int max_count) {
   std::vector<double> out;
-  if (!(hi > lo)) return out;
+  // No ticks for an empty, non-finite or wider-than-doubles range.
+  if (!(hi > lo) || !std::isfinite(hi - lo) || max_count < 1) return out;
   const double step = round_step(hi - lo, max_count);
+  if (hi - lo > 1e307 * max_count) return out;  // round_step's fallback: no round step
   const double tolerance = (hi - lo) * 1e-9;
-  for (double k = std::ceil((lo - tolerance) / step); k * step <= hi + tolerance; ++k)
-    out.push_back(snap(k * step, step) + 0.0);  // + 0.0: no negative zero
+  // Counted, not compared: far from 0 (lo / step > 2^53) k + 1 == k, and the ticks would repeat.
+  const double first = std::ceil((lo - tolerance) / step);
+  for (int i = 0; i <= 2 * max_count + 2 && (first + i) * step <= hi + tolerance; ++i) {
+    const double v = snap((first + i) * step, step) + 0.0;  // + 0.0: no negative zero
+    if (!out.empty() && !(v > out.back())) break;
+    out.push_back(v);
+  }
   return out;
 }
 
 std::vector<double> log_ticks(double lo, double hi) {
   std::vector<double> out;
-  if (!(lo > 0) || !(hi > lo)) return out;
+  if (!(lo > 0) || !(hi > lo) || !std::isfinite(hi)) return out;
   const double tolerance = 1e-9;
   const int k0 = static_cast<int>(std::ceil(std::log10(lo) - tolerance));
   const int k1 = static_cast<int>(std::floor(std::log10(hi) + tolerance));
@@ -93,6 +105,24 @@ std::string log_tick_label(double value) {
   }
   return tick_label(value,
                     power_of_ten(std::min(0, static_cast<int>(std::floor(exponent + 1e-9)))));
+}
+
+std::vector<std::string> tick_texts(const std::vector<double>& ticks) {
+  double spacing = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 1; i < ticks.size(); ++i)
+    spacing = std::min(spacing, std::fabs(ticks[i] - ticks[i - 1]));
+  for (int digits = 6;; ++digits) {
+    std::vector<std::string> out;
+    bool close = true;
+    for (double t : ticks) {
+      char text[40];
+      std::snprintf(text, sizeof text, "%.*g", digits, t);
+      const double tolerance = 1e-9 * (std::isfinite(spacing) ? spacing : std::fabs(t));
+      close = close && std::fabs(std::strtod(text, nullptr) - t) <= tolerance;
+      out.emplace_back(text);
+    }
+    if (close || digits >= 17) return out;
+  }
 }
 
 }  // namespace healgrid

@@ -67,6 +67,8 @@ Colormap Colormap::named(const std::string& name) {
 
 Rgb Colormap::at(double t) const {
   if (!(t > 0)) return table_[0];
+  // Clamped before the conversion: a far outlier (t of 1e18, +inf) does not fit an int.
+  if (t >= 1) return table_[255];
   const int k = static_cast<int>(t * 256.0);
   return table_[k > 255 ? 255 : k];
 }

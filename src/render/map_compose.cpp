@@ -112,15 +112,15 @@ void MapRenderer::draw_colorbar(MapCanvas& canvas, ImageLayout& L, double fs) co
   const int max_ticks = std::max(2, L.colorbar_width / static_cast<int>(fs * 5));
   const std::vector<double> ticks =
       options_.log_scale ? log_ticks(lo, hi) : linear_ticks(lo, hi, max_ticks);
-  const double step = ticks.size() >= 2 ? ticks[1] - ticks[0] : (hi - lo);
+  const double step = ticks.size() >= 2        ? ticks[1] - ticks[0]
+                      : std::isfinite(hi - lo) ? hi - lo
+                                               : hi / 2 - lo / 2;
   canvas.set_font(fs * 0.8);
   const double tick_len = std::max(3.0, fs * 0.35);
   const double label_y = L.colorbar_y0 + L.colorbar_height + tick_len + canvas.font_ascent() + 1;
   double last_right = -1e9;
   for (double v : ticks) {
-    const double t = options_.log_scale
-                         ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo))
-                         : (v - lo) / (hi - lo);
+    const double t = colour_position(v, lo, hi, options_.log_scale);
     const double x = L.colorbar_x0 + t * L.colorbar_width;
     const double bottom = L.colorbar_y0 + L.colorbar_height;
     canvas.polyline({{x, bottom + 1}, {x, bottom + 1 + tick_len}}, kFrame, 1.0, 1.0, 0, false);

@@ -44,12 +44,46 @@ double graticule_step(double span, double max_lines, double largest) {
 
 }  // namespace
 
+std::array<double, 4> checked_bbox(const std::array<double, 4>& bbox) {
+  auto [lon0, lat0, lon1, lat1] = bbox;
+  if (!(lat0 < lat1) || lat0 < -90 || lat1 > 90 || lon0 < -360 || lon0 > 360 || lon1 < -360 ||
+      lon1 > 360 || lon0 == lon1)
+    throw std::invalid_argument(
+        "--extent: need lon_min,lat_min,lon_max,lat_max with -360 <= lon <= 360, "
+        "lon_min != lon_max, -90 <= lat_min < lat_max <= 90");
+  if (lon0 > lon1) lon1 += 360;  // 170,..,-170,..: east from 170 across 180 to 190
+  if (lon1 - lon0 > 360)
+    throw std::invalid_argument("--extent: the box spans more than 360 degrees of longitude");
+  return {lon0, lat0, lon1, lat1};
+}
+
+bool crosses_antimeridian(double lon_min, double lon_max) {
+  // The first multiple of 360 after lon_min + 180 (the next antimeridian east of lon_min)...
+  double m = std::ceil((lon_min + 180) / 360) * 360;
+  if (m == lon_min + 180) m += 360;
+  return m < lon_max + 180;  // ... before lon_max: inside the box, not on its edge
+}
+
 double percentile_sorted(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return kNaN;
   const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));
   const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+  const double a = sorted[lo], b = sorted[hi], f = pos - static_cast<double>(lo);
+  if (std::isfinite(b - a)) return a + (b - a) * f;
+  return a * (1 - f) + b * f;  // -1e308 .. 1e308: the difference overflows, the mix does not
+}
+
+double colour_position(double value, double lo, double hi, bool log_scale) {
+  if (std::isnan(value)) return 0;
+  if (log_scale) {
+    if (!(value > 0)) return 0;  // zero and negative values: the low end
+    value = std::log10(value), lo = std::log10(lo), hi = std::log10(hi);
+  }
+  if (std::isinf(value)) return value > 0 ? 1 : 0;  // inf - inf would be NaN
+  const double span = hi - lo;
+  if (std::isfinite(span)) return (value - lo) / span;
+  return (value / 2 - lo / 2) / (hi / 2 - lo / 2);  // a range wider than the largest double
 }
 
 std::string granule_time_span(const std::vector<GranuleRow>& granules) {
@@ -134,26 +168,13 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
     lon[i] = p.phi * 180.0 / M_PI;
     if (lon[i] > 180.0) lon[i] -= 360.0;
   }
+  if (options_.bbox) options_.bbox = checked_bbox(*options_.bbox);
   const bool auto_extent = !options.bbox && !options.global_extent;
   if (data_ids_.empty() && (auto_extent || !options.projection))
     throw std::runtime_error(output.path() + ": variable '" + variable_.name +
                              "' has no cells with data; give --projection and --extent to draw "
                              "an empty map");
-  plan_.projection_spec = default_projection(lon, lat);
-  if (options.projection && *options.projection != plan_.projection_spec.kind) {
-    // An explicit laea is centred on the data (or on the --extent box) as the auto one is.
-    ProjectionSpec centred = plan_.projection_spec;
-    if (centred.kind != ProjectionKind::laea) centred = laea_centred_on(lon, lat);
-    if (options.bbox) {
-      const auto [lon0, lat0, lon1, lat1] = *options.bbox;
-      centred.lon_0 = std::remainder((lon0 + lon1) / 2, 360.0);
-      centred.lat_0 = (lat0 + lat1) / 2;
-    }
-    plan_.projection_spec = {*options.projection, centred.lon_0, centred.lat_0};
-  }
-  plan_.projection = plan_.projection_spec.kind;
-  plan_.crs = crs_definition(plan_.projection_spec);
-  projection_ = std::make_unique<MapProjection>(plan_.projection_spec);
+  plan_projection(lon, lat);
   plan_warnings(lat);
   keep_shown_hemisphere(lon, lat);
   plan_extent(lon, lat);
@@ -171,6 +192,33 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
   if (!plan_.coastline_path.empty())
     shorelines_ =
         read_gshhg_shorelines(plan_.coastline_path, plan_.map_lat_min - 1, plan_.map_lat_max + 1);
+}
+
+void MapRenderer::plan_projection(const std::vector<double>& lon, const std::vector<double>& lat) {
+  plan_.projection_spec = default_projection(lon, lat);
+  const auto& bbox = options_.bbox;  // checked_bbox: lon_min < lon_max
+  if (options_.projection && *options_.projection != plan_.projection_spec.kind) {
+    // An explicit laea is centred on the data (or on the --extent box) as the auto one is.
+    ProjectionSpec centred = plan_.projection_spec;
+    if (centred.kind != ProjectionKind::laea) centred = laea_centred_on(lon, lat);
+    if (bbox) {
+      const auto [lon0, lat0, lon1, lat1] = *bbox;
+      centred.lon_0 = std::remainder((lon0 + lon1) / 2, 360.0);
+      centred.lat_0 = (lat0 + lat1) / 2;
+    }
+    plan_.projection_spec = {*options_.projection, centred.lon_0, centred.lat_0};
+  }
+  // A world map is cut at lon_0 + 180: a box across that line is centred on its own middle,
+  // or its two halves would land at both edges and the extent would be the whole world.
+  const bool world = plan_.projection_spec.kind == ProjectionKind::mollweide ||
+                     plan_.projection_spec.kind == ProjectionKind::plate_carree;
+  if (world && bbox && crosses_antimeridian((*bbox)[0], (*bbox)[2])) {
+    plan_.projection_spec.lon_0 = std::remainder(((*bbox)[0] + (*bbox)[2]) / 2, 360.0);
+    plan_.projection_spec.lat_0 = 0;
+  }
+  plan_.projection = plan_.projection_spec.kind;
+  plan_.crs = crs_definition(plan_.projection_spec);
+  projection_ = std::make_unique<MapProjection>(plan_.projection_spec);
 }
 
 void MapRenderer::plan_order(const HealgridOutput& output) {
@@ -287,11 +335,7 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
     }
   };
   if (options_.bbox) {
-    const auto [lon0, lat0, lon1, lat1] = *options_.bbox;
-    if (!(lon0 < lon1) || !(lat0 < lat1) || lat0 < -90 || lat1 > 90 || lon0 < -360 || lon1 > 360)
-      throw std::invalid_argument(
-          "--extent: need lon_min,lat_min,lon_max,lat_max with lon_min < lon_max, "
-          "-90 <= lat_min < lat_max <= 90");
+    const auto [lon0, lat0, lon1, lat1] = *options_.bbox;  // checked_bbox
     std::vector<double> xs, ys;
     for (int k = 0; k < kBboxEdgePoints; ++k) {
       const double f = k / double(kBboxEdgePoints - 1);
@@ -348,11 +392,14 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
 }
 
 void MapRenderer::plan_range() {
+  // Percentiles of the finite values only: one +inf (a float overflow in the file) would make
+  // the range infinite; +-inf cells are drawn in the end colours (colour_position).
   std::vector<double> v;
   for (double x : data_values_)
-    if (!options_.log_scale || x > 0) v.push_back(x);
+    if (std::isfinite(x) && (!options_.log_scale || x > 0)) v.push_back(x);
   std::sort(v.begin(), v.end());
   double lo = options_.log_scale ? 1 : 0, hi = options_.log_scale ? 10 : 1;
+  constexpr double kLargest = std::numeric_limits<double>::max();
   if (options_.range) {
     lo = (*options_.range)[0], hi = (*options_.range)[1];
     plan_.range_source = "--range";
@@ -366,10 +413,17 @@ void MapRenderer::plan_range() {
     }
     if (!(hi > lo)) {  // one distinct value: widen so that it maps to the middle
       const double d = options_.log_scale ? 0 : (lo == 0 ? 1 : std::fabs(lo) * 0.01);
-      lo = options_.log_scale ? lo / 2 : lo - d;
-      hi = options_.log_scale ? hi * 2 : hi + d;
+      lo = std::max(-kLargest, options_.log_scale ? lo / 2 : lo - d);
+      hi = std::min(kLargest, options_.log_scale ? hi * 2 : hi + d);
       plan_.range_source += " (one value, widened)";
     }
+  } else if (!data_values_.empty()) {  // every value infinite (or none positive with --log)
+    plan_.range_source = "default: no finite";
+    plan_.range_source += options_.log_scale ? " positive value" : " value";
+    plan_.warnings.push_back("'" + variable_.name + "' has no finite" +
+                             (options_.log_scale ? " positive" : "") +
+                             " value to scale the colours by; drawn with the range " +
+                             format_number(lo) + ".." + format_number(hi) + " (give --range)");
   } else {
     plan_.range_source = "no data";
   }
@@ -466,15 +520,7 @@ double MapRenderer::ground_scale_at_centre() const {
 }
 
 Rgb MapRenderer::colour_of(double value) const {
-  double t = 0;
-  if (options_.log_scale) {
-    t = value > 0 ? (std::log10(value) - std::log10(plan_.value_min)) /
-                        (std::log10(plan_.value_max) - std::log10(plan_.value_min))
-                  : 0.0;
-  } else {
-    t = (value - plan_.value_min) / (plan_.value_max - plan_.value_min);
-  }
-  return colormap_.at(t);
+  return colormap_.at(colour_position(value, plan_.value_min, plan_.value_max, options_.log_scale));
 }
 
 std::size_t MapRenderer::render_rows(int first_row, int last_row, std::uint8_t* rgb) const {

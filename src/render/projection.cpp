@@ -48,9 +48,16 @@ std::string crs_definition(const ProjectionSpec& spec) {
     case ProjectionKind::north_polar_stereo:
       return "EPSG:3413";
     case ProjectionKind::mollweide:
-      return "ESRI:54009";
-    case ProjectionKind::plate_carree:
-      return "+proj=eqc +datum=WGS84 +units=m +no_defs +type=crs";
+    case ProjectionKind::plate_carree: {
+      const bool moll = spec.kind == ProjectionKind::mollweide;
+      if (spec.lon_0 == 0)
+        return moll ? "ESRI:54009" : "+proj=eqc +datum=WGS84 +units=m +no_defs +type=crs";
+      char text[160];  // centred on another meridian (a map across the antimeridian)
+      std::snprintf(text, sizeof text,
+                    "+proj=%s +lon_0=%.10g +datum=WGS84 +units=m +no_defs +type=crs",
+                    moll ? "moll" : "eqc", spec.lon_0);
+      return text;
+    }
     case ProjectionKind::laea: {
       char text[160];
       std::snprintf(text, sizeof text,
@@ -83,9 +90,9 @@ MapProjection::MapProjection(const ProjectionSpec& spec) : kind_(spec.kind) {
     throw std::runtime_error("PROJ: cannot normalise the axis order");
   }
   if (kind_ == ProjectionKind::plate_carree) {
-    double x = 180, y = 0;
+    double x = spec.lon_0 + 90, y = 0;  // eqc is linear in longitude: half of the half width
     forward(&x, &y, 1);
-    frame_half_width_ = x;
+    frame_half_width_ = 2 * x;
     x = 0, y = 90;
     forward(&x, &y, 1);
     frame_half_height_ = y;

@@ -1,6 +1,8 @@
 #include "healgrid/render/raster_image.hpp"
 
 #include <png.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "healgrid/io/atomic_file.hpp"
@@ -28,14 +31,35 @@ void on_png_error(png_structp png, png_const_charp message) {
 
 void on_png_warning(png_structp, png_const_charp) {}
 
+// libpng's output: all bytes to the temporary file's descriptor; an error is a libpng error
+// (longjmp out of here: no C++ object lives in this frame).
+void on_png_write(png_structp png, png_bytep data, png_size_t size) {
+  const int fd = *static_cast<int*>(png_get_io_ptr(png));
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) png_error(png, std::strerror(errno));
+    data += n;
+    size -= static_cast<png_size_t>(n);
+  }
+}
+
+void on_png_flush(png_structp) {}
+
 // libpng reports errors by longjmp; no object with a destructor lives in this frame, so
 // jumping back here is safe. Returns false on error (message in the sink).
-bool write_png_rows(png_structp png, png_infop info, FILE* file, const std::uint8_t* rgb, int width,
+bool write_png_rows(png_structp png, png_infop info, int* fd, const std::uint8_t* rgb, int width,
                     int height) {
   if (setjmp(png_jmpbuf(png))) return false;
-  png_init_io(png, file);
+  png_set_write_fn(png, fd, on_png_write, on_png_flush);
   png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  // The mark by which a later render knows the file is its own to replace.
+  png_text text{};
+  text.compression = PNG_TEXT_COMPRESSION_NONE;
+  text.key = const_cast<char*>(kPngSoftwareKey);
+  text.text = const_cast<char*>(kPngSoftware);
+  png_set_text(png, info, &text, 1);
   // Flat map areas compress well at a fast level; level 9 costs seconds on large maps.
   png_set_compression_level(png, 3);
   png_write_info(png, info);
@@ -44,39 +68,37 @@ bool write_png_rows(png_structp png, png_infop info, FILE* file, const std::uint
   return true;
 }
 
-// Owns the FILE and libpng's write structures.
-class PngFile {
+// libpng's write structures.
+class PngWriter {
  public:
-  explicit PngFile(const std::string& path) : path_(path) {
-    file_ = std::fopen(path.c_str(), "wb");
-    if (!file_) throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
+  explicit PngWriter(const std::string& path) {
     png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink_, on_png_error, on_png_warning);
     if (png_) info_ = png_create_info_struct(png_);
     if (!png_ || !info_) throw std::runtime_error(path + ": libpng cannot start");
   }
-  PngFile(const PngFile&) = delete;
-  PngFile& operator=(const PngFile&) = delete;
-  ~PngFile() {
+  PngWriter(const PngWriter&) = delete;
+  PngWriter& operator=(const PngWriter&) = delete;
+  ~PngWriter() {
     if (png_) png_destroy_write_struct(&png_, info_ ? &info_ : nullptr);
-    if (file_) std::fclose(file_);
   }
 
-  void write(const RasterImage& image) {
-    if (!write_png_rows(png_, info_, file_, image.pixels().data(), image.width(), image.height()))
-      throw std::runtime_error(path_ + ": PNG write failed: " + sink_.message);
-    FILE* f = file_;
-    file_ = nullptr;
-    if (std::fclose(f) != 0)
-      throw std::runtime_error(path_ + ": write failed: " + std::strerror(errno));
+  // The whole PNG to `file` (not committed); throws naming the final path.
+  void write(const RasterImage& image, io::AtomicFile& file) {
+    int fd = file.fd();
+    if (!write_png_rows(png_, info_, &fd, image.pixels().data(), image.width(), image.height()))
+      throw std::runtime_error(file.final_path() + ": PNG write failed: " + sink_.message);
   }
 
  private:
-  std::string path_;
   PngErrorSink sink_;
-  FILE* file_ = nullptr;
   png_structp png_ = nullptr;
   png_infop info_ = nullptr;
 };
+
+std::uint32_t be32(const unsigned char* p) {
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+         std::uint32_t(p[3]);
+}
 
 }  // namespace
 
@@ -122,23 +144,54 @@ void RasterImage::outline_rect(int x, int y, int w, int h, Rgb c) {
   fill_rect(x + w - 1, y, 1, h, c);
 }
 
+bool is_healgrid_png(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;  // reading a folder throws
+  std::ifstream in(path, std::ios::binary);
+  unsigned char head[8];
+  if (!in.read(reinterpret_cast<char*>(head), 8) || std::memcmp(head, "\x89PNG\r\n\x1a\n", 8) != 0)
+    return false;
+  // The chunks before the image data; write_png puts its tEXt chunk right after IHDR.
+  const std::string wanted = std::string(kPngSoftwareKey) + '\0' + kPngSoftware;
+  for (int chunk = 0; chunk < 64; ++chunk) {
+    unsigned char header[8];
+    if (!in.read(reinterpret_cast<char*>(header), 8)) return false;
+    const std::uint32_t length = be32(header);
+    const std::string type(reinterpret_cast<char*>(header) + 4, 4);
+    if (type == "IDAT" || type == "IEND" || length > (1u << 20)) return false;
+    std::string data(length, '\0');
+    if (!in.read(data.data(), length) || !in.seekg(4, std::ios::cur)) return false;  // + CRC
+    if (type == "tEXt" && data == wanted) return true;
+  }
+  return false;
+}
+
+void check_png_target(const std::string& path, const std::string& input) {
+  struct stat target {};
+  if (::lstat(path.c_str(), &target) != 0)
+    return;  // nothing there (or unreachable: the write says)
+  const std::string refuse = "--png: '" + path + "' ";
+  const std::string remedy = "; refusing to replace it (remove it or choose another name)";
+  struct stat source {};
+  if (!input.empty() && S_ISREG(target.st_mode) && ::stat(input.c_str(), &source) == 0 &&
+      source.st_dev == target.st_dev && source.st_ino == target.st_ino)
+    throw std::invalid_argument(refuse + "is the input file" +
+                                (input == path ? "" : " " + input + " (the same file)") +
+                                "; refusing to overwrite it with a picture (choose another name)");
+  if (S_ISLNK(target.st_mode)) throw std::invalid_argument(refuse + "is a symbolic link" + remedy);
+  if (!S_ISREG(target.st_mode))
+    throw std::invalid_argument(refuse + "exists and is not a regular file" + remedy);
+  if (!is_healgrid_png(path))
+    throw std::invalid_argument(refuse + "exists and is not a PNG written by healgrid render" +
+                                remedy);
+}
+
 void write_png(const RasterImage& image, const std::string& path) {
-  const std::string partial = path + ".partial";
-  try {
-    PngFile writer(partial);
-    writer.write(image);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    throw;
-  }
-  try {
-    io::commit_file(partial, path);  // synced, renamed, directory synced
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    throw;
-  }
+  check_png_target(path);     // again: the file may have appeared since the options were checked
+  io::AtomicFile file(path);  // a fresh temporary beside it (O_EXCL, no symlink followed)
+  PngWriter writer(path);
+  writer.write(image, file);
+  file.commit();  // synced, renamed over `path`, directory synced
 }
 
 }  // namespace healgrid

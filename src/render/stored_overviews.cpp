@@ -1,5 +1,6 @@
 #include "healgrid/render/stored_overviews.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -22,9 +23,26 @@ int order_of(const std::string& name) {
   return std::atoi(digits.c_str());
 }
 
+// Cells of group `g` with a value (not NaN, not the fill) in any of `variables`, in window
+// `time` (row `time` of the (time, cell_ids) statistics).
+std::size_t cells_with_values(const io::NcFile& g, const std::vector<std::string>& variables,
+                              std::size_t time) {
+  std::vector<bool> has(g.dim_length(schema::kCellDim), false);
+  for (const auto& name : variables) {
+    const int var = g.var_id(name);
+    if (g.var_dim_names(var).size() != 2) continue;
+    const auto values = g.read_doubles_row(var, time);
+    const auto fill = g.number_att(var, schema::kFillValue);
+    for (std::size_t i = 0; i < values.size() && i < has.size(); ++i)
+      if (!std::isnan(values[i]) && !(fill && values[i] == *fill)) has[i] = true;
+  }
+  return static_cast<std::size_t>(std::count(has.begin(), has.end(), true));
+}
+
 }  // namespace
 
-std::vector<StoredLevel> stored_overview_levels(const io::NcFile& file) {
+std::vector<StoredLevel> stored_overview_levels(const io::NcFile& file,
+                                                std::optional<std::size_t> time) {
   std::vector<StoredLevel> levels;
   const auto overviews = file.find_group(schema::kOverviewsGroup);
   if (!overviews) return levels;
@@ -34,9 +52,10 @@ std::vector<StoredLevel> stored_overview_levels(const io::NcFile& file) {
     const auto g = overviews->find_group(name);
     StoredLevel level;
     level.order = order;
-    level.cells = g->dim_length(schema::kCellDim);
+    level.cells = level.cells_any_window = g->dim_length(schema::kCellDim);
     for (const auto& v : g->var_names())
       if (schema::is_statistic(v, g->var_dim_names(g->var_id(v)))) level.variables.push_back(v);
+    if (time) level.cells = cells_with_values(*g, level.variables, *time);
     level.method = g->text_att(io::kNcGlobal, schema::kOverviewMethod).value_or("");
     levels.push_back(std::move(level));
   }

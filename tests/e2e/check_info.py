@@ -14,6 +14,11 @@
 3. Bad input: a file that is not NetCDF, an HDF5 granule that is not a healgrid output, a
    missing file, an unknown variable / projection / colormap, a malformed --extent: clear
    messages naming the file or option, exit 1 (bad file) or 2 (bad option), no PNG left.
+4. --png targets render must not replace: the input (by name, by hard link), a granule,
+   another program's PNG, a symbolic link: exit 2 naming the path, bytes unchanged; its own
+   PNG (Software=healgrid, read with PIL) is replaced.
+5. A time-windowed output with overview levels: `info --time w` counts each level's cells with
+   data in window w (the file's window-w cells coarsened with numpy), 0 in an empty window.
 """
 
 import glob
@@ -21,6 +26,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 
 import common  # isort: skip (fails clearly when numpy, netCDF4... are missing)
@@ -28,6 +34,7 @@ from common import Checks  # isort: skip
 
 import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402 (Debian python3-pil)
 import output_schema as schema  # noqa: E402 (tests/reference, on the path set by common)
 
 COORDINATES = (schema.CELL_IDS, schema.HEALPIX_INDEX)  # on cell_ids, but not data variables
@@ -184,6 +191,97 @@ def check_errors(checks, tmp, output, granule):
     print(f"bad input: {len(cases)} cases checked")
 
 
+def check_png_targets(checks, tmp, output, granule):
+    """render --png never replaces a file healgrid did not write: the input (by its name or a
+    hard link), a granule, another program's PNG, a symbolic link are refused (exit 2, the path
+    named, the file's bytes unchanged); a PNG render wrote (marked Software=healgrid, read
+    with PIL) is replaced; no temporary is left."""
+    folder = os.path.join(tmp, "targets")
+    os.makedirs(folder)
+    victim = os.path.join(folder, "victim.nc")
+    shutil.copyfile(output, victim)
+    h5 = os.path.join(folder, "victim.h5")
+    shutil.copyfile(granule, h5)
+    hard = os.path.join(folder, "hard.png")
+    os.link(victim, hard)
+    own, foreign, link = (os.path.join(folder, n) for n in ("own.png", "foreign.png", "link.png"))
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(foreign)
+    rc, _, err = healgrid(["render", victim, "--png", own, "--size", "200"])
+    checks.check(rc == 0, f"png target: render to a new file exited {rc}: {err}")
+    if os.path.exists(own):
+        with Image.open(own) as im:
+            checks.check(im.text.get("Software") == "healgrid",
+                         f"png target: the PNG lacks Software=healgrid: {im.text}")
+    os.symlink(own, link)
+    cases = [(victim, "is the input file"), (hard, "is the input file"),
+             (h5, "not a PNG written by healgrid"), (foreign, "not a PNG written by healgrid"),
+             (link, "symbolic link")]
+    for target, why in cases:
+        before = {p: open(p, "rb").read() for p in (target, own)}
+        rc, _, err = healgrid(["render", victim, "--png", target, "--size", "200"])
+        after = {p: open(p, "rb").read() for p in (target, own)}
+        checks.check(rc == 2 and target in err and why in err,
+                     f"png target {target}: exit {rc} (expected 2, {why!r}): {err!r}")
+        checks.check(before == after, f"png target {target}: a file was changed")
+    checks.check(os.path.islink(link), "png target: the symbolic link was replaced")
+    # Its own picture: replaced (another size shows it).
+    rc, _, err = healgrid(["render", victim, "--png", own, "--size", "300"])
+    with Image.open(own) as im:
+        checks.check(rc == 0 and im.size[0] > 300, f"png target: re-render exited {rc} "
+                     f"({err!r}), own PNG {im.size} not replaced")
+    left = [n for n in os.listdir(folder) if ".tmp." in n or n.endswith(".partial")]
+    checks.check(not left, f"png target: temporaries left: {left}")
+    print(f"png targets: {len(cases)} refused, own PNG replaced")
+
+
+def check_window_overviews(checks, tmp):
+    """info --time w of a windowed file with overview levels: each level's cells with data are
+    window w's (the file's cells with data in w, coarsened here to the order with numpy), also
+    0 in an empty window; `cells_any_window` is the group's cells."""
+    granules = os.path.join(tmp, "three")
+    rc, out, err = healgrid(["synth", "--granules", "3", "--output-dir", granules], timeout=300)
+    if not checks.check(rc == 0, f"synth 3 failed: {out}{err}"):
+        return
+    windowed = os.path.join(tmp, "windows.nc")
+    windows = ("2018-10-13T01:00:00/2018-10-13T01:05:00,2018-10-13T01:05:00/2018-10-14,"
+               "2030-01-01/2030-02-01")
+    if not common.run_healgrid_ok(["--input", granules, "--output", windowed, "--quiet",
+                                   "--time-windows", windows, "--layout", "dense",
+                                   "--overviews", "4,8"], 1, checks, "windowed run"):
+        return
+    with netCDF4.Dataset(windowed) as ds:
+        level = int(ds["cell_ids"].getncattr("level"))
+        ids = np.asarray(ds["cell_ids"][:]).astype(np.uint64)
+        names = [n for n, v in ds.variables.items() if v.dimensions == ("time", "cell_ids")]
+        rows = {w: np.any([~np.ma.getmaskarray(ds[n][w]) & ~np.isnan(
+            np.ma.filled(ds[n][w].astype(float), np.nan)) for n in names], axis=0)
+            for w in range(3)}
+        group_cells = {int(k[-2:]): g.dimensions["cell_ids"].size
+                       for k, g in ds["overviews"].groups.items()}
+    for w in range(3):
+        rc, out, err = healgrid(["info", windowed, "--time", w, "--json"])
+        if not checks.check(rc == 0, f"windows: info --time {w} exited {rc}: {err}"):
+            continue
+        levels = json.loads(out)["overview_levels"]
+        rc, text, _ = healgrid(["info", windowed, "--time", w])
+        for entry in levels:
+            order = entry["order"]
+            want = np.unique(ids[rows[w]] >> np.uint64(2 * (level - order))).size
+            checks.check(entry["cells"] == want and
+                         entry["cells_any_window"] == group_cells[order],
+                         f"windows: info --time {w} order {order}: {entry['cells']} cells "
+                         f"({entry.get('cells_any_window')} in any window), expected {want} "
+                         f"({group_cells[order]})")
+            line = (f"order {order}: {want} cells with data in window {w} "
+                    f"({group_cells[order]} in any window)")
+            checks.check(line in text, f"windows: info --time {w} text lacks {line!r}:\n{text}")
+        checks.check(sorted(e["order"] for e in levels) == [4, 8],
+                     f"windows: levels {levels}")
+    checks.check(not rows[2].any() and rows[0].any() and rows[1].any(),
+                 "windows: the test needs two windows with data and an empty one")
+    print("windowed overview levels: per-window cells agree with the file")
+
+
 def main():
     checks = Checks("info and render errors")
     with common.temp_dir("healgrid-info-") as tmp:
@@ -201,6 +299,8 @@ def main():
                                    "--on-bad-granule", "skip"], 1, checks, "synth run"):
             check_info(checks, "synth", output)
             check_errors(checks, tmp, output, good)
+            check_png_targets(checks, tmp, output, good)
+        check_window_overviews(checks, tmp)
         variant = os.path.join(tmp, "geodetic.nc")
         if common.run_healgrid_ok(["--input", good, "--output", variant, "--quiet",
                                    "--latitude", "geodetic", "--parent-order", "5"], 1, checks,

@@ -20,16 +20,25 @@ coastlines against the GSHHG file decoded here with netCDF4 (a known vertex land
 pyproj predicts, and every pixel the coastlines change lies next to a projected segment); the
 automatic projection (Lambert azimuthal equal-area centred on mid-latitude data, from a real
 GEDI granule); the aspect-ratio cap of the auto extent; the warning for an empty hemisphere.
+
+Extremes (synth): a 1e20 outlier, a range far below the data (--range 0,1e-6 and 0,1e38), +-inf
+values (default range, --range, --log) and a variable with no finite value, each picture
+checked pixel by pixel (values beyond the range take the end colours, the range is numpy's
+percentiles of the finite values); colorbar ticks printed short. Antimeridian (synth): an
+--extent box across 180 degrees in plate carree, Mollweide and laea is that box, pixel by pixel.
 """
 
 import argparse
 import os
 import re
+import shutil
 import subprocess
 
 import common  # isort: skip (fails clearly when numpy, healpy... are missing)
 from common import Checks  # isort: skip
 
+import h5py  # noqa: E402
+import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
 import render_reference as rr  # noqa: E402
 
@@ -50,8 +59,9 @@ def render(checks, label, args, nprocs=1):
 
 
 def check_range(checks, label, report, values, log, symmetric=False):
-    """The reported colour range is numpy's 2nd/98th percentile of the values with data."""
-    v = values[~np.isnan(values)]
+    """The reported colour range is numpy's 2nd/98th percentile of the finite values with data
+    (an infinite one would make the range infinite)."""
+    v = values[np.isfinite(values)]
     if log:
         v = v[v > 0]
     lo, hi = np.percentile(v, [2, 98])
@@ -204,6 +214,9 @@ def check_ticks(checks, label, report_text, report, log):
     lo, hi = report["range"]
     if not checks.check(len(ticks) >= 2, f"{label}: only {len(ticks)} colorbar ticks"):
         return
+    # Printed short: round values need few digits (not 9.9999999999999979e+37 for 1e38).
+    digits = [len(re.sub(r"e.*|[^0-9]", "", t).lstrip("0")) for t in m.group(1).split()]
+    checks.check(max(digits) <= 10, f"{label}: ticks printed with noise digits: {m.group(1)}")
     checks.check(all(lo * (1 - 1e-9) - 1e-12 <= t <= hi * (1 + 1e-9) + 1e-12 for t in ticks),
                  f"{label}: ticks {ticks} outside the range {lo}..{hi}")
 
@@ -388,6 +401,121 @@ def synth_cases(checks, tmp):
                  and float(extent.group(4)) - float(extent.group(3)) < 8.0e6,
                  f"synth-north: not an empty map of the Arctic:\n{out}")
     coastline_cases(checks, tmp, output)
+    extreme_value_cases(checks, tmp, output)
+    antimeridian_cases(checks, tmp)
+
+
+def modified_copy(source, path, var, change):
+    """A copy of `source` whose `var` values (NaN for fill) go through change(values, has)."""
+    shutil.copyfile(source, path)
+    with netCDF4.Dataset(path, "r+") as ds:
+        values = np.ma.filled(ds[var][:].astype(np.float64), np.nan)
+        has = np.flatnonzero(~np.isnan(values))
+        ds[var][has] = change(values[has].copy(), has).astype(ds[var].dtype)
+    return path
+
+
+def extreme_value_cases(checks, tmp, output):
+    """Far outliers and infinite values (a float32 overflow in the file): the range comes from
+    the finite values, values beyond it take the end colours (no int overflow: 1e20 and
+    --range 0,1e-6 crashed), +-inf too, and nothing hangs (an infinite range did)."""
+
+    def one_huge(v, has):
+        v[v.size // 2] = 1e20
+        return v
+
+    def infinite(v, has):
+        v[0], v[-1] = np.inf, -np.inf  # far apart: no coarse cell mixes them
+        return v
+
+    size = ["--size", "300", "--no-graticule", "--coastlines", "none"]
+    outlier = modified_copy(output, os.path.join(tmp, "outlier.nc"), "h_mean", one_huge)
+    full_case(checks, "outlier-1e20", tmp, outlier, "h_mean", "viridis", False, ["--size", "300"],
+              known_cells=False)
+    full_case(checks, "range-1e-6", tmp, output, "h_mean", "viridis", False,
+              ["--size", "300", "--range", "0,1e-6"], known_cells=False)
+    full_case(checks, "range-1e38", tmp, output, "h_mean", "cividis", False,
+              ["--size", "300", "--range", "0,1e38"], known_cells=False)
+    inf = modified_copy(output, os.path.join(tmp, "inf.nc"), "h_mean", infinite)
+    for label, extra, log in (("inf-auto", [], False), ("inf-range", ["--range", "0,1"], False),
+                              ("inf-log-range", ["--range", "0.1,1"], True)):
+        full_case(checks, label, tmp, inf, "h_mean", "viridis", log, ["--size", "300"] + extra,
+                  known_cells=False)
+    # Nothing finite at all: a clear warning and a constant range, every cell the top colour.
+    every = modified_copy(output, os.path.join(tmp, "all-inf.nc"), "h_sigma",
+                          lambda v, has: np.full(v.size, np.inf))
+    png = os.path.join(tmp, "all-inf.png")
+    report = render(checks, "all-inf", [every, "--png", png, "--var", "h_sigma", *size])
+    if report:
+        checks.check("no finite value" in report["text"] and report["range"] == (0.0, 1.0),
+                     f"all-inf: no warning or range 0..1:\n{report['text']}")
+        check_picture(checks, "all-inf", png, report, every, "h_sigma", "viridis", False)
+
+
+def antimeridian_cases(checks, tmp):
+    """A track from 170 E to 170 W (crafted ATL06 granule): an --extent box across the
+    antimeridian (170..190, -190..-170, or 170..-170 with lon_min > lon_max) is that box in
+    every projection (the world maps centred on it), not a strip of the whole world; every
+    pixel against pyproj."""
+    folder = os.path.join(tmp, "antimeridian")
+    os.makedirs(folder)
+    lon = np.concatenate([np.linspace(170, 180, 200), np.linspace(-180, -170, 200)])
+    write_atl06(os.path.join(folder, "ATL06_20190101000000_00010110_006_01.h5"),
+                np.linspace(20, 26, 400), lon, np.linspace(0, 1000, 400))
+    output = os.path.join(tmp, "antimeridian.nc")
+    if not run_job(checks, "antimeridian run", [folder], output):
+        return
+    for box in ("170,20,190,30", "-190,20,-170,30", "170,20,-170,30"):
+        for projection in ("plate-carree", "mollweide", "laea"):
+            label = f"antimeridian-{projection}-{box}"  # no space: the report's file name
+            _, report = full_case(checks, label, tmp, output, "h_mean", "viridis", False,
+                                  ["--size", "300", "--extent", box, "--projection", projection,
+                                   "--range", "0,1000"],
+                                  known_cells=False)
+            if report:
+                check_box_extent(checks, label, report, [float(v) for v in box.split(",")])
+
+
+def check_box_extent(checks, label, report, box):
+    """The map is the box: its edges (densified, projected by pyproj in the reported CRS) lie
+    inside the extent and span its width, and the map is about as wide as the box is on the
+    ground along its middle parallel (a world strip is 20 times wider)."""
+    lon0, lat0, lon1, lat1 = box
+    if lon1 < lon0:
+        lon1 += 360
+    t = np.linspace(0, 1, 256)
+    lon = np.concatenate([lon0 + t * (lon1 - lon0)] * 2 + [np.full(256, lon0), np.full(256, lon1)])
+    lat = np.concatenate([np.full(256, lat0), np.full(256, lat1)] + [lat0 + t * (lat1 - lat0)] * 2)
+    x, y = rr.transformer(report).transform(np.where(lon > 180, lon - 360, lon), lat)
+    x, y = np.asarray(x), np.asarray(y)
+    x_min, x_max, y_min, y_max = report["extent"]
+    pixel = (x_max - x_min) / report["map"][2]
+    inside = ((x >= x_min - pixel) & (x <= x_max + pixel) & (y >= y_min - pixel) &
+              (y <= y_max + pixel))
+    ground = np.radians(lon1 - lon0) * 6378137.0 * np.cos(np.radians((lat0 + lat1) / 2))
+    checks.check(inside.all() and x_max - x_min <= 1.5 * ground and
+                 abs((x.max() - x.min()) - (x_max - x_min)) <= 2 * pixel,
+                 f"{label}: map x {x_min:.0f}..{x_max:.0f} m, the box's edges {x.min():.0f}.."
+                 f"{x.max():.0f} m ({np.count_nonzero(~inside)} outside), {ground:.0f} m on the "
+                 "ground")
+
+
+def write_atl06(path, lat, lon, h):
+    """A minimal ATL06 granule (one beam, gt1l) that config/atl06.yaml reads."""
+    n = len(lat)
+    with h5py.File(path, "w") as f:
+        f["ancillary_data/atlas_sdp_gps_epoch"] = np.array([1198800018.0])
+        g = f.create_group("gt1l/land_ice_segments")
+        for name, values, units in (("latitude", lat, "degrees_north"),
+                                    ("longitude", lon, "degrees_east"),
+                                    ("delta_time", np.full(n, 4e7), "seconds since 2018-01-01")):
+            g.create_dataset(name, data=np.asarray(values, "f8")).attrs["units"] = units
+        for name, values in (("h_li", h), ("h_li_sigma", np.ones(n))):
+            d = g.create_dataset(name, data=np.asarray(values, "f4"))
+            d.attrs["_FillValue"] = np.float32(3.4028235e38)
+            d.attrs["units"] = "meters"
+        d = g.create_dataset("atl06_quality_summary", data=np.zeros(n, "i1"))
+        d.attrs["_FillValue"] = np.int8(127)
 
 
 def real_cases(checks, tmp):

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "healgrid/render/axis_ticks.hpp"
 #include "healgrid/render/cli_values.hpp"
@@ -126,6 +128,75 @@ TEST(AxisTicks, RoundStepsTicksAndLabels) {
   EXPECT_EQ(log_tick_label(0.01), "0.01");
 }
 
+TEST(AxisTicks, NonFiniteEmptyAndFarFromZeroRangesEndWithFewTicks) {
+  // Each of these hung or looped over garbage (log10(inf) into an int, k + 1 == k above 2^53).
+  EXPECT_TRUE(linear_ticks(0, HUGE_VAL, 6).empty());
+  EXPECT_TRUE(linear_ticks(-HUGE_VAL, 0, 6).empty());
+  EXPECT_TRUE(linear_ticks(std::nan(""), 1, 6).empty());
+  EXPECT_TRUE(linear_ticks(5, 5, 6).empty());
+  EXPECT_TRUE(linear_ticks(-1.7e308, 1.7e308, 6).empty());
+  EXPECT_TRUE(log_ticks(0.1, HUGE_VAL).empty());
+  EXPECT_TRUE(log_ticks(0, 10).empty());
+  EXPECT_DOUBLE_EQ(round_step(HUGE_VAL, 6), 1);
+  EXPECT_DOUBLE_EQ(round_step(std::nan(""), 6), 1);
+  EXPECT_DOUBLE_EQ(round_step(0, 6), 1);
+  const double far = 1e30, next = std::nextafter(std::nextafter(far, 2e30), 2e30);
+  EXPECT_LE(linear_ticks(far, next, 6).size(), 14u);
+  const auto huge = linear_ticks(0, 1e38, 5);
+  ASSERT_EQ(huge.size(), 6u);
+  for (std::size_t i = 0; i < huge.size(); ++i) EXPECT_NEAR(huge[i], 2e37 * i, 1e25);
+  EXPECT_LE(log_ticks(1e-300, 1e300).size(), 10u);
+  EXPECT_DOUBLE_EQ(percentile_sorted({-1.7e308, 1.7e308}, 50), 0);  // no overflow to NaN
+}
+
+TEST(AxisTicks, ReportTextsAreTheShortestThatKeepTheTicks) {
+  // 10 x 1e37 is 9.9999999999999979e+37 in doubles: the report says 1e+38.
+  const std::vector<double> huge = {0, 5e37, 5e37 * 2};
+  EXPECT_EQ(tick_texts(huge), (std::vector<std::string>{"0", "5e+37", "1e+38"}));
+  EXPECT_EQ(tick_texts({0.1, 0.2, 0.30000000000000004}),
+            (std::vector<std::string>{"0.1", "0.2", "0.3"}));
+  EXPECT_EQ(tick_texts({123456700, 123456800}),
+            (std::vector<std::string>{"1.234567e+08", "1.234568e+08"}));  // 6 digits: one
+  EXPECT_EQ(tick_texts({-40, 0, 40}), (std::vector<std::string>{"-40", "0", "40"}));
+  EXPECT_EQ(tick_texts({1e-5}), (std::vector<std::string>{"1e-05"}));
+  EXPECT_TRUE(tick_texts({}).empty());
+}
+
+TEST(RenderValues, ExtentBoxesAcrossTheAntimeridian) {
+  using Box = std::array<double, 4>;
+  EXPECT_EQ(checked_bbox({170, 20, -170, 30}), (Box{170, 20, 190, 30}));  // lon_min > lon_max
+  EXPECT_EQ(checked_bbox({-190, 20, -170, 30}), (Box{-190, 20, -170, 30}));
+  EXPECT_EQ(checked_bbox({-60, 72, -30, 84}), (Box{-60, 72, -30, 84}));
+  for (const Box& bad : {Box{10, 20, 10, 30}, Box{10, 30, 20, 20}, Box{0, -91, 10, 0},
+                         Box{-300, 0, 300, 10}, Box{0, 0, 361, 10}})
+    EXPECT_THROW(checked_bbox(bad), std::invalid_argument) << bad[0] << "," << bad[2];
+  EXPECT_TRUE(crosses_antimeridian(170, 190));
+  EXPECT_TRUE(crosses_antimeridian(-190, -170));
+  EXPECT_TRUE(crosses_antimeridian(0, 360));
+  EXPECT_FALSE(crosses_antimeridian(-180, 180));  // the whole world, cut where it always is
+  EXPECT_FALSE(crosses_antimeridian(-170, 170));
+  EXPECT_FALSE(crosses_antimeridian(170, 180));
+  // World maps centred on the box: 175 E and 175 W lie 5 degrees either side of the centre.
+  for (auto kind : {ProjectionKind::plate_carree, ProjectionKind::mollweide}) {
+    const ProjectionSpec spec{kind, 180, 0};
+    EXPECT_NE(crs_definition(spec).find("+lon_0=180 "), std::string::npos) << crs_definition(spec);
+    const MapProjection projection(spec);
+    double x[2] = {175, -175}, y[2] = {25, 25};
+    projection.forward(x, y, 2);
+    EXPECT_LT(x[0], 0);
+    EXPECT_NEAR(x[0], -x[1], 1e-6);
+    EXPECT_LT(x[1], 6e5);
+  }
+  const MapProjection plate(ProjectionSpec{ProjectionKind::plate_carree, 180, 0});
+  double x = 2.1e7, y = 0;  // past the frame's edge, at 0 degrees: still off the map
+  plate.inverse(&x, &y, 1);
+  EXPECT_TRUE(std::isnan(x));
+  x = 1.9e7, y = 0;  // inside: 170.7 W
+  plate.inverse(&x, &y, 1);
+  EXPECT_NEAR(x, 180 + 1.9e7 / 6378137.0 * 180 / M_PI - 360, 1e-9);
+  EXPECT_EQ(crs_definition(ProjectionKind::mollweide), "ESRI:54009");  // unchanged at 0
+}
+
 TEST(Coarsen, EachRuleCombinesTheChildrenAsDocumented) {
   // Level 2 -> level 1: children of coarse cell c are 4c .. 4c + 3.
   const std::vector<std::uint64_t> ids = {4, 5, 7, 8, 13, 14};
@@ -217,6 +288,30 @@ TEST(Colormap, EndsAreTheAnchorsAndEntriesInterpolate) {
   EXPECT_THROW(Colormap::named("jet"), std::invalid_argument);
 }
 
+TEST(Colormap, ValuesFarOutsideTheRangeTakeTheEndColours) {
+  // t * 256 of a far outlier does not fit an int (converting it is undefined behaviour).
+  const Colormap viridis = Colormap::named("viridis");
+  for (double t : {8.4e6, 1e18, 1e300, HUGE_VAL}) EXPECT_EQ(viridis.at(t), viridis.at(1.0)) << t;
+  for (double t : {-8.4e6, -1e18, -1e300, -HUGE_VAL})
+    EXPECT_EQ(viridis.at(t), viridis.at(0.0)) << t;
+  // Through colour_position: one 1e20 among values 0..100, +-1e300, +-inf, and a range wider
+  // than the largest double.
+  EXPECT_GT(colour_position(1e20, 2, 98, false), 1);
+  EXPECT_EQ(colour_position(HUGE_VAL, 0, 1, false), 1);
+  EXPECT_EQ(colour_position(-HUGE_VAL, 0, 1, false), 0);
+  EXPECT_EQ(colour_position(HUGE_VAL, 0.1, 1, true), 1);
+  EXPECT_EQ(colour_position(0, 0.1, 1, true), 0);
+  EXPECT_EQ(colour_position(std::nan(""), 0, 1, false), 0);
+  EXPECT_LT(colour_position(-1e300, 0, 1e-6, false), 0);
+  EXPECT_GT(colour_position(1e300, 0, 1e-6, false), 1);
+  EXPECT_DOUBLE_EQ(colour_position(0, -1.7e308, 1.7e308, false), 0.5);
+  EXPECT_DOUBLE_EQ(colour_position(1.7e308, -1.7e308, 1.7e308, false), 1);
+  EXPECT_DOUBLE_EQ(colour_position(5, 0, 10, false), 0.5);  // the plain case is unchanged
+  EXPECT_DOUBLE_EQ(colour_position(10, 1, 100, true), 0.5);
+  for (double v : {1e20, 1e300, -1e300, HUGE_VAL, -HUGE_VAL})
+    EXPECT_FALSE(std::isnan(colour_position(v, -1.7e308, 1.7e308, false))) << v;
+}
+
 TEST(RasterImage, BlendMixesOverThePixel) {
   RasterImage image(20, 10, kPageBackground);
   image.blend(10, 5, Rgb{0, 0, 0}, 0.35);
@@ -245,6 +340,68 @@ TEST(RasterImage, PngIsWrittenCompleteUnderItsName) {
   EXPECT_EQ(be32(20), 23u);
   EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
   EXPECT_THROW(write_png(image, (dir / "missing" / "t.png").string()), std::runtime_error);
+  std::filesystem::remove_all(dir);
+}
+
+// The whole file as bytes ("" when absent or not a file).
+std::string file_bytes(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) return "";
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(RasterImage, PngReplacesOnlyHealgridsOwnPictures) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("healgrid_png_target_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const RasterImage image(20, 10, Rgb{1, 2, 3});
+  const std::string ours = (dir / "map.png").string();
+  write_png(image, ours);
+  EXPECT_TRUE(is_healgrid_png(ours));
+  EXPECT_NE(file_bytes(ours).find(std::string("tEXtSoftware\0healgrid", 21)), std::string::npos);
+  EXPECT_NO_THROW(check_png_target(ours));
+  write_png(RasterImage(30, 10, Rgb{4, 5, 6}), ours);  // a map of its own: replaced
+  EXPECT_NE(file_bytes(ours).find(std::string("\0\0\0\x1e", 4)), std::string::npos);  // width 30
+
+  // Strangers: the input (by name and by a hard link), a NetCDF-like file, another program's
+  // PNG (ours without its tEXt chunk), a symbolic link to our own PNG, a directory.
+  const std::string input = (dir / "out.nc").string(), hard = (dir / "hard.png").string();
+  std::ofstream(input) << "\x89HDF\r\n\x1a\n not a picture";
+  std::filesystem::create_hard_link(input, hard);
+  std::string foreign_bytes = file_bytes(ours);
+  const auto text = foreign_bytes.find("tEXt") - 4;  // length, type, data, CRC
+  foreign_bytes.erase(text, 4 + 4 + 17 + 4);
+  const std::string foreign = (dir / "other.png").string(), link = (dir / "link.png").string();
+  std::ofstream(foreign, std::ios::binary) << foreign_bytes;
+  std::filesystem::create_symlink(ours, link);
+  std::filesystem::create_directory(dir / "folder.png");
+  EXPECT_FALSE(is_healgrid_png(foreign));
+  EXPECT_FALSE(is_healgrid_png(input));
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {input, "is the input file"},
+      {hard, "is the input file"},
+      {foreign, "not a PNG written by healgrid"},
+      {link, "symbolic link"},
+      {(dir / "folder.png").string(), "not a regular file"}};
+  for (const auto& [target, why] : refused) {
+    const std::string before = file_bytes(target);
+    try {
+      check_png_target(target, input);
+      write_png(image, target);
+      ADD_FAILURE() << target << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(target), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(file_bytes(target), before) << target;
+  }
+  // write_png itself refuses a stranger (the file may appear after the options were checked).
+  EXPECT_THROW(write_png(image, foreign), std::invalid_argument);
+  EXPECT_EQ(file_bytes(foreign), foreign_bytes);
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  std::size_t files = 0;  // no temporaries left behind
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 6u);
   std::filesystem::remove_all(dir);
 }
 

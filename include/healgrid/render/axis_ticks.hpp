@@ -24,4 +24,8 @@ std::string tick_label(double value, double step);
 // A log tick: "0.01", "1", "1000" up to 10^4, then "10^5" written with superscript digits.
 std::string log_tick_label(double value);
 
+// Ticks as text for reports: the fewest significant digits (6 to 17, "%.Ng") that give every
+// tick back within 1e-9 of the tick spacing, so 1e38 reads "1e+38", not 9.9999999999999979e+37.
+std::vector<std::string> tick_texts(const std::vector<double>& ticks);
+
 }  // namespace healgrid

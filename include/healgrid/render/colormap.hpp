@@ -26,7 +26,7 @@ class Colormap {
 
   const std::string& name() const { return name_; }
   bool diverging() const { return diverging_; }
-  // t outside [0, 1] is clamped; NaN gives entry 0.
+  // t outside [0, 1] (any size, +-inf) is clamped to the end entries; NaN gives entry 0.
   Rgb at(double t) const;
   const std::array<Rgb, 256>& table() const { return table_; }
 

@@ -14,13 +14,17 @@
 // The map area is map_width x map_height pixels; pixel (col, row) covers projected
 // [x_min + col*dx, x_min + (col+1)*dx] x [y_max - (row+1)*dy, y_max - row*dy] with square pixels
 // (dx == dy). The extent is, in order of precedence: a bbox (lon_min, lat_min, lon_max, lat_max:
-// the bounding box of its edges, densified to 256 points each, projected), `global` (the whole
+// the bounding box of its edges, densified to 256 points each, projected; lon_min > lon_max
+// for a box across the antimeridian, see checked_bbox; Mollweide and plate carree maps of a
+// box across the antimeridian are centred on the box's middle meridian), `global` (the whole
 // Mollweide ellipse or plate carree frame), else the data's extent (projected cell centres,
 // padded by 3% of the span and one cell, then widened to an aspect ratio (height / width)
 // between 1/kMaxLandscape and kMaxPortrait). When both sizes are given the extent grows to keep
 // pixels square. The colour range defaults to the 2nd..98th percentile (numpy's linear
-// interpolation) of the drawn values (of the positive ones with log_scale; symmetric about 0
-// for a diverging colormap).
+// interpolation) of the drawn finite values (of the positive ones with log_scale; symmetric
+// about 0 for a diverging colormap); values outside the range, +-inf included, take the end
+// colours. Without a finite value to scale by, the range is 0..1 (1..10 with log_scale) with a
+// warning.
 //
 // The default projection (auto) is polar stereographic when every cell with data lies beyond
 // 45 degrees of one hemisphere, Mollweide when the data span more than 100 degrees of latitude
@@ -114,8 +118,23 @@ struct ImageLayout {
   std::vector<double> colorbar_ticks;                  // the labelled values
 };
 
-// Percentile p in [0, 100] of sorted values, numpy's default (linear) interpolation.
+// An --extent box lon_min, lat_min, lon_max, lat_max checked and with lon_min < lon_max:
+// lon_min > lon_max is a box across the antimeridian (170,20,-170,30 is 170,20,190,30, as in
+// GeoJSON / STAC bounding boxes). Throws std::invalid_argument naming --extent: latitudes
+// outside [-90, 90] or not lat_min < lat_max, longitudes outside [-360, 360], lon_min ==
+// lon_max, or a box more than 360 degrees wide.
+std::array<double, 4> checked_bbox(const std::array<double, 4>& bbox);
+
+// Whether a meridian of 180 (+- k 360) degrees lies strictly between lon_min < lon_max.
+bool crosses_antimeridian(double lon_min, double lon_max);
+
+// Percentile p in [0, 100] of sorted finite values, numpy's default (linear) interpolation.
 double percentile_sorted(const std::vector<double>& sorted, double p);
+
+// Where `value` falls in the colour range lo < hi (finite; lo > 0 with log_scale): 0 at lo, 1
+// at hi, beyond them outside [0, 1] (Colormap::at clamps); +inf gives 1, -inf, NaN and (log)
+// values <= 0 give 0. Never NaN for a non-NaN value, even when hi - lo overflows.
+double colour_position(double value, double lo, double hi, bool log_scale);
 
 // "2019-04-16 to 2019-06-25": the start dates of the granules that contributed points, from
 // their names ("" when none has a timestamp).
@@ -150,6 +169,7 @@ class MapRenderer {
  private:
   Rgb colour_of(double value) const;
 
+  void plan_projection(const std::vector<double>& lon, const std::vector<double>& lat);
   void plan_extent(const std::vector<double>& lon, const std::vector<double>& lat);
   void plan_order(const HealgridOutput& output);
   void plan_range();

@@ -2,8 +2,9 @@
 // (degrees, EPSG:4326 in longitude-first order) <-> projected x/y (metres).
 //   south-polar-stereo  EPSG:3031  Antarctic polar stereographic (lat_ts 71 S)
 //   north-polar-stereo  EPSG:3413  NSIDC sea ice polar stereographic north (lat_ts 70 N, 45 W)
-//   mollweide           ESRI:54009 World Mollweide (global, equal area)
-//   plate-carree        +proj=eqc  equidistant cylindrical on WGS84 (global)
+//   mollweide           ESRI:54009 World Mollweide (global, equal area); +proj=moll +lon_0
+//                       on WGS84 when centred on another meridian (lon_0 != 0)
+//   plate-carree        +proj=eqc  equidistant cylindrical on WGS84 (global), +lon_0 likewise
 //   laea                +proj=laea Lambert azimuthal equal-area on WGS84, centred on (lon_0,
 //                       lat_0): the local equal-area map of data away from the poles
 // Inverse projection of points outside the projection's domain (off the Mollweide ellipse, past
@@ -20,7 +21,8 @@ namespace healgrid {
 
 enum class ProjectionKind { south_polar_stereo, north_polar_stereo, mollweide, plate_carree, laea };
 
-// A projection and, for laea, its centre (degrees; ignored by the other kinds).
+// A projection and, for laea, its centre (degrees); mollweide and plate-carree use lon_0 as
+// their central meridian, the polar kinds neither.
 struct ProjectionSpec {
   ProjectionKind kind = ProjectionKind::south_polar_stereo;
   double lon_0 = 0, lat_0 = 0;

@@ -232,7 +232,8 @@ std::vector<Granule> each_granule_once(std::vector<Granule> granules) {
 }
 
 std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
-                                    const std::vector<std::string>& suffixes) {
+                                    const std::vector<std::string>& suffixes,
+                                    std::vector<Granule>* found) {
   if (inputs.empty()) throw InputError("no input given (use --input FILE|DIR|PATTERN)");
   std::vector<Granule> all;
   for (const auto& input : inputs) {
@@ -259,6 +260,7 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
     else
       add_file(input, all);
   }
+  if (found) *found = all;
   return each_granule_once(std::move(all));
 }
 

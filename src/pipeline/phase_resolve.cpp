@@ -133,8 +133,13 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
   run_on_root(ctx.comm, [&] {
     check_output_path(opt.output);
     // A catalog (--catalog, or a query) instead of --input: pipeline/catalog_inputs.hpp.
-    in.granules = opt.inputs.empty() ? resolve_run_granules(opt, ctx.grid(), in.catalog)
-                                     : resolve_inputs(opt.inputs, ctx.config().input_suffixes);
+    std::vector<Granule> found;  // every file the inputs name, duplicates included
+    in.granules = opt.inputs.empty()
+                      ? resolve_run_granules(opt, ctx.grid(), in.catalog)
+                      : resolve_inputs(opt.inputs, ctx.config().input_suffixes, &found);
+    // A copy left out as a duplicate is an input too (exit 2, not "not a healgrid output"); the
+    // run's own previous output is left out below.
+    if (!io::is_healgrid_output(opt.output)) check_output_is_no_input(opt.output, found);
     leave_out_own_output(opt.output, in.granules);
     if (in.granules.empty() && opt.inputs.empty())
       throw InputError(in.catalog.catalog_path + ": the catalog lists no granule to grid (" +

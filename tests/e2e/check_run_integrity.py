@@ -292,6 +292,16 @@ def output_is_input_case(checks, tmp, master, env):
         checks.check(hashlib.sha256(open(granule, "rb").read()).hexdigest() == digest,
                      f"{label}: the granule changed")
         checks.check("[index]" not in out, f"{label}: work started before the refusal:\n{out}")
+    # A renamed copy among the inputs is left out as a duplicate; as the output it is still an
+    # input granule (exit 2), not "someone's file".
+    copy = os.path.join(case.root, "granules", "zz_copy.h5")
+    shutil.copyfile(granule, copy)
+    rc, out = run(["--input", "../granules", "--output", "../granules/zz_copy.h5"], case.cwd, env)
+    checks.check(rc == 2 and "is the input granule" in out and "zz_copy.h5" in out,
+                 f"--output a renamed copy among the inputs: exit {rc}, expected 2:\n{out}")
+    checks.check(open(copy, "rb").read() == open(granule, "rb").read(),
+                 "--output a renamed copy among the inputs: the copy changed")
+    os.remove(copy)
 
 
 def tree(path):

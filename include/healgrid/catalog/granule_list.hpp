@@ -38,8 +38,10 @@ std::vector<std::string> default_granule_suffixes();
 // names are kept once with a warning; the same name with different bytes throws InputError.
 std::vector<Granule> each_granule_once(std::vector<Granule> granules);
 
+// `found`, when given, receives every file the inputs name, duplicates included.
 std::vector<Granule> resolve_inputs(
     const std::vector<std::string>& inputs,
-    const std::vector<std::string>& suffixes = default_granule_suffixes());
+    const std::vector<std::string>& suffixes = default_granule_suffixes(),
+    std::vector<Granule>* found = nullptr);
 
 }  // namespace healgrid

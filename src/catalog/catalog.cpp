@@ -78,8 +78,18 @@ void finalize_catalog(Catalog& c, int parent_order, LatitudeConvention latitude)
       [](const CatalogGranule& a, const CatalogGranule& b) { return a.name < b.name; });
   std::set<std::string> seen;
   std::vector<CatalogGranule> unique;
-  for (auto& g : c.granules)
+  for (auto& g : c.granules) {
+    // A server's name becomes one plain file name (an escaped "../" or "a%2Fb" names no
+    // directory in the cache); a name with nothing usable leaves its granule out.
+    const std::string plain = plain_file_name(g.name);
+    if (plain.empty()) {
+      std::fprintf(stderr, "healgrid: warning: granule %s: no usable file name in '%s': left out\n",
+                   redact_credentials(g.id).c_str(), redact_credentials(g.name).c_str());
+      continue;
+    }
+    g.name = plain;
     if (seen.insert(g.id.empty() ? g.name : g.id).second) unique.push_back(std::move(g));
+  }
   c.granules = std::move(unique);
   drop_duplicate_names(c, c.endpoint.empty() ? "the search" : c.endpoint);
   c.parent_order = parent_order;

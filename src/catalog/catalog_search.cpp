@@ -371,7 +371,13 @@ Catalog search_cmr(const GranuleQuery& q, const SearchOptions& options) {
     if (!options.quiet)
       std::printf("[resolve] CMR page %d: %lld of %lld granules\n", page_number, received, hits);
     const auto next = response.header("cmr-search-after");
-    if (granules.empty() || next.empty() || (hits >= 0 && received >= hits)) break;
+    // Stop at the end of the pages; at the announced count only after a short page: a full
+    // one may be followed by more than CMR-Hits said (a duplicate counted), which must fail
+    // below, not be dropped unread.
+    const bool short_page = static_cast<long long>(granules.size()) < options.page_size;
+    if (granules.empty() || next.empty() || (hits >= 0 && received >= hits && short_page) ||
+        (hits >= 0 && received > hits))
+      break;
     if (next == search_after)
       throw std::runtime_error(url_for_log(url) +
                                ": CMR-Search-After did not advance (paging loop)");
@@ -383,6 +389,8 @@ Catalog search_cmr(const GranuleQuery& q, const SearchOptions& options) {
   return catalog;
 }
 
+constexpr int kMaxEmptyStacPages = 20;
+
 Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
   const std::string collection =
       options.stac_collection.empty() ? q.short_name + "_" + q.version : options.stac_collection;
@@ -392,6 +400,7 @@ Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
   HttpClient client(options.retry.timeout_s);
   std::vector<std::string> seen_requests;
   long long received = 0, matched = -1;
+  int empty_pages = 0;  // in a row
   for (int page_number = 1;; ++page_number) {
     HttpRequest request;
     request.method = next.method;
@@ -424,8 +433,14 @@ Catalog search_stac(const GranuleQuery& q, const SearchOptions& options) {
       std::printf("[resolve] STAC page %d: %lld granules so far%s\n", page_number, received,
                   matched >= 0 ? (" of " + std::to_string(matched)).c_str() : "");
     }
+    // An empty page with a next link is followed (a server may page past filtered-out items);
+    // many in a row end the search as a paging loop.
     auto following = stac_next_request(page, next.body);
-    if (!following || granules.empty()) break;
+    if (!following) break;
+    empty_pages = granules.empty() ? empty_pages + 1 : 0;
+    if (empty_pages > kMaxEmptyStacPages)
+      throw std::runtime_error(url_for_log(request.url) + ": " + std::to_string(empty_pages) +
+                               " empty STAC pages in a row, each with a next link (paging loop)");
     next = *following;
   }
   if (matched >= 0 && received != matched)

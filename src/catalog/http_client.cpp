@@ -125,6 +125,15 @@ std::string HttpResponse::header(const std::string& name) const {
   return "";
 }
 
+// 127.0.0.0/8 (as dotted decimal), ::1 and localhost: the addresses of this host only.
+static bool is_loopback_host(const std::string& host) {
+  if (host == "[::1]" || host == "localhost") return true;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  char tail = 0;
+  return std::sscanf(host.c_str(), "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 &&
+         b < 256 && c < 256 && d < 256;
+}
+
 void check_url_allowed(const std::string& url) {
   UrlHandle u;
   if (curl_url_set(u.h, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
@@ -132,7 +141,7 @@ void check_url_allowed(const std::string& url) {
   const auto scheme = lower(u.get(CURLUPART_SCHEME));
   const auto host = lower(u.get(CURLUPART_HOST));
   if (scheme == "https") return;
-  if (scheme == "http" && (host == "127.0.0.1" || host == "[::1]" || host == "localhost")) return;
+  if (scheme == "http" && is_loopback_host(host)) return;
   throw std::invalid_argument(url_for_log(url) +
                               ": only https:// URLs are allowed (http:// only to loopback)");
 }

@@ -44,10 +44,12 @@ std::string safe_relative_path(const std::string& untrusted) {
   s = std::regex_replace(s, scheme, "", std::regex_constants::format_first_only);
   const auto cut = s.find_first_of("?#");
   if (cut != std::string::npos) s.resize(cut);
-  s = percent_decode(s);
   std::vector<std::string> parts;
   std::string part;
+  // Components are split before their percent-escapes are decoded: an escaped separator
+  // ("sub%2Fok.h5") stays inside its component (and becomes '_'), never a subdirectory.
   auto flush = [&] {
+    part = percent_decode(part);
     if (!part.empty() && part != "." && part != "..") {
       std::string clean;
       for (std::size_t i = 0; i < part.size() && clean.size() < kMaxComponent; ++i) {
@@ -72,6 +74,16 @@ std::string safe_relative_path(const std::string& untrusted) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
   return out;
+}
+
+std::string plain_file_name(const std::string& untrusted) {
+  std::string s = untrusted;  // its escapes are decoded inside the one component
+  for (auto& c : s) c = (c == '/' || c == '\\') ? '_' : c;
+  try {
+    return safe_relative_path(s);
+  } catch (const std::invalid_argument&) {
+    return "";
+  }
 }
 
 std::string safe_cache_path(const std::string& cache_dir, const std::string& untrusted) {

@@ -77,6 +77,7 @@ class TestServer:
         self.cmr_hits_extra = 0    # CMR-Hits announces this many granules the pages lack
         self.stac_items, self.stac_cassette = [], []
         self.stac_matched_extra = 0  # numberMatched (GET mode) announces this many items more
+        self.stac_pages = None     # POST mode: explicit pages (lists of item indices), or None
         self.data_dir = None
         self.token = None
         self.urs = None            # the URS TestServer (for /protected)
@@ -285,6 +286,15 @@ class TestServer:
                             return self.send_json(json.loads(text), fault=fault)
                     return self.send_json({"type": "FeatureCollection", "features": [],
                                            "links": []}, fault=fault)
+                if server.stac_pages is not None:  # explicit pages, empty ones included
+                    k = int(body.get("token", "0"))
+                    more = k + 1 < len(server.stac_pages)
+                    return self.send_json({
+                        "type": "FeatureCollection",
+                        "features": [server.stac_items[i] for i in server.stac_pages[k]],
+                        "links": [{"rel": "next", "method": "POST", "merge": True,
+                                   "href": f"{server.url}/stac/post/search",
+                                   "body": {"token": str(k + 1)}}] if more else []}, fault=fault)
                 limit = int(body.get("limit", 10))
                 start = int(body.get("token", "0"))
                 items = server.stac_items[start:start + limit]

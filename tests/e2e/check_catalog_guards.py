@@ -266,6 +266,35 @@ def check_stac_and_cmr_answers(checks, ctx):
                  f"CMR granule without a data link kept: {got}:\n{text}")
 
 
+def check_paging(checks, ctx):
+    """A CMR page repeating a granule while CMR-Hits counts it once: the query fails, never a
+    granule dropped unread; an empty STAC page with a next link is followed."""
+    server, tmp, names, blobs = ctx.server, ctx.tmp, ctx.names, ctx.blobs
+    out = os.path.join(tmp, "paging.catalog.json")
+    records = [umm(f"ATL06_2019041{i}093900_0{i}770303_006_01.h5", blobs[0],
+                   f"{server.url}/data/{names[0]}", f"G{i}-PAGING") for i in range(4)]
+    server.cmr_items = [records[0], records[1], records[1], records[2], records[3]]
+    server.cmr_hits_extra = -1  # CMR-Hits 4: the four granules, not the five entries
+    rc, text = resolve(server, out, ["--page-size", "2"])
+    checks.check(rc == 1 and "CMR-Hits announced 4" in text and "held 5" in text,
+                 f"CMR duplicate counted toward CMR-Hits: rc {rc} (want 1, not a catalog "
+                 f"without G3):\n{text}")
+    server.cmr_hits_extra = 0
+    items = []
+    for i in range(5):
+        item = {"type": "Feature", "id": f"item-{i}", "geometry": None,
+                "properties": {"datetime": f"2019-04-0{i + 1}T00:00:00Z"},
+                "assets": {"data": {"href": f"{server.url}/data/g{i}.h5", "roles": ["data"]}}}
+        items.append(item)
+    server.stac_items, server.stac_pages = items, [[0], [1, 2], [], [3, 4]]
+    rc, text = resolve(server, out, ["--source", "stac", "--stac-url",
+                                     f"{server.url}/stac/post", "--page-size", "2"])
+    got = [g["id"] for g in json.load(open(out))["granules"]] if rc == 0 else []
+    checks.check(rc == 0 and got == [f"item-{i}" for i in range(5)],
+                 f"STAC empty page with a next link: {got} (want 5 items), rc {rc}:\n{text}")
+    server.stac_pages = None
+
+
 def check_window_and_empty_catalog(checks, ctx):
     """resolve --start after --end: exit 2, no query; run --catalog of no granule names it."""
     server, tmp = ctx.server, ctx.tmp
@@ -333,6 +362,7 @@ SECTIONS = (
     check_partial_link,
     check_catalog_owner,
     check_stac_and_cmr_answers,
+    check_paging,
     check_window_and_empty_catalog,
     check_no_credentials,
     check_fetch_lock,

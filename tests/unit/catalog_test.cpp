@@ -17,6 +17,7 @@
 #include "healgrid/catalog/catalog_search.hpp"
 #include "healgrid/catalog/checksum.hpp"
 #include "healgrid/catalog/download.hpp"
+#include "healgrid/catalog/http_client.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 
 namespace healgrid {
@@ -403,4 +404,17 @@ TEST(Netrc, LoosePermissionsRefused) {
 }
 
 }  // namespace
+// http:// only to this host: all of 127.0.0.0/8, ::1 and localhost, nothing that only starts
+// like a loopback address.
+TEST(HttpClient, PlainHttpOnlyToLoopback) {
+  for (const char* ok : {"https://cmr.earthdata.nasa.gov/search", "http://127.0.0.1:8080/x",
+                         "http://127.0.0.2:8802/", "http://127.255.255.254/", "http://[::1]:80/",
+                         "http://localhost:9/"})
+    EXPECT_NO_THROW(check_url_allowed(ok)) << ok;
+  for (const char* bad :
+       {"http://128.0.0.1/", "http://127.0.0.1.evil.example/", "http://127.0.0.256/",
+        "http://10.0.0.1/", "ftp://127.0.0.1/", "http://example.org/"})
+    EXPECT_THROW(check_url_allowed(bad), std::invalid_argument) << bad;
+}
+
 }  // namespace healgrid

@@ -28,13 +28,31 @@ TEST(SafePath, NeverEscapesTheCache) {
   EXPECT_EQ(safe_relative_path("/etc/passwd"), "etc/passwd");
   EXPECT_EQ(safe_relative_path("a/./b/../c.h5"), "a/b/c.h5");
   EXPECT_EQ(safe_relative_path("..\\..\\windows\\x.h5"), "windows/x.h5");
-  // percent-encoded separators and dots are decoded before the components are checked
-  EXPECT_EQ(safe_relative_path("%2e%2e%2f%2E%2E%2Fetc%2fshadow"), "etc/shadow");
+  // An escaped separator is decoded inside its component: no directory, nothing outside (a
+  // server's "sub%2Fok.h5" once became CACHE/sub/ok.h5, through a symlink at CACHE/sub).
+  EXPECT_EQ(safe_relative_path("%2e%2e%2f%2E%2E%2Fetc%2fshadow"), "_._.._etc_shadow");
+  EXPECT_EQ(safe_relative_path("sub%2Fok.h5"), "sub_ok.h5");
+  EXPECT_EQ(safe_relative_path("a%5Cb.h5"), "a_b.h5");
   EXPECT_EQ(safe_relative_path("https://h/%2e%2e/%2e%2e/root/.ssh/id_rsa"), "root/_ssh/id_rsa");
   // double encoding stays harmless: the '%' itself is replaced
   EXPECT_EQ(safe_relative_path("%252e%252e/x"), "_2e_2e/x");
   EXPECT_EQ(safe_cache_path("/cache", "../../x.h5"), "/cache/x.h5");
   EXPECT_EQ(safe_cache_path("/cache/", "/abs/y.h5"), "/cache/abs/y.h5");
+}
+
+// A catalog's granule name is one plain file name, whatever the server sent.
+TEST(SafePath, PlainFileNamesHaveNoSeparatorEscapedOrNot) {
+  EXPECT_EQ(plain_file_name("ATL06_20190416093911_02770303_006_01.h5"),
+            "ATL06_20190416093911_02770303_006_01.h5");
+  EXPECT_EQ(plain_file_name("sub%2Fok.h5"), "sub_ok.h5");
+  EXPECT_EQ(plain_file_name("a\\b.h5"), "a_b.h5");
+  EXPECT_EQ(plain_file_name("dir/x.h5"), "dir_x.h5");
+  EXPECT_EQ(plain_file_name("..%2F..%2Fevil.h5"), "_._.._evil.h5");
+  EXPECT_EQ(plain_file_name(".hidden.h5"), "_hidden.h5");
+  EXPECT_EQ(plain_file_name(""), "");
+  EXPECT_EQ(plain_file_name("?x"), "");
+  for (const char* name : {"sub%2Fok.h5", "../x", "%2e%2e", "a/../../b"})
+    EXPECT_EQ(plain_file_name(name).find('/'), std::string::npos) << name;
 }
 
 TEST(SafePath, ReplacesUnsafeBytes) {

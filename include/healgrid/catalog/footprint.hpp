@@ -31,7 +31,9 @@ struct BoundingBox {
 std::vector<std::int64_t> footprint_cells(const std::vector<Ring>& rings, int order,
                                           LatitudeConvention convention);
 
-// Sorted unique cells that overlap the lon/lat area (bbox or polygon rings), inclusive.
+// Sorted unique cells that overlap the lon/lat area (bbox or polygon rings), inclusive: centres
+// inside, and the cells of the densely sampled edges with their 8 neighbours (a cell the edge only
+// grazes is never missed; one ring more than the exact set).
 std::vector<std::int64_t> area_cells(const std::vector<Ring>& rings, int order,
                                      LatitudeConvention convention);
 Ring bbox_ring(const BoundingBox& box);

@@ -48,8 +48,8 @@ struct RetryPolicy {
   double timeout_s = 60.0;  // per request (downloads: without progress)
 };
 
-// Throws std::invalid_argument naming the URL unless it is https://, or http:// to 127.0.0.1,
-// ::1 or localhost.
+// Throws std::invalid_argument naming the URL unless it is https://, or http:// to loopback
+// (127.0.0.0/8 in dotted decimal, ::1, localhost).
 void check_url_allowed(const std::string& url);
 // "host:port" (default port of the scheme filled in), lower-case host.
 std::string url_origin(const std::string& url);

@@ -341,6 +341,20 @@ TEST(CatalogFile, SameNameUnderTwoIdsKeptOnce) {
   EXPECT_EQ(c.granules.size(), 2u);
 }
 
+// A server's names become plain file names in the catalog (an escaped separator is no
+// directory; a name starting with "." would make fetch and run refuse the whole catalog); a
+// name with nothing usable leaves its granule out.
+TEST(CatalogFile, ServerNamesBecomePlainFileNames) {
+  Catalog c;
+  c.granules = {granule_named("G1", "sub%2Fok.h5"), granule_named("G2", "..%2F..%2Fevil.h5"),
+                granule_named("G3", "?x"), granule_named("G4", "ATL06_c.h5")};
+  finalize_catalog(c, 6, LatitudeConvention::authalic);
+  ASSERT_EQ(c.granules.size(), 3u);
+  std::vector<std::string> names;
+  for (const auto& g : c.granules) names.push_back(g.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"_._.._evil.h5", "ATL06_c.h5", "sub_ok.h5"}));
+}
+
 // write_catalog replaces a catalog it wrote, and nothing else (a user's file, a symlink).
 TEST(CatalogFile, ReplacesOnlyItsOwnCatalog) {
   Catalog c;

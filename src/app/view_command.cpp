@@ -183,6 +183,18 @@ int view_command(const std::vector<std::string>& args) {
                  viewer_dir.empty() ? "" : " at ", viewer_dir.c_str());
     return 1;
   }
+  // Every file under it is served: a folder without the built viewer (a home directory by
+  // mistake) is refused.
+  for (const char* file : {"index.html", "app.js"}) {
+    struct stat st {};
+    if (stat((viewer_dir + "/" + file).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      std::fprintf(stderr,
+                   "healgrid view: %s holds no built viewer (no %s): pass the viewer's dist "
+                   "folder as --viewer-dir\n",
+                   viewer_dir.c_str(), file);
+      return 2;
+    }
+  }
   const std::string name = output.substr(output.find_last_of('/') + 1);
   const std::string data_url = "/data/" + name;
   std::vector<HttpRoute> routes = {

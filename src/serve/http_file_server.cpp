@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
@@ -75,6 +77,18 @@ void answer(const HttpHandler& handler, const httplib::Request& req, httplib::Re
   }
 }
 
+// `dir`/`rest` when it is a file of `dir` itself: no hidden component (".ssh/id_rsa",
+// ".git/config") and no symbolic link leading out of it (the real path stays below the
+// directory's real path); "" otherwise.
+std::string inside_directory(const std::string& dir, const std::string& rest) {
+  if (rest.empty() || rest[0] == '.' || rest.find("/.") != std::string::npos) return "";
+  const std::string path = dir + "/" + rest;
+  char real_dir[PATH_MAX], real_path[PATH_MAX];
+  if (!realpath(dir.c_str(), real_dir) || !realpath(path.c_str(), real_path)) return "";
+  const std::string base = std::string(real_dir) + "/";
+  return std::string(real_path).rfind(base, 0) == 0 ? path : "";
+}
+
 }  // namespace
 
 std::string url_encode_path(const std::string& s) {
@@ -94,6 +108,12 @@ std::string url_encode_path(const std::string& s) {
 HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<HttpRoute> routes)
     : server_(std::make_unique<httplib::Server>()), routes_(std::move(routes)) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a second `view` on
+  // the same port also listens and the kernel splits the requests between the two files.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   // GET handlers answer HEAD too (headers only).
   server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
     if (const auto h = handlers_.find(req.path); h != handlers_.end())
@@ -153,7 +173,7 @@ std::string HttpFileServer::resolve(const std::string& url_path, bool& no_store)
       std::string rest = url_path.substr(r.url.size());
       if (rest.empty() || rest.back() == '/') rest += "index.html";
       no_store = r.no_store;
-      return r.path + "/" + rest;
+      return inside_directory(r.path, rest);
     }
   }
   return "";

@@ -38,6 +38,16 @@ def make_files(tmp):
     os.makedirs(viewer)
     with open(os.path.join(viewer, "index.html"), "w", encoding="utf-8") as f:
         f.write("<!doctype html><title>viewer</title>\n")
+    with open(os.path.join(viewer, "app.js"), "w", encoding="utf-8") as f:
+        f.write("// the viewer\n")
+    # Not the viewer's: a secret beside it, a hidden folder in it, links out of it.
+    with open(os.path.join(tmp, "secret.txt"), "w", encoding="utf-8") as f:
+        f.write("PRIVATE\n")
+    os.makedirs(os.path.join(viewer, ".ssh"))
+    with open(os.path.join(viewer, ".ssh", "id_rsa"), "w", encoding="utf-8") as f:
+        f.write("PRIVATE\n")
+    os.symlink(os.path.join(tmp, "secret.txt"), os.path.join(viewer, "linked.txt"))
+    os.symlink(tmp, os.path.join(viewer, "up"))
     return path, viewer
 
 
@@ -89,7 +99,8 @@ def check_ranges(checks, base):
 
 
 def check_refusals(checks, root):
-    for path in ("/data/../big.nc", "/../big.nc", "/nothing-here.js"):
+    for path in ("/data/../big.nc", "/../big.nc", "/nothing-here.js", "/.ssh/id_rsa",
+                 "/linked.txt", "/up/secret.txt", "/up/big.nc"):
         status, _, _ = request(root + path)
         checks.check(status == 404, f"GET {path}: status {status}, expected 404")
     status, headers, body = request(root + "/?file=data/big.nc")
@@ -99,6 +110,24 @@ def check_refusals(checks, root):
     status, headers, _ = request(root + "/data/big.nc", method="HEAD")
     checks.check(headers.get("Content-Type") == "application/x-netcdf",
                  f"HEAD of the output: Content-Type {headers.get('Content-Type')!r}")
+
+
+def check_port_and_folder(checks, path, viewer, port, tmp):
+    """A second view on a port in use fails (cpp-httplib's SO_REUSEPORT let it listen too, the
+    kernel splitting requests between two files); a --viewer-dir without the built viewer (a
+    home folder by mistake) is refused: every file under it would be served."""
+    second = subprocess.run([healgrid_bin(), "view", path, "--port", port, "--viewer-dir",
+                             viewer], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, timeout=30)
+    checks.check(second.returncode == 1 and "cannot listen" in second.stdout,
+                 f"a second view on port {port}: exit {second.returncode}\n{second.stdout}")
+    home = os.path.join(tmp, "home")
+    os.makedirs(home)
+    wrong = subprocess.run([healgrid_bin(), "view", path, "--port", "0", "--viewer-dir", home],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=30)
+    checks.check(wrong.returncode == 2 and "holds no built viewer" in wrong.stdout,
+                 f"--viewer-dir without a viewer: exit {wrong.returncode}\n{wrong.stdout}")
 
 
 def check_download(checks, base, pid):
@@ -158,6 +187,7 @@ def main():
             check_refusals(checks, root)
             check_concurrency(checks, base)
             check_download(checks, base, proc.pid)
+            check_port_and_folder(checks, path, viewer, match.group(2), tmp)
         finally:
             proc.terminate()
             proc.wait(10)

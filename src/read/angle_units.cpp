@@ -25,7 +25,8 @@ bool degree_direction(const std::string& s, std::string& direction) {
     const auto start = rest.find_first_not_of(" _", 7);
     rest = start == std::string::npos ? "" : rest.substr(start);
   }
-  for (const char* word : {"degrees", "degree", "deg"}) {
+  for (const char* word : {"degrees", "degree", "deg", "arc_degree", "angular_degree",
+                           "\xC2\xB0" /* the degree sign */}) {
     const std::string w = word;
     if (rest.rfind(w, 0) != 0) continue;
     rest = rest.substr(w.size());

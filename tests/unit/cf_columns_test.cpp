@@ -667,7 +667,8 @@ TEST(AngleUnits, DegreeSpellingsRadiansAndRefusals) {
   const auto lat = CoordinateAxis::latitude, lon = CoordinateAxis::longitude;
   for (const char* u :
        {"", " ", "degrees_north", "degree_north", "degree_N", "degrees_N", "degreeN", "degreesN",
-        "Degrees_North", " degrees ", "degree", "deg", "decimal degrees", "degrees (WGS84)"})
+        "Degrees_North", " degrees ", "degree", "deg", "decimal degrees", "degrees (WGS84)",
+        "arc_degree", "\xC2\xB0", "\xC2\xB0N", "degrees north"})
     EXPECT_EQ(degrees_per_unit(u, lat), 1.0) << u;
   for (const char* u : {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE",
                         "degreesE", "DEGREES", "deg"})

@@ -241,7 +241,7 @@ function setDataset(dataset) {
     : dataset.variable('h_mean') ? 'h_mean' : (dataset.variables.find((v) => !v.integer) || dataset.variables[0])?.name;
   renderProvenance($('provenance'), dataset);
   if (state.progress) renderProgress($('progress'), state.progress, true);
-  setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.parentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude` +
+  setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.fileParentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude` +
     `${dataset.storedLevels.size ? `, ${dataset.storedLevels.size} stored overview levels` : ''}` +
     `${dataset.warnings.length ? `; overview levels not used: ${dataset.warnings.join('; ')}` : ''}`);
   state.autoView = null;  // the file's own extent (a job's planned parents came first)

@@ -5,6 +5,7 @@ import h5wasm from 'h5wasm';
 import { nestedNumberToFaceXY } from './healpix.js';
 import { attributes, cellVariables, indexOfId } from './h5_read.js';
 import { readStoredLevels } from './stored_levels.js';
+import { defaultRange } from './colormap.js';
 
 let fileCounter = 0;
 
@@ -58,6 +59,7 @@ export class HealgridDataset {
     this.count = this.cellIds.length;
     this.childOrder = Number(this.attrs.child_order ?? this.cellAttrs.level);
     this.parentOrder = Number(this.attrs.parent_order ?? this.childOrder);
+    this.fileParentOrder = this.parentOrder;  // the file's attribute (setupParents may draw per cell)
     this.authalic = String(this.attrs.latitude_convention ?? 'geodetic') === 'authalic';
     // (hi, lo) halves of each id, little-endian as stored.
     this.idWords = new Uint32Array(this.cellIds.buffer, this.cellIds.byteOffset, this.count * 2);
@@ -110,18 +112,8 @@ export class HealgridDataset {
     return indexOfId(this.cellIds, id);
   }
 
-  // A robust default colour range: the 2nd and 98th percentiles of a sample of the values.
+  // The default colour range (colormap.defaultRange of the variable's values).
   defaultRange(name) {
-    const src = this.variable(name).values;
-    const step = Math.max(1, Math.floor(src.length / 200000));
-    const sample = [];
-    for (let i = 0; i < src.length; i += step) if (src[i] === src[i]) sample.push(src[i]);
-    if (!sample.length) return [0, 1];
-    sample.sort((a, b) => a - b);
-    const at = (q) => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))];
-    let lo = at(0.02), hi = at(0.98);
-    if (!(hi > lo)) { lo = sample[0]; hi = sample[sample.length - 1]; }
-    if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
-    return [lo, hi];
+    return defaultRange(this.variable(name).values);
   }
 }

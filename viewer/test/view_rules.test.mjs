@@ -217,3 +217,74 @@ test('the statistic comes from healgrid_statistic, else from an older file\'s ce
   assert.equal(overviewRule({ attrs: { cell_methods: 'time: cell_ids: min' } }), 'min');
   assert.equal(cellMethod({ attrs: {} }), '');
 });
+
+// A sparse file of more than FIT_CELLS cells (as setupParents leaves it: one cell per "parent"):
+// the fit covers all of them at a coarser order, not the first 20,001 ids. 25,000 cells of face 0
+// (by the north pole: its last ids) come first in id order, then 5,000 of face 8 (by the south
+// pole: its first ids): render would choose the globe.
+test('the opening fit of a large sparse file uses all its cells', async () => {
+  const { cellsForFit, centresOf } = await import('../src/auto_view.js');
+  const { nestedNumberToFaceXY } = await import('../src/healpix.js');
+  const order = 12, face = 4 ** order;
+  const ids = [];
+  for (let i = 24999; i >= 0; i--) ids.push(face - 1 - i * 7);
+  for (let i = 0; i < 5000; i++) ids.push(8 * face + i * 11);
+  const cellIds = BigUint64Array.from(ids, BigInt);
+  const values = Float32Array.from(ids, () => 1);
+  const ds = {
+    variables: [{ values }], cellIds, count: ids.length, childOrder: order,
+    parentOrder: order, block: 1, parentCount: ids.length, parentIds: Float64Array.from(ids),
+  };
+  const { level, ids: fit } = cellsForFit(ds);
+  assert.ok(level < order && fit.length <= 20000, `level ${level}, ${fit.length} cells`);
+  const faces = new Set(fit.map((id) => Math.floor(id / 4 ** level)));
+  assert.deepEqual([...faces].sort(), [0, 8]);
+  const c = centresOf(fit, level, false, nestedNumberToFaceXY);
+  assert.deepEqual(chooseProjection(c.lons, c.lats), { key: 'global' });
+});
+
+// render's colour range rule: percentiles of the finite values only; +-inf take the end colours.
+test('the default colour range leaves out infinities', async () => {
+  const { defaultRange, colorIndex } = await import('../src/colormap.js');
+  const values = new Float32Array(103);
+  for (let i = 0; i < 100; i++) values[i] = i + 1;  // 1..100
+  values[100] = Infinity; values[101] = -Infinity; values[102] = NaN;
+  // numpy's reference: the 2nd and 98th percentiles (lower) of 1..100 are 2.98 -> 2 (index
+  // floor(0.02 * 99) = 1) and 98 (index floor(0.98 * 99) = 97).
+  assert.deepEqual(defaultRange(values), [2, 98]);
+  assert.deepEqual(defaultRange(Float32Array.of(Infinity, 5, Infinity)), [4.5, 5.5]);
+  assert.equal(colorIndex(Infinity, 2, 98), 255);
+  assert.equal(colorIndex(-Infinity, 2, 98), 0);
+  assert.equal(colorIndex(Infinity, 0, Infinity), 255);
+});
+
+// A file with as many granules as cells (netCDF4 writes it): the provenance on `granules` is not
+// a map variable, only the statistics on cell_ids.
+test('only variables on cell_ids are map variables', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { cellVariables } = await import('../src/h5_read.js');
+  const h5wasm = (await import('h5wasm/node')).default;
+  await h5wasm.ready;
+  const dir = mkdtempSync(join(tmpdir(), 'healgrid-dims-'));
+  try {
+    const path = join(dir, 'one.nc');
+    execFileSync(PYTHON, ['-c', `
+import netCDF4, numpy as np
+with netCDF4.Dataset(${JSON.stringify(path)}, "w") as f:
+    f.createDimension("cell_ids", 1)
+    f.createDimension("granules", 1)
+    f.createVariable("cell_ids", "u8", ("cell_ids",))[:] = [7]
+    f.createVariable("h_mean", "f4", ("cell_ids",))[:] = [1.5]
+    f.createVariable("granule_bytes", "u8", ("granules",))[:] = [1000]
+    f.createVariable("granule_points_used", "u8", ("granules",))[:] = [3]
+`]);
+    const f = new h5wasm.File(path, 'r');
+    const names = cellVariables(f, 1).map((v) => v.name);
+    f.close();
+    assert.deepEqual(names, ['h_mean']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -15,7 +15,7 @@ import { drawScaleBar } from './scale_bar.js';
 import { coastlineUrl, drawCoastlines, fetchCoastlines } from './coastlines.js';
 import { overviewLabel, overviewSource } from './overview.js';
 import { drawnCellAt } from './hover.js';
-import { readViewState, writeViewState } from './view_state.js';
+import { fileName, fileUrl, readViewState, writeViewState } from './view_state.js';
 import { composeExport, downloadCanvas } from './export_png.js';
 
 const $ = (id) => document.getElementById(id);
@@ -284,9 +284,10 @@ function showProgress(progress, name) {
   requestRender();
 }
 
-// Follows `url`: the progress file while the job runs, then the output once complete.
-async function follow(url) {
-  const name = decodeURIComponent(url.split('/').pop());
+// Follows `file` (the decoded ?file= path): the progress file while the job runs, then the
+// output once complete.
+async function follow(file) {
+  const url = fileUrl(file), name = fileName(file);
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   while (!state.dataset) {
     const progress = await fetchOrNull(`${url}.progress.json`, true);

@@ -41,3 +41,14 @@ export function writeViewState(s) {
   const query = params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
   if (`?${query}` !== location.search) history.replaceState(null, '', `${location.pathname}?${query}`);
 }
+
+// The URL to fetch for the `file` parameter (already decoded once by URLSearchParams): each path
+// segment encoded again, so '#', '?', '%' and spaces in a file name reach the server as part of
+// the name. And the file's name for the page: the last segment as it is (no second decoding).
+export function fileUrl(file) {
+  return file.split('/').map(encodeURIComponent).join('/');
+}
+
+export function fileName(file) {
+  return file.split('/').pop();
+}

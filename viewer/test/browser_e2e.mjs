@@ -2,6 +2,7 @@
 // Switches variable and projection, checks the canvas colour at known cells' positions
 // (computed here from healpy centres and this file's own projection formulas) and the hover
 // readout against the values netCDF4 reads from the file, and pans/zooms with the mouse.
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   check, finish, launch, mpiArgs, pixelAt, pythonJson, renderCount, renderedAfter,
@@ -104,6 +105,22 @@ try {
   check(Math.abs((zoomed.cx - panned.cx) * zoomed.k - 120) < 0.5 && Math.abs((panned.cy - zoomed.cy) * zoomed.k + 80) < 0.5,
     `drag by (120, -80) px moved the view by (${((zoomed.cx - panned.cx) * zoomed.k).toFixed(1)}, ${((panned.cy - zoomed.cy) * zoomed.k).toFixed(1)})`);
   if (screenshots) await page.screenshot({ path: join(screenshots, 'viewer-south-panned.png') });
+
+  // Output names with '#', '?', '%' and a space load (each path segment encoded when fetched).
+  for (const odd of ['a#b.nc', 'q?.nc', '100% x.nc']) {
+    copyFileSync(output, join(dir, odd));
+    const served = await startView(bin, join(dir, odd));
+    const p = await browser.newPage({ viewport: { width: 600, height: 400 } });
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(`${served.url}&coast=0`);
+    const name = await p.waitForFunction(() => window.healgridViewer?.state.dataset?.name, null, { timeout: 20000 })
+      .then((h) => h.jsonValue()).catch(() => null);
+    check(name === odd, `${odd}: the page shows ${name} (${await p.evaluate(() => document.getElementById('status').textContent)})`);
+    check(!errors.length, `${odd}: page errors ${errors}`);
+    await p.close();
+    served.process.kill('SIGTERM');
+  }
 } finally {
   await browser.close();
 }

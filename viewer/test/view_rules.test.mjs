@@ -288,3 +288,14 @@ with netCDF4.Dataset(${JSON.stringify(path)}, "w") as f:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The ?file= parameter, decoded once by URLSearchParams, is fetched with each segment encoded
+// again (encodeURIComponent, as the server's printed URL encodes it) and named as it is.
+test('file names with #, ? and % are fetched encoded and named once decoded', async () => {
+  const { fileName, fileUrl } = await import('../src/view_state.js');
+  const file = new URLSearchParams('file=data/a%23b%3F%20100%25.nc').get('file');
+  assert.equal(file, 'data/a#b? 100%.nc');
+  assert.equal(fileUrl(file), 'data/a%23b%3F%20100%25.nc');
+  assert.equal(fileName(file), 'a#b? 100%.nc');
+  assert.equal(new URL(fileUrl(file), 'http://h/').pathname, '/data/a%23b%3F%20100%25.nc');
+});

@@ -240,7 +240,7 @@ function setDataset(dataset) {
   const preferred = dataset.variable(asked.variable) ? asked.variable
     : dataset.variable('h_mean') ? 'h_mean' : (dataset.variables.find((v) => !v.integer) || dataset.variables[0])?.name;
   renderProvenance($('provenance'), dataset);
-  if (state.progress) renderProgress($('progress'), state.progress, true);
+  if (state.progress) renderProgress($('progress'), state.progress, true, state.progress.state !== 'complete');
   setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.fileParentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude` +
     `${dataset.storedLevels.size ? `, ${dataset.storedLevels.size} stored overview levels` : ''}` +
     `${dataset.warnings.length ? `; overview levels not used: ${dataset.warnings.join('; ')}` : ''}`);

@@ -52,3 +52,12 @@ export function fileUrl(file) {
 export function fileName(file) {
   return file.split('/').pop();
 }
+
+// Drops the view from the URL, keeping its other parameters (file, poll, coast): a local file
+// opened over a served one writes no view there, so a reload shows the served file in its own.
+export function clearViewState() {
+  const params = new URLSearchParams(location.search);
+  for (const k of ['projection', 'laea', 'centre', 'zoom', 'variable', 'range', 'colormap']) params.delete(k);
+  const query = params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
+  history.replaceState(null, '', query ? `${location.pathname}?${query}` : location.pathname);
+}

@@ -2,7 +2,7 @@
 // Switches variable and projection, checks the canvas colour at known cells' positions
 // (computed here from healpy centres and this file's own projection formulas) and the hover
 // readout against the values netCDF4 reads from the file, and pans/zooms with the mouse.
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   check, finish, launch, mpiArgs, pixelAt, pythonJson, renderCount, renderedAfter,
@@ -105,6 +105,24 @@ try {
   check(Math.abs((zoomed.cx - panned.cx) * zoomed.k - 120) < 0.5 && Math.abs((panned.cy - zoomed.cy) * zoomed.k + 80) < 0.5,
     `drag by (120, -80) px moved the view by (${((zoomed.cx - panned.cx) * zoomed.k).toFixed(1)}, ${((panned.cy - zoomed.cy) * zoomed.k).toFixed(1)})`);
   if (screenshots) await page.screenshot({ path: join(screenshots, 'viewer-south-panned.png') });
+
+  // "Open file…" over the served file: the URL keeps file= without a view (a reload shows the
+  // served file in its own view); a file that fails to open leaves the map shown, and says so.
+  copyFileSync(output, join(dir, 'local.nc'));
+  await page.setInputFiles('#file-input', join(dir, 'local.nc'));
+  await page.waitForFunction(() => window.healgridViewer.state.dataset?.name === 'local.nc', null, { timeout: 20000 });
+  await renderedAfter(page, await renderCount(page) - 1);
+  let search = new URLSearchParams(await page.evaluate(() => location.search));
+  check(search.get('file') && !search.has('centre') && !search.has('zoom') && !search.has('projection'), `URL after Open file: ?${search}`);
+  writeFileSync(join(dir, 'bad.nc'), 'not a netCDF file\n');
+  await page.setInputFiles('#file-input', join(dir, 'bad.nc'));
+  await page.waitForFunction(() => /cannot read bad\.nc/.test(window.healgridViewer.state.status), null, { timeout: 20000 });
+  const after = await page.evaluate(() => ({ name: window.healgridViewer.state.dataset?.name, status: window.healgridViewer.state.status, options: document.querySelectorAll('#variable option').length }));
+  check(after.name === 'local.nc' && after.status.includes('still showing local.nc') && after.options === ref.variables.length, `after a failed open: ${JSON.stringify(after)}`);
+  await page.reload();
+  await page.waitForFunction(() => window.healgridViewer?.state.dataset, null, { timeout: 30000 });
+  const reloaded = await page.evaluate(() => ({ name: window.healgridViewer.state.dataset.name, projection: window.healgridViewer.state.projection, auto: window.healgridViewer.state.autoView?.key }));
+  check(reloaded.name === 'out.nc' && reloaded.projection === reloaded.auto, `reload after Open file: ${JSON.stringify(reloaded)}`);
 
   // Output names with '#', '?', '%' and a space load (each path segment encoded when fetched).
   for (const odd of ['a#b.nc', 'q?.nc', '100% x.nc']) {

@@ -221,6 +221,7 @@ function drawColorbar() {
   $('colorbar-min').textContent = formatNumber(state.range[0]);
   $('colorbar-max').textContent = formatNumber(state.range[1]);
   $('colorbar-units').textContent = v ? (v.units ? `[${v.units}]` : '') : '';
+  $('value-note').textContent = v && state.dataset.allMissing(v.name) ? `all values of ${v.name} are missing (fill value or NaN): nothing to draw` : '';
   $('vmin').value = String(state.range[0]);
   $('vmax').value = String(state.range[1]);
 }

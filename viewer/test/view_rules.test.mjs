@@ -299,3 +299,54 @@ test('file names with #, ? and % are fetched encoded and named once decoded', as
   assert.equal(fileName(file), 'a#b? 100%.nc');
   assert.equal(new URL(fileUrl(file), 'http://h/').pathname, '/data/a%23b%3F%20100%25.nc');
 });
+
+// Files the viewer cannot draw are named with the reason (netCDF4 writes them): not HDF5
+// (netCDF-3, text), truncated HDF5, only cell_ids, a time-windowed output; an all-missing
+// variable opens and is reported as such.
+test('files that cannot be drawn say why', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { HealgridDataset, notHdf5 } = await import('../src/dataset.js');
+  const dir = mkdtempSync(join(tmpdir(), 'healgrid-bad-'));
+  try {
+    execFileSync(PYTHON, ['-c', `
+import netCDF4, numpy as np
+d = ${JSON.stringify(dir)}
+def base(path, fmt="NETCDF4"):
+    f = netCDF4.Dataset(path, "w", format=fmt)
+    f.createDimension("cell_ids", 3)
+    f.createVariable("cell_ids", "u8" if fmt == "NETCDF4" else "i4", ("cell_ids",))[:] = [4, 5, 6]
+    f.child_order = np.int32(3)
+    return f
+base(d + "/classic.nc", "NETCDF3_CLASSIC").close()
+base(d + "/ids.nc").close()
+with base(d + "/tw.nc") as f:
+    f.createDimension("time", 2)
+    f.createVariable("h_mean", "f4", ("time", "cell_ids"))[:] = np.ones((2, 3))
+    f.healgrid_time_windows = "a/b,b/c"
+with base(d + "/nan.nc") as f:
+    v = f.createVariable("h_mean", "f4", ("cell_ids",), fill_value=np.float32(np.nan))
+    v[:] = [np.nan] * 3
+    f.createVariable("count", "i4", ("cell_ids",))[:] = [1, 2, 3]
+data = open(d + "/nan.nc", "rb").read()
+open(d + "/trunc.nc", "wb").write(data[:len(data) // 2])
+open(d + "/text.nc", "w").write("hello")
+`]);
+    const open = (n) => HealgridDataset.fromBuffer(readFileSync(join(dir, n)), n);
+    await assert.rejects(open('classic.nc'), { message: 'classic.nc is not an HDF5/NetCDF-4 file (it is netCDF-3: convert it with nccopy -k nc4)' });
+    await assert.rejects(open('text.nc'), { message: 'text.nc is not an HDF5/NetCDF-4 file (netCDF-3? convert with nccopy -k nc4)' });
+    await assert.rejects(open('trunc.nc'), /trunc\.nc starts as an HDF5 file but cannot be read \(truncated/);
+    await assert.rejects(open('ids.nc'), { message: 'ids.nc: no statistics (no variable on cell_ids)' });
+    await assert.rejects(open('tw.nc'), { message: 'tw.nc: time-windowed outputs are not drawn yet: use healgrid render --time N' });
+    const ds = await open('nan.nc');
+    assert.deepEqual(ds.variables.map((v) => v.name).sort(), ['count', 'h_mean']);
+    assert.equal(ds.allMissing('h_mean'), true);
+    assert.equal(ds.allMissing('count'), false);
+    const user = new Uint8Array(1100);
+    user.set([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a], 1024);
+    assert.equal(notHdf5(user, 'u.h5'), null);  // after a 1024-byte user block
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

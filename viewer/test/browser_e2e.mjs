@@ -124,6 +124,29 @@ try {
   const reloaded = await page.evaluate(() => ({ name: window.healgridViewer.state.dataset.name, projection: window.healgridViewer.state.projection, auto: window.healgridViewer.state.autoView?.key }));
   check(reloaded.name === 'out.nc' && reloaded.projection === reloaded.auto, `reload after Open file: ${JSON.stringify(reloaded)}`);
 
+  // A variable all missing is noted under the colour bar; one with +inf cells keeps a finite
+  // default range (the finite values' percentiles), never "Infinity" (an empty number input) in the range inputs.
+  const edited = join(dir, 'edited.nc');
+  copyFileSync(output, edited);
+  const [nanVar, infVar] = pythonJson(['-c', `
+import json, netCDF4, numpy as np
+with netCDF4.Dataset(${JSON.stringify(edited)}, "a") as f:
+    names = [k for k, v in f.variables.items() if v.dimensions == ("cell_ids",) and v.dtype == np.float32 and k != "cell_ids"]
+    f[names[0]][:] = np.ma.masked
+    v = f[names[1]][:]
+    v[::3] = np.inf
+    f[names[1]][:] = v
+print(json.dumps(names[:2]))
+`]);
+  await page.setInputFiles('#file-input', edited);
+  await page.waitForFunction(() => window.healgridViewer.state.dataset?.name === 'edited.nc', null, { timeout: 20000 });
+  await page.selectOption('#variable', nanVar);
+  const nanNote = await page.textContent('#value-note');
+  check(nanNote.includes(`all values of ${nanVar} are missing`), `${nanVar} all missing: note "${nanNote}"`);
+  await page.selectOption('#variable', infVar);
+  const infRange = await page.evaluate(() => [document.getElementById('vmin').value, document.getElementById('vmax').value, document.getElementById('value-note').textContent]);
+  check(infRange.slice(0, 2).every((v) => v !== '' && Number.isFinite(Number(v))) && infRange[2] === '', `${infVar} with +inf: range inputs ${infRange}`);
+
   // Output names with '#', '?', '%' and a space load (each path segment encoded when fetched).
   for (const odd of ['a#b.nc', 'q?.nc', '100% x.nc']) {
     copyFileSync(output, join(dir, odd));

@@ -15,7 +15,7 @@ import { drawScaleBar } from './scale_bar.js';
 import { coastlineUrl, drawCoastlines, fetchCoastlines } from './coastlines.js';
 import { overviewLabel, overviewSource } from './overview.js';
 import { drawnCellAt } from './hover.js';
-import { readViewState, writeViewState } from './view_state.js';
+import { clearViewState, fileName, fileUrl, readViewState, writeViewState } from './view_state.js';
 import { composeExport, downloadCanvas } from './export_png.js';
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +31,7 @@ const state = {
   coastlines: { on: asked.coast, data: null, error: null, drawn: 0, url: null },
   graticule: null, scaleBar: null, cursor: null, legend: '',
   renderCount: 0, lastRender: null, pending: false, error: null, status: '',
+  local: false,  // a file opened with "Open file…": its view is not written into the URL
 };
 const pollMs = Math.max(100, Number(params.get('poll')) || 1000);
 let lastFrame = null;  // { image, view } of the last full render, for fast pan/zoom previews
@@ -165,7 +166,7 @@ function render() {
   state.renderCount++;
   state.pending = false;
   const centre = proj.inverse(view.cx, view.cy);
-  writeViewState({
+  if (!state.local) writeViewState({
     projection: state.projection, laea: state.laeaCentre, centre, zoom: view.k, variable: state.variable,
     range: state.dataset ? state.range : null, colormap: state.colormap, coast: state.coastlines.on,
   });
@@ -220,6 +221,7 @@ function drawColorbar() {
   $('colorbar-min').textContent = formatNumber(state.range[0]);
   $('colorbar-max').textContent = formatNumber(state.range[1]);
   $('colorbar-units').textContent = v ? (v.units ? `[${v.units}]` : '') : '';
+  $('value-note').textContent = v && state.dataset.allMissing(v.name) ? `all values of ${v.name} are missing (fill value or NaN): nothing to draw` : '';
   $('vmin').value = String(state.range[0]);
   $('vmax').value = String(state.range[1]);
 }
@@ -240,8 +242,8 @@ function setDataset(dataset) {
   const preferred = dataset.variable(asked.variable) ? asked.variable
     : dataset.variable('h_mean') ? 'h_mean' : (dataset.variables.find((v) => !v.integer) || dataset.variables[0])?.name;
   renderProvenance($('provenance'), dataset);
-  if (state.progress) renderProgress($('progress'), state.progress, true);
-  setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.parentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude` +
+  if (state.progress) renderProgress($('progress'), state.progress, true, state.progress.state !== 'complete');
+  setStatus(`${dataset.name}: ${dataset.count.toLocaleString()} cells, order ${dataset.childOrder} (parents ${dataset.fileParentOrder}), ${dataset.authalic ? 'authalic' : 'geodetic'} latitude` +
     `${dataset.storedLevels.size ? `, ${dataset.storedLevels.size} stored overview levels` : ''}` +
     `${dataset.warnings.length ? `; overview levels not used: ${dataset.warnings.join('; ')}` : ''}`);
   state.autoView = null;  // the file's own extent (a job's planned parents came first)
@@ -251,13 +253,18 @@ function setDataset(dataset) {
   if (preferred) selectVariable(preferred, range); else requestRender();
 }
 
+// The dataset in `buffer`, or null with the error in the status line (the map shown, if any,
+// stays, and the status says so).
 async function loadBuffer(buffer, name) {
   setStatus(`reading ${name} (${(buffer.byteLength / 1e6).toFixed(1)} MB)…`);
   try {
-    setDataset(await HealgridDataset.fromBuffer(buffer, name));
+    const dataset = await HealgridDataset.fromBuffer(buffer, name);
+    state.error = null;
+    return dataset;
   } catch (e) {
     state.error = String(e.message || e);
-    setStatus(`cannot read ${name}: ${state.error}`, true);
+    setStatus(`cannot read ${name}: ${state.error}${state.dataset ? `; still showing ${state.dataset.name}` : ''}`, true);
+    return null;
   }
 }
 
@@ -284,9 +291,10 @@ function showProgress(progress, name) {
   requestRender();
 }
 
-// Follows `url`: the progress file while the job runs, then the output once complete.
-async function follow(url) {
-  const name = decodeURIComponent(url.split('/').pop());
+// Follows `file` (the decoded ?file= path): the progress file while the job runs, then the
+// output once complete.
+async function follow(file) {
+  const url = fileUrl(file), name = fileName(file);
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   while (!state.dataset) {
     const progress = await fetchOrNull(`${url}.progress.json`, true);
@@ -299,7 +307,8 @@ async function follow(url) {
       }
       const buffer = await fetchOrNull(url, false);
       if (buffer) {
-        await loadBuffer(buffer, name);
+        const dataset = await loadBuffer(buffer, name);
+        if (dataset) setDataset(dataset);
         return;
       }
       if (!progress && !state.progress) setStatus(`${name}: waiting for the job (no output and no progress file yet)`);
@@ -371,8 +380,15 @@ function setupControls() {
   $('file-input').addEventListener('change', async (e) => {
     const file = e.target.files[0];
     if (!file) return;
-    state.dataset = null;
-    await loadBuffer(await file.arrayBuffer(), file.name);
+    const dataset = await loadBuffer(await file.arrayBuffer(), file.name);
+    if (!dataset) return;
+    // The URL keeps the served file (if any) without a view: a reload opens it in its own view.
+    state.local = true;
+    clearViewState();
+    viewFromUrl = null;
+    asked.variable = null;
+    asked.range = null;
+    setDataset(dataset);
   });
   let drag = null;
   canvas.addEventListener('pointerdown', (e) => { drag = { x: e.clientX, y: e.clientY }; canvas.setPointerCapture(e.pointerId); });

@@ -8,7 +8,8 @@
 //               the longitude arc (across the antimeridian too), rounded to 0.01 deg
 // The viewer applies it to the centres of the cells with data at the finest order that has at
 // most FIT_CELLS of them: the file's own cells (as render does) for most regional files, a
-// coarser order for continental ones; a running job's planned parent cells before the output.
+// coarser order for continental ones (dense or sparse); a running job's planned parent cells
+// before the output.
 import { cellCenter } from './healpix.js';
 import { authalicToGeodetic } from './latitude.js';
 
@@ -19,25 +20,24 @@ const FILL = 0.9;  // share of the map's width or height the data's extent fills
 const FIT_CELLS = 20000;
 
 // { level, ids } of the cells with data (any variable) at the finest order with at most
-// FIT_CELLS of them, down to the parent order.
+// FIT_CELLS of them, over ALL the file's cells (ids ascending, so a coarser id repeats only in a
+// run): dense or sparse, the fit never stops at the first FIT_CELLS ids.
 export function cellsForFit(ds) {
   const values = ds.variables.map((v) => v.values);
   const hasData = (i) => values.some((v) => v[i] === v[i]);
-  const start = Math.max(ds.parentOrder, ds.childOrder - Math.max(0, Math.ceil(Math.log(ds.count / FIT_CELLS) / Math.log(4))));
-  for (let level = start; level >= ds.parentOrder; level--) {
-    const group = 4 ** (ds.childOrder - level), perParent = ds.block / group;
+  const start = Math.max(0, ds.childOrder - Math.max(0, Math.ceil(Math.log(ds.count / FIT_CELLS) / Math.log(4))));
+  for (let level = start; level >= 0; level--) {
+    const group = 4 ** (ds.childOrder - level);
     const ids = [];
-    for (let k = 0; k < ds.parentCount && ids.length <= FIT_CELLS; k++) {
-      for (let j = 0; j < perParent; j++) {
-        const base = k * ds.block + j * group;
-        for (let i = base; i < base + group; i++) {
-          if (hasData(i)) { ids.push(ds.parentIds[k] * perParent + j); break; }
-        }
-      }
+    let last = -1;
+    for (let i = 0; i < ds.count && ids.length <= FIT_CELLS; i++) {
+      if (!hasData(i)) continue;
+      const id = Math.floor(Number(ds.cellIds[i]) / group);
+      if (id !== last) { ids.push(id); last = id; }
     }
-    if (ids.length <= FIT_CELLS || level === ds.parentOrder) return { level, ids };
+    if (ids.length <= FIT_CELLS) return { level, ids };
   }
-  return { level: ds.parentOrder, ids: Array.from(ds.parentIds) };
+  return { level: 0, ids: [] };
 }
 
 // Longitude span covered by `lons` (360 minus the largest gap) and the middle of that arc.

@@ -32,6 +32,23 @@ export const COLORMAPS = Object.keys(STOPS);
 // Table index of `value` in [vmin, vmax] (clamped), or -1 for NaN.
 export function colorIndex(value, vmin, vmax) {
   if (Number.isNaN(value)) return -1;
+  if (value === Infinity) return 255;
+  if (value === -Infinity) return 0;
   const t = vmax > vmin ? (value - vmin) / (vmax - vmin) : 0.5;
   return Math.max(0, Math.min(255, Math.floor(t * 256)));
+}
+
+// A robust default colour range, render's rule: the 2nd and 98th percentiles of a sample of the
+// FINITE values (NaN is missing; +-inf are drawn with the end colours, never stretch the range).
+export function defaultRange(src) {
+  const step = Math.max(1, Math.floor(src.length / 200000));
+  const sample = [];
+  for (let i = 0; i < src.length; i += step) if (Number.isFinite(src[i])) sample.push(src[i]);
+  if (!sample.length) return [0, 1];
+  sample.sort((a, b) => a - b);
+  const at = (q) => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))];
+  let lo = at(0.02), hi = at(0.98);
+  if (!(hi > lo)) { lo = sample[0]; hi = sample[sample.length - 1]; }
+  if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+  return [lo, hi];
 }

@@ -5,6 +5,7 @@ import h5wasm from 'h5wasm';
 import { nestedNumberToFaceXY } from './healpix.js';
 import { attributes, cellVariables, indexOfId } from './h5_read.js';
 import { readStoredLevels } from './stored_levels.js';
+import { defaultRange } from './colormap.js';
 
 let fileCounter = 0;
 
@@ -33,13 +34,35 @@ function column(f, name) {
   return Array.from(ds.value, Number);
 }
 
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+// Why the bytes of `name` are no HDF5 file (so no NetCDF-4 file), or null when they start like
+// one: the HDF5 signature at offset 0, 512, 1024, 2048, ... (after a user block).
+export function notHdf5(bytes, name) {
+  for (let at = 0; at + 8 <= bytes.length; at = at ? at * 2 : 512) {
+    if (HDF5_SIGNATURE.every((b, i) => bytes[at + i] === b)) return null;
+  }
+  const cdf = bytes[0] === 0x43 && bytes[1] === 0x44 && bytes[2] === 0x46 && bytes[3] >= 1 && bytes[3] <= 5;
+  return `${name} is not an HDF5/NetCDF-4 file (${cdf ? 'it is netCDF-3: convert it' : 'netCDF-3? convert'} with nccopy -k nc4)`;
+}
+
 export class HealgridDataset {
   // Parses the file's bytes. Throws an Error naming what is missing.
   static async fromBuffer(buffer, name) {
+    const bytes = new Uint8Array(buffer);
+    const why = notHdf5(bytes, name);
+    if (why) throw new Error(why);
     const { FS } = await h5wasm.ready;
     const path = `/healgrid-${++fileCounter}.nc`;
-    FS.writeFile(path, new Uint8Array(buffer));
-    const f = new h5wasm.File(path, 'r');
+    FS.writeFile(path, bytes);
+    let f;
+    try {
+      f = new h5wasm.File(path, 'r');
+      f.keys();
+    } catch {
+      FS.unlink(path);
+      throw new Error(`${name} starts as an HDF5 file but cannot be read (truncated or damaged?)`);
+    }
     try {
       return new HealgridDataset(f, name);
     } finally {
@@ -58,11 +81,19 @@ export class HealgridDataset {
     this.count = this.cellIds.length;
     this.childOrder = Number(this.attrs.child_order ?? this.cellAttrs.level);
     this.parentOrder = Number(this.attrs.parent_order ?? this.childOrder);
+    this.fileParentOrder = this.parentOrder;  // the file's attribute (setupParents may draw per cell)
     this.authalic = String(this.attrs.latitude_convention ?? 'geodetic') === 'authalic';
     // (hi, lo) halves of each id, little-endian as stored.
     this.idWords = new Uint32Array(this.cellIds.buffer, this.cellIds.byteOffset, this.count * 2);
 
     this.variables = cellVariables(f, this.count);
+    if (!this.variables.length) {
+      if (this.attrs.healgrid_time_windows !== undefined) {
+        throw new Error(`${name}: time-windowed outputs are not drawn yet: use healgrid render --time N`);
+      }
+      throw new Error(`${name}: no statistics (no variable on cell_ids)`);
+    }
+    if (!Number.isInteger(this.childOrder)) throw new Error(`${name}: no child_order attribute (nor a level on cell_ids): not a healgrid output`);
     // Coarser orders the run wrote (output.overviews), drawn in place of computed overviews.
     const stored = readStoredLevels(f, this.childOrder);
     this.storedLevels = stored.levels;
@@ -110,18 +141,13 @@ export class HealgridDataset {
     return indexOfId(this.cellIds, id);
   }
 
-  // A robust default colour range: the 2nd and 98th percentiles of a sample of the values.
+  // Whether every cell of `name` is missing (fill value or NaN).
+  allMissing(name) {
+    return this.variable(name).values.every((x) => x !== x);
+  }
+
+  // The default colour range (colormap.defaultRange of the variable's values).
   defaultRange(name) {
-    const src = this.variable(name).values;
-    const step = Math.max(1, Math.floor(src.length / 200000));
-    const sample = [];
-    for (let i = 0; i < src.length; i += step) if (src[i] === src[i]) sample.push(src[i]);
-    if (!sample.length) return [0, 1];
-    sample.sort((a, b) => a - b);
-    const at = (q) => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))];
-    let lo = at(0.02), hi = at(0.98);
-    if (!(hi > lo)) { lo = sample[0]; hi = sample[sample.length - 1]; }
-    if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
-    return [lo, hi];
+    return defaultRange(this.variable(name).values);
   }
 }

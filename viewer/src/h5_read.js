@@ -20,6 +20,18 @@ export function attributes(node) {
   return out;
 }
 
+// Whether the 1-D dataset `ds` lies on the cell_ids dimension (its attached dimension scale, as
+// netCDF-4 writes it; a dataset without one is taken as a cell variable, as older files are).
+function onCellIds(ds) {
+  let scales;
+  try {
+    scales = ds.get_attached_scales(0);
+  } catch {
+    return true;
+  }
+  return !scales?.length || scales.some((s) => s === 'cell_ids' || s.endsWith('/cell_ids'));
+}
+
 // The data variables of `group` on its `count` cells: 1-D, neither cell_ids nor its CF copy
 // (standard_name healpix_index). Each: { name, raw (as stored), values (Float32Array, NaN where
 // the stored value is the fill value), fill, units, longName, integer, attrs }.
@@ -30,7 +42,8 @@ export function cellVariables(group, count) {
     const ds = group.get(key);
     if (!ds || !ds.shape || ds.shape.length !== 1 || ds.shape[0] !== count) continue;
     const a = attributes(ds);
-    if (a.standard_name === 'healpix_index') continue;
+    if (a.standard_name === 'healpix_index' || a.CLASS === 'DIMENSION_SCALE') continue;
+    if (!onCellIds(ds)) continue;  // provenance on `granules` when there are as many granules as cells
     const raw = ds.value;
     const fill = a._FillValue;
     const values = new Float32Array(count);

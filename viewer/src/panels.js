@@ -66,10 +66,19 @@ export function progressLegend(pc) {
     `<span>${swatch(c.failed)} failed (${pc.failed ?? 0})</span></div>`;
 }
 
-export function renderProgress(el, p, complete) {
+// `complete`: the output is loaded. `stale`: the job finished after the last report the page
+// saw (the progress file goes at completion), so its counts are not the job's final ones and are
+// shown as the last report only, without the waiting legend.
+export function renderProgress(el, p, complete, stale = false) {
   const pc = p.parent_cells || {};
   const ranges = (p.ranges || []).map((r) => `<tr class="${r.state === 'failed' ? 'failed' : ''}"><td>rank ${r.rank}</td>` +
     `<td class="value">${r.count} cells</td><td>${esc(r.state)}</td><td class="value">${r.done_seconds == null ? '' : `${r.done_seconds.toFixed(1)} s`}</td></tr>`);
+  if (complete && stale) {
+    el.innerHTML = `<p id="progress-summary">complete: the job finished and its output is loaded ` +
+      `(the last progress report seen, before the end: ${pc.done ?? 0} of ${pc.planned ?? 0} parent cells done` +
+      `${pc.failed ? `, <span class="failed">${pc.failed} failed</span>` : ''})</p>`;
+    return;
+  }
   el.innerHTML =
     `<p id="progress-summary">${complete ? 'complete' : esc(p.state)}: <b>${pc.done ?? 0}</b> of <b>${pc.planned ?? 0}</b> parent cells done` +
     `${pc.failed ? `, <span class="failed">${pc.failed} failed</span>` : ''} (${Number(p.elapsed_seconds || 0).toFixed(1)} s, ${p.ranks} ranks)</p>` +

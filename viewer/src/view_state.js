@@ -41,3 +41,23 @@ export function writeViewState(s) {
   const query = params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
   if (`?${query}` !== location.search) history.replaceState(null, '', `${location.pathname}?${query}`);
 }
+
+// The URL to fetch for the `file` parameter (already decoded once by URLSearchParams): each path
+// segment encoded again, so '#', '?', '%' and spaces in a file name reach the server as part of
+// the name. And the file's name for the page: the last segment as it is (no second decoding).
+export function fileUrl(file) {
+  return file.split('/').map(encodeURIComponent).join('/');
+}
+
+export function fileName(file) {
+  return file.split('/').pop();
+}
+
+// Drops the view from the URL, keeping its other parameters (file, poll, coast): a local file
+// opened over a served one writes no view there, so a reload shows the served file in its own.
+export function clearViewState() {
+  const params = new URLSearchParams(location.search);
+  for (const k of ['projection', 'laea', 'centre', 'zoom', 'variable', 'range', 'colormap']) params.delete(k);
+  const query = params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
+  history.replaceState(null, '', query ? `${location.pathname}?${query}` : location.pathname);
+}

@@ -2,6 +2,7 @@
 // Switches variable and projection, checks the canvas colour at known cells' positions
 // (computed here from healpy centres and this file's own projection formulas) and the hover
 // readout against the values netCDF4 reads from the file, and pans/zooms with the mouse.
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   check, finish, launch, mpiArgs, pixelAt, pythonJson, renderCount, renderedAfter,
@@ -104,6 +105,63 @@ try {
   check(Math.abs((zoomed.cx - panned.cx) * zoomed.k - 120) < 0.5 && Math.abs((panned.cy - zoomed.cy) * zoomed.k + 80) < 0.5,
     `drag by (120, -80) px moved the view by (${((zoomed.cx - panned.cx) * zoomed.k).toFixed(1)}, ${((panned.cy - zoomed.cy) * zoomed.k).toFixed(1)})`);
   if (screenshots) await page.screenshot({ path: join(screenshots, 'viewer-south-panned.png') });
+
+  // "Open file…" over the served file: the URL keeps file= without a view (a reload shows the
+  // served file in its own view); a file that fails to open leaves the map shown, and says so.
+  copyFileSync(output, join(dir, 'local.nc'));
+  await page.setInputFiles('#file-input', join(dir, 'local.nc'));
+  await page.waitForFunction(() => window.healgridViewer.state.dataset?.name === 'local.nc', null, { timeout: 20000 });
+  await renderedAfter(page, await renderCount(page) - 1);
+  let search = new URLSearchParams(await page.evaluate(() => location.search));
+  check(search.get('file') && !search.has('centre') && !search.has('zoom') && !search.has('projection'), `URL after Open file: ?${search}`);
+  writeFileSync(join(dir, 'bad.nc'), 'not a netCDF file\n');
+  await page.setInputFiles('#file-input', join(dir, 'bad.nc'));
+  await page.waitForFunction(() => /cannot read bad\.nc/.test(window.healgridViewer.state.status), null, { timeout: 20000 });
+  const after = await page.evaluate(() => ({ name: window.healgridViewer.state.dataset?.name, status: window.healgridViewer.state.status, options: document.querySelectorAll('#variable option').length }));
+  check(after.name === 'local.nc' && after.status.includes('still showing local.nc') && after.options === ref.variables.length, `after a failed open: ${JSON.stringify(after)}`);
+  await page.reload();
+  await page.waitForFunction(() => window.healgridViewer?.state.dataset, null, { timeout: 30000 });
+  const reloaded = await page.evaluate(() => ({ name: window.healgridViewer.state.dataset.name, projection: window.healgridViewer.state.projection, auto: window.healgridViewer.state.autoView?.key }));
+  check(reloaded.name === 'out.nc' && reloaded.projection === reloaded.auto, `reload after Open file: ${JSON.stringify(reloaded)}`);
+
+  // A variable all missing is noted under the colour bar; one with +inf cells keeps a finite
+  // default range (the finite values' percentiles), never "Infinity" (an empty number input) in the range inputs.
+  const edited = join(dir, 'edited.nc');
+  copyFileSync(output, edited);
+  const [nanVar, infVar] = pythonJson(['-c', `
+import json, netCDF4, numpy as np
+with netCDF4.Dataset(${JSON.stringify(edited)}, "a") as f:
+    names = [k for k, v in f.variables.items() if v.dimensions == ("cell_ids",) and v.dtype == np.float32 and k != "cell_ids"]
+    f[names[0]][:] = np.ma.masked
+    v = f[names[1]][:]
+    v[::3] = np.inf
+    f[names[1]][:] = v
+print(json.dumps(names[:2]))
+`]);
+  await page.setInputFiles('#file-input', edited);
+  await page.waitForFunction(() => window.healgridViewer.state.dataset?.name === 'edited.nc', null, { timeout: 20000 });
+  await page.selectOption('#variable', nanVar);
+  const nanNote = await page.textContent('#value-note');
+  check(nanNote.includes(`all values of ${nanVar} are missing`), `${nanVar} all missing: note "${nanNote}"`);
+  await page.selectOption('#variable', infVar);
+  const infRange = await page.evaluate(() => [document.getElementById('vmin').value, document.getElementById('vmax').value, document.getElementById('value-note').textContent]);
+  check(infRange.slice(0, 2).every((v) => v !== '' && Number.isFinite(Number(v))) && infRange[2] === '', `${infVar} with +inf: range inputs ${infRange}`);
+
+  // Output names with '#', '?', '%' and a space load (each path segment encoded when fetched).
+  for (const odd of ['a#b.nc', 'q?.nc', '100% x.nc']) {
+    copyFileSync(output, join(dir, odd));
+    const served = await startView(bin, join(dir, odd));
+    const p = await browser.newPage({ viewport: { width: 600, height: 400 } });
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(`${served.url}&coast=0`);
+    const name = await p.waitForFunction(() => window.healgridViewer?.state.dataset?.name, null, { timeout: 20000 })
+      .then((h) => h.jsonValue()).catch(() => null);
+    check(name === odd, `${odd}: the page shows ${name} (${await p.evaluate(() => document.getElementById('status').textContent)})`);
+    check(!errors.length, `${odd}: page errors ${errors}`);
+    await p.close();
+    served.process.kill('SIGTERM');
+  }
 } finally {
   await browser.close();
 }

@@ -140,6 +140,9 @@ try {
   await page.waitForFunction(() => window.healgridViewer.state.dataset, null, { timeout: 30000 });
   const frame = await renderedAfter(page, 0);
   check(frame.quads > 0, 'no cells drawn once the output is complete');
+  // The panel says complete, not the last polled counts with cells still "waiting".
+  const panel = await page.textContent('#progress');
+  check(/^complete/.test(await page.textContent('#progress-summary')) && !/waiting \([1-9]/.test(panel), `progress panel after the output loaded: "${panel}"`);
   const history = await page.evaluate(() => window.healgridViewer.state.progressHistory);
   const dones = history.filter((h) => h.done != null).map((h) => h.done);
   check(dones.every((d, i) => i === 0 || d >= dones[i - 1]), `done counts went down: ${dones}`);

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   check, finish, launch, mpiArgs, pixelAt, pythonJson, renderCount, renderedAfter,
-  requirements, run, sameColor, screenOf, startView, tempDir, VIEWER_DIR,
+  PYTHON, requirements, run, sameColor, screenOf, startView, tempDir, VIEWER_DIR,
 } from './e2e_common.mjs';
 import { colormapTable } from '../src/colormap.js';
 
@@ -139,6 +139,11 @@ try {
   await checkOrder(f.page, dense, 'dense', 4, 'h_q50', 'computed');    // not stored there
   f.server.kill('SIGTERM');
   f = await openFile(browser, sparse);
+  // The status names the file's parent order (netCDF4 reads it), not the child order a sparse
+  // file is drawn with.
+  const po = run(PYTHON, ['-c', `import netCDF4; print(int(netCDF4.Dataset(${JSON.stringify(sparse)}).parent_order))`]).trim();
+  const status = await f.page.textContent('#status');
+  check(status.includes(`(parents ${po})`), `sparse status: ${status} (parent_order ${po})`);
   await checkOrder(f.page, sparse, 'sparse', 9, 'h_q50', 'stored');
   await checkOrder(f.page, sparse, 'sparse', 4, 'h_variance', 'stored');
   f.server.kill('SIGTERM');

@@ -217,3 +217,136 @@ test('the statistic comes from healgrid_statistic, else from an older file\'s ce
   assert.equal(overviewRule({ attrs: { cell_methods: 'time: cell_ids: min' } }), 'min');
   assert.equal(cellMethod({ attrs: {} }), '');
 });
+
+// A sparse file of more than FIT_CELLS cells (as setupParents leaves it: one cell per "parent"):
+// the fit covers all of them at a coarser order, not the first 20,001 ids. 25,000 cells of face 0
+// (by the north pole: its last ids) come first in id order, then 5,000 of face 8 (by the south
+// pole: its first ids): render would choose the globe.
+test('the opening fit of a large sparse file uses all its cells', async () => {
+  const { cellsForFit, centresOf } = await import('../src/auto_view.js');
+  const { nestedNumberToFaceXY } = await import('../src/healpix.js');
+  const order = 12, face = 4 ** order;
+  const ids = [];
+  for (let i = 24999; i >= 0; i--) ids.push(face - 1 - i * 7);
+  for (let i = 0; i < 5000; i++) ids.push(8 * face + i * 11);
+  const cellIds = BigUint64Array.from(ids, BigInt);
+  const values = Float32Array.from(ids, () => 1);
+  const ds = {
+    variables: [{ values }], cellIds, count: ids.length, childOrder: order,
+    parentOrder: order, block: 1, parentCount: ids.length, parentIds: Float64Array.from(ids),
+  };
+  const { level, ids: fit } = cellsForFit(ds);
+  assert.ok(level < order && fit.length <= 20000, `level ${level}, ${fit.length} cells`);
+  const faces = new Set(fit.map((id) => Math.floor(id / 4 ** level)));
+  assert.deepEqual([...faces].sort(), [0, 8]);
+  const c = centresOf(fit, level, false, nestedNumberToFaceXY);
+  assert.deepEqual(chooseProjection(c.lons, c.lats), { key: 'global' });
+});
+
+// render's colour range rule: percentiles of the finite values only; +-inf take the end colours.
+test('the default colour range leaves out infinities', async () => {
+  const { defaultRange, colorIndex } = await import('../src/colormap.js');
+  const values = new Float32Array(103);
+  for (let i = 0; i < 100; i++) values[i] = i + 1;  // 1..100
+  values[100] = Infinity; values[101] = -Infinity; values[102] = NaN;
+  // numpy's reference: the 2nd and 98th percentiles (lower) of 1..100 are 2.98 -> 2 (index
+  // floor(0.02 * 99) = 1) and 98 (index floor(0.98 * 99) = 97).
+  assert.deepEqual(defaultRange(values), [2, 98]);
+  assert.deepEqual(defaultRange(Float32Array.of(Infinity, 5, Infinity)), [4.5, 5.5]);
+  assert.equal(colorIndex(Infinity, 2, 98), 255);
+  assert.equal(colorIndex(-Infinity, 2, 98), 0);
+  assert.equal(colorIndex(Infinity, 0, Infinity), 255);
+});
+
+// A file with as many granules as cells (netCDF4 writes it): the provenance on `granules` is not
+// a map variable, only the statistics on cell_ids.
+test('only variables on cell_ids are map variables', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { cellVariables } = await import('../src/h5_read.js');
+  const h5wasm = (await import('h5wasm/node')).default;
+  await h5wasm.ready;
+  const dir = mkdtempSync(join(tmpdir(), 'healgrid-dims-'));
+  try {
+    const path = join(dir, 'one.nc');
+    execFileSync(PYTHON, ['-c', `
+import netCDF4, numpy as np
+with netCDF4.Dataset(${JSON.stringify(path)}, "w") as f:
+    f.createDimension("cell_ids", 1)
+    f.createDimension("granules", 1)
+    f.createVariable("cell_ids", "u8", ("cell_ids",))[:] = [7]
+    f.createVariable("h_mean", "f4", ("cell_ids",))[:] = [1.5]
+    f.createVariable("granule_bytes", "u8", ("granules",))[:] = [1000]
+    f.createVariable("granule_points_used", "u8", ("granules",))[:] = [3]
+`]);
+    const f = new h5wasm.File(path, 'r');
+    const names = cellVariables(f, 1).map((v) => v.name);
+    f.close();
+    assert.deepEqual(names, ['h_mean']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The ?file= parameter, decoded once by URLSearchParams, is fetched with each segment encoded
+// again (encodeURIComponent, as the server's printed URL encodes it) and named as it is.
+test('file names with #, ? and % are fetched encoded and named once decoded', async () => {
+  const { fileName, fileUrl } = await import('../src/view_state.js');
+  const file = new URLSearchParams('file=data/a%23b%3F%20100%25.nc').get('file');
+  assert.equal(file, 'data/a#b? 100%.nc');
+  assert.equal(fileUrl(file), 'data/a%23b%3F%20100%25.nc');
+  assert.equal(fileName(file), 'a#b? 100%.nc');
+  assert.equal(new URL(fileUrl(file), 'http://h/').pathname, '/data/a%23b%3F%20100%25.nc');
+});
+
+// Files the viewer cannot draw are named with the reason (netCDF4 writes them): not HDF5
+// (netCDF-3, text), truncated HDF5, only cell_ids, a time-windowed output; an all-missing
+// variable opens and is reported as such.
+test('files that cannot be drawn say why', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { HealgridDataset, notHdf5 } = await import('../src/dataset.js');
+  const dir = mkdtempSync(join(tmpdir(), 'healgrid-bad-'));
+  try {
+    execFileSync(PYTHON, ['-c', `
+import netCDF4, numpy as np
+d = ${JSON.stringify(dir)}
+def base(path, fmt="NETCDF4"):
+    f = netCDF4.Dataset(path, "w", format=fmt)
+    f.createDimension("cell_ids", 3)
+    f.createVariable("cell_ids", "u8" if fmt == "NETCDF4" else "i4", ("cell_ids",))[:] = [4, 5, 6]
+    f.child_order = np.int32(3)
+    return f
+base(d + "/classic.nc", "NETCDF3_CLASSIC").close()
+base(d + "/ids.nc").close()
+with base(d + "/tw.nc") as f:
+    f.createDimension("time", 2)
+    f.createVariable("h_mean", "f4", ("time", "cell_ids"))[:] = np.ones((2, 3))
+    f.healgrid_time_windows = "a/b,b/c"
+with base(d + "/nan.nc") as f:
+    v = f.createVariable("h_mean", "f4", ("cell_ids",), fill_value=np.float32(np.nan))
+    v[:] = [np.nan] * 3
+    f.createVariable("count", "i4", ("cell_ids",))[:] = [1, 2, 3]
+data = open(d + "/nan.nc", "rb").read()
+open(d + "/trunc.nc", "wb").write(data[:len(data) // 2])
+open(d + "/text.nc", "w").write("hello")
+`]);
+    const open = (n) => HealgridDataset.fromBuffer(readFileSync(join(dir, n)), n);
+    await assert.rejects(open('classic.nc'), { message: 'classic.nc is not an HDF5/NetCDF-4 file (it is netCDF-3: convert it with nccopy -k nc4)' });
+    await assert.rejects(open('text.nc'), { message: 'text.nc is not an HDF5/NetCDF-4 file (netCDF-3? convert with nccopy -k nc4)' });
+    await assert.rejects(open('trunc.nc'), /trunc\.nc starts as an HDF5 file but cannot be read \(truncated/);
+    await assert.rejects(open('ids.nc'), { message: 'ids.nc: no statistics (no variable on cell_ids)' });
+    await assert.rejects(open('tw.nc'), { message: 'tw.nc: time-windowed outputs are not drawn yet: use healgrid render --time N' });
+    const ds = await open('nan.nc');
+    assert.deepEqual(ds.variables.map((v) => v.name).sort(), ['count', 'h_mean']);
+    assert.equal(ds.allMissing('h_mean'), true);
+    assert.equal(ds.allMissing('count'), false);
+    const user = new Uint8Array(1100);
+    user.set([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a], 1024);
+    assert.equal(notHdf5(user, 'u.h5'), null);  // after a 1024-byte user block
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -174,11 +174,16 @@ def signal_case(f, label, out_dir, previous, target, sig, expect_rc, needles, wh
         f.done(label, run, {0, 1})
         return
     t0 = time.monotonic()
+    # The processes are looked up once: a rank may be gone before the second signal (then
+    # there is nothing left to signal), and looking it up again would race with its exit.
+    pids = [run.proc.pid] if target == "mpirun" else (
+        list(run.rank_pids().values()) if target == "all" else [run.rank_pids()[target]])
     for _ in range(2 if twice else 1):
-        pids = [run.proc.pid] if target == "mpirun" else (
-            list(run.rank_pids().values()) if target == "all" else [run.rank_pids()[target]])
         for pid in pids:
-            os.kill(pid, sig)
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
         time.sleep(0.05)
     rc, _ = f.done(label, run, expect_rc, needles)
     elapsed = time.monotonic() - t0

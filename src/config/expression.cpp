@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <regex>
 
+#include "healgrid/util/text.hpp"
+
 namespace healgrid {
 namespace {
 
@@ -33,12 +35,6 @@ double bit(double x, double k) {
   return static_cast<double>((static_cast<long long>(x) >> static_cast<int>(k)) & 1);
 }
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  const auto e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
 void configure(mu::Parser& p) {
   p.DefineFun("bit", bit);
   p.DefineInfixOprt("!", logical_not);
@@ -56,7 +52,7 @@ std::string translate_expression(const std::string& text) {
     std::string items = m[2].str(), alternatives;
     for (std::size_t pos = 0; pos <= items.size();) {
       const auto comma = std::min(items.find(',', pos), items.size());
-      const auto item = trim(items.substr(pos, comma - pos));
+      const auto item = trimmed(items.substr(pos, comma - pos));
       std::size_t used = 0;
       try {
         std::stod(item, &used);

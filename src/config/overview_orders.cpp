@@ -5,15 +5,10 @@
 
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
-
-std::string trimmed(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") + 1 - b);
-}
 
 int parse_order(const std::string& item, const std::string& key) {
   const bool digits =

@@ -5,16 +5,15 @@
 #include <cmath>
 
 #include "healgrid/read/cf_decoding.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
 
 std::string normalized(const std::string& units) {
-  std::string s;
-  for (const char c : units) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+  std::string s = trimmed(units);
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // "degrees_north" -> "north", "degreeN" -> "n", "decimal degrees" -> "", "deg" -> "";

@@ -5,14 +5,10 @@
 #include <memory>
 #include <mutex>
 
+#include "healgrid/util/text.hpp"
+
 namespace healgrid {
 namespace {
-
-std::string trimmed(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
 
 struct UnitFree {
   void operator()(ut_unit* u) const { ut_free(u); }

@@ -11,6 +11,9 @@ namespace healgrid {
 std::string utc_timestamp(std::time_t t);
 inline std::string utc_now() { return utc_timestamp(std::time(nullptr)); }
 
+// `s` without leading and trailing spaces and tabs.
+std::string trimmed(const std::string& s);
+
 // The last component of a slash-separated path or URL path ("a/b/c.h5" -> "c.h5").
 std::string base_name(const std::string& path);
 // Its directory, as given, with the trailing slash ("a/b/c.h5" -> "a/b/"); "." for a bare name.

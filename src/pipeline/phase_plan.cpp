@@ -11,21 +11,35 @@
 namespace healgrid {
 namespace {
 
-// Rank 0: each granule's provenance status; the errors of bad granules under "fail".
+// Rank 0: each granule's provenance status; the errors of bad granules under "fail". Granules
+// without any configured beam group are named in one warning: a file of another product among
+// the inputs gives no points, which the user should hear of.
 std::vector<std::string> granule_status(const std::vector<GranuleIssue>& issues,
-                                        std::size_t granules, BadGranulePolicy policy,
-                                        std::vector<std::string>& errors) {
-  std::vector<std::string> status(granules, "used");
+                                        const std::vector<Granule>& granules,
+                                        BadGranulePolicy policy, std::vector<std::string>& errors) {
+  std::vector<std::string> status(granules.size(), "used");
+  std::vector<std::string> empty;
   for (const auto& issue : issues) {
     const auto g = static_cast<std::size_t>(issue.granule);
     if (issue.reason.empty()) {
       status.at(g) = "empty: none of the configured beam groups";
+      empty.push_back(granules.at(g).path);
     } else if (policy == BadGranulePolicy::fail) {
       errors.push_back(issue.reason + " (use --on-bad-granule skip to leave bad granules out)");
     } else {
       status.at(g) = "skipped: " + issue.reason;
       std::fprintf(stderr, "healgrid run: warning: skipping granule %s\n", issue.reason.c_str());
     }
+  }
+  if (!empty.empty()) {
+    std::sort(empty.begin(), empty.end());
+    std::string names;
+    for (std::size_t i = 0; i < empty.size() && i < 5; ++i) names += (i ? ", " : "") + empty[i];
+    if (empty.size() > 5) names += ", and " + std::to_string(empty.size() - 5) + " more";
+    std::fprintf(stderr,
+                 "healgrid run: warning: %zu granule%s no configured beam group, so no points "
+                 "(recorded as empty; is the config for their product?): %s\n",
+                 empty.size(), empty.size() == 1 ? " holds" : "s hold", names.c_str());
   }
   return status;
 }
@@ -78,7 +92,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   run_on_root(comm, [&] {
     std::vector<std::string> errors;
     work.granule_status =
-        granule_status(indexed.issues, inputs.granules.size(), ctx.options.on_bad_granule, errors);
+        granule_status(indexed.issues, inputs.granules, ctx.options.on_bad_granule, errors);
     std::vector<ParentLoad> loads;  // every rank's, in rank order: make_plan merges them
     for (const auto& rank : indexed.loads_by_rank)
       loads.insert(loads.end(), rank.begin(), rank.end());

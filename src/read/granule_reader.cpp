@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "healgrid/config/dataset_selector.hpp"
+#include "healgrid/io/output_schema.hpp"
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
@@ -54,6 +55,11 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
   }
   file_ = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file_.valid()) throw GranuleError(path + ": " + with_cause("cannot open HDF5 file"));
+  // An earlier output written among the inputs would otherwise read as a granule without beams.
+  if (all && is_healgrid_output())
+    throw GranuleError(path + ": a healgrid output (it has the global attribute " +
+                       schema::kHealgridVersion +
+                       "), not a granule: leave it out of the inputs");
 
   is_sigma_.assign(config.variables.size(), false);
   is_weight_.assign(config.variables.size(), false);
@@ -353,6 +359,10 @@ int GranuleReader::beam_index(const std::string& group) const {
   for (std::size_t b = 0; b < beams_.size(); ++b)
     if (beams_[b].group == group) return static_cast<int>(b);
   return -1;
+}
+
+bool GranuleReader::is_healgrid_output() const {
+  return H5Aexists(file_.get(), schema::kHealgridVersion) > 0;
 }
 
 std::string GranuleReader::variable_attribute(int var, const std::string& name) const {

@@ -189,6 +189,21 @@ def make_corpus(good, out_dir, big=False):
         os.remove(path)
         print(f"note: badroot left out: no metadata node of {good} hides every beam")
 
+    # An earlier output left among the inputs (the root attribute healgrid_version marks
+    # healgrid's outputs): refused by name, not read as a granule without beams.
+    path = _copy(good, out_dir, "healgridout")
+    with h5py.File(path, "r+") as h5:
+        h5.attrs["healgrid_version"] = np.bytes_("0.1.0")
+    add("healgridout", "skip", "a healgrid output", "a file with healgrid's healgrid_version mark")
+
+    # Another product's file: none of the configured groups, so no points, with a warning.
+    path = _copy(good, out_dir, "nobeams")
+    with h5py.File(path, "r+") as h5:
+        for b in BEAMS:
+            if b in h5:
+                h5.move(b, f"other_{b}")
+    add("nobeams", "values", "", "none of the configured beam groups (another product's layout)")
+
     path = os.path.join(out_dir, f"isdir_{os.path.basename(good)}")
     os.makedirs(path, exist_ok=True)
     add("isdir", "input", "not a regular file", "a directory named like a granule", path)

@@ -136,6 +136,10 @@ def main():
         # 2. skip mode: rejected files skipped with a reason, readable ones exactly right.
         label = "skip mode"
         rc, output = run(checks, label, base + ["--on-bad-granule", "skip"], prefix, env, {0})
+        nobeams = os.path.basename(by["nobeams"].path)
+        checks.check(any("warning" in line and "no configured beam group" in line and
+                         nobeams in line for line in output.splitlines()),
+                     f"{label}: no warning names {nobeams}, which holds no configured beam group")
         if rc == 0:
             used = [c.path for c in readable] + [good]
             ref = common.reference_grid(cfg_path, used)

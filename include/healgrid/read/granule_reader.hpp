@@ -57,6 +57,8 @@ class GranuleReader {
 
   const std::string& path() const { return path_; }
   const std::vector<BeamInfo>& beams() const { return beams_; }
+  // Whether the file is an output of healgrid (root attribute healgrid_version), not a granule.
+  bool is_healgrid_output() const;
 
   // Reads points [row0, row0 + n) of beams()[beam]. Without variables, validity uses the
   // coordinates and filters only (the planning pass). REQUIRES: opened with Columns::all.

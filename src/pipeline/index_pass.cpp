@@ -121,6 +121,8 @@ class BeamIndexer {
         if (stop_signal() != 0) throw std::runtime_error(stop_reason());  // ~1 s, not a granule
         reader.read(b, row0, std::min(kRowBlock, end - row0), false, chunk_);
         result_.rows_scanned += static_cast<std::int64_t>(chunk_.size());
+        result_.rows_without_position +=
+            static_cast<std::int64_t>(chunk_.size() - chunk_.positioned);
         if (guard_breached(chunk_, rows.guards, next_guard, grid_, select_)) return false;
         bin(tag, out);
       }
@@ -192,8 +194,10 @@ void index_beam(const GranuleReader& reader, std::size_t b, std::uint32_t tag, B
   const auto loads_before = out.loads.size();
   const auto last_load = out.loads.empty() ? ParentLoad{} : out.loads.back();
   const auto writer_before = out.writer;
+  const auto unpositioned_before = result.rows_without_position;
   if (indexer.index(reader, b, selection, tag, out)) return;
   ++result.preselection_fallbacks;
+  result.rows_without_position = unpositioned_before;  // counted again in the whole beam
   out.points.resize(std::min(points_before, out.points.size()));
   out.keys.resize(std::min(keys_before, out.keys.size()));
   out.writer = writer_before;

@@ -118,6 +118,7 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   out.issues = gather_issues(ctx.comm, out.mine);
   check_units(ctx, out.mine, inputs.granules);
   ctx.figures.rows_scanned = add_index_figures(ctx, out.mine).read;
+  ctx.figures.rows_without_position = ctx.comm.sum_to_root(out.mine.rows_without_position);
   return out;
 }
 

@@ -97,6 +97,7 @@ bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMet
       {"index_rows_read", m.index_rows_read},
       {"index_rows_in_beams", m.index_rows_in_beams},
       {"preselection_fallbacks", m.preselection_fallbacks},
+      {"rows_without_position", m.rows_without_position},
       {"points_used", m.points_used},
       {"cells_with_data", m.cells_with_data},
       {"parent_cells", m.parent_cells},

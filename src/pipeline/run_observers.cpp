@@ -37,9 +37,9 @@ void ConsoleLog::on_phase_end(Phase phase, const RunFigures& f) {
         to_string(grid_.convention()), f.ranks);
   if (phase == Phase::plan)  // the index figures are complete once planned
     std::printf(
-        "[index] %lld rows scanned, %lld points pass filters, %lld parent cells with data, "
-        "%.2f s\n[plan] %lld parent cells over %d ranks, %.2f s\n",
-        f.rows_scanned, f.planned_points, f.planned_parents, s.index, f.planned_parents, f.ranks,
+        "[index] %lld rows scanned, %lld without a valid position, %lld points pass filters, "
+        "%lld parent cells with data, %.2f s\n[plan] %lld parent cells over %d ranks, %.2f s\n",
+        f.rows_scanned, f.rows_without_position, f.planned_points, f.planned_parents, s.index, f.planned_parents, f.ranks,
         s.plan);
   std::fflush(stdout);
 }
@@ -129,6 +129,7 @@ void MetricsObserver::on_complete(const RunFigures& f) {
   m.index_rows_read = f.index_rows_read;
   m.index_rows_in_beams = f.index_rows_in_beams;
   m.preselection_fallbacks = f.preselection_fallbacks;
+  m.rows_without_position = f.rows_without_position;
   if (!write_metrics_json(comm_, path_, m) && comm_.is_root()) {
     std::fprintf(stderr, "healgrid run: error: %s: cannot write the metrics file\n", path_.c_str());
     std::fflush(stderr);

@@ -217,6 +217,8 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
     const bool ok = (lat >= -90.0) & (lat <= 90.0) & (std::fabs(lon) <= DBL_MAX);
     out.valid[i] = ok ? out.valid[i] : std::uint8_t{0};
   }
+  out.positioned = 0;
+  for (std::size_t i = 0; i < n; ++i) out.positioned += out.valid[i];
   auto& buffer = filter_values_;
   if (window_.active() || keep_time_) {
     b.time->read(row0, n, buffer, out.valid.data());

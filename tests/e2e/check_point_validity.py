@@ -17,6 +17,7 @@ to their _FillValue). healgrid runs them with 2 and 3 ranks; checks:
   - 2 and 3 ranks give the same values.
 """
 
+import json
 import os
 
 import numpy as np
@@ -108,10 +109,18 @@ def main():
         outputs = {}
         for nprocs in (2, 3):
             out = os.path.join(tmp, f"np{nprocs}.nc")
-            if common.run_healgrid_ok(["--config", config, "--output", out] +
+            if common.run_healgrid_ok(["--config", config, "--output", out,
+                                       "--metrics-json", out + ".json"] +
                                       [a for p in paths for a in ("--input", p)],
                                       nprocs, checks, f"{nprocs} ranks"):
                 outputs[nprocs] = common.open_output(out)
+                # The rows dropped for their position are counted apart from the filters'.
+                with open(out + ".json", encoding="utf-8") as stream:
+                    unpositioned = json.load(stream)["rows_without_position"]
+                want = sum(n for kind, n in planted.invalid.items()
+                           if kind.startswith(("lat_", "lon_")))
+                checks.check(unpositioned == want, f"{nprocs} ranks: rows_without_position "
+                             f"{unpositioned}, planted {want}")
                 check_run(checks, outputs[nprocs], ref, cfg, planted, paths, f"{nprocs} ranks")
         if len(outputs) == 2:
             for stat in cfg["statistics"]:

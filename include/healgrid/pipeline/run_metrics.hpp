@@ -18,6 +18,7 @@ struct RunMetrics {
   // The index passes (all of them): rows read, rows of the beams indexed, beams read whole
   // after the segment pre-selection's guard (read/photon_selection.hpp).
   long long index_rows_read = 0, index_rows_in_beams = 0, preselection_fallbacks = 0;
+  long long rows_without_position = 0;  // first index pass: rows without a valid lat/lon
 };
 
 // Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the

@@ -27,6 +27,7 @@ struct RunFigures {
   int ranks = 1;
   long long granules = 0, granules_skipped = 0;
   long long rows_scanned = 0, planned_points = 0, planned_parents = 0;  // rank 0
+  long long rows_without_position = 0;  // rank 0: scanned rows without a valid lat/lon
   // Every index pass (one, or one more per memory pass), rank 0: rows read, the rows of the
   // beams they indexed (fewer read: the segment pre-selection), beams read whole after all.
   long long index_rows_read = 0, index_rows_in_beams = 0, preselection_fallbacks = 0;

@@ -187,14 +187,15 @@ void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
       gather_cell(b.wide.data(), order.data() + begin, end - begin, nvars_, cell_values);
     else
       gather_cell(b.narrow.data(), order.data() + begin, end - begin, nvars_, cell_values);
-    block.cells.push_back(first_child + static_cast<std::int64_t>(cell));
+    const auto id = first_child + static_cast<std::int64_t>(cell);
+    block.cells.push_back(id);
     for (std::size_t s = 0; s < block.columns.size(); ++s) {
       auto& col = block.columns[s];
       const double value = cell_values.compute(*col.spec, var_index_[s], sigma_index_[s]);
       if (is_integer_statistic(col.spec->function))
         col.i32.push_back(static_cast<std::int32_t>(value));
       else
-        col.f32.push_back(static_cast<float>(value));
+        col.f32.push_back(stored_float(value, *col.spec, id));
     }
     begin = end;
   }

@@ -129,11 +129,11 @@ double value_of(StatFunction f, const double* p) {
   return kNaN;
 }
 
-void append(OutputColumn& col, double value) {
+void append(OutputColumn& col, double value, std::int64_t cell) {
   if (is_integer_statistic(col.spec->function))
     col.i32.push_back(static_cast<std::int32_t>(value));
   else
-    col.f32.push_back(static_cast<float>(value));
+    col.f32.push_back(stored_float(value, *col.spec, cell));
 }
 
 // Every rank's elements concatenated in rank order, on rank 0 only. Throws on every rank
@@ -242,7 +242,8 @@ void OverviewBuilder::add_fine_levels(std::int64_t parent, const ParentPoints& p
       for (std::size_t s = 0; s < config_.statistics.size(); ++s) {
         if (c < level.columns.size() && level.columns[c].spec == &config_.statistics[s])
           append(level.columns[c++],
-                 cell_values_.compute(config_.statistics[s], var_index_[s], sigma_index_[s]));
+                 cell_values_.compute(config_.statistics[s], var_index_[s], sigma_index_[s]),
+                 static_cast<std::int64_t>(first + coarse));
       }
       begin = end;
     }
@@ -283,7 +284,8 @@ OverviewLevel OverviewBuilder::merge_partials(int order, const std::vector<std::
     for (std::size_t s = 0; s < nstats; ++s)
       if (c < level.columns.size() && level.columns[c].spec == &config_.statistics[s])
         append(level.columns[c++],
-               value_of(config_.statistics[s].function, acc.data() + s * kPartialFields));
+               value_of(config_.statistics[s].function, acc.data() + s * kPartialFields),
+               static_cast<std::int64_t>(cell));
     begin = end;
   }
   return level;

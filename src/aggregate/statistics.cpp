@@ -4,8 +4,11 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace healgrid {
 namespace {
@@ -138,6 +141,21 @@ bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>&
 }
 
 bool is_integer_statistic(StatFunction f) { return f == StatFunction::count; }
+
+float stored_float(double value, const StatisticSpec& spec, std::int64_t cell) {
+  const auto f = static_cast<float>(value);
+  if (std::isinf(f) && std::isfinite(value)) [[unlikely]] {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.8g", value);
+    throw std::runtime_error(
+        "statistic " + spec.name + ": cell " + std::to_string(cell) + "'s value " + number +
+        " is beyond the range of float32 (+-3.4028235e38), the type of the output's "
+        "statistics: derive a scaled variable in the config (" +
+        spec.variable + "_scaled: {expression: \"" + spec.variable +
+        " * 1e-3\"}) and use it in the statistic");
+  }
+  return f;
+}
 
 double stat_min(const double* x, std::size_t n) {
   return n == 0 ? kNaN : *std::min_element(x, x + n);

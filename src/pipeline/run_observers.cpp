@@ -39,8 +39,8 @@ void ConsoleLog::on_phase_end(Phase phase, const RunFigures& f) {
     std::printf(
         "[index] %lld rows scanned, %lld without a valid position, %lld points pass filters, "
         "%lld parent cells with data, %.2f s\n[plan] %lld parent cells over %d ranks, %.2f s\n",
-        f.rows_scanned, f.rows_without_position, f.planned_points, f.planned_parents, s.index, f.planned_parents, f.ranks,
-        s.plan);
+        f.rows_scanned, f.rows_without_position, f.planned_points, f.planned_parents, s.index,
+        f.planned_parents, f.ranks, s.plan);
   std::fflush(stdout);
 }
 

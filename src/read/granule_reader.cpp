@@ -58,8 +58,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
   // An earlier output written among the inputs would otherwise read as a granule without beams.
   if (all && is_healgrid_output())
     throw GranuleError(path + ": a healgrid output (it has the global attribute " +
-                       schema::kHealgridVersion +
-                       "), not a granule: leave it out of the inputs");
+                       schema::kHealgridVersion + "), not a granule: leave it out of the inputs");
 
   is_sigma_.assign(config.variables.size(), false);
   is_weight_.assign(config.variables.size(), false);

@@ -172,6 +172,35 @@ def extreme_values_case(checks, tmp, nprocs):
               f"{level['v_wmean'][:]} (exact {float(want['v_wmean']):.10g})")
 
 
+BEYOND_CONFIG = """product: BEYOND
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {v: /v}
+grid: {parent_order: 3, child_order: 6, latitude: geodetic}
+statistics:
+  - {name: count, function: count, variable: v}
+  - {name: v_sum, function: sum, variable: v}
+"""
+
+
+def beyond_float32_case(checks, tmp, nprocs):
+    """Statistics are stored as float32: a finite sum beyond its range (2e38 + 2e38) must fail
+    naming the statistic, never be stored as infinity. In a cell of the output, and only at an
+    overview level (one 2e38 point in each of 4 parents: every cell fits, order 0 does not)."""
+    for label, cells in (("a cell", [5, 5]), ("an overview level", [2 * 64, 5 * 64, 17 * 64])):
+        cwd = os.path.join(tmp, "beyond", label.replace(" ", "_"))
+        os.makedirs(cwd, exist_ok=True)
+        lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
+        with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
+            f["lat"], f["lon"], f["v"] = lat, lon, np.full(len(cells), 2e38)
+        with open(os.path.join(cwd, "beyond.yaml"), "w", encoding="ascii") as f:
+            f.write(BEYOND_CONFIG)
+        rc, out, path = run(nprocs, cwd, ["--config", "beyond.yaml", "--input", "points.h5",
+                                          "--overviews", "0"])
+        checks.check(rc == 1 and "v_sum" in out and "float32" in out and
+                     not os.path.exists(path), f"beyond float32 in {label}: exit {rc}, output "
+                     f"{'written' if os.path.exists(path) else 'absent'}:\n{out}")
+
+
 def main():
     nprocs = common.ranks_from_args(__doc__)
     files = common.real_atl06_files()
@@ -206,6 +235,7 @@ def main():
             checks.check(rc == 2 and key in out and "order" in out,
                          f"--overviews {bad}: exit {rc} without naming {key}:\n{out}")
         extreme_values_case(checks, tmp, nprocs)
+        beyond_float32_case(checks, tmp, nprocs)
         rc, out, plain = run(nprocs, os.path.join(tmp, "plain"), base)
         if checks.check(rc == 0, f"no overviews: healgrid exited {rc}\n{out}") and files_by_np:
             with netCDF4.Dataset(plain) as a, \

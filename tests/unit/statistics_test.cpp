@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace healgrid {
@@ -255,6 +258,32 @@ TEST(Statistics, QuantileOfFloatCellsEqualsSortedPath) {
     for (double q : {0.0, 0.25, 0.5, 0.75, 0.999, 1.0})
       EXPECT_EQ(cell.quantile(0, q), stat_quantile_sorted(sorted.data(), n, q)) << n << " " << q;
     EXPECT_EQ(cell.sorted(0), sorted);
+  }
+}
+
+}  // namespace
+}  // namespace healgrid
+
+namespace healgrid {
+namespace {
+
+TEST(Statistics, StoredFloatRefusesFiniteValuesBeyondFloat32) {
+  StatisticSpec spec;
+  spec.name = "v_sum";
+  spec.variable = "v";
+  EXPECT_EQ(stored_float(1.5, spec, 7), 1.5f);
+  EXPECT_EQ(stored_float(3.4028235e38, spec, 7), std::numeric_limits<float>::max());
+  EXPECT_TRUE(std::isnan(stored_float(std::nan(""), spec, 7)));  // an empty cell's fill
+  EXPECT_TRUE(std::isinf(stored_float(HUGE_VAL, spec, 7)));      // no finite value to lose
+  for (const double beyond : {3.5e38, -4e38, 1e300}) {
+    try {
+      stored_float(beyond, spec, 7);
+      ADD_FAILURE() << beyond << " stored";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("v_sum"), std::string::npos) << what;
+      EXPECT_NE(what.find("cell 7"), std::string::npos) << what;
+    }
   }
 }
 

@@ -14,6 +14,11 @@ namespace healgrid {
 // True for statistics written as int32 with fill 0 (count); the rest are float32, fill NaN.
 bool is_integer_statistic(StatFunction f);
 
+// The float32 that stores a float statistic's `value` for `cell`. Throws std::runtime_error
+// naming the statistic and the cell when a finite value is beyond float32's range: it would be
+// stored as infinity, a wrong number.
+float stored_float(double value, const StatisticSpec& spec, std::int64_t cell);
+
 double stat_min(const double* x, std::size_t n);
 double stat_max(const double* x, std::size_t n);
 double stat_sum(const double* x, std::size_t n);

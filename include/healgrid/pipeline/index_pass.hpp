@@ -35,10 +35,10 @@ struct IndexResult {
   // The configured datasets' units (GranuleReader::dataset_units) of each granule that gave
   // points, for pipeline/unit_agreement.hpp.
   std::vector<std::pair<std::int64_t, std::vector<std::string>>> units;
-  std::vector<long long> group_beams;  // per config group: granules holding it (this rank's)
-  std::int64_t rows_scanned = 0;       // point rows read (coordinates and filters)
+  std::vector<long long> group_beams;      // per config group: granules holding it (this rank's)
+  std::int64_t rows_scanned = 0;           // point rows read (coordinates and filters)
   std::int64_t rows_without_position = 0;  // of the beams indexed: no valid latitude/longitude
-  std::int64_t rows_in_beams = 0;      // the indexed beams' rows: what whole-beam reads would scan
+  std::int64_t rows_in_beams = 0;  // the indexed beams' rows: what whole-beam reads would scan
   // Beams whose segment pre-selection was not trusted (a guard segment held a photon of a
   // wanted cell, read/photon_selection.hpp) and that were read whole.
   std::int64_t preselection_fallbacks = 0;

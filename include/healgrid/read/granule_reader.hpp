@@ -35,7 +35,7 @@ struct BeamChunk {
   std::vector<double> lat, lon;
   std::vector<std::vector<double>> values;  // per config variable; empty without variables
   std::vector<std::uint8_t> valid;          // 1 if the point is used
-  std::size_t positioned = 0;  // read(): rows with a valid latitude and longitude
+  std::size_t positioned = 0;               // read(): rows with a valid latitude and longitude
   std::vector<double> time;  // UTC POSIX seconds, filled by read() under config time_windows
   std::size_t size() const { return valid.size(); }
 };

@@ -340,6 +340,9 @@ void ExactIntegers::convert(const std::uint64_t* stored, std::size_t n, double* 
   }
 }
 
+// netCDF-Java's Misc.defaultMaxRelativeDiffFloat.
+constexpr double kUnpackedBoundTolerance = 1e-5;
+
 void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const {
   // Branch-free passes the compiler vectorises: finite and in range (NaN fails every
   // comparison, an infinity the magnitude test), then one pass per no-data value.
@@ -359,10 +362,19 @@ void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const
     for (std::size_t i = 0; i < n; ++i) valid[i] = values[i] != nd ? valid[i] : std::uint8_t{0};
   if (packed())
     for (std::size_t i = 0; i < n; ++i) values[i] = values[i] * scale + offset;
+  // A bound in unpacked units is met within float32's relative tolerance, as netCDF-Java's
+  // isInvalidData reads it (Misc.nearlyEquals, 1e-5): stored 3 * scale 0.1 is
+  // 0.30000000000000004 in double, which a valid_max of 0.3 means to keep.
   if (range_unpacked)
     for (std::size_t i = 0; i < n; ++i) {
-      const bool ok = (values[i] >= valid_min) & (values[i] <= valid_max);
-      valid[i] = ok ? valid[i] : std::uint8_t{0};
+      const double x = values[i];
+      const bool above_min = (x >= valid_min) | (std::fabs(x - valid_min) <
+                                                 kUnpackedBoundTolerance *
+                                                     std::fmax(std::fabs(x), std::fabs(valid_min)));
+      const bool below_max = (x <= valid_max) | (std::fabs(x - valid_max) <
+                                                 kUnpackedBoundTolerance *
+                                                     std::fmax(std::fabs(x), std::fabs(valid_max)));
+      valid[i] = above_min & below_max ? valid[i] : std::uint8_t{0};
     }
 }
 

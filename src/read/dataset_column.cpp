@@ -30,10 +30,12 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   // The link exists: an object that is no dataset is the config's mistake, an object HDF5
   // cannot open (a damaged header) the granule's.
   H5O_info_t info{};
-  if (H5Oget_info_by_name2(file, path_.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+  if (H5Oget_info_by_name2(file, path_.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+    dangling_link(file);  // a link to nothing is no damage
     throw GranuleError(
         file_path_ + ": " + key_ + ": " +
         with_cause("cannot read the object header of " + path_ + ": damaged metadata"));
+  }
   if (info.type != H5O_TYPE_DATASET) mismatch(path_ + " is not a dataset (a group?)");
   dataset_ = H5Handle(H5Dopen2(file, path_.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset_.valid())
@@ -113,6 +115,25 @@ void DatasetColumn::ignore_valid_range() {
   decoding_.valid_max = unbounded.valid_max;
   decoding_.exact.min = unbounded.exact.min;
   decoding_.exact.max = unbounded.exact.max;
+}
+
+void DatasetColumn::dangling_link(hid_t file) const {
+  H5L_info_t link{};
+  if (H5Lget_info(file, path_.c_str(), &link, H5P_DEFAULT) < 0) return;
+  if (link.type != H5L_TYPE_SOFT && link.type != H5L_TYPE_EXTERNAL) return;
+  std::vector<char> value(link.u.val_size + 1, '\0');
+  if (H5Lget_val(file, path_.c_str(), value.data(), link.u.val_size, H5P_DEFAULT) < 0) return;
+  if (link.type == H5L_TYPE_SOFT)
+    mismatch("missing dataset " + path_ + " (a soft link to " + value.data() +
+             ", which does not exist)");
+  const char* target_file = nullptr;
+  const char* target_object = nullptr;
+  if (H5Lunpack_elink_val(value.data(), link.u.val_size, nullptr, &target_file,
+                          &target_object) < 0)
+    return;
+  throw GranuleError(file_path_ + ": " + key_ + ": " +
+                     with_cause(path_ + " is an external link to " + target_object + " in " +
+                                target_file + ", which cannot be opened"));
 }
 
 void DatasetColumn::mismatch(const std::string& what) const {

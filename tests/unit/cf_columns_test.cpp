@@ -184,6 +184,61 @@ TEST(CfDecoding, AFloatValidRangeOfPackedIntegersIsInUnpackedUnits) {
   EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 0}));
 }
 
+TEST(CfDecoding, AnUnpackedBoundKeepsValuesAtItWithinFloatTolerance) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  // int16 stored 1..4 * 0.1: 3 * 0.1 is 0.30000000000000004 in double, at valid_max 0.3 as
+  // netCDF-Java reads it (relative 1e-5); 0.4 is beyond it.
+  const auto v = w.dataset<short>("/v", H5T_NATIVE_SHORT, {4}, {1, 2, 3, 4});
+  w.attribute<double>(v, "scale_factor", H5T_NATIVE_DOUBLE, {0.1});
+  w.attribute<double>(v, "valid_max", H5T_NATIVE_DOUBLE, {0.3});
+  // The same values against a valid_max 3.3e-5 relative below 0.3: stored 3 is beyond it.
+  const auto u = w.dataset<short>("/u", H5T_NATIVE_SHORT, {4}, {1, 2, 3, 4});
+  w.attribute<double>(u, "scale_factor", H5T_NATIVE_DOUBLE, {0.1});
+  w.attribute<double>(u, "valid_max", H5T_NATIVE_DOUBLE, {0.29999});
+  // valid_min 0.7 in unpacked units of stored * 0.001: 700 * 0.001 = 0.7000000000000001.
+  const auto m = w.dataset<int>("/m", H5T_NATIVE_INT, {4}, {699, 700, 701, 650});
+  w.attribute<double>(m, "scale_factor", H5T_NATIVE_DOUBLE, {0.001});
+  w.attribute<double>(m, "valid_range", H5T_NATIVE_DOUBLE, {0.5, 0.7});
+  w.finish();
+  BeamChunk chunk;
+  GranuleReader(file_path(f), flat_config({{"v", "/v"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 1, 0}));
+  GranuleReader(file_path(f), flat_config({{"u", "/u"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 0}));
+  GranuleReader(file_path(f), flat_config({{"m", "/m"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 1}));
+}
+
+TEST(DatasetColumns, DanglingLinksAreMissingDatasetsNotDamage) {
+  ScratchH5File f("cols_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  H5Lcreate_soft("/nothere", f.get(), "/soft", H5P_DEFAULT, H5P_DEFAULT);
+  H5Lcreate_external("no_such_file.h5", "/v", f.get(), "/ext", H5P_DEFAULT, H5P_DEFAULT);
+  w.finish();
+  const auto path = file_path(f);
+  try {
+    GranuleReader(path, flat_config({{"x", "/soft"}}));
+    ADD_FAILURE() << "a soft link to nothing accepted";
+  } catch (const DatasetMismatch& e) {  // the config's or the layout's: exit 2
+    EXPECT_EQ(std::string(e.what()), path + ": variables.x: missing dataset /soft (a soft link "
+                                            "to /nothere, which does not exist)");
+  }
+  try {
+    GranuleReader(path, flat_config({{"x", "/ext"}}));
+    ADD_FAILURE() << "an external link to a missing file accepted";
+  } catch (const DatasetMismatch& e) {
+    ADD_FAILURE() << e.what();
+  } catch (const GranuleError& e) {  // the granule's: a bad granule
+    const std::string what = e.what();
+    EXPECT_NE(what.find("/ext is an external link to /v in no_such_file.h5"), std::string::npos)
+        << what;
+    EXPECT_EQ(what.find("damaged"), std::string::npos) << what;
+  }
+}
+
 TEST(CfDecoding, UnsignedAttributeOtherThanTrueOrFalseIsAnError) {
   ScratchH5File f("cf_");
   Writer w(f);

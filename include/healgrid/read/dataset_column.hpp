@@ -75,6 +75,9 @@ class DatasetColumn {
   void read_segments(std::uint64_t p0, std::uint64_t n, std::vector<double>& out,
                      std::uint8_t* valid);
   [[noreturn]] void mismatch(const std::string& what) const;
+  // Throws when path_ is a soft link to no object (DatasetMismatch: a missing dataset) or an
+  // external link that cannot be followed (GranuleError); returns for any other link.
+  void dangling_link(hid_t file) const;
   void require_filters() const;
 
   std::string file_path_, key_, path_;

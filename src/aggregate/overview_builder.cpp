@@ -60,7 +60,14 @@ void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, doubl
       swx += w * p.value(p.order[i], static_cast<std::size_t>(var));
     }
   }
-  const double mean = sum / n;
+  double mean = sum / n;
+  if (!std::isfinite(sum)) {  // finite values whose sum overflows: their mean, scaled (exact)
+    const int shift = 64 - __builtin_clzll(static_cast<unsigned long long>(p.n));
+    double scaled = 0;
+    for (std::size_t i = 0; i < p.n; ++i)
+      scaled += std::ldexp(p.value(p.order[i], static_cast<std::size_t>(var)), -shift);
+    mean = std::ldexp(scaled / n, shift);
+  }
   double m2 = 0, residual = 0;  // two-pass, as the cells' own variance; the mean's rounding
   for (std::size_t i = 0; i < p.n; ++i) {
     const double d = p.value(p.order[i], static_cast<std::size_t>(var)) - mean;
@@ -68,6 +75,10 @@ void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, doubl
     residual += d;
   }
   m2 -= residual * residual / n;  // about the exact mean, mean + residual / n, not the rounded one
+  if (std::isnan(m2) || std::isinf(residual)) {  // a spread beyond double: infinite, not NaN
+    m2 = std::numeric_limits<double>::infinity();
+    residual = 0;
+  }
   const double fields[kPartialFields] = {
       n, sum, lo, hi, mean, residual / n, m2, sw, swx, static_cast<double>(wexp)};
   std::copy(fields, fields + kPartialFields, out);
@@ -112,8 +123,8 @@ double value_of(StatFunction f, const double* p) {
       return p[kMax];
     case StatFunction::sum:
       return p[kSum];
-    case StatFunction::mean:
-      return p[kSum] / p[kN];
+    case StatFunction::mean:  // the running mean where the sum overflowed
+      return std::isfinite(p[kSum]) ? p[kSum] / p[kN] : p[kMean] + p[kMeanLo];
     case StatFunction::variance:
       return p[kM2] / p[kN];
     case StatFunction::std:

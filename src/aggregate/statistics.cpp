@@ -14,6 +14,21 @@ namespace healgrid {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// For sums of finite values that overflow: with every value scaled by 2^-shift (exact), n of
+// them sum to at most DBL_MAX, rounding as the unscaled sum would without an exponent limit.
+int overflow_shift(std::size_t n) {
+  return 64 - __builtin_clzll(static_cast<unsigned long long>(n));
+}
+
+double scaled_sum(const double* x, std::size_t n) {
+  const int shift = overflow_shift(n);
+  double s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += std::ldexp(x[i], -shift);
+  return s;
+}
+
 // A sigma's weight, 1 / s^2.
 double inverse_square(double s) { return 1.0 / (s * s); }
 
@@ -144,7 +159,8 @@ bool is_integer_statistic(StatFunction f) { return f == StatFunction::count; }
 
 float stored_float(double value, const StatisticSpec& spec, std::int64_t cell) {
   const auto f = static_cast<float>(value);
-  if (std::isinf(f) && std::isfinite(value)) [[unlikely]] {
+  // The points' values are finite: an infinite statistic overflowed double, beyond float32 too.
+  if (std::isinf(f)) [[unlikely]] {
     char number[32];
     std::snprintf(number, sizeof number, "%.8g", value);
     throw std::runtime_error(
@@ -168,11 +184,16 @@ double stat_max(const double* x, std::size_t n) {
 double stat_sum(const double* x, std::size_t n) {
   double s = 0;
   for (std::size_t i = 0; i < n; ++i) s += x[i];
-  return s;
+  if (std::isfinite(s)) return s;
+  return std::ldexp(scaled_sum(x, n), overflow_shift(n));  // infinite only if it is
 }
 
 double stat_mean(const double* x, std::size_t n) {
-  return n == 0 ? kNaN : stat_sum(x, n) / static_cast<double>(n);
+  if (n == 0) return kNaN;
+  const double s = stat_sum(x, n);
+  if (std::isfinite(s)) return s / static_cast<double>(n);
+  const int shift = overflow_shift(n);  // a mean of finite values is finite
+  return std::ldexp(scaled_sum(x, n) / static_cast<double>(n), shift);
 }
 
 double stat_variance(const double* x, std::size_t n) {
@@ -183,6 +204,7 @@ double stat_variance(const double* x, std::size_t n) {
     ss += (x[i] - mean) * (x[i] - mean);
     residual += x[i] - mean;
   }
+  if (!std::isfinite(ss)) return kInf;  // beyond double (not inf - inf = NaN, "no data")
   // The corrected two-pass sum (Chan, Golub & LeVeque): about the exact mean, not the rounded.
   return (ss - residual * residual / static_cast<double>(n)) / static_cast<double>(n);
 }

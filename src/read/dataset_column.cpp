@@ -128,8 +128,7 @@ void DatasetColumn::dangling_link(hid_t file) const {
              ", which does not exist)");
   const char* target_file = nullptr;
   const char* target_object = nullptr;
-  if (H5Lunpack_elink_val(value.data(), link.u.val_size, nullptr, &target_file,
-                          &target_object) < 0)
+  if (H5Lunpack_elink_val(value.data(), link.u.val_size, nullptr, &target_file, &target_object) < 0)
     return;
   throw GranuleError(file_path_ + ": " + key_ + ": " +
                      with_cause(path_ + " is an external link to " + target_object + " in " +

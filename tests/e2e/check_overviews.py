@@ -199,6 +199,25 @@ def beyond_float32_case(checks, tmp, nprocs):
         checks.check(rc == 1 and "v_sum" in out and "float32" in out and
                      not os.path.exists(path), f"beyond float32 in {label}: exit {rc}, output "
                      f"{'written' if os.path.exists(path) else 'absent'}:\n{out}")
+    # Equal values whose sum overflows double (20 x 1e307): variance 0, in the cells and at
+    # order 0 (the mean taken scaled), not NaN ("no data") from inf - inf.
+    cwd = os.path.join(tmp, "beyond", "double")
+    os.makedirs(cwd, exist_ok=True)
+    cells = [5] * 20 + [2 * 64] * 3
+    lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
+    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
+        f["lat"], f["lon"], f["v"] = lat, lon, np.full(len(cells), 1e307)
+    with open(os.path.join(cwd, "beyond.yaml"), "w", encoding="ascii") as f:
+        f.write(BEYOND_CONFIG.replace("{name: v_sum, function: sum, variable: v}",
+                                      "{name: v_var, function: variance, variable: v}"))
+    rc, out, path = run(nprocs, cwd, ["--config", "beyond.yaml", "--input", "points.h5",
+                                      "--overviews", "0"])
+    if checks.check(rc == 0, f"equal values of 1e307: exit {rc}\n{out}"):
+        with netCDF4.Dataset(path) as nc:
+            for where, group in (("cells", nc), ("order 0", nc["overviews/order_00"])):
+                got = np.ma.filled(group["v_var"][:], np.nan)
+                checks.check(np.array_equal(got, np.zeros(len(got))),
+                             f"equal values of 1e307: variance in the {where} {got}, not 0")
 
 
 def main():

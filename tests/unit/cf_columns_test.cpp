@@ -223,8 +223,9 @@ TEST(DatasetColumns, DanglingLinksAreMissingDatasetsNotDamage) {
     GranuleReader(path, flat_config({{"x", "/soft"}}));
     ADD_FAILURE() << "a soft link to nothing accepted";
   } catch (const DatasetMismatch& e) {  // the config's or the layout's: exit 2
-    EXPECT_EQ(std::string(e.what()), path + ": variables.x: missing dataset /soft (a soft link "
-                                            "to /nothere, which does not exist)");
+    EXPECT_EQ(std::string(e.what()), path +
+                                         ": variables.x: missing dataset /soft (a soft link "
+                                         "to /nothere, which does not exist)");
   }
   try {
     GranuleReader(path, flat_config({{"x", "/ext"}}));

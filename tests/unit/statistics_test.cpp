@@ -267,15 +267,15 @@ TEST(Statistics, QuantileOfFloatCellsEqualsSortedPath) {
 namespace healgrid {
 namespace {
 
-TEST(Statistics, StoredFloatRefusesFiniteValuesBeyondFloat32) {
+TEST(Statistics, StoredFloatRefusesValuesBeyondFloat32) {
   StatisticSpec spec;
   spec.name = "v_sum";
   spec.variable = "v";
   EXPECT_EQ(stored_float(1.5, spec, 7), 1.5f);
   EXPECT_EQ(stored_float(3.4028235e38, spec, 7), std::numeric_limits<float>::max());
   EXPECT_TRUE(std::isnan(stored_float(std::nan(""), spec, 7)));  // an empty cell's fill
-  EXPECT_TRUE(std::isinf(stored_float(HUGE_VAL, spec, 7)));      // no finite value to lose
-  for (const double beyond : {3.5e38, -4e38, 1e300}) {
+  // Values are finite: an infinite statistic overflowed double, and float32 too.
+  for (const double beyond : {3.5e38, -4e38, 1e300, HUGE_VAL, -HUGE_VAL}) {
     try {
       stored_float(beyond, spec, 7);
       ADD_FAILURE() << beyond << " stored";
@@ -285,6 +285,21 @@ TEST(Statistics, StoredFloatRefusesFiniteValuesBeyondFloat32) {
       EXPECT_NE(what.find("cell 7"), std::string::npos) << what;
     }
   }
+}
+
+TEST(Statistics, SumsThatOverflowDoubleAreTakenScaled) {
+  // 20 x 1e307: the plain sum overflows; the mean is 1e307 and the variance 0, not NaN.
+  const std::vector<double> same(20, 1e307);
+  EXPECT_DOUBLE_EQ(stat_mean(same.data(), same.size()), 1e307);
+  EXPECT_EQ(stat_variance(same.data(), same.size()), 0.0);
+  EXPECT_TRUE(std::isinf(stat_sum(same.data(), same.size())));  // 2e308 is beyond double
+  // 1e308 + 1e308 - 1e308: the plain sum passes through infinity; the true sum is 1e308.
+  const std::vector<double> mixed = {1e308, 1e308, -1e308};
+  EXPECT_DOUBLE_EQ(stat_sum(mixed.data(), mixed.size()), 1e308);
+  EXPECT_DOUBLE_EQ(stat_mean(mixed.data(), mixed.size()), 1e308 / 3);
+  // A spread beyond double: +infinity, never NaN.
+  const std::vector<double> wide = {-1.5e308, 1.5e308, 1.5e308};
+  EXPECT_EQ(stat_variance(wide.data(), wide.size()), HUGE_VAL);
 }
 
 }  // namespace

@@ -64,8 +64,7 @@ void check_groups(const RunContext& ctx, const IndexResult& mine, long long gran
 
 // The granules must agree on the units of each configured dataset (unit_agreement.hpp): rank 0
 // compares every rank's, and all ranks fail together when they do not.
-void check_units(const RunContext& ctx, const IndexResult& mine,
-                 const std::vector<Granule>& granules) {
+void check_units(RunContext& ctx, const IndexResult& mine, const std::vector<Granule>& granules) {
   std::vector<std::int64_t> ids;
   std::vector<std::string> flat;
   const auto keys = unit_keys(ctx.config());
@@ -87,6 +86,7 @@ void check_units(const RunContext& ctx, const IndexResult& mine,
     for (const auto& w : verdict.warnings)
       std::fprintf(stderr, "healgrid run: warning: %s\n", w.c_str());
     if (!verdict.error.empty()) throw ConfigError(verdict.error);
+    ctx.dataset_units = verdict.units;
   });
 }
 

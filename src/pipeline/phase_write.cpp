@@ -67,7 +67,8 @@ std::string statistic_units(const StatisticSpec& s, const std::string& source_un
 }
 
 // Units and long names of each statistic, from the source datasets of the first used granule
-// (rank 0 reads them; none when that fails).
+// (rank 0 reads them; none when that fails); units the granules agreed on come first, so that
+// a granule without them sorting first leaves the output's units as they are.
 void describe_statistics(RunContext& ctx, const std::vector<Granule>& granules,
                          const std::vector<long long>& granule_points, OutputMetadata& meta) {
   const auto& config = ctx.config();
@@ -80,7 +81,10 @@ void describe_statistics(RunContext& ctx, const std::vector<Granule>& granules,
       const GranuleReader reader(granules.at(used).path, config);
       for (const auto& s : config.statistics) {
         const int v = config.variable_index(s.variable);
-        attrs.push_back(reader.variable_attribute(v, "units"));
+        const auto agreed = static_cast<std::size_t>(v) < ctx.dataset_units.size()
+                                ? ctx.dataset_units[static_cast<std::size_t>(v)]
+                                : std::string();
+        attrs.push_back(agreed.empty() ? reader.variable_attribute(v, "units") : agreed);
         attrs.push_back(reader.variable_attribute(v, "long_name"));
       }
     } catch (const std::exception&) {

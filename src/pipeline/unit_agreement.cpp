@@ -21,6 +21,7 @@ UnitAgreement check_unit_agreement(
     std::vector<std::pair<std::int64_t, std::vector<std::string>>> units) {
   std::sort(units.begin(), units.end());  // name order: the same verdict for any rank count
   UnitAgreement out;
+  out.units.assign(keys.size(), "");
   for (std::size_t k = 0; k < keys.size(); ++k) {
     if (keys[k].empty()) continue;
     const std::pair<std::int64_t, std::vector<std::string>>* first = nullptr;
@@ -33,6 +34,7 @@ UnitAgreement check_unit_agreement(
       }
       if (!first) {
         first = &granule;
+        out.units[k] = u;
         continue;
       }
       const std::string& want = first->second[k];

@@ -50,5 +50,16 @@ TEST(UnitAgreement, DisagreementNamesKeyGranulesAndUnitsMissingUnitsWarn) {
   EXPECT_EQ(check_unit_agreement(keys, names, {{0, {}}, {1, {"m", "", "1"}}}).error, "");
 }
 
+TEST(UnitAgreement, AgreedUnitsComeFromAGranuleThatHasThemWhicheverSortsFirst) {
+  const std::vector<std::string> keys{"variables.h", "", "filters[0].dataset"};
+  const std::vector<std::string> names{"A.h5", "B.h5", "C.h5"};
+  // A.h5, without units, sorts first: the output's units are still B.h5's.
+  auto verdict = check_unit_agreement(keys, names, {{0, {"", "", ""}}, {1, {"m", "", "1"}}});
+  EXPECT_EQ(verdict.units, (std::vector<std::string>{"m", "", "1"}));
+  verdict = check_unit_agreement(keys, names, {{2, {"meters", "", ""}}, {1, {"m", "", ""}}});
+  EXPECT_EQ(verdict.units, (std::vector<std::string>{"m", "", ""}));  // B.h5's, by name
+  EXPECT_EQ(check_unit_agreement(keys, names, {}).units, (std::vector<std::string>(3, "")));
+}
+
 }  // namespace
 }  // namespace healgrid

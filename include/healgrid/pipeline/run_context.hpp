@@ -44,6 +44,8 @@ struct RunContext {
   RunObservers& observers;
   RunFigures figures;
   Stopwatch clock;  // since the run started
+  // Rank 0, after the index pass: the units of each unit_keys() dataset the granules agree on.
+  std::vector<std::string> dataset_units = {};
 
   const PipelineConfig& config() const { return setup.config; }
   const HealpixGrid& grid() const { return setup.grid; }

@@ -23,6 +23,9 @@ std::vector<std::string> unit_keys(const PipelineConfig& config);
 struct UnitAgreement {
   std::vector<std::string> warnings;
   std::string error;  // empty: the granules agree
+  // Per key: the units the granules agree on (the first granule's by name that has any; ""
+  // if none has), what the output's statistics carry whichever granule sorts first.
+  std::vector<std::string> units;
 };
 
 // `units`: (granule index, its dataset_units()) for the granules that gave points, any order;

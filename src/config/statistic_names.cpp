@@ -19,6 +19,7 @@ constexpr const char* kReserved[] = {schema::kCellIds,
                                      schema::kTimeBounds,
                                      schema::kBoundsDim,
                                      schema::kTimePointsUsed,
+                                     schema::kOverviewsGroup,  // a group, in the same namespace
                                      "lat",
                                      "lon"};
 constexpr const char* kReservedPrefix = schema::kGranulePrefix;

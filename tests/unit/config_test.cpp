@@ -194,7 +194,7 @@ TEST(Config, DuplicateKeysAtAnyDepthNameKeyAndBothLines) {
 
 TEST(Config, StatisticNamesNetcdfRefusesOrTheOutputUsesAreRefusedAtLoad) {
   for (const char* bad : {"h/mean", "1h", "_h", "h mean", "granules", "crs", "granule_status",
-                          "time", "name_strlen"}) {
+                          "time", "name_strlen", "overviews"}) {
     const auto err = error_of(shipped_with("name: h_max", std::string("name: \"") + bad + "\""));
     EXPECT_NE(err.find("statistics[2].name: '" + std::string(bad) + "'"), std::string::npos)
         << bad << ": " << err;

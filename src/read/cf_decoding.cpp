@@ -322,7 +322,25 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
     for (const char* name : {"valid_range", "valid_min", "valid_max"})
       d.range_unpacked = d.range_unpacked || float_attribute(dataset, name);
   set_no_data_and_range(d, type, no_data, range);
+  if (type.is_float && type.size < 8) {
+    H5Handle stored(H5Dget_type(dataset), H5Tclose);
+    d.narrow_float = std::make_shared<const H5Handle>(H5Tcopy(stored.get()), H5Tclose);
+  }
   return d;
+}
+
+double CfDecoding::in_stored_precision(double t) const {
+  if (!narrow_float || packed() || !std::isfinite(t)) return t;
+  if (H5Tget_size(narrow_float->get()) == 4)  // float32: beyond its range, an infinity
+    return static_cast<double>(static_cast<float>(t));
+  alignas(16) unsigned char buffer[64] = {};  // converted in place: room for either type
+  std::memcpy(buffer, &t, sizeof t);
+  if (H5Tconvert(H5T_NATIVE_DOUBLE, narrow_float->get(), 1, buffer, nullptr, H5P_DEFAULT) < 0 ||
+      H5Tconvert(narrow_float->get(), H5T_NATIVE_DOUBLE, 1, buffer, nullptr, H5P_DEFAULT) < 0)
+    return t;
+  double back = 0;
+  std::memcpy(&back, buffer, sizeof back);
+  return back;
 }
 
 void ExactIntegers::convert(const std::uint64_t* stored, std::size_t n, double* out) const {

@@ -231,7 +231,9 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   for (std::size_t f = 0; f < b.filters.size(); ++f) {
     if (!b.filters[f]) continue;  // an expression: below
     b.filters[f]->read(row0, n, buffer, out.valid.data());
-    keep_passing(filters_[f], buffer.data(), n, out.valid.data());
+    FilterSpec stored = filters_[f];  // its value as the dataset holds values
+    stored.value = b.filters[f]->threshold(stored.value);
+    keep_passing(stored, buffer.data(), n, out.valid.data());
   }
   if (!filter_exprs_.empty()) apply_filter_expressions(b, row0, n, out);
   out.values.resize(with_variables ? b.variables.size() : 0);

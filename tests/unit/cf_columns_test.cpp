@@ -312,6 +312,46 @@ TEST(CfDecoding, FillsAndRangesAreComparedInTheStoredFloatFormat) {
   EXPECT_EQ(chunk.values[1][0], static_cast<double>(0.1f));
 }
 
+// A filter's value is compared as the dataset holds values, as numpy compares a float32 array
+// with 0.9: rounded to float32 (0.9f is below the double 0.9) or float16 (0.1 is 0.0999755859375);
+// a packed dataset's decoded doubles against the value itself.
+TEST(CfDecoding, FilterValuesAreComparedInTheStoredFloatFormat) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  w.dataset<float>("/q", H5T_NATIVE_FLOAT, {4}, {0.9f, 0.95f, 0.5f, 0.9f});
+  H5Handle half(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+  ASSERT_GE(H5Tset_fields(half.get(), 15, 10, 5, 0, 10), 0);
+  ASSERT_GE(H5Tset_size(half.get(), 2), 0);
+  ASSERT_GE(H5Tset_ebias(half.get(), 15), 0);
+  const hsize_t n = 4;
+  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Handle h(
+      H5Dcreate2(f.get(), "/h", half.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
+  const double h_values[] = {0.1, 0.2, 0.05, 0.1};  // stored as the nearest halves
+  ASSERT_GE(H5Dwrite(h.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, h_values), 0);
+  h.reset();
+  const auto p = w.dataset<float>("/p", H5T_NATIVE_FLOAT, {4}, {9.0f, 9.5f, 5.0f, 9.0f});
+  w.attribute<double>(p, "scale_factor", H5T_NATIVE_DOUBLE, {0.1});  // 9 * 0.1 = 0.9 in double
+  w.finish();
+  const auto kept = [&](const std::string& dataset, FilterOp op, double value) {
+    PipelineConfig c = flat_config({{"x", "/lat"}});
+    c.filters = {FilterSpec{dataset, op, value}};
+    BeamChunk chunk;
+    GranuleReader(file_path(f), c).read(0, 0, 4, false, chunk);
+    return chunk.valid;
+  };
+  using V = std::vector<std::uint8_t>;
+  EXPECT_EQ(kept("/q", FilterOp::ge, 0.9), (V{1, 1, 0, 1}));
+  EXPECT_EQ(kept("/q", FilterOp::eq, 0.9), (V{1, 0, 0, 1}));
+  EXPECT_EQ(kept("/q", FilterOp::gt, 0.9), (V{0, 1, 0, 0}));
+  EXPECT_EQ(kept("/q", FilterOp::lt, 1e39), (V{1, 1, 1, 1}));  // beyond float32: infinity
+  EXPECT_EQ(kept("/h", FilterOp::eq, 0.1), (V{1, 0, 0, 1}));
+  EXPECT_EQ(kept("/h", FilterOp::le, 0.1), (V{1, 0, 1, 1}));
+  EXPECT_EQ(kept("/p", FilterOp::ge, 0.9), (V{1, 1, 0, 1}));  // decoded 0.9 is the double 0.9
+}
+
 // A float wider than a double (x86's 80-bit long double, stored in 16 bytes): its fill is
 // rounded through HDF5's conversion in a buffer that holds either type.
 TEST(CfDecoding, FillOfAFloatWiderThanADouble) {

@@ -20,9 +20,12 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "healgrid/io/h5_handle.hpp"
 
 namespace healgrid {
 
@@ -64,8 +67,14 @@ struct CfDecoding {
   // Active: no_data is empty and the stored-type range unbounded here; the reader converts the
   // stored integers with exact.convert() and then calls apply().
   ExactIntegers exact;
+  // The stored float format when narrower than double (float32, float16...), else null.
+  std::shared_ptr<const H5Handle> narrow_float;
 
   bool packed() const { return scale != 1 || offset != 0; }
+  // A filter's threshold `t` as the dataset holds values: rounded to its narrow float format
+  // (0.9 becomes float32's 0.9f, so `>= 0.9` keeps a stored 0.9f, as numpy compares a float32
+  // array with 0.9); unchanged for doubles, integers and packed data (decoded in double).
+  double in_stored_precision(double t) const;
   // values[0..n) hold stored values converted to double: clears valid[i] where a value has no
   // data, and unpacks every value in place.
   void apply(double* values, std::size_t n, std::uint8_t* valid) const;

@@ -68,6 +68,8 @@ class DatasetColumn {
 
   // The direct chunk reader, or null where the dataset is read with H5Dread.
   ChunkReader* chunk_reader() { return chunks_.get(); }
+  // A filter threshold as this dataset holds values (CfDecoding::in_stored_precision).
+  double threshold(double t) const { return decoding_.in_stored_precision(t); }
 
  private:
   enum class Mapping { same, per_row, per_granule, per_segment };

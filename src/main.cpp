@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
   // that depend on the rank count; independent writes keep `run`'s output byte-identical for
   // any number of ranks. Read at MPI_Init; a user's own OMPI_MCA_fcoll wins.
   if (command == "run") setenv("OMPI_MCA_fcoll", "individual", 0);
+  // OpenMPI's lockedfile shared-file-pointer component builds its lock file's name from the
+  // output's in a fixed buffer, which overflows (abort) for names of ~220 characters; healgrid
+  // uses no shared file pointer, so the component that builds no name is chosen.
+  if (command == "run") setenv("OMPI_MCA_sharedfp", "individual", 0);
   healgrid::apply_mpi_startup_defaults();  // a one-process world skips the network probes
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);

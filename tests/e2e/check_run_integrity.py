@@ -396,6 +396,18 @@ def taken_names_cases(checks, tmp, master, env):
                  f"output beside the granules: exits {first_rc}, {rc}; rerun output:\n{out}")
 
 
+def long_name_case(checks, tmp, master, env):
+    """An output name of 225 characters (under NAME_MAX with its temporary suffix) is written:
+    OpenMPI's lockedfile shared-file-pointer component used to abort on it (a fixed buffer)."""
+    case = Case(tmp, master, "long_name")
+    name = "b" * 222 + ".nc"
+    rc, out = run(["--input", "../granules", "--output", name], case.cwd, env)
+    print(f"output name of {len(name)} characters: exit {rc}")
+    checks.check(rc == 0 and os.listdir(case.cwd) == [name],
+                 f"output name of {len(name)} characters: exit {rc}, left "
+                 f"{sorted(os.listdir(case.cwd))}:\n{out[-2000:]}")
+
+
 def main():
     checks = Checks("check_run_integrity")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
@@ -424,6 +436,7 @@ def main():
         output_is_input_case(checks, tmp, master, env)
         journal_path_cases(checks, tmp, master, env)
         taken_names_cases(checks, tmp, master, env)
+        long_name_case(checks, tmp, master, env)
     checks.finish()
 
 

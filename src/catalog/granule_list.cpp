@@ -237,24 +237,32 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
   if (inputs.empty()) throw InputError("no input given (use --input FILE|DIR|PATTERN)");
   std::vector<Granule> all;
   for (const auto& input : inputs) {
-    if (input.find_first_of("*?[") != std::string::npos) {
+    struct stat st {};
+    // A path that exists is itself, even with * ? [ in its name (gran[1].h5).
+    const bool exists = stat(input.c_str(), &st) == 0;
+    if (!exists && input.find_first_of("*?[") != std::string::npos) {
       glob_t g{};
       const int rc = glob(input.c_str(), 0, nullptr, &g);
       if (rc == GLOB_NOMATCH) {
         globfree(&g);
-        throw InputError(shown(input) + ": pattern matches no file");
+        throw InputError(shown(input) + ": pattern matches no file (* ? [ make a pattern; " +
+                         "write \\* \\? \\[ for those characters in a name)");
       }
       if (rc != 0) {
         globfree(&g);
         throw InputError(shown(input) + ": cannot expand pattern");
       }
-      for (std::size_t i = 0; i < g.gl_pathc; ++i) add_file(g.gl_pathv[i], all);
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+        struct stat match {};  // a matched directory is read as a directory (date folders)
+        if (stat(g.gl_pathv[i], &match) == 0 && S_ISDIR(match.st_mode))
+          add_directory(g.gl_pathv[i], suffixes, all);
+        else
+          add_file(g.gl_pathv[i], all);
+      }
       globfree(&g);
       continue;
     }
-    struct stat st {};
-    if (stat(input.c_str(), &st) != 0)
-      throw InputError(shown(input) + ": cannot access input: " + std::strerror(errno));
+    if (!exists) throw InputError(shown(input) + ": cannot access input: " + std::strerror(errno));
     if (S_ISDIR(st.st_mode))
       add_directory(input, suffixes, all);
     else

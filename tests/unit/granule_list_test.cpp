@@ -48,6 +48,21 @@ TEST_F(GranuleListTest, DirectoriesFilesAndGlobsSortedByName) {
   EXPECT_EQ(with_hdf5[1].name, "x.hdf5");
 }
 
+TEST_F(GranuleListTest, PatternsExpandMatchedDirectoriesAndExistingNamesAreThemselves) {
+  touch("2019.04.16/ATL06_5.h5", 7);  // NSIDC's date folders
+  touch("2019.04.17/ATL06_6.h5", 8);
+  touch("2019.05.01/ATL06_7.h5", 9);
+  const auto dated = resolve_inputs({dir_ + "/2019.04.*"});
+  ASSERT_EQ(dated.size(), 2u);
+  EXPECT_EQ(dated[0].name, "ATL06_5.h5");
+  EXPECT_EQ(dated[1].name, "ATL06_6.h5");
+  // A file whose name holds pattern characters is named by itself, not matched as a pattern.
+  touch("odd/gran[1].h5", 4);
+  const auto odd = resolve_inputs({dir_ + "/odd/gran[1].h5"});
+  ASSERT_EQ(odd.size(), 1u);
+  EXPECT_EQ(odd[0].name, "gran[1].h5");
+}
+
 TEST_F(GranuleListTest, DuplicatesDropped) {
   const auto g = resolve_inputs({dir_ + "/b", dir_ + "/b/ATL06_1.h5"});
   EXPECT_EQ(g.size(), 2u);

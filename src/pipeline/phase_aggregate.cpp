@@ -206,7 +206,7 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
     parts = {};
     // Every rank reports its end, also a failing one: rank 0 waits for all of them.
     progress.finish(ntasks, ntasks, static_cast<std::int64_t>(out.block.points),
-                    static_cast<std::int64_t>(out.block.parents.size()));
+                    static_cast<std::int64_t>(out.block.parents.size()), failure != nullptr);
     if (failure) std::rethrow_exception(failure);
   });
   out.granule_points = std::move(loop.granule_points());

@@ -1,6 +1,7 @@
 #include "healgrid/pipeline/progress.hpp"
 
 #include <cstdio>
+#include <string>
 
 namespace healgrid {
 namespace {
@@ -20,7 +21,7 @@ PhaseProgress::PhaseProgress(const Communicator& mpi, std::string phase, double 
       quiet_(quiet),
       ranks_(mpi.rank == 0 ? mpi.size : 0) {}
 
-void PhaseProgress::send(bool finished, std::int64_t round_first, std::int64_t round_last) {
+void PhaseProgress::send(std::int64_t finished, std::int64_t round_first, std::int64_t round_last) {
   mine_.finished = finished;
   if (mpi_.rank == 0) {
     ranks_[0] = mine_;
@@ -36,7 +37,7 @@ void PhaseProgress::round_done(std::int64_t first_parent, std::int64_t last_pare
     if (round_done_) round_done_(0, first_parent, last_parent);
     return;
   }
-  send(false, first_parent, last_parent);
+  send(0, first_parent, last_parent);
   last_send_ = MPI_Wtime();
 }
 
@@ -63,31 +64,39 @@ void PhaseProgress::drain(bool block) {
     const bool newly_finished = msg[4] && !s.finished;
     s = {msg[0], msg[1], msg[2], msg[3], msg[4]};
     if (msg[5] >= 0 && round_done_) round_done_(status.MPI_SOURCE, msg[5], msg[6]);
-    if (newly_finished && rank_finished_) rank_finished_(status.MPI_SOURCE);
-    if (newly_finished && !quiet_) {
-      std::printf("[%s] rank %d finished %lld parent cells (%lld points)\n", phase_.c_str(),
-                  status.MPI_SOURCE, static_cast<long long>(s.parents),
-                  static_cast<long long>(s.points));
-      std::fflush(stdout);
-    }
+    if (newly_finished && s.finished == kFinished && rank_finished_)
+      rank_finished_(status.MPI_SOURCE);
+    if (newly_finished && !quiet_) print_end(status.MPI_SOURCE, s);
   }
+}
+
+void PhaseProgress::print_end(int rank, const State& s) const {
+  if (s.finished == kFailed)
+    std::printf("[%s] rank %d stopped after %lld of its %lld work items\n", phase_.c_str(), rank,
+                static_cast<long long>(s.done), static_cast<long long>(s.total));
+  else
+    std::printf("[%s] rank %d finished %lld parent cells (%lld points)\n", phase_.c_str(), rank,
+                static_cast<long long>(s.parents), static_cast<long long>(s.points));
+  std::fflush(stdout);
 }
 
 void PhaseProgress::print_line() {
   State sum;
+  long long done = 0, stopped = 0;
   for (const auto& s : ranks_) {
     sum.done += s.done;
     sum.total += s.total;
     sum.points += s.points;
-    sum.parents += s.finished ? s.parents : 0;
-    sum.finished += s.finished;
+    done += s.finished == kFinished;
+    stopped += s.finished == kFailed;
   }
   const double t = MPI_Wtime() - start_;
   const double pct = sum.total ? 100.0 * sum.done / sum.total : 100.0;
-  std::printf("[%s] %.1f s: %lld/%lld work items (%.0f%%), %.3g points, %lld/%d ranks done\n",
+  const std::string stop_text = stopped ? ", " + std::to_string(stopped) + " stopped" : "";
+  std::printf("[%s] %.1f s: %lld/%lld work items (%.0f%%), %.3g points, %lld/%d ranks done%s\n",
               phase_.c_str(), t, static_cast<long long>(sum.done),
-              static_cast<long long>(sum.total), pct, static_cast<double>(sum.points),
-              static_cast<long long>(sum.finished), mpi_.size);
+              static_cast<long long>(sum.total), pct, static_cast<double>(sum.points), done,
+              mpi_.size, stop_text.c_str());
   std::fflush(stdout);
   last_print_ = MPI_Wtime();
 }
@@ -99,7 +108,7 @@ void PhaseProgress::update(std::int64_t done, std::int64_t total, std::int64_t p
   const double now = MPI_Wtime();
   if (mpi_.rank != 0) {
     if (now - last_send_ >= interval_ / 2) {
-      send(false);
+      send(0);
       last_send_ = now;
     }
     return;
@@ -110,16 +119,13 @@ void PhaseProgress::update(std::int64_t done, std::int64_t total, std::int64_t p
 }
 
 void PhaseProgress::finish(std::int64_t done, std::int64_t total, std::int64_t points,
-                           std::int64_t parents) {
-  mine_ = {done, total, points, parents, 1};
-  send(true);
+                           std::int64_t parents, bool failed) {
+  mine_ = failed ? State{mine_.done, total, mine_.points, 0, kFailed}
+                 : State{done, total, points, parents, kFinished};
+  send(mine_.finished);
   if (mpi_.rank != 0) return;
-  if (rank_finished_) rank_finished_(0);
-  if (!quiet_) {
-    std::printf("[%s] rank 0 finished %lld parent cells (%lld points)\n", phase_.c_str(),
-                static_cast<long long>(parents), static_cast<long long>(points));
-    std::fflush(stdout);
-  }
+  if (rank_finished_ && !failed) rank_finished_(0);
+  if (!quiet_) print_end(0, mine_);
   drain(true);
   if (!quiet_) print_line();
 }

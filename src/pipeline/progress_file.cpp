@@ -114,8 +114,10 @@ void ProgressFile::failed(const std::vector<std::string>& messages) {
     int rank = -1;
     if (std::sscanf(m.c_str(), "rank %d:", &rank) == 1 && rank >= 0 &&
         rank < static_cast<int>(ranges_.size())) {
-      ranges_[rank].state = "failed";
-      ranges_[rank].done_seconds = elapsed();
+      auto& r = ranges_[rank];
+      if (r.state == "done") r.done_spans = {{r.first, r.count}};  // reduced, failed later
+      r.state = "failed";
+      r.done_seconds = elapsed();
       named = true;
     }
   }
@@ -131,12 +133,11 @@ void ProgressFile::failed(const std::vector<std::string>& messages) {
 }
 
 std::string ProgressFile::json() const {
+  // A failed rank's completed rounds are done (journaled: a rerun loads them), the rest failed.
   std::int64_t done = 0, failed = 0;
   for (const auto& r : ranges_) {
-    if (r.state == "failed")
-      failed += r.count;
-    else
-      done += r.done_parents();
+    done += r.done_parents();
+    if (r.state == "failed") failed += r.count - r.done_parents();
   }
   // Seconds to the millisecond: the viewer shows them, finer digits are noise.
   auto millis = [](double s) { return std::round(s * 1000.0) / 1000.0; };

@@ -137,9 +137,13 @@ std::string stop_reason() {
   if (g_signal == 0) return "";
   const std::string where =
       g_relayed_from >= 0 ? " (sent to rank " + std::to_string(g_relayed_from) + ")" : "";
-  return std::string("stopped by ") + signal_name(g_signal) + where +
-         " (e.g. Slurm at walltime): no output written, an existing output file is left as it "
-         "was; rerun the job to produce it";
+  const char* why = g_signal == SIGTERM  ? " (e.g. Slurm at walltime, or scancel)"
+                    : g_signal == SIGINT ? " (e.g. Ctrl-C)"
+                    : g_signal == SIGHUP ? " (e.g. the terminal closed)"
+                                         : "";
+  return std::string("stopped by ") + signal_name(g_signal) + where + why +
+         ": no output written, an existing output file is left as it was; rerun the job to "
+         "produce it";
 }
 
 StopRelay::StopRelay(MPI_Comm comm) {

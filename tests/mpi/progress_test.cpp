@@ -78,6 +78,9 @@ TEST(Progress, EveryRankFinishesOnceAndTheProgressFileFollows) {
   j = read_json(output + ".nc.progress.json");
   EXPECT_EQ(j["state"], "failed");
   EXPECT_EQ(j["ranges"][c.size - 1]["state"], "failed");
+  // Its completed rounds stay done (journaled), none is counted failed twice.
+  EXPECT_EQ(j["parent_cells"]["done"], 3 * c.size);
+  EXPECT_EQ(j["parent_cells"]["failed"], 0);
   EXPECT_EQ(j["errors"][0], "rank " + std::to_string(c.size - 1) + ": cannot read x.h5");
   file.on_complete(RunFigures{});
   EXPECT_NE(::access((output + ".nc.progress.json").c_str(), F_OK), 0) << "not removed";

@@ -159,7 +159,8 @@ export function drawCells(ctx, view, projection, dataset, name, range, table) {
 }
 
 // The planned parent cells of a running job: grey while waiting to be reduced, green once
-// reduced (the rounds its rank completed, or its whole range), red when its rank failed.
+// reduced (the rounds its rank completed, or its whole range), red where its rank failed before
+// reducing them (the rounds it completed stay green: a rerun loads them from the journal).
 export const PROGRESS_COLORS = { running: [190, 190, 190], done: [46, 160, 67], failed: [215, 48, 39] };
 
 // The state of each planned parent ('running', 'done', 'failed') from the progress file.
@@ -167,7 +168,7 @@ export function progressStates(progress) {
   const stateOf = new Array(progress.planned_parents.length).fill('running');
   for (const r of progress.ranges || []) {
     for (let i = r.first; i < r.first + r.count && i < stateOf.length; i++) stateOf[i] = r.state;
-    if (r.state !== 'running') continue;
+    if (r.state === 'done') continue;
     for (const [first, count] of r.done_spans || []) {
       for (let i = first; i < first + count && i < stateOf.length; i++) stateOf[i] = 'done';
     }

@@ -20,8 +20,10 @@ class PhaseProgress {
 
   // This rank's state: work items done of total, points so far.
   void update(std::int64_t done, std::int64_t total, std::int64_t points);
-  // This rank is finished with `parents` parent cells; rank 0 then collects every rank.
-  void finish(std::int64_t done, std::int64_t total, std::int64_t points, std::int64_t parents);
+  // This rank is finished with `parents` parent cells; rank 0 then collects every rank. A rank
+  // that failed (or was stopped) reports so, with the work items it had done, not as finished.
+  void finish(std::int64_t done, std::int64_t total, std::int64_t points, std::int64_t parents,
+              bool failed = false);
   // This rank completed one round: its planned parents with nested ids in [first_parent,
   // last_parent] are reduced. Sent at once (a small eager message), so live progress advances
   // round by round instead of jumping when the rank ends.
@@ -34,11 +36,14 @@ class PhaseProgress {
 
  private:
   struct State {
-    std::int64_t done = 0, total = 0, points = 0, parents = 0, finished = 0;
+    std::int64_t done = 0, total = 0, points = 0, parents = 0;
+    std::int64_t finished = 0;  // 0: working, kFinished or kFailed
   };
-  void send(bool finished, std::int64_t round_first = -1, std::int64_t round_last = -1);
+  static constexpr std::int64_t kFinished = 1, kFailed = 2;
+  void send(std::int64_t finished, std::int64_t round_first = -1, std::int64_t round_last = -1);
   void drain(bool block);
   void print_line();
+  void print_end(int rank, const State& s) const;  // a rank finished or stopped
 
   Communicator mpi_;
   std::string phase_;

@@ -7,7 +7,8 @@
 // index into planned_parents, count] pairs), advanced each time the rank completes a round of
 // the journal (pipeline/journal.hpp), so cells complete round by round (rank 0 rewrites the
 // file at each report: ranks x rounds times in a run, plus once per rank at its end). It is
-// removed when the output is complete and kept (state "failed", with the errors) when the job
+// removed when the output is complete and kept (state "failed", with the errors; a failed
+// rank's reduced rounds stay in its done_spans and count as done) when the job
 // fails.
 #pragma once
 

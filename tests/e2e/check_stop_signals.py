@@ -86,6 +86,11 @@ def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=
           "journaled before it")
     ok = checks.check(rc == expect_rc, f"{label}: exit {rc}, expected {expect_rc}")
     ok &= checks.check(needle in out, f"{label}: output lacks {needle!r}")
+    # A stopped run reads as stopped, not as ranks that finished all their work (a frozen rank
+    # past the grace period reports nothing at all).
+    ok &= checks.check("grace period" in needle or "stopped after" in out and "ranks done, " in out and
+                       "(100%)" not in out and "finished" not in out,
+                       f"{label}: the progress lines do not say the ranks stopped")
     ok &= checks.check(min_s <= elapsed < within_s,
                        f"{label}: stopped {elapsed:.1f} s after the signal, expected "
                        f"{min_s}..{within_s} s")

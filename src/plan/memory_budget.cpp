@@ -38,6 +38,8 @@ std::string size_text(double bytes) {
   return text;
 }
 
+constexpr double kMaxMemorySize = 1024.0 * 1024 * 1024 * 1024 * 1024;  // 1 PiB
+
 double parse_memory_size(const std::string& text) {
   const std::string why =
       "expected a size such as 4G, 500M or 800000000 (bytes), got '" + text + "'";
@@ -64,6 +66,9 @@ double parse_memory_size(const std::string& text) {
   else if (!unit.empty() && unit != "B")
     throw std::invalid_argument(why);
   if (!std::isfinite(value) || value <= 0) throw std::invalid_argument(why);
+  // Beyond a pebibyte no node has the memory, and the point counts it implies overflow.
+  if (value * scale > kMaxMemorySize)
+    throw std::invalid_argument("'" + text + "' is more memory than any node has (at most 1024T)");
   return value * scale;
 }
 

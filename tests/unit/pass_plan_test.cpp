@@ -231,7 +231,8 @@ TEST(MemorySize, SuffixesArePowersOf1024) {
   EXPECT_DOUBLE_EQ(parse_memory_size("1.5GiB"), 1.5 * 1024 * 1024 * 1024);
   EXPECT_DOUBLE_EQ(parse_memory_size("64k"), 64.0 * 1024);
   EXPECT_DOUBLE_EQ(parse_memory_size("800000000"), 8e8);
-  for (const char* bad : {"", "G", "-1G", "4X", "0", "4 G G"})
+  EXPECT_DOUBLE_EQ(parse_memory_size("1024T"), 1024.0 * 1024 * 1024 * 1024 * 1024);
+  for (const char* bad : {"", "G", "-1G", "4X", "0", "4 G G", "1025T", "1e12G", "1e300"})
     EXPECT_THROW(parse_memory_size(bad), std::invalid_argument) << bad;
 }
 

@@ -75,7 +75,7 @@ po::options_description describe(RunOptions& o) {
      "SLURM_MEM_PER_NODE / ranks on the node), else half the node's memory / ranks on the node. "
      "When a rank's points exceed it, the run reads them in passes over its parent cells "
      "(same output)")
-    ("quiet,q", po::bool_switch(&o.quiet), "print errors and the final summary only")
+    ("quiet,q", po::bool_switch(&o.quiet), "print errors, warnings and the final summary only")
     // [restart] pipeline/journal.hpp
     ("rounds", po::value<std::string>()->value_name("N")->default_value("auto"),
      "split each rank's parent cells into N rounds, each journaled in OUTPUT.journal/ when "

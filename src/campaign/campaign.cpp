@@ -196,7 +196,16 @@ CampaignRun make_run(const Campaign& c, const YAML::Node& tmpl, const std::strin
     out << merged;
     run.config_text = std::string(out.c_str()) + "\n";
   }
-  parse_config(run.config_text, "campaign run " + run.name);
+  const std::string origin = "campaign run " + run.name;
+  try {
+    parse_config(run.config_text, origin);
+  } catch (const ConfigError& e) {
+    // A line of the merged text means nothing to the user: the key and the problem do.
+    std::string what = e.what();
+    if (what.rfind(origin, 0) == 0 && what.find(": ", origin.size()) != std::string::npos)
+      what = what.substr(what.find(": ", origin.size()) + 2);
+    throw ConfigError("its config (base_config with run.config merged in): " + what);
+  }
   run.args = {"--config", run.config_path};
   for (const auto& in : string_list(f, "run.input", tmpl["input"]))
     run.args.insert(run.args.end(), {"--input", resolve(base, substitute(in, vals))});

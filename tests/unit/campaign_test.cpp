@@ -86,6 +86,11 @@ TEST_F(CampaignFile, ErrorsNameTheKeyAndTheRun) {
       "\"{c}\"}}}\n");
   EXPECT_NE(bad.find("run 0 (run0): "), std::string::npos) << bad;
   EXPECT_NE(bad.find("child_order"), std::string::npos) << bad;
+  // The merged config's line numbers mean nothing in the user's files: none is given.
+  EXPECT_NE(bad.find("run 0 (run0): its config (base_config with run.config merged in): "
+                     "grid.child_order: "),
+            std::string::npos)
+      << bad;
   EXPECT_NE(error_of("values: {c: [1]}\nrun: {input: \"{d}\", output: o.nc}\n").find("run 0: "),
             std::string::npos);
 }

@@ -22,9 +22,18 @@ double logical_not(double x) { return x == 0 ? 1.0 : 0.0; }
 std::atomic<double> beyond_exact_integers{0};
 constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
 
-// Bit k of an integer flag: NaN (no integer) for a non-integral flag or a bit out of 0..62.
+// A bit number bit() was given outside 0..63 (or not an integer) during one evaluate(), else
+// NaN: evaluate() refuses the expression, since no bit is meant.
+std::atomic<double> bad_bit_number{std::nan("")};
+
+// Bit k of an integer flag (two's complement: bit 63 is a negative value's sign); NaN (no data)
+// for a non-integral flag.
 double bit(double x, double k) {
-  if (!(x == std::floor(x)) || !(k >= 0 && k <= 62 && k == std::floor(k))) return std::nan("");
+  if (!(k >= 0 && k <= 63 && k == std::floor(k))) {
+    bad_bit_number = k;
+    return std::nan("");
+  }
+  if (!(x == std::floor(x))) return std::nan("");
   if (std::fabs(x) >= kExactIntegers) {
     double seen = beyond_exact_integers.load();
     while (std::fabs(x) > seen &&
@@ -35,9 +44,28 @@ double bit(double x, double k) {
   return static_cast<double>((static_cast<long long>(x) >> static_cast<int>(k)) & 1);
 }
 
+// Halves to even, as C's rint and numpy's (muparser's own rint rounds them up).
+double round_half_even(double x) { return std::nearbyint(x); }
+
 void configure(mu::Parser& p) {
   p.DefineFun("bit", bit);
-  p.DefineInfixOprt("!", logical_not);
+  p.DefineFun("rint", round_half_even);
+  // `not` below the comparisons and above `and`, as in Python: `not a == b` is not (a == b).
+  p.DefineInfixOprt("!", logical_not, mu::prLOGIC);
+  // No constant folding: `1e308 * x * 10` is (1e308 * x) * 10, as IEEE arithmetic reads it.
+  p.EnableOptimizer(false);
+}
+
+// muparser's `=` assigns to a variable (the column it reads), and `a, b` gives several results
+// of which the last is taken: neither is an expression of the config's meaning.
+void refuse_assignments_and_lists(const std::string& text, const std::string& translated,
+                                  mu::Parser& p) {
+  static const std::regex assignment(R"((^|[^=<>!])=($|[^=]))");
+  if (std::regex_search(translated, assignment))
+    throw ExpressionError("'" + text + "': '=' assigns in muparser; compare with '=='");
+  if (p.GetNumResults() != 1)
+    throw ExpressionError("'" + text + "': " + std::to_string(p.GetNumResults()) +
+                          " comma-separated expressions; give one");
 }
 
 }  // namespace
@@ -73,17 +101,32 @@ std::string translate_expression(const std::string& text) {
   return std::regex_replace(out, not_word, "!");
 }
 
-Expression::Expression(const std::string& text, const std::vector<std::string>& known)
+Expression::Expression(const std::string& text, const std::vector<std::string>& known,
+                       const std::vector<std::string>& derived)
     : text_(text), parser_(std::make_unique<mu::Parser>()) {
   configure(*parser_);
   std::vector<double> dummy(known.size(), 1.0);
+  const auto translated = translate_expression(text);
   try {
     for (std::size_t i = 0; i < known.size(); ++i) parser_->DefineVar(known[i], &dummy[i]);
-    parser_->SetExpr(translate_expression(text));
+    parser_->SetExpr(translated);
     for (const auto& [name, ptr] : parser_->GetUsedVar()) inputs_.push_back(name);
-    parser_->Eval();
+    bad_bit_number = std::nan("");
+    parser_->Eval();  // with every variable 1: a constant bit number out of range shows here
   } catch (const mu::Parser::exception_type& e) {
+    const auto token = e.GetToken();
+    if (std::find(derived.begin(), derived.end(), token) != derived.end())
+      throw ExpressionError("'" + text + "': '" + token +
+                            "' is a derived variable, and expressions are over the dataset "
+                            "variables only: write its expression out here");
     throw ExpressionError("'" + text + "': " + e.GetMsg());
+  }
+  refuse_assignments_and_lists(text, translated, *parser_);
+  if (const double k = bad_bit_number.load(); !std::isnan(k)) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%.17g", k);
+    throw ExpressionError("'" + text + "': bit(x, k) with k = " + value +
+                          ": a bit number is an integer 0..63");
   }
   parser_->ClearVar();  // evaluate() binds the arrays of each chunk
 }
@@ -95,6 +138,7 @@ Expression& Expression::operator=(Expression&&) noexcept = default;
 void Expression::evaluate(const std::vector<const double*>& inputs, std::size_t n, double* out) {
   constexpr std::size_t kBulk = std::size_t{1} << 20;  // muparser counts in int
   beyond_exact_integers = 0;
+  bad_bit_number = std::nan("");
   for (std::size_t first = 0; first < n; first += kBulk) {
     const auto count = std::min(kBulk, n - first);
     try {
@@ -109,6 +153,12 @@ void Expression::evaluate(const std::vector<const double*>& inputs, std::size_t 
     } catch (const mu::Parser::exception_type& e) {
       throw ExpressionError("'" + text_ + "': " + e.GetMsg());
     }
+  }
+  if (const double k = bad_bit_number.load(); !std::isnan(k)) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%.17g", k);
+    throw ExpressionError("'" + text_ + "': bit(x, k) with k = " + value +
+                          ": a bit number is an integer 0..63");
   }
   if (const double x = beyond_exact_integers.load(); x > 0) {
     char value[32];

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -163,6 +164,14 @@ VariableSpec parse_variable(const Context& ctx, const YAML::Node& key, const YAM
   VariableSpec v;
   v.name = ctx.str("variables (key)", key);
   const auto where = "variables." + v.name;
+  // Expressions name variables: muparser's names (a leading digit, a space or '-' would make
+  // every expression of the config fail, naming another key).
+  static const std::regex name_rule("[A-Za-z][A-Za-z0-9_]*");
+  if (!std::regex_match(v.name, name_rule))
+    ctx.fail(where, key,
+             "'" + v.name +
+                 "': a variable name starts with a letter and holds letters, digits "
+                 "and _ only (expressions name it)");
   if (!value.IsMap()) {
     v.dataset = ctx.str(where, value);
     return v;
@@ -215,11 +224,11 @@ std::string parse_weight(const Context& ctx, const std::string& key, const YAML:
                          const std::string& statistic, PipelineConfig& cfg) {
   const auto text = ctx.str(key, node);
   if (cfg.variable_index(text) >= 0) return text;
-  std::vector<std::string> dataset_variables;
+  std::vector<std::string> dataset_variables, derived_variables;
   for (const auto& v : cfg.variables)
-    if (v.expression.empty()) dataset_variables.push_back(v.name);
+    (v.expression.empty() ? dataset_variables : derived_variables).push_back(v.name);
   try {
-    Expression(text, dataset_variables);
+    Expression(text, dataset_variables, derived_variables);
   } catch (const ExpressionError& e) {
     ctx.fail(key, node,
              "neither a variable nor an expression over the dataset variables: " +
@@ -308,11 +317,13 @@ void validate_datasets(const Context& ctx, const PipelineConfig& cfg) {
   std::vector<std::pair<std::string, std::string>> refs = {
       {"coordinates.latitude", cfg.latitude}, {"coordinates.longitude", cfg.longitude}};
   if (!cfg.time.empty()) refs.emplace_back("coordinates.time", cfg.time);
-  std::vector<std::string> dataset_variables;
+  std::vector<std::string> dataset_variables, derived_variables;
   for (const auto& v : cfg.variables)
     if (v.expression.empty()) {
       refs.emplace_back("variables." + v.name, v.dataset);
       dataset_variables.push_back(v.name);
+    } else {
+      derived_variables.push_back(v.name);
     }
   for (std::size_t i = 0; i < cfg.filters.size(); ++i)
     if (cfg.filters[i].expression.empty())
@@ -321,7 +332,7 @@ void validate_datasets(const Context& ctx, const PipelineConfig& cfg) {
   // Expressions use dataset variables only (one level: no expression of expressions).
   auto check_expression = [&](const std::string& key, const std::string& text) {
     try {
-      Expression(text, dataset_variables);
+      Expression(text, dataset_variables, derived_variables);
     } catch (const ExpressionError& e) {
       ctx.fail(key, std::string(e.what()) + " (names: the variables read from datasets)");
     }

@@ -322,6 +322,7 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
     for (const char* name : {"valid_range", "valid_min", "valid_max"})
       d.range_unpacked = d.range_unpacked || float_attribute(dataset, name);
   set_no_data_and_range(d, type, no_data, range);
+  d.wide_integers = !type.is_float && type.size == 8;
   if (type.is_float && type.size < 8) {
     H5Handle stored(H5Dget_type(dataset), H5Tclose);
     d.narrow_float = std::make_shared<const H5Handle>(H5Tcopy(stored.get()), H5Tclose);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -11,6 +12,16 @@
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
+namespace {
+
+std::string threshold_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", x);
+  return text;
+}
+
+}  // namespace
+
 namespace {
 
 std::string with_cause(const std::string& msg) {
@@ -121,11 +132,18 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
                                 e.what());
         }
       }
-      for (std::size_t f = 0; f < config.filters.size(); ++f)
+      for (std::size_t f = 0; f < config.filters.size(); ++f) {
         beam.filters.push_back(config.filters[f].expression.empty()
                                    ? open("filters[" + std::to_string(f) + "].dataset",
                                           config.filters[f].dataset, {}, config.filters[f].level)
                                    : nullptr);
+        if (beam.filters.back() && !beam.filters.back()->compares_exactly(config.filters[f].value))
+          throw DatasetMismatch(
+              path_ + ": filters[" + std::to_string(f) +
+              "].value: " + threshold_text(config.filters[f].value) +
+              " is at or beyond 2^53, where float64 " + "cannot compare the 64-bit integers of " +
+              beam.filters.back()->path() + " exactly: give a threshold below 2^53");
+      }
     }
     for (const auto& v : config.variables)
       beam.variables.push_back(v.expression.empty()

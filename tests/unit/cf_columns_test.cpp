@@ -352,6 +352,32 @@ TEST(CfDecoding, FilterValuesAreComparedInTheStoredFloatFormat) {
   EXPECT_EQ(kept("/p", FilterOp::ge, 0.9), (V{1, 1, 0, 1}));  // decoded 0.9 is the double 0.9
 }
 
+// A threshold at or beyond 2^53 on a 64-bit integer dataset cannot be compared in float64
+// (2^53 + 1 reads as 2^53): refused naming the key; below 2^53 every comparison is exact.
+TEST(CfDecoding, FilterThresholdsBeyondTwoToThe53OnWideIntegersAreRefused) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 3);
+  w.dataset<unsigned long long>("/u", H5T_NATIVE_ULLONG, {3},
+                                {9007199254740992ull, 9007199254740993ull, 5ull});
+  w.finish();
+  PipelineConfig c = flat_config({{"x", "/lat"}});
+  c.filters = {FilterSpec{"/u", FilterOp::gt, 9007199254740992.0}};
+  try {
+    GranuleReader(file_path(f), c);
+    ADD_FAILURE() << "a threshold of 2^53 on uint64 accepted";
+  } catch (const DatasetMismatch& e) {
+    EXPECT_NE(std::string(e.what()).find("filters[0].value: 9007199254740992 is at or beyond "
+                                         "2^53"),
+              std::string::npos)
+        << e.what();
+  }
+  c.filters = {FilterSpec{"/u", FilterOp::gt, 6.0}};
+  BeamChunk chunk;
+  GranuleReader(file_path(f), c).read(0, 0, 3, false, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0}));
+}
+
 // A float wider than a double (x86's 80-bit long double, stored in 16 bytes): its fill is
 // rounded through HDF5's conversion in a buffer that holds either type.
 TEST(CfDecoding, FillOfAFloatWiderThanADouble) {

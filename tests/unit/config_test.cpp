@@ -202,6 +202,16 @@ TEST(Config, StatisticNamesNetcdfRefusesOrTheOutputUsesAreRefusedAtLoad) {
   EXPECT_EQ(error_of(shipped_with("name: h_max", "name: h.max-2")), "");
 }
 
+TEST(Config, VariableNamesAreNamesExpressionsCanUse) {
+  for (const char* bad : {"1x", "a b", "a-b", "h.li"}) {
+    const auto err = error_of(shipped_with("  h_li: /", std::string("  \"") + bad + "\": /"));
+    EXPECT_NE(err.find("variables." + std::string(bad) + ": '" + bad +
+                       "': a variable name starts with a letter"),
+              std::string::npos)
+        << bad << ": " << err;
+  }
+}
+
 TEST(Config, FiltersAndYamlErrors) {
   auto err = error_of(shipped_with("op: \"==\"", "op: \"=~\""));
   EXPECT_NE(err.find("filters[0].op: unknown operator '=~'"), std::string::npos) << err;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 namespace healgrid {
 namespace {
@@ -72,6 +74,70 @@ TEST(Expression, ErrorsNameTheProblem) {
   }
   EXPECT_THROW(Expression("h +", {"h"}), ExpressionError);
   EXPECT_THROW(Expression("h in {}", {"h"}), ExpressionError);
+}
+
+// Each result below is what Python/numpy give for the same expression over the same values.
+std::vector<double> values_of(const std::string& text, const std::vector<double>& x) {
+  Expression e(text, {"x"});
+  std::vector<double> out(x.size());
+  e.evaluate({x.data()}, x.size(), out.data());
+  return out;
+}
+
+TEST(Expression, NotBindsBelowComparisonsAsInPython) {
+  const std::vector<double> x = {0, 1, 2, 3};
+  EXPECT_EQ(values_of("not x < 2", x), (std::vector<double>{0, 0, 1, 1}));   // not (x < 2)
+  EXPECT_EQ(values_of("not x == 3", x), (std::vector<double>{1, 1, 1, 0}));  // not (x == 3)
+  EXPECT_EQ(values_of("not x == 3 and x > 0", x), (std::vector<double>{0, 1, 1, 0}));
+  EXPECT_EQ(values_of("x > 0 and not x", x), (std::vector<double>{0, 0, 0, 0}));
+}
+
+TEST(Expression, BitSixtyThreeIsTheSignAndOtherBitNumbersAreRefused) {
+  EXPECT_EQ(values_of("bit(x, 63)", {0, 7, -1, -8}), (std::vector<double>{0, 0, 1, 1}));
+  for (const char* bad : {"bit(x, 64)", "bit(x, -1)", "bit(x, 0.5)"}) {
+    try {
+      Expression(bad, {"x"});
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const ExpressionError& e) {
+      EXPECT_NE(std::string(e.what()).find("a bit number is an integer 0..63"), std::string::npos)
+          << e.what();
+    }
+  }
+  // A bit number taken from the data: refused when evaluated.
+  Expression from_data("bit(x, x)", {"x"});
+  const std::vector<double> k = {3, 70};
+  std::vector<double> out(2);
+  EXPECT_THROW(from_data.evaluate({k.data()}, 2, out.data()), ExpressionError);
+}
+
+TEST(Expression, RintRoundsHalvesToEvenAndNoConstantFolding) {
+  EXPECT_EQ(values_of("rint(x)", {0.5, -0.5, 2.5, 1.5}), (std::vector<double>{0, -0, 2, 2}));
+  // (1e308 * x) * 10 in IEEE order: 0 stays 0, 1e-10 gives 1e299 (folding gave inf * x).
+  const auto big = values_of("1e308 * x * 10", {0, 1e-10});
+  EXPECT_EQ(big[0], 0.0);
+  EXPECT_DOUBLE_EQ(big[1], 1e299);
+  EXPECT_EQ(values_of("x + 1e16 - 1e16", {1})[0], 0.0);  // 1e16 + 1 rounds to 1e16 first
+}
+
+TEST(Expression, AssignmentsListsAndDerivedNamesAreRefusedClearly) {
+  for (const char* bad : {"x = 3", "x=3", "(x = 1) + 2"}) {
+    try {
+      Expression(bad, {"x"});
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const ExpressionError& e) {
+      EXPECT_NE(std::string(e.what()).find("compare with '=='"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(Expression("x == 3 and x != 2 and x <= 4 and x >= 1", {"x"}));
+  EXPECT_THROW(Expression("x == 1, 1", {"x"}), ExpressionError);
+  EXPECT_NO_THROW(Expression("min(x, 1)", {"x"}));  // a comma inside a call is no list
+  try {
+    Expression("z + 1", {"x"}, {"z"});
+    ADD_FAILURE() << "a derived variable accepted";
+  } catch (const ExpressionError& e) {
+    EXPECT_NE(std::string(e.what()).find("'z' is a derived variable"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // of columns with muparser (never one point at a time through an interpreter). Syntax: muparser's
 // (+ - * / ^, comparisons, && ||, functions abs sqrt sin ... min max), plus `and`, `or`, `not`,
 // `x in {a, b, c}` (equal to one of the numbers) and `bit(x, k)` (bit k of an integer flag, 0 or
-// 1; refused for |x| >= 2^53, where a float64 loses the low bits). A filter keeps a point where its
-// expression is non-zero; NaN never passes.
+// 1; refused for |x| >= 2^53, where a float64 loses the low bits). `not` binds below the
+// comparisons, as in Python; `rint` rounds halves to even; no constant folding (IEEE order).
+// A filter keeps a point where its expression is non-zero; NaN never passes.
 #pragma once
 
 #include <memory>
@@ -25,8 +26,10 @@ class ExpressionError : public std::runtime_error {
 class Expression {
  public:
   // Parses `text` over the variables `known`; throws ExpressionError (syntax error, unknown
-  // name). inputs() lists the names it uses, in the order evaluate() takes them.
-  Expression(const std::string& text, const std::vector<std::string>& known);
+  // name, `=`, a comma list; a name of `derived` is named as a derived variable). inputs()
+  // lists the names it uses, in the order evaluate() takes them.
+  Expression(const std::string& text, const std::vector<std::string>& known,
+             const std::vector<std::string>& derived = {});
   ~Expression();
   Expression(Expression&&) noexcept;
   Expression& operator=(Expression&&) noexcept;
@@ -35,7 +38,7 @@ class Expression {
   const std::vector<std::string>& inputs() const { return inputs_; }
 
   // out[i] = the expression of inputs[k][i] for i < n. Throws ExpressionError when bit(x, k)
-  // met an |x| >= 2^53 (a 64-bit flag whose low bits the float64 lost).
+  // met an |x| >= 2^53 (a 64-bit flag whose low bits the float64 lost) or a k outside 0..63.
   void evaluate(const std::vector<const double*>& inputs, std::size_t n, double* out);
 
  private:

@@ -67,6 +67,7 @@ struct CfDecoding {
   // Active: no_data is empty and the stored-type range unbounded here; the reader converts the
   // stored integers with exact.convert() and then calls apply().
   ExactIntegers exact;
+  bool wide_integers = false;  // stored as 64-bit integers (beyond 2^53 no double holds them all)
   // The stored float format when narrower than double (float32, float16...), else null.
   std::shared_ptr<const H5Handle> narrow_float;
 

@@ -7,6 +7,7 @@
 // attributes (cf_decoding.hpp) and clear the validity of points without data.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,6 +71,11 @@ class DatasetColumn {
   ChunkReader* chunk_reader() { return chunks_.get(); }
   // A filter threshold as this dataset holds values (CfDecoding::in_stored_precision).
   double threshold(double t) const { return decoding_.in_stored_precision(t); }
+  // Whether a comparison with `t` is exact in double: not for a threshold at or beyond 2^53 of
+  // unpacked 64-bit integers (float64 holds every integer only below 2^53).
+  bool compares_exactly(double t) const {
+    return !(decoding_.wide_integers && !decoding_.packed() && std::fabs(t) >= 9007199254740992.0);
+  }
 
  private:
   enum class Mapping { same, per_row, per_granule, per_segment };

@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace healgrid {
 namespace {
 
 std::string number(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 9e15) return std::to_string(static_cast<long long>(v));
-  return std::to_string(v);
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
 }
 
 }  // namespace
@@ -36,15 +38,28 @@ SegmentLinks::SegmentLinks(DatasetColumn& begin, DatasetColumn& count, int base,
                        "through it)");
   };
   std::uint64_t previous_end = 0;
+  const auto beam_points = static_cast<double>(points);
   for (std::uint64_t s = 0; s < segments_; ++s) {
-    const double c = size_ok[s] ? size[s] : 0;  // a fill count: an empty segment
+    // A count without data (its fill, NaN) is an empty segment only where no first index says
+    // otherwise: beside a first index it could hide the segment's points.
+    const bool has_first = first_ok[s] && first[s] != 0;
+    if (!size_ok[s] && has_first)
+      refuse(count.path(), s,
+             "no count (a fill or not a number) for the points from index " + number(first[s]));
+    const double c = size_ok[s] ? size[s] : 0;
     if (!(c >= 0) || c != std::floor(c)) refuse(count.path(), s, "count " + number(c));
     if (c == 0) continue;
     if (!first_ok[s]) refuse(begin.path(), s, "no first index for " + number(c) + " points");
     const double b = first[s];
-    if (b != std::floor(b) || b < base)
+    if (b != std::floor(b)) refuse(begin.path(), s, "first index " + number(b) + " is no integer");
+    if (b < base)
       refuse(begin.path(), s,
              "first index " + number(b) + " is below the index base " + std::to_string(base));
+    // In double, before any cast: a start or count of 2^64 would wrap as an integer.
+    if (c > beam_points || b - base > beam_points - c)
+      refuse(count.path(), s,
+             "points " + number(b) + ".." + number(b + c - 1) + " end past the " +
+                 std::to_string(points) + " points of the beam");
     const auto start = static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(base);
     const auto end = start + static_cast<std::uint64_t>(c);
     if (start < previous_end)

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "scratch_h5_file.hpp"
@@ -64,6 +65,61 @@ TEST(SegmentLinks, RefusesBrokenIndexFiles) {
       EXPECT_NE(std::string(e.what()).find(c.needle), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find("t.h5: levels.segment: dataset /"), std::string::npos);
     }
+  }
+}
+
+// Values no integer type holds exactly in double, and counts without data beside a first index,
+// are refused too: they used to wrap (a first index of 2^64 - 1 became 0) or make an empty
+// segment, losing the points of good segments with exit 0.
+TEST(SegmentLinks, RefusesStartsAndCountsDoublesCannotHoldAndCountsWithoutData) {
+  const auto refused = [](const std::vector<std::uint64_t>& begin, const std::vector<double>& count,
+                          bool fill_20) {
+    ScratchH5File f("huge_");
+    write<std::uint64_t>(f.get(), "begin", H5T_NATIVE_UINT64, begin);
+    write<double>(f.get(), "count", H5T_NATIVE_DOUBLE, count);
+    if (fill_20) {
+      H5Handle d(H5Dopen2(f.get(), "/count", H5P_DEFAULT), H5Dclose);
+      const hsize_t one = 1;
+      H5Handle space(H5Screate_simple(1, &one, nullptr), H5Sclose);
+      H5Handle a(H5Acreate2(d.get(), "_FillValue", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+                            H5P_DEFAULT),
+                 H5Aclose);
+      const double fill = 20;
+      H5Awrite(a.get(), H5T_NATIVE_DOUBLE, &fill);
+    }
+    try {
+      links(f.get(), 1, 100);
+    } catch (const GranuleError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  const auto max = 18446744073709551615ull;
+  EXPECT_NE(refused({1, 21, max, 41}, {20, 20, 20, 20}, false).find("segment 2: points "),
+            std::string::npos);
+  EXPECT_NE(refused({1, 21, 41}, {20, 1.8446744073709552e19, 20}, false).find("segment 1: "),
+            std::string::npos);
+  EXPECT_NE(refused({1, 21, 41}, {20, NAN, 20}, false).find("segment 1: no count"),
+            std::string::npos);
+  EXPECT_NE(refused({1, 21, 41}, {20, INFINITY, 20}, false).find("segment 1: no count"),
+            std::string::npos);
+  EXPECT_NE(refused({1, 21, 41}, {10, 20, 20}, true).find("segment 1: no count"),
+            std::string::npos);
+  EXPECT_NE(refused({1, 21, 41}, {10, 20.5, 20}, false).find("segment 1: count 20.5"),
+            std::string::npos);
+  EXPECT_EQ(refused({1, 0, 21}, {20, NAN, 20}, false), "(accepted)");  // an empty segment
+}
+
+TEST(SegmentLinks, AFractionalFirstIndexIsNamedAsSuch) {
+  ScratchH5File f("frac_");
+  write<double>(f.get(), "begin", H5T_NATIVE_DOUBLE, {1, 41.5});
+  write<std::int32_t>(f.get(), "count", H5T_NATIVE_INT32, {20, 20});
+  try {
+    links(f.get(), 1, 100);
+    ADD_FAILURE() << "a first index of 41.5 accepted";
+  } catch (const GranuleError& e) {
+    EXPECT_NE(std::string(e.what()).find("first index 41.5 is no integer"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -1,6 +1,7 @@
 #include "healgrid/app/run_options.hpp"
 
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -212,6 +213,15 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
     if (!(out.progress_seconds > 0)) {
       error = "--progress-seconds: must be > 0";
       return false;
+    }
+    // The output's date_created/history time: refused now, not after the run, when malformed.
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+      const std::string text = epoch;
+      if (text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) {
+        error = "SOURCE_DATE_EPOCH='" + text +
+                "': expected whole seconds since 1970-01-01T00:00:00Z (e.g. $(date +%s))";
+        return false;
+      }
     }
   } catch (const po::error& e) {
     error = e.what();

@@ -63,6 +63,9 @@ std::string statistic_units(const StatisticSpec& s, const std::string& source_un
   if (s.function == StatFunction::count) return "1";
   if (s.function == StatFunction::variance && !source_units.empty())
     return squared_units(source_units);
+  // 1 / sqrt(sum w) is in the weights' units to the power -1/2, which nothing here knows (with
+  // sigmas, 1 / sqrt(sum 1/s^2) is in the sigmas' units, taken as the variable's).
+  if (s.function == StatFunction::weighted_mean_sigma && !s.weight.empty()) return "";
   return source_units;
 }
 

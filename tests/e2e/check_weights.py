@@ -68,6 +68,7 @@ def make_file(path, rng, n=20000):
     with h5py.File(path, "w") as h5:
         for name, data in (("lat", lat), ("lon", lon), ("h", h), ("s", s), ("n", count)):
             h5.create_dataset(name, data=data)
+        h5["h"].attrs["units"] = np.bytes_("m")
     with np.errstate(divide="ignore"):
         inv = 1.0 / s ** 2
     ok = np.isfinite(inv) & (inv > 0) & (count > 0)
@@ -90,6 +91,10 @@ def main():
                          conf["grid"]["parent_order"], OVERVIEW, {}, layout="sparse")
         with netCDF4.Dataset(os.path.join(tmp, "weights.nc")) as nc:
             check_level(checks, "weights", nc, OVERVIEW, ref, conf)
+            # 1/sqrt(sum n) is not in metres: no units; the weighted mean is.
+            units = {v: getattr(nc[v], "units", None) for v in ("h_wmean_n", "h_wsigma_n")}
+            checks.check(units == {"h_wmean_n": "m", "h_wsigma_n": None},
+                         f"units of the weighted statistics: {units}")
         for label, statistic, needle in BAD:
             bad = write_yaml(tmp, "bad.yaml", CONFIG.split("statistics:")[0] + "statistics:\n"
                              "  - {name: count, function: count, variable: h}\n  - " +

@@ -342,6 +342,23 @@ TEST(RunOptions, QueryValuesAreCheckedAndIgnoredOptionsRefused) {
   EXPECT_EQ(error_of({"-i", "a.h5", "--start", "2019-01-01"}), "(accepted)");  // the points'
 }
 
+TEST(RunOptions, AMalformedSourceDateEpochIsRefusedBeforeTheRun) {
+  const auto error_with = [](const char* epoch) {
+    ::setenv("SOURCE_DATE_EPOCH", epoch, 1);
+    RunOptions o;
+    std::string error;
+    const bool ok = parse_run_options({"-i", "a.h5", "-o", "x.nc"}, o, error);
+    ::unsetenv("SOURCE_DATE_EPOCH");
+    return ok ? std::string("(accepted)") : error;
+  };
+  for (const char* bad : {"abc", "1.5", "-5", "1700000000x"})
+    EXPECT_NE(error_with(bad).find("SOURCE_DATE_EPOCH='" + std::string(bad) + "'"),
+              std::string::npos)
+        << bad;
+  EXPECT_EQ(error_with("1700000000"), "(accepted)");
+  EXPECT_EQ(error_with(""), "(accepted)");  // empty: unset
+}
+
 TEST(RunOptions, RoundsAreAutoACountOrZero) {
   std::string error;
   RunOptions opt;

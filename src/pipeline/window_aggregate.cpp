@@ -1,5 +1,6 @@
 #include "healgrid/pipeline/window_aggregate.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -139,11 +140,12 @@ AggregatedBlock aggregate_windows(RunContext& ctx, const ResolvedInputs& inputs,
 
 TimeAxis make_time_axis(const RunContext& ctx, const AggregatedBlock& aggregated) {
   const auto& windows = ctx.config().time_windows;
+  const auto& range = ctx.config().time_window;  // --start/--end, config `time`: cut to it
   TimeAxis axis;
   for (std::size_t w = 0; w < aggregated.window_keys.size(); ++w) {
     const auto [start, end] = windows.bounds(aggregated.window_keys[w]);
-    axis.starts.push_back(start);
-    axis.ends.push_back(end);
+    axis.starts.push_back(std::max(start, range.start_seconds));
+    axis.ends.push_back(std::min(end, range.end_seconds));
     axis.points_used.push_back(static_cast<long long>(aggregated.window_blocks[w].points));
     axis.blocks.push_back(&aggregated.window_blocks[w]);
   }

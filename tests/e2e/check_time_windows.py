@@ -354,6 +354,19 @@ def synthetic(checks, tmp, nprocs):
                      int(np.asarray(ds[schema.TIME_POINTS_USED].values).sum()),
                      f"{explicit.label}: points in the gap {in_gap} must be left out")
 
+    # Months cut by --start/--end: each window holds, and its time and time_bnds state, only
+    # the part of its month inside the range (they used to state the whole month).
+    lo, hi = int(np.quantile(times, 0.2)), int(np.quantile(times, 0.8))
+    cut = [(max(s, lo), min(e, hi)) for s, e in month_bounds(times.min(), times.max())
+           if min(e, hi) > max(s, lo)]
+    clipped = WindowedRun(f"synthetic months cut by --start/--end np{nprocs}", cfg_path, files,
+                          points, cut, nprocs, tmp)
+    out = os.path.join(tmp, "months-cut.nc")
+    if common.run_healgrid_ok(["--config", cfg_path, "--time-windows", "month", "--start",
+                               utc_text(lo), "--end", utc_text(hi), "--output", out]
+                              + clipped.inputs(), nprocs, checks, clipped.label):
+        clipped.check(checks, out, separate_runs=False)
+
 
 OVERVIEW_ORDERS = (3, 7)  # below and above the parent order 5 of the synthetic case
 

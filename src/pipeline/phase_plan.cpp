@@ -97,9 +97,15 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     for (const auto& rank : indexed.loads_by_rank)
       loads.insert(loads.end(), rank.begin(), rank.end());
     work.plan = make_plan(std::move(loads), comm.size);
-    if (errors.empty() && work.plan.loads.empty())
+    if (errors.empty() && work.plan.loads.empty()) {
+      const auto& range = ctx.config().time_window;
       errors.push_back(
-          "no valid points in any granule: nothing to grid (check the filters and the inputs)");
+          "no valid points in any granule: nothing to grid (check the filters" +
+          (range.active() ? ", the time range [" + (range.start.empty() ? "..." : range.start) +
+                                ", " + (range.end.empty() ? "..." : range.end) + ")"
+                          : std::string()) +
+          " and the inputs)");
+    }
     std::int64_t busiest = 0;  // the most parent cells any rank writes
     for (const auto& r : work.plan.ranks) busiest = std::max(busiest, r.planned_parents);
     const auto estimate =

@@ -16,7 +16,8 @@ namespace {
 // the inputs gives no points, which the user should hear of.
 std::vector<std::string> granule_status(const std::vector<GranuleIssue>& issues,
                                         const std::vector<Granule>& granules,
-                                        BadGranulePolicy policy, std::vector<std::string>& errors) {
+                                        const std::string& latitude, BadGranulePolicy policy,
+                                        std::vector<std::string>& errors) {
   std::vector<std::string> status(granules.size(), "used");
   std::vector<std::string> empty;
   for (const auto& issue : issues) {
@@ -37,9 +38,11 @@ std::vector<std::string> granule_status(const std::vector<GranuleIssue>& issues,
     for (std::size_t i = 0; i < empty.size() && i < 5; ++i) names += (i ? ", " : "") + empty[i];
     if (empty.size() > 5) names += ", and " + std::to_string(empty.size() - 5) + " more";
     std::fprintf(stderr,
-                 "healgrid run: warning: %zu granule%s no configured beam group, so no points "
-                 "(recorded as empty; is the config for their product?): %s\n",
-                 empty.size(), empty.size() == 1 ? " holds" : "s hold", names.c_str());
+                 "healgrid run: warning: %zu granule%s coordinates.latitude (%s) in none of "
+                 "the configured groups, so no points (recorded as empty; is the config for "
+                 "their product?): %s\n",
+                 empty.size(), empty.size() == 1 ? " holds" : "s hold", latitude.c_str(),
+                 names.c_str());
   }
   return status;
 }
@@ -91,20 +94,26 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   const bool index_overflowed = comm.max(indexed.mine.overflowed ? 1 : 0) != 0;
   run_on_root(comm, [&] {
     std::vector<std::string> errors;
-    work.granule_status =
-        granule_status(indexed.issues, inputs.granules, ctx.options.on_bad_granule, errors);
+    work.granule_status = granule_status(indexed.issues, inputs.granules, ctx.config().latitude,
+                                         ctx.options.on_bad_granule, errors);
     std::vector<ParentLoad> loads;  // every rank's, in rank order: make_plan merges them
     for (const auto& rank : indexed.loads_by_rank)
       loads.insert(loads.end(), rank.begin(), rank.end());
     work.plan = make_plan(std::move(loads), comm.size);
     if (errors.empty() && work.plan.loads.empty()) {
       const auto& range = ctx.config().time_window;
-      errors.push_back(
-          "no valid points in any granule: nothing to grid (check the filters" +
-          (range.active() ? ", the time range [" + (range.start.empty() ? "..." : range.start) +
-                                ", " + (range.end.empty() ? "..." : range.end) + ")"
-                          : std::string()) +
-          " and the inputs)");
+      errors.push_back("no valid points in any granule: nothing to grid (check the filters" +
+                       (range.active()
+                            ? ", the time range [" + (range.start.empty() ? "..." : range.start) +
+                                  ", " + (range.end.empty() ? "..." : range.end) + ")"
+                            : std::string()) +
+                       " and the inputs)" +
+                       (ctx.figures.rows_without_position > 0
+                            ? "; " + std::to_string(ctx.figures.rows_without_position) +
+                                  " of the " + std::to_string(ctx.figures.rows_scanned) +
+                                  " rows read had no valid position (latitude outside [-90, 90], a "
+                                  "longitude beyond +-720, or a coordinate without data)"
+                            : std::string()));
     }
     std::int64_t busiest = 0;  // the most parent cells any rank writes
     for (const auto& r : work.plan.ranks) busiest = std::max(busiest, r.planned_parents);

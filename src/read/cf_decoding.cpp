@@ -150,6 +150,12 @@ bool float_attribute(hid_t obj, const char* name) {
   return H5Tget_class(type.get()) == H5T_FLOAT;
 }
 
+bool float32_attribute(hid_t obj, const char* name) {
+  H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+  return H5Tget_class(type.get()) == H5T_FLOAT && H5Tget_size(type.get()) == 4;
+}
+
 double finite_value(long double x, const char* name) {
   if (!std::isfinite(x))
     throw CfAttributeError(std::string("attribute ") + name + " is not a finite number");
@@ -323,6 +329,12 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
       d.range_unpacked = d.range_unpacked || float_attribute(dataset, name);
   set_no_data_and_range(d, type, no_data, range);
   d.wide_integers = !type.is_float && type.size == 8;
+  if (d.packed()) {
+    d.unpack_float32 = true;
+    for (const char* name : {"scale_factor", "add_offset"})
+      if (H5Aexists(dataset, name) > 0 && !float32_attribute(dataset, name))
+        d.unpack_float32 = false;
+  }
   if (type.is_float && type.size < 8) {
     H5Handle stored(H5Dget_type(dataset), H5Tclose);
     d.narrow_float = std::make_shared<const H5Handle>(H5Tcopy(stored.get()), H5Tclose);
@@ -331,6 +343,7 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
 }
 
 double CfDecoding::in_stored_precision(double t) const {
+  if (unpack_float32 && std::isfinite(t)) return static_cast<double>(static_cast<float>(t));
   if (!narrow_float || packed() || !std::isfinite(t)) return t;
   if (H5Tget_size(narrow_float->get()) == 4)  // float32: beyond its range, an infinity
     return static_cast<double>(static_cast<float>(t));
@@ -381,6 +394,9 @@ void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const
     for (std::size_t i = 0; i < n; ++i) valid[i] = values[i] != nd ? valid[i] : std::uint8_t{0};
   if (packed())
     for (std::size_t i = 0; i < n; ++i) values[i] = values[i] * scale + offset;
+  if (unpack_float32)
+    for (std::size_t i = 0; i < n; ++i)
+      values[i] = static_cast<double>(static_cast<float>(values[i]));
   // A bound in unpacked units is met within float32's relative tolerance, as netCDF-Java's
   // isInvalidData reads it (Misc.nearlyEquals, 1e-5): stored 3 * scale 0.1 is
   // 0.30000000000000004 in double, which a valid_max of 0.3 means to keep.

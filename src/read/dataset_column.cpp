@@ -93,6 +93,7 @@ void DatasetColumn::require_filters() const {
 }
 
 void DatasetColumn::read_in_degrees(CoordinateAxis axis) {
+  decoding_.unpack_float32 = false;  // positions keep double precision (fine grids)
   double factor = 1;
   try {
     factor = degrees_per_unit(h5::string_attribute(dataset_.get(), "units"), axis);

@@ -14,6 +14,14 @@
 namespace healgrid {
 namespace {
 
+// A longitude is wrapped, but only within two turns: -999 or -9999 is a missing position (a
+// sentinel without _FillValue), not a place 81 degrees east.
+constexpr double kMaxLongitude = 720.0;
+
+bool has_position(double lat, double lon) {
+  return (lat >= -90.0) & (lat <= 90.0) & (std::fabs(lon) <= kMaxLongitude);
+}
+
 std::string threshold_text(double x) {
   char text[32];
   std::snprintf(text, sizeof text, "%.17g", x);
@@ -218,6 +226,7 @@ void GranuleReader::read_segment_positions(std::size_t beam, std::vector<double>
   b.segment_lat->read(0, n, lat, valid.data());
   b.segment_lon->read(0, n, lon, valid.data());
   onto_poles(lat);
+  for (std::size_t i = 0; i < n; ++i) valid[i] = has_position(lat[i], lon[i]) ? valid[i] : 0;
 }
 
 void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, bool with_variables,
@@ -231,7 +240,7 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   onto_poles(out.lat);
   for (std::size_t i = 0; i < n; ++i) {  // branch-free: vectorised
     const double lat = out.lat[i], lon = out.lon[i];
-    const bool ok = (lat >= -90.0) & (lat <= 90.0) & (std::fabs(lon) <= DBL_MAX);
+    const bool ok = has_position(lat, lon);
     out.valid[i] = ok ? out.valid[i] : std::uint8_t{0};
   }
   out.positioned = 0;

@@ -137,7 +137,7 @@ def main():
         label = "skip mode"
         rc, output = run(checks, label, base + ["--on-bad-granule", "skip"], prefix, env, {0})
         nobeams = os.path.basename(by["nobeams"].path)
-        checks.check(any("warning" in line and "no configured beam group" in line and
+        checks.check(any("warning" in line and "in none of the configured groups" in line and
                          nobeams in line for line in output.splitlines()),
                      f"{label}: no warning names {nobeams}, which holds no configured beam group")
         if rc == 0:

@@ -33,7 +33,7 @@ FLOAT_FILL = np.float32(3.4028235e38)
 LON_FILL = -999.0
 LAT_FILL = -89.5  # a latitude inside [-90, 90] that one granule declares as its fill
 INVALID_KINDS = ("quality1", "quality-1", "class2", "h_fill", "h_nan", "sigma_fill", "sigma0",
-                 "sigma_neg", "d_nan", "lon_nan", "lon_inf", "lon_fill", "lat_905", "lat_-91",
+                 "sigma_neg", "d_nan", "lon_nan", "lon_inf", "lon_fill", "lon_9999", "lat_905", "lat_-91",
                  "lat_nan", "lat_fill")
 ROWS_PER_KIND = 60
 
@@ -151,7 +151,8 @@ def _invalid_block(rng, kind, lat_fill_declared):
         "sigma_fill": ("h_li_sigma", FLOAT_FILL), "sigma0": ("h_li_sigma", 0.0),
         "sigma_neg": ("h_li_sigma", -0.1), "d_nan": ("d_f64", np.nan),
         "lon_nan": ("longitude", np.nan), "lon_inf": ("longitude", np.inf),
-        "lon_fill": ("longitude", LON_FILL), "lat_905": ("latitude", 90.5),
+        "lon_fill": ("longitude", LON_FILL), "lon_9999": ("longitude", -9999.0),
+        "lat_905": ("latitude", 90.5),
         "lat_-91": ("latitude", -91.0), "lat_nan": ("latitude", np.nan),
         "lat_fill": ("latitude", LAT_FILL),
     }[kind]

@@ -134,7 +134,8 @@ def read_beam(h5, group, cfg, units, with_time=False):
     lat_dset, lon_dset = h5[lat_path], h5[coords["longitude"].format(group=group)]
     lat = lat_dset[()].astype(np.float64)
     lon = lon_dset[()].astype(np.float64)
-    ok = np.isfinite(lat) & np.isfinite(lon) & (lat >= -90.0) & (lat <= 90.0)
+    # A longitude is wrapped within two turns; beyond (a -9999 sentinel) it is no position.
+    ok = np.isfinite(lat) & (np.abs(lon) <= 720.0) & (lat >= -90.0) & (lat <= 90.0)
     # A coordinate equal to its dataset's _FillValue is missing, even inside the valid range.
     for values, dset in ((lat, lat_dset), (lon, lon_dset)):
         fill = _fill_value(dset)

@@ -352,6 +352,30 @@ TEST(CfDecoding, FilterValuesAreComparedInTheStoredFloatFormat) {
   EXPECT_EQ(kept("/p", FilterOp::ge, 0.9), (V{1, 1, 0, 1}));  // decoded 0.9 is the double 0.9
 }
 
+// Packed with a float32 scale_factor, values unpack to float32 (CF: the attributes' type), as
+// netCDF4-python and xarray read Sentinel-5P's qa_value: 75 x 0.01f is 0.75f, which
+// `>= 0.75` keeps (in double it is 0.7499999832).
+TEST(CfDecoding, PackedWithFloat32AttributesUnpacksToFloat32) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 5);
+  const auto qa = w.dataset<unsigned char>("/qa", H5T_NATIVE_UCHAR, {5}, {50, 75, 100, 100, 255});
+  w.attribute<float>(qa, "scale_factor", H5T_NATIVE_FLOAT, {0.01f});
+  w.attribute<unsigned char>(qa, "_FillValue", H5T_NATIVE_UCHAR, {255});
+  w.finish();
+  PipelineConfig c = flat_config({{"qa", "/qa"}});
+  BeamChunk chunk;
+  GranuleReader(file_path(f), c).read(0, 0, 5, true, chunk);
+  EXPECT_EQ(chunk.values[0][1], static_cast<double>(0.75f));
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 1, 1, 0}));
+  c.filters = {FilterSpec{"/qa", FilterOp::ge, 0.75}};
+  GranuleReader(file_path(f), c).read(0, 0, 5, false, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 1, 1, 1, 0}));
+  c.filters = {FilterSpec{"/qa", FilterOp::eq, 1.0}};
+  GranuleReader(file_path(f), c).read(0, 0, 5, false, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 0, 1, 1, 0}));
+}
+
 // A threshold at or beyond 2^53 on a 64-bit integer dataset cannot be compared in float64
 // (2^53 + 1 reads as 2^53): refused naming the key; below 2^53 every comparison is exact.
 TEST(CfDecoding, FilterThresholdsBeyondTwoToThe53OnWideIntegersAreRefused) {

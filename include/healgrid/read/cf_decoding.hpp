@@ -67,14 +67,19 @@ struct CfDecoding {
   // Active: no_data is empty and the stored-type range unbounded here; the reader converts the
   // stored integers with exact.convert() and then calls apply().
   ExactIntegers exact;
-  bool wide_integers = false;  // stored as 64-bit integers (beyond 2^53 no double holds them all)
+  bool wide_integers = false;
+  // Packed with float32 scale_factor/add_offset: CF's unpacked type is float32, so unpacked
+  // values are rounded to it (a uint8 qa_value 75 x 0.01f is 0.75f, as netCDF4-python reads it,
+  // not the double 0.7499999832 that `qa_value >= 0.75` would drop). Coordinates keep double.
+  bool unpack_float32 = false;  // stored as 64-bit integers (beyond 2^53 no double holds them all)
   // The stored float format when narrower than double (float32, float16...), else null.
   std::shared_ptr<const H5Handle> narrow_float;
 
   bool packed() const { return scale != 1 || offset != 0; }
   // A filter's threshold `t` as the dataset holds values: rounded to its narrow float format
   // (0.9 becomes float32's 0.9f, so `>= 0.9` keeps a stored 0.9f, as numpy compares a float32
-  // array with 0.9); unchanged for doubles, integers and packed data (decoded in double).
+  // array with 0.9) or to float32 where values unpack to it; unchanged for doubles, integers
+  // and data packed with float64 attributes.
   double in_stored_precision(double t) const;
   // values[0..n) hold stored values converted to double: clears valid[i] where a value has no
   // data, and unpacks every value in place.

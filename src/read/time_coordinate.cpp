@@ -20,6 +20,9 @@ constexpr double kGpsEpochUnix = 315964800.0;  // 1980-01-06T00:00:00Z
 constexpr double kEpochTolerance = 1.0;        // seconds between two epochs that agree
 
 double unit_seconds(const std::string& unit) {
+  if (unit == "microseconds" || unit == "microsecond" || unit == "us") return 1e-6;
+  if (unit == "milliseconds" || unit == "millisecond" || unit == "ms" || unit == "msec")
+    return 1e-3;  // Sentinel-5P's delta_time
   if (unit == "seconds" || unit == "second" || unit == "s" || unit == "sec") return 1;
   if (unit == "minutes" || unit == "minute" || unit == "min") return 60;
   if (unit == "hours" || unit == "hour" || unit == "h") return 3600;
@@ -76,8 +79,8 @@ std::optional<TimeBase> cf_time_base(const std::string& units) {
     throw CfAttributeError("units \"" + units + "\": " + e.what());
   }
   if (base.scale == 0)
-    throw CfAttributeError("units \"" + units + "\": unknown time unit (seconds, minutes, " +
-                           "hours or days)");
+    throw CfAttributeError("units \"" + units + "\": unknown time unit (microseconds, " +
+                           "milliseconds, seconds, minutes, hours or days)");
   return base;
 }
 

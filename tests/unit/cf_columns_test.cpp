@@ -598,6 +598,14 @@ TimeBase time_base_in_calendar(const std::string& units, const std::string& cale
   return read_time_base(f.get(), ds.get());
 }
 
+TEST(TimeCoordinate, MillisecondsAndMicrosecondsSinceAnEpoch) {
+  const auto ms = time_base_in_calendar("milliseconds since 2019-07-16 00:00:00", "");
+  EXPECT_EQ(ms.scale, 1e-3);
+  EXPECT_EQ(ms.offset, parse_utc_seconds("2019-07-16"));
+  EXPECT_EQ(time_base_in_calendar("microseconds since 2019-07-16", "").scale, 1e-6);
+  EXPECT_THROW(time_base_in_calendar("fortnights since 2019-07-16", ""), CfAttributeError);
+}
+
 TEST(TimeCoordinate, StandardCalendarIsJulianBefore1582) {
   const double day = 86400;
   // Julian 0001-01-01 is proleptic Gregorian 0000-12-30; Julian 1582-10-04 is the day before

@@ -2,6 +2,7 @@
 #include <malloc.h>
 #include <mpi.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
   // mmap and gives them back on free; with mmap off and no trimming, later buffers reuse them.
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, -1);  // "never"
+  // A closed stdout (`healgrid run ... | head`) must not kill a run mid-way, leaving its lock
+  // and journal: the log lines are lost, the run goes on (and the view server's clients hang up).
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage();
     return argc < 2 ? 2 : 0;

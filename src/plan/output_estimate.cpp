@@ -83,8 +83,8 @@ std::string output_memory_problem(const OutputEstimate& e, double memory_per_ran
          gigabytes(e.file_bytes) + " uncompressed; the busiest rank needs " +
          gigabytes(e.rank_bytes) + " but has " + gigabytes(memory_per_rank_bytes) +
          " (--memory-per-rank; by default Slurm's allocation, or half the node's memory / ranks on "
-         "the node). Lower grid.child_order (--child-order), "
-         "or spread the run over more nodes";
+         "the node). Use the sparse layout (--layout sparse or auto: only the cells with data are "
+         "held), lower grid.child_order (--child-order), or spread the run over more nodes";
 }
 
 double node_memory_bytes() {

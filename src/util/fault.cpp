@@ -137,7 +137,7 @@ std::string stop_reason() {
   if (g_signal == 0) return "";
   const std::string where =
       g_relayed_from >= 0 ? " (sent to rank " + std::to_string(g_relayed_from) + ")" : "";
-  const char* why = g_signal == SIGTERM  ? " (e.g. Slurm at walltime, or scancel)"
+  const char* why = g_signal == SIGTERM  ? " (e.g. Slurm at walltime, scancel, or Ctrl-C to mpirun)"
                     : g_signal == SIGINT ? " (e.g. Ctrl-C)"
                     : g_signal == SIGHUP ? " (e.g. the terminal closed)"
                                          : "";

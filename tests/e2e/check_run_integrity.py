@@ -408,6 +408,23 @@ def long_name_case(checks, tmp, master, env):
                  f"{sorted(os.listdir(case.cwd))}:\n{out[-2000:]}")
 
 
+def closed_stdout_case(checks, tmp, master, env):
+    """`healgrid run ... | head -1`: the log's reader gone, the run still completes (SIGPIPE used
+    to kill it mid-way, leaving its lock, journal and a progress file stuck mid-run)."""
+    case = Case(tmp, master, "closed_stdout")
+    # One process started directly (its stdout is the pipe; under mpirun, mpirun's would be).
+    proc = subprocess.Popen([common.healgrid_bin(), "run", "--input", "../granules", "--output",
+                             "out.nc"],
+                            cwd=case.cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    proc.stdout.readline()  # the first line, as head -1 reads it
+    proc.stdout.close()
+    rc = proc.wait(timeout=300)
+    left = sorted(os.listdir(case.cwd))
+    checks.check(rc == 0 and left == ["out.nc"],
+                 f"run with its stdout closed: exit {rc}, left {left}")
+
+
 def main():
     checks = Checks("check_run_integrity")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
@@ -437,6 +454,7 @@ def main():
         journal_path_cases(checks, tmp, master, env)
         taken_names_cases(checks, tmp, master, env)
         long_name_case(checks, tmp, master, env)
+        closed_stdout_case(checks, tmp, master, env)
     checks.finish()
 
 

@@ -1,5 +1,6 @@
 #include "healgrid/config/dataset_selector.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -21,19 +22,28 @@ DatasetSelector parse_dataset_selector(const std::string& text) {
   out.path = trim(text.substr(0, open));
   if (out.path.empty()) throw std::invalid_argument("empty dataset path");
   if (open == std::string::npos) return out;
-  const std::string hint = " (expected PATH[:, COLUMN], e.g. signal_conf_ph[:, 3])";
+  const std::string hint =
+      " (expected PATH[:, COLUMN], e.g. signal_conf_ph[:, 3], or one item per dimension, : or "
+      "an index, e.g. latitude[0, :, :])";
   const auto close = text.find(']', open);
   if (close == std::string::npos || !trim(text.substr(close + 1)).empty())
     throw std::invalid_argument("malformed column selector '" + text.substr(open) + "'" + hint);
   const auto inside = text.substr(open + 1, close - open - 1);
-  const auto comma = inside.find(',');
-  if (comma == std::string::npos || trim(inside.substr(0, comma)) != ":")
-    throw std::invalid_argument("malformed column selector '" + text.substr(open) + "'" + hint);
-  const auto column = trim(inside.substr(comma + 1));
-  if (column.empty() || column.size() > 9 ||
-      column.find_first_not_of("0123456789") != std::string::npos)
-    throw std::invalid_argument("column '" + column + "' is not a non-negative integer" + hint);
-  out.column = std::stoll(column);
+  for (std::size_t pos = 0; pos <= inside.size();) {
+    const auto comma = std::min(inside.find(',', pos), inside.size());
+    const auto item = trim(inside.substr(pos, comma - pos));
+    if (item == ":") {
+      out.index.push_back(-1);
+    } else if (!item.empty() && item.size() <= 9 &&
+               item.find_first_not_of("0123456789") == std::string::npos) {
+      out.index.push_back(std::stoll(item));
+    } else {
+      throw std::invalid_argument("index '" + item + "' is neither : nor a non-negative integer" +
+                                  hint);
+    }
+    pos = comma + 1;
+  }
+  if (out.index.size() == 2 && out.index[0] == -1 && out.index[1] >= 0) out.column = out.index[1];
   return out;
 }
 

@@ -24,7 +24,11 @@ std::string shape_text(const PointShape& s, bool two_d) {
 DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std::string& key,
                              const DatasetSelector& selector, const std::vector<double>& sentinels,
                              bool direct_chunks)
-    : file_path_(file_path), key_(key), path_(selector.path), column_(selector.column) {
+    : file_path_(file_path),
+      key_(key),
+      path_(selector.path),
+      column_(selector.column),
+      index_(selector.index) {
   if (!granule_path_exists(file, file_path_, path_))
     throw DatasetMismatch(file_path_ + ": " + key_ + ": missing dataset " + path_);
   // The link exists: an object that is no dataset is the config's mistake, an object HDF5
@@ -48,25 +52,13 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   H5Handle space(H5Dget_space(dataset_.get()), H5Sclose);
   if (H5Sget_simple_extent_type(space.get()) == H5S_NULL)  // h5py's Empty: no value at all
     mismatch("dataset " + path_ + " has no elements (a null dataspace)");
-  rank_ = H5Sget_simple_extent_ndims(space.get());
-  if (rank_ < 0 || rank_ > 2)
-    mismatch("dataset " + path_ + " has " + std::to_string(rank_) +
-             " dimensions (at most 2 are supported)");
-  hsize_t dims[2] = {1, 1};
-  if (rank_ > 0) H5Sget_simple_extent_dims(space.get(), dims, nullptr);
-  if (column_ >= 0 && rank_ != 2)
-    mismatch("the column selector [:, " + std::to_string(column_) + "] needs a 2-D dataset, " +
-             path_ + " has " + std::to_string(rank_) + " dimension(s)");
-  if (column_ >= 0 && static_cast<hsize_t>(column_) >= dims[1])
-    mismatch("column " + std::to_string(column_) + " is out of range: " + path_ + " has " +
-             std::to_string(dims[1]) + " columns");
-  shape_ = {dims[0], rank_ == 2 && column_ < 0 ? dims[1] : 1};
+  select_dimensions(space.get());
   try {
     decoding_ = read_cf_decoding(dataset_.get(), sentinels);
   } catch (const CfAttributeError& e) {
     mismatch("dataset " + path_ + ": " + e.what());
   }
-  if (direct_chunks && rank_ == 1 && !decoding_.exact.active) {
+  if (direct_chunks && full_rank_ == 1 && index_[0] < 0 && !decoding_.exact.active) {
     chunks_ = std::make_unique<ChunkReader>(dataset_.get());
     if (!chunks_->supported()) chunks_.reset();
   }
@@ -136,13 +128,48 @@ void DatasetColumn::dangling_link(hid_t file) const {
                                 target_file + ", which cannot be opened"));
 }
 
+// The dimensions the selector keeps (all without one): at most two, the rows and the columns.
+void DatasetColumn::select_dimensions(hid_t space) {
+  full_rank_ = H5Sget_simple_extent_ndims(space);
+  if (full_rank_ < 0 || full_rank_ > 32) mismatch("dataset " + path_ + " has an unreadable shape");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(full_rank_) + 1, 1);
+  if (full_rank_ > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  const auto rank_text =
+      std::to_string(full_rank_) + (full_rank_ == 1 ? " dimension" : " dimensions");
+  if (column_ >= 0 && full_rank_ != 2)
+    mismatch("the column selector [:, " + std::to_string(column_) + "] needs a 2-D dataset, " +
+             path_ + " has " + rank_text);
+  if (column_ >= 0 && static_cast<hsize_t>(column_) >= dims[1])
+    mismatch("column " + std::to_string(column_) + " is out of range: " + path_ + " has " +
+             std::to_string(dims[1]) + " columns");
+  if (index_.empty()) index_.assign(static_cast<std::size_t>(full_rank_), -1);
+  if (index_.size() != static_cast<std::size_t>(full_rank_))
+    mismatch("the selector gives " + std::to_string(index_.size()) + " item(s), " + path_ +
+             " has " + rank_text);
+  std::vector<hsize_t> kept;
+  for (std::size_t d = 0; d < index_.size(); ++d) {
+    if (index_[d] < 0) {
+      kept.push_back(dims[d]);
+    } else if (static_cast<hsize_t>(index_[d]) >= dims[d]) {
+      mismatch("index " + std::to_string(index_[d]) + " of dimension " + std::to_string(d) +
+               " is out of range: " + path_ + " has " + std::to_string(dims[d]) + " there");
+    }
+  }
+  rank_ = static_cast<int>(kept.size());
+  if (rank_ > 2)
+    mismatch("dataset " + path_ + " has " + rank_text +
+             " (at most 2 are supported: fix the others with a selector such as " + path_ +
+             "[0, :, :])");
+  shape_ = {rank_ > 0 ? kept[0] : 1, rank_ == 2 ? kept[1] : 1};
+}
+
 void DatasetColumn::mismatch(const std::string& what) const {
   throw DatasetMismatch(file_path_ + ": " + key_ + ": " + what);
 }
 
 void DatasetColumn::bind(const PointShape& points, bool allow_granule_value) {
   points_ = points;
-  const bool two_d = rank_ == 2 && column_ < 0;
+  const bool two_d = rank_ == 2;
   if (shape_ == points) {
     mapping_ = Mapping::same;
   } else if (points.cols > 1 && shape_.cols == 1 && shape_.rows == points.rows) {
@@ -166,7 +193,7 @@ void DatasetColumn::bind(const PointShape& points, bool allow_granule_value) {
 void DatasetColumn::bind_level(std::shared_ptr<const SegmentLinks> links,
                                const std::string& level_key) {
   if (shape_.cols != 1 || shape_.rows != links->segments())
-    mismatch("dataset " + path_ + " of shape " + shape_text(shape_, rank_ == 2 && column_ < 0) +
+    mismatch("dataset " + path_ + " of shape " + shape_text(shape_, rank_ == 2) +
              " is not one value per segment of " + level_key + " (" +
              std::to_string(links->segments()) + " segments)");
   links_ = std::move(links);
@@ -205,10 +232,18 @@ void DatasetColumn::read_rows(std::uint64_t r0, std::uint64_t nr, double* out) {
     }
   }
   H5Handle file_space(H5Dget_space(dataset_.get()), H5Sclose);
-  hsize_t start[2] = {r0, column_ >= 0 ? static_cast<hsize_t>(column_) : 0};
-  hsize_t count[2] = {nr, rank_ == 2 && column_ < 0 ? shape_.cols : 1};
-  if (rank_ > 0)
-    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+  // Fixed dimensions at their index; the kept ones: rows r0..r0+nr, then every column.
+  std::vector<hsize_t> start(index_.size()), count(index_.size());
+  int kept = 0;
+  for (std::size_t d = 0; d < index_.size(); ++d) {
+    const bool fixed = index_[d] >= 0;
+    start[d] = fixed ? static_cast<hsize_t>(index_[d]) : kept == 0 ? r0 : 0;
+    count[d] = fixed ? 1 : kept == 0 ? nr : shape_.cols;
+    kept += fixed ? 0 : 1;
+  }
+  if (full_rank_ > 0)
+    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                        nullptr);
   const hsize_t total = nr * shape_.cols;
   H5Handle mem_space(H5Screate_simple(1, &total, nullptr), H5Sclose);
   const auto& exact = decoding_.exact;  // 64-bit integers checked before becoming doubles
@@ -217,8 +252,8 @@ void DatasetColumn::read_rows(std::uint64_t r0, std::uint64_t nr, double* out) {
                          : exact.stored_signed ? H5T_NATIVE_INT64
                                                : H5T_NATIVE_UINT64;
   void* buffer = exact.active ? static_cast<void*>(integers_.data()) : out;
-  if (H5Dread(dataset_.get(), mem_type, mem_space.get(), rank_ > 0 ? file_space.get() : H5S_ALL,
-              H5P_DEFAULT, buffer) < 0) {
+  if (H5Dread(dataset_.get(), mem_type, mem_space.get(),
+              full_rank_ > 0 ? file_space.get() : H5S_ALL, H5P_DEFAULT, buffer) < 0) {
     throw GranuleError(file_path_ + ": " +
                        with_cause("cannot read dataset " + path_ + " rows " + std::to_string(r0) +
                                   ".." + std::to_string(r0 + nr)));

@@ -103,8 +103,13 @@ TEST(DatasetSelector, ParsesColumnsAndRejectsMalformedSelectors) {
   EXPECT_EQ(s.path, "/{group}/heights/signal_conf_ph");
   EXPECT_EQ(s.column, 3);
   EXPECT_EQ(parse_dataset_selector(" /x [ : ,12 ] ").column, 12);
-  for (const char* bad :
-       {"/x[3]", "/x[:, -1]", "/x[:, a]", "/x[:, 1", "/x[:, 1] y", "[:, 1]", "/x[1, 2]", "/x[:, ]"})
+  // One item per dimension: `:` kept, an integer fixed.
+  EXPECT_EQ(parse_dataset_selector("/p/lat[0, :, :]").index,
+            (std::vector<std::int64_t>{0, -1, -1}));
+  EXPECT_EQ(parse_dataset_selector("/p/lat[0, :, :]").column, -1);
+  EXPECT_EQ(parse_dataset_selector("/t[0]").index, (std::vector<std::int64_t>{0}));
+  for (const char* bad : {"/x[:, -1]", "/x[:, a]", "/x[:, 1", "/x[:, 1] y", "[:, 1]", "/x[:, ]",
+                          "/x[]", "/x[0,, :]", "/x[-1, :]"})
     EXPECT_THROW(parse_dataset_selector(bad), std::invalid_argument) << bad;
 }
 
@@ -568,6 +573,47 @@ TEST(DatasetColumns, ShapeErrorsNameKeyAndDataset) {
   EXPECT_EQ(error_of("/nope"), path + ": variables.x: missing dataset /nope");
   EXPECT_EQ(error_of("/null"),
             path + ": variables.x: dataset /null has no elements (a null dataspace)");
+}
+
+// Sentinel-5P's layout: latitude, longitude and variables [time = 1, scanline, ground_pixel],
+// a per-scanline value [1, scanline]: selectors fix the time index and keep the rest.
+TEST(DatasetColumns, SelectorsFixLeadingDimensionsOfThreeDimensionalSwaths) {
+  ScratchH5File f("s5p_");
+  Writer w(f);
+  w.dataset<double>("/lat", H5T_NATIVE_DOUBLE, {1, 2, 3}, {10, 11, 12, 20, 21, 22});
+  w.dataset<double>("/lon", H5T_NATIVE_DOUBLE, {1, 2, 3}, {1, 2, 3, 4, 5, 6});
+  w.dataset<float>("/v", H5T_NATIVE_FLOAT, {1, 2, 3}, {0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f});
+  w.dataset<double>("/line", H5T_NATIVE_DOUBLE, {1, 2}, {100, 200});
+  w.finish();
+  PipelineConfig c = flat_config({{"v", "/v[0, :, :]"}, {"line", "/line[0, :]"}});
+  c.latitude = "/lat[0, :, :]";
+  c.longitude = "/lon[0, :, :]";
+  c.validate();
+  BeamChunk chunk;
+  const GranuleReader reader(file_path(f), c);
+  ASSERT_EQ(reader.beams().size(), 1u);
+  EXPECT_EQ(reader.beams()[0].rows, 6u);
+  reader.read(0, 0, 6, true, chunk);
+  EXPECT_EQ(chunk.lat, (std::vector<double>{10, 11, 12, 20, 21, 22}));
+  EXPECT_EQ(chunk.values[0], (std::vector<double>{0.5, 1.5, 2.5, 3.5, 4.5, 5.5}));
+  EXPECT_EQ(chunk.values[1], (std::vector<double>{100, 100, 100, 200, 200, 200}));
+  try {  // without the selector: three dimensions, and what to write
+    GranuleReader(file_path(f), flat_config({{"v", "/v"}}));
+  } catch (const DatasetMismatch& e) {
+    EXPECT_NE(std::string(e.what()).find("fix the others with a selector such as /"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    PipelineConfig d = c;
+    d.variables[0].dataset = "/v[1, :, :]";
+    GranuleReader(file_path(f), d);
+    ADD_FAILURE() << "index 1 of a dimension of 1 accepted";
+  } catch (const DatasetMismatch& e) {
+    EXPECT_NE(std::string(e.what()).find("index 1 of dimension 0 is out of range"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // A time dataset with CF units beside ICESat-2's /ancillary_data/atlas_sdp_gps_epoch: the

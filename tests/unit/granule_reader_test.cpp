@@ -170,7 +170,7 @@ TEST_F(GranuleReaderTest, SigmaAndCoordinateFillsAreDropped) {
     g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE,
                       {-70, -70, -89.5, -89.50001, -70, -70, -70, -70}, &lat_fill);
     g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE,
-                      {10, 10, 10, 10, -999.0, -998.0, inf, 10}, &lon_fill);
+                      {10, 10, 10, 10, -999.0, -700.0, inf, 10}, &lon_fill);
     g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {1, 2, 3, 4, 5, 6, 7, 8}, &kFill);
     g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT,
                      {0.1f, kFill, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, -0.1f}, &kFill);
@@ -181,7 +181,7 @@ TEST_F(GranuleReaderTest, SigmaAndCoordinateFillsAreDropped) {
   BeamChunk chunk;
   reader.read(0, 0, 8, true, chunk);
   // 1: sigma = its fill; 2: latitude = its fill; 4: longitude = its fill; 6: longitude inf;
-  // 7: sigma < 0. Rows 3 (next to the latitude fill) and 5 (-998, wrapped) are used.
+  // 7: sigma < 0. Rows 3 (next to the latitude fill) and 5 (-700, wrapped) are used.
   EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 0, 1, 0, 1, 0, 0}));
   // The variables' values play no part in the index pass: only the sigma rows pass again.
   reader.read(0, 0, 8, false, chunk);

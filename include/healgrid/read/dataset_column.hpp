@@ -87,13 +87,16 @@ class DatasetColumn {
   // external link that cannot be followed (GranuleError); returns for any other link.
   void dangling_link(hid_t file) const;
   void require_filters() const;
+  void select_dimensions(hid_t space);
 
   std::string file_path_, key_, path_;
   H5Handle dataset_;
-  int rank_ = 1;              // of the dataset
-  std::int64_t column_ = -1;  // selected column of a 2-D dataset
-  PointShape shape_;          // selected shape
-  PointShape points_;         // the beam's, after bind()
+  int rank_ = 1;                     // of the selection: the dimensions kept, at most 2
+  int full_rank_ = 1;                // of the dataset
+  std::int64_t column_ = -1;         // selected column of a 2-D dataset
+  std::vector<std::int64_t> index_;  // per dataset dimension: -1 kept, else the fixed index
+  PointShape shape_;                 // selected shape
+  PointShape points_;                // the beam's, after bind()
   Mapping mapping_ = Mapping::same;
   CfDecoding decoding_;
   std::unique_ptr<ChunkReader> chunks_;  // the fast path for whole 1-D datasets

@@ -523,7 +523,15 @@ PipelineConfig parse_config(const std::string& yaml_text, const std::string& ori
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    // `{dataset: /{group}/x}`: YAML reads the braces of {group} as a mapping inside a mapping.
+    std::istringstream text(yaml_text);
+    std::string line;
+    for (int i = 0; i <= e.mark.line && std::getline(text, line); ++i) {
+    }
+    const bool braces =
+        line.find("{group}") != std::string::npos && line.find('{') < line.find("{group}");
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg +
+                      (braces ? " (inside { }, quote a path with {group}: \"/{group}/x\")" : ""));
   }
   if (!root.IsMap()) ctx.fail("(top level)", root, "expected a mapping of keys");
   check_no_duplicate_keys(root, origin);

@@ -133,7 +133,8 @@ void DatasetColumn::select_dimensions(hid_t space) {
   full_rank_ = H5Sget_simple_extent_ndims(space);
   if (full_rank_ < 0 || full_rank_ > 32) mismatch("dataset " + path_ + " has an unreadable shape");
   std::vector<hsize_t> dims(static_cast<std::size_t>(full_rank_) + 1, 1);
-  if (full_rank_ > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  std::vector<hsize_t> max_dims(dims.size(), 1);
+  if (full_rank_ > 0) H5Sget_simple_extent_dims(space, dims.data(), max_dims.data());
   const auto rank_text =
       std::to_string(full_rank_) + (full_rank_ == 1 ? " dimension" : " dimensions");
   if (column_ >= 0 && full_rank_ != 2)
@@ -149,6 +150,7 @@ void DatasetColumn::select_dimensions(hid_t space) {
   std::vector<hsize_t> kept;
   for (std::size_t d = 0; d < index_.size(); ++d) {
     if (index_[d] < 0) {
+      if (kept.empty()) unlimited_rows_ = max_dims[d] == H5S_UNLIMITED;
       kept.push_back(dims[d]);
     } else if (static_cast<hsize_t>(index_[d]) >= dims[d]) {
       mismatch("index " + std::to_string(index_[d]) + " of dimension " + std::to_string(d) +
@@ -180,6 +182,13 @@ void DatasetColumn::bind(const PointShape& points, bool allow_granule_value) {
     mismatch("dataset " + path_ + " is not 1-D: shape " + shape_text(shape_, true) +
              " against the latitude's " + shape_text(points, false) + " (select one column with " +
              path_ + "[:, k])");
+  } else if (shape_.cols == points.cols && unlimited_rows_ && shape_.rows < points.rows) {
+    throw GranuleError(  // the file's layout, not the config's mistake
+        file_path_ + ": " + key_ + ": dataset " + path_ + " has " + std::to_string(shape_.rows) +
+        " rows, latitude has " + std::to_string(points.rows) +
+        ": a record variable written for fewer records than its unlimited dimension holds "
+        "(netCDF reads the rest as fills; healgrid does not: rewrite the file with nccopy, which "
+        "writes them)");
   } else if (shape_.cols == points.cols) {
     mismatch("dataset " + path_ + " has " + std::to_string(shape_.rows) + " rows, latitude has " +
              std::to_string(points.rows));

@@ -616,6 +616,35 @@ TEST(DatasetColumns, SelectorsFixLeadingDimensionsOfThreeDimensionalSwaths) {
   }
 }
 
+// A netCDF record variable written for fewer records than its unlimited dimension holds: the
+// file's layout, named as such (a bad granule), not "fix the config".
+TEST(DatasetColumns, AShortRecordVariableIsABadGranuleSayingWhy) {
+  ScratchH5File f("unlim_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  const hsize_t n = 3, unlimited = H5S_UNLIMITED, chunk = 2;
+  H5Handle space(H5Screate_simple(1, &n, &unlimited), H5Sclose);
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), 1, &chunk);
+  H5Handle d(H5Dcreate2(f.get(), "/v", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, dcpl.get(),
+                        H5P_DEFAULT),
+             H5Dclose);
+  const double v[] = {1, 2, 3};
+  H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  d.reset();
+  w.finish();
+  try {
+    GranuleReader(file_path(f), flat_config({{"v", "/v"}}));
+    ADD_FAILURE() << "a short record variable accepted";
+  } catch (const DatasetMismatch& e) {
+    ADD_FAILURE() << "a config error: " << e.what();
+  } catch (const GranuleError& e) {
+    EXPECT_NE(std::string(e.what()).find("a record variable written for fewer records"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // A time dataset with CF units beside ICESat-2's /ancillary_data/atlas_sdp_gps_epoch: the
 // epochs must agree (ICESat-2: "seconds since 2018-01-01", GPS 1198800018); others are refused.
 TimeBase time_base_with_atlas_epoch(const std::string& units, bool with_epoch = true) {

@@ -217,6 +217,9 @@ TEST(Config, FiltersAndYamlErrors) {
   EXPECT_NE(err.find("filters[0].op: unknown operator '=~'"), std::string::npos) << err;
   err = error_of("product: [unclosed\n");
   EXPECT_NE(err.find("invalid YAML"), std::string::npos) << err;
+  err = error_of(shipped_with("h_li: /{group}/land_ice_segments/h_li",
+                              "h_li: {dataset: /{group}/land_ice_segments/h_li}"));
+  EXPECT_NE(err.find("quote a path with {group}"), std::string::npos) << err;
   err = error_of("- a\n- b\n");
   EXPECT_NE(err.find("expected a mapping"), std::string::npos) << err;
   EXPECT_THROW(load_config_file("/nonexistent/healgrid.yaml"), ConfigError);

@@ -93,6 +93,7 @@ class DatasetColumn {
   H5Handle dataset_;
   int rank_ = 1;                     // of the selection: the dimensions kept, at most 2
   int full_rank_ = 1;                // of the dataset
+  bool unlimited_rows_ = false;      // the rows' dimension is unlimited (a netCDF record dimension)
   std::int64_t column_ = -1;         // selected column of a 2-D dataset
   std::vector<std::int64_t> index_;  // per dataset dimension: -1 kept, else the fixed index
   PointShape shape_;                 // selected shape

@@ -146,7 +146,11 @@ void DatasetColumn::select_dimensions(hid_t space) {
   if (index_.empty()) index_.assign(static_cast<std::size_t>(full_rank_), -1);
   if (index_.size() != static_cast<std::size_t>(full_rank_))
     mismatch("the selector gives " + std::to_string(index_.size()) + " item(s), " + path_ +
-             " has " + rank_text);
+             " has " + rank_text + " (one item per dimension" +
+             (full_rank_ == 2 && index_.size() == 1 && index_[0] >= 0
+                  ? ": for column " + std::to_string(index_[0]) + " write " + path_ + "[:, " +
+                        std::to_string(index_[0]) + "])"
+                  : ")"));
   std::vector<hsize_t> kept;
   for (std::size_t d = 0; d < index_.size(); ++d) {
     if (index_[d] < 0) {

@@ -163,6 +163,22 @@ def lock_held(path):
     return False
 
 
+def wait_delivered(pid, sig, seconds=2.0):
+    """Until `sig` is no longer pending for process `pid` (its /proc status), or it is gone."""
+    bit = 1 << (sig - 1)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as stream:
+                fields = dict(line.split(":", 1) for line in stream if ":" in line)
+        except OSError:
+            return
+        pending = int(fields.get("SigPnd", "0"), 16) | int(fields.get("ShdPnd", "0"), 16)
+        if not pending & bit:
+            return
+        time.sleep(0.005)
+
+
 def signal_case(f, label, out_dir, previous, target, sig, expect_rc, needles, when="[plan]",
                 twice=False):
     """Signal the ranks (`target` 'all', a rank number) or mpirun ('mpirun') at `when`."""
@@ -184,7 +200,11 @@ def signal_case(f, label, out_dir, previous, target, sig, expect_rc, needles, wh
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
-        time.sleep(0.05)
+        # The second as soon as the first was delivered, and not before: two signals pending at
+        # once are delivered once, and the graceful stop the first starts takes well under a
+        # second (a fixed pause missed it on a loaded machine, either way).
+        for pid in pids:
+            wait_delivered(pid, sig)
     rc, _ = f.done(label, run, expect_rc, needles)
     elapsed = time.monotonic() - t0
     f.checks.check(elapsed < STOP_WITHIN_S, f"{label}: took {elapsed:.1f} s after the signal")

@@ -62,7 +62,7 @@ void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, doubl
   }
   double mean = sum / n;
   if (!std::isfinite(sum)) {  // finite values whose sum overflows: their mean, scaled (exact)
-    const int shift = 64 - __builtin_clzll(static_cast<unsigned long long>(p.n));
+    const int shift = overflow_shift(p.n);
     double scaled = 0;
     for (std::size_t i = 0; i < p.n; ++i)
       scaled += std::ldexp(p.value(p.order[i], static_cast<std::size_t>(var)), -shift);

@@ -16,12 +16,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// For sums of finite values that overflow: with every value scaled by 2^-shift (exact), n of
-// them sum to at most DBL_MAX, rounding as the unscaled sum would without an exponent limit.
-int overflow_shift(std::size_t n) {
-  return 64 - __builtin_clzll(static_cast<unsigned long long>(n));
-}
-
 double scaled_sum(const double* x, std::size_t n) {
   const int shift = overflow_shift(n);
   double s = 0;
@@ -156,6 +150,10 @@ bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>&
 }
 
 bool is_integer_statistic(StatFunction f) { return f == StatFunction::count; }
+
+int overflow_shift(std::size_t n) {
+  return 64 - __builtin_clzll(static_cast<unsigned long long>(n));
+}
 
 float stored_float(double value, const StatisticSpec& spec, std::int64_t cell) {
   const auto f = static_cast<float>(value);

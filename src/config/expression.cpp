@@ -56,6 +56,13 @@ void configure(mu::Parser& p) {
   p.EnableOptimizer(false);
 }
 
+// A bit number bit() met outside 0..63, during a parse or an evaluation: no bit is meant.
+void refuse_bad_bit_number(const std::string& text) {
+  if (const double k = bad_bit_number.load(); !std::isnan(k))
+    throw ExpressionError("'" + text + "': bit(x, k) with k = " + number_text(k) +
+                          ": a bit number is an integer 0..63");
+}
+
 // muparser's `=` assigns to a variable (the column it reads), and `a, b` gives several results
 // of which the last is taken: neither is an expression of the config's meaning.
 void refuse_assignments_and_lists(const std::string& text, const std::string& translated,
@@ -122,12 +129,7 @@ Expression::Expression(const std::string& text, const std::vector<std::string>& 
     throw ExpressionError("'" + text + "': " + e.GetMsg());
   }
   refuse_assignments_and_lists(text, translated, *parser_);
-  if (const double k = bad_bit_number.load(); !std::isnan(k)) {
-    char value[32];
-    std::snprintf(value, sizeof value, "%.17g", k);
-    throw ExpressionError("'" + text + "': bit(x, k) with k = " + value +
-                          ": a bit number is an integer 0..63");
-  }
+  refuse_bad_bit_number(text);
   parser_->ClearVar();  // evaluate() binds the arrays of each chunk
 }
 
@@ -154,16 +156,9 @@ void Expression::evaluate(const std::vector<const double*>& inputs, std::size_t 
       throw ExpressionError("'" + text_ + "': " + e.GetMsg());
     }
   }
-  if (const double k = bad_bit_number.load(); !std::isnan(k)) {
-    char value[32];
-    std::snprintf(value, sizeof value, "%.17g", k);
-    throw ExpressionError("'" + text_ + "': bit(x, k) with k = " + value +
-                          ": a bit number is an integer 0..63");
-  }
+  refuse_bad_bit_number(text_);
   if (const double x = beyond_exact_integers.load(); x > 0) {
-    char value[32];
-    std::snprintf(value, sizeof value, "%.17g", x);
-    throw ExpressionError("'" + text_ + "': bit(x, k) of x = " + value +
+    throw ExpressionError("'" + text_ + "': bit(x, k) of x = " + number_text(x) +
                           ", beyond 2^53: the value is read as a float64, which no longer holds " +
                           "every integer there, so its low bits are lost");
   }

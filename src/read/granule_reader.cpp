@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
 #include "healgrid/config/dataset_selector.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/util/require.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
@@ -21,16 +21,6 @@ constexpr double kMaxLongitude = 720.0;
 bool has_position(double lat, double lon) {
   return (lat >= -90.0) & (lat <= 90.0) & (std::fabs(lon) <= kMaxLongitude);
 }
-
-std::string threshold_text(double x) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", x);
-  return text;
-}
-
-}  // namespace
-
-namespace {
 
 std::string with_cause(const std::string& msg) {
   const auto cause = h5_error_line();
@@ -60,7 +50,6 @@ bool uses_group(const std::string& path) { return path.find("{group}") != std::s
 
 GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& config, Columns columns)
     : path_(path),
-      filters_(config.filters),
       window_(config.time_window),
       keep_time_(config.time_windows.active()),
       opened_(columns) {
@@ -148,9 +137,12 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
         if (beam.filters.back() && !beam.filters.back()->compares_exactly(config.filters[f].value))
           throw DatasetMismatch(
               path_ + ": filters[" + std::to_string(f) +
-              "].value: " + threshold_text(config.filters[f].value) +
+              "].value: " + number_text(config.filters[f].value) +
               " is at or beyond 2^53, where float64 " + "cannot compare the 64-bit integers of " +
               beam.filters.back()->path() + " exactly: give a threshold below 2^53");
+        beam.filter_specs.push_back(config.filters[f]);  // its value as the dataset holds values
+        if (beam.filters.back())
+          beam.filter_specs.back().value = beam.filters.back()->threshold(config.filters[f].value);
       }
     }
     for (const auto& v : config.variables)
@@ -238,13 +230,13 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   b.lat->read(row0, n, out.lat, out.valid.data());
   b.lon->read(row0, n, out.lon, out.valid.data());
   onto_poles(out.lat);
+  std::size_t positioned = 0;
   for (std::size_t i = 0; i < n; ++i) {  // branch-free: vectorised
-    const double lat = out.lat[i], lon = out.lon[i];
-    const bool ok = has_position(lat, lon);
-    out.valid[i] = ok ? out.valid[i] : std::uint8_t{0};
+    const auto v = has_position(out.lat[i], out.lon[i]) ? out.valid[i] : std::uint8_t{0};
+    out.valid[i] = v;
+    positioned += v;
   }
-  out.positioned = 0;
-  for (std::size_t i = 0; i < n; ++i) out.positioned += out.valid[i];
+  out.positioned = positioned;
   auto& buffer = filter_values_;
   if (window_.active() || keep_time_) {
     b.time->read(row0, n, buffer, out.valid.data());
@@ -258,9 +250,7 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   for (std::size_t f = 0; f < b.filters.size(); ++f) {
     if (!b.filters[f]) continue;  // an expression: below
     b.filters[f]->read(row0, n, buffer, out.valid.data());
-    FilterSpec stored = filters_[f];  // its value as the dataset holds values
-    stored.value = b.filters[f]->threshold(stored.value);
-    keep_passing(stored, buffer.data(), n, out.valid.data());
+    keep_passing(b.filter_specs[f], buffer.data(), n, out.valid.data());
   }
   if (!filter_exprs_.empty()) apply_filter_expressions(b, row0, n, out);
   out.values.resize(with_variables ? b.variables.size() : 0);

@@ -2,18 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
-namespace {
-
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  return text;
-}
-
-}  // namespace
 
 SegmentLinks::SegmentLinks(DatasetColumn& begin, DatasetColumn& count, int base,
                            std::uint64_t points, const std::string& file_path,
@@ -44,32 +36,34 @@ SegmentLinks::SegmentLinks(DatasetColumn& begin, DatasetColumn& count, int base,
     // otherwise: beside a first index it could hide the segment's points.
     const bool has_first = first_ok[s] && first[s] != 0;
     if (!size_ok[s] && has_first)
-      refuse(count.path(), s,
-             "no count (a fill or not a number) for the points from index " + number(first[s]));
+      refuse(
+          count.path(), s,
+          "no count (a fill or not a number) for the points from index " + number_text(first[s]));
     const double c = size_ok[s] ? size[s] : 0;
-    if (!(c >= 0) || c != std::floor(c)) refuse(count.path(), s, "count " + number(c));
+    if (!(c >= 0) || c != std::floor(c)) refuse(count.path(), s, "count " + number_text(c));
     if (c == 0) continue;
-    if (!first_ok[s]) refuse(begin.path(), s, "no first index for " + number(c) + " points");
+    if (!first_ok[s]) refuse(begin.path(), s, "no first index for " + number_text(c) + " points");
     const double b = first[s];
-    if (b != std::floor(b)) refuse(begin.path(), s, "first index " + number(b) + " is no integer");
+    if (b != std::floor(b))
+      refuse(begin.path(), s, "first index " + number_text(b) + " is no integer");
     if (b < base)
       refuse(begin.path(), s,
-             "first index " + number(b) + " is below the index base " + std::to_string(base));
+             "first index " + number_text(b) + " is below the index base " + std::to_string(base));
     // In double, before any cast: a start or count of 2^64 would wrap as an integer.
     if (c > beam_points || b - base > beam_points - c)
       refuse(count.path(), s,
-             "points " + number(b) + ".." + number(b + c - 1) + " end past the " +
+             "points " + number_text(b) + ".." + number_text(b + c - 1) + " end past the " +
                  std::to_string(points) + " points of the beam");
     const auto start = static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(base);
     const auto end = start + static_cast<std::uint64_t>(c);
     if (start < previous_end)
       refuse(begin.path(), s,
-             "starts at point " + number(b) + " inside the previous segment (which ends at " +
+             "starts at point " + number_text(b) + " inside the previous segment (which ends at " +
                  std::to_string(previous_end - 1 + static_cast<std::uint64_t>(base)) +
                  "): ranges overlap or descend");
     if (end > points)
       refuse(count.path(), s,
-             "points " + number(b) + ".." + std::to_string(end - 1 + base) + " end past the " +
+             "points " + number_text(b) + ".." + std::to_string(end - 1 + base) + " end past the " +
                  std::to_string(points) + " points of the beam");
     row_.push_back(s);
     start_.push_back(start);

@@ -1,5 +1,6 @@
 #include "healgrid/util/text.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace healgrid {
@@ -10,6 +11,12 @@ std::string utc_timestamp(std::time_t t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string number_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", x);
+  return text;
 }
 
 std::string trimmed(const std::string& s) {

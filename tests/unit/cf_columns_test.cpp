@@ -96,6 +96,23 @@ void write_coordinates(Writer& w, std::size_t n) {
   w.dataset<double>("/lon", H5T_NATIVE_DOUBLE, {n}, lon);
 }
 
+// A 1-D IEEE binary16 dataset (as h5py writes float16) holding `values` rounded to halves; an
+// invalid handle when HDF5 refused any step.
+H5Handle write_half(hid_t file, const char* name, const std::vector<double>& values) {
+  H5Handle half(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+  if (H5Tset_fields(half.get(), 15, 10, 5, 0, 10) < 0 || H5Tset_size(half.get(), 2) < 0 ||
+      H5Tset_ebias(half.get(), 15) < 0)
+    return {};
+  const hsize_t n = values.size();
+  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Handle d(H5Dcreate2(file, name, half.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose);
+  if (!d.valid() ||
+      H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    return {};
+  return d;
+}
+
 TEST(DatasetSelector, ParsesColumnsAndRejectsMalformedSelectors) {
   EXPECT_EQ(parse_dataset_selector("/a/b").path, "/a/b");
   EXPECT_FALSE(parse_dataset_selector("/a/b").has_column());
@@ -291,17 +308,8 @@ TEST(CfDecoding, FillsAndRangesAreComparedInTheStoredFloatFormat) {
   ScratchH5File f("cf_");
   Writer w(f);
   write_coordinates(w, 3);
-  H5Handle half(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);  // IEEE binary16, as h5py writes float16
-  ASSERT_GE(H5Tset_fields(half.get(), 15, 10, 5, 0, 10), 0);
-  ASSERT_GE(H5Tset_size(half.get(), 2), 0);
-  ASSERT_GE(H5Tset_ebias(half.get(), 15), 0);
-  const hsize_t n = 3;
-  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  H5Handle h(
-      H5Dcreate2(f.get(), "/h", half.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-      H5Dclose);
-  const double h_values[] = {-9999.0, 1.5, 2.5};
-  ASSERT_GE(H5Dwrite(h.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, h_values), 0);
+  H5Handle h = write_half(f.get(), "/h", {-9999.0, 1.5, 2.5});
+  ASSERT_TRUE(h.valid());
   w.attribute<double>(h.get(), "_FillValue", H5T_NATIVE_DOUBLE, {-9999.0});
   h.reset();
   const auto g = w.dataset<float>("/g", H5T_NATIVE_FLOAT, {3}, {0.1f, 0.2f, 0.05f});
@@ -325,18 +333,7 @@ TEST(CfDecoding, FilterValuesAreComparedInTheStoredFloatFormat) {
   Writer w(f);
   write_coordinates(w, 4);
   w.dataset<float>("/q", H5T_NATIVE_FLOAT, {4}, {0.9f, 0.95f, 0.5f, 0.9f});
-  H5Handle half(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
-  ASSERT_GE(H5Tset_fields(half.get(), 15, 10, 5, 0, 10), 0);
-  ASSERT_GE(H5Tset_size(half.get(), 2), 0);
-  ASSERT_GE(H5Tset_ebias(half.get(), 15), 0);
-  const hsize_t n = 4;
-  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  H5Handle h(
-      H5Dcreate2(f.get(), "/h", half.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-      H5Dclose);
-  const double h_values[] = {0.1, 0.2, 0.05, 0.1};  // stored as the nearest halves
-  ASSERT_GE(H5Dwrite(h.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, h_values), 0);
-  h.reset();
+  ASSERT_TRUE(write_half(f.get(), "/h", {0.1, 0.2, 0.05, 0.1}).valid());  // the nearest halves
   const auto p = w.dataset<float>("/p", H5T_NATIVE_FLOAT, {4}, {9.0f, 9.5f, 5.0f, 9.0f});
   w.attribute<double>(p, "scale_factor", H5T_NATIVE_DOUBLE, {0.1});  // 9 * 0.1 = 0.9 in double
   w.finish();

@@ -14,6 +14,11 @@ namespace healgrid {
 // True for statistics written as int32 with fill 0 (count); the rest are float32, fill NaN.
 bool is_integer_statistic(StatFunction f);
 
+// For sums of n finite values that overflow: with every value scaled by 2^-overflow_shift(n)
+// (exact), they sum to at most DBL_MAX, rounding as the unscaled sum would without an exponent
+// limit. REQUIRES: n > 0.
+int overflow_shift(std::size_t n);
+
 // The float32 that stores a float statistic's `value` for `cell`. Throws std::runtime_error
 // naming the statistic and the cell when a finite value is beyond float32's range: it would be
 // stored as infinity, a wrong number.

@@ -102,6 +102,8 @@ class GranuleReader {
     std::unique_ptr<DatasetColumn> lat, lon, time;  // time: when the config names one
     // Per config filter / variable; null for an expression.
     std::vector<std::unique_ptr<DatasetColumn>> filters, variables;
+    // Per config filter: the spec with its value as the filter's dataset holds values.
+    std::vector<FilterSpec> filter_specs;
     std::vector<std::shared_ptr<const SegmentLinks>> levels;  // per config level
     int positioned_level = -1;  // the first level with positions, if any: its lat/lon columns
     std::unique_ptr<DatasetColumn> segment_lat, segment_lon;
@@ -118,7 +120,6 @@ class GranuleReader {
       const Expression& e, const std::vector<std::vector<double>>& values) const;
 
   std::string path_;
-  std::vector<FilterSpec> filters_;
   TimeWindow window_;
   bool keep_time_ = false;  // config time_windows: read() fills BeamChunk::time
   Columns opened_ = Columns::all;

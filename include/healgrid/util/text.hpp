@@ -11,6 +11,9 @@ namespace healgrid {
 std::string utc_timestamp(std::time_t t);
 inline std::string utc_now() { return utc_timestamp(std::time(nullptr)); }
 
+// `x` with the digits that read back to it ("%.17g"): for messages naming a value.
+std::string number_text(double x);
+
 // `s` without leading and trailing spaces and tabs.
 std::string trimmed(const std::string& s);
 

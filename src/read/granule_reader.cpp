@@ -77,6 +77,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
   prepare_expressions(config);
 
   const bool direct = direct_chunks_enabled();
+  bool time_base_read = false;
   for (const auto& group : config.groups) {
     const auto lat_selector = parse_dataset_selector(expand_group(config.latitude, group));
     // A beam without its latitude dataset is absent (subsetters drop or empty the groups of
@@ -100,6 +101,11 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
                                                lat_selector, std::vector<double>{}, direct);
     beam.lat->read_in_degrees(CoordinateAxis::latitude);
     const PointShape points = beam.lat->shape();
+    if (!flat && points.points() == 0) {  // a beam without data: nothing of it is read, and
+      beams_.push_back({group, 0});       // subsetters may leave out its other datasets
+      columns_.push_back(std::move(beam));
+      continue;
+    }
     open_levels(config, group, points, direct, beam);
     // A dataset shared by every group (no "{group}" in its path) may hold one granule value; a
     // dataset of a linked level holds one value per segment.
@@ -121,7 +127,8 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
       beam.lon->read_in_degrees(CoordinateAxis::longitude);
       beam.lon->ignore_valid_range();  // any longitude is wrapped
       if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
-      if (beam.time && (window_.active() || keep_time_) && columns_.empty()) {
+      if (beam.time && (window_.active() || keep_time_) && !time_base_read) {
+        time_base_read = true;
         try {
           time_base_ = read_time_base(file_.get(), beam.time->dataset());
         } catch (const CfAttributeError& e) {
@@ -225,8 +232,16 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
                          BeamChunk& out) const {
   HEALGRID_REQUIRE(opened_ == Columns::all, "a reader opened with every column");
   const Beam& b = columns_.at(beam);
+  HEALGRID_REQUIRE(n == 0 || b.lon, "rows of a beam with data");
   out.row0 = row0;
   out.valid.assign(n, 1);
+  out.positioned = 0;
+  if (n == 0) {
+    out.lat.clear();
+    out.lon.clear();
+    out.values.assign(with_variables ? is_sigma_.size() : 0, {});
+    return;
+  }
   b.lat->read(row0, n, out.lat, out.valid.data());
   b.lon->read(row0, n, out.lon, out.valid.data());
   onto_poles(out.lat);
@@ -386,9 +401,13 @@ bool GranuleReader::is_healgrid_output() const {
 }
 
 std::string GranuleReader::variable_attribute(int var, const std::string& name) const {
-  if (columns_.empty() || var < 0) return "";
-  const auto& column = columns_.front().variables.at(static_cast<std::size_t>(var));
-  return column ? h5::string_attribute(column->dataset(), name.c_str()) : "";
+  if (var < 0) return "";
+  for (const auto& beam : columns_) {  // the first beam with data (empty beams open nothing)
+    if (beam.variables.empty()) continue;
+    const auto& column = beam.variables.at(static_cast<std::size_t>(var));
+    return column ? h5::string_attribute(column->dataset(), name.c_str()) : "";
+  }
+  return "";
 }
 
 std::vector<std::string> GranuleReader::dataset_units() const {

@@ -43,6 +43,15 @@ class TinyGranule {
       H5Awrite(a.get(), str.get(), "meters");
     }
   }
+  void string_attribute(const std::string& dataset, const char* name, const std::string& value) {
+    H5Handle ds(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+    H5Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(str.get(), value.size());
+    H5Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+    H5Handle a(H5Acreate2(ds.get(), name, str.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
+               H5Aclose);
+    H5Awrite(a.get(), str.get(), value.data());
+  }
   void close() { file_.reset(); }
 
  private:
@@ -250,6 +259,40 @@ TEST_F(GranuleReaderTest, ABeamWithoutItsLatitudeIsAbsentUnlessItsLongitudeIsThe
               std::string::npos)
         << msg;
   }
+}
+
+TEST_F(GranuleReaderTest, ABeamWithoutRowsNeedsNoOtherDataset) {
+  // gt1l present with 0 rows and nothing but its coordinates (a subsetter's empty beam, first
+  // in the config's order); gt2l whole. The units, attributes and time base come from gt2l.
+  const auto path = dir_ + "/emptyfirst.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {}, nullptr);
+    g.dataset<double>("/gt2l/seg/latitude", H5T_NATIVE_DOUBLE, {-70, -71}, nullptr);
+    g.dataset<double>("/gt2l/seg/longitude", H5T_NATIVE_DOUBLE, {10, 11}, nullptr);
+    g.dataset<float>("/gt2l/seg/h_li", H5T_NATIVE_FLOAT, {100, 200}, nullptr);
+    g.dataset<float>("/gt2l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.1f, 0.2f}, nullptr);
+    g.dataset<signed char>("/gt2l/seg/quality", H5T_NATIVE_SCHAR, {0, 0}, nullptr);
+    g.dataset<double>("/gt2l/seg/t", H5T_NATIVE_DOUBLE, {10, 100}, nullptr);
+    g.string_attribute("/gt2l/seg/t", "units", "seconds since 2018-01-01");
+  }
+  auto config = test_config();
+  config.time = "/{group}/seg/t";
+  set_time_window(config.time_window, "2018-01-01T00:00:50Z", "", "--start");
+  const GranuleReader reader(path, config);
+  ASSERT_EQ(reader.beams().size(), 2u);
+  EXPECT_EQ(reader.beams()[0].rows, 0u);
+  EXPECT_EQ(reader.beams()[1].rows, 2u);
+  EXPECT_EQ(reader.variable_attribute(0, "units"), "meters");
+  EXPECT_EQ(reader.dataset_units().at(0), "meters");
+  BeamChunk chunk;
+  reader.read(0, 0, 0, true, chunk);
+  EXPECT_EQ(chunk.size(), 0u);
+  reader.read(1, 0, 2, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 1}));  // t = 10 s is before --start
+  ASSERT_EQ(chunk.values.size(), 2u);
+  EXPECT_EQ(chunk.values[0][1], 200.0);
 }
 
 TEST_F(GranuleReaderTest, LengthMismatchIsNamed) {

@@ -45,7 +45,8 @@ struct BeamChunk {
 class GranuleReader {
  public:
   // Opens the file and checks every beam: a beam whose group or latitude dataset is absent is
-  // skipped; otherwise every configured dataset must exist, be numeric with usable CF
+  // skipped, one whose latitude has 0 rows opens nothing else (read() of it takes n = 0);
+  // otherwise every configured dataset must exist, be numeric with usable CF
   // attributes, and fit the latitude's shape, with every HDF5 filter of its pipeline available.
   // Throws GranuleError (DatasetMismatch for a dataset that does not fit the config; a netCDF-3
   // file is refused with how to convert it to netCDF-4).

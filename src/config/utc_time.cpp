@@ -1,5 +1,6 @@
 #include "healgrid/config/utc_time.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -35,6 +36,36 @@ bool leap_second_day(int y, int m, int d) {
   return false;
 }
 
+// A time-zone suffix: "", "Z", "UTC", "GMT" (each may follow a space), or an offset from UTC
+// "+h", "-hh:mm", "+hhmm" (ISO 8601 and UDUNITS, as CF units write it: "... 15:15:42.5 -6:00").
+// Returns the offset in seconds (local time = UTC + offset); throws naming `text`.
+double zone_offset_seconds(std::string rest, const std::string& text) {
+  const auto first = rest.find_first_not_of(' ');
+  rest = first == std::string::npos ? "" : rest.substr(first);
+  if (rest.empty() || rest == "Z" || rest == "UTC" || rest == "GMT") return 0;
+  int h = 0, m = 0, used = 0;
+  const char* c = rest.c_str() + 1;
+  const bool sign = rest[0] == '+' || rest[0] == '-';
+  const std::size_t digits = std::strspn(c, "0123456789");
+  bool ok = sign && digits >= 1;
+  if (ok && digits == 4 && c[4] == '\0') {  // +hhmm
+    ok = std::sscanf(c, "%2d%2d%n", &h, &m, &used) == 2;
+  } else if (ok && digits <= 2) {
+    ok = std::sscanf(c, "%2d%n", &h, &used) == 1;
+    if (ok && c[used] == ':') {
+      const int at = used + 1;
+      ok = std::strspn(c + at, "0123456789") == 2 && std::sscanf(c + at, "%2d%n", &m, &used) == 1;
+      used += at;
+    }
+  } else {
+    ok = false;
+  }
+  if (!ok || c[used] != '\0' || h > 14 || m > 59)
+    throw std::invalid_argument("'" + text + "': unexpected '" + rest +
+                                "' (a time zone is Z, UTC or an offset such as +05:30 or -6)");
+  return (rest[0] == '-' ? -1.0 : 1.0) * (h * 3600.0 + m * 60.0);
+}
+
 }  // namespace
 
 double parse_utc_seconds(const std::string& text) {
@@ -44,7 +75,9 @@ double parse_utc_seconds(const std::string& text) {
   if (std::sscanf(c, "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3)
     throw std::invalid_argument("'" + text + "' is not a UTC time (YYYY-MM-DD[Thh:mm:ss][Z])");
   std::string rest = text.substr(static_cast<std::size_t>(consumed));
-  if (!rest.empty() && (rest[0] == 'T' || rest[0] == ' ')) {
+  const bool time_follows = rest.size() > 1 && (rest[0] == 'T' || rest[0] == ' ') &&
+                            std::isdigit(static_cast<unsigned char>(rest[1]));
+  if (time_follows) {
     int used = 0;
     if (std::sscanf(rest.c_str() + 1, "%2d:%2d%n", &h, &mi, &used) != 2)
       throw std::invalid_argument("'" + text + "': expected hh:mm after the date");
@@ -55,10 +88,7 @@ double parse_utc_seconds(const std::string& text) {
       rest = rest.substr(1 + static_cast<std::size_t>(used));
     }
   }
-  if (rest == "Z" || rest == " UTC" || rest == "+00:00") rest.clear();
-  if (!rest.empty())
-    throw std::invalid_argument("'" + text + "': unexpected '" + rest +
-                                "' (only UTC times are accepted)");
+  const double zone = zone_offset_seconds(rest, text);
   // The days of the month, February's by the Gregorian leap rule: 2019-02-29 or 2018-09-31
   // would otherwise roll over into the next month.
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -66,13 +96,13 @@ double parse_utc_seconds(const std::string& text) {
   if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || h < 0 || h > 23 || mi < 0 ||
       mi > 59 || !(s >= 0 && s < 61))
     throw std::invalid_argument("'" + text + "' is not a valid date and time");
-  if (s >= 60 && !(h == 23 && mi == 59 && leap_second_day(y, mo, d)))
+  if (s >= 60 && !(zone == 0 && h == 23 && mi == 59 && leap_second_day(y, mo, d)))
     throw std::invalid_argument("'" + text + "': second 60 exists only at 23:59 of a day that " +
                                 "ended with a leap second (IERS: 2016-12-31, 2015-06-30, ...)");
   return static_cast<double>(
              days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
              86400.0 +
-         h * 3600.0 + mi * 60.0 + s;
+         h * 3600.0 + mi * 60.0 + s - zone;
 }
 
 CivilDate civil_from_days(long long days) {

@@ -15,7 +15,7 @@ TEST(UtcTime, ParsesDatesAndTimes) {
   EXPECT_EQ(parse_utc_seconds("2018-01-01 00:00:00"), 1514764800.0);  // CF units style
   EXPECT_EQ(parse_utc_seconds("2000-02-29T23:59:30.5"), 951868770.5);
   EXPECT_EQ(parse_utc_seconds("1969-12-31T23:00Z"), -3600.0);
-  for (const char* bad : {"2019", "2019-13-01", "2019-01-01T25:00", "2019-01-01T10:00+02:00",
+  for (const char* bad : {"2019", "2019-13-01", "2019-01-01T25:00", "2019-01-01T10:00+2:0",
                           "yesterday", "2019-01-01T10", "2018-09-31", "2018-02-29", "2100-02-29",
                           "2019-04-31T00:00Z", "2019-01-01T-1:00", "2019-01-00"})
     EXPECT_THROW(parse_utc_seconds(bad), std::invalid_argument) << bad;
@@ -33,6 +33,23 @@ TEST(UtcTime, ParsesDatesAndTimes) {
   EXPECT_EQ(parse_utc_seconds("2016-12-31T23:59:60Z"), 1483228800.0);
   EXPECT_EQ(parse_utc_seconds("2015-06-30T23:59:60.5Z"), 1435708800.5);
   for (const char* bad : {"2019-04-16T23:59:60Z", "2016-12-31T23:58:60Z", "2016-12-30T23:59:60Z"})
+    EXPECT_THROW(parse_utc_seconds(bad), std::invalid_argument) << bad;
+}
+
+TEST(UtcTime, TimeZoneOffsetsAreConvertedToUtc) {
+  // CF's own example (UDUNITS): "seconds since 1992-10-8 15:15:42.5 -6:00" is 21:15:42.5 UTC
+  // (date -u -d '1992-10-08 15:15:42.5 -0600' +%s.%N).
+  EXPECT_EQ(parse_utc_seconds("1992-10-8 15:15:42.5 -6:00"), 718578942.5);
+  EXPECT_EQ(parse_utc_seconds("2019-01-01T10:00+02:00"), 1546329600.0);    // 08:00Z
+  EXPECT_EQ(parse_utc_seconds("2019-01-01T10:00:00+0530"), 1546317000.0);  // 04:30Z
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00 -6"), 1546322400.0);    // 06:00Z
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 -06:00"), 1546322400.0);         // a date and a zone
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00 UTC"), 1546300800.0);
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00+00:00"), 1546300800.0);
+  EXPECT_EQ(parse_utc_seconds("2018-12-31T23:30-01:00"), 1546302600.0);  // the next day in UTC
+  for (const char* bad : {"2019-01-01T10:00+15:00", "2019-01-01T10:00+02:60", "2019-01-01T10:00+",
+                          "2019-01-01T10:00 EST", "2019-01-01T10:00+02:00Z", "2019-01-01T10:00+123",
+                          "2016-12-31T17:59:60-06:00"})  // second 60 in UTC only
     EXPECT_THROW(parse_utc_seconds(bad), std::invalid_argument) << bad;
 }
 

@@ -7,9 +7,11 @@
 
 namespace healgrid {
 
-// "YYYY-MM-DD", "YYYY-MM-DDThh:mm[:ss[.fff]]" with an optional "Z" (a space may stand for the
-// T, as in CF units "seconds since 2018-01-01 00:00:00"); second 60 only at the end of a day
-// that had a leap second. Throws std::invalid_argument.
+// "YYYY-MM-DD", "YYYY-MM-DDThh:mm[:ss[.fff]]" (a space may stand for the T, as in CF units
+// "seconds since 2018-01-01 00:00:00"), then an optional time zone: "Z", "UTC", or an offset
+// "+05:30", "-6", "+0100" (CF's "1992-10-8 15:15:42.5 -6:00"), the time then converted to UTC;
+// second 60 only in UTC at the end of a day that had a leap second. Throws
+// std::invalid_argument.
 double parse_utc_seconds(const std::string& text);
 
 // "YYYY-MM-DDThh:mm:ssZ", with the fraction of a second when there is one, to the microsecond

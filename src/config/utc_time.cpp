@@ -143,13 +143,34 @@ std::string format_utc(double seconds) {
   return out;
 }
 
-double gps_to_utc_seconds(double gps_seconds) {
+int gps_leap_seconds(double gps_seconds) {
   int offset = 0;
   for (const auto& date : kLeapDates) {
     const double utc = static_cast<double>(days_from_civil(date[0], date[1], 1)) * 86400.0;
     if (gps_seconds >= utc - kGpsEpochUnix + offset + 1) ++offset;  // GPS time of that instant
   }
-  return gps_seconds + kGpsEpochUnix - offset;
+  return offset;
+}
+
+LeapSpan gps_leap_span(double gps_seconds) {
+  LeapSpan span;
+  int offset = 0;
+  for (const auto& date : kLeapDates) {
+    const double utc = static_cast<double>(days_from_civil(date[0], date[1], 1)) * 86400.0;
+    const double at = utc - kGpsEpochUnix + offset + 1;  // the GPS time of that leap
+    if (gps_seconds >= at) {
+      ++offset;
+      span.from = at;
+    } else {
+      span.until = at;
+      break;
+    }
+  }
+  return span;
+}
+
+double gps_to_utc_seconds(double gps_seconds) {
+  return gps_seconds + kGpsEpochUnix - gps_leap_seconds(gps_seconds);
 }
 
 }  // namespace healgrid

@@ -11,6 +11,7 @@
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/cf_decoding.hpp"
 #include "healgrid/read/granule_error.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
@@ -92,6 +93,12 @@ double atlas_gps_epoch(hid_t file) {
   if (!epoch.valid() || H5Sget_simple_extent_npoints(space.get()) != 1 ||
       H5Dread(epoch.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &gps) < 0)
     throw CfAttributeError(std::string(kGpsEpochDataset) + " is not one readable number");
+  // NaN, a fill value (3.4e38) or a time before GPS began would make every time NaN or
+  // absurd, and the granule's points silently fall out of every window.
+  constexpr double kGpsSecondsUntil3000 = 3.2e10;
+  if (!(gps >= 0 && gps < kGpsSecondsUntil3000))
+    throw CfAttributeError(std::string(kGpsEpochDataset) + " is " + number_text(gps) +
+                           ", not GPS seconds of a time between 1980 and 3000");
   return gps;
 }
 
@@ -104,14 +111,17 @@ void require_agreement(const TimeBase& cf, double gps, const std::string& units)
   if (cf.scale == 1 &&
       (std::fabs(apart) <= kEpochTolerance || std::fabs(apart - leap) <= kEpochTolerance))
     return;
-  char gps_text[32];
-  std::snprintf(gps_text, sizeof gps_text, "%.17g", gps);
   throw CfAttributeError("units \"" + units + "\" disagree with " + kGpsEpochDataset + " " +
-                         gps_text + " (GPS seconds: seconds since " + format_utc(utc) +
+                         number_text(gps) + " (GPS seconds: seconds since " + format_utc(utc) +
                          "): the two epochs give different times; fix one of them");
 }
 
 }  // namespace
+
+double TimeBase::across_leap_seconds(double value) const {
+  const double gps = gps_epoch + value * scale;
+  return value * scale + offset + (gps_leap_seconds(gps_epoch) - gps_leap_seconds(gps));
+}
 
 TimeBase read_time_base(hid_t file, hid_t time_dataset) {
   const auto units = h5::string_attribute(time_dataset, "units");
@@ -129,6 +139,10 @@ TimeBase read_time_base(hid_t file, hid_t time_dataset) {
     if (cf) require_agreement(*cf, gps, units);
     TimeBase base;
     base.offset = gps_to_utc_seconds(gps);
+    const LeapSpan span = gps_leap_span(gps);
+    base.steady_from = span.from - gps;
+    base.steady_until = span.until - gps;
+    base.gps_epoch = gps;
     return base;
   }
   if (cf) {

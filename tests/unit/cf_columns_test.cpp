@@ -644,12 +644,12 @@ TEST(DatasetColumns, AShortRecordVariableIsABadGranuleSayingWhy) {
 
 // A time dataset with CF units beside ICESat-2's /ancillary_data/atlas_sdp_gps_epoch: the
 // epochs must agree (ICESat-2: "seconds since 2018-01-01", GPS 1198800018); others are refused.
-TimeBase time_base_with_atlas_epoch(const std::string& units, bool with_epoch = true) {
+TimeBase time_base_with_atlas_epoch(const std::string& units, bool with_epoch = true,
+                                    double epoch = 1198800018.0) {
   ScratchH5File f(std::string("time_") + std::to_string(units.size()) + "_");
   Writer w(f);
   if (with_epoch)
-    w.dataset<double>("/ancillary_data/atlas_sdp_gps_epoch", H5T_NATIVE_DOUBLE, {1},
-                      {1198800018.0});
+    w.dataset<double>("/ancillary_data/atlas_sdp_gps_epoch", H5T_NATIVE_DOUBLE, {1}, {epoch});
   const auto t = w.dataset<double>("/t", H5T_NATIVE_DOUBLE, {2}, {0.0, 1.0});
   if (!units.empty()) w.string_attribute(t, "units", units);
   w.finish();
@@ -721,6 +721,39 @@ TEST(TimeCoordinate, CfUnitsBesideTheAtlasEpochMustAgreeWithIt) {
   const auto days = time_base_with_atlas_epoch("days since 2019-03-01", false);
   EXPECT_EQ(days.scale, 86400.0);
   EXPECT_EQ(days.offset, parse_utc_seconds("2019-03-01"));
+}
+
+TEST(TimeCoordinate, AtlasGpsTimesCrossLeapSecondsThroughTheTable) {
+  // delta_time is GPS seconds since the epoch: each time goes through the leap-second table,
+  // not only the epoch (GPS - UTC was 17 s in 2016, 18 s since 2017-01-01).
+  const auto base = time_base_with_atlas_epoch("seconds since 2018-01-01");
+  const double epoch = 1198800018.0, gps_unix = 315964800.0;  // the GPS epoch in POSIX time
+  auto value_of = [&](const char* utc, int leaps) {
+    return parse_utc_seconds(utc) - gps_unix + leaps - epoch;
+  };
+  EXPECT_EQ(base.utc(0), parse_utc_seconds("2018-01-01"));
+  EXPECT_EQ(base.utc(value_of("2016-06-01", 17)), parse_utc_seconds("2016-06-01"));
+  EXPECT_EQ(base.utc(value_of("2017-01-01", 18)), parse_utc_seconds("2017-01-01"));
+  EXPECT_EQ(base.utc(value_of("2016-12-31T23:59:59Z", 17)),
+            parse_utc_seconds("2016-12-31T23:59:59Z"));
+  EXPECT_EQ(base.utc(value_of("2010-03-01T12:00:00Z", 15)),
+            parse_utc_seconds("2010-03-01T12:00:00Z"));
+  EXPECT_EQ(base.utc(2e9), 2e9 + parse_utc_seconds("2018-01-01"));  // no leap since 2017
+  EXPECT_TRUE(std::isnan(base.utc(std::nan(""))));
+  // An epoch before a leap second: the times after it are corrected too.
+  const auto early = time_base_with_atlas_epoch("", true, 1e9);  // 2011-09-14T01:46:40 GPS
+  const double at_2018 = parse_utc_seconds("2018-01-01") - gps_unix + 18 - 1e9;
+  EXPECT_EQ(early.utc(at_2018), parse_utc_seconds("2018-01-01"));
+  // An epoch that is no GPS time would put every point outside every window: refused.
+  for (double bad : {std::nan(""), 3.4028234663852886e38, -1.0, 1e300}) {
+    try {
+      time_base_with_atlas_epoch("", true, bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const CfAttributeError& e) {
+      EXPECT_NE(std::string(e.what()).find("atlas_sdp_gps_epoch is "), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 // The validity of `n` points of a flat config reading the one variable `spec`.

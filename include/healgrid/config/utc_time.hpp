@@ -3,6 +3,7 @@
 // window and by the granule reader's time coordinate (epochs from the files, never constants).
 #pragma once
 
+#include <limits>
 #include <string>
 
 namespace healgrid {
@@ -27,5 +28,14 @@ CivilDate civil_from_days(long long days);
 
 // Seconds since the GPS epoch (1980-01-06T00:00:00Z, no leap seconds) -> POSIX UTC seconds.
 double gps_to_utc_seconds(double gps_seconds);
+// GPS - UTC in seconds at a GPS time (0 before 1981-07-01, 18 since 2017-01-01).
+int gps_leap_seconds(double gps_seconds);
+// The GPS times [from, until) around `gps_seconds` within which GPS - UTC does not change
+// (infinite at the ends of the table).
+struct LeapSpan {
+  double from = -std::numeric_limits<double>::infinity();
+  double until = std::numeric_limits<double>::infinity();
+};
+LeapSpan gps_leap_span(double gps_seconds);
 
 }  // namespace healgrid

@@ -3,20 +3,32 @@
 // since <UTC date and time>", in the standard calendar (a CF `calendar` other than standard /
 // gregorian / proleptic_gregorian is refused; standard and gregorian, CF's mixed calendar, read
 // an epoch before 1582-10-15 as a Julian date, as cftime does). ICESat-2 granules also hold
-// /ancillary_data/atlas_sdp_gps_epoch (GPS seconds; GPS -> UTC through the leap-second table):
-// it is used when the units give no usable "<unit> since <date>", and when they agree with it
-// (seconds, the same instant within 1 s in UTC or read on the GPS time scale); units that
+// /ancillary_data/atlas_sdp_gps_epoch (GPS seconds: epoch + value goes to UTC through the
+// leap-second table, for every value, not only the epoch; a NaN, fill or negative epoch is
+// refused): it is used when the units give no usable "<unit> since <date>", and when they agree
+// with it (seconds, the same instant within 1 s in UTC or read on the GPS time scale); units that
 // disagree with it (another unit, another epoch) are refused, naming both.
 #pragma once
 
 #include <hdf5.h>
+
+#include <limits>
 
 namespace healgrid {
 
 struct TimeBase {
   double scale = 1;   // seconds per stored unit
   double offset = 0;  // POSIX seconds of the stored value 0
-  double utc(double value) const { return value * scale + offset; }
+  // GPS seconds since an epoch (ICESat-2): stored values in [steady_from, steady_until) are
+  // as many leap seconds from UTC as the epoch; the others are corrected through the table.
+  double steady_from = -std::numeric_limits<double>::infinity();
+  double steady_until = std::numeric_limits<double>::infinity();
+  double gps_epoch = 0;  // GPS seconds of the stored value 0 (when the span is finite)
+  double utc(double value) const {
+    return value >= steady_from && value < steady_until ? value * scale + offset
+                                                        : across_leap_seconds(value);
+  }
+  double across_leap_seconds(double value) const;
 };
 
 // Throws CfAttributeError (read/cf_decoding.hpp) when the file gives no usable epoch.

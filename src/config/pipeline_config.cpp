@@ -385,6 +385,13 @@ void PipelineConfig::validate() const {
     ctx.fail("coordinates.time", "required by the time window (the dataset of each point's time)");
   if (time_windows.active() && time.empty())
     ctx.fail("coordinates.time", "required by time_windows (the dataset of each point's time)");
+  if (time_windows.kind == WindowKind::list && time_window.active() &&
+      !std::any_of(time_windows.intervals.begin(), time_windows.intervals.end(),
+                   [&](const auto& w) { return time_window.meets(w.first, w.second); }))
+    ctx.fail("time_windows", "none of the windows meets the time range [" +
+                                 (time_window.start.empty() ? "..." : time_window.start) + ", " +
+                                 (time_window.end.empty() ? "..." : time_window.end) +
+                                 ") (config `time` or --start/--end)");
   if (grid.parent_order < 0 || grid.parent_order > kMaxOrder)
     ctx.fail("grid.parent_order", "must be in 0..29, got " + std::to_string(grid.parent_order));
   if (grid.child_order < grid.parent_order || grid.child_order > kMaxOrder)

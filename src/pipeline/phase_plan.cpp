@@ -102,18 +102,19 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     work.plan = make_plan(std::move(loads), comm.size);
     if (errors.empty() && work.plan.loads.empty()) {
       const auto& range = ctx.config().time_window;
-      errors.push_back("no valid points in any granule: nothing to grid (check the filters" +
-                       (range.active()
-                            ? ", the time range [" + (range.start.empty() ? "..." : range.start) +
-                                  ", " + (range.end.empty() ? "..." : range.end) + ")"
-                            : std::string()) +
-                       " and the inputs)" +
-                       (ctx.figures.rows_without_position > 0
-                            ? "; " + std::to_string(ctx.figures.rows_without_position) +
-                                  " of the " + std::to_string(ctx.figures.rows_scanned) +
-                                  " rows read had no valid position (latitude outside [-90, 90], a "
-                                  "longitude beyond +-720, or a coordinate without data)"
-                            : std::string()));
+      errors.push_back(
+          "no valid points in any granule: nothing to grid (check the filters" +
+          (range.active() ? ", the time range [" + (range.start.empty() ? "..." : range.start) +
+                                ", " + (range.end.empty() ? "..." : range.end) + ")"
+                          : std::string()) +
+          (ctx.config().time_windows.kind == WindowKind::list ? ", the time windows" : "") +
+          " and the inputs)" +
+          (ctx.figures.rows_without_position > 0
+               ? "; " + std::to_string(ctx.figures.rows_without_position) + " of the " +
+                     std::to_string(ctx.figures.rows_scanned) +
+                     " rows read had no valid position (latitude outside [-90, 90], a "
+                     "longitude beyond +-720, or a coordinate without data)"
+               : std::string()));
     }
     std::int64_t busiest = 0;  // the most parent cells any rank writes
     for (const auto& r : work.plan.ranks) busiest = std::max(busiest, r.planned_parents);

@@ -1,10 +1,12 @@
 #include "healgrid/pipeline/window_aggregate.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <stdexcept>
 
 #include "healgrid/aggregate/window_blocks.hpp"
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/util/free_memory.hpp"
 
@@ -73,15 +75,25 @@ void WindowReducer::finish() {
   const auto& config = ctx_.config();
   std::vector<std::int64_t> keys;
   if (config.time_windows.kind == WindowKind::list) {
-    for (std::size_t w = 0; w < config.time_windows.intervals.size(); ++w)
-      keys.push_back(static_cast<std::int64_t>(w));
+    // A window outside --start/--end (or the config's `time`) holds no point and no span.
+    const auto& intervals = config.time_windows.intervals;
+    for (std::size_t w = 0; w < intervals.size(); ++w)
+      if (config.time_window.meets(intervals[w].first, intervals[w].second))
+        keys.push_back(static_cast<std::int64_t>(w));
+    if (keys.size() < intervals.size() && ctx_.comm.is_root())
+      std::printf("[windows] %zu of the %zu time windows lie outside the time range: left out\n",
+                  intervals.size() - keys.size(), intervals.size());
   } else if (!pieces_.empty()) {  // passes may each hold fewer windows: the whole range
     const auto first = pieces_.begin()->first, last = pieces_.rbegin()->first;
     run_on_every_rank(ctx_.comm, [&] {  // the same keys on every rank: no rank throws alone
       if (last - first >= kMaxTimeWindows)
-        throw std::runtime_error("time_windows: the points span " +
-                                 std::to_string(last - first + 1) + " windows, more than " +
-                                 std::to_string(kMaxTimeWindows) + " (choose longer windows)");
+        throw std::runtime_error(
+            "time_windows: the points span " + std::to_string(last - first + 1) +
+            " windows, from " + format_utc(config.time_windows.bounds(first).first) + " to " +
+            format_utc(config.time_windows.bounds(last).second) + ", more than " +
+            std::to_string(kMaxTimeWindows) +
+            " (choose longer windows, or bound the time with --start/--end: a time far from "
+            "the others may be a fill value the time dataset does not declare)");
     });
     for (auto k = first; k <= last; ++k) keys.push_back(k);
   }

@@ -367,6 +367,28 @@ def synthetic(checks, tmp, nprocs):
                               + clipped.inputs(), nprocs, checks, clipped.label):
         clipped.check(checks, out, separate_runs=False)
 
+    # Explicit windows and --start/--end: windows outside the range are left out (one before,
+    # one after; they used to be written with time_bnds running backwards and a repeated
+    # time), the others cut to the range.
+    mid = int(np.quantile(times, 0.5))
+    given = [(lo - 7200, lo - 3600), (lo - 3600, mid), (mid, hi + 86400), (hi + 86400, hi + 2 * 86400)]
+    spec = ",".join(f"{utc_text(s)}/{utc_text(e)}" for s, e in given)
+    kept = WindowedRun(f"synthetic explicit windows cut by --start/--end np{nprocs}", cfg_path,
+                       files, points, [(lo, mid), (mid, hi)], nprocs, tmp)
+    out = os.path.join(tmp, "explicit-cut.nc")
+    args = ["--config", cfg_path, "--time-windows", spec, "--output", out]
+    rc, output = common.run_healgrid(args + ["--start", utc_text(lo), "--end", utc_text(hi)]
+                                     + kept.inputs(), nprocs)
+    checks.check(rc == 0 and "2 of the 4 time windows lie outside the time range" in output,
+                 f"{kept.label}: exit {rc}\n{output}")
+    if rc == 0:
+        kept.check(checks, out, separate_runs=False)
+    # No window meeting the range: a config error before any work.
+    rc, output = common.run_healgrid(args + ["--start", utc_text(hi + 3 * 86400)]
+                                     + kept.inputs(), nprocs)
+    checks.check(rc == 2 and "time_windows: none of the windows meets the time range" in output,
+                 f"{kept.label}: windows all before --start: exit {rc}\n{output}")
+
 
 OVERVIEW_ORDERS = (3, 7)  # below and above the parent order 5 of the synthetic case
 

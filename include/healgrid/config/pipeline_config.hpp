@@ -96,6 +96,8 @@ struct TimeWindow {
   double start_seconds = -std::numeric_limits<double>::infinity();  // POSIX seconds
   double end_seconds = std::numeric_limits<double>::infinity();
   bool active() const { return !start.empty() || !end.empty(); }
+  // Whether [from, to) shares some time with the window.
+  bool meets(double from, double to) const { return from < end_seconds && to > start_seconds; }
 };
 
 struct OutputSpec {

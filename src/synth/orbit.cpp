@@ -14,9 +14,9 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180.0;
 constexpr double kMeanMotion = 2.0 * kPi / kOrbitPeriodS;  // rad/s along the orbit
-constexpr double kEarthRate = 2.0 * kPi / 86400.0;         // rad/s, relative to the orbit plane
-// The node moves west by one day's rotation times the period fraction for each RGT.
-constexpr double kNodeStepDeg = 360.0 * kOrbitPeriodS / 86400.0;  // ~23.62 degrees
+constexpr double kEarthRate = 2.0 * kPi / kNodalDayS;      // rad/s, relative to the orbit plane
+// The node moves west by one nodal day's rotation times the period fraction for each RGT.
+constexpr double kNodeStepDeg = 360.0 * kOrbitPeriodS / kNodalDayS;  // 360 * 91 / 1387 degrees
 // Chosen so that RGT numbers fall where NASA's do (real RGT 1 crosses the equator near -0.13 deg).
 constexpr double kRgt1NodeLonDeg = -0.127;
 constexpr std::int64_t kEpochDaysSince1970 = 17532;  // 2018-01-01

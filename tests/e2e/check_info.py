@@ -243,7 +243,7 @@ def check_window_overviews(checks, tmp):
     if not checks.check(rc == 0, f"synth 3 failed: {out}{err}"):
         return
     windowed = os.path.join(tmp, "windows.nc")
-    windows = ("2018-10-13T01:00:00/2018-10-13T01:05:00,2018-10-13T01:05:00/2018-10-14,"
+    windows = ("2018-09-28T16:32:00/2018-09-28T16:37:00,2018-09-28T16:37:00/2018-09-29,"
                "2030-01-01/2030-02-01")
     if not common.run_healgrid_ok(["--input", granules, "--output", windowed, "--quiet",
                                    "--time-windows", windows, "--layout", "dense",

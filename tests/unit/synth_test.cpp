@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/catalog/granule_query.hpp"
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
 #include "healgrid/synth/orbit.hpp"
@@ -89,11 +90,18 @@ TEST(SynthOrbit, NodesAndTimes) {
   const double step = orbit::node_longitude_deg(1) - orbit::node_longitude_deg(2);
   EXPECT_NEAR(std::fmod(step + 360.0, 360.0), 23.6193223, 1e-6);
   EXPECT_NEAR(orbit::node_longitude_deg(1388 - 1387), orbit::node_longitude_deg(1), 1e-12);
-  // Cycle 2 starts 91 days after cycle 1 (2018-10-13); one revolution is 91 d / 1387.
-  EXPECT_DOUBLE_EQ(orbit::node_delta_time(1, 2) - orbit::node_delta_time(1, 1), 91 * 86400.0);
-  EXPECT_NEAR(track.delta_time(2 * kPi) - track.delta_time(0), 5668.6374, 1e-3);
+  // Cycles of 90.8186 days from 2018-09-28T15:32Z, the fitted starts that `--time-windows
+  // cycle` and `resolve --cycle` use; one revolution is a cycle / 1387.
+  EXPECT_DOUBLE_EQ(orbit::node_delta_time(1, 2) - orbit::node_delta_time(1, 1), 7846727.0);
+  EXPECT_NEAR(track.delta_time(2 * kPi) - track.delta_time(0), 7846727.0 / 1387, 1e-3);
   EXPECT_EQ(orbit::utc_ccsds(0.0), "2018-01-01T00:00:00.000000Z");
-  EXPECT_EQ(orbit::utc_ccsds(orbit::kCycle1StartDeltaTime), "2018-10-13T00:00:00.000000Z");
+  EXPECT_EQ(orbit::utc_ccsds(orbit::kCycle1StartDeltaTime), "2018-09-28T15:32:00.000000Z");
+  const double epoch = 1514764800.0;  // 2018-01-01 in POSIX seconds
+  for (int cycle : {1, 2, 3, 17, 40}) {
+    EXPECT_EQ(orbit::node_delta_time(1, cycle) + epoch, icesat2_cycle_start_seconds(cycle));
+    // Every RGT of the cycle in its cycle window.
+    EXPECT_EQ(icesat2_cycle_of(orbit::node_delta_time(1387, cycle) + epoch + 5000), cycle);
+  }
   EXPECT_EQ(orbit::utc_ccsds(789 * 86400.0 + 3723.25), "2020-02-29T01:02:03.250000Z");
   EXPECT_EQ(orbit::utc_compact(59.9999), "20180101000059");
 }
@@ -122,7 +130,7 @@ TEST(SynthOrbit, BeamSpacingAcrossAndAlongTrack) {
 }
 
 TEST(SynthPlan, NamesRgtsCyclesAndRegions) {
-  EXPECT_EQ(synth_granule_name(1, 1, 11), "ATL06_20181013010801_00010111_006_01.h5");
+  EXPECT_EQ(synth_granule_name(1, 1, 11), "ATL06_20180928163952_00010111_006_01.h5");
   const std::regex pattern(R"(ATL06_20\d{12}_\d{4}\d{2}\d{2}_006_01\.h5)");
   SynthOptions o;
   o.first_rgt = 1386;

@@ -1,10 +1,13 @@
 // ICESat-2-like ground-track geometry for `healgrid synth`: a circular 92-degree orbit with 1387
-// reference ground tracks (RGTs) per 91-day exact-repeat cycle, over a spherical Earth.
+// reference ground tracks (RGTs) per exact-repeat cycle of 91 nodal days, over a spherical Earth.
 //
-// Model: the Earth turns once per 86400 s relative to the orbit plane (a "nodal day"), which
-// absorbs nodal precession and makes the track pattern repeat exactly every 91 days. Positions
-// along a revolution are given by the argument of latitude u (radians from the ascending node);
-// the along-track coordinate x_atc = R * u, so segment_id (one per 20 m) counts from the node.
+// Model: the Earth turns once per nodal day relative to the orbit plane, which absorbs nodal
+// precession and makes the track pattern repeat exactly every cycle. The cycle lasts what the
+// mission's does (90.8186 days: the starts fitted to real granule names, the same as
+// `resolve --cycle` and `--time-windows cycle` use), so a synthetic granule's cycle in its name
+// is the cycle window its points fall in. Positions along a revolution are given by the
+// argument of latitude u (radians from the ascending node); the along-track coordinate
+// x_atc = R * u, so segment_id (one per 20 m) counts from the node.
 // Times are ATLAS SDP delta_time: seconds since 2018-01-01T00:00:00Z; leap seconds are ignored
 // (there were none after 2017, so for mission dates this equals GPS seconds since the epoch).
 #pragma once
@@ -15,15 +18,17 @@
 namespace healgrid::orbit {
 
 inline constexpr int kRgtsPerCycle = 1387;
-inline constexpr double kCycleSeconds = 91.0 * 86400.0;
-inline constexpr double kOrbitPeriodS = kCycleSeconds / kRgtsPerCycle;  // ~5668.7 s
+inline constexpr double kCycleSeconds = 7846727.0;                      // 90.8186 days
+inline constexpr double kNodalDayS = kCycleSeconds / 91.0;              // ~86228.9 s
+inline constexpr double kOrbitPeriodS = kCycleSeconds / kRgtsPerCycle;  // ~5657.3 s
 inline constexpr double kInclinationDeg = 92.0;
-inline constexpr double kEarthRadiusM = 6371008.8;                // mean radius
-inline constexpr double kGeosegmentM = 20.0;                      // segment_id unit along track
-inline constexpr double kAtlasSdpGpsEpoch = 1198800018.0;         // GPS seconds of 2018-01-01
-inline constexpr double kCycle1StartDeltaTime = 285.0 * 86400.0;  // 2018-10-13T00:00:00Z
-inline constexpr double kPairSpacingM = 3300.0;                   // cross-track, between beam pairs
-inline constexpr double kBeamSpacingM = 90.0;                     // cross-track, within a pair
+inline constexpr double kEarthRadiusM = 6371008.8;         // mean radius
+inline constexpr double kGeosegmentM = 20.0;               // segment_id unit along track
+inline constexpr double kAtlasSdpGpsEpoch = 1198800018.0;  // GPS seconds of 2018-01-01
+// RGT 1 of cycle 1: 2018-09-28T15:32:00Z (the mission's science data began at RGT 234).
+inline constexpr double kCycle1StartDeltaTime = 23383920.0;
+inline constexpr double kPairSpacingM = 3300.0;  // cross-track, between beam pairs
+inline constexpr double kBeamSpacingM = 90.0;    // cross-track, within a pair
 inline constexpr int kBeams = 6;
 
 // Beams in ATL06 group order: gt1l gt1r gt2l gt2r gt3l gt3r (pair 1 is leftmost).

@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,12 @@ ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
   H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
   chunk_rows_ = chunk;
   rows_ = rows;
+  // Partial edge chunks stored unfiltered (HDF5 1.10's H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS)
+  // carry no mark in their filter mask: only H5Dread knows to skip the filters there.
+  unsigned chunk_opts = 0;
+  if (H5Pget_chunk_opts(dcpl.get(), &chunk_opts) < 0 ||
+      (chunk_opts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) != 0)
+    return;
 
   // Filters, in the order they were applied when writing: at most one shuffle, before one
   // deflate (a second shuffle, or one after deflate, is left to H5Dread).
@@ -163,31 +170,48 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   std::size_t size = stored;
   if (inflate) {
     // Inflated straight into the chunk unless a shuffle must still reorder the bytes.
-    unsigned char* to = chunk_.data();
-    if (unshuffle) {
-      if (inflated.size() < chunk_.size()) inflated.resize(chunk_.size());
-      to = inflated.data();
-    }
-    std::size_t produced = 0;
-    const auto rc = libdeflate_zlib_decompress(thread_decompressor(), raw.data(), stored, to,
-                                               chunk_.size(), &produced);
-    if (rc != LIBDEFLATE_SUCCESS || produced != chunk_.size())
-      throw std::runtime_error(which() + ": corrupt deflate stream (inflate failed)");
-    data = to;
-    size = produced;
+    size = inflate_chunk(raw.data(), stored, unshuffle ? inflated : chunk_);
+    if (size == SIZE_MAX) throw std::runtime_error(which() + ": corrupt deflate stream");
+    data = unshuffle ? inflated.data() : chunk_.data();
   }
-  if (size != chunk_.size())
-    throw std::runtime_error(which() + " has " + std::to_string(size) + " bytes, expected " +
-                             std::to_string(chunk_.size()));
+  // HDF5 takes a chunk that decodes to another length (an edge chunk written with only its
+  // rows inside the dataset, or more): the rows inside the dataset must all be there.
+  const std::size_t elements = size / element_size_;
+  const std::size_t inside = std::min<std::uint64_t>(chunk_rows_, rows_ - offset);
+  if (size % element_size_ != 0 || elements < inside)
+    throw std::runtime_error(which() + " decodes to " + std::to_string(size) + " bytes, not " +
+                             std::to_string(inside) + " rows of " + std::to_string(element_size_) +
+                             " bytes");
+  const std::size_t kept = std::min<std::size_t>(elements, chunk_rows_);
   if (unshuffle) {
-    // Shuffle stores byte k of every element together: byte plane k starts at k * rows.
+    // Shuffle stores byte k of every element together: byte plane k starts at k * elements.
     for (std::size_t k = 0; k < element_size_; ++k)
-      for (std::size_t i = 0; i < chunk_rows_; ++i)
-        chunk_[i * element_size_ + k] = data[k * chunk_rows_ + i];
+      for (std::size_t i = 0; i < kept; ++i) chunk_[i * element_size_ + k] = data[k * elements + i];
   } else if (data != chunk_.data()) {
-    std::memcpy(chunk_.data(), data, size);
+    std::memcpy(chunk_.data(), data, kept * element_size_);
   }
+  chunk_.resize(chunk_rows_ * element_size_);       // a longer decode: its rows beyond the chunk
+  for (std::size_t i = kept; i < chunk_rows_; ++i)  // a shorter one: rows beyond the dataset
+    std::memcpy(chunk_.data() + i * element_size_, fill_element_.data(), element_size_);
   decoded_index_ = index;
+}
+
+// Inflates a zlib stream into `out` (sized to the chunk at least), growing it when the stream
+// holds more; returns the bytes produced, SIZE_MAX for a stream that is not valid.
+std::size_t ChunkReader::inflate_chunk(const unsigned char* in, std::size_t n,
+                                       std::vector<unsigned char>& out) const {
+  const std::size_t chunk_bytes = chunk_rows_ * element_size_;
+  if (out.size() < chunk_bytes) out.resize(chunk_bytes);
+  // Deflate expands by at most 1032:1; beyond that (or 1 GiB) no stream is valid.
+  const std::size_t most = std::max(chunk_bytes, std::min<std::size_t>(n * 1032, 1u << 30));
+  for (;;) {
+    std::size_t produced = 0;
+    const auto rc =
+        libdeflate_zlib_decompress(thread_decompressor(), in, n, out.data(), out.size(), &produced);
+    if (rc == LIBDEFLATE_SUCCESS) return produced;
+    if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || out.size() >= most) return SIZE_MAX;
+    out.resize(std::min(out.size() * 2, most));
+  }
 }
 
 void ChunkReader::carry_through(ChunkCarry* carry, std::uint32_t granule, std::uint32_t beam,

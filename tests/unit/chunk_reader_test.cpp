@@ -206,6 +206,87 @@ TEST_F(ChunkReaderTest, AFailedChunkLeavesNoStaleChunk) {
   EXPECT_EQ(out, h5read(ds.get(), 100, 50));
 }
 
+// HDF5 takes a chunk that inflates to another length: an edge chunk written with only its rows
+// inside the dataset (500 of 1000; shuffled as 500 elements), or a chunk with more bytes than
+// the chunk (the first chunk's worth used). So does the reader, with H5Dread's values.
+TEST_F(ChunkReaderTest, ChunksInflatingToOtherLengthsAreTakenAsHdf5TakesThem) {
+  for (const bool shuffle : {false, true}) {
+    const std::string name = shuffle ? "s" : "p";
+    auto ds = make(name.c_str(), H5T_IEEE_F64LE, 2500, 1000, shuffle, 6);
+    auto write_chunk = [&](hsize_t offset, std::size_t elements) {
+      std::vector<double> v(elements);
+      for (std::size_t i = 0; i < elements; ++i) v[i] = 1000.0 + static_cast<double>(offset + i);
+      std::vector<unsigned char> bytes(elements * 8);
+      const auto* raw = reinterpret_cast<const unsigned char*>(v.data());
+      for (std::size_t i = 0; i < elements; ++i)
+        for (std::size_t k = 0; k < 8; ++k)
+          bytes[shuffle ? k * elements + i : i * 8 + k] = raw[i * 8 + k];
+      std::vector<unsigned char> stream(libdeflate_zlib_compress_bound(nullptr, bytes.size()));
+      const auto size = libdeflate_zlib_compress(thread_compressor(6), bytes.data(), bytes.size(),
+                                                 stream.data(), stream.size());
+      ASSERT_GE(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, &offset, size, stream.data()), 0);
+    };
+    write_chunk(2000, 500);   // the edge chunk: its 500 rows inside the dataset only
+    write_chunk(1000, 1010);  // 10 elements more than the chunk
+    ChunkReader reader(ds.get());
+    ASSERT_TRUE(reader.supported());
+    std::vector<double> got(2500);
+    reader.read(0, 2500, got.data());
+    const auto want = h5read(ds.get(), 0, 2500);
+    EXPECT_EQ(got, want) << name;
+    if (!shuffle) {  // HDF5 unshuffles a longer chunk as that many elements: no plain values
+      EXPECT_EQ(got[1000], 2000.0);
+      EXPECT_EQ(got[1999], 2999.0);
+    }
+    EXPECT_EQ(got[2000], 3000.0) << name;
+    EXPECT_EQ(got[2499], 3499.0) << name;
+  }
+  // Fewer rows than the dataset holds in the chunk: refused, saying so.
+  auto ds = make("short", H5T_IEEE_F64LE, 2500, 1000, false, 6);
+  const std::vector<unsigned char> bytes(400 * 8, 0x11);
+  std::vector<unsigned char> stream(libdeflate_zlib_compress_bound(nullptr, bytes.size()));
+  const auto size = libdeflate_zlib_compress(thread_compressor(6), bytes.data(), bytes.size(),
+                                             stream.data(), stream.size());
+  const hsize_t offset = 2000;
+  ASSERT_GE(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, &offset, size, stream.data()), 0);
+  ChunkReader reader(ds.get());
+  std::vector<double> got(500);
+  try {
+    reader.read(2000, 500, got.data());
+    ADD_FAILURE() << "a chunk missing rows inside the dataset was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("decodes to 3200 bytes, not 500 rows of 8 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// With H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS the edge chunk is stored unfiltered while its
+// filter mask says filtered: declined, H5Dread decodes it.
+TEST_F(ChunkReaderTest, UnfilteredPartialEdgeChunksAreDeclined) {
+  H5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST);
+  const std::string path = path_ + ".v110";
+  H5Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  const hsize_t chunk = 1000, n = 2500;
+  H5Pset_chunk(dcpl.get(), 1, &chunk);
+  H5Pset_shuffle(dcpl.get());
+  H5Pset_chunk_opts(dcpl.get(), H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS);
+  H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Handle ds(H5Dcreate2(file.get(), "x", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(),
+                         H5P_DEFAULT),
+              H5Dclose);
+  std::vector<double> v(n);
+  for (hsize_t i = 0; i < n; ++i) v[i] = 824.5 + static_cast<double>(i);
+  H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  EXPECT_FALSE(ChunkReader(ds.get()).supported());
+  EXPECT_EQ(h5read(ds.get(), 0, n), v);
+  ds.reset();
+  file.reset();
+  std::remove(path.c_str());
+}
+
 // A chunk read only in part is handed to the carry when the reader leaves it; a chunk read
 // whole is not; the next reader of the same dataset serves the carried bytes instead of
 // inflating the chunk again (shown with bytes that differ from the file's), under its own key

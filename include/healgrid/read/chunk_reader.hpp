@@ -2,9 +2,11 @@
 // of every ICESat-2 granule: whole raw chunks come from H5Dread_chunk, are inflated with
 // libdeflate (2-3x faster than zlib on the same streams), unshuffled and converted to double
 // here. A chunk never written (HDF5 allocates chunks as they are written) reads as the
-// dataset's fill value, as H5Dread returns it. Datasets with any other layout, filter
-// (fletcher32, szip, scaleoffset, n-bit, plugins...), type or an undefined fill value are not
-// `supported` and the caller reads them with H5Dread.
+// dataset's fill value, as H5Dread returns it; a chunk that inflates to more or fewer rows is
+// taken as HDF5 takes it when it holds every row inside the dataset. Datasets with any other
+// layout, filter (fletcher32, szip, scaleoffset, n-bit, plugins...), type, an undefined fill
+// value or unfiltered partial edge chunks are not `supported` and the caller reads them with
+// H5Dread.
 #pragma once
 
 #include <hdf5.h>
@@ -41,6 +43,8 @@ class ChunkReader {
   enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
   void decode_chunk(std::uint64_t index);
   void fill_chunk();  // chunk_ = the fill value in every row
+  std::size_t inflate_chunk(const unsigned char* in, std::size_t n,
+                            std::vector<unsigned char>& out) const;
 
   hid_t dataset_;
   bool supported_ = false;

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+#include <vector>
 
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/segment_links.hpp"
@@ -46,6 +50,7 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
     throw GranuleError(file_path_ + ": " + key_ + ": " +
                        with_cause("cannot open dataset " + path_));
   require_filters();
+  require_virtual_sources(file);
   H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
   const auto cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) mismatch("dataset " + path_ + " is not numeric");
@@ -81,6 +86,60 @@ void DatasetColumn::require_filters() const {
                        (name[0] ? " (" + std::string(name) + ")" : std::string()) +
                        ", which this HDF5 library cannot decode (no " +
                        "such filter built in nor in HDF5_PLUGIN_PATH)");
+  }
+}
+
+// A virtual dataset's missing source (file or dataset) reads as fill values in HDF5, without
+// an error: its rows would be taken as data (or as fills), exit 0. Each mapping's source must
+// be there, looked for where HDF5 looks: HDF5_VDS_PREFIX, the granule's folder, the path as
+// given. (A printf-style name of an unlimited mapping is left to HDF5.)
+void DatasetColumn::require_virtual_sources(hid_t file) const {
+  H5Handle dcpl(H5Dget_create_plist(dataset_.get()), H5Pclose);
+  if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_VIRTUAL) return;
+  std::size_t count = 0;
+  if (H5Pget_virtual_count(dcpl.get(), &count) < 0) return;
+  auto text = [&](auto get, std::size_t i) {
+    const auto n = get(dcpl.get(), i, nullptr, 0);
+    std::string out(n > 0 ? static_cast<std::size_t>(n) + 1 : 1, '\0');
+    if (n > 0) get(dcpl.get(), i, out.data(), out.size());
+    out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    return out;
+  };
+  const auto folder = std::filesystem::path(file_path_).parent_path();
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto source_file = text(H5Pget_virtual_filename, i);
+    const auto source = text(H5Pget_virtual_dsetname, i);
+    const auto named = "dataset " + path_ + " is a virtual dataset whose source " + source;
+    if (source_file.find('%') != std::string::npos) continue;
+    if (source_file == ".") {
+      if (!granule_path_exists(file, file_path_, source))
+        throw GranuleError(file_path_ + ": " + key_ + ": " + named +
+                           " does not exist (HDF5 would read those rows as fill values)");
+      continue;
+    }
+    std::vector<std::filesystem::path> places;
+    const std::filesystem::path given(source_file);
+    if (const char* prefix = std::getenv("HDF5_VDS_PREFIX");
+        prefix && *prefix && given.is_relative())
+      places.emplace_back(std::filesystem::path(prefix) / given);
+    if (given.is_relative()) places.push_back(folder / given);
+    places.push_back(given);
+    std::string found;
+    for (const auto& p : places) {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(p, ec)) {
+        found = p.string();
+        break;
+      }
+    }
+    if (found.empty())
+      throw GranuleError(file_path_ + ": " + key_ + ": " + named + " is in " + source_file +
+                         ", which does not exist (HDF5 would read those rows as fill values)");
+    H5Handle other(H5Fopen(found.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!other.valid() || !granule_path_exists(other.get(), found, source))
+      throw GranuleError(file_path_ + ": " + key_ + ": " +
+                         with_cause(named + " cannot be opened in " + found +
+                                    " (HDF5 would read those rows as fill values)"));
   }
 }
 

@@ -3,6 +3,7 @@
 // missing_value / valid_range / sentinels, 2-D coordinates flattened, per-row and per-granule
 // broadcast, and the errors naming the config key and the dataset.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cfloat>
 #include <cmath>
@@ -260,6 +261,72 @@ TEST(DatasetColumns, DanglingLinksAreMissingDatasetsNotDamage) {
         << what;
     EXPECT_EQ(what.find("damaged"), std::string::npos) << what;
   }
+}
+
+// A virtual dataset whose source is missing reads as fill values in HDF5, without an error: it
+// must be named instead. Sources in another file (found beside the granule, as HDF5 finds
+// them) and in the same file read as usual.
+TEST(DatasetColumns, VirtualDatasetsNeedTheirSources) {
+  ScratchH5File f("vds_");
+  const auto path = file_path(f);
+  const auto folder = path.substr(0, path.rfind('/') + 1);
+  const std::string source_name = "vds_source_" + std::to_string(getpid()) + ".h5";
+  {
+    H5Handle src(H5Fcreate((folder + source_name).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                 H5Fclose);
+    const hsize_t two = 2;
+    H5Handle space(H5Screate_simple(1, &two, nullptr), H5Sclose);
+    H5Handle d(H5Dcreate2(src.get(), "/d", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                          H5P_DEFAULT),
+               H5Dclose);
+    const double v[2] = {11, 12};
+    H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  }
+  Writer w(f);
+  write_coordinates(w, 4);
+  w.dataset<double>("/local", H5T_NATIVE_DOUBLE, {2}, {13, 14});
+  // /v{k}: rows 0-1 from `first` (file, dataset), rows 2-3 from /local of this file.
+  auto make_vds = [&](const char* name, const std::string& file, const char* dataset) {
+    const hsize_t four = 4, two = 2;
+    H5Handle vspace(H5Screate_simple(1, &four, nullptr), H5Sclose);
+    H5Handle sspace(H5Screate_simple(1, &two, nullptr), H5Sclose);
+    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    for (const hsize_t start : {hsize_t{0}, hsize_t{2}}) {
+      H5Sselect_hyperslab(vspace.get(), H5S_SELECT_SET, &start, nullptr, &two, nullptr);
+      H5Pset_virtual(dcpl.get(), vspace.get(), start == 0 ? file.c_str() : ".",
+                     start == 0 ? dataset : "/local", sspace.get());
+    }
+    H5Handle ds(H5Dcreate2(f.get(), name, H5T_NATIVE_DOUBLE, vspace.get(), H5P_DEFAULT, dcpl.get(),
+                           H5P_DEFAULT),
+                H5Dclose);
+  };
+  make_vds("/v_ok", source_name, "/d");
+  make_vds("/v_no_file", "no_such_source.h5", "/d");
+  make_vds("/v_no_dataset", source_name, "/nothere");
+  make_vds("/v_here_missing", ".", "/nothere");
+  w.finish();
+  {
+    const GranuleReader reader(path, flat_config({{"x", "/v_ok"}}));
+    BeamChunk chunk;
+    reader.read(0, 0, 4, true, chunk);
+    EXPECT_EQ(chunk.values.at(0), (std::vector<double>{11, 12, 13, 14}));
+  }
+  for (const auto& [dataset, words] : std::vector<std::pair<std::string, std::string>>{
+           {"/v_no_file", "whose source /d is in no_such_source.h5, which does not exist"},
+           {"/v_no_dataset", "whose source /nothere cannot be opened in"},
+           {"/v_here_missing", "whose source /nothere does not exist"}}) {
+    try {
+      GranuleReader(path, flat_config({{"x", dataset}}));
+      ADD_FAILURE() << dataset << " was read";
+    } catch (const GranuleError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(path + ": variables.x: dataset " + dataset + " is a virtual dataset"),
+                std::string::npos)
+          << what;
+      EXPECT_NE(what.find(words), std::string::npos) << what;
+    }
+  }
+  std::remove((folder + source_name).c_str());
 }
 
 TEST(CfDecoding, UnsignedAttributeOtherThanTrueOrFalseIsAnError) {

@@ -86,6 +86,7 @@ class DatasetColumn {
   // Throws when path_ is a soft link to no object (DatasetMismatch: a missing dataset) or an
   // external link that cannot be followed (GranuleError); returns for any other link.
   void dangling_link(hid_t file) const;
+  void require_virtual_sources(hid_t file) const;
   void require_filters() const;
   void select_dimensions(hid_t space);
 

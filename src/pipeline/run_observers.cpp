@@ -63,6 +63,11 @@ void ConsoleLog::on_complete(const RunFigures& f) {
       s.resolve, s.index, s.plan, s.aggregate, s.write, s.total, f.points_used / s.total,
       f.points_used / s.total / f.ranks, output_.c_str(), f.output_bytes / 1e6);
   std::fflush(stdout);
+  if (f.cells_with_data == 0)  // points passed the filters, but no statistic has a value
+    std::fprintf(stderr,
+                 "healgrid run: warning: no cell has data in %s: every value of the statistics' "
+                 "variables was missing (a fill value, NaN or outside its valid range)\n",
+                 output_.c_str());
 }
 
 void ConsoleLog::on_failed(const std::vector<std::string>& messages) {

@@ -19,6 +19,9 @@ to their _FillValue). healgrid runs them with 2 and 3 ranks; checks:
 
 import json
 import os
+import shutil
+
+import h5py
 
 import numpy as np
 
@@ -122,6 +125,20 @@ def main():
                 checks.check(unpositioned == want, f"{nprocs} ranks: rows_without_position "
                              f"{unpositioned}, planted {want}")
                 check_run(checks, outputs[nprocs], ref, cfg, planted, paths, f"{nprocs} ranks")
+        # Every value of the variables missing (NaN): the points pass the filters, no cell has
+        # data; the run completes (an empty output) and says so.
+        allnan = os.path.join(tmp, "allnan.h5")
+        shutil.copy(paths[0], allnan)
+        with h5py.File(allnan, "r+") as h5:
+            for group in ("gt1l", "gt2r"):
+                for name in ("h_li", "h_li_sigma", "d_f64"):
+                    path = f"{group}/land_ice_segments/{name}"
+                    if path in h5:
+                        h5[path][...] = np.nan
+        rc, output = common.run_healgrid(["--config", config, "--input", allnan, "--output",
+                                          os.path.join(tmp, "allnan.nc")], 1)
+        checks.check(rc == 0 and "warning: no cell has data in" in output,
+                     f"every value missing: exit {rc}, no warning\n{output}")
         if len(outputs) == 2:
             for stat in cfg["statistics"]:
                 a, b = outputs[2][stat["name"]].values, outputs[3][stat["name"]].values

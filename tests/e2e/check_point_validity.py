@@ -22,7 +22,6 @@ import os
 import shutil
 
 import h5py
-
 import numpy as np
 
 import common  # isort: skip

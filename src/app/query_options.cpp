@@ -21,13 +21,18 @@ std::string normalise_time(const std::string& text, const char* option) {
   else if (std::sscanf(text.c_str(), "%4d-%2d-%2dT", &y, &m, &d) == 3 && text.back() == 'Z')
     out = text;
   try {
-    if (!out.empty()) parse_utc_seconds(out);  // a real date and time (2019-13-01 is not)
+    if (!out.empty())
+      parse_utc_seconds(out);  // a real date and time (2019-13-01 is not)
+    else if (std::sscanf(text.c_str(), "%4d-%2d-%2dT", &y, &m, &d) == 3)
+      out = format_utc(parse_utc_seconds(text));  // a time zone's offset: in UTC for servers
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string(option) + " '" + text + "': " + e.what());
   }
   if (out.empty())
-    throw std::invalid_argument(std::string(option) + " '" + text +
-                                "': expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
+    throw std::invalid_argument(
+        std::string(option) + " '" + text +
+        "': expected YYYY-MM-DD, YYYY-MM-DDThh:mm:ssZ or a time with its offset "
+        "(2019-06-13T12:00+02:00)");
   return out;
 }
 
@@ -48,9 +53,9 @@ po::options_description query_options_description(QueryArgs& a, bool for_run) {
     ("version", value(&a.version, "VERSION")->default_value("006"), "collection version")
     ("provider", value(&a.provider, "NAME")->default_value("NSIDC_CPRD"),
      "CMR provider (\"\" for any)")
-    ("start", value(&a.start, "TIME"), ("window start, YYYY-MM-DD or ISO 8601 UTC" +
+    ("start", value(&a.start, "TIME"), ("window start, YYYY-MM-DD or ISO 8601 (UTC, or with an offset: converted)" +
      points).c_str())
-    ("end", value(&a.end, "TIME"), ("window end (exclusive), YYYY-MM-DD or ISO 8601 UTC" +
+    ("end", value(&a.end, "TIME"), ("window end (exclusive), YYYY-MM-DD or ISO 8601 (UTC, or with an offset)" +
      points).c_str())
     ("cycle", value(&a.cycle, "N"), "ICESat-2 cycle: the granules named with that cycle "
      "(CMR: a granule-name pattern; STAC: the cycle's dates, then the names); with --start/--end, "

@@ -345,6 +345,18 @@ TEST(RunOptions, QueryValuesAreCheckedAndIgnoredOptionsRefused) {
   EXPECT_EQ(error_of({"--catalog", "c.json", "--cache-dir", "c"}), "(accepted)");
   EXPECT_EQ(error_of({"--cycle", "3", "--provider", "X", "--retries", "2"}), "(accepted)");
   EXPECT_EQ(error_of({"-i", "a.h5", "--start", "2019-01-01"}), "(accepted)");  // the points'
+  // A time with its offset goes to the servers in UTC.
+  RunOptions o;
+  std::string error;
+  ASSERT_TRUE(parse_run_options(
+      {"--cycle", "3", "--start", "2019-06-13T12:00+02:00", "--end", "2019-06-14", "-o", "x.nc"}, o,
+      error))
+      << error;
+  const auto q = make_query(o.query);
+  EXPECT_EQ(q.start, "2019-06-13T10:00:00Z");
+  EXPECT_EQ(q.end, "2019-06-14T00:00:00Z");
+  EXPECT_NE(error_of({"--cycle", "3", "--start", "2019-06-13T12:00+25:00"}).find("--start"),
+            std::string::npos);
 }
 
 TEST(RunOptions, AMalformedSourceDateEpochIsRefusedBeforeTheRun) {

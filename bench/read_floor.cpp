@@ -1,10 +1,11 @@
 // healgrid_read_floor: the least work any gridder of these granules must do, measured on the
 // granules themselves: open each file, and for exactly the datasets the pipeline config needs
-// (coordinates, filters, variables; the time coordinate only with a time window) fetch every
-// stored chunk with HDF5's direct chunk read and inflate it with libdeflate (+ unshuffle),
-// nothing else (no conversion, no binning). One core, page-cached: one warm-up pass, then N
-// timed passes; prints the median. bench/run_benchmark.py divides healgrid's 1-rank wall time
-// by it ("floor ratio").
+// (coordinates, filters, variables, linked levels' links; the time coordinate only with a time
+// range or time windows; not a level's segment positions, which only a pre-selection reads)
+// fetch every stored chunk with HDF5's direct chunk read and inflate it with libdeflate
+// (+ unshuffle), nothing else (no conversion, no binning). One core, page-cached: one warm-up pass,
+// then N timed passes; prints the median. bench/run_benchmark.py divides healgrid's 1-rank wall
+// time by it ("floor ratio").
 //
 //   healgrid_read_floor [--config FILE] [--repeats N] [--json] INPUT...   (files or directories)
 #include <dirent.h>
@@ -33,7 +34,11 @@ using healgrid::PipelineConfig;
 // The dataset templates the run reads from each granule, each once.
 std::vector<std::string> needed_datasets(const PipelineConfig& config) {
   std::vector<std::string> paths = {config.latitude, config.longitude};
-  if (config.time_window.active()) paths.push_back(config.time);
+  if (config.time_window.active() || config.time_windows.active()) paths.push_back(config.time);
+  for (const auto& level : config.levels) {  // every linked level's links (always read)
+    paths.push_back(level.index_begin);
+    paths.push_back(level.count);
+  }
   for (const auto& f : config.filters)
     if (!f.dataset.empty()) paths.push_back(f.dataset);
   for (const auto& v : config.variables)  // expression filters read dataset variables too
@@ -195,7 +200,17 @@ int main(int argc, char** argv) {
       repeats = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--json")
       json = true;
-    else if (!arg.empty() && arg[0] == '-')
+    else if (arg == "--help" || arg == "-h") {
+      std::printf(
+          "usage: healgrid_read_floor [--config FILE] [--repeats N] [--json] INPUT...\n\n"
+          "The least work any gridder of these granules must do: for exactly the datasets\n"
+          "the config needs (default: the built-in ATL06 config), read every stored chunk\n"
+          "(HDF5 direct chunk read) and inflate it (libdeflate), on one core, page-cached.\n"
+          "INPUT: granule files or directories of .h5 files. --repeats N timed passes after\n"
+          "one warm-up (default 5); prints the median wall and CPU seconds, the chunks and\n"
+          "their stored and inflated bytes (--json: one JSON object).\n");
+      return 0;
+    } else if (!arg.empty() && arg[0] == '-')
       return usage(("unknown option " + arg).c_str());
     else
       inputs.push_back(arg);

@@ -23,6 +23,20 @@ double env_number(const char* name) {
   return end != text && std::isfinite(v) && v > 0 ? v : 0;
 }
 
+double parse_memory_size_or_zero(const std::string& text);
+
+// A Slurm memory figure from the environment in MiB (Slurm writes plain MiB; a hand-set value
+// may carry Slurm's K, M, G or T suffix), or 0 when unset or unusable.
+double env_mebibytes(const char* name) {
+  const char* text = std::getenv(name);
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || !std::isfinite(v) || v <= 0) return 0;
+  if (*end == '\0') return v;
+  return parse_memory_size_or_zero(text) / (1024.0 * 1024);
+}
+
 }  // namespace
 
 std::string size_text(double bytes) {
@@ -72,13 +86,23 @@ double parse_memory_size(const std::string& text) {
   return value * scale;
 }
 
+namespace {
+double parse_memory_size_or_zero(const std::string& text) {
+  try {
+    return parse_memory_size(text);
+  } catch (const std::invalid_argument&) {
+    return 0;
+  }
+}
+}  // namespace
+
 MemoryBudget slurm_memory_per_rank(int ranks_on_node) {
   constexpr double kSlurmMegabyte = 1024.0 * 1024;  // Slurm's memory unit is MiB
-  if (const double per_cpu = env_number("SLURM_MEM_PER_CPU"); per_cpu > 0) {
+  if (const double per_cpu = env_mebibytes("SLURM_MEM_PER_CPU"); per_cpu > 0) {
     const double cpus = std::max(1.0, env_number("SLURM_CPUS_PER_TASK"));
     return {per_cpu * cpus * kSlurmMegabyte, "Slurm: SLURM_MEM_PER_CPU x SLURM_CPUS_PER_TASK"};
   }
-  if (const double per_node = env_number("SLURM_MEM_PER_NODE"); per_node > 0)
+  if (const double per_node = env_mebibytes("SLURM_MEM_PER_NODE"); per_node > 0)
     return {per_node * kSlurmMegabyte / std::max(1, ranks_on_node),
             "Slurm: SLURM_MEM_PER_NODE / " + std::to_string(ranks_on_node) + " ranks on the node"};
   return {};
@@ -99,14 +123,21 @@ MemoryBudget memory_budget_per_rank(MPI_Comm comm, double requested_bytes) {
             "50% of the node's memory (" + size_text(node_memory) + ") / " +
                 std::to_string(ranks_on_node) + " ranks on the node"};
   }
-  double smallest = mine.bytes;
-  MPI_Allreduce(&mine.bytes, &smallest, 1, MPI_DOUBLE, MPI_MIN, comm);
-  // Every rank names the same source: rank 0's (the same on every node of a uniform job).
+  // The smallest budget over the ranks, named by the source of the (lowest) rank that has it.
+  int me = 0;
+  MPI_Comm_rank(comm, &me);
+  struct {
+    double bytes;
+    int rank;
+  } local{mine.bytes, me}, smallest{};
+  MPI_Allreduce(&local, &smallest, 1, MPI_DOUBLE_INT, MPI_MINLOC, comm);
   int length = static_cast<int>(mine.source.size());
-  MPI_Bcast(&length, 1, MPI_INT, 0, comm);
+  MPI_Bcast(&length, 1, MPI_INT, smallest.rank, comm);
   mine.source.resize(static_cast<std::size_t>(length));
-  MPI_Bcast(mine.source.data(), length, MPI_CHAR, 0, comm);
-  return {smallest, mine.source};
+  MPI_Bcast(mine.source.data(), length, MPI_CHAR, smallest.rank, comm);
+  if (smallest.rank != 0)
+    mine.source = "rank " + std::to_string(smallest.rank) + "'s, the smallest: " + mine.source;
+  return {smallest.bytes, mine.source};
 }
 
 }  // namespace healgrid

@@ -246,6 +246,11 @@ TEST(MemorySize, SlurmAllocation) {
   ::setenv("SLURM_MEM_PER_NODE", "64000", 1);
   b = slurm_memory_per_rank(16);
   EXPECT_DOUBLE_EQ(b.bytes, 64000.0 * 1024 * 1024 / 16);
+  // Slurm writes MiB; a hand-set value may carry Slurm's suffixes (it was read as MiB).
+  ::setenv("SLURM_MEM_PER_NODE", "1024G", 1);
+  EXPECT_DOUBLE_EQ(slurm_memory_per_rank(2).bytes, 1024.0 * 1024 * 1024 * 1024 / 2);
+  ::setenv("SLURM_MEM_PER_NODE", "12abc", 1);  // unusable: no Slurm figure
+  EXPECT_EQ(slurm_memory_per_rank(2).bytes, 0);
   ::unsetenv("SLURM_MEM_PER_NODE");
   EXPECT_EQ(slurm_memory_per_rank(16).bytes, 0);
 }

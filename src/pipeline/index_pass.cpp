@@ -142,10 +142,13 @@ class BeamIndexer {
     const auto row0 = static_cast<std::uint32_t>(chunk_.row0);
     std::int64_t parent_now = loads.empty() ? -1 : loads.back().parent;
     std::int64_t pending = 0;  // points of parent_now not yet counted in loads.back()
+    std::int64_t key_first = result_.window_first, key_last = result_.window_last;
     for (std::size_t i = 0; i < n; ++i) {
       if (!valid[i]) continue;
       const auto key = windows ? window_of_.key_of(chunk_.time[i]) : 0;
       if (key == kNoWindow) continue;  // between explicit windows
+      key_first = std::min(key_first, key);
+      key_last = std::max(key_last, key);
       const auto cell = cells[i];
       // A beam stays in one parent cell for long runs: extend the last load.
       const auto parent = grid_.parent_of(cell);
@@ -163,6 +166,10 @@ class BeamIndexer {
       ++pending;
     }
     if (!loads.empty()) loads.back().points += pending;
+    if (windows) {
+      result_.window_first = key_first;
+      result_.window_last = key_last;
+    }
     if (!result_.overflowed && stored_ + out.points.size() > select_.max_points) {
       result_.overflowed = true;  // the run goes in passes: keep the loads only
       out.points = {};

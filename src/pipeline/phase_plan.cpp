@@ -47,23 +47,41 @@ std::vector<std::string> granule_status(const std::vector<GranuleIssue>& issues,
   return status;
 }
 
+// Collective. The time windows the output holds (each rank holds a block of each until the
+// write): every explicit window; calendar windows from the first to the last holding a point
+// (pipeline/window_points.hpp); 1 without time windows.
+std::int64_t output_windows(const RunContext& ctx, const IndexResult& mine) {
+  const auto& windows = ctx.config().time_windows;
+  if (!windows.active()) return 1;
+  if (windows.kind == WindowKind::list) return static_cast<std::int64_t>(windows.intervals.size());
+  const double first = -ctx.comm.max(-static_cast<double>(mine.window_first));
+  const double last = ctx.comm.max(static_cast<double>(mine.window_last));
+  return last >= first ? static_cast<std::int64_t>(last - first) + 1 : 1;
+}
+
 // Rank 0: the passes each rank needs to keep its points within its budget: the memory per
-// rank less its output block, counted twice (the rounds' blocks and their merged copy coexist
-// at the end of the reads). Adds an error when the output leaves nothing for the points.
+// rank less its output blocks (one per time window) and one more (the rounds' blocks and their
+// merged copy coexist at the end of the reads). Adds an error when the output leaves nothing for
+// the points.
 PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_overflowed,
-                       const std::vector<std::vector<ParentLoad>>& indexed,
+                       const std::vector<std::vector<ParentLoad>>& indexed, std::int64_t windows,
                        std::vector<std::string>& errors) {
   std::vector<double> budgets;
   for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
     const auto parents = plan.ranks[r].planned_parents;
-    const double output = 2 * estimate_output(ctx.config(), parents, parents).rank_bytes;
+    // Every window's block (one without windows), and one more while a block is merged.
+    const double blocks = estimate_output(ctx.config(), parents, parents, windows).rank_bytes;
+    const double output = blocks + blocks / static_cast<double>(windows);
     budgets.push_back(ctx.setup.memory_per_rank - output);
     if (parents > 0 && budgets.back() <= 0)
-      errors.push_back("--memory-per-rank: rank " + std::to_string(r) + "'s output block (" +
-                       size_text(output / 2) + ", held twice while merged) leaves nothing of its " +
-                       size_text(ctx.setup.memory_per_rank) +
-                       " for the points: raise it, lower grid.child_order (--child-order) or "
-                       "use more ranks");
+      errors.push_back(
+          "--memory-per-rank: rank " + std::to_string(r) + "'s output block" +
+          (windows > 1 ? "s (one per time window, " + std::to_string(windows) + ": " +
+                             size_text(blocks) + ", one more while merged: "
+                       : " (" + size_text(blocks) + ", held twice while merged: ") +
+          size_text(output) + ") leave nothing of its " + size_text(ctx.setup.memory_per_rank) +
+          " for the points: raise it, lower grid.child_order (--child-order), use the sparse "
+          "layout (--layout sparse) or more ranks");
   }
   return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed, indexed);
 }
@@ -92,6 +110,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   PlannedWork work;
   std::vector<std::int64_t> plan_words;
   const bool index_overflowed = comm.max(indexed.mine.overflowed ? 1 : 0) != 0;
+  const std::int64_t windows = output_windows(ctx, indexed.mine);
   run_on_root(comm, [&] {
     std::vector<std::string> errors;
     work.granule_status = granule_status(indexed.issues, inputs.granules, ctx.config().latitude,
@@ -118,13 +137,14 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     }
     std::int64_t busiest = 0;  // the most parent cells any rank writes
     for (const auto& r : work.plan.ranks) busiest = std::max(busiest, r.planned_parents);
-    const auto estimate =
-        estimate_output(ctx.config(), static_cast<std::int64_t>(work.plan.loads.size()), busiest);
+    const auto estimate = estimate_output(
+        ctx.config(), static_cast<std::int64_t>(work.plan.loads.size()), busiest, windows);
     if (const auto problem = output_memory_problem(estimate, ctx.setup.memory_per_rank);
         !problem.empty())
       errors.push_back(problem);
     if (errors.empty())
-      work.passes = choose_passes(ctx, work.plan, index_overflowed, indexed.loads_by_rank, errors);
+      work.passes =
+          choose_passes(ctx, work.plan, index_overflowed, indexed.loads_by_rank, windows, errors);
     if (!errors.empty()) throw RunFailure(kExitFailure, errors);
     plan_words = serialize(work.plan.ranks);
   });

@@ -54,17 +54,20 @@ double cgroup_memory_limit() {
 }  // namespace
 
 OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parents,
-                               std::int64_t parents_on_one_rank) {
+                               std::int64_t parents_on_one_rank, std::int64_t windows) {
   OutputEstimate e;
+  e.windows = std::max<std::int64_t>(windows, 1);
   const int depth = config.grid.child_order - config.grid.parent_order;
   e.cells_per_parent = std::int64_t{1} << (2 * std::max(0, depth));
   e.parents = parents;
   e.cells = static_cast<double>(parents) * static_cast<double>(e.cells_per_parent);
   // Each statistic is one int32 or float32 per cell; the cell ids are uint64.
   e.bytes_per_cell = 4 * static_cast<std::int64_t>(config.statistics.size()) + 8;
-  e.file_bytes = e.cells * static_cast<double>(e.bytes_per_cell);
+  const double windows_held = static_cast<double>(e.windows);
+  e.file_bytes = e.cells * static_cast<double>(e.bytes_per_cell) * windows_held;
   e.rank_bytes = static_cast<double>(parents_on_one_rank) *
-                 static_cast<double>(e.cells_per_parent) * static_cast<double>(e.bytes_per_cell);
+                 static_cast<double>(e.cells_per_parent) * static_cast<double>(e.bytes_per_cell) *
+                 windows_held;
   // Only the dense layout holds every child in memory. A sparse block holds at most one cell per
   // point (the read loop's budget), and auto writes dense only when at least half its cells
   // hold data (write/cell_layout.hpp).
@@ -79,8 +82,9 @@ std::string output_memory_problem(const OutputEstimate& e, double memory_per_ran
          "is written with all its " +
          count(static_cast<double>(e.cells_per_parent)) + " child cells (" + gigabytes(per_parent) +
          " each at " + std::to_string(e.bytes_per_cell) + " bytes per cell), " +
-         count(static_cast<double>(e.parents)) + " parent cell(s): " + count(e.cells) + " cells, " +
-         gigabytes(e.file_bytes) + " uncompressed; the busiest rank needs " +
+         count(static_cast<double>(e.parents)) + " parent cell(s): " + count(e.cells) + " cells" +
+         (e.windows > 1 ? " in each of " + std::to_string(e.windows) + " time windows" : "") +
+         ", " + gigabytes(e.file_bytes) + " uncompressed; the busiest rank needs " +
          gigabytes(e.rank_bytes) + " but has " + gigabytes(memory_per_rank_bytes) +
          " (--memory-per-rank; by default Slurm's allocation, or half the node's memory / ranks on "
          "the node). Use the sparse layout (--layout sparse or auto: only the cells with data are "

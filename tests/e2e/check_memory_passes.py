@@ -14,7 +14,9 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
 3. a run in passes killed half-way (SIGKILL of every rank once rounds are journaled: a pass
    boundary is a round boundary) and rerun resumes from the journal and gives the same bytes;
 4. a budget that the output block (child order 12) leaves nothing of is refused (exit 1)
-   naming --memory-per-rank, and no output is written.
+   naming --memory-per-rank, and no output is written;
+5. with time windows every window's dense block counts: a budget of three whole dense outputs
+   runs without windows and is refused with 12 windows.
 """
 
 import json
@@ -24,6 +26,8 @@ import shlex
 import signal
 import subprocess
 import time
+
+import netCDF4
 
 import common  # isort: skip
 from common import Checks  # isort: skip
@@ -133,6 +137,32 @@ def main():
         checks.check(rc == 1 and "--memory-per-rank" in out
                      and not os.path.exists(os.path.join(tmp, "refused", "out.nc")),
                      f"a 1M budget at child order 12 was not refused (exit {rc}):\n{out}")
+
+        # 5. Time windows: each window holds its own dense block until the write (they were
+        # left out of the budget: 4x its memory at 12 windows, exit 0). A budget of three whole
+        # dense outputs runs without windows, and is refused with 12 of them.
+        dense = ["--input", "../granules", "--output", "out.nc", "--child-order", "10",
+                 "--layout", "dense"]
+        rc, out = run(nprocs, os.path.join(tmp, "dense"), dense, env)
+        if checks.check(rc == 0, f"dense run failed:\n{out}"):
+            with netCDF4.Dataset(os.path.join(tmp, "dense", "out.nc")) as ds:
+                stats = [v for v in ds.variables.values()
+                         if v.dimensions == ("cell_ids",) and v.name != "cell_ids"]
+                whole = ds.dimensions["cell_ids"].size * (4 * len(stats) + 8)
+            budget = ["--memory-per-rank", str(3 * whole)]
+            rc, out = run(nprocs, os.path.join(tmp, "dense-budget"), dense + budget, env)
+            checks.check(rc == 0, f"a budget of three dense outputs ({3 * whole} bytes) "
+                         f"without windows failed (exit {rc}):\n{out}")
+            # 11 empty days, then one window holding every point.
+            windows = ",".join(f"2000-01-{d:02d}/2000-01-{d + 1:02d}" for d in range(1, 12))
+            windows += ",2000-01-12/2030-01-01"
+            rc, out = run(nprocs, os.path.join(tmp, "windows-budget"),
+                          dense + budget + ["--time-windows", windows], env)
+            checks.check(rc == 1 and "--memory-per-rank" in out
+                         and re.search(r"in each of 12 time windows|one per time window, 12:", out)
+                         and not os.path.exists(os.path.join(tmp, "windows-budget", "out.nc")),
+                         f"12 dense windows' blocks in {3 * whole} bytes were not refused "
+                         f"(exit {rc}):\n{out}")
     checks.finish()
 
 

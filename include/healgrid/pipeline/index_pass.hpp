@@ -30,6 +30,9 @@ struct IndexResult {
   // With config time_windows: the window key of each part (a part is one granule's points of
   // one window: pipeline/window_points.hpp); empty otherwise.
   std::vector<std::int64_t> part_windows;
+  // With config time_windows: the first and last window key of this rank's points (first >
+  // last when none), also when the points were given up (`overflowed`): the plan's window count.
+  std::int64_t window_first = INT64_MAX, window_last = INT64_MIN;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
   // The configured datasets' units (GranuleReader::dataset_units) of each granule that gave

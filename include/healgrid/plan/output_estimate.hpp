@@ -19,12 +19,14 @@ struct OutputEstimate {
   double cells = 0;                 // parents * cells_per_parent
   std::int64_t bytes_per_cell = 0;  // 4 per statistic + 8 for the cell id
   double file_bytes = 0;            // uncompressed size of the output's cell variables
-  double rank_bytes = 0;            // the busiest rank's output block in memory
+  double rank_bytes = 0;            // the busiest rank's output blocks in memory
+  std::int64_t windows = 1;         // time windows: each holds its own block until the write
 };
 
-// `parents` parent cells with data, at most `parents_on_one_rank` of them on one rank.
+// `parents` parent cells with data, at most `parents_on_one_rank` of them on one rank, in
+// `windows` time windows (config time_windows; 1 without).
 OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parents,
-                               std::int64_t parents_on_one_rank);
+                               std::int64_t parents_on_one_rank, std::int64_t windows = 1);
 
 // "" when the busiest rank's block fits in `memory_per_rank_bytes`; else a message with the
 // figures and the keys to change (grid.child_order / --child-order, or more nodes).

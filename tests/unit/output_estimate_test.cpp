@@ -25,6 +25,12 @@ TEST(OutputEstimate, CellsAndBytesByHand) {
   EXPECT_DOUBLE_EQ(e.file_bytes, 4096000.0 * 44);
   EXPECT_DOUBLE_EQ(e.rank_bytes, 300.0 * 4096 * 44);
   EXPECT_EQ(output_memory_problem(e, 1e9), "");  // 54 MB on the busiest rank
+  // 24 time windows: a block each, held until the write.
+  const auto w = estimate_output(shipped_with_orders(6, 12), 1000, 300, 24);
+  EXPECT_DOUBLE_EQ(w.rank_bytes, 24 * 300.0 * 4096 * 44);
+  EXPECT_DOUBLE_EQ(w.file_bytes, 24 * 4096000.0 * 44);
+  const auto problem = output_memory_problem(w, 1e9);  // 1.30 GB on the busiest rank
+  EXPECT_NE(problem.find("in each of 24 time windows"), std::string::npos) << problem;
 }
 
 TEST(OutputEstimate, ChildOrder22IsRefusedWithFiguresAndTheKey) {

@@ -79,7 +79,8 @@ PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_o
           (windows > 1 ? "s (one per time window, " + std::to_string(windows) + ": " +
                              size_text(blocks) + ", one more while merged: "
                        : " (" + size_text(blocks) + ", held twice while merged: ") +
-          size_text(output) + ") leave nothing of its " + size_text(ctx.setup.memory_per_rank) +
+          size_text(output) + (windows > 1 ? ") leave" : ") leaves") + " nothing of its " +
+          size_text(ctx.setup.memory_per_rank) +
           " for the points: raise it, lower grid.child_order (--child-order), use the sparse "
           "layout (--layout sparse) or more ranks");
   }

@@ -95,6 +95,14 @@ std::int64_t TimeWindows::key_of(double t) const {
   return key;
 }
 
+std::string TimeWindows::too_many(std::int64_t first, std::int64_t last) const {
+  return "time_windows: the points span " + std::to_string(last - first + 1) + " windows, from " +
+         format_utc(bounds(first).first) + " to " + format_utc(bounds(last).second) +
+         ", more than " + std::to_string(kMaxTimeWindows) +
+         " (choose longer windows, or bound the time with --start/--end: a time far from the "
+         "others may be a fill value the time dataset does not declare)";
+}
+
 std::pair<double, double> TimeWindows::bounds(std::int64_t key) const {
   switch (kind) {
     case WindowKind::list:

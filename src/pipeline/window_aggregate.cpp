@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 #include "healgrid/aggregate/window_blocks.hpp"
-#include "healgrid/config/utc_time.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/util/free_memory.hpp"
 
@@ -87,13 +86,7 @@ void WindowReducer::finish() {
     const auto first = pieces_.begin()->first, last = pieces_.rbegin()->first;
     run_on_every_rank(ctx_.comm, [&] {  // the same keys on every rank: no rank throws alone
       if (last - first >= kMaxTimeWindows)
-        throw std::runtime_error(
-            "time_windows: the points span " + std::to_string(last - first + 1) +
-            " windows, from " + format_utc(config.time_windows.bounds(first).first) + " to " +
-            format_utc(config.time_windows.bounds(last).second) + ", more than " +
-            std::to_string(kMaxTimeWindows) +
-            " (choose longer windows, or bound the time with --start/--end: a time far from "
-            "the others may be a fill value the time dataset does not declare)");
+        throw std::runtime_error(config.time_windows.too_many(first, last));
     });
     for (auto k = first; k <= last; ++k) keys.push_back(k);
   }

@@ -61,9 +61,7 @@ WindowedPoints exchange_windows(const Communicator& comm, IndexResult mine,
   } else {
     const auto [first, last] = key_range(comm, mine.part_windows, mine.points);
     if (first <= last && last - first >= kMaxTimeWindows)
-      throw std::runtime_error("time_windows: the points span " + std::to_string(last - first + 1) +
-                               " windows, more than " + std::to_string(kMaxTimeWindows) +
-                               " (choose longer windows)");
+      throw std::runtime_error(windows.too_many(first, last));
     for (auto k = first; k <= last; ++k) out.keys.push_back(k);
   }
   for (const auto key : out.keys) {

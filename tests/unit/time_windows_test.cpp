@@ -63,6 +63,17 @@ TEST(TimeWindows, LookupRemembersTheWindowButStaysExact) {
     EXPECT_EQ(lookup.key_of(utc(t)), w.key_of(utc(t))) << t;
 }
 
+TEST(TimeWindows, TooManyWindowsNameTheirSpanAndALikelyCause) {
+  const auto day = parse_time_windows("day", "--time-windows");
+  const auto first = day.key_of(0), last = day.key_of(utc("2019-12-31T12:00:00Z"));
+  const auto text = day.too_many(first, last);
+  EXPECT_NE(text.find("the points span 18262 windows, from 1970-01-01T00:00:00Z to "
+                      "2020-01-01T00:00:00Z, more than 10000"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("a fill value"), std::string::npos) << text;
+}
+
 TEST(TimeWindows, ErrorsNameTheKey) {
   const auto error = [](const std::string& text) {
     try {

@@ -36,6 +36,9 @@ struct TimeWindows {
   std::int64_t key_of(double utc_seconds) const;
   // [start, end) of window `key`, POSIX seconds.
   std::pair<double, double> bounds(std::int64_t key) const;
+  // The error for calendar windows first..last beyond kMaxTimeWindows: their dates and the
+  // likely cause.
+  std::string too_many(std::int64_t first, std::int64_t last) const;
 };
 
 // TimeWindows::key_of with the last window remembered: consecutive points of a beam mostly

@@ -44,12 +44,12 @@ NASA's ATL06 release 006:
 
 Geometry: circular 92-degree orbit, 1387 RGTs per cycle of 90.8186 days, the
 mission's (RGT 1 of cycle 1 on 2018-09-28, so cycle N's granules fall in
---time-windows cycle's window N), three beam pairs 3.3 km apart, beams of a pair 90 m apart, one
-segment every 20 m. Regions: Antarctica 10, 11, 12 (50S-79S descending, south
-pole, 79S-50S ascending; rows south of 60S kept); Greenland 3, 4, 5 (59.5N-80N
-ascending, north pole, descending; rows in 60-84N, 75W-10W kept). Heights: a
-smooth ice-sheet dome plus Gaussian noise of h_li_sigma. The same options give
-the same data values on any number of ranks.
+--time-windows cycle's window N), three beam pairs 3.3 km apart, beams of a
+pair 90 m apart, one segment every 20 m. Regions: Antarctica 10, 11, 12
+(50S-79S descending, south pole, 79S-50S ascending; rows south of 60S kept);
+Greenland 3, 4, 5 (59.5N-80N ascending, north pole, descending; rows in 60-84N,
+75W-10W kept). Heights: a smooth ice-sheet dome plus Gaussian noise of
+h_li_sigma. The same options give the same data values on any number of ranks.
 )";
 
 struct Parsed {

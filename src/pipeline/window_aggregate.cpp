@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "healgrid/aggregate/window_blocks.hpp"
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/util/free_memory.hpp"
 
@@ -76,12 +77,21 @@ void WindowReducer::finish() {
   if (config.time_windows.kind == WindowKind::list) {
     // A window outside --start/--end (or the config's `time`) holds no point and no span.
     const auto& intervals = config.time_windows.intervals;
-    for (std::size_t w = 0; w < intervals.size(); ++w)
-      if (config.time_window.meets(intervals[w].first, intervals[w].second))
+    std::string outside;  // the first few left out, as given (0-based)
+    for (std::size_t w = 0; w < intervals.size(); ++w) {
+      if (config.time_window.meets(intervals[w].first, intervals[w].second)) {
         keys.push_back(static_cast<std::int64_t>(w));
-    if (keys.size() < intervals.size() && ctx_.comm.is_root())
-      std::printf("[windows] %zu of the %zu time windows lie outside the time range: left out\n",
-                  intervals.size() - keys.size(), intervals.size());
+      } else if (w - keys.size() < 4) {
+        outside += (outside.empty() ? "" : ", ") + std::to_string(w) + " [" +
+                   format_utc(intervals[w].first) + ", " + format_utc(intervals[w].second) + ")";
+      }
+    }
+    const std::size_t left_out = intervals.size() - keys.size();
+    if (left_out > 0 && ctx_.comm.is_root())
+      std::printf(
+          "[windows] %zu of the %zu time windows lie outside the time range, left out: "
+          "%s%s\n",
+          left_out, intervals.size(), outside.c_str(), left_out > 4 ? ", ..." : "");
   } else if (!pieces_.empty()) {  // passes may each hold fewer windows: the whole range
     const auto first = pieces_.begin()->first, last = pieces_.rbegin()->first;
     run_on_every_rank(ctx_.comm, [&] {  // the same keys on every rank: no rank throws alone

@@ -111,10 +111,43 @@ void DatasetColumn::require_virtual_sources(hid_t file) const {
     const auto source = text(H5Pget_virtual_dsetname, i);
     const auto named = "dataset " + path_ + " is a virtual dataset whose source " + source;
     if (source_file.find('%') != std::string::npos) continue;
+    // The source must hold every element the mapping takes from it (HDF5 fills the rest).
+    auto require_extent = [&](hid_t in, const std::string& in_name) {
+      H5Handle src(H5Dopen2(in, source.c_str(), H5P_DEFAULT), H5Dclose);
+      H5Handle src_space(src.valid() ? H5Dget_space(src.get()) : H5I_INVALID_HID, H5Sclose);
+      H5Handle selection(H5Pget_virtual_srcspace(dcpl.get(), i), H5Sclose);
+      const int rank = src_space.valid() ? H5Sget_simple_extent_ndims(src_space.get()) : -1;
+      if (rank < 0 || !selection.valid() || rank > 32)
+        throw GranuleError(file_path_ + ": " + key_ + ": " +
+                           with_cause(named + " cannot be read in " + in_name));
+      if (H5Sget_select_type(selection.get()) == H5S_SEL_ALL) {  // the whole source, as it is
+        H5Handle vspace(H5Pget_virtual_vspace(dcpl.get(), i), H5Sclose);
+        const auto wanted = vspace.valid() ? H5Sget_select_npoints(vspace.get()) : -1;
+        const auto have = H5Sget_simple_extent_npoints(src_space.get());
+        if (wanted >= 0 && have != wanted)
+          throw GranuleError(file_path_ + ": " + key_ + ": " + named + " in " + in_name + " has " +
+                             std::to_string(have) + " elements, the mapping takes " +
+                             std::to_string(wanted) + " (HDF5 cannot read it)");
+        return;
+      }
+      if (rank == 0 || H5Sget_simple_extent_ndims(selection.get()) != rank) return;
+      std::vector<hsize_t> dims(static_cast<std::size_t>(rank)), first(dims.size()),
+          last(dims.size());
+      H5Sget_simple_extent_dims(src_space.get(), dims.data(), nullptr);
+      if (H5Sget_select_bounds(selection.get(), first.data(), last.data()) < 0) return;
+      for (std::size_t d = 0; d < dims.size(); ++d)
+        if (last[d] >= dims[d])
+          throw GranuleError(file_path_ + ": " + key_ + ": " + named + " in " + in_name + " has " +
+                             std::to_string(dims[d]) + " elements along dimension " +
+                             std::to_string(d) + ", the mapping reads up to index " +
+                             std::to_string(last[d]) +
+                             " (HDF5 would read the rest as fill values)");
+    };
     if (source_file == ".") {
       if (!granule_path_exists(file, file_path_, source))
         throw GranuleError(file_path_ + ": " + key_ + ": " + named +
                            " does not exist (HDF5 would read those rows as fill values)");
+      require_extent(file, file_path_);
       continue;
     }
     std::vector<std::filesystem::path> places;
@@ -140,6 +173,7 @@ void DatasetColumn::require_virtual_sources(hid_t file) const {
       throw GranuleError(file_path_ + ": " + key_ + ": " +
                          with_cause(named + " cannot be opened in " + found +
                                     " (HDF5 would read those rows as fill values)"));
+    require_extent(other.get(), found);
   }
 }
 

@@ -304,6 +304,27 @@ TEST(DatasetColumns, VirtualDatasetsNeedTheirSources) {
   make_vds("/v_no_file", "no_such_source.h5", "/d");
   make_vds("/v_no_dataset", source_name, "/nothere");
   make_vds("/v_here_missing", ".", "/nothere");
+  // Sources with fewer elements than the mapping takes: all of a 1-element /short for 2 rows;
+  // rows 1..2 of /local, which has 2.
+  w.dataset<double>("/short", H5T_NATIVE_DOUBLE, {1}, {15});
+  {
+    const hsize_t four = 4, two = 2, one = 1, three = 3;
+    H5Handle vspace(H5Screate_simple(1, &four, nullptr), H5Sclose);
+    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Handle all_two(H5Screate_simple(1, &two, nullptr), H5Sclose);
+    H5Sselect_hyperslab(vspace.get(), H5S_SELECT_SET, &one, nullptr, &two, nullptr);
+    H5Pset_virtual(dcpl.get(), vspace.get(), ".", "/short", all_two.get());
+    H5Handle v(H5Dcreate2(f.get(), "/v_short_all", H5T_NATIVE_DOUBLE, vspace.get(), H5P_DEFAULT,
+                          dcpl.get(), H5P_DEFAULT),
+               H5Dclose);
+    H5Handle dcpl2(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Handle slab(H5Screate_simple(1, &three, nullptr), H5Sclose);
+    H5Sselect_hyperslab(slab.get(), H5S_SELECT_SET, &one, nullptr, &two, nullptr);
+    H5Pset_virtual(dcpl2.get(), vspace.get(), ".", "/local", slab.get());
+    H5Handle v2(H5Dcreate2(f.get(), "/v_beyond", H5T_NATIVE_DOUBLE, vspace.get(), H5P_DEFAULT,
+                           dcpl2.get(), H5P_DEFAULT),
+                H5Dclose);
+  }
   w.finish();
   {
     const GranuleReader reader(path, flat_config({{"x", "/v_ok"}}));
@@ -314,7 +335,13 @@ TEST(DatasetColumns, VirtualDatasetsNeedTheirSources) {
   for (const auto& [dataset, words] : std::vector<std::pair<std::string, std::string>>{
            {"/v_no_file", "whose source /d is in no_such_source.h5, which does not exist"},
            {"/v_no_dataset", "whose source /nothere cannot be opened in"},
-           {"/v_here_missing", "whose source /nothere does not exist"}}) {
+           {"/v_here_missing", "whose source /nothere does not exist"},
+           {"/v_short_all", "whose source /short in " + path +
+                                " has 1 elements, the mapping "
+                                "takes 2"},
+           {"/v_beyond",
+            "whose source /local in " + path +
+                " has 2 elements along dimension 0, the mapping reads up to index 2"}}) {
     try {
       GranuleReader(path, flat_config({{"x", dataset}}));
       ADD_FAILURE() << dataset << " was read";

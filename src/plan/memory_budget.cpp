@@ -23,20 +23,6 @@ double env_number(const char* name) {
   return end != text && std::isfinite(v) && v > 0 ? v : 0;
 }
 
-double parse_memory_size_or_zero(const std::string& text);
-
-// A Slurm memory figure from the environment in MiB (Slurm writes plain MiB; a hand-set value
-// may carry Slurm's K, M, G or T suffix), or 0 when unset or unusable.
-double env_mebibytes(const char* name) {
-  const char* text = std::getenv(name);
-  if (!text || !*text) return 0;
-  char* end = nullptr;
-  const double v = std::strtod(text, &end);
-  if (end == text || !std::isfinite(v) || v <= 0) return 0;
-  if (*end == '\0') return v;
-  return parse_memory_size_or_zero(text) / (1024.0 * 1024);
-}
-
 }  // namespace
 
 std::string size_text(double bytes) {
@@ -87,13 +73,23 @@ double parse_memory_size(const std::string& text) {
 }
 
 namespace {
-double parse_memory_size_or_zero(const std::string& text) {
+
+// A Slurm memory figure from the environment in MiB (Slurm writes plain MiB; a hand-set value
+// may carry Slurm's K, M, G or T suffix), or 0 when unset or unusable.
+double env_mebibytes(const char* name) {
+  const char* text = std::getenv(name);
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || !std::isfinite(v) || v <= 0) return 0;
+  if (*end == '\0') return v;
   try {
-    return parse_memory_size(text);
+    return parse_memory_size(text) / (1024.0 * 1024);
   } catch (const std::invalid_argument&) {
     return 0;
   }
 }
+
 }  // namespace
 
 MemoryBudget slurm_memory_per_rank(int ranks_on_node) {

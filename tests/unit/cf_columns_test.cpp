@@ -307,24 +307,23 @@ TEST(DatasetColumns, VirtualDatasetsNeedTheirSources) {
   // Sources with fewer elements than the mapping takes: all of a 1-element /short for 2 rows;
   // rows 1..2 of /local, which has 2.
   w.dataset<double>("/short", H5T_NATIVE_DOUBLE, {1}, {15});
-  {
-    const hsize_t four = 4, two = 2, one = 1, three = 3;
+  // /{name}: rows 1..2 from `source` of this file, under the source selection `selection`.
+  auto one_mapping = [&](const char* name, const char* source, hid_t selection) {
+    const hsize_t four = 4, one = 1, two = 2;
     H5Handle vspace(H5Screate_simple(1, &four, nullptr), H5Sclose);
-    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-    H5Handle all_two(H5Screate_simple(1, &two, nullptr), H5Sclose);
     H5Sselect_hyperslab(vspace.get(), H5S_SELECT_SET, &one, nullptr, &two, nullptr);
-    H5Pset_virtual(dcpl.get(), vspace.get(), ".", "/short", all_two.get());
-    H5Handle v(H5Dcreate2(f.get(), "/v_short_all", H5T_NATIVE_DOUBLE, vspace.get(), H5P_DEFAULT,
-                          dcpl.get(), H5P_DEFAULT),
+    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Pset_virtual(dcpl.get(), vspace.get(), ".", source, selection);
+    H5Handle v(H5Dcreate2(f.get(), name, H5T_NATIVE_DOUBLE, vspace.get(), H5P_DEFAULT, dcpl.get(),
+                          H5P_DEFAULT),
                H5Dclose);
-    H5Handle dcpl2(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-    H5Handle slab(H5Screate_simple(1, &three, nullptr), H5Sclose);
-    H5Sselect_hyperslab(slab.get(), H5S_SELECT_SET, &one, nullptr, &two, nullptr);
-    H5Pset_virtual(dcpl2.get(), vspace.get(), ".", "/local", slab.get());
-    H5Handle v2(H5Dcreate2(f.get(), "/v_beyond", H5T_NATIVE_DOUBLE, vspace.get(), H5P_DEFAULT,
-                           dcpl2.get(), H5P_DEFAULT),
-                H5Dclose);
-  }
+  };
+  const hsize_t one = 1, two = 2, three = 3;
+  H5Handle all_two(H5Screate_simple(1, &two, nullptr), H5Sclose);
+  one_mapping("/v_short_all", "/short", all_two.get());
+  H5Handle slab(H5Screate_simple(1, &three, nullptr), H5Sclose);
+  H5Sselect_hyperslab(slab.get(), H5S_SELECT_SET, &one, nullptr, &two, nullptr);
+  one_mapping("/v_beyond", "/local", slab.get());
   w.finish();
   {
     const GranuleReader reader(path, flat_config({{"x", "/v_ok"}}));

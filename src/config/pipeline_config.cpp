@@ -8,103 +8,18 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <set>
 #include <sstream>
 
-#include "healgrid/config/dataset_selector.hpp"
+#include "config_context.hpp"
 #include "healgrid/config/expression.hpp"
-#include "healgrid/config/statistic_names.hpp"
 #include "healgrid/config/utc_time.hpp"
 #include "healgrid/config/yaml_duplicate_keys.hpp"
-#include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/io/output_schema.hpp"
 
 namespace healgrid {
 namespace {
 
-// Every error names the origin, the key path and (when yaml-cpp knows it) the line.
-class Context {
- public:
-  // `lines`: where each key path was read (parse_config fills it; validate() looks there).
-  explicit Context(std::string origin, std::map<std::string, int>* lines = nullptr)
-      : origin_(std::move(origin)), record_(lines), lines_(lines) {}
-  Context(std::string origin, const std::map<std::string, int>* lines)
-      : origin_(std::move(origin)), lines_(lines) {}
-
-  [[noreturn]] void fail(const std::string& key, const YAML::Node& node,
-                         const std::string& what) const {
-    std::ostringstream msg;
-    msg << origin_;
-    if (node.IsDefined() && node.Mark().line >= 0) msg << ":" << node.Mark().line + 1;
-    msg << ": " << key << ": " << what;
-    throw ConfigError(msg.str());
-  }
-  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    const int line = line_of(key);
-    throw ConfigError(origin_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " + key + ": " +
-                      what);
-  }
-
-  // Remembers the line of `key` (its value, or the key itself).
-  void record(const std::string& key, const YAML::Node& node) const {
-    if (record_ && node.IsDefined() && node.Mark().line >= 0)
-      record_->emplace(key, node.Mark().line + 1);
-  }
-  // The line of `key` or, when it was not read (a default), of the nearest enclosing key
-  // ("statistics[3].q" -> "statistics[3]"); 0 when unknown.
-  int line_of(std::string key) const {
-    while (lines_ && !key.empty()) {
-      if (const auto it = lines_->find(key); it != lines_->end()) return it->second;
-      const auto cut = key.find_last_of(".[");
-      if (cut == std::string::npos) break;
-      key.erase(cut);
-    }
-    return 0;
-  }
-
-  // Rejects keys not in `allowed`, so a typo never silently falls back to a default.
-  void check_keys(const std::string& where, const YAML::Node& map,
-                  const std::set<std::string>& allowed) const {
-    if (!map.IsMap()) fail(where, map, "expected a mapping");
-    for (const auto& kv : map) {
-      // A key may be any YAML node ({}: 1 is valid YAML): it must be a plain string here.
-      const auto key = str(where.empty() ? "(key)" : where + " (key)", kv.first);
-      record(where.empty() ? key : where + "." + key, kv.first);
-      if (!allowed.count(key)) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(where.empty() ? key : where + "." + key, kv.first,
-             "unknown key (allowed: " + list + ")");
-      }
-    }
-  }
-
-  template <typename T>
-  T get(const std::string& key, const YAML::Node& node, const char* type_name) const {
-    record(key, node);
-    if (!node.IsScalar()) fail(key, node, std::string("expected ") + type_name);
-    try {
-      return node.as<T>();
-    } catch (const YAML::Exception&) {
-      fail(key, node, std::string("expected ") + type_name + ", got '" + node.Scalar() + "'");
-    }
-  }
-
-  std::string str(const std::string& key, const YAML::Node& node) const {
-    return get<std::string>(key, node, "a string");
-  }
-  int integer(const std::string& key, const YAML::Node& node) const {
-    return get<int>(key, node, "an integer");
-  }
-  double number(const std::string& key, const YAML::Node& node) const {
-    return get<double>(key, node, "a number");
-  }
-
- private:
-  std::string origin_;
-  std::map<std::string, int>* record_ = nullptr;
-  const std::map<std::string, int>* lines_ = nullptr;
-};
+using config_parse::Context;
 
 StatFunction parse_function(const Context& ctx, const std::string& key, const YAML::Node& n) {
   static const std::pair<const char*, StatFunction> kNames[] = {
@@ -274,174 +189,7 @@ void parse_statistics(const Context& ctx, const YAML::Node& list, PipelineConfig
   }
 }
 
-bool uses_group(const std::string& path) { return path.find("{group}") != std::string::npos; }
-
-// Every `level:` names a declared level; the levels' datasets join the checked references
-// (with several groups they must use {group}, like the coordinates: each beam has its own).
-void validate_level_references(const Context& ctx, const PipelineConfig& cfg,
-                               std::vector<std::pair<std::string, std::string>>& refs) {
-  std::string known;
-  for (const auto& l : cfg.levels) known += (known.empty() ? "" : ", ") + l.name;
-  auto check = [&](const std::string& key, const std::string& level) {
-    if (!level.empty() && cfg.level_index(level) < 0)
-      ctx.fail(key, "unknown level '" + level + "' (" +
-                        (known.empty() ? std::string("the config declares no levels")
-                                       : "declared levels: " + known) +
-                        ")");
-  };
-  for (const auto& v : cfg.variables) check("variables." + v.name + ".level", v.level);
-  for (std::size_t i = 0; i < cfg.filters.size(); ++i)
-    check("filters[" + std::to_string(i) + "].level", cfg.filters[i].level);
-  for (const auto& l : cfg.levels) {
-    const auto key = "levels." + l.name;
-    std::vector<std::pair<std::string, std::string>> own = {{key + ".index_begin", l.index_begin},
-                                                            {key + ".count", l.count}};
-    if (l.has_coordinates()) {
-      own.emplace_back(key + ".latitude", l.latitude);
-      own.emplace_back(key + ".longitude", l.longitude);
-    }
-    for (const auto& [k, path] : own) {
-      if (cfg.groups.size() > 1 && !uses_group(path))
-        ctx.fail(k,
-                 "must use {group} when several groups are listed (each beam has its own "
-                 "segments)");
-      refs.emplace_back(k, path);
-    }
-  }
-}
-
-// Every dataset reference parses, and the groups and paths agree: with several groups the
-// coordinates must differ per group (else each group reads the same points again); without
-// groups no path may use "{group}".
-void validate_datasets(const Context& ctx, const PipelineConfig& cfg) {
-  std::vector<std::pair<std::string, std::string>> refs = {
-      {"coordinates.latitude", cfg.latitude}, {"coordinates.longitude", cfg.longitude}};
-  if (!cfg.time.empty()) refs.emplace_back("coordinates.time", cfg.time);
-  std::vector<std::string> dataset_variables, derived_variables;
-  for (const auto& v : cfg.variables)
-    if (v.expression.empty()) {
-      refs.emplace_back("variables." + v.name, v.dataset);
-      dataset_variables.push_back(v.name);
-    } else {
-      derived_variables.push_back(v.name);
-    }
-  for (std::size_t i = 0; i < cfg.filters.size(); ++i)
-    if (cfg.filters[i].expression.empty())
-      refs.emplace_back("filters[" + std::to_string(i) + "].dataset", cfg.filters[i].dataset);
-  validate_level_references(ctx, cfg, refs);
-  // Expressions use dataset variables only (one level: no expression of expressions).
-  auto check_expression = [&](const std::string& key, const std::string& text) {
-    try {
-      Expression(text, dataset_variables, derived_variables);
-    } catch (const ExpressionError& e) {
-      ctx.fail(key, std::string(e.what()) + " (names: the variables read from datasets)");
-    }
-  };
-  for (const auto& v : cfg.variables)
-    if (!v.expression.empty())
-      check_expression("variables." + v.name + ".expression", v.expression);
-  for (std::size_t i = 0; i < cfg.filters.size(); ++i)
-    if (!cfg.filters[i].expression.empty())
-      check_expression("filters[" + std::to_string(i) + "].expression", cfg.filters[i].expression);
-  const bool flat = cfg.groups.size() == 1 && cfg.groups[0].empty();
-  for (const auto& [key, text] : refs) {
-    try {
-      parse_dataset_selector(text);
-    } catch (const std::invalid_argument& e) {
-      ctx.fail(key, e.what());
-    }
-    if (flat && uses_group(text))
-      ctx.fail(key, "'" + text + "' uses {group} but the config lists no groups");
-  }
-  if (cfg.groups.size() > 1)
-    for (std::size_t i = 0; i < 2; ++i)  // the coordinates
-      if (!uses_group(refs[i].second))
-        ctx.fail(refs[i].first, "must use {group} when several groups are listed (each of the " +
-                                    std::to_string(cfg.groups.size()) +
-                                    " groups would read the same points)");
-}
-
 }  // namespace
-
-int PipelineConfig::level_index(const std::string& name) const {
-  for (std::size_t i = 0; i < levels.size(); ++i)
-    if (levels[i].name == name) return static_cast<int>(i);
-  return -1;
-}
-
-int PipelineConfig::variable_index(const std::string& name) const {
-  for (std::size_t i = 0; i < variables.size(); ++i)
-    if (variables[i].name == name) return static_cast<int>(i);
-  return -1;
-}
-
-void PipelineConfig::validate() const {
-  const Context ctx("config", &key_lines);
-  if (groups.empty()) ctx.fail("groups", "at least one group is required");
-  if (latitude.empty()) ctx.fail("coordinates.latitude", "missing");
-  if (longitude.empty()) ctx.fail("coordinates.longitude", "missing");
-  validate_datasets(ctx, *this);
-  if (time_window.active() && time.empty())
-    ctx.fail("coordinates.time", "required by the time window (the dataset of each point's time)");
-  if (time_windows.active() && time.empty())
-    ctx.fail("coordinates.time", "required by time_windows (the dataset of each point's time)");
-  if (time_windows.kind == WindowKind::list && time_window.active() &&
-      !std::any_of(time_windows.intervals.begin(), time_windows.intervals.end(),
-                   [&](const auto& w) { return time_window.meets(w.first, w.second); }))
-    ctx.fail("time_windows", "none of the windows meets the time range [" +
-                                 (time_window.start.empty() ? "..." : time_window.start) + ", " +
-                                 (time_window.end.empty() ? "..." : time_window.end) +
-                                 ") (config `time` or --start/--end)");
-  if (grid.parent_order < 0 || grid.parent_order > kMaxOrder)
-    ctx.fail("grid.parent_order", "must be in 0..29, got " + std::to_string(grid.parent_order));
-  if (grid.child_order < grid.parent_order || grid.child_order > kMaxOrder)
-    ctx.fail("grid.child_order", "must be in parent_order..29 (parent_order is " +
-                                     std::to_string(grid.parent_order) + "), got " +
-                                     std::to_string(grid.child_order));
-  // The dense layout writes all 4^(child - parent) children of each parent with data.
-  if (output.layout == OutputLayout::dense &&
-      grid.child_order - grid.parent_order > kMaxOrderDifference)
-    ctx.fail("output.layout",
-             "dense needs child_order at most parent_order + 16 (each parent cell with data "
-             "is written with all its 4^(child_order - parent_order) cells), got child_order " +
-                 std::to_string(grid.child_order) + " with parent_order " +
-                 std::to_string(grid.parent_order) + "; use sparse or auto");
-  if (output.deflate_level < 0 || output.deflate_level > 9)
-    ctx.fail("output.deflate_level", "must be in 0..9");
-  check_overview_orders(output.overviews, grid.child_order, "config: output.overviews");
-  if (statistics.empty()) ctx.fail("statistics", "at least one statistic is required");
-  std::set<std::string> names;
-  for (std::size_t i = 0; i < statistics.size(); ++i) {
-    const auto& s = statistics[i];
-    const auto key = "statistics[" + std::to_string(i) + "]";
-    if (const auto problem = statistic_name_problem(s.name); !problem.empty())
-      ctx.fail(key + ".name", problem);
-    if (!names.insert(s.name).second) ctx.fail(key + ".name", "duplicate name '" + s.name + "'");
-    if (variable_index(s.variable) < 0)
-      ctx.fail(key + ".variable", "unknown variable '" + s.variable + "' (not in variables)");
-    const bool weighted = s.function == StatFunction::weighted_mean ||
-                          s.function == StatFunction::weighted_mean_sigma;
-    if (weighted && s.sigma.empty() && s.weight.empty())
-      ctx.fail(key + ".sigma", std::string("required for function ") + to_string(s.function) +
-                                   " (or weight: a variable or expression, w = 1/sigma^2)");
-    if (!s.sigma.empty() && !s.weight.empty())
-      ctx.fail(key + ".weight", "give sigma or weight, not both");
-    if (!s.sigma.empty() && !weighted)
-      ctx.fail(key + ".sigma", std::string("only weighted_mean and weighted_mean_sigma take a "
-                                           "sigma, not ") +
-                                   to_string(s.function));
-    if (!s.weight.empty() && !weighted)
-      ctx.fail(key + ".weight", std::string("only weighted_mean and weighted_mean_sigma take a "
-                                            "weight, not ") +
-                                    to_string(s.function));
-    if (!s.weight.empty() && variable_index(s.weight) < 0)
-      ctx.fail(key + ".weight", "unknown variable '" + s.weight + "' (not in variables)");
-    if (!s.sigma.empty() && variable_index(s.sigma) < 0)
-      ctx.fail(key + ".sigma", "unknown variable '" + s.sigma + "' (not in variables)");
-    if (s.function == StatFunction::quantile && !(s.q >= 0.0 && s.q <= 1.0))
-      ctx.fail(key + ".q", "must be in [0, 1]");
-  }
-}
 
 // `output.overviews`: `all`, `none`, one order or a list of orders (config/overview_orders.hpp).
 static OverviewOrders parse_overviews(const Context& ctx, const YAML::Node& node) {
@@ -677,40 +425,6 @@ const char* to_string(FilterOp op) {
 
 const char* to_string(LatitudeConvention c) {
   return c == LatitudeConvention::authalic ? "authalic" : "geodetic";
-}
-
-namespace {
-
-// One branch-free loop per operator (vectorised), not a switch per value.
-template <typename Passes>
-void keep_where(const double* values, std::size_t n, std::uint8_t* valid, Passes passes) {
-  for (std::size_t i = 0; i < n; ++i) valid[i] = passes(values[i]) ? valid[i] : std::uint8_t{0};
-}
-
-}  // namespace
-
-void keep_passing(const FilterSpec& f, const double* values, std::size_t n, std::uint8_t* valid) {
-  const double t = f.value;
-  switch (f.op) {
-    case FilterOp::eq:
-      return keep_where(values, n, valid, [t](double v) { return v == t; });
-    case FilterOp::ne:
-      return keep_where(values, n, valid, [t](double v) { return v != t; });
-    case FilterOp::lt:
-      return keep_where(values, n, valid, [t](double v) { return v < t; });
-    case FilterOp::le:
-      return keep_where(values, n, valid, [t](double v) { return v <= t; });
-    case FilterOp::gt:
-      return keep_where(values, n, valid, [t](double v) { return v > t; });
-    case FilterOp::ge:
-      return keep_where(values, n, valid, [t](double v) { return v >= t; });
-  }
-}
-
-bool filter_passes(FilterOp op, double value, double threshold) {
-  std::uint8_t valid = 1;
-  keep_passing(FilterSpec{"", op, threshold}, &value, 1, &valid);
-  return valid != 0;
 }
 
 }  // namespace healgrid

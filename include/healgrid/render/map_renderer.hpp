@@ -59,6 +59,7 @@ constexpr double kMinCellPixels = 3.0;            // automatic order: drawn cell
 constexpr double kMaxPortrait = 1.25;             // auto extent: height / width at most this
 constexpr double kMaxLandscape = 2.0;             // auto extent: width / height at most this
 constexpr long long kMaxMapPixels = 200'000'000;  // map area, both sides together
+constexpr int kMaxMapSide = 20000;                // pixels per side
 
 struct RenderOptions {
   std::string variable = "h_mean";

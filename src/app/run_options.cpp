@@ -126,6 +126,84 @@ std::vector<std::string> args_for_history(const std::vector<std::string>& args) 
   return kept;
 }
 
+namespace {
+
+// The options with a fixed set of words; each bad value names its option (std::invalid_argument).
+void read_choices(const po::variables_map& vm, RunOptions& out) {
+  if (!parse_rounds(vm["rounds"].as<std::string>(), out.rounds))  // [restart]
+    throw std::invalid_argument("--rounds: expected auto or 0..100000, got " +
+                                vm["rounds"].as<std::string>());
+  if (vm.count("memory-per-rank")) {
+    try {
+      out.memory_per_rank = parse_memory_size(vm["memory-per-rank"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--memory-per-rank: ") + e.what());
+    }
+  }
+  if (const auto policy = vm["on-bad-granule"].as<std::string>(); policy == "fail") {
+    out.on_bad_granule = BadGranulePolicy::fail;
+  } else if (policy == "skip") {
+    out.on_bad_granule = BadGranulePolicy::skip;
+  } else {
+    throw std::invalid_argument("--on-bad-granule: expected fail or skip, got '" + policy + "'");
+  }
+  if (const auto sums = vm["catalog-checksums"].as<std::string>(); sums == "skip")
+    out.verify_catalog_checksums = false;
+  else if (sums != "verify")
+    throw std::invalid_argument("--catalog-checksums: expected verify or skip, got '" + sums + "'");
+  if (const auto verify = vm["verify-inputs"].as<std::string>(); verify == "full")
+    out.verify_inputs = InputVerification::full;
+  else if (verify != "sample")
+    throw std::invalid_argument("--verify-inputs: expected sample or full, got '" + verify + "'");
+}
+
+// The config overrides, taken only when given (the config's own values stand otherwise).
+void read_overrides(const po::variables_map& vm, RunOptions& out) {
+  if (vm.count("parent-order")) out.parent_order = vm["parent-order"].as<int>();
+  if (vm.count("child-order")) out.child_order = vm["child-order"].as<int>();
+  if (vm.count("deflate-level")) out.deflate_level = vm["deflate-level"].as<int>();
+  if (vm.count("latitude")) out.latitude = vm["latitude"].as<std::string>();
+  if (vm.count("layout")) out.layout = vm["layout"].as<std::string>();
+  if (vm.count("overviews")) out.overviews = vm["overviews"].as<std::string>();
+  if (vm.count("time-windows")) out.time_windows = vm["time-windows"].as<std::string>();
+}
+
+// Granules come one way: --input, --catalog or a query, whose values are checked now (exit 2,
+// before any work); options that one way would ignore are refused.
+void check_granule_source(const po::variables_map& vm, RunOptions& out) {
+  for (const char* key : {"cycle", "bbox", "polygon", "rgt", "region", "cycles"})
+    out.query_given = out.query_given || vm.count(key) > 0;
+  // --start/--end: the points' time window, and the query's when no granules are given.
+  if (out.inputs.empty() && out.catalog_path.empty())
+    out.query_given = out.query_given || vm.count("start") > 0 || vm.count("end") > 0;
+  out.query_given = out.query_given || !vm["collection"].defaulted();
+  if ((!out.inputs.empty()) + (!out.catalog_path.empty()) + out.query_given > 1)
+    throw std::invalid_argument(
+        "give granules one way: --input, --catalog, or a query (--collection/--cycle/...)");
+  if (const auto ignored = ignored_option(vm, out); !ignored.empty())
+    throw std::invalid_argument(ignored);
+  if (out.query_given) make_query(out.query);
+  if (out.inputs.empty() && out.catalog_path.empty() && !out.query_given)
+    throw std::invalid_argument(
+        "--input: at least one granule file, directory or pattern is required (or --catalog, "
+        "or a query)");
+}
+
+void check_run_values(const RunOptions& out) {
+  if (out.output.empty()) throw std::invalid_argument("--output: the output file is required");
+  if (!(out.progress_seconds > 0)) throw std::invalid_argument("--progress-seconds: must be > 0");
+  // The output's date_created/history time: refused now, not after the run, when malformed.
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+    const std::string text = epoch;
+    if (text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument("SOURCE_DATE_EPOCH='" + text +
+                                  "': expected whole seconds since 1970-01-01T00:00:00Z (e.g. "
+                                  "$(date +%s))");
+  }
+}
+
+}  // namespace
+
 bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, std::string& error) {
   auto desc = describe(out);
   po::positional_options_description positional;
@@ -138,92 +216,14 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
       out.help = true;
       return true;
     }
-    if (!parse_rounds(vm["rounds"].as<std::string>(), out.rounds)) {  // [restart]
-      error = "--rounds: expected auto or 0..100000, got " + vm["rounds"].as<std::string>();
-      return false;
-    }
-    if (vm.count("memory-per-rank")) {
-      try {
-        out.memory_per_rank = parse_memory_size(vm["memory-per-rank"].as<std::string>());
-      } catch (const std::invalid_argument& e) {
-        error = std::string("--memory-per-rank: ") + e.what();
-        return false;
-      }
-    }
-    if (vm.count("parent-order")) out.parent_order = vm["parent-order"].as<int>();
-    if (vm.count("child-order")) out.child_order = vm["child-order"].as<int>();
-    if (vm.count("deflate-level")) out.deflate_level = vm["deflate-level"].as<int>();
-    if (vm.count("latitude")) out.latitude = vm["latitude"].as<std::string>();
-    if (vm.count("layout")) out.layout = vm["layout"].as<std::string>();
-    if (vm.count("overviews")) out.overviews = vm["overviews"].as<std::string>();
-    if (vm.count("time-windows")) out.time_windows = vm["time-windows"].as<std::string>();
-    const auto policy = vm["on-bad-granule"].as<std::string>();
-    if (policy == "fail") {
-      out.on_bad_granule = BadGranulePolicy::fail;
-    } else if (policy == "skip") {
-      out.on_bad_granule = BadGranulePolicy::skip;
-    } else {
-      error = "--on-bad-granule: expected fail or skip, got '" + policy + "'";
-      return false;
-    }
-    if (const auto sums = vm["catalog-checksums"].as<std::string>(); sums == "skip") {
-      out.verify_catalog_checksums = false;
-    } else if (sums != "verify") {
-      error = "--catalog-checksums: expected verify or skip, got '" + sums + "'";
-      return false;
-    }
-    if (const auto verify = vm["verify-inputs"].as<std::string>(); verify == "full") {
-      out.verify_inputs = InputVerification::full;
-    } else if (verify != "sample") {
-      error = "--verify-inputs: expected sample or full, got '" + verify + "'";
-      return false;
-    }
-    for (const char* key : {"cycle", "bbox", "polygon", "rgt", "region", "cycles"})
-      out.query_given = out.query_given || vm.count(key) > 0;
-    // --start/--end: the points' time window, and the query's when no granules are given.
-    if (out.inputs.empty() && out.catalog_path.empty())
-      out.query_given = out.query_given || vm.count("start") > 0 || vm.count("end") > 0;
-    out.query_given = out.query_given || !vm["collection"].defaulted();
-    if ((!out.inputs.empty()) + (!out.catalog_path.empty()) + out.query_given > 1) {
-      error = "give granules one way: --input, --catalog, or a query (--collection/--cycle/...)";
-      return false;
-    }
-    if (const auto ignored = ignored_option(vm, out); !ignored.empty()) {
-      error = ignored;
-      return false;
-    }
-    if (out.query_given) {
-      try {
-        make_query(out.query);  // option values checked now: exit 2, before any work
-      } catch (const std::invalid_argument& e) {
-        error = e.what();
-        return false;
-      }
-    }
-    if (out.inputs.empty() && out.catalog_path.empty() && !out.query_given) {
-      error =
-          "--input: at least one granule file, directory or pattern is required (or "
-          "--catalog, or a query)";
-      return false;
-    }
-    if (out.output.empty()) {
-      error = "--output: the output file is required";
-      return false;
-    }
-    if (!(out.progress_seconds > 0)) {
-      error = "--progress-seconds: must be > 0";
-      return false;
-    }
-    // The output's date_created/history time: refused now, not after the run, when malformed.
-    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
-      const std::string text = epoch;
-      if (text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) {
-        error = "SOURCE_DATE_EPOCH='" + text +
-                "': expected whole seconds since 1970-01-01T00:00:00Z (e.g. $(date +%s))";
-        return false;
-      }
-    }
+    read_choices(vm, out);
+    read_overrides(vm, out);
+    check_granule_source(vm, out);
+    check_run_values(out);
   } catch (const po::error& e) {
+    error = e.what();
+    return false;
+  } catch (const std::invalid_argument& e) {
     error = e.what();
     return false;
   }

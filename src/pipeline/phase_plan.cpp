@@ -87,6 +87,28 @@ PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_o
   return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed, indexed);
 }
 
+// Rank 0: why one pass was chosen, for the log: the busiest rank's points and output blocks
+// against the budget per rank (the same figures choose_passes weighs).
+std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, std::int64_t windows) {
+  std::size_t busiest = 0;
+  for (std::size_t r = 0; r < plan.ranks.size(); ++r)
+    if (plan.ranks[r].planned_points > plan.ranks[busiest].planned_points) busiest = r;
+  if (plan.ranks.empty() || plan.ranks[busiest].planned_points == 0) return "";
+  const auto& rank = plan.ranks[busiest];
+  const double per_point = held_bytes_per_point(ctx.config());
+  const double points = static_cast<double>(rank.planned_points) * per_point;
+  const double blocks =
+      estimate_output(ctx.config(), rank.planned_parents, rank.planned_parents, windows).rank_bytes;
+  return "[memory] 1 pass: rank " + std::to_string(busiest) + ", the busiest, holds " +
+         size_text(points + blocks) + " (" + std::to_string(rank.planned_points) + " points x " +
+         std::to_string(static_cast<long long>(per_point)) + " bytes" +
+         (blocks > 0
+              ? std::string(", dense output block") + (windows > 1 ? "s " : " ") + size_text(blocks)
+              : std::string()) +
+         ") within " + size_text(ctx.setup.memory_per_rank) + " per rank (" +
+         ctx.setup.memory_source + ")\n";
+}
+
 // Every rank: rank 0's pass plan.
 void bcast_passes(const Communicator& comm, PassPlan& passes) {
   std::vector<std::int64_t> words = {passes.reindex ? 1 : 0};
@@ -171,6 +193,8 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     indexed.mine.points = {};
     return work;
   }
+  if (const auto line = one_pass_line(ctx, work.plan, windows); comm.is_root() && !line.empty())
+    ctx.observers.note(line);
   // Points of skipped granules were dropped by the index pass on the rank that read them.
   run_on_every_rank(comm, [&] {
     if (ctx.config().time_windows.active())  // each window's points on their own

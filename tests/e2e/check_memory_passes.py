@@ -73,7 +73,9 @@ def main():
         rc, out = run(nprocs, single, ARGS, env)
         if not checks.check(rc == 0, f"single-pass run failed:\n{out}"):
             checks.finish()
-        checks.check("[memory]" not in out, f"the default budget split the run:\n{out}")
+        checks.check("[memory] 1 pass: rank " in out
+                     and "pass over" not in out and "passes over" not in out,
+                     f"the default budget split the run, or the plan did not say why not:\n{out}")
         planned = int(re.search(r"(\d+) points pass filters", out).group(1))
         with open(os.path.join(single, "metrics.json"), encoding="utf-8") as f:
             single_rss = json.load(f)["peak_rss_bytes"]

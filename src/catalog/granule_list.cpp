@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -204,13 +205,16 @@ std::vector<Granule> one_per_content(std::vector<Granule> unique) {
 // files differ, and only the user knows whether both are meant.
 void warn_of_same_granule(const std::vector<Granule>& granules) {
   static const std::regex kIdentity(
-      R"((ATL\d\d)[A-Za-z0-9-]*_(\d{14})_(\d{8})_|(GEDI\d\d_[A-Z])_(\d{13})_(O\d+)_)");
+      R"((ATL\d\d)[A-Za-z0-9-]*_(\d{14})_(\d{8})_|(GEDI\d\d_[A-Z])_(\d{13})_(O\d+)_)",
+      std::regex::icase);  // a renamed atl06_... file is the same granule
   std::map<std::string, const Granule*> seen;
   for (const auto& g : granules) {
     std::smatch m;
     if (!std::regex_search(g.name, m, kIdentity)) continue;
-    const std::string id = m[1].matched ? m[1].str() + " " + m[2].str() + " " + m[3].str()
-                                        : m[4].str() + " " + m[5].str() + " " + m[6].str();
+    std::string id = m[1].matched ? m[1].str() + " " + m[2].str() + " " + m[3].str()
+                                  : m[4].str() + " " + m[5].str() + " " + m[6].str();
+    std::transform(id.begin(), id.end(), id.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     const auto [it, fresh] = seen.emplace(id, &g);
     if (!fresh)
       warn(shown(g.path) + " and " + shown(it->second->path) + " name the same granule (" + id +

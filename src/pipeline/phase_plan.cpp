@@ -11,6 +11,16 @@
 namespace healgrid {
 namespace {
 
+// `reason` with the granule's path replaced by its name: the output records the reason, and
+// where the data lives must not change the output (the console names the path).
+std::string named_by_granule(std::string reason, const Granule& granule) {
+  if (granule.path.empty() || granule.path == granule.name) return reason;
+  for (auto at = reason.find(granule.path); at != std::string::npos;
+       at = reason.find(granule.path, at + granule.name.size()))
+    reason.replace(at, granule.path.size(), granule.name);
+  return reason;
+}
+
 // Rank 0: each granule's provenance status; the errors of bad granules under "fail". Granules
 // without any configured beam group are named in one warning: a file of another product among
 // the inputs gives no points, which the user should hear of.
@@ -28,7 +38,7 @@ std::vector<std::string> granule_status(const std::vector<GranuleIssue>& issues,
     } else if (policy == BadGranulePolicy::fail) {
       errors.push_back(issue.reason + " (use --on-bad-granule skip to leave bad granules out)");
     } else {
-      status.at(g) = "skipped: " + issue.reason;
+      status.at(g) = "skipped: " + named_by_granule(issue.reason, granules.at(g));
       std::fprintf(stderr, "healgrid run: warning: skipping granule %s\n", issue.reason.c_str());
     }
   }

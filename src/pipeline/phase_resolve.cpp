@@ -17,6 +17,7 @@
 #include "healgrid/pipeline/input_fingerprint.hpp"
 #include "healgrid/pipeline/inputs_digest.hpp"
 #include "healgrid/pipeline/phases.hpp"
+#include "healgrid/pipeline/progress_file.hpp"
 #include "healgrid/pipeline/run_metrics.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
@@ -55,18 +56,44 @@ bool is_file(const std::string& path, const struct stat& out) {
   return stat(path.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
 }
 
+// The directory part of `path` ("." when it has none).
+std::string dir_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// What of this run's own files `path` is (its lock, progress file, a temporary output, a file
+// of its restart journal), by device and inode; "" for any other file. A glob over the output's
+// directory (`--input 'data/*' --output data/grid.nc`) matches them, and the lock exists before
+// the inputs are listed: none is a granule, and none may enter the inputs' hash.
+std::string own_file_kind(const std::string& output, const std::string& path) {
+  struct stat st {};
+  if (stat(io::lock_path(output).c_str(), &st) == 0 && is_file(path, st)) return "lock file";
+  if (stat(progress_path(output).c_str(), &st) == 0 && is_file(path, st)) return "progress file";
+  if (stat((output + ".journal").c_str(), &st) == 0 && is_file(dir_of(path), st))
+    return "restart journal";
+  const auto base = output.substr(output.find_last_of('/') + 1) + ".partial";
+  const auto name = path.substr(path.find_last_of('/') + 1);
+  if (name.rfind(base, 0) == 0 && stat(dir_of(output).c_str(), &st) == 0 &&
+      is_file(dir_of(path), st))
+    return "temporary output";
+  return "";
+}
+
 // A rerun with its output beside its granules (`--input data/ --output data/grid.nc`) finds
 // its previous output among them: a healgrid output is never a granule, so it is left out, with
 // a note (any other file that is the output stays, and check_output_is_no_input refuses it).
-void leave_out_own_output(const std::string& output, std::vector<Granule>& granules) {
+// The run's own other files are left out too.
+void leave_out_own_files(const std::string& output, std::vector<Granule>& granules) {
   struct stat out {};
-  if (stat(output.c_str(), &out) != 0 || !io::is_healgrid_output(output)) return;
+  const bool previous = stat(output.c_str(), &out) == 0 && io::is_healgrid_output(output);
   const auto own = std::remove_if(granules.begin(), granules.end(), [&](const Granule& g) {
-    const bool same = is_file(g.path, out);
-    if (same)
-      std::fprintf(stderr, "healgrid run: note: %s is this run's output, not a granule: left out\n",
-                   g.path.c_str());
-    return same;
+    const std::string kind =
+        previous && is_file(g.path, out) ? "output" : own_file_kind(output, g.path);
+    if (!kind.empty())
+      std::fprintf(stderr, "healgrid run: note: %s is this run's %s, not a granule: left out\n",
+                   g.path.c_str(), kind.c_str());
+    return !kind.empty();
   });
   granules.erase(own, granules.end());
 }
@@ -140,7 +167,7 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
     // A copy left out as a duplicate is an input too (exit 2, not "not a healgrid output"); the
     // run's own previous output is left out below.
     if (!io::is_healgrid_output(opt.output)) check_output_is_no_input(opt.output, found);
-    leave_out_own_output(opt.output, in.granules);
+    leave_out_own_files(opt.output, in.granules);
     if (in.granules.empty() && opt.inputs.empty())
       throw InputError(in.catalog.catalog_path + ": the catalog lists no granule to grid (" +
                        std::to_string(in.catalog.catalog_granules) + " entries, " +

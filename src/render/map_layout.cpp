@@ -13,6 +13,8 @@ namespace healgrid {
 namespace {
 
 constexpr int kBboxEdgePoints = 256;  // points along each edge of an --extent box
+// Degrees from a world map's centre kept just inside its cut (lon_0 +- 180 project to either edge).
+constexpr double kInsideCut = 180.0 - 1e-9;
 
 std::string format_number(double v) {
   char buf[32];
@@ -40,13 +42,22 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
       y1 = std::max(y1, ys[i]);
     }
   };
+  const bool world = plan_.projection == ProjectionKind::mollweide ||
+                     plan_.projection == ProjectionKind::plate_carree;
+  // A world map centred on lon_0 is cut at lon_0 +- 180, where both edges meet: a longitude
+  // there is kept just inside the edge its side of the box (or the map) reaches.
+  const double lon_centre = plan_.projection_spec.lon_0;
   if (options_.bbox) {
     const auto [lon0, lat0, lon1, lat1] = *options_.bbox;  // checked_bbox
+    const double mid = (lon0 + lon1) / 2;  // the centre of a world map (plan_projection)
+    const auto inside_cut = [&](double lo) {
+      return world ? mid + std::clamp(lo - mid, -kInsideCut, kInsideCut) : lo;
+    };
     std::vector<double> xs, ys;
     for (int k = 0; k < kBboxEdgePoints; ++k) {
       const double f = k / double(kBboxEdgePoints - 1);
-      const double lo = lon0 + f * (lon1 - lon0), la = lat0 + f * (lat1 - lat0);
-      xs.insert(xs.end(), {lo, lo, lon0, lon1});
+      const double lo = inside_cut(lon0 + f * (lon1 - lon0)), la = lat0 + f * (lat1 - lat0);
+      xs.insert(xs.end(), {lo, lo, inside_cut(lon0), inside_cut(lon1)});
       ys.insert(ys.end(), {lat0, lat1, la, la});
     }
     include(xs, ys);
@@ -54,7 +65,8 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
     if (plan_.projection != ProjectionKind::mollweide &&
         plan_.projection != ProjectionKind::plate_carree)
       throw std::invalid_argument("--extent global needs --projection mollweide or plate-carree");
-    include({-180.0, 180.0, 0.0, 0.0}, {0.0, 0.0, -90.0, 90.0});
+    include({lon_centre - kInsideCut, lon_centre + kInsideCut, lon_centre, lon_centre},
+            {0.0, 0.0, -90.0, 90.0});
   } else {
     include(lon, lat);
     const double pad_cell = grid_.child_cell_size_km() * 1000.0;

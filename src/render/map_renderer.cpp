@@ -42,13 +42,6 @@ std::array<double, 4> checked_bbox(const std::array<double, 4>& bbox) {
   return {lon0, lat0, lon1, lat1};
 }
 
-bool crosses_antimeridian(double lon_min, double lon_max) {
-  // The first multiple of 360 after lon_min + 180 (the next antimeridian east of lon_min)...
-  double m = std::ceil((lon_min + 180) / 360) * 360;
-  if (m == lon_min + 180) m += 360;
-  return m < lon_max + 180;  // ... before lon_max: inside the box, not on its edge
-}
-
 double percentile_sorted(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return kNaN;
   const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
@@ -193,11 +186,11 @@ void MapRenderer::plan_projection(const std::vector<double>& lon, const std::vec
     }
     plan_.projection_spec = {*options_.projection, centred.lon_0, centred.lat_0};
   }
-  // A world map is cut at lon_0 + 180: a box across that line is centred on its own middle,
-  // or its two halves would land at both edges and the extent would be the whole world.
+  // A world map is cut at lon_0 + 180: a box is centred on its own middle, or a box across
+  // that line would land in halves at both edges and the extent would be the whole world.
   const bool world = plan_.projection_spec.kind == ProjectionKind::mollweide ||
                      plan_.projection_spec.kind == ProjectionKind::plate_carree;
-  if (world && bbox && crosses_antimeridian((*bbox)[0], (*bbox)[2])) {
+  if (world && bbox) {
     plan_.projection_spec.lon_0 = std::remainder(((*bbox)[0] + (*bbox)[2]) / 2, 360.0);
     plan_.projection_spec.lat_0 = 0;
   }

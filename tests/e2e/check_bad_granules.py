@@ -148,6 +148,9 @@ def main():
                                     skipped_paths=[c.path for c in rejected])
             statuses = dict(zip((os.path.basename(n) for n in common.char_strings(
                 ds, "granule_name")), common.char_strings(ds, "granule_status")))
+            # Where the data lives does not enter the output: statuses name granules, not paths.
+            checks.check(not any(tmp in s for s in statuses.values()),
+                         f"{label}: a status names the input directory {tmp}: {statuses}")
             for c in rejected:
                 status = statuses.get(os.path.basename(c.path), "")
                 checks.check(c.needle in status, f"{label}: status of {c.name} {status!r} "

@@ -474,6 +474,27 @@ def antimeridian_cases(checks, tmp):
                                   known_cells=False)
             if report:
                 check_box_extent(checks, label, report, [float(v) for v in box.split(",")])
+    # The whole world in a world map centred on the data (lon_0 180 here): `global`, a box
+    # of 360 degrees from 0, and -180..180 all span both edges, every pixel against pyproj.
+    for extent in ("global", "0,-90,360,90", "-180,-90,180,90"):
+        for projection in ("plate-carree", "mollweide"):
+            label = f"world-{projection}-{extent}"
+            _, report = full_case(checks, label, tmp, output, "h_mean", "viridis", False,
+                                  ["--size", "400", "--extent", extent, "--projection",
+                                   projection, "--range", "0,1000"], known_cells=False)
+            if report:
+                check_world_extent(checks, label, report)
+
+
+def check_world_extent(checks, label, report):
+    """The map spans the world: from just east of its cut (lon_0 - 180) to just west of it."""
+    lon_0 = re.search(r"\+lon_0=(\S+)", report["crs"])
+    lon_0 = float(lon_0.group(1)) if lon_0 else 0.0
+    x, _ = rr.transformer(report).transform([lon_0 - 179.9999, lon_0 + 179.9999], [0.0, 0.0])
+    x_min, x_max, _, _ = report["extent"]
+    pixel = (x_max - x_min) / report["map"][2]
+    checks.check(abs(x_min - x[0]) <= 2 * pixel and abs(x_max - x[1]) <= 2 * pixel,
+                 f"{label}: map x {x_min:.0f}..{x_max:.0f} m, the world {x[0]:.0f}..{x[1]:.0f} m")
 
 
 def check_box_extent(checks, label, report, box):

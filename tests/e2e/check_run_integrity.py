@@ -394,6 +394,17 @@ def taken_names_cases(checks, tmp, master, env):
     checks.check(first_rc == 0 and rc == 0 and "is this run's output, not a granule" in out and
                  open(os.path.join(case.granules, "out.nc"), "rb").read() == first,
                  f"output beside the granules: exits {first_rc}, {rc}; rerun output:\n{out}")
+    # A glob over that directory matches the run's lock (taken before the inputs are listed)
+    # and its previous output: both left out, the same inputs as the directory's run.
+    def inputs_of(path):
+        with h5py.File(path, "r") as f:
+            return (f.attrs.get("healgrid_inputs_sha256"), f.attrs.get("granule_count"),
+                    np.asarray(f["count"]).tobytes())
+    before = inputs_of(os.path.join(case.granules, "out.nc")) if first_rc == 0 else None
+    rc, out = run(["--input", "../granules/*", "--output", "../granules/out.nc"], case.cwd, env)
+    checks.check(rc == 0 and "out.nc.lock is this run's lock file, not a granule" in out and
+                 inputs_of(os.path.join(case.granules, "out.nc")) == before,
+                 f"a glob over the output's directory: exit {rc}:\n{out}")
 
 
 def long_name_case(checks, tmp, master, env):

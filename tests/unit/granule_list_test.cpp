@@ -150,16 +150,20 @@ TEST_F(GranuleListTest, TwoFilesOfOneGranuleAreWarnedAbout) {
   touch("d/ATL06_20190621191922_12910306_002_01.h5", 42);  // another region: another granule
   touch("d/GEDI02_A_2019108080338_O01964_T05337_02_001_01.h5", 43);
   touch("d/GEDI02_A_2019108080338_O01964_T05337_02_001_01_sub.h5", 44);
+  touch("d/atl08_20190621191922_12910305_006_01.h5", 45);  // renamed lower case: still ATL08's
+  touch("d/ATL08_20190621191922_12910305_006_02.h5", 46);
   testing::internal::CaptureStderr();
   const auto g = resolve_inputs({dir_ + "/d"});
   const std::string err = testing::internal::GetCapturedStderr();
-  EXPECT_EQ(g.size(), 5u);  // different bytes: all used, the user decides
+  EXPECT_EQ(g.size(), 7u);  // different bytes: all used, the user decides
   EXPECT_NE(err.find("processed_ATL06_20190621191922_12910305_003_01.h5 and " + dir_ +
                      "/d/ATL06_20190621191922_12910305_002_01.h5 name the same granule (ATL06 "
                      "20190621191922 12910305)"),
             std::string::npos)
       << err;
   EXPECT_NE(err.find("name the same granule (GEDI02_A 2019108080338 O01964)"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("name the same granule (ATL08 20190621191922 12910305)"), std::string::npos)
       << err;
   EXPECT_EQ(err.find("12910306"), std::string::npos) << err;
 }

@@ -126,9 +126,6 @@ struct ImageLayout {
 // lon_max, or a box more than 360 degrees wide.
 std::array<double, 4> checked_bbox(const std::array<double, 4>& bbox);
 
-// Whether a meridian of 180 (+- k 360) degrees lies strictly between lon_min < lon_max.
-bool crosses_antimeridian(double lon_min, double lon_max);
-
 // Percentile p in [0, 100] of sorted finite values, numpy's default (linear) interpolation.
 double percentile_sorted(const std::vector<double>& sorted, double p);
 

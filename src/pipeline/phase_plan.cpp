@@ -58,12 +58,15 @@ std::vector<std::string> granule_status(const std::vector<GranuleIssue>& issues,
 }
 
 // Collective. The time windows the output holds (each rank holds a block of each until the
-// write): every explicit window; calendar windows from the first to the last holding a point
-// (pipeline/window_points.hpp); 1 without time windows.
+// write): every explicit window that meets the run's time range; calendar windows from the
+// first to the last holding a point (pipeline/window_points.hpp); 1 without time windows.
 std::int64_t output_windows(const RunContext& ctx, const IndexResult& mine) {
   const auto& windows = ctx.config().time_windows;
   if (!windows.active()) return 1;
-  if (windows.kind == WindowKind::list) return static_cast<std::int64_t>(windows.intervals.size());
+  if (windows.kind == WindowKind::list)  // those outside --start/--end are left out unheld
+    return std::count_if(windows.intervals.begin(), windows.intervals.end(), [&](const auto& w) {
+      return ctx.config().time_window.meets(w.first, w.second);
+    });
   const double first = -ctx.comm.max(-static_cast<double>(mine.window_first));
   const double last = ctx.comm.max(static_cast<double>(mine.window_last));
   return last >= first ? static_cast<std::int64_t>(last - first) + 1 : 1;

@@ -385,6 +385,13 @@ def synthetic(checks, tmp, nprocs):
                  f"{kept.label}: exit {rc}\n{output}")
     if rc == 0:
         kept.check(checks, out, separate_runs=False)
+    # The budget counts the dense blocks of the 2 windows held, not of the 4 given.
+    rc, output = common.run_healgrid(args + ["--start", utc_text(lo), "--end", utc_text(hi),
+                                             "--layout", "dense", "--memory-per-rank", "50K"]
+                                     + kept.inputs(), nprocs)
+    checks.check(rc == 1 and ("in each of 2 time windows" in output or
+                              "(one per time window, 2:" in output),
+                 f"{kept.label}: a budget too small for 2 windows' blocks: exit {rc}\n{output}")
     # No window meeting the range: a config error before any work.
     rc, output = common.run_healgrid(args + ["--start", utc_text(hi + 3 * 86400)]
                                      + kept.inputs(), nprocs)

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "healgrid/app/command_help.hpp"
+#include "healgrid/catalog/http_client.hpp"
 #include "healgrid/config/utc_time.hpp"
 
 namespace po = boost::program_options;
@@ -136,6 +137,13 @@ GranuleQuery make_query(const QueryArgs& a) {
   if (a.retries < 1) throw std::invalid_argument("--retries: must be >= 1");
   if (!(a.retry_delay_s >= 0)) throw std::invalid_argument("--retry-delay: must be >= 0");
   if (!(a.timeout_s > 0)) throw std::invalid_argument("--timeout: must be > 0");
+  // The server the query goes to: refused now as a usage error (exit 2), not at the request.
+  const bool stac = a.source == "stac";
+  try {
+    check_url_allowed(stac ? a.search.stac_url : a.search.cmr_url);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(stac ? "--stac-url " : "--cmr-url ") + e.what());
+  }
   return q;
 }
 

@@ -344,6 +344,14 @@ TEST(RunOptions, QueryValuesAreCheckedAndIgnoredOptionsRefused) {
             std::string::npos);
   EXPECT_EQ(error_of({"--catalog", "c.json", "--cache-dir", "c"}), "(accepted)");
   EXPECT_EQ(error_of({"--cycle", "3", "--provider", "X", "--retries", "2"}), "(accepted)");
+  // The server's URL is an option value: https, or http to loopback (test servers) only.
+  EXPECT_EQ(error_of({"--cycle", "3", "--cmr-url", "http://example.com"}),
+            "--cmr-url http://example.com: only https:// URLs are allowed (http:// only to "
+            "loopback)");
+  EXPECT_NE(error_of({"--collection", "ATL06", "--source", "stac", "--stac-url", "ftp://x.org"})
+                .find("--stac-url ftp://x.org: only https://"),
+            std::string::npos);
+  EXPECT_EQ(error_of({"--cycle", "3", "--cmr-url", "http://127.0.0.2:8802"}), "(accepted)");
   EXPECT_EQ(error_of({"-i", "a.h5", "--start", "2019-01-01"}), "(accepted)");  // the points'
   // A time with its offset goes to the servers in UTC.
   RunOptions o;

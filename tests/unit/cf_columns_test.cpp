@@ -1095,5 +1095,50 @@ TEST(GranuleReader, CoordinatesInRadiansAreReadInDegreesOthersRefused) {
             std::string::npos);
 }
 
+// A packed latitude in radians with its valid range in radians too (unpacked units, floats): the
+// bounds become degrees with the values. Within [-1.2, 1.2] rad: -1 rad (-57.3 degrees) and
+// 0.5 rad; beyond it: -1.3 and 1.3 rad (-74.5 and 74.5 degrees, positions on the globe).
+TEST(GranuleReader, RadianValidRangeOfAPackedLatitudeIsConvertedToDegreesToo) {
+  ScratchH5File f("angles_");
+  Writer w(f);
+  const double rad = M_PI / 180;
+  const auto lat = w.dataset<int>("/lat", H5T_NATIVE_INT, {4}, {-10000, 5000, -13000, 13000});
+  w.attribute<double>(lat, "scale_factor", H5T_NATIVE_DOUBLE, {1e-4});
+  w.attribute<double>(lat, "valid_min", H5T_NATIVE_DOUBLE, {-1.2});
+  w.attribute<double>(lat, "valid_max", H5T_NATIVE_DOUBLE, {1.2});
+  w.string_attribute(lat, "units", "radians");
+  w.dataset<double>("/lon", H5T_NATIVE_DOUBLE, {4}, {10, 10, 10, 10});
+  w.dataset<double>("/h", H5T_NATIVE_DOUBLE, {4}, {1, 2, 3, 4});
+  w.finish();
+  BeamChunk chunk;
+  GranuleReader(file_path(f), flat_config({{"h", "/h"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 0}));
+  EXPECT_NEAR(chunk.lat[0], -1.0 / rad, 1e-9);
+  EXPECT_NEAR(chunk.lat[1], 0.5 / rad, 1e-9);
+}
+
+// Coordinates packed with a float32 scale_factor unpack in double (fine grids), not rounded to
+// float32 as other such variables are: int32 700000001 x 1e-7f is 70.00000092, which float32
+// (spaced 7.6e-6 apart at 70) does not hold.
+TEST(GranuleReader, PackedCoordinatesWithAFloat32ScaleKeepDoublePrecision) {
+  ScratchH5File f("angles_");
+  Writer w(f);
+  const auto lat = w.dataset<int>("/lat", H5T_NATIVE_INT, {2}, {700000001, -123456789});
+  w.attribute<float>(lat, "scale_factor", H5T_NATIVE_FLOAT, {1e-7f});
+  const auto lon = w.dataset<int>("/lon", H5T_NATIVE_INT, {2}, {1234567891, -5});
+  w.attribute<float>(lon, "scale_factor", H5T_NATIVE_FLOAT, {1e-7f});
+  w.dataset<double>("/h", H5T_NATIVE_DOUBLE, {2}, {1, 2});
+  w.finish();
+  BeamChunk chunk;
+  GranuleReader(file_path(f), flat_config({{"h", "/h"}})).read(0, 0, 2, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1}));
+  const double scale = static_cast<double>(1e-7f);
+  const double want = 700000001 * scale;
+  ASSERT_NE(static_cast<double>(static_cast<float>(want)), want);  // float32 would round it
+  EXPECT_EQ(chunk.lat[0], want);
+  EXPECT_EQ(chunk.lat[1], -123456789 * scale);
+  EXPECT_EQ(chunk.lon[0], 1234567891 * scale);
+}
+
 }  // namespace
 }  // namespace healgrid

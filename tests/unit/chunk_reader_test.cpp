@@ -261,6 +261,40 @@ TEST_F(ChunkReaderTest, ChunksInflatingToOtherLengthsAreTakenAsHdf5TakesThem) {
   }
 }
 
+// With shuffle then deflate, bit 0 of a chunk's filter mask skips the shuffle and bit 1 the
+// deflate: a chunk stored deflated but not shuffled (mask 1) and one shuffled but not deflated
+// (mask 2) are each decoded by the filter applied to them only, as H5Dread decodes them.
+TEST_F(ChunkReaderTest, AChunkThatSkippedOneFilterIsDecodedByTheOtherOnly) {
+  auto ds = make("m", H5T_IEEE_F64LE, 200, 100, true, 6);
+  std::vector<double> plain(100), shuffled_values(100);
+  for (std::size_t i = 0; i < 100; ++i) {
+    plain[i] = 0.25 * static_cast<double>(i) - 7;
+    shuffled_values[i] = 1000.0 + static_cast<double>(i);
+  }
+  // Chunk 0: the plain bytes deflated, the shuffle skipped.
+  const auto* bytes = reinterpret_cast<const unsigned char*>(plain.data());
+  std::vector<unsigned char> stream(libdeflate_zlib_compress_bound(nullptr, 800));
+  const auto size =
+      libdeflate_zlib_compress(thread_compressor(6), bytes, 800, stream.data(), stream.size());
+  ASSERT_GT(size, 0u);
+  hsize_t offset = 0;
+  ASSERT_GE(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 1u, &offset, size, stream.data()), 0);
+  // Chunk 1: byte k of every element together (shuffled), stored without deflate.
+  const auto* raw = reinterpret_cast<const unsigned char*>(shuffled_values.data());
+  std::vector<unsigned char> planes(800);
+  for (std::size_t i = 0; i < 100; ++i)
+    for (std::size_t k = 0; k < 8; ++k) planes[k * 100 + i] = raw[i * 8 + k];
+  offset = 100;
+  ASSERT_GE(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 2u, &offset, planes.size(), planes.data()), 0);
+  ChunkReader reader(ds.get());
+  ASSERT_TRUE(reader.supported());
+  std::vector<double> got(200);
+  reader.read(0, 200, got.data());
+  EXPECT_EQ(got, h5read(ds.get(), 0, 200));
+  EXPECT_EQ(std::vector<double>(got.begin(), got.begin() + 100), plain);
+  EXPECT_EQ(std::vector<double>(got.begin() + 100, got.end()), shuffled_values);
+}
+
 // With H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS the edge chunk is stored unfiltered while its
 // filter mask says filtered: declined, H5Dread decodes it.
 TEST_F(ChunkReaderTest, UnfilteredPartialEdgeChunksAreDeclined) {

@@ -44,6 +44,21 @@ TEST(Expression, EvaluatesWholeColumnsInBulk) {
 
 // A double holds every integer below 2^53 only: bit() of a larger flag (GEDI's uint64
 // shot_number) would read bits the float64 lost, so the expression is refused, not answered.
+// Columns longer than one internal block of points (2^20): each block reads its own values,
+// not the first block's.
+TEST(Expression, ColumnsLongerThanOneBlockReadEachBlocksOwnValues) {
+  const std::size_t n = (std::size_t{1} << 21) + 3;
+  std::vector<double> h(n), out(n);
+  for (std::size_t i = 0; i < n; ++i) h[i] = static_cast<double>(i);
+  Expression twice("2 * h + 1", {"h"});
+  twice.evaluate({h.data()}, n, out.data());
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < n; ++i) wrong += out[i] != 2.0 * static_cast<double>(i) + 1;
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(out[std::size_t{1} << 20], 2097153.0);  // the second block's first point
+  EXPECT_EQ(out[n - 1], 2.0 * static_cast<double>(n - 1) + 1);
+}
+
 TEST(Expression, BitsOfIntegersBeyondTwoToThe53AreRefused) {
   const std::vector<double> below = {9007199254740991.0, -9007199254740991.0, 5};
   std::vector<double> out(3);

@@ -295,6 +295,91 @@ TEST_F(GranuleReaderTest, ABeamWithoutRowsNeedsNoOtherDataset) {
   EXPECT_EQ(chunk.values[0][1], 200.0);
 }
 
+// Time windows are [start, end): a point exactly at --start is inside, one exactly at --end is
+// outside (the next window's).
+TEST_F(GranuleReaderTest, APointExactlyAtTheWindowsEndIsOutsideIt) {
+  const auto path = dir_ + "/end.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70, -70, -70, -70}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10, 10, 10, 10}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {1, 2, 3, 4}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {1, 1, 1, 1}, nullptr);
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0, 0, 0, 0}, nullptr);
+    g.dataset<double>("/gt1l/seg/t", H5T_NATIVE_DOUBLE, {49, 50, 99.5, 100}, nullptr);
+    g.string_attribute("/gt1l/seg/t", "units", "seconds since 2018-01-01");
+  }
+  auto config = test_config();
+  config.time = "/{group}/seg/t";
+  set_time_window(config.time_window, "2018-01-01T00:00:50Z", "2018-01-01T00:01:40Z", "--end");
+  BeamChunk chunk;
+  GranuleReader(path, config).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 1, 1, 0}));  // t = 100 s is --end
+}
+
+// A latitude beyond a pole by no more than float32's rounding of 90 (1.07e-5 degrees) is that
+// pole, with its sign: -90.000005 is the south pole, 90.000005 the north pole; beyond the slack
+// a latitude has no position.
+TEST_F(GranuleReaderTest, LatitudesJustBeyondAPoleAreThatPole) {
+  const auto path = dir_ + "/poles.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE,
+                      {-90.000005, 90.000005, -90.0001, -89.5}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10, 10, 10, 10}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {1, 2, 3, 4}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {1, 1, 1, 1}, nullptr);
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0, 0, 0, 0}, nullptr);
+  }
+  BeamChunk chunk;
+  GranuleReader(path, test_config()).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 1}));
+  EXPECT_EQ(chunk.lat[0], -90.0);
+  EXPECT_EQ(chunk.lat[1], 90.0);
+  EXPECT_EQ(chunk.lat[3], -89.5);
+}
+
+// A filter expression keeps a point where it is non-zero; NaN (sqrt of a negative) never
+// passes, nor does 0.
+TEST_F(GranuleReaderTest, AFilterExpressionEvaluatingToNanDropsThePoint) {
+  const auto path = dir_ + "/nanfilter.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70, -70, -70}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10, 10, 10}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {4, -4, 0}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {1, 1, 1}, nullptr);
+  }
+  auto config = test_config();
+  config.filters = {FilterSpec{"", FilterOp::eq, 0, "sqrt(h)"}};
+  config.validate();
+  BeamChunk chunk;
+  GranuleReader(path, config).read(0, 0, 3, false, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 0}));
+}
+
+// A derived variable whose expression evaluates to +inf or -inf (1 / 0, 1 / -0) has no data
+// there, like a NaN or a fill.
+TEST_F(GranuleReaderTest, ADerivedVariableEvaluatingToAnInfinityIsNoData) {
+  const auto path = dir_ + "/infderived.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70, -70, -70}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10, 10, 10}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {2, 0, -0.0f}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {1, 1, 1}, nullptr);
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0, 0, 0}, nullptr);
+  }
+  auto config = test_config();
+  config.variables.push_back({"inverse", "", {}, "1 / h"});
+  config.validate();
+  BeamChunk chunk;
+  GranuleReader(path, config).read(0, 0, 3, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 0}));
+  ASSERT_EQ(chunk.values.size(), 3u);
+  EXPECT_EQ(chunk.values[2][0], 0.5);
+}
+
 TEST_F(GranuleReaderTest, LengthMismatchIsNamed) {
   const auto path = dir_ + "/l.h5";
   {

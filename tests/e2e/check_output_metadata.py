@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The output's documented metadata, and the command-line overrides, asserted end to end.
 
-Granules from validity_granules.py plus a truncated copy (unreadable) and a file that is not
-HDF5; `--on-bad-granule skip`, 2 ranks. Run A: `--parent-order 5 --child-order 11
---deflate-level 7 --metrics-json M.json`; run B: `--latitude geodetic --deflate-level 0`.
+Granules from validity_granules.py, a granule holding none of the beam groups (read, empty), a
+truncated copy (unreadable) and a file that is not HDF5; `--on-bad-granule skip`, 2 ranks.
+Run A: `--parent-order 5 --child-order 11 --deflate-level 7 --metrics-json M.json`; run B:
+`--latitude geodetic --deflate-level 0`.
 Checks, each against an independent source (h5py, numpy + healpy reference, the files):
   - granules_skipped: one line per bad input, "NAME: skipped: <reason>", none for good ones;
-    granule_status / granule_points_used of every row;
+    granule_status / granule_points_used of every row; granule_count every input and
+    granules_used the granules read (README: the `used` and `empty` rows, not the skipped);
   - healgrid_overrides lists exactly the overrides given, in the documented key=value form, and
     parent_order / child_order / latitude_convention / output cells follow them;
   - every statistic's cell_methods is CF's method for its function ("cell_ids: maximum", none
@@ -44,6 +46,21 @@ def bad_inputs(folder, good):
     with open(not_hdf5, "w", encoding="ascii") as dst:
         dst.write("not an HDF5 file\n")
     return [truncated, not_hdf5]
+
+
+def empty_input(folder):
+    """An HDF5 file named like a granule holding none of the config's beam groups: read, empty."""
+    path = os.path.join(folder, "VALID_20200106000000_00060101_006_01.h5")
+    with h5py.File(path, "w") as f:
+        f["ancillary_data/start_delta_time"] = np.array([0.0])
+    return path
+
+
+def check_granule_counts(checks, ds, read, skipped, label):
+    """granule_count: every input; granules_used: the granules read (used or empty)."""
+    for key, want in (("granule_count", read + skipped), ("granules_used", read)):
+        got = ds.attrs.get(key)
+        checks.check(got is not None and int(got) == want, f"{label}: {key} {got}, expected {want}")
 
 
 # CF-1.13 Appendix E's method for each statistic function; None: CF has none (no cell_methods).
@@ -149,7 +166,7 @@ def check_metrics(checks, path, ref, ds, output, label):
     with open(path, encoding="utf-8") as stream:
         m = json.load(stream)
     data_cells = int((ref["count"] > 0).sum())
-    expected = {"ranks": 2, "granules": 5, "points_used": ref["points_used"],
+    expected = {"ranks": 2, "granules": 6, "points_used": ref["points_used"],
                 "cells_with_data": data_cells,
                 "parent_cells": int(ds.attrs.get("parent_cells", -1)),
                 "output_bytes": os.path.getsize(output)}
@@ -173,6 +190,7 @@ def main():
     with common.temp_dir("healgrid-metadata-") as tmp:
         paths, _ = vg.make_granules(os.path.join(tmp, "granules"))
         bad = bad_inputs(os.path.join(tmp, "granules"), paths[0])
+        paths.append(empty_input(os.path.join(tmp, "granules")))
         config = vg.write_config(os.path.join(tmp, "validity.yaml"))
         cfg = common.load_config(config)
         inputs = [a for p in paths + bad for a in ("--input", p)]
@@ -188,6 +206,7 @@ def main():
             common.compare_to_reference(checks, ds, ref, cfg, "run A")
             common.check_provenance(checks, ds, "run A", paths, ref, skipped_paths=bad)
             check_skipped(checks, ds, bad, "run A")
+            check_granule_counts(checks, ds, len(paths), len(bad), "run A")
             check_overrides(checks, ds, {"grid.parent_order=5", "grid.child_order=11",
                                          "output.deflate_level=7"}, "run A")
             for key, value in (("parent_order", 5), ("child_order", 11)):

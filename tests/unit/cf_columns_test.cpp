@@ -418,6 +418,46 @@ TEST(CfDecoding, FillsAndRangesAreComparedInTheStoredFloatFormat) {
   EXPECT_EQ(chunk.values[1][0], static_cast<double>(0.1f));
 }
 
+// A float64 valid_min / valid_max on float32 data is a float32 bound (as netCDF4-python reads
+// it): valid_max 0.1 is 0.1f, above the double 0.1, so a stored 0.1f is inside the range;
+// valid_min 0.7 is 0.7f, below the double 0.7, so a stored 0.7f is inside it too.
+TEST(CfDecoding, AFloat64BoundOnFloat32DataIsRoundedToFloat32) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 3);
+  const auto g = w.dataset<float>("/g", H5T_NATIVE_FLOAT, {3}, {0.1f, 0.2f, 0.05f});
+  w.attribute<double>(g, "valid_max", H5T_NATIVE_DOUBLE, {0.1});
+  const auto k = w.dataset<float>("/k", H5T_NATIVE_FLOAT, {3}, {0.7f, 0.6f, 0.8f});
+  w.attribute<double>(k, "valid_min", H5T_NATIVE_DOUBLE, {0.7});
+  w.finish();
+  BeamChunk chunk;
+  GranuleReader(file_path(f), flat_config({{"g", "/g"}})).read(0, 0, 3, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 1}));
+  EXPECT_EQ(chunk.values[0][0], static_cast<double>(0.1f));
+  GranuleReader(file_path(f), flat_config({{"k", "/k"}})).read(0, 0, 3, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 1}));
+  EXPECT_EQ(chunk.values[0][0], static_cast<double>(0.7f));
+}
+
+// Only a packed integer dataset takes a floating-point valid range in unpacked units; packed
+// float data keeps it in the stored type (CF: the range is in the packed data's type), compared
+// with the stored values: float32 stored * 0.01 with valid_range [20, 100] keeps stored 50 and
+// 100 (0.5 and 1.0 unpacked) and drops stored 150 and 10 (1.5 and 0.1).
+TEST(CfDecoding, AValidRangeOfPackedFloatsIsInTheStoredUnits) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  const auto p = w.dataset<float>("/p", H5T_NATIVE_FLOAT, {4}, {50.0f, 150.0f, 100.0f, 10.0f});
+  w.attribute<double>(p, "scale_factor", H5T_NATIVE_DOUBLE, {0.01});
+  w.attribute<double>(p, "valid_range", H5T_NATIVE_DOUBLE, {20.0, 100.0});
+  w.finish();
+  BeamChunk chunk;
+  GranuleReader(file_path(f), flat_config({{"p", "/p"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 0, 1, 0}));
+  EXPECT_DOUBLE_EQ(chunk.values[0][0], 0.5);
+  EXPECT_DOUBLE_EQ(chunk.values[0][2], 1.0);
+}
+
 // A filter's value is compared as the dataset holds values, as numpy compares a float32 array
 // with 0.9: rounded to float32 (0.9f is below the double 0.9) or float16 (0.1 is 0.0999755859375);
 // a packed dataset's decoded doubles against the value itself.
@@ -1115,6 +1155,32 @@ TEST(GranuleReader, RadianValidRangeOfAPackedLatitudeIsConvertedToDegreesToo) {
   EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 0}));
   EXPECT_NEAR(chunk.lat[0], -1.0 / rad, 1e-9);
   EXPECT_NEAR(chunk.lat[1], 0.5 / rad, 1e-9);
+}
+
+// A packed latitude in radians with an add_offset in radians: unpacking yields degrees, so the
+// offset is converted with the scale. value = (stored * 1e-4 + 0.5) rad: stored -10000 is
+// -0.5 rad (-28.6 degrees), 5000 is 1 rad (57.3 degrees); a longitude offset by -1 rad too.
+TEST(GranuleReader, RadianAddOffsetOfAPackedCoordinateIsConvertedToDegreesToo) {
+  ScratchH5File f("angles_");
+  Writer w(f);
+  const double rad = M_PI / 180;
+  const auto lat = w.dataset<int>("/lat", H5T_NATIVE_INT, {2}, {-10000, 5000});
+  w.attribute<double>(lat, "scale_factor", H5T_NATIVE_DOUBLE, {1e-4});
+  w.attribute<double>(lat, "add_offset", H5T_NATIVE_DOUBLE, {0.5});
+  w.string_attribute(lat, "units", "radians");
+  const auto lon = w.dataset<int>("/lon", H5T_NATIVE_INT, {2}, {0, 20000});
+  w.attribute<double>(lon, "scale_factor", H5T_NATIVE_DOUBLE, {1e-4});
+  w.attribute<double>(lon, "add_offset", H5T_NATIVE_DOUBLE, {-1.0});
+  w.string_attribute(lon, "units", "radian");
+  w.dataset<double>("/h", H5T_NATIVE_DOUBLE, {2}, {1, 2});
+  w.finish();
+  BeamChunk chunk;
+  GranuleReader(file_path(f), flat_config({{"h", "/h"}})).read(0, 0, 2, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1}));
+  EXPECT_NEAR(chunk.lat[0], -0.5 / rad, 1e-9);
+  EXPECT_NEAR(chunk.lat[1], 1.0 / rad, 1e-9);
+  EXPECT_NEAR(chunk.lon[0], -1.0 / rad, 1e-9);
+  EXPECT_NEAR(chunk.lon[1], 1.0 / rad, 1e-9);
 }
 
 // Coordinates packed with a float32 scale_factor unpack in double (fine grids), not rounded to

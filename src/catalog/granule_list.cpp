@@ -114,6 +114,10 @@ bool by_name_then_path(const Granule& a, const Granule& b) {
 // symlink's name (the name is the granule's identity in the output and the inputs hash).
 std::vector<Granule> one_per_file(std::vector<Granule> all) {
   std::sort(all.begin(), all.end(), by_name_then_path);
+  // One path given twice (`d` and `d/`, overlapping globs) is simply used once, without a word.
+  all.erase(std::unique(all.begin(), all.end(),
+                        [](const Granule& a, const Granule& b) { return a.path == b.path; }),
+            all.end());
   std::map<FileIdentity, std::size_t> index_of;
   std::vector<Granule> files;
   for (auto& g : all) {

@@ -71,8 +71,16 @@ TEST_F(GranuleListTest, DuplicatesDropped) {
 TEST_F(GranuleListTest, SameFileAnySpellingIsUsedOnce) {
   ASSERT_EQ(symlink((dir_ + "/b/ATL06_1.h5").c_str(), (dir_ + "/a/link_to_1.h5").c_str()), 0);
   ASSERT_EQ(link((dir_ + "/b/ATL06_2.h5").c_str(), (dir_ + "/a/hard_2.h5").c_str()), 0);
+  testing::internal::CaptureStderr();
   const auto g = resolve_inputs({dir_ + "/b/ATL06_1.h5", dir_ + "/b/./ATL06_1.h5",
                                  dir_ + "//b/../b/ATL06_1.h5", dir_ + "/a", dir_ + "/b"});
+  const std::string err = testing::internal::GetCapturedStderr();
+  // b/ATL06_1.h5 is given twice (alone and in b/): one path, used once without a word; each
+  // other spelling of the file is named once.
+  const std::string line = dir_ + "/b/ATL06_1.h5 is the same file as";
+  const auto first = err.find(line);
+  EXPECT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find(line, first + 1), std::string::npos) << err;
   std::vector<std::string> names;
   for (const auto& x : g) names.push_back(x.name);
   // a/: ATL06_3.h5, hard_2.h5 (= b/ATL06_2.h5), link_to_1.h5 (= b/ATL06_1.h5), x.hdf5.

@@ -161,6 +161,8 @@ void PipelineConfig::validate() const {
   if (latitude.empty()) ctx.fail("coordinates.latitude", "missing");
   if (longitude.empty()) ctx.fail("coordinates.longitude", "missing");
   validate_datasets(ctx, *this);
+  if (!time_units.empty() && time.empty())
+    ctx.fail("coordinates.time_units", "needs coordinates.time (the dataset it describes)");
   if (time_window.active() && time.empty())
     ctx.fail("coordinates.time", "required by the time window (the dataset of each point's time)");
   if (time_windows.active() && time.empty())

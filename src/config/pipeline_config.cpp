@@ -221,12 +221,25 @@ static void parse_input_suffixes(const Context& ctx, const YAML::Node& list, Pip
 
 static void parse_coordinates(const Context& ctx, const YAML::Node& c, PipelineConfig& cfg) {
   if (!c) ctx.fail("coordinates", "missing (latitude and longitude paths)");
-  ctx.check_keys("coordinates", c, {"latitude", "longitude", "time"});
+  ctx.check_keys("coordinates", c, {"latitude", "longitude", "time", "time_units"});
   if (!c["latitude"]) ctx.fail("coordinates.latitude", c, "missing");
   if (!c["longitude"]) ctx.fail("coordinates.longitude", c, "missing");
   cfg.latitude = ctx.str("coordinates.latitude", c["latitude"]);
   cfg.longitude = ctx.str("coordinates.longitude", c["longitude"]);
   if (c["time"]) cfg.time = ctx.str("coordinates.time", c["time"]);
+  if (c["time_units"]) {
+    cfg.time_units = ctx.str("coordinates.time_units", c["time_units"]);
+    const auto since = cfg.time_units.find(" since ");
+    try {
+      if (since == std::string::npos) throw std::invalid_argument("no \" since \"");
+      parse_utc_seconds(cfg.time_units.substr(since + 7));
+    } catch (const std::invalid_argument& e) {
+      ctx.fail("coordinates.time_units", c["time_units"],
+               std::string("expected CF units \"<unit> since <UTC date>\" (e.g. \"seconds since "
+                           "2018-01-01T00:00:00Z\"): ") +
+                   e.what());
+    }
+  }
 }
 
 static void parse_filters(const Context& ctx, const YAML::Node& fl, PipelineConfig& cfg) {

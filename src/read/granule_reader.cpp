@@ -130,7 +130,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
       if (beam.time && (window_.active() || keep_time_) && !time_base_read) {
         time_base_read = true;
         try {
-          time_base_ = read_time_base(file_.get(), beam.time->dataset());
+          time_base_ = read_time_base(file_.get(), beam.time->dataset(), config.time_units);
         } catch (const CfAttributeError& e) {
           throw DatasetMismatch(path_ + ": coordinates.time: dataset " + beam.time->path() + ": " +
                                 e.what());

@@ -123,17 +123,41 @@ double TimeBase::across_leap_seconds(double value) const {
   return value * scale + offset + (gps_leap_seconds(gps_epoch) - gps_leap_seconds(gps));
 }
 
-TimeBase read_time_base(hid_t file, hid_t time_dataset) {
-  const auto units = h5::string_attribute(time_dataset, "units");
+namespace {
+
+// The units the time is read with: the dataset's, or the config's for a dataset without any;
+// both given, they must agree (the same scale and epoch), or which one holds is ambiguous.
+std::string time_units(hid_t time_dataset, const std::string& config_units) {
+  const auto own = h5::string_attribute(time_dataset, "units");
+  if (config_units.empty() || own == config_units) return own;
+  if (own.empty()) return config_units;
+  bool same = false;
+  try {
+    const auto a = cf_time_base(own), b = cf_time_base(config_units);
+    same = a && b && a->scale == b->scale && a->offset == b->offset;
+  } catch (const CfAttributeError&) {
+    same = false;  // one of them is no CF time unit: not the same
+  }
+  if (same) return own;
+  throw CfAttributeError("its units \"" + own + "\" disagree with coordinates.time_units \"" +
+                         config_units + "\" (remove the config key, or fix it)");
+}
+
+}  // namespace
+
+TimeBase read_time_base(hid_t file, hid_t time_dataset, const std::string& config_units) {
+  const auto units = time_units(time_dataset, config_units);
   char file_name[4096] = {};
   H5Fget_name(file, file_name, sizeof file_name);
   const bool atlas = granule_path_exists(file, file_name, kGpsEpochDataset);
-  std::optional<TimeBase> cf;
-  try {
-    cf = cf_time_base(units);
-  } catch (const CfAttributeError&) {
-    if (!atlas) throw;  // unusable units beside the ATLAS epoch: the epoch alone, as before
-  }
+  std::optional<TimeBase> cf = [&]() -> std::optional<TimeBase> {
+    try {
+      return cf_time_base(units);
+    } catch (const CfAttributeError&) {
+      if (!atlas) throw;  // unusable units beside the ATLAS epoch: the epoch alone, as before
+      return std::nullopt;
+    }
+  }();
   if (atlas) {
     const double gps = atlas_gps_epoch(file);
     if (cf) require_agreement(*cf, gps, units);
@@ -152,7 +176,9 @@ TimeBase read_time_base(hid_t file, hid_t time_dataset) {
   }
   throw CfAttributeError(std::string("no epoch for the time: neither ") + kGpsEpochDataset +
                          " in the file nor units \"seconds since ...\" on the dataset (units \"" +
-                         units + "\")");
+                         units +
+                         "\"); when the product states its epoch elsewhere, give it as config "
+                         "coordinates.time_units (e.g. \"seconds since 2018-01-01T00:00:00Z\")");
 }
 
 }  // namespace healgrid

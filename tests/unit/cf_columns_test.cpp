@@ -803,6 +803,34 @@ TimeBase time_base_in_calendar(const std::string& units, const std::string& cale
   return read_time_base(f.get(), ds.get());
 }
 
+// config coordinates.time_units stands for a time dataset without units (GEDI's delta_time); a
+// dataset with units of its own must agree with it (same scale and epoch, any spelling).
+TEST(TimeCoordinate, ConfigUnitsStandForADatasetWithoutUnits) {
+  const auto base = [](const std::string& own, const std::string& config) {
+    ScratchH5File f(std::string("cfgunits_") + std::to_string(own.size()) + "_");
+    Writer w(f);
+    const auto t = w.dataset<double>("/t", H5T_NATIVE_DOUBLE, {1}, {0.0});
+    if (!own.empty()) w.string_attribute(t, "units", own);
+    w.finish();
+    H5Handle ds(H5Dopen2(f.get(), "/t", H5P_DEFAULT), H5Dclose);
+    return read_time_base(f.get(), ds.get(), config);
+  };
+  const auto gedi = base("", "seconds since 2018-01-01T00:00:00Z");
+  EXPECT_EQ(gedi.scale, 1.0);
+  EXPECT_EQ(gedi.offset, 1514764800.0);  // 2018-01-01T00:00:00Z in POSIX seconds
+  EXPECT_EQ(base("", "days since 2000-01-01").scale, 86400.0);
+  EXPECT_THROW(base("", ""), CfAttributeError);  // no epoch anywhere
+  EXPECT_EQ(base("seconds since 2018-01-01 00:00:00", "seconds since 2018-01-01T00:00:00Z").offset,
+            1514764800.0);
+  try {
+    base("seconds since 2000-01-01", "seconds since 2018-01-01");
+    ADD_FAILURE() << "disagreeing units accepted";
+  } catch (const CfAttributeError& e) {
+    EXPECT_NE(std::string(e.what()).find("disagree with coordinates.time_units"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TimeCoordinate, MillisecondsAndMicrosecondsSinceAnEpoch) {
   const auto ms = time_base_in_calendar("milliseconds since 2019-07-16 00:00:00", "");
   EXPECT_EQ(ms.scale, 1e-3);

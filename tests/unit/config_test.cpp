@@ -50,6 +50,21 @@ TEST(Config, FilterOpAndLevelBaseAreRequired) {
   EXPECT_EQ(error_of(shipped_with("grid:\n", level + "    base: 0\ngrid:\n")), "");
 }
 
+// coordinates.time_units: CF "<unit> since <UTC date>", and only beside coordinates.time.
+TEST(Config, TimeUnitsAreCfUnitsOfTheTimeDataset) {
+  const std::string time = "  time: /{group}/land_ice_segments/delta_time\n";
+  EXPECT_EQ(error_of(shipped_with(time, time + "  time_units: seconds since 2018-01-01\n")), "");
+  EXPECT_NE(error_of(shipped_with(time, time + "  time_units: seconds\n"))
+                .find("coordinates.time_units: expected CF units"),
+            std::string::npos);
+  EXPECT_NE(error_of(shipped_with(time, time + "  time_units: days since 2018-13-01\n"))
+                .find("coordinates.time_units"),
+            std::string::npos);
+  EXPECT_NE(error_of(shipped_with(time, "  time_units: seconds since 2018-01-01\n"))
+                .find("coordinates.time_units: needs coordinates.time"),
+            std::string::npos);
+}
+
 TEST(Config, ShippedAtl06ConfigIsTheDefault) {
   const auto cfg = load_config_file(kShipped);
   EXPECT_EQ(cfg.product, "ATL06");

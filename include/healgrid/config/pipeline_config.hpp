@@ -117,6 +117,9 @@ struct PipelineConfig {
   std::string latitude;  // dataset templates of the coordinates
   std::string longitude;
   std::string time;  // optional (may be empty); required by a time window
+  // `coordinates.time_units`: the time dataset's CF units ("<unit> since <UTC date>") for
+  // products whose time has none (GEDI's delta_time); "" to take them from the file.
+  std::string time_units;
   TimeWindow time_window;
   std::vector<LevelSpec> levels;  // linked levels (segments owning runs of points)
   TimeWindows time_windows;  // `time_windows`: one output slice per window (config/time_windows)

@@ -13,6 +13,7 @@
 #include <hdf5.h>
 
 #include <limits>
+#include <string>
 
 namespace healgrid {
 
@@ -32,6 +33,8 @@ struct TimeBase {
 };
 
 // Throws CfAttributeError (read/cf_decoding.hpp) when the file gives no usable epoch.
-TimeBase read_time_base(hid_t file, hid_t time_dataset);
+// `config_units` (config coordinates.time_units; "" for none) stands for a dataset without
+// units; a dataset with units of its own must give the same scale and epoch.
+TimeBase read_time_base(hid_t file, hid_t time_dataset, const std::string& config_units = "");
 
 }  // namespace healgrid

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "healgrid/io/output_lock.hpp"
 #include "healgrid/io/output_owner.hpp"
@@ -62,34 +64,55 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// What of this run's own files `path` is (its lock, progress file, a temporary output, a file
-// of its restart journal), by device and inode; "" for any other file. A glob over the output's
-// directory (`--input 'data/*' --output data/grid.nc`) matches them, and the lock exists before
-// the inputs are listed: none is a granule, and none may enter the inputs' hash.
-std::string own_file_kind(const std::string& output, const std::string& path) {
-  struct stat st {};
-  if (stat(io::lock_path(output).c_str(), &st) == 0 && is_file(path, st)) return "lock file";
-  if (stat(progress_path(output).c_str(), &st) == 0 && is_file(path, st)) return "progress file";
-  if (stat((output + ".journal").c_str(), &st) == 0 && is_file(dir_of(path), st))
-    return "restart journal";
-  const auto base = output.substr(output.find_last_of('/') + 1) + ".partial";
-  const auto name = path.substr(path.find_last_of('/') + 1);
-  if (name.rfind(base, 0) == 0 && stat(dir_of(output).c_str(), &st) == 0 &&
-      is_file(dir_of(path), st))
-    return "temporary output";
-  return "";
-}
+// This run's own files beside its output (its lock, progress file, temporary outputs, restart
+// journal), known by device and inode, each looked up once. A glob over the output's directory
+// (`--input 'data/*' --output data/grid.nc`) matches them, and the lock exists before the
+// inputs are listed: none is a granule, and none may enter the inputs' hash.
+class OwnFiles {
+ public:
+  explicit OwnFiles(const std::string& output)
+      : previous_(identity(output) && io::is_healgrid_output(output) ? identity(output)
+                                                                     : std::nullopt),
+        lock_(identity(io::lock_path(output))),
+        progress_(identity(progress_path(output))),
+        journal_(identity(output + ".journal")),
+        output_dir_(identity(dir_of(output))),
+        partial_prefix_(output.substr(output.find_last_of('/') + 1) + ".partial") {}
+
+  // What of them `path` is ("output" for its previous output); "" for any other file.
+  std::string kind_of(const std::string& path) const {
+    const auto file = identity(path);
+    if (file && file == previous_) return "output";
+    if (file && file == lock_) return "lock file";
+    if (file && file == progress_) return "progress file";
+    if (!journal_ && !output_dir_) return "";
+    const auto dir = identity(dir_of(path));
+    if (dir && dir == journal_) return "restart journal";
+    if (dir && dir == output_dir_ &&
+        path.substr(path.find_last_of('/') + 1).rfind(partial_prefix_, 0) == 0)
+      return "temporary output";
+    return "";
+  }
+
+ private:
+  using Identity = std::optional<std::pair<dev_t, ino_t>>;
+  static Identity identity(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return std::nullopt;
+    return std::make_pair(st.st_dev, st.st_ino);
+  }
+  Identity previous_, lock_, progress_, journal_, output_dir_;
+  std::string partial_prefix_;
+};
 
 // A rerun with its output beside its granules (`--input data/ --output data/grid.nc`) finds
 // its previous output among them: a healgrid output is never a granule, so it is left out, with
 // a note (any other file that is the output stays, and check_output_is_no_input refuses it).
 // The run's own other files are left out too.
 void leave_out_own_files(const std::string& output, std::vector<Granule>& granules) {
-  struct stat out {};
-  const bool previous = stat(output.c_str(), &out) == 0 && io::is_healgrid_output(output);
+  const OwnFiles own_files(output);
   const auto own = std::remove_if(granules.begin(), granules.end(), [&](const Granule& g) {
-    const std::string kind =
-        previous && is_file(g.path, out) ? "output" : own_file_kind(output, g.path);
+    const std::string kind = own_files.kind_of(g.path);
     if (!kind.empty())
       std::fprintf(stderr, "healgrid run: note: %s is this run's %s, not a granule: left out\n",
                    g.path.c_str(), kind.c_str());

@@ -229,19 +229,36 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
   };
   constexpr std::uint32_t kSkip = 0xffffffffu;
   std::vector<Segment> segments;
+  // Points with no header between them share the granule beam and the cells' high bits, so
+  // their parent changes only where the low bits above the parent's shift do: the inner loop
+  // compares those bits alone (this scan was 1.8 % of a 1-rank run's samples before).
+  const int shift = __builtin_ctzll(static_cast<unsigned long long>(grid_.children_per_parent()));
+  const std::uint32_t parent_bits = shift >= 32 ? 0u : ~std::uint32_t{0} << shift;
   for (std::size_t p = 0; p < parts.size(); ++p) {
-    for_each_point(parts[p], [&](std::size_t i, const PointRef& point) {
+    const PointVector& part = parts[p];
+    PointState read;
+    for (std::size_t i = 0; i < part.size();) {
+      if (part[i].is_header()) {
+        read.apply(part[i++]);
+        continue;
+      }
+      const PointRef point = read.point(part[i]);
+      const std::uint32_t bits = part[i].low & parent_bits;
+      std::size_t j = i + 1;
+      while (j < part.size() && !part[j].is_header() && (part[j].low & parent_bits) == bits) ++j;
       const auto parent = grid_.parent_of(point.cell);
+      const auto points = static_cast<std::int64_t>(j - i);
       auto* last = segments.empty() ? nullptr : &segments.back();
       if (last && last->part == p && last->parent == parent &&
           last->state.granule_group == point.granule_group) {
-        last->end = i + 1;
-        ++last->points;
-        return;
+        last->end = j;
+        last->points += points;
+      } else {
+        const PointState state{point.granule_group, cell_high(point.cell)};
+        segments.push_back({p, i, j, points, parent, state, kSkip});
       }
-      const PointState state{point.granule_group, cell_high(point.cell)};
-      segments.push_back({p, i, i + 1, 1, parent, state, kSkip});
-    });
+      i = j;
+    }
   }
 
   // Points per remaining parent.

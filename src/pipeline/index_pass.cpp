@@ -116,6 +116,7 @@ class BeamIndexer {
   bool index(const GranuleReader& reader, std::size_t b, const PhotonSelection& rows,
              std::uint32_t tag, GranuleIndex& out) {
     std::size_t next_guard = 0;
+    last_cell_ = -1;  // a beam's first point starts a cell run (also when read again)
     for (const auto& [begin, end] : rows.ranges)
       for (std::uint64_t row0 = begin; row0 < end; row0 += kRowBlock) {
         if (stop_signal() != 0) throw std::runtime_error(stop_reason());  // ~1 s, not a granule
@@ -141,7 +142,9 @@ class BeamIndexer {
     const std::int64_t* cells = cells_.data();
     const auto row0 = static_cast<std::uint32_t>(chunk_.row0);
     std::int64_t parent_now = loads.empty() ? -1 : loads.back().parent;
-    std::int64_t pending = 0;  // points of parent_now not yet counted in loads.back()
+    std::int64_t pending = 0;       // points of parent_now not yet counted in loads.back()
+    std::int64_t pending_runs = 0;  // and its cell runs
+    std::int64_t last_cell = last_cell_;
     std::int64_t key_first = result_.window_first, key_last = result_.window_last;
     for (std::size_t i = 0; i < n; ++i) {
       if (!valid[i]) continue;
@@ -154,18 +157,28 @@ class BeamIndexer {
       const auto parent = grid_.parent_of(cell);
       if (parent != parent_now) {
         if (!select_.keeps(parent)) continue;
-        if (!loads.empty()) loads.back().points += pending;
-        loads.push_back({parent, 0});
+        if (!loads.empty()) {
+          loads.back().points += pending;
+          loads.back().cell_runs += pending_runs;
+        }
+        loads.push_back({parent, 0, 0});
         parent_now = parent;
         pending = 0;
+        pending_runs = 0;
       }
+      pending_runs += cell != last_cell;
+      last_cell = cell;
       if (keep_points) {
         out.writer.push(out.points, {cell, tag, row0 + static_cast<std::uint32_t>(i)});
         if (windows) out.keys.push_back(key);
       }
       ++pending;
     }
-    if (!loads.empty()) loads.back().points += pending;
+    if (!loads.empty()) {
+      loads.back().points += pending;
+      loads.back().cell_runs += pending_runs;
+    }
+    last_cell_ = last_cell;
     if (windows) {
       result_.window_first = key_first;
       result_.window_last = key_last;
@@ -187,6 +200,7 @@ class BeamIndexer {
   std::uint64_t stored_;
   BeamChunk& chunk_;
   std::vector<std::int64_t>& cells_;
+  std::int64_t last_cell_ = -1;  // the last kept point's cell (ParentLoad::cell_runs)
 };
 
 // Indexes one beam, with the segment pre-selection where it applies; a breached guard rolls

@@ -17,14 +17,14 @@ namespace {
 std::vector<std::vector<ParentLoad>> gather_loads(const Communicator& comm,
                                                   const std::vector<ParentLoad>& mine) {
   std::vector<std::int64_t> words;
-  for (const auto& l : mine) words.insert(words.end(), {l.parent, l.points});
+  for (const auto& l : mine) words.insert(words.end(), {l.parent, l.points, l.cell_runs});
   const auto all = comm.gather(words);
   const auto counts = comm.gather(static_cast<long long>(mine.size()));
   std::vector<std::vector<ParentLoad>> loads(counts.size());
   std::size_t i = 0;
   for (std::size_t r = 0; r < counts.size(); ++r)
-    for (long long k = 0; k < counts[r] && i + 1 < all.size(); ++k, i += 2)
-      loads[r].push_back({all[i], all[i + 1]});
+    for (long long k = 0; k < counts[r] && i + 2 < all.size(); ++k, i += 3)
+      loads[r].push_back({all[i], all[i + 1], all[i + 2]});
   return loads;
 }
 

@@ -72,30 +72,60 @@ std::int64_t output_windows(const RunContext& ctx, const IndexResult& mine) {
   return last >= first ? static_cast<std::int64_t>(last - first) + 1 : 1;
 }
 
+// The cell runs (ParentLoad) of a rank's parent cells: at least the cells with data it holds.
+std::int64_t rank_cell_runs(const WorkPlan& plan, const RankPlan& rank) {
+  const auto by_parent = [](const ParentLoad& l, std::int64_t p) { return l.parent < p; };
+  std::int64_t runs = 0;
+  for (auto it =
+           std::lower_bound(plan.loads.begin(), plan.loads.end(), rank.first_parent, by_parent);
+       it != plan.loads.end() && it->parent <= rank.last_parent; ++it)
+    runs += it->cell_runs;
+  return runs;
+}
+
+// Why rank r's output blocks (`output` bytes held) leave nothing of the budget for the points.
+std::string blocks_leave_nothing(const RunContext& ctx, std::size_t r, std::int64_t cells,
+                                 std::int64_t windows, double output) {
+  const bool dense = ctx.config().output.layout == OutputLayout::dense;
+  const std::string blocks = size_text(output * static_cast<double>(windows) /
+                                       static_cast<double>(windows + 1));  // dense: W of W + 1
+  const std::string held =
+      dense ? (windows > 1 ? "one per time window, " + std::to_string(windows) + ": " + blocks +
+                                 ", one more while merged: "
+                           : blocks + ", held twice while merged: ")
+            : "at most " + std::to_string(cells) + " cells with data" +
+                  (windows > 1 ? " in each of " + std::to_string(windows) +
+                                     " time windows, with their union and a merged copy: "
+                               : ", held twice while merged: ");
+  return "--memory-per-rank: rank " + std::to_string(r) + "'s output block" +
+         (windows > 1 ? "s (" : " (") + held + size_text(output) +
+         (windows > 1 ? ") leave" : ") leaves") + " nothing of its " +
+         size_text(ctx.setup.memory_per_rank) + " for the points: raise it" +
+         (windows > 1 ? ", use fewer time windows" : "") +
+         ", lower grid.child_order (--child-order)" +
+         (dense ? ", use the sparse layout (--layout sparse)" : "") + " or use more ranks";
+}
+
 // Rank 0: the passes each rank needs to keep its points within its budget: the memory per
-// rank less its output blocks (one per time window) and one more (the rounds' blocks and their
-// merged copy coexist at the end of the reads). Adds an error when the output leaves nothing for
-// the points.
+// rank less its output blocks as held at the end of its reads (plan/output_estimate.hpp
+// held_output_bytes: every window's block, and their merged copies). Adds an error when the
+// output leaves nothing for the points.
 PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_overflowed,
                        const std::vector<std::vector<ParentLoad>>& indexed, std::int64_t windows,
                        std::vector<std::string>& errors) {
   std::vector<double> budgets;
   for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
-    const auto parents = plan.ranks[r].planned_parents;
-    // Every window's block (one without windows), and one more while a block is merged.
-    const double blocks = estimate_output(ctx.config(), parents, parents, windows).rank_bytes;
-    const double output = blocks + blocks / static_cast<double>(windows);
+    const auto& rank = plan.ranks[r];
+    const auto runs = rank_cell_runs(plan, rank);
+    const double output = held_output_bytes(ctx.config(), rank.planned_parents, runs, windows);
     budgets.push_back(ctx.setup.memory_per_rank - output);
-    if (parents > 0 && budgets.back() <= 0)
+    if (rank.planned_parents > 0 && budgets.back() <= 0) {
+      const auto cells = std::min<double>(
+          static_cast<double>(runs), static_cast<double>(rank.planned_parents) *
+                                         static_cast<double>(ctx.grid().children_per_parent()));
       errors.push_back(
-          "--memory-per-rank: rank " + std::to_string(r) + "'s output block" +
-          (windows > 1 ? "s (one per time window, " + std::to_string(windows) + ": " +
-                             size_text(blocks) + ", one more while merged: "
-                       : " (" + size_text(blocks) + ", held twice while merged: ") +
-          size_text(output) + (windows > 1 ? ") leave" : ") leaves") + " nothing of its " +
-          size_text(ctx.setup.memory_per_rank) +
-          " for the points: raise it, lower grid.child_order (--child-order), use the sparse "
-          "layout (--layout sparse) or more ranks");
+          blocks_leave_nothing(ctx, r, static_cast<std::int64_t>(cells), windows, output));
+    }
   }
   return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed, indexed);
 }
@@ -111,13 +141,15 @@ std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, std::int6
   const double per_point = held_bytes_per_point(ctx.config());
   const double points = static_cast<double>(rank.planned_points) * per_point;
   const double blocks =
-      estimate_output(ctx.config(), rank.planned_parents, rank.planned_parents, windows).rank_bytes;
+      held_output_bytes(ctx.config(), rank.planned_parents, rank_cell_runs(plan, rank), windows);
+  const bool dense = ctx.config().output.layout == OutputLayout::dense;
   return "[memory] 1 pass: rank " + std::to_string(busiest) + ", the busiest, holds " +
          size_text(points + blocks) + " (" + std::to_string(rank.planned_points) + " points x " +
          std::to_string(static_cast<long long>(per_point)) + " bytes" +
-         (blocks > 0
-              ? std::string(", dense output block") + (windows > 1 ? "s " : " ") + size_text(blocks)
-              : std::string()) +
+         (blocks > 0 ? std::string(dense ? ", dense" : ", sparse") + " output block" +
+                           (windows > 1 ? "s " : " ") + (dense ? "" : "at most ") +
+                           size_text(blocks) + " with merged copies"
+                     : std::string()) +
          ") within " + size_text(ctx.setup.memory_per_rank) + " per rank (" +
          ctx.setup.memory_source + ")\n";
 }

@@ -75,6 +75,17 @@ OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parent
   return e;
 }
 
+double held_output_bytes(const PipelineConfig& config, std::int64_t parents, std::int64_t cell_runs,
+                         std::int64_t windows) {
+  const auto e = estimate_output(config, parents, parents, windows);
+  const double w = static_cast<double>(e.windows);
+  if (config.output.layout == OutputLayout::dense) return e.rank_bytes + e.rank_bytes / w;
+  const double cells =
+      std::min(static_cast<double>(std::max<std::int64_t>(cell_runs, 0)),
+               static_cast<double>(parents) * static_cast<double>(e.cells_per_parent));
+  return cells * static_cast<double>(e.bytes_per_cell) * (e.windows > 1 ? w + 2 : 2);
+}
+
 std::string output_memory_problem(const OutputEstimate& e, double memory_per_rank_bytes) {
   if (e.rank_bytes <= memory_per_rank_bytes) return "";
   const double per_parent = static_cast<double>(e.cells_per_parent) * e.bytes_per_cell;

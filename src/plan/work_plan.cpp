@@ -12,10 +12,12 @@ std::vector<ParentLoad> merge_loads(std::vector<ParentLoad> loads) {
             [](const ParentLoad& a, const ParentLoad& b) { return a.parent < b.parent; });
   std::vector<ParentLoad> out;
   for (const auto& l : loads) {
-    if (!out.empty() && out.back().parent == l.parent)
+    if (!out.empty() && out.back().parent == l.parent) {
       out.back().points += l.points;
-    else
+      out.back().cell_runs += l.cell_runs;
+    } else {
       out.push_back(l);
+    }
   }
   out.erase(
       std::remove_if(out.begin(), out.end(), [](const ParentLoad& l) { return l.points <= 0; }),

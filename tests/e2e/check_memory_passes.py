@@ -16,7 +16,11 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
 4. a budget that the output block (child order 12) leaves nothing of is refused (exit 1)
    naming --memory-per-rank, and no output is written;
 5. with time windows every window's dense block counts: a budget of three whole dense outputs
-   runs without windows and is refused with 12 windows.
+   runs without windows and is refused with 12 windows;
+6. with time windows and the sparse layout every window's block (aligned to the union of the
+   windows' cells for the write) counts too: at child order 14 with 48 windows the budget of 2.
+   is refused, naming the windows and the bound of the blocks, and a budget of that bound plus
+   the budget of 2. runs, each rank's peak RSS within it plus OVERHEAD_MB.
 """
 
 import json
@@ -82,6 +86,7 @@ def main():
 
         # 2. In passes: a quarter of the points' bytes per rank.
         budget = planned * BYTES_PER_POINT // nprocs // 4
+        pass_budget = budget
         passes = os.path.join(tmp, "passes")
         args = ARGS + ["--memory-per-rank", str(budget)]
         rc, out = run(nprocs, passes, args, env)
@@ -165,6 +170,38 @@ def main():
                          and not os.path.exists(os.path.join(tmp, "windows-budget", "out.nc")),
                          f"12 dense windows' blocks in {3 * whole} bytes were not refused "
                          f"(exit {rc}):\n{out}")
+
+        # 6. Sparse blocks of time windows: each window's block is aligned to the union of the
+        # windows' cells before the write (they were left out of the budget: 250 MB peak under
+        # 20 MB at 1 rank, exit 0).
+        windows = ",".join(f"2000-01-{d:02d}/2000-01-{d + 1:02d}" for d in range(1, 30))
+        windows += "," + ",".join(f"2000-02-{d:02d}/2000-02-{d + 1:02d}" for d in range(1, 19))
+        windows += ",2000-02-19/2030-01-01"  # 47 empty days, then one window of every point
+        sparse = ["--input", "../granules", "--output", "out.nc", "--child-order", "14",
+                  "--layout", "sparse", "--time-windows", windows, "--metrics-json", "metrics.json"]
+        rc, out = run(nprocs, os.path.join(tmp, "sparse-refused"),
+                      sparse + ["--memory-per-rank", str(pass_budget)], env)
+        m = re.search(r"cells with data in each of 48 time windows, with their union and a merged "
+                      r"copy: ([\d.]+) (kB|MB|GB)\) leave nothing", out)
+        checks.check(rc == 1 and m is not None
+                     and not os.path.exists(os.path.join(tmp, "sparse-refused", "out.nc")),
+                     f"48 sparse windows' blocks in {pass_budget} bytes were not refused "
+                     f"(exit {rc}):\n{out}")
+        if m:
+            blocks = float(m.group(1)) * {"kB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)]
+            enough = int(blocks) + pass_budget
+            cwd = os.path.join(tmp, "sparse-windows")
+            rc, out = run(nprocs, cwd, sparse + ["--memory-per-rank", str(enough)], env)
+            if checks.check(rc == 0, f"48 sparse windows in {enough} bytes failed:\n{out}"):
+                with open(os.path.join(cwd, "metrics.json"), encoding="utf-8") as f:
+                    rss = json.load(f)["peak_rss_bytes"]
+                print(f"np{nprocs}: 48 sparse windows: blocks at most {blocks / 1e6:.0f} MB, "
+                      f"peak RSS per rank {[round(r / 1e6) for r in rss]} MB under "
+                      f"{enough / 1e6:.0f} MB")
+                for r, have in enumerate(rss):
+                    checks.check(have <= enough + OVERHEAD_MB * 1e6,
+                                 f"rank {r}: peak RSS {have} > budget {enough} + {OVERHEAD_MB} MB "
+                                 "with 48 sparse windows")
     checks.finish()
 
 

@@ -17,6 +17,24 @@ PipelineConfig shipped_with_orders(int parent, int child) {
   return config;
 }
 
+TEST(OutputEstimate, HeldBlocksByHand) {
+  auto dense = shipped_with_orders(6, 12);  // 4096 children per parent, 44 bytes per cell
+  // Dense: every window's block and one more while merged.
+  EXPECT_DOUBLE_EQ(held_output_bytes(dense, 300, 5, 1), 2 * 300.0 * 4096 * 44);
+  EXPECT_DOUBLE_EQ(held_output_bytes(dense, 300, 5, 12), 13 * 300.0 * 4096 * 44);
+  // Sparse and auto: at most one cell per cell run, no more than every child; every window's
+  // block aligned to the union of the cells, the union, and a merged copy.
+  auto sparse = dense;
+  sparse.output.layout = OutputLayout::sparse;
+  EXPECT_DOUBLE_EQ(held_output_bytes(sparse, 300, 1000, 1), 2 * 1000.0 * 44);
+  EXPECT_DOUBLE_EQ(held_output_bytes(sparse, 300, 1000, 12), 14 * 1000.0 * 44);
+  EXPECT_DOUBLE_EQ(held_output_bytes(sparse, 2, 1000000000, 1), 2 * 2 * 4096.0 * 44);
+  auto automatic = dense;
+  automatic.output.layout = OutputLayout::automatic;
+  EXPECT_DOUBLE_EQ(held_output_bytes(automatic, 300, 1000, 12), 14 * 1000.0 * 44);
+  EXPECT_DOUBLE_EQ(held_output_bytes(sparse, 0, 0, 12), 0.0);
+}
+
 TEST(OutputEstimate, CellsAndBytesByHand) {
   const auto e = estimate_output(shipped_with_orders(6, 12), 1000, 300);
   EXPECT_EQ(e.cells_per_parent, 4096);  // 4^6

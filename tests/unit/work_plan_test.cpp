@@ -98,6 +98,11 @@ TEST(WorkPlan, MergeLoads) {
   EXPECT_EQ(merged[0].parent, 1);
   EXPECT_EQ(merged[1].points, 5);
   EXPECT_TRUE(merge_loads({}).empty());
+  // Cell runs add up like the points (a bound of the sparse blocks, plan/output_estimate.hpp).
+  const auto runs = merge_loads({{3, 10, 2}, {1, 2, 1}, {3, 4, 3}});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].cell_runs, 1);
+  EXPECT_EQ(runs[1].cell_runs, 5);
 }
 
 }  // namespace

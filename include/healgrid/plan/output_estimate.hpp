@@ -28,6 +28,15 @@ struct OutputEstimate {
 OutputEstimate estimate_output(const PipelineConfig& config, std::int64_t parents,
                                std::int64_t parents_on_one_rank, std::int64_t windows = 1);
 
+// Bytes of one rank's output blocks in memory at the end of its reads, with `parents` parent
+// cells holding `cell_runs` cell runs (ParentLoad) in `windows` time windows: dense, every
+// window's block (estimate_output) and one more while the rounds' blocks are merged; sparse and
+// auto, at most min(cell_runs, every child) cells per block, in every window (each window's
+// block is aligned to the union of the windows' cells for the write), and two more: the rounds'
+// merge, and with windows the union of the cells and a window's block being aligned.
+double held_output_bytes(const PipelineConfig& config, std::int64_t parents, std::int64_t cell_runs,
+                         std::int64_t windows);
+
 // "" when the busiest rank's block fits in `memory_per_rank_bytes`; else a message with the
 // figures and the keys to change (grid.child_order / --child-order, or more nodes).
 std::string output_memory_problem(const OutputEstimate& estimate, double memory_per_rank_bytes);

@@ -12,9 +12,12 @@ namespace healgrid {
 struct ParentLoad {
   std::int64_t parent = 0;
   std::int64_t points = 0;
+  // Stretches of consecutive points in one child cell along the tracks (0: not counted): at
+  // least the parent's cells with data, what a sparse output block of it holds at most.
+  std::int64_t cell_runs = 0;
 };
 
-// Sums the loads of equal parents, drops empty ones, sorts by parent id.
+// Sums the loads (points and cell runs) of equal parents, drops empty ones, sorts by parent id.
 std::vector<ParentLoad> merge_loads(std::vector<ParentLoad> loads);
 
 // Contiguous [begin, end) index ranges into `loads` (sorted by parent), one per rank, that

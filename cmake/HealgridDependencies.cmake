@@ -7,6 +7,13 @@ find_package(yaml-cpp REQUIRED)
 
 # Parallel HDF5: the openmpi flavour, never the serial one.
 pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5-openmpi)
+# Its high-level library (same package): H5DS, the dimension scales netCDF-4 dimensions are.
+find_library(HDF5_HL_LIBRARY NAMES hdf5_hl PATHS ${HDF5_LIBRARY_DIRS} NO_DEFAULT_PATH)
+if(NOT HDF5_HL_LIBRARY)
+  message(FATAL_ERROR "libhdf5_hl of parallel HDF5 not found in ${HDF5_LIBRARY_DIRS}: install libhdf5-openmpi-dev (scripts/install-deps.sh)")
+endif()
+add_library(healgrid::hdf5_hl INTERFACE IMPORTED)
+target_link_libraries(healgrid::hdf5_hl INTERFACE ${HDF5_HL_LIBRARY} PkgConfig::HDF5)
 
 # healpix_cxx ships a pkg-config file only.
 pkg_check_modules(HEALPIX REQUIRED IMPORTED_TARGET healpix_cxx)

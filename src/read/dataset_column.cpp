@@ -1,5 +1,7 @@
 #include "healgrid/read/dataset_column.hpp"
 
+#include <hdf5_hl.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -17,6 +19,29 @@ std::string with_cause(const std::string& msg) {
   const auto cause = h5_error_line();
   return cause.empty() ? msg : msg + " (HDF5: " + cause + ")";
 }
+
+// The path of the dimension scale attached to dimension `dim` of `dataset` (netCDF-4 dimensions
+// are HDF5 dimension scales); "" when none or several are attached.
+std::string dimension_scale(hid_t dataset, unsigned dim) {
+  if (H5DSget_num_scales(dataset, dim) != 1) return "";
+  std::string path;
+  H5DSiterate_scales(
+      dataset, dim, nullptr,
+      [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+        const ssize_t n = H5Iget_name(scale, nullptr, 0);
+        if (n <= 0) return 1;
+        std::string name(static_cast<std::size_t>(n) + 1, '\0');
+        H5Iget_name(scale, name.data(), name.size());
+        name.resize(static_cast<std::size_t>(n));
+        *static_cast<std::string*>(out) = name;
+        return 1;  // the only one
+      },
+      &path);
+  return path;
+}
+
+// "/group/along" -> "along": the name ncpdq and ncdump give a dimension.
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 std::string shape_text(const PointShape& s, bool two_d) {
   return two_d ? "[" + std::to_string(s.rows) + ", " + std::to_string(s.cols) + "]"
@@ -245,10 +270,12 @@ void DatasetColumn::select_dimensions(hid_t space) {
                         std::to_string(index_[0]) + "])"
                   : ")"));
   std::vector<hsize_t> kept;
+  std::vector<std::string> kept_dims;
   for (std::size_t d = 0; d < index_.size(); ++d) {
     if (index_[d] < 0) {
       if (kept.empty()) unlimited_rows_ = max_dims[d] == H5S_UNLIMITED;
       kept.push_back(dims[d]);
+      kept_dims.push_back(dimension_scale(dataset_.get(), static_cast<unsigned>(d)));
     } else if (static_cast<hsize_t>(index_[d]) >= dims[d]) {
       mismatch("index " + std::to_string(index_[d]) + " of dimension " + std::to_string(d) +
                " is out of range: " + path_ + " has " + std::to_string(dims[d]) + " there");
@@ -259,7 +286,23 @@ void DatasetColumn::select_dimensions(hid_t space) {
     mismatch("dataset " + path_ + " has " + rank_text +
              " (at most 2 are supported: fix the others with a selector such as " + path_ +
              "[0, :, :])");
-  shape_ = {rank_ > 0 ? kept[0] : 1, rank_ == 2 ? kept[1] : 1};
+  shape_ = {rank_ > 0 ? kept[0] : 1, rank_ == 2 ? kept[1] : 1, rank_ > 0 ? kept_dims[0] : "",
+            rank_ == 2 ? kept_dims[1] : ""};
+}
+
+void DatasetColumn::check_dimension_order(const PointShape& points) const {
+  const std::string &rows = points.row_dim, &cols = points.col_dim;
+  if (points.cols <= 1 || rows.empty() || cols.empty() || rows == cols) return;
+  if (rank_ == 2 && shape_ == points && shape_.row_dim == cols && shape_.col_dim == rows)
+    mismatch("dataset " + path_ + " is stored on dimensions (" + cols + ", " + rows +
+             "), the latitude on (" + rows + ", " + cols +
+             "): the same shape, transposed (healgrid reads values in their stored order; "
+             "rewrite it in the latitude's order, e.g. ncpdq -a " +
+             base_name(rows) + "," + base_name(cols) + ")");
+  if (shape_.cols == 1 && shape_.rows == points.rows && shape_.row_dim == cols)
+    mismatch("dataset " + path_ + " lies along dimension " + cols +
+             ", the latitude's columns: a value per latitude row must lie along its rows (" + rows +
+             "); a value per column is not supported");
 }
 
 void DatasetColumn::mismatch(const std::string& what) const {
@@ -268,6 +311,7 @@ void DatasetColumn::mismatch(const std::string& what) const {
 
 void DatasetColumn::bind(const PointShape& points, bool allow_granule_value) {
   points_ = points;
+  check_dimension_order(points);
   const bool two_d = rank_ == 2;
   if (shape_ == points) {
     mapping_ = Mapping::same;

@@ -180,7 +180,7 @@ void GranuleReader::open_levels(const PipelineConfig& config, const std::string&
         std::make_shared<SegmentLinks>(begin, count, level.base, points.rows, path_, key));
     // One position per segment (opened, checked, read only by a pre-selecting index pass).
     if (opened_ != Columns::all || !level.has_coordinates() || beam.positioned_level >= 0) continue;
-    const PointShape segments{beam.levels.back()->segments(), 1};
+    const PointShape segments{beam.levels.back()->segments(), 1, "", ""};
     beam.segment_lat = std::make_unique<DatasetColumn>(column("latitude", level.latitude));
     beam.segment_lat->read_in_degrees(CoordinateAxis::latitude);
     beam.segment_lat->bind(segments, false);

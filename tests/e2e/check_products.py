@@ -493,6 +493,35 @@ def netcdf4_points(path):
 
 # ----------------------------------------------------------------------------- bad configs
 
+SQUARE_CONFIG = """product: square swath
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {v: /v_ok, r: /per_row}
+grid: {parent_order: 2, child_order: 6, latitude: geodetic}
+statistics:
+  - {name: v_min, function: min, variable: v}
+  - {name: r_min, function: min, variable: r}
+"""
+
+
+def make_square_swath(path, n=4):
+    """netCDF-4, lat/lon on (along, across), both n long: /v_ok in that order, /v_transposed
+    on (across, along), /per_row on along, /per_column on across."""
+    import netCDF4  # pylint: disable=import-outside-toplevel
+    with netCDF4.Dataset(path, "w") as ds:
+        ds.createDimension("along", n)
+        ds.createDimension("across", n)
+        values = np.arange(n * n, dtype="f8").reshape(n, n)
+        for name, dims, data in (
+                ("lat", ("along", "across"), 10.0 + 3.0 * np.arange(n)[:, None] + 0.2 * values[:1]),
+                ("lon", ("along", "across"), 20.0 + 3.0 * np.arange(n)[None, :] + 0 * values),
+                ("v_ok", ("along", "across"), values),
+                ("v_transposed", ("across", "along"), values.T),
+                ("per_row", ("along",), np.arange(n, dtype="f8")),
+                ("per_column", ("across",), np.arange(n, dtype="f8"))):
+            ds.createVariable(name, "f8", dims)[:] = data
+    return path
+
+
 def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
     """Each bad config: exit 2, the message names the key and the dataset, no skip advice."""
     flat_cfg = CF_CONFIG
@@ -554,6 +583,16 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
                     + "time: {end: 2020-01-02}\n"),
          ["coordinates.time: dataset /t_days: units \"days since 2019-03-01\" disagree with "
           "/ancillary_data/atlas_sdp_gps_epoch 1198800018"]),
+        # A square swath (netCDF-4): shapes cannot tell a transposed dataset, nor a value per
+        # column from one per row; the dimensions can (both were read in stored order, exit 0).
+        ("a square swath's dataset stored transposed", "square",
+         write_yaml(tmp, "bad16.yaml", SQUARE_CONFIG.replace("/v_ok", "/v_transposed")),
+         ["variables.v: dataset /v_transposed is stored on dimensions (/across, /along), the "
+          "latitude on (/along, /across)", "ncpdq -a along,across"]),
+        ("a value per row stored along the columns", "square",
+         write_yaml(tmp, "bad17.yaml", SQUARE_CONFIG.replace("/v_ok", "/per_column")),
+         ["variables.v: dataset /per_column lies along dimension /across, the latitude's "
+          "columns"]),
         ("time window end before start", "flat",
          write_yaml(tmp, "bad12.yaml", flat_cfg + "time: {start: 2020-01-02, end: 2020-01-01}\n"),
          ["time: the start 2020-01-02 is not before the end 2020-01-01"]),
@@ -565,7 +604,13 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
         h5["ancillary_data/atlas_sdp_gps_epoch"] = np.array([1198800018.0])
         h5.create_dataset("t_days", data=src["time"][()] / 24.0 + 306.0)
         h5["t_days"].attrs["units"] = np.bytes_("days since 2019-03-01")
-    inputs = {"flat": [flat], "gedi": [gedi], "atl06": atl06, "atlas_days": [atlas_days]}
+    square = make_square_swath(os.path.join(tmp, "square.nc"))
+    rc, output = common.run_healgrid(["--config", write_yaml(tmp, "square.yaml", SQUARE_CONFIG),
+                                      "--input", square, "--output", os.path.join(tmp, "sq.nc")],
+                                     nprocs)
+    checks.check(rc == 0, f"a square swath in the latitude's order failed (exit {rc})\n{output}")
+    inputs = {"flat": [flat], "gedi": [gedi], "atl06": atl06, "atlas_days": [atlas_days],
+              "square": [square]}
     out = os.path.join(tmp, "bad.nc")
     for label, data, cfg, needles in cases:
         if not inputs[data]:

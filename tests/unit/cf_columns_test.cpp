@@ -952,6 +952,10 @@ TEST(CfDecoding, NetcdfDefaultFillOfAVariableWithoutFillValue) {
     const auto own =
         w.dataset<float>("/own", H5T_NATIVE_FLOAT, {3}, {9.9692099683868690e+36f, -1.0f, 0.5f});
     w.attribute<float>(own, "_FillValue", H5T_NATIVE_FLOAT, {-1.0f});
+    // _Unsigned: the never-written bits (-32767, read 32769) are the fill, not 65535.
+    const auto unsigned_short =
+        w.dataset<short>("/i2_unsigned", H5T_NATIVE_SHORT, {3}, {-32767, -1, 3});
+    w.string_attribute(unsigned_short, "_Unsigned", "true");
     w.finish();
     const Valid all = {1, 1, 1};
     EXPECT_EQ(valid_points(f, {"v", "/f4"}, 3), netcdf ? Valid({1, 0, 1}) : all);
@@ -965,6 +969,9 @@ TEST(CfDecoding, NetcdfDefaultFillOfAVariableWithoutFillValue) {
     EXPECT_EQ(valid_points(f, {"v", "/i1"}, 3), all);  // no default fill for bytes
     EXPECT_EQ(valid_points(f, {"v", "/u1"}, 3), all);
     EXPECT_EQ(valid_points(f, {"v", "/own"}, 3), Valid({1, 0, 1}));  // _FillValue replaces it
+    std::vector<double> values;
+    EXPECT_EQ(valid_points(f, {"v", "/i2_unsigned"}, 3, &values), netcdf ? Valid({0, 1, 1}) : all);
+    EXPECT_EQ(values[1], 65535.0);
   }
 }
 

@@ -26,6 +26,8 @@ class SegmentLinks;
 
 struct PointShape {
   std::uint64_t rows = 0, cols = 1;  // cols 1: a 1-D set of points
+  // The dimension scales (netCDF-4 dimensions) of the rows and columns, by path; "" unknown.
+  std::string row_dim, col_dim;
   std::uint64_t points() const { return rows * cols; }
   bool operator==(const PointShape& o) const { return rows == o.rows && cols == o.cols; }
 };
@@ -83,6 +85,9 @@ class DatasetColumn {
   void read_segments(std::uint64_t p0, std::uint64_t n, std::vector<double>& out,
                      std::uint8_t* valid);
   [[noreturn]] void mismatch(const std::string& what) const;
+  // Refuses what the shapes cannot tell apart but the dimension scales can: a square swath's
+  // dataset stored in the latitude's other order, or one value per row stored along its columns.
+  void check_dimension_order(const PointShape& points) const;
   // Throws when path_ is a soft link to no object (DatasetMismatch: a missing dataset) or an
   // external link that cannot be followed (GranuleError); returns for any other link.
   void dangling_link(hid_t file) const;

@@ -241,9 +241,23 @@ std::vector<Granule> each_granule_once(std::vector<Granule> granules) {
 
 std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
                                     const std::vector<std::string>& suffixes,
-                                    std::vector<Granule>* found) {
+                                    std::vector<Granule>* found,
+                                    const std::vector<std::string>& own_directories) {
   if (inputs.empty()) throw InputError("no input given (use --input FILE|DIR|PATTERN)");
   std::vector<Granule> all;
+  const auto add_directory_unless_own = [&](const std::string& dir, const struct stat& st) {
+    for (const auto& own : own_directories) {
+      struct stat o {};
+      if (stat(own.c_str(), &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino) {
+        std::fprintf(stderr,
+                     "healgrid run: note: %s is this run's restart journal, not an input "
+                     "directory: left out\n",
+                     shown(dir).c_str());
+        return;
+      }
+    }
+    add_directory(dir, suffixes, all);
+  };
   for (const auto& input : inputs) {
     struct stat st {};
     // A path that exists is itself, even with * ? [ in its name (gran[1].h5).
@@ -263,7 +277,7 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
       for (std::size_t i = 0; i < g.gl_pathc; ++i) {
         struct stat match {};  // a matched directory is read as a directory (date folders)
         if (stat(g.gl_pathv[i], &match) == 0 && S_ISDIR(match.st_mode))
-          add_directory(g.gl_pathv[i], suffixes, all);
+          add_directory_unless_own(g.gl_pathv[i], match);
         else
           add_file(g.gl_pathv[i], all);
       }
@@ -272,7 +286,7 @@ std::vector<Granule> resolve_inputs(const std::vector<std::string>& inputs,
     }
     if (!exists) throw InputError(shown(input) + ": cannot access input: " + std::strerror(errno));
     if (S_ISDIR(st.st_mode))
-      add_directory(input, suffixes, all);
+      add_directory_unless_own(input, st);
     else
       add_file(input, all);
   }

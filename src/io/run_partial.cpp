@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <random>
@@ -25,6 +26,20 @@ bool looks_like_tag(const std::string& s) {
     if (i < dot ? !std::isdigit(c) : i > dot && !std::isxdigit(c)) return false;
   }
   return true;
+}
+
+// OpenMPI's shared-file-pointer files of an MPI-IO file (`<file>.data.<n>`,
+// `<file>.metadata.<n>`: ompio's sharedfp component), which a killed run leaves beside its
+// temporary output.
+bool is_mpi_io_sidecar(const std::string& s) {
+  for (const std::string kind : {".data.", ".metadata."}) {
+    if (s.size() <= kind.size() || s.compare(0, kind.size(), kind) != 0) continue;
+    bool digits = true;
+    for (std::size_t i = kind.size(); i < s.size(); ++i)
+      digits = digits && std::isdigit(static_cast<unsigned char>(s[i]));
+    if (digits) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -73,8 +88,13 @@ std::vector<std::string> remove_stale_partials(const std::string& output) {
   const std::string dot = std::string(schema::kPartialSuffix) + ".";
   return remove_beside(output, [&](const std::string& rest) {
     if (rest.compare(0, dot.size(), dot) != 0) return false;
-    const auto tag = rest.substr(dot.size());
-    return tag != g_tag && looks_like_tag(tag);
+    // "<pid>.<8 hex digits>", then nothing or an MPI-IO sidecar's suffix.
+    const auto tagged = rest.substr(dot.size());
+    const auto pid_end = tagged.find('.');
+    if (pid_end == std::string::npos) return false;
+    const auto tag = tagged.substr(0, pid_end + 9);
+    const auto after = tagged.substr(std::min(tagged.size(), pid_end + 9));
+    return tag != g_tag && looks_like_tag(tag) && (after.empty() || is_mpi_io_sidecar(after));
   });
 }
 

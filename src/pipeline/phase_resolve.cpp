@@ -184,9 +184,9 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
     check_output_path(opt.output);
     // A catalog (--catalog, or a query) instead of --input: pipeline/catalog_inputs.hpp.
     std::vector<Granule> found;  // every file the inputs name, duplicates included
-    in.granules = opt.inputs.empty()
-                      ? resolve_run_granules(opt, ctx.grid(), in.catalog)
-                      : resolve_inputs(opt.inputs, ctx.config().input_suffixes, &found);
+    in.granules = opt.inputs.empty() ? resolve_run_granules(opt, ctx.grid(), in.catalog)
+                                     : resolve_inputs(opt.inputs, ctx.config().input_suffixes,
+                                                      &found, {opt.output + ".journal"});
     // A copy left out as a duplicate is an input too (exit 2, not "not a healgrid output"); the
     // run's own previous output is left out below.
     if (!io::is_healgrid_output(opt.output)) check_output_is_no_input(opt.output, found);

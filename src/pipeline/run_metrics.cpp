@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "healgrid/io/atomic_file.hpp"
+#include "healgrid/io/output_lock.hpp"
+#include "healgrid/pipeline/progress_file.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
@@ -54,8 +56,19 @@ void check_metrics_path(const std::string& path, const std::string& output,
   auto refuse = [&](const std::string& why) {
     throw std::invalid_argument("--metrics-json " + path + ": " + why);
   };
-  if (resolved(path) == resolved(output))
+  const std::string where = resolved(path);
+  if (where == resolved(output))
     refuse("is the --output path: choose another file for the metrics");
+  // The run's own files beside the output: it makes, replaces or removes them itself.
+  for (const auto& [own, what] : {std::pair{io::lock_path(output), "lock file"},
+                                  std::pair{progress_path(output), "progress file"},
+                                  std::pair{output + ".journal", "restart journal"}})
+    if (where == resolved(own))
+      refuse(std::string("is the run's ") + what + " (" + own +
+             "): choose another file for the metrics");
+  if (where.rfind(resolved(output) + ".partial", 0) == 0)
+    refuse("is named like the run's temporary output (" + output +
+           ".partial...): choose another file for the metrics");
   struct stat st {};
   if (lstat(path.c_str(), &st) == 0) {
     if (S_ISLNK(st.st_mode)) refuse("is a symbolic link: give the file's own path");

@@ -234,7 +234,14 @@ def run_metrics_path_cases(checks, cfg_path, good):
         cases = [("the input granule", granule), ("the config file", cfg),
                  ("the output path", os.path.join(out_dir, ".", "result.nc")),
                  ("a user's file", notes), ("a symlink", link),
-                 ("a missing directory", os.path.join(tmp, "no_such_dir", "m.json"))]
+                 ("a missing directory", os.path.join(tmp, "no_such_dir", "m.json")),
+                 # The run's own files: its journal took no metrics (exit 0, none written),
+                 # its progress file took them (a rerun then refused it), its lock was refused
+                 # as "not a healgrid metrics file" (made by the run itself).
+                 ("the run's journal", out_path + ".journal"),
+                 ("the run's progress file", out_path + ".progress.json"),
+                 ("the run's lock file", out_path + ".lock"),
+                 ("the run's temporary name", out_path + ".partial.1.deadbeef")]
         for what, target in cases:
             label = f"--metrics-json at {what}"
             before = open(target, "rb").read() if os.path.isfile(target) else None

@@ -401,8 +401,12 @@ def taken_names_cases(checks, tmp, master, env):
             return (f.attrs.get("healgrid_inputs_sha256"), f.attrs.get("granule_count"),
                     np.asarray(f["count"]).tobytes())
     before = inputs_of(os.path.join(case.granules, "out.nc")) if first_rc == 0 else None
+    # A killed run's journal (empty: killed before its KEY) is matched too: no input directory.
+    os.makedirs(os.path.join(case.granules, "out.nc.journal"))
     rc, out = run(["--input", "../granules/*", "--output", "../granules/out.nc"], case.cwd, env)
     checks.check(rc == 0 and "out.nc.lock is this run's lock file, not a granule" in out and
+                 "out.nc.journal is this run's restart journal, not an input directory" in out
+                 and "no file ending in" not in out and
                  inputs_of(os.path.join(case.granules, "out.nc")) == before,
                  f"a glob over the output's directory: exit {rc}:\n{out}")
 

@@ -38,10 +38,12 @@ std::vector<std::string> default_granule_suffixes();
 // names are kept once with a warning; the same name with different bytes throws InputError.
 std::vector<Granule> each_granule_once(std::vector<Granule> granules);
 
-// `found`, when given, receives every file the inputs name, duplicates included.
+// `found`, when given, receives every file the inputs name, duplicates included. A directory
+// that is one of `own_directories` (the run's restart journal, which `d/*` matches beside the
+// output) is no input directory: left out with a note.
 std::vector<Granule> resolve_inputs(
     const std::vector<std::string>& inputs,
     const std::vector<std::string>& suffixes = default_granule_suffixes(),
-    std::vector<Granule>* found = nullptr);
+    std::vector<Granule>* found = nullptr, const std::vector<std::string>& own_directories = {});
 
 }  // namespace healgrid

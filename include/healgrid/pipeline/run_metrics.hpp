@@ -25,8 +25,9 @@ struct RunMetrics {
 // JSON to `path` (temporary name, then renamed). Returns false on rank 0 if it cannot write.
 bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMetrics metrics);
 
-// Before any work (rank 0): `--metrics-json path` may not be the output, the config file or an
-// input granule (the same file, however spelt), a symlink, or an existing file other than a
+// Before any work (rank 0): `--metrics-json path` may not be the output, the run's own lock,
+// progress file, journal or temporary output, the config file or an input granule (the same
+// file, however spelt), a symlink, or an existing file other than a
 // healgrid metrics file, and its directory must take a new file. Throws std::invalid_argument
 // naming the path and the reason. `others`: the output, the config, the granules' paths.
 void check_metrics_path(const std::string& path, const std::string& output,

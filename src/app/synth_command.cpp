@@ -16,6 +16,7 @@
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
+#include "healgrid/io/h5_writer.hpp"
 #include "healgrid/synth/atl03_synth.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
 #include "healgrid/util/mpi_util.hpp"
@@ -163,6 +164,55 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
   return 0;
 }
 
+// Whether `path` is a granule healgrid synth wrote (its root `history` says so), which a rerun
+// may replace; a symlink, a directory, another program's file or a NASA granule is not.
+bool is_synth_granule(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) return false;
+  const io::H5QuietErrors quiet;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return false;
+  std::string history;
+  if (H5Aexists(file, "history") > 0) {
+    const hid_t attr = H5Aopen(file, "history", H5P_DEFAULT);
+    const hid_t type = H5Aget_type(attr);
+    if (H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)) {
+      history.resize(H5Tget_size(type));
+      H5Aread(attr, type, history.data());
+    }
+    H5Tclose(type);
+    H5Aclose(attr);
+  }
+  H5Fclose(file);
+  return history.find("healgrid synth") != std::string::npos;
+}
+
+// Rank 0: "" when every granule of the plan may be written, else why not: synth replaces only
+// the granules it wrote itself (their names are NASA's: a data folder may hold real ones).
+std::string taken_names(const std::vector<SynthGranule>& plan, const SynthOptions& opts) {
+  std::vector<std::string> taken;
+  for (const auto& g : plan) {
+    const std::string name = !g.name.empty() ? g.name
+                             : opts.product == SynthProduct::atl03
+                                 ? synth_atl03_name(g.rgt, g.cycle, g.region)
+                                 : synth_granule_name(g.rgt, g.cycle, g.region);
+    const std::string path = (std::filesystem::path(opts.out_dir) / name).string();
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(path, ec)) &&
+        !is_synth_granule(path))
+      taken.push_back(path);
+  }
+  if (taken.empty()) return "";
+  std::string list;
+  for (std::size_t i = 0; i < taken.size() && i < 5; ++i) list += (i ? ", " : "") + taken[i];
+  if (taken.size() > 5) list += ", and " + std::to_string(taken.size() - 5) + " more";
+  return "--output-dir '" + opts.out_dir + "': " + std::to_string(taken.size()) +
+         (taken.size() == 1 ? " file" : " files") +
+         " at the names of the granules to write, not written by healgrid synth (a symlink, "
+         "another program's file or a real granule): " +
+         list + "; synth replaces only its own granules: move them or choose another --output-dir";
+}
+
 }  // namespace
 
 int synth_command(const std::vector<std::string>& args) {
@@ -197,9 +247,12 @@ int synth_command(const std::vector<std::string>& args) {
       std::fprintf(stderr, "healgrid synth: --output-dir '%s': cannot create directory%s%s\n",
                    opts.out_dir.c_str(), ec ? ": " : "", ec ? ec.message().c_str() : "");
       rc = 1;
+    } else if (const auto why = taken_names(plan, opts); !why.empty()) {
+      std::fprintf(stderr, "healgrid synth: %s\n", why.c_str());
+      rc = 2;
     }
   }
-  if (Communicator::world().max(rc) != 0) return 1;
+  if (const int all = Communicator::world().max(rc); all != 0) return all;
 
   // Each rank writes its share; a failure stops that rank's writing but not its collectives.
   double bytes = 0;

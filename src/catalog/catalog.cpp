@@ -95,7 +95,10 @@ void finalize_catalog(Catalog& c, int parent_order, LatitudeConvention latitude)
   c.parent_order = parent_order;
   c.latitude = latitude;
   c.area_cells.reset();
-  if (!c.area.empty()) c.area_cells = area_cells(c.area, parent_order, latitude);
+  if (!c.area.empty())
+    c.area_cells =
+        area_cells(c.area, parent_order, latitude,
+                   c.query.contains("polygon") ? AreaEdges::polygon : AreaEdges::lon_lat);
   c.cells.clear();
   c.all_cells = false;
   for (auto& g : c.granules) {

@@ -161,6 +161,11 @@ void keep_matching(const GranuleQuery& q, std::vector<CatalogGranule>& page,
                    g.id.c_str(), g.name.c_str());
       continue;
     }
+    if (g.https_url.empty())
+      std::fprintf(stderr,
+                   "healgrid resolve: warning: granule %s (%s) has only an s3 link (%s): kept, "
+                   "but healgrid fetch downloads over https only (read it in-region)\n",
+                   g.id.c_str(), g.name.c_str(), g.s3_url.c_str());
     out.push_back(std::move(g));
   }
 }

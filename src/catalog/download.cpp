@@ -308,6 +308,19 @@ EarthdataAuth load_earthdata_auth(const std::string& token_env, const std::strin
   return auth;
 }
 
+// Why the file at `path` (the granule's name in the cache) is not the catalog's granule; ""
+// when nothing is there.
+std::string not_this_granule(const CatalogGranule& g, const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return "";
+  if (S_ISLNK(st.st_mode)) return "a symbolic link";
+  if (!S_ISREG(st.st_mode)) return "not a regular file";
+  if (!starts_like_granule(path)) return "not an HDF5/netCDF file";
+  bool remove = false;
+  const auto problem = verify(g, path, remove);
+  return problem.empty() ? "unreadable" : problem;
+}
+
 bool cached_and_verified(const CatalogGranule& g, const std::string& cache_dir) {
   const std::string path = safe_cache_path(cache_dir, g.name);
   if (file_size(path) < 0 || !starts_like_granule(path)) return false;
@@ -326,7 +339,18 @@ DownloadOutcome download_granule(HttpClient& client, const CatalogGranule& g,
     outcome.bytes = file_size(path);
     return outcome;
   }
-  if (g.https_url.empty()) throw DownloadError(g.name + ": the catalog has no https URL for it");
+  // Whatever else is at the granule's name is not fetch's (it renames only verified downloads
+  // there): a user's own subset or notes, a symbolic link. Never replaced.
+  if (const auto why = not_this_granule(g, path); !why.empty())
+    throw DownloadError(g.name + ": " + path + " exists and is not the catalog's granule (" + why +
+                        "): fetch replaces no file it did not download; move or remove it, then "
+                        "rerun");
+  if (g.https_url.empty())
+    throw DownloadError(
+        g.name + ": the catalog has no https URL for it" +
+        (g.s3_url.empty()
+             ? std::string()
+             : " (only " + g.s3_url + ": fetch downloads over https; read it in-region)"));
   client.set_timeout(policy.timeout_s);
   const auto start = Clock::now();
   for (int n = 1;; ++n) {

@@ -150,8 +150,44 @@ std::vector<std::int64_t> footprint_cells(const std::vector<Ring>& rings, int or
   return sorted_unique(std::move(cells));
 }
 
-std::vector<std::int64_t> area_cells(const std::vector<Ring>& rings, int order,
-                                     LatitudeConvention convention) {
+namespace {
+
+// The ring with each edge that spans more than 180 and less than 360 degrees of longitude
+// taken the short way round (170 -> -170 becomes 170 -> 190); whole-width edges (-180 -> 180,
+// along a pole) stay.
+Ring short_way_round(const Ring& ring) {
+  Ring out;
+  for (std::size_t i = 0; i < ring.size(); ++i) {
+    if (i == 0) {
+      out.push_back(ring[0]);
+      continue;
+    }
+    double step = ring[i].lon - ring[i - 1].lon;
+    if (step > 180 && step < 360) step -= 360;
+    if (step < -180 && step > -360) step += 360;
+    out.push_back({out.back().lon + step, ring[i].lat});
+  }
+  return out;
+}
+
+std::vector<std::int64_t> merged(const std::vector<std::int64_t>& a,
+                                 const std::vector<std::int64_t>& b) {
+  std::vector<std::int64_t> out;
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> area_cells(const std::vector<Ring>& given, int order,
+                                     LatitudeConvention convention, AreaEdges edges) {
+  if (edges == AreaEdges::polygon) {
+    std::vector<Ring> rings;
+    for (const auto& ring : given) rings.push_back(short_way_round(ring));
+    return merged(area_cells(rings, order, convention, AreaEdges::lon_lat),
+                  footprint_cells(given, order, convention));
+  }
+  const auto& rings = given;
   const int test_order = std::min(order, kMaxCentreTestOrder);
   const auto base = nested_base(test_order);
   std::vector<std::int64_t> cells;

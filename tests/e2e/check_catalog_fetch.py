@@ -110,6 +110,28 @@ def main():
             checks.check(rc == 0 and open(os.path.join(cache, names[6]), "rb").read() ==
                          blobs[names[6]], f"rerun after failure: rc {rc}:\n{text}")
 
+            # A file fetch did not download at a granule's name (a user's subset, notes, a
+            # symlink) is never replaced: that granule fails naming it (it was replaced, exit 0).
+            cache7 = os.path.join(tmp, "cache7")
+            os.mkdir(cache7)
+            theirs = os.path.join(cache7, names[0])
+            with open(theirs, "wb") as stream:
+                stream.write(HDF5_SIGNATURE + b"someone's own subset")
+            os.chmod(theirs, 0o444)
+            notes = os.path.join(tmp, "notes.txt")
+            with open(notes, "w", encoding="ascii") as stream:
+                stream.write("precious\n")
+            os.symlink(notes, os.path.join(cache7, names[1]))
+            cat7 = catalog_for("data", names[:3], os.path.join(tmp, "taken.json"))
+            rc, text = fetch(cat7, cache7)
+            checks.check(rc == 1 and f"{theirs} exists and is not the catalog's granule" in text
+                         and "a symbolic link" in text and "1 downloaded" in text,
+                         f"files at granule names: rc {rc}:\n{text}")
+            checks.check(open(theirs, "rb").read() == HDF5_SIGNATURE + b"someone's own subset"
+                         and os.path.islink(os.path.join(cache7, names[1]))
+                         and open(notes, encoding="ascii").read() == "precious\n",
+                         "fetch replaced a file at a granule's name that it did not download")
+
             # A wrong checksum is refused.
             def wrong_checksum(items):
                 items[0]["umm"]["DataGranule"]["ArchiveAndDistributionInformation"][0][

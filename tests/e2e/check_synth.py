@@ -284,6 +284,23 @@ def main():
         compare_runs(dirs["np2"], dirs["np1"], "1 rank vs 2 ranks")
         check_coarse_posting(os.path.join(tmp, "coarse"))
 
+        # synth replaces its own granules (the rerun into np2 above), never another file at a
+        # granule's name: a real granule there, someone's notes (they were replaced, exit 0).
+        print("checking that files synth did not write are refused")
+        taken = dirs["np2_again"]
+        foreign = {names[0]: b"\x89HDF\r\n\x1a\n not synth's", names[1]: b"notes\n"}
+        for name, data in foreign.items():
+            os.remove(os.path.join(taken, name))
+            with open(os.path.join(taken, name), "wb") as stream:
+                stream.write(data)
+        p = run(2, SYNTH_ARGS + ["--output-dir", taken], 2)
+        if p:
+            check(all(os.path.join(taken, n) in p.stderr for n in foreign),
+                  f"the refusal does not name the files: {p.stderr}")
+        for name, data in foreign.items():
+            with open(os.path.join(taken, name), "rb") as stream:
+                check(stream.read() == data, f"{name}: replaced although synth did not write it")
+
     if failures:
         print(f"FAILED: {len(failures)} check(s)")
         return 1

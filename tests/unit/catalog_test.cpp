@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -264,6 +265,28 @@ TEST(AreaCells, BboxMatchesBruteForceCentres) {
       area_cells({bbox_ring({-180, -90, 180, -60})}, 4, LatitudeConvention::authalic);
   EXPECT_TRUE(has(south, parent_cell(-90, 0, 4)));
   EXPECT_FALSE(has(south, parent_cell(-40, 0, 4)));
+}
+
+// A --polygon ring: an edge across the antimeridian goes the short way round (as CMR and the
+// ring's orientation take it; it used to be the long way: a band through 0), and the cells
+// under great-circle edges (what CMR searches) are kept as well as those under straight ones.
+TEST(AreaCells, PolygonEdgesAsTheServerReadsThem) {
+  const Ring across = {{170, -80}, {-170, -80}, {-170, -60}, {170, -60}, {170, -80}};
+  const auto polygon = area_cells({across}, 4, LatitudeConvention::geodetic, AreaEdges::polygon);
+  const auto box = area_cells({bbox_ring({170, -80, -170, -60})}, 4, LatitudeConvention::geodetic);
+  EXPECT_TRUE(std::includes(polygon.begin(), polygon.end(), box.begin(), box.end()));
+  EXPECT_TRUE(has(polygon, parent_cell(-70, 179, 4)));
+  EXPECT_FALSE(has(polygon, parent_cell(-70, 0, 4)));
+  // 120 degrees wide at 80 S: the great circle between the corners passes 84.96 S at lon 0
+  // (tan(lat) = tan(-80) / cos(60)); straight lon/lat edges stay at 80 S.
+  const Ring wide = {{-60, -80}, {60, -80}, {60, -60}, {-60, -60}};
+  const auto straight = area_cells({wide}, 6, LatitudeConvention::geodetic);
+  const auto both = area_cells({wide}, 6, LatitudeConvention::geodetic, AreaEdges::polygon);
+  EXPECT_TRUE(std::includes(both.begin(), both.end(), straight.begin(), straight.end()));
+  EXPECT_FALSE(has(straight, parent_cell(-83, 0, 6)));
+  EXPECT_TRUE(has(both, parent_cell(-83, 0, 6)));
+  EXPECT_TRUE(has(both, parent_cell(-84.5, 0, 6)));
+  EXPECT_FALSE(has(both, parent_cell(-87.5, 0, 6)));
 }
 
 TEST(CellsAtOrder, FinerAndCoarser) {

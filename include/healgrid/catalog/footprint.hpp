@@ -31,11 +31,20 @@ struct BoundingBox {
 std::vector<std::int64_t> footprint_cells(const std::vector<Ring>& rings, int order,
                                           LatitudeConvention convention);
 
+// How a query area's edges are read. lon_lat: straight in lon/lat (a --bbox: CMR's
+// bounding_box and STAC's bbox are lon/lat boxes). polygon: a --polygon ring, each edge taken
+// the short way round in longitude where it spans more than 180 and less than 360 degrees (as
+// CMR and the ring's orientation take it), and its cells are those under the straight edges
+// (GeoJSON) and under great-circle ones (CMR searches polygons with great-circle edges), so a
+// granule the server returns inside either reading keeps its points.
+enum class AreaEdges { lon_lat, polygon };
+
 // Sorted unique cells that overlap the lon/lat area (bbox or polygon rings), inclusive: centres
 // inside, and the cells of the densely sampled edges with their 8 neighbours (a cell the edge only
 // grazes is never missed; one ring more than the exact set).
 std::vector<std::int64_t> area_cells(const std::vector<Ring>& rings, int order,
-                                     LatitudeConvention convention);
+                                     LatitudeConvention convention,
+                                     AreaEdges edges = AreaEdges::lon_lat);
 Ring bbox_ring(const BoundingBox& box);
 // The ring with its vertices counter-clockwise (seen from above, lon east / lat north), as CMR
 // and RFC 7946 want outer rings: reversed when its signed lon/lat area is negative. Longitudes

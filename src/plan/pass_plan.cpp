@@ -91,7 +91,8 @@ std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
                       (n == 1 ? " pass, " : " passes, ") + size_text(need) + " of points (" +
                       std::to_string(rank.planned_points) + " x " +
                       std::to_string(static_cast<int>(bytes_per_point)) + " bytes) against " +
-                      size_text(budget) + over_budget(per_rank[r], bytes_per_point, budget));
+                      size_text(budget) + " left for points" +
+                      over_budget(per_rank[r], bytes_per_point, budget));
     }
     begin = end;
   }

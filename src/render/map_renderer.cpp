@@ -229,9 +229,9 @@ void MapRenderer::plan_order(const HealgridOutput& output) {
     CoarseCells coarse = coarsen(data_ids_, data_values_, weights, plan_.level, order, rule);
     data_ids_ = std::move(coarse.ids);
     data_values_ = std::move(coarse.values);
-    plan_.coarsen_rule = rule == CoarsenRule::weighted_mean && weights.empty()
-                             ? "mean of children (the file has no count)"
-                             : to_string(rule);
+    plan_.coarsen_rule = rule != CoarsenRule::weighted_mean || !weights.empty() ? to_string(rule)
+                         : data_ids_.empty() ? "mean of children (no cell holds data)"
+                                             : "mean of children (the file has no count)";
     grid_ = HealpixGrid(std::max(0, order - kMaxOrderDifference), order, output.convention());
   }
   plan_.cells_drawn = data_ids_.size();

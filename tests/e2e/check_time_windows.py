@@ -125,6 +125,15 @@ class WindowedRun:
             window = ds.isel({schema.TIME_DIM: w})
             if not sel.any():
                 self.check_all_fill(checks, label, window, np.zeros(0, np.uint64))
+                # Drawn coarser, its map says the window has no data (it said "the file has no
+                # count", which the file has).
+                order = int(ds.attrs["child_order"]) - 1
+                rc, text = healgrid_tool(["render", out, "--time", w, "--order", order, "--png",
+                                          f"{out}-{w}-empty.png", "--var", "h_mean",
+                                          "--projection", "south-polar-stereo", "--extent",
+                                          "-180,-90,180,-60", "--coastlines", "none"])
+                checks.check(rc == 0 and "no cell holds data" in text and "no count" not in text,
+                             f"{label}: render of the empty window: exit {rc}, {text!r}")
                 continue
             ref = grid_points(self.cfg, lat[sel], lon[sel], {k: v[sel] for k, v in values.items()})
             # The cells a file of this layout lists for the window: every child of its parents

@@ -406,7 +406,8 @@ void DatasetColumn::read_rows(std::uint64_t r0, std::uint64_t nr, double* out) {
               full_rank_ > 0 ? file_space.get() : H5S_ALL, H5P_DEFAULT, buffer) < 0) {
     throw GranuleError(file_path_ + ": " +
                        with_cause("cannot read dataset " + path_ + " rows " + std::to_string(r0) +
-                                  ".." + std::to_string(r0 + nr)));
+                                  ".." +
+                                  std::to_string(r0 + nr - (nr > 0))));  // inclusive, as chunks
   }
   if (exact.active) exact.convert(integers_.data(), total, out);
 }

@@ -37,13 +37,6 @@ std::vector<Ring> rings_from_json(const json& j) {
   return rings;
 }
 
-std::vector<std::int64_t> merge(const std::vector<std::int64_t>& a,
-                                const std::vector<std::int64_t>& b) {
-  std::vector<std::int64_t> out;
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
-
 bool touches(const std::vector<std::int64_t>& granule_cells,
              const std::vector<std::int64_t>& planned) {
   return !intersect_cells(granule_cells, planned).empty();
@@ -105,9 +98,10 @@ void finalize_catalog(Catalog& c, int parent_order, LatitudeConvention latitude)
     g.cells.reset();
     if (g.footprint) g.cells = footprint_cells(*g.footprint, parent_order, latitude);
     if (g.cells) {
-      c.cells = merge(c.cells, c.area_cells ? intersect_cells(*g.cells, *c.area_cells) : *g.cells);
+      c.cells =
+          union_cells(c.cells, c.area_cells ? intersect_cells(*g.cells, *c.area_cells) : *g.cells);
     } else if (c.area_cells) {
-      c.cells = merge(c.cells, *c.area_cells);
+      c.cells = union_cells(c.cells, *c.area_cells);
     } else {
       c.all_cells = true;
     }

@@ -170,13 +170,6 @@ Ring short_way_round(const Ring& ring) {
   return out;
 }
 
-std::vector<std::int64_t> merged(const std::vector<std::int64_t>& a,
-                                 const std::vector<std::int64_t>& b) {
-  std::vector<std::int64_t> out;
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::int64_t> area_cells(const std::vector<Ring>& given, int order,
@@ -184,8 +177,8 @@ std::vector<std::int64_t> area_cells(const std::vector<Ring>& given, int order,
   if (edges == AreaEdges::polygon) {
     std::vector<Ring> rings;
     for (const auto& ring : given) rings.push_back(short_way_round(ring));
-    return merged(area_cells(rings, order, convention, AreaEdges::lon_lat),
-                  footprint_cells(given, order, convention));
+    return union_cells(area_cells(rings, order, convention, AreaEdges::lon_lat),
+                       footprint_cells(given, order, convention));
   }
   const auto& rings = given;
   const int test_order = std::min(order, kMaxCentreTestOrder);
@@ -267,6 +260,13 @@ std::vector<std::int64_t> intersect_cells(const std::vector<std::int64_t>& a,
                                           const std::vector<std::int64_t>& b) {
   std::vector<std::int64_t> out;
   std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::vector<std::int64_t> union_cells(const std::vector<std::int64_t>& a,
+                                      const std::vector<std::int64_t>& b) {
+  std::vector<std::int64_t> out;
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
 

@@ -58,6 +58,8 @@ Ring parse_cmr_polygon_string(const std::string& text);
 // (children when finer, parents when coarser: both keep every overlapping cell).
 std::vector<std::int64_t> intersect_cells(const std::vector<std::int64_t>& a,
                                           const std::vector<std::int64_t>& b);
+std::vector<std::int64_t> union_cells(const std::vector<std::int64_t>& a,
+                                      const std::vector<std::int64_t>& b);
 std::vector<std::int64_t> cells_at_order(const std::vector<std::int64_t>& cells, int from_order,
                                          int to_order);
 

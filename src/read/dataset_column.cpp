@@ -20,20 +20,29 @@ std::string with_cause(const std::string& msg) {
   return cause.empty() ? msg : msg + " (HDF5: " + cause + ")";
 }
 
+// The path of `object` in its file; "" when it has none.
+std::string object_path(hid_t object) {
+  const ssize_t n = H5Iget_name(object, nullptr, 0);
+  if (n <= 0) return "";
+  std::string name(static_cast<std::size_t>(n) + 1, '\0');
+  H5Iget_name(object, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(n));
+  return name;
+}
+
 // The path of the dimension scale attached to dimension `dim` of `dataset` (netCDF-4 dimensions
-// are HDF5 dimension scales); "" when none or several are attached.
+// are HDF5 dimension scales), or the dataset's own for the first dimension of a dataset that is
+// itself a scale (a netCDF coordinate variable: ground_pixel(ground_pixel)); "" when none or
+// several are attached.
 std::string dimension_scale(hid_t dataset, unsigned dim) {
-  if (H5DSget_num_scales(dataset, dim) != 1) return "";
+  const int scales = H5DSget_num_scales(dataset, dim);
+  if (scales <= 0 && dim == 0 && H5DSis_scale(dataset) > 0) return object_path(dataset);
+  if (scales != 1) return "";
   std::string path;
   H5DSiterate_scales(
       dataset, dim, nullptr,
       [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
-        const ssize_t n = H5Iget_name(scale, nullptr, 0);
-        if (n <= 0) return 1;
-        std::string name(static_cast<std::size_t>(n) + 1, '\0');
-        H5Iget_name(scale, name.data(), name.size());
-        name.resize(static_cast<std::size_t>(n));
-        *static_cast<std::string*>(out) = name;
+        *static_cast<std::string*>(out) = object_path(scale);
         return 1;  // the only one
       },
       &path);
@@ -74,6 +83,7 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   if (!dataset_.valid())
     throw GranuleError(file_path_ + ": " + key_ + ": " +
                        with_cause("cannot open dataset " + path_));
+  refuse_bare_netcdf_dimension(file);
   require_filters();
   require_virtual_sources(file);
   H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
@@ -292,17 +302,38 @@ void DatasetColumn::select_dimensions(hid_t space) {
 
 void DatasetColumn::check_dimension_order(const PointShape& points) const {
   const std::string &rows = points.row_dim, &cols = points.col_dim;
-  if (points.cols <= 1 || rows.empty() || cols.empty() || rows == cols) return;
-  if (rank_ == 2 && shape_ == points && shape_.row_dim == cols && shape_.col_dim == rows)
-    mismatch("dataset " + path_ + " is stored on dimensions (" + cols + ", " + rows +
-             "), the latitude on (" + rows + ", " + cols +
+  if (points.cols <= 1 || rows == cols) return;  // a 1-D latitude, or nothing to tell apart
+  // An axis of this dataset named like the latitude's other axis (any scale that is known).
+  const bool rows_crossed = !cols.empty() && shape_.row_dim == cols;
+  const bool cols_crossed = rank_ == 2 && !rows.empty() && shape_.col_dim == rows;
+  const auto named = [](const std::string& dim) { return dim.empty() ? "(unnamed)" : dim; };
+  if (rank_ == 2 && shape_ == points && (rows_crossed || cols_crossed))
+    mismatch("dataset " + path_ + " is stored on dimensions (" + named(shape_.row_dim) + ", " +
+             named(shape_.col_dim) + "), the latitude on (" + named(rows) + ", " + named(cols) +
              "): the same shape, transposed (healgrid reads values in their stored order; "
-             "rewrite it in the latitude's order, e.g. ncpdq -a " +
-             base_name(rows) + "," + base_name(cols) + ")");
-  if (shape_.cols == 1 && shape_.rows == points.rows && shape_.row_dim == cols)
+             "rewrite it in the latitude's order" +
+             (rows.empty() || cols.empty()
+                  ? std::string()
+                  : ", e.g. ncpdq -a " + base_name(rows) + "," + base_name(cols)) +
+             ")");
+  if (shape_.cols == 1 && shape_.rows == points.rows && rows_crossed)
     mismatch("dataset " + path_ + " lies along dimension " + cols +
-             ", the latitude's columns: a value per latitude row must lie along its rows (" + rows +
-             "); a value per column is not supported");
+             ", the latitude's columns: a value per latitude row must lie along its rows (" +
+             named(rows) + "); a value per column is not supported");
+}
+
+void DatasetColumn::refuse_bare_netcdf_dimension(hid_t file) const {
+  static const std::string kBare = "This is a netCDF dimension but not a netCDF variable";
+  if (h5::string_attribute(dataset_.get(), "NAME").rfind(kBare, 0) != 0) return;
+  // A variable named like a dimension but not its coordinate variable is stored under this name.
+  const auto slash = path_.rfind('/');
+  const std::string stored =
+      path_.substr(0, slash + 1) + "_nc4_non_coord_" + path_.substr(slash + 1);
+  mismatch("missing dataset " + path_ +
+           ": it is a netCDF dimension without a variable (HDF5 holds it, it holds no values)" +
+           (granule_path_exists(file, file_path_, stored)
+                ? "; netCDF stores the variable of that name as " + stored + ": give that path"
+                : std::string()));
 }
 
 void DatasetColumn::mismatch(const std::string& what) const {

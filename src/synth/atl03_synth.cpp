@@ -219,14 +219,11 @@ std::string write_synth_atl03_granule(const SynthGranule& g, const SynthOptions&
   if (ec) throw std::runtime_error(dir.string() + ": cannot create directory: " + ec.message());
   const fs::path final_path =
       dir / (g.name.empty() ? synth_atl03_name(g.rgt, g.cycle, g.region) : g.name);
-  const fs::path tmp_path = fs::path(final_path.string() + ".tmp");
-  try {
-    write_file(tmp_path.string(), g, opts);
-    io::commit_file(tmp_path.string(), final_path.string());
-  } catch (...) {
-    fs::remove(tmp_path, ec);
-    throw;
-  }
+  // A unique temporary name, created exclusively (never a file or link already there); removed
+  // when the write fails.
+  const io::AtomicFile reserved(final_path.string());
+  write_file(reserved.temporary_path(), g, opts);
+  io::commit_file(reserved.temporary_path(), final_path.string());
   return final_path.string();
 }
 

@@ -164,19 +164,16 @@ std::string write_synth_granule(const SynthGranule& g, const SynthOptions& opts)
   if (ec) throw std::runtime_error(dir.string() + ": cannot create directory: " + ec.message());
   const std::string name = g.name.empty() ? synth_granule_name(g.rgt, g.cycle, g.region) : g.name;
   const fs::path final_path = dir / name;
-  const fs::path tmp_path = dir / (name + ".tmp");  // never matches *.h5 while incomplete
-
   const auto beams = simulate(g, opts);
+  // A unique temporary name, created exclusively (never a file or link already there), which
+  // never matches *.h5 while incomplete; removed when the write fails.
+  const io::AtomicFile reserved(final_path.string());
   try {
-    synth_layout::write_atl06_file(tmp_path.string(), g, opts.seed, beams);
-    io::commit_file(tmp_path.string(), final_path.string());  // synced, then renamed
+    synth_layout::write_atl06_file(reserved.temporary_path(), g, opts.seed, beams);
+    io::commit_file(reserved.temporary_path(), final_path.string());  // synced, then renamed
   } catch (const fs::filesystem_error& e) {
-    fs::remove(tmp_path, ec);
     throw std::runtime_error(final_path.string() +
                              ": cannot rename into place: " + e.code().message());
-  } catch (...) {
-    fs::remove(tmp_path, ec);
-    throw;
   }
   return final_path.string();
 }

@@ -517,8 +517,24 @@ def make_square_swath(path, n=4):
                 ("v_ok", ("along", "across"), values),
                 ("v_transposed", ("across", "along"), values.T),
                 ("per_row", ("along",), np.arange(n, dtype="f8")),
-                ("per_column", ("across",), np.arange(n, dtype="f8"))):
+                ("per_column", ("across",), np.arange(n, dtype="f8")),
+                ("across", ("across",), np.arange(n, dtype="f8"))):  # a coordinate variable
             ds.createVariable(name, "f8", dims)[:] = data
+    return path
+
+
+def make_partial_scales(path, n=4):
+    """h5py: lat/lon on (along, across) with a scale on dim 0 only; /v stored (across, along),
+    `along` attached to its dim 1 (the one name known on each side shows the order)."""
+    with h5py.File(path, "w") as h5:
+        along = h5.create_dataset("along", data=np.arange(n, dtype="f8"))
+        along.make_scale("along")
+        values = np.arange(n * n, dtype="f8").reshape(n, n)
+        for name, data in (("lat", 10.0 + 3.0 * np.arange(n)[:, None] + 0.2 * values[:1]),
+                           ("lon", 20.0 + 3.0 * np.arange(n)[None, :] + 0 * values),
+                           ("v_ok", values)):
+            h5.create_dataset(name, data=data).dims[0].attach_scale(along)
+        h5.create_dataset("v_transposed", data=values.T).dims[1].attach_scale(along)
     return path
 
 
@@ -593,6 +609,18 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
          write_yaml(tmp, "bad17.yaml", SQUARE_CONFIG.replace("/v_ok", "/per_column")),
          ["variables.v: dataset /per_column lies along dimension /across, the latitude's "
           "columns"]),
+        ("the columns' coordinate variable as a value per row", "square",
+         write_yaml(tmp, "bad18.yaml", SQUARE_CONFIG.replace("/v_ok", "/across")),
+         ["variables.v: dataset /across lies along dimension /across, the latitude's columns"]),
+        ("a netCDF dimension without a variable (never written)", "square",
+         write_yaml(tmp, "bad19.yaml", SQUARE_CONFIG.replace("/v_ok", "/along")),
+         ["variables.v: missing dataset /along: it is a netCDF dimension without a variable"]),
+        ("a transposed dataset, one dimension named on each side", "partial",
+         write_yaml(tmp, "bad20.yaml", SQUARE_CONFIG.replace("/v_ok", "/v_transposed")
+                    .replace(", r: /per_row", "").replace(
+                        "\n  - {name: r_min, function: min, variable: r}", "")),
+         ["variables.v: dataset /v_transposed is stored on dimensions ((unnamed), /along), the "
+          "latitude on (/along, (unnamed))"]),
         ("time window end before start", "flat",
          write_yaml(tmp, "bad12.yaml", flat_cfg + "time: {start: 2020-01-02, end: 2020-01-01}\n"),
          ["time: the start 2020-01-02 is not before the end 2020-01-01"]),
@@ -609,8 +637,9 @@ def check_bad_configs(checks, nprocs, tmp, flat, gedi, atl06):
                                       "--input", square, "--output", os.path.join(tmp, "sq.nc")],
                                      nprocs)
     checks.check(rc == 0, f"a square swath in the latitude's order failed (exit {rc})\n{output}")
+    partial = make_partial_scales(os.path.join(tmp, "partial.h5"))
     inputs = {"flat": [flat], "gedi": [gedi], "atl06": atl06, "atlas_days": [atlas_days],
-              "square": [square]}
+              "square": [square], "partial": [partial]}
     out = os.path.join(tmp, "bad.nc")
     for label, data, cfg, needles in cases:
         if not inputs[data]:

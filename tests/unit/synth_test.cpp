@@ -442,15 +442,26 @@ TEST(SynthWrite, HdfFailureNamesTheFileAndLeavesNoGranule) {
   const TempDir dir;
   const SynthOptions o = small_options(dir.str());
   const SynthGranule g = plan_synth(o).at(0);
-  const fs::path tmp = dir.path() / (g.name + ".tmp");
-  fs::create_directories(tmp);  // H5Fcreate cannot truncate a directory
+  // The temporary name is unique and created exclusively: a file or a link at the old fixed
+  // NAME.tmp is neither truncated nor followed. A directory at the final name makes the last
+  // step fail: the error names it, and no temporary is left.
+  const fs::path notes = dir.path() / (g.name + ".tmp");
+  { std::ofstream(notes) << "my notes\n"; }
+  fs::create_directories(dir.path() / g.name);
   try {
     write_synth_granule(g, o);
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(tmp.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find((dir.path() / g.name).string()), std::string::npos)
+        << e.what();
   }
-  EXPECT_FALSE(fs::exists(dir.path() / g.name));
+  std::ifstream in(notes);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "my notes");
+  std::size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) entries += !e.path().empty();
+  EXPECT_EQ(entries, 2u);  // the notes and the directory: no temporary left
 }
 
 }  // namespace

@@ -92,6 +92,8 @@ class DatasetColumn {
   // external link that cannot be followed (GranuleError); returns for any other link.
   void dangling_link(hid_t file) const;
   void require_virtual_sources(hid_t file) const;
+  // Throws DatasetMismatch when the dataset is a netCDF-4 dimension without a variable.
+  void refuse_bare_netcdf_dimension(hid_t file) const;
   void require_filters() const;
   void select_dimensions(hid_t space);
 

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "healgrid/config/utc_time.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
@@ -74,15 +75,15 @@ std::string icesat2_cycle_name_pattern(const std::string& short_name, int cycle)
 
 bool in_time_window(const GranuleQuery& q, const std::string& time_start,
                     const std::string& time_end) {
+  // Servers' times may carry a UTC offset ("2019-05-01T00:30:00+01:00"): converted to UTC,
+  // as the query's own; a time that does not parse selects nothing away.
   const auto seconds = [](const std::string& iso) -> std::optional<double> {
-    std::tm tm{};
-    double sec = 0;
-    if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                    &tm.tm_hour, &tm.tm_min, &sec) != 6)
+    if (iso.empty()) return std::nullopt;
+    try {
+      return parse_utc_seconds(iso);
+    } catch (const std::invalid_argument&) {
       return std::nullopt;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return static_cast<double>(timegm(&tm)) + sec;
+    }
   };
   // [start, end): a granule starting exactly at `end` belongs to the next window.
   const auto begin = seconds(time_start);

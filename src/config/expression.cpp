@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <regex>
+#include <vector>
 
 #include "healgrid/util/text.hpp"
 
@@ -75,6 +76,32 @@ void refuse_assignments_and_lists(const std::string& text, const std::string& tr
                           " comma-separated expressions; give one");
 }
 
+// Python reads `0 <= x <= 1` as `0 <= x and x <= 1`, muparser as `(0 <= x) <= 1` (always true):
+// two comparisons in one operand of `and`/`or` (at one depth of parentheses) are refused.
+void refuse_comparison_chains(const std::string& text, const std::string& translated) {
+  std::vector<int> compared = {0};  // per depth: comparisons since the last and/or/,/?/:
+  for (std::size_t i = 0; i < translated.size(); ++i) {
+    const char c = translated[i], next = i + 1 < translated.size() ? translated[i + 1] : '\0';
+    if (c == '(') {
+      compared.push_back(0);
+    } else if (c == ')') {
+      if (compared.size() > 1) compared.pop_back();
+    } else if ((c == '&' && next == '&') || (c == '|' && next == '|')) {
+      compared.back() = 0;
+      ++i;
+    } else if (c == ',' || c == '?' || c == ':') {
+      compared.back() = 0;
+    } else if (c == '<' || c == '>' || ((c == '=' || c == '!') && next == '=')) {
+      if (++compared.back() > 1)
+        throw ExpressionError("'" + text +
+                              "': two comparisons in a row (a chain such as 0 <= x <= 1) would "
+                              "compare the first one's 0 or 1, not as Python reads it: write "
+                              "0 <= x and x <= 1");
+      if (next == '=') ++i;
+    }
+  }
+}
+
 }  // namespace
 
 std::string translate_expression(const std::string& text) {
@@ -129,6 +156,7 @@ Expression::Expression(const std::string& text, const std::vector<std::string>& 
     throw ExpressionError("'" + text + "': " + e.GetMsg());
   }
   refuse_assignments_and_lists(text, translated, *parser_);
+  refuse_comparison_chains(text, translated);
   refuse_bad_bit_number(text);
   parser_->ClearVar();  // evaluate() binds the arrays of each chunk
 }

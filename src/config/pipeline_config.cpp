@@ -87,6 +87,11 @@ VariableSpec parse_variable(const Context& ctx, const YAML::Node& key, const YAM
              "'" + v.name +
                  "': a variable name starts with a letter and holds letters, digits "
                  "and _ only (expressions name it)");
+  if (v.name == "and" || v.name == "or" || v.name == "not" || v.name == "in")
+    ctx.fail(where, key,
+             "'" + v.name +
+                 "': a word of the expressions (and, or, not, in) cannot name a "
+                 "variable: choose another name");
   if (!value.IsMap()) {
     v.dataset = ctx.str(where, value);
     return v;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <regex>
 #include <stdexcept>
 #include <string>
 
@@ -74,10 +75,23 @@ std::optional<TimeBase> cf_time_base(const std::string& units) {
   if (since == std::string::npos) return std::nullopt;
   TimeBase base;
   base.scale = unit_seconds(units.substr(0, since));
+  const std::string epoch = units.substr(since + 7);
   try {
-    base.offset = parse_utc_seconds(units.substr(since + 7));
+    base.offset = parse_utc_seconds(epoch);
   } catch (const std::invalid_argument& e) {
-    throw CfAttributeError("units \"" + units + "\": " + e.what());
+    // 29 February of a year divisible by 4 before 1583 is a Julian date (1500-02-29), which the
+    // standard calendar reads the epoch in: parsed as 1 March, the day back taken there.
+    static const std::regex kJulianLeapDay(R"(^\s*(\d{1,4})-0?2-29)");
+    std::smatch m;
+    const int year = std::regex_search(epoch, m, kJulianLeapDay) ? std::stoi(m[1].str()) : 0;
+    if (year == 0 || year % 4 != 0 || year > 1582)
+      throw CfAttributeError("units \"" + units + "\": " + e.what());
+    try {
+      base.offset = parse_utc_seconds(m[1].str() + "-03-01" + epoch.substr(m[0].length()));
+    } catch (const std::invalid_argument&) {
+      throw CfAttributeError("units \"" + units + "\": " + e.what());
+    }
+    base.julian_leap_day = true;
   }
   if (base.scale == 0)
     throw CfAttributeError("units \"" + units + "\": unknown time unit (microseconds, " +
@@ -171,7 +185,11 @@ TimeBase read_time_base(hid_t file, hid_t time_dataset, const std::string& confi
   }
   if (cf) {
     if (standard_calendar_is_mixed(time_dataset))
-      cf->offset = mixed_calendar_epoch(cf->offset, units);
+      cf->offset = mixed_calendar_epoch(cf->offset, units) - (cf->julian_leap_day ? 86400.0 : 0);
+    else if (cf->julian_leap_day)
+      throw CfAttributeError("units \"" + units +
+                             "\": 29 February of that year exists only in the Julian calendar, "
+                             "not in the dataset's proleptic Gregorian one");
     return *cf;
   }
   throw CfAttributeError(std::string("no epoch for the time: neither ") + kGpsEpochDataset +

@@ -1,5 +1,7 @@
 #include "healgrid/write/time_axis.hpp"
 
+#include <algorithm>
+
 #include "healgrid/io/output_schema.hpp"
 
 namespace healgrid {
@@ -15,7 +17,10 @@ TimeAxisVars define_time_axis(io::NcFile& nc, const TimeAxis& axis) {
   nc.put_att(v.time, s::kStandardName, s::kTimeStandardName);
   nc.put_att(v.time, s::kLongName, "start of the time window");
   nc.put_att(v.time, s::kUnits, s::kTimeUnits);
-  nc.put_att(v.time, s::kCalendar, s::kStandardCalendar);
+  const bool before_gregorian = std::any_of(axis.starts.begin(), axis.starts.end(),
+                                            [](double t) { return t < s::kGregorianStartSeconds; });
+  nc.put_att(v.time, s::kCalendar,
+             before_gregorian ? s::kProlepticGregorianCalendar : s::kStandardCalendar);
   nc.put_att(v.time, s::kAxis, "T");
   nc.put_att(v.time, s::kBounds, s::kTimeBounds);
   // CF: a boundary variable takes its units and calendar from its coordinate; no attributes.

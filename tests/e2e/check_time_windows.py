@@ -40,6 +40,7 @@ import sys
 import common  # isort: skip
 from common import Checks  # isort: skip
 
+import h5py  # noqa: E402
 import netCDF4  # noqa: E402
 import numpy as np  # noqa: E402
 import output_schema as schema  # noqa: E402
@@ -650,6 +651,43 @@ def bad_configs(checks, tmp):
     checks.check(not os.path.exists(os.path.join(tmp, "bad.nc")), "a bad config left an output")
 
 
+OLD_CONFIG = """product: old times
+coordinates: {latitude: /lat, longitude: /lon, time: /time}
+variables: {h: /h}
+grid: {parent_order: 2, child_order: 6, latitude: geodetic}
+statistics:
+  - {name: count, function: count, variable: h}
+"""
+
+
+def before_gregorian(checks, tmp):
+    """Windows of 1500 are months of the proleptic Gregorian calendar: the time variable says
+    so (it said "standard", which CF, cftime and xarray read as Julian before 1582-10-15, so
+    the starts decoded to 1500-01-23, ...). An epoch on the Julian leap day 1500-02-29 is read."""
+    path = os.path.join(tmp, "old.h5")
+    with h5py.File(path, "w") as f:
+        f["lat"], f["lon"] = np.array([10.0, 20.0]), np.array([10.0, 20.0])
+        f["h"] = np.array([1.0, 2.0])
+        f["time"] = np.array([60.0, 0.0])  # Julian 1500-04-29 and 1500-02-29
+        f["time"].attrs["units"] = np.bytes_("days since 1500-02-29")
+        f["time"].attrs["calendar"] = np.bytes_("standard")
+    cfg = os.path.join(tmp, "old.yaml")
+    with open(cfg, "w", encoding="ascii") as stream:
+        stream.write(OLD_CONFIG)
+    out = os.path.join(tmp, "old.nc")
+    rc, text = common.run_healgrid(["--config", cfg, "--input", path, "--output", out,
+                                    "--time-windows", "month"], 1)
+    if not checks.check(rc == 0, f"times of 1500: exit {rc}\n{text}"):
+        return
+    with xarray.open_dataset(out, use_cftime=True) as ds:
+        starts = [(t.year, t.month, t.day) for t in ds[schema.TIME].values]
+        checks.check(ds[schema.TIME].encoding.get("calendar") == "proleptic_gregorian",
+                     f"times of 1500: calendar {ds[schema.TIME].encoding.get('calendar')}")
+        # Julian 1500-02-29 and 1500-04-29 are Gregorian 1500-03-10 and 1500-05-09.
+        checks.check(starts == [(1500, 3, 1), (1500, 4, 1), (1500, 5, 1)],
+                     f"times of 1500: window starts {starts}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--np", type=int, default=2)
@@ -661,6 +699,7 @@ def main():
         real(checks, tmp, args.np)
         if args.np == 1:  # errors at setup do not depend on the rank count
             bad_configs(checks, tmp)
+            before_gregorian(checks, tmp)
     checks.finish()
 
 

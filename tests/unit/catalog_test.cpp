@@ -149,6 +149,11 @@ TEST(GranuleQuery, EndIsExclusive) {
   EXPECT_TRUE(in_time_window(q, "2019-02-20T23:58:00Z", "2019-02-21T00:00:00Z"));  // at start
   EXPECT_FALSE(in_time_window(q, "2019-02-20T23:50:00Z", "2019-02-20T23:59:59Z"));
   EXPECT_TRUE(in_time_window(GranuleQuery{}, "2019-02-22T00:00:00Z", ""));
+  // A server's time with a UTC offset is that instant in UTC (the offset used to be dropped).
+  EXPECT_TRUE(in_time_window(q, "2019-02-22T00:30:00+01:00", "2019-02-22T00:40:00+01:00"));
+  EXPECT_FALSE(in_time_window(q, "2019-02-21T20:00:00-05:00", "2019-02-21T20:10:00-05:00"));
+  EXPECT_TRUE(in_time_window(q, "2019-02-20T20:30:00-04:00", "2019-02-20T20:40:00-04:00"));
+  EXPECT_TRUE(in_time_window(q, "2019-02-21T09:39:11.123456Z", "2019-02-21T09:40:00.5Z"));
 }
 
 TEST(CmrQuery, CycleSentAsGranuleNamePatternAndRingsCounterClockwise) {

@@ -856,6 +856,15 @@ TEST(TimeCoordinate, StandardCalendarIsJulianBefore1582) {
   EXPECT_EQ(time_base_in_calendar("days since 2000-01-01", "standard").offset,
             parse_utc_seconds("2000-01-01"));
   EXPECT_THROW(time_base_in_calendar("days since 1582-10-10", "standard"), CfAttributeError);
+  // 29 February 1500 exists in the Julian calendar only: Gregorian 1500-03-10 (cftime decodes
+  // 189611 days since it as 2019-04-29); it used to be refused as no date.
+  EXPECT_EQ(time_base_in_calendar("days since 1500-02-29", "standard").offset,
+            parse_utc_seconds("1500-03-10"));
+  EXPECT_EQ(time_base_in_calendar("hours since 1000-2-29 06:00", "").offset,
+            parse_utc_seconds("1000-03-06T06:00:00Z"));
+  EXPECT_THROW(time_base_in_calendar("days since 1500-02-29", "proleptic_gregorian"),
+               CfAttributeError);
+  EXPECT_THROW(time_base_in_calendar("days since 1501-02-29", "standard"), CfAttributeError);
 }
 
 TEST(TimeCoordinate, CfUnitsBesideTheAtlasEpochMustAgreeWithIt) {

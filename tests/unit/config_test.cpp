@@ -225,6 +225,17 @@ TEST(Config, VariableNamesAreNamesExpressionsCanUse) {
               std::string::npos)
         << bad << ": " << err;
   }
+  // The words of the expressions: a variable `and` made every expression naming it fail with a
+  // message about "&&", which the user never wrote.
+  for (const char* word : {"and", "or", "not", "in"}) {
+    const auto err = error_of(shipped_with("  h_li: /", std::string("  ") + word + ": /"));
+    EXPECT_NE(
+        err.find("variables." + std::string(word) + ": '" + word + "': a word of the expressions"),
+        std::string::npos)
+        << word << ": " << err;
+  }
+  EXPECT_EQ(error_of(shipped_with("  h_li: /", "  android: /")).find("a word of"),
+            std::string::npos);
 }
 
 TEST(Config, FiltersAndYamlErrors) {

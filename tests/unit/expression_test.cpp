@@ -155,5 +155,24 @@ TEST(Expression, AssignmentsListsAndDerivedNamesAreRefusedClearly) {
   }
 }
 
+// Python reads 0 <= x <= 1 as 0 <= x and x <= 1; muparser compared (0 <= x), 0 or 1, with 1:
+// every point kept, exit 0. Chains are refused; comparisons apart (and, or, parentheses) stay.
+TEST(Expression, ComparisonChainsAreRefused) {
+  for (const char* chain : {"0 <= x <= 1", "1 < x < 3", "x == x == 1", "x<1>0", "0 < x != 2",
+                            "not 0 <= x <= 1", "x > 0 and 0 <= x <= 1"}) {
+    try {
+      Expression(chain, {"x"});
+      ADD_FAILURE() << chain << " accepted";
+    } catch (const ExpressionError& e) {
+      EXPECT_NE(std::string(e.what()).find("write 0 <= x and x <= 1"), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(values_of("0 <= x and x <= 1", {-5, 0.5, 2}), (std::vector<double>{0, 1, 0}));
+  EXPECT_NO_THROW(Expression("(x < 1) == (x < 2)", {"x"}));
+  EXPECT_NO_THROW(Expression("x in {1, 2} and x != 2", {"x"}));
+  EXPECT_NO_THROW(Expression("min(x < 1, x > 2) == 0", {"x"}));
+}
+
 }  // namespace
 }  // namespace healgrid

@@ -123,6 +123,10 @@ inline constexpr char kTimePointsUsed[] = "time_points_used";
 inline constexpr char kTimeUnits[] = "seconds since 1970-01-01T00:00:00Z";
 inline constexpr char kCalendar[] = "calendar";
 inline constexpr char kStandardCalendar[] = "standard";
+// Windows are computed in the proleptic Gregorian calendar, which "standard" is only from
+// 1582-10-15 (-12219292800 s since 1970): windows starting before it say so.
+inline constexpr char kProlepticGregorianCalendar[] = "proleptic_gregorian";
+inline constexpr double kGregorianStartSeconds = -12219292800.0;
 inline constexpr char kTimeStandardName[] = "time";
 inline constexpr char kBounds[] = "bounds";
 inline constexpr char kAxis[] = "axis";

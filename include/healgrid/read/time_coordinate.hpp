@@ -25,6 +25,9 @@ struct TimeBase {
   double steady_from = -std::numeric_limits<double>::infinity();
   double steady_until = std::numeric_limits<double>::infinity();
   double gps_epoch = 0;  // GPS seconds of the stored value 0 (when the span is finite)
+  // CF units whose epoch is 29 February of a year only the Julian calendar makes a leap year
+  // (1500-02-29): `offset` is then 1 March's, a date of the mixed standard calendar only.
+  bool julian_leap_day = false;
   double utc(double value) const {
     return value >= steady_from && value < steady_until ? value * scale + offset
                                                         : across_leap_seconds(value);

@@ -129,6 +129,11 @@ std::string translate_expression(const std::string& text) {
     out += "(" + alternatives + ")";
   }
   out.append(begin, text.cend());
+  static const std::regex other_in(R"(\bin\s*\{)");
+  if (std::regex_search(out, other_in))
+    throw ExpressionError("'" + text +
+                          "': 'in {...}' takes a variable's bare name on its left (x in {1, 2}); "
+                          "for another expression write (e == 1 or e == 2)");
   static const std::regex and_word(R"(\band\b)"), or_word(R"(\bor\b)"), not_word(R"(\bnot\b)");
   out = std::regex_replace(out, and_word, "&&");
   out = std::regex_replace(out, or_word, "||");

@@ -16,6 +16,16 @@ TEST(Expression, TranslatesWordsAndSets) {
             "a > 1 && ! b || (c==1||c==2.5)");
   EXPECT_EQ(translate_expression("android + orange"), "android + orange");  // whole words only
   EXPECT_THROW(translate_expression("x in {1, y}"), ExpressionError);
+  for (const char* other : {"(x) in {1, 2}", "abs(x) in {1, 2}", "x + 1 in {2, 3}"}) {
+    try {
+      translate_expression(other);
+      ADD_FAILURE() << other << " accepted";
+    } catch (const ExpressionError& e) {
+      EXPECT_NE(std::string(e.what()).find("takes a variable's bare name on its left"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(Expression, EvaluatesWholeColumnsInBulk) {

@@ -21,6 +21,7 @@
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/safe_path.hpp"
+#include "healgrid/util/text.hpp"
 #include "healgrid/write/cell_layout.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
 
@@ -111,7 +112,7 @@ OutputMetadata metadata(RunContext& ctx, const ResolvedInputs& inputs, const Pla
   meta.date_created = creation_time_utc();
   meta.history = "healgrid run";
   for (const auto& a : args_for_history(ctx.args))
-    meta.history += " " + redact_credentials(a);  // user:pass@ URLs
+    meta.history += " " + shell_quoted(redact_credentials(a));  // user:pass@ URLs
   meta.overrides = ctx.setup.overrides;
   meta.extra_attributes = catalog_attributes(inputs.catalog);
   meta.extra_attributes.emplace_back(kInputsAttribute, inputs.inputs_sha256);

@@ -22,4 +22,8 @@ std::string base_name(const std::string& path);
 // Its directory, as given, with the trailing slash ("a/b/c.h5" -> "a/b/"); "." for a bare name.
 std::string dir_name(const std::string& path);
 
+// `word` as a POSIX shell reads it back as one word: unchanged when it holds only letters,
+// digits and _ . / : = , @ % + -; else in single quotes ("o x.nc" -> 'o x.nc', it's -> 'it'\''s').
+std::string shell_quoted(const std::string& word);
+
 }  // namespace healgrid

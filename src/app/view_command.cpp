@@ -2,6 +2,7 @@
 // output file and its live progress file on 127.0.0.1, and prints the URL to open. The output
 // need not exist yet: pointed at a running job, the viewer shows the progress file until then.
 // It also answers /api/coastlines.json: GSHHG shorelines from this machine, drawn by the viewer.
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +167,14 @@ int view_command(const std::vector<std::string>& args) {
   std::string output = parsed.output, viewer_dir = parsed.viewer_dir;
   const std::string host = parsed.host;
   const int port = parsed.port;
+  in_addr ipv4{};  // the URL printed below is http://HOST:PORT/: an IPv4 address, as --help says
+  if (inet_pton(AF_INET, host.c_str(), &ipv4) != 1) {
+    std::fprintf(stderr,
+                 "healgrid view: --host '%s': expected an IPv4 address such as 127.0.0.1 (the "
+                 "default) or 0.0.0.0 (every interface)\n",
+                 host.c_str());
+    return 2;
+  }
   if (is_dir(output)) {
     std::fprintf(stderr, "healgrid view: %s is a directory, not an output file\n", output.c_str());
     return 2;
@@ -185,12 +194,17 @@ int view_command(const std::vector<std::string>& args) {
   }
   // Every file under it is served: a folder without the built viewer (a home directory by
   // mistake) is refused.
+  // Served only when their real path lies inside it, as every file the server serves.
+  char real_dir[PATH_MAX], real_file[PATH_MAX];
   for (const char* file : {"index.html", "app.js"}) {
     struct stat st {};
-    if (stat((viewer_dir + "/" + file).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    const std::string path = viewer_dir + "/" + file;
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        !realpath(viewer_dir.c_str(), real_dir) || !realpath(path.c_str(), real_file) ||
+        std::string(real_file).rfind(std::string(real_dir) + "/", 0) != 0) {
       std::fprintf(stderr,
-                   "healgrid view: %s holds no built viewer (no %s): pass the viewer's dist "
-                   "folder as --viewer-dir\n",
+                   "healgrid view: %s holds no built viewer (no %s, or a link leading out of "
+                   "it, which is never served): pass the viewer's dist folder as --viewer-dir\n",
                    viewer_dir.c_str(), file);
       return 2;
     }

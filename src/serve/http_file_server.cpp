@@ -38,6 +38,7 @@ const char* content_type(const std::string& path) {
 struct OpenFile {
   int fd = -1;
   long long size = 0;
+  std::string etag;  // changes when the file is replaced or rewritten
   ~OpenFile() {
     if (fd >= 0) close(fd);
   }
@@ -49,13 +50,42 @@ std::shared_ptr<OpenFile> open_regular_file(const std::string& path) {
   struct stat st {};
   if (file->fd < 0 || fstat(file->fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
   file->size = st.st_size;
+  file->etag = "\"" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
+               std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\"";
   return file;
 }
 
-// A single range starting past the end cannot be served: cpp-httplib would cut a body that
-// does not exist, so it is answered here (RFC 9110 15.5.17).
-bool range_past_end(const httplib::Request& req, long long size) {
-  return req.ranges.size() == 1 && req.ranges[0].first >= size;
+enum class RangeAnswer { whole, part, unsatisfiable };
+
+// The ranges asked for, made explicit for cpp-httplib, which serves a single explicit range
+// within the file correctly but not a range ending past the end, a suffix or open range among
+// several, or a zero-length suffix (RFC 9110 14.1.2): each range is clamped to the file; none
+// left is 416; several are answered with the whole file (a server may ignore Range), as is an
+// If-Range that is not this file's ETag. `ranges` is the request's, rewritten in place.
+RangeAnswer normalise_ranges(httplib::Ranges& ranges, const httplib::Request& req,
+                             const OpenFile& file) {
+  if (ranges.empty()) return RangeAnswer::whole;
+  if (req.has_header("If-Range") && req.get_header_value("If-Range") != file.etag) {
+    ranges.clear();
+    return RangeAnswer::whole;
+  }
+  const long long size = file.size;
+  httplib::Ranges kept;
+  for (const auto& [first, last] : ranges) {
+    long long begin = first, end = last;
+    if (first < 0) {  // a suffix: the last `last` bytes
+      if (last <= 0) continue;
+      begin = std::max(0LL, size - last), end = size - 1;
+    } else if (last < 0 || last >= size) {
+      end = size - 1;
+    }
+    if (begin >= size || end < begin) continue;
+    kept.emplace_back(begin, end);
+  }
+  if (kept.empty()) return RangeAnswer::unsatisfiable;
+  if (kept.size() > 1) kept.clear();
+  ranges = kept;
+  return kept.empty() ? RangeAnswer::whole : RangeAnswer::part;
 }
 
 void not_found(httplib::Response& res) {
@@ -124,7 +154,12 @@ HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<Ht
     if (!file) return not_found(res);
     res.set_header("Accept-Ranges", "bytes");
     res.set_header("Cache-Control", no_store ? "no-store" : "no-cache");
-    if (range_past_end(req, file->size)) {
+    res.set_header("ETag", file->etag);
+    // The request is the server's own object: its ranges are rewritten for cpp-httplib, which
+    // applies them to the response after this handler.
+    auto& ranges = const_cast<httplib::Request&>(req).ranges;
+    if (normalise_ranges(ranges, req, *file) == RangeAnswer::unsatisfiable) {
+      ranges.clear();
       res.status = 416;
       res.set_header("Content-Range", "bytes */" + std::to_string(file->size));
       return;

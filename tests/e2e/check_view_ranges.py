@@ -92,6 +92,31 @@ def check_ranges(checks, base):
     checks.check(status == 416, f"range past the end: status {status}, expected 416")
     checks.check(headers.get("Content-Range") == f"bytes */{SIZE}",
                  f"range past the end: Content-Range {headers.get('Content-Range')!r}")
+    # A range ending past the end is clamped (it was answered with the asked end and a length
+    # the body never reached); -0 is unsatisfiable; several ranges get the whole file (one of
+    # them a suffix or open range used to give a wrong part or a length of 2^64 - 1).
+    status, headers, body = request(base, headers={"Range": f"bytes={SIZE - 5}-{SIZE + 100}"})
+    checks.check(status == 206 and body == expected(SIZE - 5, 5)
+                 and headers.get("Content-Range") == f"bytes {SIZE - 5}-{SIZE - 1}/{SIZE}"
+                 and headers.get("Content-Length") == "5",
+                 f"range past the end: status {status}, {dict(headers)}, {len(body)} bytes")
+    status, headers, _ = request(base, headers={"Range": "bytes=-0"})
+    checks.check(status == 416 and headers.get("Content-Range") == f"bytes */{SIZE}",
+                 f"bytes=-0: status {status}, Content-Range {headers.get('Content-Range')!r}")
+    for several in ("bytes=0-1,-5", f"bytes=0-1,{SIZE - 10}-"):
+        status, headers, _ = request(base, method="HEAD", headers={"Range": several})
+        checks.check(status == 200 and headers.get("Content-Length") == str(SIZE),
+                     f"{several}: status {status}, Content-Length "
+                     f"{headers.get('Content-Length')!r} (the whole file expected)")
+    # If-Range: a part of this very file (its ETag), else the whole file.
+    etag = headers.get("ETag")
+    checks.check(bool(etag), "no ETag")
+    status, _, body = request(base, headers={"Range": "bytes=0-3", "If-Range": etag or ""})
+    checks.check(status == 206 and len(body) == 4, f"If-Range with the ETag: status {status}")
+    status, headers, _ = request(base, method="HEAD",
+                                 headers={"Range": "bytes=0-3", "If-Range": '"another"'})
+    checks.check(status == 200 and headers.get("Content-Length") == str(SIZE),
+                 f"If-Range of another file: status {status}")
     status, headers, body = request(base, method="HEAD")
     checks.check(status == 200 and body == b"" and headers.get("Content-Length") == str(SIZE),
                  f"HEAD: status {status}, Content-Length {headers.get('Content-Length')}, "
@@ -128,6 +153,24 @@ def check_port_and_folder(checks, path, viewer, port, tmp):
                            timeout=30)
     checks.check(wrong.returncode == 2 and "holds no built viewer" in wrong.stdout,
                  f"--viewer-dir without a viewer: exit {wrong.returncode}\n{wrong.stdout}")
+    # Its index.html and app.js as links leading out of it: the server never serves those, so
+    # the folder is refused too (it was accepted, and the page was blank: 404s).
+    linked = os.path.join(tmp, "linked-viewer")
+    os.makedirs(linked)
+    for name in ("index.html", "app.js"):
+        os.symlink(os.path.join(os.path.abspath(viewer), name), os.path.join(linked, name))
+    wrong = subprocess.run([healgrid_bin(), "view", path, "--port", "0", "--viewer-dir", linked],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=30)
+    checks.check(wrong.returncode == 2 and "a link leading out of it" in wrong.stdout,
+                 f"--viewer-dir of links out of it: exit {wrong.returncode}\n{wrong.stdout}")
+    # --host takes an IPv4 address: "" and IPv6 ones printed URLs that cannot be opened.
+    for host in ("", "::1", "localhost"):
+        bad = subprocess.run([healgrid_bin(), "view", path, "--port", "0", "--viewer-dir", viewer,
+                              "--host", host], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, timeout=30)
+        checks.check(bad.returncode == 2 and "--host" in bad.stdout,
+                     f"--host {host!r}: exit {bad.returncode}\n{bad.stdout}")
 
 
 def check_download(checks, base, pid):

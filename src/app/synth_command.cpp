@@ -16,6 +16,7 @@
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
 #include "healgrid/app/exit_status.hpp"
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/io/h5_writer.hpp"
 #include "healgrid/synth/atl03_synth.hpp"
 #include "healgrid/synth/atl06_synth.hpp"
@@ -172,17 +173,7 @@ bool is_synth_granule(const std::string& path) {
   const io::H5QuietErrors quiet;
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return false;
-  std::string history;
-  if (H5Aexists(file, "history") > 0) {
-    const hid_t attr = H5Aopen(file, "history", H5P_DEFAULT);
-    const hid_t type = H5Aget_type(attr);
-    if (H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)) {
-      history.resize(H5Tget_size(type));
-      H5Aread(attr, type, history.data());
-    }
-    H5Tclose(type);
-    H5Aclose(attr);
-  }
+  const std::string history = h5::string_attribute(file, "history");
   H5Fclose(file);
   return history.find("healgrid synth") != std::string::npos;
 }

@@ -195,13 +195,10 @@ int view_command(const std::vector<std::string>& args) {
   // Every file under it is served: a folder without the built viewer (a home directory by
   // mistake) is refused.
   // Served only when their real path lies inside it, as every file the server serves.
-  char real_dir[PATH_MAX], real_file[PATH_MAX];
   for (const char* file : {"index.html", "app.js"}) {
     struct stat st {};
-    const std::string path = viewer_dir + "/" + file;
-    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
-        !realpath(viewer_dir.c_str(), real_dir) || !realpath(path.c_str(), real_file) ||
-        std::string(real_file).rfind(std::string(real_dir) + "/", 0) != 0) {
+    const std::string path = inside_directory(viewer_dir, file);
+    if (path.empty() || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
       std::fprintf(stderr,
                    "healgrid view: %s holds no built viewer (no %s, or a link leading out of "
                    "it, which is never served): pass the viewer's dist folder as --viewer-dir\n",

@@ -107,9 +107,8 @@ void answer(const HttpHandler& handler, const httplib::Request& req, httplib::Re
   }
 }
 
-// `dir`/`rest` when it is a file of `dir` itself: no hidden component (".ssh/id_rsa",
-// ".git/config") and no symbolic link leading out of it (the real path stays below the
-// directory's real path); "" otherwise.
+}  // namespace
+
 std::string inside_directory(const std::string& dir, const std::string& rest) {
   if (rest.empty() || rest[0] == '.' || rest.find("/.") != std::string::npos) return "";
   const std::string path = dir + "/" + rest;
@@ -118,8 +117,6 @@ std::string inside_directory(const std::string& dir, const std::string& rest) {
   const std::string base = std::string(real_dir) + "/";
   return std::string(real_path).rfind(base, 0) == 0 ? path : "";
 }
-
-}  // namespace
 
 std::string url_encode_path(const std::string& s) {
   std::string out;

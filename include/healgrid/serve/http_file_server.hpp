@@ -59,4 +59,9 @@ class HttpFileServer {
 // Percent-encoding of everything but unreserved characters and '/'.
 std::string url_encode_path(const std::string& s);
 
+// `dir`/`rest` when it is a file of `dir` itself, as the server serves it: no hidden component
+// (".ssh/id_rsa", ".git/config") and no symbolic link leading out of it (the real path stays
+// below the directory's real path); "" otherwise.
+std::string inside_directory(const std::string& dir, const std::string& rest);
+
 }  // namespace healgrid

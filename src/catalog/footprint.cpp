@@ -101,6 +101,19 @@ void add_edge_cells(const T_Healpix_Base<std::int64_t>& base, const vec3& a, con
   }
 }
 
+// Whether healpix_cxx's query_polygon would refuse the triangle as a "degenerate corner" (a
+// corner within 1e-10 of the plane of the other two and the centre), with a margin: it prints
+// its error to stderr before throwing.
+bool degenerate_triangle(const std::vector<vec3>& tri) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    const vec3 normal = crossprod(tri[i], tri[(i + 1) % 3]);
+    const double length = normal.Length();
+    if (!(length > 1e-12)) return true;
+    if (!(std::abs(dotprod(normal, tri[(i + 2) % 3])) / length > 1e-8)) return true;
+  }
+  return false;
+}
+
 double cell_step_radians(int order) {
   return std::sqrt(4 * kPi / (12.0 * std::pow(4.0, order))) / 4;
 }
@@ -136,6 +149,11 @@ std::vector<std::int64_t> footprint_cells(const std::vector<Ring>& rings, int or
       continue;
     }
     for (const auto& tri : triangulate(v)) {
+      if (degenerate_triangle(tri)) {  // healpix_cxx would print its error to stderr
+        for (int k = 0; k < 3; ++k)
+          add_edge_cells(base, tri[k], tri[(k + 1) % 3], cell_step_radians(order), cells);
+        continue;
+      }
       std::vector<pointing> corners(tri.begin(), tri.end());
       try {
         rangeset<std::int64_t> found;

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 #include <sstream>
@@ -85,7 +86,17 @@ class Context {
   std::string str(const std::string& key, const YAML::Node& node) const {
     return get<std::string>(key, node, "a string");
   }
+  // A leading zero is refused: yaml-cpp reads 011 as octal 9 (YAML 1.1), the command line as 11.
   int integer(const std::string& key, const YAML::Node& node) const {
+    const std::string text = node.IsScalar() ? node.Scalar() : std::string();
+    const std::size_t digits = text.find_first_not_of("+-");
+    if (digits != std::string::npos && text.size() > digits + 1 && text[digits] == '0' &&
+        std::isdigit(static_cast<unsigned char>(text[digits + 1]))) {
+      record(key, node);
+      fail(key, node,
+           "'" + text + "' has a leading 0, which YAML reads as an octal number: write it "
+           "without the leading 0");
+    }
     return get<int>(key, node, "an integer");
   }
   double number(const std::string& key, const YAML::Node& node) const {

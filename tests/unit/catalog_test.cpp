@@ -239,6 +239,21 @@ TEST(FootprintCells, AntimeridianAndPole) {
   EXPECT_FALSE(has(polar, parent_cell(-80, 100)));
 }
 
+// A footprint with a 180-degree corner through the pole (a STAC item's): its degenerate
+// triangles are covered by their edges' cells without asking healpix_cxx, which printed its
+// raw "degenerate corner" error to stderr for each (the run went on, exit 0).
+TEST(FootprintCells, DegenerateCornerThroughThePoleSilent) {
+  const Ring ring{{25, -80},  {35, -80},    {35, -89},   {215, -89}, {215, -80},
+                  {205, -80}, {205, -89.5}, {25, -89.5}, {25, -80}};
+  testing::internal::CaptureStderr();
+  const auto cells = footprint_cells({ring}, 6, LatitudeConvention::authalic);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  for (const auto& p : ring) EXPECT_TRUE(has(cells, parent_cell(p.lat, p.lon))) << p.lon;
+  EXPECT_TRUE(has(cells, parent_cell(-89.9, 0)));
+  EXPECT_TRUE(has(cells, parent_cell(-85, 30)));
+  EXPECT_FALSE(has(cells, parent_cell(-70, 30)));
+}
+
 // Footprint vertices are converted to authalic latitude like the points: a tiny footprint at
 // 70.3 S 100.1 E touches, at order 10 (~6 km cells), the cell of its authalic latitude and not
 // the cell its geodetic latitude would give on the sphere (8 km away). Known answers:

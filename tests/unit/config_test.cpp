@@ -142,6 +142,18 @@ TEST(Config, GridOrders) {
   EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 6")), "");
   err = error_of(shipped_with("latitude: authalic", "latitude: geocentric"));
   EXPECT_NE(err.find("grid.latitude: unknown latitude convention 'geocentric'"), std::string::npos);
+  // A leading zero: yaml-cpp read 011 as octal 9 (and refused 08), the command line as 11.
+  for (const char* octal : {"child_order: 011", "child_order: 08", "child_order: +012"}) {
+    err = error_of(shipped_with("child_order: 12", octal));
+    EXPECT_NE(err.find("grid.child_order"), std::string::npos) << err;
+    EXPECT_NE(err.find("has a leading 0, which YAML reads as an octal number"),
+              std::string::npos)
+        << err;
+  }
+  err = error_of(shipped_with("deflate_level: 4", "deflate_level: 04"));
+  EXPECT_NE(err.find("output.deflate_level"), std::string::npos) << err;
+  EXPECT_EQ(error_of(shipped_with("child_order: 12", "child_order: 10")), "");
+  EXPECT_EQ(error_of(shipped_with("deflate_level: 4", "deflate_level: 0")), "");
 }
 
 TEST(Config, Statistics) {

@@ -33,6 +33,7 @@ void normalise_weights(double* p) {
 void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, double* out) {
   const auto n = static_cast<double>(p.n);
   double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo, sw = 0, swx = 0;
+  double largest = 0;  // weight
   for (std::size_t i = 0; i < p.n; ++i) {
     const double x = p.value(p.order[i], static_cast<std::size_t>(var));
     sum += x;
@@ -40,17 +41,17 @@ void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, doubl
     hi = std::max(hi, x);
     if (sigma >= 0) {
       const double s = p.value(p.order[i], static_cast<std::size_t>(sigma));
-      sw += is_weight ? s : 1.0 / (s * s);
+      const double w = is_weight ? s : 1.0 / (s * s);
+      sw += w;
       swx += is_weight ? s * x : x / (s * s);
+      largest = std::max(largest, w);
     }
   }
-  int wexp = 0;  // sums that overflowed: taken again with the weights / 2^wexp of the largest
-  if (sigma >= 0 && !(std::isfinite(sw) && std::isfinite(swx))) {
-    double largest = 0;
-    for (std::size_t i = 0; i < p.n; ++i) {
-      const double s = p.value(p.order[i], static_cast<std::size_t>(sigma));
-      largest = std::max(largest, is_weight ? s : 1.0 / (s * s));
-    }
+  // Sums that overflowed, or products that underflowed (every weight below
+  // kSmallestUnscaledWeight): taken again with the weights / 2^wexp of the largest (exact).
+  int wexp = 0;
+  if (sigma >= 0 && largest > 0 &&
+      !(std::isfinite(sw) && std::isfinite(swx) && largest >= kSmallestUnscaledWeight)) {
     wexp = std::ilogb(largest);
     sw = swx = 0;
     for (std::size_t i = 0; i < p.n; ++i) {

@@ -28,7 +28,8 @@ double inverse_square(double s) { return 1.0 / (s * s); }
 
 // sum(w x) / sum(w) and 1 / sqrt(sum(w)), with w = weight(v[i]): a sigma's or a weight's own.
 // The weights are finite and > 0 (the reader drops others), but their sum or a product can
-// overflow: then the weights are taken relative to the largest, which leaves the ratio as is.
+// overflow, or every product underflow: then the weights are taken relative to the largest,
+// which leaves the ratio as is.
 template <typename Weight>
 double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight weight) {
   if (n == 0) return kNaN;
@@ -39,7 +40,8 @@ double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight 
     w += wi;
     largest = std::max(largest, wi);
   }
-  if (std::isfinite(w) && std::isfinite(wx)) return wx / w;
+  if (std::isfinite(w) && std::isfinite(wx) && largest >= kSmallestUnscaledWeight)
+    return wx / w;
   wx = w = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double wi = weight(v[i]) / largest;
@@ -155,6 +157,23 @@ int overflow_shift(std::size_t n) {
   return 64 - __builtin_clzll(static_cast<unsigned long long>(n));
 }
 
+namespace {
+
+// How to bring a statistic back into float32: a weighted mean's sigma, 1 / sqrt(sum(w)), does
+// not depend on the values but on the weights.
+std::string scaled_hint(const StatisticSpec& spec) {
+  if (spec.function == StatFunction::weighted_mean_sigma)
+    return "it is 1 / sqrt(sum of the weights) of the cell, whatever the values: scale " +
+           (spec.sigma.empty() ? "the weights (weight: \"(" + spec.weight_text + ") * 1e6\")"
+                               : "the sigma variable (derive " + spec.sigma +
+                                     "_scaled: {expression: \"" + spec.sigma +
+                                     " * 1e-3\"} and use it as sigma)");
+  return "derive a scaled variable in the config (" + spec.variable +
+         "_scaled: {expression: \"" + spec.variable + " * 1e-3\"}) and use it in the statistic";
+}
+
+}  // namespace
+
 float stored_float(double value, const StatisticSpec& spec, std::int64_t cell) {
   const auto f = static_cast<float>(value);
   // The points' values are finite: an infinite statistic overflowed double, beyond float32 too.
@@ -164,9 +183,7 @@ float stored_float(double value, const StatisticSpec& spec, std::int64_t cell) {
     throw std::runtime_error(
         "statistic " + spec.name + ": cell " + std::to_string(cell) + "'s value " + number +
         " is beyond the range of float32 (+-3.4028235e38), the type of the output's "
-        "statistics: derive a scaled variable in the config (" +
-        spec.variable + "_scaled: {expression: \"" + spec.variable +
-        " * 1e-3\"}) and use it in the statistic");
+        "statistics: " + scaled_hint(spec));
   }
   return f;
 }

@@ -172,6 +172,56 @@ def extreme_values_case(checks, tmp, nprocs):
               f"{level['v_wmean'][:]} (exact {float(want['v_wmean']):.10g})")
 
 
+TINY_CONFIG = """product: TINY
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {v: /v, w: /w}
+grid: {parent_order: 3, child_order: 6, latitude: geodetic}
+statistics:
+  - {name: count, function: count, variable: v}
+  - {name: v_wmean, function: weighted_mean, variable: v, weight: w}
+"""
+
+
+def tiny_weights_case(checks, tmp, nprocs):
+    """Weights so small that every product w x falls below DBL_MIN (subnormal weights ~1e-320,
+    a few bits each): the weighted mean in each cell and at order 0 is exact, as the weights
+    taken relative to the largest give it. It used to lose ~200 float32 steps. Against exact
+    rational arithmetic of the stored weights."""
+    rng = np.random.default_rng(19)
+    cells = [c for parent in (2, 5, 17, 40) for c in [parent * 64 + 1] * 3 + [parent * 64 + 9] * 2]
+    lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
+    v = rng.uniform(1, 4, len(cells))
+    w = np.array([1e-320, 2e-320, 1e-320, 3e-320, 1e-320] * 4)
+    cwd = os.path.join(tmp, "tiny")
+    os.makedirs(cwd, exist_ok=True)
+    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
+        f["lat"], f["lon"], f["v"], f["w"] = lat, lon, v, w
+    with open(os.path.join(cwd, "tiny.yaml"), "w", encoding="ascii") as f:
+        f.write(TINY_CONFIG)
+    rc, out, path = run(nprocs, cwd, ["--config", "tiny.yaml", "--input", "points.h5",
+                                      "--overviews", "0"])
+    if not checks.check(rc == 0, f"tiny weights: healgrid exited {rc}\n{out}"):
+        return
+
+    def exact(members):
+        return float(sum(Fraction(w[i]) * Fraction(v[i]) for i in members) /
+                     sum(Fraction(w[i]) for i in members))
+
+    with netCDF4.Dataset(path) as nc:
+        ids = list(nc[schema.CELL_IDS][:])
+        got = np.ma.filled(nc["v_wmean"][:], np.nan)
+        for cell in sorted(set(cells)):
+            want = np.float32(exact([i for i, c in enumerate(cells) if c == cell]))
+            checks.check(cell in ids and got[ids.index(cell)] == want,
+                         f"tiny weights: cell {cell} weighted mean "
+                         f"{got[ids.index(cell)] if cell in ids else 'absent'}, exact {want}")
+        top = np.ma.filled(nc["overviews/order_00"]["v_wmean"][:], np.nan)
+        want = np.float32(exact(range(len(cells))))
+        checks.check(top.shape == (1,) and top[0] == want,
+                     f"tiny weights: order 0 weighted mean {top}, exact {want}")
+        print(f"tiny weights: order 0 weighted mean {top}, exact {want}")
+
+
 BEYOND_CONFIG = """product: BEYOND
 coordinates: {latitude: /lat, longitude: /lon}
 variables: {v: /v}
@@ -254,6 +304,7 @@ def main():
             checks.check(rc == 2 and key in out and "order" in out,
                          f"--overviews {bad}: exit {rc} without naming {key}:\n{out}")
         extreme_values_case(checks, tmp, nprocs)
+        tiny_weights_case(checks, tmp, nprocs)
         beyond_float32_case(checks, tmp, nprocs)
         rc, out, plain = run(nprocs, os.path.join(tmp, "plain"), base)
         if checks.check(rc == 0, f"no overviews: healgrid exited {rc}\n{out}") and files_by_np:

@@ -67,6 +67,21 @@ TEST(Statistics, WeightedMeanOfWeightsWhoseSumOverflows) {
   EXPECT_DOUBLE_EQ(stat_weighted_mean(x.data(), s.data(), 3), 2.0);
 }
 
+// Weights so small that every product w x underflows below DBL_MIN (the probe's cell: three
+// weights 1e-320, a subnormal with 12 bits, times 1.37 kept a few): taken relative to the
+// largest, the mean is the plain one. It used to be 2.4066205, 200 float32 steps off.
+TEST(Statistics, WeightedMeanOfWeightsWhoseProductsUnderflow) {
+  const std::vector<double> x = {1.37, 2.71, 3.14}, w = {1e-320, 1e-320, 1e-320};
+  EXPECT_EQ(static_cast<float>(stat_weighted_mean_w(x.data(), w.data(), 3)),
+            static_cast<float>((1.37 + 2.71 + 3.14) / 3));
+  // Normal weights, tiny values: 1e-300 x 1.38322e-20 is below DBL_MIN.
+  const std::vector<double> tiny = {1.38322e-20, 1.38322e-20}, normal = {1e-300, 3e-300};
+  EXPECT_DOUBLE_EQ(stat_weighted_mean_w(tiny.data(), normal.data(), 2), 1.38322e-20);
+  // Sigmas of 1e140: weights 1e-280, products 1e-300 x 1e-20 again.
+  const std::vector<double> s = {1e140, 1e140};
+  EXPECT_DOUBLE_EQ(stat_weighted_mean(tiny.data(), s.data(), 2), 1.38322e-20);
+}
+
 TEST(Statistics, WeightedMean) {
   const std::vector<double> x = {10, 20, 30}, s = {1, 2, 0.5};
   // weights 1, 1/4, 4: (10 + 5 + 120) / 5.25
@@ -284,6 +299,35 @@ TEST(Statistics, StoredFloatRefusesValuesBeyondFloat32) {
       EXPECT_NE(what.find("v_sum"), std::string::npos) << what;
       EXPECT_NE(what.find("cell 7"), std::string::npos) << what;
     }
+  }
+}
+
+// A weighted mean's sigma beyond float32 comes from small weights (or large sigmas), not the
+// values: the hint says to scale those (it said to scale the variable, which changes nothing).
+TEST(Statistics, StoredFloatHintForTheWeightedMeanSigma) {
+  StatisticSpec spec;
+  spec.name = "v_wsig";
+  spec.function = StatFunction::weighted_mean_sigma;
+  spec.variable = "v";
+  spec.weight = spec.weight_text = "w";
+  try {
+    stored_float(2.2e161, spec, 3);
+    ADD_FAILURE() << "stored";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("1 / sqrt(sum of the weights)"), std::string::npos) << what;
+    EXPECT_NE(what.find("weight: \"(w) * 1e6\""), std::string::npos) << what;
+    EXPECT_EQ(what.find("v_scaled"), std::string::npos) << what;
+  }
+  spec.weight = spec.weight_text = "";
+  spec.sigma = "s";
+  try {
+    stored_float(2.2e161, spec, 3);
+    ADD_FAILURE() << "stored";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("s_scaled: {expression: \"s * 1e-3\"}"),
+              std::string::npos)
+        << e.what();
   }
 }
 

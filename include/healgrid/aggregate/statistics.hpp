@@ -14,6 +14,11 @@ namespace healgrid {
 // True for statistics written as int32 with fill 0 (count); the rest are float32, fill NaN.
 bool is_integer_statistic(StatFunction f);
 
+// Weighted means whose weights are all below this are taken with the weights relative to the
+// largest: their products w x could fall below DBL_MIN and lose bits (1e-320 x 1.37). From it
+// up, a product below DBL_MIN needs |x| < 3.6e-248, which float32 output holds as 0 anyway.
+constexpr double kSmallestUnscaledWeight = 0x1p-200;
+
 // For sums of n finite values that overflow: with every value scaled by 2^-overflow_shift(n)
 // (exact), they sum to at most DBL_MAX, rounding as the unscaled sum would without an exponent
 // limit. REQUIRES: n > 0.

@@ -189,9 +189,11 @@ void report(const Parsed& p, const MapRenderer& r, const ImageLayout& L, long lo
               r.variable().units.empty() ? "" : ", ", r.variable().units.c_str(), m.cells_with_data,
               pixels);
   std::printf("  projection: %s (%s)\n", to_string(m.projection), m.crs.c_str());
-  std::printf("  order: %d of level %d (%s)%s%s, %zu cells drawn\n", m.order, m.level,
+  std::printf("  order: %d of level %d (%s)%s%s, %zu cells drawn", m.order, m.level,
               m.order_source.c_str(), m.coarsen_rule.empty() ? "" : ", ", m.coarsen_rule.c_str(),
               m.cells_drawn);
+  if (m.cells_off_map > 0) std::printf(", %zu off the map", m.cells_off_map);
+  std::printf("\n");
   std::printf("  map area: x0=%d y0=%d width=%d height=%d pixels\n", L.map_x0, L.map_y0,
               m.map_width, m.map_height);
   std::printf("  extent: x_min=%.17g x_max=%.17g y_min=%.17g y_max=%.17g (projected metres)\n",

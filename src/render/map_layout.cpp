@@ -109,11 +109,11 @@ void MapRenderer::plan_extent(const std::vector<double>& lon, const std::vector<
   plan_.y_min = cy - pixel * h / 2, plan_.y_max = cy + pixel * h / 2;
 }
 
-void MapRenderer::plan_range() {
+void MapRenderer::plan_range(std::vector<double> values) {
   // Percentiles of the finite values only: one +inf (a float overflow in the file) would make
   // the range infinite; +-inf cells are drawn in the end colours (colour_position).
   std::vector<double> v;
-  for (double x : data_values_)
+  for (double x : values)
     if (std::isfinite(x) && (!options_.log_scale || x > 0)) v.push_back(x);
   std::sort(v.begin(), v.end());
   double lo = options_.log_scale ? 1 : 0, hi = options_.log_scale ? 10 : 1;
@@ -124,6 +124,7 @@ void MapRenderer::plan_range() {
   } else if (!v.empty()) {
     lo = percentile_sorted(v, 2), hi = percentile_sorted(v, 98);
     plan_.range_source = "2nd..98th percentile";
+    if (plan_.cells_off_map > 0) plan_.range_source += " of the cells on the map";
     if (colormap_.diverging() && !options_.log_scale) {
       hi = std::max(std::fabs(lo), std::fabs(hi));
       lo = -hi;
@@ -135,7 +136,7 @@ void MapRenderer::plan_range() {
       hi = std::min(kLargest, options_.log_scale ? hi * 2 : hi + d);
       plan_.range_source += " (one value, widened)";
     }
-  } else if (!data_values_.empty()) {  // every value infinite (or none positive with --log)
+  } else if (!values.empty()) {  // every value infinite (or none positive with --log)
     plan_.range_source = "default: no finite";
     plan_.range_source += options_.log_scale ? " positive value" : " value";
     plan_.warnings.push_back("'" + variable_.name + "' has no finite" +
@@ -208,6 +209,10 @@ void MapRenderer::plan_labels(const HealgridOutput& output) {
           format_number(plan_.projection_spec.lat_0);
   subtitle_ = std::string(to_string(plan_.projection)) + " (" + crs + ") | " +
               std::to_string(plan_.cells_with_data) + " cells with data";
+  if (plan_.cells_off_map > 0)  // the colour range is of those on the map
+    subtitle_ += ", " + std::to_string(plan_.cells_drawn) +
+                 (plan_.order < plan_.level ? " of order " + std::to_string(plan_.order) : "") +
+                 " on the map";
   if (options_.graticule)
     subtitle_ += " | graticule " + format_number(plan_.lat_step) + "\u00b0 lat, " +
                  format_number(plan_.lon_step) + "\u00b0 lon";

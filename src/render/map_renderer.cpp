@@ -27,7 +27,50 @@ double cell_side_m(int order) {
   return kAuthalicRadiusM * std::sqrt(4.0 * M_PI / (12.0 * std::ldexp(1.0, 2 * order)));
 }
 
+// The centres of nested cells `ids` at `order`: longitude in [-180, 180], geodetic latitude.
+void cell_centres(const std::vector<std::uint64_t>& ids, int order,
+                  LatitudeConvention convention, std::vector<double>& lon,
+                  std::vector<double>& lat) {
+  const T_Healpix_Base<std::int64_t> base(order, NEST);
+  lon.resize(ids.size());
+  lat.resize(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const pointing p = base.pix2ang(static_cast<std::int64_t>(ids[i]));
+    const double sphere_lat = 90.0 - p.theta * 180.0 / M_PI;
+    lat[i] = convention == LatitudeConvention::authalic ? authalic_to_geodetic_deg(sphere_lat)
+                                                        : sphere_lat;
+    lon[i] = p.phi * 180.0 / M_PI;
+    if (lon[i] > 180.0) lon[i] -= 360.0;
+  }
+}
+
 }  // namespace
+
+std::vector<double> MapRenderer::values_on_map(LatitudeConvention convention) {
+  std::vector<double> x, y, values;
+  cell_centres(data_ids_, plan_.order, convention, x, y);
+  const int sign = shown_hemisphere();
+  std::size_t other_hemisphere = 0;  // keep_shown_hemisphere warns of them
+  for (std::size_t i = 0; i < y.size(); ++i)
+    if (sign * y[i] < 0) {  // projected, it could land on the map
+      x[i] = y[i] = kNaN;
+      ++other_hemisphere;
+    }
+  projection_->forward(x.data(), y.data(), x.size());
+  const double margin = 2 * cell_side_m(plan_.order);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (x[i] >= plan_.x_min - margin && x[i] <= plan_.x_max + margin &&
+        y[i] >= plan_.y_min - margin && y[i] <= plan_.y_max + margin)
+      values.push_back(data_values_[i]);
+  plan_.cells_drawn = values.size();
+  plan_.cells_off_map = data_values_.size() - values.size();
+  const std::size_t beyond = plan_.cells_off_map - std::min(plan_.cells_off_map, other_hemisphere);
+  if (beyond > 0 && !values.empty())
+    plan_.warnings.push_back(std::to_string(beyond) + " of " +
+                             std::to_string(data_values_.size()) + " cells with data (order " +
+                             std::to_string(plan_.order) + ") lie beyond the map's extent");
+  return values;
+}
 
 std::array<double, 4> checked_bbox(const std::array<double, 4>& bbox) {
   auto [lon0, lat0, lon1, lat1] = bbox;
@@ -135,17 +178,8 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
   plan_.level = plan_.order = output.level();
 
   // Cell centres (geodetic, for the projection) give the default projection and extent.
-  T_Healpix_Base<std::int64_t> base(output.level(), NEST);
-  std::vector<double> lon(data_ids_.size()), lat(data_ids_.size());
-  for (std::size_t i = 0; i < data_ids_.size(); ++i) {
-    const pointing p = base.pix2ang(static_cast<std::int64_t>(data_ids_[i]));
-    const double sphere_lat = 90.0 - p.theta * 180.0 / M_PI;
-    lat[i] = output.convention() == LatitudeConvention::authalic
-                 ? authalic_to_geodetic_deg(sphere_lat)
-                 : sphere_lat;
-    lon[i] = p.phi * 180.0 / M_PI;
-    if (lon[i] > 180.0) lon[i] -= 360.0;
-  }
+  std::vector<double> lon, lat;
+  cell_centres(data_ids_, output.level(), output.convention(), lon, lat);
   if (options_.bbox) options_.bbox = checked_bbox(*options_.bbox);
   const bool auto_extent = !options.bbox && !options.global_extent;
   if (data_ids_.empty() && (auto_extent || !options.projection))
@@ -157,7 +191,7 @@ MapRenderer::MapRenderer(const HealgridOutput& output, const RenderOptions& opti
   keep_shown_hemisphere(lon, lat);
   plan_extent(lon, lat);
   plan_order(output);
-  plan_range();
+  plan_range(values_on_map(output.convention()));
   plan_graticule();
   plan_labels(output);
   plan_.coastline_path = options.coastline_path;
@@ -220,7 +254,6 @@ void MapRenderer::plan_order(const HealgridOutput& output) {
       data_values_ = std::move(stored->values);
       plan_.coarsen_rule = "stored overview level";
       grid_ = HealpixGrid(std::max(0, order - kMaxOrderDifference), order, output.convention());
-      plan_.cells_drawn = data_ids_.size();
       return;
     }
     const CoarsenRule rule = coarsen_rule_for(variable_.cell_method);
@@ -234,7 +267,6 @@ void MapRenderer::plan_order(const HealgridOutput& output) {
                                              : "mean of children (the file has no count)";
     grid_ = HealpixGrid(std::max(0, order - kMaxOrderDifference), order, output.convention());
   }
-  plan_.cells_drawn = data_ids_.size();
 }
 
 std::vector<double> MapRenderer::count_weights(const HealgridOutput& output) const {

@@ -332,8 +332,9 @@ def full_case(checks, label, tmp, output, var, cmap, log, extra, expect_projecti
                      f"{expect_projection}")
     image, ids, values, level, conv = check_picture(checks, label, png, report, output, var,
                                                     cmap, log)
-    if "--range" not in extra:
-        check_range(checks, label, report, values, log, symmetric)
+    if "--range" not in extra:  # of the drawn cells on the map
+        shown = rr.on_map(report, ids, level, conv)
+        check_range(checks, label, report, values[shown], log, symmetric)
     check_ticks(checks, label, report["text"], report, log)
     if known_cells:
         check_known_cells(checks, label, image, report, ids, values, level, conv, cmap, log)
@@ -565,7 +566,35 @@ def real_cases(checks, tmp):
         full_case(checks, "real-antarctica-mollweide", tmp, south, "h_q50", "cividis", False,
                   ["--size", "240", "--projection", "mollweide"], known_cells=False,
                   extent_holds=True)
+    both = os.path.join(tmp, "both.nc")
+    if run_job(checks, "both hemispheres run", [greenland[0], antarctica[0]], both):
+        both_hemispheres_case(checks, tmp, both)
     mid_latitude_case(checks, tmp)
+
+
+def both_hemispheres_case(checks, tmp, output):
+    """A file with Greenland and Antarctic cells: a polar map, or a box, shows some of them, and
+    the default colour range is the percentiles of those on the map (it was of every cell: a
+    0..1750 m bar with every Antarctic cell the same colour); the report counts them."""
+    ids, values, level, conv, _, _ = rr.read_output(output, "h_mean")
+    have = ~np.isnan(values)
+    lon, lat = rr.cell_centres(ids[have], level, conv)
+    v = values[have]
+    south = lat < 0
+    box = (-180, -90, 180, -60)
+    for label, args, shown in (
+            ("south-polar", ["--projection", "south-polar-stereo"], south),
+            ("north-polar", ["--projection", "north-polar-stereo"], ~south),
+            ("box", ["--projection", "plate-carree", "--extent", ",".join(map(str, box))], south)):
+        png = os.path.join(tmp, f"both-{label}.png")
+        report = render(checks, f"both hemispheres {label}",
+                        [output, "--png", png, "--size", "300", "--order", str(level)] + args)
+        if report is None:
+            continue
+        check_range(checks, f"both hemispheres {label}", report, v[shown], False)
+        want = f"{shown.sum()} cells drawn, {(~shown).sum()} off the map"
+        checks.check(want in report["text"] and "of the cells on the map" in report["text"],
+                     f"both hemispheres {label}: report lacks '{want}':\n{report['text']}")
 
 
 GEDI_CONFIG = """product: GEDI02_A

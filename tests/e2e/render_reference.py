@@ -182,6 +182,23 @@ REPORT_PATTERNS = {
 }
 
 
+def on_map(report, ids, level, convention):
+    """Which cells the default colour range is taken from (README, render --range): those
+    whose centre, projected by pyproj, lies on the map area widened by two cells (of the
+    authalic sphere: the side of a cell of equal area) on each side, and, on a polar map, in its
+    hemisphere."""
+    lon, lat = cell_centres(ids, level, convention)
+    x, y = transformer(report).transform(lon, lat)
+    margin = 2 * 6371007.2 * np.sqrt(4 * np.pi / (12 * 4.0 ** level))
+    x0, x1, y0, y1 = report["extent"]
+    inside = (x >= x0 - margin) & (x <= x1 + margin) & (y >= y0 - margin) & (y <= y1 + margin)
+    if report["projection"] == "south-polar-stereo":
+        inside &= lat <= 0
+    if report["projection"] == "north-polar-stereo":
+        inside &= lat >= 0
+    return inside
+
+
 def parse_report(text):
     """The figures `healgrid render` prints, as a dict of tuples (missing keys absent)."""
     out = {}

@@ -93,7 +93,8 @@ struct MapPlan {
   int order = 0;                                      // the drawn order (<= level)
   std::string order_source;                           // "file level", "--order", "automatic: ..."
   std::string coarsen_rule;     // how children combine ("" when order == level)
-  std::size_t cells_drawn = 0;  // cells with a value at the drawn order
+  std::size_t cells_drawn = 0;  // cells with a value at the drawn order, on the map
+  std::size_t cells_off_map = 0;  // and those off it (other hemisphere, beyond the extent)
   std::vector<std::string> warnings;
   std::string coastline_path;  // the GSHHG file drawn; "" for none
 };
@@ -170,7 +171,11 @@ class MapRenderer {
   void plan_projection(const std::vector<double>& lon, const std::vector<double>& lat);
   void plan_extent(const std::vector<double>& lon, const std::vector<double>& lat);
   void plan_order(const HealgridOutput& output);
-  void plan_range();
+  // The values of the drawn cells on the map: in the hemisphere a polar map shows, the centre
+  // within the map area widened by two cells (cells its edge cuts). Counts cells_drawn.
+  std::vector<double> values_on_map(LatitudeConvention convention);
+  // The colour range: --range, or percentiles of `values` (those on the map).
+  void plan_range(std::vector<double> values);
   void plan_graticule();
   void plan_labels(const HealgridOutput& output);
   void plan_warnings(const std::vector<double>& lat);

@@ -36,7 +36,8 @@ HealgridOutput::HealgridOutput(const std::string& path, std::optional<std::size_
     not_healgrid(path, "cell_ids has no integer attribute level in [0, 29]");
   level_ = static_cast<int>(*level);
   const auto parent = reader_.number_att(io::kNcGlobal, schema::kParentOrder);
-  parent_order_ = parent && *parent >= 0 && *parent <= level_ ? static_cast<int>(*parent) : level_;
+  parent_order_recorded_ = parent && *parent >= 0 && *parent <= level_;
+  parent_order_ = parent_order_recorded_ ? static_cast<int>(*parent) : level_;
 
   const auto convention = reader_.text_att(io::kNcGlobal, schema::kLatitudeConvention);
   if (!convention) not_healgrid(path, "no global attribute latitude_convention");

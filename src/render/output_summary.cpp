@@ -33,6 +33,7 @@ OutputSummary summarize_output(const HealgridOutput& output) {
   s.overrides = output.global_text(schema::kHealgridOverrides);
   s.level = output.level();
   s.parent_order = output.parent_order();
+  s.grid_recorded = output.parent_order_recorded();
   s.latitude_convention = to_string(output.convention());
   const HealpixGrid grid(s.parent_order, s.level, output.convention());
   s.cell_size_km = grid.child_cell_size_km();
@@ -114,10 +115,14 @@ std::string summary_text(const OutputSummary& s) {
     << (s.date_created.empty() ? "?" : s.date_created) << "\n";
   o << "  grid:       HEALPix nested, level " << s.level << " (cells ~"
     << short_number(s.cell_size_km) << " km, " << short_number(s.cell_area_km2)
-    << " km^2), parent order " << s.parent_order << ", " << s.latitude_convention << " latitude\n";
-  o << "  cells:      " << s.cells_total << " in the file (" << s.layout << " layout, "
-    << s.parent_cells << " parent cells), " << s.cells_with_data << " with data, covering "
-    << short_number(s.area_km2) << " km^2\n";
+    << " km^2), parent order "
+    << (s.grid_recorded ? std::to_string(s.parent_order) : "not recorded (not a healgrid file?)")
+    << ", " << s.latitude_convention << " latitude\n";
+  o << "  cells:      " << s.cells_total << " in the file ("
+    << (s.grid_recorded ? s.layout + " layout, " + std::to_string(s.parent_cells) + " parent cells"
+                        : std::string("layout not recorded"))
+    << "), " << s.cells_with_data << " with data, covering " << short_number(s.area_km2)
+    << " km^2\n";
   if (s.window)
     o << "  window:     " << *s.window << " of 0.." << s.windows - 1 << ", " << s.window_start
       << " to " << s.window_end << " (end exclusive): " << s.points_used
@@ -175,15 +180,15 @@ std::string summary_json(const OutputSummary& s) {
                     {"overrides", s.overrides},
                     {"grid",
                      {{"level", s.level},
-                      {"parent_order", s.parent_order},
+                      {"parent_order", s.grid_recorded ? Json(s.parent_order) : Json()},
                       {"indexing_scheme", "nested"},
                       {"latitude_convention", s.latitude_convention},
                       {"cell_size_km", number(s.cell_size_km)},
                       {"cell_area_km2", number(s.cell_area_km2)}}},
                     {"cells",
                      {{"total", s.cells_total},
-                      {"layout", s.layout},
-                      {"parent_cells", s.parent_cells},
+                      {"layout", s.grid_recorded ? Json(s.layout) : Json()},
+                      {"parent_cells", s.grid_recorded ? Json(s.parent_cells) : Json()},
                       {"with_data", s.cells_with_data},
                       {"area_km2", number(s.area_km2)}}},
                     {"granules",

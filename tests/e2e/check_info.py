@@ -189,6 +189,31 @@ def check_errors(checks, tmp, output, granule):
     left = glob.glob(os.path.join(tmp, "never.png*"))
     checks.check(not left, f"bad input left pictures behind: {left}")
     print(f"bad input: {len(cases)} cases checked")
+    foreign_xdggs_file(checks, tmp)
+
+
+def foreign_xdggs_file(checks, tmp):
+    """Another tool's xdggs HEALPix file (cell_ids with its attributes, no parent_order nor
+    healgrid_layout) is summarised, its parent order, layout and parent cells said to be not
+    recorded; they used to be guessed (parent order = level, dense, 3 parent cells)."""
+    path = os.path.join(tmp, "foreign.nc")
+    with netCDF4.Dataset(path, "w") as nc:
+        nc.latitude_convention = "authalic"
+        nc.createDimension("cell_ids", 3)
+        ids = nc.createVariable("cell_ids", "u8", ("cell_ids",))
+        ids[:] = [1, 5, 700]
+        ids.grid_name, ids.level, ids.indexing_scheme = "healpix", np.int32(3), "nested"
+        v = nc.createVariable("h_mean", "f4", ("cell_ids",), fill_value=np.float32(np.nan))
+        v[:] = [0, 1, 2]
+    rc, out, err = healgrid(["info", path])
+    checks.check(rc == 0 and "parent order not recorded" in out and "layout not recorded" in out
+                 and "parent cells" not in out, f"foreign xdggs file: exit {rc}: {out}{err}")
+    rc, out, err = healgrid(["info", path, "--json"])
+    if checks.check(rc == 0, f"foreign xdggs file --json: exit {rc}: {err}"):
+        doc = json.loads(out)
+        checks.check(doc["grid"]["parent_order"] is None and doc["cells"]["layout"] is None and
+                     doc["cells"]["parent_cells"] is None and doc["cells"]["with_data"] == 3,
+                     f"foreign xdggs file --json: {doc['grid']} {doc['cells']}")
 
 
 def check_png_targets(checks, tmp, output, granule):

@@ -50,6 +50,8 @@ class HealgridOutput {
   const io::NcFile& file() const { return reader_; }  // e.g. for render/stored_overviews
   int level() const { return level_; }
   int parent_order() const { return parent_order_; }  // the level when the file has none
+  // Whether the file records its parent order (healgrid's outputs; other xdggs files do not).
+  bool parent_order_recorded() const { return parent_order_recorded_; }
   LatitudeConvention convention() const { return convention_; }
   const std::vector<std::uint64_t>& cell_ids() const { return cell_ids_; }
   // The global healgrid_layout: "sparse" (only cells with data) or "dense" (every child of each
@@ -82,6 +84,7 @@ class HealgridOutput {
   io::NcFile reader_;
   int level_ = 0;
   int parent_order_ = 0;
+  bool parent_order_recorded_ = false;
   LatitudeConvention convention_ = LatitudeConvention::authalic;
   std::vector<std::uint64_t> cell_ids_;
   std::vector<std::string> variable_names_;

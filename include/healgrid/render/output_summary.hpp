@@ -23,6 +23,9 @@ struct VariableSummary {
 struct OutputSummary {
   std::string path, title, source, healgrid_version, date_created, history, overrides;
   int level = 0, parent_order = 0;
+  // False for a file that does not record healgrid's grid (another tool's xdggs file): its
+  // parent order, layout and parent cells are then unknown, not guessed.
+  bool grid_recorded = true;
   std::string latitude_convention;
   double cell_size_km = 0, cell_area_km2 = 0;
   std::size_t cells_total = 0, parent_cells = 0, cells_with_data = 0;

@@ -27,34 +27,49 @@ namespace {
 
 constexpr const char* kSuffix = ".round";
 
+// "p<first>-<last>.round" (decimal digits, first <= last) -> first, last; nothing else: a
+// user's "p1-2.round.bak" is not a round file.
+bool parse_name(const std::string& name, std::int64_t& first, std::int64_t& last) {
+  const std::string suffix = kSuffix;
+  if (name.size() <= suffix.size() + 3 || name[0] != 'p' ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  const std::string digits = name.substr(1, name.size() - suffix.size() - 1);
+  const auto dash = digits.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == digits.size() || dash > 18 ||
+      digits.size() - dash - 1 > 18)
+    return false;
+  for (std::size_t i = 0; i < digits.size(); ++i)
+    if (i != dash && !std::isdigit(static_cast<unsigned char>(digits[i]))) return false;
+  first = std::stoll(digits.substr(0, dash));
+  last = std::stoll(digits.substr(dash + 1));
+  return first <= last;
+}
+
+bool is_round_name(const std::string& name) {
+  std::int64_t first = 0, last = 0;
+  return parse_name(name, first, last);
+}
+
 std::vector<std::string> round_files(const std::string& dir) {
   std::vector<std::string> names;
   if (DIR* d = opendir(dir.c_str())) {
-    while (const dirent* e = readdir(d)) {
-      const std::string name = e->d_name;
-      if (name.size() > 7 && name[0] == 'p' && name.compare(name.size() - 6, 6, kSuffix) == 0)
-        names.push_back(name);
-    }
+    while (const dirent* e = readdir(d))
+      if (is_round_name(e->d_name)) names.push_back(e->d_name);
     closedir(d);
   }
   std::sort(names.begin(), names.end());
   return names;
 }
 
-// "p<first>-<last>.round" -> first, last.
-bool parse_name(const std::string& name, std::int64_t& first, std::int64_t& last) {
-  long long a = 0, b = 0;
-  char tail[8] = {};
-  if (std::sscanf(name.c_str(), "p%lld-%lld%7s", &a, &b, tail) != 3) return false;
-  first = a;
-  last = b;
-  return std::string(tail) == kSuffix && a <= b;
-}
-
-// A name healgrid writes in a journal directory: KEY, round files, and their temporaries.
+// A name healgrid writes in a journal directory: KEY, round files, and their temporaries
+// (io::AtomicFile's "<name>.tmp.<pid>.<n>.<hex>"); a user's copies there are left alone.
 bool is_journal_name(const std::string& name) {
-  return name == "KEY" || name.rfind("KEY.tmp.", 0) == 0 ||
-         (name.size() > 7 && name[0] == 'p' && name.find(kSuffix) != std::string::npos);
+  if (name == "KEY" || is_round_name(name)) return true;
+  const auto tmp = name.find(".tmp.");
+  if (tmp == std::string::npos) return false;
+  const std::string base = name.substr(0, tmp);
+  return (base == "KEY" || is_round_name(base)) && io::is_temporary_suffix(name.substr(tmp));
 }
 
 // The KEY file healgrid writes: one 64-character key (a SHA-256 in hex) and a newline.

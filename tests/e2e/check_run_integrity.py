@@ -16,7 +16,8 @@ for byte. Each case fails on a healgrid without the fix:
                          fresh run (the sample alone cannot see it: documented).
   round checksum         a byte of a stored value flipped in one journal round file: the rerun
                          warns naming the file ("checksum mismatch"), recomputes that round and
-                         equals the uninterrupted run.
+                         equals the uninterrupted run; a user's files in the journal directory
+                         (p1-2.round.bak, KEY.bak...) are left when it removes its journal.
   two runs, one output   a second run on the output of a running one exits 1 at once naming
                          the other run; the first completes and equals a single run; no lock or
                          temporary is left; a stale temporary of a killed run is removed, a user
@@ -222,7 +223,21 @@ def checksum_case(checks, tmp, master, env, reference):
         break
     if not checks.check(flipped is not None, f"{label}: no round file with values: {rounds}"):
         return
+    # A user's copies in the journal directory stay when the run removes its journal (names
+    # that merely begin like a round file were removed too); a killed write's temporary goes.
+    journal = os.path.join(case.cwd, "out.nc.journal")
+    users = [os.path.join(journal, n) for n in
+             (os.path.basename(rounds[0]) + ".bak", "p3-4.roundX", "p1-2.round.orig", "KEY.bak",
+              "p1-2.round.tmp.notes")]
+    stale = os.path.join(journal, "p5-6.round.tmp.4242.0.1a2b3c")
+    for path in users + [stale]:
+        open(path, "w", encoding="ascii").write("left here\n")
     rc, out = run(check_restart.ARGS, case.cwd, env)
+    kept = [os.path.basename(p) for p in users if os.path.isfile(p)]
+    checks.check(len(kept) == len(users) and not os.path.exists(stale),
+                 f"{label}: the user's files in the journal kept: {kept} of "
+                 f"{[os.path.basename(p) for p in users]}; the stale temporary "
+                 f"{'left' if os.path.exists(stale) else 'removed'}")
     name = os.path.basename(flipped)
     print(f"{label}: flipped a value byte in {name}; rerun exited {rc}")
     checks.check(rc == 0, f"{label}: rerun exited {rc}:\n{out}")

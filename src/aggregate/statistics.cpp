@@ -40,8 +40,7 @@ double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight 
     w += wi;
     largest = std::max(largest, wi);
   }
-  if (std::isfinite(w) && std::isfinite(wx) && largest >= kSmallestUnscaledWeight)
-    return wx / w;
+  if (std::isfinite(w) && std::isfinite(wx) && largest >= kSmallestUnscaledWeight) return wx / w;
   wx = w = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double wi = weight(v[i]) / largest;
@@ -164,12 +163,12 @@ namespace {
 std::string scaled_hint(const StatisticSpec& spec) {
   if (spec.function == StatFunction::weighted_mean_sigma)
     return "it is 1 / sqrt(sum of the weights) of the cell, whatever the values: scale " +
-           (spec.sigma.empty() ? "the weights (weight: \"(" + spec.weight_text + ") * 1e6\")"
-                               : "the sigma variable (derive " + spec.sigma +
-                                     "_scaled: {expression: \"" + spec.sigma +
-                                     " * 1e-3\"} and use it as sigma)");
-  return "derive a scaled variable in the config (" + spec.variable +
-         "_scaled: {expression: \"" + spec.variable + " * 1e-3\"}) and use it in the statistic";
+           (spec.sigma.empty()
+                ? "the weights (weight: \"(" + spec.weight_text + ") * 1e6\")"
+                : "the sigma variable (derive " + spec.sigma + "_scaled: {expression: \"" +
+                      spec.sigma + " * 1e-3\"} and use it as sigma)");
+  return "derive a scaled variable in the config (" + spec.variable + "_scaled: {expression: \"" +
+         spec.variable + " * 1e-3\"}) and use it in the statistic";
 }
 
 }  // namespace
@@ -183,7 +182,8 @@ float stored_float(double value, const StatisticSpec& spec, std::int64_t cell) {
     throw std::runtime_error(
         "statistic " + spec.name + ": cell " + std::to_string(cell) + "'s value " + number +
         " is beyond the range of float32 (+-3.4028235e38), the type of the output's "
-        "statistics: " + scaled_hint(spec));
+        "statistics: " +
+        scaled_hint(spec));
   }
   return f;
 }

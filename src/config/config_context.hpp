@@ -94,8 +94,9 @@ class Context {
         std::isdigit(static_cast<unsigned char>(text[digits + 1]))) {
       record(key, node);
       fail(key, node,
-           "'" + text + "' has a leading 0, which YAML reads as an octal number: write it "
-           "without the leading 0");
+           "'" + text +
+               "' has a leading 0, which YAML reads as an octal number: write it "
+               "without the leading 0");
     }
     return get<int>(key, node, "an integer");
   }

@@ -28,9 +28,8 @@ double cell_side_m(int order) {
 }
 
 // The centres of nested cells `ids` at `order`: longitude in [-180, 180], geodetic latitude.
-void cell_centres(const std::vector<std::uint64_t>& ids, int order,
-                  LatitudeConvention convention, std::vector<double>& lon,
-                  std::vector<double>& lat) {
+void cell_centres(const std::vector<std::uint64_t>& ids, int order, LatitudeConvention convention,
+                  std::vector<double>& lon, std::vector<double>& lat) {
   const T_Healpix_Base<std::int64_t> base(order, NEST);
   lon.resize(ids.size());
   lat.resize(ids.size());
@@ -66,9 +65,9 @@ std::vector<double> MapRenderer::values_on_map(LatitudeConvention convention) {
   plan_.cells_off_map = data_values_.size() - values.size();
   const std::size_t beyond = plan_.cells_off_map - std::min(plan_.cells_off_map, other_hemisphere);
   if (beyond > 0 && !values.empty())
-    plan_.warnings.push_back(std::to_string(beyond) + " of " +
-                             std::to_string(data_values_.size()) + " cells with data (order " +
-                             std::to_string(plan_.order) + ") lie beyond the map's extent");
+    plan_.warnings.push_back(std::to_string(beyond) + " of " + std::to_string(data_values_.size()) +
+                             " cells with data (order " + std::to_string(plan_.order) +
+                             ") lie beyond the map's extent");
   return values;
 }
 

@@ -127,9 +127,9 @@ std::string summary_text(const OutputSummary& s) {
     o << "  window:     " << *s.window << " of 0.." << s.windows - 1 << ", " << s.window_start
       << " to " << s.window_end << " (end exclusive): " << s.points_used
       << " points used; cells and variables are this window's\n";
-  o << "  granules:   " << s.granule_count << " (" << s.granules_used << " read: "
-    << s.granules_used - s.granules_empty << " with points, " << s.granules_empty << " empty; "
-    << s.granules_skipped << " skipped), "
+  o << "  granules:   " << s.granule_count << " (" << s.granules_used
+    << " read: " << s.granules_used - s.granules_empty << " with points, " << s.granules_empty
+    << " empty; " << s.granules_skipped << " skipped), "
     << (s.window ? s.file_points_used : s.points_used) << " points used"
     << (s.window ? " in all windows" : "") << "\n";
   o << "  time span:  "

@@ -146,8 +146,7 @@ TEST(Config, GridOrders) {
   for (const char* octal : {"child_order: 011", "child_order: 08", "child_order: +012"}) {
     err = error_of(shipped_with("child_order: 12", octal));
     EXPECT_NE(err.find("grid.child_order"), std::string::npos) << err;
-    EXPECT_NE(err.find("has a leading 0, which YAML reads as an octal number"),
-              std::string::npos)
+    EXPECT_NE(err.find("has a leading 0, which YAML reads as an octal number"), std::string::npos)
         << err;
   }
   err = error_of(shipped_with("deflate_level: 4", "deflate_level: 04"));

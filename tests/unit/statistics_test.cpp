@@ -325,8 +325,7 @@ TEST(Statistics, StoredFloatHintForTheWeightedMeanSigma) {
     stored_float(2.2e161, spec, 3);
     ADD_FAILURE() << "stored";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("s_scaled: {expression: \"s * 1e-3\"}"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("s_scaled: {expression: \"s * 1e-3\"}"), std::string::npos)
         << e.what();
   }
 }

@@ -92,8 +92,8 @@ struct MapPlan {
   int level = 0;                                      // the file's HEALPix level
   int order = 0;                                      // the drawn order (<= level)
   std::string order_source;                           // "file level", "--order", "automatic: ..."
-  std::string coarsen_rule;     // how children combine ("" when order == level)
-  std::size_t cells_drawn = 0;  // cells with a value at the drawn order, on the map
+  std::string coarsen_rule;       // how children combine ("" when order == level)
+  std::size_t cells_drawn = 0;    // cells with a value at the drawn order, on the map
   std::size_t cells_off_map = 0;  // and those off it (other hemisphere, beyond the extent)
   std::vector<std::string> warnings;
   std::string coastline_path;  // the GSHHG file drawn; "" for none

@@ -245,6 +245,9 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
     try {
       GranuleReader reader(granules[g].path, config);
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
+      if (result.data_elsewhere.empty())
+        if (const auto where = reader.data_elsewhere(); !where.empty())
+          result.data_elsewhere = granules[g].path + ": " + where;
       std::uint64_t rows = 0;
       for (const auto& beam : reader.beams()) rows += beam.rows;
       // Filled once, in order, in 2 MB pages (PointVector): room for every row and its headers

@@ -244,4 +244,17 @@ void open_journal(RunContext& ctx, RunJournal& journal) {
   ctx.observers.note(line);
 }
 
+void turn_journal_off_for_data_elsewhere(RunContext& ctx, const IndexResult& mine,
+                                         RunJournal& journal) {
+  std::string first;
+  for (const auto& where : ctx.comm.gather(mine.data_elsewhere))  // rank 0's list
+    if (first.empty()) first = where;
+  ctx.comm.bcast(first);
+  if (first.empty()) return;
+  journal.turn_off();
+  ctx.observers.note("[journal] off: " + first +
+                     ": the journal fingerprints the granule files only, so this run neither "
+                     "reuses nor journals rounds (a rerun after a stop computes everything)");
+}
+
 }  // namespace healgrid

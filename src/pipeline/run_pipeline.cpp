@@ -79,6 +79,7 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
     return in;
   });
   auto indexed = timed(ctx, Phase::index, s.index, [&] { return index_phase(ctx, inputs); });
+  if (journal->enabled()) turn_journal_off_for_data_elsewhere(ctx, indexed.mine, *journal);
   auto work =
       timed(ctx, Phase::plan, s.plan, [&] { return plan_phase(ctx, inputs, std::move(indexed)); });
   auto aggregated = timed(ctx, Phase::aggregate, s.aggregate, [&] {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/read/external_storage.hpp"
 #include "healgrid/read/segment_links.hpp"
 
 namespace healgrid {
@@ -86,6 +87,8 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   refuse_bare_netcdf_dimension(file);
   require_filters();
   require_virtual_sources(file);
+  require_external_raw_files(dataset_.get(), file_path_, key_, path_);
+  elsewhere_ = healgrid::data_elsewhere(file, dataset_.get());
   H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
   const auto cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) mismatch("dataset " + path_ + " is not numeric");

@@ -164,7 +164,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
 // Each linked level's links, read and checked once per beam (read/segment_links.hpp): the
 // points must be 1-D (photons), each owned by at most one segment.
 void GranuleReader::open_levels(const PipelineConfig& config, const std::string& group,
-                                const PointShape& points, bool direct, Beam& beam) const {
+                                const PointShape& points, bool direct, Beam& beam) {
   for (const auto& level : config.levels) {
     const auto key = "levels." + level.name;
     if (points.cols != 1)
@@ -176,6 +176,9 @@ void GranuleReader::open_levels(const PipelineConfig& config, const std::string&
     };
     auto begin = column("index_begin", level.index_begin);
     auto count = column("count", level.count);
+    for (const auto* c : {&begin, &count})
+      if (levels_elsewhere_.empty() && !c->data_elsewhere().empty())
+        levels_elsewhere_ = "dataset " + c->path() + ": " + c->data_elsewhere();
     beam.levels.push_back(
         std::make_shared<SegmentLinks>(begin, count, level.base, points.rows, path_, key));
     // One position per segment (opened, checked, read only by a pre-selecting index pass).
@@ -489,6 +492,20 @@ GroupCoverage check_group_coverage(const PipelineConfig& config,
                 std::to_string(readable_granules) + " readable granules (looked for " +
                 config.latitude + "): check groups and coordinates.latitude";
   return out;
+}
+
+std::string GranuleReader::data_elsewhere() const {
+  if (!levels_elsewhere_.empty()) return levels_elsewhere_;
+  for (const auto& b : columns_) {
+    std::vector<const DatasetColumn*> all = {b.lat.get(), b.lon.get(), b.time.get(),
+                                             b.segment_lat.get(), b.segment_lon.get()};
+    for (const auto& f : b.filters) all.push_back(f.get());
+    for (const auto& v : b.variables) all.push_back(v.get());
+    for (const auto* c : all)
+      if (c && !c->data_elsewhere().empty())
+        return "dataset " + c->path() + ": " + c->data_elsewhere();
+  }
+  return "";
 }
 
 }  // namespace healgrid

@@ -212,6 +212,25 @@ def make_corpus(good, out_dir, big=False):
     add("badhlichunk", "fatal", "h_li: chunk 0 (rows 0..",  # the dataset and its rows
         "deflate stream of the first h_li chunk damaged (read only in read+aggregate)")
 
+    # h_li stored in an external raw file (h5py `external=`) that is short or missing: HDF5
+    # reads the bytes it lacks as zeros (a short file was gridded as heights of 0, exit 0), and
+    # a missing one failed only in read+aggregate, fatal even with skip, without its name.
+    for label, keep in (("shortexternal", n // 2), ("missingexternal", None)):
+        path = _copy(good, out_dir, label)
+        raw = os.path.abspath(path + ".hli.bin")
+        with h5py.File(path, "r+") as h5:
+            values = h5[hli_ds][()].astype("<f4")
+            attrs = dict(h5[hli_ds].attrs)
+            del h5[hli_ds]
+            values[:keep].tofile(raw) if keep is not None else None
+            new = h5.create_dataset(hli_ds, shape=values.shape, dtype="<f4",
+                                    external=[(raw, 0, h5py.h5f.UNLIMITED)])
+            for k, v in attrs.items():
+                if k not in ("DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME"):
+                    new.attrs[k] = v
+        add(label, "skip", os.path.basename(raw),
+            f"h_li in an external raw file {'holding half its rows' if keep else 'that is missing'}")
+
     path = _copy(good, out_dir, "unreadable")
     os.chmod(path, 0)
     add("unreadable", "skip", "", "file mode 000 (run as user nobody when root)")

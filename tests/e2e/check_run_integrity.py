@@ -26,6 +26,10 @@ for byte. Each case fails on a healgrid without the fix:
                          through a symlink): exit 2 before any work, the granule untouched.
   journal path           OUT.nc.journal a symlink to a directory, or a user's directory with
                          files: exit 1 naming it, everything in it untouched.
+  data elsewhere         h_li in an external raw file, a virtual dataset's source or behind an
+                         external link: no round
+                         journaled ("[journal] off"), and a rerun after the source is rewritten
+                         equals a fresh run.
   taken names            OUT.nc a user's file, a symlink, another tool's HDF5 file; OUT.nc.lock
                          or OUT.nc.progress.json a file healgrid did not write: exit 1 naming
                          it before any work, the file (and a link's target) untouched; the
@@ -455,6 +459,89 @@ def closed_stdout_case(checks, tmp, master, env):
                  f"run with its stdout closed: exit {rc}, left {left}")
 
 
+def move_h_li_out(path, how):
+    """Every beam's h_li of `path` moved to another file: an external raw file (`external`),
+    the source of a virtual dataset (`virtual`) or the target of an external link (`link`);
+    returns the file the values now live in."""
+    other = path + (".h_li.bin" if how == "external" else ".source.h5")  # also for "link"
+    offset = 0
+    with h5py.File(path, "r+") as f:
+        for beam in BEAMS:
+            name = f"{beam}/land_ice_segments/h_li"
+            if name not in f:
+                continue
+            ds = f[name]
+            data = ds[...].astype("<f4")
+            attrs = {k: v for k, v in ds.attrs.items() if k != "DIMENSION_LIST"}
+            del f[name]
+            if how == "external":
+                with open(other, "ab") as raw:
+                    raw.write(data.tobytes())
+                new = f.create_dataset(name, shape=data.shape, dtype="<f4",
+                                       external=[(os.path.abspath(other), offset, data.nbytes)])
+                offset += data.nbytes
+            elif how == "link":
+                with h5py.File(other, "a") as src:
+                    src[name] = data
+                    for key, value in attrs.items():
+                        src[name].attrs[key] = value
+                f[name] = h5py.ExternalLink(os.path.abspath(other), name)
+                continue
+            else:
+                with h5py.File(other, "a") as src:
+                    src[name] = data
+                layout = h5py.VirtualLayout(shape=data.shape, dtype="<f4")
+                layout[:] = h5py.VirtualSource(os.path.abspath(other), name, shape=data.shape)
+                new = f.create_virtual_dataset(name, layout, fillvalue=np.float32(3.4028235e38))
+            for key, value in attrs.items():
+                new.attrs[key] = value
+    return other
+
+
+def data_elsewhere_cases(checks, tmp, master, env):
+    """A granule whose h_li lives in another file (an external raw file, a virtual dataset's
+    source): the journal's key fingerprints the granule files only, so the run journals no
+    round ("[journal] off: ...") and a source rewritten after a stop cannot come back with its
+    old values; a rerun after the rewrite equals a fresh run on the new values. (A killed
+    run's rounds were reused: every value of the rewritten source off by the rewrite.)"""
+    for how, needle in (("external", "external raw file"), ("virtual", "virtual dataset"),
+                        ("link", "through an external link")):
+        label = f"h_li in another file ({how})"
+        case = Case(tmp, master, f"elsewhere_{how}")
+        other = move_h_li_out(case.first_granule(), how)
+        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+        proc = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
+                                           "run"] + check_restart.ARGS, cwd=case.cwd,
+                                env=dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1"),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                errors="replace", start_new_session=True)
+        journaled = False
+        while proc.poll() is None:
+            journaled |= bool(glob.glob(os.path.join(case.cwd, "out.nc.journal", "p*.round")))
+            time.sleep(0.05)
+        out = proc.communicate()[0]
+        checks.check(proc.returncode == 0 and not journaled and "[journal] off:" in out and
+                     needle in out, f"{label}: exit {proc.returncode}, rounds journaled "
+                     f"{journaled}, no '[journal] off: ... {needle}' note:\n{out}")
+        if how == "external":  # the values rewritten in the other file only
+            values = np.fromfile(other, dtype="<f4")
+            np.where(values < 1e30, values + np.float32(40), values).astype("<f4").tofile(other)
+        else:
+            with h5py.File(other, "r+") as src:
+                src.visititems(lambda n, o: o.__setitem__(Ellipsis, o[...] + np.float32(40))
+                               if isinstance(o, h5py.Dataset) else None)
+        rc, out = run(check_restart.ARGS, case.cwd, env)
+        mine = open(os.path.join(case.cwd, "out.nc"), "rb").read() if rc == 0 else b""
+        fresh = os.path.join(case.root, "fresh")
+        os.makedirs(fresh)
+        rc2, out2 = run(check_restart.ARGS, fresh, env)
+        same = rc2 == 0 and open(os.path.join(fresh, "out.nc"), "rb").read() == mine
+        checks.check(rc == 0 and same, f"{label}: after the rewrite, exit {rc}, equal to a fresh "
+                     f"run: {same}:\n{out}\n{out2}")
+        print(f"{label}: no round journaled ({not journaled}); after the rewrite equal to a "
+              f"fresh run: {same}")
+
+
 def main():
     checks = Checks("check_run_integrity")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
@@ -485,6 +572,7 @@ def main():
         taken_names_cases(checks, tmp, master, env)
         long_name_case(checks, tmp, master, env)
         closed_stdout_case(checks, tmp, master, env)
+        data_elsewhere_cases(checks, tmp, master, env)
     checks.finish()
 
 

@@ -35,6 +35,9 @@ struct IndexResult {
   std::int64_t window_first = INT64_MAX, window_last = INT64_MIN;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // granule index, reason
   std::vector<std::int64_t> beamless;  // readable granules holding none of the configured beams
+  // The first of this rank's granules whose configured datasets keep values in other files
+  // ("PATH: dataset D: a virtual dataset reading from F"; GranuleReader::data_elsewhere), or "".
+  std::string data_elsewhere;
   // The configured datasets' units (GranuleReader::dataset_units) of each granule that gave
   // points, for pipeline/unit_agreement.hpp.
   std::vector<std::pair<std::int64_t, std::vector<std::string>>> units;

@@ -96,6 +96,10 @@ class RunJournal {
              RoundSize size = {});
 
   bool enabled() const { return rounds_ != 0; }
+  // Every rank alike, before prepare(): this run neither reuses nor writes rounds (its inputs
+  // keep data in files the journal's key does not cover); the journal of an earlier run goes
+  // once this output is complete, as with rounds 0.
+  void turn_off() { rounds_ = 0; }
   const std::string& directory() const { return dir_; }
 
   // Rank 0, before the index pass: keeps a journal of the same inputs, removes one of other

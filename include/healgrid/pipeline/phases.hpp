@@ -44,6 +44,12 @@ struct ResolvedInputs {
 ResolvedInputs resolve_phase(RunContext& ctx);
 // Collective: rank 0 opens the restart journal (or clears one of other inputs).
 void open_journal(RunContext& ctx, RunJournal& journal);
+// Collective, after the index pass: turns the journal off when a granule keeps values of its
+// configured datasets in other files (IndexResult::data_elsewhere: a virtual dataset's
+// sources, an external link or raw file), which the journal's key does not fingerprint: a
+// source rewritten after a stop would come back with its old values. Notes the first such.
+void turn_journal_off_for_data_elsewhere(RunContext& ctx, const IndexResult& mine,
+                                         RunJournal& journal);
 
 // A granule the index pass could not use: `reason` says why, empty when it holds none of the
 // configured beam groups (an empty granule, not an error).

@@ -69,6 +69,9 @@ class DatasetColumn {
   // no data. Throws GranuleError naming the file, dataset and rows when HDF5 cannot read them.
   void read(std::uint64_t p0, std::uint64_t n, std::vector<double>& out, std::uint8_t* valid);
 
+  // "" when every value is in the granule file, else where they are (read/external_storage.hpp).
+  const std::string& data_elsewhere() const { return elsewhere_; }
+
   // The direct chunk reader, or null where the dataset is read with H5Dread.
   ChunkReader* chunk_reader() { return chunks_.get(); }
   // A filter threshold as this dataset holds values (CfDecoding::in_stored_precision).
@@ -98,6 +101,7 @@ class DatasetColumn {
   void select_dimensions(hid_t space);
 
   std::string file_path_, key_, path_;
+  std::string elsewhere_;  // data_elsewhere()
   H5Handle dataset_;
   int rank_ = 1;                     // of the selection: the dimensions kept, at most 2
   int full_rank_ = 1;                // of the dataset

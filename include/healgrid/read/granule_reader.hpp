@@ -98,6 +98,11 @@ class GranuleReader {
   // GranuleError when two beams give one dataset different units. REQUIRES: Columns::all.
   std::vector<std::string> dataset_units() const;
 
+  // "" when every configured dataset's values are in the granule file, else the first that
+  // are not, and where they are ("dataset /gt1l/h: stored in the external raw file h.bin"):
+  // read/external_storage.hpp. Includes the linked levels' index datasets.
+  std::string data_elsewhere() const;
+
  private:
   struct Beam {
     std::unique_ptr<DatasetColumn> lat, lon, time;  // time: when the config names one
@@ -110,7 +115,7 @@ class GranuleReader {
     std::unique_ptr<DatasetColumn> segment_lat, segment_lon;
   };
   void open_levels(const PipelineConfig& config, const std::string& group, const PointShape& points,
-                   bool direct, Beam& beam) const;
+                   bool direct, Beam& beam);
   void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
   void evaluate(Expression& e, const std::string& key, const std::vector<const double*>& inputs,
                 std::size_t n, double* out) const;
@@ -121,6 +126,7 @@ class GranuleReader {
       const Expression& e, const std::vector<std::vector<double>>& values) const;
 
   std::string path_;
+  std::string levels_elsewhere_;  // data_elsewhere() of a linked level's index datasets
   TimeWindow window_;
   bool keep_time_ = false;  // config time_windows: read() fills BeamChunk::time
   Columns opened_ = Columns::all;

@@ -260,7 +260,7 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
     b.time->read(row0, n, buffer, out.valid.data());
     if (keep_time_) out.time.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      const double t = time_base_.utc(buffer[i]);
+      const double t = time_base_.utc_floor(buffer[i]);  // exact against the boundaries
       if (!(t >= window_.start_seconds && t < window_.end_seconds)) out.valid[i] = 0;
       if (keep_time_) out.time[i] = t;
     }

@@ -137,6 +137,19 @@ double TimeBase::across_leap_seconds(double value) const {
   return value * scale + offset + (gps_leap_seconds(gps_epoch) - gps_leap_seconds(gps));
 }
 
+double TimeBase::utc_floor(double value) const {
+  double shift = offset;  // whole seconds: the epoch's, with the leap seconds crossed
+  if (!(value >= steady_from && value < steady_until))
+    shift += gps_leap_seconds(gps_epoch) - gps_leap_seconds(gps_epoch + value * scale);
+  const double product = value * scale;
+  const double product_error = std::fma(value, scale, -product);  // exact
+  const double sum = product + shift;
+  const double back = sum - shift;  // TwoSum: sum + sum_error == product + shift, exactly
+  const double sum_error = (product - back) + (shift - (sum - back));
+  // The sign of the rounded sum of the two errors is the sign of their exact sum.
+  return sum_error + product_error < 0 ? std::nextafter(sum, -HUGE_VAL) : sum;
+}
+
 namespace {
 
 // The units the time is read with: the dataset's, or the config's for a dataset without any;

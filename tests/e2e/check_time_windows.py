@@ -688,6 +688,38 @@ def before_gregorian(checks, tmp):
                      f"times of 1500: window starts {starts}")
 
 
+def just_before_midnight(checks, tmp):
+    """Times 1e-6, 1e-7 and 3e-8 s before 2018-10-14T00:00:00Z (seconds since 2018-01-01, as
+    ICESat-2 stores them, nanoseconds apart) are in 2018-10-13's window and inside --end
+    2018-10-14; one exactly at midnight is not. In POSIX seconds (1.5e9, steps of 2.4e-7 s) the
+    first two used to round onto midnight: the next day's window, and cut by --end."""
+    path = os.path.join(tmp, "midnight.h5")
+    at = 24710400.0  # 2018-10-14T00:00:00Z
+    with h5py.File(path, "w") as f:
+        f["lat"], f["lon"] = np.full(4, 10.0), np.full(4, 20.0)
+        f["h"] = np.arange(4.0)
+        f["time"] = np.array([at - 1e-6, at - 1e-7, at - 3e-8, at])
+        f["time"].attrs["units"] = np.bytes_("seconds since 2018-01-01")
+    cfg = os.path.join(tmp, "midnight.yaml")
+    with open(cfg, "w", encoding="ascii") as stream:
+        stream.write(OLD_CONFIG)
+    out = os.path.join(tmp, "midnight.nc")
+    rc, text = common.run_healgrid(["--config", cfg, "--input", path, "--output", out,
+                                    "--time-windows", "day"], 1)
+    if checks.check(rc == 0, f"just before midnight: exit {rc}\n{text}"):
+        with netCDF4.Dataset(out) as nc:
+            used = list(nc[schema.TIME_POINTS_USED][:])
+            checks.check(used == [3, 1], f"just before midnight: points per day window {used}, "
+                         "expected [3, 1]")
+    rc, text = common.run_healgrid(["--config", cfg, "--input", path, "--output", out,
+                                    "--start", "2018-10-13", "--end", "2018-10-14"], 1)
+    if checks.check(rc == 0, f"just before midnight --end: exit {rc}\n{text}"):
+        with netCDF4.Dataset(out) as nc:
+            kept = int(nc.getncattr(schema.POINTS_USED))
+            checks.check(kept == 3, f"just before midnight: --end 2018-10-14 kept "
+                         f"{kept} points, expected 3")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--np", type=int, default=2)
@@ -700,6 +732,7 @@ def main():
         if args.np == 1:  # errors at setup do not depend on the rank count
             bad_configs(checks, tmp)
             before_gregorian(checks, tmp)
+            just_before_midnight(checks, tmp)
     checks.finish()
 
 

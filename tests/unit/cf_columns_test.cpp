@@ -926,6 +926,27 @@ TEST(TimeCoordinate, AtlasGpsTimesCrossLeapSecondsThroughTheTable) {
   }
 }
 
+// Instants within half a double step of a window boundary (1.2e-7 s at 2018's POSIX seconds)
+// are on their own side of it: 2018-10-13T23:59:59.9999999 (ATLAS delta_time 24710400 - 1e-7)
+// used to round to 2018-10-14 and fall in the next day's window, and out of --end 2018-10-14.
+TEST(TimeCoordinate, InstantsJustBeforeABoundaryStayBeforeIt) {
+  const auto base = time_base_with_atlas_epoch("seconds since 2018-01-01");
+  const double boundary = parse_utc_seconds("2018-10-14");
+  const double at = 24710400.0;  // delta_time of the boundary
+  ASSERT_EQ(base.utc(at), boundary);
+  EXPECT_EQ(base.utc(at - 1e-7), boundary);             // the plain rounded sum: on the boundary
+  for (const double before : {1e-7, 3e-8, 1e-6, 4e-9})  // delta_time steps 3.7e-9 s here
+    EXPECT_LT(base.utc_floor(at - before), boundary) << before;
+  EXPECT_EQ(base.utc_floor(at), boundary);
+  for (const double after : {1e-7, 3e-8, 4e-9}) EXPECT_GE(base.utc_floor(at + after), boundary);
+  // Never more than one step below the rounded sum; across a leap second as well.
+  for (const double v : {0.0, 1.5, 24710400.123456789, -3.25e7, 2e9})
+    EXPECT_LE(base.utc(v) - base.utc_floor(v), base.utc(v) - std::nextafter(base.utc(v), 0.0));
+  const double before_leap = parse_utc_seconds("2017-01-01") - 315964800.0 + 18 - 1198800018.0;
+  EXPECT_LT(base.utc_floor(before_leap - 1e-7), parse_utc_seconds("2017-01-01"));
+  EXPECT_EQ(base.utc_floor(before_leap), parse_utc_seconds("2017-01-01"));
+}
+
 // The validity of `n` points of a flat config reading the one variable `spec`.
 std::vector<std::uint8_t> valid_points(const ScratchH5File& f, const VariableSpec& spec,
                                        std::size_t n, std::vector<double>* values = nullptr) {

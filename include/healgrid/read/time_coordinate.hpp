@@ -33,6 +33,11 @@ struct TimeBase {
                                                         : across_leap_seconds(value);
   }
   double across_leap_seconds(double value) const;
+  // utc(value) rounded down when the sum is not exact: `utc_floor(v) < B` holds exactly when
+  // the stored instant is before a boundary B (a double: window starts, --start/--end). The
+  // rounded sum put instants within half a step of B (1.2e-7 s at today's POSIX seconds, where
+  // ATL03 photon times resolve nanoseconds) on B's side. Exact when `offset` is (whole seconds).
+  double utc_floor(double value) const;
 };
 
 // Throws CfAttributeError (read/cf_decoding.hpp) when the file gives no usable epoch.

@@ -357,8 +357,11 @@ void DatasetColumn::bind(const PointShape& points, bool allow_granule_value) {
     mismatch("dataset " + path_ + " is not 1-D: shape " + shape_text(shape_, true) +
              " against the latitude's " + shape_text(points, false) + " (select one column with " +
              path_ + "[:, k])");
-  } else if (shape_.cols == points.cols && unlimited_rows_ && shape_.rows < points.rows) {
-    throw GranuleError(  // the file's layout, not the config's mistake
+  } else if (shape_.cols == points.cols && unlimited_rows_ && shape_.rows < points.rows &&
+             !shape_.row_dim.empty() && shape_.row_dim == points.row_dim) {
+    // The latitude's own netCDF dimension: the file's layout, not the config's mistake (any
+    // other short dataset, unlimited or not, is: ICESat-2's datasets are all unlimited).
+    throw GranuleError(
         file_path_ + ": " + key_ + ": dataset " + path_ + " has " + std::to_string(shape_.rows) +
         " rows, latitude has " + std::to_string(points.rows) +
         ": a record variable written for fewer records than its unlimited dimension holds "

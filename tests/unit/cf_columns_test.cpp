@@ -3,6 +3,7 @@
 // missing_value / valid_range / sentinels, 2-D coordinates flattened, per-row and per-granule
 // broadcast, and the errors naming the config key and the dataset.
 #include <gtest/gtest.h>
+#include <hdf5_hl.h>
 #include <unistd.h>
 
 #include <cfloat>
@@ -746,32 +747,46 @@ TEST(DatasetColumns, SelectorsFixLeadingDimensionsOfThreeDimensionalSwaths) {
   }
 }
 
-// A netCDF record variable written for fewer records than its unlimited dimension holds: the
-// file's layout, named as such (a bad granule), not "fix the config".
+// A netCDF record variable written for fewer records than its unlimited dimension holds (it
+// shares the latitude's dimension scale): the file's layout, named as such (a bad granule), not
+// "fix the config". A short unlimited dataset on a dimension of its own (every ICESat-2
+// dataset is unlimited) is the config's mistake: it was blamed on a netCDF record variable.
 TEST(DatasetColumns, AShortRecordVariableIsABadGranuleSayingWhy) {
-  ScratchH5File f("unlim_");
-  Writer w(f);
-  write_coordinates(w, 4);
-  const hsize_t n = 3, unlimited = H5S_UNLIMITED, chunk = 2;
-  H5Handle space(H5Screate_simple(1, &n, &unlimited), H5Sclose);
-  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  H5Pset_chunk(dcpl.get(), 1, &chunk);
-  H5Handle d(H5Dcreate2(f.get(), "/v", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, dcpl.get(),
-                        H5P_DEFAULT),
-             H5Dclose);
-  const double v[] = {1, 2, 3};
-  H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-  d.reset();
-  w.finish();
-  try {
-    GranuleReader(file_path(f), flat_config({{"v", "/v"}}));
-    ADD_FAILURE() << "a short record variable accepted";
-  } catch (const DatasetMismatch& e) {
-    ADD_FAILURE() << "a config error: " << e.what();
-  } catch (const GranuleError& e) {
-    EXPECT_NE(std::string(e.what()).find("a record variable written for fewer records"),
-              std::string::npos)
-        << e.what();
+  for (const bool shared : {true, false}) {
+    ScratchH5File f(shared ? "unlim_shared_" : "unlim_own_");
+    Writer w(f);
+    write_coordinates(w, 4);
+    const hsize_t n = 3, unlimited = H5S_UNLIMITED, chunk = 2;
+    H5Handle space(H5Screate_simple(1, &n, &unlimited), H5Sclose);
+    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Pset_chunk(dcpl.get(), 1, &chunk);
+    H5Handle d(H5Dcreate2(f.get(), "/v", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+                          dcpl.get(), H5P_DEFAULT),
+               H5Dclose);
+    const double v[] = {1, 2, 3};
+    H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    if (shared) {  // the record dimension, as netCDF-4 writes it: one scale on both
+      const auto rec = w.dataset<double>("/rec", H5T_NATIVE_DOUBLE, {4}, {0, 1, 2, 3});
+      H5Handle lat(H5Dopen2(f.get(), "/lat", H5P_DEFAULT), H5Dclose);
+      ASSERT_GE(H5DSset_scale(rec, "rec"), 0);
+      ASSERT_GE(H5DSattach_scale(lat.get(), rec, 0), 0);
+      ASSERT_GE(H5DSattach_scale(d.get(), rec, 0), 0);
+    }
+    d.reset();
+    w.finish();
+    try {
+      GranuleReader(file_path(f), flat_config({{"v", "/v"}}));
+      ADD_FAILURE() << "a short dataset accepted";
+    } catch (const DatasetMismatch& e) {
+      EXPECT_FALSE(shared) << "a config error: " << e.what();
+      EXPECT_NE(std::string(e.what()).find("has 3 rows, latitude has 4"), std::string::npos)
+          << e.what();
+    } catch (const GranuleError& e) {
+      EXPECT_TRUE(shared) << "a bad granule: " << e.what();
+      EXPECT_NE(std::string(e.what()).find("a record variable written for fewer records"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }
 

@@ -238,8 +238,12 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     indexed.mine.points = {};
     return work;
   }
-  if (const auto line = one_pass_line(ctx, work.plan, windows); comm.is_root() && !line.empty())
+  if (comm.is_root() && !work.passes.lines.empty()) {  // one pass, above some rank's budget
+    for (const auto& line : work.passes.lines) ctx.observers.note("[memory] " + line + "\n");
+  } else if (const auto line = one_pass_line(ctx, work.plan, windows);
+             comm.is_root() && !line.empty()) {
     ctx.observers.note(line);
+  }
   // Points of skipped granules were dropped by the index pass on the rank that read them.
   run_on_every_rank(comm, [&] {
     if (ctx.config().time_windows.active())  // each window's points on their own

@@ -20,7 +20,9 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
 6. with time windows and the sparse layout every window's block (aligned to the union of the
    windows' cells for the write) counts too: at child order 14 with 48 windows the budget of 2.
    is refused, naming the windows and the bound of the blocks, and a budget of that bound plus
-   the budget of 2. runs, each rank's peak RSS within it plus OVERHEAD_MB.
+   the budget of 2. runs, each rank's peak RSS within it plus OVERHEAD_MB;
+7. the real ATL06 granules at parent order 0 under a 700K budget: the log names the parent cell
+   that alone holds more points than the budget (its pass runs above it), at any rank count.
 """
 
 import json
@@ -203,6 +205,19 @@ def main():
                     checks.check(have <= enough + OVERHEAD_MB * 1e6,
                                  f"rank {r}: peak RSS {have} > budget {enough} + {OVERHEAD_MB} MB "
                                  "with 48 sparse windows")
+
+        # 7. Parent order 0: a rank's one parent cell holds more points than the budget, which
+        # no pass can split. The log says so, naming the cell (with 2 or more ranks, each with
+        # one of the real granules' 2 parent cells, it said "1 pass: rank 0, the busiest, holds
+        # 751 kB ... within 717 kB").
+        real = [a for f in common.real_atl06_files() for a in ("--input", f)]
+        rc, out = run(nprocs, os.path.join(tmp, "one-parent"),
+                      real + ["--output", "out.nc", "--parent-order", "0", "--memory-per-rank",
+                              "700K"], env)
+        checks.check(rc == 0 and "parent cell 3 alone holds" in out and
+                     "its pass runs above it" in out and "the busiest, holds" not in out,
+                     f"a parent cell above a 700K budget: exit {rc}, the log does not say it "
+                     f"alone holds more than the budget:\n{out}")
     checks.finish()
 
 

@@ -178,6 +178,7 @@ void RunJournal::check_ours(const struct stat& st) const {
 std::vector<std::int64_t> RunJournal::load_journaled_pieces(const RankPlan& mine) {
   const auto per = grid_.children_per_parent();
   std::vector<std::int64_t> done;
+  reused_parents_ = reused_points_ = 0;  // this prepare()'s, as computed_*: one line per pass
   if (enabled() && !mine.empty() && read_text(dir_ + "/KEY") == key_ + "\n") {
     for (const auto& name : round_files(dir_)) {
       std::int64_t first = 0, last = 0;

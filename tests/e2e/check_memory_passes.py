@@ -137,6 +137,15 @@ def main():
                      f"the rerun did not resume:\n{out}")
         checks.check(rc == 0 and read_bytes(os.path.join(resumed, "out.nc")) == read_bytes(
             os.path.join(single, "out.nc")), "the resumed output differs from one pass's")
+        # A line per pass that reuses rounds, of that pass's parents (the reused were a running
+        # total beside the pass's computed): each parent cell counted at most once.
+        per_pass = re.findall(r"\[journal\] reused (\d+) parent cells .* computing (\d+) parent "
+                              r"cells", out)
+        planned = re.search(r"\[plan\] (\d+) parent cells", out)
+        total = sum(int(a) + int(b) for a, b in per_pass)
+        checks.check(planned is not None and 0 < total <= int(planned.group(1)),
+                     f"the passes' [journal] lines count {total} parent cells, the plan has "
+                     f"{planned.group(1) if planned else '?'}: {per_pass}")
         print(f"np{nprocs}: killed at {len(rounds)} journaled rounds, resumed: "
               f"{re.search(r'.journal. reused[^;]*', out).group(0) if rc == 0 else out}")
         # 4. A budget the output block alone exhausts is refused before any read, naming it

@@ -242,21 +242,10 @@ void DatasetColumn::ignore_valid_range() {
 }
 
 void DatasetColumn::dangling_link(hid_t file) const {
-  H5L_info_t link{};
-  if (H5Lget_info(file, path_.c_str(), &link, H5P_DEFAULT) < 0) return;
-  if (link.type != H5L_TYPE_SOFT && link.type != H5L_TYPE_EXTERNAL) return;
-  std::vector<char> value(link.u.val_size + 1, '\0');
-  if (H5Lget_val(file, path_.c_str(), value.data(), link.u.val_size, H5P_DEFAULT) < 0) return;
-  if (link.type == H5L_TYPE_SOFT)
-    mismatch("missing dataset " + path_ + " (a soft link to " + value.data() +
-             ", which does not exist)");
-  const char* target_file = nullptr;
-  const char* target_object = nullptr;
-  if (H5Lunpack_elink_val(value.data(), link.u.val_size, nullptr, &target_file, &target_object) < 0)
-    return;
-  throw GranuleError(file_path_ + ": " + key_ + ": " +
-                     with_cause(path_ + " is an external link to " + target_object + " in " +
-                                target_file + ", which cannot be opened"));
+  const auto why = unfollowable_link(file, path_);
+  if (why.rfind("a soft link", 0) == 0) mismatch("missing dataset " + path_ + " (" + why + ")");
+  if (!why.empty())
+    throw GranuleError(file_path_ + ": " + key_ + ": " + with_cause(path_ + " is " + why));
 }
 
 // The dimensions the selector keeps (all without one): at most two, the rows and the columns.

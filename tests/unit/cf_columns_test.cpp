@@ -241,6 +241,12 @@ TEST(DatasetColumns, DanglingLinksAreMissingDatasetsNotDamage) {
   write_coordinates(w, 4);
   H5Lcreate_soft("/nothere", f.get(), "/soft", H5P_DEFAULT, H5P_DEFAULT);
   H5Lcreate_external("no_such_file.h5", "/v", f.get(), "/ext", H5P_DEFAULT, H5P_DEFAULT);
+  // A loop (/a -> /b -> /a), a chain to nothing (/c -> /soft -> /nothere), a group that is a
+  // soft link to nothing: each used to be "to /b, which does not exist" or "damaged metadata".
+  H5Lcreate_soft("/b", f.get(), "/a", H5P_DEFAULT, H5P_DEFAULT);
+  H5Lcreate_soft("/a", f.get(), "/b", H5P_DEFAULT, H5P_DEFAULT);
+  H5Lcreate_soft("/soft", f.get(), "/c", H5P_DEFAULT, H5P_DEFAULT);
+  H5Lcreate_soft("/nogroup", f.get(), "/g", H5P_DEFAULT, H5P_DEFAULT);
   w.finish();
   const auto path = file_path(f);
   try {
@@ -261,6 +267,28 @@ TEST(DatasetColumns, DanglingLinksAreMissingDatasetsNotDamage) {
     EXPECT_NE(what.find("/ext is an external link to /v in no_such_file.h5"), std::string::npos)
         << what;
     EXPECT_EQ(what.find("damaged"), std::string::npos) << what;
+  }
+  const std::pair<const char*, const char*> linked[] = {
+      {"/a", "missing dataset /a (a soft link to /b, which leads back to /a (a loop of links))"},
+      {"/c",
+       "missing dataset /c (a soft link to /soft, which leads on to /nothere, which does "
+       "not exist)"}};
+  for (const auto& [dataset, want] : linked) {
+    try {
+      GranuleReader(path, flat_config({{"x", dataset}}));
+      ADD_FAILURE() << dataset << " accepted";
+    } catch (const DatasetMismatch& e) {
+      EXPECT_EQ(std::string(e.what()), path + ": variables.x: " + want);
+    }
+  }
+  try {
+    GranuleReader(path, flat_config({{"x", "/g/x"}}));
+    ADD_FAILURE() << "a dataset in a group that is a soft link to nothing accepted";
+  } catch (const GranuleError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "group /g (looking for /g/x) is a soft link to /nogroup, which does not exist"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -760,8 +788,8 @@ TEST(DatasetColumns, AShortRecordVariableIsABadGranuleSayingWhy) {
     H5Handle space(H5Screate_simple(1, &n, &unlimited), H5Sclose);
     H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     H5Pset_chunk(dcpl.get(), 1, &chunk);
-    H5Handle d(H5Dcreate2(f.get(), "/v", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
-                          dcpl.get(), H5P_DEFAULT),
+    H5Handle d(H5Dcreate2(f.get(), "/v", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, dcpl.get(),
+                          H5P_DEFAULT),
                H5Dclose);
     const double v[] = {1, 2, 3};
     H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);

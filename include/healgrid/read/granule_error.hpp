@@ -39,4 +39,10 @@ class MissingLatitude : public GranuleError {
 // damaged metadata must make a bad granule, not a beam or dataset that reads as absent.
 bool granule_path_exists(hid_t file, const std::string& file_path, const std::string& path);
 
+// Why the link at `path` cannot be followed, when it is a soft or external link that leads
+// nowhere: "a soft link to /x, which does not exist", "a soft link to /x, which leads back to
+// itself (a loop)", "an external link to /g in f.h5, which cannot be opened"; "" for any other
+// object (or a link that can be followed).
+std::string unfollowable_link(hid_t file, const std::string& path);
+
 }  // namespace healgrid

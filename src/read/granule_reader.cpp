@@ -184,10 +184,21 @@ void GranuleReader::open_levels(const PipelineConfig& config, const std::string&
     // One position per segment (opened, checked, read only by a pre-selecting index pass).
     if (opened_ != Columns::all || !level.has_coordinates() || beam.positioned_level >= 0) continue;
     const PointShape segments{beam.levels.back()->segments(), 1, "", ""};
+    auto one_per_segment = [&](const DatasetColumn& c, const char* axis) {
+      if (c.shape().rows != segments.rows || c.shape().cols != 1)
+        throw DatasetMismatch(
+            path_ + ": " + key + "." + axis + ": dataset " + c.path() + " has " +
+            std::to_string(c.shape().rows) + " rows" +
+            (c.shape().cols != 1 ? " of " + std::to_string(c.shape().cols) : std::string()) +
+            ", the level has " + std::to_string(segments.rows) + " segments (" +
+            expand_group(level.index_begin, group) + ")");
+    };
     beam.segment_lat = std::make_unique<DatasetColumn>(column("latitude", level.latitude));
+    one_per_segment(*beam.segment_lat, "latitude");
     beam.segment_lat->read_in_degrees(CoordinateAxis::latitude);
     beam.segment_lat->bind(segments, false);
     beam.segment_lon = std::make_unique<DatasetColumn>(column("longitude", level.longitude));
+    one_per_segment(*beam.segment_lon, "longitude");
     beam.segment_lon->bind(segments, false);
     beam.segment_lon->read_in_degrees(CoordinateAxis::longitude);
     beam.segment_lon->ignore_valid_range();  // any longitude is wrapped
@@ -432,9 +443,10 @@ std::vector<std::string> GranuleReader::dataset_units() const {
   };
   for (std::size_t b = 0; b < columns_.size(); ++b) {
     const Beam& beam = columns_[b];
+    // A beam without points has no columns opened: it must not cut the others' units short.
     const std::size_t n = beam.variables.size() + beam.filters.size();
-    units.resize(n);
-    beam_of.resize(n);
+    units.resize(std::max(units.size(), n));
+    beam_of.resize(units.size());
     for (std::size_t v = 0; v < beam.variables.size(); ++v) add(v, b, beam.variables[v].get());
     for (std::size_t f = 0; f < beam.filters.size(); ++f)
       add(beam.variables.size() + f, b, beam.filters[f].get());

@@ -156,6 +156,13 @@ def check_bad_level_configs(checks, nprocs, tmp, atl03):
         ("level without {group}", ("/{group}/geolocation/segment_ph_cnt", "/gt1l/geolocation/"
                                    "segment_ph_cnt"), 2,
          ["levels.segment.count: must use {group} when several groups are listed"]),
+        # Segment positions of another length: the level's segment count is named (it said
+        # "latitude has 40", which read as the photons' latitude).
+        ("photon latitudes as segment positions",
+         ("latitude: /{group}/geolocation/reference_photon_lat",
+          "latitude: /{group}/heights/lat_ph"), 2,
+         ["levels.segment.latitude: dataset /gt1l/heights/lat_ph has 2909 rows, the level has "
+          "40 segments (/gt1l/geolocation/ph_index_beg)"]),
     ]
     for i, (label, (old, new), rc, needles) in enumerate(cases):
         cfg = variant(base, tmp, f"bad_level{i}.yaml", old, new)

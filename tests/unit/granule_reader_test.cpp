@@ -295,6 +295,27 @@ TEST_F(GranuleReaderTest, ABeamWithoutRowsNeedsNoOtherDataset) {
   EXPECT_EQ(chunk.values[0][1], 200.0);
 }
 
+// The same with the empty beam after the whole one: it cut the units found so far short, so
+// the granule read as one without units ("1 granule(s) give no units ... taken as the same").
+TEST_F(GranuleReaderTest, ABeamWithoutRowsAfterOthersKeepsTheirUnits) {
+  const auto path = dir_ + "/emptylast.h5";
+  {
+    TinyGranule g(path);
+    g.dataset<double>("/gt1l/seg/latitude", H5T_NATIVE_DOUBLE, {-70, -71}, nullptr);
+    g.dataset<double>("/gt1l/seg/longitude", H5T_NATIVE_DOUBLE, {10, 11}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li", H5T_NATIVE_FLOAT, {100, 200}, nullptr);
+    g.dataset<float>("/gt1l/seg/h_li_sigma", H5T_NATIVE_FLOAT, {0.1f, 0.2f}, nullptr);
+    g.dataset<signed char>("/gt1l/seg/quality", H5T_NATIVE_SCHAR, {0, 0}, nullptr);
+    g.dataset<double>("/gt2l/seg/latitude", H5T_NATIVE_DOUBLE, {}, nullptr);
+    g.dataset<double>("/gt2l/seg/longitude", H5T_NATIVE_DOUBLE, {}, nullptr);
+  }
+  const GranuleReader reader(path, test_config());
+  ASSERT_EQ(reader.beams().size(), 2u);
+  EXPECT_EQ(reader.beams()[1].rows, 0u);
+  ASSERT_FALSE(reader.dataset_units().empty());
+  EXPECT_EQ(reader.dataset_units().at(0), "meters");
+}
+
 // Time windows are [start, end): a point exactly at --start is inside, one exactly at --end is
 // outside (the next window's).
 TEST_F(GranuleReaderTest, APointExactlyAtTheWindowsEndIsOutsideIt) {

@@ -83,17 +83,24 @@ def run(args, cwd, env, nprocs=2, timeout=300):
     return proc.returncode, proc.stdout
 
 
+def removed_h_li(f):
+    """Each beam's h_li of the open file `f`, removed from it: (name, values, attributes but
+    DIMENSION_LIST, fill value)."""
+    for beam in BEAMS:
+        name = f"{beam}/land_ice_segments/h_li"
+        if name not in f:
+            continue
+        ds = f[name]
+        data, attrs = ds[...], {k: v for k, v in ds.attrs.items() if k != "DIMENSION_LIST"}
+        fill = ds.fillvalue
+        del f[name]
+        yield name, data, attrs, fill
+
+
 def make_contiguous(path):
     """Store every beam's h_li contiguous, unfiltered (values and attributes kept)."""
     with h5py.File(path, "r+") as f:
-        for beam in BEAMS:
-            name = f"{beam}/land_ice_segments/h_li"
-            if name not in f:
-                continue
-            ds = f[name]
-            data, attrs = ds[...], {k: v for k, v in ds.attrs.items() if k != "DIMENSION_LIST"}
-            fill = ds.fillvalue
-            del f[name]
+        for name, data, attrs, fill in removed_h_li(f):
             new = f.create_dataset(name, data=data, fillvalue=fill)
             for key, value in attrs.items():
                 new.attrs[key] = value
@@ -466,14 +473,8 @@ def move_h_li_out(path, how):
     other = path + (".h_li.bin" if how == "external" else ".source.h5")  # also for "link"
     offset = 0
     with h5py.File(path, "r+") as f:
-        for beam in BEAMS:
-            name = f"{beam}/land_ice_segments/h_li"
-            if name not in f:
-                continue
-            ds = f[name]
-            data = ds[...].astype("<f4")
-            attrs = {k: v for k, v in ds.attrs.items() if k != "DIMENSION_LIST"}
-            del f[name]
+        for name, data, attrs, _ in list(removed_h_li(f)):
+            data = data.astype("<f4")
             if how == "external":
                 with open(other, "ab") as raw:
                     raw.write(data.tobytes())

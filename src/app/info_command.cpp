@@ -25,7 +25,7 @@ namespace po = boost::program_options;
 struct InfoArgs {
   std::string input;
   bool json = false, help = false;
-  int time = -1;  // --time: the window of a time-windowed output
+  int time = kNoTime;  // --time: the window of a time-windowed output
 };
 
 po::options_description info_options(InfoArgs& a) {
@@ -131,7 +131,9 @@ int info_command(const std::vector<std::string>& args) {
       rc = 2;
     } else {
       try {
-        if (parsed.time < -1) throw WindowChoiceError("--time: expected a window number >= 0");
+        if (parsed.time != kNoTime && parsed.time < 0)
+          throw WindowChoiceError("--time " + std::to_string(parsed.time) +
+                                  ": expected a window number >= 0");
         const HealgridOutput output(
             parsed.input, parsed.time >= 0
                               ? std::optional<std::size_t>(static_cast<std::size_t>(parsed.time))

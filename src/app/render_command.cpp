@@ -60,7 +60,7 @@ struct RawArgs {
   std::string projection = "auto", size = "1000", extent = "auto", range, order = "auto";
   std::string coastlines = "auto";
   bool no_graticule = false;
-  int time = -1;
+  int time = kNoTime;
 };
 
 po::options_description describe(Parsed& out, RawArgs& raw) {
@@ -123,7 +123,9 @@ void apply(const RawArgs& raw, Parsed& out) {
   }
   Colormap::named(out.options.colormap);  // validates the name
   out.options.graticule = !raw.no_graticule;
-  if (raw.time < -1) throw std::invalid_argument("--time: expected a window number >= 0");
+  if (raw.time != kNoTime && raw.time < 0)
+    throw std::invalid_argument("--time " + std::to_string(raw.time) +
+                                ": expected a window number >= 0");
   if (raw.time >= 0) out.time = static_cast<std::size_t>(raw.time);
   if (raw.order != "auto") {
     const auto v = parse_numbers("--order", raw.order, 1);

@@ -304,6 +304,11 @@ def check_window_overviews(checks, tmp):
                      f"windows: levels {levels}")
     checks.check(not rows[2].any() and rows[0].any() and rows[1].any(),
                  "windows: the test needs two windows with data and an empty one")
+    # A negative window is named as such (-1 was taken for "no --time given").
+    for tool in (["info", windowed], ["render", windowed, "--png", windowed + ".png"]):
+        rc, out, err = healgrid(tool + ["--time", "-1"])
+        checks.check(rc == 2 and "--time -1: expected a window number >= 0" in err,
+                     f"{tool[0]} --time -1: exit {rc}: {err}")
     print("windowed overview levels: per-window cells agree with the file")
 
 

@@ -19,6 +19,9 @@ namespace healgrid {
 
 // A time-windowed output opened without choosing a window, or with one it does not have (a
 // usage error: the message lists the windows).
+// The value of `--time N` (render, info) when the option is not given: a negative N is refused.
+inline constexpr int kNoTime = -2147483647 - 1;
+
 struct WindowChoiceError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };

@@ -19,7 +19,22 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // merging many heavy weights (up to DBL_MAX each) never overflows.
 // The mean is kept as kMean + kMeanLo (double-double): merging cells whose means are large
 // against their spread (1e9 ± 1e-4) takes the means' difference without the means' rounding.
-enum Field { kN, kSum, kMin, kMax, kMean, kMeanLo, kM2, kSumW, kSumWX, kWExp, kPartialFields };
+// The sum is kept as kSum + kSumLo (compensated: cancellation across parents keeps the small
+// terms).
+enum Field {
+  kN,
+  kSum,
+  kSumLo,
+  kMin,
+  kMax,
+  kMean,
+  kMeanLo,
+  kM2,
+  kSumW,
+  kSumWX,
+  kWExp,
+  kPartialFields
+};
 
 // sw, swx and their exponent: sw in [0.5, 1) (or 0), swx scaled alike.
 void normalise_weights(double* p) {
@@ -32,11 +47,12 @@ void normalise_weights(double* p) {
 // `sigma`: the weighting variable, sigma (w = 1/s^2) or, with `is_weight`, the weight itself.
 void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, double* out) {
   const auto n = static_cast<double>(p.n);
-  double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo, sw = 0, swx = 0;
+  double sum = 0, sum_lo = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  double sw = 0, swx = 0;
   double largest = 0;  // weight
   for (std::size_t i = 0; i < p.n; ++i) {
     const double x = p.value(p.order[i], static_cast<std::size_t>(var));
-    sum += x;
+    add_compensated(sum, sum_lo, x);
     lo = std::min(lo, x);
     hi = std::max(hi, x);
     if (sigma >= 0) {
@@ -61,13 +77,16 @@ void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, doubl
       swx += w * p.value(p.order[i], static_cast<std::size_t>(var));
     }
   }
-  double mean = sum / n;
-  if (!std::isfinite(sum)) {  // finite values whose sum overflows: their mean, scaled (exact)
+  double mean = (sum + sum_lo) / n;
+  if (!std::isfinite(sum)) {  // finite values whose running sum overflows: scaled (exact)
     const int shift = overflow_shift(p.n);
-    double scaled = 0;
+    double scaled = 0, scaled_lo = 0;
     for (std::size_t i = 0; i < p.n; ++i)
-      scaled += std::ldexp(p.value(p.order[i], static_cast<std::size_t>(var)), -shift);
-    mean = std::ldexp(scaled / n, shift);
+      add_compensated(scaled, scaled_lo,
+                      std::ldexp(p.value(p.order[i], static_cast<std::size_t>(var)), -shift));
+    mean = std::ldexp((scaled + scaled_lo) / n, shift);
+    sum = std::ldexp(scaled + scaled_lo, shift);  // infinite only if the sum is beyond double
+    sum_lo = 0;
   }
   double m2 = 0, residual = 0;  // two-pass, as the cells' own variance; the mean's rounding
   for (std::size_t i = 0; i < p.n; ++i) {
@@ -81,7 +100,7 @@ void partial_of(const ParentPoints& p, int var, int sigma, bool is_weight, doubl
     residual = 0;
   }
   const double fields[kPartialFields] = {
-      n, sum, lo, hi, mean, residual / n, m2, sw, swx, static_cast<double>(wexp)};
+      n, sum, sum_lo, lo, hi, mean, residual / n, m2, sw, swx, static_cast<double>(wexp)};
   std::copy(fields, fields + kPartialFields, out);
   normalise_weights(out);
 }
@@ -101,7 +120,10 @@ void merge_into(double* a, const double* b) {
   a[kMean] = mean;  // TwoSum: mean + rounding is a[kMean] + step exactly
   a[kMeanLo] += rounding;
   a[kN] = n;
-  a[kSum] += b[kSum];
+  double sum = a[kSum], sum_lo = a[kSumLo] + b[kSumLo];
+  add_compensated(sum, sum_lo, b[kSum]);
+  a[kSum] = sum;
+  a[kSumLo] = std::isfinite(sum) ? sum_lo : 0.0;
   a[kMin] = std::min(a[kMin], b[kMin]);
   a[kMax] = std::max(a[kMax], b[kMax]);
   const double e = std::max(a[kWExp], b[kWExp]);  // both in [0.5, 1) · 2^e or less: no overflow
@@ -123,9 +145,9 @@ double value_of(StatFunction f, const double* p) {
     case StatFunction::max:
       return p[kMax];
     case StatFunction::sum:
-      return p[kSum];
+      return std::isfinite(p[kSum]) ? p[kSum] + p[kSumLo] : p[kSum];
     case StatFunction::mean:  // the running mean where the sum overflowed
-      return std::isfinite(p[kSum]) ? p[kSum] / p[kN] : p[kMean] + p[kMeanLo];
+      return std::isfinite(p[kSum]) ? (p[kSum] + p[kSumLo]) / p[kN] : p[kMean] + p[kMeanLo];
     case StatFunction::variance:
       return p[kM2] / p[kN];
     case StatFunction::std:

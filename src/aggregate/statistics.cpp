@@ -16,11 +16,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// The compensated sum of x / 2^overflow_shift(n) (exact scaling): finite for finite x.
 double scaled_sum(const double* x, std::size_t n) {
   const int shift = overflow_shift(n);
-  double s = 0;
-  for (std::size_t i = 0; i < n; ++i) s += std::ldexp(x[i], -shift);
-  return s;
+  double hi = 0, lo = 0;
+  for (std::size_t i = 0; i < n; ++i) add_compensated(hi, lo, std::ldexp(x[i], -shift));
+  return hi + lo;
 }
 
 // A sigma's weight, 1 / s^2.
@@ -197,9 +198,9 @@ double stat_max(const double* x, std::size_t n) {
 }
 
 double stat_sum(const double* x, std::size_t n) {
-  double s = 0;
-  for (std::size_t i = 0; i < n; ++i) s += x[i];
-  if (std::isfinite(s)) return s;
+  double hi = 0, lo = 0;
+  for (std::size_t i = 0; i < n; ++i) add_compensated(hi, lo, x[i]);
+  if (std::isfinite(hi)) return hi + lo;
   return std::ldexp(scaled_sum(x, n), overflow_shift(n));  // infinite only if it is
 }
 

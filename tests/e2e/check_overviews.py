@@ -222,6 +222,56 @@ def tiny_weights_case(checks, tmp, nprocs):
         print(f"tiny weights: order 0 weighted mean {top}, exact {want}")
 
 
+CANCEL_CONFIG = """product: CANCEL
+coordinates: {latitude: /lat, longitude: /lon}
+variables: {v: /v}
+grid: {parent_order: 3, child_order: 6, latitude: geodetic}
+statistics:
+  - {name: count, function: count, variable: v}
+  - {name: v_sum, function: sum, variable: v}
+  - {name: v_mean, function: mean, variable: v}
+"""
+
+
+def cancelling_sums_case(checks, tmp, nprocs):
+    """Sums whose terms cancel: [1e300, 1, -1e300] summed to 0 (a plain running sum), its mean
+    0; [1.7e308, 1.7e308, -1.7e308, -1.7e308, 4] overflowed at order 0 (exit 1, "beyond the
+    range of float32") though its sum is 4. Sums are compensated (Neumaier), the overview
+    partials keep their compensation, and an overflowing one is taken scaled: each cell and
+    order 0 against exact rational arithmetic."""
+    groups = {2 * 64 + 1: [1e300, 1.0, -1e300], 5 * 64 + 3: [1e16, 1.0, -1e16, 1.0, 1.0, 1.0],
+              17 * 64: [1.7e308, 1.7e308, -1.7e308, -1.7e308, 4.0],
+              40 * 64 + 7: [1e15, 0.1, -1e15, 0.2, 0.3]}
+    cells = [c for c, vs in groups.items() for _ in vs]
+    values = [v for vs in groups.values() for v in vs]
+    lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
+    cwd = os.path.join(tmp, "cancel")
+    os.makedirs(cwd, exist_ok=True)
+    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
+        f["lat"], f["lon"], f["v"] = lat, lon, np.array(values)
+    with open(os.path.join(cwd, "cancel.yaml"), "w", encoding="ascii") as f:
+        f.write(CANCEL_CONFIG)
+    rc, out, path = run(nprocs, cwd, ["--config", "cancel.yaml", "--input", "points.h5",
+                                      "--overviews", "0"])
+    if not checks.check(rc == 0, f"cancelling sums: healgrid exited {rc}\n{out}"):
+        return
+    with netCDF4.Dataset(path) as nc:
+        ids = list(nc[schema.CELL_IDS][:])
+        for cell, vs in groups.items():
+            exact = sum(Fraction(v) for v in vs)
+            for name, want in (("v_sum", exact), ("v_mean", exact / len(vs))):
+                got = np.ma.filled(nc[name][:], np.nan)[ids.index(cell)]
+                checks.check(got == np.float32(float(want)), f"cancelling sums: cell {cell} "
+                             f"{name} {got}, exact {float(want)}")
+        total = sum(Fraction(v) for v in values)
+        top = nc["overviews/order_00"]
+        for name, want in (("v_sum", total), ("v_mean", total / len(values))):
+            got = np.ma.filled(top[name][:], np.nan)
+            checks.check(got.shape == (1,) and got[0] == np.float32(float(want)),
+                         f"cancelling sums: order 0 {name} {got}, exact {float(want)}")
+    print("cancelling sums: cells and order 0 equal exact arithmetic")
+
+
 BEYOND_CONFIG = """product: BEYOND
 coordinates: {latitude: /lat, longitude: /lon}
 variables: {v: /v}
@@ -305,6 +355,7 @@ def main():
                          f"--overviews {bad}: exit {rc} without naming {key}:\n{out}")
         extreme_values_case(checks, tmp, nprocs)
         tiny_weights_case(checks, tmp, nprocs)
+        cancelling_sums_case(checks, tmp, nprocs)
         beyond_float32_case(checks, tmp, nprocs)
         rc, out, plain = run(nprocs, os.path.join(tmp, "plain"), base)
         if checks.check(rc == 0, f"no overviews: healgrid exited {rc}\n{out}") and files_by_np:

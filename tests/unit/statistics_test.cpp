@@ -82,6 +82,22 @@ TEST(Statistics, WeightedMeanOfWeightsWhoseProductsUnderflow) {
   EXPECT_DOUBLE_EQ(stat_weighted_mean(tiny.data(), s.data(), 2), 1.38322e-20);
 }
 
+// Sums whose terms cancel keep the small ones (Neumaier): a plain running sum gave 0 for
+// 1e300 + 1 - 1e300, 3 for 1e16 + 1 - 1e16 + 1 + 1 + 1, and depended on the points' order.
+TEST(Statistics, CancellingSumsKeepTheSmallTerms) {
+  const std::vector<std::vector<double>> cases = {
+      {1e300, 1, -1e300}, {1e300, -1e300, 1}, {-1e300, 2.5, 1e300}, {1e16, 1, -1e16, 1, 1, 1}};
+  const double sums[] = {1, 1, 2.5, 4};
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const auto& x = cases[k];
+    EXPECT_EQ(stat_sum(x.data(), x.size()), sums[k]) << k;
+    EXPECT_DOUBLE_EQ(stat_mean(x.data(), x.size()), sums[k] / static_cast<double>(x.size())) << k;
+  }
+  const std::vector<double> big = {1.7e308, 1.7e308, -1.7e308, -1.7e308, 4};  // overflows
+  EXPECT_EQ(stat_sum(big.data(), big.size()), 4.0);
+  EXPECT_DOUBLE_EQ(stat_mean(big.data(), big.size()), 0.8);
+}
+
 TEST(Statistics, WeightedMean) {
   const std::vector<double> x = {10, 20, 30}, s = {1, 2, 0.5};
   // weights 1, 1/4, 4: (10 + 5 + 120) / 5.25

@@ -14,6 +14,15 @@ namespace healgrid {
 // True for statistics written as int32 with fill 0 (count); the rest are float32, fill NaN.
 bool is_integer_statistic(StatFunction f);
 
+// Neumaier's compensated addition of v to hi + lo: each addition's rounding error is kept in
+// lo, so cancellation (1e300 + 1 - 1e300) keeps the small terms, and the sum does not depend on
+// the points' order but for a last rounding. hi infinite: the running sum overflowed.
+inline void add_compensated(double& hi, double& lo, double v) {
+  const double t = hi + v;
+  lo += (hi >= 0 ? hi : -hi) >= (v >= 0 ? v : -v) ? (hi - t) + v : (v - t) + hi;
+  hi = t;
+}
+
 // Weighted means whose weights are all below this are taken with the weights relative to the
 // largest: their products w x could fall below DBL_MIN and lose bits (1e-320 x 1.37). From it
 // up, a product below DBL_MIN needs |x| < 3.6e-248, which float32 output holds as 0 anyway.

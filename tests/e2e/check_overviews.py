@@ -50,6 +50,19 @@ def run(nprocs, cwd, args):
     return p.returncode, p.stdout, os.path.join(cwd, "out.nc")
 
 
+def run_points(nprocs, cwd, config, columns):
+    """healgrid run --overviews 0 in `cwd` over one flat granule points.h5 holding `columns`
+    (name -> values) with the config text `config`; (exit status, output, output path)."""
+    os.makedirs(cwd, exist_ok=True)
+    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
+        for name, data in columns.items():
+            f[name] = np.asarray(data)
+    with open(os.path.join(cwd, "points.yaml"), "w", encoding="ascii") as f:
+        f.write(config)
+    return run(nprocs, cwd, ["--config", "points.yaml", "--input", "points.h5",
+                             "--overviews", "0"])
+
+
 def check_level(checks, label, nc, order, ref, cfg):
     group = check_conventions.overview_group(order)
     try:
@@ -143,15 +156,8 @@ def extreme_values_case(checks, tmp, nprocs):
             lon.append(lo)
             v.append(1e9 + rng.uniform(0, 1e-4))
             s.append(1.5e-154 if i == 3 else 1e-160 if (parent, i) == (5, 7) else 1.0)
-    cwd = os.path.join(tmp, "extreme")
-    os.makedirs(cwd, exist_ok=True)
-    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
-        for name, data in (("lat", lat), ("lon", lon), ("v", v), ("s", s)):
-            f[name] = np.array(data)
-    with open(os.path.join(cwd, "extreme.yaml"), "w", encoding="ascii") as f:
-        f.write(EXTREME_CONFIG)
-    rc, out, path = run(nprocs, cwd, ["--config", "extreme.yaml", "--input", "points.h5",
-                                      "--overviews", "0"])
+    rc, out, path = run_points(nprocs, os.path.join(tmp, "extreme"), EXTREME_CONFIG,
+                               {"lat": lat, "lon": lon, "v": v, "s": s})
     if not checks.check(rc == 0, f"extreme values: healgrid exited {rc}\n{out}"):
         return
     kept = [(Fraction(x), Fraction(1.0 / (si * si))) for x, si in zip(v, s) if si > 1e-155]
@@ -192,14 +198,8 @@ def tiny_weights_case(checks, tmp, nprocs):
     lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
     v = rng.uniform(1, 4, len(cells))
     w = np.array([1e-320, 2e-320, 1e-320, 3e-320, 1e-320] * 4)
-    cwd = os.path.join(tmp, "tiny")
-    os.makedirs(cwd, exist_ok=True)
-    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
-        f["lat"], f["lon"], f["v"], f["w"] = lat, lon, v, w
-    with open(os.path.join(cwd, "tiny.yaml"), "w", encoding="ascii") as f:
-        f.write(TINY_CONFIG)
-    rc, out, path = run(nprocs, cwd, ["--config", "tiny.yaml", "--input", "points.h5",
-                                      "--overviews", "0"])
+    rc, out, path = run_points(nprocs, os.path.join(tmp, "tiny"), TINY_CONFIG,
+                               {"lat": lat, "lon": lon, "v": v, "w": w})
     if not checks.check(rc == 0, f"tiny weights: healgrid exited {rc}\n{out}"):
         return
 
@@ -245,14 +245,8 @@ def cancelling_sums_case(checks, tmp, nprocs):
     cells = [c for c, vs in groups.items() for _ in vs]
     values = [v for vs in groups.values() for v in vs]
     lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
-    cwd = os.path.join(tmp, "cancel")
-    os.makedirs(cwd, exist_ok=True)
-    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
-        f["lat"], f["lon"], f["v"] = lat, lon, np.array(values)
-    with open(os.path.join(cwd, "cancel.yaml"), "w", encoding="ascii") as f:
-        f.write(CANCEL_CONFIG)
-    rc, out, path = run(nprocs, cwd, ["--config", "cancel.yaml", "--input", "points.h5",
-                                      "--overviews", "0"])
+    rc, out, path = run_points(nprocs, os.path.join(tmp, "cancel"), CANCEL_CONFIG,
+                               {"lat": lat, "lon": lon, "v": values})
     if not checks.check(rc == 0, f"cancelling sums: healgrid exited {rc}\n{out}"):
         return
     with netCDF4.Dataset(path) as nc:
@@ -287,31 +281,22 @@ def beyond_float32_case(checks, tmp, nprocs):
     naming the statistic, never be stored as infinity. In a cell of the output, and only at an
     overview level (one 2e38 point in each of 4 parents: every cell fits, order 0 does not)."""
     for label, cells in (("a cell", [5, 5]), ("an overview level", [2 * 64, 5 * 64, 17 * 64])):
-        cwd = os.path.join(tmp, "beyond", label.replace(" ", "_"))
-        os.makedirs(cwd, exist_ok=True)
         lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
-        with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
-            f["lat"], f["lon"], f["v"] = lat, lon, np.full(len(cells), 2e38)
-        with open(os.path.join(cwd, "beyond.yaml"), "w", encoding="ascii") as f:
-            f.write(BEYOND_CONFIG)
-        rc, out, path = run(nprocs, cwd, ["--config", "beyond.yaml", "--input", "points.h5",
-                                          "--overviews", "0"])
+        rc, out, path = run_points(nprocs, os.path.join(tmp, "beyond", label.replace(" ", "_")),
+                                   BEYOND_CONFIG,
+                                   {"lat": lat, "lon": lon, "v": np.full(len(cells), 2e38)})
         checks.check(rc == 1 and "v_sum" in out and "float32" in out and
                      not os.path.exists(path), f"beyond float32 in {label}: exit {rc}, output "
                      f"{'written' if os.path.exists(path) else 'absent'}:\n{out}")
     # Equal values whose sum overflows double (20 x 1e307): variance 0, in the cells and at
     # order 0 (the mean taken scaled), not NaN ("no data") from inf - inf.
-    cwd = os.path.join(tmp, "beyond", "double")
-    os.makedirs(cwd, exist_ok=True)
     cells = [5] * 20 + [2 * 64] * 3
     lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
-    with h5py.File(os.path.join(cwd, "points.h5"), "w") as f:
-        f["lat"], f["lon"], f["v"] = lat, lon, np.full(len(cells), 1e307)
-    with open(os.path.join(cwd, "beyond.yaml"), "w", encoding="ascii") as f:
-        f.write(BEYOND_CONFIG.replace("{name: v_sum, function: sum, variable: v}",
-                                      "{name: v_var, function: variance, variable: v}"))
-    rc, out, path = run(nprocs, cwd, ["--config", "beyond.yaml", "--input", "points.h5",
-                                      "--overviews", "0"])
+    rc, out, path = run_points(
+        nprocs, os.path.join(tmp, "beyond", "double"),
+        BEYOND_CONFIG.replace("{name: v_sum, function: sum, variable: v}",
+                              "{name: v_var, function: variance, variable: v}"),
+        {"lat": lat, "lon": lon, "v": np.full(len(cells), 1e307)})
     if checks.check(rc == 0, f"equal values of 1e307: exit {rc}\n{out}"):
         with netCDF4.Dataset(path) as nc:
             for where, group in (("cells", nc), ("order 0", nc["overviews/order_00"])):

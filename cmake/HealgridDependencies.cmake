@@ -42,6 +42,7 @@ pkg_check_modules(UDUNITS REQUIRED IMPORTED_TARGET udunits)
 find_package(CURL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+find_package(ZLIB REQUIRED)  # Adler-32, a checksum CMR publishes
 
 # `healgrid view`'s HTTP server (libcpp-httplib-dev; its pkg-config flags select the ABI the
 # Debian library was built with).

@@ -18,7 +18,7 @@ packages=(
   libgtest-dev
   # catalog stage: HTTP client, JSON, digests
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
-  libdeflate-dev zlib1g-dev  # zlib: the tests and microbenchmarks compare against it
+  libdeflate-dev zlib1g-dev  # zlib: Adler-32 checksums; the tests and microbenchmarks compare against it
   libcpp-httplib-dev  # the HTTP server of healgrid view
   libbenchmark-dev
   # render stage: projections (PROJ), PNG images, cairo with a Debian font, GSHHG coastlines

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "healgrid/app/command_help.hpp"
 #include "healgrid/app/commands.hpp"
+#include "healgrid/catalog/checksum.hpp"
 #include "healgrid/catalog/download.hpp"
 #include "healgrid/io/output_lock.hpp"
 #include "healgrid/util/mpi_util.hpp"
@@ -134,6 +136,26 @@ class FetchLock : public io::OutputLock {
                        ": wait for it to end (one fetch per cache directory)") {}
 };
 
+// Granules whose checksum is in an algorithm healgrid cannot compute are checked by size only:
+// said once, naming the algorithms, so that a silent "verified" is never assumed.
+void warn_unverifiable_checksums(const Catalog& catalog) {
+  std::map<std::string, long long> unknown;
+  for (const auto& g : catalog.granules)
+    if (!g.checksum.empty() && !digest_algorithm_known(g.checksum_algorithm))
+      ++unknown[g.checksum_algorithm];
+  if (unknown.empty()) return;
+  std::string which;
+  long long n = 0;
+  for (const auto& [algorithm, count] : unknown) {
+    which += (which.empty() ? "" : ", ") + algorithm;
+    n += count;
+  }
+  std::fprintf(stderr,
+               "healgrid fetch: warning: %lld granule(s) carry a checksum in an algorithm healgrid "
+               "cannot compute (%s): those are checked by size only\n",
+               n, which.c_str());
+}
+
 void print_errors(const std::vector<std::string>& errors) {
   for (const auto& m : errors) std::fprintf(stderr, "healgrid fetch: error: %s\n", m.c_str());
 }
@@ -171,6 +193,7 @@ int fetch_command(const std::vector<std::string>& args) {
     print_errors(errors);
     return 1;
   }
+  if (comm.is_root()) warn_unverifiable_checksums(catalog);
   const double t0 = MPI_Wtime();
   FetchTally tally;
   const std::string failures = download_share(comm, o, catalog, auth, tally);

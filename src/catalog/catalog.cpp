@@ -181,8 +181,9 @@ Catalog read_catalog(const std::string& path) {
       key = at + "bytes", g.bytes = e.value("bytes", std::int64_t{-1});
       key = at + "checksum";
       if (e.contains("checksum") && !e.at("checksum").is_null()) {
-        g.checksum_algorithm = e.at("checksum").at("algorithm").get<std::string>();
         g.checksum = e.at("checksum").at("value").get<std::string>();
+        g.checksum_algorithm = specific_algorithm(  // catalogs written before SHA-2 was read
+            e.at("checksum").at("algorithm").get<std::string>(), g.checksum);
       }
       key = at + "footprint";
       if (e.contains("footprint") && !e.at("footprint").is_null())

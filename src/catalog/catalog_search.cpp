@@ -5,6 +5,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "healgrid/catalog/checksum.hpp"
 #include "healgrid/util/safe_path.hpp"
 #include "healgrid/util/text.hpp"
 
@@ -100,7 +101,7 @@ CatalogGranule parse_umm_item(const json& item) {
       if (a.contains("SizeInBytes")) g.bytes = a.at("SizeInBytes").get<std::int64_t>();
       if (a.contains("Checksum")) {
         g.checksum = str(a.at("Checksum"), "Value");
-        g.checksum_algorithm = str(a.at("Checksum"), "Algorithm");
+        g.checksum_algorithm = specific_algorithm(str(a.at("Checksum"), "Algorithm"), g.checksum);
       }
       break;
     }

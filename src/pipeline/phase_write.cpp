@@ -65,7 +65,7 @@ std::string statistic_units(const StatisticSpec& s, const std::string& source_un
   if (s.function == StatFunction::variance && !source_units.empty())
     return squared_units(source_units);
   // 1 / sqrt(sum w) is in the weights' units to the power -1/2, which nothing here knows (with
-  // sigmas, 1 / sqrt(sum 1/s^2) is in the sigmas' units, taken as the variable's).
+  // sigmas, 1 / sqrt(sum 1/s^2) is in the sigmas' units: `source_units` are then theirs).
   if (s.function == StatFunction::weighted_mean_sigma && !s.weight.empty()) return "";
   return source_units;
 }
@@ -85,10 +85,14 @@ void describe_statistics(RunContext& ctx, const std::vector<Granule>& granules,
       const GranuleReader reader(granules.at(used).path, config);
       for (const auto& s : config.statistics) {
         const int v = config.variable_index(s.variable);
-        const auto agreed = static_cast<std::size_t>(v) < ctx.dataset_units.size()
-                                ? ctx.dataset_units[static_cast<std::size_t>(v)]
+        // A weighted mean's sigma from `sigma:` is in the sigma's units, not the variable's.
+        const int u = s.function == StatFunction::weighted_mean_sigma && s.weight.empty()
+                          ? config.variable_index(s.sigma)
+                          : v;
+        const auto agreed = static_cast<std::size_t>(u) < ctx.dataset_units.size()
+                                ? ctx.dataset_units[static_cast<std::size_t>(u)]
                                 : std::string();
-        attrs.push_back(agreed.empty() ? reader.variable_attribute(v, "units") : agreed);
+        attrs.push_back(agreed.empty() ? reader.variable_attribute(u, "units") : agreed);
         attrs.push_back(reader.variable_attribute(v, "long_name"));
       }
     } catch (const std::exception&) {

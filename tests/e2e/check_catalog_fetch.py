@@ -11,15 +11,20 @@ server on another port (the data server never sees an Authorization header, cred
 printed), a .netrc readable by others refused, and a bearer token sent only to the data host.
 Earthdata's HTML answers with status 200 (login page, EULA page), with and without a size in
 the catalog: nothing kept, the message says which and what to do; a .partial holding such a
-page is discarded, not resumed.
+page is discarded, not resumed. Checksums in SHA-224/-384, UMM-G's "SHA-2" (its member told
+by the digest's length) and Adler-32 are checked too; one in an algorithm healgrid cannot
+compute is said (checked by size only).
 """
 
+import hashlib
 import json
 import os
 import random
 import shlex
+import shutil
 import subprocess
 import sys
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -142,6 +147,41 @@ def main():
             checks.check(rc == 1 and "differs from the catalog" in text and
                          not os.path.exists(os.path.join(cache3, names[5])),
                          f"wrong checksum: rc {rc}:\n{text}")
+
+            # Every algorithm UMM-G names that healgrid computes is checked, the "SHA-2" family
+            # by its digest's length (SHA-384 and SHA-2 were once accepted unchecked); an
+            # algorithm it cannot compute is said, not taken as verified.
+            good = blobs[names[5]]
+            for algorithm, right in (
+                    ("SHA-384", hashlib.sha384(good).hexdigest()),
+                    ("SHA-224", hashlib.sha224(good).hexdigest()),
+                    ("SHA-2", hashlib.sha384(good).hexdigest()),
+                    ("SHA-2", hashlib.sha256(good).hexdigest()),
+                    ("Adler-32", format(zlib.adler32(good), "08x"))):
+                for value, ok in ((right, True), ("1" + right[1:] if right[0] != "1"
+                                                  else "2" + right[1:], False)):
+                    def set_checksum(items, algorithm=algorithm, value=value):
+                        items[0]["umm"]["DataGranule"]["ArchiveAndDistributionInformation"][0][
+                            "Checksum"] = {"Algorithm": algorithm, "Value": value}
+                    cat8 = catalog_for("data", [names[5]], os.path.join(tmp, "alg.json"),
+                                       set_checksum)
+                    cache8 = os.path.join(tmp, "cache8")
+                    shutil.rmtree(cache8, ignore_errors=True)
+                    rc, text = fetch(cat8, cache8, ["--retries", "1"])
+                    kept = os.path.exists(os.path.join(cache8, names[5]))
+                    checks.check((rc == 0 and kept) if ok else
+                                 (rc == 1 and "differs from the catalog" in text and not kept),
+                                 f"{algorithm} {'right' if ok else 'wrong'} checksum: rc {rc}, "
+                                 f"kept {kept}:\n{text}")
+            def unknown_algorithm(items):
+                items[0]["umm"]["DataGranule"]["ArchiveAndDistributionInformation"][0][
+                    "Checksum"] = {"Algorithm": "Fletcher-32", "Value": "0badf00d"}
+            cat9 = catalog_for("data", [names[5]], os.path.join(tmp, "unknown.json"),
+                               unknown_algorithm)
+            rc, text = fetch(cat9, os.path.join(tmp, "cache9"))
+            checks.check(rc == 0 and "cannot compute (Fletcher-32)" in text and
+                         "checked by size only" in text,
+                         f"an algorithm healgrid cannot compute: rc {rc}:\n{text}")
 
             # Earthdata's HTML answers with status 200 (login failed, EULA not accepted):
             # nothing kept, the message says what happened and what to do. With and without a

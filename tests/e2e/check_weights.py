@@ -33,6 +33,7 @@ variables:
   h: /h
   s: /s
   n: /n
+  e: /e
 coordinates: {latitude: /lat, longitude: /lon}
 grid: {parent_order: 4, child_order: 8}
 statistics:
@@ -41,6 +42,7 @@ statistics:
   - {name: h_wmean_inv, function: weighted_mean, variable: h, weight: "1/s^2"}
   - {name: h_wmean_n, function: weighted_mean, variable: h, weight: n}
   - {name: h_wsigma_n, function: weighted_mean_sigma, variable: h, weight: n}
+  - {name: h_wsigma_e, function: weighted_mean_sigma, variable: h, sigma: e}
 """
 
 BAD = [
@@ -65,14 +67,18 @@ def make_file(path, rng, n=20000):
     count = rng.integers(1, 6, n).astype(np.int16)
     count[::53] = 0                        # weight 0: no data
     count[7::61] = -1                      # negative weight: no data
+    e = rng.uniform(1.0, 30.0, n)          # a sigma in other units than h's
     with h5py.File(path, "w") as h5:
-        for name, data in (("lat", lat), ("lon", lon), ("h", h), ("s", s), ("n", count)):
+        for name, data in (("lat", lat), ("lon", lon), ("h", h), ("s", s), ("n", count),
+                           ("e", e)):
             h5.create_dataset(name, data=data)
         h5["h"].attrs["units"] = np.bytes_("m")
+        h5["e"].attrs["units"] = np.bytes_("cm")
     with np.errstate(divide="ignore"):
         inv = 1.0 / s ** 2
     ok = np.isfinite(inv) & (inv > 0) & (count > 0)
-    values = {"h": h[ok], "s": s[ok], "n": count[ok].astype(np.float64), "1/s^2": inv[ok]}
+    values = {"h": h[ok], "s": s[ok], "n": count[ok].astype(np.float64), "1/s^2": inv[ok],
+              "e": e[ok]}
     return lat[ok], lon[ok], values, int(n - ok.sum())
 
 
@@ -91,9 +97,11 @@ def main():
                          conf["grid"]["parent_order"], OVERVIEW, {}, layout="sparse")
         with netCDF4.Dataset(os.path.join(tmp, "weights.nc")) as nc:
             check_level(checks, "weights", nc, OVERVIEW, ref, conf)
-            # 1/sqrt(sum n) is not in metres: no units; the weighted mean is.
-            units = {v: getattr(nc[v], "units", None) for v in ("h_wmean_n", "h_wsigma_n")}
-            checks.check(units == {"h_wmean_n": "m", "h_wsigma_n": None},
+            # 1/sqrt(sum n) is not in metres: no units; the weighted mean is; 1/sqrt(sum 1/e^2)
+            # is in e's units, not h's.
+            units = {v: getattr(nc[v], "units", None)
+                     for v in ("h_wmean_n", "h_wsigma_n", "h_wsigma_e")}
+            checks.check(units == {"h_wmean_n": "m", "h_wsigma_n": None, "h_wsigma_e": "cm"},
                          f"units of the weighted statistics: {units}")
         for label, statistic, needle in BAD:
             bad = write_yaml(tmp, "bad.yaml", CONFIG.split("statistics:")[0] + "statistics:\n"

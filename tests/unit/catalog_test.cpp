@@ -51,7 +51,23 @@ TEST(Checksum, KnownAnswers) {
   EXPECT_EQ(digest_hex("abc", "SHA-256"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(digest_hex("abc", "md5"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(digest_hex("abc", "SHA-224"),
+            "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7");
+  EXPECT_EQ(
+      digest_hex("abc", "SHA-384"),
+      "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca13"
+      "4c825a7");
+  EXPECT_EQ(digest_hex("abc", "Adler-32"), "024d0127");  // zlib's adler32 of "abc"
+  EXPECT_EQ(digest_hex("", "Adler-32"), "00000001");
   EXPECT_FALSE(digest_algorithm_known("CRC32"));
+  EXPECT_FALSE(digest_algorithm_known("SHA-2"));  // a family: specific_algorithm() picks one
+  EXPECT_EQ(specific_algorithm("SHA-2", std::string(56, 'a')), "SHA-224");
+  EXPECT_EQ(specific_algorithm("SHA-2", std::string(64, 'A')), "SHA-256");
+  EXPECT_EQ(specific_algorithm("sha2", std::string(96, '0')), "SHA-384");
+  EXPECT_EQ(specific_algorithm("SHA-2", std::string(128, 'f')), "SHA-512");
+  EXPECT_EQ(specific_algorithm("SHA-2", std::string(60, 'f')), "SHA-2");  // no such member
+  EXPECT_EQ(specific_algorithm("SHA-2", std::string(64, 'g')), "SHA-2");  // not hex
+  EXPECT_EQ(specific_algorithm("MD5", std::string(64, 'a')), "MD5");
   const auto path = temp_path("abc");
   std::ofstream(path) << "abc";
   EXPECT_EQ(file_digest_hex(path), digest_hex("abc"));

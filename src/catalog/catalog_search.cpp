@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <stdexcept>
 
 #include "healgrid/catalog/checksum.hpp"
@@ -62,8 +63,10 @@ const json* data_asset(const json& assets) {
   return nullptr;
 }
 
-Ring box_ring(double west, double south, double east, double north) {
-  return bbox_ring(BoundingBox{west, south, east, north});
+// A footprint's box: its edges follow parallels (footprint_cells' edges are great circles).
+void add_box(std::vector<Ring>& rings, double west, double south, double east, double north) {
+  for (auto& ring : box_footprint(BoundingBox{west, south, east, north}))
+    rings.push_back(std::move(ring));
 }
 
 CatalogGranule parse_umm_item(const json& item) {
@@ -122,10 +125,10 @@ CatalogGranule parse_umm_item(const json& item) {
     }
     if (geometry.contains("BoundingRectangles")) {
       for (const auto& b : geometry.at("BoundingRectangles"))
-        rings.push_back(box_ring(b.at("WestBoundingCoordinate").get<double>(),
-                                 b.at("SouthBoundingCoordinate").get<double>(),
-                                 b.at("EastBoundingCoordinate").get<double>(),
-                                 b.at("NorthBoundingCoordinate").get<double>()));
+        add_box(rings, b.at("WestBoundingCoordinate").get<double>(),
+                b.at("SouthBoundingCoordinate").get<double>(),
+                b.at("EastBoundingCoordinate").get<double>(),
+                b.at("NorthBoundingCoordinate").get<double>());
     }
     if (!rings.empty()) g.footprint = rings;
   }
@@ -222,7 +225,7 @@ static std::vector<CatalogGranule> parse_cmr_json_feed_unchecked(const json& pag
       for (const auto& box : e.at("boxes")) {
         double s = 0, w = 0, n = 0, east = 0;
         if (std::sscanf(box.get<std::string>().c_str(), "%lf %lf %lf %lf", &s, &w, &n, &east) == 4)
-          rings.push_back(box_ring(w, s, east, n));
+          add_box(rings, w, s, east, n);
       }
     }
     if (!rings.empty()) g.footprint = rings;
@@ -264,11 +267,18 @@ static std::vector<CatalogGranule> parse_stac_page_unchecked(const json& page) {
       g.time_start = str(props, "start_datetime");
       g.time_end = str(props, "end_datetime");
       if (g.time_start.empty()) g.time_start = g.time_end = str(props, "datetime");
-      if (f.contains("geometry") && !f.at("geometry").is_null()) {
-        g.footprint = geojson_rings(f.at("geometry"));
-      } else if (f.contains("bbox")) {
+      std::optional<BoundingBox> bbox;  // [w, s, e, n] or [w, s, zmin, e, n, zmax]
+      if (f.contains("bbox") && !f.at("bbox").is_null()) {
         const auto b = f.at("bbox").get<std::vector<double>>();
-        if (b.size() == 4) g.footprint = std::vector<Ring>{box_ring(b[0], b[1], b[2], b[3])};
+        if (b.size() == 4) bbox = BoundingBox{b[0], b[1], b[2], b[3]};
+        if (b.size() == 6) bbox = BoundingBox{b[0], b[1], b[3], b[4]};
+      }
+      if (f.contains("geometry") && !f.at("geometry").is_null()) {
+        g.footprint = geojson_footprint(geojson_rings(f.at("geometry")), bbox);
+      } else if (bbox) {
+        std::vector<Ring> rings;
+        add_box(rings, bbox->west, bbox->south, bbox->east, bbox->north);
+        g.footprint = rings;
       }
       out.push_back(std::move(g));
     } catch (const std::exception& e) {

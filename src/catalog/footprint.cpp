@@ -17,6 +17,13 @@ constexpr double kDeg = kPi / 180.0;
 // Area cells are found by testing every cell centre: above this order they are found at it and
 // expanded to children (a superset, still inclusive).
 constexpr int kMaxCentreTestOrder = 8;
+// Box footprints: pieces at most this wide (each well within a hemisphere, as the ear clipping
+// needs), their edges cut into great-circle steps of at most this many degrees.
+constexpr double kBoxPiece = 60;
+constexpr double kBoxStep = 1;
+// GeoJSON footprints' lon/lat reading: edges cut into great-circle steps of at most this many
+// degrees of longitude (each rises at most ~30 m above the straight lon/lat line).
+constexpr double kGeoJsonStep = 0.5;
 
 T_Healpix_Base<std::int64_t> nested_base(int order) {
   T_Healpix_Base<std::int64_t> base;
@@ -234,6 +241,105 @@ std::vector<std::int64_t> area_cells(const std::vector<Ring>& given, int order,
     }
   }
   return cells_at_order(sorted_unique(std::move(cells)), test_order, order);
+}
+
+namespace {
+
+// How far poleward (degrees) the great circle through two points of latitude `lat`, `step`
+// degrees of longitude apart, rises above their parallel at its middle.
+double arc_rise(double lat, double step) {
+  const double a = std::fabs(lat) * kDeg;
+  if (a >= kPi / 2) return 0;
+  return (std::atan(std::tan(a) / std::cos(step * kDeg / 2)) - a) / kDeg;
+}
+
+// One piece of a box, at most kBoxPiece wide: its parallels followed in steps of at most
+// kBoxStep, its meridians every kBoxStep too (so no edge is ambiguous), a pole one vertex.
+Ring box_piece(double west, double east, double south, double north) {
+  const int m = std::max(1, static_cast<int>(std::ceil((east - west) / kBoxStep - 1e-9)));
+  const int k = std::max(1, static_cast<int>(std::ceil((north - south) / kBoxStep - 1e-9)));
+  const auto lon = [&](int i) { return west + (east - west) * i / m; };
+  const auto lat = [&](int j) { return south + (north - south) * j / k; };
+  Ring ring;
+  if (south <= -90)
+    ring.push_back({west, -90});
+  else
+    for (int i = 0; i <= m; ++i) ring.push_back({lon(i), south});
+  for (int j = 1; j < k; ++j) ring.push_back({east, lat(j)});
+  if (north >= 90)
+    ring.push_back({east, 90});
+  else
+    for (int i = m; i >= 0; --i) ring.push_back({lon(i), north});
+  for (int j = k - 1; j >= 1; --j) ring.push_back({west, lat(j)});
+  return ring;
+}
+
+}  // namespace
+
+std::vector<Ring> box_footprint(const BoundingBox& box) {
+  double width = box.east - box.west;
+  if (width < 0) width += 360;  // across the antimeridian
+  width = std::min(width, 360.0);
+  const double south = std::clamp(std::min(box.south, box.north), -90.0, 90.0);
+  const double north = std::clamp(std::max(box.south, box.north), -90.0, 90.0);
+  if (width == 0) return {Ring{{box.west, south}, {box.west, north}}};  // a meridian's stretch
+  const int pieces = static_cast<int>(std::ceil(width / kBoxPiece - 1e-9));
+  const double piece = width / pieces;
+  // The great-circle edges between a parallel's vertices rise poleward of it: the parallels
+  // are moved outward by that rise (with a margin for the latitude conversion), so the
+  // polygons cover the box.
+  const double step = piece / std::max(1.0, std::ceil(piece / kBoxStep - 1e-9));
+  const double s = std::max(-90.0, south - 1.5 * arc_rise(south, step) - 1e-9);
+  const double n = std::min(90.0, north + 1.5 * arc_rise(north, step) + 1e-9);
+  std::vector<Ring> out;
+  for (int p = 0; p < pieces; ++p)
+    out.push_back(box_piece(box.west + piece * p, box.west + piece * (p + 1), s, n));
+  return out;
+}
+
+namespace {
+
+// The ring's lon/lat reading (edges straight in lon/lat) in short great-circle steps; edges
+// spanning more than 180 degrees of longitude taken as given (`wrap` false) or the short way.
+Ring straight_ring(const Ring& ring, bool wrap) {
+  Ring out;
+  double lon = ring.empty() ? 0 : ring.front().lon;  // unwrapped along the ring
+  for (std::size_t i = 0; i < ring.size(); ++i) {
+    const auto& a = ring[i];
+    const auto& b = ring[(i + 1) % ring.size()];
+    double step = b.lon - a.lon;
+    if (wrap && step > 180) step -= 360;
+    if (wrap && step < -180) step += 360;
+    const int n = std::max(1, static_cast<int>(std::ceil(std::fabs(step) / kGeoJsonStep - 1e-9)));
+    for (int k = 0; k < n; ++k)
+      out.push_back({lon + step * k / n, a.lat + (b.lat - a.lat) * k / n});
+    lon += step;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Ring> geojson_footprint(const std::vector<Ring>& rings,
+                                    const std::optional<BoundingBox>& bbox) {
+  std::vector<Ring> out = rings;
+  for (const auto& ring : rings) {
+    bool long_edge = false, half_way = false;
+    for (std::size_t i = 0; i < ring.size(); ++i) {
+      const double span = std::fabs(ring[(i + 1) % ring.size()].lon - ring[i].lon);
+      long_edge |= span > kGeoJsonStep;
+      half_way |= span > 180;
+    }
+    if (!long_edge) continue;
+    // An edge over half the globe: the item's bbox says which way (west > east or at most
+    // 180 wide: the short way, across the antimeridian); without one, both ways.
+    double width = bbox ? bbox->east - bbox->west : 0;
+    if (width < 0) width += 360;
+    const bool short_way = bbox && width <= 180, long_way = !bbox || width > 180;
+    if (!half_way || long_way) out.push_back(straight_ring(ring, false));
+    if (half_way && short_way) out.push_back(straight_ring(ring, true));
+  }
+  return out;
 }
 
 Ring bbox_ring(const BoundingBox& box) {

@@ -115,6 +115,9 @@ def stac_item(i):
                                                              [-179.5, -69.9 + i * 0.1],
                                                              [179.5, -69.9 + i * 0.1],
                                                              [179.5, -70 + i * 0.1]]]},
+            # West > east: the item crosses the antimeridian, its -179.5 -> 179.5 edges the
+            # short way (without a bbox, both ways).
+            "bbox": [179.5, -70 + i * 0.1, -179.5, -69.9 + i * 0.1],
             "properties": {"datetime": "2024-01-07T00:00:00Z"},
             "assets": {"data": {"href": f"https://data.example.invalid/ATL06_{i}.h5",
                                 "file:size": 10 + i}}, "links": []}

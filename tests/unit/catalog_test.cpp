@@ -255,6 +255,74 @@ TEST(FootprintCells, AntimeridianAndPole) {
   EXPECT_FALSE(has(polar, parent_cell(-80, 100)));
 }
 
+// Every point of a lon/lat box (edges along parallels), sampled densely and on its edges, lies
+// in a cell of its footprint: boxes wider than 180 degrees (they were taken the short way
+// round: a -179..179 box at 87.3 N lost 90 % of a granule's photons), the whole width, across
+// the antimeridian, up to a pole, at mid latitudes where great-circle edges sag most.
+TEST(FootprintCells, BoxesCoverEveryPointInside) {
+  const BoundingBox boxes[] = {{-179, 87.294318, 179, 87.298605},
+                               {-180, 80, 180, 90},
+                               {-100, 30, 100, 40},
+                               {-30, 30, 30, 40},
+                               {170, -80, -170, -60},
+                               {10, -90, 80, -85},
+                               {-180, -5, 180, 5},
+                               {0, -1, 120, 1}};
+  for (const auto& box : boxes) {
+    const auto cells = footprint_cells(box_footprint(box), 6, LatitudeConvention::authalic);
+    const double width = box.east >= box.west ? box.east - box.west : box.east - box.west + 360;
+    for (int i = 0; i <= 400; ++i)
+      for (int j = 0; j <= 40; ++j) {
+        double lon = box.west + width * i / 400;
+        if (lon > 180) lon -= 360;
+        const double lat = box.south + (box.north - box.south) * j / 40;
+        ASSERT_TRUE(has(cells, parent_cell(lat, lon)))
+            << "box " << box.west << "," << box.south << "," << box.east << "," << box.north
+            << ": point " << lon << " " << lat;
+      }
+    // Not the whole sphere: at most the box's cells and a ring around them.
+    const auto area = area_cells({bbox_ring(box)}, 6, LatitudeConvention::authalic);
+    EXPECT_LE(cells.size(), 2 * area.size() + 64) << box.west << " " << box.east;
+  }
+  // Zero width: a meridian's stretch, not the whole parallel.
+  const auto line =
+      footprint_cells(box_footprint({20, 10, 20, 12}), 6, LatitudeConvention::authalic);
+  EXPECT_TRUE(has(line, parent_cell(11, 20)));
+  EXPECT_LT(line.size(), 40u);
+}
+
+// A STAC item's GeoJSON ring is covered in both readings: straight in lon/lat (RFC 7946; a
+// 60-degree edge along 30 N, whose great circle rises 3.7 degrees into the polygon) and with
+// great-circle edges (a server's CMR polygon). An edge over half the globe (-179 -> 179) goes
+// the way the item's bbox says: the long way round for a bbox 358 degrees wide (taken the
+// short way, 90 % of a granule's photons were lost), the short way for one across the
+// antimeridian, both ways without a bbox.
+TEST(FootprintCells, GeoJsonRingsInBothReadings) {
+  const auto convention = LatitudeConvention::authalic;
+  const Ring wide{{-30, 30}, {30, 30}, {30, 40}, {-30, 40}};
+  const auto cells = footprint_cells(geojson_footprint({wide}, std::nullopt), 6, convention);
+  for (double lon = -30; lon <= 30; lon += 0.25) {
+    ASSERT_TRUE(has(cells, parent_cell(30, lon))) << lon;
+    ASSERT_TRUE(has(cells, parent_cell(40.5, lon / 2))) << lon;  // under the great circle's rise
+  }
+  const Ring band{{-179, 87.2943}, {179, 87.2943}, {179, 87.2986}, {-179, 87.2986}};
+  const auto long_way = footprint_cells(
+      geojson_footprint({band}, BoundingBox{-179, 87.2943, 179, 87.2986}), 6, convention);
+  for (double lon = -179; lon <= 179; lon += 0.5)
+    ASSERT_TRUE(has(long_way, parent_cell(87.296, lon))) << lon;
+  const Ring across{{179.5, -70}, {-179.5, -70}, {-179.5, -69.9}, {179.5, -69.9}};
+  const auto short_way = footprint_cells(
+      geojson_footprint({across}, BoundingBox{179.5, -70, -179.5, -69.9}), 6, convention);
+  EXPECT_TRUE(has(short_way, parent_cell(-69.95, 180)));
+  EXPECT_LT(short_way.size(), 20u);
+  const auto both = footprint_cells(geojson_footprint({across}, std::nullopt), 6, convention);
+  EXPECT_TRUE(has(both, parent_cell(-69.95, 180)));
+  EXPECT_TRUE(has(both, parent_cell(-69.95, 0)));
+  // Short edges: the ring as it is, no second reading.
+  const Ring small{{10, 10}, {10.4, 10}, {10.4, 10.4}, {10, 10.4}};
+  EXPECT_EQ(geojson_footprint({small}, std::nullopt).size(), 1u);
+}
+
 // A footprint with a 180-degree corner through the pole (a STAC item's): its degenerate
 // triangles are covered by their edges' cells without asking healpix_cxx, which printed its
 // raw "degenerate corner" error to stderr for each (the run went on, exit 0).

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,21 @@ std::vector<std::int64_t> area_cells(const std::vector<Ring>& rings, int order,
                                      LatitudeConvention convention,
                                      AreaEdges edges = AreaEdges::lon_lat);
 Ring bbox_ring(const BoundingBox& box);
+// A granule's lon/lat bounding box (UMM-G BoundingRectangle, CMR box, STAC bbox: edges along
+// parallels and meridians, west > east across the antimeridian, west -180 east 180 the whole
+// width) as rings for footprint_cells, whose edges are great circles: pieces at most 60
+// degrees wide whose parallels are followed in 1-degree steps and moved outward by the steps'
+// rise, so they cover the box (a sliver more). A box of zero width is its meridian's stretch.
+std::vector<Ring> box_footprint(const BoundingBox& box);
+// A STAC item's GeoJSON footprint for footprint_cells. RFC 7946 draws edges straight in
+// lon/lat, servers converting CMR polygons mean great circles: every ring is kept (read with
+// great-circle edges) and, where an edge spans more than half a degree of longitude, joined
+// by its lon/lat reading in half-degree steps, so the cells cover both readings. An edge over
+// 180 degrees of longitude (-179 -> 179) is read the way the item's `bbox` says: the long way
+// when it is wider than 180 degrees, else the short way across the antimeridian; both
+// without a bbox.
+std::vector<Ring> geojson_footprint(const std::vector<Ring>& rings,
+                                    const std::optional<BoundingBox>& bbox);
 // The ring with its vertices counter-clockwise (seen from above, lon east / lat north), as CMR
 // and RFC 7946 want outer rings: reversed when its signed lon/lat area is negative. Longitudes
 // are unwrapped along the ring first, so a ring across the antimeridian keeps its orientation.

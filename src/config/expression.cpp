@@ -102,6 +102,31 @@ void refuse_comparison_chains(const std::string& text, const std::string& transl
   }
 }
 
+// `not X` as `!(X)`, X running to the next `and`/`or`, `?`, `:`, `,` or closing bracket of its
+// own depth, as Python reads `not`: muparser refuses an operator right after another (`not
+// not x` was "Unexpected operator "!""), not one after a bracket.
+std::string parenthesise_not(std::string text, const std::regex& not_word) {
+  std::vector<std::size_t> at;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), not_word);
+       it != std::sregex_iterator(); ++it)
+    at.push_back(static_cast<std::size_t>(it->position()));
+  for (auto k = at.rbegin(); k != at.rend(); ++k) {  // innermost (rightmost) first
+    std::size_t end = *k + 3;
+    for (int depth = 0; end < text.size(); ++end) {
+      const char c = text[end];
+      if (c == '(') ++depth;
+      if (c == ')' && --depth < 0) break;
+      if (depth == 0 && (c == '?' || c == ':' || c == ',')) break;
+      if (depth == 0 && end + 1 < text.size() &&
+          ((c == '&' && text[end + 1] == '&') || (c == '|' && text[end + 1] == '|')))
+        break;
+    }
+    text.insert(end, ")");
+    text.replace(*k, 3, "!(");
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string translate_expression(const std::string& text) {
@@ -137,7 +162,7 @@ std::string translate_expression(const std::string& text) {
   static const std::regex and_word(R"(\band\b)"), or_word(R"(\bor\b)"), not_word(R"(\bnot\b)");
   out = std::regex_replace(out, and_word, "&&");
   out = std::regex_replace(out, or_word, "||");
-  return std::regex_replace(out, not_word, "!");
+  return parenthesise_not(out, not_word);
 }
 
 Expression::Expression(const std::string& text, const std::vector<std::string>& known,

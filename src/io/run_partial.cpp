@@ -59,7 +59,20 @@ std::string run_partial_path(const std::string& output) {
 
 namespace {
 
-// Removes the regular files `<path><rest>` for which `stale(rest)` holds; returns their names.
+// Whether the file is empty or begins with the HDF5 signature: what a killed run's temporary
+// output holds (a user's notes under such a name are not removed).
+bool empty_or_hdf5(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  unsigned char head[8];
+  const std::size_t n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  static const unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  return n == 0 || (n == sizeof head && std::equal(head, head + 8, kSignature));
+}
+
+// Removes the regular files `<path><rest>` for which `stale(rest, file)` holds; returns their
+// names.
 template <typename Stale>
 std::vector<std::string> remove_beside(const std::string& path, Stale stale) {
   const auto slash = path.find_last_of('/');
@@ -73,10 +86,10 @@ std::vector<std::string> remove_beside(const std::string& path, Stale stale) {
   ::closedir(d);
   for (const auto& name : names) {
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    if (!stale(name.substr(prefix.size()))) continue;
     const std::string found = slash == std::string::npos ? name : dir + name;
     struct stat st {};
-    if (::lstat(found.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::unlink(found.c_str()) == 0)
+    if (::lstat(found.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (stale(name.substr(prefix.size()), found) && ::unlink(found.c_str()) == 0)
       removed.push_back(found);
   }
   return removed;
@@ -86,7 +99,7 @@ std::vector<std::string> remove_beside(const std::string& path, Stale stale) {
 
 std::vector<std::string> remove_stale_partials(const std::string& output) {
   const std::string dot = std::string(schema::kPartialSuffix) + ".";
-  return remove_beside(output, [&](const std::string& rest) {
+  return remove_beside(output, [&](const std::string& rest, const std::string& file) {
     if (rest.compare(0, dot.size(), dot) != 0) return false;
     // "<pid>.<8 hex digits>", then nothing or an MPI-IO sidecar's suffix.
     const auto tagged = rest.substr(dot.size());
@@ -94,12 +107,15 @@ std::vector<std::string> remove_stale_partials(const std::string& output) {
     if (pid_end == std::string::npos) return false;
     const auto tag = tagged.substr(0, pid_end + 9);
     const auto after = tagged.substr(std::min(tagged.size(), pid_end + 9));
-    return tag != g_tag && looks_like_tag(tag) && (after.empty() || is_mpi_io_sidecar(after));
+    if (tag == g_tag || !looks_like_tag(tag)) return false;
+    // The temporary output itself is an HDF5 file (or empty, killed at its creation).
+    return after.empty() ? empty_or_hdf5(file) : is_mpi_io_sidecar(after);
   });
 }
 
 std::vector<std::string> remove_stale_temporaries(const std::string& path) {
-  return remove_beside(path, [](const std::string& rest) { return is_temporary_suffix(rest); });
+  return remove_beside(
+      path, [](const std::string& rest, const std::string&) { return is_temporary_suffix(rest); });
 }
 
 }  // namespace healgrid::io

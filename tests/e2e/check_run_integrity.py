@@ -13,7 +13,10 @@ for byte. Each case fails on a healgrid without the fix:
                          sampled block of the file, the sampled SHA-256 catches it.
   unsampled + full       values changed only outside the sampled blocks, mtime restored: with
                          --verify-inputs full the journal is discarded and the output equals a
-                         fresh run (the sample alone cannot see it: documented).
+                         fresh run.
+  unsampled, ctime       the same with the default sample: the sample's digest cannot see the
+                         change, the granule's change time in the key does (the rerun reused
+                         the stale rounds before, exit 0).
   round checksum         a byte of a stored value flipped in one journal round file: the rerun
                          warns naming the file ("checksum mismatch"), recomputes that round and
                          equals the uninterrupted run; a user's files in the journal directory
@@ -21,7 +24,7 @@ for byte. Each case fails on a healgrid without the fix:
   two runs, one output   a second run on the output of a running one exits 1 at once naming
                          the other run; the first completes and equals a single run; no lock or
                          temporary is left; a stale temporary of a killed run is removed, a user
-                         file with a similar name is not.
+                         file with a similar name, or with its very name but not HDF5, is not.
   output is an input     --output naming an input granule (plain, `./`-spelled through `..`,
                          through a symlink): exit 2 before any work, the granule untouched.
   journal path           OUT.nc.journal a symlink to a directory, or a user's directory with
@@ -265,12 +268,17 @@ def two_runs_case(checks, tmp, master, env, reference):
     args = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
     stale = os.path.join(case.cwd, "out.nc.partial.4242.deadbeef")
     mine = os.path.join(case.cwd, "out.nc.partial.notes")
+    # A user's text under a temporary output's very name stays (removed by its name before): a
+    # killed run's temporary output is HDF5.
+    mine_tagged = os.path.join(case.cwd, "out.nc.partial.4243.deadbee0")
     # A progress write killed mid-way leaves its temporary (io/atomic_file): swept like the
     # partial; a name of the user's that only looks alike stays.
     stale_progress = os.path.join(case.cwd, "out.nc.progress.json.tmp.4242.0.1a2b3c")
     mine_progress = os.path.join(case.cwd, "out.nc.progress.json.tmp.notes")
-    for path in (stale, mine, stale_progress, mine_progress):
+    for path in (mine, stale_progress, mine_progress, mine_tagged):
         open(path, "w", encoding="ascii").write("left here\n")
+    with open(stale, "wb") as stream:  # what a killed run leaves: the start of an HDF5 file
+        stream.write(b"\x89HDF\r\n\x1a\n" + bytes(2040))
     mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
     first = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
                                         "run"] + args, cwd=case.cwd,
@@ -296,9 +304,11 @@ def two_runs_case(checks, tmp, master, env, reference):
     checks.check(got == reference, f"{label}: the output differs from a single run")
     # The live progress file may stay (docs/reliability.md); nothing else of either run.
     left = sorted(n for n in os.listdir(case.cwd) if n != "out.nc.progress.json")
-    checks.check(left == ["out.nc", "out.nc.partial.notes", "out.nc.progress.json.tmp.notes"],
+    checks.check(left == ["out.nc", "out.nc.partial.4243.deadbee0", "out.nc.partial.notes",
+                          "out.nc.progress.json.tmp.notes"],
                  f"{label}: left in the output folder: {left}")
-    checks.check(open(mine, encoding="ascii").read() == "left here\n",
+    checks.check(all(open(p, encoding="ascii").read() == "left here\n"
+                     for p in (mine, mine_tagged)),
                  f"{label}: the user's file beside the output changed")
     print(f"{label}: output equals a single run: {got == reference}; folder holds {left}")
 
@@ -566,6 +576,8 @@ def main():
         rewrite_case(checks, tmp, master, env, "mtime restored", lambda o: True, True)
         rewrite_case(checks, tmp, master, env, "unsampled with --verify-inputs full",
                      lambda o: not in_sample(o, size), True, ["--verify-inputs", "full"])
+        rewrite_case(checks, tmp, master, env, "unsampled, the change time",
+                     lambda o: not in_sample(o, size), True)
         checksum_case(checks, tmp, master, env, reference)
         two_runs_case(checks, tmp, master, env, reference)
         output_is_input_case(checks, tmp, master, env)

@@ -13,7 +13,7 @@ namespace {
 
 TEST(Expression, TranslatesWordsAndSets) {
   EXPECT_EQ(translate_expression("a > 1 and not b or c in {1, 2.5}"),
-            "a > 1 && ! b || (c==1||c==2.5)");
+            "a > 1 && !( b )|| (c==1||c==2.5)");
   EXPECT_EQ(translate_expression("android + orange"), "android + orange");  // whole words only
   EXPECT_THROW(translate_expression("x in {1, y}"), ExpressionError);
   for (const char* other : {"(x) in {1, 2}", "abs(x) in {1, 2}", "x + 1 in {2, 3}"}) {
@@ -115,6 +115,26 @@ TEST(Expression, NotBindsBelowComparisonsAsInPython) {
   EXPECT_EQ(values_of("not x == 3", x), (std::vector<double>{1, 1, 1, 0}));  // not (x == 3)
   EXPECT_EQ(values_of("not x == 3 and x > 0", x), (std::vector<double>{0, 1, 1, 0}));
   EXPECT_EQ(values_of("x > 0 and not x", x), (std::vector<double>{0, 0, 0, 0}));
+}
+
+// `not not x` and `not` after another operator's operand read as Python reads them (muparser
+// refused an operator right after another: "Unexpected operator "!"", naming a `!` the user
+// never wrote).
+TEST(Expression, NotOfNotAndNotInsideBrackets) {
+  const std::vector<double> a = {0, 2, 0, 3}, b = {0, 0, 5, 5};
+  std::vector<double> out(4);
+  const auto eval = [&](const char* text) {
+    Expression e(text, {"a", "b"});
+    e.evaluate({a.data(), b.data()}, 4, out.data());
+    return out;
+  };
+  EXPECT_EQ(eval("not not a"), (std::vector<double>{0, 1, 0, 1}));
+  EXPECT_EQ(eval("not not not a"), (std::vector<double>{1, 0, 1, 0}));
+  EXPECT_EQ(eval("a > 1 or not not b"), (std::vector<double>{0, 1, 1, 1}));
+  EXPECT_EQ(eval("not a == 0 and b == 5"), (std::vector<double>{0, 0, 0, 1}));
+  EXPECT_EQ(eval("(not a) + (not b)"), (std::vector<double>{2, 1, 1, 0}));
+  EXPECT_EQ(eval("not (a or b) or a == 3"), (std::vector<double>{1, 0, 0, 1}));
+  EXPECT_EQ(eval("max(not a, b)"), (std::vector<double>{1, 0, 5, 5}));
 }
 
 TEST(Expression, BitSixtyThreeIsTheSignAndOtherBitNumbersAreRefused) {

@@ -60,12 +60,22 @@ TEST(InputFingerprint, SampleSeesSampledBytesFullSeesEveryByte) {
   poke_keeping_mtime(path, 10);
   const auto sample1 = granule_fingerprint(path, InputVerification::sample);
   EXPECT_NE(sample1, sample0);
-  // A byte between the spread blocks, mtime restored: only the full hash sees it.
+  // A byte between the spread blocks, mtime restored: the sample's digest cannot see it, the
+  // full hash does, and so does the change time (a rerun reused stale rounds before it).
   const auto ranges = sampled_ranges(size);
   const auto gap = ranges[1].first + ranges[1].second + 7;
   ASSERT_LT(gap, ranges[2].first);
+  const auto digest = [](const std::string& f) { return f.substr(f.find("sample_sha256=")); };
+  const auto ctime = [](const std::string& f) {
+    const auto at = f.find("ctime_ns=");
+    return f.substr(at, f.find(' ', at) - at);
+  };
+  ::usleep(20000);  // a change time the file system can tell apart
   poke_keeping_mtime(path, gap);
-  EXPECT_EQ(granule_fingerprint(path, InputVerification::sample), sample1);
+  const auto sample2 = granule_fingerprint(path, InputVerification::sample);
+  EXPECT_EQ(digest(sample2), digest(sample1));
+  EXPECT_NE(ctime(sample2), ctime(sample1));
+  EXPECT_NE(sample2, sample1);
   EXPECT_NE(granule_fingerprint(path, InputVerification::full), full0);
   std::remove(path.c_str());
 }

@@ -84,14 +84,21 @@ TEST(RunPartial, StaleTemporariesOfKilledRunsGoOtherFilesStay) {
                            ".partial.999.deadbeef.metadata.1", ".partial.123.0000abcd.data.0",
                            ".partial.999.deadbeef.data.x", ".partial.999.deadbeef.old"})
     std::ofstream(out + name) << "x";
+  // A killed run's temporary output is HDF5 (or empty, killed at its creation); a user's text
+  // under such a name stays (it was removed by its name alone).
+  std::ofstream(out + ".partial.999.deadbeef") << "\x89HDF\r\n\x1a\n and the rest";
+  std::ofstream(out + ".partial.77.0000beef");
+  std::ofstream(out + ".partial.78.0000beef") << "my notes, not HDF5";
   auto removed = remove_stale_partials(out);
   std::sort(removed.begin(), removed.end());
-  EXPECT_EQ(removed, (std::vector<std::string>{out + ".partial.999.deadbeef",
+  EXPECT_EQ(removed, (std::vector<std::string>{out + ".partial.77.0000beef",
+                                               out + ".partial.999.deadbeef",
                                                out + ".partial.999.deadbeef.data.0",
                                                out + ".partial.999.deadbeef.metadata.1"}));
   for (const auto* kept :
        {".partial.123.0000abcd", ".partial.123.0000abcd.data.0", ".partial.notes", ".partial.1.xyz",
-        ".partial", ".partial.999.deadbeef.data.x", ".partial.999.deadbeef.old"})
+        ".partial", ".partial.999.deadbeef.data.x", ".partial.999.deadbeef.old",
+        ".partial.78.0000beef"})
     EXPECT_TRUE(exists(out + kept)) << kept;  // this run's own, and what no run of it makes
   set_run_tag("");
   std::filesystem::remove_all(scratch_dir("d"));

@@ -16,8 +16,9 @@ std::string new_run_tag();
 void set_run_tag(const std::string& tag);
 // `<output>.partial.<tag>`.
 std::string run_partial_path(const std::string& output);
-// Removes the regular files `<output>.partial.<digits>.<8 hex digits>` other than this run's,
-// and their MPI-IO sidecars (`.data.<n>`, `.metadata.<n>`: OpenMPI's shared file pointers);
+// Removes the regular files `<output>.partial.<digits>.<8 hex digits>` other than this run's
+// that are empty or HDF5 (a user's file of another kind under such a name is left), and their
+// MPI-IO sidecars (`.data.<n>`, `.metadata.<n>`: OpenMPI's shared file pointers);
 // returns their names. Call only while holding the output lock.
 std::vector<std::string> remove_stale_partials(const std::string& output);
 // Removes the regular files AtomicFile left at `<path>.tmp.<pid>.<n>.<hex>` when a run was

@@ -1,8 +1,10 @@
 #include "healgrid/io/output_owner.hpp"
 
+#include <netcdf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "healgrid/catalog/checksum.hpp"
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/io/output_schema.hpp"
 
@@ -43,7 +46,70 @@ Writer writer_of(const std::string& path, std::string& why) {
   return H5Aexists(file.get(), schema::kHealgridVersion) > 0 ? Writer::healgrid : Writer::other;
 }
 
+// Lines "group P", "var P/NAME" of `group` and below, and "att NAME" of the root's attributes.
+void list_contents(int group, const std::string& path, bool root, std::vector<std::string>& out) {
+  out.push_back("group " + path);
+  int nvars = 0, natts = 0, ngroups = 0;
+  char name[NC_MAX_NAME + 1];
+  if (nc_inq_varids(group, &nvars, nullptr) == NC_NOERR) {
+    std::vector<int> ids(static_cast<std::size_t>(nvars));
+    nc_inq_varids(group, &nvars, ids.data());
+    for (const int id : ids)
+      if (nc_inq_varname(group, id, name) == NC_NOERR) out.push_back("var " + path + "/" + name);
+  }
+  if (root && nc_inq_natts(group, &natts) == NC_NOERR)
+    for (int a = 0; a < natts; ++a)
+      if (nc_inq_attname(group, NC_GLOBAL, a, name) == NC_NOERR &&
+          std::strcmp(name, schema::kContentsSha256) != 0)
+        out.push_back(std::string("att ") + name);
+  if (nc_inq_grps(group, &ngroups, nullptr) == NC_NOERR && ngroups > 0) {
+    std::vector<int> ids(static_cast<std::size_t>(ngroups));
+    nc_inq_grps(group, &ngroups, ids.data());
+    for (const int id : ids)
+      if (nc_inq_grpname(id, name) == NC_NOERR) list_contents(id, path + "/" + name, false, out);
+  }
+}
+
+// Whether the output's contents are still those healgrid wrote (`why` says otherwise).
+bool contents_as_written(const std::string& path, std::string& why) {
+  int ncid = -1;
+  if (nc_open(path.c_str(), NC_NOWRITE, &ncid) != NC_NOERR) {
+    why = "netCDF cannot open it";
+    return false;
+  }
+  std::size_t length = 0;
+  std::string recorded;
+  if (nc_inq_attlen(ncid, NC_GLOBAL, schema::kContentsSha256, &length) == NC_NOERR) {
+    recorded.resize(length);
+    nc_get_att_text(ncid, NC_GLOBAL, schema::kContentsSha256, recorded.data());
+  }
+  const std::string now = contents_sha256(ncid);
+  nc_close(ncid);
+  if (recorded.empty()) {
+    why = std::string("no ") + schema::kContentsSha256 +
+          " attribute: written by another tool from a healgrid output, or by a healgrid before "
+          "2026-12-05";
+    return false;
+  }
+  if (recorded != now) {
+    why =
+        "its groups, variables or global attributes are no longer those healgrid wrote: "
+        "another tool changed or derived it";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string contents_sha256(int ncid) {
+  std::vector<std::string> lines;
+  list_contents(ncid, "", true, lines);
+  std::sort(lines.begin(), lines.end());
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  return digest_hex(text, "SHA-256");
+}
 
 bool is_healgrid_output(const std::string& path) {
   std::string why;
@@ -62,7 +128,13 @@ void check_output_replaceable(const std::string& output) {
   std::string why;
   switch (writer_of(output, why)) {
     case Writer::healgrid:
-      return;
+      if (contents_as_written(output, why)) return;
+      refuse(output,
+             "the file has healgrid's healgrid_version attribute but is not an output as "
+             "healgrid wrote it (" +
+                 why +
+                 "); healgrid replaces only its own outputs: move it away or choose "
+                 "another --output");
     case Writer::other:
       refuse(output,
              "the file exists and is not a healgrid output (no healgrid_version attribute); "

@@ -11,6 +11,7 @@
 #include "healgrid/git_commit.hpp"
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/nc_file.hpp"
+#include "healgrid/io/output_owner.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/io/run_partial.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
@@ -284,6 +285,8 @@ void write_netcdf(const Communicator& mpi, const std::string& output_path,
     overview_attributes.push_back({meta.long_names.at(i), meta.units.at(i)});
   const auto overview_vars =
       define_overviews(nc, config, grid, overviews, overview_attributes, time_axis);
+  // Last: what the file holds, so that a later run replaces it only as written (io/output_owner).
+  nc.put_att(io::kNcGlobal, s::kContentsSha256, io::contents_sha256(nc.id()));
   nc.end_define();
 
   const bool compressed = config.output.deflate_level > 0;

@@ -27,6 +27,9 @@ for byte. Each case fails on a healgrid without the fix:
                          file with a similar name, or with its very name but not HDF5, is not.
   output is an input     --output naming an input granule (plain, `./`-spelled through `..`,
                          through a symlink): exit 2 before any work, the granule untouched.
+  derived outputs        an xarray copy of an output with a variable added, an output with a
+                         global attribute added in place, a file with only the healgrid_version
+                         mark: refused (exit 1), untouched (they were replaced, exit 0).
   journal path           OUT.nc.journal a symlink to a directory, or a user's directory with
                          files: exit 1 naming it, everything in it untouched.
   data elsewhere         h_li in an external raw file, a virtual dataset's source or behind an
@@ -421,6 +424,7 @@ def taken_names_cases(checks, tmp, master, env):
     checks.check(rc == 0, f"taken names: the run after the cleanup failed:\n{out}")
     rc, out = run(args, case.cwd, env)
     checks.check(rc == 0, f"taken names: rerun over its own output refused:\n{out}")
+    derived_cases(checks, case, args, env)
     # The output among the granules' files (`--input DIR --output DIR/out.nc`): the rerun
     # leaves its previous output out of the inputs, with a note, and writes the same bytes.
     beside = ["--input", "../granules", "--output", "../granules/out.nc"]
@@ -445,6 +449,49 @@ def taken_names_cases(checks, tmp, master, env):
                  and "no file ending in" not in out and
                  inputs_of(os.path.join(case.granules, "out.nc")) == before,
                  f"a glob over the output's directory: exit {rc}:\n{out}")
+
+
+def derived_cases(checks, case, args, env):
+    """Files derived from an output keep its healgrid_version attribute: an xarray copy with a
+    variable added, the output with a global attribute added in place, a file carrying only
+    that attribute. Each is refused, untouched (they were replaced, exit 0)."""
+    import netCDF4  # noqa: E402
+    import xarray as xr  # noqa: E402
+    out_nc = os.path.join(case.cwd, "out.nc")
+    own = os.path.join(case.root, "own.nc")
+    shutil.copy(out_nc, own)
+
+    def xarray_copy(path):
+        with xr.open_dataset(own) as ds:
+            ds = ds.load()
+        ds["my_analysis"] = ds["count"] * 2
+        ds.to_netcdf(path)
+
+    def attribute_added(path):
+        shutil.copy(own, path)
+        with netCDF4.Dataset(path, "a") as nc:
+            nc.comment = "my notes"
+
+    def mark_only(path):
+        with netCDF4.Dataset(path, "w") as nc:
+            nc.healgrid_version = "0.1.0"
+            nc.createDimension("x", 3)
+            nc.createVariable("precious", "f8", ("x",))[:] = [1, 2, 3]
+
+    for label, make in (("an xarray copy with a variable added", xarray_copy),
+                        ("a global attribute added in place", attribute_added),
+                        ("only the healgrid_version mark", mark_only)):
+        os.remove(out_nc)
+        make(out_nc)
+        before = open(out_nc, "rb").read()
+        rc, out = run(args, case.cwd, env)
+        print(f"output {label}: exit {rc}")
+        checks.check(rc == 1 and "not an output as healgrid wrote it" in out and
+                     "[index]" not in out and open(out_nc, "rb").read() == before,
+                     f"output {label}: exit {rc}, expected 1 and the file untouched:\n{out}")
+    os.replace(own, out_nc)
+    rc, out = run(args, case.cwd, env)
+    checks.check(rc == 0, f"the output as healgrid wrote it, again: exit {rc}:\n{out}")
 
 
 def long_name_case(checks, tmp, master, env):

@@ -74,6 +74,9 @@ inline constexpr char kSource[] = "source";
 inline constexpr char kHistory[] = "history";
 inline constexpr char kDateCreated[] = "date_created";
 inline constexpr char kHealgridVersion[] = "healgrid_version";
+// SHA-256 of the file's groups, variables and global attribute names as healgrid wrote them
+// (io/output_owner.hpp): a file whose contents another tool changed is not replaced.
+inline constexpr char kContentsSha256[] = "healgrid_contents_sha256";
 // The source commit of the build (`git describe --always --dirty`; "unknown" without git).
 inline constexpr char kHealgridCommit[] = "healgrid_commit";
 inline constexpr char kParentOrder[] = "parent_order";

@@ -95,12 +95,27 @@ double env_mebibytes(const char* name) {
 MemoryBudget slurm_memory_per_rank(int ranks_on_node) {
   constexpr double kSlurmMegabyte = 1024.0 * 1024;  // Slurm's memory unit is MiB
   if (const double per_cpu = env_mebibytes("SLURM_MEM_PER_CPU"); per_cpu > 0) {
-    const double cpus = std::max(1.0, env_number("SLURM_CPUS_PER_TASK"));
-    return {per_cpu * cpus * kSlurmMegabyte, "Slurm: SLURM_MEM_PER_CPU x SLURM_CPUS_PER_TASK"};
+    const double cpus = env_number("SLURM_CPUS_PER_TASK");
+    // The line names only what was read: one CPU per task when the count is unset or unusable.
+    const char* given = std::getenv("SLURM_CPUS_PER_TASK");
+    const std::string source =
+        cpus >= 1 ? "Slurm: SLURM_MEM_PER_CPU x SLURM_CPUS_PER_TASK"
+        : given && *given
+            ? "Slurm: SLURM_MEM_PER_CPU x 1 CPU (SLURM_CPUS_PER_TASK='" + std::string(given) +
+                  "' unusable)"
+            : std::string("Slurm: SLURM_MEM_PER_CPU x 1 CPU (SLURM_CPUS_PER_TASK unset)");
+    return {per_cpu * std::max(1.0, cpus) * kSlurmMegabyte, source};
   }
   if (const double per_node = env_mebibytes("SLURM_MEM_PER_NODE"); per_node > 0)
     return {per_node * kSlurmMegabyte / std::max(1, ranks_on_node),
             "Slurm: SLURM_MEM_PER_NODE / " + std::to_string(ranks_on_node) + " ranks on the node"};
+  // Set but not a size (or 0, Slurm's --mem=0: the whole node): said beside the fallback.
+  for (const char* name : {"SLURM_MEM_PER_CPU", "SLURM_MEM_PER_NODE"})
+    if (const char* text = std::getenv(name); text && *text)
+      return {0, std::string(name) + "='" + text + "'" +
+                     (std::string(name) == "SLURM_MEM_PER_NODE" && std::string(text) == "0"
+                          ? " (the whole node)"
+                          : " unusable")};
   return {};
 }
 
@@ -115,9 +130,10 @@ MemoryBudget memory_budget_per_rank(MPI_Comm comm, double requested_bytes) {
     mine = {requested_bytes, "--memory-per-rank"};
   } else if (mine = slurm_memory_per_rank(ranks_on_node); mine.bytes <= 0) {
     const double node_memory = node_memory_bytes();
+    const std::string slurm = mine.source.empty() ? "" : " (" + mine.source + ")";
     mine = {kDefaultNodeMemoryShare * node_memory / ranks_on_node,
             "50% of the node's memory (" + size_text(node_memory) + ") / " +
-                std::to_string(ranks_on_node) + " ranks on the node"};
+                std::to_string(ranks_on_node) + " ranks on the node" + slurm};
   }
   // The smallest budget over the ranks, named by the source of the (lowest) rank that has it.
   int me = 0;

@@ -173,10 +173,11 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
     scale *= 0.8;
   }
   out.reindex = index_overflowed || out.passes.size() > 1;
-  if (scale < 1.0 && overrun.empty())
+  // Said also when even the finest passes overrun: it is why the passes are that many.
+  if (scale < 1.0)
     out.lines.push_back(
-        "passes cut finer than the points owned need: a pass's index holds the "
-        "points of the rank's own granules until the exchange (8 bytes each)");
+        "passes cut finer than the points owned need: a pass's index holds the points of the "
+        "rank's own granules until the exchange (up to 16 bytes each: the point and its copy)");
   if (!overrun.empty())
     out.lines.push_back("warning: " + overrun + " (no finer passes are possible)");
   if (index_overflowed)

@@ -64,6 +64,9 @@ SOURCE = "source"
 HISTORY = "history"
 DATE_CREATED = "date_created"
 HEALGRID_VERSION = "healgrid_version"
+# SHA-256 of the file's groups, variables and global attribute names as healgrid wrote them
+# (io/output_owner.hpp): a file whose contents another tool changed is not replaced.
+CONTENTS_SHA256 = "healgrid_contents_sha256"
 # The source commit of the build (`git describe --always --dirty`; "unknown" without git).
 HEALGRID_COMMIT = "healgrid_commit"
 PARENT_ORDER = "parent_order"

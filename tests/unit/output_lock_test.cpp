@@ -91,10 +91,10 @@ TEST(RunPartial, StaleTemporariesOfKilledRunsGoOtherFilesStay) {
   std::ofstream(out + ".partial.78.0000beef") << "my notes, not HDF5";
   auto removed = remove_stale_partials(out);
   std::sort(removed.begin(), removed.end());
-  EXPECT_EQ(removed, (std::vector<std::string>{out + ".partial.77.0000beef",
-                                               out + ".partial.999.deadbeef",
-                                               out + ".partial.999.deadbeef.data.0",
-                                               out + ".partial.999.deadbeef.metadata.1"}));
+  EXPECT_EQ(removed,
+            (std::vector<std::string>{out + ".partial.77.0000beef", out + ".partial.999.deadbeef",
+                                      out + ".partial.999.deadbeef.data.0",
+                                      out + ".partial.999.deadbeef.metadata.1"}));
   for (const auto* kept :
        {".partial.123.0000abcd", ".partial.123.0000abcd.data.0", ".partial.notes", ".partial.1.xyz",
         ".partial", ".partial.999.deadbeef.data.x", ".partial.999.deadbeef.old",

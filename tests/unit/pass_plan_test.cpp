@@ -214,6 +214,24 @@ TEST(PassPlan, AnIndexThatCannotFitIsWarnedAbout) {
       << passes.lines.back();
 }
 
+// Passes cut finer that still overrun say both why they are that many and the overrun (the
+// log said only the warning, and "17 passes" of a rank whose points fit in 2 went unexplained).
+TEST(PassPlan, PassesCutFinerSayWhyAlsoWhenTheyStillOverrun) {
+  // 3 ranks own 400 points each at 10 bytes against 4000: one pass each by the points owned.
+  // Reindexed (the index overflowed), rank 0's granules hold all 1200: even one parent per
+  // rank (300 points, 4800 bytes) overruns.
+  const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
+  const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
+  const auto passes = plan_passes(plan, {4000, 4000, 4000}, 10, true, indexed);
+  EXPECT_EQ(passes.passes.size(), 4u);
+  expect_cover(plan, passes);
+  ASSERT_GE(passes.lines.size(), 2u);
+  EXPECT_NE(passes.lines.back().find("warning: rank 0's granules hold"), std::string::npos)
+      << passes.lines.back();
+  EXPECT_NE(passes.lines[passes.lines.size() - 2].find("cut finer"), std::string::npos)
+      << passes.lines[passes.lines.size() - 2];
+}
+
 TEST(PassPlan, HeldBytesPerPointOfTheShippedConfig) {
   // 8 (binned point) + 4 (child offset) + 2 x 8 (h_li, s_li: doubles, the widest the
   // aggregator stores) + 4 (sort index)
@@ -249,10 +267,26 @@ TEST(MemorySize, SlurmAllocation) {
   // Slurm writes MiB; a hand-set value may carry Slurm's suffixes (it was read as MiB).
   ::setenv("SLURM_MEM_PER_NODE", "1024G", 1);
   EXPECT_DOUBLE_EQ(slurm_memory_per_rank(2).bytes, 1024.0 * 1024 * 1024 * 1024 / 2);
-  ::setenv("SLURM_MEM_PER_NODE", "12abc", 1);  // unusable: no Slurm figure
+  ::setenv("SLURM_MEM_PER_NODE", "12abc", 1);  // unusable: no Slurm figure, said
   EXPECT_EQ(slurm_memory_per_rank(2).bytes, 0);
+  EXPECT_EQ(slurm_memory_per_rank(2).source, "SLURM_MEM_PER_NODE='12abc' unusable");
+  ::setenv("SLURM_MEM_PER_NODE", "0", 1);  // --mem=0: the whole node
+  EXPECT_EQ(slurm_memory_per_rank(2).source, "SLURM_MEM_PER_NODE='0' (the whole node)");
   ::unsetenv("SLURM_MEM_PER_NODE");
   EXPECT_EQ(slurm_memory_per_rank(16).bytes, 0);
+  EXPECT_EQ(slurm_memory_per_rank(16).source, "");
+  // The line names only the variables read (SLURM_CPUS_PER_TASK was named when unset).
+  ::setenv("SLURM_MEM_PER_CPU", "500", 1);
+  EXPECT_EQ(slurm_memory_per_rank(2).source,
+            "Slurm: SLURM_MEM_PER_CPU x 1 CPU (SLURM_CPUS_PER_TASK unset)");
+  ::setenv("SLURM_CPUS_PER_TASK", "abc", 1);
+  EXPECT_DOUBLE_EQ(slurm_memory_per_rank(2).bytes, 500.0 * 1024 * 1024);
+  EXPECT_EQ(slurm_memory_per_rank(2).source,
+            "Slurm: SLURM_MEM_PER_CPU x 1 CPU (SLURM_CPUS_PER_TASK='abc' unusable)");
+  ::setenv("SLURM_CPUS_PER_TASK", "2", 1);
+  EXPECT_EQ(slurm_memory_per_rank(2).source, "Slurm: SLURM_MEM_PER_CPU x SLURM_CPUS_PER_TASK");
+  ::unsetenv("SLURM_MEM_PER_CPU");
+  ::unsetenv("SLURM_CPUS_PER_TASK");
 }
 
 TEST(MemorySize, RunOptionParsesOrNamesTheOption) {

@@ -14,9 +14,9 @@ namespace healgrid {
 
 enum class InputVerification { sample, full };
 
-// "size=N mtime_ns=N ctime_ns=N dev=N ino=N sample_sha256=HEX" (or full_sha256=HEX). A file that cannot
-// be read gets "unreadable=REASON" instead of the digest, never an error: the index pass
-// reports it under --on-bad-granule like any bad granule.
+// "size=N mtime_ns=N ctime_ns=N dev=N ino=N sample_sha256=HEX" (or full_sha256=HEX). A file
+// that cannot be read gets "unreadable=REASON" instead of the digest, never an error: the
+// index pass reports it under --on-bad-granule like any bad granule.
 std::string granule_fingerprint(const std::string& path, InputVerification mode);
 
 }  // namespace healgrid

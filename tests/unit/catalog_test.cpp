@@ -284,6 +284,13 @@ TEST(FootprintCells, BoxesCoverEveryPointInside) {
     const auto area = area_cells({bbox_ring(box)}, 6, LatitudeConvention::authalic);
     EXPECT_LE(cells.size(), 2 * area.size() + 64) << box.west << " " << box.east;
   }
+  // At order 18 (25 m cells) the 1-degree great-circle steps of a box's parallel rise ~120 m
+  // into a box at 45 N: the points just inside its southern edge, midway between the steps'
+  // vertices, are covered only because the parallel is moved out by that rise.
+  const BoundingBox thin{10, 45, 12, 45.002};
+  const auto fine = footprint_cells(box_footprint(thin), 18, LatitudeConvention::authalic);
+  for (double lon = 10.25; lon < 12; lon += 0.5)
+    EXPECT_TRUE(has(fine, parent_cell(45.00001, lon, 18))) << lon;
   // Zero width: a meridian's stretch, not the whole parallel.
   const auto line =
       footprint_cells(box_footprint({20, 10, 20, 12}), 6, LatitudeConvention::authalic);

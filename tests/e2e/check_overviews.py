@@ -50,6 +50,18 @@ def run(nprocs, cwd, args):
     return p.returncode, p.stdout, os.path.join(cwd, "out.nc")
 
 
+def points_config(product, variables, statistics):
+    """The config of run_points' granule: /lat, /lon and `variables` ("v: /v, s: /s"), orders
+    3/6 on the sphere, a count of v then `statistics` (flow mappings without their braces)."""
+    return (f"product: {product}\n"
+            "coordinates: {latitude: /lat, longitude: /lon}\n"
+            f"variables: {{{variables}}}\n"
+            "grid: {parent_order: 3, child_order: 6, latitude: geodetic}\n"
+            "statistics:\n"
+            "  - {name: count, function: count, variable: v}\n" +
+            "".join(f"  - {{{s}}}\n" for s in statistics))
+
+
 def run_points(nprocs, cwd, config, columns):
     """healgrid run --overviews 0 in `cwd` over one flat granule points.h5 holding `columns`
     (name -> values) with the config text `config`; (exit status, output, output path)."""
@@ -130,16 +142,10 @@ def check_tools(checks, path):
     checks.check(p.returncode == 0 and "stored overview level" in p.stdout,
                  f"render --order 6 does not draw the stored level:\n{p.stdout}")
 
-EXTREME_CONFIG = """product: EXTREME
-coordinates: {latitude: /lat, longitude: /lon}
-variables: {v: /v, s: /s}
-grid: {parent_order: 3, child_order: 6, latitude: geodetic}
-statistics:
-  - {name: count, function: count, variable: v}
-  - {name: v_mean, function: mean, variable: v}
-  - {name: v_var, function: variance, variable: v}
-  - {name: v_wmean, function: weighted_mean, variable: v, sigma: s}
-"""
+EXTREME_CONFIG = points_config("EXTREME", "v: /v, s: /s", [
+    "name: v_mean, function: mean, variable: v",
+    "name: v_var, function: variance, variable: v",
+    "name: v_wmean, function: weighted_mean, variable: v, sigma: s"])
 
 
 def extreme_values_case(checks, tmp, nprocs):
@@ -178,14 +184,8 @@ def extreme_values_case(checks, tmp, nprocs):
               f"{level['v_wmean'][:]} (exact {float(want['v_wmean']):.10g})")
 
 
-TINY_CONFIG = """product: TINY
-coordinates: {latitude: /lat, longitude: /lon}
-variables: {v: /v, w: /w}
-grid: {parent_order: 3, child_order: 6, latitude: geodetic}
-statistics:
-  - {name: count, function: count, variable: v}
-  - {name: v_wmean, function: weighted_mean, variable: v, weight: w}
-"""
+TINY_CONFIG = points_config("TINY", "v: /v, w: /w", [
+    "name: v_wmean, function: weighted_mean, variable: v, weight: w"])
 
 
 def tiny_weights_case(checks, tmp, nprocs):
@@ -222,15 +222,8 @@ def tiny_weights_case(checks, tmp, nprocs):
         print(f"tiny weights: order 0 weighted mean {top}, exact {want}")
 
 
-CANCEL_CONFIG = """product: CANCEL
-coordinates: {latitude: /lat, longitude: /lon}
-variables: {v: /v}
-grid: {parent_order: 3, child_order: 6, latitude: geodetic}
-statistics:
-  - {name: count, function: count, variable: v}
-  - {name: v_sum, function: sum, variable: v}
-  - {name: v_mean, function: mean, variable: v}
-"""
+CANCEL_CONFIG = points_config("CANCEL", "v: /v", [
+    "name: v_sum, function: sum, variable: v", "name: v_mean, function: mean, variable: v"])
 
 
 def cancelling_sums_case(checks, tmp, nprocs):
@@ -266,14 +259,7 @@ def cancelling_sums_case(checks, tmp, nprocs):
     print("cancelling sums: cells and order 0 equal exact arithmetic")
 
 
-BEYOND_CONFIG = """product: BEYOND
-coordinates: {latitude: /lat, longitude: /lon}
-variables: {v: /v}
-grid: {parent_order: 3, child_order: 6, latitude: geodetic}
-statistics:
-  - {name: count, function: count, variable: v}
-  - {name: v_sum, function: sum, variable: v}
-"""
+BEYOND_CONFIG = points_config("BEYOND", "v: /v", ["name: v_sum, function: sum, variable: v"])
 
 
 def beyond_float32_case(checks, tmp, nprocs):
@@ -294,8 +280,7 @@ def beyond_float32_case(checks, tmp, nprocs):
     lon, lat = hp.pix2ang(2 ** 6, np.array(cells), nest=True, lonlat=True)
     rc, out, path = run_points(
         nprocs, os.path.join(tmp, "beyond", "double"),
-        BEYOND_CONFIG.replace("{name: v_sum, function: sum, variable: v}",
-                              "{name: v_var, function: variance, variable: v}"),
+        points_config("BEYOND", "v: /v", ["name: v_var, function: variance, variable: v"]),
         {"lat": lat, "lon": lon, "v": np.full(len(cells), 1e307)})
     if checks.check(rc == 0, f"equal values of 1e307: exit {rc}\n{out}"):
         with netCDF4.Dataset(path) as nc:

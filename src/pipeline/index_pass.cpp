@@ -251,17 +251,17 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       std::uint64_t rows = 0;
       for (const auto& beam : reader.beams()) rows += beam.rows;
       // Filled once, in order, in 2 MB pages (PointVector): room for every row and its headers
-      // (a beam's two, and the high bits' changes of a grid finer than order 14: reserved
-      // memory is not touched until used).
+      // (a beam's three, the rows' high bits every 2^15 rows, and the cells' changes of a grid
+      // finer than order 14: reserved memory is not touched until used).
       if (!result.overflowed)
-        granule.points.reserve(rows + 2 * reader.beams().size() +
-                               (grid.child_order() > 14 ? rows / 8 : 0));
+        granule.points.reserve(rows + 6 * reader.beams().size() + rows / 8192 +
+                               (grid.child_order() > 14 ? rows / 4 : 0));
       BeamIndexer indexer(select, grid, config.time_windows, result, stored, scratch);
       for (std::size_t b = 0; b < reader.beams().size(); ++b) {
         const auto& beam = reader.beams()[b];
-        if (beam.rows > std::uint64_t{PointEntry::kMaxPointRow} + 1)
+        if (beam.rows > std::uint64_t{UINT32_MAX} + 1)
           throw GranuleError(granules[g].path + ": beam " + beam.group +
-                             " has more than 2^32 - 2 rows");
+                             " has more than 2^32 rows");
         const auto group = std::find(config.groups.begin(), config.groups.end(), beam.group) -
                            config.groups.begin();
         ++result.group_beams[static_cast<std::size_t>(group)];

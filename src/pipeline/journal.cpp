@@ -240,38 +240,43 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
     std::size_t part, begin, end;
     std::int64_t points;  // in [begin, end), which may hold headers too
     std::int64_t parent;
-    PointState state;     // at `begin`
-    std::uint32_t round;  // index into round_loads_; kSkip: journaled parent, not computed
+    PointState state;        // at `begin`
+    std::uint32_t last_row;  // of the last point
+    std::uint32_t round;     // index into round_loads_; kSkip: journaled parent, not computed
   };
   constexpr std::uint32_t kSkip = 0xffffffffu;
   std::vector<Segment> segments;
   // Points with no header between them share the granule beam and the cells' high bits, so
   // their parent changes only where the low bits above the parent's shift do: the inner loop
   // compares those bits alone (this scan was 1.8 % of a 1-rank run's samples before).
+  // The parent's bits among a point entry's low cell bits (none when they lie above them).
   const int shift = 2 * (grid_.child_order() - grid_.parent_order());
-  const std::uint32_t parent_bits = shift >= 32 ? 0u : ~std::uint32_t{0} << shift;
+  const std::uint32_t parent_bits =
+      shift >= PointEntry::kCellLowBits ? 0u : PointEntry::kCellLowMask >> shift << shift;
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const PointVector& part = parts[p];
     PointState read;
     for (std::size_t i = 0; i < part.size();) {
       if (part[i].is_header()) {
-        read.apply(part[i++]);
+        read.apply(&part[i]);
+        i += PointEntry::kHeaderEntries;
         continue;
       }
       const PointRef point = read.point(part[i]);
-      const std::uint32_t bits = part[i].low & parent_bits;
+      const std::uint32_t bits = part[i].word & parent_bits;
       std::size_t j = i + 1;
-      while (j < part.size() && !part[j].is_header() && (part[j].low & parent_bits) == bits) ++j;
+      while (j < part.size() && !part[j].is_header() && (part[j].word & parent_bits) == bits) ++j;
       const auto parent = grid_.parent_of(point.cell);
       const auto points = static_cast<std::int64_t>(j - i);
+      const auto last_row = read.row(part[j - 1]);
       auto* last = segments.empty() ? nullptr : &segments.back();
       if (last && last->part == p && last->parent == parent &&
           last->state.granule_group == point.granule_group) {
         last->end = j;
         last->points += points;
+        last->last_row = last_row;
       } else {
-        const PointState state{point.granule_group, cell_high(point.cell)};
-        segments.push_back({p, i, j, points, parent, state, kSkip});
+        segments.push_back({p, i, j, points, parent, PointState::of(point), last_row, kSkip});
       }
       i = j;
     }
@@ -305,10 +310,12 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
     // Merged only with the segment just before it (between them: headers at most).
     if (prev && prev->first == s.round && prev->second.part == s.part &&
         prev->second.end == segments[k - 1].end &&
-        s.state.granule_group == prev->second.state.granule_group)
+        s.state.granule_group == prev->second.state.granule_group) {
       prev->second.end = s.end;
-    else
-      runs.push_back({s.round, WorkRun{s.part, s.begin, s.end, s.state, false}});
+      prev->second.last_row = s.last_row;
+    } else {
+      runs.push_back({s.round, WorkRun{s.part, s.begin, s.end, s.state, s.last_row, false}});
+    }
   }
   std::stable_sort(runs.begin(), runs.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });

@@ -83,15 +83,15 @@ void ReadLoop::read_run(const PointVector& points, const WorkRun& run) {
   if (!reader_ || reader_granule_ != g) open_granule(g);
   const int beam = reader_->beam_index(config.groups[run.state.group()]);
   if (beam < 0) throw GranuleError(granule.path + ": beam group vanished between passes");
-  // The cells' high bits: a run is of one granule beam, so only those headers matter in it.
-  std::uint64_t high = std::uint64_t{run.state.high} << 32;
+  // The headers in force: a run is of one granule beam, so only the cells' and rows' high bits
+  // change in it.
+  PointState state = run.state;
   const std::size_t end = run.end;
   // Rows ascend within a run: read the variables in windows covering the next points.
   for (auto i = run.begin; i < end;) {
     if (stop_signal() != 0) throw std::runtime_error(stop_reason());
-    const std::uint64_t row0 = points[i].row;  // a point: a window ends before a point
-    const std::uint64_t n =
-        std::min<std::uint64_t>(kRowBlock, std::uint64_t{points[end - 1].row} + 1 - row0);
+    const std::uint64_t row0 = state.row(points[i]);  // a point: a window ends before a point
+    const std::uint64_t n = std::min<std::uint64_t>(kRowBlock, run.last_row + 1 - row0);
     reader_->read_values(static_cast<std::size_t>(beam), row0, n, chunk_);
     rows_read_ += static_cast<long long>(n);
     // The window's used points go to the aggregator in cache-sized batches.
@@ -103,13 +103,14 @@ void ReadLoop::read_run(const PointVector& points, const WorkRun& run) {
     for (; i < end; ++i) {
       const PointEntry e = points[i];
       if (e.is_header()) {
-        if (e.row == PointEntry::kCellHighEntry) high = std::uint64_t{e.low} << 32;
+        state.apply(&points[i++]);  // and the header's second entry
         continue;
       }
-      if (e.row >= row0 + n) break;
-      const auto k = e.row - row0;
+      const std::uint64_t row = state.row(e);
+      if (row >= row0 + n) break;
+      const auto k = row - row0;
       if (!chunk.valid[k]) continue;
-      const auto cell = static_cast<std::int64_t>(high | e.low);
+      const auto cell = state.cell(e);
       cells_[batched] = cell;
       for (std::size_t v = 0; v < nvars; ++v) values_[v * kBatch + batched] = chunk.values[v][k];
       journal.count(cell, static_cast<std::uint32_t>(g));

@@ -7,6 +7,7 @@
 #include "healgrid/pipeline/phases.hpp"
 #include "healgrid/plan/memory_budget.hpp"
 #include "healgrid/plan/output_estimate.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
@@ -145,7 +146,7 @@ std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, std::int6
   const bool dense = ctx.config().output.layout == OutputLayout::dense;
   return "[memory] 1 pass: rank " + std::to_string(busiest) + ", the busiest, holds " +
          size_text(points + blocks) + " (" + std::to_string(rank.planned_points) + " points x " +
-         std::to_string(static_cast<long long>(per_point)) + " bytes" +
+         number_text(per_point) + " bytes" +
          (blocks > 0 ? std::string(dense ? ", dense" : ", sparse") + " output block" +
                            (windows > 1 ? "s " : " ") + (dense ? "" : "at most ") +
                            size_text(blocks) + " with merged copies"

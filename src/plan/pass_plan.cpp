@@ -6,6 +6,7 @@
 
 #include "healgrid/plan/memory_budget.hpp"
 #include "healgrid/util/require.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
@@ -44,7 +45,10 @@ std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, double ma
 }  // namespace
 
 double held_bytes_per_point(const PipelineConfig& config) {
-  const double point = config.grid.child_order > 14 ? 9.0 : 8.0;  // with its headers' share
+  // The point with its headers' share: the cells' high bits change every 4^8 children, so on
+  // fine grids along a track (plan/point_parts.hpp).
+  const int order = config.grid.child_order;
+  const double point = order > 22 ? 12.0 : order > 14 ? 6.0 : 4.5;
   return point + 4.0 + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
 }
 
@@ -89,9 +93,8 @@ std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
       const auto n = per_rank[r].size();
       lines.push_back("rank " + std::to_string(r) + ": " + std::to_string(n) +
                       (n == 1 ? " pass, " : " passes, ") + size_text(need) + " of points (" +
-                      std::to_string(rank.planned_points) + " x " +
-                      std::to_string(static_cast<int>(bytes_per_point)) + " bytes) against " +
-                      size_text(budget) + " left for points" +
+                      std::to_string(rank.planned_points) + " x " + number_text(bytes_per_point) +
+                      " bytes) against " + size_text(budget) + " left for points" +
                       over_budget(per_rank[r], bytes_per_point, budget));
     }
     begin = end;
@@ -177,7 +180,8 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   if (scale < 1.0)
     out.lines.push_back(
         "passes cut finer than the points owned need: a pass's index holds the points of the "
-        "rank's own granules until the exchange (up to 16 bytes each: the point and its copy)");
+        "rank's own granules until the exchange (up to " +
+        number_text(kIndexedBytesPerPoint) + " bytes each: the point and its copy)");
   if (!overrun.empty())
     out.lines.push_back("warning: " + overrun + " (no finer passes are possible)");
   if (index_overflowed)

@@ -56,13 +56,14 @@ struct OwnerRun {
 };
 
 // The sends, per destination: blocks (address, entries) in (granule, group, row) order, each
-// run after a header pair that states its granule beam and cells' high bits.
+// run after headers that state its granule beam and its cells' and rows' high bits.
 struct Sends {
   std::vector<std::vector<MPI_Aint>> where;
   std::vector<std::vector<int>> lengths;
   std::vector<long long> entries, points;
-  std::deque<std::array<PointEntry, 2>> headers;  // deque: the addresses taken stay valid
-  std::deque<PointVector> copies;                 // the copied-out parts' points, per destination
+  // deque: the addresses taken stay valid
+  std::deque<std::array<PointEntry, 3 * PointEntry::kHeaderEntries>> headers;
+  std::deque<PointVector> copies;  // the copied-out parts' points, per destination
   explicit Sends(int ranks) : where(ranks), lengths(ranks), entries(ranks, 0), points(ranks, 0) {}
   void add_block(int rank, const PointEntry* first, std::size_t n) {
     MPI_Aint address;
@@ -74,9 +75,8 @@ struct Sends {
   // Entries [first, first + n) holding `npoints` points, read under `state`.
   void add_run(int rank, const PointState& state, const PointEntry* first, std::size_t n,
                std::size_t npoints) {
-    headers.push_back({PointEntry{state.granule_group, PointEntry::kGranuleGroupEntry},
-                       PointEntry{state.high, PointEntry::kCellHighEntry}});
-    add_block(rank, headers.back().data(), 2);
+    auto& h = headers.emplace_back();
+    add_block(rank, h.data(), write_headers(PointState{}, state, h.data()));
     add_block(rank, first, n);
     points[rank] += static_cast<long long>(npoints);
   }
@@ -100,7 +100,7 @@ bool find_runs(const PointVector& part, OwnerLookup& owner, std::vector<OwnerRun
   int current = -1;
   for (std::size_t i = 0; i < part.size(); ++i) {
     if (part[i].is_header()) {
-      state.apply(part[i]);
+      state.apply(&part[i++]);  // and the header's second entry
       continue;
     }
     const int o = owner.of(state.point(part[i]));

@@ -2,20 +2,41 @@
 
 namespace healgrid {
 
-void PointWriter::write_headers(PointVector& out, std::uint32_t granule_group, std::uint32_t high) {
-  if (granule_group != state_.granule_group) {
-    out.push_back({granule_group, PointEntry::kGranuleGroupEntry});
-    state_.granule_group = granule_group;
+std::size_t write_headers(const PointState& from, const PointState& to, PointEntry* out) {
+  std::size_t n = 0;
+  if (to.granule_group != from.granule_group) {
+    PointEntry::header(PointEntry::kGranuleGroup, to.granule_group, out + n);
+    n += PointEntry::kHeaderEntries;
   }
-  if (high != state_.high) {
-    out.push_back({high, PointEntry::kCellHighEntry});
-    state_.high = high;
+  if (to.high != from.high) {
+    PointEntry::header(PointEntry::kCellHigh, to.high, out + n);
+    n += PointEntry::kHeaderEntries;
   }
+  if (to.rows != from.rows) {
+    PointEntry::header(PointEntry::kRowHigh, to.rows, out + n);
+    n += PointEntry::kHeaderEntries;
+  }
+  return n;
+}
+
+void PointWriter::write_headers(PointVector& out, const PointRef& p) {
+  PointEntry headers[3 * PointEntry::kHeaderEntries];
+  const auto to = PointState::of(p);
+  const auto n = healgrid::write_headers(state_, to, headers);
+  out.insert(out.end(), headers, headers + n);
+  state_ = to;
 }
 
 std::size_t count_points(const PointVector& part) {
   std::size_t n = 0;
-  for (const auto& e : part) n += e.is_header() ? 0 : 1;
+  for (std::size_t i = 0; i < part.size();) {
+    if (part[i].is_header()) {
+      i += PointEntry::kHeaderEntries;
+    } else {
+      ++n;
+      ++i;
+    }
+  }
   return n;
 }
 

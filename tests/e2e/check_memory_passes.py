@@ -21,7 +21,7 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
    windows' cells for the write) counts too: at child order 14 with 48 windows the budget of 2.
    is refused, naming the windows and the bound of the blocks, and a budget of that bound plus
    the budget of 2. runs, each rank's peak RSS within it plus OVERHEAD_MB;
-7. the real ATL06 granules at parent order 0 under a 700K budget: the log names the parent cell
+7. the real ATL06 granules at parent order 0 under a 600K budget: the log names the parent cell
    that alone holds more points than the budget (its pass runs above it), at any rank count.
 """
 
@@ -40,7 +40,7 @@ from common import Checks  # isort: skip
 from check_restart import rank_pids  # isort: skip
 
 EPOCH = "1700000000"
-BYTES_PER_POINT = 32  # plan/pass_plan.hpp held_bytes_per_point: 8 + 4 + 2 x 8 + 4
+BYTES_PER_POINT = 28.5  # plan/pass_plan.hpp held_bytes_per_point: 4.5 + 4 + 2 x 8 + 4
 OVERHEAD_MB = 80
 ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10", "--rounds", "2",
         "--metrics-json", "metrics.json"]
@@ -87,7 +87,7 @@ def main():
             single_rss = json.load(f)["peak_rss_bytes"]
 
         # 2. In passes: a quarter of the points' bytes per rank.
-        budget = planned * BYTES_PER_POINT // nprocs // 4
+        budget = int(planned * BYTES_PER_POINT) // nprocs // 4
         pass_budget = budget
         passes = os.path.join(tmp, "passes")
         args = ARGS + ["--memory-per-rank", str(budget)]
@@ -97,7 +97,8 @@ def main():
         m = re.search(r"\[memory\] (\d+) pass(?:es)? over the parent cells", out)
         npasses = int(m.group(1)) if m else 0
         checks.check(npasses >= 3, f"expected >= 3 passes under {budget} bytes:\n{out}")
-        reason = (rf"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x {BYTES_PER_POINT} "
+        per_point = re.escape(str(BYTES_PER_POINT))
+        reason = (rf"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x {per_point} "
                   r"bytes\) against [\d.]+ [kMG]?B left for points")
         checks.check(re.search(reason, out) is not None, f"no reason line:\n{out}")
         same = read_bytes(os.path.join(single, "out.nc")) == read_bytes(
@@ -218,14 +219,14 @@ def main():
         # 7. Parent order 0: a rank's one parent cell holds more points than the budget, which
         # no pass can split. The log says so, naming the cell (with 2 or more ranks, each with
         # one of the real granules' 2 parent cells, it said "1 pass: rank 0, the busiest, holds
-        # 751 kB ... within 717 kB").
+        # 751 kB ... within 717 kB"; the budget was 700K while points took 8 bytes, not 4).
         real = [a for f in common.real_atl06_files() for a in ("--input", f)]
         rc, out = run(nprocs, os.path.join(tmp, "one-parent"),
                       real + ["--output", "out.nc", "--parent-order", "0", "--memory-per-rank",
-                              "700K"], env)
+                              "600K"], env)
         checks.check(rc == 0 and "parent cell 3 alone holds" in out and
                      "its pass runs above it" in out and "the busiest, holds" not in out,
-                     f"a parent cell above a 700K budget: exit {rc}, the log does not say it "
+                     f"a parent cell above a 600K budget: exit {rc}, the log does not say it "
                      f"alone holds more than the budget:\n{out}")
     checks.finish()
 

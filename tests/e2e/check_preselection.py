@@ -42,7 +42,7 @@ from healgrid_reference import cell_index, grid_points, load_config  # noqa: E40
 
 BEAMS = ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r")
 PARENT_ORDER = 6  # config/atl03.yaml's
-BYTES_PER_POINT = 40  # plan/pass_plan.hpp: 8 + 4 + 3 variables x 8 + 4
+BYTES_PER_POINT = 36.5  # plan/pass_plan.hpp: 4.5 + 4 + 3 variables x 8 + 4
 # Peak RSS of a rank in passes <= its budget + this (check_memory_passes.py: process, MPI,
 # HDF5, the read buffers of one 2^20-row block of seven photon columns: coordinates, two
 # filters, h_ph, the broadcast geoid, h_geoid; check_memory_passes has 80 MB for ATL06's five).
@@ -144,7 +144,7 @@ def main():
                      f"{single['index_rows_in_beams']} rows")
         planned = int(re.search(r"(\d+) points pass filters", log).group(1))
         expected = variables(os.path.join(tmp, "single", "out.nc"))
-        budget = ["--memory-per-rank", str(planned * BYTES_PER_POINT // nprocs // 3)]
+        budget = ["--memory-per-rank", str(int(planned * BYTES_PER_POINT) // nprocs // 3)]
 
         # 2. In passes, with the segment pre-selection.
         got = run(checks, "passes", cfg, granules, nprocs, os.path.join(tmp, "passes"), budget)

@@ -45,20 +45,14 @@ GridBlock run_rounds(RunJournal& journal, const PipelineConfig& config, const He
                      std::vector<long long>& granule_points, std::size_t& points_read) {
   CellAggregator aggregator(config, grid);
   for (const auto& run : journal.prepare(mine, parts)) {
-    auto state = run.state;
-    for (auto i = run.begin; i < run.end; ++i) {
-      const auto& e = parts[run.part][i];
-      if (e.is_header()) {
-        state.apply(e);
-        continue;
-      }
-      const PointRef p = state.point(e);
-      const double v = value_of(p);
-      aggregator.add_point(p.cell, &v);
-      journal.count(p.cell, p.granule());
-      ++granule_points[p.granule()];
-      ++points_read;
-    }
+    for_each_point(parts[run.part], run.begin, run.end, run.state,
+                   [&](std::size_t, const PointRef& p) {
+                     const double v = value_of(p);
+                     aggregator.add_point(p.cell, &v);
+                     journal.count(p.cell, p.granule());
+                     ++granule_points[p.granule()];
+                     ++points_read;
+                   });
     if (run.ends_round) journal.write_round(journal.commit(aggregator.finalize()));
   }
   return journal.assemble(granule_points);

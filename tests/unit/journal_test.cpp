@@ -183,13 +183,14 @@ TEST(JournalFile, MergeOrdersPiecesByParent) {
   EXPECT_THROW(merge_pieces({high, high}, c, 4), std::logic_error);
 }
 
-// Two granules whose beams wander over parents 1..6 (4 children each); granule 1 has two beams.
+// Two granules whose beams wander over parents 1..6; granule 1 has two beams. Granule 0's rows
+// cross blocks of 2^15 (headers of the rows' high bits between its points).
 PointParts wandering_points(const HealpixGrid& grid) {
   std::vector<PointRef> part0, part1;
   const std::int64_t path0[] = {1, 1, 5, 5, 5, 2, 1, 6, 6, 3};
   const std::int64_t path1[] = {4, 4, 1, 2, 2, 6, 5, 5};
   for (std::uint32_t r = 0; r < 10; ++r)
-    part0.push_back({grid.first_child(path0[r]) + r % 4, pack_granule_group(0, 0), r});
+    part0.push_back({grid.first_child(path0[r]) + r % 4, pack_granule_group(0, 0), r * 9000});
   for (std::uint32_t r = 0; r < 8; ++r)
     part1.push_back({grid.first_child(path1[r]), pack_granule_group(1, r < 4 ? 0 : 1), 3 * r});
   PointParts parts;
@@ -202,29 +203,27 @@ PointParts wandering_points(const HealpixGrid& grid) {
 std::vector<std::pair<std::size_t, PointRef>> run_points(const PointParts& parts,
                                                          const WorkRun& run) {
   std::vector<std::pair<std::size_t, PointRef>> out;
-  auto state = run.state;
-  for (auto i = run.begin; i < run.end; ++i) {
-    const auto& e = parts[run.part][i];
-    if (e.is_header())
-      state.apply(e);
-    else
-      out.emplace_back(i, state.point(e));
-  }
+  for_each_point(parts[run.part], run.begin, run.end, run.state,
+                 [&](std::size_t i, const PointRef& p) { out.emplace_back(i, p); });
   return out;
 }
 
 // Every point in exactly one run; a run is one beam of one part, rows ascending, in one round;
 // rounds are contiguous parent ranges, each ended by exactly one run marked ends_round, and
 // within a round the runs keep (part, row) order.
-TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
+// Grids whose parent bits lie in the points' low cell bits (orders 1/2), across them (1/7: a
+// parent is 2^12 children), and above them (2/12: parents differ only by headers).
+class RunJournalPrepareGrids : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(RunJournalPrepareGrids, SplitsPointsIntoRoundsWithoutMovingThem) {
   const auto c = test::count_and_mean_config();
-  const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
+  const HealpixGrid grid(GetParam().first, GetParam().second, LatitudeConvention::geodetic);
   Communicator mpi;
   RunJournal journal(mpi, temp_path("prep.nc"), std::string(64, 'a'), c, grid, 3);
   const auto parts = wandering_points(grid);
   RankPlan mine;
   mine.first_parent = 0;
-  mine.last_parent = 47;
+  mine.last_parent = 12 * (std::int64_t{1} << (2 * GetParam().first)) - 1;
   const auto runs = journal.prepare(mine, parts);
   std::vector<std::vector<int>> seen(2);
   seen[0].assign(parts[0].size(), 0);
@@ -246,6 +245,9 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
       if (k > 0) {
         EXPECT_GT(p.row, points[k - 1].second.row);
       }
+      if (k + 1 == points.size()) {
+        EXPECT_EQ(p.row, run.last_row);
+      }
       round_parents.back().push_back(grid.parent_of(p.cell));
     }
     if (run.ends_round) round_parents.emplace_back();
@@ -254,7 +256,11 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
   round_parents.pop_back();
   for (std::size_t p = 0; p < seen.size(); ++p)
     for (std::size_t i = 0; i < seen[p].size(); ++i)
-      EXPECT_EQ(seen[p][i], parts[p][i].is_header() ? 0 : 1) << "part " << p << " entry " << i;
+      EXPECT_LE(seen[p][i], 1) << "part " << p << " entry " << i;
+  for (std::size_t p = 0; p < seen.size(); ++p)
+    for_each_point(parts[p], [&](std::size_t i, const PointRef&) {
+      EXPECT_EQ(seen[p][i], 1) << "part " << p << " entry " << i;
+    });
   ASSERT_EQ(round_parents.size(), 3u);
   for (std::size_t r = 0; r + 1 < round_parents.size(); ++r)
     EXPECT_LT(*std::max_element(round_parents[r].begin(), round_parents[r].end()),
@@ -280,6 +286,9 @@ TEST(RunJournalPrepare, SplitsPointsIntoRoundsWithoutMovingThem) {
     EXPECT_EQ(got, want) << "round " << r;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(ParentBits, RunJournalPrepareGrids,
+                         ::testing::Values(std::pair{1, 2}, std::pair{1, 7}, std::pair{2, 12}));
 
 // The default rounds: floor(points / the round size), 1 to 8.
 TEST(RunJournalPrepare, AutoRoundsFollowThePoints) {
@@ -336,30 +345,37 @@ TEST(RunJournalPrepare, AutoRoundsFollowThePoints) {
   EXPECT_EQ(rounds(1, 100, 9), (std::vector<std::size_t>{6}));
 }
 
-// A part as the exchange delivers it: runs of one beam and parent that another rank sent with a
-// header pair each. The round loads count the points, not the headers between them.
+// A part as the exchange delivers it: runs of one beam and parent that another rank sent with
+// its headers each. The round loads count the points, not the headers between them.
 TEST(RunJournalPrepare, RoundLoadsCountPointsNotHeaders) {
   const auto c = test::count_and_mean_config();
   const HealpixGrid grid(1, 2, LatitudeConvention::geodetic);
   Communicator mpi;
   RunJournal journal(mpi, temp_path("hdr.nc"), std::string(64, 'a'), c, grid, 1);
   const auto gg = pack_granule_group(0, 1);
-  const PointEntry beam{gg, PointEntry::kGranuleGroupEntry}, high{0, PointEntry::kCellHighEntry};
-  const auto cell = [&](std::int64_t parent, int k) {
-    return PointEntry{static_cast<std::uint32_t>(grid.first_child(parent) + k), 0};
-  };
+  std::uint32_t row = 0;
   PointParts parts(1);
-  parts[0] = {beam, high, cell(3, 0), cell(3, 1), beam, high, cell(3, 2), beam, high, cell(4, 0)};
-  for (std::uint32_t i = 0, row = 0; i < parts[0].size(); ++i)
-    if (!parts[0][i].is_header()) parts[0][i].row = row++;
+  const auto add = [&](bool headers, std::int64_t parent, int k) {
+    const std::int64_t cell = grid.first_child(parent) + k;
+    if (headers) {
+      PointEntry h[3 * PointEntry::kHeaderEntries];
+      parts[0].insert(parts[0].end(), h, h + write_headers({}, PointState::of({cell, gg, row}), h));
+    }
+    parts[0].push_back(PointEntry::point(cell, row++));
+  };
+  add(true, 3, 0);
+  add(false, 3, 1);
+  add(true, 3, 2);
+  add(true, 4, 0);
   RankPlan mine;
   mine.first_parent = 0;
   mine.last_parent = 47;
   const auto runs = journal.prepare(mine, parts);
   ASSERT_EQ(runs.size(), 1u);  // one beam, one round, headers between: one run
-  EXPECT_EQ(runs[0].begin, 2u);
+  EXPECT_EQ(runs[0].begin, 3 * PointEntry::kHeaderEntries);
   EXPECT_EQ(runs[0].end, parts[0].size());
   EXPECT_EQ(runs[0].state.granule_group, gg);
+  EXPECT_EQ(runs[0].last_row, 3u);
   ASSERT_EQ(journal.round_loads(0).size(), 2u);
   EXPECT_EQ(journal.round_loads(0)[0].parent, 3);
   EXPECT_EQ(journal.round_loads(0)[0].points, 3);

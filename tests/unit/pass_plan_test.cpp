@@ -143,30 +143,31 @@ double index_bytes(const std::vector<RankPlan>& pass, const std::vector<ParentLo
 }
 
 TEST(PassPlan, ARankWhoseGranulesHoldEveryPointGetsFinerPasses) {
-  // 3 ranks own 400 points each (4 parents of 100) at 40 bytes against 8000: 2 passes of 200
+  // 3 ranks own 400 points each (4 parents of 100) at 30 bytes against 6500: 2 passes of 200
   // each by the points owned. But rank 0's granules hold all 1200 points: a pass's index
-  // holds 600 of them, 9600 bytes on rank 0. Finer passes (100 points per rank) fit.
+  // holds 600 of them, 7200 bytes on rank 0. Finer passes (100 points per rank) fit.
+  static_assert(kIndexedBytesPerPoint == 12.0, "the budgets below are cut to it");
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
-  const std::vector<double> budgets = {8000, 8000, 8000};
-  ASSERT_EQ(plan_passes(plan, budgets, 40, false).passes.size(), 2u);
+  const std::vector<double> budgets = {6500, 6500, 6500};
+  ASSERT_EQ(plan_passes(plan, budgets, 30, false).passes.size(), 2u);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  const auto passes = plan_passes(plan, budgets, 40, false, indexed);
+  const auto passes = plan_passes(plan, budgets, 30, false, indexed);
   ASSERT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes)
     for (std::size_t r = 0; r < 3; ++r) {
       EXPECT_LE(index_bytes(pass, indexed[r], r), budgets[r]) << "rank " << r;
-      EXPECT_LE(pass[r].planned_points * 40, budgets[r]) << "rank " << r;
+      EXPECT_LE(pass[r].planned_points * 30, budgets[r]) << "rank " << r;
     }
   EXPECT_NE(passes.lines.back().find("cut finer"), std::string::npos) << passes.lines.back();
 }
 
 TEST(PassPlan, PointsReceivedCountWithThePointsIndexed) {
-  // 2 ranks own 400 points each at 20 bytes against 6000: 2 passes of 200 by the points owned.
+  // 2 ranks own 400 points each at 20 bytes against 4500: 2 passes of 200 by the points owned.
   // Each rank's granules hold the other rank's points: in a pass a rank holds 200 indexed and
-  // receives 200, 6400 bytes: finer passes of 100 (3200 bytes).
+  // receives 200, 4800 bytes: finer passes of 100 (2400 bytes).
   const auto plan = plan_of(std::vector<std::int64_t>(8, 100), 2);
-  const std::vector<double> budgets = {6000, 6000};
+  const std::vector<double> budgets = {4500, 4500};
   ASSERT_EQ(plan_passes(plan, budgets, 20, false).passes.size(), 2u);
   const std::vector<std::vector<ParentLoad>> indexed = {
       {plan.loads.begin() + 4, plan.loads.end()}, {plan.loads.begin(), plan.loads.begin() + 4}};
@@ -192,8 +193,8 @@ TEST(PassPlan, OnePassNeedsNoIndexCheckUnlessTheIndexOverflowed) {
   const auto plan = plan_of(std::vector<std::int64_t>(6, 100), 3);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
   EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, 40, false, indexed).single());
-  // Reindexed in one pass, rank 0's index would hold all 600 points (9600 bytes) against
-  // 6000: two passes of one parent per rank (4800 bytes).
+  // Reindexed in one pass, rank 0's index would hold all 600 points (7200 bytes) against
+  // 6000: two passes of one parent per rank (3600 bytes).
   const std::vector<double> budgets = {6000, 6000, 6000};
   const auto passes = plan_passes(plan, budgets, 10, true, indexed);
   ASSERT_EQ(passes.passes.size(), 2u);
@@ -203,7 +204,7 @@ TEST(PassPlan, OnePassNeedsNoIndexCheckUnlessTheIndexOverflowed) {
 
 TEST(PassPlan, AnIndexThatCannotFitIsWarnedAbout) {
   // Reindexed (the index overflowed): one parent of 1000 points indexed by rank 0, owned by
-  // rank 1, 16 160 bytes with rank 0's own 10 against 8000; a parent cannot be split.
+  // rank 1, 12 120 bytes with rank 0's own 10 against 8000; a parent cannot be split.
   const auto plan = plan_of({10, 1000}, 2);
   ASSERT_EQ(plan.ranks[1].planned_points, 1000);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}};
@@ -217,12 +218,12 @@ TEST(PassPlan, AnIndexThatCannotFitIsWarnedAbout) {
 // Passes cut finer that still overrun say both why they are that many and the overrun (the
 // log said only the warning, and "17 passes" of a rank whose points fit in 2 went unexplained).
 TEST(PassPlan, PassesCutFinerSayWhyAlsoWhenTheyStillOverrun) {
-  // 3 ranks own 400 points each at 10 bytes against 4000: one pass each by the points owned.
+  // 3 ranks own 400 points each at 8 bytes against 3500: one pass each by the points owned.
   // Reindexed (the index overflowed), rank 0's granules hold all 1200: even one parent per
-  // rank (300 points, 4800 bytes) overruns.
+  // rank (300 points, 3600 bytes) overruns.
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  const auto passes = plan_passes(plan, {4000, 4000, 4000}, 10, true, indexed);
+  const auto passes = plan_passes(plan, {3500, 3500, 3500}, 8, true, indexed);
   EXPECT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   ASSERT_GE(passes.lines.size(), 2u);
@@ -233,14 +234,17 @@ TEST(PassPlan, PassesCutFinerSayWhyAlsoWhenTheyStillOverrun) {
 }
 
 TEST(PassPlan, HeldBytesPerPointOfTheShippedConfig) {
-  // 8 (binned point) + 4 (child offset) + 2 x 8 (h_li, s_li: doubles, the widest the
-  // aggregator stores) + 4 (sort index)
+  // 4.5 (binned point, with its headers' share) + 4 (child offset) + 2 x 8 (h_li, s_li:
+  // doubles, the widest the aggregator stores) + 4 (sort index)
   const auto config = parse_config(default_config_text(), "built-in");
-  EXPECT_DOUBLE_EQ(held_bytes_per_point(config), 32.0);
-  // Finer than order 14 the cells' high bits change along a track: a share for the headers.
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(config), 28.5);
+  // Finer than order 14 the cells' high bits change along a track: a larger share for headers.
   auto fine = config;
   fine.grid.child_order = 18;
-  EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 33.0);
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 30.0);
+  // Finer than order 22 a header may come with every point: a point and a header.
+  fine.grid.child_order = 24;
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 36.0);
 }
 
 TEST(MemorySize, SuffixesArePowersOf1024) {

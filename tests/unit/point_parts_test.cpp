@@ -37,8 +37,11 @@ std::vector<PointRef> wandering(std::uint32_t seed, std::size_t n) {
       case 2:
         cell = static_cast<std::int64_t>(rng() % (std::uint64_t{3} << 60));
         break;
+      case 3:
+        row += static_cast<std::uint32_t>(rng() % 100000);  // other high bits of the row
+        break;
       default:
-        cell += static_cast<std::int64_t>(rng() % 1000);
+        cell += static_cast<std::int64_t>(rng() % 30000);  // sometimes into the next 2^16 block
     }
     row += 1 + static_cast<std::uint32_t>(rng() % 3);
     out.push_back({cell, gg, row});
@@ -46,32 +49,75 @@ std::vector<PointRef> wandering(std::uint32_t seed, std::size_t n) {
   return out;
 }
 
-TEST(PointParts, PacksToEightBytesAndBack) {
+TEST(PointParts, PacksToFourBytesAndBack) {
   // Extremes: cell 0, the last order-29 cell, rows 0 and the largest, granule and group limits.
   const std::int64_t last_cell = 12 * (std::int64_t{1} << 58) - 1;
   const std::vector<PointRef> points = {
       {0, pack_granule_group(0, 0), 0},
       {last_cell, pack_granule_group(0, 0), 1},
-      {last_cell, pack_granule_group(16777214, 254), PointEntry::kMaxPointRow},
+      {last_cell, pack_granule_group(16777214, 254), UINT32_MAX},
       {(std::int64_t{1} << 32) - 1, pack_granule_group(16777214, 254), 5},
       {std::int64_t{1} << 32, pack_granule_group(3, 1), 6},
   };
   const auto part = pack_points(points);
   expect_points(unpack_points(part), points);
   EXPECT_EQ(count_points(part), points.size());
-  // Headers only where the beam or the high bits change: 2 + 1 + 1 + 1 + 2.
-  EXPECT_EQ(part.size(), points.size() + 7);
+  // Headers (2 entries each) only where the beam, the cell's or the row's high bits change:
+  // 3 + 1 (cell) + 2 (beam, row) + 2 (cell, row) + 2 (beam, cell).
+  EXPECT_EQ(part.size(), points.size() + 2 * 10);
   EXPECT_TRUE(pack_points({}).empty());
 }
 
-TEST(PointParts, OneBeamOnACoarseGridHasTwoHeaders) {
+TEST(PointParts, HeaderValuesKeep61Bits) {
+  for (const auto kind : {PointEntry::kGranuleGroup, PointEntry::kCellHigh, PointEntry::kRowHigh})
+    for (const std::uint64_t v :
+         {std::uint64_t{0}, std::uint64_t{1} << 32, (std::uint64_t{1} << 61) - 1,
+          std::uint64_t{0x0123456789abcdef} >> 3}) {
+      PointEntry h[2];
+      PointEntry::header(kind, v, h);
+      EXPECT_TRUE(h[0].is_header());
+      EXPECT_EQ(h[0].kind(), kind);
+      EXPECT_EQ(PointEntry::header_value(h), v);
+    }
+  // A point's entry never looks like a header, whatever its row and cell.
+  const auto e = PointEntry::point(-1, UINT32_MAX);
+  EXPECT_FALSE(e.is_header());
+  EXPECT_EQ(e.cell_low(), 0xffffu);
+  EXPECT_EQ(e.row_low(), 0x7fffu);
+}
+
+TEST(PointParts, OneBeamInOneBlockHasThreeHeaders) {
   std::vector<PointRef> points;
   for (std::uint32_t r = 0; r < 1000; ++r)
-    points.push_back({static_cast<std::int64_t>(r) * 3000000, pack_granule_group(7, 2), r});
+    points.push_back({(std::int64_t{5} << 16) + r * 60, pack_granule_group(7, 2), r + 1000});
   const auto part = pack_points(points);
-  EXPECT_EQ(part.size(), 1002u);
-  EXPECT_EQ(part[0].row, PointEntry::kGranuleGroupEntry);
-  EXPECT_EQ(part[1].row, PointEntry::kCellHighEntry);
+  EXPECT_EQ(part.size(), 1006u);
+  EXPECT_EQ(part[0].kind(), PointEntry::kGranuleGroup);
+  EXPECT_EQ(part[2].kind(), PointEntry::kCellHigh);
+  EXPECT_EQ(part[4].kind(), PointEntry::kRowHigh);
+  EXPECT_EQ(PointEntry::header_value(&part[2]), 5u);
+  expect_points(unpack_points(part), points);
+}
+
+// A header for every change of a beam's row block (2^15 rows) or cell block (2^16 cells), and
+// for no other point: the count from the points' own blocks.
+TEST(PointParts, HeadersWhereRowsOrCellsCrossTheirBlocks) {
+  std::mt19937_64 rng(7);
+  std::vector<PointRef> points;
+  std::int64_t cell = 123456789;
+  std::uint32_t row = 0;
+  std::size_t headers = 1;  // the beam's
+  for (int i = 0; i < 5000; ++i) {
+    const std::int64_t c = cell + static_cast<std::int64_t>(rng() % 2000);
+    const std::uint32_t r = row + 1 + static_cast<std::uint32_t>(rng() % 300);
+    headers += (i == 0 || (c >> 16) != (cell >> 16)) + (i == 0 || (r >> 15) != (row >> 15));
+    cell = c;
+    row = r;
+    points.push_back({cell, pack_granule_group(1, 1), row});
+  }
+  const auto part = pack_points(points);
+  EXPECT_EQ(part.size(), points.size() + 2 * headers);
+  EXPECT_GT(headers, 60u);  // both kinds happen
   expect_points(unpack_points(part), points);
 }
 
@@ -131,7 +177,7 @@ TEST(PointParts, WriterStateRestoresAfterARollBack) {
   writer.push(part, {6, pack_granule_group(1, 0), 1});
   expect_points(unpack_points(part),
                 {{5, pack_granule_group(1, 0), 0}, {6, pack_granule_group(1, 0), 1}});
-  EXPECT_EQ(part.size(), 4u);
+  EXPECT_EQ(part.size(), 8u);  // three headers and two points
 }
 
 }  // namespace

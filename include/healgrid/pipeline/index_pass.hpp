@@ -4,7 +4,7 @@
 // once, bins every point that passes
 // into its child cell, and counts points per parent cell for the plan. A pass that wants only
 // some parent cells reads, in beams with segment positions, only the rows near them. The binned
-// points (8 bytes each, plan/point_parts.hpp) are later routed to the ranks that own their cells
+// points (4 bytes each, plan/point_parts.hpp) are later routed to the ranks that own their cells
 // (plan/point_exchange).
 #pragma once
 

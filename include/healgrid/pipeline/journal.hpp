@@ -43,12 +43,13 @@ namespace healgrid {
 constexpr int kDefaultRounds = 4;
 
 // Entries [begin, end) of one part of the exchanged points: points of one granule beam and one
-// round, rows ascending (between them maybe headers of the cells' high bits; the first and last
-// entries are points). `state`: the headers in force at `begin`.
+// round, rows ascending (between them maybe headers of the cells' or rows' high bits; the first
+// and last entries are points). `state`: the headers in force at `begin`.
 struct WorkRun {
   std::size_t part = 0, begin = 0, end = 0;
   PointState state;
-  bool ends_round = false;  // the last run of its round: reduce and journal the round after it
+  std::uint32_t last_row = 0;  // the row of the last point
+  bool ends_round = false;     // the last run of its round: reduce and journal the round after it
 };
 
 // One journaled (or loaded) piece of a rank's result.

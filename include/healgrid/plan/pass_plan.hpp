@@ -34,9 +34,10 @@ struct PassPlan {
 };
 
 // Bytes a rank holds per point its share of the granules gives a pass, from that pass's index
-// until the exchange: the binned point (8, plan/point_parts.hpp), which another rank may own,
-// and its copy when its part is copied out per destination (points scattered over the sky).
-constexpr double kIndexedBytesPerPoint = 16.0;
+// until the exchange: the binned point (4, plan/point_parts.hpp, and up to 2 of its headers'
+// share on fine grids), which another rank may own, and its copy when its part is copied out
+// per destination (points scattered over the sky).
+constexpr double kIndexedBytesPerPoint = 12.0;
 
 // `budget_bytes[r]`: what rank r may spend on points (its budget less its output block);
 // `index_overflowed`: some rank's index pass exceeded its budget and dropped its points.

@@ -317,6 +317,12 @@ def main():
     results["shares_side_by_side"] = []
     results["share_alone"] = []  # (share, seconds alone, seconds among all shares at once)
     shares = byte_shares(paths, args.max_ranks)
+    # This benchmark's own outputs of an earlier run go first: a healgrid of another version
+    # may have written them, and healgrid replaces only outputs it can tell are its own.
+    for path in [*outs.values(), *ref_outs.values()] + [
+            os.path.join(args.data_dir, f"share{i}.nc") for i in range(len(shares))]:
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.remove(path)
     if not args.skip_floor:
         results["floor"] = []
         # The floor side by side at the top rank count: the host's own scaling of that work.

@@ -12,11 +12,12 @@ namespace healgrid {
 // Advises the whole 2 MB-aligned pages inside [data, data + bytes); a no-op elsewhere.
 void advise_huge_pages(void* data, std::size_t bytes);
 
-// Blocks of at least kOwnMappingBytes get their own 2 MB-aligned mapping (its length rounded to
-// 4 KB pages), advised as above (only a last, partial 2 MB page is in 4 KB pages), returned to
-// the system when freed; smaller ones come from malloc. Throws std::bad_alloc when no memory is
-// left. deallocate_huge takes the size given to allocate_huge.
-constexpr std::size_t kOwnMappingBytes = std::size_t{4} << 20;
+// Blocks of at least kOwnMappingBytes (one huge page: a granule's 4-byte points are 1-4 MB)
+// get their own 2 MB-aligned mapping (its length rounded to 4 KB pages), advised as above (only
+// a last, partial 2 MB page is in 4 KB pages), returned to the system when freed; smaller ones
+// come from malloc. Throws std::bad_alloc when no memory is left. deallocate_huge takes the size
+// given to allocate_huge.
+constexpr std::size_t kOwnMappingBytes = std::size_t{2} << 20;
 void* allocate_huge(std::size_t bytes);
 void deallocate_huge(void* data, std::size_t bytes) noexcept;
 

@@ -91,7 +91,8 @@ void ReadLoop::read_run(const PointVector& points, const WorkRun& run) {
   for (auto i = run.begin; i < end;) {
     if (stop_signal() != 0) throw std::runtime_error(stop_reason());
     const std::uint64_t row0 = state.row(points[i]);  // a point: a window ends before a point
-    const std::uint64_t n = std::min<std::uint64_t>(kRowBlock, run.last_row + 1 - row0);
+    const std::uint64_t n =
+        std::min<std::uint64_t>(kRowBlock, std::uint64_t{run.last_row} + 1 - row0);
     reader_->read_values(static_cast<std::size_t>(beam), row0, n, chunk_);
     rows_read_ += static_cast<long long>(n);
     // The window's used points go to the aggregator in cache-sized batches.

@@ -12,6 +12,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "healgrid/util/fault.hpp"
+
 namespace healgrid::io {
 namespace {
 
@@ -84,11 +86,13 @@ AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_pat
     if (fd_ < 0 && errno != EEXIST) fail(final_path_, "cannot create " + temporary_path_, errno);
   }
   if (fd_ < 0) fail(final_path_, "no free temporary name beside it", EEXIST);
+  tracked_ = track_temporary(temporary_path_);
 }
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
   if (!temporary_path_.empty()) ::unlink(temporary_path_.c_str());
+  untrack_temporary(tracked_);  // after: a hard stop before it finds the name gone, harmlessly
 }
 
 void AtomicFile::write(std::string_view bytes) {
@@ -110,6 +114,8 @@ void AtomicFile::commit() {
   if (::rename(temporary_path_.c_str(), final_path_.c_str()) != 0)
     fail(final_path_, "cannot rename " + temporary_path_ + " to it", errno);
   temporary_path_.clear();  // nothing left to remove
+  untrack_temporary(tracked_);
+  tracked_ = -1;
   sync_parent_directory(final_path_);
 }
 

@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -18,6 +20,22 @@ volatile sig_atomic_t g_signal = 0;
 char g_partial[4096] = {0};
 char g_lock[4096] = {0};  // the output lock file this rank holds (util/fault.hpp), or empty
 int g_grace = kDefaultStopGraceSeconds;
+
+// Temporaries in flight: a slot is claimed (kWriting), its path copied, then published
+// (kPublished); the signal handler unlinks published paths only, so never a half-copied one.
+constexpr int kFree = 0, kWriting = 1, kPublished = 2;
+struct TemporarySlot {
+  std::atomic<int> state{kFree};
+  char path[4096] = {0};
+};
+TemporarySlot g_temporaries[8];
+static_assert(std::atomic<int>::is_always_lock_free, "read from a signal handler");
+
+// Async-signal-safe: atomic loads and unlink(2).
+void remove_temporaries() {
+  for (auto& t : g_temporaries)
+    if (t.state.load() == kPublished) unlink(t.path);
+}
 
 const char* signal_name(int sig) {
   switch (sig) {
@@ -38,7 +56,7 @@ const char* signal_name(int sig) {
   }
 }
 
-// Async-signal-safe: write(2), unlink(2) and _exit(2) only.
+// Async-signal-safe: write(2), unlink(2), _exit(2) and lock-free atomics only.
 void say(const char* a, const char* b) {
   ssize_t ignored = write(STDERR_FILENO, a, std::strlen(a));
   ignored = write(STDERR_FILENO, b, std::strlen(b));
@@ -50,6 +68,7 @@ void say(const char* a, const char* b) {
   say(" (grace period over or second signal): partial output removed", "\n");
   if (g_partial[0] != '\0') unlink(g_partial);
   if (g_lock[0] != '\0') unlink(g_lock);
+  remove_temporaries();
   _exit(128 + (g_signal != 0 ? g_signal : sig));
 }
 
@@ -160,8 +179,26 @@ void abort_job(const Communicator& mpi, const std::string& message, int code) {
   std::fflush(stderr);
   if (g_partial[0] != '\0') unlink(g_partial);
   if (g_lock[0] != '\0') unlink(g_lock);
+  remove_temporaries();
   MPI_Abort(mpi.comm, code);
   std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+int track_temporary(const std::string& path) {
+  if (path.size() >= sizeof g_temporaries[0].path) return -1;
+  for (int k = 0; k < static_cast<int>(std::size(g_temporaries)); ++k) {
+    auto& t = g_temporaries[k];
+    int free = kFree;
+    if (!t.state.compare_exchange_strong(free, kWriting)) continue;
+    std::memcpy(t.path, path.c_str(), path.size() + 1);
+    t.state.store(kPublished);
+    return k;
+  }
+  return -1;
+}
+
+void untrack_temporary(int slot) {
+  if (slot >= 0) g_temporaries[slot].state.store(kFree);
 }
 
 void pause_for_tests(const char* name) {

@@ -3,6 +3,7 @@
 #include "healgrid/io/atomic_file.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "healgrid/util/fault.hpp"
 
 namespace healgrid {
 namespace {
@@ -35,6 +38,32 @@ class AtomicFileTest : public ::testing::Test {
   }
   fs::path dir_;
 };
+
+// A hard stop (a second signal, or the grace period over) removes the temporaries being
+// written: a second SIGTERM during a progress file's write left its temporary behind.
+using AtomicFileDeathTest = AtomicFileTest;
+TEST_F(AtomicFileDeathTest, AHardStopRemovesTemporariesInFlight) {
+  const auto path = (dir_ / "result.nc.progress.json").string();
+  EXPECT_EXIT(
+      {
+        install_stop_handlers("");
+        io::AtomicFile kept(path);  // two in flight: both are removed
+        io::AtomicFile other((dir_ / "p0-9.journal").string());
+        kept.write("{}");
+        raise(SIGTERM);  // the first asks for a clean stop
+        raise(SIGTERM);  // the second stops at once
+      },
+      ::testing::ExitedWithCode(128 + SIGTERM), "stopping now");
+  EXPECT_EQ(entries(), 0u) << "a temporary left in " << dir_;
+}
+
+TEST_F(AtomicFileTest, CommittedAndDestroyedFilesLeaveTheirSlots) {
+  // More files written one after another than there are slots: each frees its own.
+  for (int i = 0; i < 20; ++i) io::write_file_atomically((dir_ / "f.json").string(), "x");
+  const int slot = track_temporary((dir_ / "probe").string());
+  EXPECT_GE(slot, 0);
+  untrack_temporary(slot);
+}
 
 TEST_F(AtomicFileTest, ReplacesTheFileInOneStep) {
   const auto path = (dir_ / "progress.json").string();

@@ -34,6 +34,7 @@ class AtomicFile {
   std::string final_path_;
   std::string temporary_path_;
   int fd_ = -1;
+  int tracked_ = -1;  // its slot among the temporaries a hard stop removes (util/fault.hpp)
 };
 
 // The whole file in one call.

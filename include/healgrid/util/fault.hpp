@@ -24,6 +24,13 @@ void install_stop_handlers(const std::string& partial_path);
 // on a hard stop or abort_job, so neither leaves it behind (the kernel releases the lock).
 void remove_lock_on_hard_stop(const std::string& lock_path);
 
+// Temporaries in flight (io/atomic_file.hpp: a progress file or journal round being written):
+// a hard stop or abort_job removes them too, so a second signal never leaves one behind.
+// track_temporary returns a slot for untrack_temporary, or -1 when all 8 are taken or the
+// path is longer than 4095 bytes (that file is then left as before). Thread-safe.
+int track_temporary(const std::string& path);
+void untrack_temporary(int slot);
+
 // The signal that asked this process to stop, 0 if none. While a StopRelay is alive, a signal
 // that reached some ranks only stops them all: the first call that sees this rank's own signal
 // sends it to every other rank of the communicator (tag 7401, never waited for), and a call

@@ -248,8 +248,8 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
   std::vector<Segment> segments;
   // Points with no header between them share the granule beam and the cells' high bits, so
   // their parent changes only where the low bits above the parent's shift do: the inner loop
-  // compares those bits alone (this scan was 1.8 % of a 1-rank run's samples before).
-  // The parent's bits among a point entry's low cell bits (none when they lie above them).
+  // compares those bits alone (this scan was 1.8 % of a 1-rank run's samples before): the
+  // parent's bits among an entry's low cell bits, none when they lie above them.
   const int shift = 2 * (grid_.child_order() - grid_.parent_order());
   const std::uint32_t parent_bits =
       shift >= PointEntry::kCellLowBits ? 0u : PointEntry::kCellLowMask >> shift << shift;

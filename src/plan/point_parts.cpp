@@ -19,9 +19,8 @@ std::size_t write_headers(const PointState& from, const PointState& to, PointEnt
   return n;
 }
 
-void PointWriter::write_headers(PointVector& out, const PointRef& p) {
+void PointWriter::write_headers(PointVector& out, const PointState& to) {
   PointEntry headers[3 * PointEntry::kHeaderEntries];
-  const auto to = PointState::of(p);
   const auto n = healgrid::write_headers(state_, to, headers);
   out.insert(out.end(), headers, headers + n);
   state_ = to;

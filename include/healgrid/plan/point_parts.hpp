@@ -131,10 +131,8 @@ class PointWriter {
  public:
   void push(PointVector& out, const PointRef& p) {
     HEALGRID_REQUIRE(p.cell >= 0, "a packable point");
-    if (__builtin_expect(p.granule_group != state_.granule_group ||
-                             row_high(p.row) != state_.rows || cell_high(p.cell) != state_.high,
-                         0))
-      write_headers(out, p);
+    const auto state = PointState::of(p);
+    if (__builtin_expect(state != state_, 0)) write_headers(out, state);
     out.push_back(PointEntry::point(p.cell, p.row));  // one call site: inlined
   }
   const PointState& state() const { return state_; }
@@ -142,7 +140,7 @@ class PointWriter {
 
  private:
   // Out of line: rare (a few per beam), and it keeps push() small enough to inline.
-  void write_headers(PointVector& out, const PointRef& p);
+  void write_headers(PointVector& out, const PointState& to);
 
   PointState state_;
 };

@@ -159,21 +159,23 @@ void CellAggregator::add_points(const std::int64_t* cells, const double* values,
 
 template <typename Offset>
 void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
-                                   const ArenaVector<Offset>& child, GridBlock& block) const {
+                                   const ArenaVector<Offset>& child, GridBlock& block) {
   // A stable sort of the points by child: a counting sort over the children when that table is
   // small, a comparison sort otherwise (deep child orders).
   const auto per_parent = static_cast<std::uint64_t>(grid_.children_per_parent());
   const std::size_t n = child.size();
-  std::vector<std::uint32_t> order(n);
+  auto& order = order_;
+  if (order.size() < n) order.resize(n);  // every [0, n) is written below
   if (per_parent <= (std::uint64_t{1} << 16)) {
-    std::vector<std::uint32_t> counts(static_cast<std::size_t>(per_parent) + 1, 0);
+    auto& counts = counts_;
+    counts.assign(static_cast<std::size_t>(per_parent) + 1, 0);
     for (const auto c : child) ++counts[static_cast<std::size_t>(c) + 1];
     std::partial_sum(counts.begin(), counts.end(), counts.begin());
     for (std::size_t i = 0; i < n; ++i)
       order[counts[static_cast<std::size_t>(child[i])]++] = static_cast<std::uint32_t>(i);
   } else {
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
+    std::iota(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), 0u);
+    std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n),
                      [&](std::uint32_t x, std::uint32_t y) { return child[x] < child[y]; });
   }
   const auto first_child = grid_.first_child(parent);
@@ -233,6 +235,7 @@ GridBlock CellAggregator::finalize() {
       reduce_bucket(parent, it->second, it->second.children, block);
     buckets_.erase(it);  // reduced: give the memory back for the next parents
   }
+  std::vector<std::uint32_t>().swap(order_);  // not held while the next round's points arrive
   buckets_.clear();
   last_parent_ = -1;
   last_bucket_ = nullptr;

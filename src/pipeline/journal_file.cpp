@@ -262,8 +262,10 @@ GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineCo
   };
   std::vector<Slot> slots;
   GridBlock out;
+  std::size_t cells = 0;
   for (std::size_t k = 0; k < pieces.size(); ++k) {
     out.points += pieces[k].block.points;
+    cells += pieces[k].block.cells.size();
     for (const auto p : pieces[k].block.parents) slots.push_back({p, k});
   }
   std::sort(slots.begin(), slots.end(),
@@ -272,9 +274,17 @@ GridBlock merge_pieces(const std::vector<JournalPiece>& pieces, const PipelineCo
     if (slots[i].parent == slots[i - 1].parent)
       throw std::logic_error("journal: parent cell " + std::to_string(slots[i].parent) +
                              " in two pieces");
+  // Sized once: the merged block is the rank's whole output, grown by doubling it was copied
+  // about twice over into fresh pages.
+  out.parents.reserve(slots.size());
+  out.cells.reserve(cells);
   for (const auto& s : config.statistics) {
     OutputColumn col;
     col.spec = &s;
+    if (is_integer_statistic(s.function))
+      col.i32.reserve(cells);
+    else
+      col.f32.reserve(cells);
     out.columns.push_back(std::move(col));
   }
   // Each piece's cells are sorted, and its parents are visited in increasing order: one cursor

@@ -36,8 +36,10 @@ DecodeScratch& decode_scratch() {
 
 }  // namespace
 
-ChunkReader::ChunkReader(hid_t dataset) : dataset_(dataset) {
-  H5Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+ChunkReader::ChunkReader(hid_t dataset)
+    : ChunkReader(dataset, H5Handle(H5Dget_create_plist(dataset), H5Pclose)) {}
+
+ChunkReader::ChunkReader(hid_t dataset, const H5Handle& dcpl) : dataset_(dataset) {
   H5Handle space(H5Dget_space(dataset), H5Sclose);
   H5Handle type(H5Dget_type(dataset), H5Tclose);
   if (!dcpl.valid() || !space.valid() || !type.valid()) return;

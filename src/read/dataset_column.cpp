@@ -68,27 +68,17 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
       path_(selector.path),
       column_(selector.column),
       index_(selector.index) {
-  if (!granule_path_exists(file, file_path_, path_))
-    throw DatasetMismatch(file_path_ + ": " + key_ + ": missing dataset " + path_);
-  // The link exists: an object that is no dataset is the config's mistake, an object HDF5
-  // cannot open (a damaged header) the granule's.
-  H5O_info_t info{};
-  if (H5Oget_info_by_name2(file, path_.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-    dangling_link(file);  // a link to nothing is no damage
-    throw GranuleError(
-        file_path_ + ": " + key_ + ": " +
-        with_cause("cannot read the object header of " + path_ + ": damaged metadata"));
-  }
-  if (info.type != H5O_TYPE_DATASET) mismatch(path_ + " is not a dataset (a group?)");
+  // Opened at once (a granule opens dozens of datasets, once per round): only a failure is
+  // looked into, to say why.
   dataset_ = H5Handle(H5Dopen2(file, path_.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset_.valid())
-    throw GranuleError(file_path_ + ": " + key_ + ": " +
-                       with_cause("cannot open dataset " + path_));
+  if (!dataset_.valid()) refuse_unopenable(file);
   refuse_bare_netcdf_dimension(file);
-  require_filters();
-  require_virtual_sources(file);
-  require_external_raw_files(dataset_.get(), file_path_, key_, path_);
-  elsewhere_ = healgrid::data_elsewhere(file, dataset_.get());
+  // One creation property list for every check of the layout below.
+  const H5Handle dcpl(H5Dget_create_plist(dataset_.get()), H5Pclose);
+  require_filters(dcpl);
+  require_virtual_sources(file, dcpl);
+  require_external_raw_files(dataset_.get(), dcpl, file_path_, key_, path_);
+  elsewhere_ = healgrid::data_elsewhere(file, dataset_.get(), dcpl);
   H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
   const auto cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) mismatch("dataset " + path_ + " is not numeric");
@@ -102,15 +92,32 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
     mismatch("dataset " + path_ + ": " + e.what());
   }
   if (direct_chunks && full_rank_ == 1 && index_[0] < 0 && !decoding_.exact.active) {
-    chunks_ = std::make_unique<ChunkReader>(dataset_.get());
+    chunks_ = std::make_unique<ChunkReader>(dataset_.get(), dcpl);
     if (!chunks_->supported()) chunks_.reset();
   }
 }
 
+// Why `path_` does not open as a dataset, in the order a reader would look: no such link (the
+// config's mistake), a link to nothing, an object HDF5 cannot read (the granule's damage), an
+// object that is no dataset (the config's), or HDF5's own reason.
+void DatasetColumn::refuse_unopenable(hid_t file) const {
+  if (!granule_path_exists(file, file_path_, path_))
+    throw DatasetMismatch(file_path_ + ": " + key_ + ": missing dataset " + path_);
+  H5O_info_t info{};
+  if (H5Oget_info_by_name2(file, path_.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+    dangling_link(file);  // a link to nothing is no damage
+    throw GranuleError(
+        file_path_ + ": " + key_ + ": " +
+        with_cause("cannot read the object header of " + path_ + ": damaged metadata"));
+  }
+  if (info.type != H5O_TYPE_DATASET) mismatch(path_ + " is not a dataset (a group?)");
+  H5Handle again(H5Dopen2(file, path_.c_str(), H5P_DEFAULT), H5Dclose);  // for HDF5's reason
+  throw GranuleError(file_path_ + ": " + key_ + ": " + with_cause("cannot open dataset " + path_));
+}
+
 // Every filter of the dataset's pipeline must be available (built in or a loadable plugin):
 // otherwise its chunks cannot be decoded and the granule fails only when read.
-void DatasetColumn::require_filters() const {
-  H5Handle dcpl(H5Dget_create_plist(dataset_.get()), H5Pclose);
+void DatasetColumn::require_filters(const H5Handle& dcpl) const {
   const int n = dcpl.valid() ? H5Pget_nfilters(dcpl.get()) : 0;
   for (int i = 0; i < n; ++i) {
     unsigned flags = 0, filter_config = 0;
@@ -131,8 +138,7 @@ void DatasetColumn::require_filters() const {
 // an error: its rows would be taken as data (or as fills), exit 0. Each mapping's source must
 // be there, looked for where HDF5 looks: HDF5_VDS_PREFIX, the granule's folder, the path as
 // given. (A printf-style name of an unlimited mapping is left to HDF5.)
-void DatasetColumn::require_virtual_sources(hid_t file) const {
-  H5Handle dcpl(H5Dget_create_plist(dataset_.get()), H5Pclose);
+void DatasetColumn::require_virtual_sources(hid_t file, const H5Handle& dcpl) const {
   if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_VIRTUAL) return;
   std::size_t count = 0;
   if (H5Pget_virtual_count(dcpl.get(), &count) < 0) return;

@@ -48,13 +48,12 @@ std::string external_raw_path(hid_t dataset, const std::string& name,
 
 }  // namespace
 
-std::string data_elsewhere(hid_t file, hid_t dataset) {
+std::string data_elsewhere(hid_t file, hid_t dataset, const H5Handle& dcpl) {
   H5O_info_t in_file{}, in_dataset{};
   if (H5Oget_info2(file, &in_file, H5O_INFO_BASIC) >= 0 &&
       H5Oget_info2(dataset, &in_dataset, H5O_INFO_BASIC) >= 0 &&
       in_file.fileno != in_dataset.fileno)
     return "in " + file_name_of(dataset) + ", through an external link";
-  H5Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
   if (!dcpl.valid()) return "";
   if (const int n = H5Pget_external_count(dcpl.get()); n > 0) {
     char name[1024] = {};
@@ -78,9 +77,8 @@ std::string data_elsewhere(hid_t file, hid_t dataset) {
   return "";
 }
 
-void require_external_raw_files(hid_t dataset, const std::string& file_path, const std::string& key,
-                                const std::string& path) {
-  H5Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+void require_external_raw_files(hid_t dataset, const H5Handle& dcpl, const std::string& file_path,
+                                const std::string& key, const std::string& path) {
   const int n = dcpl.valid() ? H5Pget_external_count(dcpl.get()) : 0;
   if (n <= 0) return;
   H5Handle space(H5Dget_space(dataset), H5Sclose);

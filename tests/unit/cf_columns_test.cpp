@@ -292,6 +292,44 @@ TEST(DatasetColumns, DanglingLinksAreMissingDatasetsNotDamage) {
   }
 }
 
+// A dataset is opened at once and only a failure is looked into: each reason keeps its own
+// message and kind (the config's mistake: DatasetMismatch), and h5_path_state's one-lookup
+// answer agrees with the walk group by group.
+TEST(DatasetColumns, WhyADatasetDoesNotOpenIsNamed) {
+  ScratchH5File f("open_");
+  Writer w(f);
+  write_coordinates(w, 4);
+  w.dataset<int>("/grp/v", H5T_NATIVE_INT, {4}, {1, 2, 3, 4});
+  H5Lcreate_soft("/grp/v", f.get(), "/alias", H5P_DEFAULT, H5P_DEFAULT);
+  w.finish();
+  const auto path = file_path(f);
+  const std::pair<const char*, const char*> refused[] = {
+      {"/grp", "/grp is not a dataset (a group?)"},
+      {"/none", "missing dataset /none"},
+      {"/grp/none", "missing dataset /grp/none"},
+      {"/nogroup/v", "missing dataset /nogroup/v"}};
+  for (const auto& [dataset, want] : refused) {
+    try {
+      GranuleReader(path, flat_config({{"x", dataset}}));
+      ADD_FAILURE() << dataset << " accepted";
+    } catch (const DatasetMismatch& e) {
+      EXPECT_EQ(std::string(e.what()), path + ": variables.x: " + want);
+    }
+  }
+  BeamChunk chunk;  // through a soft link: opened, read
+  GranuleReader(path, flat_config({{"x", "/alias"}})).read(0, 0, 4, true, chunk);
+  EXPECT_EQ(chunk.values.at(0), (std::vector<double>{1, 2, 3, 4}));
+
+  const H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  ASSERT_TRUE(file.valid());
+  const std::pair<const char*, H5PathState> states[] = {
+      {"/", H5PathState::present},        {"/grp", H5PathState::present},
+      {"/grp/v", H5PathState::present},   {"/alias", H5PathState::present},
+      {"/none", H5PathState::absent},     {"/grp/none", H5PathState::absent},
+      {"/nogroup/v", H5PathState::absent}};
+  for (const auto& [at, want] : states) EXPECT_EQ(h5_path_state(file.get(), at), want) << at;
+}
+
 // A virtual dataset whose source is missing reads as fill values in HDF5, without an error: it
 // must be named instead. Sources in another file (found beside the granule, as HDF5 finds
 // them) and in the same file read as usual.

@@ -96,7 +96,7 @@ class CellAggregator {
   // children or deep_children).
   template <typename Offset>
   void reduce_bucket(std::int64_t parent, const Bucket& b, const ArenaVector<Offset>& child,
-                     GridBlock& block) const;
+                     GridBlock& block);
 
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
@@ -111,6 +111,9 @@ class CellAggregator {
   Bucket* last_bucket_ = nullptr;
   std::uint64_t points_ = 0;
   OverviewBuilder* overviews_ = nullptr;
+  // reduce_bucket's sort, kept from parent to parent of a round (finalize): sized to its largest
+  // bucket once, not allocated and zero-filled per parent.
+  std::vector<std::uint32_t> order_, counts_;
 };
 
 }  // namespace healgrid

@@ -15,13 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/chunk_carry.hpp"
 
 namespace healgrid {
 
 class ChunkReader {
  public:
-  // Inspects `dataset` (not owned; must outlive this). supported() tells whether read() works.
+  // Inspects `dataset` (not owned; must outlive this) and its creation property list `dcpl`
+  // (H5Dget_create_plist: given where the caller holds it already). supported() tells whether
+  // read() works.
+  ChunkReader(hid_t dataset, const H5Handle& dcpl);
   explicit ChunkReader(hid_t dataset);
 
   bool supported() const { return supported_; }

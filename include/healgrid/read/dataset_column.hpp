@@ -94,10 +94,11 @@ class DatasetColumn {
   // Throws when path_ is a soft link to no object (DatasetMismatch: a missing dataset) or an
   // external link that cannot be followed (GranuleError); returns for any other link.
   void dangling_link(hid_t file) const;
-  void require_virtual_sources(hid_t file) const;
+  [[noreturn]] void refuse_unopenable(hid_t file) const;
+  void require_virtual_sources(hid_t file, const H5Handle& dcpl) const;
   // Throws DatasetMismatch when the dataset is a netCDF-4 dimension without a variable.
   void refuse_bare_netcdf_dimension(hid_t file) const;
-  void require_filters() const;
+  void require_filters(const H5Handle& dcpl) const;
   void select_dimensions(hid_t space);
 
   std::string file_path_, key_, path_;

@@ -4,6 +4,9 @@
 // a run that reads such data neither reuses nor writes rounds: a source rewritten after a
 // killed run would otherwise come back with its old values.
 //
+// Both take the dataset's creation property list (`dcpl`, from H5Dget_create_plist): a granule
+// opens dozens of datasets, each once for all its checks.
+//
 // data_elsewhere: "" when every value of `dataset` is in `file`, else where they are, e.g.
 // "stored in the external raw file h.bin" or "a virtual dataset reading from src.h5".
 //
@@ -18,11 +21,13 @@
 
 #include <string>
 
+#include "healgrid/io/h5_handle.hpp"
+
 namespace healgrid {
 
-std::string data_elsewhere(hid_t file, hid_t dataset);
+std::string data_elsewhere(hid_t file, hid_t dataset, const H5Handle& dcpl);
 
-void require_external_raw_files(hid_t dataset, const std::string& file_path, const std::string& key,
-                                const std::string& path);
+void require_external_raw_files(hid_t dataset, const H5Handle& dcpl, const std::string& file_path,
+                                const std::string& key, const std::string& path);
 
 }  // namespace healgrid

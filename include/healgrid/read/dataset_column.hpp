@@ -94,6 +94,8 @@ class DatasetColumn {
   // Throws when path_ is a soft link to no object (DatasetMismatch: a missing dataset) or an
   // external link that cannot be followed (GranuleError); returns for any other link.
   void dangling_link(hid_t file) const;
+  // After H5Dopen2 failed: throws saying why (missing, a link to nothing, damaged metadata,
+  // no dataset, or HDF5's reason), in the words of the checks that used to precede the open.
   [[noreturn]] void refuse_unopenable(hid_t file) const;
   void require_virtual_sources(hid_t file, const H5Handle& dcpl) const;
   // Throws DatasetMismatch when the dataset is a netCDF-4 dimension without a variable.

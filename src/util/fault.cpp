@@ -31,8 +31,12 @@ struct TemporarySlot {
 TemporarySlot g_temporaries[8];
 static_assert(std::atomic<int>::is_always_lock_free, "read from a signal handler");
 
-// Async-signal-safe: atomic loads and unlink(2).
-void remove_temporaries() {
+// What this rank made and must not leave behind on a hard stop or an abort: the partial
+// output, the output lock, the temporaries in flight. Async-signal-safe: atomic loads and
+// unlink(2).
+void remove_own_files() {
+  if (g_partial[0] != '\0') unlink(g_partial);
+  if (g_lock[0] != '\0') unlink(g_lock);
   for (auto& t : g_temporaries)
     if (t.state.load() == kPublished) unlink(t.path);
 }
@@ -66,9 +70,7 @@ void say(const char* a, const char* b) {
 [[noreturn]] void hard_stop(int sig) {
   say("healgrid: stopping now after ", signal_name(sig));
   say(" (grace period over or second signal): partial output removed", "\n");
-  if (g_partial[0] != '\0') unlink(g_partial);
-  if (g_lock[0] != '\0') unlink(g_lock);
-  remove_temporaries();
+  remove_own_files();
   _exit(128 + (g_signal != 0 ? g_signal : sig));
 }
 
@@ -177,9 +179,7 @@ void abort_job(const Communicator& mpi, const std::string& message, int code) {
   std::fprintf(stderr, "healgrid: error: rank %d: %s (aborting the MPI job)\n", mpi.rank,
                message.c_str());
   std::fflush(stderr);
-  if (g_partial[0] != '\0') unlink(g_partial);
-  if (g_lock[0] != '\0') unlink(g_lock);
-  remove_temporaries();
+  remove_own_files();
   MPI_Abort(mpi.comm, code);
   std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
 }

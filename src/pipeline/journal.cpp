@@ -87,6 +87,91 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
+// A maximal stretch of one part with one parent and one granule beam (from its first point to
+// its last). Points come in long runs of one parent, so there are few, and RunJournal::prepare
+// works on them.
+struct Segment {
+  static constexpr std::uint32_t kSkip = 0xffffffffu;
+  std::size_t part, begin, end;
+  std::int64_t points;  // in [begin, end), which may hold headers too
+  std::int64_t parent;
+  PointState state;        // at `begin`
+  std::uint32_t last_row;  // of the last point
+  std::uint32_t round;     // index into the rounds; kSkip: journaled parent, not computed
+};
+
+// The segments of `parts`, in order, every one kSkip.
+std::vector<Segment> scan_segments(const PointParts& parts, const HealpixGrid& grid) {
+  std::vector<Segment> segments;
+  // Points with no header between them share the granule beam and the cells' high bits, so
+  // their parent changes only where the low bits above the parent's shift do: the inner loop
+  // compares those bits alone (this scan was 1.8 % of a 1-rank run's samples before): the
+  // parent's bits among an entry's low cell bits, none when they lie above them.
+  const int shift = 2 * (grid.child_order() - grid.parent_order());
+  const std::uint32_t parent_bits =
+      shift >= PointEntry::kCellLowBits ? 0u : PointEntry::kCellLowMask >> shift << shift;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const PointVector& part = parts[p];
+    PointState read;
+    for (std::size_t i = 0; i < part.size();) {
+      if (part[i].is_header()) {
+        read.apply(&part[i]);
+        i += PointEntry::kHeaderEntries;
+        continue;
+      }
+      const PointRef point = read.point(part[i]);
+      const std::uint32_t bits = part[i].word & parent_bits;
+      std::size_t j = i + 1;
+      while (j < part.size() && !part[j].is_header() && (part[j].word & parent_bits) == bits) ++j;
+      const auto parent = grid.parent_of(point.cell);
+      const auto points = static_cast<std::int64_t>(j - i);
+      const auto last_row = read.row(part[j - 1]);
+      auto* last = segments.empty() ? nullptr : &segments.back();
+      if (last && last->part == p && last->parent == parent &&
+          last->state.granule_group == point.granule_group) {
+        last->end = j;
+        last->points += points;
+        last->last_row = last_row;
+      } else {
+        segments.push_back(
+            {p, i, j, points, parent, PointState::of(point), last_row, Segment::kSkip});
+      }
+      i = j;
+    }
+  }
+  return segments;
+}
+
+// The segments to compute as work runs: neighbouring segments of one part, beam and round
+// merged; then round after round, keeping the (granule, group, row) order within each round (a
+// stable sort).
+std::vector<WorkRun> runs_round_after_round(const std::vector<Segment>& segments) {
+  std::vector<std::pair<std::uint32_t, WorkRun>> runs;
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    const auto& s = segments[k];
+    if (s.round == Segment::kSkip) continue;
+    auto* prev = runs.empty() ? nullptr : &runs.back();
+    // Merged only with the segment just before it (between them: headers at most).
+    if (prev && prev->first == s.round && prev->second.part == s.part &&
+        prev->second.end == segments[k - 1].end &&
+        s.state.granule_group == prev->second.state.granule_group) {
+      prev->second.end = s.end;
+      prev->second.last_row = s.last_row;
+    } else {
+      runs.push_back({s.round, WorkRun{s.part, s.begin, s.end, s.state, s.last_row, false}});
+    }
+  }
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<WorkRun> out;
+  out.reserve(runs.size());
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    out.push_back(runs[k].second);
+    out.back().ends_round = k + 1 == runs.size() || runs[k + 1].first != runs[k].first;
+  }
+  return out;
+}
+
 }  // namespace
 
 RunJournal::RunJournal(const Communicator& mpi, const std::string& output,
@@ -232,55 +317,7 @@ std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
 
 std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts& parts) {
   const std::vector<std::int64_t> done = load_journaled_pieces(mine);
-
-  // Segments: maximal stretches of one part with one parent and one granule beam (from the
-  // first point to the last). Points come in long runs of one parent, so there are few, and
-  // everything below works on them.
-  struct Segment {
-    std::size_t part, begin, end;
-    std::int64_t points;  // in [begin, end), which may hold headers too
-    std::int64_t parent;
-    PointState state;        // at `begin`
-    std::uint32_t last_row;  // of the last point
-    std::uint32_t round;     // index into round_loads_; kSkip: journaled parent, not computed
-  };
-  constexpr std::uint32_t kSkip = 0xffffffffu;
-  std::vector<Segment> segments;
-  // Points with no header between them share the granule beam and the cells' high bits, so
-  // their parent changes only where the low bits above the parent's shift do: the inner loop
-  // compares those bits alone (this scan was 1.8 % of a 1-rank run's samples before): the
-  // parent's bits among an entry's low cell bits, none when they lie above them.
-  const int shift = 2 * (grid_.child_order() - grid_.parent_order());
-  const std::uint32_t parent_bits =
-      shift >= PointEntry::kCellLowBits ? 0u : PointEntry::kCellLowMask >> shift << shift;
-  for (std::size_t p = 0; p < parts.size(); ++p) {
-    const PointVector& part = parts[p];
-    PointState read;
-    for (std::size_t i = 0; i < part.size();) {
-      if (part[i].is_header()) {
-        read.apply(&part[i]);
-        i += PointEntry::kHeaderEntries;
-        continue;
-      }
-      const PointRef point = read.point(part[i]);
-      const std::uint32_t bits = part[i].word & parent_bits;
-      std::size_t j = i + 1;
-      while (j < part.size() && !part[j].is_header() && (part[j].word & parent_bits) == bits) ++j;
-      const auto parent = grid_.parent_of(point.cell);
-      const auto points = static_cast<std::int64_t>(j - i);
-      const auto last_row = read.row(part[j - 1]);
-      auto* last = segments.empty() ? nullptr : &segments.back();
-      if (last && last->part == p && last->parent == parent &&
-          last->state.granule_group == point.granule_group) {
-        last->end = j;
-        last->points += points;
-        last->last_row = last_row;
-      } else {
-        segments.push_back({p, i, j, points, parent, PointState::of(point), last_row, kSkip});
-      }
-      i = j;
-    }
-  }
+  std::vector<Segment> segments = scan_segments(parts, grid_);
 
   // Points per remaining parent.
   std::unordered_map<std::int64_t, std::int64_t> load;
@@ -299,34 +336,8 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
     const auto it = round_of.find(s.parent);
     if (it != round_of.end()) s.round = it->second;
   }
-
-  // Runs: neighbouring segments of one part, beam and round merged; then round after round,
-  // keeping the (granule, group, row) order within each round (a stable sort).
-  std::vector<std::pair<std::uint32_t, WorkRun>> runs;
-  for (std::size_t k = 0; k < segments.size(); ++k) {
-    const auto& s = segments[k];
-    if (s.round == kSkip) continue;
-    auto* prev = runs.empty() ? nullptr : &runs.back();
-    // Merged only with the segment just before it (between them: headers at most).
-    if (prev && prev->first == s.round && prev->second.part == s.part &&
-        prev->second.end == segments[k - 1].end &&
-        s.state.granule_group == prev->second.state.granule_group) {
-      prev->second.end = s.end;
-      prev->second.last_row = s.last_row;
-    } else {
-      runs.push_back({s.round, WorkRun{s.part, s.begin, s.end, s.state, s.last_row, false}});
-    }
-  }
-  std::stable_sort(runs.begin(), runs.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::vector<WorkRun> out;
-  out.reserve(runs.size());
-  for (std::size_t k = 0; k < runs.size(); ++k) {
-    out.push_back(runs[k].second);
-    out.back().ends_round = k + 1 == runs.size() || runs[k + 1].first != runs[k].first;
-  }
   round_ = 0;
-  return out;
+  return runs_round_after_round(segments);
 }
 
 void RunJournal::flush_count(std::int64_t parent, std::uint32_t granule) {

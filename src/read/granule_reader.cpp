@@ -54,20 +54,7 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
       keep_time_(config.time_windows.active()),
       opened_(columns) {
   h5_quiet_errors();
-  const bool all = columns == Columns::all;
-  if (netcdf3_file(path))
-    throw GranuleError(path + ": a netCDF-3 (classic) file, which healgrid does not read: " +
-                       "convert it to netCDF-4 first, e.g. nccopy -k nc4 " + path + " OUT.nc");
-  if (all && H5Fis_hdf5(path.c_str()) <= 0) {
-    throw GranuleError(path + ": " + with_cause("not a readable HDF5 file"));
-  }
-  file_ = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file_.valid()) throw GranuleError(path + ": " + with_cause("cannot open HDF5 file"));
-  // An earlier output written among the inputs would otherwise read as a granule without beams.
-  if (all && is_healgrid_output())
-    throw GranuleError(path + ": a healgrid output (it has the global attribute " +
-                       schema::kHealgridVersion + "), not a granule: leave it out of the inputs");
-
+  open_file();
   is_sigma_.assign(config.variables.size(), false);
   is_weight_.assign(config.variables.size(), false);
   for (const auto& s : config.statistics) {
@@ -75,89 +62,127 @@ GranuleReader::GranuleReader(const std::string& path, const PipelineConfig& conf
     if (!s.weight.empty()) is_weight_[config.variable_index(s.weight)] = true;
   }
   prepare_expressions(config);
-
   const bool direct = direct_chunks_enabled();
-  bool time_base_read = false;
-  for (const auto& group : config.groups) {
-    const auto lat_selector = parse_dataset_selector(expand_group(config.latitude, group));
-    // A beam without its latitude dataset is absent (subsetters drop or empty the groups of
-    // beams without data: ATL07 keeps gt2r/sea_ice_segments/stats only); a group found in no
-    // granule is reported after the index pass. A flat config has no beams to miss: its
-    // latitude must exist (DatasetColumn names it).
-    const bool flat = group.empty() && config.groups.size() == 1;
-    if (!flat && !granule_path_exists(file_.get(), path_, lat_selector.path)) {
-      // Its longitude there without the latitude is no subsetter's absent beam but a damaged
-      // granule: skipping the beam would lose its points without a word.
-      const auto lon_path = parse_dataset_selector(expand_group(config.longitude, group)).path;
-      if (uses_group(config.longitude) && granule_path_exists(file_.get(), path_, lon_path))
-        throw MissingLatitude(path_ + ": beam " + group + " has " + lon_path + " but not " +
-                                  lat_selector.path + " (coordinates.latitude): a damaged granule?",
-                              path_ + ": coordinates.latitude: missing dataset " +
-                                  lat_selector.path + " (beam " + group + " has " + lon_path + ")");
-      continue;
-    }
-    Beam beam;
-    beam.lat = std::make_unique<DatasetColumn>(file_.get(), path_, "coordinates.latitude",
-                                               lat_selector, std::vector<double>{}, direct);
-    beam.lat->read_in_degrees(CoordinateAxis::latitude);
-    const PointShape points = beam.lat->shape();
-    if (!flat && points.points() == 0) {  // a beam without data: nothing of it is read, and
-      beams_.push_back({group, 0});       // subsetters may leave out its other datasets
-      columns_.push_back(std::move(beam));
-      continue;
-    }
-    open_levels(config, group, points, direct, beam);
-    // A dataset shared by every group (no "{group}" in its path) may hold one granule value; a
-    // dataset of a linked level holds one value per segment.
-    auto open = [&](const std::string& key, const std::string& text,
-                    const std::vector<double>& sentinels, const std::string& level = "") {
-      auto column = std::make_unique<DatasetColumn>(
-          file_.get(), path_, key, parse_dataset_selector(expand_group(text, group)), sentinels,
-          direct);
-      if (level.empty())
-        column->bind(points, !uses_group(text));
-      else
-        column->bind_level(beam.levels.at(static_cast<std::size_t>(config.level_index(level))),
-                           "levels." + level);
-      return column;
-    };
-    beam.lat->bind(points, false);
-    if (all) {  // what read() needs besides the variables
-      beam.lon = open("coordinates.longitude", config.longitude, {});
-      beam.lon->read_in_degrees(CoordinateAxis::longitude);
-      beam.lon->ignore_valid_range();  // any longitude is wrapped
-      if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
-      if (beam.time && (window_.active() || keep_time_) && !time_base_read) {
-        time_base_read = true;
-        try {
-          time_base_ = read_time_base(file_.get(), beam.time->dataset(), config.time_units);
-        } catch (const CfAttributeError& e) {
-          throw DatasetMismatch(path_ + ": coordinates.time: dataset " + beam.time->path() + ": " +
-                                e.what());
-        }
-      }
-      for (std::size_t f = 0; f < config.filters.size(); ++f) {
-        beam.filters.push_back(config.filters[f].expression.empty()
-                                   ? open("filters[" + std::to_string(f) + "].dataset",
-                                          config.filters[f].dataset, {}, config.filters[f].level)
-                                   : nullptr);
-        if (beam.filters.back() && !beam.filters.back()->compares_exactly(config.filters[f].value))
-          throw DatasetMismatch(
-              path_ + ": filters[" + std::to_string(f) +
-              "].value: " + number_text(config.filters[f].value) +
-              " is at or beyond 2^53, where float64 " + "cannot compare the 64-bit integers of " +
-              beam.filters.back()->path() + " exactly: give a threshold below 2^53");
-        beam.filter_specs.push_back(config.filters[f]);  // its value as the dataset holds values
-        if (beam.filters.back())
-          beam.filter_specs.back().value = beam.filters.back()->threshold(config.filters[f].value);
-      }
-    }
-    for (const auto& v : config.variables)
-      beam.variables.push_back(v.expression.empty()
-                                   ? open("variables." + v.name, v.dataset, v.sentinels, v.level)
-                                   : nullptr);
-    beams_.push_back({group, points.points()});
+  for (const auto& group : config.groups) open_beam(config, group, direct);
+}
+
+void GranuleReader::open_file() {
+  const bool all = opened_ == Columns::all;
+  if (netcdf3_file(path_))
+    throw GranuleError(path_ + ": a netCDF-3 (classic) file, which healgrid does not read: " +
+                       "convert it to netCDF-4 first, e.g. nccopy -k nc4 " + path_ + " OUT.nc");
+  if (all && H5Fis_hdf5(path_.c_str()) <= 0) {
+    throw GranuleError(path_ + ": " + with_cause("not a readable HDF5 file"));
+  }
+  file_ = H5Handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file_.valid()) throw GranuleError(path_ + ": " + with_cause("cannot open HDF5 file"));
+  // An earlier output written among the inputs would otherwise read as a granule without beams.
+  if (all && is_healgrid_output())
+    throw GranuleError(path_ + ": a healgrid output (it has the global attribute " +
+                       schema::kHealgridVersion + "), not a granule: leave it out of the inputs");
+}
+
+// Opens one configured dataset of a beam: its path expanded for the group, bound to the beam's
+// points, or to a linked level's segments. A dataset shared by every group (no "{group}" in its
+// path) may hold one granule value.
+struct GranuleReader::ColumnOpener {
+  hid_t file;
+  const std::string& path;
+  const PipelineConfig& config;
+  const std::string& group;
+  const PointShape& points;
+  const Beam& beam;
+  bool direct;
+
+  std::unique_ptr<DatasetColumn> operator()(const std::string& key, const std::string& text,
+                                            const std::vector<double>& sentinels,
+                                            const std::string& level = "") const {
+    auto column = std::make_unique<DatasetColumn>(
+        file, path, key, parse_dataset_selector(expand_group(text, group)), sentinels, direct);
+    if (level.empty())
+      column->bind(points, !uses_group(text));
+    else
+      column->bind_level(beam.levels.at(static_cast<std::size_t>(config.level_index(level))),
+                         "levels." + level);
+    return column;
+  }
+};
+
+void GranuleReader::open_beam(const PipelineConfig& config, const std::string& group, bool direct) {
+  const auto lat_selector = parse_dataset_selector(expand_group(config.latitude, group));
+  // A beam without its latitude dataset is absent (subsetters drop or empty the groups of
+  // beams without data: ATL07 keeps gt2r/sea_ice_segments/stats only); a group found in no
+  // granule is reported after the index pass. A flat config has no beams to miss: its
+  // latitude must exist (DatasetColumn names it).
+  const bool flat = group.empty() && config.groups.size() == 1;
+  if (!flat && !granule_path_exists(file_.get(), path_, lat_selector.path)) {
+    // Its longitude there without the latitude is no subsetter's absent beam but a damaged
+    // granule: skipping the beam would lose its points without a word.
+    const auto lon_path = parse_dataset_selector(expand_group(config.longitude, group)).path;
+    if (uses_group(config.longitude) && granule_path_exists(file_.get(), path_, lon_path))
+      throw MissingLatitude(path_ + ": beam " + group + " has " + lon_path + " but not " +
+                                lat_selector.path + " (coordinates.latitude): a damaged granule?",
+                            path_ + ": coordinates.latitude: missing dataset " + lat_selector.path +
+                                " (beam " + group + " has " + lon_path + ")");
+    return;
+  }
+  Beam beam;
+  beam.lat = std::make_unique<DatasetColumn>(file_.get(), path_, "coordinates.latitude",
+                                             lat_selector, std::vector<double>{}, direct);
+  beam.lat->read_in_degrees(CoordinateAxis::latitude);
+  const PointShape points = beam.lat->shape();
+  if (!flat && points.points() == 0) {  // a beam without data: nothing of it is read, and
+    beams_.push_back({group, 0});       // subsetters may leave out its other datasets
     columns_.push_back(std::move(beam));
+    return;
+  }
+  open_levels(config, group, points, direct, beam);
+  const ColumnOpener open{file_.get(), path_, config, group, points, beam, direct};
+  beam.lat->bind(points, false);
+  if (opened_ == Columns::all) {  // what read() needs besides the variables
+    beam.lon = open("coordinates.longitude", config.longitude, {});
+    beam.lon->read_in_degrees(CoordinateAxis::longitude);
+    beam.lon->ignore_valid_range();  // any longitude is wrapped
+    if (!config.time.empty()) beam.time = open("coordinates.time", config.time, {});
+    if (beam.time && (window_.active() || keep_time_) && !time_base_read_)
+      resolve_time_base(config, *beam.time);
+    open_filters(config, open, beam);
+  }
+  for (const auto& v : config.variables)
+    beam.variables.push_back(v.expression.empty()
+                                 ? open("variables." + v.name, v.dataset, v.sentinels, v.level)
+                                 : nullptr);
+  beams_.push_back({group, points.points()});
+  columns_.push_back(std::move(beam));
+}
+
+void GranuleReader::resolve_time_base(const PipelineConfig& config, const DatasetColumn& time) {
+  time_base_read_ = true;
+  try {
+    time_base_ = healgrid::read_time_base(file_.get(), time.dataset(), config.time_units);
+  } catch (const CfAttributeError& e) {
+    throw DatasetMismatch(path_ + ": coordinates.time: dataset " + time.path() + ": " + e.what());
+  }
+}
+
+// Each filter's dataset (null for an expression), and its spec with the value as the dataset
+// holds values.
+void GranuleReader::open_filters(const PipelineConfig& config, const ColumnOpener& open,
+                                 Beam& beam) const {
+  for (std::size_t f = 0; f < config.filters.size(); ++f) {
+    const auto& filter = config.filters[f];
+    const auto key = "filters[" + std::to_string(f) + "]";
+    beam.filters.push_back(filter.expression.empty()
+                               ? open(key + ".dataset", filter.dataset, {}, filter.level)
+                               : nullptr);
+    const auto& column = beam.filters.back();
+    if (column && !column->compares_exactly(filter.value))
+      throw DatasetMismatch(path_ + ": " + key + ".value: " + number_text(filter.value) +
+                            " is at or beyond 2^53, where float64 " +
+                            "cannot compare the 64-bit integers of " + column->path() +
+                            " exactly: give a threshold below 2^53");
+    beam.filter_specs.push_back(filter);
+    if (column) beam.filter_specs.back().value = column->threshold(filter.value);
   }
 }
 

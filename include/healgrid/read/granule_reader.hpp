@@ -114,8 +114,14 @@ class GranuleReader {
     int positioned_level = -1;  // the first level with positions, if any: its lat/lon columns
     std::unique_ptr<DatasetColumn> segment_lat, segment_lon;
   };
+  struct ColumnOpener;  // granule_reader.cpp
+  // The constructor's steps: the file (refused when it is no granule), then beam after beam.
+  void open_file();
+  void open_beam(const PipelineConfig& config, const std::string& group, bool direct);
   void open_levels(const PipelineConfig& config, const std::string& group, const PointShape& points,
                    bool direct, Beam& beam);
+  void open_filters(const PipelineConfig& config, const ColumnOpener& open, Beam& beam) const;
+  void resolve_time_base(const PipelineConfig& config, const DatasetColumn& time);
   void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
   void evaluate(Expression& e, const std::string& key, const std::vector<const double*>& inputs,
                 std::size_t n, double* out) const;
@@ -130,7 +136,8 @@ class GranuleReader {
   TimeWindow window_;
   bool keep_time_ = false;  // config time_windows: read() fills BeamChunk::time
   Columns opened_ = Columns::all;
-  TimeBase time_base_;  // resolved when the window or time_windows are active
+  TimeBase time_base_;           // resolved when the window or time_windows are active
+  bool time_base_read_ = false;  // by the first beam with a time dataset
   H5Handle file_;
   std::vector<BeamInfo> beams_;
   std::vector<Beam> columns_;

@@ -25,10 +25,20 @@ bool one_process_world(const EnvLookup& env) {
   return true;  // no launcher: a singleton
 }
 
+bool one_node_world(const EnvLookup& env) {
+  if (one_process_world(env)) return true;
+  // mpirun: the processes on this node, of the world's.
+  if (const char* size = env("OMPI_COMM_WORLD_SIZE"))
+    return equals(env("OMPI_COMM_WORLD_LOCAL_SIZE"), size);
+  if (env("SLURM_STEP_NUM_TASKS") && env("SLURM_STEP_ID"))
+    if (env("PMIX_RANK") || env("PMI_RANK") || env("PMI_FD"))
+      return equals(env("SLURM_STEP_NUM_NODES"), "1");
+  return false;
+}
+
 std::vector<McaDefault> mpi_startup_defaults(const EnvLookup& env) {
   std::vector<McaDefault> out;
-  if (one_process_world(env) && env("OMPI_MCA_pml") == nullptr)
-    out.push_back({"OMPI_MCA_pml", "ob1"});
+  if (one_node_world(env) && env("OMPI_MCA_pml") == nullptr) out.push_back({"OMPI_MCA_pml", "ob1"});
   return out;
 }
 

@@ -10,14 +10,18 @@ bool equals(const char* value, const char* expected) {
   return value != nullptr && std::strcmp(value, expected) == 0;
 }
 
+// srun starts the processes of a job step through PMIx or PMI2.
+bool srun_step(const EnvLookup& env) {
+  return env("SLURM_STEP_NUM_TASKS") && env("SLURM_STEP_ID") &&
+         (env("PMIX_RANK") || env("PMI_RANK") || env("PMI_FD"));
+}
+
 }  // namespace
 
 bool one_process_world(const EnvLookup& env) {
   // mpirun (Open MPI's own launcher) states the world's size.
   if (const char* size = env("OMPI_COMM_WORLD_SIZE")) return equals(size, "1");
-  // srun starts the processes of a job step through PMIx or PMI2.
-  if (const char* tasks = env("SLURM_STEP_NUM_TASKS"); tasks && env("SLURM_STEP_ID"))
-    if (env("PMIX_RANK") || env("PMI_RANK") || env("PMI_FD")) return equals(tasks, "1");
+  if (srun_step(env)) return equals(env("SLURM_STEP_NUM_TASKS"), "1");
   if (const char* size = env("PMI_SIZE")) return equals(size, "1");
   // Any other launcher's trace: the size is unknown, so nothing is assumed.
   for (const char* name : {"PMIX_RANK", "PMI_RANK", "PMI_FD", "PMIX_NAMESPACE"})
@@ -30,9 +34,7 @@ bool one_node_world(const EnvLookup& env) {
   // mpirun: the processes on this node, of the world's.
   if (const char* size = env("OMPI_COMM_WORLD_SIZE"))
     return equals(env("OMPI_COMM_WORLD_LOCAL_SIZE"), size);
-  if (env("SLURM_STEP_NUM_TASKS") && env("SLURM_STEP_ID"))
-    if (env("PMIX_RANK") || env("PMI_RANK") || env("PMI_FD"))
-      return equals(env("SLURM_STEP_NUM_NODES"), "1");
+  if (srun_step(env)) return equals(env("SLURM_STEP_NUM_NODES"), "1");
   return false;
 }
 

@@ -21,7 +21,7 @@ class Writer {
   template <typename T>
   hid_t dataset(const std::string& name, hid_t type, std::vector<hsize_t> dims,
                 const std::vector<T>& v) {
-    ensure_groups(name);
+    create_parent_groups(file_.get(), name);
     H5Handle space(dims.empty()
                        ? H5Screate(H5S_SCALAR)
                        : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
@@ -53,13 +53,6 @@ class Writer {
   }
 
  private:
-  void ensure_groups(const std::string& name) {
-    for (auto pos = name.find('/', 1); pos != std::string::npos; pos = name.find('/', pos + 1)) {
-      const auto g = name.substr(0, pos);
-      if (H5Lexists(file_.get(), g.c_str(), H5P_DEFAULT) <= 0)
-        H5Gclose(H5Gcreate2(file_.get(), g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    }
-  }
   ScratchH5File& file_;
   std::vector<H5Handle> open_;
 };

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <limits>
 
+#include "scratch_h5_file.hpp"
+
 namespace healgrid {
 namespace {
 
@@ -21,7 +23,7 @@ class TinyGranule {
   }
   template <typename T>
   void dataset(const std::string& name, hid_t type, const std::vector<T>& v, const T* fill) {
-    ensure_groups(name);
+    create_parent_groups(file_.get(), name);
     const hsize_t n = v.size();
     H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
     H5Handle ds(H5Dcreate2(file_.get(), name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
@@ -55,13 +57,6 @@ class TinyGranule {
   void close() { file_.reset(); }
 
  private:
-  void ensure_groups(const std::string& name) {
-    for (auto pos = name.find('/', 1); pos != std::string::npos; pos = name.find('/', pos + 1)) {
-      const auto g = name.substr(0, pos);
-      if (H5Lexists(file_.get(), g.c_str(), H5P_DEFAULT) <= 0)
-        H5Gclose(H5Gcreate2(file_.get(), g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    }
-  }
   std::string path_;
   H5Handle file_;
 };

@@ -38,6 +38,15 @@ class ScratchH5File {
   H5Handle file_;
 };
 
+// Creates the groups on the way to `path` ("/a/b/x": /a and /a/b) that `file` lacks.
+inline void create_parent_groups(hid_t file, const std::string& path) {
+  for (auto pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
+    const auto g = path.substr(0, pos);
+    if (H5Lexists(file, g.c_str(), H5P_DEFAULT) <= 0)
+      H5Gclose(H5Gcreate2(file, g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  }
+}
+
 // A 1-D dataset `name` holding `v` (stored as `type`) in `file`.
 template <class T>
 void write(hid_t file, const char* name, hid_t type, const std::vector<T>& v) {

@@ -2,7 +2,8 @@
 // points (the plan's loads), in huge pages (util/huge_pages.hpp), handed out by bumping a
 // pointer and reused round after round. Without it every round's buckets were separate
 // malloc blocks, faulted in 4 KB pages and zero-filled by vector::resize before the values were
-// written over them (docs/performance.md: 1.4 % of a 1-rank run's CPU, a third of its faults).
+// written over them (docs/performance-history.md: 1.4 % of a 1-rank run's CPU, a third of its
+// faults).
 // ArenaAllocator<T> is the standard allocator over it; elements it constructs without
 // arguments are left uninitialised (default-initialised), so resize() then writing every new
 // element is one pass over memory, not two. Allocations that do not fit, or made with no arena,

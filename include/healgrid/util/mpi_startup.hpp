@@ -3,10 +3,10 @@
 // - A world on one node (healgrid started without a launcher, or by one that put every process
 //   on this node) sends nothing over a network, yet Open MPI's MPI_Init probes every network
 //   transport for it (UCX, libfabric, PSM: about 0.2 s of a ~0.4 s start on a machine without
-//   a fabric, docs/performance.md). Such a world gets the built-in point-to-point layer, ob1
-//   (over shared memory between its processes). A world over several nodes, or one whose
-//   layout is unknown, keeps Open MPI's own choice (a fabric's UCX). Every process of a world
-//   reads the same launcher variables, so all of them choose alike.
+//   a fabric, docs/performance-history.md). Such a world gets the built-in point-to-point
+//   layer, ob1 (over shared memory between its processes). A world over several nodes, or one
+//   whose layout is unknown, keeps Open MPI's own choice (a fabric's UCX). Every process of a
+//   world reads the same launcher variables, so all of them choose alike.
 #pragma once
 
 #include <functional>

@@ -4,7 +4,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -377,11 +379,16 @@ void set_time_window(TimeWindow& window, const std::string& start, const std::st
 
 PipelineConfig load_config_file(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+  if (::stat(path.c_str(), &st) != 0)
+    throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
     throw ConfigError(path + ": not a config file (" +
                       (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") + ")");
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot read config file");
+  if (!in)  // errno from the open underneath (permissions), when it set one
+    throw ConfigError(path + ": cannot read config file" +
+                      (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
   std::ostringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), path);

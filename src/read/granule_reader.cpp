@@ -520,9 +520,10 @@ GroupCoverage check_group_coverage(const PipelineConfig& config,
   for (std::size_t i = 0; i < config.groups.size(); ++i) {
     all += (all.empty() ? "" : ", ") + config.groups[i];
     if (beams_per_group.at(i) == 0)
+      // The dataset, not the group: a granule may hold the group without it (an empty beam).
       out.warnings.push_back("group " + config.groups[i] + " (groups[" + std::to_string(i) +
-                             "]) is " + among + " (no " +
-                             expand_group(config.latitude, config.groups[i]) + ")");
+                             "]): its latitude " + expand_group(config.latitude, config.groups[i]) +
+                             " is " + among);
   }
   if (out.warnings.size() == config.groups.size() && readable_granules > 0)
     out.error = "groups: none of the configured groups (" + all + ") is in any of the " +

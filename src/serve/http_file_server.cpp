@@ -88,12 +88,20 @@ RangeAnswer normalise_ranges(httplib::Ranges& ranges, const httplib::Request& re
   return kept.empty() ? RangeAnswer::whole : RangeAnswer::part;
 }
 
-void not_found(httplib::Response& res) {
+// A Range header applies to a file, not to an error or a computed answer: cpp-httplib would
+// otherwise cut the body to it and send a Content-Range with the 404.
+void ignore_ranges(const httplib::Request& req) {
+  const_cast<httplib::Request&>(req).ranges.clear();  // the server's own object, as below
+}
+
+void not_found(const httplib::Request& req, httplib::Response& res) {
+  ignore_ranges(req);
   res.status = 404;
   res.set_content("404 Not Found\n", "text/plain");
 }
 
 void answer(const HttpHandler& handler, const httplib::Request& req, httplib::Response& res) {
+  ignore_ranges(req);
   std::map<std::string, std::string> query;
   for (const auto& [name, value] : req.params) query[name] = value;
   try {
@@ -148,7 +156,7 @@ HttpFileServer::HttpFileServer(const std::string& host, int port, std::vector<Ht
     bool no_store = false;
     const std::string path = resolve(req.path, no_store);  // req.path is decoded
     const auto file = open_regular_file(path);
-    if (!file) return not_found(res);
+    if (!file) return not_found(req, res);
     res.set_header("Accept-Ranges", "bytes");
     res.set_header("Cache-Control", no_store ? "no-store" : "no-cache");
     res.set_header("ETag", file->etag);

@@ -28,6 +28,40 @@ std::string trimmed(const std::string& s) {
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
+bool is_utf8(const std::string& s) {
+  // RFC 3629's table: the lead byte fixes the length and the second byte's range (which rules
+  // out overlong forms, surrogates and code points above U+10FFFF); later bytes are 80-BF.
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned lead = p[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xbf;  // the second byte's range
+    if (lead >= 0xc2 && lead <= 0xdf) {
+      len = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      len = 3;
+      if (lead == 0xe0) lo = 0xa0;
+      if (lead == 0xed) hi = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      len = 4;
+      if (lead == 0xf0) lo = 0x90;
+      if (lead == 0xf4) hi = 0x8f;
+    } else {
+      return false;  // 80-C1 (a continuation or an overlong lead) or F5-FF
+    }
+    if (n - i < len || p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k)
+      if (p[i + k] < 0x80 || p[i + k] > 0xbf) return false;
+    i += len;
+  }
+  return true;
+}
+
 std::string base_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);

@@ -14,6 +14,7 @@
 #include "healgrid/io/output_owner.hpp"
 #include "healgrid/io/output_schema.hpp"
 #include "healgrid/io/run_partial.hpp"
+#include "healgrid/util/text.hpp"
 #include "healgrid/write/direct_chunk_writer.hpp"
 #include "healgrid/write/overview_writer.hpp"
 #include "healgrid/write/statistic_variable.hpp"
@@ -108,6 +109,13 @@ void define_provenance(io::NcFile& nc, const OutputMetadata& meta, OutputVars& v
   nc.put_att(vars.granule_points, s::kLongName, "points of the granule used in the grid");
   vars.granule_status = define_var(nc, s::kGranuleStatus, NC_CHAR, {rows, status_len}, 0, 0);
   nc.put_att(vars.granule_status, s::kLongName, "used, empty or skipped, with the reason");
+  // Text, not bytes, for xarray and netCDF4-python, unless some name is in another encoding
+  // (a status quotes names too): declared UTF-8, it would fail their decoding.
+  const bool utf8 = std::all_of(meta.granules.begin(), meta.granules.end(),
+                                [](const auto& g) { return is_utf8(g.name) && is_utf8(g.status); });
+  if (utf8)
+    for (const int var : {vars.granule_name, vars.granule_status})
+      nc.put_att(var, s::kEncoding, s::kUtf8);
 }
 
 std::string skipped_lines(const OutputMetadata& meta) {

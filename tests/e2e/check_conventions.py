@@ -36,6 +36,7 @@ pass the same checks.
 """
 
 import os
+import shutil
 import sys
 
 import common  # isort: skip (fails clearly when numpy, netCDF4, xarray... are missing)
@@ -297,6 +298,37 @@ def check_time_coordinate(checks, label, path, group=None):
                      f"{label}: xarray decodes time as {ds[schema.TIME].dtype}")
 
 
+def check_provenance_text(checks, label, ds, inputs):
+    """The granule names and statuses reach xarray as text (str), not bytes: the inputs' base
+    names, each used or empty (one real granule has no point of quality 0)."""
+    names = [ds[schema.GRANULE_NAME].values[i] for i in range(ds.sizes[schema.GRANULE_DIM])]
+    statuses = list(ds[schema.GRANULE_STATUS].values)
+    checks.check(all(isinstance(v, str) for v in names + statuses),
+                 f"{label}: xarray reads the provenance as {[type(v) for v in names[:1]]} "
+                 f"({ds[schema.GRANULE_NAME].attrs}): no {schema.ENCODING} attribute?")
+    checks.check(sorted(names) == sorted(os.path.basename(f) for f in inputs),
+                 f"{label}: granule names {names} are not the inputs' base names")
+    checks.check(all(s == "used" or s.startswith("empty: ") for s in statuses),
+                 f"{label}: statuses {statuses}")
+
+
+def check_foreign_file_name(checks, tmp, granule):
+    """A granule whose name is not UTF-8 (Latin-1 "caf\xe9", a POSIX name is bytes): the
+    provenance keeps its bytes without claiming an encoding, and xarray still opens the file."""
+    name = b"granule-caf\xe9.h5"
+    path = os.path.join(tmp, os.fsdecode(name))
+    shutil.copyfile(granule, path)
+    out = os.path.join(tmp, "foreign-name.nc")
+    if not common.run_healgrid_ok(["--input", path, "--output", out], 1, checks,
+                                  "Latin-1 granule name"):
+        return
+    with xarray.open_dataset(out) as ds:
+        names = list(ds[schema.GRANULE_NAME].values)
+        checks.check(names == [name] and schema.ENCODING not in ds[schema.GRANULE_NAME].attrs,
+                     f"Latin-1 granule name: provenance {names!r}, "
+                     f"attributes {ds[schema.GRANULE_NAME].attrs}")
+
+
 def run_and_check(checks, label, args, nprocs, out, child_order, authalic, layout,
                   overviews=()):
     if overviews:
@@ -306,6 +338,8 @@ def run_and_check(checks, label, args, nprocs, out, child_order, authalic, layou
         return
     with xarray.open_dataset(out) as ds:
         check_decoders(checks, label, ds, child_order, authalic)
+        inputs = [a for before, a in zip(args, args[1:]) if before == "--input"]
+        check_provenance_text(checks, label, ds, inputs)
     check_cf(checks, label, out, child_order, authalic)
     check_layout(checks, label, out, layout)
     check_overview_groups(checks, label, out, overviews, authalic)
@@ -347,6 +381,7 @@ def main():
             for order in overviews:
                 check_time_coordinate(checks, f"{label} {overview_group(order)}", windowed,
                                       overview_group(order))
+        check_foreign_file_name(checks, tmp, files[0])
     checks.finish()
 
 

@@ -128,6 +128,11 @@ def check_refusals(checks, root):
                  "/linked.txt", "/up/secret.txt", "/up/big.nc"):
         status, _, _ = request(root + path)
         checks.check(status == 404, f"GET {path}: status {status}, expected 404")
+    # A range asked of a path not served: a plain 404, not a slice of its body.
+    status, headers, body = request(root + "/nothing-here.js", headers={"Range": "bytes=0-7"})
+    checks.check(status == 404 and "Content-Range" not in headers and body == b"404 Not Found\n",
+                 f"GET of a missing path with a range: status {status}, Content-Range "
+                 f"{headers.get('Content-Range')!r}, body {body!r}")
     status, headers, body = request(root + "/?file=data/big.nc")
     checks.check(status == 200 and b"<title>viewer" in body, f"GET /: status {status}")
     checks.check(headers.get("Content-Type", "").startswith("text/html"),

@@ -55,6 +55,10 @@ SIGMA_VARIABLE = "healgrid_sigma_variable"
 WEIGHT = "healgrid_weight"
 # The statistic's function as the config names it ("count", "min", "weighted_mean", ...).
 STATISTIC = "healgrid_statistic"
+# The provenance's character arrays hold UTF-8 text (netCDF's convention for NC_CHAR, which
+# xarray and netCDF4-python decode to strings); left out when a file name is not UTF-8.
+ENCODING = "_Encoding"
+UTF8 = "utf-8"
 
 # Global attributes.
 CONVENTIONS = "Conventions"

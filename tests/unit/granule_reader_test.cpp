@@ -449,7 +449,8 @@ TEST(GroupCoverage, WarnsOfMissingGroupsOnlyAmongReadableGranules) {
   const auto config = test_config();
   auto c = check_group_coverage(config, {3, 0}, 3);
   ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_NE(c.warnings[0].find("group gt2l (groups[1]) is in no granule (no /gt2l/seg/latitude)"),
+  EXPECT_NE(c.warnings[0].find(
+                "group gt2l (groups[1]): its latitude /gt2l/seg/latitude is in no granule"),
             std::string::npos)
       << c.warnings[0];
   EXPECT_TRUE(c.error.empty());

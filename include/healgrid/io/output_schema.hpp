@@ -65,6 +65,10 @@ inline constexpr char kSigmaVariable[] = "healgrid_sigma_variable";
 inline constexpr char kWeight[] = "healgrid_weight";
 // The statistic's function as the config names it ("count", "min", "weighted_mean", ...).
 inline constexpr char kStatistic[] = "healgrid_statistic";
+// The provenance's character arrays hold UTF-8 text (netCDF's convention for NC_CHAR, which
+// xarray and netCDF4-python decode to strings); left out when a file name is not UTF-8.
+inline constexpr char kEncoding[] = "_Encoding";
+inline constexpr char kUtf8[] = "utf-8";
 
 // Global attributes.
 inline constexpr char kConventions[] = "Conventions";

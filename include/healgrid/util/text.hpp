@@ -17,6 +17,10 @@ std::string number_text(double x);
 // `s` without leading and trailing spaces and tabs.
 std::string trimmed(const std::string& s);
 
+// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// above U+10FFFF). File names on POSIX are bytes, not necessarily UTF-8.
+bool is_utf8(const std::string& s);
+
 // The last component of a slash-separated path or URL path ("a/b/c.h5" -> "c.h5").
 std::string base_name(const std::string& path);
 // Its directory, as given, with the trailing slash ("a/b/c.h5" -> "a/b/"); "." for a bare name.

@@ -379,16 +379,20 @@ void set_time_window(TimeWindow& window, const std::string& start, const std::st
 
 PipelineConfig load_config_file(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;  // before any allocation below
+    throw ConfigError(path + ": cannot read config file: " + std::strerror(err));
+  }
   if (!S_ISREG(st.st_mode))
     throw ConfigError(path + ": not a config file (" +
                       (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") + ")");
   errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in)  // errno from the open underneath (permissions), when it set one
+  if (!in) {  // errno from the open underneath (permissions), when it set one
+    const int err = errno;
     throw ConfigError(path + ": cannot read config file" +
-                      (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
+                      (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), path);

@@ -83,10 +83,11 @@ AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_pat
     temporary_path_ = temporary_name(final_path_);
     fd_ =
         ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd_ < 0 && errno == ENOENT)  // the common mistake: say which directory, not the name
-      fail(final_path_, "its directory " + parent_directory(final_path_) + " is missing", ENOENT);
-    if (fd_ < 0 && errno != EEXIST)
-      fail(final_path_, "cannot create a file in its directory (" + temporary_path_ + ")", errno);
+    const int err = fd_ < 0 ? errno : 0;  // before the messages' allocations
+    if (err == ENOENT)  // the common mistake: say which directory, not the temporary's name
+      fail(final_path_, "its directory " + parent_directory(final_path_) + " is missing", err);
+    if (err != 0 && err != EEXIST)
+      fail(final_path_, "cannot create a file in its directory (" + temporary_path_ + ")", err);
   }
   if (fd_ < 0) fail(final_path_, "no free temporary name beside it", EEXIST);
   tracked_ = track_temporary(temporary_path_);

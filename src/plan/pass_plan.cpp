@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/plan/memory_budget.hpp"
 #include "healgrid/util/require.hpp"
 #include "healgrid/util/text.hpp"
@@ -49,7 +50,9 @@ double held_bytes_per_point(const PipelineConfig& config) {
   // fine grids along a track (plan/point_parts.hpp).
   const int order = config.grid.child_order;
   const double point = order > 22 ? 12.0 : order > 14 ? 6.0 : 4.5;
-  return point + 4.0 + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
+  // The aggregator's child offset: 64-bit where a parent has more children than 32 bits hold.
+  const double offset = order - config.grid.parent_order > kMaxOrderDifference ? 8.0 : 4.0;
+  return point + offset + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
 }
 
 namespace {

@@ -208,7 +208,7 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
     if (r != mpi.rank) n += static_cast<std::size_t>(recv_counts[r]);
   }
   // Filled once: in huge pages, which halves the exchange at 2 ranks on a VM where every
-  // fresh 4 KB page is a costly trap (docs/performance.md).
+  // fresh 4 KB page is a costly trap (docs/performance-history.md).
   PointVector low(before), high(after);
   const auto point_type = MpiDatatype::bytes(sizeof(PointEntry));
   std::vector<MPI_Request> requests;

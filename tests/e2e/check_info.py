@@ -69,9 +69,9 @@ def file_figures(path):
                               "cells_with_values": int(ok.sum()),
                               "min": float(values[ok].min()), "max": float(values[ok].max()),
                               "mean": float(values[ok].mean())})
-        # Text already: netCDF4 applies chartostring itself to char arrays with _Encoding.
-        rows = [s.strip() for s in ds["granule_name"][:].tolist()]
-        status = [s.strip() for s in ds["granule_status"][:].tolist()]
+        ds.set_auto_chartostring(False)  # the char arrays as stored, with _Encoding or not
+        rows = [s.strip() for s in netCDF4.chartostring(ds["granule_name"][:]).tolist()]
+        status = [s.strip() for s in netCDF4.chartostring(ds["granule_status"][:]).tolist()]
         points = np.asarray(ds["granule_points_used"][:])
         cell_km = math.sqrt(4 * math.pi * AUTHALIC_RADIUS_KM ** 2 / (12 * 4 ** level))
         stamps = sorted("{}-{}-{}T{}:{}:{}Z".format(*STAMP.search(n).groups())

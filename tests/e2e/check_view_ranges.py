@@ -133,6 +133,13 @@ def check_refusals(checks, root):
     checks.check(status == 404 and "Content-Range" not in headers and body == b"404 Not Found\n",
                  f"GET of a missing path with a range: status {status}, Content-Range "
                  f"{headers.get('Content-Range')!r}, body {body!r}")
+    # Nor of a computed answer (the coastlines API; a bad parameter: no GSHHG file needed).
+    status, headers, body = request(root + "/api/coastlines.json?lat_min=x",
+                                    headers={"Range": "bytes=0-7"})
+    checks.check(status == 400 and "Content-Range" not in headers and
+                 body == b"coastlines: parameter lat_min: not a number: x",
+                 f"the coastlines API with a range: status {status}, Content-Range "
+                 f"{headers.get('Content-Range')!r}, body {body!r}")
     status, headers, body = request(root + "/?file=data/big.nc")
     checks.check(status == 200 and b"<title>viewer" in body, f"GET /: status {status}")
     checks.check(headers.get("Content-Type", "").startswith("text/html"),

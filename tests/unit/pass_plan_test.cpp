@@ -244,7 +244,15 @@ TEST(PassPlan, HeldBytesPerPointOfTheShippedConfig) {
   EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 30.0);
   // Finer than order 22 a header may come with every point: a point and a header.
   fine.grid.child_order = 24;
+  fine.grid.parent_order = 8;
   EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 36.0);
+  // More than 16 orders below the parent the aggregator's child offsets take 64 bits.
+  fine.grid.parent_order = 6;
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 40.0);
+  fine.grid.child_order = 22;  // 16 orders below: 32 bits
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 30.0);
+  fine.grid.parent_order = 5;  // 17
+  EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 34.0);
 }
 
 TEST(MemorySize, SuffixesArePowersOf1024) {

@@ -16,10 +16,11 @@
 
 namespace healgrid {
 
-// Bytes a rank holds per point of the pass it works on, an upper bound: the binned point (8,
-// plan/point_parts.hpp, and a share of its part's headers: an eighth more on grids finer than
-// order 14, whose cells' high bits change along a track) and the aggregator's copy (a 32-bit child
-// offset, a double per variable, a 32-bit sort index). The aggregator stores floats while every
+// Bytes a rank holds per point of the pass it works on, an upper bound: the binned point (4,
+// plan/point_parts.hpp, and a share of its part's headers: 4.5 in all, 6 on grids finer than
+// order 14, whose cells' high bits change along a track, 12 finer than order 22) and the
+// aggregator's copy (a 32-bit child offset, 64-bit beyond kMaxOrderDifference orders below the
+// parent; a double per variable; a 32-bit sort index). The aggregator stores floats while every
 // value is exactly a float (ATL06's, most heights), but one derived or float64 value widens them
 // all, and the budget must hold whatever the data.
 double held_bytes_per_point(const PipelineConfig& config);

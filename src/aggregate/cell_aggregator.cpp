@@ -68,7 +68,7 @@ CellAggregator::CellAggregator(const PipelineConfig& config, const HealpixGrid& 
     : config_(config),
       grid_(grid),
       nvars_(config.variables.size()),
-      deep_(grid.child_order() - grid.parent_order() > kMaxOrderDifference),
+      deep_(wide_child_offsets(grid.parent_order(), grid.child_order())),
       arena_(std::make_unique<BucketArena>()) {
   for (const auto& s : config_.statistics) {
     var_index_.push_back(config_.variable_index(s.variable));

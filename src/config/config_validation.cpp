@@ -182,7 +182,7 @@ void PipelineConfig::validate() const {
                                      std::to_string(grid.child_order));
   // The dense layout writes all 4^(child - parent) children of each parent with data.
   if (output.layout == OutputLayout::dense &&
-      grid.child_order - grid.parent_order > kMaxOrderDifference)
+      wide_child_offsets(grid.parent_order, grid.child_order))
     ctx.fail("output.layout",
              "dense needs child_order at most parent_order + 16 (each parent cell with data "
              "is written with all its 4^(child_order - parent_order) cells), got child_order " +

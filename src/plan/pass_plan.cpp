@@ -50,8 +50,8 @@ double held_bytes_per_point(const PipelineConfig& config) {
   // fine grids along a track (plan/point_parts.hpp).
   const int order = config.grid.child_order;
   const double point = order > 22 ? 12.0 : order > 14 ? 6.0 : 4.5;
-  // The aggregator's child offset: 64-bit where a parent has more children than 32 bits hold.
-  const double offset = order - config.grid.parent_order > kMaxOrderDifference ? 8.0 : 4.0;
+  // The aggregator's child offset (64-bit where a parent has more children than 32 bits hold).
+  const double offset = wide_child_offsets(config.grid.parent_order, order) ? 8.0 : 4.0;
   return point + offset + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
 }
 

@@ -10,7 +10,7 @@ constexpr std::size_t kDenseChunkCap = std::size_t{1} << 20;
 OutputLayout resolve(OutputLayout configured, const HealpixGrid& grid, long long cells,
                      long long parents) {
   if (configured != OutputLayout::automatic) return configured;
-  if (grid.child_order() - grid.parent_order() > kMaxOrderDifference) return OutputLayout::sparse;
+  if (wide_child_offsets(grid.parent_order(), grid.child_order())) return OutputLayout::sparse;
   // Exact in double: parents < 2^53 and a power-of-two factor; the same sums on every rank.
   const double dense =
       static_cast<double>(parents) * static_cast<double>(grid.children_per_parent());

@@ -301,7 +301,7 @@ def check_time_coordinate(checks, label, path, group=None):
 def check_provenance_text(checks, label, ds, inputs):
     """The granule names and statuses reach xarray as text (str), not bytes: the inputs' base
     names, each used or empty (one real granule has no point of quality 0)."""
-    names = [ds[schema.GRANULE_NAME].values[i] for i in range(ds.sizes[schema.GRANULE_DIM])]
+    names = list(ds[schema.GRANULE_NAME].values)
     statuses = list(ds[schema.GRANULE_STATUS].values)
     checks.check(all(isinstance(v, str) for v in names + statuses),
                  f"{label}: xarray reads the provenance as {[type(v) for v in names[:1]]} "

@@ -11,8 +11,13 @@
 namespace healgrid {
 
 constexpr int kMaxOrder = 29;
-// Largest child_order - parent_order: a parent's children are numbered in 32 bits.
+// Largest child_order - parent_order whose children a parent numbers in 32 bits.
 constexpr int kMaxOrderDifference = 16;
+// Whether a parent's children need 64-bit offsets (more than 2^32 of them): the aggregator's
+// offsets, the memory plan's count of them, the layouts a grid allows.
+constexpr bool wide_child_offsets(int parent_order, int child_order) {
+  return child_order - parent_order > kMaxOrderDifference;
+}
 
 class HealpixGrid {
  public:

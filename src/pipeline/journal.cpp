@@ -293,12 +293,15 @@ std::vector<std::int64_t> RunJournal::load_journaled_pieces(const RankPlan& mine
   return done;
 }
 
+std::int64_t RunJournal::rounds_for(std::int64_t points) const {
+  return rounds_ == kAutoRounds ? auto_rounds(points, round_size_) : std::max(1, rounds_);
+}
+
 std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
     const std::vector<std::pair<std::int64_t, std::int64_t>>& parents) {
   std::int64_t kept = 0;
   for (const auto& p : parents) kept += p.second;
-  const std::size_t nrounds = static_cast<std::size_t>(
-      rounds_ == kAutoRounds ? auto_rounds(kept, round_size_) : std::max(1, rounds_));
+  const auto nrounds = static_cast<std::size_t>(rounds_for(kept));
   std::unordered_map<std::int64_t, std::uint32_t> round_of;
   round_loads_.clear();
   const double total = static_cast<double>(kept);

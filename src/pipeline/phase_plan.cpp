@@ -111,9 +111,9 @@ std::string blocks_leave_nothing(const RunContext& ctx, std::size_t r, std::int6
 // rank less its output blocks as held at the end of its reads (plan/output_estimate.hpp
 // held_output_bytes: every window's block, and their merged copies). Adds an error when the
 // output leaves nothing for the points.
-PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_overflowed,
-                       const std::vector<std::vector<ParentLoad>>& indexed, std::int64_t windows,
-                       std::vector<std::string>& errors) {
+PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, const PassMemory& memory,
+                       bool index_overflowed, const std::vector<std::vector<ParentLoad>>& indexed,
+                       std::int64_t windows, std::vector<std::string>& errors) {
   std::vector<double> budgets;
   for (std::size_t r = 0; r < plan.ranks.size(); ++r) {
     const auto& rank = plan.ranks[r];
@@ -128,25 +128,28 @@ PassPlan choose_passes(const RunContext& ctx, const WorkPlan& plan, bool index_o
           blocks_leave_nothing(ctx, r, static_cast<std::int64_t>(cells), windows, output));
     }
   }
-  return plan_passes(plan, budgets, held_bytes_per_point(ctx.config()), index_overflowed, indexed);
+  return plan_passes(plan, budgets, memory, index_overflowed, indexed);
 }
 
 // Rank 0: why one pass was chosen, for the log: the busiest rank's points and output blocks
 // against the budget per rank (the same figures choose_passes weighs).
-std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, std::int64_t windows) {
+std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, const PassMemory& memory,
+                          std::int64_t windows) {
   std::size_t busiest = 0;
   for (std::size_t r = 0; r < plan.ranks.size(); ++r)
     if (plan.ranks[r].planned_points > plan.ranks[busiest].planned_points) busiest = r;
   if (plan.ranks.empty() || plan.ranks[busiest].planned_points == 0) return "";
   const auto& rank = plan.ranks[busiest];
-  const double per_point = held_bytes_per_point(ctx.config());
-  const double points = static_cast<double>(rank.planned_points) * per_point;
+  std::int64_t largest = 0;
+  for (const auto& l : plan.loads)
+    if (l.parent >= rank.first_parent && l.parent <= rank.last_parent)
+      largest = std::max(largest, l.points);
+  const double points = memory.pass_bytes(rank.planned_points, largest);
   const double blocks =
       held_output_bytes(ctx.config(), rank.planned_parents, rank_cell_runs(plan, rank), windows);
   const bool dense = ctx.config().output.layout == OutputLayout::dense;
   return "[memory] 1 pass: rank " + std::to_string(busiest) + ", the busiest, holds " +
-         size_text(points + blocks) + " (" + std::to_string(rank.planned_points) + " points x " +
-         number_text(per_point) + " bytes" +
+         size_text(points + blocks) + " (" + memory.describe(rank.planned_points, largest) +
          (blocks > 0 ? std::string(dense ? ", dense" : ", sparse") + " output block" +
                            (windows > 1 ? "s " : " ") + (dense ? "" : "at most ") +
                            size_text(blocks) + " with merged copies"
@@ -174,8 +177,12 @@ void bcast_passes(const Communicator& comm, PassPlan& passes) {
 
 }  // namespace
 
-PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoints indexed) {
+PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoints indexed,
+                       const RunJournal& journal) {
   const auto& comm = ctx.comm;
+  // A pass holds its points binned and one round of them at a time in the aggregator.
+  PassMemory memory{point_bytes(ctx.config()),
+                    [&journal](std::int64_t points) { return journal.rounds_for(points); }};
   PlannedWork work;
   std::vector<std::int64_t> plan_words;
   const bool index_overflowed = comm.max(indexed.mine.overflowed ? 1 : 0) != 0;
@@ -212,8 +219,8 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
         !problem.empty())
       errors.push_back(problem);
     if (errors.empty())
-      work.passes =
-          choose_passes(ctx, work.plan, index_overflowed, indexed.loads_by_rank, windows, errors);
+      work.passes = choose_passes(ctx, work.plan, memory, index_overflowed, indexed.loads_by_rank,
+                                  windows, errors);
     if (!errors.empty()) throw RunFailure(kExitFailure, errors);
     plan_words = serialize(work.plan.ranks);
   });
@@ -241,7 +248,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   }
   if (comm.is_root() && !work.passes.lines.empty()) {  // one pass, above some rank's budget
     for (const auto& line : work.passes.lines) ctx.observers.note("[memory] " + line + "\n");
-  } else if (const auto line = one_pass_line(ctx, work.plan, windows);
+  } else if (const auto line = one_pass_line(ctx, work.plan, memory, windows);
              comm.is_root() && !line.empty()) {
     ctx.observers.note(line);
   }

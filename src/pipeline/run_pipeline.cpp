@@ -80,8 +80,8 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   });
   auto indexed = timed(ctx, Phase::index, s.index, [&] { return index_phase(ctx, inputs); });
   if (journal->enabled()) turn_journal_off_for_data_elsewhere(ctx, indexed.mine, *journal);
-  auto work =
-      timed(ctx, Phase::plan, s.plan, [&] { return plan_phase(ctx, inputs, std::move(indexed)); });
+  auto work = timed(ctx, Phase::plan, s.plan,
+                    [&] { return plan_phase(ctx, inputs, std::move(indexed), *journal); });
   auto aggregated = timed(ctx, Phase::aggregate, s.aggregate, [&] {
     if (ctx.config().time_windows.active()) return aggregate_windows(ctx, inputs, work);
     return work.passes.single() ? aggregate_phase(ctx, inputs, work, *journal)

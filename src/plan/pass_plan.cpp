@@ -23,21 +23,29 @@ RankPlan range_plan(const std::vector<ParentLoad>& loads, std::size_t b, std::si
   return p;
 }
 
-// The fewest passes over `loads` (one rank's parents) of at most `max_points` each; a parent
+std::int64_t largest_load(const std::vector<ParentLoad>& loads, std::size_t b, std::size_t e) {
+  std::int64_t largest = 0;
+  for (auto i = b; i < e; ++i) largest = std::max(largest, loads[i].points);
+  return largest;
+}
+
+// The fewest passes over `loads` (one rank's parents) that each hold at most `budget`; a parent
 // above it alone gets a pass of its own (it cannot be split: all its points meet in one place).
-std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, double max_points) {
+std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, const PassMemory& memory,
+                                 double budget) {
   double total = 0;
   for (const auto& l : loads) total += static_cast<double>(l.points);
-  auto count =
-      static_cast<std::size_t>(std::max(1.0, std::ceil(total / std::max(1.0, max_points))));
+  // At least the passes the binned points alone need.
+  const double floor = total * memory.bytes.indexed / std::max(1.0, budget);
+  auto count = static_cast<std::size_t>(std::max(1.0, std::ceil(floor)));
   for (count = std::min(count, loads.size());; ++count) {
     const auto ranges = partition_parents(loads, static_cast<int>(count));
     std::vector<RankPlan> passes;
     bool fits = true;
     for (const auto& [b, e] : ranges) {
       passes.push_back(range_plan(loads, b, e));
-      fits =
-          fits && (e - b <= 1 || static_cast<double>(passes.back().planned_points) <= max_points);
+      fits = fits && (e - b <= 1 || memory.pass_bytes(passes.back().planned_points,
+                                                      largest_load(loads, b, e)) <= budget);
     }
     if (fits || count >= loads.size()) return passes;
   }
@@ -45,25 +53,48 @@ std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, double ma
 
 }  // namespace
 
-double held_bytes_per_point(const PipelineConfig& config) {
+PointBytes point_bytes(const PipelineConfig& config) {
   // The point with its headers' share: the cells' high bits change every 4^8 children, so on
   // fine grids along a track (plan/point_parts.hpp).
   const int order = config.grid.child_order;
   const double point = order > 22 ? 12.0 : order > 14 ? 6.0 : 4.5;
   // The aggregator's child offset (64-bit where a parent has more children than 32 bits hold).
   const double offset = wide_child_offsets(config.grid.parent_order, order) ? 8.0 : 4.0;
-  return point + offset + 8.0 * static_cast<double>(config.variables.size()) + 4.0;
+  return {point, offset + 8.0 * static_cast<double>(config.variables.size()) + 4.0};
+}
+
+double held_bytes_per_point(const PipelineConfig& config) {
+  const auto b = point_bytes(config);
+  return b.indexed + b.aggregated;
+}
+
+std::int64_t PassMemory::largest_round(std::int64_t points, std::int64_t largest) const {
+  const std::int64_t n = std::max<std::int64_t>(1, rounds(points));
+  return std::min(points, (points + n - 1) / n + largest);
+}
+
+double PassMemory::pass_bytes(std::int64_t points, std::int64_t largest) const {
+  return static_cast<double>(points) * bytes.indexed +
+         static_cast<double>(largest_round(points, largest)) * bytes.aggregated;
+}
+
+std::string PassMemory::describe(std::int64_t points, std::int64_t largest) const {
+  std::string text = std::to_string(points) + " x " + number_text(bytes.indexed) + " bytes";
+  if (bytes.aggregated > 0)
+    text += " and a round of at most " + std::to_string(largest_round(points, largest)) + " x " +
+            number_text(bytes.aggregated) + " bytes";
+  return text;
 }
 
 namespace {
 
 // "" when every pass of a rank fits `budget`, else what exceeds it: passes of one parent cell
-// (its points meet in one place: it cannot be split).
-std::string over_budget(const std::vector<RankPlan>& passes, double bytes_per_point,
+// (its points meet in one place: it cannot be split; passes of several fit by construction).
+std::string over_budget(const std::vector<RankPlan>& passes, const PassMemory& memory,
                         double budget) {
   for (const auto& p : passes) {
-    const double held = static_cast<double>(p.planned_points) * bytes_per_point;
-    if (held > budget)
+    const double held = memory.pass_bytes(p.planned_points, p.planned_points);
+    if (p.planned_parents == 1 && held > budget)
       return "; parent cell " + std::to_string(p.first_parent) + " alone holds " +
              std::to_string(p.planned_points) + " points (" + size_text(held) +
              "), more than the budget: its pass runs above it (a finer --parent-order splits "
@@ -76,7 +107,7 @@ std::string over_budget(const std::vector<RankPlan>& passes, double bytes_per_po
 // rank that needs passes.
 std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
                                                const std::vector<double>& budget_bytes,
-                                               double bytes_per_point, double scale,
+                                               const PassMemory& memory, double scale,
                                                std::vector<std::string>& lines) {
   std::vector<std::vector<RankPlan>> per_rank(plan.ranks.size());
   std::size_t begin = 0;
@@ -85,20 +116,21 @@ std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
     std::size_t end = begin;
     while (end < plan.loads.size() && !rank.empty() && plan.loads[end].parent <= rank.last_parent)
       ++end;
-    const double need = static_cast<double>(rank.planned_points) * bytes_per_point;
+    const auto largest = largest_load(plan.loads, begin, end);
+    const double need = memory.pass_bytes(rank.planned_points, largest);
     const double budget = std::max(0.0, budget_bytes[r]);
     if (rank.empty() || need <= budget * scale) {
       per_rank[r] = {rank};
     } else {
       const std::vector<ParentLoad> mine(plan.loads.begin() + static_cast<std::ptrdiff_t>(begin),
                                          plan.loads.begin() + static_cast<std::ptrdiff_t>(end));
-      per_rank[r] = split_rank(mine, budget * scale / bytes_per_point);
+      per_rank[r] = split_rank(mine, memory, budget * scale);
       const auto n = per_rank[r].size();
       lines.push_back("rank " + std::to_string(r) + ": " + std::to_string(n) +
                       (n == 1 ? " pass, " : " passes, ") + size_text(need) + " of points (" +
-                      std::to_string(rank.planned_points) + " x " + number_text(bytes_per_point) +
-                      " bytes) against " + size_text(budget) + " left for points" +
-                      over_budget(per_rank[r], bytes_per_point, budget));
+                      memory.describe(rank.planned_points, largest) + ") against " +
+                      size_text(budget) + " left for points" +
+                      over_budget(per_rank[r], memory, budget));
     }
     begin = end;
   }
@@ -121,7 +153,7 @@ std::int64_t points_in(const std::vector<ParentLoad>& loads,
 // none.
 std::string index_overrun(const std::vector<std::vector<RankPlan>>& passes,
                           const std::vector<double>& budget_bytes,
-                          const std::vector<std::vector<ParentLoad>>& indexed) {
+                          const std::vector<std::vector<ParentLoad>>& indexed, double per_point) {
   for (std::size_t k = 0; k < passes.size(); ++k) {
     const auto ranges = pass_parent_ranges(passes[k]);
     for (std::size_t r = 0; r < indexed.size(); ++r) {
@@ -131,7 +163,7 @@ std::string index_overrun(const std::vector<std::vector<RankPlan>>& passes,
       const auto kept =
           own.empty() ? 0 : points_in(indexed[r], {{own.first_parent, own.last_parent}});
       const auto received = std::max<std::int64_t>(0, own.planned_points - kept);
-      const double bytes = kIndexedBytesPerPoint * static_cast<double>(held + received);
+      const double bytes = per_point * static_cast<double>(held + received);
       if (bytes > budget)
         return "rank " + std::to_string(r) + "'s granules hold " + std::to_string(held) +
                " points of pass " + std::to_string(k + 1) + "'s parents, " + size_text(bytes) +
@@ -153,22 +185,26 @@ std::vector<std::vector<RankPlan>> by_pass(const std::vector<std::vector<RankPla
 }  // namespace
 
 PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
-                     double bytes_per_point, bool index_overflowed,
+                     const PassMemory& memory, bool index_overflowed,
                      const std::vector<std::vector<ParentLoad>>& indexed) {
   HEALGRID_REQUIRE(budget_bytes.size() == plan.ranks.size(), "one budget per rank");
   HEALGRID_REQUIRE(indexed.empty() || indexed.size() == plan.ranks.size(),
                    "one load list per rank");
   PassPlan out;
+  // Until the exchange a pass's index holds its points binned, and with several ranks a copy of
+  // those sent away; one rank keeps them where they lie (plan/point_exchange.hpp).
+  const double indexed_bytes =
+      plan.ranks.size() == 1 ? memory.bytes.indexed : kIndexedBytesPerPoint;
   // A run that keeps its first index pass's points holds at most its cap of them (the
   // index's own check); a pass's index again has none: cut the passes finer until it fits.
   double scale = 1.0;
   std::string overrun;
   for (int tries = 0;; ++tries) {
     out.lines.clear();
-    const auto per_rank = split_ranks(plan, budget_bytes, bytes_per_point, scale, out.lines);
+    const auto per_rank = split_ranks(plan, budget_bytes, memory, scale, out.lines);
     out.passes = by_pass(per_rank);
     const bool reindex = index_overflowed || out.passes.size() > 1;
-    overrun = reindex ? index_overrun(out.passes, budget_bytes, indexed) : "";
+    overrun = reindex ? index_overrun(out.passes, budget_bytes, indexed, indexed_bytes) : "";
     if (overrun.empty()) break;
     // Finer passes help until every rank has one parent per pass.
     bool finer_possible = false;
@@ -183,8 +219,10 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   if (scale < 1.0)
     out.lines.push_back(
         "passes cut finer than the points owned need: a pass's index holds the points of the "
-        "rank's own granules until the exchange (up to " +
-        number_text(kIndexedBytesPerPoint) + " bytes each: the point and its copy)");
+        "rank's own granules until the exchange (" +
+        (plan.ranks.size() == 1
+             ? number_text(indexed_bytes) + " bytes each)"
+             : "up to " + number_text(indexed_bytes) + " bytes each: the point and its copy)"));
   if (!overrun.empty())
     out.lines.push_back("warning: " + overrun + " (no finer passes are possible)");
   if (index_overflowed)

@@ -6,8 +6,8 @@ usage: check_memory_passes.py --np N
 On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output block small):
 1. the single-pass run (default budget) at N ranks, with --metrics-json;
 2. the same command with --memory-per-rank set to a quarter of the points' bytes per rank
-   (32 bytes per point, the plan's figure for this config): the log says it goes in >= 3
-   passes and why, the output is byte-identical (`cmp`) to the single-pass run's, and each
+   (16.5 bytes per point, the plan's figure for this config in 2 rounds): the log says it goes
+   in >= 3 passes and why, the output is byte-identical (`cmp`) to the single-pass run's, and each
    rank's peak RSS (from /proc, in --metrics-json) is at most the budget plus a fixed overhead
    of OVERHEAD_MB (process image, MPI, the HDF5 library and its chunk caches, the read
    buffers of one row block), and below the single-pass run's;
@@ -40,10 +40,14 @@ from common import Checks  # isort: skip
 from check_restart import rank_pids  # isort: skip
 
 EPOCH = "1700000000"
-BYTES_PER_POINT = 28.5  # plan/pass_plan.hpp held_bytes_per_point: 4.5 + 4 + 2 x 8 + 4
+# plan/pass_plan.hpp point_bytes: the binned point (4.5) for the whole pass, the aggregator's
+# copy (4 + 2 x 8 + 4) for one round of it at a time: --rounds 2 holds half a pass (and at most
+# one parent more) in the aggregator.
+INDEXED_BYTES, AGGREGATED_BYTES, ROUNDS = 4.5, 24, 2
+BYTES_PER_POINT = INDEXED_BYTES + AGGREGATED_BYTES / ROUNDS
 OVERHEAD_MB = 80
-ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10", "--rounds", "2",
-        "--metrics-json", "metrics.json"]
+ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10",
+        "--rounds", str(ROUNDS), "--metrics-json", "metrics.json"]
 
 
 def launch(nprocs, cwd, args, env):
@@ -97,10 +101,16 @@ def main():
         m = re.search(r"\[memory\] (\d+) pass(?:es)? over the parent cells", out)
         npasses = int(m.group(1)) if m else 0
         checks.check(npasses >= 3, f"expected >= 3 passes under {budget} bytes:\n{out}")
-        per_point = re.escape(str(BYTES_PER_POINT))
-        reason = (rf"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x {per_point} "
-                  r"bytes\) against [\d.]+ [kMG]?B left for points")
+        reason = (rf"\[memory\] rank \d+: \d+ passes, .* of points \(\d+ x {INDEXED_BYTES} "
+                  rf"bytes and a round of at most \d+ x {AGGREGATED_BYTES} bytes\) against "
+                  r"[\d.]+ [kMG]?B left for points")
         checks.check(re.search(reason, out) is not None, f"no reason line:\n{out}")
+        # The round counted is the journal's: half a rank's points or more in 2 rounds.
+        for rank_points, round_points in re.findall(
+                rf"\((\d+) x {INDEXED_BYTES} bytes and a round of at most (\d+) x", out):
+            checks.check(ROUNDS * int(round_points) >= int(rank_points),
+                         f"a round of {round_points} of {rank_points} points in {ROUNDS} "
+                         f"rounds:\n{out}")
         same = read_bytes(os.path.join(single, "out.nc")) == read_bytes(
             os.path.join(passes, "out.nc"))
         checks.check(same, "the output in passes differs from the single-pass output")

@@ -285,6 +285,16 @@ TEST_P(RunJournalPrepareGrids, SplitsPointsIntoRoundsWithoutMovingThem) {
     }
     EXPECT_EQ(got, want) << "round " << r;
   }
+  // The memory plan's bound (plan/pass_plan.hpp PassMemory): a round holds at most its share,
+  // rounded up, and one parent more.
+  std::map<std::int64_t, std::int64_t> per_parent;
+  for (const auto& round : round_parents)
+    for (const auto p : round) ++per_parent[p];
+  std::int64_t largest = 0;
+  for (const auto& [parent, n] : per_parent) largest = std::max(largest, n);
+  EXPECT_EQ(journal.rounds_for(18), 3);
+  for (const auto& round : round_parents)
+    EXPECT_LE(static_cast<std::int64_t>(round.size()), (18 + 2) / 3 + largest);
 }
 
 INSTANTIATE_TEST_SUITE_P(ParentBits, RunJournalPrepareGrids,
@@ -343,6 +353,25 @@ TEST(RunJournalPrepare, AutoRoundsFollowThePoints) {
   // count ignores it.
   EXPECT_EQ(rounds(RunJournal::kAutoRounds, 100, 9), (std::vector<std::size_t>{4, 2}));
   EXPECT_EQ(rounds(1, 100, 9), (std::vector<std::size_t>{6}));
+}
+
+// What the memory plan asks of the journal: the rounds a rank's computed points are cut into.
+TEST(RunJournalPrepare, RoundsForFollowTheSetting) {
+  const auto c = test::count_and_mean_config();
+  const HealpixGrid grid(2, 6, LatitudeConvention::geodetic);
+  Communicator mpi;
+  const std::string key(64, 'a');
+  constexpr auto k = RunJournal::kAutoRoundPoints;
+  RunJournal fixed(mpi, temp_path("fixed.nc"), key, c, grid, 3);
+  EXPECT_EQ(fixed.rounds_for(0), 3);
+  EXPECT_EQ(fixed.rounds_for(100 * k), 3);
+  RunJournal off(mpi, temp_path("off.nc"), key, c, grid, 0);
+  EXPECT_EQ(off.rounds_for(100 * k), 1);  // no journal: one round
+  RunJournal automatic(mpi, temp_path("auto.nc"), key, c, grid, RunJournal::kAutoRounds, {6, 3});
+  EXPECT_EQ(automatic.rounds_for(19), RunJournal::auto_rounds(19, {6, 3}));
+  EXPECT_EQ(automatic.rounds_for(19), 7);
+  automatic.turn_off();
+  EXPECT_EQ(automatic.rounds_for(19), 1);
 }
 
 // A part as the exchange delivers it: runs of one beam and parent that another rank sent with

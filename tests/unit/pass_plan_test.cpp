@@ -39,7 +39,7 @@ void expect_cover(const WorkPlan& plan, const PassPlan& passes) {
 
 TEST(PassPlan, FitsInOnePassWhenTheBudgetHoldsThePoints) {
   const auto plan = plan_of({10, 20, 30, 40}, 2);
-  const auto passes = plan_passes(plan, {1e6, 1e6}, 32, false);
+  const auto passes = plan_passes(plan, {1e6, 1e6}, PassMemory::flat(32), false);
   EXPECT_TRUE(passes.single());
   ASSERT_EQ(passes.passes.size(), 1u);
   EXPECT_EQ(passes.passes[0][1].planned_points, plan.ranks[1].planned_points);
@@ -50,7 +50,7 @@ TEST(PassPlan, ThreePassesOfAtMostTheBudget) {
   // One rank, 12 parents of 100 points at 10 bytes each: 12 000 bytes against 4 500 bytes
   // -> at most 450 points per pass: ceil(1200 / 450) = 3 passes of 400.
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
-  const auto passes = plan_passes(plan, {4500}, 10, false);
+  const auto passes = plan_passes(plan, {4500}, PassMemory::flat(10), false);
   ASSERT_EQ(passes.passes.size(), 3u);
   EXPECT_TRUE(passes.reindex);
   for (const auto& pass : passes.passes) EXPECT_EQ(pass[0].planned_points, 400);
@@ -61,7 +61,7 @@ TEST(PassPlan, ThreePassesOfAtMostTheBudget) {
 
 TEST(PassPlan, ThreePassesOfAtMostTheBudget_LineStatesTheSizesInReadableUnits) {
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
-  const auto passes = plan_passes(plan, {4500}, 10, false);
+  const auto passes = plan_passes(plan, {4500}, PassMemory::flat(10), false);
   ASSERT_EQ(passes.lines.size(), 1u);
   // 12 000 bytes against 4 500: kB, not "0 MB against 0 MB"; every pass fits.
   EXPECT_NE(passes.lines[0].find("12 kB of points (1200 x 10 bytes) against 4 kB"),
@@ -73,7 +73,7 @@ TEST(PassPlan, ThreePassesOfAtMostTheBudget_LineStatesTheSizesInReadableUnits) {
 TEST(PassPlan, AParentAboveTheBudgetGetsOnePassAndTheLineSaysSo) {
   // One parent of 600 points at 10 bytes (6 kB) against 2 kB: it cannot be split.
   const auto plan = plan_of({600}, 1);
-  const auto passes = plan_passes(plan, {2000}, 10, false);
+  const auto passes = plan_passes(plan, {2000}, PassMemory::flat(10), false);
   ASSERT_EQ(passes.passes.size(), 1u);
   EXPECT_EQ(passes.passes[0][0].planned_points, 600);
   ASSERT_FALSE(passes.lines.empty());
@@ -88,7 +88,7 @@ TEST(PassPlan, AParentAboveTheBudgetGetsOnePassAndTheLineSaysSo) {
 TEST(PassPlan, UnevenParentsTakeMorePassesThanTheQuotient) {
   // 250 + 250 + 250 points against 400: two passes cannot hold three parents of 250.
   const auto plan = plan_of({250, 250, 250}, 1);
-  const auto passes = plan_passes(plan, {4000}, 10, false);
+  const auto passes = plan_passes(plan, {4000}, PassMemory::flat(10), false);
   ASSERT_EQ(passes.passes.size(), 3u);
   for (const auto& pass : passes.passes) EXPECT_LE(pass[0].planned_points, 400);
   expect_cover(plan, passes);
@@ -99,7 +99,7 @@ TEST(PassPlan, ARankWithFewerPassesIsEmptyInTheLaterOnes) {
   const auto plan = plan_of({50, 50, 200, 200, 200, 200, 200}, 2);
   ASSERT_EQ(plan.ranks[0].planned_points, 500);
   ASSERT_EQ(plan.ranks[1].planned_points, 600);
-  const auto passes = plan_passes(plan, {1e6, 2000}, 10, false);
+  const auto passes = plan_passes(plan, {1e6, 2000}, PassMemory::flat(10), false);
   ASSERT_EQ(passes.passes.size(), 3u);
   EXPECT_EQ(passes.passes[0][0].planned_points, 500);
   for (std::size_t k = 1; k < 3; ++k) EXPECT_TRUE(passes.passes[k][0].empty());
@@ -112,7 +112,8 @@ TEST(PassPlan, ARankWithFewerPassesIsEmptyInTheLaterOnes) {
 
 TEST(PassPlan, AParentAboveTheBudgetGetsAPassOfItsOwn) {
   const auto plan = plan_of({50, 900, 50}, 1);
-  const auto passes = plan_passes(plan, {2000}, 10, false);  // 200 points per pass
+  const auto passes =
+      plan_passes(plan, {2000}, PassMemory::flat(10), false);  // 200 points per pass
   ASSERT_EQ(passes.passes.size(), 3u);
   EXPECT_EQ(passes.passes[1][0].planned_points, 900);
   expect_cover(plan, passes);
@@ -120,7 +121,7 @@ TEST(PassPlan, AParentAboveTheBudgetGetsAPassOfItsOwn) {
 
 TEST(PassPlan, AnOverflowedIndexPassReindexesEvenInOnePass) {
   const auto plan = plan_of({10, 20}, 1);
-  const auto passes = plan_passes(plan, {1e6}, 32, true);
+  const auto passes = plan_passes(plan, {1e6}, PassMemory::flat(32), true);
   EXPECT_EQ(passes.passes.size(), 1u);
   EXPECT_TRUE(passes.reindex);
   EXPECT_FALSE(passes.single());
@@ -149,9 +150,9 @@ TEST(PassPlan, ARankWhoseGranulesHoldEveryPointGetsFinerPasses) {
   static_assert(kIndexedBytesPerPoint == 12.0, "the budgets below are cut to it");
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
   const std::vector<double> budgets = {6500, 6500, 6500};
-  ASSERT_EQ(plan_passes(plan, budgets, 30, false).passes.size(), 2u);
+  ASSERT_EQ(plan_passes(plan, budgets, PassMemory::flat(30), false).passes.size(), 2u);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  const auto passes = plan_passes(plan, budgets, 30, false, indexed);
+  const auto passes = plan_passes(plan, budgets, PassMemory::flat(30), false, indexed);
   ASSERT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes)
@@ -168,10 +169,10 @@ TEST(PassPlan, PointsReceivedCountWithThePointsIndexed) {
   // receives 200, 4800 bytes: finer passes of 100 (2400 bytes).
   const auto plan = plan_of(std::vector<std::int64_t>(8, 100), 2);
   const std::vector<double> budgets = {4500, 4500};
-  ASSERT_EQ(plan_passes(plan, budgets, 20, false).passes.size(), 2u);
+  ASSERT_EQ(plan_passes(plan, budgets, PassMemory::flat(20), false).passes.size(), 2u);
   const std::vector<std::vector<ParentLoad>> indexed = {
       {plan.loads.begin() + 4, plan.loads.end()}, {plan.loads.begin(), plan.loads.begin() + 4}};
-  const auto passes = plan_passes(plan, budgets, 20, false, indexed);
+  const auto passes = plan_passes(plan, budgets, PassMemory::flat(20), false, indexed);
   ASSERT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes)
@@ -183,7 +184,7 @@ TEST(PassPlan, GranulesSpreadLikeTheOwnersNeedNoFinerPasses) {
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
   std::vector<std::vector<ParentLoad>> indexed(3);
   for (std::size_t i = 0; i < plan.loads.size(); ++i) indexed[i / 4].push_back(plan.loads[i]);
-  const auto passes = plan_passes(plan, {8000, 8000, 8000}, 40, false, indexed);
+  const auto passes = plan_passes(plan, {8000, 8000, 8000}, PassMemory::flat(40), false, indexed);
   EXPECT_EQ(passes.passes.size(), 2u);
   for (const auto& line : passes.lines) EXPECT_EQ(line.find("finer"), std::string::npos) << line;
 }
@@ -192,11 +193,11 @@ TEST(PassPlan, OnePassNeedsNoIndexCheckUnlessTheIndexOverflowed) {
   // Within the budget the first index pass's points are kept (its own cap bounds them).
   const auto plan = plan_of(std::vector<std::int64_t>(6, 100), 3);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, 40, false, indexed).single());
+  EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, PassMemory::flat(40), false, indexed).single());
   // Reindexed in one pass, rank 0's index would hold all 600 points (7200 bytes) against
   // 6000: two passes of one parent per rank (3600 bytes).
   const std::vector<double> budgets = {6000, 6000, 6000};
-  const auto passes = plan_passes(plan, budgets, 10, true, indexed);
+  const auto passes = plan_passes(plan, budgets, PassMemory::flat(10), true, indexed);
   ASSERT_EQ(passes.passes.size(), 2u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes) EXPECT_LE(index_bytes(pass, indexed[0], 0), 6000);
@@ -208,7 +209,7 @@ TEST(PassPlan, AnIndexThatCannotFitIsWarnedAbout) {
   const auto plan = plan_of({10, 1000}, 2);
   ASSERT_EQ(plan.ranks[1].planned_points, 1000);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}};
-  const auto passes = plan_passes(plan, {8000, 8000}, 40, true, indexed);
+  const auto passes = plan_passes(plan, {8000, 8000}, PassMemory::flat(40), true, indexed);
   expect_cover(plan, passes);
   ASSERT_FALSE(passes.lines.empty());
   EXPECT_NE(passes.lines.back().find("warning: rank 0's granules hold"), std::string::npos)
@@ -223,7 +224,7 @@ TEST(PassPlan, PassesCutFinerSayWhyAlsoWhenTheyStillOverrun) {
   // rank (300 points, 3600 bytes) overruns.
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  const auto passes = plan_passes(plan, {3500, 3500, 3500}, 8, true, indexed);
+  const auto passes = plan_passes(plan, {3500, 3500, 3500}, PassMemory::flat(8), true, indexed);
   EXPECT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   ASSERT_GE(passes.lines.size(), 2u);
@@ -253,6 +254,109 @@ TEST(PassPlan, HeldBytesPerPointOfTheShippedConfig) {
   EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 30.0);
   fine.grid.parent_order = 5;  // 17
   EXPECT_DOUBLE_EQ(held_bytes_per_point(fine), 34.0);
+}
+
+TEST(PassPlan, PointBytesSplitTheBinnedPointFromTheAggregatorsCopy) {
+  const auto config = parse_config(default_config_text(), "built-in");
+  const auto b = point_bytes(config);
+  EXPECT_DOUBLE_EQ(b.indexed, 4.5);      // the binned point, the whole pass
+  EXPECT_DOUBLE_EQ(b.aggregated, 24.0);  // offset 4 + 2 doubles + sort index 4, one round
+  auto deep = config;
+  deep.grid.child_order = 24;
+  deep.grid.parent_order = 6;
+  EXPECT_DOUBLE_EQ(point_bytes(deep).indexed, 12.0);
+  EXPECT_DOUBLE_EQ(point_bytes(deep).aggregated, 28.0);
+}
+
+PassMemory in_rounds(double indexed, double aggregated, std::int64_t rounds) {
+  PassMemory m;
+  m.bytes = {indexed, aggregated};
+  m.rounds = [rounds](std::int64_t) { return rounds; };
+  return m;
+}
+
+TEST(PassPlan, ARoundHoldsItsShareAndAtMostOneParentMore) {
+  const auto m = in_rounds(4, 16, 8);
+  EXPECT_EQ(m.largest_round(800, 10), 110);   // 800 / 8, and a parent across the boundary
+  EXPECT_EQ(m.largest_round(801, 10), 111);   // rounded up
+  EXPECT_EQ(m.largest_round(800, 800), 800);  // never more than the pass
+  EXPECT_EQ(m.largest_round(0, 0), 0);
+  EXPECT_DOUBLE_EQ(m.pass_bytes(800, 10), 800 * 4.0 + 110 * 16.0);
+  // One round (no journal): every point in the aggregator at once.
+  const auto one = in_rounds(4, 16, 1);
+  EXPECT_DOUBLE_EQ(one.pass_bytes(800, 10), 800 * 20.0);
+  // A rule that answers 0 rounds (an empty pass) counts as one.
+  EXPECT_EQ(in_rounds(4, 16, 0).largest_round(50, 5), 50);
+  // The journal's rule, through the function: more rounds, smaller rounds.
+  PassMemory by_points;
+  by_points.bytes = {4, 16};
+  by_points.rounds = [](std::int64_t points) { return points / 100; };
+  EXPECT_EQ(by_points.largest_round(1000, 7), 107);
+}
+
+TEST(PassPlan, RoundsLetAPassHoldMorePointsThanTheAggregatorCouldAtOnce) {
+  // 12 parents of 100 points: all in the aggregator, 20 bytes a point, 24 kB.
+  const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
+  EXPECT_EQ(plan_passes(plan, {12000}, PassMemory::flat(20), false).passes.size(), 2u);
+  // In 4 rounds: 1200 x 4 + (300 + 100) x 16 = 11.2 kB, one pass.
+  const auto rounds = in_rounds(4, 16, 4);
+  const auto one = plan_passes(plan, {12000}, rounds, false);
+  EXPECT_TRUE(one.single());
+  EXPECT_TRUE(one.lines.empty());
+  // 8 kB: two passes of 600 (2400 + (150 + 100) x 16 = 6.4 kB each); the line says both parts.
+  const auto two = plan_passes(plan, {8000}, rounds, false);
+  ASSERT_EQ(two.passes.size(), 2u);
+  expect_cover(plan, two);
+  for (const auto& pass : two.passes)
+    EXPECT_LE(rounds.pass_bytes(pass[0].planned_points, 100), 8000.0);
+  ASSERT_EQ(two.lines.size(), 1u);
+  EXPECT_NE(two.lines[0].find("2 passes, 11 kB of points (1200 x 4 bytes and a round of at "
+                              "most 400 x 16 bytes) against 8 kB"),
+            std::string::npos)
+      << two.lines[0];
+}
+
+TEST(PassPlan, OneRankCopiesNothingToExchange) {
+  // One rank's index holds its points binned (4 bytes here), not a copy to send (12): 2 passes
+  // of 600 (6.4 kB each) fit 6.5 kB; at 12 bytes a point the index of 600 would not (7.2 kB).
+  const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
+  const std::vector<std::vector<ParentLoad>> indexed = {plan.loads};
+  const auto passes = plan_passes(plan, {6500}, in_rounds(4, 16, 4), false, indexed);
+  EXPECT_EQ(passes.passes.size(), 2u);
+  for (const auto& line : passes.lines)
+    EXPECT_EQ(line.find("cut finer"), std::string::npos) << line;
+  // Two ranks, each indexing all of the other's points: the copies count (12 bytes a point).
+  const auto two = plan_of(std::vector<std::int64_t>(12, 100), 2);
+  const std::vector<std::vector<ParentLoad>> crossed = {{two.loads.begin() + 6, two.loads.end()},
+                                                        {two.loads.begin(), two.loads.begin() + 6}};
+  const auto cut = plan_passes(two, {3500, 3500}, in_rounds(4, 16, 4), false, crossed);
+  EXPECT_GT(cut.passes.size(), 2u);
+  bool finer = false;
+  for (const auto& line : cut.lines) finer = finer || line.find("cut finer") != std::string::npos;
+  EXPECT_TRUE(finer);
+}
+
+TEST(PassPlan, ALargeParentWidensEveryRoundOfItsPass) {
+  // One parent of 600 among ten of 60: a pass with it needs its 600 in one round.
+  std::vector<std::int64_t> points(10, 60);
+  points.insert(points.begin() + 5, 600);
+  const auto plan = plan_of(points, 1);
+  const auto rounds = in_rounds(4, 16, 4);
+  const auto passes = plan_passes(plan, {9000}, rounds, false);
+  ASSERT_GT(passes.passes.size(), 1u);
+  expect_cover(plan, passes);
+  for (const auto& pass : passes.passes) {
+    std::int64_t largest = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const auto parent = static_cast<std::int64_t>(100 + 7 * i);
+      if (parent >= pass[0].first_parent && parent <= pass[0].last_parent) {
+        largest = std::max(largest, points[i]);
+      }
+    }
+    if (pass[0].planned_parents > 1) {
+      EXPECT_LE(rounds.pass_bytes(pass[0].planned_points, largest), 9000.0);
+    }
+  }
 }
 
 TEST(MemorySize, SuffixesArePowersOf1024) {

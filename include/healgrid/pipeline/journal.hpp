@@ -97,6 +97,9 @@ class RunJournal {
              RoundSize size = {});
 
   bool enabled() const { return rounds_ != 0; }
+  // The rounds prepare() cuts `points` computed points of a rank into: kAutoRounds' count, the
+  // run's --rounds, or 1 when the journal is off.
+  std::int64_t rounds_for(std::int64_t points) const;
   // Every rank alike, before prepare(): this run neither reuses nor writes rounds (its inputs
   // keep data in files the journal's key does not cover); the journal of an earlier run goes
   // once this output is complete, as with rounds 0.

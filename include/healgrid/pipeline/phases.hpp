@@ -89,8 +89,10 @@ struct PlannedWork {
   const RankPlan& mine(const Communicator& comm) const { return ranks.at(comm.rank); }
 };
 // Collective. Applies --on-bad-granule to the issues, plans, and routes every point to the
-// rank owning its parent cell. Fills figures.planned_points/planned_parents (rank 0).
-PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoints indexed);
+// rank owning its parent cell. Fills figures.planned_points/planned_parents (rank 0). The
+// passes count one round of a pass in the aggregator at a time, as `journal` cuts them.
+PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoints indexed,
+                       const RunJournal& journal);
 
 struct AggregatedBlock {
   GridBlock block;                             // this rank's parents with data (journaled + new)

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,14 +17,43 @@
 
 namespace healgrid {
 
-// Bytes a rank holds per point of the pass it works on, an upper bound: the binned point (4,
-// plan/point_parts.hpp, and a share of its part's headers: 4.5 in all, 6 on grids finer than
-// order 14, whose cells' high bits change along a track, 12 finer than order 22) and the
-// aggregator's copy (a 32-bit child offset, 64-bit beyond kMaxOrderDifference orders below the
-// parent; a double per variable; a 32-bit sort index). The aggregator stores floats while every
-// value is exactly a float (ATL06's, most heights), but one derived or float64 value widens them
-// all, and the budget must hold whatever the data.
+// Bytes a rank holds per point of the pass it works on, an upper bound, split by how long it
+// holds them. The binned point, for the whole pass (4, plan/point_parts.hpp, and a share of its
+// part's headers: 4.5 in all, 6 on grids finer than order 14, whose cells' high bits change
+// along a track, 12 finer than order 22). The aggregator's copy, only while the point's round
+// is read and reduced (a 32-bit child offset, 64-bit beyond kMaxOrderDifference orders below
+// the parent; a double per variable; a 32-bit sort index). The aggregator stores floats while
+// every value is exactly a float (ATL06's, most heights), but one derived or float64 value
+// widens them all, and the budget must hold whatever the data.
+struct PointBytes {
+  double indexed = 0;     // per point of the pass
+  double aggregated = 0;  // per point of the round being reduced
+};
+PointBytes point_bytes(const PipelineConfig& config);
+// Both: a point that sits in the aggregator (every point, when a pass is one round).
 double held_bytes_per_point(const PipelineConfig& config);
+
+// What a pass of a rank holds: every point of the pass binned, and one round at a time in the
+// aggregator. Rounds are cut at parent cells into about equal points (pipeline/journal.hpp), so
+// a round holds at most points / rounds + the pass's largest parent.
+struct PassMemory {
+  PointBytes bytes;
+  // The rounds a rank cuts a pass of `points` into (the journal's rule; 1 without a journal).
+  std::function<std::int64_t(std::int64_t points)> rounds = [](std::int64_t) { return 1; };
+  // Every point at `bytes_per_point` for the whole pass (no aggregator share of its own).
+  static PassMemory flat(double bytes_per_point) {
+    PassMemory m;
+    m.bytes = {bytes_per_point, 0};
+    return m;
+  }
+  // The largest round of a pass of `points` whose largest parent holds `largest`.
+  std::int64_t largest_round(std::int64_t points, std::int64_t largest) const;
+  // Bytes that pass holds at most.
+  double pass_bytes(std::int64_t points, std::int64_t largest) const;
+  // For the plan's lines: "12 x 4.5 bytes", or "12 x 4.5 bytes and a round of at most 3 x 32
+  // bytes" with an aggregator share.
+  std::string describe(std::int64_t points, std::int64_t largest) const;
+};
 
 struct PassPlan {
   std::vector<std::vector<RankPlan>> passes;  // [pass][rank]: every rank's range in that pass
@@ -37,10 +67,12 @@ struct PassPlan {
 // Bytes a rank holds per point its share of the granules gives a pass, from that pass's index
 // until the exchange: the binned point (4, plan/point_parts.hpp, and up to 2 of its headers'
 // share on fine grids), which another rank may own, and its copy when its part is copied out
-// per destination (points scattered over the sky).
+// per destination (points scattered over the sky). One rank copies nothing: its points cost
+// PointBytes::indexed there.
 constexpr double kIndexedBytesPerPoint = 12.0;
 
-// `budget_bytes[r]`: what rank r may spend on points (its budget less its output block);
+// `budget_bytes[r]`: what rank r may spend on points (its budget less its output block); a pass
+// of r fits when memory.pass_bytes(its points, its largest parent's) is within it.
 // `index_overflowed`: some rank's index pass exceeded its budget and dropped its points.
 // `indexed[r]` (optional): the loads of rank r's share of the granules, sorted by parent. A
 // pass's index holds those of the pass's parents, whichever rank owns them, plus the points r
@@ -50,7 +82,7 @@ constexpr double kIndexedBytesPerPoint = 12.0;
 // REQUIRES: plan from make_plan, budget_bytes.size() == plan.ranks.size(), indexed empty or
 // one per rank.
 PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
-                     double bytes_per_point, bool index_overflowed,
+                     const PassMemory& memory, bool index_overflowed,
                      const std::vector<std::vector<ParentLoad>>& indexed = {});
 
 // Sorted, disjoint [first, last] parent ranges of one pass, its empty ranks left out.

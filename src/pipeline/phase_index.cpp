@@ -105,10 +105,13 @@ PassIndexRows add_index_figures(RunContext& ctx, const IndexResult& mine) {
 IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
   IndexedPoints out;
   run_on_every_rank(ctx.comm, [&] {
-    // Bounded memory: a rank whose share exceeds its budget keeps counting only (passes).
+    // Bounded memory: a rank whose share exceeds its budget keeps counting only (passes). Until
+    // the exchange a point costs its binned bytes, and with several ranks a copy to send
+    // (plan/pass_plan.hpp); the plan then checks the pass (the points received, one round).
     IndexSelection select;
-    select.max_points =
-        static_cast<std::uint64_t>(ctx.setup.memory_per_rank / held_bytes_per_point(ctx.config()));
+    const double per_point =
+        ctx.comm.size == 1 ? point_bytes(ctx.config()).indexed : kIndexedBytesPerPoint;
+    select.max_points = static_cast<std::uint64_t>(ctx.setup.memory_per_rank / per_point);
     if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
     out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
     restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only

@@ -195,16 +195,15 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   // those sent away; one rank keeps them where they lie (plan/point_exchange.hpp).
   const double indexed_bytes =
       plan.ranks.size() == 1 ? memory.bytes.indexed : kIndexedBytesPerPoint;
-  // A run that keeps its first index pass's points holds at most its cap of them (the
-  // index's own check); a pass's index again has none: cut the passes finer until it fits.
+  // Every pass's index, the first one's kept points included (its cap bounds only the points
+  // of the rank's own granules, not those it receives): cut the passes finer until it fits.
   double scale = 1.0;
   std::string overrun;
   for (int tries = 0;; ++tries) {
     out.lines.clear();
     const auto per_rank = split_ranks(plan, budget_bytes, memory, scale, out.lines);
     out.passes = by_pass(per_rank);
-    const bool reindex = index_overflowed || out.passes.size() > 1;
-    overrun = reindex ? index_overrun(out.passes, budget_bytes, indexed, indexed_bytes) : "";
+    overrun = index_overrun(out.passes, budget_bytes, indexed, indexed_bytes);
     if (overrun.empty()) break;
     // Finer passes help until every rank has one parent per pass.
     bool finer_possible = false;

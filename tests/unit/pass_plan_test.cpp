@@ -189,11 +189,20 @@ TEST(PassPlan, GranulesSpreadLikeTheOwnersNeedNoFinerPasses) {
   for (const auto& line : passes.lines) EXPECT_EQ(line.find("finer"), std::string::npos) << line;
 }
 
-TEST(PassPlan, OnePassNeedsNoIndexCheckUnlessTheIndexOverflowed) {
-  // Within the budget the first index pass's points are kept (its own cap bounds them).
+TEST(PassPlan, AKeptIndexIsCheckedLikeAReindexedOne) {
+  // Rank 0's granules hold all 600 points, each rank owns 200.
   const auto plan = plan_of(std::vector<std::int64_t>(6, 100), 3);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, PassMemory::flat(40), false, indexed).single());
+  // Its index with the copies it sends (7200 bytes) fits 8000: one pass, the points kept.
+  EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, PassMemory::flat(20), false, indexed).single());
+  // Against 7000 it does not, though the 200 points each rank owns (4000 bytes) would: two
+  // passes, indexed again, and the line says why.
+  const auto kept = plan_passes(plan, {7000, 7000, 7000}, PassMemory::flat(20), false, indexed);
+  EXPECT_EQ(kept.passes.size(), 2u);
+  EXPECT_TRUE(kept.reindex);
+  bool finer = false;
+  for (const auto& line : kept.lines) finer = finer || line.find("cut finer") != std::string::npos;
+  EXPECT_TRUE(finer);
   // Reindexed in one pass, rank 0's index would hold all 600 points (7200 bytes) against
   // 6000: two passes of one parent per rank (3600 bytes).
   const std::vector<double> budgets = {6000, 6000, 6000};

@@ -60,7 +60,7 @@ PointBytes point_bytes(const PipelineConfig& config) {
   const double point = order > 22 ? 12.0 : order > 14 ? 6.0 : 4.5;
   // The aggregator's child offset (64-bit where a parent has more children than 32 bits hold).
   const double offset = wide_child_offsets(config.grid.parent_order, order) ? 8.0 : 4.0;
-  return {point, offset + 8.0 * static_cast<double>(config.variables.size()) + 4.0};
+  return {point, 2 * point, offset + 8.0 * static_cast<double>(config.variables.size()) + 4.0};
 }
 
 double held_bytes_per_point(const PipelineConfig& config) {
@@ -194,7 +194,7 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   // Until the exchange a pass's index holds its points binned, and with several ranks a copy of
   // those sent away; one rank keeps them where they lie (plan/point_exchange.hpp).
   const double indexed_bytes =
-      plan.ranks.size() == 1 ? memory.bytes.indexed : kIndexedBytesPerPoint;
+      plan.ranks.size() == 1 ? memory.bytes.indexed : memory.bytes.exchanged;
   // Every pass's index, the first one's kept points included (its cap bounds only the points
   // of the rank's own granules, not those it receives): cut the passes finer until it fits.
   double scale = 1.0;

@@ -12,6 +12,16 @@
 namespace healgrid {
 namespace {
 
+// The budgets of the index checks below are cut to 12 bytes a point until the exchange.
+constexpr double kExchanged = 12.0;
+
+// Every point at `bytes` for the whole pass, none in a round of its own.
+PassMemory flat(double bytes) {
+  PassMemory m;
+  m.bytes = {bytes, kExchanged, 0};
+  return m;
+}
+
 WorkPlan plan_of(const std::vector<std::int64_t>& points, int ranks) {
   std::vector<ParentLoad> loads;
   for (std::size_t i = 0; i < points.size(); ++i)
@@ -39,7 +49,7 @@ void expect_cover(const WorkPlan& plan, const PassPlan& passes) {
 
 TEST(PassPlan, FitsInOnePassWhenTheBudgetHoldsThePoints) {
   const auto plan = plan_of({10, 20, 30, 40}, 2);
-  const auto passes = plan_passes(plan, {1e6, 1e6}, PassMemory::flat(32), false);
+  const auto passes = plan_passes(plan, {1e6, 1e6}, flat(32), false);
   EXPECT_TRUE(passes.single());
   ASSERT_EQ(passes.passes.size(), 1u);
   EXPECT_EQ(passes.passes[0][1].planned_points, plan.ranks[1].planned_points);
@@ -50,7 +60,7 @@ TEST(PassPlan, ThreePassesOfAtMostTheBudget) {
   // One rank, 12 parents of 100 points at 10 bytes each: 12 000 bytes against 4 500 bytes
   // -> at most 450 points per pass: ceil(1200 / 450) = 3 passes of 400.
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
-  const auto passes = plan_passes(plan, {4500}, PassMemory::flat(10), false);
+  const auto passes = plan_passes(plan, {4500}, flat(10), false);
   ASSERT_EQ(passes.passes.size(), 3u);
   EXPECT_TRUE(passes.reindex);
   for (const auto& pass : passes.passes) EXPECT_EQ(pass[0].planned_points, 400);
@@ -61,7 +71,7 @@ TEST(PassPlan, ThreePassesOfAtMostTheBudget) {
 
 TEST(PassPlan, ThreePassesOfAtMostTheBudget_LineStatesTheSizesInReadableUnits) {
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
-  const auto passes = plan_passes(plan, {4500}, PassMemory::flat(10), false);
+  const auto passes = plan_passes(plan, {4500}, flat(10), false);
   ASSERT_EQ(passes.lines.size(), 1u);
   // 12 000 bytes against 4 500: kB, not "0 MB against 0 MB"; every pass fits.
   EXPECT_NE(passes.lines[0].find("12 kB of points (1200 x 10 bytes) against 4 kB"),
@@ -73,7 +83,7 @@ TEST(PassPlan, ThreePassesOfAtMostTheBudget_LineStatesTheSizesInReadableUnits) {
 TEST(PassPlan, AParentAboveTheBudgetGetsOnePassAndTheLineSaysSo) {
   // One parent of 600 points at 10 bytes (6 kB) against 2 kB: it cannot be split.
   const auto plan = plan_of({600}, 1);
-  const auto passes = plan_passes(plan, {2000}, PassMemory::flat(10), false);
+  const auto passes = plan_passes(plan, {2000}, flat(10), false);
   ASSERT_EQ(passes.passes.size(), 1u);
   EXPECT_EQ(passes.passes[0][0].planned_points, 600);
   ASSERT_FALSE(passes.lines.empty());
@@ -88,7 +98,7 @@ TEST(PassPlan, AParentAboveTheBudgetGetsOnePassAndTheLineSaysSo) {
 TEST(PassPlan, UnevenParentsTakeMorePassesThanTheQuotient) {
   // 250 + 250 + 250 points against 400: two passes cannot hold three parents of 250.
   const auto plan = plan_of({250, 250, 250}, 1);
-  const auto passes = plan_passes(plan, {4000}, PassMemory::flat(10), false);
+  const auto passes = plan_passes(plan, {4000}, flat(10), false);
   ASSERT_EQ(passes.passes.size(), 3u);
   for (const auto& pass : passes.passes) EXPECT_LE(pass[0].planned_points, 400);
   expect_cover(plan, passes);
@@ -99,7 +109,7 @@ TEST(PassPlan, ARankWithFewerPassesIsEmptyInTheLaterOnes) {
   const auto plan = plan_of({50, 50, 200, 200, 200, 200, 200}, 2);
   ASSERT_EQ(plan.ranks[0].planned_points, 500);
   ASSERT_EQ(plan.ranks[1].planned_points, 600);
-  const auto passes = plan_passes(plan, {1e6, 2000}, PassMemory::flat(10), false);
+  const auto passes = plan_passes(plan, {1e6, 2000}, flat(10), false);
   ASSERT_EQ(passes.passes.size(), 3u);
   EXPECT_EQ(passes.passes[0][0].planned_points, 500);
   for (std::size_t k = 1; k < 3; ++k) EXPECT_TRUE(passes.passes[k][0].empty());
@@ -112,8 +122,7 @@ TEST(PassPlan, ARankWithFewerPassesIsEmptyInTheLaterOnes) {
 
 TEST(PassPlan, AParentAboveTheBudgetGetsAPassOfItsOwn) {
   const auto plan = plan_of({50, 900, 50}, 1);
-  const auto passes =
-      plan_passes(plan, {2000}, PassMemory::flat(10), false);  // 200 points per pass
+  const auto passes = plan_passes(plan, {2000}, flat(10), false);  // 200 points per pass
   ASSERT_EQ(passes.passes.size(), 3u);
   EXPECT_EQ(passes.passes[1][0].planned_points, 900);
   expect_cover(plan, passes);
@@ -121,7 +130,7 @@ TEST(PassPlan, AParentAboveTheBudgetGetsAPassOfItsOwn) {
 
 TEST(PassPlan, AnOverflowedIndexPassReindexesEvenInOnePass) {
   const auto plan = plan_of({10, 20}, 1);
-  const auto passes = plan_passes(plan, {1e6}, PassMemory::flat(32), true);
+  const auto passes = plan_passes(plan, {1e6}, flat(32), true);
   EXPECT_EQ(passes.passes.size(), 1u);
   EXPECT_TRUE(passes.reindex);
   EXPECT_FALSE(passes.single());
@@ -140,19 +149,19 @@ double index_bytes(const std::vector<RankPlan>& pass, const std::vector<ParentLo
     if (!pass[r].empty() && l.parent >= pass[r].first_parent && l.parent <= pass[r].last_parent)
       kept += l.points;
   }
-  return kIndexedBytesPerPoint * static_cast<double>(held + pass[r].planned_points - kept);
+  return kExchanged * static_cast<double>(held + pass[r].planned_points - kept);
 }
 
 TEST(PassPlan, ARankWhoseGranulesHoldEveryPointGetsFinerPasses) {
   // 3 ranks own 400 points each (4 parents of 100) at 30 bytes against 6500: 2 passes of 200
   // each by the points owned. But rank 0's granules hold all 1200 points: a pass's index
   // holds 600 of them, 7200 bytes on rank 0. Finer passes (100 points per rank) fit.
-  static_assert(kIndexedBytesPerPoint == 12.0, "the budgets below are cut to it");
+  static_assert(kExchanged == 12.0, "the budgets below are cut to it");
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
   const std::vector<double> budgets = {6500, 6500, 6500};
-  ASSERT_EQ(plan_passes(plan, budgets, PassMemory::flat(30), false).passes.size(), 2u);
+  ASSERT_EQ(plan_passes(plan, budgets, flat(30), false).passes.size(), 2u);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  const auto passes = plan_passes(plan, budgets, PassMemory::flat(30), false, indexed);
+  const auto passes = plan_passes(plan, budgets, flat(30), false, indexed);
   ASSERT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes)
@@ -169,10 +178,10 @@ TEST(PassPlan, PointsReceivedCountWithThePointsIndexed) {
   // receives 200, 4800 bytes: finer passes of 100 (2400 bytes).
   const auto plan = plan_of(std::vector<std::int64_t>(8, 100), 2);
   const std::vector<double> budgets = {4500, 4500};
-  ASSERT_EQ(plan_passes(plan, budgets, PassMemory::flat(20), false).passes.size(), 2u);
+  ASSERT_EQ(plan_passes(plan, budgets, flat(20), false).passes.size(), 2u);
   const std::vector<std::vector<ParentLoad>> indexed = {
       {plan.loads.begin() + 4, plan.loads.end()}, {plan.loads.begin(), plan.loads.begin() + 4}};
-  const auto passes = plan_passes(plan, budgets, PassMemory::flat(20), false, indexed);
+  const auto passes = plan_passes(plan, budgets, flat(20), false, indexed);
   ASSERT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes)
@@ -184,7 +193,7 @@ TEST(PassPlan, GranulesSpreadLikeTheOwnersNeedNoFinerPasses) {
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
   std::vector<std::vector<ParentLoad>> indexed(3);
   for (std::size_t i = 0; i < plan.loads.size(); ++i) indexed[i / 4].push_back(plan.loads[i]);
-  const auto passes = plan_passes(plan, {8000, 8000, 8000}, PassMemory::flat(40), false, indexed);
+  const auto passes = plan_passes(plan, {8000, 8000, 8000}, flat(40), false, indexed);
   EXPECT_EQ(passes.passes.size(), 2u);
   for (const auto& line : passes.lines) EXPECT_EQ(line.find("finer"), std::string::npos) << line;
 }
@@ -194,10 +203,10 @@ TEST(PassPlan, AKeptIndexIsCheckedLikeAReindexedOne) {
   const auto plan = plan_of(std::vector<std::int64_t>(6, 100), 3);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
   // Its index with the copies it sends (7200 bytes) fits 8000: one pass, the points kept.
-  EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, PassMemory::flat(20), false, indexed).single());
+  EXPECT_TRUE(plan_passes(plan, {8000, 8000, 8000}, flat(20), false, indexed).single());
   // Against 7000 it does not, though the 200 points each rank owns (4000 bytes) would: two
   // passes, indexed again, and the line says why.
-  const auto kept = plan_passes(plan, {7000, 7000, 7000}, PassMemory::flat(20), false, indexed);
+  const auto kept = plan_passes(plan, {7000, 7000, 7000}, flat(20), false, indexed);
   EXPECT_EQ(kept.passes.size(), 2u);
   EXPECT_TRUE(kept.reindex);
   bool finer = false;
@@ -206,7 +215,7 @@ TEST(PassPlan, AKeptIndexIsCheckedLikeAReindexedOne) {
   // Reindexed in one pass, rank 0's index would hold all 600 points (7200 bytes) against
   // 6000: two passes of one parent per rank (3600 bytes).
   const std::vector<double> budgets = {6000, 6000, 6000};
-  const auto passes = plan_passes(plan, budgets, PassMemory::flat(10), true, indexed);
+  const auto passes = plan_passes(plan, budgets, flat(10), true, indexed);
   ASSERT_EQ(passes.passes.size(), 2u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes) EXPECT_LE(index_bytes(pass, indexed[0], 0), 6000);
@@ -218,7 +227,7 @@ TEST(PassPlan, AnIndexThatCannotFitIsWarnedAbout) {
   const auto plan = plan_of({10, 1000}, 2);
   ASSERT_EQ(plan.ranks[1].planned_points, 1000);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}};
-  const auto passes = plan_passes(plan, {8000, 8000}, PassMemory::flat(40), true, indexed);
+  const auto passes = plan_passes(plan, {8000, 8000}, flat(40), true, indexed);
   expect_cover(plan, passes);
   ASSERT_FALSE(passes.lines.empty());
   EXPECT_NE(passes.lines.back().find("warning: rank 0's granules hold"), std::string::npos)
@@ -233,7 +242,7 @@ TEST(PassPlan, PassesCutFinerSayWhyAlsoWhenTheyStillOverrun) {
   // rank (300 points, 3600 bytes) overruns.
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 3);
   const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}, {}};
-  const auto passes = plan_passes(plan, {3500, 3500, 3500}, PassMemory::flat(8), true, indexed);
+  const auto passes = plan_passes(plan, {3500, 3500, 3500}, flat(8), true, indexed);
   EXPECT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   ASSERT_GE(passes.lines.size(), 2u);
@@ -270,16 +279,18 @@ TEST(PassPlan, PointBytesSplitTheBinnedPointFromTheAggregatorsCopy) {
   const auto b = point_bytes(config);
   EXPECT_DOUBLE_EQ(b.indexed, 4.5);      // the binned point, the whole pass
   EXPECT_DOUBLE_EQ(b.aggregated, 24.0);  // offset 4 + 2 doubles + sort index 4, one round
+  EXPECT_DOUBLE_EQ(b.exchanged, 9.0);    // the point and its copy, until the exchange
   auto deep = config;
   deep.grid.child_order = 24;
   deep.grid.parent_order = 6;
   EXPECT_DOUBLE_EQ(point_bytes(deep).indexed, 12.0);
+  EXPECT_DOUBLE_EQ(point_bytes(deep).exchanged, 24.0);  // a header with every point, twice
   EXPECT_DOUBLE_EQ(point_bytes(deep).aggregated, 28.0);
 }
 
 PassMemory in_rounds(double indexed, double aggregated, std::int64_t rounds) {
   PassMemory m;
-  m.bytes = {indexed, aggregated};
+  m.bytes = {indexed, kExchanged, aggregated};
   m.rounds = [rounds](std::int64_t) { return rounds; };
   return m;
 }
@@ -298,7 +309,7 @@ TEST(PassPlan, ARoundHoldsItsShareAndAtMostOneParentMore) {
   EXPECT_EQ(in_rounds(4, 16, 0).largest_round(50, 5), 50);
   // The journal's rule, through the function: more rounds, smaller rounds.
   PassMemory by_points;
-  by_points.bytes = {4, 16};
+  by_points.bytes = {4, kExchanged, 16};
   by_points.rounds = [](std::int64_t points) { return points / 100; };
   EXPECT_EQ(by_points.largest_round(1000, 7), 107);
 }
@@ -306,7 +317,7 @@ TEST(PassPlan, ARoundHoldsItsShareAndAtMostOneParentMore) {
 TEST(PassPlan, RoundsLetAPassHoldMorePointsThanTheAggregatorCouldAtOnce) {
   // 12 parents of 100 points: all in the aggregator, 20 bytes a point, 24 kB.
   const auto plan = plan_of(std::vector<std::int64_t>(12, 100), 1);
-  EXPECT_EQ(plan_passes(plan, {12000}, PassMemory::flat(20), false).passes.size(), 2u);
+  EXPECT_EQ(plan_passes(plan, {12000}, flat(20), false).passes.size(), 2u);
   // In 4 rounds: 1200 x 4 + (300 + 100) x 16 = 11.2 kB, one pass.
   const auto rounds = in_rounds(4, 16, 4);
   const auto one = plan_passes(plan, {12000}, rounds, false);

@@ -25,8 +25,12 @@ namespace healgrid {
 // the parent; a double per variable; a 32-bit sort index). The aggregator stores floats while
 // every value is exactly a float (ATL06's, most heights), but one derived or float64 value
 // widens them all, and the budget must hold whatever the data.
+// With several ranks a pass's index also holds, until the exchange, a copy of the points it
+// sends when their part is copied out per destination (points scattered over the sky,
+// plan/point_exchange.hpp): the point twice; one rank copies nothing.
 struct PointBytes {
   double indexed = 0;     // per point of the pass
+  double exchanged = 0;   // per point of a pass's index and of those received, several ranks
   double aggregated = 0;  // per point of the round being reduced
 };
 PointBytes point_bytes(const PipelineConfig& config);
@@ -40,12 +44,6 @@ struct PassMemory {
   PointBytes bytes;
   // The rounds a rank cuts a pass of `points` into (the journal's rule; 1 without a journal).
   std::function<std::int64_t(std::int64_t points)> rounds = [](std::int64_t) { return 1; };
-  // Every point at `bytes_per_point` for the whole pass (no aggregator share of its own).
-  static PassMemory flat(double bytes_per_point) {
-    PassMemory m;
-    m.bytes = {bytes_per_point, 0};
-    return m;
-  }
   // The largest round of a pass of `points` whose largest parent holds `largest`.
   std::int64_t largest_round(std::int64_t points, std::int64_t largest) const;
   // Bytes that pass holds at most.
@@ -64,19 +62,13 @@ struct PassPlan {
   bool single() const { return passes.size() == 1 && !reindex; }
 };
 
-// Bytes a rank holds per point its share of the granules gives a pass, from that pass's index
-// until the exchange: the binned point (4, plan/point_parts.hpp, and up to 2 of its headers'
-// share on fine grids), which another rank may own, and its copy when its part is copied out
-// per destination (points scattered over the sky). One rank copies nothing: its points cost
-// PointBytes::indexed there.
-constexpr double kIndexedBytesPerPoint = 12.0;
-
 // `budget_bytes[r]`: what rank r may spend on points (its budget less its output block); a pass
 // of r fits when memory.pass_bytes(its points, its largest parent's) is within it.
 // `index_overflowed`: some rank's index pass exceeded its budget and dropped its points.
 // `indexed[r]` (optional): the loads of rank r's share of the granules, sorted by parent. A
 // pass's index holds those of the pass's parents, whichever rank owns them, plus the points r
-// receives in the exchange (kIndexedBytesPerPoint each): when that exceeds r's budget (a rank
+// receives in the exchange (memory.bytes.exchanged each; indexed at one rank): when that
+// exceeds r's budget (a rank
 // whose granules hold most of a pass's points), every rank's passes are cut finer until it
 // fits, or no pass can be cut further (then a line says so).
 // REQUIRES: plan from make_plan, budget_bytes.size() == plan.ranks.size(), indexed empty or

@@ -74,6 +74,11 @@ double parse_memory_size(const std::string& text) {
 
 namespace {
 
+// "1 rank on the node", "4 ranks on the node": the budget's source line.
+std::string ranks_on_the_node(int ranks) {
+  return std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks") + " on the node";
+}
+
 // A Slurm memory figure from the environment in MiB (Slurm writes plain MiB; a hand-set value
 // may carry Slurm's K, M, G or T suffix), or 0 when unset or unusable.
 double env_mebibytes(const char* name) {
@@ -108,7 +113,7 @@ MemoryBudget slurm_memory_per_rank(int ranks_on_node) {
   }
   if (const double per_node = env_mebibytes("SLURM_MEM_PER_NODE"); per_node > 0)
     return {per_node * kSlurmMegabyte / std::max(1, ranks_on_node),
-            "Slurm: SLURM_MEM_PER_NODE / " + std::to_string(ranks_on_node) + " ranks on the node"};
+            "Slurm: SLURM_MEM_PER_NODE / " + ranks_on_the_node(ranks_on_node)};
   // Set but not a size (or 0, Slurm's --mem=0: the whole node): said beside the fallback.
   for (const char* name : {"SLURM_MEM_PER_CPU", "SLURM_MEM_PER_NODE"})
     if (const char* text = std::getenv(name); text && *text)
@@ -133,7 +138,7 @@ MemoryBudget memory_budget_per_rank(MPI_Comm comm, double requested_bytes) {
     const std::string slurm = mine.source.empty() ? "" : " (" + mine.source + ")";
     mine = {kDefaultNodeMemoryShare * node_memory / ranks_on_node,
             "50% of the node's memory (" + size_text(node_memory) + ") / " +
-                std::to_string(ranks_on_node) + " ranks on the node" + slurm};
+                ranks_on_the_node(ranks_on_node) + slurm};
   }
   // The smallest budget over the ranks, named by the source of the (lowest) rank that has it.
   int me = 0;

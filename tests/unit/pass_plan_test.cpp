@@ -400,6 +400,8 @@ TEST(MemorySize, SlurmAllocation) {
   ::setenv("SLURM_MEM_PER_NODE", "64000", 1);
   b = slurm_memory_per_rank(16);
   EXPECT_DOUBLE_EQ(b.bytes, 64000.0 * 1024 * 1024 / 16);
+  EXPECT_EQ(b.source, "Slurm: SLURM_MEM_PER_NODE / 16 ranks on the node");
+  EXPECT_EQ(slurm_memory_per_rank(1).source, "Slurm: SLURM_MEM_PER_NODE / 1 rank on the node");
   // Slurm writes MiB; a hand-set value may carry Slurm's suffixes (it was read as MiB).
   ::setenv("SLURM_MEM_PER_NODE", "1024G", 1);
   EXPECT_DOUBLE_EQ(slurm_memory_per_rank(2).bytes, 1024.0 * 1024 * 1024 * 1024 / 2);

@@ -298,10 +298,12 @@ std::int64_t RunJournal::rounds_for(std::int64_t points) const {
 }
 
 std::unordered_map<std::int64_t, std::uint32_t> RunJournal::plan_rounds(
-    const std::vector<std::pair<std::int64_t, std::int64_t>>& parents) {
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& parents, std::int64_t planned) {
   std::int64_t kept = 0;
   for (const auto& p : parents) kept += p.second;
-  const auto nrounds = static_cast<std::size_t>(rounds_for(kept));
+  // As many rounds as the memory plan counted for the whole range (plan/pass_plan.hpp
+  // PassMemory), though a resumed run computes fewer points: rounds of at most its share.
+  const auto nrounds = static_cast<std::size_t>(rounds_for(std::max(kept, planned)));
   std::unordered_map<std::int64_t, std::uint32_t> round_of;
   round_loads_.clear();
   const double total = static_cast<double>(kept);
@@ -334,7 +336,7 @@ std::vector<WorkRun> RunJournal::prepare(const RankPlan& mine, const PointParts&
   std::int64_t kept = 0;
   for (const auto& p : parents) kept += p.second;
   computed_points_ = static_cast<long long>(kept);
-  const auto round_of = plan_rounds(parents);
+  const auto round_of = plan_rounds(parents, mine.planned_points);
   for (auto& s : segments) {
     const auto it = round_of.find(s.parent);
     if (it != round_of.end()) s.round = it->second;

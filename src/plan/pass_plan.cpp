@@ -35,8 +35,12 @@ std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, const Pas
                                  double budget) {
   double total = 0;
   for (const auto& l : loads) total += static_cast<double>(l.points);
-  // At least the passes the binned points alone need.
-  const double floor = total * memory.bytes.indexed / std::max(1.0, budget);
+  // At least the passes the points need at the fewest bytes a point can cost: binned, and a
+  // share of a round as many as the whole range's (no smaller range is cut into more).
+  const auto all = static_cast<std::int64_t>(total);
+  const double rounds = static_cast<double>(std::max<std::int64_t>(1, memory.rounds(all)));
+  const double floor =
+      total * (memory.bytes.indexed + memory.bytes.aggregated / rounds) / std::max(1.0, budget);
   auto count = static_cast<std::size_t>(std::max(1.0, std::ceil(floor)));
   for (count = std::min(count, loads.size());; ++count) {
     const auto ranges = partition_parents(loads, static_cast<int>(count));
@@ -60,7 +64,10 @@ PointBytes point_bytes(const PipelineConfig& config) {
   const double point = order > 22 ? 12.0 : order > 14 ? 6.0 : 4.5;
   // The aggregator's child offset (64-bit where a parent has more children than 32 bits hold).
   const double offset = wide_child_offsets(config.grid.parent_order, order) ? 8.0 : 4.0;
-  return {point, 2 * point, offset + 8.0 * static_cast<double>(config.variables.size()) + 4.0};
+  // The values: floats while every value is exactly a float, doubles otherwise; a round that
+  // widens holds both (the floats it had stay in the round's buffer): 4 + 8 per variable.
+  const double values = 12.0 * static_cast<double>(config.variables.size());
+  return {point, 2 * point, offset + values + 4.0};
 }
 
 double held_bytes_per_point(const PipelineConfig& config) {
@@ -173,6 +180,37 @@ std::string index_overrun(const std::vector<std::vector<RankPlan>>& passes,
   return "";
 }
 
+// One pass that keeps its first index: the parts keep the slots of the points sent away through
+// the reads (plan/point_exchange.hpp compacts in place), so a rank holds its granules' points
+// and those it receives, binned, beside its largest round. The first rank over its budget, as
+// a line; "" if none.
+std::string kept_index_overrun(const WorkPlan& plan, const std::vector<RankPlan>& pass,
+                               const std::vector<double>& budget_bytes,
+                               const std::vector<std::vector<ParentLoad>>& indexed,
+                               const PassMemory& memory) {
+  for (std::size_t r = 0; r < indexed.size(); ++r) {
+    const auto& own = pass[r];
+    if (own.planned_parents <= 1) continue;  // cannot be cut (over_budget says if it is over)
+    const auto held =
+        points_in(indexed[r], {{plan.loads.front().parent, plan.loads.back().parent}});
+    const auto kept = points_in(indexed[r], {{own.first_parent, own.last_parent}});
+    const auto received = std::max<std::int64_t>(0, own.planned_points - kept);
+    std::int64_t largest = 0;
+    for (const auto& l : plan.loads)
+      if (l.parent >= own.first_parent && l.parent <= own.last_parent)
+        largest = std::max(largest, l.points);
+    const double through_reads = memory.bytes.indexed * static_cast<double>(held + received) +
+                                 memory.bytes.aggregated * static_cast<double>(memory.largest_round(
+                                                               own.planned_points, largest));
+    const double budget = std::max(0.0, budget_bytes[r]);
+    if (through_reads > budget)
+      return "rank " + std::to_string(r) + " keeps its granules' " + std::to_string(held) +
+             " points and receives " + std::to_string(received) + " in one pass, " +
+             size_text(through_reads) + " with its largest round, against " + size_text(budget);
+  }
+  return "";
+}
+
 std::vector<std::vector<RankPlan>> by_pass(const std::vector<std::vector<RankPlan>>& per_rank) {
   std::size_t passes = 1;
   for (const auto& p : per_rank) passes = std::max(passes, p.size());
@@ -204,6 +242,8 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
     const auto per_rank = split_ranks(plan, budget_bytes, memory, scale, out.lines);
     out.passes = by_pass(per_rank);
     overrun = index_overrun(out.passes, budget_bytes, indexed, indexed_bytes);
+    if (overrun.empty() && !index_overflowed && out.passes.size() == 1 && !plan.loads.empty())
+      overrun = kept_index_overrun(plan, out.passes.front(), budget_bytes, indexed, memory);
     if (overrun.empty()) break;
     // Finer passes help until every rank has one parent per pass.
     bool finer_possible = false;
@@ -218,7 +258,7 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   if (scale < 1.0)
     out.lines.push_back(
         "passes cut finer than the points owned need: a pass's index holds the points of the "
-        "rank's own granules until the exchange (" +
+        "rank's own granules until the exchange, through the reads in one pass (" +
         (plan.ranks.size() == 1
              ? number_text(indexed_bytes) + " bytes each)"
              : "up to " + number_text(indexed_bytes) + " bytes each: the point and its copy)"));

@@ -6,7 +6,7 @@ usage: check_memory_passes.py --np N
 On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output block small):
 1. the single-pass run (default budget) at N ranks, with --metrics-json;
 2. the same command with --memory-per-rank set to a quarter of the points' bytes per rank
-   (16.5 bytes per point, the plan's figure for this config in 2 rounds): the log says it goes
+   (20.5 bytes per point, the plan's figure for this config in 2 rounds): the log says it goes
    in >= 3 passes and why, the output is byte-identical (`cmp`) to the single-pass run's, and each
    rank's peak RSS (from /proc, in --metrics-json) is at most the budget plus a fixed overhead
    of OVERHEAD_MB (process image, MPI, the HDF5 library and its chunk caches, the read
@@ -41,9 +41,9 @@ from check_restart import rank_pids  # isort: skip
 
 EPOCH = "1700000000"
 # plan/pass_plan.hpp point_bytes: the binned point (4.5) for the whole pass, the aggregator's
-# copy (4 + 2 x 8 + 4) for one round of it at a time: --rounds 2 holds half a pass (and at most
-# one parent more) in the aggregator.
-INDEXED_BYTES, AGGREGATED_BYTES, ROUNDS = 4.5, 24, 2
+# copy (4 + 2 x 12 + 4: floats and doubles while a round widens) for one round at a time:
+# --rounds 2 holds half a pass (and at most one parent more) in the aggregator.
+INDEXED_BYTES, AGGREGATED_BYTES, ROUNDS = 4.5, 32, 2
 BYTES_PER_POINT = INDEXED_BYTES + AGGREGATED_BYTES / ROUNDS
 OVERHEAD_MB = 80
 ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10",

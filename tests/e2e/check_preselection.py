@@ -43,8 +43,8 @@ from healgrid_reference import cell_index, grid_points, load_config  # noqa: E40
 BEAMS = ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r")
 PARENT_ORDER = 6  # config/atl03.yaml's
 # plan/pass_plan.hpp point_bytes: the binned point (4.5) for the whole pass, the aggregator's copy
-# (4 + 3 variables x 8 + 4) for one of the eight rounds a tight budget cuts a pass into.
-BYTES_PER_POINT = 4.5 + 32 / 8
+# (4 + 3 variables x 12 + 4) for one of the eight rounds a tight budget cuts a pass into.
+BYTES_PER_POINT = 4.5 + 44 / 8
 # Peak RSS of a rank in passes <= its budget + this (check_memory_passes.py: process, MPI,
 # HDF5, the read buffers of one 2^20-row block of seven photon columns: coordinates, two
 # filters, h_ph, the broadcast geoid, h_geoid; check_memory_passes has 80 MB for ATL06's five).

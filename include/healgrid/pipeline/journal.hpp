@@ -97,7 +97,7 @@ class RunJournal {
              RoundSize size = {});
 
   bool enabled() const { return rounds_ != 0; }
-  // The rounds prepare() cuts `points` computed points of a rank into: kAutoRounds' count, the
+  // The rounds prepare() cuts a range of `points` planned points into: kAutoRounds' count, the
   // run's --rounds, or 1 when the journal is off.
   std::int64_t rounds_for(std::int64_t points) const;
   // Every rank alike, before prepare(): this run neither reuses nor writes rounds (its inputs
@@ -159,10 +159,11 @@ class RunJournal {
 
  private:
   // prepare()'s steps: the journaled pieces of `mine` loaded (their parents returned, sorted);
-  // the remaining parents (id, points; sorted) cut into rounds of about equal points.
+  // the remaining parents (id, points; sorted) cut into as many rounds as `planned` points
+  // (the range's, journaled ones included) would take, of about equal points.
   std::vector<std::int64_t> load_journaled_pieces(const RankPlan& mine);
   std::unordered_map<std::int64_t, std::uint32_t> plan_rounds(
-      const std::vector<std::pair<std::int64_t, std::int64_t>>& parents);
+      const std::vector<std::pair<std::int64_t, std::int64_t>>& parents, std::int64_t planned);
   void flush_count(std::int64_t parent, std::uint32_t granule);
   // Throws unless `st` (lstat of the journal path) is a directory healgrid made.
   void check_ours(const struct stat& st) const;

@@ -22,9 +22,10 @@ namespace healgrid {
 // part's headers: 4.5 in all, 6 on grids finer than order 14, whose cells' high bits change
 // along a track, 12 finer than order 22). The aggregator's copy, only while the point's round
 // is read and reduced (a 32-bit child offset, 64-bit beyond kMaxOrderDifference orders below
-// the parent; a double per variable; a 32-bit sort index). The aggregator stores floats while
+// the parent; 12 bytes per variable; a 32-bit sort index). The aggregator stores floats while
 // every value is exactly a float (ATL06's, most heights), but one derived or float64 value
-// widens them all, and the budget must hold whatever the data.
+// widens them all to doubles, and a round that widens keeps the floats it had beside them:
+// the budget must hold whatever the data.
 // With several ranks a pass's index also holds, until the exchange, a copy of the points it
 // sends when their part is copied out per destination (points scattered over the sky,
 // plan/point_exchange.hpp): the point twice; one rank copies nothing.

@@ -49,7 +49,8 @@ void take_output_lock(const std::string& output, std::optional<io::OutputLock>& 
 }
 
 // The journal's automatic round size within the memory budget: a round's buckets hold its
-// points' values at once, so a round holds at most an eighth of the points the budget holds.
+// points' values at once, so a round holds at most an eighth of the points the budget would
+// hold all in the aggregator (held_bytes_per_point); the memory plan counts these rounds.
 RunJournal::RoundSize round_size_in_budget(const RunContext& ctx) {
   RunJournal::RoundSize size;
   size.most_points =

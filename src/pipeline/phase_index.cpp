@@ -109,8 +109,8 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
     // the exchange a point costs its binned bytes, and with several ranks a copy to send
     // (plan/pass_plan.hpp); the plan then checks the pass (the points received, one round).
     IndexSelection select;
-    const double per_point = ctx.comm.size == 1 ? point_bytes(ctx.config()).indexed
-                                                : point_bytes(ctx.config()).exchanged;
+    const double per_point =
+        point_bytes(ctx.config()).until_exchange(static_cast<std::size_t>(ctx.comm.size));
     select.max_points = static_cast<std::uint64_t>(ctx.setup.memory_per_rank / per_point);
     if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
     out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);

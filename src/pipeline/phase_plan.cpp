@@ -140,10 +140,7 @@ std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, const Pas
     if (plan.ranks[r].planned_points > plan.ranks[busiest].planned_points) busiest = r;
   if (plan.ranks.empty() || plan.ranks[busiest].planned_points == 0) return "";
   const auto& rank = plan.ranks[busiest];
-  std::int64_t largest = 0;
-  for (const auto& l : plan.loads)
-    if (l.parent >= rank.first_parent && l.parent <= rank.last_parent)
-      largest = std::max(largest, l.points);
+  const auto largest = largest_load(plan.loads, rank);
   const double points = memory.pass_bytes(rank.planned_points, largest);
   const double blocks =
       held_output_bytes(ctx.config(), rank.planned_parents, rank_cell_runs(plan, rank), windows);

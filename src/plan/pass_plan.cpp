@@ -191,17 +191,14 @@ std::string kept_index_overrun(const WorkPlan& plan, const std::vector<RankPlan>
   for (std::size_t r = 0; r < indexed.size(); ++r) {
     const auto& own = pass[r];
     if (own.planned_parents <= 1) continue;  // cannot be cut (over_budget says if it is over)
-    const auto held =
-        points_in(indexed[r], {{plan.loads.front().parent, plan.loads.back().parent}});
+    std::int64_t held = 0;  // every point of its granules: one pass holds every parent
+    for (const auto& l : indexed[r]) held += l.points;
     const auto kept = points_in(indexed[r], {{own.first_parent, own.last_parent}});
     const auto received = std::max<std::int64_t>(0, own.planned_points - kept);
-    std::int64_t largest = 0;
-    for (const auto& l : plan.loads)
-      if (l.parent >= own.first_parent && l.parent <= own.last_parent)
-        largest = std::max(largest, l.points);
-    const double through_reads = memory.bytes.indexed * static_cast<double>(held + received) +
-                                 memory.bytes.aggregated * static_cast<double>(memory.largest_round(
-                                                               own.planned_points, largest));
+    // Its pass (the points it owns and its largest round) and the slots of those it sent.
+    const double through_reads =
+        memory.pass_bytes(own.planned_points, largest_load(plan.loads, own)) +
+        memory.bytes.indexed * static_cast<double>(held + received - own.planned_points);
     const double budget = std::max(0.0, budget_bytes[r]);
     if (through_reads > budget)
       return "rank " + std::to_string(r) + " keeps its granules' " + std::to_string(held) +
@@ -231,8 +228,7 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
   PassPlan out;
   // Until the exchange a pass's index holds its points binned, and with several ranks a copy of
   // those sent away; one rank keeps them where they lie (plan/point_exchange.hpp).
-  const double indexed_bytes =
-      plan.ranks.size() == 1 ? memory.bytes.indexed : memory.bytes.exchanged;
+  const double indexed_bytes = memory.bytes.until_exchange(plan.ranks.size());
   // Every pass's index, the first one's kept points included (its cap bounds only the points
   // of the rank's own granules, not those it receives): cut the passes finer until it fits.
   double scale = 1.0;
@@ -269,6 +265,16 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
                      "the index pass held more points than the budget on some rank: "
                      "coordinates are read again in each pass");
   return out;
+}
+
+std::int64_t largest_load(const std::vector<ParentLoad>& loads, const RankPlan& range) {
+  if (range.empty()) return 0;
+  const auto by_parent = [](const ParentLoad& l, std::int64_t p) { return l.parent < p; };
+  const auto b = std::lower_bound(loads.begin(), loads.end(), range.first_parent, by_parent);
+  std::int64_t largest = 0;
+  for (auto it = b; it != loads.end() && it->parent <= range.last_parent; ++it)
+    largest = std::max(largest, it->points);
+  return largest;
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> pass_parent_ranges(

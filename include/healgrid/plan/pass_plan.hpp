@@ -33,6 +33,8 @@ struct PointBytes {
   double indexed = 0;     // per point of the pass
   double exchanged = 0;   // per point of a pass's index and of those received, several ranks
   double aggregated = 0;  // per point of the round being reduced
+  // Per point of a pass's index until the exchange in a world of `ranks`.
+  double until_exchange(std::size_t ranks) const { return ranks == 1 ? indexed : exchanged; }
 };
 PointBytes point_bytes(const PipelineConfig& config);
 // Both: a point that sits in the aggregator (every point, when a pass is one round).
@@ -77,6 +79,9 @@ struct PassPlan {
 PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
                      const PassMemory& memory, bool index_overflowed,
                      const std::vector<std::vector<ParentLoad>>& indexed = {});
+
+// The most points any one parent of `range` holds in `loads` (sorted by parent); 0 if none.
+std::int64_t largest_load(const std::vector<ParentLoad>& loads, const RankPlan& range);
 
 // Sorted, disjoint [first, last] parent ranges of one pass, its empty ranks left out.
 std::vector<std::pair<std::int64_t, std::int64_t>> pass_parent_ranges(

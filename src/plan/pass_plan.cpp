@@ -29,30 +29,52 @@ std::int64_t largest_load(const std::vector<ParentLoad>& loads, std::size_t b, s
   return largest;
 }
 
-// The fewest passes over `loads` (one rank's parents) that each hold at most `budget`; a parent
-// above it alone gets a pass of its own (it cannot be split: all its points meet in one place).
+// Passes over `loads` (one rank's parents) cut greedily: each takes parents while it holds at
+// most `cap` bytes; a parent above it alone gets a pass of its own (it cannot be split: all its
+// points meet in one place). Cut by bytes, not into equal points: a pass holding a large parent
+// holds fewer points (its rounds are wider), the others more.
+std::vector<std::pair<std::size_t, std::size_t>> cut_by_bytes(const std::vector<ParentLoad>& loads,
+                                                              const PassMemory& memory,
+                                                              double cap) {
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  std::size_t begin = 0;
+  std::int64_t points = 0, largest = 0;
+  for (std::size_t i = 0; i < loads.size(); ++i) {
+    const auto more = points + loads[i].points;
+    const auto wider = std::max(largest, loads[i].points);
+    if (i > begin && memory.pass_bytes(more, wider) > cap) {
+      ranges.emplace_back(begin, i);
+      begin = i;
+      points = loads[i].points;
+      largest = loads[i].points;
+    } else {
+      points = more;
+      largest = wider;
+    }
+  }
+  if (begin < loads.size()) ranges.emplace_back(begin, loads.size());
+  return ranges;
+}
+
+// The fewest passes within `budget` (cut_by_bytes), then evened out: the smallest cap that
+// still cuts no more passes, so no pass is fuller than it must be.
 std::vector<RankPlan> split_rank(const std::vector<ParentLoad>& loads, const PassMemory& memory,
                                  double budget) {
-  double total = 0;
-  for (const auto& l : loads) total += static_cast<double>(l.points);
-  // At least the passes the points need at the fewest bytes a point can cost: binned, and a
-  // share of a round as many as the whole range's (no smaller range is cut into more).
-  const auto all = static_cast<std::int64_t>(total);
-  const double rounds = static_cast<double>(std::max<std::int64_t>(1, memory.rounds(all)));
-  const double floor =
-      total * (memory.bytes.indexed + memory.bytes.aggregated / rounds) / std::max(1.0, budget);
-  auto count = static_cast<std::size_t>(std::max(1.0, std::ceil(floor)));
-  for (count = std::min(count, loads.size());; ++count) {
-    const auto ranges = partition_parents(loads, static_cast<int>(count));
-    std::vector<RankPlan> passes;
-    bool fits = true;
-    for (const auto& [b, e] : ranges) {
-      passes.push_back(range_plan(loads, b, e));
-      fits = fits && (e - b <= 1 || memory.pass_bytes(passes.back().planned_points,
-                                                      largest_load(loads, b, e)) <= budget);
+  auto ranges = cut_by_bytes(loads, memory, budget);
+  double low = 0, high = budget;
+  for (int step = 0; step < 40 && ranges.size() > 1; ++step) {
+    const double cap = (low + high) / 2;
+    auto cut = cut_by_bytes(loads, memory, cap);
+    if (cut.size() <= ranges.size()) {
+      high = cap;
+      ranges = std::move(cut);
+    } else {
+      low = cap;
     }
-    if (fits || count >= loads.size()) return passes;
   }
+  std::vector<RankPlan> passes;
+  for (const auto& [b, e] : ranges) passes.push_back(range_plan(loads, b, e));
+  return passes;
 }
 
 }  // namespace
@@ -157,10 +179,13 @@ std::int64_t points_in(const std::vector<ParentLoad>& loads,
 }
 
 // The first (pass, rank) whose index and exchange exceed the rank's budget, as a line; "" if
-// none.
+// none. A rank holds its granules' points of the pass at `held_bytes` each (with the copies of
+// those it sends) and receives the others of its own parents into arrays of `received_bytes`
+// each (plan/point_exchange.hpp).
 std::string index_overrun(const std::vector<std::vector<RankPlan>>& passes,
                           const std::vector<double>& budget_bytes,
-                          const std::vector<std::vector<ParentLoad>>& indexed, double per_point) {
+                          const std::vector<std::vector<ParentLoad>>& indexed, double held_bytes,
+                          double received_bytes) {
   for (std::size_t k = 0; k < passes.size(); ++k) {
     const auto ranges = pass_parent_ranges(passes[k]);
     for (std::size_t r = 0; r < indexed.size(); ++r) {
@@ -170,7 +195,8 @@ std::string index_overrun(const std::vector<std::vector<RankPlan>>& passes,
       const auto kept =
           own.empty() ? 0 : points_in(indexed[r], {{own.first_parent, own.last_parent}});
       const auto received = std::max<std::int64_t>(0, own.planned_points - kept);
-      const double bytes = per_point * static_cast<double>(held + received);
+      const double bytes =
+          held_bytes * static_cast<double>(held) + received_bytes * static_cast<double>(received);
       if (bytes > budget)
         return "rank " + std::to_string(r) + "'s granules hold " + std::to_string(held) +
                " points of pass " + std::to_string(k + 1) + "'s parents, " + size_text(bytes) +
@@ -219,37 +245,72 @@ std::vector<std::vector<RankPlan>> by_pass(const std::vector<std::vector<RankPla
 
 }  // namespace
 
+namespace {
+
+// Every rank's passes when each may fill `scale` of its budget, and what of them overruns a
+// rank's budget in a pass's index.
+struct Cut {
+  std::vector<std::vector<RankPlan>> passes;  // [pass][rank]
+  std::vector<std::string> lines;             // why, per rank that needs passes
+  std::string overrun;                        // "" when every pass's index fits
+  bool finer_possible = false;                // some rank's pass holds several parents
+};
+
+Cut cut_at(const WorkPlan& plan, const std::vector<double>& budget_bytes, const PassMemory& memory,
+           bool index_overflowed, const std::vector<std::vector<ParentLoad>>& indexed,
+           double scale) {
+  Cut cut;
+  const auto per_rank = split_ranks(plan, budget_bytes, memory, scale, cut.lines);
+  cut.passes = by_pass(per_rank);
+  // Until the exchange a pass's index holds its points binned, and with several ranks a copy of
+  // those sent away; one rank keeps them where they lie (plan/point_exchange.hpp).
+  cut.overrun = index_overrun(cut.passes, budget_bytes, indexed,
+                              memory.bytes.until_exchange(plan.ranks.size()), memory.bytes.indexed);
+  if (cut.overrun.empty() && !index_overflowed && cut.passes.size() == 1 && !plan.loads.empty())
+    cut.overrun = kept_index_overrun(plan, cut.passes.front(), budget_bytes, indexed, memory);
+  for (std::size_t r = 0; r < per_rank.size(); ++r)
+    cut.finer_possible = cut.finer_possible || static_cast<std::int64_t>(per_rank[r].size()) <
+                                                   plan.ranks[r].planned_parents;
+  return cut;
+}
+
+}  // namespace
+
 PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,
                      const PassMemory& memory, bool index_overflowed,
                      const std::vector<std::vector<ParentLoad>>& indexed) {
   HEALGRID_REQUIRE(budget_bytes.size() == plan.ranks.size(), "one budget per rank");
   HEALGRID_REQUIRE(indexed.empty() || indexed.size() == plan.ranks.size(),
                    "one load list per rank");
-  PassPlan out;
-  // Until the exchange a pass's index holds its points binned, and with several ranks a copy of
-  // those sent away; one rank keeps them where they lie (plan/point_exchange.hpp).
-  const double indexed_bytes = memory.bytes.until_exchange(plan.ranks.size());
+  const auto at = [&](double scale) {
+    return cut_at(plan, budget_bytes, memory, index_overflowed, indexed, scale);
+  };
   // Every pass's index, the first one's kept points included (its cap bounds only the points
-  // of the rank's own granules, not those it receives): cut the passes finer until it fits.
-  double scale = 1.0;
-  std::string overrun;
-  for (int tries = 0;; ++tries) {
-    out.lines.clear();
-    const auto per_rank = split_ranks(plan, budget_bytes, memory, scale, out.lines);
-    out.passes = by_pass(per_rank);
-    overrun = index_overrun(out.passes, budget_bytes, indexed, indexed_bytes);
-    if (overrun.empty() && !index_overflowed && out.passes.size() == 1 && !plan.loads.empty())
-      overrun = kept_index_overrun(plan, out.passes.front(), budget_bytes, indexed, memory);
-    if (overrun.empty()) break;
-    // Finer passes help until every rank has one parent per pass.
-    bool finer_possible = false;
-    for (std::size_t r = 0; r < per_rank.size(); ++r)
-      finer_possible = finer_possible || static_cast<std::int64_t>(per_rank[r].size()) <
-                                             plan.ranks[r].planned_parents;
-    if (!finer_possible || tries == 60) break;  // 0.8^60: a millionth of the budget per pass
+  // of the rank's own granules, not those it receives): cut the passes finer until it fits
+  // (0.8^60: a millionth of the budget per pass), then back up towards the last scale that
+  // overran, so the passes are no finer than the index needs.
+  double scale = 1.0, over = 1.0;
+  Cut cut = at(scale);
+  for (int tries = 0; !cut.overrun.empty() && cut.finer_possible && tries < 60; ++tries) {
+    over = scale;
     scale *= 0.8;
+    cut = at(scale);
   }
+  for (int step = 0; step < 8 && cut.overrun.empty() && scale < 1.0; ++step) {
+    const double middle = (scale + over) / 2;
+    auto wider = at(middle);
+    if (wider.overrun.empty()) {
+      scale = middle;
+      cut = std::move(wider);
+    } else {
+      over = middle;
+    }
+  }
+  PassPlan out;
+  out.passes = std::move(cut.passes);
+  out.lines = std::move(cut.lines);
   out.reindex = index_overflowed || out.passes.size() > 1;
+  const double indexed_bytes = memory.bytes.until_exchange(plan.ranks.size());
   // Said also when even the finest passes overrun: it is why the passes are that many.
   if (scale < 1.0)
     out.lines.push_back(
@@ -258,8 +319,8 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
         (plan.ranks.size() == 1
              ? number_text(indexed_bytes) + " bytes each)"
              : "up to " + number_text(indexed_bytes) + " bytes each: the point and its copy)"));
-  if (!overrun.empty())
-    out.lines.push_back("warning: " + overrun + " (no finer passes are possible)");
+  if (!cut.overrun.empty())
+    out.lines.push_back("warning: " + cut.overrun + " (no finer passes are possible)");
   if (index_overflowed)
     out.lines.insert(out.lines.begin(),
                      "the index pass held more points than the budget on some rank: "

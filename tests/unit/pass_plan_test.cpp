@@ -137,9 +137,10 @@ TEST(PassPlan, AnOverflowedIndexPassReindexesEvenInOnePass) {
 }
 
 // What a pass's index and exchange hold on rank r: its granules' points of the pass's
-// parents, plus the points it owns in the pass that other ranks' granules hold.
+// parents (with their copies, kExchanged bytes each), and the points it owns in the pass that
+// other ranks' granules hold (received, `received_bytes` each: the binned bytes).
 double index_bytes(const std::vector<RankPlan>& pass, const std::vector<ParentLoad>& indexed,
-                   std::size_t r) {
+                   std::size_t r, double received_bytes) {
   std::int64_t held = 0, kept = 0;
   for (const auto& l : indexed) {
     bool in_pass = false;
@@ -149,7 +150,8 @@ double index_bytes(const std::vector<RankPlan>& pass, const std::vector<ParentLo
     if (!pass[r].empty() && l.parent >= pass[r].first_parent && l.parent <= pass[r].last_parent)
       kept += l.points;
   }
-  return kExchanged * static_cast<double>(held + pass[r].planned_points - kept);
+  return kExchanged * static_cast<double>(held) +
+         received_bytes * static_cast<double>(pass[r].planned_points - kept);
 }
 
 TEST(PassPlan, ARankWhoseGranulesHoldEveryPointGetsFinerPasses) {
@@ -166,7 +168,7 @@ TEST(PassPlan, ARankWhoseGranulesHoldEveryPointGetsFinerPasses) {
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes)
     for (std::size_t r = 0; r < 3; ++r) {
-      EXPECT_LE(index_bytes(pass, indexed[r], r), budgets[r]) << "rank " << r;
+      EXPECT_LE(index_bytes(pass, indexed[r], r, 30), budgets[r]) << "rank " << r;
       EXPECT_LE(pass[r].planned_points * 30, budgets[r]) << "rank " << r;
     }
   EXPECT_NE(passes.lines.back().find("cut finer"), std::string::npos) << passes.lines.back();
@@ -174,8 +176,8 @@ TEST(PassPlan, ARankWhoseGranulesHoldEveryPointGetsFinerPasses) {
 
 TEST(PassPlan, PointsReceivedCountWithThePointsIndexed) {
   // 2 ranks own 400 points each at 20 bytes against 4500: 2 passes of 200 by the points owned.
-  // Each rank's granules hold the other rank's points: in a pass a rank holds 200 indexed and
-  // receives 200, 4800 bytes: finer passes of 100 (2400 bytes).
+  // Each rank's granules hold the other rank's points: in a pass a rank holds 200 indexed (12
+  // bytes each) and receives 200 (20 each), 6400 bytes: finer passes of 100 (3200 bytes).
   const auto plan = plan_of(std::vector<std::int64_t>(8, 100), 2);
   const std::vector<double> budgets = {4500, 4500};
   ASSERT_EQ(plan_passes(plan, budgets, flat(20), false).passes.size(), 2u);
@@ -185,7 +187,25 @@ TEST(PassPlan, PointsReceivedCountWithThePointsIndexed) {
   ASSERT_EQ(passes.passes.size(), 4u);
   expect_cover(plan, passes);
   for (const auto& pass : passes.passes)
-    for (std::size_t r = 0; r < 2; ++r) EXPECT_LE(index_bytes(pass, indexed[r], r), budgets[r]);
+    for (std::size_t r = 0; r < 2; ++r) EXPECT_LE(index_bytes(pass, indexed[r], r, 20), budgets[r]);
+}
+
+TEST(PassPlan, PassesCutFinerAreNoFinerThanTheIndexNeeds) {
+  // 2 ranks own 1000 parents of 1 point each at 1 byte against 2550: one pass each by the points
+  // owned. Rank 0's granules hold every point: a pass's index holds both ranks' points with
+  // their copies, 12 x (P + P) <= 2550: 10 passes of 100 points per rank fit (2400), 9 of up to
+  // 112 do not (2688). Budgets cut in steps of 0.8 alone give 9 passes at 0.8^14 (112 points
+  // of 2550 x 0.044) and 12 at 0.8^15 (89 points): two more than the index needs.
+  const auto plan = plan_of(std::vector<std::int64_t>(2000, 1), 2);
+  ASSERT_EQ(plan.ranks[0].planned_points, 1000);
+  const std::vector<std::vector<ParentLoad>> indexed = {plan.loads, {}};
+  const std::vector<double> budgets = {2550, 2550};
+  const auto passes = plan_passes(plan, budgets, flat(1), true, indexed);
+  EXPECT_EQ(passes.passes.size(), 10u);
+  expect_cover(plan, passes);
+  for (const auto& pass : passes.passes)
+    for (std::size_t r = 0; r < 2; ++r)
+      EXPECT_LE(index_bytes(pass, indexed[r], r, 1), budgets[r]) << "rank " << r;
 }
 
 TEST(PassPlan, GranulesSpreadLikeTheOwnersNeedNoFinerPasses) {
@@ -229,7 +249,7 @@ TEST(PassPlan, AKeptIndexIsCheckedLikeAReindexedOne) {
   const auto passes = plan_passes(plan, budgets, flat(10), true, indexed);
   ASSERT_EQ(passes.passes.size(), 2u);
   expect_cover(plan, passes);
-  for (const auto& pass : passes.passes) EXPECT_LE(index_bytes(pass, indexed[0], 0), 6000);
+  for (const auto& pass : passes.passes) EXPECT_LE(index_bytes(pass, indexed[0], 0, 10), 6000);
 }
 
 TEST(PassPlan, AnIndexThatCannotFitIsWarnedAbout) {
@@ -356,12 +376,20 @@ TEST(PassPlan, OneRankCopiesNothingToExchange) {
   EXPECT_EQ(passes.passes.size(), 2u);
   for (const auto& line : passes.lines)
     EXPECT_EQ(line.find("cut finer"), std::string::npos) << line;
-  // Two ranks, each indexing all of the other's points: the copies count (12 bytes a point).
+  // Two ranks, each indexing all of the other's points: 3 passes of 200 points per rank by the
+  // aggregator (8 x 200 + (50 + 100) x 16 = 3200). A pass's index on rank 0 holds rank 1's 200
+  // with their copies (12 bytes each) and receives its own 200 once (4 each): 3200, it fits.
   const auto two = plan_of(std::vector<std::int64_t>(12, 100), 2);
   const std::vector<std::vector<ParentLoad>> crossed = {{two.loads.begin() + 6, two.loads.end()},
                                                         {two.loads.begin(), two.loads.begin() + 6}};
-  const auto cut = plan_passes(two, {3500, 3500}, in_rounds(4, 16, 4), false, crossed);
-  EXPECT_GT(cut.passes.size(), 2u);
+  const auto fits = plan_passes(two, {3500, 3500}, in_rounds(4, 16, 4), false, crossed);
+  EXPECT_EQ(fits.passes.size(), 3u);
+  for (const auto& line : fits.lines) EXPECT_EQ(line.find("cut finer"), std::string::npos) << line;
+  // Rank 0's granules holding every point: its index holds both ranks' 400 of a pass with their
+  // copies, 4800 bytes (at the binned 4 bytes, 1600 would fit): one parent per rank and pass.
+  const std::vector<std::vector<ParentLoad>> one_holds = {two.loads, {}};
+  const auto cut = plan_passes(two, {3500, 3500}, in_rounds(4, 16, 4), false, one_holds);
+  EXPECT_EQ(cut.passes.size(), 6u);
   bool finer = false;
   for (const auto& line : cut.lines) finer = finer || line.find("cut finer") != std::string::npos;
   EXPECT_TRUE(finer);
@@ -387,6 +415,26 @@ TEST(PassPlan, ALargeParentWidensEveryRoundOfItsPass) {
   EXPECT_NE(passes.lines[0].find("parent cell 135 alone holds 600 points (12 kB)"),
             std::string::npos)
       << passes.lines[0];
+}
+
+TEST(PassPlan, PassesAreCutByTheBytesTheyHoldNotIntoEqualPoints) {
+  // A parent of 200 points, then 90 of 20; 4 bytes binned, 16 in the aggregator, 4 rounds,
+  // 10 000 bytes. Two passes of 1000 points would not fit: the first's rounds widen by the
+  // large parent (4000 + (250 + 200) x 16 = 11 200). Cut by bytes, the first pass holds fewer
+  // points: with 31 small parents 820 x 4 + (205 + 200) x 16 = 9760, the second 1180 x 4 +
+  // (295 + 20) x 16 = 9760 (32 and 30 small parents would leave one pass at 9920).
+  std::vector<std::int64_t> points(90, 20);
+  points.insert(points.begin(), 200);
+  const auto plan = plan_of(points, 1);
+  const auto memory = in_rounds(4, 16, 4);
+  const auto passes = plan_passes(plan, {10000}, memory, false);
+  ASSERT_EQ(passes.passes.size(), 2u);
+  expect_cover(plan, passes);
+  EXPECT_EQ(passes.passes[0][0].planned_points, 820);
+  EXPECT_EQ(passes.passes[0][0].planned_parents, 32);
+  EXPECT_EQ(passes.passes[1][0].planned_points, 1180);
+  EXPECT_DOUBLE_EQ(memory.pass_bytes(820, 200), 9760);
+  EXPECT_DOUBLE_EQ(memory.pass_bytes(1180, 20), 9760);
 }
 
 TEST(MemorySize, SuffixesArePowersOf1024) {

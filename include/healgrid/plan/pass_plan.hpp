@@ -1,10 +1,10 @@
 // Bounded memory: when the points a rank would hold exceed its memory budget
 // (plan/memory_budget.hpp), the rank's contiguous parent range is cut into passes, contiguous
-// ranges of about equal points, each within the budget. Every pass indexes the granules again
-// keeping only the points of that pass's parent cells (on every rank), routes them, reads their
-// variables and reduces them in rounds (the journal's rounds lie inside passes, so a round
-// file never spans two). A cell's points arrive in the same order as in one pass, so the
-// output is byte-identical to a single-pass run. Pure arithmetic, unit-tested.
+// ranges each within the budget: the fewest the bytes they hold allow, evened out. Every pass
+// indexes the granules again keeping only the points of that pass's parent cells (on every rank),
+// routes them, reads their variables and reduces them in rounds (the journal's rounds lie inside
+// passes, so a round file never spans two). A cell's points arrive in the same order as in one
+// pass, so the output is byte-identical to a single-pass run. Pure arithmetic, unit-tested.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,7 @@ namespace healgrid {
 // plan/point_exchange.hpp): the point twice; one rank copies nothing.
 struct PointBytes {
   double indexed = 0;     // per point of the pass
-  double exchanged = 0;   // per point of a pass's index and of those received, several ranks
+  double exchanged = 0;   // per point of a pass's index until the exchange, several ranks
   double aggregated = 0;  // per point of the round being reduced
   // Per point of a pass's index until the exchange in a world of `ranks`.
   double until_exchange(std::size_t ranks) const { return ranks == 1 ? indexed : exchanged; }
@@ -69,11 +69,11 @@ struct PassPlan {
 // of r fits when memory.pass_bytes(its points, its largest parent's) is within it.
 // `index_overflowed`: some rank's index pass exceeded its budget and dropped its points.
 // `indexed[r]` (optional): the loads of rank r's share of the granules, sorted by parent. A
-// pass's index holds those of the pass's parents, whichever rank owns them, plus the points r
-// receives in the exchange (memory.bytes.exchanged each; indexed at one rank): when that
-// exceeds r's budget (a rank
-// whose granules hold most of a pass's points), every rank's passes are cut finer until it
-// fits, or no pass can be cut further (then a line says so).
+// pass's index holds those of the pass's parents, whichever rank owns them
+// (memory.bytes.exchanged each; indexed at one rank), and the points r receives in the
+// exchange (memory.bytes.indexed each): when that exceeds r's budget (a rank whose granules
+// hold most of a pass's points), every rank's passes are cut finer, as little as it needs,
+// until it fits, or no pass can be cut further (then a line says so).
 // REQUIRES: plan from make_plan, budget_bytes.size() == plan.ranks.size(), indexed empty or
 // one per rank.
 PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_bytes,

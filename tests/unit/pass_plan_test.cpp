@@ -377,7 +377,7 @@ TEST(PassPlan, OneRankCopiesNothingToExchange) {
   for (const auto& line : passes.lines)
     EXPECT_EQ(line.find("cut finer"), std::string::npos) << line;
   // Two ranks, each indexing all of the other's points: 3 passes of 200 points per rank by the
-  // aggregator (8 x 200 + (50 + 100) x 16 = 3200). A pass's index on rank 0 holds rank 1's 200
+  // aggregator (4 x 200 + (50 + 100) x 16 = 3200). A pass's index on rank 0 holds rank 1's 200
   // with their copies (12 bytes each) and receives its own 200 once (4 each): 3200, it fits.
   const auto two = plan_of(std::vector<std::int64_t>(12, 100), 2);
   const std::vector<std::vector<ParentLoad>> crossed = {{two.loads.begin() + 6, two.loads.end()},
@@ -435,6 +435,24 @@ TEST(PassPlan, PassesAreCutByTheBytesTheyHoldNotIntoEqualPoints) {
   EXPECT_EQ(passes.passes[1][0].planned_points, 1180);
   EXPECT_DOUBLE_EQ(memory.pass_bytes(820, 200), 9760);
   EXPECT_DOUBLE_EQ(memory.pass_bytes(1180, 20), 9760);
+}
+
+TEST(PassPlan, APassLooksPastAParentThatDoesNotFitYet) {
+  // Rounds by the points as the journal's automatic count (one per 100 points here): a pass's
+  // bytes fall where one more round narrows the largest. 60 parents of 10 points, 4 bytes
+  // binned, 16 in the aggregator, 2960 bytes: 140 points fit (one round, 560 + 2240 = 2800),
+  // 150 do not (3000), but 300 do again (3 rounds of 100 and a parent: 1200 + 110 x 16 = 2960):
+  // two passes of 300, where stopping at the first parent that does not fit cuts five.
+  const auto plan = plan_of(std::vector<std::int64_t>(60, 10), 1);
+  PassMemory memory = in_rounds(4, 16, 1);
+  memory.rounds = [](std::int64_t points) { return std::max<std::int64_t>(1, points / 100); };
+  EXPECT_DOUBLE_EQ(memory.pass_bytes(150, 10), 3000);
+  EXPECT_DOUBLE_EQ(memory.pass_bytes(300, 10), 2960);
+  const auto passes = plan_passes(plan, {2960}, memory, false);
+  ASSERT_EQ(passes.passes.size(), 2u);
+  expect_cover(plan, passes);
+  EXPECT_EQ(passes.passes[0][0].planned_points, 300);
+  EXPECT_EQ(passes.passes[1][0].planned_points, 300);
 }
 
 TEST(MemorySize, SuffixesArePowersOf1024) {

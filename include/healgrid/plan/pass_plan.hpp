@@ -1,10 +1,10 @@
 // Bounded memory: when the points a rank would hold exceed its memory budget
 // (plan/memory_budget.hpp), the rank's contiguous parent range is cut into passes, contiguous
-// ranges each within the budget: the fewest the bytes they hold allow, evened out. Every pass
-// indexes the granules again keeping only the points of that pass's parent cells (on every rank),
-// routes them, reads their variables and reduces them in rounds (the journal's rounds lie inside
-// passes, so a round file never spans two). A cell's points arrive in the same order as in one
-// pass, so the output is byte-identical to a single-pass run. Pure arithmetic, unit-tested.
+// ranges each within the budget: as few as a greedy cut by the bytes they hold finds, evened out.
+// Every pass indexes the granules again keeping only the points of that pass's parent cells (on
+// every rank), routes them, reads their variables and reduces them in rounds (the journal's rounds
+// lie inside passes, so a round file never spans two). A cell's points arrive in the same order as
+// in one pass, so the output is byte-identical to a single-pass run. Pure arithmetic, unit-tested.
 #pragma once
 
 #include <cstdint>

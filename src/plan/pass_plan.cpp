@@ -1,8 +1,6 @@
 #include "healgrid/plan/pass_plan.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/plan/memory_budget.hpp"
@@ -21,12 +19,6 @@ RankPlan range_plan(const std::vector<ParentLoad>& loads, std::size_t b, std::si
   p.planned_parents = static_cast<std::int64_t>(e - b);
   for (auto i = b; i < e; ++i) p.planned_points += loads[i].points;
   return p;
-}
-
-std::int64_t largest_load(const std::vector<ParentLoad>& loads, std::size_t b, std::size_t e) {
-  std::int64_t largest = 0;
-  for (auto i = b; i < e; ++i) largest = std::max(largest, loads[i].points);
-  return largest;
 }
 
 // Passes over `loads` (one rank's parents) cut greedily, each reaching as far as it holds at
@@ -145,7 +137,7 @@ std::vector<std::vector<RankPlan>> split_ranks(const WorkPlan& plan,
     std::size_t end = begin;
     while (end < plan.loads.size() && !rank.empty() && plan.loads[end].parent <= rank.last_parent)
       ++end;
-    const auto largest = largest_load(plan.loads, begin, end);
+    const auto largest = largest_load(plan.loads, rank);
     const double need = memory.pass_bytes(rank.planned_points, largest);
     const double budget = std::max(0.0, budget_bytes[r]);
     if (rank.empty() || need <= budget * scale) {
@@ -246,10 +238,6 @@ std::vector<std::vector<RankPlan>> by_pass(const std::vector<std::vector<RankPla
     for (std::size_t k = 0; k < per_rank[r].size(); ++k) out[k][r] = per_rank[r][k];
   return out;
 }
-
-}  // namespace
-
-namespace {
 
 // Every rank's passes when each may fill `scale` of its budget, and what of them overruns a
 // rank's budget in a pass's index.

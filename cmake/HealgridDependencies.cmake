@@ -35,6 +35,8 @@ target_link_libraries(healgrid::netcdf_par INTERFACE ${NETCDF_PAR_LIBRARY} PkgCo
 # encoded for the output (write/chunk_encoder).
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(MUPARSER REQUIRED IMPORTED_TARGET muparser)
+# Debian's muparser evaluates in bulk on OpenMP threads: healgrid sets their number.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 # UDUNITS-2: whether two granules' `units` strings name the same unit ("m" and "meters").
 pkg_check_modules(UDUNITS REQUIRED IMPORTED_TARGET udunits)
 

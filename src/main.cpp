@@ -13,6 +13,7 @@
 #include "healgrid/app/commands.hpp"
 #include "healgrid/git_commit.hpp"
 #include "healgrid/util/fault.hpp"
+#include "healgrid/util/library_threads.hpp"
 #include "healgrid/util/mpi_startup.hpp"
 
 namespace {
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
   // uses no shared file pointer, so the component that builds no name is chosen.
   if (command == "run") setenv("OMPI_MCA_sharedfp", "individual", 0);
   healgrid::apply_mpi_startup_defaults();  // a one-process world skips the network probes
+  healgrid::limit_library_threads();       // one core per rank: no OpenMP threads of its own
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int rc = 2;

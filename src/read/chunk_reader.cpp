@@ -14,13 +14,23 @@
 namespace healgrid {
 namespace {
 
+// Rows of `cols` elements of T, `row_step` and `col_step` elements apart in `src`, to doubles
+// `out_step` apart per row.
 template <typename T>
-void convert(const unsigned char* src, std::size_t n, double* out) {
-  for (std::size_t i = 0; i < n; ++i) {
+void convert(const unsigned char* src, std::size_t rows, std::size_t cols, std::size_t row_step,
+             std::size_t col_step, std::size_t out_step, double* out) {
+  const auto at = [src](std::size_t element) {
     T v;
-    std::memcpy(&v, src + i * sizeof(T), sizeof(T));
-    out[i] = static_cast<double>(v);
+    std::memcpy(&v, src + element * sizeof(T), sizeof(T));
+    return static_cast<double>(v);
+  };
+  if ((cols == 1 && row_step == 1 && out_step == 1) ||
+      (col_step == 1 && row_step == cols && out_step == cols)) {
+    for (std::size_t i = 0; i < rows * cols; ++i) out[i] = at(i);  // contiguous: vectorised
+    return;
   }
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) out[r * out_step + c] = at(r * row_step + c * col_step);
 }
 
 // The stored bytes of the chunk being decoded, and its inflated bytes when a shuffle must
@@ -36,77 +46,16 @@ DecodeScratch& decode_scratch() {
 
 }  // namespace
 
-ChunkReader::ChunkReader(hid_t dataset)
-    : ChunkReader(dataset, H5Handle(H5Dget_create_plist(dataset), H5Pclose)) {}
+ChunkReader::ChunkReader(hid_t dataset, const std::vector<std::int64_t>& select)
+    : ChunkReader(dataset, H5Handle(H5Dget_create_plist(dataset), H5Pclose), select) {}
 
-ChunkReader::ChunkReader(hid_t dataset, const H5Handle& dcpl) : dataset_(dataset) {
+ChunkReader::ChunkReader(hid_t dataset, const H5Handle& dcpl,
+                         const std::vector<std::int64_t>& select)
+    : dataset_(dataset) {
   H5Handle space(H5Dget_space(dataset), H5Sclose);
   H5Handle type(H5Dget_type(dataset), H5Tclose);
   if (!dcpl.valid() || !space.valid() || !type.valid()) return;
-  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Sget_simple_extent_ndims(space.get()) != 1)
-    return;
-  hsize_t chunk = 0, rows = 0;
-  if (H5Pget_chunk(dcpl.get(), 1, &chunk) != 1 || chunk == 0) return;
-  H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
-  chunk_rows_ = chunk;
-  rows_ = rows;
-  // Partial edge chunks stored unfiltered (HDF5 1.10's H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS)
-  // carry no mark in their filter mask: only H5Dread knows to skip the filters there.
-  unsigned chunk_opts = 0;
-  if (H5Pget_chunk_opts(dcpl.get(), &chunk_opts) < 0 ||
-      (chunk_opts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) != 0)
-    return;
-
-  // Filters, in the order they were applied when writing: at most one shuffle, before one
-  // deflate (a second shuffle, or one after deflate, is left to H5Dread).
-  const int nfilters = H5Pget_nfilters(dcpl.get());
-  for (int i = 0; i < nfilters; ++i) {
-    unsigned flags = 0;
-    std::size_t nelmts = 0;
-    const auto id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr,
-                                   0, nullptr, nullptr);
-    if (id == H5Z_FILTER_SHUFFLE && !deflate_ && !shuffle_)
-      shuffle_ = true;
-    else if (id == H5Z_FILTER_DEFLATE && !deflate_)
-      deflate_ = true;
-    else
-      return;
-  }
-
-  const auto cls = H5Tget_class(type.get());
-  element_size_ = H5Tget_size(type.get());
-  if (H5Tget_order(type.get()) != H5T_ORDER_LE) return;  // x86/ARM hosts are little-endian
-  if (cls == H5T_FLOAT) {
-    if (element_size_ == 4 && H5Tequal(type.get(), H5T_IEEE_F32LE) > 0)
-      kind_ = Kind::f32;
-    else if (element_size_ == 8 && H5Tequal(type.get(), H5T_IEEE_F64LE) > 0)
-      kind_ = Kind::f64;
-    else
-      return;
-  } else if (cls == H5T_INTEGER) {
-    // Every bit of the element holds the value: a reduced precision or a bit offset (HDF5's
-    // H5Tset_precision / H5Tset_offset, as n-bit data are stored) is left to H5Dread.
-    if (H5Tget_precision(type.get()) != 8 * element_size_ || H5Tget_offset(type.get()) != 0) return;
-    const bool sign = H5Tget_sign(type.get()) == H5T_SGN_2;
-    switch (element_size_) {
-      case 1:
-        kind_ = sign ? Kind::i8 : Kind::u8;
-        break;
-      case 2:
-        kind_ = sign ? Kind::i16 : Kind::u16;
-        break;
-      case 4:
-        kind_ = sign ? Kind::i32 : Kind::u32;
-        break;
-      case 8:
-        kind_ = sign ? Kind::i64 : Kind::u64;
-        break;
-      default:
-        return;
-    }
-  } else {
-    return;
-  }
+  if (!inspect_layout(dcpl, space.get(), select) || !inspect_type(type.get())) return;
   // A chunk never written reads as the dataset's fill value, as H5Dread returns it (zero when
   // none was set); with an undefined fill value HDF5 returns arbitrary bytes: leave those to it.
   H5D_fill_value_t fill_status = H5D_FILL_VALUE_ERROR;
@@ -120,19 +69,134 @@ ChunkReader::ChunkReader(hid_t dataset, const H5Handle& dcpl) : dataset_(dataset
   supported_ = true;
 }
 
-void ChunkReader::fill_chunk() {
-  for (std::size_t i = 0; i < chunk_rows_; ++i)
+// The chunk geometry of the selection and the filter pipeline; false where H5Dread must read.
+bool ChunkReader::inspect_layout(const H5Handle& dcpl, hid_t space,
+                                 const std::vector<std::int64_t>& select) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || rank < 1 || rank > H5S_MAX_RANK) return false;
+  if (!select.empty() && select.size() != static_cast<std::size_t>(rank)) return false;
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  chunk_dims_.assign(dims.size(), 0);
+  if (H5Pget_chunk(dcpl.get(), rank, chunk_dims_.data()) != rank) return false;
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  origin_.assign(dims.size(), 0);
+  step_.assign(dims.size(), 1);
+  int kept = 0;
+  chunk_elements_ = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    const auto u = static_cast<std::size_t>(d);
+    if (chunk_dims_[u] == 0) return false;
+    step_[u] = chunk_elements_;
+    chunk_elements_ *= chunk_dims_[u];
+  }
+  for (std::size_t d = 0; d < dims.size(); ++d) {
+    const std::int64_t fixed = select.empty() ? -1 : select[d];
+    if (fixed >= 0) {
+      if (static_cast<hsize_t>(fixed) >= dims[d]) return false;
+      const auto index = static_cast<hsize_t>(fixed);
+      origin_[d] = index - index % chunk_dims_[d];
+      fixed_element_ += (index % chunk_dims_[d]) * step_[d];
+    } else if (++kept == 1) {
+      row_dim_ = static_cast<int>(d);
+    } else {
+      col_dim_ = static_cast<int>(d);
+    }
+  }
+  if (kept < 1 || kept > 2) return false;
+  rows_ = dims[static_cast<std::size_t>(row_dim_)];
+  chunk_rows_ = chunk_dims_[static_cast<std::size_t>(row_dim_)];
+  if (col_dim_ >= 0) {
+    cols_ = dims[static_cast<std::size_t>(col_dim_)];
+    chunk_cols_ = chunk_dims_[static_cast<std::size_t>(col_dim_)];
+    col_chunks_ = (cols_ + chunk_cols_ - 1) / chunk_cols_;
+  }
+  // Partial edge chunks stored unfiltered (HDF5 1.10's H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS)
+  // carry no mark in their filter mask: only H5Dread knows to skip the filters there.
+  unsigned chunk_opts = 0;
+  if (H5Pget_chunk_opts(dcpl.get(), &chunk_opts) < 0 ||
+      (chunk_opts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) != 0)
+    return false;
+  // Filters, in the order they were applied when writing: at most one shuffle, before one
+  // deflate (a second shuffle, or one after deflate, is left to H5Dread).
+  const int nfilters = H5Pget_nfilters(dcpl.get());
+  for (int i = 0; i < nfilters; ++i) {
+    unsigned flags = 0;
+    std::size_t nelmts = 0;
+    const auto id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr,
+                                   0, nullptr, nullptr);
+    if (id == H5Z_FILTER_SHUFFLE && !deflate_ && !shuffle_)
+      shuffle_ = true;
+    else if (id == H5Z_FILTER_DEFLATE && !deflate_)
+      deflate_ = true;
+    else
+      return false;
+  }
+  return true;
+}
+
+bool ChunkReader::inspect_type(hid_t type) {
+  const auto cls = H5Tget_class(type);
+  element_size_ = H5Tget_size(type);
+  if (H5Tget_order(type) != H5T_ORDER_LE) return false;  // x86/ARM hosts are little-endian
+  if (cls == H5T_FLOAT) {
+    if (element_size_ == 4 && H5Tequal(type, H5T_IEEE_F32LE) > 0)
+      kind_ = Kind::f32;
+    else if (element_size_ == 8 && H5Tequal(type, H5T_IEEE_F64LE) > 0)
+      kind_ = Kind::f64;
+    else
+      return false;
+    return true;
+  }
+  // Every bit of an integer element holds the value: a reduced precision or a bit offset
+  // (HDF5's H5Tset_precision / H5Tset_offset, as n-bit data are stored) is left to H5Dread.
+  if (cls != H5T_INTEGER || H5Tget_precision(type) != 8 * element_size_ || H5Tget_offset(type) != 0)
+    return false;
+  const bool sign = H5Tget_sign(type) == H5T_SGN_2;
+  switch (element_size_) {
+    case 1:
+      kind_ = sign ? Kind::i8 : Kind::u8;
+      return true;
+    case 2:
+      kind_ = sign ? Kind::i16 : Kind::u16;
+      return true;
+    case 4:
+      kind_ = sign ? Kind::i32 : Kind::u32;
+      return true;
+    case 8:
+      kind_ = sign ? Kind::i64 : Kind::u64;
+      return true;
+    default:
+      return false;
+  }
+}
+
+void ChunkReader::fill_from(std::size_t element) {
+  for (std::size_t i = element; i < chunk_elements_; ++i)
     std::memcpy(chunk_.data() + i * element_size_, fill_element_.data(), element_size_);
 }
 
-void ChunkReader::decode_chunk(std::uint64_t index) {
+// "chunk 3 (rows 3000..3999)"; with columns "chunk 3, 1 (rows 3000..3999, columns 8..15)".
+std::string ChunkReader::chunk_name(std::uint64_t row_chunk, std::uint64_t col_chunk) const {
+  const auto span = [](std::uint64_t first, std::uint64_t size, std::uint64_t total) {
+    return std::to_string(first) + ".." + std::to_string(std::min(first + size, total) - 1);
+  };
+  const auto row0 = row_chunk * chunk_rows_;
+  if (col_dim_ < 0)
+    return "chunk " + std::to_string(row_chunk) + " (rows " + span(row0, chunk_rows_, rows_) + ")";
+  return "chunk " + std::to_string(row_chunk) + ", " + std::to_string(col_chunk) + " (rows " +
+         span(row0, chunk_rows_, rows_) + ", columns " +
+         span(col_chunk * chunk_cols_, chunk_cols_, cols_) + ")";
+}
+
+void ChunkReader::decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk) {
+  const std::uint64_t index = row_chunk * col_chunks_ + col_chunk;
   if (index == decoded_index_) return;
   release_to_carry();  // decoded_index_ unset until this chunk is whole: a failed read leaves none
   read_first_ = read_last_ = false;
   if (carry_) {
     carry_key_.chunk = index;
     if (carry_->take(carry_key_, chunk_)) {
-      if (chunk_.size() == chunk_rows_ * element_size_) {
+      if (chunk_.size() == chunk_elements_ * element_size_) {
         decoded_index_ = index;
         return;
       }
@@ -141,30 +205,28 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   }
   // Sized at the first read, not when opened: a reader opens every dataset of every beam, and
   // a run reads some of them only.
-  if (chunk_.empty()) chunk_.resize(chunk_rows_ * element_size_);
-  const hsize_t offset = index * chunk_rows_;
-  // Messages name the rows too (the caller adds the file and dataset).
-  const auto which = [&] {
-    const auto last = std::min<std::uint64_t>(offset + chunk_rows_, rows_) - 1;
-    return "chunk " + std::to_string(index) + " (rows " + std::to_string(offset) + ".." +
-           std::to_string(last) + ")";
-  };
+  if (chunk_.empty()) chunk_.resize(chunk_elements_ * element_size_);
+  std::vector<hsize_t> offset = origin_;
+  offset[static_cast<std::size_t>(row_dim_)] = row_chunk * chunk_rows_;
+  if (col_dim_ >= 0) offset[static_cast<std::size_t>(col_dim_)] = col_chunk * chunk_cols_;
   // A chunk never written has no address (H5Dget_chunk_storage_size fails on it).
   unsigned stored_mask = 0;
   haddr_t address = HADDR_UNDEF;
   hsize_t stored = 0;
-  if (H5Dget_chunk_info_by_coord(dataset_, &offset, &stored_mask, &address, &stored) < 0)
-    throw std::runtime_error("cannot locate " + which() + " (" + h5_error_line() + ")");
+  if (H5Dget_chunk_info_by_coord(dataset_, offset.data(), &stored_mask, &address, &stored) < 0)
+    throw std::runtime_error("cannot locate " + chunk_name(row_chunk, col_chunk) + " (" +
+                             h5_error_line() + ")");
   if (address == HADDR_UNDEF || stored == 0) {  // never written: the fill value, as HDF5 reads
-    fill_chunk();
+    fill_from(0);
     decoded_index_ = index;
     return;
   }
   auto& [raw, inflated] = decode_scratch();
   if (raw.size() < stored) raw.resize(stored);
   std::uint32_t mask = 0;
-  if (H5Dread_chunk(dataset_, H5P_DEFAULT, &offset, &mask, raw.data()) < 0)
-    throw std::runtime_error("cannot read " + which() + " (" + h5_error_line() + ")");
+  if (H5Dread_chunk(dataset_, H5P_DEFAULT, offset.data(), &mask, raw.data()) < 0)
+    throw std::runtime_error("cannot read " + chunk_name(row_chunk, col_chunk) + " (" +
+                             h5_error_line() + ")");
   // Filter mask bit i set: filter i of the pipeline was skipped for this chunk.
   const bool inflate = deflate_ && !(mask & (shuffle_ ? 2u : 1u));
   const bool unshuffle = shuffle_ && !(mask & 1u) && element_size_ > 1;  // one byte: as stored
@@ -173,18 +235,23 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   if (inflate) {
     // Inflated straight into the chunk unless a shuffle must still reorder the bytes.
     size = inflate_chunk(raw.data(), stored, unshuffle ? inflated : chunk_);
-    if (size == SIZE_MAX) throw std::runtime_error(which() + ": corrupt deflate stream");
+    if (size == SIZE_MAX)
+      throw std::runtime_error(chunk_name(row_chunk, col_chunk) + ": corrupt deflate stream");
     data = unshuffle ? inflated.data() : chunk_.data();
   }
-  // HDF5 takes a chunk that decodes to another length (an edge chunk written with only its
-  // rows inside the dataset, or more): the rows inside the dataset must all be there.
+  // HDF5 takes a 1-D chunk that decodes to another length (an edge chunk written with only its
+  // rows inside the dataset, or more): the rows inside the dataset must all be there. A chunk of
+  // more dimensions must hold every element of the chunk (its rows are not the dataset's).
   const std::size_t elements = size / element_size_;
-  const std::size_t inside = std::min<std::uint64_t>(chunk_rows_, rows_ - offset);
-  if (size % element_size_ != 0 || elements < inside)
-    throw std::runtime_error(which() + " decodes to " + std::to_string(size) + " bytes, not " +
-                             std::to_string(inside) + " rows of " + std::to_string(element_size_) +
-                             " bytes");
-  const std::size_t kept = std::min<std::size_t>(elements, chunk_rows_);
+  const std::size_t needed = origin_.size() == 1
+                                 ? std::min<std::uint64_t>(chunk_rows_, rows_ - offset[0])
+                                 : chunk_elements_;
+  if (size % element_size_ != 0 || elements < needed)
+    throw std::runtime_error(chunk_name(row_chunk, col_chunk) + " decodes to " +
+                             std::to_string(size) + " bytes, not " + std::to_string(needed) +
+                             (origin_.size() == 1 ? " rows" : " elements") + " of " +
+                             std::to_string(element_size_) + " bytes");
+  const std::size_t kept = std::min<std::size_t>(elements, chunk_elements_);
   if (unshuffle) {
     // Shuffle stores byte k of every element together: byte plane k starts at k * elements.
     for (std::size_t k = 0; k < element_size_; ++k)
@@ -192,9 +259,8 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
   } else if (data != chunk_.data()) {
     std::memcpy(chunk_.data(), data, kept * element_size_);
   }
-  chunk_.resize(chunk_rows_ * element_size_);       // a longer decode: its rows beyond the chunk
-  for (std::size_t i = kept; i < chunk_rows_; ++i)  // a shorter one: rows beyond the dataset
-    std::memcpy(chunk_.data() + i * element_size_, fill_element_.data(), element_size_);
+  chunk_.resize(chunk_elements_ * element_size_);  // a longer decode: its bytes beyond the chunk
+  fill_from(kept);                                 // a shorter one: rows beyond the dataset
   decoded_index_ = index;
 }
 
@@ -202,7 +268,7 @@ void ChunkReader::decode_chunk(std::uint64_t index) {
 // holds more; returns the bytes produced, SIZE_MAX for a stream that is not valid.
 std::size_t ChunkReader::inflate_chunk(const unsigned char* in, std::size_t n,
                                        std::vector<unsigned char>& out) const {
-  const std::size_t chunk_bytes = chunk_rows_ * element_size_;
+  const std::size_t chunk_bytes = chunk_elements_ * element_size_;
   if (out.size() < chunk_bytes) out.resize(chunk_bytes);
   // Deflate expands by at most 1032:1; beyond that (or 1 GiB) no stream is valid.
   const std::size_t most = std::max(chunk_bytes, std::min<std::size_t>(n * 1032, 1u << 30));
@@ -231,49 +297,50 @@ void ChunkReader::release_to_carry() {
   }
 }
 
+void ChunkReader::convert_block(std::size_t first, std::size_t rows, std::size_t cols,
+                                std::size_t row_step, std::size_t col_step, double* out) const {
+  const unsigned char* src = chunk_.data() + first * element_size_;
+  switch (kind_) {
+    case Kind::i8:
+      return convert<std::int8_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::u8:
+      return convert<std::uint8_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::i16:
+      return convert<std::int16_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::u16:
+      return convert<std::uint16_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::i32:
+      return convert<std::int32_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::u32:
+      return convert<std::uint32_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::i64:
+      return convert<std::int64_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::u64:
+      return convert<std::uint64_t>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::f32:
+      return convert<float>(src, rows, cols, row_step, col_step, cols_, out);
+    case Kind::f64:
+      return convert<double>(src, rows, cols, row_step, col_step, cols_, out);
+  }
+}
+
 void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {
   if (n == 0) return;
   if (row0 + n > rows_) throw std::runtime_error("rows beyond the end of the dataset");
+  const std::size_t row_step = step_[static_cast<std::size_t>(row_dim_)];
+  const std::size_t col_step = col_dim_ >= 0 ? step_[static_cast<std::size_t>(col_dim_)] : 0;
   for (std::uint64_t row = row0; row < row0 + n;) {
-    const auto index = row / chunk_rows_;
-    decode_chunk(index);
-    const auto first = row - index * chunk_rows_;
+    const auto row_chunk = row / chunk_rows_;
+    const auto first = row - row_chunk * chunk_rows_;
     const auto count = std::min<std::uint64_t>(chunk_rows_ - first, row0 + n - row);
-    read_first_ |= first == 0;
-    read_last_ |= first + count == chunk_rows_ || row + count == rows_;
-    const unsigned char* src = chunk_.data() + first * element_size_;
-    double* dst = out + (row - row0);
-    switch (kind_) {
-      case Kind::i8:
-        convert<std::int8_t>(src, count, dst);
-        break;
-      case Kind::u8:
-        convert<std::uint8_t>(src, count, dst);
-        break;
-      case Kind::i16:
-        convert<std::int16_t>(src, count, dst);
-        break;
-      case Kind::u16:
-        convert<std::uint16_t>(src, count, dst);
-        break;
-      case Kind::i32:
-        convert<std::int32_t>(src, count, dst);
-        break;
-      case Kind::u32:
-        convert<std::uint32_t>(src, count, dst);
-        break;
-      case Kind::i64:
-        convert<std::int64_t>(src, count, dst);
-        break;
-      case Kind::u64:
-        convert<std::uint64_t>(src, count, dst);
-        break;
-      case Kind::f32:
-        convert<float>(src, count, dst);
-        break;
-      case Kind::f64:
-        convert<double>(src, count, dst);
-        break;
+    for (std::uint64_t col_chunk = 0; col_chunk < col_chunks_; ++col_chunk) {
+      decode_chunk(row_chunk, col_chunk);
+      read_first_ |= first == 0;
+      read_last_ |= first + count == chunk_rows_ || row + count == rows_;
+      const auto col0 = col_chunk * chunk_cols_;
+      const auto cols = std::min<std::uint64_t>(chunk_cols_, cols_ - col0);
+      convert_block(fixed_element_ + first * row_step, count, cols, row_step, col_step,
+                    out + (row - row0) * cols_ + col0);
     }
     row += count;
   }

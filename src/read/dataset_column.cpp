@@ -91,9 +91,10 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   } catch (const CfAttributeError& e) {
     mismatch("dataset " + path_ + ": " + e.what());
   }
-  if (direct_chunks && full_rank_ == 1 && index_[0] < 0 && !decoding_.exact.active) {
-    chunks_ = std::make_unique<ChunkReader>(dataset_.get(), dcpl);
-    if (!chunks_->supported()) chunks_.reset();
+  // Any rank: the reader keeps the selector's dimensions (rows, then columns) as read_rows does.
+  if (direct_chunks && full_rank_ >= 1 && !decoding_.exact.active) {
+    chunks_ = std::make_unique<ChunkReader>(dataset_.get(), dcpl, index_);
+    if (!chunks_->supported() || chunks_->width() != shape_.cols) chunks_.reset();
   }
 }
 

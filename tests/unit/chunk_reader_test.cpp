@@ -371,6 +371,179 @@ TEST_F(ChunkReaderTest, ChunksReadInPartAreCarriedToTheNextReaderOfTheSameDatase
   EXPECT_EQ(carry.size(), 1u);
 }
 
+// A dataset of `dims` chunked by `chunk` (shuffle + deflate 6), element i holding a value that
+// tells it apart (i % 251 / 2 - 60, integers mod 120); only the rows below `written_rows` of
+// the first dimension are written (unwritten chunks read as the fill value).
+H5Handle make_nd(hid_t file, const char* name, hid_t type, std::vector<hsize_t> dims,
+                 std::vector<hsize_t> chunk, hsize_t written_rows = 0) {
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_shuffle(dcpl.get());
+  H5Pset_deflate(dcpl.get(), 6);
+  const double fill = 77;
+  H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &fill);
+  const std::vector<hsize_t> unlimited(dims.size(), H5S_UNLIMITED);  // chunks may exceed dims
+  H5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), unlimited.data()),
+                 H5Sclose);
+  H5Handle ds(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+              H5Dclose);
+  if (written_rows == 0) written_rows = dims[0];
+  auto count = dims;
+  count[0] = written_rows;
+  hsize_t n = 1;
+  for (auto c : count) n *= c;
+  std::vector<double> values(n);
+  for (hsize_t i = 0; i < n; ++i) {
+    values[i] = static_cast<double>(i % 251) * 0.5 - 60;
+    if (H5Tget_class(type) == H5T_INTEGER) values[i] = static_cast<double>((i % 251) % 120);
+  }
+  H5Handle fs(H5Dget_space(ds.get()), H5Sclose);
+  const std::vector<hsize_t> start(dims.size(), 0);
+  H5Sselect_hyperslab(fs.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  H5Handle ms(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, ms.get(), fs.get(), H5P_DEFAULT, values.data());
+  return ds;
+}
+
+// H5Dread's values of rows [row0, row0 + n) of the selection (one item per dimension, -1 kept).
+std::vector<double> h5read_selected(hid_t ds, const std::vector<std::int64_t>& select, hsize_t row0,
+                                    hsize_t n) {
+  H5Handle fs(H5Dget_space(ds), H5Sclose);
+  std::vector<hsize_t> dims(select.size()), start(select.size()), count(select.size());
+  H5Sget_simple_extent_dims(fs.get(), dims.data(), nullptr);
+  bool rows = true;
+  hsize_t total = 1;
+  for (std::size_t d = 0; d < select.size(); ++d) {
+    if (select[d] >= 0) {
+      start[d] = static_cast<hsize_t>(select[d]);
+      count[d] = 1;
+    } else {
+      start[d] = rows ? row0 : 0;
+      count[d] = rows ? n : dims[d];
+      rows = false;
+    }
+    total *= count[d];
+  }
+  H5Sselect_hyperslab(fs.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  H5Handle ms(H5Screate_simple(1, &total, nullptr), H5Sclose);
+  std::vector<double> out(total);
+  H5Dread(ds, H5T_NATIVE_DOUBLE, ms.get(), fs.get(), H5P_DEFAULT, out.data());
+  return out;
+}
+
+// 2-D and 3-D datasets read whole or through a selection (ATL03's signal_conf_ph[:, 3], a swath's
+// latitude[0, :, :]) give H5Dread's values: chunks spanning every column or some (edge chunks
+// along both dimensions), chunks never written, row ranges across chunk boundaries.
+TEST_F(ChunkReaderTest, DatasetsOfMoreDimensionsMatchH5DreadWholeAndSelected) {
+  struct Case {
+    const char* name;
+    hid_t type;
+    std::vector<hsize_t> dims, chunk;
+    hsize_t written_rows;
+    std::vector<std::vector<std::int64_t>> selections;
+  };
+  const std::vector<Case> cases = {
+      {"conf", H5T_STD_I8LE, {2503, 5}, {1000, 5}, 0, {{}, {-1, 0}, {-1, 3}, {-1, 4}}},
+      {"narrow", H5T_IEEE_F32LE, {2503, 7}, {300, 3}, 1700, {{}, {-1, 2}, {-1, 6}, {4, -1}}},
+      {"column_chunks", H5T_IEEE_F64LE, {1999, 5}, {1000, 1}, 0, {{}, {-1, 1}}},
+      {"wide_chunk", H5T_STD_U16LE, {1001, 3}, {100, 8}, 0, {{}, {-1, 2}}},
+      {"cube",
+       H5T_IEEE_F64LE,
+       {3, 1201, 4},
+       {2, 500, 3},
+       2,
+       {{1, -1, -1}, {2, -1, 3}, {-1, 7, -1}}},
+  };
+  for (const auto& c : cases) {
+    auto ds = make_nd(file_.get(), c.name, c.type, c.dims, c.chunk, c.written_rows);
+    for (const auto& select : c.selections) {
+      ChunkReader reader(ds.get(), select);
+      ASSERT_TRUE(reader.supported()) << c.name;
+      std::vector<hsize_t> kept;
+      for (std::size_t d = 0; d < c.dims.size(); ++d)
+        if (select.empty() || select[d] < 0) kept.push_back(c.dims[d]);
+      const hsize_t rows = kept[0], width = kept.size() > 1 ? kept[1] : 1;
+      ASSERT_EQ(reader.width(), width) << c.name;
+      for (const auto& [row0, n] : std::vector<std::pair<hsize_t, hsize_t>>{
+               {0, rows}, {299, 2}, {rows - 3, 3}, {rows / 3, rows / 2}, {1, 1}}) {
+        if (row0 + n > rows) continue;
+        std::vector<double> got(n * width, -1);
+        reader.read(row0, n, got.data());
+        EXPECT_EQ(got, h5read_selected(
+                           ds.get(),
+                           select.empty() ? std::vector<std::int64_t>(c.dims.size(), -1) : select,
+                           row0, n))
+            << c.name << " selection " << testing::PrintToString(select) << " rows " << row0 << "+"
+            << n;
+      }
+    }
+  }
+}
+
+// Selections the reader does not take: three dimensions kept, none kept, a fixed index out of
+// range, one item too few.
+TEST_F(ChunkReaderTest, SelectionsKeepingOneOrTwoDimensionsOnlyAreSupported) {
+  auto cube = make_nd(file_.get(), "cube", H5T_IEEE_F32LE, {2, 10, 4}, {1, 5, 4});
+  EXPECT_FALSE(ChunkReader(cube.get()).supported());
+  EXPECT_FALSE(ChunkReader(cube.get(), {1, 3, 2}).supported());
+  EXPECT_FALSE(ChunkReader(cube.get(), {2, -1, -1}).supported());
+  EXPECT_FALSE(ChunkReader(cube.get(), {-1, -1}).supported());
+  EXPECT_TRUE(ChunkReader(cube.get(), {-1, -1, 0}).supported());
+}
+
+// A chunk of two dimensions must decode to the whole chunk: its rows are not the dataset's rows,
+// so a shorter stream is refused, naming the chunk, where H5Dread would read it.
+TEST_F(ChunkReaderTest, AChunkOfTwoDimensionsDecodingShortIsRefused) {
+  auto ds = make_nd(file_.get(), "m", H5T_IEEE_F64LE, {100, 4}, {50, 4});
+  const std::vector<unsigned char> shorter(50 * 3 * 8, 0x11);
+  std::vector<unsigned char> plane(shorter.size());  // shuffled: byte planes of 150 elements
+  for (std::size_t i = 0; i < 150; ++i)
+    for (std::size_t k = 0; k < 8; ++k) plane[k * 150 + i] = shorter[i * 8 + k];
+  std::vector<unsigned char> stream(libdeflate_zlib_compress_bound(nullptr, plane.size()));
+  const auto size = libdeflate_zlib_compress(thread_compressor(6), plane.data(), plane.size(),
+                                             stream.data(), stream.size());
+  const hsize_t offset[2] = {50, 0};
+  ASSERT_GE(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset, size, stream.data()), 0);
+  ChunkReader reader(ds.get(), {-1, 2});
+  ASSERT_TRUE(reader.supported());
+  std::vector<double> got(50);
+  reader.read(0, 50, got.data());
+  EXPECT_EQ(got, h5read_selected(ds.get(), {-1, 2}, 0, 50));
+  try {
+    reader.read(50, 50, got.data());
+    ADD_FAILURE() << "a chunk short of its elements was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "chunk 1 (rows 50..99) decodes to 1200 bytes, not 200 elements of 8 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// Chunks of two dimensions are carried under their index among the row x column chunks.
+TEST_F(ChunkReaderTest, ChunksOfTwoDimensionsReadInPartAreCarried) {
+  auto ds = make_nd(file_.get(), "w", H5T_IEEE_F32LE, {100, 6}, {50, 4});
+  ChunkCarry carry(1 << 20);
+  std::vector<double> out(10 * 6);
+  {
+    ChunkReader a(ds.get());
+    a.carry_through(&carry, 1, 0, 0);
+    a.read(60, 10, out.data());  // part of chunks (1, 0) and (1, 1): indices 2 and 3
+    a.release_to_carry();
+  }
+  EXPECT_EQ(carry.size(), 2u);
+  std::vector<unsigned char> back;
+  EXPECT_TRUE(carry.take({1, 0, 0, 2}, back));
+  EXPECT_EQ(back.size(), 50u * 4 * 4);
+  EXPECT_TRUE(carry.take({1, 0, 0, 3}, back));
+  ChunkReader b(ds.get());
+  b.carry_through(&carry, 1, 0, 0);
+  out.resize(50 * 6);
+  b.read(0, 50, out.data());  // every row of chunks 0 and 1: nothing carried
+  b.release_to_carry();
+  EXPECT_EQ(carry.size(), 0u);
+}
+
 std::vector<unsigned char> bytes(std::size_t n, unsigned char v) {
   return std::vector<unsigned char>(n, v);
 }

@@ -1,12 +1,15 @@
-// Fast reads of 1-D chunked datasets stored with deflate (and optionally shuffle), the layout
-// of every ICESat-2 granule: whole raw chunks come from H5Dread_chunk, are inflated with
+// Fast reads of chunked datasets stored with deflate (and optionally shuffle), the layout of
+// every ICESat-2 granule: whole raw chunks come from H5Dread_chunk, are inflated with
 // libdeflate (2-3x faster than zlib on the same streams), unshuffled and converted to double
-// here. A chunk never written (HDF5 allocates chunks as they are written) reads as the
-// dataset's fill value, as H5Dread returns it; a chunk that inflates to more or fewer rows is
-// taken as HDF5 takes it when it holds every row inside the dataset. Datasets with any other
-// layout, filter (fletcher32, szip, scaleoffset, n-bit, plugins...), type, an undefined fill
-// value or unfiltered partial edge chunks are not `supported` and the caller reads them with
-// H5Dread.
+// here. A dataset of any rank is read through a selection that keeps one or two of its
+// dimensions (the rows, then the columns) and fixes every other at one index: a 1-D dataset
+// whole, a 2-D one whole (rows x columns, row-major) or one column of it (ATL03's
+// signal_conf_ph[:, k]). A chunk never written (HDF5 allocates chunks as they are written)
+// reads as the dataset's fill value, as H5Dread returns it; a 1-D chunk that inflates to more
+// or fewer rows is taken as HDF5 takes it when it holds every row inside the dataset, a chunk
+// of more dimensions only at its full size or more. Datasets with any other layout, filter
+// (fletcher32, szip, scaleoffset, n-bit, plugins...), type, an undefined fill value or
+// unfiltered partial edge chunks are not `supported` and the caller reads them with H5Dread.
 #pragma once
 
 #include <hdf5.h>
@@ -23,15 +26,19 @@ namespace healgrid {
 class ChunkReader {
  public:
   // Inspects `dataset` (not owned; must outlive this) and its creation property list `dcpl`
-  // (H5Dget_create_plist: given where the caller holds it already). supported() tells whether
-  // read() works.
-  ChunkReader(hid_t dataset, const H5Handle& dcpl);
-  explicit ChunkReader(hid_t dataset);
+  // (H5Dget_create_plist: given where the caller holds it already). `select` has one item per
+  // dataset dimension, -1 to keep it, else the index it is fixed at (in range); empty keeps
+  // every dimension. supported() tells whether read() works: also false unless one or two
+  // dimensions are kept.
+  ChunkReader(hid_t dataset, const H5Handle& dcpl, const std::vector<std::int64_t>& select = {});
+  explicit ChunkReader(hid_t dataset, const std::vector<std::int64_t>& select = {});
 
   bool supported() const { return supported_; }
+  // Values per row: the length of the second kept dimension, 1 when one is kept.
+  std::uint64_t width() const { return cols_; }
 
-  // Rows [row0, row0 + n) as double into out[0..n). Throws std::runtime_error on a chunk that
-  // cannot be read or inflated (the message says which chunk).
+  // Rows [row0, row0 + n) as double into out[0..n * width()), row-major. Throws
+  // std::runtime_error on a chunk that cannot be read or inflated (the message says which).
   void read(std::uint64_t row0, std::uint64_t n, double* out);
 
   // From now on, a chunk this reader leaves without having read its first or its last row goes
@@ -45,18 +52,33 @@ class ChunkReader {
 
  private:
   enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
-  void decode_chunk(std::uint64_t index);
-  void fill_chunk();  // chunk_ = the fill value in every row
+  bool inspect_layout(const H5Handle& dcpl, hid_t space, const std::vector<std::int64_t>& select);
+  bool inspect_type(hid_t type);
+  void decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk);
+  void fill_from(std::size_t element);  // chunk_[element..] = the fill value
   std::size_t inflate_chunk(const unsigned char* in, std::size_t n,
                             std::vector<unsigned char>& out) const;
+  std::string chunk_name(std::uint64_t row_chunk, std::uint64_t col_chunk) const;
+  // Converts `rows` rows of `cols` elements of the decoded chunk, from element `first` with
+  // `row_step` elements between rows and `col_step` between columns, to out (rows apart by
+  // width()).
+  void convert_block(std::size_t first, std::size_t rows, std::size_t cols, std::size_t row_step,
+                     std::size_t col_step, double* out) const;
 
   hid_t dataset_;
   bool supported_ = false;
   bool deflate_ = false, shuffle_ = false;
   Kind kind_ = Kind::f64;
   std::size_t element_size_ = 0;
-  std::uint64_t chunk_rows_ = 0, rows_ = 0;
-  std::uint64_t decoded_index_ = UINT64_MAX;  // the chunk now in `chunk_`
+  int row_dim_ = 0, col_dim_ = -1;     // the kept dimensions (-1: no columns)
+  std::vector<hsize_t> chunk_dims_;    // per dataset dimension
+  std::vector<hsize_t> origin_;        // the chunk's first index: fixed dimensions set
+  std::vector<std::size_t> step_;      // elements between neighbours of each dimension
+  std::size_t fixed_element_ = 0;      // the fixed indices' element inside a chunk
+  std::uint64_t rows_ = 0, cols_ = 1;  // the selection's shape
+  std::uint64_t chunk_rows_ = 0, chunk_cols_ = 1, col_chunks_ = 1;
+  std::size_t chunk_elements_ = 0;
+  std::uint64_t decoded_index_ = UINT64_MAX;  // the chunk now in `chunk_` (row x col chunks)
   std::vector<unsigned char> chunk_;          // the decoded chunk (sized at the first read)
   std::vector<unsigned char> fill_element_;   // one element of the fill value, file byte order
   ChunkCarry* carry_ = nullptr;

@@ -115,7 +115,7 @@ class DatasetColumn {
   PointShape points_;                // the beam's, after bind()
   Mapping mapping_ = Mapping::same;
   CfDecoding decoding_;
-  std::unique_ptr<ChunkReader> chunks_;  // the fast path for whole 1-D datasets
+  std::unique_ptr<ChunkReader> chunks_;  // the fast path for chunked deflate datasets
   std::vector<double> scratch_;
   std::vector<std::uint64_t> integers_;        // stored 64-bit integers (CfDecoding::exact)
   std::shared_ptr<const SegmentLinks> links_;  // per_segment only

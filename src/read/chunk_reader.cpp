@@ -110,6 +110,7 @@ bool ChunkReader::inspect_layout(const H5Handle& dcpl, hid_t space,
     chunk_cols_ = chunk_dims_[static_cast<std::size_t>(col_dim_)];
     col_chunks_ = (cols_ + chunk_cols_ - 1) / chunk_cols_;
   }
+  decoded_.resize(col_chunks_);
   // Partial edge chunks stored unfiltered (HDF5 1.10's H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS)
   // carry no mark in their filter mask: only H5Dread knows to skip the filters there.
   unsigned chunk_opts = 0;
@@ -170,9 +171,9 @@ bool ChunkReader::inspect_type(hid_t type) {
   }
 }
 
-void ChunkReader::fill_from(std::size_t element) {
+void ChunkReader::fill_from(std::vector<unsigned char>& chunk, std::size_t element) const {
   for (std::size_t i = element; i < chunk_elements_; ++i)
-    std::memcpy(chunk_.data() + i * element_size_, fill_element_.data(), element_size_);
+    std::memcpy(chunk.data() + i * element_size_, fill_element_.data(), element_size_);
 }
 
 // "chunk 3 (rows 3000..3999)"; with columns "chunk 3, 1 (rows 3000..3999, columns 8..15)".
@@ -188,24 +189,25 @@ std::string ChunkReader::chunk_name(std::uint64_t row_chunk, std::uint64_t col_c
          span(col_chunk * chunk_cols_, chunk_cols_, cols_) + ")";
 }
 
-void ChunkReader::decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk) {
+ChunkReader::Decoded& ChunkReader::decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk) {
+  Decoded& d = decoded_[col_chunk];
   const std::uint64_t index = row_chunk * col_chunks_ + col_chunk;
-  if (index == decoded_index_) return;
-  release_to_carry();  // decoded_index_ unset until this chunk is whole: a failed read leaves none
-  read_first_ = read_last_ = false;
+  if (index == d.index) return d;
+  leave(d);  // d.index unset until this chunk is whole: a failed read leaves none
+  d.read_first = d.read_last = false;
   if (carry_) {
     carry_key_.chunk = index;
-    if (carry_->take(carry_key_, chunk_)) {
-      if (chunk_.size() == chunk_elements_ * element_size_) {
-        decoded_index_ = index;
-        return;
+    if (carry_->take(carry_key_, d.bytes)) {
+      if (d.bytes.size() == chunk_elements_ * element_size_) {
+        d.index = index;
+        return d;
       }
-      chunk_.clear();  // not this dataset's geometry: inflated below
+      d.bytes.clear();  // not this dataset's geometry: inflated below
     }
   }
   // Sized at the first read, not when opened: a reader opens every dataset of every beam, and
   // a run reads some of them only.
-  if (chunk_.empty()) chunk_.resize(chunk_elements_ * element_size_);
+  if (d.bytes.empty()) d.bytes.resize(chunk_elements_ * element_size_);
   std::vector<hsize_t> offset = origin_;
   offset[static_cast<std::size_t>(row_dim_)] = row_chunk * chunk_rows_;
   if (col_dim_ >= 0) offset[static_cast<std::size_t>(col_dim_)] = col_chunk * chunk_cols_;
@@ -216,11 +218,17 @@ void ChunkReader::decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk)
   if (H5Dget_chunk_info_by_coord(dataset_, offset.data(), &stored_mask, &address, &stored) < 0)
     throw std::runtime_error("cannot locate " + chunk_name(row_chunk, col_chunk) + " (" +
                              h5_error_line() + ")");
-  if (address == HADDR_UNDEF || stored == 0) {  // never written: the fill value, as HDF5 reads
-    fill_from(0);
-    decoded_index_ = index;
-    return;
-  }
+  if (address == HADDR_UNDEF || stored == 0)  // never written: the fill value, as HDF5 reads
+    fill_from(d.bytes, 0);
+  else
+    decode_stored(offset, stored, row_chunk, col_chunk, d.bytes);
+  d.index = index;
+  return d;
+}
+
+void ChunkReader::decode_stored(const std::vector<hsize_t>& offset, hsize_t stored,
+                                std::uint64_t row_chunk, std::uint64_t col_chunk,
+                                std::vector<unsigned char>& chunk) const {
   auto& [raw, inflated] = decode_scratch();
   if (raw.size() < stored) raw.resize(stored);
   std::uint32_t mask = 0;
@@ -234,10 +242,10 @@ void ChunkReader::decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk)
   std::size_t size = stored;
   if (inflate) {
     // Inflated straight into the chunk unless a shuffle must still reorder the bytes.
-    size = inflate_chunk(raw.data(), stored, unshuffle ? inflated : chunk_);
+    size = inflate_chunk(raw.data(), stored, unshuffle ? inflated : chunk);
     if (size == SIZE_MAX)
       throw std::runtime_error(chunk_name(row_chunk, col_chunk) + ": corrupt deflate stream");
-    data = unshuffle ? inflated.data() : chunk_.data();
+    data = unshuffle ? inflated.data() : chunk.data();
   }
   // HDF5 takes a 1-D chunk that decodes to another length (an edge chunk written with only its
   // rows inside the dataset, or more): the rows inside the dataset must all be there. A chunk of
@@ -255,13 +263,12 @@ void ChunkReader::decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk)
   if (unshuffle) {
     // Shuffle stores byte k of every element together: byte plane k starts at k * elements.
     for (std::size_t k = 0; k < element_size_; ++k)
-      for (std::size_t i = 0; i < kept; ++i) chunk_[i * element_size_ + k] = data[k * elements + i];
-  } else if (data != chunk_.data()) {
-    std::memcpy(chunk_.data(), data, kept * element_size_);
+      for (std::size_t i = 0; i < kept; ++i) chunk[i * element_size_ + k] = data[k * elements + i];
+  } else if (data != chunk.data()) {
+    std::memcpy(chunk.data(), data, kept * element_size_);
   }
-  chunk_.resize(chunk_elements_ * element_size_);  // a longer decode: its bytes beyond the chunk
-  fill_from(kept);                                 // a shorter one: rows beyond the dataset
-  decoded_index_ = index;
+  chunk.resize(chunk_elements_ * element_size_);  // a longer decode: its bytes beyond the chunk
+  fill_from(chunk, kept);                         // a shorter one: rows beyond the dataset
 }
 
 // Inflates a zlib stream into `out` (sized to the chunk at least), growing it when the stream
@@ -288,18 +295,23 @@ void ChunkReader::carry_through(ChunkCarry* carry, std::uint32_t granule, std::u
   carry_key_ = {granule, beam, variable, 0};
 }
 
-void ChunkReader::release_to_carry() {
-  const auto left = decoded_index_;
-  decoded_index_ = UINT64_MAX;  // none until the next is whole: a failed read leaves no chunk
-  if (carry_ && left != UINT64_MAX && !(read_first_ && read_last_)) {
+void ChunkReader::leave(Decoded& d) {
+  const auto left = d.index;
+  d.index = UINT64_MAX;  // none until the next is whole: a failed read leaves no chunk
+  if (carry_ && left != UINT64_MAX && !(d.read_first && d.read_last)) {
     carry_key_.chunk = left;
-    carry_->put(carry_key_, chunk_);
+    carry_->put(carry_key_, d.bytes);
   }
 }
 
-void ChunkReader::convert_block(std::size_t first, std::size_t rows, std::size_t cols,
-                                std::size_t row_step, std::size_t col_step, double* out) const {
-  const unsigned char* src = chunk_.data() + first * element_size_;
+void ChunkReader::release_to_carry() {
+  for (auto& d : decoded_) leave(d);
+}
+
+void ChunkReader::convert_block(const Decoded& d, std::size_t first, std::size_t rows,
+                                std::size_t cols, std::size_t row_step, std::size_t col_step,
+                                double* out) const {
+  const unsigned char* src = d.bytes.data() + first * element_size_;
   switch (kind_) {
     case Kind::i8:
       return convert<std::int8_t>(src, rows, cols, row_step, col_step, cols_, out);
@@ -334,12 +346,12 @@ void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {
     const auto first = row - row_chunk * chunk_rows_;
     const auto count = std::min<std::uint64_t>(chunk_rows_ - first, row0 + n - row);
     for (std::uint64_t col_chunk = 0; col_chunk < col_chunks_; ++col_chunk) {
-      decode_chunk(row_chunk, col_chunk);
-      read_first_ |= first == 0;
-      read_last_ |= first + count == chunk_rows_ || row + count == rows_;
+      Decoded& d = decode_chunk(row_chunk, col_chunk);
+      d.read_first |= first == 0;
+      d.read_last |= first + count == chunk_rows_ || row + count == rows_;
       const auto col0 = col_chunk * chunk_cols_;
       const auto cols = std::min<std::uint64_t>(chunk_cols_, cols_ - col0);
-      convert_block(fixed_element_ + first * row_step, count, cols, row_step, col_step,
+      convert_block(d, fixed_element_ + first * row_step, count, cols, row_step, col_step,
                     out + (row - row0) * cols_ + col0);
     }
     row += count;

@@ -9,8 +9,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "healgrid/config/dataset_selector.hpp"
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/chunk_carry.hpp"
+#include "healgrid/read/dataset_column.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
 
 namespace healgrid {
@@ -542,6 +544,51 @@ TEST_F(ChunkReaderTest, ChunksOfTwoDimensionsReadInPartAreCarried) {
   b.read(0, 50, out.data());  // every row of chunks 0 and 1: nothing carried
   b.release_to_carry();
   EXPECT_EQ(carry.size(), 0u);
+}
+
+// A row range read in several calls inflates each of its chunks once, also where a row spans
+// several column chunks: no chunk read whole is left to the carry, and one read in part is.
+TEST_F(ChunkReaderTest, RowsReadInPiecesAcrossColumnChunksLeaveOnlyPartChunks) {
+  auto ds = make_nd(file_.get(), "w", H5T_IEEE_F32LE, {100, 6}, {50, 4});
+  ChunkCarry carry(1 << 20);
+  ChunkReader reader(ds.get());
+  reader.carry_through(&carry, 1, 0, 0);
+  std::vector<double> out(10 * 6);
+  for (hsize_t row0 = 0; row0 < 60; row0 += 10) {
+    reader.read(row0, 10, out.data());
+    EXPECT_EQ(out, h5read_selected(ds.get(), {-1, -1}, row0, 10)) << row0;
+  }
+  reader.release_to_carry();
+  EXPECT_EQ(carry.size(), 2u) << "only the two chunks of rows 50..99, read in part";
+  std::vector<unsigned char> back;
+  EXPECT_TRUE(carry.take({1, 0, 0, 2}, back));
+  EXPECT_TRUE(carry.take({1, 0, 0, 3}, back));
+}
+
+// The granule reader's columns take the fast path through their selectors: a column of a 2-D
+// dataset and a 2-D slice of a 3-D one, values as H5Dread gives them.
+TEST_F(ChunkReaderTest, DatasetColumnsReadSelectedDimensionsThroughTheChunkReader) {
+  auto conf = make_nd(file_.get(), "conf", H5T_STD_I8LE, {2503, 5}, {1000, 5});
+  auto cube = make_nd(file_.get(), "cube", H5T_IEEE_F64LE, {3, 1201, 4}, {2, 500, 3});
+  struct Case {
+    const char* selector;
+    PointShape points;
+    std::vector<std::int64_t> select;
+  };
+  for (const auto& c : std::vector<Case>{{"/conf[:, 3]", {2503, 1, "", ""}, {-1, 3}},
+                                         {"/cube[1, :, :]", {1201, 4, "", ""}, {1, -1, -1}}}) {
+    DatasetColumn column(file_.get(), path_, "filters.x", parse_dataset_selector(c.selector), {},
+                         true);
+    ASSERT_NE(column.chunk_reader(), nullptr) << c.selector;
+    column.bind(c.points, false);
+    const auto width = c.points.cols;
+    std::vector<double> got;
+    std::vector<std::uint8_t> valid(600 * width, 1);
+    column.read(500 * width, 600 * width, got, valid.data());  // rows 500..1099
+    EXPECT_EQ(got,
+              h5read_selected(c.select.size() == 2 ? conf.get() : cube.get(), c.select, 500, 600))
+        << c.selector;
+  }
 }
 
 std::vector<unsigned char> bytes(std::size_t n, unsigned char v) {

@@ -52,18 +52,29 @@ class ChunkReader {
 
  private:
   enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
+  // A decoded chunk: one is kept per column chunk, so a row range read in several calls
+  // inflates each chunk of its rows once.
+  struct Decoded {
+    std::vector<unsigned char> bytes;            // sized at the first read
+    std::uint64_t index = UINT64_MAX;            // row chunk x column chunks + column chunk
+    bool read_first = false, read_last = false;  // its first and last row read
+  };
   bool inspect_layout(const H5Handle& dcpl, hid_t space, const std::vector<std::int64_t>& select);
   bool inspect_type(hid_t type);
-  void decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk);
-  void fill_from(std::size_t element);  // chunk_[element..] = the fill value
+  Decoded& decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk);
+  // Reads the stored chunk at `offset` (`stored` bytes) and decodes it into `chunk`.
+  void decode_stored(const std::vector<hsize_t>& offset, hsize_t stored, std::uint64_t row_chunk,
+                     std::uint64_t col_chunk, std::vector<unsigned char>& chunk) const;
+  void leave(Decoded& d);  // to the carry if read only in part; d holds no chunk after
+  void fill_from(std::vector<unsigned char>& chunk, std::size_t element) const;  // fill values
   std::size_t inflate_chunk(const unsigned char* in, std::size_t n,
                             std::vector<unsigned char>& out) const;
   std::string chunk_name(std::uint64_t row_chunk, std::uint64_t col_chunk) const;
   // Converts `rows` rows of `cols` elements of the decoded chunk, from element `first` with
   // `row_step` elements between rows and `col_step` between columns, to out (rows apart by
   // width()).
-  void convert_block(std::size_t first, std::size_t rows, std::size_t cols, std::size_t row_step,
-                     std::size_t col_step, double* out) const;
+  void convert_block(const Decoded& d, std::size_t first, std::size_t rows, std::size_t cols,
+                     std::size_t row_step, std::size_t col_step, double* out) const;
 
   hid_t dataset_;
   bool supported_ = false;
@@ -78,12 +89,10 @@ class ChunkReader {
   std::uint64_t rows_ = 0, cols_ = 1;  // the selection's shape
   std::uint64_t chunk_rows_ = 0, chunk_cols_ = 1, col_chunks_ = 1;
   std::size_t chunk_elements_ = 0;
-  std::uint64_t decoded_index_ = UINT64_MAX;  // the chunk now in `chunk_` (row x col chunks)
-  std::vector<unsigned char> chunk_;          // the decoded chunk (sized at the first read)
-  std::vector<unsigned char> fill_element_;   // one element of the fill value, file byte order
+  std::vector<Decoded> decoded_;             // per column chunk
+  std::vector<unsigned char> fill_element_;  // one element of the fill value, file byte order
   ChunkCarry* carry_ = nullptr;
   ChunkCarry::Key carry_key_{};
-  bool read_first_ = false, read_last_ = false;  // the decoded chunk's first and last row read
 };
 
 }  // namespace healgrid

@@ -141,9 +141,9 @@ bool ChunkReader::inspect_type(hid_t type) {
   if (H5Tget_order(type) != H5T_ORDER_LE) return false;  // x86/ARM hosts are little-endian
   if (cls == H5T_FLOAT) {
     if (element_size_ == 4 && H5Tequal(type, H5T_IEEE_F32LE) > 0)
-      kind_ = Kind::f32;
+      convert_ = convert<float>;
     else if (element_size_ == 8 && H5Tequal(type, H5T_IEEE_F64LE) > 0)
-      kind_ = Kind::f64;
+      convert_ = convert<double>;
     else
       return false;
     return true;
@@ -155,16 +155,16 @@ bool ChunkReader::inspect_type(hid_t type) {
   const bool sign = H5Tget_sign(type) == H5T_SGN_2;
   switch (element_size_) {
     case 1:
-      kind_ = sign ? Kind::i8 : Kind::u8;
+      convert_ = sign ? convert<std::int8_t> : convert<std::uint8_t>;
       return true;
     case 2:
-      kind_ = sign ? Kind::i16 : Kind::u16;
+      convert_ = sign ? convert<std::int16_t> : convert<std::uint16_t>;
       return true;
     case 4:
-      kind_ = sign ? Kind::i32 : Kind::u32;
+      convert_ = sign ? convert<std::int32_t> : convert<std::uint32_t>;
       return true;
     case 8:
-      kind_ = sign ? Kind::i64 : Kind::u64;
+      convert_ = sign ? convert<std::int64_t> : convert<std::uint64_t>;
       return true;
     default:
       return false;
@@ -312,28 +312,7 @@ void ChunkReader::convert_block(const Decoded& d, std::size_t first, std::size_t
                                 std::size_t cols, std::size_t row_step, std::size_t col_step,
                                 double* out) const {
   const unsigned char* src = d.bytes.data() + first * element_size_;
-  switch (kind_) {
-    case Kind::i8:
-      return convert<std::int8_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::u8:
-      return convert<std::uint8_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::i16:
-      return convert<std::int16_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::u16:
-      return convert<std::uint16_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::i32:
-      return convert<std::int32_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::u32:
-      return convert<std::uint32_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::i64:
-      return convert<std::int64_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::u64:
-      return convert<std::uint64_t>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::f32:
-      return convert<float>(src, rows, cols, row_step, col_step, cols_, out);
-    case Kind::f64:
-      return convert<double>(src, rows, cols, row_step, col_step, cols_, out);
-  }
+  convert_(src, rows, cols, row_step, col_step, cols_, out);
 }
 
 void ChunkReader::read(std::uint64_t row0, std::uint64_t n, double* out) {

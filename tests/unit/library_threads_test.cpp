@@ -8,15 +8,10 @@
 #include <cstdlib>
 #include <map>
 
+#include "env_lookup.hpp"
+
 namespace healgrid {
 namespace {
-
-EnvLookup env_of(const std::map<std::string, std::string>& vars) {
-  return [vars](const std::string& name) -> const char* {
-    const auto it = vars.find(name);
-    return it == vars.end() ? nullptr : it->second.c_str();
-  };
-}
 
 TEST(LibraryThreads, OneThreadUnlessTheUserSaysOtherwise) {
   EXPECT_EQ(library_threads(env_of({})), 1);

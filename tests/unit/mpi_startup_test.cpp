@@ -7,15 +7,10 @@
 
 #include <map>
 
+#include "env_lookup.hpp"
+
 namespace healgrid {
 namespace {
-
-EnvLookup env_of(const std::map<std::string, std::string>& vars) {
-  return [vars](const std::string& name) -> const char* {
-    const auto it = vars.find(name);
-    return it == vars.end() ? nullptr : it->second.c_str();
-  };
-}
 
 TEST(MpiStartup, SingletonWithoutLauncherIsOneProcess) {
   EXPECT_TRUE(one_process_world(env_of({})));

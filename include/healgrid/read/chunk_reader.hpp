@@ -51,7 +51,11 @@ class ChunkReader {
   void release_to_carry();
 
  private:
-  enum class Kind { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64 };
+  // Converts rows x cols stored elements (src, row step, column step) to doubles (out, row
+  // step): one instance per stored type.
+  using Convert = void (*)(const unsigned char* src, std::size_t rows, std::size_t cols,
+                           std::size_t row_step, std::size_t col_step, std::size_t out_step,
+                           double* out);
   // A decoded chunk: one is kept per column chunk, so a row range read in several calls
   // inflates each chunk of its rows once.
   struct Decoded {
@@ -79,7 +83,7 @@ class ChunkReader {
   hid_t dataset_;
   bool supported_ = false;
   bool deflate_ = false, shuffle_ = false;
-  Kind kind_ = Kind::f64;
+  Convert convert_ = nullptr;  // of the stored type
   std::size_t element_size_ = 0;
   int row_dim_ = 0, col_dim_ = -1;     // the kept dimensions (-1: no columns)
   std::vector<hsize_t> chunk_dims_;    // per dataset dimension

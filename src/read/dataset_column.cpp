@@ -12,6 +12,7 @@
 #include "healgrid/io/h5_handle.hpp"
 #include "healgrid/read/external_storage.hpp"
 #include "healgrid/read/segment_links.hpp"
+#include "healgrid/util/require.hpp"
 
 namespace healgrid {
 namespace {
@@ -94,7 +95,8 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   // Any rank: the reader keeps the selector's dimensions (rows, then columns) as read_rows does.
   if (direct_chunks && full_rank_ >= 1 && !decoding_.exact.active) {
     chunks_ = std::make_unique<ChunkReader>(dataset_.get(), dcpl, index_);
-    if (!chunks_->supported() || chunks_->width() != shape_.cols) chunks_.reset();
+    if (!chunks_->supported()) chunks_.reset();
+    HEALGRID_REQUIRE(!chunks_ || chunks_->width() == shape_.cols, "the reader's columns");
   }
 }
 

@@ -76,6 +76,10 @@ po::options_description describe(RunOptions& o) {
      "SLURM_MEM_PER_NODE / ranks on the node), else half the node's memory / ranks on the node. "
      "When a rank's points exceed it, the run reads them in passes over its parent cells "
      "(same output)")
+    ("scratch", value(&o.scratch, "DIR"),
+     "where a run in passes spills its binned points (4 bytes each, in a file without a name, "
+     "gone when the run ends), so that each pass reads them back instead of the granules' "
+     "coordinates; default: $TMPDIR, else /tmp; none: each pass indexes the granules again")
     ("quiet,q", po::bool_switch(&o.quiet), "print errors, warnings and the final summary only")
     // [restart] pipeline/journal.hpp
     ("rounds", po::value<std::string>()->value_name("N")->default_value("auto"),
@@ -113,15 +117,19 @@ std::string ignored_option(const po::variables_map& vm, const RunOptions& out) {
 }  // namespace
 
 std::vector<std::string> args_for_history(const std::vector<std::string>& args) {
-  const std::string option = "--memory-per-rank";
   std::vector<std::string> kept;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == option) {
-      ++i;  // and its value
-      continue;
+    bool left_out = false;
+    for (const std::string option : {"--memory-per-rank", "--scratch"}) {
+      if (args[i] == option) {
+        ++i;  // and its value
+        left_out = true;
+      } else if (args[i].rfind(option + "=", 0) == 0) {
+        left_out = true;
+      }
+      if (left_out) break;
     }
-    if (args[i].rfind(option + "=", 0) == 0) continue;
-    kept.push_back(args[i]);
+    if (!left_out) kept.push_back(args[i]);
   }
   return kept;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "healgrid/pipeline/window_points.hpp"
@@ -92,6 +93,29 @@ bool guard_breached(const BeamChunk& chunk, const RowRanges& guards, std::size_t
   return false;
 }
 
+// Whether points beyond the budget go to the spill rather than being dropped.
+bool spilling(const IndexSelection& select) {
+  return select.spill != nullptr && select.spill->active();
+}
+
+// After an overflow with a spill: the complete granules held so far, then the points of this
+// granule's beams indexed so far, go to the spill in order. `mark`: where this granule's points
+// begin in the spill (set at its first piece), for a rollback if it fails later.
+void spill_points(IndexResult& result, GranuleIndex& granule, std::optional<std::uint64_t>& mark,
+                  PointSpill& spill) {
+  for (const auto& part : result.points) {
+    spill.begin_part();
+    spill.append(part);
+  }
+  result.points = {};
+  if (!mark) {
+    mark = spill.mark();
+    spill.begin_part();
+  }
+  spill.append(granule.points);
+  granule.points.clear();  // its capacity serves the next beam
+}
+
 // A chunk's columns and cells, kept from granule to granule: filled again, never reallocated.
 struct IndexScratch {
   BeamChunk chunk;
@@ -137,7 +161,7 @@ class BeamIndexer {
     grid_.cells(chunk_.lat.data(), chunk_.lon.data(), chunk_.valid.data(), n, cells_.data());
     // Locals, not members: the stores of points cannot then alias them (no reload per point).
     auto& loads = out.loads;
-    const bool windows = windows_.active(), keep_points = !result_.overflowed;
+    const bool windows = windows_.active(), keep_points = !result_.overflowed || spilling(select_);
     const std::uint8_t* valid = chunk_.valid.data();
     const std::int64_t* cells = cells_.data();
     const auto row0 = static_cast<std::uint32_t>(chunk_.row0);
@@ -184,7 +208,8 @@ class BeamIndexer {
       result_.window_last = key_last;
     }
     if (!result_.overflowed && stored_ + out.points.size() > select_.max_points) {
-      result_.overflowed = true;  // the run goes in passes: keep the loads only
+      result_.overflowed = true;      // the run goes in passes: keep the loads only
+      if (spilling(select_)) return;  // or every point, in the spill (index_granules)
       out.points = {};
       out.keys = {};
       result_.points = {};
@@ -242,6 +267,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
     GranuleIndex granule;
+    std::optional<std::uint64_t> spilled_from;  // where this granule's points begin in the spill
     try {
       GranuleReader reader(granules[g].path, config);
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
@@ -267,10 +293,13 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
         ++result.group_beams[static_cast<std::size_t>(group)];
         const auto tag = pack_granule_group(g, static_cast<std::size_t>(group));
         index_beam(reader, b, tag, indexer, grid, select, result, granule);
+        if (result.overflowed && spilling(select))
+          spill_points(result, granule, spilled_from, *select.spill);
       }
       if (!granule.loads.empty())
         result.units.emplace_back(static_cast<std::int64_t>(g), reader.dataset_units());
     } catch (const GranuleError& e) {
+      if (spilled_from && spilling(select)) select.spill->rollback(*spilled_from);
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());
       continue;  // nothing of a bad granule is used
     }

@@ -113,6 +113,12 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
         point_bytes(ctx.config()).until_exchange(static_cast<std::size_t>(ctx.comm.size));
     select.max_points = static_cast<std::uint64_t>(ctx.setup.memory_per_rank / per_point);
     if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
+    // Points beyond the budget are spilled for the passes; time windows' points carry their
+    // window keys, which the spill does not hold: their passes index again.
+    if (!ctx.config().time_windows.active()) {
+      out.spill = std::make_shared<PointSpill>(spill_directory(ctx.options.scratch));
+      select.spill = out.spill.get();
+    }
     out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
     restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only
   });

@@ -1,9 +1,10 @@
 // Phase 4 in passes (plan/pass_plan.hpp): when a rank's points exceed its memory budget, each
-// pass indexes the granules again keeping only the points of the pass's parent cells (every
-// rank's range in that pass), routes them to their owners, and reads + reduces them with the
+// pass takes the points of the pass's parent cells again (every rank's range in that pass),
+// routes them to their owners, and reads + reduces them with the
 // single-pass code (aggregate_phase, its rounds journaled as usual); the passes' blocks are
-// merged in parent order. Coordinates are re-read per pass rather than the binned points
-// spilled to scratch: docs/performance.md has the measurement behind that choice.
+// merged in parent order. A pass reads them back from the binned points the index pass spilled
+// to scratch (plan/point_spill.hpp) where every rank could spill them; otherwise it indexes the
+// granules again: docs/performance.md has the measurements of both.
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -44,25 +45,53 @@ void note_pass_indexed(RunContext& ctx, const std::vector<RankPlan>& pass, doubl
   ctx.observers.note(ctx.comm.is_root() ? line : "");
 }
 
+// The log line of a pass whose points were read back from the spill.
+void note_pass_read_back(RunContext& ctx, const std::vector<RankPlan>& pass, double seconds) {
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "[memory] pass: %zu parent ranges read back from scratch and routed in %.2f s",
+                pass_parent_ranges(pass).size(), seconds);
+  ctx.observers.note(ctx.comm.is_root() ? line : "");
+}
+
 void fit_to_owned_points(PointParts& parts) {
   for (auto& part : parts) part.shrink_to_fit();
 }
 
 namespace {
 
-// Every rank: this pass's points, indexed again and routed to their owners.
+// Every rank: this pass's points of the rank's granules, read back from its spill (those of
+// the pass's parent cells, as index_again_for_pass would give them).
+IndexResult read_back_for_pass(const RunContext& ctx, const ResolvedInputs& inputs,
+                               const PlannedWork& work, const std::vector<RankPlan>& pass) {
+  IndexSelection select;
+  select.parents = pass_parent_ranges(pass);
+  if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
+  IndexResult index;
+  run_on_every_rank(ctx.comm, [&] {
+    index.points = work.spill->read_back([&](std::int64_t p) { return select.wants(p); },
+                                         ctx.grid(), index.loads);
+  });
+  return index;
+}
+
+// Every rank: this pass's points, read back or indexed again, and routed to their owners.
 PointParts index_pass_points(RunContext& ctx, const ResolvedInputs& inputs, const PlannedWork& work,
                              const std::vector<RankPlan>& pass) {
   const Stopwatch clock;
   PassIndexRows rows;
-  IndexResult index = index_again_for_pass(ctx, inputs, work, pass, rows);
+  IndexResult index = work.spill ? read_back_for_pass(ctx, inputs, work, pass)
+                                 : index_again_for_pass(ctx, inputs, work, pass, rows);
   PointParts points;
   run_on_every_rank(ctx.comm, [&] {
     points = exchange_points(ctx.comm, std::move(index.points), index.loads, pass, ctx.grid());
   });
   fit_to_owned_points(points);
   return_free_memory();
-  note_pass_indexed(ctx, pass, clock.seconds(), rows);
+  if (work.spill)
+    note_pass_read_back(ctx, pass, clock.seconds());
+  else
+    note_pass_indexed(ctx, pass, clock.seconds(), rows);
   return points;
 }
 

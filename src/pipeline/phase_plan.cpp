@@ -155,6 +155,38 @@ std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, const Pas
          ctx.setup.memory_source + ")\n";
 }
 
+// Every rank: the spill the passes read their points back from, once every rank's holds all
+// its points (those still in memory are written now); null when some rank's is off (none
+// asked for, time windows, or a write failed): the passes then index the granules again. The
+// log says which, and why.
+std::shared_ptr<PointSpill> spill_for_passes(RunContext& ctx, IndexedPoints& indexed) {
+  auto& spill = indexed.spill;
+  if (spill && spill->active())
+    for (const auto& part : indexed.mine.points) {
+      spill->begin_part();
+      spill->append(part);
+    }
+  const bool off = !spill || !spill->active();
+  const bool all = ctx.comm.max(off ? 1 : 0) == 0;
+  if (!ctx.comm.is_root()) return all ? spill : nullptr;
+  if (all) {
+    ctx.observers.note("[memory] the passes read the binned points back from scratch (" +
+                       spill->directory() + ", " + size_text(static_cast<double>(spill->bytes())) +
+                       " on rank 0), not the granules' coordinates\n");
+    return spill;
+  }
+  const std::string why = !spill                          ? "time windows"
+                          : !off                          ? "the scratch of another rank failed"
+                          : ctx.options.scratch == "none" ? "--scratch none"
+                                                          : spill->error();
+  if (spill && ctx.options.scratch != "none")
+    std::fprintf(stderr, "healgrid run: warning: %s: each pass indexes the granules again\n",
+                 why.c_str());
+  ctx.observers.note("[memory] each pass indexes the granules again, reading their coordinates (" +
+                     why + ")\n");
+  return nullptr;
+}
+
 // Every rank: rank 0's pass plan.
 void bcast_passes(const Communicator& comm, PassPlan& passes) {
   std::vector<std::int64_t> words = {passes.reindex ? 1 : 0};
@@ -232,7 +264,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     ctx.figures.planned_parents = static_cast<long long>(work.plan.loads.size());
     for (const auto& l : work.plan.loads) ctx.figures.planned_points += l.points;
   }
-  if (!work.passes.single()) {  // the passes index again: the index pass's points are dropped
+  if (!work.passes.single()) {  // the passes take their points again: none is held now
     if (comm.is_root()) {
       ctx.observers.note("[memory] " + std::to_string(work.passes.passes.size()) +
                          (work.passes.passes.size() == 1 ? " pass" : " passes") +
@@ -240,6 +272,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
                          " per rank (" + ctx.setup.memory_source + ")\n");
       for (const auto& line : work.passes.lines) ctx.observers.note("[memory] " + line + "\n");
     }
+    work.spill = spill_for_passes(ctx, indexed);
     indexed.mine.points = {};
     return work;
   }

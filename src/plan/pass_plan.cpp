@@ -315,8 +315,7 @@ PassPlan plan_passes(const WorkPlan& plan, const std::vector<double>& budget_byt
     out.lines.push_back("warning: " + cut.overrun + " (no finer passes are possible)");
   if (index_overflowed)
     out.lines.insert(out.lines.begin(),
-                     "the index pass held more points than the budget on some rank: "
-                     "coordinates are read again in each pass");
+                     "the index pass held more points than the budget on some rank");
   return out;
 }
 

@@ -10,7 +10,11 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
    in >= 3 passes and why, the output is byte-identical (`cmp`) to the single-pass run's, and each
    rank's peak RSS (from /proc, in --metrics-json) is at most the budget plus a fixed overhead
    of OVERHEAD_MB (process image, MPI, the HDF5 library and its chunk caches, the read
-   buffers of one row block), and below the single-pass run's;
+   buffers of one row block), and below the single-pass run's; the passes read the binned
+   points back from the scratch spill (the log says so for each pass, none indexes again);
+   with --scratch none every pass indexes the granules again, to the same bytes within the
+   same bound; with a --scratch directory that does not exist the run warns, naming it, and
+   indexes again, to the same bytes;
 3. a run in passes killed half-way (SIGKILL of every rank once rounds are journaled: a pass
    boundary is a round boundary) and rerun resumes from the journal and gives the same bytes;
 4. a budget that the output block (child order 12) leaves nothing of is refused (exit 1)
@@ -125,6 +129,26 @@ def main():
             checks.check(have <= limit, f"rank {r}: peak RSS {have} > budget {budget} + "
                          f"{OVERHEAD_MB} MB")
             checks.check(have < was, f"rank {r}: peak RSS {have} not below one pass's {was}")
+
+        checks.check("[memory] the passes read the binned points back from scratch" in out
+                     and len(re.findall(r"\[memory\] pass: \d+ parent ranges read back from "
+                                        r"scratch", out)) == npasses
+                     and "indexed again" not in out, f"the passes did not read back:\n{out}")
+        for label, scratch, said in (
+                ("reread", "none", "(--scratch none)"),
+                ("missing", os.path.join(tmp, "no", "such"), "warning: scratch directory "
+                 + os.path.join(tmp, "no", "such"))):
+            rc, out = run(nprocs, os.path.join(tmp, label), args + ["--scratch", scratch], env)
+            if not checks.check(rc == 0, f"--scratch {scratch} failed:\n{out}"):
+                continue
+            checks.check(said in out and len(re.findall(r"indexed again", out)) == npasses,
+                         f"--scratch {scratch}: the passes did not index again:\n{out}")
+            checks.check(read_bytes(os.path.join(tmp, label, "out.nc")) == read_bytes(
+                os.path.join(single, "out.nc")), f"--scratch {scratch}: the output differs")
+            with open(os.path.join(tmp, label, "metrics.json"), encoding="utf-8") as f:
+                for r, have in enumerate(json.load(f)["peak_rss_bytes"]):
+                    checks.check(have <= limit, f"--scratch {scratch}: rank {r}: peak RSS "
+                                 f"{have} > budget {budget} + {OVERHEAD_MB} MB")
 
         # 3. Killed half-way through the passes, then resumed from the journal.
         resumed = os.path.join(tmp, "resumed")

@@ -6,11 +6,13 @@ usage: check_preselection.py --np N
 On two `healgrid synth --product atl03` granules, gridded with config/atl03.yaml (child order
 12), whose linked level declares the segments' reference_photon_lat/lon:
 1. one pass (--metrics-json): nothing is restricted, every row is read once;
-2. in passes (--memory-per-rank a third of the points' bytes per rank): each pass's cells cover
+2. in passes (--memory-per-rank a third of the points' bytes per rank, --scratch none so that
+   each pass indexes the granules again): each pass's cells cover
    only part of every beam, so each pass reads fewer rows than the beams hold (its log line and
    the metrics' index_rows_read < index_rows_in_beams), no beam falls back, the bytes equal the
    single pass's, every cell equals numpy + healpy (the segment broadcast done here) and each
-   rank's peak RSS is at most its budget + OVERHEAD_MB;
+   rank's peak RSS is at most its budget + OVERHEAD_MB; with the default scratch the passes
+   read the binned points back instead (no pass indexes again) and the bytes are the same;
 3. the same passes with a config without the segment positions read every row in every pass
    and give the same values in every variable;
 4. granules whose segment positions lag three segments behind their photons (so the padding
@@ -146,7 +148,8 @@ def main():
                      f"{single['index_rows_in_beams']} rows")
         planned = int(re.search(r"(\d+) points pass filters", log).group(1))
         expected = variables(os.path.join(tmp, "single", "out.nc"))
-        budget = ["--memory-per-rank", str(int(planned * BYTES_PER_POINT) // nprocs // 3)]
+        spilled = ["--memory-per-rank", str(int(planned * BYTES_PER_POINT) // nprocs // 3)]
+        budget = spilled + ["--scratch", "none"]
 
         # 2. In passes, with the segment pre-selection.
         got = run(checks, "passes", cfg, granules, nprocs, os.path.join(tmp, "passes"), budget)
@@ -177,6 +180,20 @@ def main():
         print(f"np{nprocs}: {len(lines)} passes read {[r for r, _ in lines]} of "
               f"{lines[0][1] if lines else 0} rows each; index rows {metrics['index_rows_read']}"
               f" of {metrics['index_rows_in_beams']} (first index included)")
+
+        # The same passes reading the spilled points back: no pass indexes again, same bytes.
+        got = run(checks, "spilled passes", cfg, granules, nprocs, os.path.join(tmp, "spilled"),
+                  spilled)
+        if got is not None:
+            checks.check(not pass_lines(got[0]) and re.search(
+                r"\[memory\] pass: \d+ parent ranges read back from scratch", got[0]),
+                f"spilled passes: a pass indexed again:\n{got[0]}")
+            with open(os.path.join(tmp, "single", "out.nc"), "rb") as a, \
+                    open(os.path.join(tmp, "spilled", "out.nc"), "rb") as b:
+                checks.check(a.read() == b.read(), "spilled passes: bytes differ from one pass's")
+            for r, rss in enumerate(got[1]["peak_rss_bytes"]):
+                checks.check(rss <= int(budget[1]) + OVERHEAD_MB * 1e6,
+                             f"spilled passes: rank {r}'s peak RSS {rss / 1e6:.0f} MB > budget")
 
         # 3. The same passes without positions: whole beams, same values.
         got = run(checks, "passes without positions", no_positions, granules, nprocs,

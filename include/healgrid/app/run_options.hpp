@@ -34,6 +34,9 @@ struct RunOptions {
   // --memory-per-rank in bytes (plan/memory_budget.hpp); 0: Slurm's allocation or the default
   // share of the node's memory.
   double memory_per_rank = 0;
+  // --scratch: where a run in passes spills its binned points (plan/point_spill.hpp); "":
+  // $TMPDIR, else /tmp; "none": each pass indexes the granules again.
+  std::string scratch;
   // [restart] journaled rounds per rank (pipeline/journal.hpp); -1: auto; 0: no journal
   int rounds = -1;
   // What the journal compares before reusing rounds (pipeline/input_fingerprint.hpp).
@@ -52,8 +55,9 @@ std::string run_help_text();
 // overridden ("" if nothing). Throws ConfigError naming the option.
 std::string apply_overrides(const RunOptions& opt, PipelineConfig& config);
 
-// The arguments the output's `history` records: all but --memory-per-rank, which changes how
-// the run proceeds (passes) but never a byte of the output, like the number of ranks.
+// The arguments the output's `history` records: all but --memory-per-rank and --scratch, which
+// change how the run proceeds (passes, where they find their points) but never a byte of the
+// output, like the number of ranks.
 std::vector<std::string> args_for_history(const std::vector<std::string>& args);
 
 // The built-in default pipeline (a copy of config/atl06.yaml compiled into the binary).

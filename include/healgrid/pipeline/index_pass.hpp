@@ -17,6 +17,7 @@
 #include "healgrid/config/pipeline_config.hpp"
 #include "healgrid/grid/healpix_grid.hpp"
 #include "healgrid/plan/point_exchange.hpp"
+#include "healgrid/plan/point_spill.hpp"
 #include "healgrid/plan/work_plan.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
@@ -49,7 +50,7 @@ struct IndexResult {
   // wanted cell, read/photon_selection.hpp) and that were read whole.
   std::int64_t preselection_fallbacks = 0;
   // More points than IndexSelection::max_points: `points` was emptied (the loads are complete)
-  // and the run proceeds in passes (plan/pass_plan.hpp).
+  // and the run proceeds in passes (plan/pass_plan.hpp); with a spill, every point went to it.
   bool overflowed = false;
 };
 
@@ -58,8 +59,11 @@ struct IndexSelection {
   // Sorted, disjoint parent ranges [first, last]: only points of these parents are binned,
   // stored and counted (one pass of a multi-pass run); empty: every parent.
   std::vector<std::pair<std::int64_t, std::int64_t>> parents;
-  // Beyond this many stored points the pass stops storing, frees them and counts loads only.
+  // Beyond this many stored points the pass stops storing, frees them and counts loads only;
+  // or, with an active `spill`, writes them there and the rest too, granule by granule (the
+  // run in passes reads them back: plan/point_spill.hpp). Not owned; nullptr: no spill.
   std::uint64_t max_points = UINT64_MAX;
+  PointSpill* spill = nullptr;
   // The catalog's planned parent cells (sorted) when the run is restricted to them: points
   // elsewhere are dropped after the pass (pipeline/catalog_inputs.hpp), so the segment
   // pre-selection need not read them.

@@ -58,7 +58,9 @@ struct GranuleIssue {
   std::string reason;
 };
 struct IndexedPoints {
-  IndexResult mine;                                    // this rank's points and loads
+  IndexResult mine;  // this rank's points and loads
+  // Where the points beyond the budget went (plan/point_spill.hpp); null with time windows.
+  std::shared_ptr<PointSpill> spill;
   std::vector<std::vector<ParentLoad>> loads_by_rank;  // rank 0: every rank's loads
   std::vector<GranuleIssue> issues;                    // rank 0: every rank's, in rank order
 };
@@ -77,8 +79,10 @@ struct PlannedWork {
   std::vector<std::string> granule_status;  // "used", "empty: ...", "skipped: ...", every rank
   PointParts points;                        // this rank's points after the exchange
   // Bounded memory (plan/pass_plan.hpp): unless single(), `points` is empty and the work goes
-  // in passes (aggregate_in_passes).
+  // in passes (aggregate_in_passes), which read every rank's points back from `spill` when
+  // it is set (every rank's spill holds all its points), else index the granules again.
   PassPlan passes;
+  std::shared_ptr<PointSpill> spill;
   // aggregate_phase reports the plan before its reads and each rank's end after them; a pass
   // of several turns off what is not its own (the plan: all but the first; the ends: all but
   // the last).

@@ -1,8 +1,10 @@
 #include "healgrid/plan/point_spill.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -201,6 +203,29 @@ TEST(PointSpill, NoDirectoryOrABadOneTurnsItOffWithTheReason) {
   EXPECT_FALSE(bad.active());
   EXPECT_NE(bad.error().find(missing), std::string::npos) << bad.error();
   EXPECT_NE(bad.error().find("No such file"), std::string::npos) << bad.error();
+}
+
+TEST(PointSpill, AWriteFailingHalfWayTurnsItOffWithTheReason) {
+  // A full scratch disk, as a file size limit: writes past it fail (EFBIG, SIGXFSZ ignored).
+  struct rlimit saved {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = saved;
+  small.rlim_cur = 64 * 1024;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  PointSpill spill(::testing::TempDir());
+  spill.begin_part();
+  spill.append(pack_points(granule_points(0, 6, 1000)));  // 4 kB: written
+  const bool first_fit = spill.active();
+  spill.append(pack_points(granule_points(0, 7, 100000)));  // 400 kB: fails half-way
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_TRUE(first_fit);
+  EXPECT_FALSE(spill.active());
+  EXPECT_NE(spill.error().find(::testing::TempDir()), std::string::npos) << spill.error();
+  EXPECT_NE(spill.error().find("too large"), std::string::npos) << spill.error();
+  spill.append(pack_points(granule_points(0, 8, 10)));  // ignored once off
+  EXPECT_FALSE(spill.active());
 }
 
 TEST(PointSpill, TheFileHasNoNameInItsDirectory) {

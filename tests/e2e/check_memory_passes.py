@@ -13,8 +13,9 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
    buffers of one row block), and below the single-pass run's; the passes read the binned
    points back from the scratch spill (the log says so for each pass, none indexes again);
    with --scratch none every pass indexes the granules again, to the same bytes within the
-   same bound; with a --scratch directory that does not exist the run warns, naming it, and
-   indexes again, to the same bytes;
+   same bound; with a --scratch directory that does not exist, or a 256 KB tmpfs that fills up
+   during the index pass (root only), the run warns, naming it, and indexes again, to the same
+   bytes, leaving nothing in the directory;
 3. a run in passes killed half-way (SIGKILL of every rank once rounds are journaled: a pass
    boundary is a round boundary) and rerun resumes from the journal and gives the same bytes;
 4. a budget that the output block (child order 12) leaves nothing of is refused (exit 1)
@@ -41,6 +42,7 @@ import netCDF4
 
 import common  # isort: skip
 from common import Checks  # isort: skip
+from check_faults import tmpfs  # isort: skip
 from check_restart import rank_pids  # isort: skip
 
 EPOCH = "1700000000"
@@ -134,10 +136,15 @@ def main():
                      and len(re.findall(r"\[memory\] pass: \d+ parent ranges read back from "
                                         r"scratch", out)) == npasses
                      and "indexed again" not in out, f"the passes did not read back:\n{out}")
-        for label, scratch, said in (
-                ("reread", "none", "(--scratch none)"),
-                ("missing", os.path.join(tmp, "no", "such"), "warning: scratch directory "
-                 + os.path.join(tmp, "no", "such"))):
+        cases = [("reread", "none", "(--scratch none)"),
+                 ("missing", os.path.join(tmp, "no", "such"), "warning: scratch directory "
+                  + os.path.join(tmp, "no", "such"))]
+        full = os.path.join(tmp, "small-scratch")  # a scratch disk full during the index pass
+        if tmpfs(full, "256k"):
+            cases.append(("full", full, "No space left on device"))
+        else:
+            print("note: cannot mount a tmpfs here (needs root): the full scratch case left out")
+        for label, scratch, said in cases:
             rc, out = run(nprocs, os.path.join(tmp, label), args + ["--scratch", scratch], env)
             if not checks.check(rc == 0, f"--scratch {scratch} failed:\n{out}"):
                 continue
@@ -149,6 +156,10 @@ def main():
                 for r, have in enumerate(json.load(f)["peak_rss_bytes"]):
                     checks.check(have <= limit, f"--scratch {scratch}: rank {r}: peak RSS "
                                  f"{have} > budget {budget} + {OVERHEAD_MB} MB")
+
+        if os.path.ismount(full):
+            checks.check(not os.listdir(full), f"the full scratch holds {os.listdir(full)}")
+            subprocess.run(["umount", "-l", full], check=False)
 
         # 3. Killed half-way through the passes, then resumed from the journal.
         resumed = os.path.join(tmp, "resumed")

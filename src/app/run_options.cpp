@@ -218,7 +218,13 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions& out, st
   positional.add("input", -1);
   try {
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    // No abbreviations (Boost's default takes any unambiguous prefix): the output's history
+    // records the arguments as given, less the options that change no byte of it, which
+    // args_for_history finds by their full names.
+    const auto style =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(desc).positional(positional).style(style).run(),
+              vm);
     po::notify(vm);
     if (vm.count("help")) {
       out.help = true;

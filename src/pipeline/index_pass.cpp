@@ -56,8 +56,9 @@ namespace {
 struct GranuleIndex {
   std::vector<ParentLoad> loads;
   PointVector points;
-  PointWriter writer;              // writes `points`
-  std::vector<std::int64_t> keys;  // time windows: each point's window (else empty)
+  PointWriter writer;                         // writes `points`
+  std::vector<std::int64_t> keys;             // time windows: each point's window (else empty)
+  std::optional<std::uint64_t> spilled_from;  // where its points begin in the spill, if there
 };
 
 // The rows of beam `b` to read: all of them, or the segment pre-selection's when the run wants
@@ -99,21 +100,20 @@ bool spilling(const IndexSelection& select) {
 }
 
 // After an overflow with a spill: the complete granules held so far, then the points of this
-// granule's beams indexed so far, go to the spill in order. `mark`: where this granule's points
-// begin in the spill (set at its first piece), for a rollback if it fails later.
-void spill_points(IndexResult& result, GranuleIndex& granule, std::optional<std::uint64_t>& mark,
-                  PointSpill& spill) {
+// granule indexed so far, go to the spill in order. The granule's first piece marks where its
+// points begin, for a rollback if it fails later.
+void spill_points(IndexResult& result, GranuleIndex& granule, PointSpill& spill) {
   for (const auto& part : result.points) {
     spill.begin_part();
     spill.append(part);
   }
   result.points = {};
-  if (!mark) {
-    mark = spill.mark();
+  if (!granule.spilled_from) {
+    granule.spilled_from = spill.mark();
     spill.begin_part();
   }
   spill.append(granule.points);
-  granule.points.clear();  // its capacity serves the next beam
+  granule.points.clear();  // its capacity serves the next chunk
 }
 
 // A chunk's columns and cells, kept from granule to granule: filled again, never reallocated.
@@ -208,13 +208,19 @@ class BeamIndexer {
       result_.window_last = key_last;
     }
     if (!result_.overflowed && stored_ + out.points.size() > select_.max_points) {
-      result_.overflowed = true;      // the run goes in passes: keep the loads only
-      if (spilling(select_)) return;  // or every point, in the spill (index_granules)
-      out.points = {};
-      out.keys = {};
-      result_.points = {};
-      result_.part_windows = {};
+      result_.overflowed = true;  // the run goes in passes
+      if (!spilling(select_)) {   // keep the loads only
+        out.points = {};
+        out.keys = {};
+        result_.points = {};
+        result_.part_windows = {};
+      }
     }
+    // Past the budget, a spill takes the points chunk by chunk: a rank holds at most a chunk
+    // beyond its budget (a beam when the pass is restricted: index_granules spills after each
+    // beam, as a breached guard rolls the beam back).
+    if (result_.overflowed && spilling(select_) && !select_.restricted())
+      spill_points(result_, out, *select_.spill);
   }
 
   const IndexSelection& select_;
@@ -267,7 +273,6 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
     GranuleIndex granule;
-    std::optional<std::uint64_t> spilled_from;  // where this granule's points begin in the spill
     try {
       GranuleReader reader(granules[g].path, config);
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
@@ -293,13 +298,12 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
         ++result.group_beams[static_cast<std::size_t>(group)];
         const auto tag = pack_granule_group(g, static_cast<std::size_t>(group));
         index_beam(reader, b, tag, indexer, grid, select, result, granule);
-        if (result.overflowed && spilling(select))
-          spill_points(result, granule, spilled_from, *select.spill);
+        if (result.overflowed && spilling(select)) spill_points(result, granule, *select.spill);
       }
       if (!granule.loads.empty())
         result.units.emplace_back(static_cast<std::int64_t>(g), reader.dataset_units());
     } catch (const GranuleError& e) {
-      if (spilled_from && spilling(select)) select.spill->rollback(*spilled_from);
+      if (granule.spilled_from && spilling(select)) select.spill->rollback(*granule.spilled_from);
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());
       continue;  // nothing of a bad granule is used
     }

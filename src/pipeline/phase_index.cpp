@@ -116,7 +116,8 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
     // Points beyond the budget are spilled for the passes; time windows' points carry their
     // window keys, which the spill does not hold: their passes index again.
     if (!ctx.config().time_windows.active()) {
-      out.spill = std::make_shared<PointSpill>(spill_directory(ctx.options.scratch));
+      const auto place = spill_place(ctx.options.scratch);
+      out.spill = std::make_shared<PointSpill>(place.directory, place.why_off);
       select.spill = out.spill.get();
     }
     out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);

@@ -157,8 +157,9 @@ std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, const Pas
 
 // Every rank: the spill the passes read their points back from, once every rank's holds all
 // its points (those still in memory are written now); null when some rank's is off (none
-// asked for, time windows, or a write failed): the passes then index the granules again. The
-// log says which, and why.
+// asked for, time windows, a default scratch held in memory, or a write failed): the passes
+// then index the granules again. The log says which, and why (the first rank's reason); a
+// failed write is also a warning.
 std::shared_ptr<PointSpill> spill_for_passes(RunContext& ctx, IndexedPoints& indexed) {
   auto& spill = indexed.spill;
   if (spill && spill->active())
@@ -166,8 +167,11 @@ std::shared_ptr<PointSpill> spill_for_passes(RunContext& ctx, IndexedPoints& ind
       spill->begin_part();
       spill->append(part);
     }
-  const bool off = !spill || !spill->active();
-  const bool all = ctx.comm.max(off ? 1 : 0) == 0;
+  const std::string why_off = !spill ? "time windows" : spill->error();
+  const bool failed = spill && !spill->directory().empty() && !spill->active();
+  const auto reasons = ctx.comm.gather(why_off);
+  const bool all = ctx.comm.max(why_off.empty() ? 0 : 1) == 0;
+  const bool any_failed = ctx.comm.max(failed ? 1 : 0) == 1;
   if (!ctx.comm.is_root()) return all ? spill : nullptr;
   if (all) {
     ctx.observers.note("[memory] the passes read the binned points back from scratch (" +
@@ -175,11 +179,10 @@ std::shared_ptr<PointSpill> spill_for_passes(RunContext& ctx, IndexedPoints& ind
                        " on rank 0), not the granules' coordinates\n");
     return spill;
   }
-  const std::string why = !spill                          ? "time windows"
-                          : !off                          ? "the scratch of another rank failed"
-                          : ctx.options.scratch == "none" ? "--scratch none"
-                                                          : spill->error();
-  if (spill && ctx.options.scratch != "none")
+  std::string why;
+  for (std::size_t r = 0; r < reasons.size() && why.empty(); ++r)
+    if (!reasons[r].empty()) why = (r > 0 ? "rank " + std::to_string(r) + ": " : "") + reasons[r];
+  if (any_failed)
     std::fprintf(stderr, "healgrid run: warning: %s: each pass indexes the granules again\n",
                  why.c_str());
   ctx.observers.note("[memory] each pass indexes the granules again, reading their coordinates (" +

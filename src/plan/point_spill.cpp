@@ -1,6 +1,8 @@
 #include "healgrid/plan/point_spill.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,15 +15,26 @@
 
 namespace healgrid {
 
-std::string spill_directory(const std::string& option) {
-  if (option == "none") return "";
-  if (!option.empty()) return option;
-  const char* tmpdir = std::getenv("TMPDIR");
-  return tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+bool in_memory_file_system(const std::string& directory) {
+  struct statfs fs {};
+  if (::statfs(directory.c_str(), &fs) != 0) return false;
+  return fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
 }
 
-PointSpill::PointSpill(std::string directory) : directory_(std::move(directory)) {
-  if (directory_.empty()) error_ = "no scratch directory (--scratch none)";
+SpillPlace spill_place(const std::string& option) {
+  if (option == "none") return {"", "--scratch none"};
+  if (!option.empty()) return {option, ""};
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  if (in_memory_file_system(dir))
+    return {"", "the default scratch " + dir +
+                    " is held in memory (tmpfs): give --scratch a directory on a disk"};
+  return {dir, ""};
+}
+
+PointSpill::PointSpill(std::string directory, std::string why_off)
+    : directory_(std::move(directory)) {
+  if (directory_.empty()) error_ = std::move(why_off);
 }
 
 PointSpill::~PointSpill() {

@@ -53,6 +53,12 @@ def main():
     checks.check(all(len(line) <= 80 for line in out.splitlines()), "--help: a line over 80")
     rc, _, err = healgrid(["campaign", "plan"])
     checks.check(rc == 2 and "campaign file" in err, f"campaign plan without a file: {rc} {err}")
+    # run takes its options in full only: an abbreviation would reach the output's history,
+    # which leaves out --memory-per-rank and --scratch by their full names.
+    for short in ("--mem", "--scr", "--memory-per"):
+        rc, _, err = healgrid(["run", "--input", "x.h5", "--output", "o.nc", short, "2G"])
+        checks.check(rc == 2 and f"unrecognised option '{short}'" in err,
+                     f"run {short} 2G: exit {rc}: {err}")
     checks.finish()
 
 

@@ -148,8 +148,11 @@ def main():
                      f"{single['index_rows_in_beams']} rows")
         planned = int(re.search(r"(\d+) points pass filters", log).group(1))
         expected = variables(os.path.join(tmp, "single", "out.nc"))
-        spilled = ["--memory-per-rank", str(int(planned * BYTES_PER_POINT) // nprocs // 3)]
-        budget = spilled + ["--scratch", "none"]
+        scratch = os.path.join(tmp, "scratch")  # a directory of its own, whatever $TMPDIR is
+        os.makedirs(scratch)
+        spilled = ["--memory-per-rank", str(int(planned * BYTES_PER_POINT) // nprocs // 3),
+                   "--scratch", scratch]
+        budget = spilled[:2] + ["--scratch", "none"]
 
         # 2. In passes, with the segment pre-selection.
         got = run(checks, "passes", cfg, granules, nprocs, os.path.join(tmp, "passes"), budget)

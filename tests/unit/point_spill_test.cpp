@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -191,7 +192,8 @@ TEST(PointSpill, ARolledBackGranuleGivesNoPoint) {
 }
 
 TEST(PointSpill, NoDirectoryOrABadOneTurnsItOffWithTheReason) {
-  PointSpill none(spill_directory("none"));
+  const auto place = spill_place("none");
+  PointSpill none(place.directory, place.why_off);
   EXPECT_FALSE(none.active());
   EXPECT_NE(none.error().find("--scratch none"), std::string::npos);
 
@@ -242,16 +244,32 @@ TEST(PointSpill, TheFileHasNoNameInItsDirectory) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(PointSpill, TheDirectoryComesFromTheOptionThenTmpdir) {
-  EXPECT_EQ(spill_directory("none"), "");
-  EXPECT_EQ(spill_directory("/scratch/job"), "/scratch/job");
+TEST(PointSpill, TheDirectoryComesFromTheOptionThenTmpdirUnlessHeldInMemory) {
+  EXPECT_EQ(spill_place("none").directory, "");
+  EXPECT_EQ(spill_place("none").why_off, "--scratch none");
+  EXPECT_EQ(spill_place("/scratch/job").directory, "/scratch/job");
   const char* saved = std::getenv("TMPDIR");
   const std::string keep = saved ? saved : "";
-  ::setenv("TMPDIR", "/local/job42", 1);
-  EXPECT_EQ(spill_directory(""), "/local/job42");
+  ::setenv("TMPDIR", "/local/job42", 1);  // not there: told at the first write
+  EXPECT_EQ(spill_place("").directory, "/local/job42");
   ::unsetenv("TMPDIR");
-  EXPECT_EQ(spill_directory(""), "/tmp");
-  if (saved) ::setenv("TMPDIR", keep.c_str(), 1);
+  EXPECT_EQ(spill_place("").directory, in_memory_file_system("/tmp") ? "" : "/tmp");
+  // A default held in memory (tmpfs) would count against the job's memory: off, saying so;
+  // the same directory given by the user is taken.
+  if (in_memory_file_system("/dev/shm")) {
+    ::setenv("TMPDIR", "/dev/shm", 1);
+    const auto place = spill_place("");
+    EXPECT_EQ(place.directory, "");
+    EXPECT_NE(place.why_off.find("/dev/shm is held in memory"), std::string::npos) << place.why_off;
+    EXPECT_EQ(spill_place("/dev/shm").directory, "/dev/shm");
+  } else {
+    std::printf("note: /dev/shm is no tmpfs here: the in-memory default not checked\n");
+  }
+  EXPECT_FALSE(in_memory_file_system(::testing::TempDir() + "/no/such/dir"));
+  if (saved)
+    ::setenv("TMPDIR", keep.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
 }
 
 }  // namespace

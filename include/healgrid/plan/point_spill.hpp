@@ -24,8 +24,9 @@ namespace healgrid {
 
 class PointSpill {
  public:
-  // `directory`: where the file is made, at the first write; "" turns the spill off.
-  explicit PointSpill(std::string directory);
+  // `directory`: where the file is made, at the first write; "" turns the spill off, with
+  // `why_off` as its error().
+  explicit PointSpill(std::string directory, std::string why_off = "no scratch directory");
   ~PointSpill();
   PointSpill(const PointSpill&) = delete;
   PointSpill& operator=(const PointSpill&) = delete;
@@ -69,8 +70,16 @@ class PointSpill {
   bool in_part_ = false;
 };
 
-// The spill's directory for --scratch `option`: "none" turns it off (""), "" takes $TMPDIR
-// (Slurm jobs often get a node-local one), else /tmp; any other value is the directory.
-std::string spill_directory(const std::string& option);
+// Where --scratch `option` puts the spill: "none" turns it off; "" takes $TMPDIR (Slurm jobs
+// often get a node-local one), else /tmp, unless that is held in memory (tmpfs, ramfs: its
+// pages would count against the job's memory beside the budget), which turns it off too; any
+// other value is the directory, as the user chose it. `directory` is "" when off, and
+// `why_off` says why.
+struct SpillPlace {
+  std::string directory, why_off;
+};
+SpillPlace spill_place(const std::string& option);
+// Whether `directory` is on a file system held in memory (false when it cannot be told).
+bool in_memory_file_system(const std::string& directory);
 
 }  // namespace healgrid

@@ -103,10 +103,7 @@ bool spilling(const IndexSelection& select) {
 // granule indexed so far, go to the spill in order. The granule's first piece marks where its
 // points begin, for a rollback if it fails later.
 void spill_points(IndexResult& result, GranuleIndex& granule, PointSpill& spill) {
-  for (const auto& part : result.points) {
-    spill.begin_part();
-    spill.append(part);
-  }
+  spill.append_parts(result.points);
   result.points = {};
   if (!granule.spilled_from) {
     granule.spilled_from = spill.mark();

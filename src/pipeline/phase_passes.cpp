@@ -15,13 +15,22 @@
 #include "healgrid/util/free_memory.hpp"
 
 namespace healgrid {
+namespace {
+
+// The points a pass wants: those of its parent ranges (and of a catalog's planned cells).
+IndexSelection pass_selection(const ResolvedInputs& inputs, const std::vector<RankPlan>& pass) {
+  IndexSelection select;
+  select.parents = pass_parent_ranges(pass);
+  if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
+  return select;
+}
+
+}  // namespace
 
 IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
                                  const PlannedWork& work, const std::vector<RankPlan>& pass,
                                  PassIndexRows& rows) {
-  IndexSelection select;
-  select.parents = pass_parent_ranges(pass);
-  if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
+  const IndexSelection select = pass_selection(inputs, pass);
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
     index = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
@@ -64,9 +73,7 @@ namespace {
 // the pass's parent cells, as index_again_for_pass would give them).
 IndexResult read_back_for_pass(const RunContext& ctx, const ResolvedInputs& inputs,
                                const PlannedWork& work, const std::vector<RankPlan>& pass) {
-  IndexSelection select;
-  select.parents = pass_parent_ranges(pass);
-  if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
+  const IndexSelection select = pass_selection(inputs, pass);
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
     index.points = work.spill->read_back([&](std::int64_t p) { return select.wants(p); },

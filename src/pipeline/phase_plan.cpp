@@ -162,11 +162,7 @@ std::string one_pass_line(const RunContext& ctx, const WorkPlan& plan, const Pas
 // failed write is also a warning.
 std::shared_ptr<PointSpill> spill_for_passes(RunContext& ctx, IndexedPoints& indexed) {
   auto& spill = indexed.spill;
-  if (spill && spill->active())
-    for (const auto& part : indexed.mine.points) {
-      spill->begin_part();
-      spill->append(part);
-    }
+  if (spill && spill->active()) spill->append_parts(indexed.mine.points);
   const std::string why_off = !spill ? "time windows" : spill->error();
   const bool failed = spill && !spill->directory().empty() && !spill->active();
   const auto reasons = ctx.comm.gather(why_off);

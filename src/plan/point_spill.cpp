@@ -89,6 +89,13 @@ void PointSpill::append(const PointVector& entries) {
     write_all(entries.data(), entries.size() * sizeof(PointEntry));
 }
 
+void PointSpill::append_parts(const PointParts& parts) {
+  for (const auto& part : parts) {
+    begin_part();
+    append(part);
+  }
+}
+
 void PointSpill::rollback(std::uint64_t mark) {
   HEALGRID_REQUIRE(mark <= end_, "a mark of this spill");
   end_ = mark;  // later writes overwrite; reads stop at end_

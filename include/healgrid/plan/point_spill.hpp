@@ -43,6 +43,8 @@ class PointSpill {
   // Appends `entries` to the current part. A failed write turns the spill off (error()).
   // REQUIRES: begin_part() was called since construction or the last rollback.
   void append(const PointVector& entries);
+  // Appends each of `parts` as a part of its own (whole granules held in memory).
+  void append_parts(const PointParts& parts);
   // The end of what is written: rollback(mark()) forgets what is appended after it (a granule
   // that failed half-way gives no point).
   std::uint64_t mark() const { return end_; }

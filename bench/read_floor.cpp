@@ -4,9 +4,9 @@
 // range or time windows; not a level's segment positions, which only a pre-selection reads)
 // fetch every stored chunk with HDF5's direct chunk read and inflate it with libdeflate
 // (+ unshuffle), nothing else (no conversion, no binning); a dataset stored whole (contiguous or
-// compact, as in subset or swath files) is read whole into its native type. One core, page-cached: one warm-up pass,
-// then N timed passes; prints the median. bench/run_benchmark.py divides healgrid's 1-rank wall
-// time by it ("floor ratio").
+// compact, as in subset or swath files) is read whole into its native type. One core, page-cached:
+// one warm-up pass, then N timed passes; prints the median. bench/run_benchmark.py divides
+// healgrid's 1-rank wall time by it ("floor ratio").
 //
 //   healgrid_read_floor [--config FILE] [--repeats N] [--json] INPUT...   (files or directories)
 #include <dirent.h>
@@ -166,7 +166,8 @@ void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
       data = inflated.data();
       size = produced;
     }
-    if (shuffle && !(mask & shuffle_bit) && element > 1) unshuffle(data, size, element, plain.data());
+    if (shuffle && !(mask & shuffle_bit) && element > 1)
+      unshuffle(data, size, element, plain.data());
     totals.chunks += 1;
     totals.stored_bytes += stored;
     totals.inflated_bytes += size;

@@ -26,6 +26,7 @@
 #include "healgrid/app/run_options.hpp"
 #include "healgrid/config/dataset_selector.hpp"
 #include "healgrid/config/pipeline_config.hpp"
+#include "healgrid/io/h5_handle.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
 
 namespace {
@@ -83,18 +84,30 @@ void unshuffle(const unsigned char* in, std::size_t bytes, std::size_t element,
     for (std::size_t i = 0; i < n; ++i) out[i * element + k] = in[k * n + i];
 }
 
+// An HDF5 failure: what the floor was doing, and HDF5's innermost messages.
+[[noreturn]] void fail(const std::string& what) {
+  const std::string why = healgrid::h5_error_line();
+  throw std::runtime_error(what + (why.empty() ? "" : " (" + why + ")"));
+}
+
 // A dataset stored whole (contiguous or compact): one read into its native type, the least a
 // reader of it does (no conversion when the file's byte order is the machine's).
-void read_whole(hid_t dataset, hid_t type, hid_t space, const std::string& name, Totals& totals,
-                std::vector<unsigned char>& buffer) {
-  const hid_t native = H5Tget_native_type(type, H5T_DIR_DEFAULT);
-  if (native < 0) throw std::runtime_error(name + ": a type without a native equivalent");
-  const auto elements = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
-  buffer.resize(std::max<std::size_t>(1, elements * H5Tget_size(native)));
-  const herr_t status = H5Dread(dataset, native, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data());
-  H5Tclose(native);
-  if (status < 0) throw std::runtime_error(name + ": cannot read it");
-  const auto stored = static_cast<std::uint64_t>(H5Dget_storage_size(dataset));
+void read_whole(hid_t dataset, hid_t dcpl, hid_t type, hid_t space, const std::string& name,
+                Totals& totals, std::vector<unsigned char>& buffer) {
+  if (H5Tdetect_class(type, H5T_VLEN) > 0 || H5Tis_variable_str(type) > 0)
+    throw std::runtime_error(name + ": variable-length values (the floor reads fixed sizes)");
+  const auto native = healgrid::h5::type(H5Tget_native_type(type, H5T_DIR_DEFAULT));
+  if (!native.valid()) fail(name + ": a type without a native equivalent");
+  const hssize_t elements = H5Sget_simple_extent_npoints(space);
+  if (elements < 0) fail(name + ": cannot read its shape");
+  const std::size_t bytes = static_cast<std::size_t>(elements) * H5Tget_size(native);
+  buffer.resize(std::max<std::size_t>(1, bytes));
+  if (H5Dread(dataset, native, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
+    fail(name + ": cannot read it");
+  // Stored in external raw files, the storage size is not the file's: count the bytes read.
+  const auto stored = H5Pget_external_count(dcpl) > 0
+                          ? static_cast<std::uint64_t>(bytes)
+                          : static_cast<std::uint64_t>(H5Dget_storage_size(dataset));
   totals.whole_reads += 1;
   totals.datasets += 1;
   totals.stored_bytes += stored;
@@ -102,24 +115,14 @@ void read_whole(hid_t dataset, hid_t type, hid_t space, const std::string& name,
 }
 
 // Every stored chunk of `dataset`: direct read, inflate, unshuffle.
-void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
-                  std::vector<unsigned char>& raw, std::vector<unsigned char>& inflated,
-                  std::vector<unsigned char>& plain) {
-  const hid_t dcpl = H5Dget_create_plist(dataset);
-  const hid_t type = H5Dget_type(dataset);
-  const hid_t space = H5Dget_space(dataset);
+void read_chunks(hid_t dataset, hid_t dcpl, hid_t type, hid_t space, const std::string& name,
+                 Totals& totals, std::vector<unsigned char>& raw,
+                 std::vector<unsigned char>& inflated, std::vector<unsigned char>& plain) {
   const std::size_t element = H5Tget_size(type);
-  bool deflate = false, shuffle = false;
   hsize_t chunk_dims[H5S_MAX_RANK] = {};
-  if (H5Pget_layout(dcpl) != H5D_CHUNKED) {
-    read_whole(dataset, type, space, name, totals, plain);
-    H5Sclose(space);
-    H5Tclose(type);
-    H5Pclose(dcpl);
-    return;
-  }
   const int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk_dims);
-  if (rank < 1) throw std::runtime_error(name + ": cannot read its chunk shape");
+  if (rank < 1) fail(name + ": cannot read its chunk shape");
+  bool deflate = false, shuffle = false;
   unsigned deflate_bit = 0, shuffle_bit = 0;  // a chunk's filter mask skips filter i by bit i
   for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
     unsigned flags = 0;
@@ -143,19 +146,18 @@ void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
   inflated.resize(chunk_bytes);
   plain.resize(chunk_bytes);
   hsize_t nchunks = 0;
-  if (H5Dget_num_chunks(dataset, space, &nchunks) < 0)
-    throw std::runtime_error(name + ": cannot count its chunks");
+  if (H5Dget_num_chunks(dataset, space, &nchunks) < 0) fail(name + ": cannot count its chunks");
   for (hsize_t c = 0; c < nchunks; ++c) {
     hsize_t offset[H5S_MAX_RANK] = {};
     unsigned mask = 0;
     haddr_t address = 0;
     hsize_t stored = 0;
     if (H5Dget_chunk_info(dataset, space, c, offset, &mask, &address, &stored) < 0)
-      throw std::runtime_error(name + ": cannot locate chunk " + std::to_string(c));
+      fail(name + ": cannot locate chunk " + std::to_string(c));
     raw.resize(stored);
     std::uint32_t read_mask = 0;
     if (H5Dread_chunk(dataset, H5P_DEFAULT, offset, &read_mask, raw.data()) < 0)
-      throw std::runtime_error(name + ": cannot read chunk " + std::to_string(c));
+      fail(name + ": cannot read chunk " + std::to_string(c));
     const unsigned char* data = raw.data();
     std::size_t size = stored;
     if (deflate && !(mask & deflate_bit)) {
@@ -166,6 +168,10 @@ void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
       data = inflated.data();
       size = produced;
     }
+    if (size > chunk_bytes)  // stored as is, larger than a chunk: not a chunk of this dataset
+      throw std::runtime_error(name + ": chunk " + std::to_string(c) + " holds " +
+                               std::to_string(size) + " bytes, more than a chunk's " +
+                               std::to_string(chunk_bytes));
     if (shuffle && !(mask & shuffle_bit) && element > 1)
       unshuffle(data, size, element, plain.data());
     totals.chunks += 1;
@@ -173,9 +179,24 @@ void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
     totals.inflated_bytes += size;
   }
   ++totals.datasets;
-  H5Sclose(space);
-  H5Tclose(type);
-  H5Pclose(dcpl);
+}
+
+void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
+                  std::vector<unsigned char>& raw, std::vector<unsigned char>& inflated,
+                  std::vector<unsigned char>& plain) {
+  const auto dcpl = healgrid::h5::plist(H5Dget_create_plist(dataset));
+  const auto type = healgrid::h5::type(H5Dget_type(dataset));
+  const auto space = healgrid::h5::space(H5Dget_space(dataset));
+  if (!dcpl.valid() || !type.valid() || !space.valid()) fail(name + ": cannot read its layout");
+  switch (H5Pget_layout(dcpl)) {
+    case H5D_CHUNKED:
+      return read_chunks(dataset, dcpl, type, space, name, totals, raw, inflated, plain);
+    case H5D_CONTIGUOUS:
+    case H5D_COMPACT:
+      return read_whole(dataset, dcpl, type, space, name, totals, plain);
+    default:  // virtual: its bytes are other datasets', read through their own layouts
+      throw std::runtime_error(name + ": a virtual dataset (the floor reads stored ones)");
+  }
 }
 
 Totals one_pass(const std::vector<std::string>& files, const PipelineConfig& config,
@@ -185,20 +206,25 @@ Totals one_pass(const std::vector<std::string>& files, const PipelineConfig& con
   const std::vector<std::string> groups =
       config.groups.empty() ? std::vector<std::string>{""} : config.groups;
   for (const auto& path : files) {
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) throw std::runtime_error(path + ": cannot open as HDF5");
+    const auto file = healgrid::h5::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    if (!file.valid()) fail(path + ": cannot open as HDF5");
     for (const auto& group : groups) {
       for (const auto& t : templates) {
         const std::string name = healgrid::expand_group(t, group);
-        // A beam absent from this granule (its latitude missing) is skipped, as the run does.
-        if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) continue;
-        const hid_t dataset = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
-        if (dataset < 0) throw std::runtime_error(path + ": cannot open " + name);
+        std::string unreadable;
+        switch (healgrid::h5_path_state(file, name, &unreadable)) {
+          case healgrid::H5PathState::absent:  // a beam absent from this granule: skipped
+            continue;
+          case healgrid::H5PathState::unreadable:
+            fail(path + ": cannot read the links of " + unreadable);
+          case healgrid::H5PathState::present:
+            break;
+        }
+        const auto dataset = healgrid::h5::dataset(H5Dopen2(file, name.c_str(), H5P_DEFAULT));
+        if (!dataset.valid()) fail(path + ": cannot open " + name);
         read_dataset(dataset, path + ": " + name, totals, raw, inflated, plain);
-        H5Dclose(dataset);
       }
     }
-    H5Fclose(file);
   }
   return totals;
 }
@@ -253,8 +279,7 @@ int main(int argc, char** argv) {
       inputs.push_back(arg);
   }
   if (inputs.empty()) return usage("no input");
-  // An absent beam group makes H5Lexists fail (and print HDF5's error stack): it is skipped.
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  healgrid::h5_quiet_errors();  // failures are reported with HDF5's messages in one line
   try {
     const auto config = config_path.empty()
                             ? healgrid::parse_config(healgrid::default_config_text(), "built-in")

@@ -21,7 +21,7 @@ cd "$build_dir"
 if [ $# -gt 0 ]; then exec ctest --output-on-failure --timeout 600 "$@"; fi
 # The unit tests in one process: the same tests ctest runs one process each, without the
 # sanitizer's start-up per test (386 tests: ~20 s against ~240 s on 2 cores).
-tests/healgrid_unit_tests --gtest_brief=1
+timeout 1200 tests/healgrid_unit_tests --gtest_brief=1  # ctest gave each test 600 s
 # MPI runs (the MPI unit tests and e2e runs): OpenMPI's plugins allocate at init and keep it; their stacks cannot be unwound
 # reliably enough to suppress by library, so leak detection is off for the MPI jobs only.
 ASAN_OPTIONS=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0} \

@@ -175,9 +175,9 @@ def main():
             server.cmr_items = [umm_item(i, cycle=22 if i % 10 else 21) for i in range(4500)]
             path = "/cmr/gen/search/granules.umm_json"
             server.faults[path] = ["500", "429", "drop", "slow"]
-            server.slow_seconds = 2.5
+            server.slow_seconds = 4  # past the timeout, which leaves pages under load room
             rc, text = resolve(["--cmr-url", f"{server.url}/cmr/gen", "--cycle", 22,
-                                "--bbox", "170,-88,-170,-55", "--timeout", 1, "--output", out])
+                                "--bbox", "170,-88,-170,-55", "--timeout", 2, "--output", out])
             if checks.check(rc == 0, f"generated CMR resolve exited {rc}:\n{text}"):
                 cat = load(out)
                 expected = sorted(f"G{i:07d}-TEST" for i in range(4500) if i % 10)

@@ -6,9 +6,10 @@ absent), the datasets the config needs are derived here from the YAML (coordinat
 levels' links, filter and variable datasets) and counted with h5py and zlib: chunks, their
 stored bytes and what they inflate to, and the datasets stored whole (contiguous or compact, as in the GEDI
 subset); the floor's --json must report the same totals. Generated files check what it must
-refuse or decode: a corrupt chunk (it inflates every chunk), a filter it does not apply, a chunk
-written with its deflate skipped (filter mask), a missing beam group (skipped, no HDF5 error
-stack printed), no input.
+refuse or decode: contiguous, compact and external datasets (a missing external file fails it),
+a virtual dataset (refused), a corrupt chunk (it inflates every chunk), a filter it does not
+apply, a chunk written with its deflate skipped (filter mask), a missing beam group (skipped,
+no HDF5 error stack printed), no input.
 """
 
 import json
@@ -92,8 +93,11 @@ def expected_totals(files, cfg):
                     totals["dataset_reads"] += 1
                     if ds.chunks is None:
                         totals["whole_reads"] += 1
-                        totals["stored_bytes"] += ds.id.get_storage_size()
-                        totals["inflated_bytes"] += ds.id.get_storage_size()
+                        external = ds.id.get_create_plist().get_external_count() > 0
+                        size = ds.size * ds.dtype.itemsize if external else \
+                            ds.id.get_storage_size()  # bytes in other files: those read
+                        totals["stored_bytes"] += size
+                        totals["inflated_bytes"] += size
                         continue
                     for i in range(ds.id.get_num_chunks()):
                         info = ds.id.get_chunk_info(i)
@@ -128,6 +132,10 @@ def check_real(checks):
                      f"{config}: datasets {got['datasets']}, want {dataset_templates(cfg)}")
         checks.check("HDF5-DIAG" not in err, f"{config}: HDF5's error stack printed:\n{err}")
         checks.check(got["median_seconds"] > 0, f"{config}: no time measured: {got}")
+        checks.check(want["dataset_reads"] > 0 and want["chunks"] + want["whole_reads"] > 0,
+                     f"{config}: none of its datasets in {names}: {want}")
+        if config == "gedi_l2a.yaml":  # the subset stores most datasets contiguous
+            checks.check(want["whole_reads"] > 0, f"{config}: no dataset stored whole: {want}")
         measured += 1
         print(f"{config}: {want}")
     return measured
@@ -183,13 +191,52 @@ def check_generated(checks, tmp):
     with h5py.File(masked, "r+") as f:
         values = np.arange(1000, dtype="f4")
         shuffled = values.view(np.uint8).reshape(1000, 4).T.copy().tobytes()
-        f["g1/v"].id.write_direct_chunk((0,), shuffled, filter_mask=0b10)
+        f["g1/v"].id.write_direct_chunk((0,), shuffled, filter_mask=deflate_bit(f["g1/v"]))
     rc, out, err = run_floor(["--json", "--config", cfg_path, masked])
     if checks.check(rc == 0, f"a chunk with its deflate skipped: exit {rc}:\n{out}{err}"):
         got, want = json.loads(out), expected_totals([masked], cfg)
         checks.check((got["stored_bytes"], got["inflated_bytes"]) ==
                      (want["stored_bytes"], want["inflated_bytes"]),
                      f"a chunk with its deflate skipped: {got}, h5py {want}")
+
+    # Datasets stored whole: contiguous (lat, lon), compact (q), in an external raw file (v),
+    # whose absence fails the read: the floor reads them, it does not only count them.
+    whole = os.path.join(tmp, "whole.h5")
+    rng = np.random.default_rng(3)
+    external = os.path.join(tmp, "whole_v.raw")
+    rng.normal(0, 1, 4000).astype("<f4").tofile(external)
+    with h5py.File(whole, "w") as f:
+        for b in ("g1", "g2"):
+            f.create_dataset(f"{b}/lat", data=rng.uniform(-80, -60, 1000))
+            f.create_dataset(f"{b}/lon", data=rng.uniform(-180, 180, 1000))
+            plist = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+            plist.set_layout(h5py.h5d.COMPACT)
+            space = h5py.h5s.create_simple((1000,))
+            h5py.h5d.create(f.require_group(b).id, b"q", h5py.h5t.STD_I8LE, space, dcpl=plist)
+            f.create_dataset(f"{b}/v", shape=(1000,), dtype="<f4",
+                             external=[(external, 4000 * (b == "g2"), 4000)])
+    rc, out, err = run_floor(["--json", "--config", cfg_path, whole])
+    if checks.check(rc == 0, f"datasets stored whole: exit {rc}:\n{out}{err}"):
+        got, want = json.loads(out), expected_totals([whole], cfg)
+        checks.check(want["whole_reads"] == 8 and want["chunks"] == 0, f"test's count: {want}")
+        for key, value in want.items():
+            checks.check(got.get(key) == value, f"stored whole: {key} {got.get(key)}, {value}")
+    os.remove(external)
+    rc, out, err = run_floor(["--config", cfg_path, whole])
+    checks.check(rc == 1 and whole in err and "/g1/v" in err and "cannot read" in err,
+                 f"an external raw file missing: exit {rc}, stderr:\n{err}")
+
+    # A virtual dataset is refused: its bytes are read through other datasets' layouts.
+    virtual = os.path.join(tmp, "virtual.h5")
+    write_granule(virtual)
+    with h5py.File(virtual, "r+") as f:
+        layout = h5py.VirtualLayout(shape=(5000,), dtype="<f4")
+        layout[:] = h5py.VirtualSource(f["g2/v"])
+        del f["g1/v"]
+        f.create_virtual_dataset("g1/v", layout)
+    rc, out, err = run_floor(["--config", cfg_path, virtual])
+    checks.check(rc == 1 and "/g1/v" in err and "virtual" in err,
+                 f"a virtual dataset: exit {rc}, stderr:\n{err}")
 
     # Every chunk is inflated: one corrupt chunk fails the floor, naming file and dataset.
     corrupt = os.path.join(tmp, "corrupt.h5")

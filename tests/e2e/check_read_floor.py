@@ -36,11 +36,7 @@ PRODUCTS = {  # config -> the real granules it reads
 
 
 def floor_bin():
-    path = os.environ.get("HEALGRID_READ_FLOOR")
-    if not path or not os.access(path, os.X_OK):
-        print(f"FAIL: HEALGRID_READ_FLOOR={path!r} is not an executable file")
-        sys.exit(1)
-    return path
+    return common.executable_from_env("HEALGRID_READ_FLOOR")
 
 
 def run_floor(args):

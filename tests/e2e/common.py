@@ -89,13 +89,18 @@ def config_path():
     return path
 
 
-def healgrid_bin():
-    """$HEALGRID_BIN, which must be an executable file."""
-    path = os.environ.get("HEALGRID_BIN")
+def executable_from_env(name):
+    """The program named by environment variable `name`, which must be an executable file."""
+    path = os.environ.get(name)
     if not path or not os.access(path, os.X_OK):
-        print(f"FAIL: HEALGRID_BIN={path!r} is not an executable file")
+        print(f"FAIL: {name}={path!r} is not an executable file")
         sys.exit(1)
     return path
+
+
+def healgrid_bin():
+    """$HEALGRID_BIN, which must be an executable file."""
+    return executable_from_env("HEALGRID_BIN")
 
 
 @contextlib.contextmanager

@@ -109,7 +109,6 @@ void read_whole(hid_t dataset, hid_t dcpl, hid_t type, hid_t space, const std::s
                           ? static_cast<std::uint64_t>(bytes)
                           : static_cast<std::uint64_t>(H5Dget_storage_size(dataset));
   totals.whole_reads += 1;
-  totals.datasets += 1;
   totals.stored_bytes += stored;
   totals.inflated_bytes += stored;
 }
@@ -122,8 +121,8 @@ void read_chunks(hid_t dataset, hid_t dcpl, hid_t type, hid_t space, const std::
   hsize_t chunk_dims[H5S_MAX_RANK] = {};
   const int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk_dims);
   if (rank < 1) fail(name + ": cannot read its chunk shape");
-  bool deflate = false, shuffle = false;
-  unsigned deflate_bit = 0, shuffle_bit = 0;  // a chunk's filter mask skips filter i by bit i
+  // The filter's bit in a chunk's mask (bit i skips filter i); 0: the dataset lacks the filter.
+  unsigned deflate_bit = 0, shuffle_bit = 0;
   for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
     unsigned flags = 0;
     std::size_t nelmts = 0;
@@ -131,10 +130,8 @@ void read_chunks(hid_t dataset, hid_t dcpl, hid_t type, hid_t space, const std::
     const auto id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &nelmts, nullptr,
                                    sizeof filter_name, filter_name, nullptr);
     if (id == H5Z_FILTER_SHUFFLE) {
-      shuffle = true;
       shuffle_bit = 1u << i;
     } else if (id == H5Z_FILTER_DEFLATE) {
-      deflate = true;
       deflate_bit = 1u << i;
     } else {
       throw std::runtime_error(name + ": filter " + std::to_string(id) + " (" + filter_name +
@@ -160,7 +157,7 @@ void read_chunks(hid_t dataset, hid_t dcpl, hid_t type, hid_t space, const std::
       fail(name + ": cannot read chunk " + std::to_string(c));
     const unsigned char* data = raw.data();
     std::size_t size = stored;
-    if (deflate && !(mask & deflate_bit)) {
+    if (deflate_bit && !(mask & deflate_bit)) {
       std::size_t produced = 0;
       if (libdeflate_zlib_decompress(healgrid::thread_decompressor(), raw.data(), stored,
                                      inflated.data(), chunk_bytes, &produced) != LIBDEFLATE_SUCCESS)
@@ -172,13 +169,12 @@ void read_chunks(hid_t dataset, hid_t dcpl, hid_t type, hid_t space, const std::
       throw std::runtime_error(name + ": chunk " + std::to_string(c) + " holds " +
                                std::to_string(size) + " bytes, more than a chunk's " +
                                std::to_string(chunk_bytes));
-    if (shuffle && !(mask & shuffle_bit) && element > 1)
+    if (shuffle_bit && !(mask & shuffle_bit) && element > 1)
       unshuffle(data, size, element, plain.data());
     totals.chunks += 1;
     totals.stored_bytes += stored;
     totals.inflated_bytes += size;
   }
-  ++totals.datasets;
 }
 
 void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
@@ -190,13 +186,16 @@ void read_dataset(hid_t dataset, const std::string& name, Totals& totals,
   if (!dcpl.valid() || !type.valid() || !space.valid()) fail(name + ": cannot read its layout");
   switch (H5Pget_layout(dcpl)) {
     case H5D_CHUNKED:
-      return read_chunks(dataset, dcpl, type, space, name, totals, raw, inflated, plain);
+      read_chunks(dataset, dcpl, type, space, name, totals, raw, inflated, plain);
+      break;
     case H5D_CONTIGUOUS:
     case H5D_COMPACT:
-      return read_whole(dataset, dcpl, type, space, name, totals, plain);
+      read_whole(dataset, dcpl, type, space, name, totals, plain);
+      break;
     default:  // virtual: its bytes are other datasets', read through their own layouts
       throw std::runtime_error(name + ": a virtual dataset (the floor reads stored ones)");
   }
+  ++totals.datasets;
 }
 
 Totals one_pass(const std::vector<std::string>& files, const PipelineConfig& config,

@@ -12,6 +12,6 @@ scripts/viewer-setup.sh  # browser viewer: npm ci + npm run build (viewer/dist)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 cd "$build_dir"
-# Tests share the cores by their PROCESSORS (the ranks they run, tests/CMakeLists.txt);
+# Tests run side by side on every core, each counted by its PROCESSORS (tests/CMakeLists.txt);
 # HEALGRID_TEST_JOBS=1 runs them one at a time.
 ctest --output-on-failure --timeout 900 -j"${HEALGRID_TEST_JOBS:-$(nproc)}" "$@"

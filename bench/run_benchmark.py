@@ -7,8 +7,9 @@ so it is page-cached, then times in the same run:
       or at the counts --ranks lists (1,2,4,8,16);
   (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
   (c) the read floor (bench/read_floor.cpp, build/bench/healgrid_read_floor): direct chunk reads
-      + libdeflate inflate of exactly the datasets the config needs, one core, once per round;
-      healgrid's 1-rank wall time over it is the "floor ratio" (also per round, median); and
+      + libdeflate inflate of exactly the datasets the config needs, one core (the one mpirun
+      binds the 1-rank runs to), once per round; healgrid's 1-rank wall time over it is the
+      "floor ratio" (also per round, median); and
       --max-ranks floor processes side by side, each over a byte share of the files: the
       machine's own scaling of that work, printed next to healgrid's parallel efficiency;
   (d) --max-ranks independent 1-rank healgrid runs side by side over byte shares of the files
@@ -19,7 +20,8 @@ each --repeats times in interleaved rounds (one run of every configuration per r
 spell of the machine touches all alike; medians reported), checks that healgrid's output equals the baseline's
 (and is identical across rank counts), and prints wall seconds, valid points per second, per
 rank, seconds per phase, peak RSS per rank, output size, the healgrid/baseline ratio at equal
-cores and the parallel efficiency. Results also go to <data-dir>/results.json.
+cores, the parallel efficiency and the slowest rank's excess of own work over the mean
+(--metrics-json rank_busy_seconds). Results also go to <data-dir>/results.json.
 
 usage: bench/run_benchmark.py [--granules 120] [--repeats 3] [--max-ranks N | --ranks 1,2,4,8,16]
                               [--data-dir DIR]
@@ -128,9 +130,23 @@ def time_baseline(args, paths, out):
     return m
 
 
+def rank0_cpus(args):
+    """The logical CPUs mpirun binds a 1-rank run to under --bind-to (None when unbound): the
+    read floor runs on them too, so that 1 rank / floor compares the same core (on a VM one
+    core can run memory-heavy work slower than another, and the two may swap over time)."""
+    if args.bind_to == "none":
+        return None
+    _, out, _ = run(["mpirun", "-np", "1", "--bind-to", args.bind_to, sys.executable, "-c",
+                     "import os; print(' '.join(map(str, sorted(os.sched_getaffinity(0)))))"])
+    return {int(c) for c in out.split()}
+
+
 def time_floor(args, data):
-    """One read-floor measurement (its own warm-up pass, then one timed pass): seconds."""
-    _, out, _ = run([args.read_floor, "--json", "--repeats", "1", data])
+    """One read-floor measurement (its own warm-up pass, then one timed pass) on the CPUs of
+    the 1-rank runs (args.floor_cpus): seconds."""
+    cpus = args.floor_cpus
+    _, out, _ = run([args.read_floor, "--json", "--repeats", "1", data],
+                    preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
     return json.loads(out)
 
 
@@ -297,6 +313,10 @@ def main():
 
     data, paths, size = ensure_workload(args)
     print(f"workload: {len(paths)} granules, {size / 1e9:.2f} GB, in {data}", flush=True)
+    args.floor_cpus = None if args.skip_floor else rank0_cpus(args)
+    if args.floor_cpus:
+        print(f"the read floor runs on logical CPU(s) {sorted(args.floor_cpus)}, those of the "
+              f"1-rank runs (mpirun --bind-to {args.bind_to})", flush=True)
     results = {"granules": len(paths), "bytes": size, "cores": os.cpu_count(),
                "cpu_model": cpu_model(), "healgrid": {}}
     print(f"machine: {os.cpu_count()} logical CPUs ({results['cpu_model']}), "
@@ -441,6 +461,25 @@ def main():
         print(f"parallel efficiency 1 -> {ranks} ranks: {100 * eff:.0f}% "
               f"(speed-up {t1 / tp:.2f}x; median of per-round pairs {100 * paired:.0f}%; "
               f"{100 * own:.0f}% from healgrid's own totals, without mpirun's start-up)")
+    for ranks in rank_counts[1:]:
+        # Each rank's own work (metrics rank_busy_seconds): the slowest rank's excess over the
+        # mean is time the others wait, whether from the plan or from a slower core.
+        runs = [r for r in results["healgrid"][ranks] if "rank_busy_seconds" in r]
+        if not runs:
+            continue
+        excess = {}
+        for phase in ("index", "read_aggregate"):
+            excess[phase] = statistics.median(
+                max(r["rank_busy_seconds"][phase]) - statistics.mean(r["rank_busy_seconds"][phase])
+                for r in runs)
+            results[f"busy_excess_{phase}_np{ranks}"] = excess[phase]
+        lost = statistics.median(
+            sum(max(r["rank_busy_seconds"][p]) - statistics.mean(r["rank_busy_seconds"][p])
+                for p in ("index", "read_aggregate")) / r["wall"] for r in runs)
+        results[f"busy_excess_share_np{ranks}"] = lost
+        print(f"ranks' own work at {ranks} ranks: the slowest rank's excess over the mean "
+              f"{excess['index']:.2f} s in the index, {excess['read_aggregate']:.2f} s in "
+              f"read+aggregate (medians): {100 * lost:.1f}% of the wall time spent waiting for it")
     if args.max_ranks > 1:
         ranks = args.max_ranks
         split = statistics.median(a["wall"] / (ranks * b) for a, b in

@@ -33,7 +33,9 @@ IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
   const IndexSelection select = pass_selection(inputs, pass);
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
+    const Stopwatch busy;
     index = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
+    ctx.figures.seconds.index_busy += busy.seconds();
     restrict_to_planned_cells(index, ctx.grid(), inputs.catalog);
     // The first index pass read the same granules: one failing now changed under the run.
     for (const auto& [g, why] : index.failures)

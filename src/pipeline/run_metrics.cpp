@@ -125,7 +125,8 @@ bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMet
       {"points_per_second", m.total > 0 ? m.points_used / m.total : 0},
       {"bytes_per_point", m.bytes_per_point},
       {"output_bytes", m.output_bytes},
-      {"peak_rss_bytes", all}};
+      {"peak_rss_bytes", all},
+      {"rank_busy_seconds", {{"index", m.busy_index}, {"read_aggregate", m.busy_aggregate}}}};
   try {
     io::write_file_atomically(path, doc.dump(2) + "\n");
     return true;

@@ -93,6 +93,8 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
     return 0;
   });
   s.total = ctx.clock.seconds();
+  ctx.figures.busy_index = ctx.comm.gather(s.index_busy);
+  ctx.figures.busy_aggregate = ctx.comm.gather(s.read_bin + s.reduce);
   ctx.observers.complete(ctx.figures);
 }
 

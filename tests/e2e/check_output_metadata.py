@@ -18,6 +18,8 @@ Checks, each against an independent source (h5py, numpy + healpy reference, the 
     with shuffle; level 0: no compression;
   - --metrics-json: ranks, granules, points used, cells with data and parent cells equal to the
     reference's, output_bytes the file's size, non-negative phase seconds, one peak RSS per rank;
+    each rank's own work (rank_busy_seconds) above 0 and within its phase's time, and the
+    console's line of it (least-most, slowest rank) the same figures;
   - the values of both runs against the reference at the overridden orders / convention.
 """
 
@@ -160,7 +162,7 @@ def check_skipped(checks, ds, bad, label):
                      f"{label}: granules_skipped does not give {name} with a reason: {text!r}")
 
 
-def check_metrics(checks, path, ref, ds, output, label):
+def check_metrics(checks, path, ref, ds, output, console, label):
     if not checks.check(os.path.isfile(path), f"{label}: --metrics-json file {path} missing"):
         return
     with open(path, encoding="utf-8") as stream:
@@ -183,6 +185,29 @@ def check_metrics(checks, path, ref, ds, output, label):
                  f"{label}: peak_rss_bytes {rss}")
     checks.check(m.get("rows_read", 0) >= ref["points_used"],
                  f"{label}: rows_read {m.get('rows_read')} below the points used")
+    check_busy(checks, m, console, label)
+
+
+def check_busy(checks, m, console, label):
+    """Each rank's own work: one figure per rank, within its phase's time (which includes the
+    wait for the slowest), each rank indexing some granules; the console's spread the same."""
+    busy = m.get("rank_busy_seconds", {})
+    seconds = m.get("seconds", {})
+    bounds = {"index": seconds.get("index", 0),
+              "read_aggregate": seconds.get("read_bin", 0) + seconds.get("reduce", 0)}
+    for phase, bound in bounds.items():
+        values = busy.get(phase, [])
+        checks.check(len(values) == 2 and all(0 < v <= bound + 1e-3 for v in values),
+                     f"{label}: rank_busy_seconds {phase} {values}, phase {bound:.3f} s")
+    line = next((l for l in console.splitlines() if "ranks' own work:" in l), "")
+    found = re.findall(r"(\d+\.\d\d)-(\d+\.\d\d) s \(rank (\d+) slowest\)", line)
+    if not checks.check(len(found) == 2, f"{label}: no line of the ranks' own work: {console!r}"):
+        return
+    for (low, high, rank), phase in zip(found, ("index", "read_aggregate")):
+        values = busy.get(phase, [0, 0])
+        want = (f"{min(values):.2f}", f"{max(values):.2f}", str(values.index(max(values))))
+        checks.check((low, high, rank) == want,
+                     f"{label}: console {phase} {low}-{high} s rank {rank}, metrics {values}")
 
 
 def main():
@@ -200,7 +225,8 @@ def main():
         args = ["--config", config, "--output", out, "--on-bad-granule", "skip",
                 "--parent-order", "5", "--child-order", "11", "--deflate-level", "7",
                 "--metrics-json", metrics] + inputs
-        if common.run_healgrid_ok(args, 2, checks, "run A"):
+        rc, console = common.run_healgrid(args, 2)
+        if checks.check(rc == 0, f"run A: healgrid exited {rc}\n{console}"):
             ref = reference_grid(config, paths, parent_order=5, child_order=11)
             ds = common.open_output(out)
             common.compare_to_reference(checks, ds, ref, cfg, "run A")
@@ -215,7 +241,7 @@ def main():
             checks.check(ds["cell_ids"].attrs.get("level") == 11,
                          f"run A: cell_ids level {ds['cell_ids'].attrs.get('level')}")
             check_attributes(checks, out, cfg, "run A", 7)
-            check_metrics(checks, metrics, ref, ds, out, "run A")
+            check_metrics(checks, metrics, ref, ds, out, console, "run A")
             check_commit(checks, ds, "run A")
 
         # Run B: geodetic latitude, no compression; the reference with that convention.

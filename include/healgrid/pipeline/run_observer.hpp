@@ -35,7 +35,11 @@ struct RunFigures {
   struct Seconds {
     double resolve = 0, index = 0, plan = 0, aggregate = 0, write = 0, total = 0;
     double read_bin = 0, reduce = 0;  // this rank's split of aggregate
+    double index_busy = 0;            // this rank's own indexing (every pass), before any wait
   } seconds;
+  // Rank 0, at completion: every rank's busy seconds (its own work, before it waits for the
+  // others) in the index and in read + aggregate; their spread is the run's load imbalance.
+  std::vector<double> busy_index, busy_aggregate;
   std::uint64_t bytes_per_point = 0;  // this rank's aggregator
   long long output_bytes = 0;         // once written
 };

@@ -67,7 +67,8 @@ po::options_description describe(RunOptions& o) {
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")
     ("metrics-json", value(&o.metrics_json, "FILE"),
-     "also write the run's figures (phase seconds, points, peak memory per rank) as JSON")
+     "also write the run's figures (phase seconds, points, peak memory and own work per rank) "
+     "as JSON")
     ("progress-seconds", value(&o.progress_seconds, "S")->default_value(5.0, "5"),
      "seconds between progress lines")
     ("memory-per-rank", po::value<std::string>()->value_name("SIZE"),

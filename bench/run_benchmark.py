@@ -7,8 +7,8 @@ so it is page-cached, then times in the same run:
       or at the counts --ranks lists (1,2,4,8,16);
   (b) the numpy + h5py + healpy baseline (bench/baseline_numpy.py, one process);
   (c) the read floor (bench/read_floor.cpp, build/bench/healgrid_read_floor): direct chunk reads
-      + libdeflate inflate of exactly the datasets the config needs, one core (the one mpirun
-      binds the 1-rank runs to), once per round; healgrid's 1-rank wall time over it is the
+      + libdeflate inflate of exactly the datasets the config needs, one process on the CPUs
+      mpirun binds the 1-rank runs to (unpinned with --bind-to none), once per round; healgrid's 1-rank wall time over it is the
       "floor ratio" (also per round, median); and
       --max-ranks floor processes side by side, each over a byte share of the files: the
       machine's own scaling of that work, printed next to healgrid's parallel efficiency;
@@ -138,7 +138,7 @@ def rank0_cpus(args):
         return None
     _, out, _ = run(["mpirun", "-np", "1", "--bind-to", args.bind_to, sys.executable, "-c",
                      "import os; print(' '.join(map(str, sorted(os.sched_getaffinity(0)))))"])
-    return {int(c) for c in out.split()}
+    return {int(c) for c in out.strip().splitlines()[-1].split()}
 
 
 def time_floor(args, data):
@@ -280,6 +280,30 @@ def compare(a_path, b_path, exact):
             if not ok:
                 problems.append(name)
         return problems
+
+
+def report_busy_excess(results, ranks):
+    """The slowest rank's own work (--metrics-json rank_busy_seconds) above the mean, in the
+    index and in read + aggregate: time the other ranks wait, whether from the plan or from a
+    slower core, told apart from the run's own costs."""
+    runs = [r for r in results["healgrid"][ranks] if "rank_busy_seconds" in r]
+    if not runs:
+        return
+
+    def excess(run, phase):
+        busy = run["rank_busy_seconds"][phase]
+        return max(busy) - statistics.mean(busy)
+
+    phases = ("index", "read_aggregate")
+    for phase in phases:
+        results[f"busy_excess_{phase}_np{ranks}"] = statistics.median(excess(r, phase)
+                                                                      for r in runs)
+    share = statistics.median(sum(excess(r, p) for p in phases) / r["wall"] for r in runs)
+    results[f"busy_excess_share_np{ranks}"] = share
+    print(f"ranks' own work at {ranks} ranks: the slowest rank's excess over the mean "
+          f"{results[f'busy_excess_index_np{ranks}']:.2f} s in the index, "
+          f"{results[f'busy_excess_read_aggregate_np{ranks}']:.2f} s in read+aggregate "
+          f"(medians): {100 * share:.1f}% of the wall time spent waiting for it")
 
 
 def main():
@@ -462,24 +486,7 @@ def main():
               f"(speed-up {t1 / tp:.2f}x; median of per-round pairs {100 * paired:.0f}%; "
               f"{100 * own:.0f}% from healgrid's own totals, without mpirun's start-up)")
     for ranks in rank_counts[1:]:
-        # Each rank's own work (metrics rank_busy_seconds): the slowest rank's excess over the
-        # mean is time the others wait, whether from the plan or from a slower core.
-        runs = [r for r in results["healgrid"][ranks] if "rank_busy_seconds" in r]
-        if not runs:
-            continue
-        excess = {}
-        for phase in ("index", "read_aggregate"):
-            excess[phase] = statistics.median(
-                max(r["rank_busy_seconds"][phase]) - statistics.mean(r["rank_busy_seconds"][phase])
-                for r in runs)
-            results[f"busy_excess_{phase}_np{ranks}"] = excess[phase]
-        lost = statistics.median(
-            sum(max(r["rank_busy_seconds"][p]) - statistics.mean(r["rank_busy_seconds"][p])
-                for p in ("index", "read_aggregate")) / r["wall"] for r in runs)
-        results[f"busy_excess_share_np{ranks}"] = lost
-        print(f"ranks' own work at {ranks} ranks: the slowest rank's excess over the mean "
-              f"{excess['index']:.2f} s in the index, {excess['read_aggregate']:.2f} s in "
-              f"read+aggregate (medians): {100 * lost:.1f}% of the wall time spent waiting for it")
+        report_busy_excess(results, ranks)
     if args.max_ranks > 1:
         ranks = args.max_ranks
         split = statistics.median(a["wall"] / (ranks * b) for a, b in

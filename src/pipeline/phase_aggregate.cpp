@@ -170,7 +170,12 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   // Journaled parent cells are loaded, not computed; the others go round by round.
   PointParts parts = std::move(work.points);
   std::vector<WorkRun> runs;
-  run_on_every_rank(comm, [&] { runs = journal.prepare(work.mine(comm), parts); });
+  double& busy = ctx.figures.seconds.aggregate_busy;  // the collective waits left out
+  run_on_every_rank(comm, [&] {
+    const Stopwatch prepare;
+    runs = journal.prepare(work.mine(comm), parts);
+    busy += prepare.seconds();
+  });
   ctx.observers.note(journal.resume_line());
   // The last collective call before the reads: from here a rank that finishes its cells is
   // never held back by a slower one until the write.
@@ -193,7 +198,9 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   run_on_every_rank(comm, [&] {
     std::exception_ptr failure;
     try {
+      const Stopwatch reads;
       out.block = loop.run(parts, runs);
+      busy += reads.seconds();
     } catch (const GranuleError& e) {
       // The index pass reads coordinates and filters only: a granule whose variables cannot
       // be read (e.g. a damaged compressed chunk) fails here, where other ranks may already

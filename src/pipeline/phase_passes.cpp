@@ -35,7 +35,7 @@ IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
   run_on_every_rank(ctx.comm, [&] {
     const Stopwatch busy;
     index = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
-    ctx.figures.seconds.index_busy += busy.seconds();
+    ctx.figures.seconds.passes_busy += busy.seconds();
     restrict_to_planned_cells(index, ctx.grid(), inputs.catalog);
     // The first index pass read the same granules: one failing now changed under the run.
     for (const auto& [g, why] : index.failures)
@@ -73,13 +73,15 @@ namespace {
 
 // Every rank: this pass's points of the rank's granules, read back from its spill (those of
 // the pass's parent cells, as index_again_for_pass would give them).
-IndexResult read_back_for_pass(const RunContext& ctx, const ResolvedInputs& inputs,
+IndexResult read_back_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
                                const PlannedWork& work, const std::vector<RankPlan>& pass) {
   const IndexSelection select = pass_selection(inputs, pass);
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
+    const Stopwatch busy;
     index.points = work.spill->read_back([&](std::int64_t p) { return select.wants(p); },
                                          ctx.grid(), index.loads);
+    ctx.figures.seconds.passes_busy += busy.seconds();
   });
   return index;
 }

@@ -126,7 +126,8 @@ bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMet
       {"bytes_per_point", m.bytes_per_point},
       {"output_bytes", m.output_bytes},
       {"peak_rss_bytes", all},
-      {"rank_busy_seconds", {{"index", m.busy_index}, {"read_aggregate", m.busy_aggregate}}}};
+      {"rank_busy_seconds",
+       {{"index", m.busy_index}, {"passes", m.busy_passes}, {"read_aggregate", m.busy_aggregate}}}};
   try {
     io::write_file_atomically(path, doc.dump(2) + "\n");
     return true;

@@ -52,6 +52,31 @@ void ConsoleLog::on_note(const std::string& line) {
   std::fflush(stdout);
 }
 
+namespace {
+
+// "A-B s (rank R slowest)": the least and the most of the ranks' figures, R the first rank
+// with the most.
+std::string spread(const std::vector<double>& busy) {
+  const auto low = std::min_element(busy.begin(), busy.end());
+  const auto high = std::max_element(busy.begin(), busy.end());
+  char text[96];
+  std::snprintf(text, sizeof text, "%.2f-%.2f s (rank %td slowest)", *low, *high,
+                high - busy.begin());
+  return text;
+}
+
+// The spread of the ranks' own work: what the slowest costs the others in waiting.
+void print_busy(const RunFigures& f) {
+  const bool passes =
+      std::any_of(f.busy_passes.begin(), f.busy_passes.end(), [](double s) { return s > 0; });
+  std::printf("  ranks' own work: index %s, %sread+aggregate %s; the rest of a phase is waiting\n",
+              spread(f.busy_index).c_str(),
+              passes ? ("passes' points " + spread(f.busy_passes) + ", ").c_str() : "",
+              spread(f.busy_aggregate).c_str());
+}
+
+}  // namespace
+
 void ConsoleLog::on_complete(const RunFigures& f) {
   if (!comm_.is_root()) return;
   const auto& s = f.seconds;
@@ -64,18 +89,7 @@ void ConsoleLog::on_complete(const RunFigures& f) {
       f.granules, f.granules_skipped, f.rows_read, f.points_used, f.cells_with_data, f.parent_cells,
       s.resolve, s.index, s.plan, s.aggregate, s.write, s.total, f.points_used / s.total,
       f.points_used / s.total / f.ranks, output_.c_str(), f.output_bytes / 1e6);
-  if (f.busy_index.size() > 1 && f.busy_aggregate.size() == f.busy_index.size()) {
-    // The spread of the ranks' own work: what the slowest costs the others in waiting.
-    const auto spread = [](const std::vector<double>& busy) {
-      const auto [low, high] = std::minmax_element(busy.begin(), busy.end());
-      char text[96];
-      std::snprintf(text, sizeof text, "%.2f-%.2f s (rank %td slowest)", *low, *high,
-                    high - busy.begin());
-      return std::string(text);
-    };
-    std::printf("  ranks' own work: index %s, read+aggregate %s; the rest of a phase is waiting\n",
-                spread(f.busy_index).c_str(), spread(f.busy_aggregate).c_str());
-  }
+  if (f.busy_index.size() > 1) print_busy(f);
   std::fflush(stdout);
   if (f.cells_with_data == 0)  // points passed the filters, but no statistic has a value
     std::fprintf(stderr,
@@ -150,6 +164,7 @@ void MetricsObserver::on_complete(const RunFigures& f) {
   m.preselection_fallbacks = f.preselection_fallbacks;
   m.rows_without_position = f.rows_without_position;
   m.busy_index = f.busy_index;
+  m.busy_passes = f.busy_passes;
   m.busy_aggregate = f.busy_aggregate;
   if (!write_metrics_json(comm_, path_, m) && comm_.is_root()) {
     std::fprintf(stderr, "healgrid run: error: %s: cannot write the metrics file\n", path_.c_str());

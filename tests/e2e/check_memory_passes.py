@@ -15,7 +15,10 @@ On 4 synthetic ATL06 granules (~2.5 M points; child order 10 keeps the output bl
    with --scratch none every pass indexes the granules again, to the same bytes within the
    same bound; with a --scratch directory that does not exist, or a 256 KB tmpfs that fills up
    during the index pass (root only), the run warns, naming it, and indexes again, to the same
-   bytes, leaving nothing in the directory;
+   bytes, leaving nothing in the directory; in each of these runs and in the single pass, each
+   rank's own work (--metrics-json rank_busy_seconds): the index within the index phase, the
+   passes' points (read back or indexed again) above 0 on every rank in passes and 0 in one,
+   read + aggregate above 0, and the summary names the passes' points at several ranks;
 3. a run in passes killed half-way (SIGKILL of every rank once rounds are journaled: a pass
    boundary is a round boundary) and rerun resumes from the journal and gives the same bytes;
 4. a budget that the output block (child order 12) leaves nothing of is refused (exit 1)
@@ -54,6 +57,24 @@ BYTES_PER_POINT = INDEXED_BYTES + AGGREGATED_BYTES / ROUNDS
 OVERHEAD_MB = 80
 ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10",
         "--rounds", str(ROUNDS), "--metrics-json", "metrics.json"]
+
+
+def check_busy(checks, cwd, nprocs, in_passes, label):
+    """The ranks' own work (--metrics-json rank_busy_seconds): the index within the index
+    phase (the passes' indexing or reading back is their own figure, above 0 on every rank in
+    passes, 0 in one pass), read + aggregate above 0."""
+    with open(os.path.join(cwd, "metrics.json"), encoding="utf-8") as f:
+        m = json.load(f)
+    busy, index = m.get("rank_busy_seconds", {}), m["seconds"]["index"]
+    checks.check(len(busy.get("index", [])) == nprocs
+                 and all(0 < v <= 1.2 * index + 0.05 for v in busy["index"]),
+                 f"{label}: index busy {busy.get('index')} against the phase's {index:.3f} s")
+    passes = busy.get("passes", [])
+    checks.check(len(passes) == nprocs and all((v > 0) if in_passes else (v == 0) for v in passes),
+                 f"{label}: passes' busy seconds {passes}")
+    checks.check(len(busy.get("read_aggregate", [])) == nprocs
+                 and all(v > 0 for v in busy["read_aggregate"]),
+                 f"{label}: read+aggregate busy {busy.get('read_aggregate')}")
 
 
 def launch(nprocs, cwd, args, env):
@@ -95,6 +116,7 @@ def main():
         planned = int(re.search(r"(\d+) points pass filters", out).group(1))
         with open(os.path.join(single, "metrics.json"), encoding="utf-8") as f:
             single_rss = json.load(f)["peak_rss_bytes"]
+        check_busy(checks, single, nprocs, False, "one pass")
 
         # 2. In passes: a quarter of the points' bytes per rank.
         budget = int(planned * BYTES_PER_POINT) // nprocs // 4
@@ -126,6 +148,9 @@ def main():
         checks.check(same, "the output in passes differs from the single-pass output")
         with open(os.path.join(passes, "metrics.json"), encoding="utf-8") as f:
             rss = json.load(f)["peak_rss_bytes"]
+        check_busy(checks, passes, nprocs, True, "passes read back")
+        checks.check(nprocs == 1 or "passes' points " in out,
+                     f"the ranks' own work leaves out the passes' points:\n{out}")
         limit = budget + OVERHEAD_MB * 1e6
         print(f"np{nprocs}: {planned} points, {npasses} passes under {budget / 1e6:.1f} MB; "
               f"peak RSS per rank {[round(r / 1e6) for r in rss]} MB (single pass "
@@ -157,6 +182,7 @@ def main():
                          f"--scratch {where}: the passes did not index again:\n{out}")
             checks.check(read_bytes(os.path.join(tmp, label, "out.nc")) == read_bytes(
                 os.path.join(single, "out.nc")), f"--scratch {where}: the output differs")
+            check_busy(checks, os.path.join(tmp, label), nprocs, True, f"--scratch {where}")
             with open(os.path.join(tmp, label, "metrics.json"), encoding="utf-8") as f:
                 for r, have in enumerate(json.load(f)["peak_rss_bytes"]):
                     checks.check(have <= limit, f"--scratch {where}: rank {r}: peak RSS "

@@ -19,9 +19,10 @@ struct RunMetrics {
   // after the segment pre-selection's guard (read/photon_selection.hpp).
   long long index_rows_read = 0, index_rows_in_beams = 0, preselection_fallbacks = 0;
   long long rows_without_position = 0;  // first index pass: rows without a valid lat/lon
-  // Every rank's own work in seconds, before it waits for the others (rank 0; by rank):
-  // indexing, and read + aggregate. The slowest rank's sets the phase's time.
-  std::vector<double> busy_index, busy_aggregate;
+  // Every rank's own work in seconds, not its waits for the others (rank 0; by rank):
+  // indexing, the passes' points (indexed again or read back; 0 in one pass), and read +
+  // aggregate. The slowest rank's sets the phase's time.
+  std::vector<double> busy_index, busy_passes, busy_aggregate;
 };
 
 // Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the

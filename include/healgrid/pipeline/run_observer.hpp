@@ -35,11 +35,13 @@ struct RunFigures {
   struct Seconds {
     double resolve = 0, index = 0, plan = 0, aggregate = 0, write = 0, total = 0;
     double read_bin = 0, reduce = 0;  // this rank's split of aggregate
-    double index_busy = 0;            // this rank's own indexing (every pass), before any wait
+    // This rank's own work, not its waits for the others: indexing (the index phase), each
+    // pass's points indexed again or read back (passes only), reading and reducing its cells.
+    double index_busy = 0, passes_busy = 0, aggregate_busy = 0;
   } seconds;
-  // Rank 0, at completion: every rank's busy seconds (its own work, before it waits for the
-  // others) in the index and in read + aggregate; their spread is the run's load imbalance.
-  std::vector<double> busy_index, busy_aggregate;
+  // Rank 0, at completion: every rank's busy seconds, as above; their spread is the run's load
+  // imbalance.
+  std::vector<double> busy_index, busy_passes, busy_aggregate;
   std::uint64_t bytes_per_point = 0;  // this rank's aggregator
   long long output_bytes = 0;         // once written
 };

@@ -172,9 +172,7 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   std::vector<WorkRun> runs;
   double& busy = ctx.figures.seconds.aggregate_busy;  // the collective waits left out
   run_on_every_rank(comm, [&] {
-    const Stopwatch prepare;
-    runs = journal.prepare(work.mine(comm), parts);
-    busy += prepare.seconds();
+    runs = add_seconds(busy, [&] { return journal.prepare(work.mine(comm), parts); });
   });
   ctx.observers.note(journal.resume_line());
   // The last collective call before the reads: from here a rank that finishes its cells is
@@ -198,9 +196,7 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   run_on_every_rank(comm, [&] {
     std::exception_ptr failure;
     try {
-      const Stopwatch reads;
-      out.block = loop.run(parts, runs);
-      busy += reads.seconds();
+      out.block = add_seconds(busy, [&] { return loop.run(parts, runs); });
     } catch (const GranuleError& e) {
       // The index pass reads coordinates and filters only: a granule whose variables cannot
       // be read (e.g. a damaged compressed chunk) fails here, where other ranks may already

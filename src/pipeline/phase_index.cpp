@@ -120,9 +120,9 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
       out.spill = std::make_shared<PointSpill>(place.directory, place.why_off);
       select.spill = out.spill.get();
     }
-    const Stopwatch busy;
-    out.mine = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
-    ctx.figures.seconds.index_busy += busy.seconds();
+    out.mine = add_seconds(ctx.figures.seconds.index_busy, [&] {
+      return index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
+    });
     restrict_to_planned_cells(out.mine, ctx.grid(), inputs.catalog);  // a catalog's cells only
   });
   check_groups(ctx, out.mine, static_cast<long long>(inputs.granules.size()));

@@ -33,9 +33,9 @@ IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
   const IndexSelection select = pass_selection(inputs, pass);
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
-    const Stopwatch busy;
-    index = index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
-    ctx.figures.seconds.passes_busy += busy.seconds();
+    index = add_seconds(ctx.figures.seconds.passes_busy, [&] {
+      return index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
+    });
     restrict_to_planned_cells(index, ctx.grid(), inputs.catalog);
     // The first index pass read the same granules: one failing now changed under the run.
     for (const auto& [g, why] : index.failures)
@@ -78,10 +78,10 @@ IndexResult read_back_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
   const IndexSelection select = pass_selection(inputs, pass);
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
-    const Stopwatch busy;
-    index.points = work.spill->read_back([&](std::int64_t p) { return select.wants(p); },
-                                         ctx.grid(), index.loads);
-    ctx.figures.seconds.passes_busy += busy.seconds();
+    index.points = add_seconds(ctx.figures.seconds.passes_busy, [&] {
+      return work.spill->read_back([&](std::int64_t p) { return select.wants(p); }, ctx.grid(),
+                                   index.loads);
+    });
   });
   return index;
 }

@@ -127,7 +127,9 @@ bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMet
       {"output_bytes", m.output_bytes},
       {"peak_rss_bytes", all},
       {"rank_busy_seconds",
-       {{"index", m.busy_index}, {"passes", m.busy_passes}, {"read_aggregate", m.busy_aggregate}}}};
+       {{"index", m.busy.index},
+        {"passes", m.busy.passes},
+        {"read_aggregate", m.busy.read_aggregate}}}};
   try {
     io::write_file_atomically(path, doc.dump(2) + "\n");
     return true;

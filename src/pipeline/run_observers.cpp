@@ -67,12 +67,13 @@ std::string spread(const std::vector<double>& busy) {
 
 // The spread of the ranks' own work: what the slowest costs the others in waiting.
 void print_busy(const RunFigures& f) {
+  const auto& busy = f.busy;
   const bool passes =
-      std::any_of(f.busy_passes.begin(), f.busy_passes.end(), [](double s) { return s > 0; });
+      std::any_of(busy.passes.begin(), busy.passes.end(), [](double s) { return s > 0; });
   std::printf("  ranks' own work: index %s, %sread+aggregate %s; the rest of a phase is waiting\n",
-              spread(f.busy_index).c_str(),
-              passes ? ("passes' points " + spread(f.busy_passes) + ", ").c_str() : "",
-              spread(f.busy_aggregate).c_str());
+              spread(busy.index).c_str(),
+              passes ? ("passes' points " + spread(busy.passes) + ", ").c_str() : "",
+              spread(busy.read_aggregate).c_str());
 }
 
 }  // namespace
@@ -89,7 +90,7 @@ void ConsoleLog::on_complete(const RunFigures& f) {
       f.granules, f.granules_skipped, f.rows_read, f.points_used, f.cells_with_data, f.parent_cells,
       s.resolve, s.index, s.plan, s.aggregate, s.write, s.total, f.points_used / s.total,
       f.points_used / s.total / f.ranks, output_.c_str(), f.output_bytes / 1e6);
-  if (f.busy_index.size() > 1) print_busy(f);
+  if (f.busy.index.size() > 1) print_busy(f);
   std::fflush(stdout);
   if (f.cells_with_data == 0)  // points passed the filters, but no statistic has a value
     std::fprintf(stderr,
@@ -163,9 +164,7 @@ void MetricsObserver::on_complete(const RunFigures& f) {
   m.index_rows_in_beams = f.index_rows_in_beams;
   m.preselection_fallbacks = f.preselection_fallbacks;
   m.rows_without_position = f.rows_without_position;
-  m.busy_index = f.busy_index;
-  m.busy_passes = f.busy_passes;
-  m.busy_aggregate = f.busy_aggregate;
+  m.busy = f.busy;
   if (!write_metrics_json(comm_, path_, m) && comm_.is_root()) {
     std::fprintf(stderr, "healgrid run: error: %s: cannot write the metrics file\n", path_.c_str());
     std::fflush(stderr);

@@ -93,9 +93,8 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
     return 0;
   });
   s.total = ctx.clock.seconds();
-  ctx.figures.busy_index = ctx.comm.gather(s.index_busy);
-  ctx.figures.busy_passes = ctx.comm.gather(s.passes_busy);
-  ctx.figures.busy_aggregate = ctx.comm.gather(s.aggregate_busy);
+  ctx.figures.busy = {ctx.comm.gather(s.index_busy), ctx.comm.gather(s.passes_busy),
+                      ctx.comm.gather(s.aggregate_busy)};
   ctx.observers.complete(ctx.figures);
 }
 

@@ -60,21 +60,9 @@ ARGS = ["--input", "../granules", "--output", "out.nc", "--child-order", "10",
 
 
 def check_busy(checks, cwd, nprocs, in_passes, label):
-    """The ranks' own work (--metrics-json rank_busy_seconds): the index within the index
-    phase (the passes' indexing or reading back is their own figure, above 0 on every rank in
-    passes, 0 in one pass), read + aggregate above 0."""
+    """The ranks' own work in the run's metrics.json (common.check_rank_busy)."""
     with open(os.path.join(cwd, "metrics.json"), encoding="utf-8") as f:
-        m = json.load(f)
-    busy, index = m.get("rank_busy_seconds", {}), m["seconds"]["index"]
-    checks.check(len(busy.get("index", [])) == nprocs
-                 and all(0 < v <= 1.2 * index + 0.05 for v in busy["index"]),
-                 f"{label}: index busy {busy.get('index')} against the phase's {index:.3f} s")
-    passes = busy.get("passes", [])
-    checks.check(len(passes) == nprocs and all((v > 0) if in_passes else (v == 0) for v in passes),
-                 f"{label}: passes' busy seconds {passes}")
-    checks.check(len(busy.get("read_aggregate", [])) == nprocs
-                 and all(v > 0 for v in busy["read_aggregate"]),
-                 f"{label}: read+aggregate busy {busy.get('read_aggregate')}")
+        common.check_rank_busy(checks, json.load(f), nprocs, in_passes, label)
 
 
 def launch(nprocs, cwd, args, env):

@@ -189,18 +189,10 @@ def check_metrics(checks, path, ref, ds, output, console, label):
 
 
 def check_busy(checks, m, console, label):
-    """Each rank's own work: one figure per rank, above 0 and within its phase's time (rank 0's,
-    which includes the wait for the slowest; a little slack for when each rank starts its
-    clock), none for passes in a run of one pass; the console's spread the same figures."""
+    """Each rank's own work (common.check_rank_busy, read + aggregate within its phase's time
+    too, none for passes in a run of one pass); the console's spread the same figures."""
+    common.check_rank_busy(checks, m, 2, False, label, bound_read_aggregate=True)
     busy = m.get("rank_busy_seconds", {})
-    seconds = m.get("seconds", {})
-    bounds = {"index": seconds.get("index", 0),
-              "read_aggregate": seconds.get("read_bin", 0) + seconds.get("reduce", 0)}
-    for phase, bound in bounds.items():
-        values = busy.get(phase, [])
-        checks.check(len(values) == 2 and all(0 < v <= 1.2 * bound + 0.05 for v in values),
-                     f"{label}: rank_busy_seconds {phase} {values}, phase {bound:.3f} s")
-    checks.check(busy.get("passes") == [0, 0], f"{label}: passes' busy seconds {busy}")
     line = next((text for text in console.splitlines() if "ranks' own work:" in text), "")
     found = re.findall(r"(\d+\.\d\d)-(\d+\.\d\d) s \(rank (\d+) slowest\)", line)
     if not checks.check(len(found) == 2 and "passes" not in line,

@@ -168,6 +168,27 @@ def run_healgrid_ok(args, nprocs, checks, what):
     return True
 
 
+def check_rank_busy(checks, m, nprocs, in_passes, label, bound_read_aggregate=False):
+    """The ranks' own work in metrics `m` (--metrics-json rank_busy_seconds): one figure per
+    rank; the index above 0 and within the index phase (rank 0's time, which includes the wait
+    for the slowest; a little slack for when each rank starts its clock); the passes' points
+    (indexed again or read back) above 0 on every rank in passes, 0 in one pass; read +
+    aggregate above 0, and with `bound_read_aggregate` within read_bin + reduce likewise."""
+    busy, seconds = m.get("rank_busy_seconds", {}), m.get("seconds", {})
+    index = seconds.get("index", 0)
+    checks.check(len(busy.get("index", [])) == nprocs
+                 and all(0 < v <= 1.2 * index + 0.05 for v in busy["index"]),
+                 f"{label}: index busy {busy.get('index')} against the phase's {index:.3f} s")
+    passes = busy.get("passes", [])
+    checks.check(len(passes) == nprocs and all((v > 0) if in_passes else (v == 0) for v in passes),
+                 f"{label}: passes' busy seconds {passes}")
+    bound = seconds.get("read_bin", 0) + seconds.get("reduce", 0)
+    reads = busy.get("read_aggregate", [])
+    checks.check(len(reads) == nprocs and all(
+        0 < v and (not bound_read_aggregate or v <= 1.2 * bound + 0.05) for v in reads),
+        f"{label}: read+aggregate busy {reads}, read_bin + reduce {bound:.3f} s")
+
+
 def synth_granules(checks, out_dir, args=(), env=None, nprocs=2, timeout=300):
     """`healgrid synth --output-dir OUT_DIR ARGS` on `nprocs` ranks; on failure records it and
     ends the check (every caller needs the granules)."""

@@ -36,6 +36,16 @@ class Stopwatch {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// Runs `work` and adds its seconds to `total` (a rank's busy seconds: RunFigures::Seconds);
+// returns what `work` returns.
+template <typename Work>
+auto add_seconds(double& total, Work&& work) {
+  const Stopwatch clock;
+  auto result = work();
+  total += clock.seconds();
+  return result;
+}
+
 struct RunContext {
   const Communicator& comm;
   const RunOptions& options;

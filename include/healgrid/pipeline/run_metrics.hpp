@@ -10,6 +10,13 @@
 
 namespace healgrid {
 
+// Every rank's own work in seconds, not its waits for the others (by rank): indexing, the
+// passes' points (indexed again or read back; 0 in one pass), and read + aggregate. The
+// slowest rank's sets the phase's time; their spread is the run's load imbalance.
+struct RankBusySeconds {
+  std::vector<double> index, passes, read_aggregate;
+};
+
 struct RunMetrics {
   long long granules = 0, rows_read = 0, points_used = 0, cells_with_data = 0, parent_cells = 0;
   double resolve = 0, index = 0, plan = 0, read_bin = 0, reduce = 0, write = 0, total = 0;
@@ -19,10 +26,7 @@ struct RunMetrics {
   // after the segment pre-selection's guard (read/photon_selection.hpp).
   long long index_rows_read = 0, index_rows_in_beams = 0, preselection_fallbacks = 0;
   long long rows_without_position = 0;  // first index pass: rows without a valid lat/lon
-  // Every rank's own work in seconds, not its waits for the others (rank 0; by rank):
-  // indexing, the passes' points (indexed again or read back; 0 in one pass), and read +
-  // aggregate. The slowest rank's sets the phase's time.
-  std::vector<double> busy_index, busy_passes, busy_aggregate;
+  RankBusySeconds busy;
 };
 
 // Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the

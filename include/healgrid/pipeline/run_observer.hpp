@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "healgrid/pipeline/journal.hpp"
+#include "healgrid/pipeline/run_metrics.hpp"
 #include "healgrid/plan/work_plan.hpp"
 
 namespace healgrid {
@@ -39,9 +40,7 @@ struct RunFigures {
     // pass's points indexed again or read back (passes only), reading and reducing its cells.
     double index_busy = 0, passes_busy = 0, aggregate_busy = 0;
   } seconds;
-  // Rank 0, at completion: every rank's busy seconds, as above; their spread is the run's load
-  // imbalance.
-  std::vector<double> busy_index, busy_passes, busy_aggregate;
+  RankBusySeconds busy;               // rank 0, at completion: every rank's busy seconds above
   std::uint64_t bytes_per_point = 0;  // this rank's aggregator
   long long output_bytes = 0;         // once written
 };

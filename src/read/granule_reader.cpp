@@ -285,9 +285,11 @@ void GranuleReader::read(std::size_t beam, std::uint64_t row0, std::uint64_t n, 
   b.lon->read(row0, n, out.lon, out.valid.data());
   onto_poles(out.lat);
   std::size_t positioned = 0;
-  for (std::size_t i = 0; i < n; ++i) {  // branch-free: vectorised
-    const auto v = has_position(out.lat[i], out.lon[i]) ? out.valid[i] : std::uint8_t{0};
-    out.valid[i] = v;
+  const double *lat = out.lat.data(), *lon = out.lon.data();
+  std::uint8_t* valid = out.valid.data();  // a raw pointer: its stores alias no vector
+  for (std::size_t i = 0; i < n; ++i) {    // branch-free: vectorised
+    const auto v = has_position(lat[i], lon[i]) ? valid[i] : std::uint8_t{0};
+    valid[i] = v;
     positioned += v;
   }
   out.positioned = positioned;
@@ -386,21 +388,25 @@ void GranuleReader::check_variables(const Beam& b, std::uint64_t row0, std::uint
     if (b.variables[v]) b.variables[v]->read(row0, n, out.values[v], out.valid.data());
   for (std::size_t v = 0; v < b.variables.size(); ++v) {
     auto& values = out.values[v];
-    if (variable_exprs_[v]) {  // derived: bulk over the chunk; a non-finite result is no data
+    if (variable_exprs_[v]) {  // derived: bulk over the chunk
       values.resize(n);
       evaluate(*variable_exprs_[v], "variables." + variable_names_[v] + ".expression",
                expression_inputs(*variable_exprs_[v], out.values), n, values.data());
-      for (std::size_t i = 0; i < n; ++i)
-        if (!std::isfinite(values[i])) out.valid[i] = 0;
     }
+    // Raw pointers and branch-free tests, so the loops vectorise (stores through a
+    // vector's uint8_t would otherwise reload its data pointer per value). NaN fails every
+    // comparison; w > 0 makes w <= DBL_MAX the finiteness test.
+    const double* x = values.data();
+    std::uint8_t* valid = out.valid.data();
+    if (variable_exprs_[v])  // a non-finite result is no data
+      for (std::size_t i = 0; i < n; ++i) valid[i] = std::fabs(x[i]) <= DBL_MAX ? valid[i] : 0;
     if (is_sigma_[v])  // its weight 1/s^2 must be a weight: s > 0 and no over- or underflow
       for (std::size_t i = 0; i < n; ++i) {
-        const double w = 1.0 / (values[i] * values[i]);
-        if (!(values[i] > 0) || !(w > 0) || !std::isfinite(w)) out.valid[i] = 0;
+        const double w = 1.0 / (x[i] * x[i]);
+        valid[i] = (x[i] > 0) & (w > 0) & (w <= DBL_MAX) ? valid[i] : 0;
       }
     if (is_weight_[v])  // a weight that cannot weight: no data, like a fill
-      for (std::size_t i = 0; i < n; ++i)
-        if (!(values[i] > 0) || !std::isfinite(values[i])) out.valid[i] = 0;
+      for (std::size_t i = 0; i < n; ++i) valid[i] = (x[i] > 0) & (x[i] <= DBL_MAX) ? valid[i] : 0;
   }
 }
 

@@ -28,6 +28,35 @@ void gather_cell(const Value* values, const std::uint32_t* at, std::size_t len, 
   }
 }
 
+// A stable counting sort of points [0, n) by child (< children): order[] gets the point
+// indices; counts[c] ends as the end of child c's points in order. Points come in runs of one
+// child (a track crosses a cell in many points): counted and placed run by run, not by one
+// memory increment per point, each of which would wait on the one before.
+template <typename Offset>
+void counting_sort(const Offset* child, std::size_t n, std::size_t children,
+                   std::vector<std::uint32_t>& counts, std::uint32_t* order) {
+  counts.assign(children + 1, 0);
+  auto run_end = [&](std::size_t i) {
+    std::size_t j = i + 1;
+    while (j < n && child[j] == child[i]) ++j;
+    return j;
+  };
+  for (std::size_t i = 0; i < n;) {
+    const std::size_t j = run_end(i);
+    counts[static_cast<std::size_t>(child[i]) + 1] += static_cast<std::uint32_t>(j - i);
+    i = j;
+  }
+  std::partial_sum(counts.begin(), counts.end(), counts.begin());
+  for (std::size_t i = 0; i < n;) {
+    const std::size_t j = run_end(i);
+    auto& counter = counts[static_cast<std::size_t>(child[i])];
+    std::uint32_t at = counter;  // a local: order's stores could alias the counter
+    for (std::size_t k = i; k < j; ++k) order[at++] = static_cast<std::uint32_t>(k);
+    counter = at;
+    i = j;
+  }
+}
+
 // Whether every value of the n points is exactly a float (NaN counts as one); variable k of
 // point i at values[k * stride + i].
 bool all_floats(const double* values, std::size_t stride, std::size_t nvars, std::size_t n) {
@@ -166,13 +195,9 @@ void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
   const std::size_t n = child.size();
   auto& order = order_;
   if (order.size() < n) order.resize(n);  // every [0, n) is written below
-  if (per_parent <= (std::uint64_t{1} << 16)) {
-    auto& counts = counts_;
-    counts.assign(static_cast<std::size_t>(per_parent) + 1, 0);
-    for (const auto c : child) ++counts[static_cast<std::size_t>(c) + 1];
-    std::partial_sum(counts.begin(), counts.end(), counts.begin());
-    for (std::size_t i = 0; i < n; ++i)
-      order[counts[static_cast<std::size_t>(child[i])]++] = static_cast<std::uint32_t>(i);
+  const bool counting = per_parent <= (std::uint64_t{1} << 16);
+  if (counting) {
+    counting_sort(child.data(), n, static_cast<std::size_t>(per_parent), counts_, order.data());
   } else {
     std::iota(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), 0u);
     std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n),
@@ -183,7 +208,10 @@ void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
   for (std::size_t begin = 0; begin < n;) {
     const auto cell = child[order[begin]];
     std::size_t end = begin;
-    while (end < n && child[order[end]] == cell) ++end;
+    if (counting)  // the counting sort left each child's end in its counter
+      end = counts_[static_cast<std::size_t>(cell)];
+    else
+      while (end < n && child[order[end]] == cell) ++end;
     cell_values.clear();
     if (wide_)
       gather_cell(b.wide.data(), order.data() + begin, end - begin, nvars_, cell_values);

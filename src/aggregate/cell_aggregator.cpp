@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 #include "healgrid/aggregate/overview_builder.hpp"
 #include "healgrid/aggregate/statistics.hpp"
@@ -193,6 +194,13 @@ void CellAggregator::reduce_bucket(std::int64_t parent, const Bucket& b,
   // small, a comparison sort otherwise (deep child orders).
   const auto per_parent = static_cast<std::uint64_t>(grid_.children_per_parent());
   const std::size_t n = child.size();
+  // The sort's indices and ends are 32-bit (4 bytes per point while reducing): checked in
+  // every build, as wrapped indices would reduce the wrong points.
+  if (n > std::size_t{UINT32_MAX})
+    throw std::runtime_error("parent cell " + std::to_string(parent) + " holds " +
+                             std::to_string(n) +
+                             " points, more than the 4294967295 one parent cell can reduce: " +
+                             "choose a finer grid.parent_order");
   auto& order = order_;
   if (order.size() < n) order.resize(n);  // every [0, n) is written below
   const bool counting = per_parent <= (std::uint64_t{1} << 16);

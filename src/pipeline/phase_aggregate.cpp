@@ -12,6 +12,7 @@
 #include "healgrid/pipeline/progress.hpp"
 #include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/fault.hpp"
+#include "healgrid/util/huge_pages.hpp"
 
 namespace healgrid {
 namespace {
@@ -136,11 +137,14 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
     if (stop_signal() != 0) throw std::runtime_error(stop_reason());
     // Each round's buckets are reserved to its points before its reads (finalize drops them),
     // so they are filled once and never copied: the next round reuses the freed memory.
-    if (t == 0 || runs[static_cast<std::size_t>(t) - 1].ends_round)
+    if (t == 0 || runs[static_cast<std::size_t>(t) - 1].ends_round) {
+      advise_heap_huge_pages();  // the heap grown by the last round's reads and reduction
       aggregator_.expect(journal_.round_loads(round++));
+    }
     const auto& run = runs[static_cast<std::size_t>(t)];
     read_run(parts[run.part], run);
-    if (run.ends_round) {  // a finished round: reduce it and hand it to the observers
+    if (run.ends_round) {        // a finished round: reduce it and hand it to the observers
+      advise_heap_huge_pages();  // and by this round's reads
       const Stopwatch reduce;
       round_points += static_cast<std::int64_t>(aggregator_.points());
       const JournalPiece& piece = journal_.commit(aggregator_.finalize());

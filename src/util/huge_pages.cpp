@@ -2,7 +2,12 @@
 
 #include <sys/mman.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -18,6 +23,11 @@ std::uintptr_t round_to_page(std::uintptr_t x) {
   return (x + page - 1) / page * page;
 }
 
+#ifdef __GLIBC__
+// The heap's first 2 MB boundary, taken before main: the heap below it stays in 4 KB pages.
+const std::uintptr_t heap_start_at_load = round_up(reinterpret_cast<std::uintptr_t>(sbrk(0)));
+#endif
+
 }  // namespace
 
 void advise_huge_pages(void* data, std::size_t bytes) {
@@ -30,6 +40,23 @@ void advise_huge_pages(void* data, std::size_t bytes) {
 #else
   (void)data;
   (void)bytes;
+#endif
+}
+
+void grow_heap_ahead(std::size_t pad_bytes) {
+#ifdef __GLIBC__
+  mallopt(M_TOP_PAD, static_cast<int>(std::min<std::size_t>(pad_bytes, INT_MAX)));
+#else
+  (void)pad_bytes;
+#endif
+}
+
+void advise_heap_huge_pages() {
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+  const auto end = reinterpret_cast<std::uintptr_t>(sbrk(0)) & ~(kHugePage - 1);
+  // Advice only: a kernel without THP, or a heap that is no longer one range, refuses it.
+  if (end > heap_start_at_load)
+    madvise(reinterpret_cast<void*>(heap_start_at_load), end - heap_start_at_load, MADV_HUGEPAGE);
 #endif
 }
 

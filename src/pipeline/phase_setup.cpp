@@ -20,7 +20,8 @@ RunSetup setup_phase(const Communicator& comm, const RunOptions& options) {
   std::optional<RunSetup> setup;
   const auto budget = memory_budget_per_rank(comm.comm, options.memory_per_rank);  // collective
   const double memory_per_rank = budget.bytes;
-  // The heap grows 256 MB ahead (a sixteenth of a smaller budget), in huge pages.
+  // Malloc's heap grows 256 MB ahead (a sixteenth of a budget below 4 GB), so that once the
+  // read loop advises it, its new pages fault 2 MB at a time (util/huge_pages.hpp).
   grow_heap_ahead(static_cast<std::size_t>(std::min(256e6, memory_per_rank / 16)));
   run_on_every_rank(
       comm,

@@ -1,6 +1,7 @@
 #include "healgrid/util/huge_pages.hpp"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -10,7 +11,9 @@
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <new>
+#include <string>
 
 namespace healgrid {
 namespace {
@@ -26,6 +29,26 @@ std::uintptr_t round_to_page(std::uintptr_t x) {
 #ifdef __GLIBC__
 // The heap's first 2 MB boundary, taken before main: the heap below it stays in 4 KB pages.
 const std::uintptr_t heap_start_at_load = round_up(reinterpret_cast<std::uintptr_t>(sbrk(0)));
+
+std::string first_line(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Huge pages on advice, and no limit on address space that a pad would use up.
+bool pad_is_useful_and_safe() {
+  const auto thp = first_line("/sys/kernel/mm/transparent_hugepage/enabled");
+  if (thp.find("[always]") == std::string::npos && thp.find("[madvise]") == std::string::npos)
+    return false;
+  if (first_line("/proc/sys/vm/overcommit_memory") == "2") return false;
+  for (const int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    rlimit limit{};
+    if (getrlimit(resource, &limit) != 0 || limit.rlim_cur != RLIM_INFINITY) return false;
+  }
+  return true;
+}
 #endif
 
 }  // namespace
@@ -43,16 +66,22 @@ void advise_huge_pages(void* data, std::size_t bytes) {
 #endif
 }
 
-void grow_heap_ahead(std::size_t pad_bytes) {
+bool grow_heap_ahead(std::size_t pad_bytes) {
 #ifdef __GLIBC__
-  mallopt(M_TOP_PAD, static_cast<int>(std::min<std::size_t>(pad_bytes, INT_MAX)));
+  if (!pad_is_useful_and_safe()) return false;
+  constexpr std::size_t kGlibcDefaultPad = std::size_t{128} << 10;
+  mallopt(M_TOP_PAD,
+          static_cast<int>(std::clamp<std::size_t>(pad_bytes, kGlibcDefaultPad, INT_MAX)));
+  return true;
 #else
   (void)pad_bytes;
+  return false;
 #endif
 }
 
 void advise_heap_huge_pages() {
 #if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+  if (heap_start_at_load == 0) return;  // called before static initialisation: nothing known
   const auto end = reinterpret_cast<std::uintptr_t>(sbrk(0)) & ~(kHugePage - 1);
   // Advice only: a kernel without THP, or a heap that is no longer one range, refuses it.
   if (end > heap_start_at_load)

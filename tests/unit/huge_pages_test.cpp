@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -64,52 +65,67 @@ TEST(HugePages, AdviceOnSmallOrUnalignedBuffersIsHarmless) {
   EXPECT_EQ(small[50], 9);
 }
 
-// Whether some [heap] mapping of this process carries the huge-page advice ("hg" among the
-// VmFlags of /proc/self/smaps).
-bool heap_advised() {
+// Whether the mapping of this process holding `address` carries the huge-page advice ("hg"
+// among its VmFlags in /proc/self/smaps).
+bool advised_at(const void* address) {
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
   std::ifstream smaps("/proc/self/smaps");
-  bool in_heap = false;
+  bool holds = false;
   for (std::string line; std::getline(smaps, line);) {
-    if (line.find("[heap]") != std::string::npos) in_heap = true;
-    if (in_heap && line.rfind("VmFlags:", 0) == 0) {
-      if ((line + " ").find(" hg ") != std::string::npos) return true;
-      in_heap = false;
-    }
+    unsigned long long first = 0, last = 0;
+    char dash = 0;
+    std::istringstream range(line);
+    if (range >> std::hex >> first >> dash >> last && dash == '-') holds = first <= at && at < last;
+    if (holds && line.rfind("VmFlags:", 0) == 0)
+      return (line + " ").find(" hg ") != std::string::npos;
   }
   return false;
 }
 
-// The heap grown with a pad and then advised holds its blocks' bytes and carries the advice,
-// where the kernel gives huge pages on advice and malloc grows a brk heap (not under a
-// sanitizer's allocator).
-TEST(HugePages, HeapGrownAheadIsAdvised) {
-  std::ifstream mode_file("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string mode;
-  std::getline(mode_file, mode);
-  if (mode.find("[always]") == std::string::npos && mode.find("[madvise]") == std::string::npos)
-    GTEST_SKIP() << "the kernel gives no huge pages on advice (transparent_hugepage: " << mode
-                 << ")";
-  const auto before = reinterpret_cast<std::uintptr_t>(sbrk(0));
-  grow_heap_ahead(std::size_t{16} << 20);
+// The heap grows by the pad set, and the advice reaches the part of it grown last, where the
+// kernel gives huge pages on advice and malloc is glibc's (not a sanitizer's). What the test
+// changes stays for the tests after it: the heap keeps the advice and the pad is glibc's
+// default again, but glibc no longer adapts its mmap threshold (any M_TOP_PAD call stops that).
+TEST(HugePages, HeapGrowsAheadAndIsAdvised) {
+  constexpr std::size_t kPad = std::size_t{16} << 20, kBlock = std::size_t{64} << 10;
+  if (!grow_heap_ahead(kPad))
+    GTEST_SKIP() << "no pad here: no huge pages on advice, or address space is limited";
   std::vector<unsigned char*> blocks;
-  for (int i = 0; i < 64; ++i) {  // 4 MB in blocks below malloc's mmap threshold
-    blocks.push_back(static_cast<unsigned char*>(std::malloc(64 << 10)));
-    ASSERT_NE(blocks.back(), nullptr);
+  struct Restore {  // also when an assertion below returns early
+    std::vector<unsigned char*>& blocks;
+    ~Restore() {
+      for (auto* b : blocks) std::free(b);
+      grow_heap_ahead(0);  // back to glibc's default pad
+    }
+  } restore{blocks};
+  auto add_block = [&] {
+    const std::size_t i = blocks.size();
+    blocks.push_back(static_cast<unsigned char*>(std::malloc(kBlock)));
+    if (blocks.back() == nullptr) return false;
     blocks.back()[0] = static_cast<unsigned char>(i);
-    blocks.back()[(64 << 10) - 1] = static_cast<unsigned char>(i + 1);
+    blocks.back()[kBlock - 1] = static_cast<unsigned char>(i + 1);
+    return true;
+  };
+  // Blocks below malloc's mmap threshold until the heap grows (whatever it held free before).
+  const auto before = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  auto now = before;
+  for (int i = 0; i < 1024 && now == before; ++i) {
+    ASSERT_TRUE(add_block());
+    now = reinterpret_cast<std::uintptr_t>(sbrk(0));
   }
-  const auto after = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  if (now == before) GTEST_SKIP() << "malloc grows no brk heap here (another allocator)";
+  EXPECT_GE(now - before, kPad) << "the heap grew by less than the pad";
+  // Then into the pad, past the next 2 MB boundary (what the advice covers), without growing.
+  const auto deep = ((before + (std::uintptr_t{2} << 20)) | ((std::uintptr_t{2} << 20) - 1)) + 1;
+  while (reinterpret_cast<std::uintptr_t>(blocks.back()) < deep) ASSERT_TRUE(add_block());
+  ASSERT_EQ(reinterpret_cast<std::uintptr_t>(sbrk(0)), now) << "the pad did not hold the blocks";
+  EXPECT_FALSE(advised_at(blocks.back()));
   advise_heap_huge_pages();
-  const bool advised = heap_advised();
+  EXPECT_TRUE(advised_at(blocks.back()));
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     EXPECT_EQ(blocks[i][0], static_cast<unsigned char>(i));
-    EXPECT_EQ(blocks[i][(64 << 10) - 1], static_cast<unsigned char>(i + 1));
-    std::free(blocks[i]);
+    EXPECT_EQ(blocks[i][kBlock - 1], static_cast<unsigned char>(i + 1));
   }
-  grow_heap_ahead(128 << 10);  // glibc's default pad again
-  if (after < before + (std::uintptr_t{4} << 20))
-    GTEST_SKIP() << "malloc did not grow a brk heap (another allocator)";
-  EXPECT_TRUE(advised);
 }
 
 }  // namespace

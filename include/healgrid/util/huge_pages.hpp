@@ -12,14 +12,18 @@ namespace healgrid {
 // Advises the whole 2 MB-aligned pages inside [data, data + bytes); a no-op elsewhere.
 void advise_huge_pages(void* data, std::size_t bytes);
 
-// The heap in huge pages too. healgrid's malloc serves every block from its brk heap (mmap
-// off: src/main.cpp), which grows by what is asked plus a pad (M_TOP_PAD). grow_heap_ahead(pad)
-// sets that pad; advise_heap_huge_pages() advises the heap mapped so far, so pages of the pad
-// touched later fault in 2 MB at a time (a third of a 1-rank run's page faults fewer, 3 % of
-// its time on a VM, docs/performance-history.md). Call it where the heap may have grown: per
-// granule of the index pass, per round. Only address space is taken ahead: an untouched page
-// uses no memory. glibc only; elsewhere both do nothing.
-void grow_heap_ahead(std::size_t pad_bytes);
+// Malloc's heap in huge pages too. healgrid's malloc serves every block from its brk heap
+// (mmap off: src/main.cpp), which glibc grows by what is asked plus a pad (M_TOP_PAD, 128 KB).
+// grow_heap_ahead(pad) sets that pad (at least 128 KB) and returns true, where it is safe and
+// useful: the kernel gives huge pages on advice (THP "always" or "madvise"), and no limit
+// counts address space (vm.overcommit_memory 2, RLIMIT_AS, RLIMIT_DATA), under which the pad
+// would make malloc fail up to a pad early; elsewhere it does nothing and returns false.
+// advise_heap_huge_pages() advises the heap mapped so far, so the pad's pages, touched later,
+// fault 2 MB at a time (a 1-rank run's page faults about halved, ~2 % of its time on a VM:
+// docs/performance-history.md). The read loop calls it at each round's start and before each
+// reduction. Both act on glibc's malloc only; with another (a sanitizer's, an LD_PRELOADed
+// one) they change nothing that matters.
+bool grow_heap_ahead(std::size_t pad_bytes);
 void advise_heap_huge_pages();
 
 // Blocks of at least kOwnMappingBytes (one huge page: a granule's 4-byte points are 1-4 MB)

@@ -27,8 +27,8 @@ std::uintptr_t round_to_page(std::uintptr_t x) {
 }
 
 #ifdef __GLIBC__
-// The heap's first 2 MB boundary, taken before main: the heap below it stays in 4 KB pages.
-const std::uintptr_t heap_start_at_load = round_up(reinterpret_cast<std::uintptr_t>(sbrk(0)));
+// Where the heap began, taken before main.
+char* const heap_start_at_load = static_cast<char*>(sbrk(0));
 
 std::string first_line(const char* path) {
   std::ifstream in(path);
@@ -80,12 +80,12 @@ bool grow_heap_ahead(std::size_t pad_bytes) {
 }
 
 void advise_heap_huge_pages() {
-#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
-  if (heap_start_at_load == 0) return;  // called before static initialisation: nothing known
-  const auto end = reinterpret_cast<std::uintptr_t>(sbrk(0)) & ~(kHugePage - 1);
-  // Advice only: a kernel without THP, or a heap that is no longer one range, refuses it.
+#ifdef __GLIBC__
+  if (heap_start_at_load == nullptr) return;  // called before static initialisation
+  // The heap's whole 2 MB pages; a kernel without THP, or a heap no longer one range, refuses.
+  const auto* end = static_cast<char*>(sbrk(0));
   if (end > heap_start_at_load)
-    madvise(reinterpret_cast<void*>(heap_start_at_load), end - heap_start_at_load, MADV_HUGEPAGE);
+    advise_huge_pages(heap_start_at_load, static_cast<std::size_t>(end - heap_start_at_load));
 #endif
 }
 

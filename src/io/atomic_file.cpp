@@ -79,6 +79,9 @@ void sync_parent_directory(const std::string& path) {
 }
 
 AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+  // Created and tracked as one step: a hard stop (a second signal) between the two would leave
+  // the temporary behind.
+  const StopSignalsHeld held;
   for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
     temporary_path_ = temporary_name(final_path_);
     fd_ =

@@ -271,7 +271,8 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
     GranuleIndex granule;
     try {
-      GranuleReader reader(granules[g].path, config);
+      auto opened = std::make_unique<GranuleReader>(granules[g].path, config);
+      GranuleReader& reader = *opened;
       if (reader.beams().empty()) result.beamless.push_back(static_cast<std::int64_t>(g));
       if (result.data_elsewhere.empty())
         if (const auto where = reader.data_elsewhere(); !where.empty())
@@ -299,6 +300,11 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       }
       if (!granule.loads.empty())
         result.units.emplace_back(static_cast<std::int64_t>(g), reader.dataset_units());
+      if (!granule.loads.empty() && !result.overflowed && result.parked_bytes < select.park_bytes &&
+          reader.park() && result.parked_bytes + reader.parked_bytes() <= select.park_bytes) {
+        result.parked_bytes += reader.parked_bytes();
+        result.readers.emplace(static_cast<std::uint32_t>(g), std::move(opened));
+      }
     } catch (const GranuleError& e) {
       if (granule.spilled_from && spilling(select)) select.spill->rollback(*granule.spilled_from);
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());

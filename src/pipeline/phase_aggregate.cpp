@@ -24,8 +24,10 @@ class ReadLoop {
   static constexpr std::size_t kBatch = 4096;  // points handed to the aggregator at once
 
   // `phase`: started with the phase (read_bin is the phase's time less the reductions).
+  // `parked`: readers of the run's granules parked before (the index pass's).
   ReadLoop(RunContext& ctx, const ResolvedInputs& inputs, RunJournal& journal,
-           CellAggregator& aggregator, PhaseProgress& progress, const Stopwatch& phase)
+           CellAggregator& aggregator, PhaseProgress& progress, const Stopwatch& phase,
+           ParkedReaders parked)
       : ctx_(ctx),
         phase_(phase),
         granules_(inputs.granules),
@@ -34,6 +36,8 @@ class ReadLoop {
         progress_(progress),
         granule_points_(inputs.granules.size(), 0),
         carry_(carry_capacity(ctx)),
+        parked_(std::move(parked)),
+        parked_budget_(parked_readers_budget(ctx.setup.memory_per_rank)),
         cells_(kBatch),
         values_(ctx.config().variables.size() * kBatch) {}
 
@@ -45,6 +49,9 @@ class ReadLoop {
  private:
   void read_run(const PointVector& points, const WorkRun& run);
   void open_granule(std::uint32_t g);
+  // The reader now open is parked (read/granule_reader.hpp) when a later run reads its granule
+  // again and the parked readers' budget allows, else dropped.
+  void leave_granule();
   // The chunks carried between a granule's readers (a round each): at most 1/64 of the memory
   // per rank, and 32 MB (a few hundred beams' chunks in flight).
   static std::size_t carry_capacity(const RunContext& ctx) {
@@ -61,6 +68,10 @@ class ReadLoop {
   ChunkCarry carry_;  // before reader_, whose chunk readers point to it
   std::unique_ptr<GranuleReader> reader_;
   std::uint32_t reader_granule_ = 0;  // reader_'s granule
+  ParkedReaders parked_;
+  std::size_t parked_budget_, parked_bytes_ = 0;  // GranuleReader::parked_bytes, summed
+  std::vector<std::int64_t> last_run_;            // per granule: the last run reading it (-1: none)
+  std::int64_t run_now_ = 0;                      // the run being read
   BeamChunk chunk_;
   std::vector<std::int64_t> cells_;  // a batch of a window's used points: their cells
   std::vector<double> values_;       // and their values, one column of kBatch per variable
@@ -68,11 +79,28 @@ class ReadLoop {
   double reduce_before_ = 0;  // figures.seconds.reduce before this loop (earlier passes)
 };
 
-void ReadLoop::open_granule(std::uint32_t g) {
-  if (reader_) reader_->release_chunks();
+void ReadLoop::leave_granule() {
+  if (!reader_) return;
+  reader_->release_chunks();
+  if (last_run_[reader_granule_] > run_now_ && parked_bytes_ < parked_budget_ && reader_->park() &&
+      parked_bytes_ + reader_->parked_bytes() <= parked_budget_) {
+    parked_bytes_ += reader_->parked_bytes();
+    parked_[reader_granule_] = std::move(reader_);
+  }
   reader_.reset();  // one granule open at a time
-  reader_ = std::make_unique<GranuleReader>(granules_[g].path, ctx_.config(),
-                                            GranuleReader::Columns::values);
+}
+
+void ReadLoop::open_granule(std::uint32_t g) {
+  leave_granule();
+  if (const auto it = parked_.find(g); it != parked_.end()) {
+    reader_ = std::move(it->second);
+    parked_.erase(it);
+    parked_bytes_ -= reader_->parked_bytes();
+    reader_->unpark();
+  } else {
+    reader_ = std::make_unique<GranuleReader>(granules_[g].path, ctx_.config(),
+                                              GranuleReader::Columns::values);
+  }
   reader_->carry_chunks_through(carry_, g);
   reader_granule_ = g;
 }
@@ -133,6 +161,18 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   const auto ntasks = static_cast<std::int64_t>(runs.size());
   std::int64_t round_points = 0;  // points of the finished rounds
   std::size_t round = 0;
+  last_run_.assign(granules_.size(), -1);
+  for (std::int64_t t = 0; t < ntasks; ++t)
+    last_run_[runs[static_cast<std::size_t>(t)].state.granule()] = t;
+  parked_bytes_ = 0;
+  for (auto it = parked_.begin(); it != parked_.end();) {  // none of its runs are this rank's
+    if (last_run_[it->first] < 0) {
+      it = parked_.erase(it);
+    } else {
+      parked_bytes_ += it->second->parked_bytes();
+      ++it;
+    }
+  }
   for (std::int64_t t = 0; t < ntasks; ++t) {
     if (stop_signal() != 0) throw std::runtime_error(stop_reason());
     // Each round's buckets are reserved to its points before its reads (finalize drops them),
@@ -142,6 +182,7 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
       aggregator_.expect(journal_.round_loads(round++));
     }
     const auto& run = runs[static_cast<std::size_t>(t)];
+    run_now_ = t;
     read_run(parts[run.part], run);
     if (run.ends_round) {        // a finished round: reduce it and hand it to the observers
       advise_heap_huge_pages();  // and by this round's reads
@@ -156,6 +197,7 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   }
   parts = {};
   reader_.reset();
+  parked_.clear();
   // Added, not set: a run in passes calls the loop once per pass.
   ctx_.figures.rows_read += rows_read_;
   seconds.read_bin += phase_.seconds() - (seconds.reduce - reduce_before_);
@@ -195,7 +237,7 @@ AggregatedBlock aggregate_phase(RunContext& ctx, const ResolvedInputs& inputs, P
   progress.on_round_done([&](int rank, std::int64_t first, std::int64_t last) {
     ctx.observers.rank_round(rank, first, last);
   });
-  ReadLoop loop(ctx, inputs, journal, aggregator, progress, phase);
+  ReadLoop loop(ctx, inputs, journal, aggregator, progress, phase, std::move(work.readers));
   const auto ntasks = static_cast<std::int64_t>(runs.size());
   run_on_every_rank(comm, [&] {
     std::exception_ptr failure;

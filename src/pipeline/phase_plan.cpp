@@ -273,6 +273,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     }
     work.spill = spill_for_passes(ctx, indexed);
     indexed.mine.points = {};
+    indexed.mine.readers.clear();  // each pass reads only some of them
     return work;
   }
   if (comm.is_root() && !work.passes.lines.empty()) {  // one pass, above some rank's budget
@@ -282,6 +283,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
     ctx.observers.note(line);
   }
   // Points of skipped granules were dropped by the index pass on the rank that read them.
+  work.readers = std::move(indexed.mine.readers);
   run_on_every_rank(comm, [&] {
     if (ctx.config().time_windows.active())  // each window's points on their own
       work.windows = exchange_windows(comm, std::move(indexed.mine), work.ranks, ctx.grid(),

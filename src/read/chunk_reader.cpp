@@ -1,8 +1,10 @@
 #include "healgrid/read/chunk_reader.hpp"
 
 #include <libdeflate.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -208,31 +210,85 @@ ChunkReader::Decoded& ChunkReader::decode_chunk(std::uint64_t row_chunk, std::ui
   // Sized at the first read, not when opened: a reader opens every dataset of every beam, and
   // a run reads some of them only.
   if (d.bytes.empty()) d.bytes.resize(chunk_elements_ * element_size_);
-  std::vector<hsize_t> offset = origin_;
-  offset[static_cast<std::size_t>(row_dim_)] = row_chunk * chunk_rows_;
-  if (col_dim_ >= 0) offset[static_cast<std::size_t>(col_dim_)] = col_chunk * chunk_cols_;
-  // A chunk never written has no address (H5Dget_chunk_storage_size fails on it).
-  unsigned stored_mask = 0;
-  haddr_t address = HADDR_UNDEF;
-  hsize_t stored = 0;
-  if (H5Dget_chunk_info_by_coord(dataset_, offset.data(), &stored_mask, &address, &stored) < 0)
-    throw std::runtime_error("cannot locate " + chunk_name(row_chunk, col_chunk) + " (" +
-                             h5_error_line() + ")");
-  if (address == HADDR_UNDEF || stored == 0)  // never written: the fill value, as HDF5 reads
-    fill_from(d.bytes, 0);
+  const auto offset = chunk_offset(row_chunk, col_chunk);
+  const Stored stored = fd_ >= 0 ? places_.at(index) : locate(offset, row_chunk, col_chunk);
+  if (stored.address == HADDR_UNDEF || stored.size == 0)  // never written: the fill value,
+    fill_from(d.bytes, 0);                                // as HDF5 reads
   else
     decode_stored(offset, stored, row_chunk, col_chunk, d.bytes);
   d.index = index;
   return d;
 }
 
-void ChunkReader::decode_stored(const std::vector<hsize_t>& offset, hsize_t stored,
+std::vector<hsize_t> ChunkReader::chunk_offset(std::uint64_t row_chunk,
+                                               std::uint64_t col_chunk) const {
+  std::vector<hsize_t> offset = origin_;
+  offset[static_cast<std::size_t>(row_dim_)] = row_chunk * chunk_rows_;
+  if (col_dim_ >= 0) offset[static_cast<std::size_t>(col_dim_)] = col_chunk * chunk_cols_;
+  return offset;
+}
+
+ChunkReader::Stored ChunkReader::locate(const std::vector<hsize_t>& offset, std::uint64_t row_chunk,
+                                        std::uint64_t col_chunk) const {
+  // A chunk never written has no address (H5Dget_chunk_storage_size fails on it).
+  Stored s;
+  if (H5Dget_chunk_info_by_coord(dataset_, offset.data(), &s.mask, &s.address, &s.size) < 0)
+    throw std::runtime_error("cannot locate " + chunk_name(row_chunk, col_chunk) + " (" +
+                             h5_error_line() + ")");
+  return s;
+}
+
+bool ChunkReader::locate_all() {
+  if (!places_.empty() || rows_ == 0) return true;
+  const std::uint64_t row_chunks = (rows_ + chunk_rows_ - 1) / chunk_rows_;
+  if (row_chunks > kMaxParkedChunks / col_chunks_) return false;
+  std::vector<Stored> table(row_chunks * col_chunks_);
+  try {
+    for (std::uint64_t r = 0; r < row_chunks; ++r)
+      for (std::uint64_t c = 0; c < col_chunks_; ++c)
+        table[r * col_chunks_ + c] = locate(chunk_offset(r, c), r, c);
+  } catch (const std::runtime_error&) {
+    return false;  // read on with HDF5, which says what is wrong if the chunk is needed
+  }
+  places_ = std::move(table);
+  return true;
+}
+
+void ChunkReader::park() {
+  for (auto& d : decoded_) {
+    d.index = UINT64_MAX;
+    std::vector<unsigned char>().swap(d.bytes);
+  }
+  dataset_ = H5I_INVALID_HID;
+  fd_ = -1;  // until read_from()
+}
+
+void ChunkReader::read_parked(const Stored& stored, std::uint64_t row_chunk,
+                              std::uint64_t col_chunk, unsigned char* raw) const {
+  std::size_t done = 0;
+  while (done < stored.size) {
+    const ssize_t got =
+        pread(fd_, raw + done, stored.size - done, static_cast<off_t>(stored.address + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0)
+      throw std::runtime_error(
+          "cannot read " + chunk_name(row_chunk, col_chunk) + " (" +
+          (got < 0 ? std::string(std::strerror(errno)) : std::string("the file ends before it")) +
+          ")");
+    done += static_cast<std::size_t>(got);
+  }
+}
+
+void ChunkReader::decode_stored(const std::vector<hsize_t>& offset, const Stored& s,
                                 std::uint64_t row_chunk, std::uint64_t col_chunk,
                                 std::vector<unsigned char>& chunk) const {
   auto& [raw, inflated] = decode_scratch();
+  const hsize_t stored = s.size;
   if (raw.size() < stored) raw.resize(stored);
-  std::uint32_t mask = 0;
-  if (H5Dread_chunk(dataset_, H5P_DEFAULT, offset.data(), &mask, raw.data()) < 0)
+  std::uint32_t mask = s.mask;
+  if (fd_ >= 0)
+    read_parked(s, row_chunk, col_chunk, raw.data());
+  else if (H5Dread_chunk(dataset_, H5P_DEFAULT, offset.data(), &mask, raw.data()) < 0)
     throw std::runtime_error("cannot read " + chunk_name(row_chunk, col_chunk) + " (" +
                              h5_error_line() + ")");
   // Filter mask bit i set: filter i of the pipeline was skipped for this chunk.

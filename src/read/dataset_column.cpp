@@ -407,6 +407,14 @@ void DatasetColumn::read_segments(std::uint64_t p0, std::uint64_t n, std::vector
   }
 }
 
+void DatasetColumn::park() {
+  chunks_->park();
+  dataset_ = H5Handle();
+  std::vector<double>().swap(scratch_);
+  std::vector<std::int64_t>().swap(segment_of_);
+  std::vector<std::uint8_t>().swap(segment_valid_);
+}
+
 void DatasetColumn::read_rows(std::uint64_t r0, std::uint64_t nr, double* out) {
   if (chunks_) {
     try {

@@ -15,6 +15,7 @@
 namespace healgrid {
 namespace {
 
+constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
 volatile sig_atomic_t g_signal = 0;
 // The partial output to remove on a hard stop; a fixed buffer, readable from a signal handler.
 char g_partial[4096] = {0};
@@ -120,7 +121,7 @@ void install_stop_handlers(const std::string& partial_path) {
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;  // HDF5/MPI calls keep going; the flag is polled
-  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
+  for (int sig : kStopSignals) sigaction(sig, &sa, nullptr);
   sa.sa_handler = on_alarm;
   sigaction(SIGALRM, &sa, nullptr);
   signal(SIGXFSZ, SIG_IGN);
@@ -200,6 +201,16 @@ int track_temporary(const std::string& path) {
 void untrack_temporary(int slot) {
   if (slot >= 0) g_temporaries[slot].state.store(kFree);
 }
+
+StopSignalsHeld::StopSignalsHeld() {
+  sigset_t held;
+  sigemptyset(&held);
+  for (int sig : kStopSignals) sigaddset(&held, sig);
+  sigaddset(&held, SIGALRM);
+  pthread_sigmask(SIG_BLOCK, &held, &previous_);
+}
+
+StopSignalsHeld::~StopSignalsHeld() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
 
 void pause_for_tests(const char* name) {
   const char* pause = std::getenv(name);

@@ -19,6 +19,7 @@
 #include "healgrid/plan/point_exchange.hpp"
 #include "healgrid/plan/point_spill.hpp"
 #include "healgrid/plan/work_plan.hpp"
+#include "healgrid/read/granule_reader.hpp"
 #include "healgrid/util/mpi_util.hpp"
 
 namespace healgrid {
@@ -52,6 +53,10 @@ struct IndexResult {
   // More points than IndexSelection::max_points: `points` was emptied (the loads are complete)
   // and the run proceeds in passes (plan/pass_plan.hpp); with a spill, every point went to it.
   bool overflowed = false;
+  // With IndexSelection::park_bytes: the parked readers of granules that gave points, for the
+  // read loop, and the bytes they hold (GranuleReader::parked_bytes).
+  ParkedReaders readers;
+  std::size_t parked_bytes = 0;
 };
 
 // Which points the index pass keeps (the default: all of them).
@@ -64,6 +69,10 @@ struct IndexSelection {
   // run in passes reads them back: plan/point_spill.hpp). Not owned; nullptr: no spill.
   std::uint64_t max_points = UINT64_MAX;
   PointSpill* spill = nullptr;
+  // Parks the reader of each granule that gave points (IndexResult::readers) while they hold
+  // at most this many bytes and the points did not overflow: the read loop then opens none of
+  // them again. 0: none is parked.
+  std::size_t park_bytes = 0;
   // The catalog's planned parent cells (sorted) when the run is restricted to them: points
   // elsewhere are dropped after the pass (pipeline/catalog_inputs.hpp), so the segment
   // pre-selection need not read them.

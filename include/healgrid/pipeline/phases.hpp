@@ -90,6 +90,7 @@ struct PlannedWork {
   // A pass's overview levels go into the run's builder (nullptr: aggregate_phase makes one).
   OverviewBuilder* overviews = nullptr;
   WindowedPoints windows;  // instead of `points` with config time_windows: per window
+  ParkedReaders readers;   // the index pass's readers of this rank's granules, parked
   const RankPlan& mine(const Communicator& comm) const { return ranks.at(comm.rank); }
 };
 // Collective. Applies --on-bad-granule to the issues, plans, and routes every point to the

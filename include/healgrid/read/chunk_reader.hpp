@@ -50,6 +50,19 @@ class ChunkReader {
   // reader is dropped).
   void release_to_carry();
 
+  // Parking (GranuleReader::park: a reader kept between the read loop's rounds without HDF5).
+  // locate_all() finds where every stored chunk of the selection lies in the file (false when
+  // a chunk cannot be located, or the selection has more than kMaxParkedChunks chunks: the
+  // table would grow too large); reads still go through HDF5. Then park() frees the decoded
+  // chunks (release_to_carry first) and lets go of the dataset, which the caller may close,
+  // and read_from(fd) serves the reads from the same file opened for plain reads (not owned;
+  // open while this reads). REQUIRES: locate_all() returned true before park().
+  bool locate_all();
+  void park();
+  void read_from(int fd) { fd_ = fd; }
+  std::size_t parked_bytes() const { return places_.capacity() * sizeof(Stored); }
+  static constexpr std::uint64_t kMaxParkedChunks = 1 << 16;
+
  private:
   // Converts rows x cols stored elements (src, row step, column step) to doubles (out, row
   // step): one instance per stored type.
@@ -66,9 +79,21 @@ class ChunkReader {
   bool inspect_layout(const H5Handle& dcpl, hid_t space, const std::vector<std::int64_t>& select);
   bool inspect_type(hid_t type);
   Decoded& decode_chunk(std::uint64_t row_chunk, std::uint64_t col_chunk);
-  // Reads the stored chunk at `offset` (`stored` bytes) and decodes it into `chunk`.
-  void decode_stored(const std::vector<hsize_t>& offset, hsize_t stored, std::uint64_t row_chunk,
-                     std::uint64_t col_chunk, std::vector<unsigned char>& chunk) const;
+  // Where a chunk is stored (HADDR_UNDEF: never written) and which filters it skipped.
+  struct Stored {
+    haddr_t address = HADDR_UNDEF;
+    hsize_t size = 0;
+    unsigned mask = 0;
+  };
+  Stored locate(const std::vector<hsize_t>& offset, std::uint64_t row_chunk,
+                std::uint64_t col_chunk) const;
+  std::vector<hsize_t> chunk_offset(std::uint64_t row_chunk, std::uint64_t col_chunk) const;
+  // Reads the stored chunk at `offset` (from the file after park()) and decodes it into `chunk`.
+  void decode_stored(const std::vector<hsize_t>& offset, const Stored& stored,
+                     std::uint64_t row_chunk, std::uint64_t col_chunk,
+                     std::vector<unsigned char>& chunk) const;
+  void read_parked(const Stored& stored, std::uint64_t row_chunk, std::uint64_t col_chunk,
+                   unsigned char* raw) const;
   void leave(Decoded& d);  // to the carry if read only in part; d holds no chunk after
   void fill_from(std::vector<unsigned char>& chunk, std::size_t element) const;  // fill values
   std::size_t inflate_chunk(const unsigned char* in, std::size_t n,
@@ -97,6 +122,8 @@ class ChunkReader {
   std::vector<unsigned char> fill_element_;  // one element of the fill value, file byte order
   ChunkCarry* carry_ = nullptr;
   ChunkCarry::Key carry_key_{};
+  std::vector<Stored> places_;  // locate_all(): every chunk's place, by row x column chunk
+  int fd_ = -1;                 // read_from(): the file, for pread
 };
 
 }  // namespace healgrid

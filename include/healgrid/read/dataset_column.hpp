@@ -74,6 +74,13 @@ class DatasetColumn {
 
   // The direct chunk reader, or null where the dataset is read with H5Dread.
   ChunkReader* chunk_reader() { return chunks_.get(); }
+  // Parking (GranuleReader::park): locate_chunks() is false unless every read goes through the
+  // chunk reader and it located every chunk (chunk_reader.hpp); then park() closes the dataset,
+  // keeping what reads need, and read_from(fd) serves them from the file opened again.
+  bool locate_chunks() { return chunks_ && chunks_->locate_all(); }
+  void park();
+  void read_from(int fd) { chunks_->read_from(fd); }
+  std::size_t parked_bytes() const { return chunks_ ? chunks_->parked_bytes() : 0; }
   // A filter threshold as this dataset holds values (CfDecoding::in_stored_precision).
   double threshold(double t) const { return decoding_.in_stored_precision(t); }
   // Whether a comparison with `t` is exact in double: not for a threshold at or beyond 2^53 of

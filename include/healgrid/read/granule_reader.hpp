@@ -7,7 +7,9 @@
 // sentinels (read/cf_decoding.hpp); every sigma variable > 0, every weight > 0 and finite.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,6 +89,21 @@ class GranuleReader {
   void carry_chunks_through(ChunkCarry& carry, std::uint32_t granule);
   void release_chunks();
 
+  // Between the read loop's rounds (pipeline/phase_aggregate.cpp): hands the decoded chunks to
+  // the carry and closes the HDF5 file and datasets, keeping what read_values() needs (every
+  // variable chunk's place in the file, read/chunk_reader.hpp), so that a later round reads on
+  // with plain file reads instead of opening the granule again. False, and the reader usable
+  // as it was, unless every variable dataset is read by chunks and the config links no levels
+  // (their segments would stay in memory). A reader opened with Columns::all (the index
+  // pass's) is one of Columns::values after it.
+  bool park();
+  // What a parked reader holds: its chunks' places, and an estimate of its objects.
+  std::size_t parked_bytes() const;
+  // Before reading a parked reader again: opens the file for plain reads. Throws GranuleError
+  // when it is no longer the file that was parked (its size, inode, modification or status
+  // change time changed: it was written or replaced meanwhile). REQUIRES: park() returned true.
+  void unpark();
+
   // Index of the beam of `group` in beams(), or -1.
   int beam_index(const std::string& group) const;
 
@@ -131,6 +148,19 @@ class GranuleReader {
   std::vector<const double*> expression_inputs(
       const Expression& e, const std::vector<std::vector<double>>& values) const;
 
+  // The file of a parked reader: what it was when parked, and its descriptor once unparked.
+  struct ParkedFile {
+    ParkedFile() = default;
+    ParkedFile(const ParkedFile&) = delete;
+    ParkedFile& operator=(const ParkedFile&) = delete;
+    ~ParkedFile();
+    void close();
+    bool parked = false;
+    int fd = -1;
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0, ctime_ns = 0;
+  };
+
   std::string path_;
   std::string levels_elsewhere_;  // data_elsewhere() of a linked level's index datasets
   TimeWindow window_;
@@ -148,7 +178,17 @@ class GranuleReader {
   std::vector<int> filter_expression_variables_;  // dataset variables the filters' expressions use
   mutable std::vector<std::vector<double>> filter_inputs_;  // their values in the index pass
   mutable std::vector<double> filter_values_;  // reused between reads: no allocation per call
+  ParkedFile parked_;
 };
+
+// Parked readers (GranuleReader::park) by the granule's index in the run: the index pass hands
+// its own to the read loop, which keeps those read again in a later round; together they hold
+// at most parked_readers_budget() bytes (parked_bytes), a 64th of the memory per rank and 32 MB
+// (some 5000 ATL06 granules).
+using ParkedReaders = std::map<std::uint32_t, std::unique_ptr<GranuleReader>>;
+inline std::size_t parked_readers_budget(double memory_per_rank) {
+  return static_cast<std::size_t>(std::min(32e6, memory_per_rank / 64));
+}
 
 // Rank 0's check of the config before the index pass: opens the first granules that are
 // readable HDF5 files holding a configured group and checks every configured dataset. Returns

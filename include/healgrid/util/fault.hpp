@@ -10,6 +10,8 @@
 // error healgrid reports, instead of killing the rank.
 #pragma once
 
+#include <signal.h>
+
 #include <string>
 
 #include "healgrid/util/mpi_util.hpp"
@@ -30,6 +32,20 @@ void remove_lock_on_hard_stop(const std::string& lock_path);
 // path is longer than 4095 bytes (that file is then left as before). Thread-safe.
 int track_temporary(const std::string& path);
 void untrack_temporary(int slot);
+
+// Holds the stop signals and the grace period's alarm back in this thread for its lifetime, so
+// that a hard stop never falls between two steps it must see together (a temporary created,
+// then tracked); a signal sent meanwhile is handled when it ends.
+class StopSignalsHeld {
+ public:
+  StopSignalsHeld();
+  ~StopSignalsHeld();
+  StopSignalsHeld(const StopSignalsHeld&) = delete;
+  StopSignalsHeld& operator=(const StopSignalsHeld&) = delete;
+
+ private:
+  sigset_t previous_;
+};
 
 // The signal that asked this process to stop, 0 if none. While a StopRelay is alive, a signal
 // that reached some ranks only stops them all: the first call that sees this rank's own signal

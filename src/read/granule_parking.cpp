@@ -77,8 +77,8 @@ void GranuleReader::unpark() {
   parked_.close();
   parked_.fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (parked_.fd < 0)
-    throw GranuleError(
-        path_ + ": cannot open it again for its next round's values: " + std::strerror(errno));
+    throw GranuleError(path_ +
+                       ": cannot open it again to read its values: " + std::strerror(errno));
   struct stat st {};
   if (::fstat(parked_.fd, &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != parked_.device ||
       static_cast<std::uint64_t>(st.st_ino) != parked_.inode ||
@@ -86,8 +86,8 @@ void GranuleReader::unpark() {
       nanoseconds(st.st_mtim) != parked_.mtime_ns || nanoseconds(st.st_ctim) != parked_.ctime_ns) {
     parked_.close();
     throw GranuleError(path_ + ": the file changed while healgrid was reading it (its size, " +
-                       "inode, modification or status change time differ from when its first " +
-                       "values were read): rerun once nothing writes to the inputs");
+                       "inode, modification or status change time differ from when this run " +
+                       "first read it): rerun once nothing writes to the inputs");
   }
   for (auto& beam : columns_)
     for (auto& column : beam.variables)

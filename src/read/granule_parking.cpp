@@ -66,10 +66,12 @@ bool GranuleReader::park() {
 }
 
 std::size_t GranuleReader::parked_bytes() const {
-  std::size_t bytes = 2048;  // the reader, its beams, names and expressions
+  // The reader, its beams, names and expressions, and per column its objects (measured with
+  // mallinfo2 for ATL06: 31 kB a reader of 12 columns, counted here as 33 kB).
+  std::size_t bytes = 8192;
   for (const auto& beam : columns_)
     for (const auto& column : beam.variables)
-      if (column) bytes += 1024 + column->parked_bytes();  // the column and its chunk reader
+      if (column) bytes += 2048 + column->parked_bytes();
   return bytes;
 }
 

@@ -3,9 +3,10 @@
 //
 // After the point exchange each rank splits its parent cells into `rounds` contiguous rounds of
 // about equal points. kAutoRounds (the default): floor(points / kAutoRoundPoints) rounds, 1 to
-// kAutoMaxRounds, so a round holds about kAutoRoundPoints points or more: each round reopens
-// its granules and writes a durable file, and a smaller round (< 1 s of work on one core) would
-// save a rerun little work for what it costs every run. More rounds where the memory budget
+// kAutoMaxRounds, so a round holds about kAutoRoundPoints points or more: each round reads its
+// granules again (from parked readers, or reopened) and writes a durable file, and a smaller
+// round (< 1 s of work on one core) would save a rerun little work for what it costs every
+// run. More rounds where the memory budget
 // asks for them: a round's buckets hold its points' values at once, so a round holds at most
 // RoundSize::most_points (the run gives an eighth of --memory-per-rank's points). When a round is
 // reduced, its block (the round's parent cells, the statistic columns of those with data, and the

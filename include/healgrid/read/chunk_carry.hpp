@@ -1,7 +1,8 @@
 // Decoded chunks carried from one reader of a granule to a later reader of the same granule.
-// The read loop reopens a granule once per round it has points in, and its ranks read
-// neighbouring rows: a chunk whose rows lie in two rounds' parent ranges (a track crossing a
-// round boundary) would be inflated twice. A reader leaving a chunk it read only part of
+// The read loop reads a granule again in each round it has points in (a new or unparked
+// reader: read/granule_reader.hpp), and its ranks read neighbouring rows: a chunk whose rows
+// lie in two rounds' parent ranges (a track crossing a round boundary) would be inflated
+// twice. A reader leaving a chunk it read only part of
 // hands it here (ChunkReader::carry_through); a later reader needing that chunk takes it
 // back instead of inflating it again. Bounded: past the capacity the oldest chunks are
 // dropped; each chunk is handed back once. Only speed depends on it: a chunk taken back is

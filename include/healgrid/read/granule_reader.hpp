@@ -84,7 +84,7 @@ class GranuleReader {
 
   // The variables' chunks read only in part go to `carry` under `granule` (the granule's index
   // in the run), and chunks are first looked for there (read/chunk_carry.hpp): for the read
-  // loop, which reopens a granule once per round. release_chunks() hands over the chunks
+  // loop, which reads a granule again in each round. release_chunks() hands over the chunks
   // decoded now, before the reader is dropped. `carry` must outlive the reader.
   void carry_chunks_through(ChunkCarry& carry, std::uint32_t granule);
   void release_chunks();
@@ -184,7 +184,7 @@ class GranuleReader {
 // Parked readers (GranuleReader::park) by the granule's index in the run: the index pass hands
 // its own to the read loop, which keeps those read again in a later round; together they hold
 // at most parked_readers_budget() bytes (parked_bytes), a 64th of the memory per rank and 32 MB
-// (some 5000 ATL06 granules).
+// (some 1000 ATL06 granules).
 using ParkedReaders = std::map<std::uint32_t, std::unique_ptr<GranuleReader>>;
 inline std::size_t parked_readers_budget(double memory_per_rank) {
   return static_cast<std::size_t>(std::min(32e6, memory_per_rank / 64));

@@ -89,7 +89,12 @@ int main(int argc, char** argv) {
   healgrid::apply_mpi_startup_defaults();  // a one-process world skips the network probes
   healgrid::limit_library_threads();       // one core per rank: no OpenMP threads of its own
   int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  {
+    // The threads MPI starts (its progress threads) inherit the stop signals held, so those
+    // signals reach this thread alone, where StopSignalsHeld defers them (util/fault.hpp).
+    const healgrid::StopSignalsHeld held;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  }
   int rc = 2;
   // An exception escaping a command is a bug or a fatal condition (e.g. out of memory) on one
   // rank: end the whole job, naming the rank, rather than leave the others in a collective.

@@ -113,8 +113,10 @@ IndexedPoints index_phase(RunContext& ctx, const ResolvedInputs& inputs) {
         point_bytes(ctx.config()).until_exchange(static_cast<std::size_t>(ctx.comm.size));
     select.max_points = static_cast<std::uint64_t>(ctx.setup.memory_per_rank / per_point);
     if (inputs.catalog.restrict_cells) select.planned = &inputs.catalog.planned_cells;
-    // For the read loop: the granules of this rank are not opened again.
-    select.park_bytes = parked_readers_budget(ctx.setup.memory_per_rank);
+    // For the read loop: the granules of this rank are not opened again (time windows' read
+    // loops take their granules afresh, window by window).
+    if (!ctx.config().time_windows.active())
+      select.park_bytes = parked_readers_budget(ctx.setup.memory_per_rank);
     // Points beyond the budget are spilled for the passes; time windows' points carry their
     // window keys, which the spill does not hold: their passes index again.
     if (!ctx.config().time_windows.active()) {

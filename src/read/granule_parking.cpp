@@ -27,23 +27,43 @@ void GranuleReader::ParkedFile::close() {
   fd = -1;
 }
 
+// Whether the open file can be read on with pread at the chunk addresses HDF5 gives, noting
+// what it is: the file HDF5 holds (its descriptor's, not the path's, which may name another
+// file by now), opened by the sec2 driver, without a userblock (HDF5 before 1.14.4 gives chunk
+// addresses without it: HDFGroup/hdf5#4236).
+bool GranuleReader::identify_parkable_file() {
+  const H5Handle fapl(H5Fget_access_plist(file_.get()), H5Pclose);
+  if (!fapl.valid() || H5Pget_driver(fapl.get()) != H5FD_SEC2) return false;
+  const H5Handle fcpl(H5Fget_create_plist(file_.get()), H5Pclose);
+  hsize_t userblock = 1;
+  if (!fcpl.valid() || H5Pget_userblock(fcpl.get(), &userblock) < 0 || userblock != 0) return false;
+  void* handle = nullptr;
+  struct stat st {};
+  if (H5Fget_vfd_handle(file_.get(), H5P_DEFAULT, &handle) < 0 || handle == nullptr ||
+      ::fstat(*static_cast<int*>(handle), &st) != 0)
+    return false;
+  parked_.device = static_cast<std::uint64_t>(st.st_dev);
+  parked_.inode = static_cast<std::uint64_t>(st.st_ino);
+  parked_.size = static_cast<std::uint64_t>(st.st_size);
+  parked_.mtime_ns = nanoseconds(st.st_mtim);
+  parked_.ctime_ns = nanoseconds(st.st_ctim);  // also set by writes that restore the mtime
+  return true;
+}
+
 bool GranuleReader::park() {
   release_chunks();
-  for (const auto& beam : columns_)
+  for (const auto& beam : columns_) {
     if (!beam.levels.empty()) return false;
+    for (const auto& column : beam.variables)
+      if (column && !column->reads_by_chunks()) return false;
+  }
   if (!parked_.parked) {
+    if (!identify_parkable_file()) return false;
     // Every variable's chunks located before any dataset is closed: a reader that cannot park
     // stays whole.
     for (auto& beam : columns_)
       for (auto& column : beam.variables)
         if (column && !column->locate_chunks()) return false;
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0) return false;
-    parked_.device = static_cast<std::uint64_t>(st.st_dev);
-    parked_.inode = static_cast<std::uint64_t>(st.st_ino);
-    parked_.size = static_cast<std::uint64_t>(st.st_size);
-    parked_.mtime_ns = nanoseconds(st.st_mtim);
-    parked_.ctime_ns = nanoseconds(st.st_ctim);  // also set by writes that restore the mtime
   }
   for (auto& beam : columns_) {
     for (auto& column : beam.variables)

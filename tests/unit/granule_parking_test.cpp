@@ -241,5 +241,45 @@ TEST_F(GranuleParking, ParkedChunkReadersOfTwoDimensionsReadWholeAndSelected) {
   }
 }
 
+TEST_F(GranuleParking, AFileReplacedBeforeParkingIsRefusedByName) {
+  // The path names another file by the time the reader parks: what it parked is the file HDF5
+  // holds, which the path no longer names.
+  const std::string path = (*dir_ / "replaced.h5").string();
+  const std::string other = (*dir_ / "other.h5").string();
+  fs::copy_file(*path_, path, fs::copy_options::overwrite_existing);
+  fs::copy_file(*path_, other, fs::copy_options::overwrite_existing);
+  GranuleReader reader(path, *config_, GranuleReader::Columns::values);
+  fs::rename(other, path);
+  ASSERT_TRUE(reader.park());
+  try {
+    reader.unpark();
+    FAIL() << "a replaced file must be refused";
+  } catch (const GranuleError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": the file changed"), std::string::npos)
+        << e.what();
+  }
+  fs::remove(path);
+}
+
+TEST_F(GranuleParking, AFileWithAUserblockIsNotParked) {
+  // HDF5 1.10's chunk addresses leave a userblock out (HDFGroup/hdf5#4236): read on with HDF5.
+  const std::string path = (*dir_ / "userblock.h5").string();
+  {
+    const H5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+    H5Pset_userblock(fcpl.get(), 512);
+    const H5Handle out(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
+    const H5Handle in(H5Fopen(path_->c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    for (const char* group :
+         {"/ancillary_data", "/orbit_info", "/gt1l", "/gt1r", "/gt2l", "/gt2r", "/gt3l", "/gt3r"})
+      ASSERT_GE(H5Ocopy(in.get(), group, out.get(), group, H5P_DEFAULT, H5P_DEFAULT), 0) << group;
+  }
+  const GranuleReader fresh(*path_, *config_, GranuleReader::Columns::values);
+  const auto expected = read_all(fresh, 4000);
+  GranuleReader reader(path, *config_, GranuleReader::Columns::values);
+  EXPECT_FALSE(reader.park());
+  expect_same(read_all(reader, 4000), expected);
+  fs::remove(path);
+}
+
 }  // namespace
 }  // namespace healgrid

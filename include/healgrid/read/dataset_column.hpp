@@ -77,6 +77,7 @@ class DatasetColumn {
   // Parking (GranuleReader::park): locate_chunks() is false unless every read goes through the
   // chunk reader and it located every chunk (chunk_reader.hpp); then park() closes the dataset,
   // keeping what reads need, and read_from(fd) serves them from the file opened again.
+  bool reads_by_chunks() const { return chunks_ != nullptr; }
   bool locate_chunks() { return chunks_ && chunks_->locate_all(); }
   void park();
   void read_from(int fd) { chunks_->read_from(fd); }

@@ -93,9 +93,9 @@ class GranuleReader {
   // the carry and closes the HDF5 file and datasets, keeping what read_values() needs (every
   // variable chunk's place in the file, read/chunk_reader.hpp), so that a later round reads on
   // with plain file reads instead of opening the granule again. False, and the reader usable
-  // as it was, unless every variable dataset is read by chunks and the config links no levels
-  // (their segments would stay in memory). A reader opened with Columns::all (the index
-  // pass's) is one of Columns::values after it.
+  // as it was, unless every variable dataset is read by chunks, the config links no levels
+  // (their segments would stay in memory) and the file has no userblock. A reader opened with
+  // Columns::all (the index pass's) is one of Columns::values after it.
   bool park();
   // What a parked reader holds: its chunks' places, and an estimate of its objects.
   std::size_t parked_bytes() const;
@@ -139,6 +139,7 @@ class GranuleReader {
                    bool direct, Beam& beam);
   void open_filters(const PipelineConfig& config, const ColumnOpener& open, Beam& beam) const;
   void resolve_time_base(const PipelineConfig& config, const DatasetColumn& time);
+  bool identify_parkable_file();  // granule_parking.cpp
   void check_variables(const Beam& b, std::uint64_t row0, std::uint64_t n, BeamChunk& out) const;
   void evaluate(Expression& e, const std::string& key, const std::vector<const double*>& inputs,
                 std::size_t n, double* out) const;

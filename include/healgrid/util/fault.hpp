@@ -35,7 +35,8 @@ void untrack_temporary(int slot);
 
 // Holds the stop signals and the grace period's alarm back in this thread for its lifetime, so
 // that a hard stop never falls between two steps it must see together (a temporary created,
-// then tracked); a signal sent meanwhile is handled when it ends.
+// then tracked); a signal sent meanwhile is handled when it ends. main() holds them while MPI
+// starts its threads, which keep them held: a stop signal reaches the main thread only.
 class StopSignalsHeld {
  public:
   StopSignalsHeld();

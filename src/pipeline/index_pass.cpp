@@ -264,6 +264,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
     throw std::runtime_error("at most 16777215 granules and 255 beam groups per run");
   IndexResult result;
   result.group_beams.assign(config.groups.size(), 0);
+  result.readers.set_budget(select.park_bytes);
   std::uint64_t stored = 0;  // points in result.points
   IndexScratch scratch;
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
@@ -300,11 +301,8 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
       }
       if (!granule.loads.empty())
         result.units.emplace_back(static_cast<std::int64_t>(g), reader.dataset_units());
-      if (!granule.loads.empty() && !result.overflowed && result.parked_bytes < select.park_bytes &&
-          reader.park() && result.parked_bytes + reader.parked_bytes() <= select.park_bytes) {
-        result.parked_bytes += reader.parked_bytes();
-        result.readers.emplace(static_cast<std::uint32_t>(g), std::move(opened));
-      }
+      if (!granule.loads.empty() && !result.overflowed)
+        result.readers.keep(static_cast<std::uint32_t>(g), opened);
     } catch (const GranuleError& e) {
       if (granule.spilled_from && spilling(select)) select.spill->rollback(*granule.spilled_from);
       result.failures.emplace_back(static_cast<std::int64_t>(g), e.what());

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "healgrid/catalog/checksum.hpp"
+#include "healgrid/util/file_identity.hpp"
 #include "healgrid/util/file_sample.hpp"
 
 namespace healgrid {
@@ -33,15 +34,7 @@ std::string granule_fingerprint(const std::string& path, InputVerification mode)
     }
   }
   if (fd >= 0) ::close(fd);
-  const long long mtime_ns =
-      static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  // The change time too: no user call sets it, and every write or utime() moves it, so a
-  // rewrite whose mtime was put back changes the key wherever its bytes changed.
-  const long long ctime_ns =
-      static_cast<long long>(st.st_ctim.tv_sec) * 1000000000LL + st.st_ctim.tv_nsec;
-  return "size=" + std::to_string(st.st_size) + " mtime_ns=" + std::to_string(mtime_ns) +
-         " ctime_ns=" + std::to_string(ctime_ns) + " dev=" + std::to_string(st.st_dev) +
-         " ino=" + std::to_string(st.st_ino) + " " + digest;
+  return FileIdentity::of(st).text() + " " + digest;
 }
 
 }  // namespace healgrid

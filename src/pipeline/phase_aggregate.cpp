@@ -37,7 +37,6 @@ class ReadLoop {
         granule_points_(inputs.granules.size(), 0),
         carry_(carry_capacity(ctx)),
         parked_(std::move(parked)),
-        parked_budget_(parked_readers_budget(ctx.setup.memory_per_rank)),
         cells_(kBatch),
         values_(ctx.config().variables.size() * kBatch) {}
 
@@ -69,9 +68,8 @@ class ReadLoop {
   std::unique_ptr<GranuleReader> reader_;
   std::uint32_t reader_granule_ = 0;  // reader_'s granule
   ParkedReaders parked_;
-  std::size_t parked_budget_, parked_bytes_ = 0;  // GranuleReader::parked_bytes, summed
-  std::vector<std::int64_t> last_run_;            // per granule: the last run reading it (-1: none)
-  std::int64_t run_now_ = 0;                      // the run being read
+  std::vector<std::int64_t> last_run_;  // per granule: the last run reading it (-1: none)
+  std::int64_t run_now_ = 0;            // the run being read
   BeamChunk chunk_;
   std::vector<std::int64_t> cells_;  // a batch of a window's used points: their cells
   std::vector<double> values_;       // and their values, one column of kBatch per variable
@@ -81,26 +79,19 @@ class ReadLoop {
 
 void ReadLoop::leave_granule() {
   if (!reader_) return;
-  reader_->release_chunks();
-  if (last_run_[reader_granule_] > run_now_ && parked_bytes_ < parked_budget_ && reader_->park() &&
-      parked_bytes_ + reader_->parked_bytes() <= parked_budget_) {
-    parked_bytes_ += reader_->parked_bytes();
-    parked_[reader_granule_] = std::move(reader_);
-  }
+  if (last_run_[reader_granule_] > run_now_)
+    parked_.keep(reader_granule_, reader_);
+  else
+    reader_->release_chunks();
   reader_.reset();  // one granule open at a time
 }
 
 void ReadLoop::open_granule(std::uint32_t g) {
   leave_granule();
-  if (const auto it = parked_.find(g); it != parked_.end()) {
-    reader_ = std::move(it->second);
-    parked_.erase(it);
-    parked_bytes_ -= reader_->parked_bytes();
-    reader_->unpark();
-  } else {
+  reader_ = parked_.take(g);
+  if (!reader_)
     reader_ = std::make_unique<GranuleReader>(granules_[g].path, ctx_.config(),
                                               GranuleReader::Columns::values);
-  }
   reader_->carry_chunks_through(carry_, g);
   reader_granule_ = g;
 }
@@ -164,15 +155,8 @@ GridBlock ReadLoop::run(PointParts& parts, const std::vector<WorkRun>& runs) {
   last_run_.assign(granules_.size(), -1);
   for (std::int64_t t = 0; t < ntasks; ++t)
     last_run_[runs[static_cast<std::size_t>(t)].state.granule()] = t;
-  parked_bytes_ = 0;
-  for (auto it = parked_.begin(); it != parked_.end();) {  // none of its runs are this rank's
-    if (last_run_[it->first] < 0) {
-      it = parked_.erase(it);
-    } else {
-      parked_bytes_ += it->second->parked_bytes();
-      ++it;
-    }
-  }
+  parked_.drop_unless([&](std::uint32_t g) { return last_run_[g] >= 0; });  // runs of this rank
+  parked_.set_budget(parked_readers_budget(ctx_.setup.memory_per_rank));
   for (std::int64_t t = 0; t < ntasks; ++t) {
     if (stop_signal() != 0) throw std::runtime_error(stop_reason());
     // Each round's buckets are reserved to its points before its reads (finalize drops them),

@@ -12,13 +12,6 @@
 #include "healgrid/read/granule_reader.hpp"
 
 namespace healgrid {
-namespace {
-
-std::int64_t nanoseconds(const struct timespec& t) {
-  return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
-}  // namespace
 
 GranuleReader::ParkedFile::~ParkedFile() { close(); }
 
@@ -42,11 +35,7 @@ bool GranuleReader::identify_parkable_file() {
   if (H5Fget_vfd_handle(file_.get(), H5P_DEFAULT, &handle) < 0 || handle == nullptr ||
       ::fstat(*static_cast<int*>(handle), &st) != 0)
     return false;
-  parked_.device = static_cast<std::uint64_t>(st.st_dev);
-  parked_.inode = static_cast<std::uint64_t>(st.st_ino);
-  parked_.size = static_cast<std::uint64_t>(st.st_size);
-  parked_.mtime_ns = nanoseconds(st.st_mtim);
-  parked_.ctime_ns = nanoseconds(st.st_ctim);  // also set by writes that restore the mtime
+  parked_.identity = FileIdentity::of(st);
   return true;
 }
 
@@ -102,10 +91,7 @@ void GranuleReader::unpark() {
     throw GranuleError(path_ +
                        ": cannot open it again to read its values: " + std::strerror(errno));
   struct stat st {};
-  if (::fstat(parked_.fd, &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != parked_.device ||
-      static_cast<std::uint64_t>(st.st_ino) != parked_.inode ||
-      static_cast<std::uint64_t>(st.st_size) != parked_.size ||
-      nanoseconds(st.st_mtim) != parked_.mtime_ns || nanoseconds(st.st_ctim) != parked_.ctime_ns) {
+  if (::fstat(parked_.fd, &st) != 0 || FileIdentity::of(st) != parked_.identity) {
     parked_.close();
     throw GranuleError(path_ + ": the file changed while healgrid was reading it (its size, " +
                        "inode, modification or status change time differ from when this run " +
@@ -114,6 +100,28 @@ void GranuleReader::unpark() {
   for (auto& beam : columns_)
     for (auto& column : beam.variables)
       if (column) column->read_from(parked_.fd);
+}
+
+void ParkedReaders::keep(std::uint32_t granule, std::unique_ptr<GranuleReader>& reader) {
+  if (bytes_ >= budget_) {
+    reader->release_chunks();
+    return;
+  }
+  if (!reader->park()) return;  // its chunks went to the carry all the same
+  const std::size_t bytes = reader->parked_bytes();
+  if (bytes_ + bytes > budget_) return;  // parked, but dropped by the caller
+  bytes_ += bytes;
+  readers_[granule] = std::move(reader);
+}
+
+std::unique_ptr<GranuleReader> ParkedReaders::take(std::uint32_t granule) {
+  const auto it = readers_.find(granule);
+  if (it == readers_.end()) return nullptr;
+  auto reader = std::move(it->second);
+  readers_.erase(it);
+  bytes_ -= reader->parked_bytes();
+  reader->unpark();
+  return reader;
 }
 
 }  // namespace healgrid

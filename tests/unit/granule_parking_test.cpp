@@ -69,6 +69,16 @@ class GranuleParking : public testing::Test {
     }
   }
 
+  // unpark() throws a GranuleError saying `what`.
+  static void expect_unpark_refused(GranuleReader& reader, const std::string& what) {
+    try {
+      reader.unpark();
+      FAIL() << "unpark must refuse: " << what;
+    } catch (const GranuleError& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  }
+
   static fs::path* dir_;
   static std::string* path_;
   static PipelineConfig* config_;
@@ -111,21 +121,9 @@ TEST_F(GranuleParking, AFileChangedMeanwhileIsRefusedByName) {
   ASSERT_EQ(::stat(copy.c_str(), &st), 0);
   const struct timespec times[2] = {st.st_atim, {st.st_mtim.tv_sec + 5, st.st_mtim.tv_nsec}};
   ASSERT_EQ(utimensat(AT_FDCWD, copy.c_str(), times, 0), 0);
-  try {
-    reader.unpark();
-    FAIL() << "a changed file must be refused";
-  } catch (const GranuleError& e) {
-    EXPECT_NE(std::string(e.what()).find(copy + ": the file changed"), std::string::npos)
-        << e.what();
-  }
+  expect_unpark_refused(reader, copy + ": the file changed");
   fs::remove(copy);
-  try {
-    reader.unpark();
-    FAIL() << "a vanished file must be refused";
-  } catch (const GranuleError& e) {
-    EXPECT_NE(std::string(e.what()).find(copy + ": cannot open it again"), std::string::npos)
-        << e.what();
-  }
+  expect_unpark_refused(reader, copy + ": cannot open it again");
 }
 
 TEST_F(GranuleParking, AVariableWithoutChunkReadsDeclinesAndTheReaderReadsOn) {
@@ -251,13 +249,7 @@ TEST_F(GranuleParking, AFileReplacedBeforeParkingIsRefusedByName) {
   GranuleReader reader(path, *config_, GranuleReader::Columns::values);
   fs::rename(other, path);
   ASSERT_TRUE(reader.park());
-  try {
-    reader.unpark();
-    FAIL() << "a replaced file must be refused";
-  } catch (const GranuleError& e) {
-    EXPECT_NE(std::string(e.what()).find(path + ": the file changed"), std::string::npos)
-        << e.what();
-  }
+  expect_unpark_refused(reader, path + ": the file changed");
   fs::remove(path);
 }
 

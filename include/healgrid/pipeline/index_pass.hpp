@@ -54,9 +54,8 @@ struct IndexResult {
   // and the run proceeds in passes (plan/pass_plan.hpp); with a spill, every point went to it.
   bool overflowed = false;
   // With IndexSelection::park_bytes: the parked readers of granules that gave points, for the
-  // read loop, and the bytes they hold (GranuleReader::parked_bytes).
+  // read loop.
   ParkedReaders readers;
-  std::size_t parked_bytes = 0;
 };
 
 // Which points the index pass keeps (the default: all of them).

@@ -23,6 +23,7 @@
 #include "healgrid/read/granule_error.hpp"
 #include "healgrid/read/segment_links.hpp"
 #include "healgrid/read/time_coordinate.hpp"
+#include "healgrid/util/file_identity.hpp"
 
 namespace healgrid {
 
@@ -158,8 +159,7 @@ class GranuleReader {
     void close();
     bool parked = false;
     int fd = -1;
-    std::uint64_t device = 0, inode = 0, size = 0;
-    std::int64_t mtime_ns = 0, ctime_ns = 0;
+    FileIdentity identity;
   };
 
   std::string path_;
@@ -182,14 +182,46 @@ class GranuleReader {
   ParkedFile parked_;
 };
 
-// Parked readers (GranuleReader::park) by the granule's index in the run: the index pass hands
-// its own to the read loop, which keeps those read again in a later round; together they hold
-// at most parked_readers_budget() bytes (parked_bytes), a 64th of the memory per rank and 32 MB
-// (some 1000 ATL06 granules).
-using ParkedReaders = std::map<std::uint32_t, std::unique_ptr<GranuleReader>>;
+// The budget of parked readers: a 64th of the memory per rank and 32 MB (some 1000 ATL06
+// granules).
 inline std::size_t parked_readers_budget(double memory_per_rank) {
   return static_cast<std::size_t>(std::min(32e6, memory_per_rank / 64));
 }
+
+// Parked readers (GranuleReader::park) by the granule's index in the run, holding at most a
+// budget of bytes together (GranuleReader::parked_bytes): the index pass hands its own to the
+// read loop, which keeps those read again in a later round.
+class ParkedReaders {
+ public:
+  explicit ParkedReaders(std::size_t budget = 0) : budget_(budget) {}
+  void set_budget(std::size_t budget) { budget_ = budget; }
+  // Parks `reader` under `granule` when it parks and fits the budget (`reader` is then null);
+  // else leaves it open, its decoded chunks handed to the carry.
+  void keep(std::uint32_t granule, std::unique_ptr<GranuleReader>& reader);
+  // The reader parked under `granule`, unparked (throws as GranuleReader::unpark), or null.
+  std::unique_ptr<GranuleReader> take(std::uint32_t granule);
+  // Drops the readers of the granules `wanted` says no to.
+  template <typename Wanted>
+  void drop_unless(Wanted wanted) {
+    for (auto it = readers_.begin(); it != readers_.end();) {
+      if (wanted(it->first)) {
+        ++it;
+      } else {
+        bytes_ -= it->second->parked_bytes();
+        it = readers_.erase(it);
+      }
+    }
+  }
+  void clear() {
+    readers_.clear();
+    bytes_ = 0;
+  }
+  std::size_t size() const { return readers_.size(); }
+
+ private:
+  std::map<std::uint32_t, std::unique_ptr<GranuleReader>> readers_;
+  std::size_t budget_, bytes_ = 0;
+};
 
 // Rank 0's check of the config before the index pass: opens the first granules that are
 // readable HDF5 files holding a configured group and checks every configured dataset. Returns

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "healgrid/catalog/checksum.hpp"
+#include "healgrid/util/file_identity.hpp"
 
 namespace healgrid {
 namespace {
@@ -103,6 +104,24 @@ TEST(InputFingerprint, ModificationTimeAndInodeAreInTheKey) {
 
 // Unreadable or missing: a fingerprint all the same (the index pass reports the granule under
 // --on-bad-granule), and a different one once it becomes readable.
+// The key's identity part names each field with its own value (util/file_identity.hpp).
+TEST(InputFingerprint, IdentityTextHoldsEveryFieldsValue) {
+  struct stat st {};
+  st.st_dev = 7;
+  st.st_ino = 11;
+  st.st_size = 13;
+  st.st_mtim = {17, 19};
+  st.st_ctim = {23, 29};
+  const auto id = FileIdentity::of(st);
+  EXPECT_EQ(id.text(), "size=13 mtime_ns=17000000019 ctime_ns=23000000029 dev=7 ino=11");
+  auto other = id;
+  other.mtime_ns += 1;
+  EXPECT_NE(other, id);
+  other = id;
+  other.ctime_ns += 1;
+  EXPECT_NE(other, id);
+}
+
 TEST(InputFingerprint, UnreadableFileGetsAFingerprintNotAnError) {
   const auto missing = granule_fingerprint("/nonexistent/G.h5", InputVerification::sample);
   EXPECT_NE(missing.find("unreadable="), std::string::npos) << missing;

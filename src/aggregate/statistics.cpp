@@ -30,9 +30,11 @@ double inverse_square(double s) { return 1.0 / (s * s); }
 // sum(w x) / sum(w) and 1 / sqrt(sum(w)), with w = weight(v[i]): a sigma's or a weight's own.
 // The weights are finite and > 0 (the reader drops others), but their sum or a product can
 // overflow, or every product underflow: then the weights are taken relative to the largest,
-// which leaves the ratio as is.
+// which leaves the ratio as is. `weight_sum`, when given, gets sum(w) as
+// weighted_mean_sigma_of sums it (the same additions in the same order).
 template <typename Weight>
-double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight weight) {
+double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight weight,
+                        double* weight_sum = nullptr) {
   if (n == 0) return kNaN;
   double wx = 0, w = 0, largest = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -41,6 +43,7 @@ double weighted_mean_of(const double* x, const double* v, std::size_t n, Weight 
     w += wi;
     largest = std::max(largest, wi);
   }
+  if (weight_sum != nullptr) *weight_sum = w;
   if (std::isfinite(w) && std::isfinite(wx) && largest >= kSmallestUnscaledWeight) return wx / w;
   wx = w = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -59,9 +62,6 @@ double weighted_mean_sigma_of(const double* v, std::size_t n, Weight weight) {
   return 1.0 / std::sqrt(w);
 }
 
-// Below this many values a comparison sort is as fast as clearing the radix histograms.
-constexpr std::size_t kRadixMin = 48;
-
 // A float's bits, mapped so that unsigned order is numeric order (negatives reversed).
 std::uint32_t order_key(float f) {
   std::uint32_t u;
@@ -78,78 +78,7 @@ float from_order_key(std::uint32_t k) {
   return f;
 }
 
-// The radix passes over keys already less their minimum: every digit's histogram from one read
-// of the keys, the passes but the last between keys and scratch, and the last writing the
-// values themselves into x (one pass fewer over the data than sorting keys, then converting).
-template <int Passes>
-void radix_passes(std::vector<std::uint32_t>& keys, std::vector<std::uint32_t>& scratch, int width,
-                  std::uint32_t lo, std::vector<double>& x) {
-  const std::uint32_t mask = (std::uint32_t{1} << width) - 1;
-  const std::size_t buckets = std::size_t{mask} + 1;
-  std::array<std::array<std::uint32_t, 256>, Passes> count;
-  for (auto& c : count) std::fill(c.begin(), c.begin() + buckets, 0u);
-  for (const auto k : keys)
-    for (int p = 0; p < Passes; ++p) ++count[p][(k >> (width * p)) & mask];
-  for (auto& c : count) {
-    std::uint32_t sum = 0;
-    for (std::size_t b = 0; b < buckets; ++b) {
-      const auto here = c[b];
-      c[b] = sum;
-      sum += here;
-    }
-  }
-  for (int p = 0; p + 1 < Passes; ++p) {  // stable
-    auto& c = count[p];
-    for (const auto k : keys) scratch[c[(k >> (width * p)) & mask]++] = k;
-    keys.swap(scratch);
-  }
-  auto& c = count[Passes - 1];
-  for (const auto k : keys)
-    x[c[(k >> (width * (Passes - 1))) & mask]++] = static_cast<double>(from_order_key(k + lo));
-}
-
 }  // namespace
-
-bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>& keys,
-                             std::vector<std::uint32_t>& scratch) {
-  const std::size_t n = x.size();
-  keys.resize(n);
-  std::uint32_t lo = ~0u, hi = 0;
-  bool exact = true;
-  for (std::size_t i = 0; i < n; ++i) {  // branch-free: vectorised
-    const auto f = static_cast<float>(x[i]);
-    exact &= static_cast<double>(f) == x[i];
-    keys[i] = order_key(f);
-    lo = std::min(lo, keys[i]);
-    hi = std::max(hi, keys[i]);
-  }
-  if (!exact) return false;  // some value is not a float (or is NaN): x untouched
-  // Sorting the keys less the smallest needs only the bits of their range: a cell's values
-  // span a few metres, some 2^16 float steps, so two passes instead of three or four. The
-  // range's bits are split into equal digits of at most 8 bits (fewer buckets to clear).
-  const std::uint32_t range = hi - lo;
-  if (range == 0) return true;  // every value the same float: x is sorted
-  const int bits = 32 - __builtin_clz(range);
-  const int passes = (bits + 7) / 8;
-  const int width = (bits + passes - 1) / passes;
-  for (auto& k : keys) k -= lo;
-  scratch.resize(n);
-  switch (passes) {
-    case 1:
-      radix_passes<1>(keys, scratch, width, lo, x);
-      break;
-    case 2:
-      radix_passes<2>(keys, scratch, width, lo, x);
-      break;
-    case 3:
-      radix_passes<3>(keys, scratch, width, lo, x);
-      break;
-    default:
-      radix_passes<4>(keys, scratch, width, lo, x);
-      break;
-  }
-  return true;
-}
 
 bool is_integer_statistic(StatFunction f) { return f == StatFunction::count; }
 
@@ -256,43 +185,123 @@ double stat_quantile_sorted(const double* sorted, std::size_t n, double q) {
 void CellValues::clear() {
   for (auto& c : columns_) c.clear();
   std::fill(sorted_ready_.begin(), sorted_ready_.end(), false);
-  std::fill(selection_ready_.begin(), selection_ready_.end(), false);
+  std::fill(order_.begin(), order_.end(), Order::unknown);
+  weight_sum_ = {};
+}
+
+bool CellValues::count_float_keys(std::size_t v) {
+  const auto& x = columns_[v];
+  const std::size_t n = x.size();
+  auto& f = float_keys_[v];
+  keys_.resize(n);
+  std::uint32_t* keys = keys_.data();
+  std::uint32_t lo = ~0u, hi = 0;
+  bool exact = true;
+  for (std::size_t i = 0; i < n; ++i) {  // branch-free
+    const auto k = static_cast<float>(x[i]);
+    exact &= static_cast<double>(k) == x[i];
+    const std::uint32_t key = order_key(k);
+    keys[i] = key;
+    lo = std::min(lo, key);
+    hi = std::max(hi, key);
+  }
+  if (!exact) return false;  // some value is not a float (or is NaN)
+  // The top digit of the keys' range: about as many digits as keys (a few keys each), at
+  // most 256 (a cell's heights span some 2^16 float steps).
+  const std::uint32_t range = hi - lo;
+  const int bits = range == 0 ? 0 : 32 - __builtin_clz(range);
+  const int width = std::min({bits, 8, 64 - __builtin_clzll(n)});
+  const int shift = bits - width;  // locals: stores of keys could alias members (reloads)
+  const std::size_t digits = std::size_t{1} << width;
+  f.lo = lo;
+  f.shift = shift;
+  f.starts.assign(digits + 1, 0u);
+  std::uint32_t* starts = f.starts.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    keys[i] -= lo;
+    ++starts[keys[i] >> shift];
+  }
+  std::uint32_t sum = 0;  // a running sum: no store-to-load chain through the table
+  for (std::size_t d = 0; d <= digits; ++d) {
+    const std::uint32_t here = starts[d];
+    starts[d] = sum;
+    sum += here;
+  }
+  // One pass placing the keys in their digits' order (a radix sort's first, top-digit pass).
+  scratch_.assign(starts, starts + digits);
+  f.keys.resize(n);
+  std::uint32_t* next = scratch_.data();
+  std::uint32_t* placed = f.keys.data();
+  for (std::size_t i = 0; i < n; ++i) placed[next[keys[i] >> shift]++] = keys[i];
+  return true;
+}
+
+std::pair<double, double> CellValues::float_pair(std::size_t v, std::size_t r) {
+  auto& f = float_keys_[v];
+  const std::size_t n = f.keys.size();
+  auto digit_of = [&](std::size_t rank) {  // the top digit of rank `rank`'s key
+    return static_cast<std::size_t>(
+        std::upper_bound(f.starts.begin(), f.starts.end(), static_cast<std::uint32_t>(rank)) -
+        f.starts.begin() - 1);
+  };
+  auto value = [&](std::uint32_t key) { return static_cast<double>(from_order_key(key + f.lo)); };
+  // Rank r among the keys of its digit (a few, as a rule), then rank r + 1: the next key of
+  // that digit, or the smallest of the next digit that has keys.
+  const auto keys = f.keys.begin();
+  const std::size_t d = digit_of(r);
+  const auto end = keys + f.starts[d + 1];
+  const auto at = keys + static_cast<std::ptrdiff_t>(r);
+  std::nth_element(keys + f.starts[d], at, end);
+  const double x = value(*at);
+  if (r + 1 >= n) return {x, x};
+  if (at + 1 != end) return {x, value(*std::min_element(at + 1, end))};
+  const std::size_t next = digit_of(r + 1);
+  return {x, value(*std::min_element(keys + f.starts[next], keys + f.starts[next + 1]))};
 }
 
 double CellValues::quantile(std::size_t v, double q) {
   const std::size_t n = columns_[v].size();
   if (n == 0) return kNaN;
-  // The first quantile of a column decides: small cells are sorted (one sort serves every
-  // quantile and beats repeated selection, bench/micro), and so are cells of any size whose
-  // values are all floats (a radix sort, linear); other large cells use selection.
-  if (!sorted_ready_[v] && !selection_ready_[v]) {
-    if (n <= 256) {
+  // The first quantile of a column decides: cells of floats are counted by their keys' top
+  // digit; other small cells are sorted (one sort serves every quantile and beats repeated
+  // selection, bench/micro); other large cells use selection.
+  if (order_[v] == Order::unknown) {
+    if (sorted_ready_[v]) {  // sorted() was asked for before
+      order_[v] = Order::sorted;
+    } else if (n >= kFloatSelectMin && count_float_keys(v)) {
+      order_[v] = Order::float_keys;
+    } else if (n <= 256) {
       sorted(v);
+      order_[v] = Order::sorted;
     } else {
-      // Radix-sorted in place, or else left as it is: selection's working copy.
-      sorted_[v] = columns_[v];
-      sorted_ready_[v] = radix_sort_exact_floats(sorted_[v], keys_, scratch_);
-      selection_ready_[v] = !sorted_ready_[v];
+      sorted_[v] = columns_[v];  // selection's working copy, never sorted_ready_
+      order_[v] = Order::selection;
     }
   }
-  if (sorted_ready_[v]) return stat_quantile_sorted(sorted_[v].data(), n, q);
-  auto& a = sorted_[v];  // reordered by each nth_element, never sorted_ready_
+  if (order_[v] == Order::sorted) return stat_quantile_sorted(sorted_[v].data(), n, q);
   // The same index arithmetic as stat_quantile_sorted, on the two order statistics needed.
   const double index = q * static_cast<double>(n - 1);
   const auto lo = static_cast<std::size_t>(std::floor(index));
-  std::nth_element(a.begin(), a.begin() + lo, a.end());
-  const double x_lo = a[lo];
-  if (lo + 1 >= n) return x_lo;
-  const double x_hi = *std::min_element(a.begin() + lo + 1, a.end());
-  const double pair[2] = {x_lo, x_hi};
+  double pair[2];
+  if (order_[v] == Order::float_keys) {
+    const auto [x_lo, x_hi] = float_pair(v, std::min(lo, n - 1));
+    if (lo + 1 >= n) return x_lo;
+    pair[0] = x_lo;
+    pair[1] = x_hi;
+  } else {
+    auto& a = sorted_[v];  // reordered by each nth_element
+    std::nth_element(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(lo), a.end());
+    pair[0] = a[lo];
+    if (lo + 1 >= n) return pair[0];
+    pair[1] = *std::min_element(a.begin() + static_cast<std::ptrdiff_t>(lo) + 1, a.end());
+  }
   return stat_quantile_sorted(pair, 2, index - static_cast<double>(lo));
 }
 
 const std::vector<double>& CellValues::sorted(std::size_t v) {
   if (!sorted_ready_[v]) {
     sorted_[v] = columns_[v];
-    if (sorted_[v].size() < kRadixMin || !radix_sort_exact_floats(sorted_[v], keys_, scratch_))
-      std::sort(sorted_[v].begin(), sorted_[v].end());
+    std::sort(sorted_[v].begin(), sorted_[v].end());
     sorted_ready_[v] = true;
   }
   return sorted_[v];
@@ -316,10 +325,17 @@ double CellValues::compute(const StatisticSpec& s, int variable, int sigma) {
       return stat_variance(x.data(), n);
     case StatFunction::std:
       return std::sqrt(stat_variance(x.data(), n));
-    case StatFunction::weighted_mean:
-      return s.weight.empty() ? stat_weighted_mean(x.data(), columns_[sigma].data(), n)
-                              : stat_weighted_mean_w(x.data(), columns_[sigma].data(), n);
+    case StatFunction::weighted_mean: {
+      // Its sum of weights kept for the sigma of the same weights (the default statistics).
+      weight_sum_ = {sigma, !s.weight.empty(), 0.0};
+      const double* v = columns_[sigma].data();
+      return s.weight.empty() ? weighted_mean_of(x.data(), v, n, inverse_square, &weight_sum_.sum)
+                              : weighted_mean_of(
+                                    x.data(), v, n, [](double wi) { return wi; }, &weight_sum_.sum);
+    }
     case StatFunction::weighted_mean_sigma:
+      if (weight_sum_.column == sigma && weight_sum_.weights == !s.weight.empty() && n > 0)
+        return 1.0 / std::sqrt(weight_sum_.sum);
       return s.weight.empty() ? stat_weighted_mean_sigma(columns_[sigma].data(), n)
                               : stat_weight_sigma(columns_[sigma].data(), n);
     case StatFunction::quantile:

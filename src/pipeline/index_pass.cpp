@@ -116,7 +116,8 @@ void spill_points(IndexResult& result, GranuleIndex& granule, PointSpill& spill)
 // A chunk's columns and cells, kept from granule to granule: filled again, never reallocated.
 struct IndexScratch {
   BeamChunk chunk;
-  std::vector<std::int64_t> cells;  // the chunk's cells (-1: not a valid point)
+  std::vector<std::int64_t> cells;  // a tile's cells (-1: not a valid point)
+  std::vector<PointEntry> entries;  // a tile's packed points, before they join the part
 };
 
 class BeamIndexer {
@@ -130,7 +131,8 @@ class BeamIndexer {
         result_(result),
         stored_(stored),
         chunk_(scratch.chunk),
-        cells_(scratch.cells) {}
+        cells_(scratch.cells),
+        entries_(scratch.entries) {}
 
   // Bins the rows of `rows` of beam `b` into `out`; false when a guard was breached (`out`
   // then holds part of the beam: the caller rolls it back).
@@ -152,58 +154,13 @@ class BeamIndexer {
   }
 
  private:
+  // Bins the chunk tile by tile: a tile's cells and packed points stay in cache until the
+  // points are appended to `out` at once.
   void bin(std::uint32_t tag, GranuleIndex& out) {
     const std::size_t n = chunk_.size();
-    cells_.resize(n);
-    grid_.cells(chunk_.lat.data(), chunk_.lon.data(), chunk_.valid.data(), n, cells_.data());
-    // Locals, not members: the stores of points cannot then alias them (no reload per point).
-    auto& loads = out.loads;
-    const bool windows = windows_.active(), keep_points = !result_.overflowed || spilling(select_);
-    const std::uint8_t* valid = chunk_.valid.data();
-    const std::int64_t* cells = cells_.data();
-    const auto row0 = static_cast<std::uint32_t>(chunk_.row0);
-    std::int64_t parent_now = loads.empty() ? -1 : loads.back().parent;
-    std::int64_t pending = 0;       // points of parent_now not yet counted in loads.back()
-    std::int64_t pending_runs = 0;  // and its cell runs
-    std::int64_t last_cell = last_cell_;
-    std::int64_t key_first = result_.window_first, key_last = result_.window_last;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!valid[i]) continue;
-      const auto key = windows ? window_of_.key_of(chunk_.time[i]) : 0;
-      if (key == kNoWindow) continue;  // between explicit windows
-      key_first = std::min(key_first, key);
-      key_last = std::max(key_last, key);
-      const auto cell = cells[i];
-      // A beam stays in one parent cell for long runs: extend the last load.
-      const auto parent = grid_.parent_of(cell);
-      if (parent != parent_now) {
-        if (!select_.keeps(parent)) continue;
-        if (!loads.empty()) {
-          loads.back().points += pending;
-          loads.back().cell_runs += pending_runs;
-        }
-        loads.push_back({parent, 0, 0});
-        parent_now = parent;
-        pending = 0;
-        pending_runs = 0;
-      }
-      pending_runs += cell != last_cell;
-      last_cell = cell;
-      if (keep_points) {
-        out.writer.push(out.points, {cell, tag, row0 + static_cast<std::uint32_t>(i)});
-        if (windows) out.keys.push_back(key);
-      }
-      ++pending;
-    }
-    if (!loads.empty()) {
-      loads.back().points += pending;
-      loads.back().cell_runs += pending_runs;
-    }
-    last_cell_ = last_cell;
-    if (windows) {
-      result_.window_first = key_first;
-      result_.window_last = key_last;
-    }
+    cells_.resize(std::min(n, kTile));
+    entries_.resize(kTileEntries);
+    for (std::size_t t0 = 0; t0 < n; t0 += kTile) bin_tile(tag, t0, std::min(kTile, n - t0), out);
     if (!result_.overflowed && stored_ + out.points.size() > select_.max_points) {
       result_.overflowed = true;  // the run goes in passes
       if (!spilling(select_)) {   // keep the loads only
@@ -220,6 +177,68 @@ class BeamIndexer {
       spill_points(result_, out, *select_.spill);
   }
 
+  static constexpr std::size_t kTile = 4096;
+  static constexpr std::size_t kTileEntries = kTile * PointWriter::kMaxEntries;
+
+  void bin_tile(std::uint32_t tag, std::size_t t0, std::size_t n, GranuleIndex& out) {
+    grid_.cells(chunk_.lat.data() + t0, chunk_.lon.data() + t0, chunk_.valid.data() + t0, n,
+                cells_.data());
+    // Locals, not members: the stores of points could alias them (a reload per point).
+    const HealpixGrid grid = grid_;
+    auto& loads = out.loads;
+    const bool windows = windows_.active(), keep_points = !result_.overflowed || spilling(select_);
+    const std::uint8_t* valid = chunk_.valid.data() + t0;
+    const std::int64_t* cells = cells_.data();
+    const auto row0 = static_cast<std::uint32_t>(chunk_.row0 + t0);
+    std::int64_t parent_now = loads.empty() ? -1 : loads.back().parent;
+    std::int64_t pending = 0;       // points of parent_now not yet counted in loads.back()
+    std::int64_t pending_runs = 0;  // and its cell runs
+    std::int64_t last_cell = last_cell_;
+    std::int64_t key_first = result_.window_first, key_last = result_.window_last;
+    PointWriter writer = out.writer;  // a local: see PointWriter::push(PointEntry*, ...)
+    PointEntry* entries = entries_.data();
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!valid[i]) continue;
+      const auto key = windows ? window_of_.key_of(chunk_.time[t0 + i]) : 0;
+      if (key == kNoWindow) continue;  // between explicit windows
+      key_first = std::min(key_first, key);
+      key_last = std::max(key_last, key);
+      const auto cell = cells[i];
+      // A beam stays in one parent cell for long runs: extend the last load.
+      const auto parent = grid.parent_of(cell);
+      if (parent != parent_now) {
+        if (!select_.keeps(parent)) continue;
+        if (!loads.empty()) {
+          loads.back().points += pending;
+          loads.back().cell_runs += pending_runs;
+        }
+        loads.push_back({parent, 0, 0});
+        parent_now = parent;
+        pending = 0;
+        pending_runs = 0;
+      }
+      pending_runs += cell != last_cell;
+      last_cell = cell;
+      if (keep_points) {
+        m += writer.push(entries + m, {cell, tag, row0 + static_cast<std::uint32_t>(i)});
+        if (windows) out.keys.push_back(key);
+      }
+      ++pending;
+    }
+    out.points.insert(out.points.end(), entries, entries + m);
+    out.writer = writer;
+    if (!loads.empty()) {
+      loads.back().points += pending;
+      loads.back().cell_runs += pending_runs;
+    }
+    last_cell_ = last_cell;
+    if (windows) {
+      result_.window_first = key_first;
+      result_.window_last = key_last;
+    }
+  }
+
   const IndexSelection& select_;
   const HealpixGrid& grid_;
   const TimeWindows& windows_;
@@ -228,6 +247,7 @@ class BeamIndexer {
   std::uint64_t stored_;
   BeamChunk& chunk_;
   std::vector<std::int64_t>& cells_;
+  std::vector<PointEntry>& entries_;
   std::int64_t last_cell_ = -1;  // the last kept point's cell (ParentLoad::cell_runs)
 };
 

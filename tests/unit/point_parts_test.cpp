@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -47,6 +48,28 @@ std::vector<PointRef> wandering(std::uint32_t seed, std::size_t n) {
     out.push_back({cell, gg, row});
   }
   return out;
+}
+
+// Points written into a buffer, a few at a time and resumed from the writer's state (as the
+// index pass writes a tile), are the entries the vector writer gives, word for word.
+TEST(PointParts, BufferWriterWritesTheVectorWritersEntries) {
+  const auto points = wandering(7, 20000);
+  const auto part = pack_points(points);
+  PointVector got;
+  PointWriter writer;
+  std::vector<PointEntry> buffer(100 * PointWriter::kMaxEntries);
+  for (std::size_t begin = 0; begin < points.size(); begin += 100) {
+    PointWriter tile = writer;
+    std::size_t m = 0;
+    for (std::size_t i = begin; i < std::min(points.size(), begin + 100); ++i)
+      m += tile.push(buffer.data() + m, points[i]);
+    ASSERT_LE(m, buffer.size());
+    got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(m));
+    writer = tile;
+  }
+  ASSERT_EQ(got.size(), part.size());
+  for (std::size_t i = 0; i < part.size(); ++i) ASSERT_EQ(got[i].word, part[i].word) << i;
+  expect_points(unpack_points(got), points);
 }
 
 TEST(PointParts, PacksToFourBytesAndBack) {

@@ -155,6 +155,32 @@ TEST(Statistics, CellValuesComputesEveryFunction) {
   EXPECT_EQ(cell.compute(spec(StatFunction::quantile, 0.5), 0, -1), 7);  // cache was reset
 }
 
+// A weighted mean's sum of weights serves the sigma of the same weights only: not another
+// column's, not the same column taken as weights rather than sigmas, not the next cell's.
+TEST(Statistics, WeightedMeanSigmaFromItsOwnWeightsOnly) {
+  CellValues cell(3);
+  const std::vector<double> x{5, 1, 3}, s1{1, 1, 2}, s2{0.5, 4, 8};
+  cell.column(0) = x;
+  cell.column(1) = s1;
+  cell.column(2) = s2;
+  StatisticSpec mean, sigma, by_weight;
+  mean.function = StatFunction::weighted_mean;
+  sigma.function = StatFunction::weighted_mean_sigma;
+  by_weight.function = StatFunction::weighted_mean_sigma;
+  by_weight.weight = "s1";
+  by_weight.weight_text = "s1";
+  EXPECT_DOUBLE_EQ(cell.compute(mean, 0, 1), (5 + 1 + 0.75) / 2.25);
+  EXPECT_EQ(cell.compute(sigma, 0, 1), stat_weighted_mean_sigma(s1.data(), 3));  // 1 / 1.5
+  EXPECT_EQ(cell.compute(sigma, 0, 2), stat_weighted_mean_sigma(s2.data(), 3));
+  EXPECT_EQ(cell.compute(by_weight, 0, 1), stat_weight_sigma(s1.data(), 3));  // 1 / sqrt(4)
+  cell.clear();
+  const std::vector<double> y{2, 4}, t{2, 2};
+  cell.column(0) = y;
+  cell.column(1) = t;
+  cell.column(2) = t;
+  EXPECT_EQ(cell.compute(sigma, 0, 1), stat_weighted_mean_sigma(t.data(), 2));  // 1 / sqrt(0.5)
+}
+
 }  // namespace
 }  // namespace healgrid
 
@@ -217,33 +243,49 @@ std::vector<double> random_floats(std::size_t n, std::uint64_t seed) {
   return x;
 }
 
-TEST(RadixSort, SortsFloatsLikeStdSort) {
-  std::vector<std::uint32_t> keys, scratch;
-  for (std::size_t n : {0u, 1u, 2u, 47u, 48u, 300u, 5000u}) {
-    auto x = random_floats(n, n + 7);
-    if (n > 3) {  // the edges of the float line
-      x[0] = -std::numeric_limits<double>::infinity();
-      x[1] = std::numeric_limits<double>::infinity();
-      x[2] = static_cast<double>(std::numeric_limits<float>::denorm_min());
-      x[3] = -static_cast<double>(std::numeric_limits<float>::max());
-    }
-    auto expected = x;
-    std::sort(expected.begin(), expected.end());
-    ASSERT_TRUE(radix_sort_exact_floats(x, keys, scratch)) << n;
-    EXPECT_EQ(x, expected) << n;
-  }
-  std::vector<double> same(100, 5.5);  // one digit value everywhere: every pass skipped
-  ASSERT_TRUE(radix_sort_exact_floats(same, keys, scratch));
-  EXPECT_EQ(same, std::vector<double>(100, 5.5));
+// Every quantile of cell values `x` through CellValues equals numpy's linear method on the
+// sorted values: at each rank (q = r / (n - 1)) and halfway to the next. Values of one float
+// key (-0.0 and 0.0) may differ in sign only.
+void expect_quantiles_of_sorted(const std::vector<double>& x, const std::string& what) {
+  const std::size_t n = x.size();
+  auto sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  CellValues cell(1);
+  cell.column(0) = x;
+  auto check = [&](double q) {
+    const double got = cell.quantile(0, q), want = stat_quantile_sorted(sorted.data(), n, q);
+    if (std::isnan(want))  // an infinity times 0 or less another
+      EXPECT_TRUE(std::isnan(got)) << what << " n " << n << " q " << q;
+    else
+      EXPECT_EQ(got, want) << what << " n " << n << " q " << q;
+  };
+  const std::size_t step = std::max<std::size_t>(1, n / 400);  // ~800 quantiles a cell
+  for (std::size_t r = 0; r < n; r += step)
+    for (const double half : {0.0, 0.5})
+      check(std::min(1.0, (static_cast<double>(r) + half) / static_cast<double>(n - 1)));
+  check(1.0);
+  check(0.0);
 }
 
-// A cell's values span few float steps: the sort uses only the bits of the keys' range, in
-// equal digits. Floats r steps above a centre's bit pattern, r < 2^bits, for every bits from
-// 1 to 24, give one to three passes and digit widths that do not divide 8 (four passes: the
-// full range of the test above); a negative centre's steps go down, zero's through the
+// The float path (from CellValues::kFloatSelectMin values): keys of either sign, several
+// magnitudes and repeats, and the edges of the float line.
+TEST(FloatSelection, EveryRankEqualsASortedCopy) {
+  for (std::size_t n : {47u, 48u, 49u, 120u, 300u, 5000u}) {
+    auto x = random_floats(n, n + 7);
+    expect_quantiles_of_sorted(x, "random");
+    x[0] = -std::numeric_limits<double>::infinity();
+    x[1] = std::numeric_limits<double>::infinity();
+    x[2] = static_cast<double>(std::numeric_limits<float>::denorm_min());
+    x[3] = -static_cast<double>(std::numeric_limits<float>::max());
+    expect_quantiles_of_sorted(x, "edges");
+  }
+}
+
+// A cell's values span few float steps: its keys' top digit is taken over the bits of their
+// range only. Floats r steps above a centre's bit pattern, r < 2^bits, for every bits from 1
+// to 24 (fewer bits than digits too); a negative centre's steps go down, zero's through the
 // denormals.
-TEST(RadixSort, SortsNarrowRangesOfEveryWidth) {
-  std::vector<std::uint32_t> keys, scratch;
+TEST(FloatSelection, NarrowRangesOfEveryWidth) {
   std::uint64_t seed = 99;
   for (int bits = 1; bits <= 24; ++bits)
     for (const float centre : {1500.25f, -37.5f, 0.0f}) {
@@ -257,28 +299,45 @@ TEST(RadixSort, SortsNarrowRangesOfEveryWidth) {
         std::memcpy(&f, &u, sizeof f);
         v = static_cast<double>(f);
       }
-      auto expected = x;
-      std::sort(expected.begin(), expected.end());
-      ASSERT_TRUE(radix_sort_exact_floats(x, keys, scratch)) << bits;
-      EXPECT_EQ(x, expected) << bits << " " << centre;
+      expect_quantiles_of_sorted(x, std::to_string(bits) + " bits at " + std::to_string(centre));
     }
 }
 
-TEST(RadixSort, RefusesValuesThatAreNotFloatsAndLeavesThemAlone) {
-  std::vector<std::uint32_t> keys, scratch;
-  auto x = random_floats(200, 3);
-  x[150] = 0.1;  // no float equals 0.1
-  const auto before = x;
-  EXPECT_FALSE(radix_sort_exact_floats(x, keys, scratch));
-  EXPECT_EQ(x, before);
-  x[150] = std::nan("");
-  EXPECT_FALSE(radix_sort_exact_floats(x, keys, scratch));
-  x[150] = 1e300;  // beyond float range
-  EXPECT_FALSE(radix_sort_exact_floats(x, keys, scratch));
+// Keys crowded into a few top digits: one far outlier leaves every other value in the first
+// digit; one value alone; two values; a ramp whose ranks fall on every digit's first and last
+// key (rank r + 1 in the next digit that has keys, across empty ones).
+TEST(FloatSelection, CrowdedAndSparseDigits) {
+  auto outlier = random_floats(200, 5);
+  for (auto& v : outlier) v = static_cast<double>(static_cast<float>(1500.0 + v * 1e-4));
+  outlier[77] = 8848.0;
+  expect_quantiles_of_sorted(outlier, "one far outlier");
+  expect_quantiles_of_sorted(std::vector<double>(100, 5.5), "one value");
+  std::vector<double> two(99, -3.25);
+  for (std::size_t i = 0; i < two.size(); i += 3) two[i] = 1e6;
+  expect_quantiles_of_sorted(two, "two values");
+  std::vector<double> gaps;
+  for (int i = 0; i < 64; ++i) gaps.push_back(std::ldexp(1.0, i % 2 ? i : -i));
+  expect_quantiles_of_sorted(gaps, "powers of two");
+  std::vector<double> ramp(256);
+  for (std::size_t i = 0; i < ramp.size(); ++i) ramp[i] = 1000.0 + static_cast<double>(i * i);
+  std::reverse(ramp.begin(), ramp.end());
+  expect_quantiles_of_sorted(ramp, "ramp");
 }
 
-// Cells of floats above 256 points take the radix path; every quantile must equal the one
-// from a comparison sort (numpy's linear method on the sorted values).
+// Values that are not all floats go the comparison way, and are right: a value no float equals
+// (0.1), one beyond float range.
+TEST(FloatSelection, ValuesThatAreNotFloatsAreRightToo) {
+  for (std::size_t n : {60u, 200u, 400u}) {
+    auto x = random_floats(n, 3);
+    x[n / 2] = 0.1;
+    expect_quantiles_of_sorted(x, "0.1");
+    x[n / 2] = 1e300;
+    expect_quantiles_of_sorted(x, "1e300");
+  }
+}
+
+// Cells of floats take the float path; every quantile must equal the one from a comparison
+// sort (numpy's linear method on the sorted values), and sorted() is a sorted copy.
 TEST(Statistics, QuantileOfFloatCellsEqualsSortedPath) {
   for (std::size_t n : {49u, 120u, 257u, 3000u}) {
     const auto x = random_floats(n, 11 * n);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "healgrid/config/pipeline_config.hpp"
@@ -54,35 +55,62 @@ double stat_weighted_mean_sigma(const double* sigma, std::size_t n);
 // numpy.quantile(x, q) with the default 'linear' method, on values sorted ascending.
 double stat_quantile_sorted(const double* sorted, std::size_t n, double q);
 
-// Sorts x ascending by a radix sort (no comparisons, so no mispredicted branches) when every
-// value is exactly a float, as values read from float32 datasets are; returns false and leaves
-// x untouched otherwise (a NaN included). keys and scratch are working memory, kept by callers
-// to avoid allocations. -0.0 sorts before 0.0.
-bool radix_sort_exact_floats(std::vector<double>& x, std::vector<std::uint32_t>& keys,
-                             std::vector<std::uint32_t>& scratch);
-
 // Values of one cell, one column per config variable, plus a sorted copy made on demand.
 class CellValues {
  public:
-  explicit CellValues(std::size_t variables) : columns_(variables), sorted_(variables) {}
+  explicit CellValues(std::size_t variables)
+      : columns_(variables), sorted_(variables), order_(variables), float_keys_(variables) {}
   void clear();
   std::vector<double>& column(std::size_t v) { return columns_[v]; }
   std::size_t size() const { return columns_.empty() ? 0 : columns_[0].size(); }
   const std::vector<double>& sorted(std::size_t v);
-  // numpy.quantile of column v: exact; from a sorted copy for small cells and cells of floats
-  // (radix sort), else by selection (nth_element): O(n) per quantile, not a full sort.
+  // numpy.quantile of column v: exact. Cells of floats (as float32 datasets give) from
+  // kFloatSelectMin values by a radix selection: the keys' top digit counted once, then per
+  // quantile only the keys of the digits holding its two order statistics; small cells of
+  // doubles from a sorted copy; larger ones by selection (nth_element). Each O(n) a quantile.
   double quantile(std::size_t v, double q);
 
   // The statistic `s` of this cell; `variable`/`sigma` are indices into the config variables
   // (`sigma`: s.weighting(), a sigma or, when s.weight is set, a weight).
   double compute(const StatisticSpec& s, int variable, int sigma);
 
+  // Below this many values a comparison sort beats counting the keys' digits (bench/micro's
+  // BM_QuantilesCellValues).
+  static constexpr std::size_t kFloatSelectMin = 48;
+
  private:
+  // How a column's quantiles are found, decided by its first quantile.
+  enum class Order : std::uint8_t { unknown, sorted, float_keys, selection };
+  // A column of floats as order keys less the smallest, placed in the order of their top digit
+  // (keys >> shift), unordered within a digit: starts[d] keys have a top digit below d
+  // (starts[digits] = n).
+  struct FloatKeys {
+    std::vector<std::uint32_t> keys;
+    std::vector<std::uint32_t> starts;
+    std::uint32_t lo = 0;  // the smallest key
+    int shift = 0;         // a key's top digit: key >> shift
+  };
+  // Fills float_keys_[v]; false (and nothing to use) when a value is not exactly a float.
+  bool count_float_keys(std::size_t v);
+  // The values of ranks r and r + 1 (r + 1 < n) of a counted column, or rank r alone.
+  std::pair<double, double> float_pair(std::size_t v, std::size_t r);
+  double float_rank(std::size_t v, std::size_t r);
+
+  // The sum of weights of this cell's last weighted mean: of column `column`'s sigmas
+  // (weights false) or weights.
+  struct WeightSum {
+    int column = -1;
+    bool weights = false;
+    double sum = 0;
+  };
+
   std::vector<std::vector<double>> columns_;
+  WeightSum weight_sum_;
   std::vector<std::vector<double>> sorted_;  // sorted copies, or quantile()'s working copies
   std::vector<bool> sorted_ready_ = std::vector<bool>(columns_.size(), false);
-  std::vector<bool> selection_ready_ = std::vector<bool>(columns_.size(), false);
-  std::vector<std::uint32_t> keys_, scratch_;  // radix sort working memory
+  std::vector<Order> order_;
+  std::vector<FloatKeys> float_keys_;
+  std::vector<std::uint32_t> keys_, scratch_;  // count_float_keys' working memory
 };
 
 }  // namespace healgrid

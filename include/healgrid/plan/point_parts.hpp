@@ -140,6 +140,25 @@ class PointWriter {
     if (__builtin_expect(!same, 0)) write_headers(out, PointState{p.granule_group, rows, high});
     out.push_back(PointEntry::point(p.cell, p.row));  // one call site: inlined
   }
+  // The same into a buffer with room for kMaxEntries at `out`; returns the entries written.
+  // A writer that is a local of the caller's loop keeps its state in registers: a buffer's
+  // stores, unlike a vector's, reach neither it nor a size in memory.
+  static constexpr std::size_t kMaxEntries = 1 + 3 * PointEntry::kHeaderEntries;
+  std::size_t push(PointEntry* out, const PointRef& p) {
+    HEALGRID_REQUIRE(p.cell >= 0, "a packable point");
+    const std::uint32_t rows = row_high(p.row);
+    const std::uint64_t high = cell_high(p.cell);
+    const bool same =
+        (p.granule_group == state_.granule_group) & (rows == state_.rows) & (high == state_.high);
+    std::size_t n = 0;
+    if (__builtin_expect(!same, 0)) {
+      const PointState from = state_, to{p.granule_group, rows, high};  // copies: no escape
+      n = healgrid::write_headers(from, to, out);
+      state_ = to;
+    }
+    out[n] = PointEntry::point(p.cell, p.row);
+    return n + 1;
+  }
   const PointState& state() const { return state_; }
   void restore(const PointState& state) { state_ = state; }
 

@@ -179,6 +179,22 @@ TEST(Statistics, WeightedMeanSigmaFromItsOwnWeightsOnly) {
   cell.column(1) = t;
   cell.column(2) = t;
   EXPECT_EQ(cell.compute(sigma, 0, 1), stat_weighted_mean_sigma(t.data(), 2));  // 1 / sqrt(0.5)
+  // Weights rather than sigmas; then sigmas whose weights 1e-250 are rescaled in the mean (the
+  // sum of weights is the one before rescaling).
+  StatisticSpec mean_by_weight = mean;
+  mean_by_weight.weight = "s1";
+  mean_by_weight.weight_text = "s1";
+  EXPECT_EQ(cell.compute(mean_by_weight, 0, 1), 3.0);
+  EXPECT_EQ(cell.compute(by_weight, 0, 1), stat_weight_sigma(t.data(), 2));  // 1 / sqrt(4)
+  cell.clear();
+  const std::vector<double> tiny{1e125, 2e125, 4e125};
+  cell.column(0) = x;
+  cell.column(1) = tiny;
+  cell.column(2) = tiny;
+  EXPECT_DOUBLE_EQ(cell.compute(mean, 0, 1), (5 * 16 + 1 * 4 + 3) / 21.0);
+  const double want = stat_weighted_mean_sigma(tiny.data(), 3);  // 1 / sqrt(21e-250 / 16)
+  EXPECT_NEAR(want / 8.7287156094396950e124, 1.0, 1e-15);
+  EXPECT_EQ(cell.compute(sigma, 0, 1), want);
 }
 
 }  // namespace
@@ -244,12 +260,14 @@ std::vector<double> random_floats(std::size_t n, std::uint64_t seed) {
 }
 
 // Every quantile of cell values `x` through CellValues equals numpy's linear method on the
-// sorted values: at each rank (q = r / (n - 1)) and halfway to the next. Values of one float
-// key (-0.0 and 0.0) may differ in sign only.
+// sorted values, bit for bit: at each rank (q = r / (n - 1)) and halfway to the next. -0.0
+// sorts before 0.0 (the float path's order; a comparison sort leaves their order open).
 void expect_quantiles_of_sorted(const std::vector<double>& x, const std::string& what) {
   const std::size_t n = x.size();
   auto sorted = x;
-  std::sort(sorted.begin(), sorted.end());
+  std::sort(sorted.begin(), sorted.end(), [](double a, double b) {
+    return a < b || (a == b && std::signbit(a) && !std::signbit(b));
+  });
   CellValues cell(1);
   cell.column(0) = x;
   auto check = [&](double q) {
@@ -257,7 +275,8 @@ void expect_quantiles_of_sorted(const std::vector<double>& x, const std::string&
     if (std::isnan(want))  // an infinity times 0 or less another
       EXPECT_TRUE(std::isnan(got)) << what << " n " << n << " q " << q;
     else
-      EXPECT_EQ(got, want) << what << " n " << n << " q " << q;
+      EXPECT_TRUE(got == want && std::signbit(got) == std::signbit(want))
+          << what << " n " << n << " q " << q << ": " << got << " against " << want;
   };
   const std::size_t step = std::max<std::size_t>(1, n / 400);  // ~800 quantiles a cell
   for (std::size_t r = 0; r < n; r += step)
@@ -322,6 +341,10 @@ TEST(FloatSelection, CrowdedAndSparseDigits) {
   for (std::size_t i = 0; i < ramp.size(); ++i) ramp[i] = 1000.0 + static_cast<double>(i * i);
   std::reverse(ramp.begin(), ramp.end());
   expect_quantiles_of_sorted(ramp, "ramp");
+  std::vector<double> zeros(120);  // both zeros among floats of either sign
+  for (std::size_t i = 0; i < zeros.size(); ++i)
+    zeros[i] = i % 3 == 0 ? 0.0 : i % 3 == 1 ? -0.0 : (i % 2 ? 0.5 : -0.25);
+  expect_quantiles_of_sorted(zeros, "zeros of both signs");
 }
 
 // Values that are not all floats go the comparison way, and are right: a value no float equals

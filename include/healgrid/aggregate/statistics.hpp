@@ -94,7 +94,6 @@ class CellValues {
   bool count_float_keys(std::size_t v);
   // The values of ranks r and r + 1 (r + 1 < n) of a counted column, or rank r alone.
   std::pair<double, double> float_pair(std::size_t v, std::size_t r);
-  double float_rank(std::size_t v, std::size_t r);
 
   // The sum of weights of this cell's last weighted mean: of column `column`'s sigmas
   // (weights false) or weights.

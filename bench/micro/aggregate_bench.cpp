@@ -124,7 +124,7 @@ void BM_QuantilesStdSort(benchmark::State& state) {
 BENCHMARK(BM_QuantilesStdSort)->Arg(16)->Arg(128)->Arg(1024);
 
 // The same three quantiles through CellValues::quantile, as the aggregator computes them.
-// floats=1: values that are all floats (radix sort from 48 values); floats=0: doubles
+// floats=1: values that are all floats (radix selection from 48 values); floats=0: doubles
 // (comparison sort up to 256 values, selection by nth_element above). level: the surface's
 // height, 1500 m or 0 m (values either side of zero: far apart as float bit patterns).
 void BM_QuantilesCellValues(benchmark::State& state) {

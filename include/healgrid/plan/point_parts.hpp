@@ -131,13 +131,10 @@ class PointWriter {
  public:
   void push(PointVector& out, const PointRef& p) {
     HEALGRID_REQUIRE(p.cell >= 0, "a packable point");
-    // Field by field, in registers: a PointState built on the stack and compared as one
-    // 8-byte word stalls on store forwarding, half of the index loop's time (perf annotate).
     const std::uint32_t rows = row_high(p.row);
     const std::uint64_t high = cell_high(p.cell);
-    const bool same =
-        (p.granule_group == state_.granule_group) & (rows == state_.rows) & (high == state_.high);
-    if (__builtin_expect(!same, 0)) write_headers(out, PointState{p.granule_group, rows, high});
+    if (__builtin_expect(!holds(p, rows, high), 0))
+      write_headers(out, PointState{p.granule_group, rows, high});
     out.push_back(PointEntry::point(p.cell, p.row));  // one call site: inlined
   }
   // The same into a buffer with room for kMaxEntries at `out`; returns the entries written.
@@ -148,10 +145,8 @@ class PointWriter {
     HEALGRID_REQUIRE(p.cell >= 0, "a packable point");
     const std::uint32_t rows = row_high(p.row);
     const std::uint64_t high = cell_high(p.cell);
-    const bool same =
-        (p.granule_group == state_.granule_group) & (rows == state_.rows) & (high == state_.high);
     std::size_t n = 0;
-    if (__builtin_expect(!same, 0)) {
+    if (__builtin_expect(!holds(p, rows, high), 0)) {
       const PointState from = state_, to{p.granule_group, rows, high};  // copies: no escape
       n = healgrid::write_headers(from, to, out);
       state_ = to;
@@ -163,6 +158,13 @@ class PointWriter {
   void restore(const PointState& state) { state_ = state; }
 
  private:
+  // Whether the headers in force state p's beam and high bits `rows`, `high`. Field by field,
+  // in registers: a PointState built on the stack and compared as one 8-byte word stalls on
+  // store forwarding, half of the index loop's time (perf annotate).
+  bool holds(const PointRef& p, std::uint32_t rows, std::uint64_t high) const {
+    return (p.granule_group == state_.granule_group) & (rows == state_.rows) &
+           (high == state_.high);
+  }
   // Out of line: rare (a few per beam), and it keeps push() small enough to inline.
   void write_headers(PointVector& out, const PointState& to);
 

@@ -9,6 +9,7 @@
 
 #include "healgrid/aggregate/overview_builder.hpp"
 #include "healgrid/aggregate/statistics.hpp"
+#include "healgrid/util/cpu_features.hpp"
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
@@ -61,13 +62,18 @@ void counting_sort(const Offset* child, std::size_t n, std::size_t children,
 // Whether every value of the n points is exactly a float (NaN counts as one); variable k of
 // point i at values[k * stride + i].
 bool all_floats(const double* values, std::size_t stride, std::size_t nvars, std::size_t n) {
-  bool exact = true;
-  for (std::size_t k = 0; k < nvars; ++k)
-    for (std::size_t i = 0; i < n; ++i) {
-      const double v = values[k * stride + i];
-      exact &= static_cast<double>(static_cast<float>(v)) == v || v != v;
-    }
-  return exact;
+  return with_simd(
+      [](const double* x, std::size_t step, std::size_t columns, std::size_t rows)
+          HEALGRID_SIMD_BODY {
+            int inexact = 0;  // branch-free: vectorised
+            for (std::size_t k = 0; k < columns; ++k)
+              for (std::size_t i = 0; i < rows; ++i) {
+                const double v = x[k * step + i];
+                inexact |= (static_cast<double>(static_cast<float>(v)) != v) & (v == v);
+              }
+            return inexact == 0;
+          },
+      values, stride, nvars, n);
 }
 
 // Appends the child offsets of `n` cells of the parent whose first child is `first`.
@@ -86,10 +92,21 @@ void append_interleaved(ArenaVector<Value>& out, const double* values, std::size
                         std::size_t nvars, std::size_t begin, std::size_t end) {
   const auto at = out.size();
   out.resize(at + (end - begin) * nvars);
-  Value* dst = out.data() + at;
-  for (std::size_t k = 0; k < nvars; ++k)
-    for (std::size_t i = begin; i < end; ++i)
-      dst[(i - begin) * nvars + k] = static_cast<Value>(values[k * stride + i]);
+  with_simd(
+      [](Value* dst, const double* x, std::size_t step, std::size_t columns, std::size_t rows)
+          HEALGRID_SIMD_BODY {
+            if (columns == 2) {  // a value and its sigma, the usual pair: a stride seen
+              for (std::size_t i = 0; i < rows; ++i) {
+                dst[2 * i] = static_cast<Value>(x[i]);
+                dst[2 * i + 1] = static_cast<Value>(x[step + i]);
+              }
+              return;
+            }
+            for (std::size_t k = 0; k < columns; ++k)
+              for (std::size_t i = 0; i < rows; ++i)
+                dst[i * columns + k] = static_cast<Value>(x[k * step + i]);
+          },
+      out.data() + at, values + begin, stride, nvars, end - begin);
 }
 
 }  // namespace

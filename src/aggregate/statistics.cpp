@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "healgrid/util/cpu_features.hpp"
+
 namespace healgrid {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -195,17 +197,28 @@ bool CellValues::count_float_keys(std::size_t v) {
   auto& f = float_keys_[v];
   keys_.resize(n);
   std::uint32_t* keys = keys_.data();
-  std::uint32_t lo = ~0u, hi = 0;
-  bool exact = true;
-  for (std::size_t i = 0; i < n; ++i) {  // branch-free
-    const auto k = static_cast<float>(x[i]);
-    exact &= static_cast<double>(k) == x[i];
-    const std::uint32_t key = order_key(k);
-    keys[i] = key;
-    lo = std::min(lo, key);
-    hi = std::max(hi, key);
-  }
-  if (!exact) return false;  // some value is not a float (or is NaN)
+  struct Scan {
+    std::uint32_t lo, hi;
+    bool floats;
+  };
+  const Scan scan = with_simd(
+      [](const double* values, std::size_t count, std::uint32_t* out) HEALGRID_SIMD_BODY {
+        std::uint32_t least = ~0u, most = 0;
+        std::uint64_t not_float = 0;  // all ones once a value is not a float (or is NaN)
+        for (std::size_t i = 0; i < count; ++i) {  // branch-free: vectorised
+          const auto k = static_cast<float>(values[i]);
+          not_float |=
+              std::uint64_t{0} - static_cast<std::uint64_t>(!(static_cast<double>(k) == values[i]));
+          const std::uint32_t key = order_key(k);
+          out[i] = key;
+          least = std::min(least, key);
+          most = std::max(most, key);
+        }
+        return Scan{least, most, not_float == 0};
+      },
+      x.data(), n, keys);
+  if (!scan.floats) return false;
+  const std::uint32_t lo = scan.lo, hi = scan.hi;
   // The top digit of the keys' range: about as many digits as keys (a few keys each), at
   // most 256 (a cell's heights span some 2^16 float steps).
   const std::uint32_t range = hi - lo;

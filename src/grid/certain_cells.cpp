@@ -146,14 +146,14 @@ void certain_cells(const double* z, const double* phi, std::size_t n, int order,
                    std::int64_t* out) {
   std::size_t i = 0;
 #ifdef HEALGRID_AVX2_CELLS
-  if (cpu_has_avx2() && order <= 16) i = certain_cells_avx2(z, phi, n, order, dz, out);
+  if (use_avx2() && order <= 16) i = certain_cells_avx2(z, phi, n, order, dz, out);
 #endif
   for (; i < n; ++i) out[i] = certain_cell(z[i], phi[i], order, dz);
 }
 
 bool certain_cells_is_simd() {
 #ifdef HEALGRID_AVX2_CELLS
-  return cpu_has_avx2();
+  return use_avx2();
 #else
   return false;
 #endif

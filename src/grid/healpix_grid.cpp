@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "healgrid/grid/certain_cell.hpp"
 #include "healgrid/grid/latitude.hpp"
 #include "healgrid/grid/vector_cos.hpp"
+#include "healgrid/util/cpu_features.hpp"
 #include "healgrid/util/require.hpp"
 
 namespace healgrid {
@@ -32,6 +34,8 @@ const T_Healpix_Base<std::int64_t>& base_for(int order) {
 // for bit: cells()' error bound (certain_cell.hpp) is the distance to cell()'s own z.
 double theta_of(double lat_deg) { return kPi / 2 - lat_deg * (kPi / 180.0); }
 double phi_of(double lon_deg) { return lon_deg * (kPi / 180.0); }
+
+constexpr std::size_t kTile = 256;  // cells()' points at a time (its arrays stay in L1)
 
 }  // namespace
 
@@ -69,37 +73,53 @@ std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
   // Over a tile: cos of cell()'s own argument by SIMD (within kVectorCosError of std::cos),
   // the authalic polynomial, then a cell that is certain despite that error
   // (grid/certain_cell.hpp); a point it cannot decide goes the exact way, cell().
-  constexpr std::size_t kTile = 256;
   // z's distance to cell()'s: the cos bound, times at most 1.01 through the authalic
   // polynomial, plus that polynomial's rounding at both z (a few ulp each).
   constexpr double kZError = 2 * kVectorCosError;
-  double z[kTile], phi[kTile];
   const bool authalic = convention_ == LatitudeConvention::authalic;
-  std::size_t exact = 0;
-  for (std::size_t t0 = 0; t0 < n; t0 += kTile) {
-    const std::size_t m = std::min(kTile, n - t0);
-    const double* lat = lat_deg + t0;
-    for (std::size_t i = 0; i < m; ++i) z[i] = use[t0 + i] ? theta_of(lat[i]) : 0.0;
-    vector_cos(z, z, m);
-    if (authalic) authalic_z_from_sin(z, z, m);
-    for (std::size_t i = 0; i < m; ++i) phi[i] = phi_of(lon_deg[t0 + i]);
-    certain_cells(z, phi, m, child_order_, kZError, out + t0);
-    for (std::size_t i = 0; i < m; ++i) {
-      std::int64_t& cell_out = out[t0 + i];
-      if (!use[t0 + i]) {
-        cell_out = -1;
-        continue;
-      }
-      const double lon = lon_deg[t0 + i];
-      HEALGRID_REQUIRE(lat[i] >= -90.0 && lat[i] <= 90.0 && std::isfinite(lon),
-                       "latitude in [-90, 90] and a finite longitude");
-      if (cell_out < 0 || std::fabs(lat[i]) > 89.0) {
-        cell_out = cell(lat[i], lon);
-        ++exact;
-      }
-    }
-  }
-  return exact;
+  return with_simd(
+      [this, authalic](const double* lat_deg, const double* lon_deg, const std::uint8_t* use,
+                       std::size_t n, std::int64_t* out) HEALGRID_SIMD_BODY {
+        double z[kTile], phi[kTile];
+        std::uint8_t exact_way[kTile];
+        std::size_t exact = 0;
+        for (std::size_t t0 = 0; t0 < n; t0 += kTile) {
+          const std::size_t m = std::min(kTile, n - t0);
+          const double* lat = lat_deg + t0;
+          const double* lon = lon_deg + t0;
+          const std::uint8_t* used = use + t0;
+          std::int64_t* cell_out = out + t0;
+          // Branch-free loops (vectorised). An unused point's z is 0, not the cos of its fill
+          // value (a huge argument is libmvec's slow path): its angle's bits masked out.
+          for (std::size_t i = 0; i < m; ++i) {
+            std::uint64_t bits;
+            const double theta = theta_of(lat[i]);
+            std::memcpy(&bits, &theta, sizeof bits);
+            bits &= std::uint64_t{0} - static_cast<std::uint64_t>(used[i] != 0);
+            std::memcpy(&z[i], &bits, sizeof bits);
+          }
+          vector_cos(z, z, m);
+          if (authalic) authalic_z_from_sin(z, z, m);
+          for (std::size_t i = 0; i < m; ++i) phi[i] = phi_of(lon[i]);
+          certain_cells(z, phi, m, child_order_, kZError, cell_out);
+          // The exact way for a used point certain_cells left (-1) or that lies near a pole.
+          for (std::size_t i = 0; i < m; ++i) {
+            exact_way[i] = used[i] & ((cell_out[i] < 0) | (std::fabs(lat[i]) > 89.0));
+            cell_out[i] = used[i] ? cell_out[i] : -1;
+          }
+          for (std::size_t i = 0; i < m; ++i) {
+            HEALGRID_REQUIRE(
+                !used[i] || (lat[i] >= -90.0 && lat[i] <= 90.0 && std::isfinite(lon[i])),
+                "latitude in [-90, 90] and a finite longitude");
+            if (exact_way[i]) {
+              cell_out[i] = cell(lat[i], lon[i]);
+              ++exact;
+            }
+          }
+        }
+        return exact;
+      },
+      lat_deg, lon_deg, use, n, out);
 }
 
 double HealpixGrid::child_cell_size_km() const {

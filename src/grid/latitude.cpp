@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "healgrid/util/cpu_features.hpp"
+
 namespace healgrid {
 namespace {
 
@@ -58,7 +60,11 @@ double authalic_z_from_sin(double s) {
 }
 
 void authalic_z_from_sin(const double* s, double* z, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) z[i] = authalic_z_from_sin(s[i]);  // vectorised
+  with_simd(
+      [](const double* from, double* to, std::size_t count) HEALGRID_SIMD_BODY {
+        for (std::size_t i = 0; i < count; ++i) to[i] = authalic_z_from_sin(from[i]);
+      },
+      s, z, n);
 }
 
 double authalic_to_geodetic_deg(double authalic_deg) {

@@ -30,7 +30,7 @@ __attribute__((target("avx2"))) std::size_t cos_avx2(const double* x, double* ou
 void vector_cos(const double* x, double* out, std::size_t n) {
   std::size_t i = 0;
 #ifdef HEALGRID_SIMD_COS
-  if (cpu_has_avx2()) i = cos_avx2(x, out, n);
+  if (use_avx2()) i = cos_avx2(x, out, n);
   for (; i + 2 <= n; i += 2) _mm_storeu_pd(out + i, _ZGVbN2v_cos(_mm_loadu_pd(x + i)));
 #endif
   for (; i < n; ++i) out[i] = std::cos(x[i]);

@@ -17,6 +17,7 @@
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/output_lock.hpp"
 #include "healgrid/pipeline/progress_file.hpp"
+#include "healgrid/util/cpu_features.hpp"
 #include "healgrid/util/text.hpp"
 
 namespace healgrid {
@@ -129,7 +130,8 @@ bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMet
       {"rank_busy_seconds",
        {{"index", m.busy.index},
         {"passes", m.busy.passes},
-        {"read_aggregate", m.busy.read_aggregate}}}};
+        {"read_aggregate", m.busy.read_aggregate}}},
+      {"simd", use_avx2() ? "avx2" : "baseline"}};  // rank 0's forms (util/cpu_features.hpp)
   try {
     io::write_file_atomically(path, doc.dump(2) + "\n");
     return true;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/util/cpu_features.hpp"
 
 namespace healgrid {
 namespace {
@@ -375,42 +376,68 @@ void ExactIntegers::convert(const std::uint64_t* stored, std::size_t n, double* 
 // netCDF-Java's Misc.defaultMaxRelativeDiffFloat.
 constexpr double kUnpackedBoundTolerance = 1e-5;
 
-void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const {
+namespace {
+
+// What CfDecoding::apply reads of the decoding, passed by value into its SIMD body (a field
+// read through a pointer could change with any store to valid[], for all the compiler knows).
+struct DecodeSteps {
+  int sign_change;
+  double wrap, factor, add, min, max;
+  bool unpack, to_float32, unpacked_range;
+  const double* no_data;
+  std::size_t no_data_count;
+};
+
+HEALGRID_SIMD_BODY inline void decode_values(const DecodeSteps d, double* values, std::size_t n,
+                                             std::uint8_t* valid) {
   // Branch-free passes the compiler vectorises: finite and in range (NaN fails every
   // comparison, an infinity the magnitude test), then one pass per no-data value.
   // _Unsigned: the stored bits meant with the other sign, first (fills and ranges are meant so).
-  if (reinterpret > 0)
-    for (std::size_t i = 0; i < n; ++i) values[i] += values[i] < 0 ? modulus : 0.0;
-  if (reinterpret < 0)
-    for (std::size_t i = 0; i < n; ++i) values[i] -= values[i] >= modulus / 2 ? modulus : 0.0;
-  const double lo = range_unpacked ? -INFINITY : valid_min;
-  const double hi = range_unpacked ? INFINITY : valid_max;
+  if (d.sign_change > 0)
+    for (std::size_t i = 0; i < n; ++i) values[i] += values[i] < 0 ? d.wrap : 0.0;
+  if (d.sign_change < 0)
+    for (std::size_t i = 0; i < n; ++i) values[i] -= values[i] >= d.wrap / 2 ? d.wrap : 0.0;
+  const double lo = d.unpacked_range ? -INFINITY : d.min;
+  const double hi = d.unpacked_range ? INFINITY : d.max;
   for (std::size_t i = 0; i < n; ++i) {
     const double x = values[i];
     const bool ok = (std::fabs(x) <= DBL_MAX) & (x >= lo) & (x <= hi);
     valid[i] = ok ? valid[i] : std::uint8_t{0};
   }
-  for (const double nd : no_data)
+  for (std::size_t k = 0; k < d.no_data_count; ++k) {
+    const double nd = d.no_data[k];
     for (std::size_t i = 0; i < n; ++i) valid[i] = values[i] != nd ? valid[i] : std::uint8_t{0};
-  if (packed())
-    for (std::size_t i = 0; i < n; ++i) values[i] = values[i] * scale + offset;
-  if (unpack_float32)
+  }
+  if (d.unpack)
+    for (std::size_t i = 0; i < n; ++i) values[i] = values[i] * d.factor + d.add;
+  if (d.to_float32)
     for (std::size_t i = 0; i < n; ++i)
       values[i] = static_cast<double>(static_cast<float>(values[i]));
   // A bound in unpacked units is met within float32's relative tolerance, as netCDF-Java's
   // isInvalidData reads it (Misc.nearlyEquals, 1e-5): stored 3 * scale 0.1 is
   // 0.30000000000000004 in double, which a valid_max of 0.3 means to keep.
-  if (range_unpacked)
+  if (d.unpacked_range)
     for (std::size_t i = 0; i < n; ++i) {
       const double x = values[i];
-      const bool above_min = (x >= valid_min) | (std::fabs(x - valid_min) <
-                                                 kUnpackedBoundTolerance *
-                                                     std::fmax(std::fabs(x), std::fabs(valid_min)));
-      const bool below_max = (x <= valid_max) | (std::fabs(x - valid_max) <
-                                                 kUnpackedBoundTolerance *
-                                                     std::fmax(std::fabs(x), std::fabs(valid_max)));
-      valid[i] = above_min & below_max ? valid[i] : std::uint8_t{0};
+      const bool above_min =
+          (x >= d.min) | (std::fabs(x - d.min) <
+                          kUnpackedBoundTolerance * std::fmax(std::fabs(x), std::fabs(d.min)));
+      const bool below_max =
+          (x <= d.max) | (std::fabs(x - d.max) <
+                          kUnpackedBoundTolerance * std::fmax(std::fabs(x), std::fabs(d.max)));
+      valid[i] = (above_min & below_max) ? valid[i] : std::uint8_t{0};
     }
+}
+
+}  // namespace
+
+void CfDecoding::apply(double* values, std::size_t n, std::uint8_t* valid) const {
+  const DecodeSteps steps{reinterpret,    modulus,        scale,         offset,
+                          valid_min,      valid_max,      packed(),      unpack_float32,
+                          range_unpacked, no_data.data(), no_data.size()};
+  with_simd([](DecodeSteps d, double* x, std::size_t count, std::uint8_t* ok)
+                HEALGRID_SIMD_BODY { decode_values(d, x, count, ok); },
+            steps, values, n, valid);
 }
 
 }  // namespace healgrid

@@ -11,10 +11,25 @@
 #include <string>
 
 #include "healgrid/io/h5_handle.hpp"
+#include "healgrid/util/cpu_features.hpp"
 #include "healgrid/util/deflate_codecs.hpp"
 
 namespace healgrid {
 namespace {
+
+// n elements of T in `src` to doubles.
+template <typename T>
+void convert_contiguous(const unsigned char* src, std::size_t n, double* out) {
+  with_simd(
+      [](const unsigned char* from, std::size_t count, double* to) HEALGRID_SIMD_BODY {
+        for (std::size_t i = 0; i < count; ++i) {
+          T v;
+          std::memcpy(&v, from + i * sizeof(T), sizeof(T));
+          to[i] = static_cast<double>(v);
+        }
+      },
+      src, n, out);
+}
 
 // Rows of `cols` elements of T, `row_step` and `col_step` elements apart in `src`, to doubles
 // `out_step` apart per row.
@@ -28,7 +43,7 @@ void convert(const unsigned char* src, std::size_t rows, std::size_t cols, std::
   };
   if ((cols == 1 && row_step == 1 && out_step == 1) ||
       (col_step == 1 && row_step == cols && out_step == cols)) {
-    for (std::size_t i = 0; i < rows * cols; ++i) out[i] = at(i);  // contiguous: vectorised
+    convert_contiguous<T>(src, rows * cols, out);  // vectorised
     return;
   }
   for (std::size_t r = 0; r < rows; ++r)

@@ -7,11 +7,14 @@ directory, so the output path in `history` is the same), synthetic granules grid
 holes that used to differ at 3+ ranks included). The global attribute healgrid_inputs_sha256
 equals a SHA-256 recomputed here from the built-in config, the granule names and sizes and the
 version; a --child-order override changes it. These files are sparse (auto); 1 and 3 ranks with
---layout dense are compared too. With the real granules present
-(../shared/data/real), 1 and 3 ranks are compared byte for byte too.
+--layout dense are compared too, and 2 ranks with the hot loops' AVX2 forms (where the CPU has
+them) against 2 with their baseline forms (HEALGRID_SIMD=baseline). With the real granules
+present (../shared/data/real), 1 and 3 ranks, and 1 with the baseline forms, are compared byte
+for byte too.
 """
 
 import glob
+import json
 import os
 import shlex
 import subprocess
@@ -72,6 +75,19 @@ def main():
         dense = {n: grid(n, os.path.join(tmp, f"dense{n}"), args + ["--layout", "dense"], env)[0]
                  for n in (1, 3)}
         compare(checks, "synthetic dense", dense)
+        # The hot loops' baseline x86-64 forms (util/cpu_features.hpp) give the same bytes as
+        # the AVX2 ones, which a CPU with AVX2 runs by default (the metrics say which ran).
+        simd = {}
+        for key, simd_env in ((1, env), ("HEALGRID_SIMD=baseline",
+                                         dict(env, HEALGRID_SIMD="baseline"))):
+            cwd = os.path.join(tmp, f"simd_{'baseline' if key != 1 else 'default'}")
+            simd[key], _ = grid(2, cwd, args + ["--metrics-json", "m.json"], simd_env)
+            forms = json.load(open(os.path.join(cwd, "m.json"))).get("simd") \
+                if simd[key] else None
+            want = {"avx2", "baseline"} if key == 1 else {"baseline"}
+            checks.check(forms in want, f"{key}: metrics simd {forms!r}, not one of {want}")
+            print(f"SIMD forms, {'default' if key == 1 else key}: the {forms} forms ran")
+        compare(checks, "SIMD forms (2 ranks; 1 = the default forms)", simd)
         out1 = os.path.join(tmp, "np1", "out.nc")
         version = subprocess.run([binary, "--version"], stdout=subprocess.PIPE, text=True,
                                  check=False).stdout.split()[1]  # "healgrid X (commit C)"
@@ -93,6 +109,9 @@ def main():
             for path in real:
                 rargs += ["--input", path]
             rfiles = {n: grid(n, os.path.join(tmp, f"real{n}"), rargs, env)[0] for n in (1, 3)}
+            rfiles["1, HEALGRID_SIMD=baseline"] = grid(
+                1, os.path.join(tmp, "real1_simd_baseline"), rargs,
+                dict(env, HEALGRID_SIMD="baseline"))[0]
             compare(checks, "real ATL06", rfiles)
         else:
             print("real ATL06 granules absent: synthetic comparison only")

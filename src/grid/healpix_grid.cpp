@@ -89,8 +89,8 @@ std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
           const double* lon = lon_deg + t0;
           const std::uint8_t* used = use + t0;
           std::int64_t* cell_out = out + t0;
-          // Branch-free loops (vectorised). An unused point's z is 0, not the cos of its fill
-          // value (a huge argument is libmvec's slow path): its angle's bits masked out.
+          // Branch-free loops (vectorised). An unused point's angle is 0, its bits masked out,
+          // not its fill value's (a huge argument is libmvec's slow path); it gets -1 below.
           for (std::size_t i = 0; i < m; ++i) {
             std::uint64_t bits;
             const double theta = theta_of(lat[i]);

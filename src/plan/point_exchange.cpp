@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstring>
 #include <deque>
 #include <numeric>
 #include <stdexcept>
@@ -28,31 +29,46 @@ class OwnerLookup {
   int of_parent(std::int64_t parent) {
     if (parent != cached_parent_) {
       cached_parent_ = parent;
-      auto it = std::upper_bound(
-          starts_.begin(), starts_.end(), parent,
-          [](std::int64_t p, const std::pair<std::int64_t, int>& s) { return p < s.first; });
-      cached_owner_ = it == starts_.begin() ? -1 : std::prev(it)->second;
-      if (cached_owner_ >= 0 && parent > ranks_[cached_owner_].last_parent) cached_owner_ = -1;
+      cached_owner_ = find(parent);
       if (cached_owner_ < 0) throw std::logic_error("a point's parent cell is in no rank's range");
     }
     return cached_owner_;
   }
   int of(const PointRef& point) { return of_parent(grid_.parent_of(point.cell)); }
+  // The one owner of every parent that the cells under a kCellHigh header `high` (2^16 cells)
+  // lie in, or -1 when they lie in several ranks' ranges (or beyond them). Ranges are
+  // contiguous: the owner of the block's first and last parents owns all between.
+  int of_block(std::uint64_t high) const {
+    const auto first = static_cast<std::int64_t>(high << PointEntry::kCellLowBits);
+    const int owner = find(grid_.parent_of(first));
+    return owner == find(grid_.parent_of(first | PointEntry::kCellLowMask)) ? owner : -1;
+  }
 
  private:
   const std::vector<RankPlan>& ranks_;
   const HealpixGrid& grid_;
+  // The rank whose range holds `parent`, -1 for none.
+  int find(std::int64_t parent) const {
+    auto it = std::upper_bound(
+        starts_.begin(), starts_.end(), parent,
+        [](std::int64_t p, const std::pair<std::int64_t, int>& s) { return p < s.first; });
+    const int owner = it == starts_.begin() ? -1 : std::prev(it)->second;
+    return owner >= 0 && parent <= ranks_[owner].last_parent ? owner : -1;
+  }
+
   std::vector<std::pair<std::int64_t, int>> starts_;
   std::int64_t cached_parent_ = -1;
   int cached_owner_ = -1;
 };
 
-// A run of a part's consecutive points with one owner. `state`: the headers in force at its
-// first point.
+// A run of a part's consecutive points with one owner: entries [begin, end) from its first
+// point to its last (headers between them included), `points` points. `state`: the headers in
+// force at its first point; `end_state`: at its last.
 struct OwnerRun {
-  std::uint32_t begin;
+  std::uint32_t begin, end;
   int owner;
-  PointState state;
+  std::uint32_t points;
+  PointState state, end_state;
 };
 
 // The sends, per destination: blocks (address, entries) in (granule, group, row) order, each
@@ -88,31 +104,74 @@ struct Sends {
 // large one.
 constexpr std::size_t kMinRunPoints = 64;
 
-// The part's runs of one owner and their points (`run_points`), in one read of its entries;
-// false when there are more than max(kMinRunPoints, size / kMinRunPoints) (then `runs` is
-// incomplete). A run ends where the next begins (its last entries may be the next one's headers).
-bool find_runs(const PointVector& part, OwnerLookup& owner, std::vector<OwnerRun>& runs,
-               std::vector<std::size_t>& run_points) {
+// The part's runs of one owner, in one read of its entries; false when there are more than
+// max(kMinRunPoints, size / kMinRunPoints) (then `runs` is incomplete). Under a cell-high header
+// whose block of cells lies in one rank's range (nearly all: ranges span many parents) the
+// points need no lookup each.
+bool find_runs(const PointVector& part, OwnerLookup& owner, std::vector<OwnerRun>& runs) {
   const std::size_t max_runs = std::max(kMinRunPoints, part.size() / kMinRunPoints);
   runs.clear();
-  run_points.clear();
-  PointState state;
-  int current = -1;
-  for (std::size_t i = 0; i < part.size(); ++i) {
-    if (part[i].is_header()) {
-      state.apply(&part[i++]);  // and the header's second entry
+  const PointEntry* entries = part.data();
+  const std::size_t n = part.size();
+  PointState state, at_last_point;  // the headers in force now, and at the last point
+  int current = -1, block_owner = -1;
+  std::uint32_t last_point = 0, points = 0;
+  bool headers_since_point = false;
+  auto end_run = [&] {
+    if (runs.empty()) return;
+    runs.back().end = last_point + 1;
+    runs.back().points = points;
+    runs.back().end_state = headers_since_point ? at_last_point : state;
+  };
+  for (std::size_t i = 0; i < n;) {
+    if (entries[i].is_header()) {
+      if (!headers_since_point) at_last_point = state;
+      headers_since_point = true;
+      state.apply(&entries[i]);
+      if (entries[i].kind() == PointEntry::kCellHigh) block_owner = owner.of_block(state.high);
+      i += PointEntry::kHeaderEntries;
       continue;
     }
-    const int o = owner.of(state.point(part[i]));
+    const int o = block_owner >= 0 ? block_owner : owner.of(state.point(entries[i]));
     if (o != current) {
+      end_run();
       if (runs.size() == max_runs) return false;
-      runs.push_back({static_cast<std::uint32_t>(i), o, state});
-      run_points.push_back(0);
+      runs.push_back({static_cast<std::uint32_t>(i), 0, o, 0, state, state});
+      points = 0;
       current = o;
     }
-    ++run_points.back();
+    headers_since_point = false;
+    last_point = static_cast<std::uint32_t>(i);
+    ++points;
+    ++i;
   }
+  end_run();
   return true;
+}
+
+// Keeps, in place and in order, the points of `part`'s runs owned by `me` (`runs`: find_runs'
+// complete list): each kept run moved whole, after the headers that restate its state; returns
+// their count. The same entries as keep_points with that owner test, without a lookup per point.
+std::size_t keep_runs(PointVector& part, const std::vector<OwnerRun>& runs, int me) {
+  PointState written;
+  std::size_t w = 0, kept = 0;
+  for (const auto& run : runs) {
+    if (run.owner != me) continue;
+    PointEntry headers[3 * PointEntry::kHeaderEntries];
+    const std::size_t h = write_headers(written, run.state, headers);
+    // Room: a header is restated only when one of its kind was read and not kept since the
+    // last kept run (the part begins with all three), as in keep_points.
+    HEALGRID_REQUIRE(w + h <= run.begin, "headers restated where entries were read");
+    std::copy(headers, headers + h, part.begin() + static_cast<std::ptrdiff_t>(w));
+    w += h;
+    std::memmove(part.data() + w, part.data() + run.begin,
+                 (run.end - run.begin) * sizeof(PointEntry));
+    w += run.end - run.begin;
+    written = run.end_state;
+    kept += run.points;
+  }
+  part.resize(w);
+  return kept;
 }
 
 // Copies the points of `part` that other ranks own into one new part per destination (headers
@@ -142,22 +201,25 @@ void copy_out_part(const PointVector& part, int me, OwnerLookup& owner, Sends& s
 std::vector<int> plan_sends(const Communicator& mpi, const PointParts& mine,
                             const std::vector<ParentLoad>& loads,
                             const std::vector<RankPlan>& ranks, const HealpixGrid& grid,
-                            Sends& sends) {
+                            Sends& sends, std::vector<std::vector<OwnerRun>>& part_runs) {
   OwnerLookup owner(ranks, grid);
-  std::vector<OwnerRun> runs;
-  std::vector<std::size_t> run_points;
-  for (const auto& part : mine) {
+  part_runs.assign(mine.size(), {});
+  for (std::size_t p = 0; p < mine.size(); ++p) {
+    const auto& part = mine[p];
+    auto& runs = part_runs[p];
     if (part.size() > UINT32_MAX)  // OwnerRun::begin
       throw std::runtime_error("more than 2^32 - 1 points in one granule's part: use more ranks");
-    if (!find_runs(part, owner, runs, run_points)) {
+    if (!find_runs(part, owner, runs)) {
+      runs = {};  // scattered: the part's points are compacted one by one
       copy_out_part(part, mpi.rank, owner, sends);
       continue;
     }
+    // A run is sent up to where the next begins (maybe with the next one's headers).
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const std::size_t end = i + 1 < runs.size() ? runs[i + 1].begin : part.size();
       if (runs[i].owner != mpi.rank)
         sends.add_run(runs[i].owner, runs[i].state, part.data() + runs[i].begin,
-                      end - runs[i].begin, run_points[i]);
+                      end - runs[i].begin, runs[i].points);
     }
   }
   // Points per destination from the loads (no pass over the points) must be those packed.
@@ -187,8 +249,9 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
   std::string error;
   std::vector<int> send_counts;
   Sends sends(mpi.size);
+  std::vector<std::vector<OwnerRun>> part_runs;  // empty for a part copied out
   try {
-    send_counts = plan_sends(mpi, mine, loads, ranks, grid, sends);
+    send_counts = plan_sends(mpi, mine, loads, ranks, grid, sends, part_runs);
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -232,9 +295,14 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
   // returns to the heap for the reads; at 2 ranks about half is kept and the copy would cost
   // more than it saves.
   OwnerLookup owner(ranks, grid);
-  for (auto& part : mine) {
+  for (std::size_t p = 0; p < mine.size(); ++p) {
+    auto& part = mine[p];
     const auto size = part.size();
-    if (keep_points(part, [&](const PointRef& p) { return owner.of(p) == mpi.rank; }) == 0)
+    const std::size_t kept =
+        !part_runs[p].empty()
+            ? keep_runs(part, part_runs[p], mpi.rank)
+            : keep_points(part, [&](const PointRef& point) { return owner.of(point) == mpi.rank; });
+    if (kept == 0)
       part = {};
     else if (part.size() < size / 4)
       part = PointVector(part.begin(), part.end());

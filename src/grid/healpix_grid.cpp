@@ -104,7 +104,7 @@ std::size_t HealpixGrid::cells(const double* lat_deg, const double* lon_deg,
           certain_cells(z, phi, m, child_order_, kZError, cell_out);
           // The exact way for a used point certain_cells left (-1) or that lies near a pole.
           for (std::size_t i = 0; i < m; ++i) {
-            exact_way[i] = used[i] & ((cell_out[i] < 0) | (std::fabs(lat[i]) > 89.0));
+            exact_way[i] = (used[i] != 0) & ((cell_out[i] < 0) | (std::fabs(lat[i]) > 89.0));
             cell_out[i] = used[i] ? cell_out[i] : -1;
           }
           for (std::size_t i = 0; i < m; ++i) {

@@ -174,6 +174,14 @@ std::size_t keep_runs(PointVector& part, const std::vector<OwnerRun>& runs, int 
   return kept;
 }
 
+// The points of `part` that `me` owns, kept in place: whole runs when find_runs gave them,
+// else point by point (a part scattered over more runs, copied out to send).
+std::size_t keep_owned(PointVector& part, const std::vector<OwnerRun>& runs, OwnerLookup& owner,
+                       int me) {
+  if (!runs.empty()) return keep_runs(part, runs, me);
+  return keep_points(part, [&](const PointRef& point) { return owner.of(point) == me; });
+}
+
 // Copies the points of `part` that other ranks own into one new part per destination (headers
 // rewritten), sent from there; the part itself is compacted after the sends.
 void copy_out_part(const PointVector& part, int me, OwnerLookup& owner, Sends& sends) {
@@ -298,10 +306,7 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
   for (std::size_t p = 0; p < mine.size(); ++p) {
     auto& part = mine[p];
     const auto size = part.size();
-    const std::size_t kept =
-        !part_runs[p].empty()
-            ? keep_runs(part, part_runs[p], mpi.rank)
-            : keep_points(part, [&](const PointRef& point) { return owner.of(point) == mpi.rank; });
+    const std::size_t kept = keep_owned(part, part_runs[p], owner, mpi.rank);
     if (kept == 0)
       part = {};
     else if (part.size() < size / 4)
@@ -315,6 +320,14 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
     if (!part.empty()) received.push_back(std::move(part));
   if (!high.empty()) received.push_back(std::move(high));
   return received;
+}
+
+std::size_t keep_owned_points(PointVector& part, const std::vector<RankPlan>& ranks,
+                              const HealpixGrid& grid, int me) {
+  OwnerLookup owner(ranks, grid);
+  std::vector<OwnerRun> runs;
+  if (!find_runs(part, owner, runs)) runs.clear();
+  return keep_owned(part, runs, owner, me);
 }
 
 }  // namespace healgrid

@@ -119,6 +119,14 @@ TEST(PointExchange, TrackRunsArriveAtTheirOwnersOnceAndInOrder) {
 
 // A grid whose cells pass 2^32: the headers of the cells' high bits travel with every run and
 // every copied-out part.
+// Blocks of 2^16 cells (one cell-high header) over 4 parents (child order 8: a rank's range
+// may end inside one) and over exactly one (order 9).
+TEST(PointExchange, BlocksOfSeveralParentsSplitBetweenRanks) {
+  for (const int child_order : {8, 9})
+    for (const bool scattered : {false, true})
+      expect_every_point_at_its_owner_once_and_in_order(scattered, child_order);
+}
+
 TEST(PointExchange, CellsBeyond32BitsArriveWhole) {
   expect_every_point_at_its_owner_once_and_in_order(/*scattered=*/false, /*child_order=*/17);
   expect_every_point_at_its_owner_once_and_in_order(/*scattered=*/true, /*child_order=*/17);

@@ -81,6 +81,10 @@ TEST(CellAggregator, KeepsDoublesOnceAValueIsNotAFloat) {
   agg.add_point(9, small);
   agg.add_point(41, big);                              // parent 10
   EXPECT_EQ(agg.bytes_per_point(), 4u + 2 * 4u + 4u);  // float storage so far
+  const double nan_sigma[] = {1e8, std::nan("")};      // a NaN is a float too
+  CellAggregator other(cfg, grid);
+  other.add_point(41, nan_sigma);
+  EXPECT_EQ(other.bytes_per_point(), 4u + 2 * 4u + 4u);
   agg.add_point(41, big1);
   EXPECT_EQ(agg.bytes_per_point(), 4u + 2 * 8u + 4u);
   // The memory plan's bound per point holds the widened layout too (plan/pass_plan.hpp), beside

@@ -133,6 +133,9 @@ TEST(HealpixGrid, CellsAreCellPointByPoint) {
     lat.push_back(pole), lon.push_back(180.0);
   std::vector<std::uint8_t> use(lat.size(), 1);
   for (std::size_t i = 0; i < use.size(); i += 7) use[i] = 0;
+  // Any nonzero byte means used (the poles and every 5th point: 2).
+  for (std::size_t i = 3; i < use.size(); i += 5) use[i] = use[i] ? 2 : 0;
+  for (std::size_t i = use.size() - 6; i < use.size(); ++i) use[i] = 2;
   for (const auto convention : {LatitudeConvention::geodetic, LatitudeConvention::authalic})
     for (const auto& [parent, child] : {std::pair{0, 0}, {6, 12}, {8, 18}, {20, 29}}) {
       const HealpixGrid grid(parent, child, convention);

@@ -26,4 +26,11 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
                            const std::vector<ParentLoad>& loads, const std::vector<RankPlan>& ranks,
                            const HealpixGrid& grid);
 
+// The exchange's compaction of one part on its own (tests): keeps, in place and in order, the
+// points whose parent rank `me` owns in `ranks`, as exchange_points does (runs of one owner
+// moved whole; a part scattered over more runs point by point); returns their count. The
+// entries are keep_points' with that owner test. REQUIRES: every point's parent in some range.
+std::size_t keep_owned_points(PointVector& part, const std::vector<RankPlan>& ranks,
+                              const HealpixGrid& grid, int me);
+
 }  // namespace healgrid

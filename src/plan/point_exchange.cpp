@@ -257,9 +257,9 @@ PointParts exchange_points(const Communicator& mpi, PointParts mine,
   std::string error;
   std::vector<int> send_counts;
   Sends sends(mpi.size);
-  // Per part its runs (48 bytes each, at most one per 64 points: within the 4.5 bytes a point
-  // the plan allows for a copy, which a part sent in place does not make); empty for a part
-  // copied out.
+  // Per part its runs (48 bytes each, at most one per 64 points or 64 in all: within the 4.5
+  // bytes a point the plan allows for a copy, which a part sent in place does not make); empty
+  // for a part copied out.
   std::vector<std::vector<OwnerRun>> part_runs;
   try {
     send_counts = plan_sends(mpi, mine, loads, ranks, grid, sends, part_runs);

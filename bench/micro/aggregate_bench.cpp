@@ -90,6 +90,31 @@ void BM_Variance(benchmark::State& state) {
 }
 BENCHMARK(BM_Variance)->Arg(16)->Arg(128)->Arg(1024);
 
+// min, max and variance of one cell as the default statistics take them: four passes (min,
+// max, the mean's sum, the squares; `one_pass` 0), or column_moments' one pass for the first
+// three (1). Many cells in turn, as in BM_QuantilesCellValues.
+void BM_MinMaxVariance(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<std::vector<double>> cells;
+  for (std::uint64_t seed = 1; seed <= 256; ++seed) cells.push_back(cell_values(n, true, seed));
+  std::size_t next = 0;
+  for (auto _ : state) {
+    const auto& x = cells[next++ % cells.size()];
+    if (state.range(1) != 0) {
+      const auto m = healgrid::column_moments(x.data(), n);
+      benchmark::DoNotOptimize(m);
+      benchmark::DoNotOptimize(
+          healgrid::stat_variance(x.data(), n, healgrid::stat_mean_of_sum(x.data(), n, m.sum)));
+    } else {
+      benchmark::DoNotOptimize(healgrid::stat_min(x.data(), n));
+      benchmark::DoNotOptimize(healgrid::stat_max(x.data(), n));
+      benchmark::DoNotOptimize(healgrid::stat_variance(x.data(), n));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+}
+BENCHMARK(BM_MinMaxVariance)->ArgsProduct({{16, 128, 1024}, {0, 1}})->ArgNames({"n", "one_pass"});
+
 void BM_WeightedMean(benchmark::State& state) {
   const auto x = cell_values(static_cast<std::size_t>(state.range(0)));
   const std::vector<double> s(x.size(), 0.1);

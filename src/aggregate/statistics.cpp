@@ -136,16 +136,36 @@ double stat_sum(const double* x, std::size_t n) {
 }
 
 double stat_mean(const double* x, std::size_t n) {
+  return n == 0 ? kNaN : stat_mean_of_sum(x, n, stat_sum(x, n));
+}
+
+double stat_mean_of_sum(const double* x, std::size_t n, double sum) {
   if (n == 0) return kNaN;
-  const double s = stat_sum(x, n);
-  if (std::isfinite(s)) return s / static_cast<double>(n);
+  if (std::isfinite(sum)) return sum / static_cast<double>(n);
   const int shift = overflow_shift(n);  // a mean of finite values is finite
   return std::ldexp(scaled_sum(x, n) / static_cast<double>(n), shift);
 }
 
+ColumnMoments column_moments(const double* x, std::size_t n) {
+  if (n == 0) return {kNaN, kNaN, 0.0};
+  // min_element's and max_element's tests (the first of equal values stays), stat_sum's sum.
+  double least = x[0], most = x[0], hi = 0, lo = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    least = v < least ? v : least;
+    most = most < v ? v : most;
+    add_compensated(hi, lo, v);
+  }
+  const double sum = std::isfinite(hi) ? hi + lo : std::ldexp(scaled_sum(x, n), overflow_shift(n));
+  return {least, most, sum};
+}
+
 double stat_variance(const double* x, std::size_t n) {
+  return n == 0 ? kNaN : stat_variance(x, n, stat_mean(x, n));
+}
+
+double stat_variance(const double* x, std::size_t n, double mean) {
   if (n == 0) return kNaN;
-  const double mean = stat_mean(x, n);
   double ss = 0, residual = 0;
   for (std::size_t i = 0; i < n; ++i) {
     ss += (x[i] - mean) * (x[i] - mean);
@@ -187,6 +207,7 @@ double stat_quantile_sorted(const double* sorted, std::size_t n, double q) {
 void CellValues::clear() {
   for (auto& c : columns_) c.clear();
   std::fill(sorted_ready_.begin(), sorted_ready_.end(), false);
+  std::fill(moments_ready_.begin(), moments_ready_.end(), false);
   std::fill(order_.begin(), order_.end(), Order::unknown);
   weight_sum_ = {};
 }
@@ -320,24 +341,33 @@ const std::vector<double>& CellValues::sorted(std::size_t v) {
   return sorted_[v];
 }
 
+const ColumnMoments& CellValues::moments(std::size_t v) {
+  if (!moments_ready_[v]) {
+    moments_[v] = column_moments(columns_[v].data(), columns_[v].size());
+    moments_ready_[v] = true;
+  }
+  return moments_[v];
+}
+
 double CellValues::compute(const StatisticSpec& s, int variable, int sigma) {
   const auto& x = columns_[variable];
   const std::size_t n = x.size();
+  const auto mean = [&] { return stat_mean_of_sum(x.data(), n, moments(variable).sum); };
   switch (s.function) {
     case StatFunction::count:
       return static_cast<double>(n);
     case StatFunction::min:
-      return stat_min(x.data(), n);
+      return moments(variable).min;
     case StatFunction::max:
-      return stat_max(x.data(), n);
+      return moments(variable).max;
     case StatFunction::sum:
-      return stat_sum(x.data(), n);
+      return moments(variable).sum;
     case StatFunction::mean:
-      return stat_mean(x.data(), n);
+      return mean();
     case StatFunction::variance:
-      return stat_variance(x.data(), n);
+      return stat_variance(x.data(), n, mean());
     case StatFunction::std:
-      return std::sqrt(stat_variance(x.data(), n));
+      return std::sqrt(stat_variance(x.data(), n, mean()));
     case StatFunction::weighted_mean: {
       // Its sum of weights kept for the sigma of the same weights (the default statistics).
       weight_sum_ = {sigma, !s.weight.empty(), 0.0};

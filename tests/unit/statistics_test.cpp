@@ -443,5 +443,93 @@ TEST(Statistics, SumsThatOverflowDoubleAreTakenScaled) {
   EXPECT_EQ(stat_variance(wide.data(), wide.size()), HUGE_VAL);
 }
 
+std::uint64_t bits_of(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+
+// column_moments is min_element's, max_element's and stat_sum's answer, bit for bit: values of
+// both signs and of far apart magnitudes, zeros of both signs, ties, every length to 300.
+TEST(ColumnMoments, EqualsSeparatePassesBitForBit) {
+  std::uint64_t state = 7;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11;
+  };
+  for (std::size_t n = 0; n <= 300; n += (n < 20 ? 1 : 17)) {
+    for (int kind = 0; kind < 4; ++kind) {
+      std::vector<double> x(n);
+      for (auto& v : x) {
+        const auto r = next();
+        if (kind == 0) v = static_cast<double>(r % 2001) - 1000.0;  // ties
+        if (kind == 1)
+          v = std::ldexp(static_cast<double>(r % 1000) - 500.0, static_cast<int>(r % 1200) - 600);
+        if (kind == 2) v = (r % 3 == 0) ? 0.0 : (r % 3 == 1 ? -0.0 : 1e-300);
+        if (kind == 3) v = 1500.0 + static_cast<double>(r % 100000) * 1e-4;  // heights
+      }
+      const auto m = column_moments(x.data(), n);
+      SCOPED_TRACE("n " + std::to_string(n) + " kind " + std::to_string(kind));
+      if (n == 0) {
+        EXPECT_TRUE(std::isnan(m.min) && std::isnan(m.max));
+        EXPECT_EQ(bits_of(m.sum), bits_of(0.0));
+        continue;
+      }
+      EXPECT_EQ(bits_of(m.min), bits_of(*std::min_element(x.begin(), x.end())));
+      EXPECT_EQ(bits_of(m.max), bits_of(*std::max_element(x.begin(), x.end())));
+      EXPECT_EQ(bits_of(m.sum), bits_of(stat_sum(x.data(), n)));
+      EXPECT_EQ(bits_of(stat_mean_of_sum(x.data(), n, m.sum)), bits_of(stat_mean(x.data(), n)));
+      EXPECT_EQ(bits_of(stat_variance(x.data(), n, stat_mean(x.data(), n))),
+                bits_of(stat_variance(x.data(), n)));
+    }
+  }
+}
+
+// Equal values: the first stays, as min_element and max_element keep it (-0 and +0 are equal).
+TEST(ColumnMoments, TheFirstOfEqualZerosStays) {
+  const std::vector<double> neg_first = {-0.0, 0.0}, pos_first = {0.0, -0.0};
+  EXPECT_TRUE(std::signbit(column_moments(neg_first.data(), 2).min));
+  EXPECT_TRUE(std::signbit(column_moments(neg_first.data(), 2).max));
+  EXPECT_FALSE(std::signbit(column_moments(pos_first.data(), 2).min));
+  EXPECT_FALSE(std::signbit(column_moments(pos_first.data(), 2).max));
+}
+
+// The sum's overflow is handled as stat_sum handles it: infinite only when the sum is.
+TEST(ColumnMoments, SumsThatOverflowDoubleAreTakenScaled) {
+  const std::vector<double> same(20, 1e307), mixed = {1e308, 1e308, -1e308};
+  const auto m = column_moments(same.data(), same.size());
+  EXPECT_TRUE(std::isinf(m.sum));
+  EXPECT_DOUBLE_EQ(stat_mean_of_sum(same.data(), same.size(), m.sum), 1e307);
+  EXPECT_DOUBLE_EQ(column_moments(mixed.data(), mixed.size()).sum, 1e308);
+  EXPECT_EQ(column_moments(mixed.data(), mixed.size()).min, -1e308);
+}
+
+// A cell's moments are its own: after clear(), min, max, sum, mean, variance and std are of
+// the new values; and each column has its own.
+TEST(Statistics, CellMomentsAreOfTheCellAndColumnAsked) {
+  auto spec = [](StatFunction f) {
+    StatisticSpec s;
+    s.function = f;
+    return s;
+  };
+  CellValues cell(2);
+  cell.column(0) = {5.0, 1.0, 3.0};
+  cell.column(1) = {-2.0, -4.0, 0.0};
+  EXPECT_EQ(cell.compute(spec(StatFunction::min), 0, -1), 1);
+  EXPECT_EQ(cell.compute(spec(StatFunction::min), 1, -1), -4);
+  EXPECT_EQ(cell.compute(spec(StatFunction::max), 1, -1), 0);
+  EXPECT_EQ(cell.compute(spec(StatFunction::sum), 1, -1), -6);
+  cell.clear();
+  cell.column(0) = {10.0, 20.0};
+  cell.column(1) = {1.0, 1.0};
+  EXPECT_EQ(cell.compute(spec(StatFunction::min), 0, -1), 10);
+  EXPECT_EQ(cell.compute(spec(StatFunction::max), 0, -1), 20);
+  EXPECT_EQ(cell.compute(spec(StatFunction::sum), 0, -1), 30);
+  EXPECT_EQ(cell.compute(spec(StatFunction::mean), 0, -1), 15);
+  EXPECT_EQ(cell.compute(spec(StatFunction::variance), 0, -1), 25);
+  EXPECT_EQ(cell.compute(spec(StatFunction::std), 0, -1), 5);
+  EXPECT_EQ(cell.compute(spec(StatFunction::variance), 1, -1), 0);
+}
+
 }  // namespace
 }  // namespace healgrid

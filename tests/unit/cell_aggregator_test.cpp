@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "healgrid/aggregate/overview_builder.hpp"
 #include "healgrid/aggregate/statistics.hpp"
 #include "healgrid/plan/pass_plan.hpp"
 #include "healgrid/plan/point_parts.hpp"
@@ -358,6 +359,62 @@ TEST(CellAggregator, ExpectingAgainBeforeFinalizeKeepsWhatWasAdded) {
     EXPECT_EQ(a.columns[c].f32, b.columns[c].f32) << c;
   }
   EXPECT_EQ(a.columns[0].i32, (std::vector<std::int32_t>(8, 50)));
+}
+
+// Tracks cross cells in runs, and a cell's runs come from several tracks: its values must be
+// reduced in the order the points came. A weighted mean is an order-sensitive sum (1e16 + 1 -
+// 1e16 is 0 in that order, 1e16 - 1e16 + 1 is 1), checked against the points grouped here in
+// arrival order; on the counting path, the comparison path (order 10) and 64-bit offsets (29),
+// each with and without overviews.
+void check_runs_keep_arrival_order(int child_order, bool overviews) {
+  auto cfg = config_with_stats();
+  cfg.grid.child_order = child_order;
+  const HealpixGrid grid(1, child_order, LatitudeConvention::geodetic);
+  CellAggregator agg(cfg, grid);
+  OverviewBuilder builder(cfg, grid, {child_order - 1});
+  if (overviews) agg.set_overviews(&builder);
+  std::map<std::int64_t, std::vector<double>> expected;
+  std::uint64_t state = 99;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11;
+  };
+  const double values[] = {1e16, -1e16, 1.0, 3.0};
+  for (int run = 0; run < 3000; ++run) {
+    const std::int64_t parent = 5 + static_cast<std::int64_t>(next() % 3);
+    const auto stride = std::max<std::int64_t>(1, grid.children_per_parent() / 8);
+    const auto cell = grid.first_child(parent) + static_cast<std::int64_t>(next() % 6) * stride;
+    for (auto k = next() % 9; k-- > 0;) {  // runs of 0 to 8 points
+      const double point[] = {values[next() % 4], 1.0};
+      agg.add_point(cell, point);
+      expected[cell].push_back(point[0]);
+    }
+  }
+  const auto block = agg.finalize();
+  ASSERT_EQ(block.cells.size(), expected.size());
+  std::size_t slot = 0;
+  for (const auto& [cell, x] : expected) {
+    ASSERT_EQ(block.cells[slot], cell);
+    EXPECT_EQ(block.columns[0].i32[slot], static_cast<int>(x.size())) << cell;
+    const std::vector<double> sigma(x.size(), 1.0);
+    EXPECT_EQ(block.columns[1].f32[slot],
+              static_cast<float>(stat_weighted_mean(x.data(), sigma.data(), x.size())))
+        << cell;
+    ++slot;
+  }
+}
+
+TEST(CellAggregator, RunsKeepArrivalOrderCountingPath) {
+  check_runs_keep_arrival_order(6, false);
+  check_runs_keep_arrival_order(6, true);
+}
+TEST(CellAggregator, RunsKeepArrivalOrderComparisonPath) {
+  check_runs_keep_arrival_order(10, false);
+  check_runs_keep_arrival_order(10, true);
+}
+TEST(CellAggregator, RunsKeepArrivalOrderAtOrder29) {
+  check_runs_keep_arrival_order(29, false);
+  check_runs_keep_arrival_order(29, true);
 }
 
 TEST(CellAggregator, GroupsLikeADirectMapCountingPath) { check_against_map(1, 6); }

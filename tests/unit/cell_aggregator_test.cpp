@@ -365,8 +365,9 @@ TEST(CellAggregator, ExpectingAgainBeforeFinalizeKeepsWhatWasAdded) {
 // reduced in the order the points came. A weighted mean is an order-sensitive sum (1e16 + 1 -
 // 1e16 is 0 in that order, 1e16 - 1e16 + 1 is 1), checked against the points grouped here in
 // arrival order; on the counting path, the comparison path (order 10) and 64-bit offsets (29),
-// each with and without overviews.
-void check_runs_keep_arrival_order(int child_order, bool overviews) {
+// each with and without overviews, with values kept as floats (big = 2^60, a float; 2^60 + 1 is
+// 2^60 in double) and as doubles (1e16, not a float).
+void check_runs_keep_arrival_order(int child_order, bool overviews, double big) {
   auto cfg = config_with_stats();
   cfg.grid.child_order = child_order;
   const HealpixGrid grid(1, child_order, LatitudeConvention::geodetic);
@@ -379,7 +380,7 @@ void check_runs_keep_arrival_order(int child_order, bool overviews) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return state >> 11;
   };
-  const double values[] = {1e16, -1e16, 1.0, 3.0};
+  const double values[] = {big, -big, 1.0, 3.0};
   for (int run = 0; run < 3000; ++run) {
     const std::int64_t parent = 5 + static_cast<std::int64_t>(next() % 3);
     const auto stride = std::max<std::int64_t>(1, grid.children_per_parent() / 8);
@@ -405,16 +406,22 @@ void check_runs_keep_arrival_order(int child_order, bool overviews) {
 }
 
 TEST(CellAggregator, RunsKeepArrivalOrderCountingPath) {
-  check_runs_keep_arrival_order(6, false);
-  check_runs_keep_arrival_order(6, true);
+  check_runs_keep_arrival_order(6, false, 0x1p60);
+  check_runs_keep_arrival_order(6, false, 1e16);
+  check_runs_keep_arrival_order(6, true, 0x1p60);
+  check_runs_keep_arrival_order(6, true, 1e16);
 }
 TEST(CellAggregator, RunsKeepArrivalOrderComparisonPath) {
-  check_runs_keep_arrival_order(10, false);
-  check_runs_keep_arrival_order(10, true);
+  check_runs_keep_arrival_order(10, false, 0x1p60);
+  check_runs_keep_arrival_order(10, false, 1e16);
+  check_runs_keep_arrival_order(10, true, 0x1p60);
+  check_runs_keep_arrival_order(10, true, 1e16);
 }
 TEST(CellAggregator, RunsKeepArrivalOrderAtOrder29) {
-  check_runs_keep_arrival_order(29, false);
-  check_runs_keep_arrival_order(29, true);
+  check_runs_keep_arrival_order(29, false, 0x1p60);
+  check_runs_keep_arrival_order(29, false, 1e16);
+  check_runs_keep_arrival_order(29, true, 0x1p60);
+  check_runs_keep_arrival_order(29, true, 1e16);
 }
 
 TEST(CellAggregator, GroupsLikeADirectMapCountingPath) { check_against_map(1, 6); }

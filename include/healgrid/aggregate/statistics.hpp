@@ -1,6 +1,6 @@
 // The per-cell reducers: each statistic is a function of the values (and sigmas) of the points
 // binned into one cell. All arithmetic is in double; results are stored as float32 (count:
-// int32). Empty input gives NaN (count: 0).
+// int32). Empty input gives NaN (count and sum: 0).
 #pragma once
 
 #include <cmath>
@@ -69,12 +69,15 @@ double stat_weighted_mean_sigma(const double* sigma, std::size_t n);
 // numpy.quantile(x, q) with the default 'linear' method, on values sorted ascending.
 double stat_quantile_sorted(const double* sorted, std::size_t n, double q);
 
-// Values of one cell, one column per config variable, plus a sorted copy made on demand.
+// Values of one cell, one column per config variable, plus what compute() derives from them
+// once per cell (min, max and sum; sorted copies or keys for quantiles; a sum of weights).
 class CellValues {
  public:
   explicit CellValues(std::size_t variables)
       : columns_(variables), sorted_(variables), order_(variables), float_keys_(variables) {}
   void clear();
+  // REQUIRES: a column is filled before the cell's first compute() (or after clear()): what
+  // compute() derived from it is kept until clear().
   std::vector<double>& column(std::size_t v) { return columns_[v]; }
   std::size_t size() const { return columns_.empty() ? 0 : columns_[0].size(); }
   const std::vector<double>& sorted(std::size_t v);

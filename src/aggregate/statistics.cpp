@@ -128,11 +128,21 @@ double stat_max(const double* x, std::size_t n) {
   return n == 0 ? kNaN : *std::max_element(x, x + n);
 }
 
+namespace {
+
+// The sum of x from its compensated running sum hi + lo: taken again scaled when hi overflowed
+// (infinite only if the sum is).
+double finish_sum(const double* x, std::size_t n, double hi, double lo) {
+  if (std::isfinite(hi)) return hi + lo;
+  return std::ldexp(scaled_sum(x, n), overflow_shift(n));
+}
+
+}  // namespace
+
 double stat_sum(const double* x, std::size_t n) {
   double hi = 0, lo = 0;
   for (std::size_t i = 0; i < n; ++i) add_compensated(hi, lo, x[i]);
-  if (std::isfinite(hi)) return hi + lo;
-  return std::ldexp(scaled_sum(x, n), overflow_shift(n));  // infinite only if it is
+  return finish_sum(x, n, hi, lo);
 }
 
 double stat_mean(const double* x, std::size_t n) {
@@ -156,8 +166,7 @@ ColumnMoments column_moments(const double* x, std::size_t n) {
     most = most < v ? v : most;
     add_compensated(hi, lo, v);
   }
-  const double sum = std::isfinite(hi) ? hi + lo : std::ldexp(scaled_sum(x, n), overflow_shift(n));
-  return {least, most, sum};
+  return {least, most, finish_sum(x, n, hi, lo)};
 }
 
 double stat_variance(const double* x, std::size_t n) {

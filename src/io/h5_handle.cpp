@@ -84,6 +84,11 @@ std::string string_attribute(hid_t obj, const char* name) {
   return out;
 }
 
+H5Handle value_type(hid_t type) {
+  if (H5Tget_class(type) == H5T_ENUM) return H5Handle(H5Tget_super(type), H5Tclose);
+  return H5Handle(H5Tcopy(type), H5Tclose);
+}
+
 }  // namespace h5
 
 }  // namespace healgrid

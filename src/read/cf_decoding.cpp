@@ -25,7 +25,8 @@ struct StoredType {
 };
 
 StoredType stored_type(hid_t dataset) {
-  H5Handle type(H5Dget_type(dataset), H5Tclose);
+  const H5Handle stored(H5Dget_type(dataset), H5Tclose);
+  const H5Handle type = h5::value_type(stored.get());
   StoredType t;
   t.size = H5Tget_size(type.get());
   if (H5Tget_class(type.get()) != H5T_INTEGER) {
@@ -109,7 +110,8 @@ std::vector<long double> numeric_attribute(hid_t obj, const char* name) {
   const std::string what = std::string("attribute ") + name;
   H5Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
   if (!attr.valid()) throw CfAttributeError(what + " cannot be opened");
-  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+  const H5Handle stored(H5Aget_type(attr.get()), H5Tclose);
+  const H5Handle type = h5::value_type(stored.get());  // an enum's fill: its integer
   const auto cls = H5Tget_class(type.get());
   if (cls == H5T_STRING) throw CfAttributeError(what + " is a string, not a number");
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) throw CfAttributeError(what + " is not numeric");
@@ -182,9 +184,11 @@ bool netcdf4_variable(hid_t dataset) {
 
 // netCDF's default fill value of the dataset's stored type (netcdf.h NC_FILL_*), which marks
 // unwritten data of a variable without `_FillValue`; none for 1-byte types (the netCDF User
-// Guide: no default fill is assumed for bytes) nor for types netCDF does not have.
+// Guide: no default fill is assumed for bytes) nor for types netCDF does not have, nor for an
+// enum (netCDF-C gives user-defined types none).
 std::vector<long double> netcdf_default_fill(hid_t dataset) {
   H5Handle type(H5Dget_type(dataset), H5Tclose);
+  if (H5Tget_class(type.get()) == H5T_ENUM) return {};
   const auto size = H5Tget_size(type.get());
   if (H5Tget_class(type.get()) == H5T_FLOAT) {
     if (size == 4) return {static_cast<long double>(9.9692099683868690e+36f)};
@@ -261,17 +265,20 @@ struct ValidRange {
 };
 
 // valid_range, then valid_min / valid_max over it; throws when the minimum exceeds the maximum.
-ValidRange valid_range(hid_t dataset, const StoredType& type) {
+// A range in unpacked units is a range of numbers: _Unsigned's other sign is for the bits of
+// the stored type (a bound of -50.0 stays -50, not 65486).
+ValidRange valid_range(hid_t dataset, const StoredType& type, bool unpacked) {
+  auto bound = [&](long double x, const char* name) {
+    return range_bound(unpacked ? x : meant_value(x, type), type, name);
+  };
   ValidRange r;
   const auto range = attribute_of_length(dataset, "valid_range", 2);
   if (!range.empty()) {
-    r.min = range_bound(meant_value(range[0], type), type, "valid_range");
-    r.max = range_bound(meant_value(range[1], type), type, "valid_range");
+    r.min = bound(range[0], "valid_range");
+    r.max = bound(range[1], "valid_range");
   }
-  for (const auto x : attribute_of_length(dataset, "valid_min", 1))
-    r.min = range_bound(meant_value(x, type), type, "valid_min");
-  for (const auto x : attribute_of_length(dataset, "valid_max", 1))
-    r.max = range_bound(meant_value(x, type), type, "valid_max");
+  for (const auto x : attribute_of_length(dataset, "valid_min", 1)) r.min = bound(x, "valid_min");
+  for (const auto x : attribute_of_length(dataset, "valid_max", 1)) r.max = bound(x, "valid_max");
   if (r.min > r.max)
     throw CfAttributeError("valid minimum " + number_text(r.min) + " exceeds valid maximum " +
                            number_text(r.max));
@@ -316,7 +323,6 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
     d.modulus = static_cast<double>(type.modulus);
   }
   const auto no_data = no_data_values(dataset, type, sentinels);
-  const auto range = valid_range(dataset, type);
   for (const auto x : attribute_of_length(dataset, "scale_factor", 1))
     d.scale = finite_value(x, "scale_factor");
   if (d.scale == 0) throw CfAttributeError("attribute scale_factor is 0");
@@ -328,7 +334,7 @@ CfDecoding read_cf_decoding(hid_t dataset, const std::vector<double>& sentinels)
   if (!type.is_float && d.packed())
     for (const char* name : {"valid_range", "valid_min", "valid_max"})
       d.range_unpacked = d.range_unpacked || float_attribute(dataset, name);
-  set_no_data_and_range(d, type, no_data, range);
+  set_no_data_and_range(d, type, no_data, valid_range(dataset, type, d.range_unpacked));
   d.wide_integers = !type.is_float && type.size == 8;
   if (d.packed()) {
     d.unpack_float32 = true;

@@ -70,7 +70,8 @@ ChunkReader::ChunkReader(hid_t dataset, const H5Handle& dcpl,
                          const std::vector<std::int64_t>& select)
     : dataset_(dataset) {
   H5Handle space(H5Dget_space(dataset), H5Sclose);
-  H5Handle type(H5Dget_type(dataset), H5Tclose);
+  const H5Handle stored(H5Dget_type(dataset), H5Tclose);
+  const H5Handle type = h5::value_type(stored.get());  // an enum's elements: its integers
   if (!dcpl.valid() || !space.valid() || !type.valid()) return;
   if (!inspect_layout(dcpl, space.get(), select) || !inspect_type(type.get())) return;
   // A chunk never written reads as the dataset's fill value, as H5Dread returns it (zero when

@@ -80,7 +80,8 @@ DatasetColumn::DatasetColumn(hid_t file, const std::string& file_path, const std
   require_virtual_sources(file, dcpl);
   require_external_raw_files(dataset_.get(), dcpl, file_path_, key_, path_);
   elsewhere_ = healgrid::data_elsewhere(file, dataset_.get(), dcpl);
-  H5Handle type(H5Dget_type(dataset_.get()), H5Tclose);
+  const H5Handle stored(H5Dget_type(dataset_.get()), H5Tclose);
+  const H5Handle type = h5::value_type(stored.get());  // an enum: its integers
   const auto cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) mismatch("dataset " + path_ + " is not numeric");
   H5Handle space(H5Dget_space(dataset_.get()), H5Sclose);

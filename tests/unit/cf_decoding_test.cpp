@@ -101,6 +101,97 @@ TEST(CfDecoding, AFloatValidRangeOfPackedIntegersIsInUnpackedUnits) {
   EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 0}));
 }
 
+TEST(CfDecoding, AnUnpackedRangeOfUnsignedPackedIntegersIsNotGivenTheOtherSign) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 5);
+  // _Unsigned = "true" on int16, value = meant * 0.01 - 100, valid_min -50.0 (float32): in
+  // unpacked units, so -50, not the bits of -50 meant unsigned (65486, which kept no value).
+  const auto h = w.dataset<short>("/h", H5T_NATIVE_SHORT, {5}, {0, 4999, 5000, -1, -32768});
+  w.string_attribute(h, "_Unsigned", "true");
+  w.attribute<double>(h, "scale_factor", H5T_NATIVE_DOUBLE, {0.01});
+  w.attribute<double>(h, "add_offset", H5T_NATIVE_DOUBLE, {-100.0});
+  w.attribute<short>(h, "_FillValue", H5T_NATIVE_SHORT, {-1});
+  w.attribute<float>(h, "valid_min", H5T_NATIVE_FLOAT, {-50.0f});
+  // _Unsigned = "false" on uint8, value = meant * 2, valid_max 200.0: 128 and 100 are kept
+  // (-256, 200), 101 is not (202); 200 is meant -56 (-112), kept; not a bound of -56 * 2.
+  const auto b = w.dataset<unsigned char>("/b", H5T_NATIVE_UCHAR, {5}, {1, 100, 101, 128, 200});
+  w.string_attribute(b, "_Unsigned", "false");
+  w.attribute<double>(b, "scale_factor", H5T_NATIVE_DOUBLE, {2.0});
+  w.attribute<double>(b, "valid_max", H5T_NATIVE_DOUBLE, {200.0});
+  // The same with valid_range [-50.0, 400.0]: was refused as "valid minimum 65486 exceeds".
+  const auto r = w.dataset<short>("/r", H5T_NATIVE_SHORT, {5}, {0, 4999, 5000, -1, -32768});
+  w.string_attribute(r, "_Unsigned", "true");
+  w.attribute<double>(r, "scale_factor", H5T_NATIVE_DOUBLE, {0.01});
+  w.attribute<double>(r, "add_offset", H5T_NATIVE_DOUBLE, {-100.0});
+  w.attribute<float>(r, "valid_range", H5T_NATIVE_FLOAT, {-50.0f, 400.0f});
+  w.finish();
+  BeamChunk chunk;
+  // h: -100, -50.01, -50, fill (65535 meant), 227.68 (32768 meant).
+  GranuleReader(file_path(f), flat_config({{"h", "/h"}})).read(0, 0, 5, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 0, 1, 0, 1}));
+  EXPECT_NEAR(chunk.values[0][2], -50.0, 1e-9);
+  EXPECT_NEAR(chunk.values[0][4], 227.68, 1e-9);
+  GranuleReader(file_path(f), flat_config({{"b", "/b"}})).read(0, 0, 5, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{1, 1, 0, 1, 1}));
+  EXPECT_DOUBLE_EQ(chunk.values[0][3], -256.0);
+  EXPECT_DOUBLE_EQ(chunk.values[0][4], -112.0);
+  // r: the same as h, and 65535 meant (stored -1, no fill here) is 555.35, above 400.
+  GranuleReader(file_path(f), flat_config({{"r", "/r"}})).read(0, 0, 5, true, chunk);
+  EXPECT_EQ(chunk.valid, (std::vector<std::uint8_t>{0, 0, 1, 0, 1}));
+}
+
+// An HDF5 enumeration of integers (h5py's bool, a netCDF-4 enum) is read as its base
+// integers, as netCDF4-python and xarray read it: contiguous (HDF5's enum-to-number
+// conversion) and chunked with deflate (the direct chunk path), a fill of the enum type too.
+TEST(CfDecoding, AnEnumDatasetReadsAsItsBaseIntegers) {
+  ScratchH5File f("cf_");
+  Writer w(f);
+  write_coordinates(w, 5);
+  H5Handle boolean(H5Tenum_create(H5T_NATIVE_SCHAR), H5Tclose);
+  const signed char no = 0, yes = 1;
+  H5Tenum_insert(boolean.get(), "FALSE", &no);
+  H5Tenum_insert(boolean.get(), "TRUE", &yes);
+  const std::vector<signed char> flags{1, 0, 1, 1, 0};
+  w.dataset<signed char>("/good", boolean.get(), {5}, flags);
+  H5Handle quality(H5Tenum_create(H5T_STD_U16LE), H5Tclose);
+  const std::uint16_t codes[3] = {0, 1, 700};
+  for (const char* name : {"ok", "warn", "none"})
+    H5Tenum_insert(quality.get(), name, &codes[name[0] == 'o' ? 0 : name[0] == 'w' ? 1 : 2]);
+  const hsize_t dims = 5, chunk = 2;
+  H5Handle space(H5Screate_simple(1, &dims, nullptr), H5Sclose);
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), 1, &chunk);
+  H5Pset_shuffle(dcpl.get());
+  H5Pset_deflate(dcpl.get(), 4);
+  {
+    H5Handle q(H5Dcreate2(f.get(), "/q", quality.get(), space.get(), H5P_DEFAULT, dcpl.get(),
+                          H5P_DEFAULT),
+               H5Dclose);
+    const std::uint16_t values[5] = {1, 0, 700, 1, 0};
+    H5Dwrite(q.get(), quality.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    H5Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+    H5Handle fill(H5Acreate2(q.get(), "_FillValue", quality.get(), scalar.get(), H5P_DEFAULT,
+                             H5P_DEFAULT),
+                  H5Aclose);
+    H5Awrite(fill.get(), quality.get(), &codes[2]);
+  }
+  w.finish();
+  BeamChunk c;
+  GranuleReader(file_path(f), flat_config({{"good", "/good"}})).read(0, 0, 5, true, c);
+  EXPECT_EQ(c.valid, (std::vector<std::uint8_t>{1, 1, 1, 1, 1}));
+  EXPECT_EQ(c.values[0], (std::vector<double>{1, 0, 1, 1, 0}));
+  GranuleReader(file_path(f), flat_config({{"q", "/q"}})).read(0, 0, 5, true, c);
+  EXPECT_EQ(c.valid, (std::vector<std::uint8_t>{1, 1, 0, 1, 1}));  // 700: the fill
+  EXPECT_DOUBLE_EQ(c.values[0][0], 1.0);
+  EXPECT_DOUBLE_EQ(c.values[0][3], 1.0);
+  // As a filter: the points whose flag is TRUE.
+  auto config = flat_config({{"q", "/q"}});
+  config.filters.push_back({"/good", FilterOp::eq, 1.0});
+  GranuleReader(file_path(f), config).read(0, 0, 5, true, c);
+  EXPECT_EQ(c.valid, (std::vector<std::uint8_t>{1, 0, 0, 1, 0}));
+}
+
 TEST(CfDecoding, AnUnpackedBoundKeepsValuesAtItWithinFloatTolerance) {
   ScratchH5File f("cf_");
   Writer w(f);

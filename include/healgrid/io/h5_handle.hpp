@@ -61,6 +61,11 @@ inline H5Handle attribute(hid_t id) { return {id, H5Aclose}; }
 // The text of string attribute `name` of `obj` (fixed or variable length; trailing NULs and
 // space padding removed); "" when it is absent, not a string, or unreadable.
 std::string string_attribute(hid_t obj, const char* name);
+
+// The type of `type`'s values: an enumeration's base integer type (h5py's bool, a netCDF-4
+// enum: the values are those integers, as netCDF4-python and xarray read them), else a copy
+// of `type` itself. Invalid when `type` is.
+H5Handle value_type(hid_t type);
 }  // namespace h5
 
 // Turns off HDF5's automatic stack printing (once per process): errors are reported by

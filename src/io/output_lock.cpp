@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <regex>
 #include <stdexcept>
 
 #include "healgrid/util/text.hpp"
@@ -27,6 +28,21 @@ std::string holder_of(int fd) {
   std::string line(text, n > 0 ? static_cast<std::size_t>(n) : 0);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\0')) line.pop_back();
   return line.empty() ? "unknown holder" : line;
+}
+
+// Whether the file behind `fd` is one a healgrid run left as the lock: empty (a run died
+// before writing its line, or a run is between truncating and writing it) or exactly one
+// holder line. Anything else at this name (even a file that starts like one) is someone's.
+bool lock_text_of_healgrid(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  if (st.st_size == 0) return true;
+  if (st.st_size > 512) return false;
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  if (::pread(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) return false;
+  static const std::regex holder_line(
+      "host [^ \n]+ pid [0-9]+ since [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\n");
+  return std::regex_match(text, holder_line);
 }
 
 std::string this_holder() {
@@ -83,7 +99,7 @@ OutputLock::OutputLock(const std::string& output, const std::string& busy,
     }
     // A lock a healgrid run left (killed) holds its holder's line, or nothing when it died
     // before writing it; any other file at this name is someone's, and stays untouched.
-    if (const auto text = holder_of(fd); text != "unknown holder" && text.rfind("host ", 0) != 0) {
+    if (!lock_text_of_healgrid(fd)) {
       ::close(fd);
       throw std::runtime_error(path_ +
                                ": a file healgrid did not write has the name of the output's "

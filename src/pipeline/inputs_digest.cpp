@@ -38,10 +38,12 @@ std::string inputs_sha256(const RunInputs& inputs) {
   return digest_hex(inputs_text(inputs), "SHA-256");
 }
 
-std::string journal_key(const std::string& inputs_sha256, const std::vector<Granule>& granules,
+std::string journal_key(const std::string& inputs_sha256, const std::string& build,
+                        const std::vector<Granule>& granules,
                         const std::vector<std::string>& fingerprints) {
   std::string text;
   item(text, "inputs_sha256", inputs_sha256);
+  item(text, "build", build);
   std::vector<std::size_t> order(granules.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {

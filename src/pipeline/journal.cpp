@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "healgrid/catalog/checksum.hpp"
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/require.hpp"
@@ -180,6 +181,7 @@ RunJournal::RunJournal(const Communicator& mpi, const std::string& output,
     : mpi_(mpi),
       dir_(output + ".journal"),
       key_(inputs_sha256),
+      round_key_(inputs_sha256),
       config_(config),
       grid_(grid),
       rounds_(rounds < 0 ? kAutoRounds : rounds),
@@ -241,18 +243,21 @@ void RunJournal::check_ours(const struct stat& st) const {
   if (!S_ISDIR(st.st_mode))
     throw std::runtime_error(dir_ + ": the journal path is not a directory" + what_to_do);
   // healgrid's own: a regular KEY file holding an inputs key (written whole: temporary name,
-  // then rename), or an empty directory (a run killed between creating it and writing KEY).
+  // then rename), or no KEY and only names healgrid writes there: a run killed between creating
+  // the directory and renaming KEY into it (empty, or KEY's temporary), or while remove()
+  // deleted the files (round files left).
   struct stat key {};
   const std::string key_path = dir_ + "/KEY";
   const bool has_key = lstat(key_path.c_str(), &key) == 0;
   if (has_key && S_ISREG(key.st_mode) && is_inputs_key(read_text(key_path))) return;
-  bool empty = true;
+  bool only_ours = !has_key;
   if (DIR* d = opendir(dir_.c_str())) {
     while (const dirent* e = readdir(d))
-      empty = empty && (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0);
+      only_ours = only_ours && (std::strcmp(e->d_name, ".") == 0 ||
+                                std::strcmp(e->d_name, "..") == 0 || is_journal_name(e->d_name));
     closedir(d);
   }
-  if (!empty)
+  if (!only_ours)
     throw std::runtime_error(
         dir_ + ": a directory healgrid did not create (" +
         (has_key ? std::string("its KEY is not a file holding a journal's inputs key")
@@ -263,7 +268,7 @@ void RunJournal::check_ours(const struct stat& st) const {
 std::vector<std::int64_t> RunJournal::load_journaled_pieces(const RankPlan& mine) {
   const auto per = grid_.children_per_parent();
   std::vector<std::int64_t> done;
-  reused_parents_ = reused_points_ = 0;  // this prepare()'s, as computed_*: one line per pass
+  reused_parents_ = reused_points_ = other_key_files_ = 0;  // this prepare()'s: a line per pass
   if (enabled() && !mine.empty() && read_text(dir_ + "/KEY") == key_ + "\n") {
     for (const auto& name : round_files(dir_)) {
       std::int64_t first = 0, last = 0;
@@ -272,7 +277,11 @@ std::vector<std::int64_t> RunJournal::load_journaled_pieces(const RankPlan& mine
       JournalPiece piece;
       std::string why;
       const std::string path = dir_ + "/" + name;
-      if (!read_piece(path, key_, config_, per, piece, why)) {
+      if (!read_piece(path, round_key_, config_, per, piece, why)) {
+        if (why == kOtherRoundKey) {  // said once, by resume_line()
+          ++other_key_files_;
+          continue;
+        }
         std::fprintf(stderr, "healgrid run: warning: rank %d: %s: %s (ignored)\n", mpi_.rank,
                      path.c_str(), why.c_str());
         continue;
@@ -291,6 +300,14 @@ std::vector<std::int64_t> RunJournal::load_journaled_pieces(const RankPlan& mine
   }
   loaded_pieces_ = pieces_.size();
   return done;
+}
+
+void RunJournal::key_rounds_by_skipped(const std::vector<std::string>& skipped) {
+  round_key_ = key_;  // no granule skipped: the inputs' key alone
+  if (skipped.empty()) return;
+  std::string text = "journal " + key_ + "\n";
+  for (const auto& name : skipped) text += "skipped " + name + "\n";
+  round_key_ = digest_hex(text, "SHA-256");
 }
 
 std::int64_t RunJournal::rounds_for(std::int64_t points) const {
@@ -381,7 +398,7 @@ void RunJournal::write_round(const JournalPiece& piece) {
   const std::string name = "p" + std::to_string(piece.covered.front()) + "-" +
                            std::to_string(piece.covered.back()) + kSuffix;
   try {
-    write_piece(dir_ + "/" + name, key_, piece, grid_.children_per_parent());  // atomic
+    write_piece(dir_ + "/" + name, round_key_, piece, grid_.children_per_parent());  // atomic
     ++files_written_;
   } catch (const std::runtime_error& e) {
     // The journal only saves work for a rerun: a full disk or a file-size limit turns it
@@ -411,16 +428,23 @@ GridBlock RunJournal::assemble(std::vector<long long>& granule_points) {
 }
 
 std::string RunJournal::resume_line() const {
-  std::vector<long long> v = {reused_parents_, reused_points_, computed_parents_, computed_points_,
-                              files_written_};
+  std::vector<long long> v = {reused_parents_,  reused_points_, computed_parents_,
+                              computed_points_, files_written_, other_key_files_};
   mpi_.sum_in_place(v);
-  if (!enabled() || mpi_.rank != 0 || v[0] == 0) return "";  // a fresh run: nothing to say
+  if (!enabled() || mpi_.rank != 0) return "";
+  std::string out;
   char line[400];
+  if (v[5] > 0)  // (a file crossing two ranks' ranges is counted by both: no count said)
+    out += "[journal] " + dir_ +
+           "/: rounds computed while other granules were skipped (--on-bad-granule skip: a "
+           "granule skipped then reads now, or the reverse) are not reused; their parent cells "
+           "are computed again\n";
+  if (v[0] == 0) return out;  // a fresh run: nothing more to say
   std::snprintf(line, sizeof line,
                 "[journal] reused %lld parent cells (%lld points used) from %s/; computing %lld "
                 "parent cells (%lld points to read) in rounds\n",
                 v[0], v[1], dir_.c_str(), v[2], v[3]);
-  return line;
+  return out + line;
 }
 
 RunJournal::~RunJournal() {
@@ -432,10 +456,12 @@ void RunJournal::remove() const {
   if (DIR* d = opendir(dir_.c_str())) {  // round files, KEY and temporaries of killed runs
     std::vector<std::string> names;
     while (const dirent* e = readdir(d))
-      if (is_journal_name(e->d_name)) names.push_back(e->d_name);
+      if (is_journal_name(e->d_name) && std::strcmp(e->d_name, "KEY") != 0)
+        names.push_back(e->d_name);
     closedir(d);
     for (const auto& n : names) ::unlink((dir_ + "/" + n).c_str());
   }
+  ::unlink((dir_ + "/KEY").c_str());  // last: a kill before it leaves a journal of a KEY
   ::rmdir(dir_.c_str());
 }
 

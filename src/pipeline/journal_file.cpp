@@ -176,7 +176,7 @@ bool read_piece(const std::string& path, const std::string& inputs_sha256,
   std::string want = inputs_sha256;
   want.resize(kShaLen, ' ');
   if (!r.bytes(sha.data(), kShaLen) || sha != want) {
-    why = "written for other inputs";
+    why = kOtherRoundKey;
     return false;
   }
   const auto per_parent = r.u64();

@@ -22,6 +22,7 @@
 #include "healgrid/pipeline/progress_file.hpp"
 #include "healgrid/pipeline/run_metrics.hpp"
 #include "healgrid/read/granule_reader.hpp"
+#include "healgrid/util/build_identity.hpp"
 #include "healgrid/write/netcdf_writer.hpp"
 
 namespace healgrid {
@@ -231,7 +232,8 @@ ResolvedInputs resolve_phase(RunContext& ctx) {
   // name and size, hence inputs_sha256). Without a journal (--rounds 0) nothing is reused.
   if (opt.rounds != 0) {
     const auto prints = fingerprints(ctx.comm, in.granules, opt.verify_inputs);
-    if (ctx.comm.is_root()) in.journal_key = journal_key(in.inputs_sha256, in.granules, prints);
+    if (ctx.comm.is_root())
+      in.journal_key = journal_key(in.inputs_sha256, build_identity(), in.granules, prints);
     ctx.comm.bcast(in.journal_key);
   }
   ctx.figures.granules = static_cast<long long>(in.granules.size());

@@ -59,6 +59,15 @@ RunJournal::RoundSize round_size_in_budget(const RunContext& ctx) {
   return size;
 }
 
+// The names of the granules the plan left out (--on-bad-granule skip), in name order.
+std::vector<std::string> skipped_granules(const std::vector<Granule>& granules,
+                                          const std::vector<std::string>& status) {
+  std::vector<std::string> names;
+  for (std::size_t g = 0; g < status.size() && g < granules.size(); ++g)
+    if (status[g].rfind("skipped", 0) == 0) names.push_back(granules[g].name);
+  return names;
+}
+
 // The phases after setup; throws RunFailure (every rank alike) when one fails.
 void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   auto& s = ctx.figures.seconds;
@@ -83,6 +92,7 @@ void run_phases(RunContext& ctx, std::optional<RunJournal>& journal) {
   if (journal->enabled()) turn_journal_off_for_data_elsewhere(ctx, indexed.mine, *journal);
   auto work = timed(ctx, Phase::plan, s.plan,
                     [&] { return plan_phase(ctx, inputs, std::move(indexed), *journal); });
+  journal->key_rounds_by_skipped(skipped_granules(inputs.granules, work.granule_status));
   auto aggregated = timed(ctx, Phase::aggregate, s.aggregate, [&] {
     if (ctx.config().time_windows.active()) return aggregate_windows(ctx, inputs, work);
     return work.passes.single() ? aggregate_phase(ctx, inputs, work, *journal)

@@ -31,7 +31,10 @@ for byte. Each case fails on a healgrid without the fix:
                          global attribute added in place, a file with only the healgrid_version
                          mark: refused (exit 1), untouched (they were replaced, exit 0).
   journal path           OUT.nc.journal a symlink to a directory, or a user's directory with
-                         files: exit 1 naming it, everything in it untouched.
+                         files: exit 1 naming it, everything in it untouched. A journal a run
+                         killed while writing its KEY (only KEY's temporary) or while removing
+                         it (round files left, KEY gone) is healgrid's: the rerun completes and
+                         removes it; with a user's file beside those names it is refused.
   data elsewhere         h_li in an external raw file, a virtual dataset's source or behind an
                          external link: no round
                          journaled ("[journal] off"), and a rerun after the source is rewritten
@@ -383,6 +386,31 @@ def journal_path_cases(checks, tmp, master, env):
             os.remove(journal)
         elif os.path.isdir(journal):
             shutil.rmtree(journal)
+    killed_journal_cases(checks, case, journal, args, env)
+
+
+def killed_journal_cases(checks, case, journal, args, env):
+    """Journals a kill left without their KEY: healgrid's own names only, so its own."""
+    for label, names in (("killed writing KEY", ["KEY.tmp.4242.0.8ef57fa7"]),
+                         ("killed removing the journal", ["p1-2.round", "p3-40.round",
+                                                          "p41-45.round.tmp.4242.3.8ef57fa7"]),
+                         ("a user's file beside them", ["p1-2.round", "notes.txt"])):
+        os.makedirs(journal)
+        for n in names:
+            open(os.path.join(journal, n), "wb").write(b"left by a killed run\n")
+        rc, out = run(args, case.cwd, env)
+        print(f"journal {label}: exit {rc}")
+        if "notes.txt" in names:
+            checks.check(rc == 1 and "out.nc.journal" in out and "untouched" in out and
+                         sorted(os.listdir(journal)) == sorted(names),
+                         f"journal {label}: exit {rc}, expected 1 and the files kept:\n{out}")
+            shutil.rmtree(journal)
+        else:
+            checks.check(rc == 0 and not os.path.exists(journal) and
+                         os.path.exists(os.path.join(case.cwd, "out.nc")),
+                         f"journal {label}: exit {rc}, journal left or no output:\n{out}")
+        if os.path.exists(os.path.join(case.cwd, "out.nc")):
+            os.remove(os.path.join(case.cwd, "out.nc"))
 
 
 def taken_names_cases(checks, tmp, master, env):

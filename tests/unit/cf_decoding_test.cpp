@@ -165,15 +165,15 @@ TEST(CfDecoding, AnEnumDatasetReadsAsItsBaseIntegers) {
   H5Pset_shuffle(dcpl.get());
   H5Pset_deflate(dcpl.get(), 4);
   {
-    H5Handle q(H5Dcreate2(f.get(), "/q", quality.get(), space.get(), H5P_DEFAULT, dcpl.get(),
-                          H5P_DEFAULT),
-               H5Dclose);
+    H5Handle q(
+        H5Dcreate2(f.get(), "/q", quality.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose);
     const std::uint16_t values[5] = {1, 0, 700, 1, 0};
     H5Dwrite(q.get(), quality.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
     H5Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
-    H5Handle fill(H5Acreate2(q.get(), "_FillValue", quality.get(), scalar.get(), H5P_DEFAULT,
-                             H5P_DEFAULT),
-                  H5Aclose);
+    H5Handle fill(
+        H5Acreate2(q.get(), "_FillValue", quality.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
+        H5Aclose);
     H5Awrite(fill.get(), quality.get(), &codes[2]);
   }
   w.finish();

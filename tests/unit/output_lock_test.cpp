@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "healgrid/io/run_partial.hpp"
@@ -71,6 +72,46 @@ TEST(OutputLock, DeviceOrDirectoryOutputIsRefusedBeforeAnythingIsCreated) {
   const auto dir = scratch_dir("c");
   EXPECT_THROW(OutputLock lock(dir), std::runtime_error);
   EXPECT_FALSE(exists(lock_path(dir)));
+  std::filesystem::remove_all(dir);
+}
+
+// Only an empty file or exactly one holder line is a lock a killed run left: taken over (and
+// removed with the lock). A file that merely starts like one, or whose first bytes are NULs or
+// newlines, is someone's: refused, untouched.
+TEST(OutputLock, OnlyAKilledRunsLockIsTakenOverOtherFilesStay) {
+  const auto dir = scratch_dir("d");
+  const auto out = dir + "/out.nc";
+  auto read_all = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  for (const std::string& stale :
+       {std::string(), std::string("host node17 pid 4242 since 2026-11-30T08:15:00Z\n")}) {
+    std::ofstream(lock_path(out), std::ios::binary) << stale;
+    {
+      OutputLock lock(out);
+      EXPECT_TRUE(lock.held()) << stale;
+    }
+    EXPECT_FALSE(exists(lock_path(out))) << stale;
+  }
+  const std::string theirs[] = {
+      std::string(300, '\0') + "my precious data\n",
+      "host list for the cluster:\nnode1 10.0.0.1\n",
+      "\n\n\nnotes\n",
+      "host node17 pid 4242 since 2026-11-30T08:15:00Z\nand more\n",
+  };
+  for (const auto& text : theirs) {
+    std::ofstream(lock_path(out), std::ios::binary) << text;
+    try {
+      OutputLock lock(out);
+      ADD_FAILURE() << "taken over: " << text;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("a file healgrid did not write"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(read_all(lock_path(out)), text);
+    ::unlink(lock_path(out).c_str());
+  }
   std::filesystem::remove_all(dir);
 }
 

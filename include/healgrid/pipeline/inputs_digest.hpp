@@ -30,9 +30,12 @@ struct RunInputs {
 std::string inputs_text(const RunInputs& inputs);
 std::string inputs_sha256(const RunInputs& inputs);
 
-// The restart journal's key: `inputs_sha256` and one fingerprint per granule (same order as
-// `granules`, pipeline/input_fingerprint.hpp), hashed with the granules in name order.
-std::string journal_key(const std::string& inputs_sha256, const std::vector<Granule>& granules,
+// The restart journal's key: `inputs_sha256`, the build that computes (util/build_identity.hpp:
+// a rerun after an upgrade computes again rather than keep the old build's values under the new
+// one's name) and one fingerprint per granule (same order as `granules`,
+// pipeline/input_fingerprint.hpp), hashed with the granules in name order.
+std::string journal_key(const std::string& inputs_sha256, const std::string& build,
+                        const std::vector<Granule>& granules,
                         const std::vector<std::string>& fingerprints);
 
 // The global attribute naming it in the output.

@@ -63,7 +63,10 @@ struct JournalPiece {
 
 // The journal file format, exposed for the unit tests. write_piece writes `path` atomically
 // (io/atomic_file.hpp) and throws std::runtime_error naming the file; read_piece returns false with
-// `why` set for a file that is not a complete round of these inputs, grid and statistics.
+// `why` set for a file that is not a complete round of these inputs, grid and statistics
+// (kOtherRoundKey when only its key differs).
+inline constexpr char kOtherRoundKey[] =
+    "written for other inputs, or by a run that skipped other granules";
 void write_piece(const std::string& path, const std::string& inputs_sha256,
                  const JournalPiece& piece, std::int64_t children_per_parent);
 bool read_piece(const std::string& path, const std::string& inputs_sha256,
@@ -105,6 +108,11 @@ class RunJournal {
   // keep data in files the journal's key does not cover); the journal of an earlier run goes
   // once this output is complete, as with rounds 0.
   void turn_off() { rounds_ = 0; }
+  // Every rank alike, after the plan and before prepare(): the names of the granules this run
+  // leaves out (--on-bad-granule skip) join the key its rounds are written and reused under.
+  // A granule skipped for a passing cause (another process's lock, an I/O error) is read by a
+  // rerun: rounds computed without it are never merged with rounds computed with it.
+  void key_rounds_by_skipped(const std::vector<std::string>& skipped);
   const std::string& directory() const { return dir_; }
 
   // Rank 0, before the index pass: keeps a journal of the same inputs, removes one of other
@@ -171,6 +179,7 @@ class RunJournal {
 
   const Communicator& mpi_;
   std::string dir_, key_;
+  std::string round_key_;  // key_, or key_ and the skipped granules (key_rounds_by_skipped)
   const PipelineConfig& config_;
   const HealpixGrid& grid_;
   int rounds_;
@@ -183,7 +192,8 @@ class RunJournal {
   std::uint32_t cur_granule_ = 0;
   std::int64_t cur_points_ = 0;
   long long reused_parents_ = 0, reused_points_ = 0, computed_parents_ = 0, computed_points_ = 0,
-            files_written_ = 0;
+            files_written_ = 0,
+            other_key_files_ = 0;  // rounds of this range under another key (other skips)
   std::size_t loaded_pieces_ = 0;
   bool write_failed_ = false;  // a round could not be written: journal off on this rank
   bool owned_ = false;         // rank 0: open() accepted or created the directory

@@ -223,7 +223,7 @@ std::string RunJournal::open() {
     ::unlink(key_path.c_str());
     if (!files.empty())
       line = "[journal] " + dir_ + ": removed " + std::to_string(files.size()) +
-             " round files of other inputs (config, granules, overrides or version changed)";
+             " round files of other inputs (config, granules, overrides or healgrid build changed)";
   } else if (::mkdir(dir_.c_str(), 0755) != 0) {
     throw std::runtime_error(dir_ +
                              ": cannot create the journal directory: " + std::strerror(errno));

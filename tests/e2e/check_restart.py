@@ -17,6 +17,9 @@ Synthetic granules; SOURCE_DATE_EPOCH fixed; every run uses the same `healgrid r
    computed without that granule are not reused (the log says so) and the output is the
    uninterrupted skip run's bytes, the granule used; the journal's rounds never mix runs that
    skipped different granules.
+6. A run killed, then resumed by another build of healgrid (the same program with its GNU
+   build ID removed by objcopy, so it names itself by commit): the journal is removed as one of
+   other inputs, nothing is reused, and the values equal the uninterrupted run's.
 The output is sparse (auto at the default orders), so this is also the sparse layout's restart.
 """
 
@@ -37,17 +40,18 @@ EPOCH = "1700000000"
 ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
 
 
-def launch(nprocs, cwd, env, extra=()):
+def launch(nprocs, cwd, env, extra=(), binary=None):
     mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
     args = ARGS[:-2] + list(extra) if "--rounds" in extra else ARGS + list(extra)
-    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", common.healgrid_bin(), "run"] + args
+    cmd = mpiexec + ["-np", str(nprocs), "--oversubscribe", binary or common.healgrid_bin(),
+                     "run"] + args
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace",
                             start_new_session=True)
 
 
-def run(nprocs, cwd, env, extra=()):
-    proc = launch(nprocs, cwd, env, extra)
+def run(nprocs, cwd, env, extra=(), binary=None):
+    proc = launch(nprocs, cwd, env, extra, binary)
     out, _ = proc.communicate(timeout=300)
     return proc.returncode, out
 
@@ -142,6 +146,27 @@ def skipped_then_read(checks, tmp, env):
           f"uninterrupted run: {same}")
 
 
+def another_build(checks, tmp, env, ref_dir):
+    """Scenario 6: a killed run's journal is not resumed by another build."""
+    other = os.path.join(tmp, "healgrid-other-build")
+    proc = subprocess.run(["objcopy", "--remove-section", ".note.gnu.build-id",
+                           common.healgrid_bin(), other], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, check=False)
+    if not checks.check(proc.returncode == 0, f"objcopy failed: {proc.stdout}"):
+        return
+    d = os.path.join(tmp, "build")
+    os.makedirs(d)
+    if not killed_run(checks, d, env, "build"):
+        return
+    rc, out = run(2, d, env, binary=other)
+    checks.check(rc == 0 and "round files of other inputs" in out and "reused" not in out,
+                 f"build: the other build did not discard the journal (exit {rc}):\n{out}")
+    with common.xarray.open_dataset(os.path.join(d, "out.nc")) as got, \
+            common.xarray.open_dataset(os.path.join(ref_dir, "out.nc")) as want:
+        checks.check(got.equals(want), "build: values differ from the uninterrupted run")
+    print(f"build: another build's rerun discarded the journal (exit {rc})")
+
+
 def main():
     checks = Checks("check_restart")
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
@@ -209,6 +234,7 @@ def main():
                 checks.check(got.equals(want),  # values; `history` names --rounds 0
                              "off: values differ from the uninterrupted run")
         skipped_then_read(checks, tmp, env)
+        another_build(checks, tmp, env, dirs["ref"])
     checks.finish()
 
 

@@ -62,7 +62,8 @@ po::options_description describe(RunOptions& o) {
      "(e.g. 4,6,8; all: every order below the child order; none)")
     ("time-windows", po::value<std::string>()->value_name("WINDOWS"),
      "override time_windows: year, month, day, cycle (ICESat-2), or START/END,START/END... "
-     "(UTC, end exclusive); every statistic gets a leading time dimension, one slice per window")
+     "(UTC, end exclusive); every statistic gets a leading time dimension, one slice per window; "
+     "none: no windows (the config's turned off)")
     ("on-bad-granule", po::value<std::string>()->value_name("POLICY")->default_value("fail"),
      "fail: stop at the first unreadable granule; skip: leave it out and list it, with the "
      "reason, in the output's provenance")

@@ -125,6 +125,7 @@ std::pair<double, double> TimeWindows::bounds(std::int64_t key) const {
 
 TimeWindows parse_time_windows(const std::string& text, const std::string& key) {
   TimeWindows w;
+  if (text == "none") return w;  // no windows: the config's turned off (--time-windows none)
   w.text = text;
   for (const auto& [name, kind] : kKinds)
     if (text == name) {

@@ -37,12 +37,15 @@ bool leap_second_day(int y, int m, int d) {
 }
 
 // A time-zone suffix: "", "Z", "UTC", "GMT" (each may follow a space), or an offset from UTC
-// "+h", "-hh:mm", "+hhmm" (ISO 8601 and UDUNITS, as CF units write it: "... 15:15:42.5 -6:00").
+// "+h", "-hh:mm", "+hhmm" (ISO 8601 and UDUNITS, as CF units write it: "... 15:15:42.5 -6:00"),
+// after a space also unsigned as UDUNITS reads it ("... 00:00:00.0 0:00", "... 5:30").
 // Returns the offset in seconds (local time = UTC + offset); throws naming `text`.
 double zone_offset_seconds(std::string rest, const std::string& text) {
   const auto first = rest.find_first_not_of(' ');
+  const bool spaced = first != std::string::npos && first > 0;
   rest = first == std::string::npos ? "" : rest.substr(first);
   if (rest.empty() || rest == "Z" || rest == "UTC" || rest == "GMT") return 0;
+  if (spaced && std::isdigit(static_cast<unsigned char>(rest[0]))) rest = "+" + rest;
   int h = 0, m = 0, used = 0;
   const char* c = rest.c_str() + 1;
   const bool sign = rest[0] == '+' || rest[0] == '-';

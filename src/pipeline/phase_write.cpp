@@ -128,7 +128,8 @@ OutputMetadata metadata(RunContext& ctx, const ResolvedInputs& inputs, const Pla
     const bool none = work.granule_status[g] == "used" && granule_points[g] == 0;
     meta.granules.push_back(
         {granules[g].name, granules[g].bytes, granule_points[g],
-         none ? "empty: no point passed the filters, the cells or the time range of the run"
+         none ? "empty: no point passed the filters, the cells and the time range of the run with "
+                "a value (not fill, within the valid range)"
               : work.granule_status[g]});
   }
   describe_statistics(ctx, granules, granule_points, meta);

@@ -7,6 +7,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "healgrid/config/utc_time.hpp"
 #include "healgrid/io/h5_handle.hpp"
@@ -21,14 +22,48 @@ constexpr const char* kGpsEpochDataset = "/ancillary_data/atlas_sdp_gps_epoch";
 constexpr double kGpsEpochUnix = 315964800.0;  // 1980-01-06T00:00:00Z
 constexpr double kEpochTolerance = 1.0;        // seconds between two epochs that agree
 
-double unit_seconds(const std::string& unit) {
-  if (unit == "microseconds" || unit == "microsecond" || unit == "us") return 1e-6;
-  if (unit == "milliseconds" || unit == "millisecond" || unit == "ms" || unit == "msec")
-    return 1e-3;  // Sentinel-5P's delta_time
-  if (unit == "seconds" || unit == "second" || unit == "s" || unit == "sec") return 1;
-  if (unit == "minutes" || unit == "minute" || unit == "min") return 60;
-  if (unit == "hours" || unit == "hour" || unit == "h") return 3600;
-  if (unit == "days" || unit == "day" || unit == "d") return 86400;
+double unit_seconds(std::string unit) {
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // cftime's names, any case (cftime lowers them), and nanoseconds (xarray writes them for
+  // datetime64[ns]); months and years are no fixed number of seconds: refused.
+  static const std::pair<const char*, double> kUnits[] = {{"nanoseconds", 1e-9},
+                                                          {"nanosecond", 1e-9},
+                                                          {"nanosecs", 1e-9},
+                                                          {"nanosec", 1e-9},
+                                                          {"ns", 1e-9},
+                                                          {"microseconds", 1e-6},
+                                                          {"microsecond", 1e-6},
+                                                          {"microsecs", 1e-6},
+                                                          {"microsec", 1e-6},
+                                                          {"us", 1e-6},
+                                                          {"usec", 1e-6},
+                                                          {"usecs", 1e-6},
+                                                          {"milliseconds", 1e-3},
+                                                          {"millisecond", 1e-3},
+                                                          {"millisecs", 1e-3},
+                                                          {"millisec", 1e-3},
+                                                          {"msecs", 1e-3},
+                                                          {"msec", 1e-3},
+                                                          {"ms", 1e-3},
+                                                          {"seconds", 1},
+                                                          {"second", 1},
+                                                          {"secs", 1},
+                                                          {"sec", 1},
+                                                          {"s", 1},
+                                                          {"minutes", 60},
+                                                          {"minute", 60},
+                                                          {"mins", 60},
+                                                          {"min", 60},
+                                                          {"hours", 3600},
+                                                          {"hour", 3600},
+                                                          {"hrs", 3600},
+                                                          {"hr", 3600},
+                                                          {"h", 3600},
+                                                          {"days", 86400},
+                                                          {"day", 86400},
+                                                          {"d", 86400}};
+  for (const auto& [name, seconds] : kUnits)
+    if (unit == name) return seconds;
   return 0;
 }
 
@@ -71,7 +106,9 @@ double mixed_calendar_epoch(double offset, const std::string& units) {
 // CF units "<unit> since <date>"; nothing when `units` has no " since ". Throws
 // CfAttributeError on an unknown unit or date.
 std::optional<TimeBase> cf_time_base(const std::string& units) {
-  const auto since = units.find(" since ");
+  std::string lower = units;  // " since " in any case, as cftime and UDUNITS read it
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto since = lower.find(" since ");
   if (since == std::string::npos) return std::nullopt;
   TimeBase base;
   base.scale = unit_seconds(units.substr(0, since));
@@ -94,8 +131,8 @@ std::optional<TimeBase> cf_time_base(const std::string& units) {
     base.julian_leap_day = true;
   }
   if (base.scale == 0)
-    throw CfAttributeError("units \"" + units + "\": unknown time unit (microseconds, " +
-                           "milliseconds, seconds, minutes, hours or days)");
+    throw CfAttributeError("units \"" + units + "\": unknown time unit (nanoseconds, " +
+                           "microseconds, milliseconds, seconds, minutes, hours or days)");
   return base;
 }
 

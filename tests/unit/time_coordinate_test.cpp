@@ -88,6 +88,28 @@ TEST(TimeCoordinate, MillisecondsAndMicrosecondsSinceAnEpoch) {
   EXPECT_THROW(time_base_in_calendar("fortnights since 2019-07-16", ""), CfAttributeError);
 }
 
+// cftime's unit names in any case, nanoseconds (xarray's datetime64[ns]) and " since " in any
+// case; months and years (no fixed length) refused.
+TEST(TimeCoordinate, UnitNamesAsCftimeReadsThemAndNanoseconds) {
+  const std::pair<const char*, double> units[] = {{"nanoseconds since 2019-02-01 00:00:00", 1e-9},
+                                                  {"ns since 2019-02-01", 1e-9},
+                                                  {"Seconds since 2019-02-01", 1.0},
+                                                  {"secs SINCE 2019-02-01", 1.0},
+                                                  {"hrs since 2019-02-01", 3600.0},
+                                                  {"Hours Since 2019-02-01", 3600.0},
+                                                  {"mins since 2019-02-01", 60.0},
+                                                  {"msecs since 2019-02-01", 1e-3},
+                                                  {"DAYS since 2019-02-01", 86400.0}};
+  for (const auto& [text, scale] : units) {
+    const auto base = time_base_in_calendar(text, "");
+    EXPECT_EQ(base.scale, scale) << text;
+    EXPECT_EQ(base.offset, parse_utc_seconds("2019-02-01")) << text;
+  }
+  for (const char* text : {"months since 2019-02-01", "years since 2019-02-01",
+                           "common_years since 2019-02-01", "weeks since 2019-02-01"})
+    EXPECT_THROW(time_base_in_calendar(text, ""), CfAttributeError) << text;
+}
+
 TEST(TimeCoordinate, StandardCalendarIsJulianBefore1582) {
   const double day = 86400;
   // Julian 0001-01-01 is proleptic Gregorian 0000-12-30; Julian 1582-10-04 is the day before

@@ -25,6 +25,12 @@ TEST(TimeWindows, MonthKeysAndBoundsAtTheEdges) {
   EXPECT_EQ(w.bounds(2019 * 12 + 11).second, utc("2020-01-01"));  // December
 }
 
+TEST(TimeWindows, NoneTurnsTheConfigsWindowsOff) {
+  EXPECT_FALSE(parse_time_windows("none", "--time-windows").active());
+  EXPECT_TRUE(parse_time_windows("month", "--time-windows").active());
+  EXPECT_THROW(parse_time_windows("None", "--time-windows"), ConfigError);
+}
+
 TEST(TimeWindows, YearDayAndCycle) {
   const auto year = parse_time_windows("year", "k");
   EXPECT_EQ(year.key_of(utc("2019-12-31T23:59:59Z")), 2019);

@@ -47,9 +47,13 @@ TEST(UtcTime, TimeZoneOffsetsAreConvertedToUtc) {
   EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00 UTC"), 1546300800.0);
   EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00+00:00"), 1546300800.0);
   EXPECT_EQ(parse_utc_seconds("2018-12-31T23:30-01:00"), 1546302600.0);  // the next day in UTC
-  for (const char* bad : {"2019-01-01T10:00+15:00", "2019-01-01T10:00+02:60", "2019-01-01T10:00+",
-                          "2019-01-01T10:00 EST", "2019-01-01T10:00+02:00Z", "2019-01-01T10:00+123",
-                          "2016-12-31T17:59:60-06:00"})  // second 60 in UTC only
+  // UDUNITS reads an unsigned offset after a space as east of UTC (ncdump's "0:00").
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00.0 0:00"), 1546300800.0);
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 10:00:00 5:30"), 1546317000.0);  // 04:30Z
+  for (const char* bad :
+       {"2019-01-01T10:00+15:00", "2019-01-01T10:00+02:60", "2019-01-01T10:00+",
+        "2019-01-01T10:00 EST", "2019-01-01T10:00+02:00Z", "2019-01-01T10:00+123",
+        "2019-01-01T10:00:00.05:30", "2016-12-31T17:59:60-06:00"})  // second 60 in UTC only
     EXPECT_THROW(parse_utc_seconds(bad), std::invalid_argument) << bad;
 }
 

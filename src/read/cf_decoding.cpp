@@ -91,7 +91,11 @@ double rounded_to_float(long double x, const StoredType& t) {
 long double as_stored_exact(long double x, const StoredType& t, const std::string& what) {
   const auto unusable = [&] {
     throw CfAttributeError(what + " " + number_text(x) + " is not a value of the dataset's type " +
-                           t.name + " (it can never match a stored value)");
+                           t.name + " (it can never match a stored value" +
+                           (what == "sentinel" ? "; a sentinel is compared with the stored value, "
+                                                 "before scale_factor and add_offset"
+                                               : "") +
+                           ")");
   };
   if (t.is_float) {
     if (std::isnan(x)) return std::nan("");

@@ -454,6 +454,10 @@ TEST(CfDecoding, ValidRangeAndUnusableAttributesAreErrorsNamingTheDataset) {
             std::string::npos);
   EXPECT_NE(error_of("/q", {0.5}).find("sentinel 0.5 is not a value of the dataset's type int8"),
             std::string::npos);
+  EXPECT_NE(error_of("/q", {0.5})
+                .find("a sentinel is compared with the stored value, before "
+                      "scale_factor and add_offset"),
+            std::string::npos);
 }
 
 // Each rule alone, on its own dataset (so that no other rule hides it): missing_value without a

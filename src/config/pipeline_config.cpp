@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -236,10 +237,12 @@ static void parse_coordinates(const Context& ctx, const YAML::Node& c, PipelineC
   if (c["time"]) cfg.time = ctx.str("coordinates.time", c["time"]);
   if (c["time_units"]) {
     cfg.time_units = ctx.str("coordinates.time_units", c["time_units"]);
-    const auto since = cfg.time_units.find(" since ");
+    std::string lower = cfg.time_units;  // " since " in any case, as a dataset's units
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const auto since = lower.find(" since ");
     try {
       if (since == std::string::npos) throw std::invalid_argument("no \" since \"");
-      parse_utc_seconds(cfg.time_units.substr(since + 7));
+      parse_utc_seconds(cfg.time_units.substr(since + 7), true);
     } catch (const std::invalid_argument& e) {
       ctx.fail("coordinates.time_units", c["time_units"],
                std::string("expected CF units \"<unit> since <UTC date>\" (e.g. \"seconds since "

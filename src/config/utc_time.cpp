@@ -38,14 +38,16 @@ bool leap_second_day(int y, int m, int d) {
 
 // A time-zone suffix: "", "Z", "UTC", "GMT" (each may follow a space), or an offset from UTC
 // "+h", "-hh:mm", "+hhmm" (ISO 8601 and UDUNITS, as CF units write it: "... 15:15:42.5 -6:00"),
-// after a space also unsigned as UDUNITS reads it ("... 00:00:00.0 0:00", "... 5:30").
+// with `unsigned_after_space` (CF units, after a clock) also unsigned after a space, as UDUNITS
+// reads it ("... 00:00:00.0 0:00", "... 5:30").
 // Returns the offset in seconds (local time = UTC + offset); throws naming `text`.
-double zone_offset_seconds(std::string rest, const std::string& text) {
+double zone_offset_seconds(std::string rest, const std::string& text, bool unsigned_after_space) {
   const auto first = rest.find_first_not_of(' ');
   const bool spaced = first != std::string::npos && first > 0;
   rest = first == std::string::npos ? "" : rest.substr(first);
   if (rest.empty() || rest == "Z" || rest == "UTC" || rest == "GMT") return 0;
-  if (spaced && std::isdigit(static_cast<unsigned char>(rest[0]))) rest = "+" + rest;
+  if (unsigned_after_space && spaced && std::isdigit(static_cast<unsigned char>(rest[0])))
+    rest = "+" + rest;
   int h = 0, m = 0, used = 0;
   const char* c = rest.c_str() + 1;
   const bool sign = rest[0] == '+' || rest[0] == '-';
@@ -71,7 +73,7 @@ double zone_offset_seconds(std::string rest, const std::string& text) {
 
 }  // namespace
 
-double parse_utc_seconds(const std::string& text) {
+double parse_utc_seconds(const std::string& text, bool cf_units) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, consumed = 0;
   double s = 0;
   const char* c = text.c_str();
@@ -91,7 +93,7 @@ double parse_utc_seconds(const std::string& text) {
       rest = rest.substr(1 + static_cast<std::size_t>(used));
     }
   }
-  const double zone = zone_offset_seconds(rest, text);
+  const double zone = zone_offset_seconds(rest, text, cf_units && time_follows);
   // The days of the month, February's by the Gregorian leap rule: 2019-02-29 or 2018-09-31
   // would otherwise roll over into the next month.
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

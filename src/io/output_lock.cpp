@@ -47,7 +47,9 @@ bool lock_text_of_healgrid(int fd) {
 
 std::string this_holder() {
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "?");
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "?");
+  for (char* c = host; *c != '\0'; ++c)  // one word of printable characters: the line parses
+    if (*c <= ' ' || *c > '~') *c = '_';
   char when[32] = {};
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -97,14 +99,6 @@ OutputLock::OutputLock(const std::string& output, const std::string& busy,
       ::close(fd);
       throw std::runtime_error(path_ + ": the output's lock file is not a regular file");
     }
-    // A lock a healgrid run left (killed) holds its holder's line, or nothing when it died
-    // before writing it; any other file at this name is someone's, and stays untouched.
-    if (!lock_text_of_healgrid(fd)) {
-      ::close(fd);
-      throw std::runtime_error(path_ +
-                               ": a file healgrid did not write has the name of the output's "
-                               "lock file: move it away or choose another --output");
-    }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
       if (err == EWOULDBLOCK) {
@@ -127,6 +121,15 @@ OutputLock::OutputLock(const std::string& output, const std::string& busy,
     if (!same_file(fd, path_)) {
       ::close(fd);
       continue;
+    }
+    // Held: a lock a healgrid run left (killed) holds its holder's line, or nothing when it
+    // died before writing it (read now, no run can be writing it); any other file at this
+    // name is someone's, and stays untouched.
+    if (!lock_text_of_healgrid(fd)) {
+      ::close(fd);
+      throw std::runtime_error(path_ +
+                               ": a file healgrid did not write has the name of the output's "
+                               "lock file: move it away or choose another --output");
     }
     // Who holds it, for the message of a second run. On a full disk this write fails: the
     // lock is held all the same, and the output probe that follows reports the disk.

@@ -290,6 +290,7 @@ IndexResult index_granules(const Communicator& mpi, const std::vector<Granule>& 
   const auto [first, last] = index_share(granules, mpi.rank, mpi.size);
   for (std::size_t g = first; g < last; ++g) {
     if (stop_signal() != 0) break;  // SIGTERM: the caller reports stop_reason()
+    if (select.left_out != nullptr && (*select.left_out)[g]) continue;
     GranuleIndex granule;
     try {
       auto opened = std::make_unique<GranuleReader>(granules[g].path, config);

@@ -175,7 +175,11 @@ bool read_piece(const std::string& path, const std::string& inputs_sha256,
   }
   std::string want = inputs_sha256;
   want.resize(kShaLen, ' ');
-  if (!r.bytes(sha.data(), kShaLen) || sha != want) {
+  if (!r.bytes(sha.data(), kShaLen)) {
+    why = "truncated";
+    return false;
+  }
+  if (sha != want) {
     why = kOtherRoundKey;
     return false;
   }

@@ -30,17 +30,22 @@ IndexSelection pass_selection(const ResolvedInputs& inputs, const std::vector<Ra
 IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
                                  const PlannedWork& work, const std::vector<RankPlan>& pass,
                                  PassIndexRows& rows) {
-  const IndexSelection select = pass_selection(inputs, pass);
+  IndexSelection select = pass_selection(inputs, pass);
+  std::vector<std::uint8_t> skipped(work.granule_status.size());  // not opened again
+  for (std::size_t g = 0; g < skipped.size(); ++g)
+    skipped[g] = work.granule_status[g].rfind("skipped", 0) == 0;
+  select.left_out = &skipped;
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {
     index = add_seconds(ctx.figures.seconds.passes_busy, [&] {
       return index_granules(ctx.comm, inputs.granules, ctx.config(), ctx.grid(), select);
     });
     restrict_to_planned_cells(index, ctx.grid(), inputs.catalog);
-    // The first index pass read the same granules: one failing now changed under the run.
-    for (const auto& [g, why] : index.failures)
-      if (work.granule_status.at(static_cast<std::size_t>(g)).rfind("skipped", 0) != 0)
-        throw std::runtime_error(why + " [granule changed between two passes of the run]");
+    // The first index pass read the same granules (the skipped ones are left out): one
+    // failing now changed under the run.
+    if (!index.failures.empty())
+      throw std::runtime_error(index.failures.front().second +
+                               " [granule changed between two passes of the run]");
   });
   rows = add_index_figures(ctx, index);
   return index;

@@ -114,7 +114,7 @@ std::optional<TimeBase> cf_time_base(const std::string& units) {
   base.scale = unit_seconds(units.substr(0, since));
   const std::string epoch = units.substr(since + 7);
   try {
-    base.offset = parse_utc_seconds(epoch);
+    base.offset = parse_utc_seconds(epoch, true);
   } catch (const std::invalid_argument& e) {
     // 29 February of a year divisible by 4 before 1583 is a Julian date (1500-02-29), which the
     // standard calendar reads the epoch in: parsed as 1 March, the day back taken there.
@@ -124,7 +124,7 @@ std::optional<TimeBase> cf_time_base(const std::string& units) {
     if (year == 0 || year % 4 != 0 || year > 1582)
       throw CfAttributeError("units \"" + units + "\": " + e.what());
     try {
-      base.offset = parse_utc_seconds(m[1].str() + "-03-01" + epoch.substr(m[0].length()));
+      base.offset = parse_utc_seconds(m[1].str() + "-03-01" + epoch.substr(m[0].length()), true);
     } catch (const std::invalid_argument&) {
       throw CfAttributeError("units \"" + units + "\": " + e.what());
     }

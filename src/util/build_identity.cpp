@@ -19,12 +19,13 @@ int find_build_id(dl_phdr_info* info, std::size_t, void* out) {
     if (ph.p_type != PT_NOTE) continue;
     const auto* p = reinterpret_cast<const unsigned char*>(info->dlpi_addr + ph.p_vaddr);
     const auto* end = p + ph.p_memsz;
+    const std::size_t pad = ph.p_align == 8 ? 7 : 3;  // notes are padded to their segment's
     while (p + sizeof(ElfW(Nhdr)) <= end) {
       ElfW(Nhdr) note;
       std::memcpy(&note, p, sizeof note);
       const auto* name = p + sizeof note;
-      const auto* desc = name + ((note.n_namesz + 3) & ~3u);
-      const auto* next = desc + ((note.n_descsz + 3) & ~3u);
+      const auto* desc = name + ((note.n_namesz + pad) & ~pad);
+      const auto* next = desc + ((note.n_descsz + pad) & ~pad);
       if (next > end) break;
       if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 &&
           std::memcmp(name, "GNU", 4) == 0 && note.n_descsz > 0) {

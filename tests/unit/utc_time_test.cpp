@@ -48,8 +48,12 @@ TEST(UtcTime, TimeZoneOffsetsAreConvertedToUtc) {
   EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00+00:00"), 1546300800.0);
   EXPECT_EQ(parse_utc_seconds("2018-12-31T23:30-01:00"), 1546302600.0);  // the next day in UTC
   // UDUNITS reads an unsigned offset after a space as east of UTC (ncdump's "0:00").
-  EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00.0 0:00"), 1546300800.0);
-  EXPECT_EQ(parse_utc_seconds("2019-01-01 10:00:00 5:30"), 1546317000.0);  // 04:30Z
+  // In CF units only, and only after a clock: elsewhere a number after the time is refused.
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 00:00:00.0 0:00", true), 1546300800.0);
+  EXPECT_EQ(parse_utc_seconds("2019-01-01 10:00:00 5:30", true), 1546317000.0);  // 04:30Z
+  EXPECT_THROW(parse_utc_seconds("2019-01-01 10:00:00 5:30"), std::invalid_argument);
+  for (const char* no_clock : {"2019-01-01  10:00", "2019-01-01   5", "2019-01-01  0530"})
+    EXPECT_THROW(parse_utc_seconds(no_clock, true), std::invalid_argument) << no_clock;
   for (const char* bad :
        {"2019-01-01T10:00+15:00", "2019-01-01T10:00+02:60", "2019-01-01T10:00+",
         "2019-01-01T10:00 EST", "2019-01-01T10:00+02:00Z", "2019-01-01T10:00+123",

@@ -12,8 +12,10 @@ namespace healgrid {
 // "seconds since 2018-01-01 00:00:00"), then an optional time zone: "Z", "UTC", or an offset
 // "+05:30", "-6", "+0100" (CF's "1992-10-8 15:15:42.5 -6:00"), the time then converted to UTC;
 // second 60 only in UTC at the end of a day that had a leap second. Throws
-// std::invalid_argument.
-double parse_utc_seconds(const std::string& text);
+// std::invalid_argument. `cf_units`: the epoch of CF units, where UDUNITS also reads an
+// unsigned offset after the clock and a space as east of UTC ("1970-01-01 00:00:00.0 0:00");
+// elsewhere (options, configs' times) such a number is refused, not taken for a zone.
+double parse_utc_seconds(const std::string& text, bool cf_units = false);
 
 // "YYYY-MM-DDThh:mm:ssZ", with the fraction of a second when there is one, to the microsecond
 // ("2019-06-13T19:38:41.8Z").

@@ -76,6 +76,11 @@ struct IndexSelection {
   // elsewhere are dropped after the pass (pipeline/catalog_inputs.hpp), so the segment
   // pre-selection need not read them.
   const std::vector<std::int64_t>* planned = nullptr;
+  // Per granule, whether the run left it out (--on-bad-granule skip in its first index pass):
+  // a later pass does not open it again, so a granule that fails for a passing cause (a lock,
+  // an I/O error) and then reads gives none of its points to some passes only. Not owned;
+  // nullptr: every granule.
+  const std::vector<std::uint8_t>* left_out = nullptr;
   bool keeps(std::int64_t parent) const;
   // Whether the run wants the parent's points at all (keeps it and, if restricted, planned).
   bool wants(std::int64_t parent) const;

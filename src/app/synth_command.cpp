@@ -165,19 +165,6 @@ int parse(const std::vector<std::string>& args, Parsed& out, std::string& error,
   return 0;
 }
 
-// Whether `path` is a granule healgrid synth wrote (its root `history` says so), which a rerun
-// may replace; a symlink, a directory, another program's file or a NASA granule is not.
-bool is_synth_granule(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) return false;
-  const io::H5QuietErrors quiet;
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (file < 0) return false;
-  const std::string history = h5::string_attribute(file, "history");
-  H5Fclose(file);
-  return history.find("healgrid synth") != std::string::npos;
-}
-
 // Rank 0: "" when every granule of the plan may be written, else why not: synth replaces only
 // the granules it wrote itself (their names are NASA's: a data folder may hold real ones).
 std::string taken_names(const std::vector<SynthGranule>& plan, const SynthOptions& opts) {

@@ -374,7 +374,8 @@ DownloadOutcome download_granule(HttpClient& client, const CatalogGranule& g,
       const auto problem = verify(g, partial, remove);
       if (problem.empty()) {
         try {
-          io::commit_file(partial, path);  // synced, renamed, directory synced
+          // Synced, renamed, directory synced; never over a file that appeared meanwhile.
+          io::commit_file(partial, path, [](const std::string&) { return false; });
         } catch (const std::runtime_error& e) {
           throw DownloadError(e.what());
         }

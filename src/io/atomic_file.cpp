@@ -78,6 +78,38 @@ void sync_parent_directory(const std::string& path) {
   ::close(fd);
 }
 
+namespace {
+
+// Renames `from` to `to` unless something is at `to`: false (errno EEXIST) when something is.
+bool rename_without_replacing(const std::string& from, const std::string& to) {
+#ifdef RENAME_NOREPLACE
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+  if (errno != EINVAL && errno != ENOSYS) return false;  // EEXIST, or a real failure
+#endif
+  if (::link(from.c_str(), to.c_str()) != 0) return false;  // a file system without renameat2's
+  ::unlink(from.c_str());
+  return true;
+}
+
+// `from` renamed to `to` as MayReplace says (atomic_file.hpp); throws naming `to`.
+void rename_into_place(const std::string& from, const std::string& to,
+                       const MayReplace& may_replace) {
+  if (may_replace) {
+    struct stat st {};
+    if (::lstat(to.c_str(), &st) != 0 && errno == ENOENT) {
+      if (rename_without_replacing(from, to)) return;
+      if (errno != EEXIST) fail(to, "cannot rename " + from + " to it", errno);
+    }
+    if (!may_replace(to))  // what is there now: it may have appeared while the work ran
+      throw std::runtime_error(to + ": a file healgrid did not write is at this name (it " +
+                               "appeared while healgrid worked): left untouched; move it away " +
+                               "and rerun");
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) fail(to, "cannot rename " + from + " to it", errno);
+}
+
+}  // namespace
+
 AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
   // Created and tracked as one step: a hard stop (a second signal) between the two would leave
   // the temporary behind.
@@ -112,27 +144,27 @@ void AtomicFile::write(std::string_view bytes) {
   }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::commit(const MayReplace& may_replace) {
   if (fd_ < 0) throw std::logic_error(final_path_ + ": commit twice");
   fsync_or_throw(fd_, temporary_path_);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail(final_path_, "cannot close " + temporary_path_, errno);
-  if (::rename(temporary_path_.c_str(), final_path_.c_str()) != 0)
-    fail(final_path_, "cannot rename " + temporary_path_ + " to it", errno);
+  rename_into_place(temporary_path_, final_path_, may_replace);
   temporary_path_.clear();  // nothing left to remove
   untrack_temporary(tracked_);
   tracked_ = -1;
   sync_parent_directory(final_path_);
 }
 
-void write_file_atomically(const std::string& path, std::string_view contents) {
+void write_file_atomically(const std::string& path, std::string_view contents,
+                           const MayReplace& may_replace) {
   AtomicFile file(path);
   file.write(contents);
-  file.commit();
+  file.commit(may_replace);
 }
 
-void commit_file(const std::string& from, const std::string& to) {
+void commit_file(const std::string& from, const std::string& to, const MayReplace& may_replace) {
   const int fd = ::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) fail(from, "cannot open to sync it", errno);
   struct stat st {};
@@ -146,8 +178,7 @@ void commit_file(const std::string& from, const std::string& to) {
     fail(from, "cannot sync to disk", err);
   }
   ::close(fd);
-  if (::rename(from.c_str(), to.c_str()) != 0)
-    fail(to, "cannot rename the finished " + from + " to it", errno);
+  rename_into_place(from, to, may_replace);
   sync_parent_directory(to);
 }
 

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdio>
 #include <random>
+#include <vector>
 
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/output_schema.hpp"
@@ -59,16 +60,19 @@ std::string run_partial_path(const std::string& output) {
 
 namespace {
 
-// Whether the file is empty or begins with the HDF5 signature: what a killed run's temporary
-// output holds (a user's notes under such a name are not removed).
-bool empty_or_hdf5(const std::string& path) {
+// Whether the file is what a killed run's temporary output holds: empty, the HDF5 signature
+// first, or only zero bytes, at most kOutputProbeBytes of them (the output directory's probe,
+// killed before it was removed). A user's notes under such a name are not removed.
+bool killed_runs_output(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return false;
-  unsigned char head[8];
-  const std::size_t n = std::fread(head, 1, sizeof head, f);
+  std::vector<unsigned char> head(kOutputProbeBytes + 1);
+  const std::size_t n = std::fread(head.data(), 1, head.size(), f);
   std::fclose(f);
   static const unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  return n == 0 || (n == sizeof head && std::equal(head, head + 8, kSignature));
+  if (n >= 8 && std::equal(head.begin(), head.begin() + 8, kSignature)) return true;
+  return n <= kOutputProbeBytes &&
+         std::all_of(head.begin(), head.begin() + n, [](unsigned char c) { return c == 0; });
 }
 
 // Removes the regular files `<path><rest>` for which `stale(rest, file)` holds; returns their
@@ -109,7 +113,7 @@ std::vector<std::string> remove_stale_partials(const std::string& output) {
     const auto after = tagged.substr(std::min(tagged.size(), pid_end + 9));
     if (tag == g_tag || !looks_like_tag(tag)) return false;
     // The temporary output itself is an HDF5 file (or empty, killed at its creation).
-    return after.empty() ? empty_or_hdf5(file) : is_mpi_io_sidecar(after);
+    return after.empty() ? killed_runs_output(file) : is_mpi_io_sidecar(after);
   });
 }
 

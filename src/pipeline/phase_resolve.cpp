@@ -14,6 +14,7 @@
 
 #include "healgrid/io/output_lock.hpp"
 #include "healgrid/io/output_owner.hpp"
+#include "healgrid/io/run_partial.hpp"
 #include "healgrid/pipeline/catalog_inputs.hpp"
 #include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/input_fingerprint.hpp"
@@ -39,7 +40,7 @@ void check_output_path(const std::string& output) {
   // there, a planted symlink included, fails the run here instead of being written through.
   const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError(probe + ": cannot create the output file: " + std::strerror(errno));
-  const std::vector<char> block(64 * 1024, 0);
+  const std::vector<char> block(io::kOutputProbeBytes, 0);
   int err = 0;
   const ssize_t written = write(fd, block.data(), block.size());
   if (written < 0)

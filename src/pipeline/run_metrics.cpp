@@ -97,15 +97,13 @@ long long peak_rss_bytes() {
   return static_cast<long long>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMetrics m) {
-  // The phase times that differ between ranks: report the slowest, which sets the wall time.
-  m.read_bin = mpi.max(m.read_bin);
-  m.reduce = mpi.max(m.reduce);
-  const auto all = mpi.gather(peak_rss_bytes());
-  if (mpi.rank != 0) return true;
+namespace {
 
+// Rank 0's part of write_metrics_json: "" or why the file could not be written.
+std::string write_metrics_document(const std::string& path, const RunMetrics& m,
+                                   const std::vector<long long>& all, int ranks) {
   const nlohmann::ordered_json doc = {
-      {"ranks", mpi.size},
+      {"ranks", ranks},
       {"granules", m.granules},
       {"rows_read", m.rows_read},
       {"index_rows_read", m.index_rows_read},
@@ -133,11 +131,27 @@ bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMet
         {"read_aggregate", m.busy.read_aggregate}}},
       {"simd", use_avx2() ? "avx2" : "baseline"}};  // rank 0's forms (util/cpu_features.hpp)
   try {
-    io::write_file_atomically(path, doc.dump(2) + "\n");
-    return true;
-  } catch (const std::exception&) {
-    return false;
+    io::write_file_atomically(path, doc.dump(2) + "\n", [](const std::string& there) {
+      struct stat st {};  // what is there now: an earlier run's metrics may be replaced
+      return lstat(there.c_str(), &st) == 0 && S_ISREG(st.st_mode) && is_metrics_file(there);
+    });
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
   }
+}
+
+}  // namespace
+
+std::string write_metrics_json(const Communicator& mpi, const std::string& path, RunMetrics m) {
+  // The phase times that differ between ranks: report the slowest, which sets the wall time.
+  m.read_bin = mpi.max(m.read_bin);
+  m.reduce = mpi.max(m.reduce);
+  const auto all = mpi.gather(peak_rss_bytes());
+  std::string error;
+  if (mpi.rank == 0) error = write_metrics_document(path, m, all, mpi.size);
+  mpi.bcast(error);
+  return error;
 }
 
 }  // namespace healgrid

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "healgrid/pipeline/collective_step.hpp"
 #include "healgrid/pipeline/run_metrics.hpp"
 
 namespace healgrid {
@@ -165,10 +166,11 @@ void MetricsObserver::on_complete(const RunFigures& f) {
   m.preselection_fallbacks = f.preselection_fallbacks;
   m.rows_without_position = f.rows_without_position;
   m.busy = f.busy;
-  if (!write_metrics_json(comm_, path_, m) && comm_.is_root()) {
-    std::fprintf(stderr, "healgrid run: error: %s: cannot write the metrics file\n", path_.c_str());
-    std::fflush(stderr);
-  }
+  // The output is complete; the run still fails: a metrics file asked for is not there.
+  if (const auto why = write_metrics_json(comm_, path_, m); !why.empty())
+    throw RunFailure(kExitFailure,
+                     {"--metrics-json " + path_ + ": cannot write the metrics file (" + why +
+                      "); the output is complete"});
 }
 
 }  // namespace healgrid

@@ -12,6 +12,7 @@
 
 #include "healgrid/io/atomic_file.hpp"
 #include "healgrid/io/h5_writer.hpp"
+#include "healgrid/synth/atl06_synth.hpp"
 #include "healgrid/synth/orbit.hpp"
 #include "synth_model.hpp"
 
@@ -223,7 +224,7 @@ std::string write_synth_atl03_granule(const SynthGranule& g, const SynthOptions&
   // when the write fails.
   const io::AtomicFile reserved(final_path.string());
   write_file(reserved.temporary_path(), g, opts);
-  io::commit_file(reserved.temporary_path(), final_path.string());
+  io::commit_file(reserved.temporary_path(), final_path.string(), is_synth_granule);
   return final_path.string();
 }
 

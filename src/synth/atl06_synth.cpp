@@ -15,6 +15,8 @@
 
 #include "atl06_layout.hpp"
 #include "healgrid/io/atomic_file.hpp"
+#include "healgrid/io/h5_handle.hpp"
+#include "healgrid/io/h5_writer.hpp"
 #include "healgrid/synth/atl03_synth.hpp"
 #include "healgrid/synth/orbit.hpp"
 #include "synth_model.hpp"
@@ -151,6 +153,17 @@ std::vector<SynthGranule> plan_synth(const SynthOptions& opts) {
   return out;
 }
 
+bool is_synth_granule(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) return false;
+  const io::H5QuietErrors quiet;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return false;
+  const std::string history = h5::string_attribute(file, "history");
+  H5Fclose(file);
+  return history.find("healgrid synth") != std::string::npos;
+}
+
 std::string write_synth_granule(const SynthGranule& g, const SynthOptions& opts) {
   validate(opts);
   if (g.rgt < 1 || g.rgt > orbit::kRgtsPerCycle || g.cycle < 1 || g.cycle > 99 || g.region < 1 ||
@@ -170,7 +183,8 @@ std::string write_synth_granule(const SynthGranule& g, const SynthOptions& opts)
   const io::AtomicFile reserved(final_path.string());
   try {
     synth_layout::write_atl06_file(reserved.temporary_path(), g, opts.seed, beams);
-    io::commit_file(reserved.temporary_path(), final_path.string());  // synced, then renamed
+    // Synced, then renamed: over a granule synth wrote, never over a file that is not one.
+    io::commit_file(reserved.temporary_path(), final_path.string(), is_synth_granule);
   } catch (const fs::filesystem_error& e) {
     throw std::runtime_error(final_path.string() +
                              ": cannot rename into place: " + e.code().message());

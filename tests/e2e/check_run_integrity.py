@@ -30,6 +30,9 @@ for byte. Each case fails on a healgrid without the fix:
   derived outputs        an xarray copy of an output with a variable added, an output with a
                          global attribute added in place, a file with only the healgrid_version
                          mark: refused (exit 1), untouched (they were replaced, exit 0).
+  metrics appear         a user's file written at --metrics-json's path during the run is left
+                         untouched, the run exits 1 naming it (the output complete); a killed
+                         run's probe of the output directory (zeros) is removed.
   journal path           OUT.nc.journal a symlink to a directory, or a user's directory with
                          files: exit 1 naming it, everything in it untouched. A journal a run
                          killed while writing its KEY (only KEY's temporary) or while removing
@@ -317,6 +320,38 @@ def two_runs_case(checks, tmp, master, env, reference):
                      for p in (mine, mine_tagged)),
                  f"{label}: the user's file beside the output changed")
     print(f"{label}: output equals a single run: {got == reference}; folder holds {left}")
+
+
+def metrics_appear_case(checks, tmp, master, env):
+    """A user's file written at the --metrics-json path while the run works: never replaced;
+    the run ends with exit 1 naming it (the output complete); a stale probe of the output
+    directory (zeros at a killed run's OUT.nc.partial.<tag>) is removed."""
+    label = "metrics file appeared during the run"
+    case = Case(tmp, master, "metrics_appear")
+    probe = os.path.join(case.cwd, "out.nc.partial.4242.deadbeef")
+    open(probe, "wb").write(bytes(65536))  # killed between writing and removing its probe
+    metrics = os.path.join(case.cwd, "m.json")
+    args = ["--input", "../granules", "--output", "out.nc", "--rounds", "4",
+            "--metrics-json", "m.json"]
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    proc = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
+                                       "run"] + args, cwd=case.cwd,
+                            env=dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace", start_new_session=True)
+    common.wait_for_rounds(proc, os.path.join(case.cwd, "out.nc.journal"), 1, 120)
+    open(metrics, "w", encoding="ascii").write("the user's notes\n")
+    out, _ = proc.communicate(timeout=300)
+    print(f"{label}: exit {proc.returncode}")
+    checks.check(proc.returncode == 1 and "--metrics-json m.json" in out and
+                 "a file healgrid did not write" in out and "the output is complete" in out,
+                 f"{label}: exit {proc.returncode}, expected 1 naming m.json:\n{out}")
+    checks.check(open(metrics, encoding="ascii").read() == "the user's notes\n",
+                 f"{label}: the user's file was replaced")
+    checks.check(os.path.exists(os.path.join(case.cwd, "out.nc")), f"{label}: no output")
+    checks.check(not os.path.exists(probe), f"{label}: the killed run's probe was left")
+    checks.check(not glob.glob(os.path.join(case.cwd, "m.json.tmp.*")),
+                 f"{label}: the metrics' temporary was left")
 
 
 def output_is_input_case(checks, tmp, master, env):
@@ -656,6 +691,7 @@ def main():
         checksum_case(checks, tmp, master, env, reference)
         two_runs_case(checks, tmp, master, env, reference)
         output_is_input_case(checks, tmp, master, env)
+        metrics_appear_case(checks, tmp, master, env)
         journal_path_cases(checks, tmp, master, env)
         taken_names_cases(checks, tmp, master, env)
         long_name_case(checks, tmp, master, env)

@@ -101,6 +101,46 @@ TEST_F(AtomicFileTest, SymlinkAtTheFinalNameIsReplacedNotFollowed) {
   EXPECT_EQ(read(path), "mine");
 }
 
+// With MayReplace: a free name is taken without replacing, so a file that appears there while
+// the work runs is never overwritten; a file already there only when MayReplace approves.
+TEST_F(AtomicFileTest, AFileThatAppearedMeanwhileIsNotReplacedUnlessApproved) {
+  const auto path = (dir_ / "metrics.json").string();
+  const io::MayReplace ours = [](const std::string& p) { return read(p).rfind("ours", 0) == 0; };
+  io::write_file_atomically(path, "ours 1", ours);  // a free name
+  EXPECT_EQ(read(path), "ours 1");
+  io::write_file_atomically(path, "ours 2", ours);  // an approved file
+  EXPECT_EQ(read(path), "ours 2");
+  {
+    io::AtomicFile file(path);
+    file.write("ours 3");
+    fs::remove(path);
+    std::ofstream(path) << "the user's, written during the work";
+    try {
+      file.commit(ours);
+      ADD_FAILURE() << "a file that appeared meanwhile was replaced";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path + ": a file healgrid did not write"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(read(path), "the user's, written during the work");
+  EXPECT_EQ(entries(), 1u) << "the temporary was left behind";
+  // commit_file (a file another library wrote): the same; the finished file stays where it was.
+  fs::remove(path);
+  const auto finished = (dir_ / "granule.h5.partial").string();
+  std::ofstream(finished) << "ours 4";
+  std::ofstream(path) << "a user's granule";
+  EXPECT_THROW(io::commit_file(finished, path, [](const std::string&) { return false; }),
+               std::runtime_error);
+  EXPECT_EQ(read(path), "a user's granule");
+  EXPECT_EQ(read(finished), "ours 4");
+  fs::remove(path);
+  io::commit_file(finished, path, [](const std::string&) { return false; });  // a free name
+  EXPECT_EQ(read(path), "ours 4");
+  EXPECT_FALSE(fs::exists(finished));
+}
+
 TEST_F(AtomicFileTest, TwoWritersGetTheirOwnTemporaries) {
   const auto path = (dir_ / "round").string();
   io::AtomicFile a(path), b(path);

@@ -130,16 +130,23 @@ TEST(RunPartial, StaleTemporariesOfKilledRunsGoOtherFilesStay) {
   std::ofstream(out + ".partial.999.deadbeef") << "\x89HDF\r\n\x1a\n and the rest";
   std::ofstream(out + ".partial.77.0000beef");
   std::ofstream(out + ".partial.78.0000beef") << "my notes, not HDF5";
+  // The output directory's probe (zeros, killed before its removal, maybe part-written); zeros
+  // beyond the probe's size, or zeros then text, are no probe.
+  std::ofstream(out + ".partial.79.0000beef") << std::string(kOutputProbeBytes, '\0');
+  std::ofstream(out + ".partial.80.0000beef") << std::string(4096, '\0');
+  std::ofstream(out + ".partial.81.0000beef") << std::string(kOutputProbeBytes + 1, '\0');
+  std::ofstream(out + ".partial.82.0000beef") << std::string(4096, '\0') << "notes";
   auto removed = remove_stale_partials(out);
   std::sort(removed.begin(), removed.end());
   EXPECT_EQ(removed,
-            (std::vector<std::string>{out + ".partial.77.0000beef", out + ".partial.999.deadbeef",
+            (std::vector<std::string>{out + ".partial.77.0000beef", out + ".partial.79.0000beef",
+                                      out + ".partial.80.0000beef", out + ".partial.999.deadbeef",
                                       out + ".partial.999.deadbeef.data.0",
                                       out + ".partial.999.deadbeef.metadata.1"}));
   for (const auto* kept :
        {".partial.123.0000abcd", ".partial.123.0000abcd.data.0", ".partial.notes", ".partial.1.xyz",
         ".partial", ".partial.999.deadbeef.data.x", ".partial.999.deadbeef.old",
-        ".partial.78.0000beef"})
+        ".partial.78.0000beef", ".partial.81.0000beef", ".partial.82.0000beef"})
     EXPECT_TRUE(exists(out + kept)) << kept;  // this run's own, and what no run of it makes
   set_run_tag("");
   std::filesystem::remove_all(scratch_dir("d"));

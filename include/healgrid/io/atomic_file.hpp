@@ -8,10 +8,19 @@
 // leaves the final name as it was and removes the temporary.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace healgrid::io {
+
+// Whether the file now at a final name may be replaced. Without one (nullptr) anything there is
+// replaced: the caller owns the name (it holds the output's lock, or checked it). With one, a
+// name that is free at the commit is taken without replacing (rename with RENAME_NOREPLACE, or
+// link and unlink): a file that appears there during the work is never overwritten; a file
+// already there is replaced only when MayReplace approves it just before the rename; otherwise
+// the commit throws naming the path, the file there untouched.
+using MayReplace = std::function<bool(const std::string& path)>;
 
 // A file being written under a temporary name; commit() gives it its final name. Destroyed
 // without commit (an error, an exception), it removes the temporary.
@@ -28,7 +37,7 @@ class AtomicFile {
 
   void write(std::string_view bytes);  // all of them, retrying short writes
   // fsync, close, rename to the final path, fsync the directory. At most once.
-  void commit();
+  void commit(const MayReplace& may_replace = nullptr);
 
  private:
   std::string final_path_;
@@ -38,12 +47,14 @@ class AtomicFile {
 };
 
 // The whole file in one call.
-void write_file_atomically(const std::string& path, std::string_view contents);
+void write_file_atomically(const std::string& path, std::string_view contents,
+                           const MayReplace& may_replace = nullptr);
 
 // For a file another library wrote under a fixed temporary name (the netCDF output's
 // OUT.partial, a download's NAME.partial, an HDF5 granule): fsync it, rename it to `to`, fsync
 // the directory. `from` must be a regular file, not a symlink.
-void commit_file(const std::string& from, const std::string& to);
+void commit_file(const std::string& from, const std::string& to,
+                 const MayReplace& may_replace = nullptr);
 
 // Whether `name` is a temporary name AtomicFile gave some file `<final>`: `suffix` is what
 // follows "<final>", ".tmp.<pid>.<n>.<hex>" (used to sweep the temporaries of killed runs).

@@ -5,6 +5,7 @@
 // output left when they were killed (SIGKILL, node failure): nobody else can be writing them.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,13 @@ std::string new_run_tag();
 void set_run_tag(const std::string& tag);
 // `<output>.partial.<tag>`.
 std::string run_partial_path(const std::string& output);
+// The zero bytes a run writes (synced) to its own `<output>.partial.<tag>` before any work, to
+// find a full or read-only file system at once; removed then.
+constexpr std::size_t kOutputProbeBytes = 64 * 1024;
+
 // Removes the regular files `<output>.partial.<digits>.<8 hex digits>` other than this run's
-// that are empty or HDF5 (a user's file of another kind under such a name is left), and their
+// that are empty, HDF5, or a probe's zeros (a user's file of another kind under such a name is
+// left), and their
 // MPI-IO sidecars (`.data.<n>`, `.metadata.<n>`: OpenMPI's shared file pointers);
 // returns their names. Call only while holding the output lock.
 std::vector<std::string> remove_stale_partials(const std::string& output);

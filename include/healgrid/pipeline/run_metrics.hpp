@@ -30,8 +30,11 @@ struct RunMetrics {
 };
 
 // Collective: gathers every rank's peak resident set size and phase times; rank 0 writes the
-// JSON to `path` (temporary name, then renamed). Returns false on rank 0 if it cannot write.
-bool write_metrics_json(const Communicator& mpi, const std::string& path, RunMetrics metrics);
+// JSON to `path` (temporary name, then renamed; an earlier run's metrics file is replaced, any
+// other file that appeared there during the run is not). Returns "" or, on every rank, why the
+// file could not be written.
+std::string write_metrics_json(const Communicator& mpi, const std::string& path,
+                               RunMetrics metrics);
 
 // Before any work (rank 0): `--metrics-json path` may not be the output, the run's own lock,
 // progress file, journal or temporary output, the config file or an input granule (the same

@@ -46,7 +46,12 @@ std::vector<SynthGranule> plan_synth(const SynthOptions& opts);
 // "ATL06_YYYYMMDDhhmmss_ttttccss_006_01.h5", the time being the granule's (region's) start.
 std::string synth_granule_name(int rgt, int cycle, int region);
 
-// Writes one granule into opts.out_dir (temporary name, renamed when complete) and returns its
+// Whether `path` is a granule healgrid synth wrote (its root `history` says so), which a rerun
+// may replace; a symlink, a directory, another program's file or a NASA granule is not.
+bool is_synth_granule(const std::string& path);
+
+// Writes one granule into opts.out_dir (temporary name, renamed when complete: over a granule
+// synth wrote, never over another file, even one that appeared meanwhile) and returns its
 // path. Throws std::runtime_error with the path on failure.
 std::string write_synth_granule(const SynthGranule& g, const SynthOptions& opts);
 

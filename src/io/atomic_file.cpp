@@ -95,11 +95,8 @@ bool rename_without_replacing(const std::string& from, const std::string& to) {
 void rename_into_place(const std::string& from, const std::string& to,
                        const MayReplace& may_replace) {
   if (may_replace) {
-    struct stat st {};
-    if (::lstat(to.c_str(), &st) != 0 && errno == ENOENT) {
-      if (rename_without_replacing(from, to)) return;
-      if (errno != EEXIST) fail(to, "cannot rename " + from + " to it", errno);
-    }
+    if (rename_without_replacing(from, to)) return;  // the name was free
+    if (errno != EEXIST) fail(to, "cannot rename " + from + " to it", errno);
     if (!may_replace(to))  // what is there now: it may have appeared while the work ran
       throw std::runtime_error(to + ": a file healgrid did not write is at this name (it " +
                                "appeared while healgrid worked): left untouched; move it away " +

@@ -288,12 +288,7 @@ def two_runs_case(checks, tmp, master, env, reference):
         open(path, "w", encoding="ascii").write("left here\n")
     with open(stale, "wb") as stream:  # what a killed run leaves: the start of an HDF5 file
         stream.write(b"\x89HDF\r\n\x1a\n" + bytes(2040))
-    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-    first = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
-                                        "run"] + args, cwd=case.cwd,
-                             env=dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1"),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             errors="replace", start_new_session=True)
+    first = launch_slowed(args, case.cwd, env)
     deadline = time.time() + 120
     while time.time() < deadline and first.poll() is None and \
             not glob.glob(os.path.join(case.cwd, "out.nc.journal", "p*.round")):
@@ -333,12 +328,7 @@ def metrics_appear_case(checks, tmp, master, env):
     metrics = os.path.join(case.cwd, "m.json")
     args = ["--input", "../granules", "--output", "out.nc", "--rounds", "4",
             "--metrics-json", "m.json"]
-    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-    proc = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
-                                       "run"] + args, cwd=case.cwd,
-                            env=dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace", start_new_session=True)
+    proc = launch_slowed(args, case.cwd, env)
     common.wait_for_rounds(proc, os.path.join(case.cwd, "out.nc.journal"), 1, 120)
     open(metrics, "w", encoding="ascii").write("the user's notes\n")
     out, _ = proc.communicate(timeout=300)
@@ -352,6 +342,16 @@ def metrics_appear_case(checks, tmp, master, env):
     checks.check(not os.path.exists(probe), f"{label}: the killed run's probe was left")
     checks.check(not glob.glob(os.path.join(case.cwd, "m.json.tmp.*")),
                  f"{label}: the metrics' temporary was left")
+
+
+def launch_slowed(args, cwd, env):
+    """A 2-rank run that sleeps 1 s after each journaled round (a test hook), so that a test can
+    act while it works."""
+    mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
+    return subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(), "run"]
+                            + args, cwd=cwd, env=dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace", start_new_session=True)
 
 
 def output_is_input_case(checks, tmp, master, env):
@@ -630,12 +630,7 @@ def data_elsewhere_cases(checks, tmp, master, env):
         label = f"h_li in another file ({how})"
         case = Case(tmp, master, f"elsewhere_{how}")
         other = move_h_li_out(case.first_granule(), how)
-        mpiexec = shlex.split(os.environ.get("MPIEXEC") or "mpirun")
-        proc = subprocess.Popen(mpiexec + ["-np", "2", "--oversubscribe", common.healgrid_bin(),
-                                           "run"] + check_restart.ARGS, cwd=case.cwd,
-                                env=dict(env, HEALGRID_TEST_ROUND_PAUSE_SECONDS="1"),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                errors="replace", start_new_session=True)
+        proc = launch_slowed(check_restart.ARGS, case.cwd, env)
         journaled = False
         while proc.poll() is None:
             journaled |= bool(glob.glob(os.path.join(case.cwd, "out.nc.journal", "p*.round")))

@@ -4,7 +4,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include "healgrid/config/utc_time.hpp"
 #include "healgrid/config/yaml_duplicate_keys.hpp"
 #include "healgrid/io/output_schema.hpp"
+#include "healgrid/util/text.hpp"
 
 namespace healgrid {
 namespace {
@@ -237,9 +237,7 @@ static void parse_coordinates(const Context& ctx, const YAML::Node& c, PipelineC
   if (c["time"]) cfg.time = ctx.str("coordinates.time", c["time"]);
   if (c["time_units"]) {
     cfg.time_units = ctx.str("coordinates.time_units", c["time_units"]);
-    std::string lower = cfg.time_units;  // " since " in any case, as a dataset's units
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    const auto since = lower.find(" since ");
+    const auto since = lower_case(cfg.time_units).find(" since ");  // any case, as a dataset's
     try {
       if (since == std::string::npos) throw std::invalid_argument("no \" since \"");
       parse_utc_seconds(cfg.time_units.substr(since + 7), true);

@@ -33,7 +33,7 @@ IndexResult index_again_for_pass(RunContext& ctx, const ResolvedInputs& inputs,
   IndexSelection select = pass_selection(inputs, pass);
   std::vector<std::uint8_t> skipped(work.granule_status.size());  // not opened again
   for (std::size_t g = 0; g < skipped.size(); ++g)
-    skipped[g] = work.granule_status[g].rfind("skipped", 0) == 0;
+    skipped[g] = is_skipped_status(work.granule_status[g]);
   select.left_out = &skipped;
   IndexResult index;
   run_on_every_rank(ctx.comm, [&] {

@@ -255,7 +255,7 @@ PlannedWork plan_phase(RunContext& ctx, const ResolvedInputs& inputs, IndexedPoi
   bcast_passes(comm, work.passes);
   comm.bcast(work.granule_status);
   for (const auto& s : work.granule_status)
-    ctx.figures.granules_skipped += s.rfind("skipped", 0) == 0;
+    ctx.figures.granules_skipped += is_skipped_status(s);
   // Every rank learns every rank's parent range (to route points), then its own points.
   comm.bcast(plan_words);
   work.ranks = deserialize_ranks(plan_words);

@@ -31,6 +31,8 @@ bool same_file(const struct stat& a, const std::string& path) {
 
 // An earlier run's metrics: a small JSON object with this writer's keys.
 bool is_metrics_file(const std::string& path) {
+  struct stat st {};  // a regular file, not a link to one
+  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   std::ifstream in(path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.size() > (1 << 20)) return false;
@@ -131,10 +133,8 @@ std::string write_metrics_document(const std::string& path, const RunMetrics& m,
         {"read_aggregate", m.busy.read_aggregate}}},
       {"simd", use_avx2() ? "avx2" : "baseline"}};  // rank 0's forms (util/cpu_features.hpp)
   try {
-    io::write_file_atomically(path, doc.dump(2) + "\n", [](const std::string& there) {
-      struct stat st {};  // what is there now: an earlier run's metrics may be replaced
-      return lstat(there.c_str(), &st) == 0 && S_ISREG(st.st_mode) && is_metrics_file(there);
-    });
+    // What is there now: an earlier run's metrics may be replaced, nothing else.
+    io::write_file_atomically(path, doc.dump(2) + "\n", is_metrics_file);
     return "";
   } catch (const std::exception& e) {
     return e.what();

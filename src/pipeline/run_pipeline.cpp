@@ -64,7 +64,7 @@ std::vector<std::string> skipped_granules(const std::vector<Granule>& granules,
                                           const std::vector<std::string>& status) {
   std::vector<std::string> names;
   for (std::size_t g = 0; g < status.size() && g < granules.size(); ++g)
-    if (status[g].rfind("skipped", 0) == 0) names.push_back(granules[g].name);
+    if (is_skipped_status(status[g])) names.push_back(granules[g].name);
   return names;
 }
 

@@ -22,8 +22,8 @@ constexpr const char* kGpsEpochDataset = "/ancillary_data/atlas_sdp_gps_epoch";
 constexpr double kGpsEpochUnix = 315964800.0;  // 1980-01-06T00:00:00Z
 constexpr double kEpochTolerance = 1.0;        // seconds between two epochs that agree
 
-double unit_seconds(std::string unit) {
-  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+double unit_seconds(const std::string& name) {
+  const std::string unit = lower_case(name);
   // cftime's names, any case (cftime lowers them), and nanoseconds (xarray writes them for
   // datetime64[ns]); months and years are no fixed number of seconds: refused.
   static const std::pair<const char*, double> kUnits[] = {{"nanoseconds", 1e-9},
@@ -73,8 +73,7 @@ double unit_seconds(std::string unit) {
 // before 1582-10-15; false for proleptic_gregorian.
 bool standard_calendar_is_mixed(hid_t time_dataset) {
   if (H5Aexists(time_dataset, "calendar") <= 0) return true;
-  std::string calendar = h5::string_attribute(time_dataset, "calendar");
-  for (auto& c : calendar) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string calendar = lower_case(h5::string_attribute(time_dataset, "calendar"));
   if (calendar == "proleptic_gregorian") return false;
   if (calendar == "standard" || calendar == "gregorian" || calendar.empty()) return true;
   throw CfAttributeError("calendar \"" + calendar +
@@ -106,9 +105,8 @@ double mixed_calendar_epoch(double offset, const std::string& units) {
 // CF units "<unit> since <date>"; nothing when `units` has no " since ". Throws
 // CfAttributeError on an unknown unit or date.
 std::optional<TimeBase> cf_time_base(const std::string& units) {
-  std::string lower = units;  // " since " in any case, as cftime and UDUNITS read it
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto since = lower.find(" since ");
+  // " since " in any case, as cftime and UDUNITS read it.
+  const auto since = lower_case(units).find(" since ");
   if (since == std::string::npos) return std::nullopt;
   TimeBase base;
   base.scale = unit_seconds(units.substr(0, since));

@@ -28,6 +28,11 @@ std::string trimmed(const std::string& s) {
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
+std::string lower_case(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 bool is_utf8(const std::string& s) {
   // RFC 3629's table: the lead byte fixes the length and the second byte's range (which rules
   // out overlong forms, surrogates and code points above U+10FFFF); later bytes are 80-BF.

@@ -17,6 +17,9 @@ std::string number_text(double x);
 // `s` without leading and trailing spaces and tabs.
 std::string trimmed(const std::string& s);
 
+// `s` with ASCII letters in lower case (unit names, calendars: compared in any case).
+std::string lower_case(std::string s);
+
 // Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
 // above U+10FFFF). File names on POSIX are bytes, not necessarily UTF-8.
 bool is_utf8(const std::string& s);

@@ -74,9 +74,7 @@ struct PassIndexRows {
 PassIndexRows add_index_figures(RunContext& ctx, const IndexResult& mine);
 
 // Whether a granule_status says the run left the granule out ("skipped: <why>").
-inline bool is_skipped_status(const std::string& status) {
-  return status.rfind("skipped", 0) == 0;
-}
+inline bool is_skipped_status(const std::string& status) { return status.rfind("skipped", 0) == 0; }
 
 struct PlannedWork {
   WorkPlan plan;                            // rank 0 only (loads and ranges)

@@ -1,6 +1,7 @@
 // healgrid: HEALPix gridded statistics from satellite point observations, with MPI.
 #include <malloc.h>
 #include <mpi.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "healgrid/util/fault.hpp"
 #include "healgrid/util/library_threads.hpp"
 #include "healgrid/util/mpi_startup.hpp"
+#include "healgrid/util/stderr_drain.hpp"
 
 namespace {
 
@@ -127,6 +129,8 @@ int main(int argc, char** argv) {
                    command.c_str());
     }
   }
+  // A failing rank's exit makes mpirun end the job: its error message must be read first.
+  if (rc != 0) healgrid::wait_until_read(STDERR_FILENO, healgrid::kStderrDrainMilliseconds);
   MPI_Finalize();
   return rc;
 }

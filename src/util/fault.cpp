@@ -12,11 +12,14 @@
 #include <string>
 #include <thread>
 
+#include "healgrid/util/stderr_drain.hpp"
+
 namespace healgrid {
 namespace {
 
 constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
-volatile sig_atomic_t g_signal = 0;
+volatile sig_atomic_t g_signal = 0;     // the stop asked for: this process's or relayed
+volatile sig_atomic_t g_delivered = 0;  // the first stop signal this process received itself
 // The partial output to remove on a hard stop; a fixed buffer, readable from a signal handler.
 char g_partial[4096] = {0};
 char g_lock[4096] = {0};  // the output lock file this rank holds (util/fault.hpp), or empty
@@ -72,11 +75,16 @@ void say(const char* a, const char* b) {
   say("healgrid: stopping now after ", signal_name(sig));
   say(" (grace period over or second signal): partial output removed", "\n");
   remove_own_files();
+  wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds / 2);  // mpirun forwards the reason
   _exit(128 + (g_signal != 0 ? g_signal : sig));
 }
 
 void on_stop_signal(int sig) {
-  if (g_signal != 0) hard_stop(sig);
+  // A second signal of this process's own, not the first after a stop relayed from another
+  // rank: Slurm signals every task, and one may hear of another's signal before its own.
+  if (g_delivered != 0) hard_stop(sig);
+  g_delivered = sig;
+  if (g_signal != 0) return;  // adopted already: its grace period runs
   g_signal = sig;
   alarm(static_cast<unsigned>(g_grace));
 }
@@ -181,6 +189,7 @@ void abort_job(const Communicator& mpi, const std::string& message, int code) {
                message.c_str());
   std::fflush(stderr);
   remove_own_files();
+  wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds);  // before mpirun ends the job
   MPI_Abort(mpi.comm, code);
   std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
 }

@@ -14,6 +14,10 @@ In each case a previous OUT.nc is in place. Cases:
                             and every rank ends within ONE_RANK_STOP_S of the signal, exit 143,
                             "stopped by SIGTERM" (the others used to finish their whole read
                             phase: at least 11 s more here)
+  SIGTERM relayed then own  3 ranks, rank 2 frozen, SIGTERM to rank 1, then (once rank 0 has
+                            adopted the relayed stop) to rank 0, then rank 2 thawed: exit 143,
+                            "stopped by SIGTERM", no "stopping now" (rank 0 used to take its own
+                            signal for a second one and end the job at once, without the reason)
   SIGTERM while writing     every rank, during the write (held by HEALGRID_TEST_WRITE_PAUSE_SECONDS
                             before the rename): exit 143, "while writing" (it used to finish the
                             write, replace OUT.nc and exit 0)
@@ -42,6 +46,8 @@ STOP_WITHIN_S = 10.0
 # 1.0 s test pause, plus mpirun's teardown, which alone took 2.5-3.6 s on a loaded CI machine
 # (the every-rank cases). The build that did not relay the stop needed 11 pauses more.
 ONE_RANK_STOP_S = 6.0
+# Two round pauses of 1.0 s: rank 1 relays its stop after its pause, rank 0 adopts after its own.
+RELAY_ADOPTED_S = 2.5
 
 
 def launch(cwd, env, nprocs=2, args=ARGS):
@@ -63,8 +69,9 @@ def finish(proc, timeout=60):
 
 
 def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=0.0,
-              nprocs=2, args=ARGS, within_s=STOP_WITHIN_S):
-    """Start a slowed run in its own folder, `send(proc, pids)` at the first round, check."""
+              nprocs=2, args=ARGS, within_s=STOP_WITHIN_S, absent=None):
+    """Start a slowed run in its own folder, `send(proc, pids)` at the first round, check
+    (`absent`: a text the output must not have)."""
     cwd = os.path.join(tmp, label.replace(" ", "_"))
     os.makedirs(cwd)
     out_nc = os.path.join(cwd, "out.nc")
@@ -87,6 +94,7 @@ def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=
           "journaled before it")
     ok = checks.check(rc == expect_rc, f"{label}: exit {rc}, expected {expect_rc}")
     ok &= checks.check(needle in out, f"{label}: output lacks {needle!r}")
+    ok &= checks.check(not absent or absent not in out, f"{label}: output has {absent!r}")
     # A stopped run reads as stopped, not as ranks that finished all their work (a frozen rank
     # past the grace period reports nothing at all).
     ok &= checks.check("grace period" in needle or "stopped after" in out and "ranks done, " in out and
@@ -177,6 +185,23 @@ def main():
         stop_case(checks, tmp, previous, paced, "SIGTERM to rank 1 only",
                   lambda proc, pids: os.kill(pids[1], signal.SIGTERM), 143, "stopped by SIGTERM",
                   nprocs=3, args=ARGS[:-1] + ["12"], within_s=ONE_RANK_STOP_S)
+
+        # Slurm signals every task, not all at the same instant: a rank may hear of another
+        # rank's signal (relayed) before its own arrives, which is then its first, not a
+        # second ("stopping now" at once, without the reason, used to end the job). Rank 2 is
+        # frozen meanwhile so the stop cannot end before rank 0's own signal arrives.
+        def relayed_then_own(proc, pids):
+            os.kill(pids[2], signal.SIGSTOP)
+            os.kill(pids[1], signal.SIGTERM)
+            time.sleep(RELAY_ADOPTED_S)  # rank 0 has adopted rank 1's stop by now
+            os.kill(pids[0], signal.SIGTERM)
+            time.sleep(1.0)
+            os.kill(pids[2], signal.SIGCONT)
+
+        relayed = dict(paced, HEALGRID_STOP_GRACE_SECONDS="12")
+        stop_case(checks, tmp, previous, relayed, "SIGTERM relayed then own", relayed_then_own,
+                  143, "stopped by SIGTERM", min_s=RELAY_ADOPTED_S + 1.0, nprocs=3,
+                  args=ARGS[:-1] + ["12"], within_s=RELAY_ADOPTED_S + 8.0, absent="stopping now")
 
         write_phase_case(checks, tmp, previous, env)
 

@@ -5,7 +5,9 @@
 // at walltime, or `scancel --signal`) set a flag that the run checks between granules and at
 // every phase boundary; the ranks agree and exit with 128 + signal, removing `partial`.
 // If the run has not stopped `grace` seconds after the first signal (a rank busy in a long
-// HDF5 call), or a second signal arrives, the process removes `partial` and exits at once.
+// HDF5 call), or a second signal arrives, the process removes `partial` and exits at once. A
+// stop relayed from another rank (StopRelay) is not a first signal: the process's own signal
+// after it starts no hard stop (Slurm signals every task, not all at the same instant).
 // SIGXFSZ is ignored so that a file-size limit (ulimit -f) makes writes fail with EFBIG, an
 // error healgrid reports, instead of killing the rank.
 #pragma once

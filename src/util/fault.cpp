@@ -127,7 +127,11 @@ void install_stop_handlers(const std::string& partial_path) {
   }
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
+  // The stop signals and the alarm never interrupt each other's handler: two different
+  // signals arriving together are a first and a second, not two firsts.
   sigemptyset(&sa.sa_mask);
+  for (int sig : kStopSignals) sigaddset(&sa.sa_mask, sig);
+  sigaddset(&sa.sa_mask, SIGALRM);
   sa.sa_flags = SA_RESTART;  // HDF5/MPI calls keep going; the flag is polled
   for (int sig : kStopSignals) sigaction(sig, &sa, nullptr);
   sa.sa_handler = on_alarm;

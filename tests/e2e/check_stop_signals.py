@@ -16,8 +16,9 @@ In each case a previous OUT.nc is in place. Cases:
                             phase: at least 11 s more here)
   SIGTERM relayed then own  3 ranks, rank 2 frozen, SIGTERM to rank 1, then (once rank 0 has
                             adopted the relayed stop) to rank 0, then rank 2 thawed: exit 143,
-                            "stopped by SIGTERM", no "stopping now" (rank 0 used to take its own
-                            signal for a second one and end the job at once, without the reason)
+                            "stopped by SIGTERM", the job still going before the thaw (rank 0
+                            used to take its own signal for a second one and end the job at once,
+                            without the reason)
   SIGTERM while writing     every rank, during the write (held by HEALGRID_TEST_WRITE_PAUSE_SECONDS
                             before the rename): exit 143, "while writing" (it used to finish the
                             write, replace OUT.nc and exit 0)
@@ -46,8 +47,9 @@ STOP_WITHIN_S = 10.0
 # 1.0 s test pause, plus mpirun's teardown, which alone took 2.5-3.6 s on a loaded CI machine
 # (the every-rank cases). The build that did not relay the stop needed 11 pauses more.
 ONE_RANK_STOP_S = 6.0
-# Two round pauses of 1.0 s: rank 1 relays its stop after its pause, rank 0 adopts after its own.
-RELAY_ADOPTED_S = 2.5
+# Two round pauses of 1.0 s: rank 1 relays its stop after its pause, rank 0 adopts after its
+# own; the rest is slack for a loaded machine.
+RELAY_ADOPTED_S = 4.0
 
 
 def launch(cwd, env, nprocs=2, args=ARGS):
@@ -69,9 +71,8 @@ def finish(proc, timeout=60):
 
 
 def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=0.0,
-              nprocs=2, args=ARGS, within_s=STOP_WITHIN_S, absent=None):
-    """Start a slowed run in its own folder, `send(proc, pids)` at the first round, check
-    (`absent`: a text the output must not have)."""
+              nprocs=2, args=ARGS, within_s=STOP_WITHIN_S):
+    """Start a slowed run in its own folder, `send(proc, pids)` at the first round, check."""
     cwd = os.path.join(tmp, label.replace(" ", "_"))
     os.makedirs(cwd)
     out_nc = os.path.join(cwd, "out.nc")
@@ -94,7 +95,6 @@ def stop_case(checks, tmp, previous, env, label, send, expect_rc, needle, min_s=
           "journaled before it")
     ok = checks.check(rc == expect_rc, f"{label}: exit {rc}, expected {expect_rc}")
     ok &= checks.check(needle in out, f"{label}: output lacks {needle!r}")
-    ok &= checks.check(not absent or absent not in out, f"{label}: output has {absent!r}")
     # A stopped run reads as stopped, not as ranks that finished all their work (a frozen rank
     # past the grace period reports nothing at all).
     ok &= checks.check("grace period" in needle or "stopped after" in out and "ranks done, " in out and
@@ -196,12 +196,18 @@ def main():
             time.sleep(RELAY_ADOPTED_S)  # rank 0 has adopted rank 1's stop by now
             os.kill(pids[0], signal.SIGTERM)
             time.sleep(1.0)
-            os.kill(pids[2], signal.SIGCONT)
+            # Ranks 0 and 1 wait for the frozen rank 2 (grace period 14 s): the job goes on.
+            checks.check(proc.poll() is None,
+                         "SIGTERM relayed then own: the job ended before rank 2 could agree")
+            try:
+                os.kill(pids[2], signal.SIGCONT)
+            except ProcessLookupError:
+                pass
 
-        relayed = dict(paced, HEALGRID_STOP_GRACE_SECONDS="12")
+        relayed = dict(paced, HEALGRID_STOP_GRACE_SECONDS="14")
         stop_case(checks, tmp, previous, relayed, "SIGTERM relayed then own", relayed_then_own,
-                  143, "stopped by SIGTERM", min_s=RELAY_ADOPTED_S + 1.0, nprocs=3,
-                  args=ARGS[:-1] + ["12"], within_s=RELAY_ADOPTED_S + 8.0, absent="stopping now")
+                  143, "stopped by SIGTERM", nprocs=3, args=ARGS[:-1] + ["12"],
+                  within_s=RELAY_ADOPTED_S + 9.0)
 
         write_phase_case(checks, tmp, previous, env)
 

@@ -67,6 +67,16 @@ TEST(StderrDrain, AReaderThatNeverReadsHoldsTheExitBackAtMostTheLimit) {
   EXPECT_LT(waited, 2.0);
 }
 
+TEST(StderrDrain, APipeWhoseReaderClosedItIsNotWaitedFor) {  // `2>&1 | head -1`
+  Pipe p;
+  p.put("never read\n");
+  close(p.fd[0]);
+  p.fd[0] = -1;
+  const auto t0 = Clock::now();
+  EXPECT_FALSE(wait_until_read(p.fd[1], 5000));
+  EXPECT_LT(seconds_since(t0), 1.0);
+}
+
 TEST(StderrDrain, AFileOrAClosedDescriptorIsNotWaitedFor) {
   std::FILE* file = std::tmpfile();
   ASSERT_NE(file, nullptr);

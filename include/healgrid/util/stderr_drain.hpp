@@ -4,8 +4,10 @@
 // and whatever it had not yet read from that rank's stderr pipe is lost: the very "error: ..."
 // line that says why the job ended. wait_until_read(fd, ms) returns once nothing written to
 // `fd` is left unread (true), at once when `fd` is not a pipe or FIFO (true: a terminal or a
-// file keeps what was written), or after `max_milliseconds` (false: a reader that stopped
-// reading holds no exit back longer). Async-signal-safe: fstat(2), ioctl(2), nanosleep(2).
+// file keeps what was written), or when the pipe has no reader left or `max_milliseconds` have
+// passed (false: a reader that stopped reading holds no exit back longer; one that reads only
+// after the process ended, or other writers' unread bytes in a shared pipe, cost that wait).
+// Async-signal-safe: fstat(2), ioctl(2), poll(2), clock_gettime(2), nanosleep(2).
 #pragma once
 
 namespace healgrid {

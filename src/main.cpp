@@ -97,6 +97,8 @@ int main(int argc, char** argv) {
     const healgrid::StopSignalsHeld held;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   }
+  // `run` installs its own handlers (a stop the ranks agree on: pipeline/run_pipeline.cpp).
+  if (command != "run") healgrid::install_quick_stop_handlers(command.c_str());
   int rc = 2;
   // An exception escaping a command is a bug or a fatal condition (e.g. out of memory) on one
   // rank: end the whole job, naming the rank, rather than leave the others in a collective.

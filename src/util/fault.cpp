@@ -89,6 +89,18 @@ void on_stop_signal(int sig) {
   alarm(static_cast<unsigned>(g_grace));
 }
 
+// The command install_quick_stop_handlers was given, for its message.
+char g_command[32] = {0};
+
+void on_quick_stop(int sig) {
+  say("healgrid ", g_command);
+  say(": stopped by ", signal_name(sig));
+  say(": the file being written removed, the files already complete kept", "\n");
+  remove_own_files();
+  wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds / 2);  // mpirun forwards the reason
+  _exit(128 + sig);
+}
+
 void on_alarm(int sig) {
   if (g_signal != 0) hard_stop(sig);
 }
@@ -137,6 +149,15 @@ void install_stop_handlers(const std::string& partial_path) {
   sa.sa_handler = on_alarm;
   sigaction(SIGALRM, &sa, nullptr);
   signal(SIGXFSZ, SIG_IGN);
+}
+
+void install_quick_stop_handlers(const char* command) {
+  std::snprintf(g_command, sizeof g_command, "%s", command);
+  struct sigaction sa {};
+  sa.sa_handler = on_quick_stop;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kStopSignals) sigaddset(&sa.sa_mask, sig);  // one message, one exit
+  for (int sig : kStopSignals) sigaction(sig, &sa, nullptr);
 }
 
 void remove_lock_on_hard_stop(const std::string& lock_path) {

@@ -15,9 +15,11 @@ import datetime
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 try:
     import h5py
@@ -236,6 +238,49 @@ def compare_runs(dir_a, dir_b, what):
     print(f"  {what}: {len(names_a)} files, all dataset values identical")
 
 
+def check_stop_signal(out_dir):
+    """SIGTERM to every rank while granules are written: exit 143 naming the signal, the
+    granules being written removed (they were left as NAME.tmp.<pid>.<n>.<hex>: the default
+    action killed the process), the complete ones kept and whole."""
+    print("checking a stop signal while granules are written")
+    cmd = [MPIEXEC, "-np", "2", BIN, "synth", "--granules", "40", "--output-dir", out_dir]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    # Once a first granule is complete, each rank is writing its next one.
+    while proc.poll() is None and time.monotonic() < deadline and not (
+            os.path.isdir(out_dir) and any(NAME_RE.match(n) for n in os.listdir(out_dir))):
+        time.sleep(0.05)
+    writing = [n for n in os.listdir(out_dir) if ".h5.tmp." in n] if os.path.isdir(out_dir) else []
+    ranks = []
+    for task in os.listdir(f"/proc/{proc.pid}/task") if proc.poll() is None else []:
+        with open(f"/proc/{proc.pid}/task/{task}/children", encoding="ascii") as stream:
+            ranks += [int(pid) for pid in stream.read().split()]
+    for pid in ranks:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate()
+    if not check(len(ranks) == 2 and writing, f"no granule in writing to stop ({ranks}, {writing})"):
+        return
+    check(proc.returncode == 143, f"stopped synth: exit {proc.returncode}, expected 143\n{err}")
+    check("stopped by SIGTERM" in err, f"stopped synth: the reason is not given:\n{err}")
+    names = sorted(os.listdir(out_dir))
+    left = [n for n in names if not NAME_RE.match(n)]
+    check(not left, f"stopped synth left temporaries: {left}")
+    done = [n for n in names if NAME_RE.match(n)]
+    check(0 < len(done) < 40, f"stopped synth: {len(done)} complete granules")
+    for n in done:
+        with h5py.File(os.path.join(out_dir, n), "r") as f:
+            check(all(f"{b}/land_ice_segments/h_li" in f for b in BEAMS), f"{n}: not whole")
+    print(f"  stopped after {len(done)} complete granules, none half-written left")
+
+
 def main():
     if not BIN or not os.access(BIN, os.X_OK):
         print(f"FAIL: HEALGRID_BIN '{BIN}' is not an executable")
@@ -300,6 +345,8 @@ def main():
         for name, data in foreign.items():
             with open(os.path.join(taken, name), "rb") as stream:
                 check(stream.read() == data, f"{name}: replaced although synth did not write it")
+
+        check_stop_signal(os.path.join(tmp, "stopped"))
 
     if failures:
         print(f"FAILED: {len(failures)} check(s)")

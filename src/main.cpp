@@ -96,9 +96,10 @@ int main(int argc, char** argv) {
     // signals reach this thread alone, where StopSignalsHeld defers them (util/fault.hpp).
     const healgrid::StopSignalsHeld held;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    // Before the hold ends, so a signal sent during MPI_Init is handled by it. `run` installs
+    // its own handlers (a stop the ranks agree on: pipeline/run_pipeline.cpp).
+    if (command != "run") healgrid::install_quick_stop_handlers(command.c_str());
   }
-  // `run` installs its own handlers (a stop the ranks agree on: pipeline/run_pipeline.cpp).
-  if (command != "run") healgrid::install_quick_stop_handlers(command.c_str());
   int rc = 2;
   // An exception escaping a command is a bug or a fatal condition (e.g. out of memory) on one
   // rank: end the whole job, naming the rank, rather than leave the others in a collective.

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -64,16 +65,20 @@ const char* signal_name(int sig) {
   }
 }
 
-// Async-signal-safe: write(2), unlink(2), _exit(2) and lock-free atomics only.
-void say(const char* a, const char* b) {
-  ssize_t ignored = write(STDERR_FILENO, a, std::strlen(a));
-  ignored = write(STDERR_FILENO, b, std::strlen(b));
+// Async-signal-safe: write(2), unlink(2), _exit(2) and lock-free atomics only. The parts go
+// out in one write, so the lines of ranks stopping together do not interleave.
+void say(std::initializer_list<const char*> parts) {
+  char line[512];
+  std::size_t n = 0;
+  for (const char* part : parts)
+    for (const char* c = part; *c != '\0' && n < sizeof line; ++c) line[n++] = *c;
+  ssize_t ignored = write(STDERR_FILENO, line, n);
   (void)ignored;
 }
 
 [[noreturn]] void hard_stop(int sig) {
-  say("healgrid: stopping now after ", signal_name(sig));
-  say(" (grace period over or second signal): partial output removed", "\n");
+  say({"healgrid: stopping now after ", signal_name(sig),
+       " (grace period over or second signal): partial output removed\n"});
   remove_own_files();
   wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds / 2);  // mpirun forwards the reason
   _exit(128 + (g_signal != 0 ? g_signal : sig));
@@ -93,9 +98,9 @@ void on_stop_signal(int sig) {
 char g_command[32] = {0};
 
 void on_quick_stop(int sig) {
-  say("healgrid ", g_command);
-  say(": stopped by ", signal_name(sig));
-  say(": the file being written removed, the files already complete kept", "\n");
+  say({"healgrid ", g_command, ": stopped by ", signal_name(sig),
+       ": rerun it to finish; the files it completed are kept, none is left half-written under "
+       "its final name\n"});
   remove_own_files();
   wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds / 2);  // mpirun forwards the reason
   _exit(128 + sig);

@@ -247,11 +247,15 @@ def check_stop_signal(out_dir):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + RUN_TIMEOUT
-    # Once a first granule is complete, each rank is writing its next one.
-    while proc.poll() is None and time.monotonic() < deadline and not (
-            os.path.isdir(out_dir) and any(NAME_RE.match(n) for n in os.listdir(out_dir))):
-        time.sleep(0.05)
-    writing = [n for n in os.listdir(out_dir) if ".h5.tmp." in n] if os.path.isdir(out_dir) else []
+    # A granule complete and another one being written (a rank simulates a granule before it
+    # creates its temporary: the check is repeated until one is there).
+    writing = []
+    while proc.poll() is None and time.monotonic() < deadline:
+        names = os.listdir(out_dir) if os.path.isdir(out_dir) else []
+        writing = [n for n in names if ".h5.tmp." in n]
+        if writing and any(NAME_RE.match(n) for n in names):
+            break
+        time.sleep(0.02)
     ranks = []
     for task in os.listdir(f"/proc/{proc.pid}/task") if proc.poll() is None else []:
         with open(f"/proc/{proc.pid}/task/{task}/children", encoding="ascii") as stream:

@@ -26,8 +26,9 @@ constexpr int kDefaultStopGraceSeconds = 20;
 void install_stop_handlers(const std::string& partial_path);
 // For the commands that have no run to agree on (synth, render, resolve, fetch, info): a stop
 // signal removes the temporaries in flight (track_temporary: a granule, map or catalog being
-// written), says so, and ends the process at once with 128 + signal; files already complete
-// are kept. Without it the default action killed the process and left those temporaries.
+// written), names the signal, and ends the process at once with 128 + signal; files already
+// complete are kept, and so is a download's NAME.partial (not a temporary: the next fetch
+// resumes it). Without it the default action killed the process and left those temporaries.
 void install_quick_stop_handlers(const char* command);
 // The output's lock file (io/output_lock.hpp) this rank holds: removed with the partial output
 // on a hard stop or abort_job, so neither leaves it behind (the kernel releases the lock).

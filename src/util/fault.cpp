@@ -76,12 +76,17 @@ void say(std::initializer_list<const char*> parts) {
   (void)ignored;
 }
 
+// Ends the process from a signal handler: what it made goes, the message said reaches mpirun.
+[[noreturn]] void end_now(int status) {
+  remove_own_files();
+  wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds / 2);
+  _exit(status);
+}
+
 [[noreturn]] void hard_stop(int sig) {
   say({"healgrid: stopping now after ", signal_name(sig),
        " (grace period over or second signal): partial output removed\n"});
-  remove_own_files();
-  wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds / 2);  // mpirun forwards the reason
-  _exit(128 + (g_signal != 0 ? g_signal : sig));
+  end_now(128 + (g_signal != 0 ? g_signal : sig));
 }
 
 void on_stop_signal(int sig) {
@@ -101,9 +106,7 @@ void on_quick_stop(int sig) {
   say({"healgrid ", g_command, ": stopped by ", signal_name(sig),
        ": rerun it to finish; the files it completed are kept, none is left half-written under "
        "its final name\n"});
-  remove_own_files();
-  wait_until_read(STDERR_FILENO, kStderrDrainMilliseconds / 2);  // mpirun forwards the reason
-  _exit(128 + sig);
+  end_now(128 + sig);
 }
 
 void on_alarm(int sig) {
@@ -132,6 +135,18 @@ void relay_stop() {
   }
 }
 
+// A handler for the stop signals and the alarm: none of them interrupts another's handler,
+// so two different signals arriving together are a first and a second, not two firsts.
+struct sigaction stop_action(void (*handler)(int)) {
+  struct sigaction sa {};
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kStopSignals) sigaddset(&sa.sa_mask, sig);
+  sigaddset(&sa.sa_mask, SIGALRM);
+  sa.sa_flags = SA_RESTART;  // HDF5/MPI calls keep going; the flag is polled
+  return sa;
+}
+
 }  // namespace
 
 void install_stop_handlers(const std::string& partial_path) {
@@ -142,14 +157,7 @@ void install_stop_handlers(const std::string& partial_path) {
     const int v = std::atoi(env);
     if (v > 0) g_grace = v;
   }
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  // The stop signals and the alarm never interrupt each other's handler: two different
-  // signals arriving together are a first and a second, not two firsts.
-  sigemptyset(&sa.sa_mask);
-  for (int sig : kStopSignals) sigaddset(&sa.sa_mask, sig);
-  sigaddset(&sa.sa_mask, SIGALRM);
-  sa.sa_flags = SA_RESTART;  // HDF5/MPI calls keep going; the flag is polled
+  struct sigaction sa = stop_action(on_stop_signal);
   for (int sig : kStopSignals) sigaction(sig, &sa, nullptr);
   sa.sa_handler = on_alarm;
   sigaction(SIGALRM, &sa, nullptr);
@@ -158,10 +166,7 @@ void install_stop_handlers(const std::string& partial_path) {
 
 void install_quick_stop_handlers(const char* command) {
   std::snprintf(g_command, sizeof g_command, "%s", command);
-  struct sigaction sa {};
-  sa.sa_handler = on_quick_stop;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : kStopSignals) sigaddset(&sa.sa_mask, sig);  // one message, one exit
+  const struct sigaction sa = stop_action(on_quick_stop);  // one message, one exit
   for (int sig : kStopSignals) sigaction(sig, &sa, nullptr);
 }
 

@@ -46,7 +46,7 @@ import netCDF4
 import common  # isort: skip
 from common import Checks  # isort: skip
 from check_faults import tmpfs  # isort: skip
-from check_restart import rank_pids  # isort: skip
+from common import rank_pids  # isort: skip
 
 EPOCH = "1700000000"
 # plan/pass_plan.hpp point_bytes: the binned point (4.5) for the whole pass, the aggregator's

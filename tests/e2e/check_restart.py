@@ -34,7 +34,7 @@ import time
 import fcntl
 
 import common  # isort: skip
-from common import Checks  # isort: skip
+from common import Checks, rank_pids  # isort: skip
 
 EPOCH = "1700000000"
 ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
@@ -54,26 +54,6 @@ def run(nprocs, cwd, env, extra=(), binary=None):
     proc = launch(nprocs, cwd, env, extra, binary)
     out, _ = proc.communicate(timeout=300)
     return proc.returncode, out
-
-
-def rank_pids(mpirun_pid):
-    """{rank: pid} of the healgrid ranks started by this mpirun (OMPI_COMM_WORLD_RANK)."""
-    ranks = {}
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            pid = int(stat.split("/")[2])
-            with open(stat, encoding="utf-8") as f:
-                parent = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                environ = f.read().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent != mpirun_pid:
-            continue
-        for var in environ:
-            if var.startswith(b"OMPI_COMM_WORLD_RANK="):
-                ranks[int(var.split(b"=", 1)[1])] = pid
-    return ranks
 
 
 def killed_run(checks, cwd, env, label, extra=(), log=None):

@@ -39,7 +39,7 @@ import time
 import common  # isort: skip
 from common import Checks  # isort: skip
 
-from check_restart import rank_pids  # noqa: E402
+from common import rank_pids  # isort: skip
 
 ARGS = ["--input", "../granules", "--output", "out.nc", "--rounds", "4"]
 STOP_WITHIN_S = 10.0

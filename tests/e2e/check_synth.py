@@ -28,6 +28,8 @@ except ImportError as e:  # the Debian python3-h5py is needed; other interpreter
     print(f"SKIP: {sys.executable} cannot import h5py/numpy ({e})")
     sys.exit(77)
 
+from common import rank_pids  # noqa: E402  (the ranks mpirun started)
+
 BIN = os.environ.get("HEALGRID_BIN", "")
 MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
 RUN_TIMEOUT = 300
@@ -256,10 +258,7 @@ def check_stop_signal(out_dir):
         if writing and any(NAME_RE.match(n) for n in names):
             break
         time.sleep(0.02)
-    ranks = []
-    for task in os.listdir(f"/proc/{proc.pid}/task") if proc.poll() is None else []:
-        with open(f"/proc/{proc.pid}/task/{task}/children", encoding="ascii") as stream:
-            ranks += [int(pid) for pid in stream.read().split()]
+    ranks = list(rank_pids(proc.pid).values()) if proc.poll() is None else []
     for pid in ranks:
         try:
             os.kill(pid, signal.SIGTERM)

@@ -407,3 +407,23 @@ def run_as(cmd, timeout=60):
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           errors="replace", timeout=timeout, check=False)
     return proc.returncode, proc.stdout
+
+
+def rank_pids(mpirun_pid):
+    """{rank: pid} of the healgrid ranks started by this mpirun (OMPI_COMM_WORLD_RANK)."""
+    ranks = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            pid = int(stat.split("/")[2])
+            with open(stat, encoding="utf-8") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                environ = f.read().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent != mpirun_pid:
+            continue
+        for var in environ:
+            if var.startswith(b"OMPI_COMM_WORLD_RANK="):
+                ranks[int(var.split(b"=", 1)[1])] = pid
+    return ranks
